@@ -1,0 +1,58 @@
+// Batch: typed columnar rows ready for a sink, produced by validation from a
+// TextBatch. String values are views into the TextBatch they came from (or into
+// storage the producer keeps alive), so a Batch is valid only while its source is.
+// Batches are reused: Clear() keeps capacity.
+//
+// Thread-safety: none; one owner at a time.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/table.h"
+
+namespace sluice {
+
+struct Column {
+  ColumnDef def;
+  std::vector<int64_t> ints;             // kInteger, kBoolean, kDate, kTimestamp
+  std::vector<double> floats;            // kFloat
+  std::vector<std::string_view> strings; // kString
+  std::vector<uint8_t> nulls;            // 1 = null; always one entry per row
+
+  bool IsNull(size_t row) const { return nulls[row] != 0; }
+  void Clear() {
+    ints.clear();
+    floats.clear();
+    strings.clear();
+    nulls.clear();
+  }
+  // Appends a null of this column's type (a zero in the value vector keeps rows aligned).
+  void AppendNull();
+  void AppendInt(int64_t v) { ints.push_back(v); nulls.push_back(0); }
+  void AppendFloat(double v) { floats.push_back(v); nulls.push_back(0); }
+  void AppendString(std::string_view v) { strings.push_back(v); nulls.push_back(0); }
+};
+
+class Batch {
+ public:
+  // Sets the columns (types and names) and clears the rows.
+  void Reset(const std::vector<ColumnDef>& defs);
+  // Removes the rows; keeps columns and capacity.
+  void Clear();
+
+  std::vector<Column>& columns() { return columns_; }
+  const std::vector<Column>& columns() const { return columns_; }
+  size_t rows() const { return lines_.size(); }
+  // Source line of each row (for error messages from sinks).
+  uint64_t Line(size_t row) const { return lines_[row]; }
+  // Call once per row after appending one value to every column.
+  void FinishRow(uint64_t line) { lines_.push_back(line); }
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<uint64_t> lines_;
+};
+
+}  // namespace sluice

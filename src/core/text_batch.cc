@@ -1,0 +1,56 @@
+#include "core/text_batch.h"
+
+namespace sluice {
+
+void TextBatch::Clear() {
+  for (auto& c : cells_) c.clear();
+  lines_.clear();
+  offsets_.clear();
+  raws_.clear();
+  arena_.clear();
+  rows_ = 0;
+}
+
+void TextBatch::Reset() {
+  Clear();
+  columns_.clear();
+  cells_.clear();
+}
+
+void TextBatch::SetColumns(std::vector<std::string> names) {
+  columns_ = std::move(names);
+  cells_.resize(columns_.size());
+}
+
+size_t TextBatch::FindOrAddColumn(std::string_view name) {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i] == name) return i;
+  }
+  columns_.emplace_back(name);
+  // Earlier rows (and the row in progress) have no value for the new column.
+  cells_.emplace_back(lines_.size(), kNullSpan);
+  return columns_.size() - 1;
+}
+
+Span TextBatch::Append(std::string_view bytes) {
+  uint32_t mark = Mark();
+  arena_.append(bytes);
+  return SpanFrom(mark);
+}
+
+void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
+  for (auto& c : cells_) c.push_back(kNullSpan);
+  lines_.push_back(line);
+  offsets_.push_back(offset);
+  raws_.push_back(raw);
+}
+
+void TextBatch::DropRow() {
+  if (lines_.size() == rows_) return;  // no row in progress
+  for (auto& c : cells_) c.pop_back();
+  lines_.pop_back();
+  offsets_.pop_back();
+  raws_.pop_back();
+}
+
+}  // namespace sluice

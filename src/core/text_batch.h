@@ -1,0 +1,86 @@
+// TextBatch: rows as read from a file, before typing. Columnar: cell (row, column)
+// is a span of bytes in one per-batch arena, or null (absent in the record).
+//
+// Readers build rows with StartRow / SetCell / FinishRow (or DropRow for a row
+// that turned out bad). Bytes enter the arena through Append, so a reader can
+// store a record's raw text once and point its unquoted cells into it; only cells
+// that need unescaping are stored again. Clear() keeps capacity, so a batch is
+// reused between reads without per-row allocation.
+//
+// Thread-safety: none; one owner at a time.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+// A byte range in a TextBatch arena. size == kNullSpan.size marks a null cell.
+struct Span {
+  uint32_t offset = 0;
+  uint32_t size = std::numeric_limits<uint32_t>::max();
+  bool is_null() const { return size == std::numeric_limits<uint32_t>::max(); }
+};
+inline constexpr Span kNullSpan{};
+
+class TextBatch {
+ public:
+  // Removes all rows and arena bytes; keeps the column names and capacity.
+  void Clear();
+  // Removes everything including column names.
+  void Reset();
+
+  // Column names in record order. Readers set them with SetColumns (CSV header) or
+  // grow them with FindOrAddColumn (JSON keys); a column added mid-batch is null in
+  // earlier rows.
+  const std::vector<std::string>& columns() const { return columns_; }
+  void SetColumns(std::vector<std::string> names);
+  size_t FindOrAddColumn(std::string_view name);
+
+  // Copies `bytes` into the arena and returns where they are. Spans stay valid until
+  // Clear(); arena growth does not move them (they are offsets).
+  Span Append(std::string_view bytes);
+  // Appends to the arena without returning a span; pair with Mark() to build a cell
+  // from pieces (unescaping). Returns the arena size before the append.
+  uint32_t Mark() const { return static_cast<uint32_t>(arena_.size()); }
+  void AppendRaw(std::string_view bytes) { arena_.append(bytes); }
+  void AppendRaw(char c) { arena_.push_back(c); }
+  Span SpanFrom(uint32_t mark) const { return Span{mark, static_cast<uint32_t>(arena_.size()) - mark}; }
+
+  // Starts a row with every cell null. `line` is the 1-based line where the record
+  // starts, `offset` its byte offset in the decoded stream, `raw` its original text
+  // (a span returned by Append, or kNullSpan).
+  void StartRow(uint64_t line, uint64_t offset, Span raw);
+  // Sets a cell of the row being built; requires column < columns().size().
+  void SetCell(size_t column, Span value) { cells_[column].back() = value; }
+  void FinishRow() { ++rows_; }
+  // Discards the row being built (its arena bytes stay until Clear).
+  void DropRow();
+
+  size_t rows() const { return rows_; }
+  size_t arena_bytes() const { return arena_.size(); }
+  bool IsNull(size_t row, size_t column) const { return cells_[column][row].is_null(); }
+  // The cell's bytes; empty for a null cell.
+  std::string_view Cell(size_t row, size_t column) const { return View(cells_[column][row]); }
+  uint64_t Line(size_t row) const { return lines_[row]; }
+  uint64_t Offset(size_t row) const { return offsets_[row]; }
+  // The record's original text, or empty when the reader did not keep it.
+  std::string_view Raw(size_t row) const { return View(raws_[row]); }
+  std::string_view View(Span s) const {
+    return s.is_null() ? std::string_view() : std::string_view(arena_.data() + s.offset, s.size);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<Span>> cells_;  // [column][row]; the last entry may be a row in progress
+  std::vector<uint64_t> lines_;
+  std::vector<uint64_t> offsets_;
+  std::vector<Span> raws_;
+  std::string arena_;
+  size_t rows_ = 0;
+};
+
+}  // namespace sluice

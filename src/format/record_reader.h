@@ -1,0 +1,68 @@
+// RecordReader: turns one decoded byte stream into TextBatches, one per call.
+// Implementations: CsvReader (CSV and TSV, with dialect sniffing), JsonReader
+// (one object or an array of objects), JsonlReader (one object per line).
+//
+// A record that cannot be read (ragged row, bad JSON line, invalid UTF-8) is
+// reported to the RowErrorSink with its line and skipped; the reader goes on.
+// Only damage that makes the rest of the stream unreadable (unterminated quote at
+// end of input, a JSON document that is not an object or an array of objects,
+// truncated compressed input) fails the read with InvalidData and a line number.
+//
+// Memory is bounded by the batch size and the longest record, never by the
+// stream size.
+//
+// Thread-safety: none; one thread per reader.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/input_stream.h"
+#include "core/row_error.h"
+#include "core/status.h"
+#include "core/text_batch.h"
+
+namespace sluice {
+
+enum class Format { kCsv, kTsv, kJson, kJsonl };
+
+// "csv", "tsv", "json", "jsonl".
+std::string_view FormatName(Format format);
+// From a file name, ignoring a trailing .gz/.zst: .csv/.txt → csv, .tsv/.tab → tsv,
+// .json → json, .jsonl/.ndjson → jsonl. nullopt for anything else.
+std::optional<Format> FormatFromPath(std::string_view path);
+
+// CSV dialect. Unset fields are sniffed from the start of the stream.
+struct CsvDialect {
+  std::optional<char> delimiter;  // among , ; \t |
+  std::optional<char> quote;      // " or '
+  std::optional<bool> header;     // first record holds column names
+};
+
+struct ReaderOptions {
+  CsvDialect csv;
+  size_t batch_rows = 8192;                    // rows per TextBatch at most
+  size_t max_record_bytes = 64 * 1024 * 1024;  // longer records are row errors
+};
+
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // Clears `out` and fills it with up to batch_rows rows, setting out.columns().
+  // Returns the number of rows added; 0 means end of input. Bad records go to
+  // `errors`. Errors: InvalidData (unreadable stream, message names the line),
+  // Unavailable (I/O).
+  virtual Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) = 0;
+  // The dialect in use, once known (after the first ReadBatch); CSV/TSV only.
+  virtual std::optional<CsvDialect> dialect() const { return std::nullopt; }
+};
+
+// Makes the reader for `format` over `input`. Errors: InvalidArgument for a bad
+// option (e.g. an unsupported delimiter).
+Result<std::unique_ptr<RecordReader>> OpenReader(Format format, std::unique_ptr<InputStream> input,
+                                                 const ReaderOptions& options);
+
+}  // namespace sluice

@@ -1,0 +1,125 @@
+// Ledger: the record of every file sluice has seen and what became of it. It is
+// the source of truth for "this file was loaded" together with the sink's commit
+// marker (see docs/ARCHITECTURE.md, exactly-once).
+//
+// A file record is keyed by content hash and path. States:
+//   processing   claimed by a worker (or in flight when sluice stopped)
+//   pending      released after a transient failure, interrupted, or requeued:
+//                the next sighting claims it again
+//   loaded       its rows are committed in the sink
+//   duplicate    same bytes as a file already loaded; not loaded again
+//   quarantined  refused (bad data past the threshold); moved to quarantine
+//
+// Backed by SQLite (WAL). Thread-safety: all methods are thread-safe; claims are
+// serialised in IMMEDIATE transactions, so two workers never claim one hash.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sluice {
+
+enum class FileState { kProcessing, kPending, kLoaded, kDuplicate, kQuarantined };
+
+std::string_view FileStateName(FileState state);
+
+struct FileIdentity {
+  std::string hash;  // content hash, 32 hex digits
+  std::string path;  // absolute path where it was found
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct FileRecord {
+  int64_t id = 0;
+  FileIdentity identity;
+  std::string table;
+  FileState state = FileState::kPending;
+  uint64_t rows_loaded = 0;
+  uint64_t rows_rejected = 0;
+  uint64_t rows_skipped = 0;  // skipped because their key already existed
+  uint64_t bytes = 0;         // decoded bytes read
+  int attempts = 0;
+  std::string error;          // last error, if any
+  std::string duplicate_of;   // path of the loaded file with the same content
+  std::string final_path;     // where the file went (processed/, quarantine/, deleted, kept)
+  int64_t seen_at_us = 0;
+  int64_t started_at_us = 0;
+  int64_t finished_at_us = 0;
+};
+
+enum class ClaimOutcome {
+  kClaimed,             // the caller owns the load; record is `processing`
+  kAlreadyLoaded,       // this path with this content is already loaded: only archive it
+  kDuplicate,           // same content loaded from another path: recorded as duplicate
+  kBusy,                // another worker is processing the same content: try later
+  kQuarantinedBefore,   // same content was quarantined and not requeued: recorded
+};
+
+struct Claim {
+  ClaimOutcome outcome = ClaimOutcome::kClaimed;
+  int64_t file_id = 0;        // the record this sighting created or took over (0 for kBusy)
+  std::string earlier_path;   // kDuplicate / kAlreadyLoaded / kQuarantinedBefore: the earlier file
+};
+
+struct LoadSummary {
+  uint64_t rows_loaded = 0;
+  uint64_t rows_rejected = 0;
+  uint64_t rows_skipped = 0;
+  uint64_t bytes = 0;
+};
+
+struct LedgerReport {
+  std::map<FileState, uint64_t> files_by_state;
+  uint64_t rows_loaded = 0;
+  uint64_t rows_rejected = 0;
+  std::vector<FileRecord> recent;         // most recent first
+  std::vector<FileRecord> recent_errors;  // quarantined or failed, most recent first
+};
+
+class Ledger {
+ public:
+  // Opens or creates the ledger database. Errors: Unavailable (cannot open),
+  // InvalidArgument (not a sluice ledger).
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& path);
+  ~Ledger();
+
+  // True if a finished record (loaded, duplicate, quarantined) exists for exactly
+  // this path, size and mtime: the file need not be hashed again.
+  Result<bool> IsFinishedUnchanged(const std::string& path, uint64_t size, int64_t mtime_ns);
+
+  // Decides what to do with a sighting of a file (see ClaimOutcome) and records it.
+  Result<Claim> ClaimFile(const FileIdentity& file, std::string_view table);
+
+  Status MarkLoaded(int64_t file_id, const LoadSummary& summary);
+  Status MarkQuarantined(int64_t file_id, const LoadSummary& summary, std::string_view error);
+  // Back to pending after a transient failure; the error is kept.
+  Status Release(int64_t file_id, std::string_view error);
+  // Where the file was moved (or "deleted" / "kept").
+  Status SetFinalPath(int64_t file_id, std::string_view path);
+
+  // Records in `processing` (in flight when sluice stopped). Used at start-up.
+  Result<std::vector<FileRecord>> ListProcessing();
+  // Quarantined records whose current path (final_path) is `path`, or whose
+  // original path is `path`; most recent first.
+  Result<std::vector<FileRecord>> FindByPath(const std::string& path);
+  // Moves every quarantined record with this hash to pending. Returns how many.
+  Result<int> Requeue(std::string_view hash);
+
+  // Counts, totals and the `recent` most recent records and errors.
+  Result<LedgerReport> Report(size_t recent);
+
+ private:
+  struct Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,20 @@
+// Type inference from a sample of rows.
+//
+// For each column the narrowest type that every non-empty sampled value parses as,
+// in the order boolean, integer, float, date, timestamp, string. Integers with a
+// leading zero ("007", zip codes) are strings. A column with an empty or null value
+// in the sample is nullable; a column whose sampled values are all empty is a
+// nullable string.
+//
+// Thread-safety: free functions.
+#pragma once
+
+#include "core/text_batch.h"
+#include "schema/schema.h"
+
+namespace sluice {
+
+// Infers a schema from the rows of `sample` (its column names, in order).
+Schema InferSchema(const TextBatch& sample);
+
+}  // namespace sluice
