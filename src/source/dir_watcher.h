@@ -7,15 +7,28 @@
 // (IN_MOVED_TO) is complete and ready at once; IN_CLOSE_WRITE only triggers an
 // early re-check, because a writer may reopen the file and append.
 //
-// Ignored: names starting with '.', and *.tmp, *.part, *.crdownload, *._COPYING_,
-// anything under `skip_dirs`, names not matching `include` (if given) or
-// matching `exclude`. Globs are fnmatch patterns matched against the path
-// relative to the root (and, for patterns without '/', the base name).
-// Symlinks are followed only when their target lies inside the root.
+// A file whose mtime lies in the future (clock skew), or whose size changed
+// without its mtime moving forward, is instead ready once size and mtime have
+// stayed the same for `settle`.
+//
+// Ignored: names starting with '.' (files and directories), and *.tmp, *.part,
+// *.crdownload, *._COPYING_, anything under `skip_dirs`, names not matching
+// `include` (if given) or matching `exclude`. Globs are fnmatch patterns: one
+// containing '/' is matched against the path relative to the root (FNM_PATHNAME,
+// so '*' does not cross '/'), any other against the base name. Only regular
+// files are reported. A symlink to a file is followed (and reported under the
+// link's own path) only when its canonical target lies inside the canonical
+// root; symlinked directories are never entered. Without `recursive`,
+// sub-directories are ignored.
+//
+// Paths are absolute and start with the canonical root (symlinks in `root`
+// resolved). skip_dirs are compared canonically too; a relative one is taken
+// relative to the working directory, like any path.
 //
 // A ready path is returned once per sighting: it is returned again only after a
 // new event or rescan sees it still there (the pipeline then asks the ledger
-// whether it is already done).
+// whether it is already done). So every periodic rescan returns again every file
+// still in the folder, including files the pipeline is working on.
 //
 // Thread-safety: none; one thread polls.
 #pragma once
@@ -23,11 +36,17 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
 
 namespace sluice {
+
+// The glob rule used for include/exclude (and for the configuration's table
+// rules): a pattern containing '/' is matched against the whole relative path with
+// FNM_PATHNAME, any other pattern against the base name.
+bool GlobMatches(const std::string& pattern, std::string_view relative_path);
 
 struct WatchOptions {
   std::string root;
@@ -42,19 +61,30 @@ struct WatchOptions {
 
 class DirWatcher {
  public:
-  // Opens the watcher and performs the start-up scan. Errors: NotFound (root
-  // missing), InvalidArgument (root not a directory), Unavailable (inotify).
+  // Opens the watcher and performs the start-up scan; the files it found are
+  // checked and returned by the first Poll. Errors: NotFound (root missing),
+  // InvalidArgument (root not a directory, negative settle, rescan not
+  // positive), Unavailable (inotify, or a directory that cannot be watched).
   static Result<std::unique_ptr<DirWatcher>> Open(WatchOptions options);
   virtual ~DirWatcher() = default;
 
   // Waits up to `timeout` for events, re-checks files waiting to settle, rescans
-  // when due, and returns the absolute paths that are ready now (may be empty).
+  // when due, and returns the absolute paths that are ready now (sorted, without
+  // duplicates). Returns as soon as at least one path is ready, else empty when
+  // `timeout` has passed; timeout 0 only takes what is ready without waiting.
+  // While waiting it sleeps until the next event or due re-check (no spinning).
+  // Errors: Unavailable when the root has disappeared or a rescan or watch
+  // failed (e.g. fs.inotify.max_user_watches reached): retry with backoff;
+  // paths found ready before the error are returned by the next Poll.
   virtual Result<std::vector<std::string>> Poll(std::chrono::milliseconds timeout) = 0;
-  // Number of files seen but not yet settled.
+  // Number of files seen but not yet settled (includes files found by a scan and
+  // not yet checked). `sluice once` polls until this is 0 and Poll returns none.
   virtual size_t unsettled() const = 0;
   // Forces a full rescan at the next Poll.
   virtual void RequestRescan() = 0;
-  // True if `path` (absolute) would be considered at all by this watcher's rules.
+  // True if `path` (absolute, under the root as given or as canonical) passes
+  // this watcher's name, recursion, glob and skip_dirs rules. Does not look at
+  // the file itself (type, symlink target, settling).
   virtual bool Accepts(const std::string& path) const = 0;
 };
 

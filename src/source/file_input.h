@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/input_stream.h"
 #include "core/status.h"
@@ -18,7 +19,20 @@ namespace sluice {
 
 enum class Compression { kNone, kGzip, kZstd };
 
-// Opens `path` for streaming. Errors: NotFound, Unavailable (I/O), InvalidData.
+// The compression announced by `head`, the first bytes of a file (at least 4 when
+// the file has that many). Anything without a known magic is kNone.
+Compression DetectCompression(std::string_view head);
+
+// Opens `path` for streaming. Memory is bounded whatever the file size: a 1 MiB
+// read buffer plus the decoder's window (32 KiB for gzip; for zstd what the frame
+// declares, at most 128 MiB, the library's default limit: frames that need more
+// are InvalidData). Gzip streams may hold several members and zstd streams
+// several frames; they decode as one concatenated stream.
+// Errors: NotFound (no such file), InvalidData (not a regular file), Unavailable
+// (any other open or read failure). The stream's Read returns InvalidData
+// ("truncated gzip stream", "truncated zstd stream", or "corrupt gzip/zstd
+// stream: <decoder message>") once it reaches the damage, after the bytes
+// decoded before it; the error then repeats on every later Read.
 Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path);
 
 // The file's identity: XXH3-128 of its raw (undecoded) bytes as 32 lower-case hex
@@ -29,8 +43,10 @@ struct FileFingerprint {
   int64_t mtime_ns = 0;
 };
 
-// Hashes the whole file, streaming. Fails with Unavailable if the file changed
-// (size or mtime) while it was hashed: it is still being written.
+// Hashes the whole file, streaming. Errors: NotFound, InvalidData (not a regular
+// file), Unavailable for I/O errors and "file changed while hashing" when size,
+// mtime or identity (the path now names another file) changed between the stat
+// before and the stat after: it is still being written.
 Result<FileFingerprint> FingerprintFile(const std::string& path);
 
 }  // namespace sluice

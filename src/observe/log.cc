@@ -1,0 +1,159 @@
+#include "observe/log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+
+namespace sluice {
+namespace {
+
+LogFormat g_format = LogFormat::kText;
+
+std::shared_ptr<spdlog::logger> Logger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = spdlog::stderr_logger_mt("sluice");
+    l->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    return l;
+  }();
+  return logger;
+}
+
+spdlog::level::level_enum ToSpd(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarn: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+void AppendNumber(std::string& out, const std::variant<std::string, int64_t, double>& v) {
+  char buf[32];
+  std::to_chars_result r;
+  if (std::holds_alternative<int64_t>(v)) {
+    r = std::to_chars(buf, buf + sizeof buf, std::get<int64_t>(v));
+  } else {
+    r = std::to_chars(buf, buf + sizeof buf, std::get<double>(v));
+  }
+  out.append(buf, r.ptr);
+}
+
+// Text values are quoted only when they would be ambiguous in key=value form.
+void AppendTextValue(std::string& out, const std::string& s) {
+  bool plain = !s.empty() && s.find_first_of(" \t\n\r\"=") == std::string::npos;
+  if (plain) {
+    out += s;
+  } else {
+    AppendJsonString(out, s);
+  }
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
+size_t Utf8Length(std::string_view s, size_t i) {
+  unsigned char c = s[i];
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+bool ParseLogFormat(std::string_view name, LogFormat* out) {
+  if (name == "text") {
+    *out = LogFormat::kText;
+  } else if (name == "json") {
+    *out = LogFormat::kJson;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void SetupLogging(LogFormat format, LogLevel min_level) {
+  g_format = format;
+  auto logger = Logger();
+  logger->set_level(ToSpd(min_level));
+  logger->flush_on(spdlog::level::trace);
+  if (format == LogFormat::kJson) {
+    // The JSON object is assembled in Log(); spdlog only adds the time and level.
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
+  }
+}
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  auto logger = Logger();
+  if (!logger->should_log(ToSpd(level))) return;
+  std::string line;
+  if (g_format == LogFormat::kJson) {
+    line += "\"event\":";
+    AppendJsonString(line, event);
+    for (const auto& f : fields) {
+      line += ',';
+      AppendJsonString(line, f.key);
+      line += ':';
+      if (const auto* s = std::get_if<std::string>(&f.value)) {
+        AppendJsonString(line, *s);
+      } else {
+        AppendNumber(line, f.value);
+      }
+    }
+    line += '}';
+  } else {
+    line += event;
+    for (const auto& f : fields) {
+      line += ' ';
+      line += f.key;
+      line += '=';
+      if (const auto* s = std::get_if<std::string>(&f.value)) {
+        AppendTextValue(line, *s);
+      } else {
+        AppendNumber(line, f.value);
+      }
+    }
+  }
+  logger->log(ToSpd(level), "{}", line);
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    if (c >= 0x80) {
+      size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+}  // namespace sluice

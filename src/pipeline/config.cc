@@ -1,0 +1,365 @@
+#include "pipeline/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "source/dir_watcher.h"
+
+namespace sluice {
+namespace {
+
+// Builds config errors that name the file, the key and the line.
+class YamlContext {
+ public:
+  explicit YamlContext(std::string file) : file_(std::move(file)) {}
+
+  Status Error(const YAML::Node& node, std::string_view key, std::string_view what) const {
+    std::string m = file_;
+    if (node.IsDefined() && node.Mark().line >= 0) m += ":" + std::to_string(node.Mark().line + 1);
+    m += ": ";
+    if (!key.empty()) m += "key '" + std::string(key) + "': ";
+    m += what;
+    return Status::InvalidArgument(m);
+  }
+
+  template <typename T>
+  Status Get(const YAML::Node& node, std::string_view key, T& out) const {
+    try {
+      out = node.as<T>();
+      return Status::Ok();
+    } catch (const YAML::Exception&) {
+      return Error(node, key, ExpectedName<T>());
+    }
+  }
+
+  Status GetList(const YAML::Node& node, std::string_view key, std::vector<std::string>& out) const {
+    if (node.IsScalar()) {
+      out = SplitList(node.Scalar());
+      return Status::Ok();
+    }
+    if (!node.IsSequence()) return Error(node, key, "expected a list of strings");
+    out.clear();
+    for (const auto& item : node) {
+      std::string s;
+      RETURN_IF_ERROR(Get(item, key, s));
+      out.push_back(std::move(s));
+    }
+    return Status::Ok();
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  template <typename T>
+  static std::string ExpectedName() {
+    if constexpr (std::is_same_v<T, bool>) return "expected true or false";
+    if constexpr (std::is_integral_v<T>) return "expected a whole number";
+    if constexpr (std::is_floating_point_v<T>) return "expected a number";
+    return "expected a string";
+  }
+  std::string file_;
+};
+
+Status ParseDelimiter(const YamlContext& ctx, const YAML::Node& node, std::string_view key,
+                      std::optional<char>& out) {
+  std::string s;
+  RETURN_IF_ERROR(ctx.Get(node, key, s));
+  if (s == "\\t" || s == "tab") s = "\t";
+  if (s.size() != 1) return ctx.Error(node, key, "expected a single character");
+  out = s[0];
+  return Status::Ok();
+}
+
+Status ParseRule(const YamlContext& ctx, const YAML::Node& node, bool is_table_entry,
+                 TableRule& rule) {
+  if (!node.IsMap()) return ctx.Error(node, "", "expected a mapping");
+  std::filesystem::path base = std::filesystem::path(ctx.file()).parent_path();
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (key == "match" && is_table_entry) {
+      RETURN_IF_ERROR(ctx.Get(v, key, rule.match));
+    } else if (key == "table" && is_table_entry) {
+      std::string t;
+      RETURN_IF_ERROR(ctx.Get(v, key, t));
+      if (t.empty()) return ctx.Error(v, key, "table name is empty");
+      rule.table = t;
+    } else if (key == "schema") {
+      std::string p;
+      RETURN_IF_ERROR(ctx.Get(v, key, p));
+      std::filesystem::path path = p;
+      if (path.is_relative()) path = base / path;
+      auto schema = LoadSchemaFile(path.string());
+      if (!schema) return ctx.Error(v, key, schema.error().message());
+      rule.schema = std::move(*schema);
+      rule.schema_origin = path.string();
+    } else if (key == "columns") {
+      YAML::Node wrapper;
+      wrapper["columns"] = v;
+      auto schema = SchemaFromYaml(wrapper, ctx.file());
+      if (!schema) return ctx.Error(v, key, schema.error().message());
+      rule.schema = std::move(*schema);
+      rule.schema_origin = ctx.file();
+    } else if (key == "key") {
+      std::vector<std::string> k;
+      RETURN_IF_ERROR(ctx.GetList(v, key, k));
+      rule.key = std::move(k);
+    } else if (key == "max_rejects") {
+      int64_t n = 0;
+      RETURN_IF_ERROR(ctx.Get(v, key, n));
+      if (n < 0) return ctx.Error(v, key, "must not be negative");
+      rule.max_rejects = static_cast<uint64_t>(n);
+    } else if (key == "max_reject_ratio") {
+      double r = 0;
+      RETURN_IF_ERROR(ctx.Get(v, key, r));
+      if (!(r >= 0 && r <= 1)) return ctx.Error(v, key, "must be between 0 and 1");
+      rule.max_reject_ratio = r;
+    } else if (key == "after_load") {
+      std::string s;
+      RETURN_IF_ERROR(ctx.Get(v, key, s));
+      rule.after_load = ParseAfterLoad(s);
+      if (!rule.after_load) return ctx.Error(v, key, "expected move, delete or keep");
+    } else if (key == "format") {
+      std::string s;
+      RETURN_IF_ERROR(ctx.Get(v, key, s));
+      rule.format = FormatFromPath("x." + s);
+      if (!rule.format) return ctx.Error(v, key, "expected csv, tsv, json or jsonl");
+    } else if (key == "delimiter") {
+      RETURN_IF_ERROR(ParseDelimiter(ctx, v, key, rule.dialect.delimiter));
+    } else if (key == "quote") {
+      RETURN_IF_ERROR(ParseDelimiter(ctx, v, key, rule.dialect.quote));
+    } else if (key == "header") {
+      bool b = true;
+      RETURN_IF_ERROR(ctx.Get(v, key, b));
+      rule.dialect.header = b;
+    } else if (key == "normalize_names") {
+      bool b = false;
+      RETURN_IF_ERROR(ctx.Get(v, key, b));
+      rule.normalize_names = b;
+    } else if (key == "metadata") {
+      std::vector<std::string> names;
+      RETURN_IF_ERROR(ctx.GetList(v, key, names));
+      auto m = ParseMetadataOptions(names);
+      if (!m) return ctx.Error(v, key, m.error().message());
+      rule.metadata = *m;
+    } else {
+      return ctx.Error(kv.first, key, "unknown key");
+    }
+  }
+  if (is_table_entry && rule.match.empty()) return ctx.Error(node, "match", "missing");
+  return Status::Ok();
+}
+
+template <typename T>
+void Take(std::optional<T>& out, const std::optional<T>& a, const std::optional<T>& b,
+          const std::optional<T>& c) {
+  // First set value among override (a), matching rule (b), defaults (c).
+  out = a ? a : b ? b : c;
+}
+
+}  // namespace
+
+std::optional<AfterLoad> ParseAfterLoad(std::string_view name) {
+  if (name == "move") return AfterLoad::kMove;
+  if (name == "delete") return AfterLoad::kDelete;
+  if (name == "keep") return AfterLoad::kKeep;
+  return std::nullopt;
+}
+
+bool TablePlan::WithinThreshold(uint64_t rejected, uint64_t total) const {
+  if (rejected == 0) return true;
+  if (!max_rejects && !max_reject_ratio) return false;
+  if (max_rejects && rejected > *max_rejects) return false;
+  if (max_reject_ratio && total > 0 &&
+      static_cast<double>(rejected) / static_cast<double>(total) > *max_reject_ratio) {
+    return false;
+  }
+  return true;
+}
+
+bool TablePlan::CountExceeded(uint64_t rejected) const {
+  if (rejected == 0) return false;
+  if (!max_rejects && !max_reject_ratio) return true;
+  return max_rejects && rejected > *max_rejects;
+}
+
+TablePlan Config::Resolve(const std::string& relative_path) const {
+  const TableRule* match = nullptr;
+  for (const auto& rule : tables) {
+    if (GlobMatches(rule.match, relative_path)) {
+      match = &rule;
+      break;
+    }
+  }
+  static const TableRule kNone;
+  const TableRule& r = match ? *match : kNone;
+  const TableRule& o = overrides;
+  const TableRule& d = defaults;
+
+  TablePlan plan;
+  std::optional<std::string> table;
+  Take(table, o.table, r.table, d.table);
+  plan.table = table ? *table : TableNameFromPath(relative_path);
+  Take(plan.schema, o.schema, r.schema, d.schema);
+  std::optional<std::vector<std::string>> key;
+  Take(key, o.key, r.key, d.key);
+  if (key) plan.key = *key;
+  // A threshold set at one level replaces both thresholds below it, so that a rule
+  // saying only "max_reject_ratio: 0.01" is not capped by a default count.
+  for (const TableRule* level : {&o, &r, &d}) {
+    if (level->max_rejects || level->max_reject_ratio) {
+      plan.max_rejects = level->max_rejects;
+      plan.max_reject_ratio = level->max_reject_ratio;
+      break;
+    }
+  }
+  std::optional<AfterLoad> after;
+  Take(after, o.after_load, r.after_load, d.after_load);
+  plan.after_load = after.value_or(AfterLoad::kMove);
+  Take(plan.format, o.format, r.format, d.format);
+  Take(plan.dialect.delimiter, o.dialect.delimiter, r.dialect.delimiter, d.dialect.delimiter);
+  Take(plan.dialect.quote, o.dialect.quote, r.dialect.quote, d.dialect.quote);
+  Take(plan.dialect.header, o.dialect.header, r.dialect.header, d.dialect.header);
+  std::optional<bool> normalize;
+  Take(normalize, o.normalize_names, r.normalize_names, d.normalize_names);
+  plan.normalize_names = normalize.value_or(false);
+  std::optional<MetadataOptions> metadata;
+  Take(metadata, o.metadata, r.metadata, d.metadata);
+  plan.metadata = metadata.value_or(MetadataOptions{});
+  return plan;
+}
+
+Status LoadConfigFile(const std::string& path, Config& config) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("configuration file " + path + " does not exist");
+  }
+  YamlContext ctx(path);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) +
+                                   ": invalid YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": " + e.what());
+  }
+  if (root.IsNull()) return Status::Ok();
+  if (!root.IsMap()) return ctx.Error(root, "", "expected a mapping at the top level");
+  try {
+    for (const auto& kv : root) {
+      std::string key = kv.first.as<std::string>();
+      const YAML::Node& v = kv.second;
+      if (key == "source") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.source));
+      } else if (key == "sink") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.sink));
+      } else if (key == "ledger") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.ledger));
+      } else if (key == "processed") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.processed));
+      } else if (key == "quarantine") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.quarantine));
+      } else if (key == "after_load") {
+        std::string s;
+        RETURN_IF_ERROR(ctx.Get(v, key, s));
+        config.defaults.after_load = ParseAfterLoad(s);
+        if (!config.defaults.after_load) return ctx.Error(v, key, "expected move, delete or keep");
+      } else if (key == "workers") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.workers));
+        if (config.workers < 1) return ctx.Error(v, key, "must be at least 1");
+      } else if (key == "settle_ms") {
+        int64_t ms = 0;
+        RETURN_IF_ERROR(ctx.Get(v, key, ms));
+        if (ms < 0) return ctx.Error(v, key, "must not be negative");
+        config.settle = std::chrono::milliseconds(ms);
+      } else if (key == "rescan_seconds") {
+        double s = 0;
+        RETURN_IF_ERROR(ctx.Get(v, key, s));
+        if (!(s > 0)) return ctx.Error(v, key, "must be positive");
+        config.rescan = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+      } else if (key == "recursive") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.recursive));
+      } else if (key == "include") {
+        RETURN_IF_ERROR(ctx.GetList(v, key, config.include));
+      } else if (key == "exclude") {
+        RETURN_IF_ERROR(ctx.GetList(v, key, config.exclude));
+      } else if (key == "log_format") {
+        std::string s;
+        RETURN_IF_ERROR(ctx.Get(v, key, s));
+        if (!ParseLogFormat(s, &config.log_format)) return ctx.Error(v, key, "expected text or json");
+      } else if (key == "defaults") {
+        RETURN_IF_ERROR(ParseRule(ctx, v, false, config.defaults));
+      } else if (key == "tables") {
+        if (!v.IsSequence()) return ctx.Error(v, key, "expected a list of table entries");
+        for (const auto& item : v) {
+          TableRule rule;
+          RETURN_IF_ERROR(ParseRule(ctx, item, true, rule));
+          config.tables.push_back(std::move(rule));
+        }
+      } else {
+        return ctx.Error(kv.first, key, "unknown key");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvironment(Config& config) {
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+  if (auto v = env("SLUICE_SOURCE")) config.source = *v;
+  if (auto v = env("SLUICE_SINK")) config.sink = *v;
+  if (auto v = env("SLUICE_LEDGER")) config.ledger = *v;
+  if (auto v = env("SLUICE_PROCESSED")) config.processed = *v;
+  if (auto v = env("SLUICE_QUARANTINE")) config.quarantine = *v;
+  if (auto v = env("SLUICE_AFTER_LOAD")) {
+    config.overrides.after_load = ParseAfterLoad(*v);
+    if (!config.overrides.after_load) {
+      return Status::InvalidArgument("SLUICE_AFTER_LOAD: expected move, delete or keep");
+    }
+  }
+  if (auto v = env("SLUICE_WORKERS")) {
+    char* end = nullptr;
+    long n = std::strtol(v->c_str(), &end, 10);
+    if (*end != '\0' || n < 1) return Status::InvalidArgument("SLUICE_WORKERS: expected a number >= 1");
+    config.workers = static_cast<int>(n);
+  }
+  if (auto v = env("SLUICE_TABLE")) config.overrides.table = *v;
+  if (auto v = env("SLUICE_SCHEMA")) {
+    auto schema = LoadSchemaFile(*v);
+    if (!schema) return schema.error().WithContext("SLUICE_SCHEMA");
+    config.overrides.schema = std::move(*schema);
+    config.overrides.schema_origin = *v;
+  }
+  if (auto v = env("SLUICE_LOG_FORMAT")) {
+    if (!ParseLogFormat(*v, &config.log_format)) {
+      return Status::InvalidArgument("SLUICE_LOG_FORMAT: expected text or json");
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,96 @@
+// Config: everything `sluice run` / `sluice once` need, from defaults, the YAML
+// configuration file, the environment and the command line (in rising order of
+// precedence; the command line is applied by the CLI on top of LoadConfig).
+//
+// Thread-safety: values; read-only once the engine starts.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "format/record_reader.h"
+#include "observe/log.h"
+#include "schema/schema.h"
+#include "transform/metadata.h"
+#include "transform/naming.h"
+
+namespace sluice {
+
+enum class AfterLoad { kMove, kDelete, kKeep };
+// Parses "move" / "delete" / "keep".
+std::optional<AfterLoad> ParseAfterLoad(std::string_view name);
+
+// Per-table settings. Every field is optional so that a rule can override only
+// some of the defaults; Resolve() fills the gaps.
+struct TableRule {
+  std::string match;  // glob; empty in defaults/overrides
+  std::optional<std::string> table;
+  std::optional<Schema> schema;
+  std::optional<std::string> schema_origin;  // file the schema came from, for messages
+  std::optional<std::vector<std::string>> key;
+  std::optional<uint64_t> max_rejects;
+  std::optional<double> max_reject_ratio;
+  std::optional<AfterLoad> after_load;
+  std::optional<Format> format;
+  CsvDialect dialect;
+  std::optional<bool> normalize_names;
+  std::optional<MetadataOptions> metadata;
+};
+
+// The settings for one file, all decided.
+struct TablePlan {
+  std::string table;
+  std::optional<Schema> schema;  // declared; nullopt = use the table's or infer
+  std::vector<std::string> key;
+  std::optional<uint64_t> max_rejects;   // both unset: no bad row tolerated
+  std::optional<double> max_reject_ratio;
+  AfterLoad after_load = AfterLoad::kMove;
+  std::optional<Format> format;  // nullopt: from the file name
+  CsvDialect dialect;
+  bool normalize_names = false;
+  MetadataOptions metadata;
+
+  // True if `rejected` bad rows out of `total` rows read are within the thresholds.
+  bool WithinThreshold(uint64_t rejected, uint64_t total) const;
+  // True if `rejected` already exceeds max_rejects and no ratio could rescue it.
+  bool CountExceeded(uint64_t rejected) const;
+};
+
+struct Config {
+  std::string source = "./data";
+  std::string sink = "sqlite:./sluice.db";
+  std::string ledger = "./sluice-ledger.db";
+  std::string processed = "./processed";
+  std::string quarantine = "./quarantine";
+  int workers = 0;  // 0: number of cores
+  std::chrono::milliseconds settle{1000};
+  std::chrono::milliseconds rescan{30000};
+  bool recursive = false;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  LogFormat log_format = LogFormat::kText;
+
+  TableRule defaults;             // `defaults:` in the file
+  std::vector<TableRule> tables;  // `tables:`, first match wins
+  TableRule overrides;            // command line and environment; beat any rule
+
+  // The plan for a file at `relative_path` (below the source folder).
+  TablePlan Resolve(const std::string& relative_path) const;
+};
+
+// Reads the YAML configuration file into `config` (fields it does not mention keep
+// their values). Errors: NotFound, InvalidArgument naming the file, key and line.
+Status LoadConfigFile(const std::string& path, Config& config);
+
+// Applies SLUICE_SOURCE, SLUICE_SINK, SLUICE_LEDGER, SLUICE_PROCESSED,
+// SLUICE_QUARANTINE, SLUICE_AFTER_LOAD, SLUICE_WORKERS, SLUICE_TABLE,
+// SLUICE_SCHEMA, SLUICE_LOG_FORMAT. Errors: InvalidArgument naming the variable.
+Status ApplyEnvironment(Config& config);
+
+// Parses a comma-separated list ("a,b ,c" → {a,b,c}).
+std::vector<std::string> SplitList(std::string_view text);
+
+}  // namespace sluice

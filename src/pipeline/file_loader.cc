@@ -1,0 +1,452 @@
+#include "pipeline/file_loader.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "format/record_reader.h"
+#include "observe/log.h"
+#include "pipeline/archive.h"
+#include "pipeline/rejects.h"
+#include "pipeline/retry.h"
+#include "schema/infer.h"
+#include "schema/validator.h"
+#include "source/file_input.h"
+#include "transform/metadata.h"
+#include "transform/naming.h"
+
+namespace fs = std::filesystem;
+
+namespace sluice {
+namespace {
+
+constexpr int kSinkTries = 5;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string FormatTimeUtc(int64_t micros) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The schema a file is validated against, and the table it loads into. If the
+// table exists its definition wins (rules of a declared schema still apply by
+// name); otherwise the declared schema, or one inferred from `sample`, creates it.
+Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& plan,
+                                                 const std::vector<std::string>& names,
+                                                 const TextBatch& sample) {
+  std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
+  ASSIGN_OR_RETURN(std::optional<TableDef> existing, sink.DescribeTable(plan.table));
+  if (!existing) {
+    Schema schema;
+    if (plan.schema) {
+      schema = *plan.schema;
+    } else {
+      schema = InferSchema(sample);
+      // Inference saw the file's own names; the table uses the normalised ones.
+      for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
+        schema.columns[i].name = names[i];
+      }
+    }
+    if (schema.columns.empty()) {
+      return Status::InvalidData("the file has no columns");
+    }
+    TableDef def{plan.table, schema.Defs(), plan.key};
+    def.columns.insert(def.columns.end(), meta.begin(), meta.end());
+    for (const auto& k : def.key) {
+      if (def.FindColumn(k) < 0) {
+        return Status::InvalidData("key column \"" + k + "\" is not a column of table " + plan.table);
+      }
+    }
+    RETURN_IF_ERROR(sink.EnsureTable(def));
+    // Another worker may have created the table first; load into what exists.
+    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+    if (!existing) return Status::Internal("table " + plan.table + " missing after creation");
+  }
+  TableDef def = std::move(*existing);
+  size_t data_columns = def.columns.size();
+  if (!meta.empty()) {
+    bool has_meta = def.columns.size() >= meta.size();
+    for (size_t i = 0; has_meta && i < meta.size(); ++i) {
+      has_meta = def.columns[def.columns.size() - meta.size() + i].name == meta[i].name;
+    }
+    if (!has_meta) {
+      return Status::InvalidData("table " + plan.table +
+                                 " has no metadata columns; it was created without them");
+    }
+    data_columns -= meta.size();
+  }
+  Schema schema = SchemaFromDefs(
+      std::vector<ColumnDef>(def.columns.begin(), def.columns.begin() + data_columns));
+  if (plan.schema) {
+    for (const auto& declared : plan.schema->columns) {
+      int i = schema.Find(declared.name);
+      if (i < 0) {
+        return Status::InvalidData("column \"" + declared.name + "\" of the schema is not in table " +
+                                   plan.table);
+      }
+      schema.columns[i].rules = declared.rules;
+    }
+  }
+  return std::make_pair(std::move(schema), std::move(def));
+}
+
+}  // namespace
+
+std::string_view FileOutcomeName(FileOutcome outcome) {
+  switch (outcome) {
+    case FileOutcome::kLoaded: return "loaded";
+    case FileOutcome::kDuplicate: return "duplicate";
+    case FileOutcome::kAlreadyDone: return "already_done";
+    case FileOutcome::kQuarantined: return "quarantined";
+    case FileOutcome::kRetryLater: return "retry_later";
+    case FileOutcome::kGone: return "gone";
+    case FileOutcome::kInterrupted: return "interrupted";
+  }
+  return "unknown";
+}
+
+struct FileLoader::Attempt {
+  Attempt(const std::string& file, const std::string& scratch) : rejects(file, scratch) {}
+  RejectLog rejects;
+  uint64_t rows_read = 0;
+  LoadCounts counts;
+  std::string table;
+};
+
+FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& ledger,
+                       std::unique_ptr<Sink> sink, const std::atomic<bool>& stop)
+    : config_(config),
+      source_root_(std::move(source_root)),
+      ledger_(ledger),
+      sink_(std::move(sink)),
+      stop_(stop) {}
+
+Status FileLoader::Recover() {
+  ASSIGN_OR_RETURN(auto records, ledger_.ListProcessing());
+  for (const auto& r : records) {
+    ASSIGN_OR_RETURN(bool committed, sink_->IsCommitted(r.identity.hash));
+    if (committed) {
+      RETURN_IF_ERROR(ledger_.MarkLoaded(r.id, LoadSummary{}));
+      LogInfo("recovered", {{"file", r.identity.path}, {"state", "loaded"}});
+    } else {
+      RETURN_IF_ERROR(ledger_.Release(r.id, "interrupted; rolled back, will load again"));
+      LogInfo("recovered", {{"file", r.identity.path}, {"state", "pending"}});
+    }
+  }
+  return Status::Ok();
+}
+
+FileResult FileLoader::Process(const std::string& path) {
+  auto started = std::chrono::steady_clock::now();
+  FileResult result;
+  std::string relative = RelativeTo(path, source_root_);
+  TablePlan plan = config_.Resolve(relative);
+  result.table = plan.table;
+
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return result;  // kGone
+  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (plan.after_load == AfterLoad::kKeep) {
+    // Kept files are seen again by every rescan; skip them without re-hashing.
+    auto done = ledger_.IsFinishedUnchanged(path, static_cast<uint64_t>(st.st_size), mtime_ns);
+    if (done.has_value() && *done) {
+      result.outcome = FileOutcome::kAlreadyDone;
+      return result;
+    }
+  }
+
+  auto fp = FingerprintFile(path);
+  if (!fp) {
+    result.outcome = fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone
+                                                                 : FileOutcome::kRetryLater;
+    result.error = fp.error();
+    return result;
+  }
+  FileIdentity id{fp->hash, path, fp->size, fp->mtime_ns};
+  result.bytes = fp->size;
+
+  auto claim = ledger_.ClaimFile(id, plan.table);
+  if (!claim) {
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = claim.error();
+    return result;
+  }
+  switch (claim->outcome) {
+    case ClaimOutcome::kBusy:
+      result.outcome = FileOutcome::kRetryLater;
+      result.error = Status::Unavailable("the same content is being loaded by another worker");
+      return result;
+    case ClaimOutcome::kAlreadyLoaded:
+    case ClaimOutcome::kDuplicate: {
+      result.outcome = claim->outcome == ClaimOutcome::kDuplicate ? FileOutcome::kDuplicate
+                                                                  : FileOutcome::kAlreadyDone;
+      Status s = Archive(path, claim->file_id, plan.after_load);
+      if (!s.ok()) LogWarn("archive_failed", {{"file", path}, {"error", s.ToString()}});
+      if (result.outcome == FileOutcome::kDuplicate) {
+        LogInfo("duplicate", {{"file", path}, {"table", plan.table}, {"same_as", claim->earlier_path}});
+      }
+      return result;
+    }
+    case ClaimOutcome::kQuarantinedBefore: {
+      Attempt attempt(path, config_.quarantine);
+      result = Quarantine(path, id, claim->file_id, plan, attempt,
+                          Status::InvalidData("same content was quarantined before as " +
+                                              claim->earlier_path +
+                                              "; use `sluice requeue` to try it again"));
+      break;
+    }
+    case ClaimOutcome::kClaimed:
+      result = ProcessClaimed(path, id, claim->file_id, plan);
+      break;
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (result.outcome == FileOutcome::kLoaded) {
+    LogInfo("loaded", {{"file", path}, {"table", result.table}, {"rows", result.rows},
+                       {"rejects", result.rejected}, {"skipped", result.skipped},
+                       {"bytes", result.bytes}, {"duration_ms", static_cast<int64_t>(result.seconds * 1000)}});
+  } else if (result.outcome == FileOutcome::kQuarantined) {
+    LogWarn("quarantined", {{"file", path}, {"table", result.table}, {"rows", result.rows},
+                            {"rejects", result.rejected}, {"bytes", result.bytes},
+                            {"duration_ms", static_cast<int64_t>(result.seconds * 1000)},
+                            {"reason", result.error.message()}});
+  }
+  return result;
+}
+
+FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentity& id,
+                                      int64_t file_id, const TablePlan& plan) {
+  FileResult result;
+  result.table = plan.table;
+  result.bytes = id.size;
+  // A previous attempt may have committed without the ledger hearing of it.
+  auto committed = sink_->IsCommitted(id.hash);
+  if (committed.has_value() && *committed) {
+    Status s = ledger_.MarkLoaded(file_id, LoadSummary{});
+    if (s.ok()) s = Archive(path, file_id, plan.after_load);
+    result.outcome = s.ok() ? FileOutcome::kAlreadyDone : FileOutcome::kRetryLater;
+    result.error = s;
+    return result;
+  }
+
+  Backoff backoff(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+  Attempt attempt(path, config_.quarantine);
+  Status status;
+  for (int tries = 1;; ++tries) {
+    attempt.rejects.Discard();
+    attempt.rows_read = 0;
+    attempt.counts = LoadCounts{};
+    status = LoadOnce(path, id, plan, attempt);
+    if (status.ok() || !status.IsTransient() || stop_.load() || tries == kSinkTries) break;
+    auto delay = backoff.Next();
+    LogWarn("retrying", {{"file", path}, {"error", status.ToString()},
+                         {"delay_ms", static_cast<int64_t>(delay.count())}});
+    for (auto slept = std::chrono::milliseconds(0); slept < delay && !stop_.load();
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  result.table = attempt.table.empty() ? plan.table : attempt.table;
+  result.rows = attempt.counts.inserted;
+  result.skipped = attempt.counts.skipped_by_key;
+  result.rejected = attempt.rejects.count();
+
+  if (status.ok()) {
+    LoadSummary summary{attempt.counts.inserted, attempt.rejects.count(),
+                        attempt.counts.skipped_by_key, id.size};
+    Status s = ledger_.MarkLoaded(file_id, summary);
+    if (!s.ok()) {
+      // Committed in the sink; the marker will settle the ledger on the next sighting.
+      result.outcome = FileOutcome::kRetryLater;
+      result.error = s;
+      return result;
+    }
+    if (attempt.rejects.count() > 0) {
+      std::string name = fs::path(path).filename().string() + ".rejects.jsonl";
+      auto keep = attempt.rejects.Keep((fs::path(config_.quarantine) / name).string());
+      if (!keep.ok()) LogWarn("rejects_not_written", {{"file", path}, {"error", keep.ToString()}});
+    }
+    s = Archive(path, file_id, plan.after_load);
+    if (!s.ok()) LogWarn("archive_failed", {{"file", path}, {"error", s.ToString()}});
+    result.outcome = FileOutcome::kLoaded;
+    return result;
+  }
+  if (status.code() == StatusCode::kInvalidData) {
+    return Quarantine(path, id, file_id, plan, attempt, status);
+  }
+  // Interrupted, transient past its budget, or a bug: the file stays where it is and
+  // pending in the ledger, so it is loaded again later.
+  Status released = ledger_.Release(file_id, status.ToString());
+  if (!released.ok()) LogError("ledger_error", {{"file", path}, {"error", released.ToString()}});
+  result.outcome = stop_.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
+  result.error = status;
+  if (result.outcome == FileOutcome::kRetryLater) {
+    LogError("load_failed", {{"file", path}, {"table", plan.table}, {"error", status.ToString()}});
+  }
+  return result;
+}
+
+Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, const TablePlan& plan,
+                            Attempt& attempt) {
+  std::optional<Format> format = plan.format ? plan.format : FormatFromPath(path);
+  if (!format) {
+    return Status::InvalidData("unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
+                               "optionally .gz or .zst)");
+  }
+  ASSIGN_OR_RETURN(auto input, OpenFileInput(path));
+  ReaderOptions options;
+  options.csv = plan.dialect;
+  ASSIGN_OR_RETURN(auto reader, OpenReader(*format, std::move(input), options));
+
+  TextBatch text;
+  ASSIGN_OR_RETURN(size_t n, reader->ReadBatch(text, attempt.rejects));
+  std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
+  if (n == 0 && text.columns().empty()) {
+    if (attempt.rejects.count() > 0) return Status::InvalidData("no readable rows");
+    return Status::InvalidData("the file is empty");
+  }
+  ASSIGN_OR_RETURN(auto resolved, ResolveTable(*sink_, plan, names, text));
+  auto& [schema, table] = resolved;
+  attempt.table = table.name;
+  ASSIGN_OR_RETURN(Validator validator, Validator::Create(schema));
+  RETURN_IF_ERROR(validator.Bind(names));
+  size_t bound = names.size();
+
+  RETURN_IF_ERROR(sink_->Begin(table, LoadId{id.hash, path}));
+  int64_t loaded_at = NowMicros();
+  Batch batch;
+  batch.Reset(table.columns);
+  uint64_t validation_rejects = 0;
+  Status status;
+  while (n > 0 || text.rows() > 0) {
+    if (stop_.load()) {
+      status = Status::Unavailable("stopping");
+      break;
+    }
+    if (text.columns().size() != bound) {
+      names = NormalizeColumnNames(text.columns(), plan.normalize_names);
+      status = validator.Bind(names);
+      if (!status.ok()) break;
+      bound = names.size();
+    }
+    attempt.rows_read += text.rows();
+    validation_rejects += validator.Convert(text, batch, attempt.rejects);
+    if (plan.CountExceeded(attempt.rejects.count())) {
+      status = Status::InvalidData(std::to_string(attempt.rejects.count()) +
+                                   " bad rows, more than the table allows");
+      break;
+    }
+    if (batch.rows() > 0) {
+      FillMetadata(plan.metadata, path, loaded_at, batch);
+      status = sink_->Write(batch);
+      if (!status.ok()) break;
+      batch.Clear();
+    }
+    auto next = reader->ReadBatch(text, attempt.rejects);
+    if (!next) {
+      status = next.error();
+      break;
+    }
+    n = *next;
+    if (n == 0) break;
+  }
+  if (status.ok()) status = attempt.rejects.write_status();
+  if (status.ok()) {
+    // Records the reader dropped never reached rows_read but count towards the total.
+    uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);
+    if (!plan.WithinThreshold(attempt.rejects.count(), total)) {
+      status = Status::InvalidData(std::to_string(attempt.rejects.count()) + " of " +
+                                   std::to_string(total) + " rows are bad, more than the table allows");
+    }
+  }
+  if (!status.ok()) {
+    sink_->Abort();
+    return status;
+  }
+  ASSIGN_OR_RETURN(attempt.counts, sink_->Commit());
+  return Status::Ok();
+}
+
+Status FileLoader::Archive(const std::string& path, int64_t file_id, AfterLoad after_load) {
+  std::string final_path;
+  switch (after_load) {
+    case AfterLoad::kKeep:
+      final_path = "kept";
+      break;
+    case AfterLoad::kDelete: {
+      std::error_code ec;
+      fs::remove(path, ec);
+      if (ec) return Status::Unavailable("cannot delete " + path + ": " + ec.message());
+      final_path = "deleted";
+      break;
+    }
+    case AfterLoad::kMove: {
+      ASSIGN_OR_RETURN(final_path,
+                       MoveNoClobber(path, config_.processed, RelativeTo(path, source_root_)));
+      break;
+    }
+  }
+  return ledger_.SetFinalPath(file_id, final_path);
+}
+
+FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
+                                  const TablePlan& plan, Attempt& attempt, const Status& why) {
+  FileResult result;
+  result.outcome = FileOutcome::kQuarantined;
+  result.table = attempt.table.empty() ? plan.table : attempt.table;
+  result.rows = 0;
+  result.rejected = attempt.rejects.count();
+  result.bytes = id.size;
+  result.error = why;
+
+  auto moved = MoveNoClobber(path, config_.quarantine, RelativeTo(path, source_root_));
+  std::string final_path = moved.has_value() ? *moved : path;
+  if (!moved) LogError("quarantine_move_failed", {{"file", path}, {"error", moved.error().ToString()}});
+
+  std::string report = "{\n  \"file\": ";
+  AppendJsonString(report, path);
+  report += ",\n  \"quarantined_as\": ";
+  AppendJsonString(report, final_path);
+  report += ",\n  \"hash\": \"" + id.hash + "\"";
+  report += ",\n  \"table\": ";
+  AppendJsonString(report, result.table);
+  report += ",\n  \"reason\": ";
+  AppendJsonString(report, why.message());
+  report += ",\n  \"time\": \"" + FormatTimeUtc(NowMicros()) + "\"";
+  report += ",\n  \"rows_read\": " + std::to_string(attempt.rows_read);
+  report += ",\n  \"rows_rejected\": " + std::to_string(attempt.rejects.count());
+  if (attempt.rejects.count() > 0) {
+    report += ",\n  \"rejects_file\": ";
+    AppendJsonString(report, final_path + ".rejects.jsonl");
+  }
+  report += ",\n  \"errors\": [";
+  const auto& first = attempt.rejects.first();
+  for (size_t i = 0; i < first.size(); ++i) {
+    report += i == 0 ? "\n    " : ",\n    ";
+    report += RejectLog::ToJson(path, first[i]);
+  }
+  report += first.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  Status s = WriteFileAtomic(final_path + ".error.json", report);
+  if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
+  if (attempt.rejects.count() > 0) {
+    s = attempt.rejects.Keep(final_path + ".rejects.jsonl");
+    if (!s.ok()) LogWarn("rejects_not_written", {{"file", path}, {"error", s.ToString()}});
+  }
+  LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
+  s = ledger_.MarkQuarantined(file_id, summary, why.message());
+  if (s.ok()) s = ledger_.SetFinalPath(file_id, final_path);
+  if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+  return result;
+}
+
+}  // namespace sluice

@@ -1,0 +1,373 @@
+#include "source/file_input.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+// Large enough that syscalls and decoder calls are amortised over many bytes,
+// small enough that many concurrent file jobs stay cheap.
+constexpr size_t kBufferSize = size_t{1} << 20;
+
+std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
+
+Status ErrnoStatus(int err, std::string_view op, const std::string& path) {
+  std::string message = std::string(op) + " " + path + ": " + ErrnoMessage(err);
+  if (err == ENOENT || err == ENOTDIR) return Status::NotFound(std::move(message));
+  return Status::Unavailable(std::move(message));
+}
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens `path` for a sequential read and returns it with its fstat().
+Result<std::pair<FileDescriptor, struct stat>> OpenRegularFile(const std::string& path) {
+  // O_NONBLOCK keeps a FIFO dropped into the folder from blocking open(); it has
+  // no effect on regular files, the only kind accepted.
+  int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (raw_fd < 0) return ErrnoStatus(errno, "open", path);
+  FileDescriptor fd(raw_fd);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus(errno, "stat", path);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidData("not a regular file: " + path);
+  // Advice only: a failure changes nothing but read-ahead.
+  (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::pair<FileDescriptor, struct stat>(std::move(fd), st);
+}
+
+// Reads `n` bytes at most into `dst`; 0 at end of file.
+Result<size_t> ReadSome(int fd, char* dst, size_t n, const std::string& path) {
+  for (;;) {
+    ssize_t got = ::read(fd, dst, n);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) return ErrnoStatus(errno, "read", path);
+  }
+}
+
+// A file's raw bytes through one buffer, which the decoders consume in place.
+class RawFile {
+ public:
+  RawFile(FileDescriptor fd, std::string path)
+      : fd_(std::move(fd)), path_(std::move(path)), buffer_(kBufferSize) {}
+
+  // Bytes read but not yet consumed.
+  std::string_view data() const { return {buffer_.data() + begin_, end_ - begin_}; }
+  void Consume(size_t n) { begin_ += n; }
+  bool eof() const { return eof_; }
+
+  // Appends more of the file to data(); at end of file sets eof() instead.
+  Status Fill() {
+    if (begin_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    ASSIGN_OR_RETURN(size_t got,
+                     ReadSome(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, path_));
+    if (got == 0) eof_ = true;
+    end_ += got;
+    return Status::Ok();
+  }
+
+  // Reads straight into `dst`, skipping the buffer; requires data() to be empty.
+  Result<size_t> ReadDirect(char* dst, size_t n) {
+    ASSIGN_OR_RETURN(size_t got, ReadSome(fd_.get(), dst, n, path_));
+    if (got == 0) eof_ = true;
+    return got;
+  }
+
+ private:
+  FileDescriptor fd_;
+  std::string path_;
+  std::vector<char> buffer_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+};
+
+class PlainInput final : public InputStream {
+ public:
+  explicit PlainInput(RawFile raw) : raw_(std::move(raw)) {}
+
+  Result<size_t> Read(char* dst, size_t n) override {
+    if (n == 0) return size_t{0};
+    if (raw_.data().empty()) {
+      if (raw_.eof()) return size_t{0};
+      // A large request gains nothing from a copy through the buffer.
+      if (n >= kBufferSize) return raw_.ReadDirect(dst, n);
+      RETURN_IF_ERROR(raw_.Fill());
+    }
+    std::string_view in = raw_.data();
+    size_t take = std::min(n, in.size());
+    std::memcpy(dst, in.data(), take);
+    raw_.Consume(take);
+    return take;
+  }
+
+ private:
+  RawFile raw_;
+};
+
+// Shared by the decoders: hands out decoded bytes, then the error that stopped
+// decoding, and keeps returning that error so damage never reads as end of file.
+class DecodingInput : public InputStream {
+ public:
+  Result<size_t> Read(char* dst, size_t n) override {
+    if (!error_.ok()) return error_;
+    if (finished_ || n == 0) return size_t{0};
+    size_t produced = 0;
+    error_ = Decode(dst, n, produced);
+    if (!error_.ok() && produced == 0) return error_;
+    return produced;
+  }
+
+ protected:
+  // Decodes into `dst` until it is full or the stream ends (then sets finished_),
+  // counting bytes written in `produced`.
+  virtual Status Decode(char* dst, size_t n, size_t& produced) = 0;
+  bool finished_ = false;
+
+ private:
+  Status error_;
+};
+
+class GzipInput final : public DecodingInput {
+ public:
+  explicit GzipInput(RawFile raw) : raw_(std::move(raw)) {}
+  ~GzipInput() override {
+    if (initialised_) inflateEnd(&zs_);
+  }
+
+  Status Init() {
+    // 16 + MAX_WBITS: gzip wrapper only; the magic was checked already.
+    int ret = inflateInit2(&zs_, 16 + MAX_WBITS);
+    if (ret != Z_OK) return ZlibError(ret);
+    initialised_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  Status Decode(char* dst, size_t n, size_t& produced) override {
+    zs_.next_out = reinterpret_cast<Bytef*>(dst);
+    zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, UINT_MAX));
+    const uInt capacity = zs_.avail_out;
+    Status status = Inflate();
+    produced = capacity - zs_.avail_out;
+    return status;
+  }
+
+  Status Inflate() {
+    while (zs_.avail_out > 0) {
+      if (raw_.data().empty() && !raw_.eof()) RETURN_IF_ERROR(raw_.Fill());
+      std::string_view in = raw_.data();
+      if (between_members_) {
+        if (in.empty()) {
+          finished_ = true;
+          return Status::Ok();
+        }
+        // gzip(1) concatenates members; anything else after a member is damage.
+        if (static_cast<unsigned char>(in[0]) != 0x1f) {
+          return Status::InvalidData("corrupt gzip stream: trailing garbage after gzip member");
+        }
+        inflateReset(&zs_);
+        between_members_ = false;
+      }
+      zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+      zs_.avail_in = static_cast<uInt>(std::min<size_t>(in.size(), UINT_MAX));
+      const uInt offered = zs_.avail_in;
+      int ret = inflate(&zs_, Z_NO_FLUSH);
+      raw_.Consume(offered - zs_.avail_in);
+      switch (ret) {
+        case Z_OK:
+          break;
+        case Z_STREAM_END:
+          between_members_ = true;
+          break;
+        case Z_BUF_ERROR:
+          // No progress with output space left: input was offered whenever the
+          // file had any, so the member ends before its trailer.
+          return Status::InvalidData("truncated gzip stream");
+        default:
+          return ZlibError(ret);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ZlibError(int ret) const {
+    if (ret == Z_MEM_ERROR) return Status::Unavailable("gzip: out of memory");
+    if (ret == Z_STREAM_ERROR) return Status::Internal("gzip: inflate state is inconsistent");
+    return Status::InvalidData(std::string("corrupt gzip stream: ") +
+                               (zs_.msg != nullptr ? zs_.msg : zError(ret)));
+  }
+
+  RawFile raw_;
+  z_stream zs_{};
+  bool initialised_ = false;
+  bool between_members_ = false;
+};
+
+class ZstdInput final : public DecodingInput {
+ public:
+  explicit ZstdInput(RawFile raw) : raw_(std::move(raw)), dctx_(ZSTD_createDCtx()) {}
+  ~ZstdInput() override { ZSTD_freeDCtx(dctx_); }
+
+  Status Init() const {
+    if (dctx_ == nullptr) return Status::Unavailable("zstd: out of memory");
+    return Status::Ok();
+  }
+
+ private:
+  Status Decode(char* dst, size_t n, size_t& produced) override {
+    ZSTD_outBuffer out{dst, n, 0};
+    Status status = Decompress(out);
+    produced = out.pos;
+    return status;
+  }
+
+  Status Decompress(ZSTD_outBuffer& out) {
+    while (out.pos < out.size) {
+      if (raw_.data().empty() && !raw_.eof()) RETURN_IF_ERROR(raw_.Fill());
+      std::string_view in = raw_.data();
+      ZSTD_inBuffer input{in.data(), in.size(), 0};
+      const size_t out_before = out.pos;
+      size_t ret = ZSTD_decompressStream(dctx_, &out, &input);
+      raw_.Consume(input.pos);
+      if (ZSTD_isError(ret)) {
+        return Status::InvalidData(std::string("corrupt zstd stream: ") + ZSTD_getErrorName(ret));
+      }
+      if (input.pos > 0 || out.pos > out_before) {
+        // 0 means a frame was completely decoded and flushed.
+        frame_open_ = ret != 0;
+        continue;
+      }
+      // No progress with the file exhausted: done, unless a frame was cut off.
+      if (frame_open_) return Status::InvalidData("truncated zstd stream");
+      finished_ = true;
+      return Status::Ok();
+    }
+    return Status::Ok();
+  }
+
+  RawFile raw_;
+  ZSTD_DCtx* dctx_;
+  bool frame_open_ = false;
+};
+
+std::string Hex(const unsigned char* bytes, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+Compression DetectCompression(std::string_view head) {
+  auto starts = [head](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("\x1f\x8b")) return Compression::kGzip;
+  if (starts("\x28\xb5\x2f\xfd")) return Compression::kZstd;
+  return Compression::kNone;
+}
+
+Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path) {
+  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
+  RawFile raw(std::move(opened.first), path);
+  while (raw.data().size() < 4 && !raw.eof()) RETURN_IF_ERROR(raw.Fill());
+  switch (DetectCompression(raw.data())) {
+    case Compression::kGzip: {
+      auto input = std::make_unique<GzipInput>(std::move(raw));
+      RETURN_IF_ERROR(input->Init());
+      return std::unique_ptr<InputStream>(std::move(input));
+    }
+    case Compression::kZstd: {
+      auto input = std::make_unique<ZstdInput>(std::move(raw));
+      RETURN_IF_ERROR(input->Init());
+      return std::unique_ptr<InputStream>(std::move(input));
+    }
+    case Compression::kNone:
+      break;
+  }
+  return std::unique_ptr<InputStream>(std::make_unique<PlainInput>(std::move(raw)));
+}
+
+Result<FileFingerprint> FingerprintFile(const std::string& path) {
+  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
+  const FileDescriptor& fd = opened.first;
+  const struct stat before = opened.second;
+
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(),
+                                                                        XXH3_freeState);
+  if (state == nullptr || XXH3_128bits_reset(state.get()) != XXH_OK) {
+    return Status::Unavailable("xxhash: out of memory");
+  }
+  std::vector<char> buffer(kBufferSize);
+  uint64_t hashed = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t got, ReadSome(fd.get(), buffer.data(), buffer.size(), path));
+    if (got == 0) break;
+    XXH3_128bits_update(state.get(), buffer.data(), got);
+    hashed += got;
+  }
+
+  // The open descriptor shows appends and rewrites; the path shows a file
+  // replaced by rename while we hashed the old one.
+  struct stat after_fd {};
+  struct stat after_path {};
+  if (::fstat(fd.get(), &after_fd) != 0) return ErrnoStatus(errno, "stat", path);
+  if (::stat(path.c_str(), &after_path) != 0) {
+    if (errno == ENOENT) return Status::Unavailable("file changed while hashing");
+    return ErrnoStatus(errno, "stat", path);
+  }
+  auto same = [&before](const struct stat& st) {
+    return st.st_dev == before.st_dev && st.st_ino == before.st_ino &&
+           st.st_size == before.st_size && MtimeNs(st) == MtimeNs(before);
+  };
+  if (hashed != static_cast<uint64_t>(before.st_size) || !same(after_fd) || !same(after_path)) {
+    return Status::Unavailable("file changed while hashing");
+  }
+
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
+  FileFingerprint fingerprint;
+  fingerprint.hash = Hex(canonical.digest, sizeof(canonical.digest));
+  fingerprint.size = static_cast<uint64_t>(before.st_size);
+  fingerprint.mtime_ns = MtimeNs(before);
+  return fingerprint;
+}
+
+}  // namespace sluice

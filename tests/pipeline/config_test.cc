@@ -1,0 +1,176 @@
+#include "pipeline/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using testing::TempDir;
+using testing::WriteFile;
+
+TEST(ConfigTest, LoadsEveryTopLevelKeyAndTableRules) {
+  TempDir dir;
+  WriteFile(dir / "s.yaml", "columns:\n  - name: id\n    type: integer\n    nullable: false\n");
+  WriteFile(dir / "sluice.yaml", R"(source: /in
+sink: sqlite:/tmp/x.db
+ledger: /tmp/l.db
+processed: /done
+quarantine: /bad
+after_load: keep
+workers: 3
+settle_ms: 250
+rescan_seconds: 2.5
+recursive: true
+include: ["*.csv"]
+exclude: "*_draft*, *.bak"
+log_format: json
+defaults:
+  normalize_names: true
+  metadata: [file, line]
+tables:
+  - match: "sensors*"
+    table: readings
+    schema: s.yaml
+    key: [id]
+    max_reject_ratio: 0.5
+    after_load: delete
+    delimiter: ";"
+    header: false
+)");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(dir / "sluice.yaml", c).ok());
+  EXPECT_EQ(c.source, "/in");
+  EXPECT_EQ(c.sink, "sqlite:/tmp/x.db");
+  EXPECT_EQ(c.workers, 3);
+  EXPECT_EQ(c.settle.count(), 250);
+  EXPECT_EQ(c.rescan.count(), 2500);
+  EXPECT_TRUE(c.recursive);
+  EXPECT_EQ(c.exclude, (std::vector<std::string>{"*_draft*", "*.bak"}));
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+
+  TablePlan p = c.Resolve("sensors-2026.csv");
+  EXPECT_EQ(p.table, "readings");
+  ASSERT_TRUE(p.schema.has_value());
+  EXPECT_EQ(p.schema->columns[0].name, "id");
+  EXPECT_EQ(p.key, std::vector<std::string>{"id"});
+  EXPECT_EQ(p.after_load, AfterLoad::kDelete);
+  EXPECT_EQ(p.dialect.delimiter, ';');
+  EXPECT_EQ(p.dialect.header, false);
+  EXPECT_TRUE(p.normalize_names);
+  EXPECT_TRUE(p.metadata.file && p.metadata.line && !p.metadata.loaded_at);
+  EXPECT_FALSE(p.max_rejects.has_value());
+  EXPECT_EQ(p.max_reject_ratio, 0.5);
+
+  TablePlan other = c.Resolve("Orders_2026-01-01.csv.gz");
+  EXPECT_EQ(other.table, "orders");
+  EXPECT_EQ(other.after_load, AfterLoad::kKeep);
+  EXPECT_FALSE(other.schema.has_value());
+}
+
+TEST(ConfigTest, OverridesBeatRulesAndRulesBeatDefaults) {
+  Config c;
+  c.defaults.after_load = AfterLoad::kKeep;
+  c.defaults.max_rejects = 10;
+  TableRule rule;
+  rule.match = "a/*.csv";
+  rule.table = "from_rule";
+  rule.max_reject_ratio = 0.1;
+  c.tables.push_back(rule);
+  EXPECT_EQ(c.Resolve("a/x.csv").table, "from_rule");
+  EXPECT_EQ(c.Resolve("b/a/x.csv").table, "x");  // a pattern with '/' matches the whole path
+  TablePlan p = c.Resolve("a/x.csv");
+  EXPECT_EQ(p.after_load, AfterLoad::kKeep);
+  // The rule's ratio replaces the default count: one level decides both thresholds.
+  EXPECT_FALSE(p.max_rejects.has_value());
+  EXPECT_EQ(p.max_reject_ratio, 0.1);
+  c.overrides.table = "forced";
+  EXPECT_EQ(c.Resolve("a/x.csv").table, "forced");
+}
+
+TEST(ConfigTest, ThresholdRules) {
+  TablePlan strict;
+  EXPECT_TRUE(strict.WithinThreshold(0, 100));
+  EXPECT_FALSE(strict.WithinThreshold(1, 100));
+  EXPECT_TRUE(strict.CountExceeded(1));
+
+  TablePlan count;
+  count.max_rejects = 2;
+  EXPECT_TRUE(count.WithinThreshold(2, 3));
+  EXPECT_FALSE(count.WithinThreshold(3, 1000));
+  EXPECT_TRUE(count.CountExceeded(3));
+
+  TablePlan ratio;
+  ratio.max_reject_ratio = 0.1;
+  EXPECT_TRUE(ratio.WithinThreshold(10, 100));
+  EXPECT_FALSE(ratio.WithinThreshold(11, 100));
+  EXPECT_FALSE(ratio.CountExceeded(1000));
+
+  TablePlan both;
+  both.max_rejects = 5;
+  both.max_reject_ratio = 0.5;
+  EXPECT_FALSE(both.WithinThreshold(6, 100));  // ratio fine, count not
+  EXPECT_FALSE(both.WithinThreshold(3, 4));    // count fine, ratio not
+  EXPECT_TRUE(both.WithinThreshold(3, 10));
+}
+
+struct BadConfig {
+  const char* yaml;
+  const char* expected;  // must appear in the message
+};
+
+TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
+  const BadConfig cases[] = {
+      {"source: ./d\nbogus: 1\n", ":2: key 'bogus': unknown key"},
+      {"workers: many\n", ":1: key 'workers': expected a whole number"},
+      {"workers: 0\n", "key 'workers': must be at least 1"},
+      {"after_load: shred\n", "key 'after_load': expected move, delete or keep"},
+      {"tables:\n  - table: t\n", ":2: key 'match': missing"},
+      {"tables:\n  - match: x\n    max_reject_ratio: 2\n", ":3: key 'max_reject_ratio'"},
+      {"tables:\n  - match: x\n    schema: missing.yaml\n", "key 'schema'"},
+      {"tables:\n  - match: x\n    colour: red\n", ":3: key 'colour': unknown key"},
+      {"source: [unclosed\n", "invalid YAML"},
+      {"defaults:\n  metadata: [file, nonsense]\n", "key 'metadata'"},
+  };
+  for (const auto& bad : cases) {
+    TempDir dir;
+    std::string path = dir / "sluice.yaml";
+    WriteFile(path, bad.yaml);
+    Config c;
+    Status s = LoadConfigFile(path, c);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad.yaml;
+    EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(bad.expected), std::string::npos)
+        << "message: " << s.message() << "\nexpected: " << bad.expected;
+  }
+}
+
+TEST(ConfigTest, EnvironmentOverridesFile) {
+  Config c;
+  c.source = "from-file";
+  setenv("SLUICE_SOURCE", "/from/env", 1);
+  setenv("SLUICE_WORKERS", "7", 1);
+  setenv("SLUICE_AFTER_LOAD", "delete", 1);
+  ASSERT_TRUE(ApplyEnvironment(c).ok());
+  EXPECT_EQ(c.source, "/from/env");
+  EXPECT_EQ(c.workers, 7);
+  EXPECT_EQ(c.overrides.after_load, AfterLoad::kDelete);
+  setenv("SLUICE_WORKERS", "x", 1);
+  Status s = ApplyEnvironment(c);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("SLUICE_WORKERS"), std::string::npos);
+  unsetenv("SLUICE_SOURCE");
+  unsetenv("SLUICE_WORKERS");
+  unsetenv("SLUICE_AFTER_LOAD");
+}
+
+TEST(ConfigTest, SplitList) {
+  EXPECT_EQ(SplitList(" a, b ,,c "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(SplitList("").empty());
+}
+
+}  // namespace
+}  // namespace sluice
