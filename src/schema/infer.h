@@ -6,6 +6,12 @@
 // in the sample is nullable; a column whose sampled values are all empty is a
 // nullable string.
 //
+// Values are judged with the validator's own cell parsers (schema/cell_parse.h),
+// trimmed as the validator trims them, so an inferred schema accepts its sample.
+// Two choices are narrower than the validator: booleans are inferred only from
+// words (true/false, yes/no, t/f, y/n), since a column of 0/1 is more often a
+// number; and integers beyond int64 are strings, not floats that lose digits.
+//
 // Thread-safety: free functions.
 #pragma once
 

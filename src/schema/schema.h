@@ -4,9 +4,9 @@
 //
 //   columns:
 //     - name: sensor_id
-//       type: integer          # string | integer | float | boolean | date | timestamp
+//       type: integer          # string (default) | integer | float | boolean | date | timestamp
 //       nullable: false        # default true
-//       min: 0                 # numbers (and dates/timestamps compared as text ISO forms: no)
+//       min: 0                 # integer and float columns only
 //       max: 100000
 //     - name: status
 //       type: string
@@ -58,11 +58,15 @@ struct Schema {
 };
 
 // Parses a schema from a YAML node ({columns: [...]}). `origin` names the file for
-// messages. Errors: InvalidArgument naming origin, key and line.
+// messages. Errors: InvalidArgument as "origin:line: column "x": ..." for unknown
+// keys (also at the top level), unknown types, rules on the wrong type (min/max
+// need integer/float, format needs date/timestamp), min above max, a regex that
+// does not compile, duplicate or missing names, and YAML errors.
 Result<Schema> SchemaFromYaml(const YAML::Node& node, std::string_view origin);
 // Reads and parses a schema file. Errors: NotFound, InvalidArgument.
 Result<Schema> LoadSchemaFile(const std::string& path);
-// The YAML text of `schema`, parseable by SchemaFromYaml.
+// The YAML text of `schema`, parseable by SchemaFromYaml: block style, one column
+// per item, every column's nullable spelled out, rules only where set.
 std::string SchemaToYaml(const Schema& schema);
 // A schema whose columns have the given definitions and no rules.
 Schema SchemaFromDefs(const std::vector<ColumnDef>& defs);

@@ -8,9 +8,10 @@
 // non-nullable column is an error. Integers: optional sign, digits, fits int64.
 // Floats: decimal or exponent notation, inf/nan rejected. Booleans: true/false,
 // t/f, yes/no, y/n, 1/0 (any case). Dates: YYYY-MM-DD or the column's format.
-// Timestamps: ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]]" (no zone
-// means UTC) or the column's format; stored as UTC microseconds. Strings must be
-// valid UTF-8.
+// Timestamps: ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]|±HHMM]" (no
+// zone means UTC) or the column's format; stored as UTC microseconds. Strings must
+// be valid UTF-8. Then the column's rules: min/max (numbers), allowed (exact match
+// of the cell text, trimmed for non-strings), regex (must match the whole value).
 //
 // Thread-safety: a Validator is used by one thread; it holds compiled regexes.
 #pragma once
@@ -35,25 +36,44 @@ class Validator {
 
   // Maps the file's column names to schema columns. Columns of the schema that the
   // file lacks load as NULL. Errors (InvalidData, file-level): a non-nullable
-  // schema column is missing; the file has a column the schema does not know
-  // (message lists them).
+  // schema column is missing; the file has a column the schema does not know, or
+  // one column twice (the message lists them).
   Status Bind(const std::vector<std::string>& file_columns);
 
-  // Converts every row of `in` and appends the good ones to `out` (whose columns
-  // leading columns must be Schema::Defs(); later columns are left alone, see
-  // FillMetadata). Reports one RowError per bad row
-  // (first failing column). Columns that appeared in `in` after Bind (JSON keys
-  // first seen later in the file) are bound here: a known one is mapped, and a
-  // row with a non-null value in an unknown one is a bad row. Returns the number
-  // of rows rejected.
+  // Converts every row of `in` and appends the good ones to `out`, whose leading
+  // columns must be Schema::Defs(); later columns are left alone (see
+  // FillMetadata). A row is appended whole or not at all, with out.FinishRow(line).
+  // Reports one RowError per bad row (its first failing column), in row order.
+  // `in.columns()` must start with the columns given to Bind; columns that
+  // appeared after them (JSON keys first seen later in the file) are bound here:
+  // a known one is mapped, and a row with a non-null value in an unknown one is a
+  // bad row. Returns the number of rows rejected.
   size_t Convert(const TextBatch& in, Batch& out, RowErrorSink& errors);
 
  private:
+  class Utf8Check;
+
   Validator() = default;
+  // Maps the columns of `columns` beyond file_columns_ (keys first seen after Bind).
+  void BindNewColumns(const std::vector<std::string>& columns);
+  void ConvertColumn(size_t c, const TextBatch& in, Column& out, const Utf8Check& utf8);
+  // Runs `convert` (parse, check, append; returns a CellError) on each non-null
+  // cell of schema column `c` and handles NULLs and rejections.
+  template <typename ConvertCell>
+  void ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertCell convert);
+  // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
+  void Reject(const TextBatch& in, size_t row, std::string column, std::string message);
+
   Schema schema_;
   std::vector<std::shared_ptr<const std::regex>> regexes_;  // per schema column, may be null
+  std::vector<std::vector<std::string>> allowed_;           // per schema column, sorted for lookup
+  bool has_strings_ = false;                                // some schema column is a string
   std::vector<int> source_of_;  // per schema column: index in the file's columns or -1
   std::vector<std::string> file_columns_;
+  std::vector<size_t> unknown_columns_;  // file columns seen after Bind that the schema lacks
+  // Scratch reused by Convert: per row 0 (good) or 1 + index into pending_.
+  std::vector<uint32_t> row_error_;
+  std::vector<RowError> pending_;
 };
 
 }  // namespace sluice

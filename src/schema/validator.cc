@@ -1,0 +1,477 @@
+#include "schema/validator.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <limits>
+
+#include "schema/cell_parse.h"
+
+namespace sluice {
+
+// Answers "is this string cell valid UTF-8". Validating the batch's whole arena
+// once (SIMD, many GB/s) and then checking only that a cell starts and ends on
+// character boundaries is much cheaper than a validator call per short cell; when
+// the arena holds an invalid byte anywhere, each cell is checked on its own.
+class Validator::Utf8Check {
+ public:
+  Utf8Check(const TextBatch& in, bool needed) {
+    if (!needed) return;
+    arena_ = in.View(Span{0, static_cast<uint32_t>(in.arena_bytes())});
+    arena_valid_ = simdjson::validate_utf8(arena_.data(), arena_.size());
+  }
+
+  // Requires `cell` to be a view into the batch's arena.
+  bool Valid(std::string_view cell) const {
+    if (cell.empty()) return true;
+    if (arena_valid_ && AtBoundary(cell.data()) && AtBoundary(cell.data() + cell.size())) {
+      return true;
+    }
+    return simdjson::validate_utf8(cell.data(), cell.size());
+  }
+
+ private:
+  // True at the end of the arena or on the first byte of a character.
+  bool AtBoundary(const char* p) const {
+    return p == arena_.data() + arena_.size() || (static_cast<unsigned char>(*p) & 0xC0) != 0x80;
+  }
+
+  std::string_view arena_;
+  bool arena_valid_ = false;
+};
+
+namespace {
+
+// Why a cell was rejected.
+enum class CellError {
+  kNone,
+  kNotType,
+  kOutOfRange,
+  kBelowMin,
+  kAboveMax,
+  kNotAllowed,
+  kNoMatch,
+  kInvalidUtf8,
+};
+
+// Values in messages are cut at this many bytes; the RowError's raw text has all.
+constexpr size_t kMaxShownValue = 64;
+constexpr size_t kMaxShownAllowed = 10;
+
+// Appends `value` in double quotes, escaping quotes, control bytes and (when the
+// value is not valid UTF-8) non-ASCII bytes, so that messages stay printable text.
+void AppendQuoted(std::string& out, std::string_view value) {
+  bool truncated = false;
+  if (value.size() > kMaxShownValue) {
+    size_t cut = kMaxShownValue;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+    value = value.substr(0, cut);
+    truncated = true;
+  }
+  const bool utf8 = simdjson::validate_utf8(value.data(), value.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : value) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (byte < 0x20 || byte == 0x7f || (byte >= 0x80 && !utf8)) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  if (truncated) out += "...";
+}
+
+std::string ColumnPrefix(const std::string& name) {
+  std::string m = "column ";
+  AppendQuoted(m, name);
+  m += ": ";
+  return m;
+}
+
+std::string ExpectedType(const ColumnSpec& spec) {
+  std::string format;
+  if (spec.rules.format) {
+    format = " in format ";
+    AppendQuoted(format, *spec.rules.format);
+  }
+  switch (spec.type) {
+    case ColumnType::kInteger:
+      return "an integer";
+    case ColumnType::kFloat:
+      return "a float";
+    case ColumnType::kBoolean:
+      return "a boolean";
+    case ColumnType::kDate:
+      return "a date" + (format.empty() ? " (YYYY-MM-DD)" : format);
+    case ColumnType::kTimestamp:
+      return "a timestamp" +
+             (format.empty() ? " (YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][zone])" : format);
+    case ColumnType::kString:
+      return "a string";
+  }
+  return "a value";
+}
+
+template <typename T>
+void DropRows(std::vector<T>& values, const std::vector<uint32_t>& row_error) {
+  // This call's rows are the last row_error.size() entries.
+  const size_t base = values.size() - row_error.size();
+  size_t kept = base;
+  for (size_t r = 0; r < row_error.size(); ++r) {
+    if (row_error[r] == 0) values[kept++] = values[base + r];
+  }
+  values.resize(kept);
+}
+
+// Removes the placeholders of rejected rows from a column Convert appended to.
+// Which value vector holds them follows Column::AppendNull.
+void DropRejectedRows(Column& column, const std::vector<uint32_t>& row_error) {
+  DropRows(column.nulls, row_error);
+  switch (column.def.type) {
+    case ColumnType::kFloat:
+      DropRows(column.floats, row_error);
+      break;
+    case ColumnType::kString:
+      DropRows(column.strings, row_error);
+      break;
+    default:
+      DropRows(column.ints, row_error);
+      break;
+  }
+}
+
+// The allowed and regex rules of a column on a cell's text. `allowed` is sorted.
+CellError CheckText(const std::vector<std::string>& allowed, const std::regex* regex,
+                    std::string_view cell) {
+  if (!allowed.empty() &&
+      !std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>())) {
+    return CellError::kNotAllowed;
+  }
+  // std::regex allocates while matching; it only runs for columns that declare one.
+  if (regex != nullptr && !std::regex_match(cell.begin(), cell.end(), *regex)) {
+    return CellError::kNoMatch;
+  }
+  return CellError::kNone;
+}
+
+// Why `cell` of column `spec` was rejected, for its RowError.
+std::string CellMessage(const ColumnSpec& spec, CellError error, std::string_view cell) {
+  std::string m = ColumnPrefix(spec.name);
+  switch (error) {
+    case CellError::kNotType:
+      AppendQuoted(m, cell);
+      m += " is not " + ExpectedType(spec);
+      break;
+    case CellError::kOutOfRange:
+      AppendQuoted(m, cell);
+      m += " is out of range for " + ExpectedType(spec);
+      break;
+    case CellError::kBelowMin:
+      // The cell parsed as a number, so it is plain ASCII and reads well unquoted.
+      m += cell;
+      m += " is below min " + FormatFloat(*spec.rules.min);
+      break;
+    case CellError::kAboveMax:
+      m += cell;
+      m += " is above max " + FormatFloat(*spec.rules.max);
+      break;
+    case CellError::kNotAllowed: {
+      AppendQuoted(m, cell);
+      m += " is not one of the allowed values: ";
+      const std::vector<std::string>& allowed = spec.rules.allowed;
+      for (size_t i = 0; i < allowed.size() && i < kMaxShownAllowed; ++i) {
+        if (i > 0) m += ", ";
+        m += allowed[i];
+      }
+      if (allowed.size() > kMaxShownAllowed) m += ", ...";
+      break;
+    }
+    case CellError::kNoMatch:
+      AppendQuoted(m, cell);
+      m += " does not match regex ";
+      AppendQuoted(m, *spec.rules.regex);
+      break;
+    case CellError::kInvalidUtf8:
+      m += "invalid UTF-8";
+      break;
+    case CellError::kNone:
+      break;
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<Validator> Validator::Create(const Schema& schema) {
+  Validator v;
+  v.schema_ = schema;
+  const size_t n = schema.columns.size();
+  v.regexes_.resize(n);
+  v.allowed_.resize(n);
+  v.source_of_.assign(n, -1);
+  for (size_t c = 0; c < n; ++c) {
+    const ColumnSpec& spec = schema.columns[c];
+    if (spec.rules.regex) {
+      try {
+        v.regexes_[c] = std::make_shared<const std::regex>(
+            *spec.rules.regex, std::regex::ECMAScript | std::regex::optimize);
+      } catch (const std::regex_error& e) {
+        std::string m = ColumnPrefix(spec.name) + "regex ";
+        AppendQuoted(m, *spec.rules.regex);
+        m += " does not compile: ";
+        m += e.what();
+        return Status::InvalidArgument(std::move(m));
+      }
+    }
+    v.allowed_[c] = spec.rules.allowed;
+    std::sort(v.allowed_[c].begin(), v.allowed_[c].end());
+    if (spec.type == ColumnType::kString) v.has_strings_ = true;
+  }
+  return v;
+}
+
+Status Validator::Bind(const std::vector<std::string>& file_columns) {
+  file_columns_ = file_columns;
+  source_of_.assign(schema_.columns.size(), -1);
+  unknown_columns_.clear();
+  std::string unknown;
+  std::string repeated;
+  for (size_t i = 0; i < file_columns.size(); ++i) {
+    const int c = schema_.Find(file_columns[i]);
+    if (c >= 0 && source_of_[c] < 0) {
+      source_of_[c] = static_cast<int>(i);
+      continue;
+    }
+    std::string& list = c < 0 ? unknown : repeated;
+    if (!list.empty()) list += ", ";
+    AppendQuoted(list, file_columns[i]);
+  }
+  std::string missing;
+  for (size_t c = 0; c < schema_.columns.size(); ++c) {
+    if (source_of_[c] >= 0 || schema_.columns[c].nullable) continue;
+    if (!missing.empty()) missing += ", ";
+    AppendQuoted(missing, schema_.columns[c].name);
+  }
+  if (missing.empty() && unknown.empty() && repeated.empty()) return Status::Ok();
+
+  std::string message;
+  auto add = [&message](std::string_view part) {
+    if (!message.empty()) message += "; ";
+    message += part;
+  };
+  if (!missing.empty()) add("missing non-nullable columns: " + missing);
+  if (!unknown.empty()) {
+    std::string known;
+    for (const ColumnSpec& spec : schema_.columns) {
+      if (!known.empty()) known += ", ";
+      known += spec.name;
+    }
+    add("columns not in the schema: " + unknown + " (schema columns: " + known + ")");
+  }
+  if (!repeated.empty()) add("columns given more than once: " + repeated);
+  return Status::InvalidData(std::move(message));
+}
+
+void Validator::BindNewColumns(const std::vector<std::string>& columns) {
+  for (size_t i = file_columns_.size(); i < columns.size(); ++i) {
+    file_columns_.push_back(columns[i]);
+    const int c = schema_.Find(columns[i]);
+    if (c >= 0 && source_of_[c] < 0) {
+      source_of_[c] = static_cast<int>(i);
+    } else {
+      unknown_columns_.push_back(i);
+    }
+  }
+}
+
+size_t Validator::Convert(const TextBatch& in, Batch& out, RowErrorSink& errors) {
+  assert(out.columns().size() >= schema_.columns.size());
+  BindNewColumns(in.columns());
+  const size_t rows = in.rows();
+  row_error_.assign(rows, 0);
+  pending_.clear();
+
+  // Column at a time: the type dispatch is per column, reads are sequential, and a
+  // row rejected by an earlier column only gets a placeholder in later ones.
+  const Utf8Check utf8(in, has_strings_);
+  for (size_t c = 0; c < schema_.columns.size(); ++c) {
+    ConvertColumn(c, in, out.columns()[c], utf8);
+  }
+  for (size_t u : unknown_columns_) {
+    if (u >= in.columns().size()) continue;
+    for (size_t r = 0; r < rows; ++r) {
+      if (row_error_[r] != 0 || in.IsNull(r, u)) continue;
+      std::string message = "column ";
+      AppendQuoted(message, in.columns()[u]);
+      message += " is not in the schema";
+      Reject(in, r, in.columns()[u], std::move(message));
+    }
+  }
+
+  if (!pending_.empty()) {
+    for (size_t c = 0; c < schema_.columns.size(); ++c) {
+      DropRejectedRows(out.columns()[c], row_error_);
+    }
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    if (row_error_[r] == 0) {
+      out.FinishRow(in.Line(r));
+    } else {
+      errors.Report(std::move(pending_[row_error_[r] - 1]));
+    }
+  }
+  return pending_.size();
+}
+
+void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const Utf8Check& utf8) {
+  const ColumnSpec& spec = schema_.columns[c];
+  assert(out.def.type == spec.type);
+  // Rules are resolved once per column so that the per-cell lambdas below only
+  // test what the column declares.
+  const bool check_text = !allowed_[c].empty() || regexes_[c] != nullptr;
+  const double min = spec.rules.min.value_or(-std::numeric_limits<double>::infinity());
+  const double max = spec.rules.max.value_or(std::numeric_limits<double>::infinity());
+  const char* format = spec.rules.format ? spec.rules.format->c_str() : nullptr;
+  const std::vector<std::string>& allowed = allowed_[c];
+  const std::regex* regex = regexes_[c].get();
+  auto text_rules = [&](std::string_view cell) {
+    return check_text ? CheckText(allowed, regex, cell) : CellError::kNone;
+  };
+
+  switch (spec.type) {
+    case ColumnType::kString:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        if (!utf8.Valid(cell)) return CellError::kInvalidUtf8;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendString(cell);
+        return error;
+      });
+      return;
+    case ColumnType::kInteger:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        int64_t v = 0;
+        const ParseResult parsed = ParseInteger(cell, &v);
+        if (parsed != ParseResult::kOk) {
+          return parsed == ParseResult::kOutOfRange ? CellError::kOutOfRange : CellError::kNotType;
+        }
+        // Compared as doubles: exact below 2^53, which covers any bound a schema
+        // would sensibly declare.
+        if (static_cast<double>(v) < min) return CellError::kBelowMin;
+        if (static_cast<double>(v) > max) return CellError::kAboveMax;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendInt(v);
+        return error;
+      });
+      return;
+    case ColumnType::kFloat:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        double v = 0;
+        const ParseResult parsed = ParseFloat(cell, &v);
+        if (parsed != ParseResult::kOk) {
+          return parsed == ParseResult::kOutOfRange ? CellError::kOutOfRange : CellError::kNotType;
+        }
+        if (v < min) return CellError::kBelowMin;
+        if (v > max) return CellError::kAboveMax;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendFloat(v);
+        return error;
+      });
+      return;
+    case ColumnType::kBoolean:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        bool v = false;
+        if (!ParseBoolean(cell, &v)) return CellError::kNotType;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendInt(v ? 1 : 0);
+        return error;
+      });
+      return;
+    case ColumnType::kDate:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        int64_t days = 0;
+        const bool ok =
+            format != nullptr ? ParseFormattedDate(cell, format, &days) : ParseIsoDate(cell, &days);
+        if (!ok) return CellError::kNotType;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendInt(days);
+        return error;
+      });
+      return;
+    case ColumnType::kTimestamp:
+      ConvertRows(c, in, out, [&](std::string_view cell) {
+        int64_t micros = 0;
+        const bool ok = format != nullptr ? ParseFormattedTimestamp(cell, format, &micros)
+                                          : ParseIsoTimestamp(cell, &micros);
+        if (!ok) return CellError::kNotType;
+        const CellError error = text_rules(cell);
+        if (error == CellError::kNone) out.AppendInt(micros);
+        return error;
+      });
+      return;
+  }
+}
+
+template <typename ConvertCell>
+void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertCell convert) {
+  const ColumnSpec& spec = schema_.columns[c];
+  const int source = source_of_[c];
+  const bool present = source >= 0 && static_cast<size_t>(source) < in.columns().size();
+  const bool trim = spec.type != ColumnType::kString;
+  for (size_t r = 0; r < in.rows(); ++r) {
+    if (row_error_[r] != 0) {
+      out.AppendNull();
+      continue;
+    }
+    std::string_view cell;
+    bool null = !present || in.IsNull(r, source);
+    if (!null) {
+      cell = in.Cell(r, source);
+      if (trim) {
+        cell = TrimBlanks(cell);
+        null = cell.empty();
+      }
+    }
+    if (null) {
+      if (!spec.nullable) {
+        Reject(in, r, spec.name, ColumnPrefix(spec.name) + "NULL in a non-nullable column");
+      }
+      out.AppendNull();
+      continue;
+    }
+    const CellError error = convert(cell);
+    if (error != CellError::kNone) {
+      Reject(in, r, spec.name, CellMessage(spec, error, cell));
+      out.AppendNull();
+    }
+  }
+}
+
+void Validator::Reject(const TextBatch& in, size_t row, std::string column, std::string message) {
+  RowError error;
+  error.line = in.Line(row);
+  error.byte_offset = in.Offset(row);
+  error.column = std::move(column);
+  error.message = std::move(message);
+  const std::string_view raw = in.Raw(row);
+  if (!raw.empty()) {
+    error.raw = raw;
+  } else {
+    for (size_t c = 0; c < in.columns().size(); ++c) {
+      if (c > 0) error.raw += ',';
+      error.raw += in.Cell(row, c);
+    }
+  }
+  pending_.push_back(std::move(error));
+  row_error_[row] = static_cast<uint32_t>(pending_.size());
+}
+
+}  // namespace sluice
