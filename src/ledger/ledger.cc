@@ -1,0 +1,555 @@
+#include "ledger/ledger.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace sluice {
+namespace {
+
+constexpr int kBusyTimeoutMs = 60'000;
+constexpr int kSchemaVersion = 1;
+constexpr char kFormatName[] = "sluice-ledger";
+
+constexpr FileState kAllStates[] = {FileState::kProcessing, FileState::kPending, FileState::kLoaded,
+                                    FileState::kDuplicate, FileState::kQuarantined};
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE files(
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  table_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  rows_loaded INTEGER NOT NULL DEFAULT 0,
+  rows_rejected INTEGER NOT NULL DEFAULT 0,
+  rows_skipped INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  duplicate_of TEXT NOT NULL DEFAULT '',
+  final_path TEXT NOT NULL DEFAULT '',
+  seen_at_us INTEGER NOT NULL DEFAULT 0,
+  started_at_us INTEGER NOT NULL DEFAULT 0,
+  finished_at_us INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX files_hash ON files(hash);
+CREATE INDEX files_path ON files(path, size, mtime_ns);
+CREATE INDEX files_state ON files(state);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+constexpr char kRecordColumns[] =
+    "id, hash, path, size, mtime_ns, table_name, state, rows_loaded, rows_rejected, "
+    "rows_skipped, bytes, attempts, error, duplicate_of, final_path, seen_at_us, started_at_us, "
+    "finished_at_us";
+// Most recent first: the latest of the record's timestamps, ties by insertion.
+constexpr char kRecentOrder[] =
+    " ORDER BY MAX(seen_at_us, started_at_us, finished_at_us) DESC, id DESC";
+
+// The one place where SQLite result codes become sluice Status codes.
+Status SqliteStatus(sqlite3* db, int rc, std::string_view context) {
+  std::string message = "ledger: " + std::string(context) + ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return Status::Unavailable(std::move(message));
+    case SQLITE_NOTADB:
+      return Status::InvalidArgument(std::move(message));
+    default:
+      return Status::Internal(std::move(message));
+  }
+}
+
+// Switching a new database file to WAL takes an exclusive lock, and SQLite
+// reports SQLITE_BUSY for it at once instead of calling the busy handler. Only
+// connections racing to set up a fresh file meet this (the mode then persists in
+// the file), so a short retry loop within the busy timeout is enough.
+Status EnableWal(sqlite3* db, std::string_view context) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  while (true) {
+    const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return Status::Ok();
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) {
+      return SqliteStatus(db, rc, context);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::optional<FileState> ParseFileState(std::string_view name) {
+  for (FileState state : kAllStates) {
+    if (FileStateName(state) == name) return state;
+  }
+  return std::nullopt;
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A prepared statement that binds by position and reads columns by index.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+
+  // Binds the arguments to ?1, ?2, ... in order. Strings are copied, so the
+  // arguments may be temporaries.
+  template <typename... Args>
+  Statement& Bind(const Args&... args) {
+    int index = 0;
+    (BindOne(++index, args), ...);
+    return *this;
+  }
+
+  // Steps once: true for a row, false when done.
+  Result<bool> Step(std::string_view context) {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteStatus(db_, rc, context);
+  }
+  // Steps to completion, for statements that return no rows.
+  Status Run(std::string_view context) {
+    const int rc = sqlite3_step(stmt_);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : SqliteStatus(db_, rc, context);
+  }
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text != nullptr ? std::string(text, sqlite3_column_bytes(stmt_, column)) : "";
+  }
+
+ private:
+  void BindOne(int index, int64_t v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, uint64_t v) {
+    sqlite3_bind_int64(stmt_, index, static_cast<sqlite3_int64>(v));
+  }
+  void BindOne(int index, int v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, std::string_view v) {
+    sqlite3_bind_text64(stmt_, index, v.data() != nullptr ? v.data() : "", v.size(),
+                        SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void BindOne(int index, const std::string& v) { BindOne(index, std::string_view(v)); }
+  void BindOne(int index, const char* v) { BindOne(index, std::string_view(v)); }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+}  // namespace
+
+std::string_view FileStateName(FileState state) {
+  switch (state) {
+    case FileState::kProcessing:
+      return "processing";
+    case FileState::kPending:
+      return "pending";
+    case FileState::kLoaded:
+      return "loaded";
+    case FileState::kDuplicate:
+      return "duplicate";
+    case FileState::kQuarantined:
+      return "quarantined";
+  }
+  return "pending";
+}
+
+struct Ledger::Impl {
+  explicit Impl(sqlite3* connection) : db(connection) {}
+  ~Impl() { sqlite3_close_v2(db); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  Status Exec(const char* sql, std::string_view context) {
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(db, rc, context);
+  }
+
+  Result<Statement> Prepare(std::string_view sql, std::string_view context) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    Statement statement(db, stmt);
+    if (rc != SQLITE_OK) return SqliteStatus(db, rc, context);
+    return statement;
+  }
+
+  // Runs `body` in a BEGIN IMMEDIATE transaction: committed if it returns OK,
+  // rolled back otherwise.
+  template <typename Body>
+  Status InWriteTransaction(std::string_view context, Body&& body) {
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", context));
+    Status status = body();
+    if (status.ok()) status = Exec("COMMIT", context);
+    if (!status.ok() && sqlite3_get_autocommit(db) == 0) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    return status;
+  }
+
+  // Creates the schema in a new database, or checks that an existing one is a
+  // ledger this version understands.
+  Status Initialize() {
+    return InWriteTransaction("initialize", [&]() -> Status {
+      ASSIGN_OR_RETURN(Statement tables,
+                       Prepare("SELECT name FROM sqlite_master WHERE type = 'table'", "inspect"));
+      bool empty = true;
+      bool has_meta = false;
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, tables.Step("inspect"));
+        if (!row) break;
+        empty = false;
+        if (tables.Text(0) == "meta") has_meta = true;
+      }
+      if (empty) {
+        RETURN_IF_ERROR(Exec(kSchema, "create schema"));
+        ASSIGN_OR_RETURN(Statement meta,
+                         Prepare("INSERT INTO meta(key, value) VALUES('format', ?1), "
+                                 "('schema_version', ?2)",
+                                 "create schema"));
+        return meta.Bind(kFormatName, std::to_string(kSchemaVersion)).Run("create schema");
+      }
+      std::string format;
+      int64_t version = 0;
+      if (has_meta) {
+        ASSIGN_OR_RETURN(Statement meta, Prepare("SELECT key, value FROM meta", "read meta"));
+        while (true) {
+          ASSIGN_OR_RETURN(bool row, meta.Step("read meta"));
+          if (!row) break;
+          if (meta.Text(0) == "format") format = meta.Text(1);
+          if (meta.Text(0) == "schema_version") version = std::atoll(meta.Text(1).c_str());
+        }
+      }
+      if (format != kFormatName) {
+        return Status::InvalidArgument("ledger: the database is not a sluice ledger");
+      }
+      if (version != kSchemaVersion) {
+        return Status::InvalidArgument("ledger: schema version " + std::to_string(version) +
+                                       " is not supported (this sluice reads version " +
+                                       std::to_string(kSchemaVersion) + ")");
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<FileRecord> ReadRecord(const Statement& row) {
+    FileRecord record;
+    record.id = row.Int(0);
+    record.identity.hash = row.Text(1);
+    record.identity.path = row.Text(2);
+    record.identity.size = static_cast<uint64_t>(row.Int(3));
+    record.identity.mtime_ns = row.Int(4);
+    record.table = row.Text(5);
+    const std::string state = row.Text(6);
+    const std::optional<FileState> parsed = ParseFileState(state);
+    if (!parsed) {
+      return Status::Internal("ledger: record " + std::to_string(record.id) +
+                              " has unknown state \"" + state + "\"");
+    }
+    record.state = *parsed;
+    record.rows_loaded = static_cast<uint64_t>(row.Int(7));
+    record.rows_rejected = static_cast<uint64_t>(row.Int(8));
+    record.rows_skipped = static_cast<uint64_t>(row.Int(9));
+    record.bytes = static_cast<uint64_t>(row.Int(10));
+    record.attempts = static_cast<int>(row.Int(11));
+    record.error = row.Text(12);
+    record.duplicate_of = row.Text(13);
+    record.final_path = row.Text(14);
+    record.seen_at_us = row.Int(15);
+    record.started_at_us = row.Int(16);
+    record.finished_at_us = row.Int(17);
+    return record;
+  }
+
+  // Steps `query` (which selects kRecordColumns) to the end.
+  Result<std::vector<FileRecord>> ReadRecords(Statement& query, std::string_view context) {
+    std::vector<FileRecord> records;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, query.Step(context));
+      if (!row) return records;
+      ASSIGN_OR_RETURN(FileRecord record, ReadRecord(query));
+      records.push_back(std::move(record));
+    }
+  }
+
+  Result<std::vector<FileRecord>> SelectRecords(const std::string& where_and_order,
+                                                std::string_view context) {
+    ASSIGN_OR_RETURN(Statement query, Prepare(std::string("SELECT ") + kRecordColumns +
+                                                  " FROM files " + where_and_order,
+                                              context));
+    return ReadRecords(query, context);
+  }
+
+  // Runs an UPDATE of the record `file_id` bound as ?1 (the other arguments
+  // follow); NotFound if there is no such record.
+  template <typename... Args>
+  Status UpdateRecord(std::string_view set, std::string_view context, int64_t file_id,
+                      const Args&... args) {
+    ASSIGN_OR_RETURN(Statement update,
+                     Prepare("UPDATE files SET " + std::string(set) + " WHERE id = ?1", context));
+    RETURN_IF_ERROR(update.Bind(file_id, args...).Run(context));
+    if (sqlite3_changes(db) == 0) {
+      return Status::NotFound("ledger: no file record " + std::to_string(file_id));
+    }
+    return Status::Ok();
+  }
+
+  Result<int64_t> InsertFinished(const FileIdentity& file, std::string_view table, FileState state,
+                                 std::string_view error, std::string_view duplicate_of,
+                                 int64_t now) {
+    ASSIGN_OR_RETURN(Statement insert,
+                     Prepare("INSERT INTO files(hash, path, size, mtime_ns, table_name, state, "
+                             "error, duplicate_of, seen_at_us, finished_at_us) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                             "record sighting"));
+    RETURN_IF_ERROR(insert
+                        .Bind(file.hash, file.path, file.size, file.mtime_ns, table,
+                              FileStateName(state), error, duplicate_of, now)
+                        .Run("record sighting"));
+    return sqlite3_last_insert_rowid(db);
+  }
+
+  Status ClaimLocked(const FileIdentity& file, std::string_view table, Claim& claim) {
+    const int64_t now = NowMicros();
+    ASSIGN_OR_RETURN(
+        Statement query,
+        Prepare("SELECT id, path, state FROM files WHERE hash = ?1 ORDER BY id DESC", "claim"));
+    query.Bind(file.hash);
+    struct Earlier {
+      int64_t id = 0;
+      std::string path;
+    };
+    std::optional<Earlier> loaded_here, loaded, processing, quarantined, pending;
+    // Rows come most recent first, so the first of each kind is the latest one.
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, query.Step("claim"));
+      if (!row) break;
+      Earlier earlier{query.Int(0), query.Text(1)};
+      const std::optional<FileState> state = ParseFileState(query.Text(2));
+      if (state == FileState::kLoaded) {
+        if (earlier.path == file.path && !loaded_here) loaded_here = earlier;
+        if (!loaded) loaded = earlier;
+      } else if (state == FileState::kProcessing) {
+        if (!processing) processing = earlier;
+      } else if (state == FileState::kQuarantined) {
+        if (!quarantined) quarantined = earlier;
+      } else if (state == FileState::kPending) {
+        // Take over the record of this very path if there is one.
+        if (!pending || (earlier.path == file.path && pending->path != file.path)) {
+          pending = earlier;
+        }
+      }
+    }
+
+    if (loaded_here) {
+      claim = {ClaimOutcome::kAlreadyLoaded, loaded_here->id, loaded_here->path};
+      return Status::Ok();
+    }
+    if (loaded) {
+      ASSIGN_OR_RETURN(int64_t id,
+                       InsertFinished(file, table, FileState::kDuplicate, "", loaded->path, now));
+      claim = {ClaimOutcome::kDuplicate, id, loaded->path};
+      return Status::Ok();
+    }
+    if (processing) {
+      claim = {ClaimOutcome::kBusy, 0, ""};
+      return Status::Ok();
+    }
+    if (quarantined) {
+      ASSIGN_OR_RETURN(
+          int64_t id,
+          InsertFinished(file, table, FileState::kQuarantined,
+                         "same content was quarantined before as " + quarantined->path, "", now));
+      claim = {ClaimOutcome::kQuarantinedBefore, id, quarantined->path};
+      return Status::Ok();
+    }
+    if (pending) {
+      RETURN_IF_ERROR(UpdateRecord(
+          "state = 'processing', attempts = attempts + 1, path = ?2, size = ?3, mtime_ns = ?4, "
+          "table_name = ?5, started_at_us = ?6, finished_at_us = 0",
+          "claim", pending->id, file.path, file.size, file.mtime_ns, table, now));
+      claim = {ClaimOutcome::kClaimed, pending->id, ""};
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Statement insert,
+                     Prepare("INSERT INTO files(hash, path, size, mtime_ns, table_name, state, "
+                             "attempts, seen_at_us, started_at_us) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, 'processing', 1, ?6, ?6)",
+                             "claim"));
+    RETURN_IF_ERROR(
+        insert.Bind(file.hash, file.path, file.size, file.mtime_ns, table, now).Run("claim"));
+    claim = {ClaimOutcome::kClaimed, sqlite3_last_insert_rowid(db), ""};
+    return Status::Ok();
+  }
+
+  Status Finish(int64_t file_id, FileState state, const LoadSummary& summary,
+                std::string_view error, std::string_view context) {
+    return UpdateRecord(
+        "state = ?2, rows_loaded = ?3, rows_rejected = ?4, rows_skipped = ?5, bytes = ?6, "
+        "error = ?7, finished_at_us = ?8",
+        context, file_id, FileStateName(state), summary.rows_loaded, summary.rows_rejected,
+        summary.rows_skipped, summary.bytes, error, NowMicros());
+  }
+
+  sqlite3* db;
+  std::mutex mu;  // one connection, one caller at a time
+};
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument("ledger: empty database path");
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Status::Unavailable("ledger: cannot create " + parent.string() + ": " + ec.message());
+    }
+  }
+  sqlite3* db = nullptr;
+  // NOMUTEX: Impl::mu already serialises every use of the connection.
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto impl = std::make_unique<Impl>(db);  // owns the handle even when the open failed
+  if (rc != SQLITE_OK) return SqliteStatus(db, rc, "open " + path);
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  const std::string context = "set up " + path;
+  RETURN_IF_ERROR(EnableWal(db, context));
+  RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous=NORMAL", context));
+  RETURN_IF_ERROR(impl->Initialize());
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Result<bool> Ledger::IsFinishedUnchanged(const std::string& path, uint64_t size, int64_t mtime_ns) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(Statement query,
+                   impl_->Prepare("SELECT 1 FROM files WHERE path = ?1 AND size = ?2 AND "
+                                  "mtime_ns = ?3 AND state IN ('loaded', 'duplicate', "
+                                  "'quarantined') LIMIT 1",
+                                  "look up path"));
+  return query.Bind(path, size, mtime_ns).Step("look up path");
+}
+
+Result<Claim> Ledger::ClaimFile(const FileIdentity& file, std::string_view table) {
+  std::lock_guard lock(impl_->mu);
+  Claim claim;
+  RETURN_IF_ERROR(
+      impl_->InWriteTransaction("claim", [&] { return impl_->ClaimLocked(file, table, claim); }));
+  return claim;
+}
+
+Status Ledger::MarkLoaded(int64_t file_id, const LoadSummary& summary) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Finish(file_id, FileState::kLoaded, summary, "", "mark loaded");
+}
+
+Status Ledger::MarkQuarantined(int64_t file_id, const LoadSummary& summary,
+                               std::string_view error) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Finish(file_id, FileState::kQuarantined, summary, error, "mark quarantined");
+}
+
+Status Ledger::Release(int64_t file_id, std::string_view error) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->UpdateRecord("state = 'pending', error = ?2", "release", file_id, error);
+}
+
+Status Ledger::SetFinalPath(int64_t file_id, std::string_view path) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->UpdateRecord("final_path = ?2", "set final path", file_id, path);
+}
+
+Result<std::vector<FileRecord>> Ledger::ListProcessing() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->SelectRecords("WHERE state = 'processing' ORDER BY id", "list processing");
+}
+
+Result<std::vector<FileRecord>> Ledger::FindByPath(const std::string& path) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(Statement query,
+                   impl_->Prepare(std::string("SELECT ") + kRecordColumns +
+                                      " FROM files WHERE state = 'quarantined' AND "
+                                      "(final_path = ?1 OR path = ?1)" +
+                                      kRecentOrder,
+                                  "find by path"));
+  query.Bind(path);
+  return impl_->ReadRecords(query, "find by path");
+}
+
+Result<int> Ledger::Requeue(std::string_view hash) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(Statement update,
+                   impl_->Prepare("UPDATE files SET state = 'pending' WHERE hash = ?1 AND "
+                                  "state = 'quarantined'",
+                                  "requeue"));
+  RETURN_IF_ERROR(update.Bind(hash).Run("requeue"));
+  return sqlite3_changes(impl_->db);
+}
+
+Result<LedgerReport> Ledger::Report(size_t recent) {
+  std::lock_guard lock(impl_->mu);
+  LedgerReport report;
+  for (FileState state : kAllStates) report.files_by_state[state] = 0;
+  // One read transaction, so the counts and lists describe the same moment.
+  RETURN_IF_ERROR(impl_->Exec("BEGIN", "report"));
+  Status status = [&]() -> Status {
+    ASSIGN_OR_RETURN(Statement counts,
+                     impl_->Prepare("SELECT state, COUNT(*) FROM files GROUP BY state", "report"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, counts.Step("report"));
+      if (!row) break;
+      const std::optional<FileState> state = ParseFileState(counts.Text(0));
+      if (!state) return Status::Internal("ledger: unknown state \"" + counts.Text(0) + "\"");
+      report.files_by_state[*state] = static_cast<uint64_t>(counts.Int(1));
+    }
+    ASSIGN_OR_RETURN(Statement totals,
+                     impl_->Prepare("SELECT SUM(rows_loaded), SUM(rows_rejected) FROM files "
+                                    "WHERE state = 'loaded'",
+                                    "report"));
+    ASSIGN_OR_RETURN(bool row, totals.Step("report"));
+    if (row) {
+      report.rows_loaded = static_cast<uint64_t>(totals.Int(0));
+      report.rows_rejected = static_cast<uint64_t>(totals.Int(1));
+    }
+    const std::string limit = " LIMIT " + std::to_string(recent);
+    ASSIGN_OR_RETURN(report.recent, impl_->SelectRecords(kRecentOrder + limit, "report"));
+    ASSIGN_OR_RETURN(
+        report.recent_errors,
+        impl_->SelectRecords(std::string("WHERE state = 'quarantined' OR (state IN "
+                                         "('pending', 'processing') AND error <> '')") +
+                                 kRecentOrder + limit,
+                             "report"));
+    return Status::Ok();
+  }();
+  if (!impl_->Exec("COMMIT", "report").ok()) {
+    sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  RETURN_IF_ERROR(status);
+  return report;
+}
+
+}  // namespace sluice

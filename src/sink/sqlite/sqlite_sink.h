@@ -1,0 +1,122 @@
+// SqliteSink: the Sink for an SQLite database file, sluice's embedded default.
+//
+// Each SqliteSink is one connection; each worker opens its own, and several may
+// load into the same file at once. The database runs in WAL mode, and a load holds
+// the write lock from Begin (BEGIN IMMEDIATE) to Commit or Abort, so loads into one
+// file are serialised: a Begin waits up to the busy timeout (60 s) for another
+// connection's load, then fails with Unavailable. A load's rows and its commit
+// marker (a row in table "_sluice_loads") are committed in one transaction. With
+// synchronous=NORMAL a committed load survives a crash or kill -9 of the process;
+// an uncommitted one leaves nothing behind.
+//
+// Stored forms: integer INTEGER, float REAL (NaN is stored as NULL, SQLite has no
+// NaN), boolean BOOLEAN (0/1), date DATE ('YYYY-MM-DD'), timestamp TIMESTAMP
+// ('YYYY-MM-DD HH:MM:SS[.ffffff]', UTC, SQLite's own form: it sorts in time
+// order and SQLite's date functions read it), string TEXT. The record key is a
+// unique index named "sluice_key_<table>"; rows whose key exists are skipped (NULL
+// key values never match, as in SQL).
+//
+// Memory: each connection's page cache grows up to 64 MiB during large loads.
+//
+// Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
+// open), InvalidData (a row was refused: NOT NULL, type, too big; the message
+// names the row's source line), InvalidArgument (bad table definition, file is not
+// a database), Internal (everything else, including protocol misuse).
+//
+// Thread-safety: none; one thread at a time per SqliteSink.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "sink/sink.h"
+#include "sink/sqlite/iso_time.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sluice {
+
+class SqliteSink final : public Sink {
+ public:
+  // Opens the database at `path`, creating it (and its parent directory) if
+  // missing, and creates the commit-marker table. Errors: Unavailable (cannot
+  // create or open), InvalidArgument (not an SQLite database).
+  static Result<std::unique_ptr<SqliteSink>> Open(const std::string& path);
+
+  // Aborts a load still in progress.
+  ~SqliteSink() override;
+  SqliteSink(const SqliteSink&) = delete;
+  SqliteSink& operator=(const SqliteSink&) = delete;
+
+  // See Sink. Declared types map back as written above; unknown ones as string.
+  Result<std::optional<TableDef>> DescribeTable(std::string_view name) override;
+  // See Sink. Errors: InvalidArgument (no columns, empty or NUL-containing name,
+  // key column not in the table), Internal (a load is in progress).
+  Status EnsureTable(const TableDef& table) override;
+
+  // See Sink. Errors: AlreadyExists (this load id is committed), Unavailable
+  // (write lock not obtained within the busy timeout), InvalidArgument (empty load
+  // id, no columns), Internal (load in progress, table missing or unlike `table`).
+  Status Begin(const TableDef& table, const LoadId& load) override;
+  // See Sink. After an error the load can only be aborted.
+  Status Write(const Batch& batch) override;
+  // See Sink. A failed Commit has rolled the load back.
+  Result<LoadCounts> Commit() override;
+  void Abort() noexcept override;
+
+  Result<bool> IsCommitted(std::string_view load_id) override;
+  Status Ping() override;
+
+ private:
+  struct DbCloser {
+    void operator()(sqlite3* db) const;
+  };
+  struct StmtFinalizer {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+  using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+  struct InsertStatement {
+    std::string sql;
+    StmtPtr stmt;
+    bool keyed = false;
+  };
+
+  explicit SqliteSink(DbPtr db);
+  Status Exec(const char* sql, std::string_view context);
+  // `cached`: the statement is kept for the connection's lifetime.
+  Result<StmtPtr> Prepare(const std::string& sql, std::string_view context, bool cached = false);
+  Result<bool> TableExists(const std::string& name);
+  Result<InsertStatement*> InsertFor(const TableDef& table);
+  Status CheckBatch(const Batch& batch) const;
+  Status CheckTransactionOpen() const;
+  void EndLoad();
+
+  DbPtr db_;  // first member: closed after every statement is finalized
+  StmtPtr is_committed_;
+  StmtPtr insert_marker_;
+  std::unordered_map<std::string, InsertStatement> inserts_;  // by table name
+
+  // The load in progress.
+  bool in_load_ = false;
+  bool failed_ = false;  // a Write failed: only Abort is allowed
+  TableDef table_;
+  LoadId load_;
+  InsertStatement* insert_ = nullptr;
+  LoadCounts counts_;
+  // Date and timestamp text of the current row, one buffer per column, bound
+  // without copying (SQLITE_STATIC) and so alive until the row is stepped.
+  std::vector<std::array<char, kIsoTextCapacity>> text_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,399 @@
+#include "ledger/ledger.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::TempDir;
+
+constexpr char kHashA[] = "0123456789abcdef0123456789abcdef";
+constexpr char kHashB[] = "fedcba9876543210fedcba9876543210";
+
+FileIdentity File(const std::string& hash, const std::string& path, uint64_t size = 100,
+                  int64_t mtime_ns = 1'000) {
+  return {hash, path, size, mtime_ns};
+}
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ledger_ = Open(); }
+
+  std::unique_ptr<Ledger> Open() {
+    auto ledger = Ledger::Open(path_);
+    EXPECT_TRUE(ledger.has_value()) << ledger.status().ToString();
+    return ledger.has_value() ? std::move(*ledger) : nullptr;
+  }
+
+  Claim ClaimOk(const FileIdentity& file, std::string_view table = "events") {
+    auto claim = ledger_->ClaimFile(file, table);
+    EXPECT_TRUE(claim.has_value()) << claim.status().ToString();
+    return claim.has_value() ? *claim : Claim{};
+  }
+
+  // The record with this id, found through Report (which lists every record
+  // when asked for enough).
+  FileRecord Record(int64_t id) {
+    auto report = ledger_->Report(1000);
+    EXPECT_TRUE(report.has_value()) << report.status().ToString();
+    for (const FileRecord& record : report->recent) {
+      if (record.id == id) return record;
+    }
+    ADD_FAILURE() << "no record " << id;
+    return {};
+  }
+
+  uint64_t Count(FileState state) {
+    auto report = ledger_->Report(0);
+    EXPECT_TRUE(report.has_value());
+    return report->files_by_state.at(state);
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_ / "state/ledger.db";
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(LedgerTest, NewContentIsClaimedAsProcessing) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv", 123, 456));
+  EXPECT_EQ(claim.outcome, ClaimOutcome::kClaimed);
+  EXPECT_GT(claim.file_id, 0);
+  const FileRecord record = Record(claim.file_id);
+  EXPECT_EQ(record.state, FileState::kProcessing);
+  EXPECT_EQ(record.identity.hash, kHashA);
+  EXPECT_EQ(record.identity.path, "/in/a.csv");
+  EXPECT_EQ(record.identity.size, 123u);
+  EXPECT_EQ(record.identity.mtime_ns, 456);
+  EXPECT_EQ(record.table, "events");
+  EXPECT_EQ(record.attempts, 1);
+  EXPECT_GT(record.seen_at_us, 1'600'000'000'000'000);  // microseconds since the epoch
+  EXPECT_GE(record.started_at_us, record.seen_at_us);
+  EXPECT_EQ(record.finished_at_us, 0);
+
+  auto processing = ledger_->ListProcessing();
+  ASSERT_TRUE(processing.has_value());
+  ASSERT_EQ(processing->size(), 1u);
+  EXPECT_EQ((*processing)[0].id, claim.file_id);
+}
+
+TEST_F(LedgerTest, SameContentWhileProcessingIsBusy) {
+  const Claim first = ClaimOk(File(kHashA, "/in/a.csv"));
+  const Claim second = ClaimOk(File(kHashA, "/in/copy.csv"));
+  EXPECT_EQ(second.outcome, ClaimOutcome::kBusy);
+  EXPECT_EQ(second.file_id, 0);
+  EXPECT_EQ(Count(FileState::kProcessing), 1u);
+  EXPECT_EQ(ClaimOk(File(kHashB, "/in/b.csv")).outcome, ClaimOutcome::kClaimed);
+  (void)first;
+}
+
+TEST_F(LedgerTest, SamePathAndContentAfterLoadIsAlreadyLoaded) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(claim.file_id, {10, 2, 1, 999}).ok());
+  const FileRecord loaded = Record(claim.file_id);
+  EXPECT_EQ(loaded.state, FileState::kLoaded);
+  EXPECT_EQ(loaded.rows_loaded, 10u);
+  EXPECT_EQ(loaded.rows_rejected, 2u);
+  EXPECT_EQ(loaded.rows_skipped, 1u);
+  EXPECT_EQ(loaded.bytes, 999u);
+  EXPECT_GE(loaded.finished_at_us, loaded.started_at_us);
+
+  const Claim again = ClaimOk(File(kHashA, "/in/a.csv", 100, 2'000));
+  EXPECT_EQ(again.outcome, ClaimOutcome::kAlreadyLoaded);
+  EXPECT_EQ(again.file_id, claim.file_id);
+  EXPECT_EQ(again.earlier_path, "/in/a.csv");
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->recent.size(), 1u);  // no new record
+}
+
+TEST_F(LedgerTest, SameContentUnderAnotherPathIsADuplicate) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(claim.file_id, {10, 0, 0, 100}).ok());
+  const Claim dup = ClaimOk(File(kHashA, "/in/copy.csv", 100, 5));
+  EXPECT_EQ(dup.outcome, ClaimOutcome::kDuplicate);
+  EXPECT_EQ(dup.earlier_path, "/in/a.csv");
+  ASSERT_NE(dup.file_id, claim.file_id);
+  const FileRecord record = Record(dup.file_id);
+  EXPECT_EQ(record.state, FileState::kDuplicate);
+  EXPECT_EQ(record.identity.path, "/in/copy.csv");
+  EXPECT_EQ(record.duplicate_of, "/in/a.csv");
+  EXPECT_GT(record.finished_at_us, 0);
+  EXPECT_EQ(record.rows_loaded, 0u);
+  EXPECT_EQ(Count(FileState::kDuplicate), 1u);
+  EXPECT_EQ(Count(FileState::kLoaded), 1u);
+}
+
+TEST_F(LedgerTest, SameContentAsAQuarantinedFileIsQuarantinedBefore) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(claim.file_id, {0, 50, 0, 100}, "too many bad rows").ok());
+  const FileRecord quarantined = Record(claim.file_id);
+  EXPECT_EQ(quarantined.state, FileState::kQuarantined);
+  EXPECT_EQ(quarantined.error, "too many bad rows");
+  EXPECT_EQ(quarantined.rows_rejected, 50u);
+
+  const Claim again = ClaimOk(File(kHashA, "/in/again.csv"));
+  EXPECT_EQ(again.outcome, ClaimOutcome::kQuarantinedBefore);
+  EXPECT_EQ(again.earlier_path, "/in/a.csv");
+  ASSERT_NE(again.file_id, claim.file_id);
+  const FileRecord record = Record(again.file_id);
+  EXPECT_EQ(record.state, FileState::kQuarantined);
+  EXPECT_EQ(record.identity.path, "/in/again.csv");
+  EXPECT_EQ(record.error, "same content was quarantined before as /in/a.csv");
+  EXPECT_GT(record.finished_at_us, 0);
+  EXPECT_EQ(Count(FileState::kQuarantined), 2u);
+}
+
+TEST_F(LedgerTest, ReleasedRecordIsTakenOverByTheNextClaim) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv", 100, 1), "old_table");
+  ASSERT_TRUE(ledger_->Release(claim.file_id, "database is locked").ok());
+  EXPECT_EQ(Record(claim.file_id).state, FileState::kPending);
+  EXPECT_TRUE(ledger_->ListProcessing()->empty());
+
+  const Claim again = ClaimOk(File(kHashA, "/in/moved.csv", 100, 2), "new_table");
+  EXPECT_EQ(again.outcome, ClaimOutcome::kClaimed);
+  EXPECT_EQ(again.file_id, claim.file_id);
+  const FileRecord record = Record(claim.file_id);
+  EXPECT_EQ(record.state, FileState::kProcessing);
+  EXPECT_EQ(record.attempts, 2);
+  EXPECT_EQ(record.identity.path, "/in/moved.csv");
+  EXPECT_EQ(record.identity.mtime_ns, 2);
+  EXPECT_EQ(record.table, "new_table");
+  EXPECT_EQ(record.error, "database is locked");  // the last error is kept
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->recent.size(), 1u);
+}
+
+TEST_F(LedgerTest, RequeueMakesQuarantinedContentClaimableAgain) {
+  const Claim first = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(first.file_id, {}, "bad").ok());
+  const Claim second = ClaimOk(File(kHashA, "/in/b.csv"));
+  ASSERT_EQ(second.outcome, ClaimOutcome::kQuarantinedBefore);
+  ASSERT_EQ(ClaimOk(File(kHashB, "/in/other.csv")).outcome, ClaimOutcome::kClaimed);
+
+  auto requeued = ledger_->Requeue(kHashA);
+  ASSERT_TRUE(requeued.has_value()) << requeued.status().ToString();
+  EXPECT_EQ(*requeued, 2);
+  EXPECT_EQ(Count(FileState::kQuarantined), 0u);
+  EXPECT_EQ(Count(FileState::kPending), 2u);
+  EXPECT_EQ(*ledger_->Requeue(kHashA), 0);
+  EXPECT_EQ(*ledger_->Requeue("00000000000000000000000000000000"), 0);
+
+  // The record of the same path is the one taken over.
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  EXPECT_EQ(claim.outcome, ClaimOutcome::kClaimed);
+  EXPECT_EQ(claim.file_id, first.file_id);
+  EXPECT_EQ(Record(first.file_id).attempts, 2);
+}
+
+TEST_F(LedgerTest, UpdatesOfAnUnknownRecordAreNotFound) {
+  EXPECT_EQ(ledger_->MarkLoaded(42, {}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->MarkQuarantined(42, {}, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Release(42, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->SetFinalPath(42, "/done/x").code(), StatusCode::kNotFound);
+}
+
+TEST_F(LedgerTest, IsFinishedUnchangedOnlyForFinishedRecordsOfTheSameFile) {
+  const std::string path = "/in/a.csv";
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged(path, 100, 7));
+  const Claim claim = ClaimOk(File(kHashA, path, 100, 7));
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged(path, 100, 7));  // still processing
+  ASSERT_TRUE(ledger_->MarkLoaded(claim.file_id, {}).ok());
+  EXPECT_TRUE(*ledger_->IsFinishedUnchanged(path, 100, 7));
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged(path, 101, 7));
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged(path, 100, 8));
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged("/in/b.csv", 100, 7));
+
+  ASSERT_EQ(ClaimOk(File(kHashA, "/in/dup.csv", 100, 9)).outcome, ClaimOutcome::kDuplicate);
+  EXPECT_TRUE(*ledger_->IsFinishedUnchanged("/in/dup.csv", 100, 9));
+
+  const Claim bad = ClaimOk(File(kHashB, "/in/bad.csv", 5, 5));
+  ASSERT_TRUE(ledger_->MarkQuarantined(bad.file_id, {}, "bad").ok());
+  EXPECT_TRUE(*ledger_->IsFinishedUnchanged("/in/bad.csv", 5, 5));
+  ASSERT_EQ(*ledger_->Requeue(kHashB), 1);
+  EXPECT_FALSE(*ledger_->IsFinishedUnchanged("/in/bad.csv", 5, 5));
+}
+
+TEST_F(LedgerTest, FindByPathFindsQuarantinedRecordsByOriginalOrFinalPath) {
+  const Claim first = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(first.file_id, {}, "bad").ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(first.file_id, "/quarantine/a.csv").ok());
+  const Claim loaded = ClaimOk(File(kHashB, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(loaded.file_id, {}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(loaded.file_id, "/processed/a.csv").ok());
+
+  for (const char* path : {"/quarantine/a.csv", "/in/a.csv"}) {
+    auto found = ledger_->FindByPath(path);
+    ASSERT_TRUE(found.has_value()) << found.status().ToString();
+    ASSERT_EQ(found->size(), 1u) << path;
+    EXPECT_EQ((*found)[0].id, first.file_id);
+    EXPECT_EQ((*found)[0].final_path, "/quarantine/a.csv");
+  }
+  EXPECT_TRUE(ledger_->FindByPath("/processed/a.csv")->empty());
+}
+
+TEST_F(LedgerTest, ReportCountsTotalsAndRecentRecords) {
+  const Claim a = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {100, 3, 0, 1000}).ok());
+  const Claim b = ClaimOk(File(kHashB, "/in/b.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(b.file_id, {7, 500, 0, 1000}, "too many bad rows").ok());
+  const Claim c = ClaimOk(File("c0000000000000000000000000000000", "/in/c.csv"));
+  ASSERT_TRUE(ledger_->Release(c.file_id, "disk full").ok());
+  const Claim d = ClaimOk(File("d0000000000000000000000000000000", "/in/d.csv"));
+  const Claim e = ClaimOk(File("e0000000000000000000000000000000", "/in/e.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(e.file_id, {20, 1, 5, 10}).ok());
+  const Claim dup = ClaimOk(File(kHashA, "/in/a2.csv"));
+  ASSERT_EQ(dup.outcome, ClaimOutcome::kDuplicate);
+
+  auto report = ledger_->Report(3);
+  ASSERT_TRUE(report.has_value()) << report.status().ToString();
+  const std::map<FileState, uint64_t> expected = {
+      {FileState::kProcessing, 1}, {FileState::kPending, 1},     {FileState::kLoaded, 2},
+      {FileState::kDuplicate, 1},  {FileState::kQuarantined, 1},
+  };
+  EXPECT_EQ(report->files_by_state, expected);
+  EXPECT_EQ(report->rows_loaded, 120u);  // loaded records only
+  EXPECT_EQ(report->rows_rejected, 4u);  // not the quarantined file's 500
+  ASSERT_EQ(report->recent.size(), 3u);  // most recent first
+  EXPECT_EQ(report->recent[0].id, dup.file_id);
+  EXPECT_EQ(report->recent[1].id, e.file_id);
+  EXPECT_EQ(report->recent[2].id, d.file_id);
+  ASSERT_EQ(report->recent_errors.size(), 2u);
+  EXPECT_EQ(report->recent_errors[0].id, c.file_id);
+  EXPECT_EQ(report->recent_errors[0].error, "disk full");
+  EXPECT_EQ(report->recent_errors[1].id, b.file_id);
+
+  auto one = ledger_->Report(1);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->recent.size(), 1u);
+  EXPECT_EQ(one->recent_errors.size(), 1u);
+}
+
+TEST_F(LedgerTest, ConcurrentClaimsOfOneContentYieldOneOwner) {
+  constexpr int kThreads = 8;
+  // Once through one shared Ledger (its mutex), once with a Ledger per thread, as
+  // separate processes would be (SQLite's write lock).
+  for (bool shared : {true, false}) {
+    SCOPED_TRACE(shared ? "shared ledger" : "ledger per thread");
+    const std::string hash = shared ? kHashA : kHashB;
+    std::latch start(kThreads);
+    std::vector<Result<Claim>> claims(kThreads, Status::Internal("not run"));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        std::unique_ptr<Ledger> own;
+        Ledger* ledger = ledger_.get();
+        if (!shared) {
+          auto opened = Ledger::Open(path_);
+          if (!opened.has_value()) {
+            claims[t] = opened.error();
+            return;
+          }
+          own = std::move(*opened);
+          ledger = own.get();
+        }
+        start.arrive_and_wait();
+        claims[t] = ledger->ClaimFile(File(hash, "/in/copy" + std::to_string(t) + ".csv"), "t");
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    int claimed = 0;
+    int busy = 0;
+    for (const auto& claim : claims) {
+      ASSERT_TRUE(claim.has_value()) << claim.status().ToString();
+      if (claim->outcome == ClaimOutcome::kClaimed) ++claimed;
+      if (claim->outcome == ClaimOutcome::kBusy) ++busy;
+    }
+    EXPECT_EQ(claimed, 1);
+    EXPECT_EQ(busy, kThreads - 1);
+  }
+  EXPECT_EQ(Count(FileState::kProcessing), 2u);
+}
+
+// Workers (or a CLI command and the daemon) may create the ledger at the same time.
+TEST_F(LedgerTest, ConcurrentOpensOfAFreshLedgerSucceed) {
+  constexpr int kThreads = 4;
+  const std::string fresh = dir_ / "fresh/ledger.db";
+  std::latch start(kThreads);
+  std::vector<Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      auto ledger = Ledger::Open(fresh);
+      results[t] = ledger.has_value()
+                       ? (*ledger)->ClaimFile(File(kHashA, "/in/a.csv"), "t").status()
+                       : ledger.error();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const Status& status : results) EXPECT_TRUE(status.ok()) << status.ToString();
+}
+
+TEST_F(LedgerTest, ReopenedLedgerRemembers) {
+  const Claim loaded = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(loaded.file_id, {5, 0, 0, 50}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(loaded.file_id, "/processed/a.csv").ok());
+  const Claim in_flight = ClaimOk(File(kHashB, "/in/b.csv"));
+  ledger_.reset();
+
+  ledger_ = Open();
+  ASSERT_NE(ledger_, nullptr);
+  const FileRecord record = Record(loaded.file_id);
+  EXPECT_EQ(record.state, FileState::kLoaded);
+  EXPECT_EQ(record.final_path, "/processed/a.csv");
+  EXPECT_EQ(record.rows_loaded, 5u);
+  auto processing = ledger_->ListProcessing();
+  ASSERT_TRUE(processing.has_value());
+  ASSERT_EQ(processing->size(), 1u);
+  EXPECT_EQ((*processing)[0].id, in_flight.file_id);
+  EXPECT_EQ(ClaimOk(File(kHashA, "/in/a.csv")).outcome, ClaimOutcome::kAlreadyLoaded);
+}
+
+TEST_F(LedgerTest, OpenRefusesDatabasesThatAreNotLedgers) {
+  const std::string other = dir_ / "other.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE customers(id INTEGER)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto not_ledger = Ledger::Open(other);
+  ASSERT_FALSE(not_ledger.has_value());
+  EXPECT_EQ(not_ledger.error().code(), StatusCode::kInvalidArgument)
+      << not_ledger.error().ToString();
+
+  testing::WriteFile(dir_ / "text.db", std::string(4096, 'x'));
+  auto text = Ledger::Open(dir_ / "text.db");
+  ASSERT_FALSE(text.has_value());
+  EXPECT_EQ(text.error().code(), StatusCode::kInvalidArgument) << text.error().ToString();
+
+  // A ledger written by a newer sluice.
+  ledger_.reset();
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto newer = Ledger::Open(path_);
+  ASSERT_FALSE(newer.has_value());
+  EXPECT_EQ(newer.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(newer.error().message().find("99"), std::string::npos);
+}
+
+TEST(FileStateTest, NamesAreStable) {
+  EXPECT_EQ(FileStateName(FileState::kProcessing), "processing");
+  EXPECT_EQ(FileStateName(FileState::kPending), "pending");
+  EXPECT_EQ(FileStateName(FileState::kLoaded), "loaded");
+  EXPECT_EQ(FileStateName(FileState::kDuplicate), "duplicate");
+  EXPECT_EQ(FileStateName(FileState::kQuarantined), "quarantined");
+}
+
+}  // namespace
+}  // namespace sluice
