@@ -11,7 +11,7 @@ namespace sluice::cli {
 namespace {
 
 std::string DelimiterName(char c) {
-  return c == '\t' ? "tab" : std::string(1, c);
+  return c == '\t' ? "tab" : "'" + std::string(1, c) + "'";
 }
 
 int Infer(const CLI::App& cmd, const SharedOptions& o, const std::string& file) {

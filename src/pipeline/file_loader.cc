@@ -9,6 +9,7 @@
 #include "format/record_reader.h"
 #include "observe/log.h"
 #include "pipeline/archive.h"
+#include "pipeline/batch_producer.h"
 #include "pipeline/rejects.h"
 #include "pipeline/retry.h"
 #include "schema/infer.h"
@@ -53,9 +54,12 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
       schema = *plan.schema;
     } else {
       schema = InferSchema(sample);
-      // Inference saw the file's own names; the table uses the normalised ones.
       for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
+        // Inference saw the file's own names; the table uses the normalised ones.
         schema.columns[i].name = names[i];
+        // A sample without empty cells proves nothing about later files: a table
+        // made from inference accepts NULL everywhere (declare a schema for NOT NULL).
+        schema.columns[i].nullable = true;
       }
     }
     if (schema.columns.empty()) {
@@ -320,45 +324,27 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   attempt.table = table.name;
   ASSIGN_OR_RETURN(Validator validator, Validator::Create(schema));
   RETURN_IF_ERROR(validator.Bind(names));
-  size_t bound = names.size();
 
   RETURN_IF_ERROR(sink_->Begin(table, LoadId{id.hash, path}));
-  int64_t loaded_at = NowMicros();
-  Batch batch;
-  batch.Reset(table.columns);
-  uint64_t validation_rejects = 0;
   Status status;
-  while (n > 0 || text.rows() > 0) {
-    if (stop_.load()) {
-      status = Status::Unavailable("stopping");
-      break;
-    }
-    if (text.columns().size() != bound) {
-      names = NormalizeColumnNames(text.columns(), plan.normalize_names);
-      status = validator.Bind(names);
+  uint64_t validation_rejects = 0;
+  {
+    BatchProducer producer({reader.get(), &validator, &plan, &table, &attempt.rejects, &path,
+                            NowMicros(), &stop_},
+                           std::move(text));
+    for (;;) {
+      auto batch = producer.Next();
+      if (!batch) {
+        status = batch.error();
+        break;
+      }
+      if (*batch == nullptr) break;
+      status = sink_->Write(**batch);
       if (!status.ok()) break;
-      bound = names.size();
     }
-    attempt.rows_read += text.rows();
-    validation_rejects += validator.Convert(text, batch, attempt.rejects);
-    if (plan.CountExceeded(attempt.rejects.count())) {
-      status = Status::InvalidData(std::to_string(attempt.rejects.count()) +
-                                   " bad rows, more than the table allows");
-      break;
-    }
-    if (batch.rows() > 0) {
-      FillMetadata(plan.metadata, path, loaded_at, batch);
-      status = sink_->Write(batch);
-      if (!status.ok()) break;
-      batch.Clear();
-    }
-    auto next = reader->ReadBatch(text, attempt.rejects);
-    if (!next) {
-      status = next.error();
-      break;
-    }
-    n = *next;
-    if (n == 0) break;
+    producer.Stop();
+    attempt.rows_read = producer.rows_read();
+    validation_rejects = producer.validation_rejects();
   }
   if (status.ok()) status = attempt.rejects.write_status();
   if (status.ok()) {

@@ -1,0 +1,124 @@
+#include "pipeline/batch_producer.h"
+
+#include "transform/metadata.h"
+#include "transform/naming.h"
+
+namespace sluice {
+
+BatchProducer::BatchProducer(Input input, TextBatch first) : in_(input) {
+  for (int i = 0; i < kSlots; ++i) {
+    slots_[i].batch.Reset(in_.table->columns);
+    free_.push_back(i);
+  }
+  thread_ = std::thread([this, f = std::move(first)]() mutable { Produce(std::move(f)); });
+}
+
+BatchProducer::~BatchProducer() { Stop(); }
+
+void BatchProducer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int BatchProducer::TakeFree() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return cancelled_ || !free_.empty(); });
+  if (cancelled_) return kEnd;
+  int slot = free_.front();
+  free_.pop_front();
+  return slot;
+}
+
+void BatchProducer::Publish(int slot) {
+  {
+    std::lock_guard lock(mu_);
+    full_.push_back(slot);
+  }
+  cv_.notify_all();
+}
+
+void BatchProducer::Produce(TextBatch first) {
+  std::vector<std::string> names = NormalizeColumnNames(first.columns(), in_.plan->normalize_names);
+  size_t bound = names.size();
+  bool have_first = true;
+  Status status;
+  for (;;) {
+    int slot = TakeFree();
+    if (slot == kEnd) return;
+    Slot& s = slots_[slot];
+    if (have_first) {
+      s.text = std::move(first);
+      have_first = false;
+    } else {
+      auto n = in_.reader->ReadBatch(s.text, *in_.rejects);
+      if (!n) {
+        status = n.error();
+      } else if (*n == 0) {
+        std::lock_guard lock(mu_);
+        free_.push_back(slot);
+        break;
+      }
+    }
+    if (status.ok() && in_.stop->load()) status = Status::Unavailable("stopping");
+    if (status.ok()) status = Fill(s, names, bound);
+    if (!status.ok()) {
+      std::lock_guard lock(mu_);
+      free_.push_back(slot);
+      break;
+    }
+    if (s.batch.rows() == 0) {
+      std::lock_guard lock(mu_);
+      free_.push_back(slot);
+      continue;
+    }
+    Publish(slot);
+  }
+  {
+    std::lock_guard lock(mu_);
+    final_status_ = status;
+  }
+  Publish(kEnd);
+}
+
+Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, size_t& bound) {
+  const TextBatch& text = slot.text;
+  if (text.columns().size() != bound) {
+    names = NormalizeColumnNames(text.columns(), in_.plan->normalize_names);
+    RETURN_IF_ERROR(in_.validator->Bind(names));
+    bound = names.size();
+  }
+  rows_read_ += text.rows();
+  slot.batch.Clear();
+  validation_rejects_ += in_.validator->Convert(text, slot.batch, *in_.rejects);
+  if (in_.plan->CountExceeded(in_.rejects->count())) {
+    return Status::InvalidData(std::to_string(in_.rejects->count()) +
+                               " bad rows, more than the table allows");
+  }
+  if (slot.batch.rows() > 0) FillMetadata(in_.plan->metadata, *in_.file, in_.loaded_at_us, slot.batch);
+  return Status::Ok();
+}
+
+Result<const Batch*> BatchProducer::Next() {
+  std::unique_lock lock(mu_);
+  if (lent_ != kEnd) {
+    free_.push_back(lent_);
+    lent_ = kEnd;
+    cv_.notify_all();
+  }
+  cv_.wait(lock, [&] { return !full_.empty(); });
+  int slot = full_.front();
+  if (slot == kEnd) {
+    // Leave the end marker in place so that further calls see the end too.
+    if (!final_status_.ok()) return final_status_;
+    return static_cast<const Batch*>(nullptr);
+  }
+  full_.pop_front();
+  lent_ = slot;
+  return &slots_[slot].batch;
+}
+
+}  // namespace sluice

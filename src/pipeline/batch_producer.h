@@ -1,0 +1,95 @@
+// BatchProducer: reads and validates one file's batches on a thread of its own,
+// so that parsing and validation overlap the sink's writes. At most kSlots
+// batches exist at once, so memory stays bounded by the batch size.
+//
+// The producer owns the reading side of a load: it re-binds the validator when
+// new columns appear (normalising their names), converts each TextBatch into a
+// typed Batch, fills the metadata columns and stops early once the bad rows
+// exceed the plan's count threshold.
+//
+// Thread-safety: Next() is called by one consumer thread; the RejectLog is
+// written only by the producer thread until Next() has returned the end.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/text_batch.h"
+#include "format/record_reader.h"
+#include "pipeline/config.h"
+#include "pipeline/rejects.h"
+#include "schema/validator.h"
+
+namespace sluice {
+
+class BatchProducer {
+ public:
+  struct Input {
+    RecordReader* reader;
+    Validator* validator;
+    const TablePlan* plan;
+    const TableDef* table;
+    RejectLog* rejects;
+    const std::string* file;  // for the _file metadata column
+    int64_t loaded_at_us;
+    const std::atomic<bool>* stop;
+  };
+
+  // Starts the thread. `first` is the batch already read (used for inference);
+  // the validator must be bound to its (normalised) column names.
+  BatchProducer(Input input, TextBatch first);
+  // Calls Stop().
+  ~BatchProducer();
+  BatchProducer(const BatchProducer&) = delete;
+  BatchProducer& operator=(const BatchProducer&) = delete;
+
+  // The next batch of good rows (valid until the next call), or nullptr at the
+  // end of the file. Errors: what reading raised (InvalidData for an unreadable
+  // stream), InvalidData when bad rows exceed the count threshold or a column is
+  // unknown, Unavailable when a stop was requested.
+  Result<const Batch*> Next();
+
+  // Cancels the producer if it is still running and joins its thread. Idempotent.
+  // Afterwards the counts below and the RejectLog are final and safe to read.
+  void Stop();
+
+  // Records read and bad rows found by validation (see Stop).
+  uint64_t rows_read() const { return rows_read_; }
+  uint64_t validation_rejects() const { return validation_rejects_; }
+
+ private:
+  static constexpr int kSlots = 3;
+  static constexpr int kEnd = -1;
+  struct Slot {
+    TextBatch text;
+    Batch batch;
+  };
+
+  void Produce(TextBatch first);
+  Status Fill(Slot& slot, std::vector<std::string>& names, size_t& bound);
+  // Waits for a free slot; -1 if cancelled.
+  int TakeFree();
+  void Publish(int slot);
+
+  Input in_;
+  std::array<Slot, kSlots> slots_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<int> free_;
+  std::deque<int> full_;
+  bool cancelled_ = false;
+  int lent_ = kEnd;  // slot handed out by the last Next()
+  Status final_status_;
+  uint64_t rows_read_ = 0;
+  uint64_t validation_rejects_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace sluice
