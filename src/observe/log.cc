@@ -103,7 +103,6 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
         AppendNumber(line, f.value);
       }
     }
-    line += '}';
   } else {
     line += event;
     for (const auto& f : fields) {

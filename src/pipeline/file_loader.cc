@@ -62,9 +62,6 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
         schema.columns[i].nullable = true;
       }
     }
-    if (schema.columns.empty()) {
-      return Status::InvalidData("the file has no columns");
-    }
     TableDef def{plan.table, schema.Defs(), plan.key};
     def.columns.insert(def.columns.end(), meta.begin(), meta.end());
     for (const auto& k : def.key) {
@@ -285,10 +282,11 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     result.outcome = FileOutcome::kLoaded;
     return result;
   }
-  if (status.code() == StatusCode::kInvalidData) {
+  if (!status.IsTransient()) {
+    // Retrying cannot help: the file (or what the sink makes of it) is refused.
     return Quarantine(path, id, file_id, plan, attempt, status);
   }
-  // Interrupted, transient past its budget, or a bug: the file stays where it is and
+  // Interrupted or transient past its budget: the file stays where it is and
   // pending in the ledger, so it is loaded again later.
   Status released = ledger_.Release(file_id, status.ToString());
   if (!released.ok()) LogError("ledger_error", {{"file", path}, {"error", released.ToString()}});
@@ -318,6 +316,23 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   if (n == 0 && text.columns().empty()) {
     if (attempt.rejects.count() > 0) return Status::InvalidData("no readable rows");
     return Status::InvalidData("the file is empty");
+  }
+  if (names.empty() && !plan.metadata.any()) {
+    // Only empty objects ({} in JSON): valid records without a single value. There
+    // is nothing to put in a table, but the rest must still be read and be valid.
+    while (n > 0) {
+      attempt.rows_read += n;
+      ASSIGN_OR_RETURN(n, reader->ReadBatch(text, attempt.rejects));
+      if (!text.columns().empty()) {
+        return Status::InvalidData("columns appear only after the first batch of empty records");
+      }
+    }
+    uint64_t rejected = attempt.rejects.count();
+    if (!plan.WithinThreshold(rejected, attempt.rows_read + rejected)) {
+      return Status::InvalidData(std::to_string(rejected) + " bad records, more than the table allows");
+    }
+    LogWarn("no_columns", {{"file", path}, {"records", attempt.rows_read}});
+    return Status::Ok();
   }
   ASSIGN_OR_RETURN(auto resolved, ResolveTable(*sink_, plan, names, text));
   auto& [schema, table] = resolved;

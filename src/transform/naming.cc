@@ -1,5 +1,7 @@
 #include "transform/naming.h"
 
+#include <algorithm>
+
 #include <unordered_set>
 
 namespace sluice {
@@ -56,6 +58,9 @@ std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& na
   for (size_t i = 0; i < names.size(); ++i) {
     std::string_view trimmed = Trim(names[i]);
     std::string name = snake_case ? SnakeCase(trimmed) : std::string(trimmed);
+    // Databases take identifiers as C strings: a NUL (legal in a JSON key) would
+    // cut the name short, so it becomes '_'.
+    std::replace(name.begin(), name.end(), '\0', '_');
     if (name.empty()) name = "column_" + std::to_string(i + 1);
     out.push_back(std::move(name));
   }

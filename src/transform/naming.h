@@ -11,7 +11,7 @@ namespace sluice {
 
 // Trims each name (ASCII white space and a UTF-8 BOM); when `snake_case` also
 // lower-cases it and turns every run of characters other than [a-z0-9] into one
-// '_' (no leading/trailing '_'). Empty names become "column_<n>" (1-based
+// '_' (no leading/trailing '_'). NUL bytes become '_'. Empty names become "column_<n>" (1-based
 // position); repeated names get "_2", "_3", ... in order of appearance.
 std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& names,
                                               bool snake_case);

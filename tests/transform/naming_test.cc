@@ -68,3 +68,14 @@ TEST(TableNameFromPathTest, DigitsInsideStayAndALeadingDigitGetsAPrefix) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(NormalizeColumnNamesTest, NulBytesBecomeUnderscores) {
+  std::vector<std::string> in = {std::string("foo\0bar", 7), std::string(1, '\0')};
+  EXPECT_EQ(NormalizeColumnNames(in, false), (std::vector<std::string>{"foo_bar", "_"}));
+}
+
+}  // namespace
+}  // namespace sluice

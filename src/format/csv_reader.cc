@@ -1,0 +1,175 @@
+#include "format/csv_reader.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "format/csv_sniffer.h"
+
+namespace sluice {
+namespace {
+
+// How much of the stream the dialect is sniffed from, at least (when it has that
+// much): the sniffer looks at up to 100 records of it.
+constexpr size_t kSniffBytes = 64 << 10;
+
+}  // namespace
+
+CsvReader::CsvReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
+    : buf_(std::move(input)), options_(options) {}
+
+Result<size_t> CsvReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
+  out.Clear();
+  if (error_.ok() && !scanner_) error_ = Start();
+  if (!error_.ok()) return error_;
+  if (out.columns() != columns_) out.SetColumns(columns_);
+  Status status = ReadRows(out, errors);
+  if (!status.ok()) {
+    // The rows before the damage are returned first; the error comes next call.
+    error_ = std::move(status);
+    if (out.rows() == 0) return error_;
+  }
+  return out.rows();
+}
+
+Status CsvReader::Start() {
+  RETURN_IF_ERROR(buf_.SkipBom());
+  const CsvDialect& given = options_.csv;
+  if (!given.delimiter || !given.quote || !given.header) {
+    RETURN_IF_ERROR(buf_.FillAtLeast(kSniffBytes));
+  }
+  dialect_ = SniffCsvDialect(std::string_view(buf_.data(), buf_.size()), buf_.eof(), given);
+  scanner_.emplace(*dialect_->delimiter, *dialect_->quote);
+  for (;;) {
+    if (buf_.size() == 0 && buf_.eof()) return Status::Ok();
+    const char* record = buf_.data();
+    CsvScanner::Scan scan = scanner_->Next(record, record + buf_.size(), buf_.eof(), fields_);
+    if (scan.outcome == CsvScanner::Outcome::kUnterminated) return Unterminated();
+    bool too_long = scan.content > options_.max_record_bytes;
+    if (scan.outcome == CsvScanner::Outcome::kNeedMore) {
+      too_long = buf_.size() > options_.max_record_bytes + 1;
+      if (!too_long) {
+        RETURN_IF_ERROR(buf_.Fill());
+        continue;
+      }
+    }
+    if (too_long) {
+      return Status::InvalidData("line " + std::to_string(line_) +
+                                 ": first record longer than max_record_bytes (" +
+                                 std::to_string(options_.max_record_bytes) + " bytes)");
+    }
+    if (scan.content == 0) {
+      ++line_;
+      buf_.Consume(scan.length);
+      continue;
+    }
+    if (!*dialect_->header) {
+      // The first record is data: it stays in the buffer for ReadRows.
+      for (size_t i = 1; i <= fields_.size(); ++i) {
+        columns_.push_back("column_" + std::to_string(i));
+      }
+      return Status::Ok();
+    }
+    for (const CsvField& field : fields_) {
+      columns_.push_back(scanner_->Value(record, field));
+      if (!simdjson::validate_utf8(columns_.back())) {
+        return Status::InvalidData("line " + std::to_string(line_) + ": column name " +
+                                   std::to_string(columns_.size()) + " is not valid UTF-8");
+      }
+    }
+    line_ += scan.newlines + 1;
+    buf_.Consume(scan.length);
+    return Status::Ok();
+  }
+}
+
+Status CsvReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
+  while (out.rows() < options_.batch_rows && out.arena_bytes() < kBatchArenaBytes) {
+    if (skipping_) {
+      RETURN_IF_ERROR(SkipTooLong());
+      continue;
+    }
+    if (buf_.size() == 0 && buf_.eof()) return Status::Ok();
+    const char* record = buf_.data();
+    CsvScanner::Scan scan = scanner_->Next(record, record + buf_.size(), buf_.eof(), fields_);
+    switch (scan.outcome) {
+      case CsvScanner::Outcome::kRecord:
+        AddRecord(scan, out, errors);
+        line_ += scan.newlines + 1;
+        buf_.Consume(scan.length);
+        break;
+      case CsvScanner::Outcome::kNeedMore:
+        // The record fits max_record_bytes plus a CRLF, or it never will.
+        if (buf_.size() <= options_.max_record_bytes + 1) {
+          RETURN_IF_ERROR(buf_.Fill());
+          break;
+        }
+        errors.Report(TooLongRecord(line_, buf_.offset(), std::string_view(record, buf_.size()),
+                                    options_.max_record_bytes));
+        skipping_ = true;
+        skip_state_ = CsvScanner::SkipState::kFieldStart;
+        skipped_lines_ = 0;
+        break;
+      case CsvScanner::Outcome::kUnterminated:
+        return Unterminated();
+    }
+  }
+  return Status::Ok();
+}
+
+void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowErrorSink& errors) {
+  if (scan.content == 0) return;  // a blank line
+  const char* record = buf_.data();
+  if (scan.content > options_.max_record_bytes) {
+    errors.Report(TooLongRecord(line_, buf_.offset(), std::string_view(record, scan.content),
+                                options_.max_record_bytes));
+    return;
+  }
+  if (fields_.size() != columns_.size()) {
+    errors.Report(RowError{line_, buf_.offset(), "", std::string(record, scan.content),
+                           "expected " + std::to_string(columns_.size()) + " fields, found " +
+                               std::to_string(fields_.size())});
+    return;
+  }
+  Span raw = out.Append(std::string_view(record, scan.content));
+  out.StartRow(line_, buf_.offset(), raw);
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const CsvField& f = fields_[i];
+    switch (f.kind) {
+      case CsvField::kPlain:
+        if (f.end > f.begin) out.SetCell(i, Span{raw.offset + f.begin, f.end - f.begin});
+        break;
+      case CsvField::kQuoted:
+        out.SetCell(i, Span{raw.offset + f.begin + 1, f.end - f.begin - 2});
+        break;
+      case CsvField::kEscaped: {
+        uint32_t mark = out.Mark();
+        scanner_->Unescape(std::string_view(record + f.begin, f.end - f.begin),
+                           [&out](std::string_view piece) { out.AppendRaw(piece); });
+        out.SetCell(i, out.SpanFrom(mark));
+        break;
+      }
+    }
+  }
+  out.FinishRow();
+}
+
+Status CsvReader::SkipTooLong() {
+  CsvScanner::Skipped skipped =
+      scanner_->Skip(buf_.data(), buf_.data() + buf_.size(), buf_.eof(), skip_state_);
+  buf_.Consume(skipped.consumed);
+  skipped_lines_ += skipped.lines;
+  if (skipped.unterminated) return Unterminated();
+  if (!skipped.done) return buf_.Fill();
+  skipping_ = false;
+  line_ += skipped_lines_;
+  return Status::Ok();
+}
+
+Status CsvReader::Unterminated() const {
+  return Status::InvalidData("line " + std::to_string(line_) + ": unterminated quoted field");
+}
+
+}  // namespace sluice

@@ -1,0 +1,161 @@
+#include "format/csv_scanner.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace sluice {
+
+namespace {
+
+// Index, in memory order, of the first nonzero byte of `word` (which has one),
+// `word` having been loaded from memory with memcpy.
+int FirstNonzeroByte(uint64_t word) {
+  if constexpr (std::endian::native == std::endian::little) {
+    return std::countr_zero(word) / 8;
+  } else {
+    return std::countl_zero(word) / 8;
+  }
+}
+
+// The first delimiter, CR or LF at or after `p`. Requires one before the
+// buffer's padding ends (the '\n' at the end of its data) and 16 readable bytes
+// at every step, which the padding gives. Sixteen bytes per step with GCC vector
+// extensions (SSE2 or NEON compares): fields are short, but this still halves
+// the parse time of a typical file against a byte-at-a-time table loop.
+inline const char* FindStop(const char* p, char delimiter_byte) {
+  using Bytes = unsigned char __attribute__((vector_size(16)));
+  const Bytes delimiter = Bytes{} + static_cast<unsigned char>(delimiter_byte);
+  const Bytes lf = Bytes{} + static_cast<unsigned char>('\n');
+  const Bytes cr = Bytes{} + static_cast<unsigned char>('\r');
+  for (;;) {
+    Bytes v;
+    std::memcpy(&v, p, sizeof v);
+    auto stops = (v == delimiter) | (v == lf) | (v == cr);
+    uint64_t halves[2];
+    std::memcpy(halves, &stops, sizeof halves);
+    if (halves[0] != 0) return p + FirstNonzeroByte(halves[0]);
+    if (halves[1] != 0) return p + 8 + FirstNonzeroByte(halves[1]);
+    p += sizeof v;
+  }
+}
+
+}  // namespace
+
+CsvScanner::CsvScanner(char delimiter, char quote) : delimiter_(delimiter), quote_(quote) {}
+
+CsvScanner::Scan CsvScanner::Next(const char* begin, const char* end, bool eof,
+                                  std::vector<CsvField>& fields) const {
+  fields.clear();
+  uint64_t newlines = 0;
+  const char* p = begin;
+  for (;;) {
+    const char* field = p;
+    CsvField::Kind kind = CsvField::kPlain;
+    if (*p == quote_) {
+      kind = CsvField::kQuoted;
+      const char* q = p + 1;
+      for (;;) {
+        q = static_cast<const char*>(std::memchr(q, quote_, end - q));
+        if (q == nullptr) return {eof ? Outcome::kUnterminated : Outcome::kNeedMore};
+        // A quote as the last buffered byte sees the '\n' at *end and closes the
+        // field for now; the record then ends at `end` and is scanned again.
+        if (q[1] != quote_) break;
+        kind = CsvField::kEscaped;
+        q += 2;
+      }
+      newlines += std::count(p + 1, q, '\n');
+      p = q + 1;
+      if (*p != delimiter_ && *p != '\n' && *p != '\r') {
+        kind = CsvField::kEscaped;
+        p = FindStop(p, delimiter_);
+      }
+    } else {
+      p = FindStop(p, delimiter_);
+    }
+    fields.push_back(
+        {static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
+    if (p == end) {
+      if (!eof) return {Outcome::kNeedMore};
+      return {Outcome::kRecord, static_cast<size_t>(p - begin), static_cast<size_t>(p - begin),
+              newlines};
+    }
+    if (*p == delimiter_) {
+      ++p;
+      continue;
+    }
+    size_t content = p - begin;
+    if (*p == '\r') {
+      if (p + 1 == end && !eof) return {Outcome::kNeedMore};
+      if (p + 1 < end && p[1] == '\n') ++p;
+    }
+    return {Outcome::kRecord, content, static_cast<size_t>(p + 1 - begin), newlines};
+  }
+}
+
+std::string CsvScanner::Value(const char* record, const CsvField& field) const {
+  std::string_view text(record + field.begin, field.end - field.begin);
+  switch (field.kind) {
+    case CsvField::kPlain:
+      return std::string(text);
+    case CsvField::kQuoted:
+      return std::string(text.substr(1, text.size() - 2));
+    case CsvField::kEscaped:
+      break;
+  }
+  std::string value;
+  Unescape(text, [&](std::string_view piece) { value.append(piece); });
+  return value;
+}
+
+CsvScanner::Skipped CsvScanner::Skip(const char* begin, const char* end, bool eof,
+                                     SkipState& state) const {
+  Skipped out;
+  for (const char* p = begin; p < end; ++p) {
+    char c = *p;
+    switch (state) {
+      case SkipState::kAfterCr:
+        out.consumed = p - begin + (c == '\n' ? 1 : 0);
+        out.done = true;
+        return out;
+      case SkipState::kQuotedQuote:
+        if (c == quote_) {
+          state = SkipState::kQuoted;
+          break;
+        }
+        state = SkipState::kUnquoted;
+        [[fallthrough]];
+      case SkipState::kFieldStart:
+      case SkipState::kUnquoted:
+        if (c == delimiter_) {
+          state = SkipState::kFieldStart;
+        } else if (c == '\n') {
+          out.consumed = p + 1 - begin;
+          out.done = true;
+          ++out.lines;
+          return out;
+        } else if (c == '\r') {
+          ++out.lines;
+          state = SkipState::kAfterCr;
+        } else if (state == SkipState::kFieldStart && c == quote_) {
+          state = SkipState::kQuoted;
+        } else {
+          state = SkipState::kUnquoted;
+        }
+        break;
+      case SkipState::kQuoted:
+        if (c == quote_) {
+          state = SkipState::kQuotedQuote;
+        } else if (c == '\n') {
+          ++out.lines;
+        }
+        break;
+    }
+  }
+  out.consumed = end - begin;
+  out.done = eof;
+  out.unterminated = eof && state == SkipState::kQuoted;
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,79 @@
+#include "format/jsonl_reader.h"
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+namespace sluice {
+
+JsonlReader::JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
+    : buf_(std::move(input)), options_(options) {}
+
+Result<size_t> JsonlReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
+  rows_.StartBatch(out);
+  if (!error_.ok()) return error_;
+  Status status = ReadRows(out, errors);
+  if (!status.ok()) {
+    error_ = std::move(status);
+    if (out.rows() == 0) return error_;
+  }
+  return out.rows();
+}
+
+Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
+  RETURN_IF_ERROR(buf_.SkipBom());
+  while (out.rows() < options_.batch_rows && out.arena_bytes() < kBatchArenaBytes) {
+    const char* begin = buf_.data();
+    size_t size = buf_.size();
+    if (size == 0 && buf_.eof()) return Status::Ok();
+    const char* newline =
+        static_cast<const char*>(std::memchr(begin + searched_, '\n', size - searched_));
+    if (newline == nullptr && !buf_.eof()) {
+      searched_ = size;
+      // Room for max_record_bytes and a CR; past that the line is only skipped.
+      if (size > options_.max_record_bytes + 1) {
+        if (!skipping_) {
+          errors.Report(TooLongRecord(line_, buf_.offset(), std::string_view(begin, size),
+                                      options_.max_record_bytes));
+        }
+        skipping_ = true;
+        buf_.Consume(size);
+        searched_ = 0;
+      }
+      RETURN_IF_ERROR(buf_.Fill());
+      continue;
+    }
+    size_t length = newline == nullptr ? size : newline - begin;
+    if (!skipping_) AddLine(std::string_view(begin, length), out, errors);
+    skipping_ = false;
+    searched_ = 0;
+    ++line_;
+    buf_.Consume(newline == nullptr ? size : length + 1);
+  }
+  return Status::Ok();
+}
+
+void JsonlReader::AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors) {
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  uint64_t offset = buf_.offset();
+  if (line.size() > options_.max_record_bytes) {
+    errors.Report(TooLongRecord(line_, offset, line, options_.max_record_bytes));
+    return;
+  }
+  simdjson::dom::element element;
+  // The buffer's padding lets simdjson read the line in place.
+  if (simdjson::error_code error = parser_.parse(line.data(), line.size(), false).get(element)) {
+    errors.Report(RowError{line_, offset, "", std::string(line),
+                           std::string("invalid JSON: ") + simdjson::error_message(error)});
+    return;
+  }
+  simdjson::dom::object object;
+  if (element.get_object().get(object) != simdjson::SUCCESS) {
+    errors.Report(RowError{line_, offset, "", std::string(line), "line is not a JSON object"});
+    return;
+  }
+  rows_.AddRow(object, line, line_, offset, out);
+}
+
+}  // namespace sluice

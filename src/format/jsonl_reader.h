@@ -1,0 +1,47 @@
+// JsonlReader: the RecordReader for JSON Lines (one object per line, LF or CRLF).
+// Cells follow JsonRowBuilder (json_row.h).
+//
+// Each line is parsed on its own with one reused simdjson parser, so a bad line
+// costs only itself: a line that is not valid JSON, not an object, or longer
+// than max_record_bytes (skipped without being held) is a row error with its line
+// number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
+// order mark at the start are skipped. The only stream errors are the
+// InputStream's.
+//
+// Thread-safety: none; one thread per reader.
+#pragma once
+
+#include <simdjson.h>
+
+#include <memory>
+#include <string_view>
+
+#include "format/json_row.h"
+#include "format/record_reader.h"
+#include "format/stream_buffer.h"
+
+namespace sluice {
+
+class JsonlReader final : public RecordReader {
+ public:
+  // Requires `options` as OpenReader accepts them (it checks them).
+  JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options);
+
+  Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) override;
+
+ private:
+  Status ReadRows(TextBatch& out, RowErrorSink& errors);
+  // Adds the line at the front of the buffer (without its LF) to `out`, or reports it.
+  void AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors);
+
+  StreamBuffer buf_;
+  ReaderOptions options_;
+  simdjson::dom::parser parser_;
+  JsonRowBuilder rows_;
+  uint64_t line_ = 1;      // line of the front of the buffer
+  size_t searched_ = 0;    // bytes of that line known to hold no LF
+  bool skipping_ = false;  // the line at the front is too long and already reported
+  Status error_;           // sticky once the stream fails
+};
+
+}  // namespace sluice

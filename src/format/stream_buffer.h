@@ -1,0 +1,77 @@
+// StreamBuffer: the window over an InputStream that the format readers parse in
+// place. It reads in large blocks, keeps the unconsumed tail (a partial record)
+// when it reads the next block, and grows only when one record fills it, so its
+// size is bounded by the block size and the longest record the reader accepts.
+//
+// Two guarantees let readers scan without bounds checks and hand bytes to
+// simdjson without copying: the byte just past the data is always '\n', and at
+// least kPadding readable bytes follow the data.
+//
+// Thread-safety: none; one reader at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/input_stream.h"
+#include "core/row_error.h"
+#include "core/status.h"
+
+namespace sluice {
+
+// A reader ends a batch early once its arena holds this many bytes, so that a
+// batch of very wide rows stays bounded and its 32-bit arena offsets never wrap.
+inline constexpr size_t kBatchArenaBytes = 64 << 20;
+
+// The row error for a record longer than `max_record_bytes` that starts at
+// `line` and `offset`; `text` is as much of it as is at hand, of which the error
+// keeps the first few KiB rather than up to max_record_bytes.
+RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
+                       size_t max_record_bytes);
+
+class StreamBuffer {
+ public:
+  static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
+  static constexpr size_t kBlockBytes = 1 << 20;
+
+  explicit StreamBuffer(std::unique_ptr<InputStream> input, size_t block_bytes = kBlockBytes);
+
+  // The unconsumed bytes: [data(), data() + size()).
+  const char* data() const { return buf_.get() + begin_; }
+  size_t size() const { return end_ - begin_; }
+  // True once the stream has reported its end; size() bytes are all that is left.
+  bool eof() const { return eof_; }
+  // Offset of data() in the stream.
+  uint64_t offset() const { return offset_; }
+  // Drops the first `n` unconsumed bytes; requires n <= size().
+  void Consume(size_t n) {
+    begin_ += n;
+    offset_ += n;
+  }
+
+  // Moves the unconsumed bytes to the front, doubles the buffer if they fill it,
+  // then reads once, adding at least one byte unless the stream ends (which sets
+  // eof()). Reading once rather than to the brim keeps a slow stream flowing and
+  // lets tests place block boundaries anywhere. Does nothing after eof().
+  // Errors: those of InputStream::Read.
+  Status Fill();
+  // Fills until at least `bytes` are buffered or the stream ends.
+  Status FillAtLeast(size_t bytes);
+  // Drops a UTF-8 byte order mark at the start of the stream, reading first if
+  // fewer than three bytes are buffered; does nothing later in the stream.
+  // Errors: those of Fill.
+  Status SkipBom();
+
+ private:
+  std::unique_ptr<InputStream> input_;
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  uint64_t offset_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace sluice
