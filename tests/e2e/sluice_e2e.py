@@ -1,0 +1,336 @@
+"""Shared helpers for the end-to-end tests: they drive the real `sluice` binary.
+
+Each test gets a fresh workspace (a temporary folder) laid out like sluice's
+defaults, so that commands which take no path options (`status`, `requeue`)
+find the same ledger and folders when run from it:
+
+    <ws>/data/                 landing folder (--source)
+    <ws>/out.db                SQLite sink (--sink sqlite:<ws>/out.db)
+    <ws>/sluice-ledger.db      ledger (--ledger)
+    <ws>/processed/            --processed
+    <ws>/quarantine/           --quarantine
+
+Environment: SLUICE_BIN (the binary; default build/sluice of this checkout),
+SLUICE_SHARED (the shared fixtures; default ../shared next to the checkout),
+SLUICE_E2E_KEEP=1 keeps workspaces for inspection.
+
+Rules: every wait is a bounded poll on a condition and fails the test when it
+times out; every process a test starts is killed in tearDown.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+SLUICE_BIN = os.path.abspath(os.environ.get("SLUICE_BIN") or os.path.join(REPO, "build", "sluice"))
+SHARED = os.path.abspath(os.environ.get("SLUICE_SHARED") or os.path.join(REPO, "..", "shared"))
+
+# Files the product writes beside a quarantined file.
+REPORT_SUFFIXES = (".error.json", ".rejects.jsonl")
+
+# A timestamp as sluice stores it in SQLite (README): UTC, SQLite's own form
+# "YYYY-MM-DD HH:MM:SS[.ffffff]".
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
+
+
+def table_name_from_path(path):
+    """The README's rule: base name up to the first '.', lower snake_case, a
+    trailing run of digits, '-' and '_' removed."""
+    base = os.path.basename(path).split(".", 1)[0]
+    name = re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_")
+    name = re.sub(r"[0-9_-]+$", "", name)
+    return name
+
+
+def backdate(path, seconds=30):
+    """Sets a file's mtime in the past so that it counts as settled at once."""
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def write_file(path, content, settled=True):
+    """Writes text (UTF-8) or bytes to path, creating folders; backdates the mtime
+    unless settled=False."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    mode = "wb" if isinstance(content, (bytes, bytearray)) else "w"
+    kwargs = {} if mode == "wb" else {"encoding": "utf-8", "newline": ""}
+    with open(path, mode, **kwargs) as f:
+        f.write(content)
+    if settled:
+        backdate(path)
+    return path
+
+
+def csv_text(header, rows, sep=",", eol="\n"):
+    lines = [sep.join(header)] + [sep.join(str(c) for c in row) for row in rows]
+    return eol.join(lines) + eol
+
+
+def files_under(folder):
+    """Relative paths of every regular file under folder (recursive), sorted."""
+    out = []
+    if not os.path.isdir(folder):
+        return out
+    for root, _dirs, names in os.walk(folder):
+        for n in names:
+            out.append(os.path.relpath(os.path.join(root, n), folder))
+    return sorted(out)
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class SluiceTestCase(unittest.TestCase):
+    """Base class: a fresh workspace per test, helpers to run sluice and to look
+    at what it did."""
+
+    maxDiff = 4000
+    ONCE_SETTLE_MS = 200
+    RUN_SETTLE_MS = 200
+    RUN_RESCAN_SECONDS = 1
+
+    @classmethod
+    def setUpClass(cls):
+        if not (os.path.isfile(SLUICE_BIN) and os.access(SLUICE_BIN, os.X_OK)):
+            raise AssertionError(
+                f"sluice binary not found at {SLUICE_BIN}: build it or set SLUICE_BIN")
+
+    def setUp(self):
+        self.ws = tempfile.mkdtemp(prefix="sluice-e2e-")
+        self.data = os.path.join(self.ws, "data")
+        self.processed = os.path.join(self.ws, "processed")
+        self.quarantine = os.path.join(self.ws, "quarantine")
+        self.db = os.path.join(self.ws, "out.db")
+        self.ledger = os.path.join(self.ws, "sluice-ledger.db")
+        os.makedirs(self.data)
+        self.procs = []      # (Popen, log path) started by start_run
+        self.last = None     # the last CompletedProcess of sluice()
+
+    def tearDown(self):
+        for proc, _log in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+        if os.environ.get("SLUICE_E2E_KEEP"):
+            print(f"\nworkspace kept: {self.ws}")
+        else:
+            shutil.rmtree(self.ws, ignore_errors=True)
+
+    # ---- paths and files ------------------------------------------------
+
+    def path(self, *parts):
+        return os.path.join(self.ws, *parts)
+
+    def put(self, name, content, settled=True, folder=None):
+        """Writes a file into the landing folder (or `folder`)."""
+        return write_file(os.path.join(folder or self.data, name), content, settled)
+
+    def processed_files(self):
+        return files_under(self.processed)
+
+    def quarantined_files(self):
+        """Quarantined data files (reports and rejects excluded)."""
+        return [f for f in files_under(self.quarantine) if not f.endswith(REPORT_SUFFIXES)]
+
+    def data_files(self):
+        return files_under(self.data)
+
+    # ---- running sluice ---------------------------------------------------
+
+    def base_env(self, extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+        env["SLUICE_BIN"] = SLUICE_BIN
+        if extra:
+            env.update(extra)
+        return env
+
+    def paths_args(self, db=None):
+        return [
+            "--source", self.data,
+            "--sink", "sqlite:" + (db or self.db),
+            "--ledger", self.ledger,
+            "--processed", self.processed,
+            "--quarantine", self.quarantine,
+        ]
+
+    def sluice(self, *args, timeout=120, env=None, cwd=None, input=None):
+        """Runs `sluice args...` to completion from the workspace; returns the
+        CompletedProcess (text, stdout and stderr captured)."""
+        cmd = [SLUICE_BIN] + [str(a) for a in args]
+        try:
+            res = subprocess.run(cmd, cwd=cwd or self.ws, env=self.base_env(env),
+                                 input=input, capture_output=True, timeout=timeout,
+                                 text=True, errors="replace")
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"timed out after {timeout}s: {' '.join(cmd)}\n"
+                      f"stderr tail:\n{(e.stderr or b'')[-3000:]!r}")
+        self.last = res
+        return res
+
+    def once(self, *extra, settle_ms=None, db=None, paths=True, timeout=120, env=None):
+        """`sluice once` with the workspace's explicit paths."""
+        args = ["once"]
+        if paths:
+            args += self.paths_args(db)
+        args += ["--settle-ms", str(self.ONCE_SETTLE_MS if settle_ms is None else settle_ms)]
+        args += list(extra)
+        return self.sluice(*args, timeout=timeout, env=env)
+
+    def describe(self, res):
+        return (f"command: {' '.join(res.args)}\nexit: {res.returncode}\n"
+                f"stdout (tail):\n{res.stdout[-2500:]}\nstderr (tail):\n{res.stderr[-4000:]}")
+
+    def assertExit(self, res, code):
+        if res.returncode < 0:
+            self.fail(f"sluice died from signal {-res.returncode}\n{self.describe(res)}")
+        self.assertEqual(res.returncode, code, self.describe(res))
+
+    def start_run(self, *extra, settle_ms=None, rescan_seconds=None, paths=True, env=None):
+        """Starts `sluice run` in the background; stderr/stdout go to a log file."""
+        args = [SLUICE_BIN, "run"]
+        if paths:
+            args += self.paths_args()
+        args += ["--settle-ms", str(self.RUN_SETTLE_MS if settle_ms is None else settle_ms),
+                 "--rescan-seconds",
+                 str(self.RUN_RESCAN_SECONDS if rescan_seconds is None else rescan_seconds)]
+        args += [str(a) for a in extra]
+        log = self.path(f"run-{len(self.procs)}.log")
+        with open(log, "wb") as f:
+            proc = subprocess.Popen(args, cwd=self.ws, env=self.base_env(env),
+                                    stdout=f, stderr=subprocess.STDOUT)
+        self.procs.append((proc, log))
+        return proc
+
+    def log_tail(self, proc=None, n=4000):
+        for p, log in reversed(self.procs):
+            if proc is None or p is proc:
+                try:
+                    with open(log, "rb") as f:
+                        return f.read()[-n:].decode("utf-8", "replace")
+                except OSError:
+                    return ""
+        return ""
+
+    def stop(self, proc, sig=signal.SIGTERM, timeout=20):
+        """Sends `sig` and waits for the exit; returns the exit code (fails the
+        test if the process does not exit in time)."""
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            self.fail(f"sluice run did not exit within {timeout}s of signal {sig}\n"
+                      f"log tail:\n{self.log_tail(proc)}")
+
+    def wait_for(self, predicate, timeout, what, interval=0.05, proc=None):
+        """Polls predicate() until truthy (returns its value) or fails after timeout.
+        If `proc` is given and exits meanwhile, fails at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if proc is not None and proc.poll() is not None:
+                self.fail(f"sluice exited ({proc.returncode}) while waiting for {what}\n"
+                          f"log tail:\n{self.log_tail(proc)}")
+            if time.monotonic() > deadline:
+                self.fail(f"timed out after {timeout}s waiting for {what}\n"
+                          f"log tail:\n{self.log_tail(proc)}")
+            time.sleep(interval)
+
+    # ---- the database -----------------------------------------------------
+
+    def query(self, sql, params=(), db=None):
+        """Rows of a query on the sink database (read-only); None if the database
+        does not exist or the table is missing."""
+        db = db or self.db
+        if not os.path.exists(db):
+            return None
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+            return con.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e) or "no such column" in str(e):
+                return None
+            raise
+        finally:
+            con.close()
+
+    def count(self, table, db=None):
+        """Rows in table, 0 if it (or the database) does not exist."""
+        rows = self.query(f'SELECT COUNT(*) FROM "{table}"', db=db)
+        return rows[0][0] if rows else 0
+
+    def tables(self, db=None):
+        """User tables of the sink (sqlite_* and sluice's own bookkeeping, named
+        with a leading '_' or 'sluice', left out)."""
+        rows = self.query("SELECT name FROM sqlite_master WHERE type='table'", db=db) or []
+        return sorted(r[0] for r in rows
+                      if not r[0].startswith(("sqlite_", "_")) and "sluice" not in r[0])
+
+    def columns(self, table, db=None):
+        rows = self.query(f'PRAGMA table_info("{table}")', db=db) or []
+        return [r[1] for r in rows]
+
+    def column_types(self, table, db=None):
+        """{column: declared type} of a table."""
+        rows = self.query(f'PRAGMA table_info("{table}")', db=db) or []
+        return {r[1]: r[2] for r in rows}
+
+    # ---- reports ------------------------------------------------------------
+
+    def error_report(self, name):
+        """The parsed quarantine/<name>.error.json (fails if missing or not JSON)."""
+        p = os.path.join(self.quarantine, name + ".error.json")
+        self.assertTrue(os.path.isfile(p), f"missing report {p}; quarantine has "
+                        f"{files_under(self.quarantine)}")
+        with open(p, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            self.fail(f"{p} is not JSON ({e}): {text[:500]!r}")
+
+    def rejects(self, name):
+        """The records of quarantine/<name>.rejects.jsonl (fails if missing)."""
+        p = os.path.join(self.quarantine, name + ".rejects.jsonl")
+        self.assertTrue(os.path.isfile(p), f"missing rejects {p}; quarantine has "
+                        f"{files_under(self.quarantine)}")
+        out = []
+        with open(p, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError as e:
+                        self.fail(f"{p}:{n} is not JSON ({e}): {line[:300]!r}")
+        return out
+
+
+def json_items(doc):
+    """Every (key, value) pair at any depth of a JSON document."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield k, v
+            yield from json_items(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from json_items(v)
