@@ -59,6 +59,22 @@ Status EnableWal(sqlite3* db, std::string_view context) {
   }
 }
 
+// One writer mutex per database file, shared by every sink of this process on it.
+std::shared_ptr<std::mutex> WriterMutexFor(const std::string& path) {
+  static std::mutex registry_mutex;
+  static std::unordered_map<std::string, std::weak_ptr<std::mutex>> registry;
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec) key = path;
+  std::lock_guard lock(registry_mutex);
+  std::shared_ptr<std::mutex> m = registry[key].lock();
+  if (!m) {
+    m = std::make_shared<std::mutex>();
+    registry[key] = m;
+  }
+  return m;
+}
+
 std::string Quote(std::string_view identifier) {
   std::string out;
   out.reserve(identifier.size() + 2);
@@ -211,6 +227,7 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path) {
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
 
   std::unique_ptr<SqliteSink> sink(new SqliteSink(std::move(db)));
+  sink->writer_ = WriterMutexFor(path);
   const std::string context = "sqlite sink: set up " + path;
   RETURN_IF_ERROR(EnableWal(sink->db_.get(), context));
   RETURN_IF_ERROR(sink->Exec("PRAGMA synchronous=NORMAL", context));
@@ -315,7 +332,7 @@ Status SqliteSink::EnsureTable(const TableDef& table) {
   // already hold duplicate keys.
   ASSIGN_OR_RETURN(bool exists, TableExists(table.name));
   if (exists) return Status::Ok();
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", context));
+  RETURN_IF_ERROR(BeginWrite(context));
   Status status = [&]() -> Status {
     ASSIGN_OR_RETURN(bool created_meanwhile, TableExists(table.name));
     if (created_meanwhile) return Status::Ok();
@@ -327,7 +344,19 @@ Status SqliteSink::EnsureTable(const TableDef& table) {
   if (!status.ok() && sqlite3_get_autocommit(db_.get()) == 0) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
+  EndWrite();
   return status;
+}
+
+Status SqliteSink::BeginWrite(const std::string& context) {
+  write_lock_ = std::unique_lock(*writer_);
+  Status status = Exec("BEGIN IMMEDIATE", context);
+  if (!status.ok()) EndWrite();
+  return status;
+}
+
+void SqliteSink::EndWrite() {
+  if (write_lock_.owns_lock()) write_lock_.unlock();
 }
 
 Result<bool> SqliteSink::TableExists(const std::string& name) {
@@ -376,12 +405,13 @@ Status SqliteSink::Begin(const TableDef& table, const LoadId& load) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
   ASSIGN_OR_RETURN(InsertStatement * insert, InsertFor(table));
-  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "begin load " + load.id));
+  RETURN_IF_ERROR(BeginWrite("begin load " + load.id));
   // Checked under the write lock, so no other connection can commit this id
   // between the check and our Commit.
   Result<bool> committed = IsCommitted(load.id);
   if (!committed || *committed) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    EndWrite();
     if (!committed) return committed.error();
     return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
   }
@@ -533,6 +563,7 @@ void SqliteSink::Abort() noexcept {
 }
 
 void SqliteSink::EndLoad() {
+  EndWrite();
   in_load_ = false;
   failed_ = false;
   insert_ = nullptr;

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,8 +102,16 @@ class SqliteSink final : public Sink {
   Status CheckBatch(const Batch& batch) const;
   Status CheckTransactionOpen() const;
   void EndLoad();
+  // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
+  // SQLite's busy handler waits by sleeping (1 ms, then longer), which leaves the
+  // database idle between the loads of workers in one process; they queue on a
+  // mutex instead, and the busy timeout only arbitrates with other processes.
+  Status BeginWrite(const std::string& context);
+  void EndWrite();
 
   DbPtr db_;  // first member: closed after every statement is finalized
+  std::shared_ptr<std::mutex> writer_;  // shared by the sinks of one database file
+  std::unique_lock<std::mutex> write_lock_;
   StmtPtr is_committed_;
   StmtPtr insert_marker_;
   std::unordered_map<std::string, InsertStatement> inserts_;  // by table name
