@@ -240,7 +240,7 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     return result;
   }
 
-  Backoff backoff(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+  std::optional<Backoff> backoff;  // made on the first retry: seeding costs a syscall
   Attempt attempt(path, config_.quarantine);
   Status status;
   for (int tries = 1;; ++tries) {
@@ -249,7 +249,8 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     attempt.counts = LoadCounts{};
     status = LoadOnce(path, id, plan, attempt);
     if (status.ok() || !status.IsTransient() || stop_.load() || tries == kSinkTries) break;
-    auto delay = backoff.Next();
+    if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+    auto delay = backoff->Next();
     LogWarn("retrying", {{"file", path}, {"error", status.ToString()},
                          {"delay_ms", static_cast<int64_t>(delay.count())}});
     for (auto slept = std::chrono::milliseconds(0); slept < delay && !stop_.load();

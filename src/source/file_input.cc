@@ -23,6 +23,10 @@ namespace {
 // small enough that many concurrent file jobs stay cheap.
 constexpr size_t kBufferSize = size_t{1} << 20;
 
+// Uninitialised on purpose: zeroing 1 MiB per file was a fifth of the CPU time
+// of loading many small files, and only the bytes read are ever looked at.
+std::unique_ptr<char[]> NewBuffer() { return std::make_unique_for_overwrite<char[]>(kBufferSize); }
+
 std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
 
 Status ErrnoStatus(int err, std::string_view op, const std::string& path) {
@@ -79,22 +83,22 @@ Result<size_t> ReadSome(int fd, char* dst, size_t n, const std::string& path) {
 class RawFile {
  public:
   RawFile(FileDescriptor fd, std::string path)
-      : fd_(std::move(fd)), path_(std::move(path)), buffer_(kBufferSize) {}
+      : fd_(std::move(fd)), path_(std::move(path)), buffer_(NewBuffer()) {}
 
   // Bytes read but not yet consumed.
-  std::string_view data() const { return {buffer_.data() + begin_, end_ - begin_}; }
+  std::string_view data() const { return {buffer_.get() + begin_, end_ - begin_}; }
   void Consume(size_t n) { begin_ += n; }
   bool eof() const { return eof_; }
 
   // Appends more of the file to data(); at end of file sets eof() instead.
   Status Fill() {
     if (begin_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
     ASSIGN_OR_RETURN(size_t got,
-                     ReadSome(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, path_));
+                     ReadSome(fd_.get(), buffer_.get() + end_, kBufferSize - end_, path_));
     if (got == 0) eof_ = true;
     end_ += got;
     return Status::Ok();
@@ -110,7 +114,7 @@ class RawFile {
  private:
   FileDescriptor fd_;
   std::string path_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;
   size_t begin_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
@@ -335,12 +339,12 @@ Result<FileFingerprint> FingerprintFile(const std::string& path) {
   if (state == nullptr || XXH3_128bits_reset(state.get()) != XXH_OK) {
     return Status::Unavailable("xxhash: out of memory");
   }
-  std::vector<char> buffer(kBufferSize);
+  std::unique_ptr<char[]> buffer = NewBuffer();
   uint64_t hashed = 0;
   for (;;) {
-    ASSIGN_OR_RETURN(size_t got, ReadSome(fd.get(), buffer.data(), buffer.size(), path));
+    ASSIGN_OR_RETURN(size_t got, ReadSome(fd.get(), buffer.get(), kBufferSize, path));
     if (got == 0) break;
-    XXH3_128bits_update(state.get(), buffer.data(), got);
+    XXH3_128bits_update(state.get(), buffer.get(), got);
     hashed += got;
   }
 
