@@ -1,12 +1,12 @@
 // CsvReader: the RecordReader for CSV and TSV (RFC 4180, see CsvScanner for the
-// exact grammar), streaming in 1 MiB blocks.
+// exact grammar), streaming through a 1 MiB buffer.
 //
-// Unset dialect fields are sniffed from the first block (see csv_sniffer.h). The
+// Unset dialect fields are sniffed from the first 64 KiB (see csv_sniffer.h). The
 // header's names are taken as they are (they must be valid UTF-8); without a
 // header the columns are column_1..column_N, N being the first record's field
 // count. As in PostgreSQL's COPY, an unquoted empty field is null and a quoted
 // empty field ("") is the empty string. A UTF-8 byte order mark at the start and
-// blank lines are skipped.
+// blank lines (even in a one-column file, where they could be nulls) are skipped.
 //
 // Row errors: a record whose field count differs from the column count, or that
 // is longer than max_record_bytes (it is skipped up to its end without being

@@ -1,9 +1,10 @@
 #include "format/json_reader.h"
 
-#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
+
+#include "format/byte_search.h"
 
 namespace sluice {
 namespace {
@@ -14,12 +15,13 @@ constexpr std::array<bool, 256> ByteSet(std::string_view bytes) {
   return set;
 }
 
-// Bytes the splitter must look at: inside a string, and between tokens.
-constexpr std::array<bool, 256> kStringSpecial = ByteSet("\"\\");
-constexpr std::array<bool, 256> kStructural = ByteSet("\"{}[]");
 // Bytes that end a scalar element (a number or a literal, or garbage that
 // simdjson will reject).
 constexpr std::array<bool, 256> kScalarEnd = ByteSet(" \t\n\r,:[]{}\"");
+
+Status InvalidAt(uint64_t line, std::string_view what) {
+  return Status::InvalidData("line " + std::to_string(line) + ": " + std::string(what));
+}
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -28,6 +30,7 @@ bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 // strings (with their escapes) and the nesting of brackets.
 struct ElementScan {
   size_t scanned = 0;  // bytes of the element examined so far
+  uint64_t newlines = 0;
   size_t depth = 0;
   bool started = false;
   bool scalar = false;
@@ -37,6 +40,7 @@ struct ElementScan {
   // Examines [begin + scanned, end); returns true once the element has ended,
   // `scanned` then being its length. `begin` is where the element starts, or
   // where the examination resumes after the examined bytes were dropped.
+  // Requires *end == '\n' (a StreamBuffer's data).
   bool Advance(const char* begin, const char* end, bool eof) {
     const char* p = begin + scanned;
     if (!started) {
@@ -54,11 +58,13 @@ struct ElementScan {
         ++p;
         continue;
       }
-      const std::array<bool, 256>& special = in_string ? kStringSpecial : kStructural;
-      while (p < end && !special[static_cast<unsigned char>(*p)]) ++p;
+      p = in_string ? FindFirstOf(p, '"', '\\', '\n')
+                    : FindFirstOf(p, '"', '{', '}', '[', ']', '\n');
       if (p == end) break;
       char c = *p++;
-      if (in_string) {
+      if (c == '\n') {
+        ++newlines;
+      } else if (in_string) {
         escaped = c == '\\';
         in_string = c != '"';
       } else if (c == '"') {
@@ -159,20 +165,19 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   ElementScan scan;
   bool too_long = false;
   while (!scan.Advance(buf_.data(), buf_.data() + buf_.size(), buf_.eof())) {
-    if (buf_.eof()) return Error("unexpected end of input inside a value");
+    if (buf_.eof()) return InvalidAt(line, "unexpected end of input inside a value");
     if (scan.scanned > options_.max_record_bytes) {
       // Drop what was examined; the scan goes on to the element's end.
       std::string_view seen(buf_.data(), scan.scanned);
       if (!too_long) errors.Report(TooLongRecord(line, offset, seen, options_.max_record_bytes));
       too_long = true;
-      line_ += std::count(seen.begin(), seen.end(), '\n');
       buf_.Consume(seen.size());
       scan.scanned = 0;
     }
     RETURN_IF_ERROR(buf_.Fill());
   }
   std::string_view text(buf_.data(), scan.scanned);
-  line_ += std::count(text.begin(), text.end(), '\n');
+  line_ += scan.newlines;
   if (!too_long && text.size() > options_.max_record_bytes) {
     errors.Report(TooLongRecord(line, offset, text, options_.max_record_bytes));
     too_long = true;
@@ -185,8 +190,7 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   simdjson::dom::element element;
   // The buffer's padding lets simdjson read the element in place.
   if (simdjson::error_code error = parser_.parse(text.data(), text.size(), false).get(element)) {
-    return Status::InvalidData("line " + std::to_string(line) +
-                               ": invalid JSON: " + simdjson::error_message(error));
+    return InvalidAt(line, std::string("invalid JSON: ") + simdjson::error_message(error));
   }
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
@@ -199,8 +203,6 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   return Status::Ok();
 }
 
-Status JsonReader::Error(std::string_view what) const {
-  return Status::InvalidData("line " + std::to_string(line_) + ": " + std::string(what));
-}
+Status JsonReader::Error(std::string_view what) const { return InvalidAt(line_, what); }
 
 }  // namespace sluice

@@ -5,6 +5,11 @@
 #include <string_view>
 
 namespace sluice {
+namespace {
+
+constexpr size_t kCapacity = 1 << 20;  // before a record needs more
+
+}  // namespace
 
 RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
                        size_t max_record_bytes) {
@@ -14,10 +19,10 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
       "record longer than max_record_bytes (" + std::to_string(max_record_bytes) + " bytes)"};
 }
 
-StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input, size_t block_bytes)
+StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input)
     : input_(std::move(input)),
-      buf_(std::make_unique<char[]>(block_bytes + kPadding)),
-      capacity_(block_bytes) {
+      buf_(std::make_unique_for_overwrite<char[]>(kCapacity + kPadding)),
+      capacity_(kCapacity) {
   buf_[0] = '\n';
 }
 
@@ -25,7 +30,7 @@ Status StreamBuffer::Fill() {
   if (eof_) return Status::Ok();
   size_t kept = size();
   if (kept == capacity_) {
-    auto bigger = std::make_unique<char[]>(2 * capacity_ + kPadding);
+    auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity_ + kPadding);
     std::memcpy(bigger.get(), data(), kept);
     buf_ = std::move(bigger);
     capacity_ *= 2;

@@ -1,7 +1,7 @@
 // StreamBuffer: the window over an InputStream that the format readers parse in
-// place. It reads in large blocks, keeps the unconsumed tail (a partial record)
-// when it reads the next block, and grows only when one record fills it, so its
-// size is bounded by the block size and the longest record the reader accepts.
+// place. It reads into a 1 MiB buffer, keeps the unconsumed tail (a partial
+// record) when it reads more, and grows only when one record fills it, so its
+// size is bounded by 1 MiB and the longest record the reader accepts.
 //
 // Two guarantees let readers scan without bounds checks and hand bytes to
 // simdjson without copying: the byte just past the data is always '\n', and at
@@ -23,7 +23,7 @@ namespace sluice {
 
 // A reader ends a batch early once its arena holds this many bytes, so that a
 // batch of very wide rows stays bounded and its 32-bit arena offsets never wrap.
-inline constexpr size_t kBatchArenaBytes = 64 << 20;
+inline constexpr size_t kBatchArenaBytes = 16 << 20;
 
 // The row error for a record longer than `max_record_bytes` that starts at
 // `line` and `offset`; `text` is as much of it as is at hand, of which the error
@@ -34,9 +34,7 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 class StreamBuffer {
  public:
   static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
-  static constexpr size_t kBlockBytes = 1 << 20;
-
-  explicit StreamBuffer(std::unique_ptr<InputStream> input, size_t block_bytes = kBlockBytes);
+  explicit StreamBuffer(std::unique_ptr<InputStream> input);
 
   // The unconsumed bytes: [data(), data() + size()).
   const char* data() const { return buf_.get() + begin_; }
@@ -54,7 +52,7 @@ class StreamBuffer {
   // Moves the unconsumed bytes to the front, doubles the buffer if they fill it,
   // then reads once, adding at least one byte unless the stream ends (which sets
   // eof()). Reading once rather than to the brim keeps a slow stream flowing and
-  // lets tests place block boundaries anywhere. Does nothing after eof().
+  // lets tests place buffer boundaries anywhere. Does nothing after eof().
   // Errors: those of InputStream::Read.
   Status Fill();
   // Fills until at least `bytes` are buffered or the stream ends.
