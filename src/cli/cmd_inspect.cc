@@ -10,9 +10,7 @@
 namespace sluice::cli {
 namespace {
 
-std::string DelimiterName(char c) {
-  return c == '\t' ? "tab" : "'" + std::string(1, c) + "'";
-}
+std::string DelimiterName(char c) { return c == '\t' ? "tab" : "'" + std::string(1, c) + "'"; }
 
 int Infer(const CLI::App& cmd, const SharedOptions& o, const std::string& file) {
   auto config = BuildConfig(cmd, o);
@@ -23,7 +21,8 @@ int Infer(const CLI::App& cmd, const SharedOptions& o, const std::string& file) 
             << FormatName(result->format);
   if (result->dialect && result->dialect->delimiter) {
     std::cout << ", delimiter " << DelimiterName(*result->dialect->delimiter);
-    if (result->dialect->header) std::cout << (*result->dialect->header ? ", header" : ", no header");
+    if (result->dialect->header)
+      std::cout << (*result->dialect->header ? ", header" : ", no header");
   }
   std::cout << ")\n" << SchemaToYaml(result->schema);
   return 0;
@@ -32,7 +31,8 @@ int Infer(const CLI::App& cmd, const SharedOptions& o, const std::string& file) 
 int Check(const CLI::App& cmd, const SharedOptions& o, const std::string& file, size_t show) {
   auto config = BuildConfig(cmd, o);
   if (!config) return Fail(config.error());
-  auto result = CheckFile(file, config->Resolve(std::filesystem::path(file).filename().string()), show);
+  auto result =
+      CheckFile(file, config->Resolve(std::filesystem::path(file).filename().string()), show);
   if (!result) return Fail(result.error());
   for (const auto& e : result->first) {
     std::cout << file << ":" << e.line << ": " << (e.column.empty() ? "" : e.column + ": ")
@@ -63,7 +63,8 @@ void AddInspectCommands(CLI::App& app, int& exit_code) {
   }
   check->add_option("--show", *show, "How many bad rows to list (default 20)");
   infer->callback([infer, o, file, &exit_code] { exit_code = Infer(*infer, *o, *file); });
-  check->callback([check, o, file, show, &exit_code] { exit_code = Check(*check, *o, *file, *show); });
+  check->callback(
+      [check, o, file, show, &exit_code] { exit_code = Check(*check, *o, *file, *show); });
 }
 
 }  // namespace sluice::cli

@@ -61,7 +61,8 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent) {
 void AddStatusCommand(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SharedOptions>();
   auto recent = std::make_shared<size_t>(10);
-  CLI::App* cmd = app.add_subcommand("status", "Show the ledger: files per state, rows, recent errors");
+  CLI::App* cmd =
+      app.add_subcommand("status", "Show the ledger: files per state, rows, recent errors");
   AddLedgerOptions(*cmd, *o);
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
   cmd->callback([cmd, o, recent, &exit_code] { exit_code = Status(*cmd, *o, *recent); });

@@ -31,7 +31,8 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
   cmd.add_flag("--recursive", o.recursive, "Watch sub-folders too");
   cmd.add_option("--include", o.include, "Only files matching this glob (repeatable)");
   cmd.add_option("--exclude", o.exclude, "Skip files matching this glob (repeatable)");
-  cmd.add_option("--settle-ms", o.settle_ms, "A file is read once unchanged this long (default 1000)")
+  cmd.add_option("--settle-ms", o.settle_ms,
+                 "A file is read once unchanged this long (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--rescan-seconds", o.rescan_seconds, "Periodic rescan interval (default 30)")
       ->check(CLI::PositiveNumber);

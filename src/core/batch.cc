@@ -4,9 +4,15 @@ namespace sluice {
 
 void Column::AppendNull() {
   switch (def.type) {
-    case ColumnType::kFloat: floats.push_back(0); break;
-    case ColumnType::kString: strings.emplace_back(); break;
-    default: ints.push_back(0); break;
+    case ColumnType::kFloat:
+      floats.push_back(0);
+      break;
+    case ColumnType::kString:
+      strings.emplace_back();
+      break;
+    default:
+      ints.push_back(0);
+      break;
   }
   nulls.push_back(1);
 }

@@ -16,10 +16,10 @@ namespace sluice {
 
 struct Column {
   ColumnDef def;
-  std::vector<int64_t> ints;             // kInteger, kBoolean, kDate, kTimestamp
-  std::vector<double> floats;            // kFloat
-  std::vector<std::string_view> strings; // kString
-  std::vector<uint8_t> nulls;            // 1 = null; always one entry per row
+  std::vector<int64_t> ints;              // kInteger, kBoolean, kDate, kTimestamp
+  std::vector<double> floats;             // kFloat
+  std::vector<std::string_view> strings;  // kString
+  std::vector<uint8_t> nulls;             // 1 = null; always one entry per row
 
   bool IsNull(size_t row) const { return nulls[row] != 0; }
   void Clear() {
@@ -30,9 +30,18 @@ struct Column {
   }
   // Appends a null of this column's type (a zero in the value vector keeps rows aligned).
   void AppendNull();
-  void AppendInt(int64_t v) { ints.push_back(v); nulls.push_back(0); }
-  void AppendFloat(double v) { floats.push_back(v); nulls.push_back(0); }
-  void AppendString(std::string_view v) { strings.push_back(v); nulls.push_back(0); }
+  void AppendInt(int64_t v) {
+    ints.push_back(v);
+    nulls.push_back(0);
+  }
+  void AppendFloat(double v) {
+    floats.push_back(v);
+    nulls.push_back(0);
+  }
+  void AppendString(std::string_view v) {
+    strings.push_back(v);
+    nulls.push_back(0);
+  }
 };
 
 class Batch {

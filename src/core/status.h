@@ -38,7 +38,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status InvalidData(std::string m) { return {StatusCode::kInvalidData, std::move(m)}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
@@ -50,7 +52,9 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // True for the codes that a retry with backoff may cure (Unavailable, Timeout).
-  bool IsTransient() const { return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout; }
+  bool IsTransient() const {
+    return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout;
+  }
   // Returns a copy whose message is "`context`: <message>"; OK stays OK.
   Status WithContext(std::string_view context) const;
   // "ok" or "<code name>: <message>".
@@ -64,7 +68,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
@@ -101,8 +105,8 @@ class [[nodiscard]] Result {
     if (!sluice_status_.ok()) return sluice_status_; \
   } while (false)
 
-#define SLUICE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
+#define SLUICE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)   \
+  auto tmp = (expr);                                   \
   if (!tmp.has_value()) return std::move(tmp).error(); \
   lhs = std::move(tmp).value()
 

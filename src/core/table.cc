@@ -4,12 +4,18 @@ namespace sluice {
 
 std::string_view ColumnTypeName(ColumnType type) {
   switch (type) {
-    case ColumnType::kString: return "string";
-    case ColumnType::kInteger: return "integer";
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kBoolean: return "boolean";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kInteger:
+      return "integer";
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kBoolean:
+      return "boolean";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "string";
 }

@@ -48,7 +48,9 @@ class TextBatch {
   uint32_t Mark() const { return static_cast<uint32_t>(arena_.size()); }
   void AppendRaw(std::string_view bytes) { arena_.append(bytes); }
   void AppendRaw(char c) { arena_.push_back(c); }
-  Span SpanFrom(uint32_t mark) const { return Span{mark, static_cast<uint32_t>(arena_.size()) - mark}; }
+  Span SpanFrom(uint32_t mark) const {
+    return Span{mark, static_cast<uint32_t>(arena_.size()) - mark};
+  }
 
   // Starts a row with every cell null. `line` is the 1-based line where the record
   // starts, `offset` its byte offset in the decoded stream, `raw` its original text

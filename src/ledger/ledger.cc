@@ -10,10 +10,12 @@
 #include <thread>
 #include <utility>
 
+#include "core/clock.h"
+#include "core/sqlite_db.h"
+
 namespace sluice {
 namespace {
 
-constexpr int kBusyTimeoutMs = 60'000;
 constexpr int kSchemaVersion = 1;
 constexpr char kFormatName[] = "sluice-ledger";
 
@@ -54,39 +56,9 @@ constexpr char kRecordColumns[] =
 constexpr char kRecentOrder[] =
     " ORDER BY MAX(seen_at_us, started_at_us, finished_at_us) DESC, id DESC";
 
-// The one place where SQLite result codes become sluice Status codes.
-Status SqliteStatus(sqlite3* db, int rc, std::string_view context) {
-  std::string message = "ledger: " + std::string(context) + ": ";
-  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-      return Status::Unavailable(std::move(message));
-    case SQLITE_NOTADB:
-      return Status::InvalidArgument(std::move(message));
-    default:
-      return Status::Internal(std::move(message));
-  }
-}
-
-// Switching a new database file to WAL takes an exclusive lock, and SQLite
-// reports SQLITE_BUSY for it at once instead of calling the busy handler. Only
-// connections racing to set up a fresh file meet this (the mode then persists in
-// the file), so a short retry loop within the busy timeout is enough.
-Status EnableWal(sqlite3* db, std::string_view context) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-  while (true) {
-    const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return Status::Ok();
-    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) {
-      return SqliteStatus(db, rc, context);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+// Ledger errors say that they come from the ledger.
+Status LedgerStatus(sqlite3* db, int rc, std::string_view context) {
+  return SqliteStatus(db, rc, "ledger: " + std::string(context));
 }
 
 std::optional<FileState> ParseFileState(std::string_view name) {
@@ -94,12 +66,6 @@ std::optional<FileState> ParseFileState(std::string_view name) {
     if (FileStateName(state) == name) return state;
   }
   return std::nullopt;
-}
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A prepared statement that binds by position and reads columns by index.
@@ -127,12 +93,12 @@ class Statement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    return SqliteStatus(db_, rc, context);
+    return LedgerStatus(db_, rc, context);
   }
   // Steps to completion, for statements that return no rows.
   Status Run(std::string_view context) {
     const int rc = sqlite3_step(stmt_);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : SqliteStatus(db_, rc, context);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : LedgerStatus(db_, rc, context);
   }
 
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
@@ -177,21 +143,20 @@ std::string_view FileStateName(FileState state) {
 }
 
 struct Ledger::Impl {
-  explicit Impl(sqlite3* connection) : db(connection) {}
-  ~Impl() { sqlite3_close_v2(db); }
+  explicit Impl(SqliteDb connection) : owner(std::move(connection)), db(owner.get()) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
   Status Exec(const char* sql, std::string_view context) {
     const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(db, rc, context);
+    return rc == SQLITE_OK ? Status::Ok() : LedgerStatus(db, rc, context);
   }
 
   Result<Statement> Prepare(std::string_view sql, std::string_view context) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
     Statement statement(db, stmt);
-    if (rc != SQLITE_OK) return SqliteStatus(db, rc, context);
+    if (rc != SQLITE_OK) return LedgerStatus(db, rc, context);
     return statement;
   }
 
@@ -412,34 +377,17 @@ struct Ledger::Impl {
         summary.rows_skipped, summary.bytes, error, NowMicros());
   }
 
-  sqlite3* db;
-  std::mutex mu;  // one connection, one caller at a time
+  SqliteDb owner;
+  sqlite3* db;    // owner.get()
+  std::mutex mu;  // one connection, one caller at a time (it is opened NOMUTEX)
 };
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
-  if (path.empty()) return Status::InvalidArgument("ledger: empty database path");
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return Status::Unavailable("ledger: cannot create " + parent.string() + ": " + ec.message());
-    }
-  }
-  sqlite3* db = nullptr;
-  // NOMUTEX: Impl::mu already serialises every use of the connection.
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  auto impl = std::make_unique<Impl>(db);  // owns the handle even when the open failed
-  if (rc != SQLITE_OK) return SqliteStatus(db, rc, "open " + path);
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  const std::string context = "set up " + path;
-  RETURN_IF_ERROR(EnableWal(db, context));
-  RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous=NORMAL", context));
+  ASSIGN_OR_RETURN(SqliteDb db, OpenSqliteDb(path, "ledger"));
+  auto impl = std::make_unique<Impl>(std::move(db));
   RETURN_IF_ERROR(impl->Initialize());
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }

@@ -47,26 +47,26 @@ struct FileRecord {
   uint64_t rows_skipped = 0;  // skipped because their key already existed
   uint64_t bytes = 0;         // decoded bytes read
   int attempts = 0;
-  std::string error;          // last error, if any
-  std::string duplicate_of;   // path of the loaded file with the same content
-  std::string final_path;     // where the file went (processed/, quarantine/, deleted, kept)
+  std::string error;         // last error, if any
+  std::string duplicate_of;  // path of the loaded file with the same content
+  std::string final_path;    // where the file went (processed/, quarantine/, deleted, kept)
   int64_t seen_at_us = 0;
   int64_t started_at_us = 0;
   int64_t finished_at_us = 0;
 };
 
 enum class ClaimOutcome {
-  kClaimed,             // the caller owns the load; record is `processing`
-  kAlreadyLoaded,       // this path with this content is already loaded: only archive it
-  kDuplicate,           // same content loaded from another path: recorded as duplicate
-  kBusy,                // another worker is processing the same content: try later
-  kQuarantinedBefore,   // same content was quarantined and not requeued: recorded
+  kClaimed,            // the caller owns the load; record is `processing`
+  kAlreadyLoaded,      // this path with this content is already loaded: only archive it
+  kDuplicate,          // same content loaded from another path: recorded as duplicate
+  kBusy,               // another worker is processing the same content: try later
+  kQuarantinedBefore,  // same content was quarantined and not requeued: recorded
 };
 
 struct Claim {
   ClaimOutcome outcome = ClaimOutcome::kClaimed;
-  int64_t file_id = 0;        // the record this sighting created or took over (0 for kBusy)
-  std::string earlier_path;   // kDuplicate / kAlreadyLoaded / kQuarantinedBefore: the earlier file
+  int64_t file_id = 0;       // the record this sighting created or took over (0 for kBusy)
+  std::string earlier_path;  // kDuplicate / kAlreadyLoaded / kQuarantinedBefore: the earlier file
 };
 
 struct LoadSummary {

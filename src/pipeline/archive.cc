@@ -62,7 +62,9 @@ Result<std::string> MoveNoClobber(const std::string& from, const std::string& di
   fs::path target = fs::path(dir) / relative;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  if (ec) return Status::Unavailable("cannot create " + target.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return Status::Unavailable("cannot create " + target.parent_path().string() + ": " +
+                               ec.message());
   for (int n = 0; n < 100000; ++n) {
     std::string candidate = Candidate(target, n);
     if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, candidate.c_str(), RENAME_NOREPLACE) == 0) {
@@ -99,7 +101,8 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
 
 std::string RelativeTo(const std::string& path, const std::string& root) {
   // Lexical on purpose: a symlink keeps its own name below the root.
-  fs::path rel = fs::path(path).lexically_normal().lexically_relative(fs::path(root).lexically_normal());
+  fs::path rel =
+      fs::path(path).lexically_normal().lexically_relative(fs::path(root).lexically_normal());
   if (rel.empty() || *rel.begin() == "..") return fs::path(path).filename().string();
   return rel.string();
 }

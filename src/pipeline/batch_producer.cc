@@ -98,7 +98,8 @@ Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, size_t& 
     return Status::InvalidData(std::to_string(in_.rejects->count()) +
                                " bad rows, more than the table allows");
   }
-  if (slot.batch.rows() > 0) FillMetadata(in_.plan->metadata, *in_.file, in_.loaded_at_us, slot.batch);
+  if (slot.batch.rows() > 0)
+    FillMetadata(in_.plan->metadata, *in_.file, in_.loaded_at_us, slot.batch);
   return Status::Ok();
 }
 

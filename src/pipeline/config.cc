@@ -34,7 +34,8 @@ class YamlContext {
     }
   }
 
-  Status GetList(const YAML::Node& node, std::string_view key, std::vector<std::string>& out) const {
+  Status GetList(const YAML::Node& node, std::string_view key,
+                 std::vector<std::string>& out) const {
     if (node.IsScalar()) {
       out = SplitList(node.Scalar());
       return Status::Ok();
@@ -289,7 +290,8 @@ Status LoadConfigFile(const std::string& path, Config& config) {
       } else if (key == "log_format") {
         std::string s;
         RETURN_IF_ERROR(ctx.Get(v, key, s));
-        if (!ParseLogFormat(s, &config.log_format)) return ctx.Error(v, key, "expected text or json");
+        if (!ParseLogFormat(s, &config.log_format))
+          return ctx.Error(v, key, "expected text or json");
       } else if (key == "defaults") {
         RETURN_IF_ERROR(ParseRule(ctx, v, false, config.defaults));
       } else if (key == "tables") {
@@ -329,7 +331,8 @@ Status ApplyEnvironment(Config& config) {
   if (auto v = env("SLUICE_WORKERS")) {
     char* end = nullptr;
     long n = std::strtol(v->c_str(), &end, 10);
-    if (*end != '\0' || n < 1) return Status::InvalidArgument("SLUICE_WORKERS: expected a number >= 1");
+    if (*end != '\0' || n < 1)
+      return Status::InvalidArgument("SLUICE_WORKERS: expected a number >= 1");
     config.workers = static_cast<int>(n);
   }
   if (auto v = env("SLUICE_TABLE")) config.overrides.table = *v;

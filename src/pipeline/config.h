@@ -45,7 +45,7 @@ struct TablePlan {
   std::string table;
   std::optional<Schema> schema;  // declared; nullopt = use the table's or infer
   std::vector<std::string> key;
-  std::optional<uint64_t> max_rejects;   // both unset: no bad row tolerated
+  std::optional<uint64_t> max_rejects;  // both unset: no bad row tolerated
   std::optional<double> max_reject_ratio;
   AfterLoad after_load = AfterLoad::kMove;
   std::optional<Format> format;  // nullopt: from the file name

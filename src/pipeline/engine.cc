@@ -33,9 +33,13 @@ constexpr int kOnceMaxTries = 3;
 Result<std::string> MakeDir(const std::string& dir, const char* what) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::InvalidArgument(std::string("cannot create the ") + what + " folder " + dir + ": " + ec.message());
+  if (ec)
+    return Status::InvalidArgument(std::string("cannot create the ") + what + " folder " + dir +
+                                   ": " + ec.message());
   fs::path canonical = fs::canonical(dir, ec);
-  if (ec) return Status::InvalidArgument(std::string("bad ") + what + " folder " + dir + ": " + ec.message());
+  if (ec)
+    return Status::InvalidArgument(std::string("bad ") + what + " folder " + dir + ": " +
+                                   ec.message());
   if (!fs::is_directory(canonical, ec)) {
     return Status::InvalidArgument(std::string("the ") + what + " " + dir + " is not a folder");
   }
@@ -73,7 +77,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
   ASSIGN_OR_RETURN(impl->root, MakeDir(c.source, "source"));
   ASSIGN_OR_RETURN(c.processed, MakeDir(c.processed, "processed"));
   ASSIGN_OR_RETURN(c.quarantine, MakeDir(c.quarantine, "quarantine"));
-  if (c.workers <= 0) c.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (c.workers <= 0)
+    c.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   std::error_code ec;
   fs::path ledger_path = fs::absolute(c.ledger, ec);
@@ -82,15 +87,16 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
   impl->lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (impl->lock_fd < 0) return Status::Unavailable("cannot open " + lock_path);
   if (flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    return Status::AlreadyExists("another sluice is running with the ledger " + ledger_path.string());
+    return Status::AlreadyExists("another sluice is running with the ledger " +
+                                 ledger_path.string());
   }
   ASSIGN_OR_RETURN(impl->ledger, Ledger::Open(ledger_path.string()));
 
   for (int i = 0; i < c.workers; ++i) {
     auto sink = OpenSink(c.sink);
     if (!sink) return sink.error().WithContext("sink " + c.sink);
-    impl->loaders.push_back(std::make_unique<FileLoader>(c, impl->root, *impl->ledger,
-                                                         std::move(*sink), impl->stop));
+    impl->loaders.push_back(
+        std::make_unique<FileLoader>(c, impl->root, *impl->ledger, std::move(*sink), impl->stop));
   }
   RETURN_IF_ERROR(impl->loaders.front()->Recover());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -108,7 +114,9 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   wo.rescan = m.config.rescan;
   wo.use_inotify = !once;
   ASSIGN_OR_RETURN(auto watcher, DirWatcher::Open(wo));
-  LogInfo("started", {{"source", m.root}, {"sink", m.config.sink}, {"workers", m.config.workers},
+  LogInfo("started", {{"source", m.root},
+                      {"sink", m.config.sink},
+                      {"workers", m.config.workers},
                       {"mode", once ? "once" : "run"}});
 
   std::mutex mu;
@@ -140,7 +148,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   }
 
   RunSummary summary;
-  std::unordered_set<std::string> active;  // queued or being processed
+  std::unordered_set<std::string> active;                            // queued or being processed
   std::map<std::string, std::pair<Clock::time_point, int>> retries;  // path → (due, tries)
   Status fatal;
   for (;;) {
@@ -220,8 +228,10 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   }
   work_cv.notify_all();
   for (auto& t : workers) t.join();
-  LogInfo("stopped", {{"loaded", summary.loaded}, {"duplicates", summary.duplicates},
-                      {"quarantined", summary.quarantined}, {"failed", summary.failed},
+  LogInfo("stopped", {{"loaded", summary.loaded},
+                      {"duplicates", summary.duplicates},
+                      {"quarantined", summary.quarantined},
+                      {"failed", summary.failed},
                       {"rows", summary.rows}});
   if (!fatal.ok()) return fatal;
   return summary;

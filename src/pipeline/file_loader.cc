@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/clock.h"
 #include "format/record_reader.h"
 #include "observe/log.h"
 #include "pipeline/archive.h"
@@ -24,12 +25,6 @@ namespace sluice {
 namespace {
 
 constexpr int kSinkTries = 5;
-
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string FormatTimeUtc(int64_t micros) {
   time_t secs = static_cast<time_t>(micros / 1000000);
@@ -66,7 +61,8 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
     def.columns.insert(def.columns.end(), meta.begin(), meta.end());
     for (const auto& k : def.key) {
       if (def.FindColumn(k) < 0) {
-        return Status::InvalidData("key column \"" + k + "\" is not a column of table " + plan.table);
+        return Status::InvalidData("key column \"" + k + "\" is not a column of table " +
+                                   plan.table);
       }
     }
     RETURN_IF_ERROR(sink.EnsureTable(def));
@@ -93,8 +89,8 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
     for (const auto& declared : plan.schema->columns) {
       int i = schema.Find(declared.name);
       if (i < 0) {
-        return Status::InvalidData("column \"" + declared.name + "\" of the schema is not in table " +
-                                   plan.table);
+        return Status::InvalidData("column \"" + declared.name +
+                                   "\" of the schema is not in table " + plan.table);
       }
       schema.columns[i].rules = declared.rules;
     }
@@ -106,13 +102,20 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
 
 std::string_view FileOutcomeName(FileOutcome outcome) {
   switch (outcome) {
-    case FileOutcome::kLoaded: return "loaded";
-    case FileOutcome::kDuplicate: return "duplicate";
-    case FileOutcome::kAlreadyDone: return "already_done";
-    case FileOutcome::kQuarantined: return "quarantined";
-    case FileOutcome::kRetryLater: return "retry_later";
-    case FileOutcome::kGone: return "gone";
-    case FileOutcome::kInterrupted: return "interrupted";
+    case FileOutcome::kLoaded:
+      return "loaded";
+    case FileOutcome::kDuplicate:
+      return "duplicate";
+    case FileOutcome::kAlreadyDone:
+      return "already_done";
+    case FileOutcome::kQuarantined:
+      return "quarantined";
+    case FileOutcome::kRetryLater:
+      return "retry_later";
+    case FileOutcome::kGone:
+      return "gone";
+    case FileOutcome::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
 }
@@ -169,8 +172,8 @@ FileResult FileLoader::Process(const std::string& path) {
 
   auto fp = FingerprintFile(path);
   if (!fp) {
-    result.outcome = fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone
-                                                                 : FileOutcome::kRetryLater;
+    result.outcome =
+        fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone : FileOutcome::kRetryLater;
     result.error = fp.error();
     return result;
   }
@@ -195,30 +198,39 @@ FileResult FileLoader::Process(const std::string& path) {
       Status s = Archive(path, claim->file_id, plan.after_load);
       if (!s.ok()) LogWarn("archive_failed", {{"file", path}, {"error", s.ToString()}});
       if (result.outcome == FileOutcome::kDuplicate) {
-        LogInfo("duplicate", {{"file", path}, {"table", plan.table}, {"same_as", claim->earlier_path}});
+        LogInfo("duplicate",
+                {{"file", path}, {"table", plan.table}, {"same_as", claim->earlier_path}});
       }
       return result;
     }
     case ClaimOutcome::kQuarantinedBefore: {
       Attempt attempt(path, config_.quarantine);
-      result = Quarantine(path, id, claim->file_id, plan, attempt,
-                          Status::InvalidData("same content was quarantined before as " +
-                                              claim->earlier_path +
-                                              "; use `sluice requeue` to try it again"));
+      result = Quarantine(
+          path, id, claim->file_id, plan, attempt,
+          Status::InvalidData("same content was quarantined before as " + claim->earlier_path +
+                              "; use `sluice requeue` to try it again"));
       break;
     }
     case ClaimOutcome::kClaimed:
       result = ProcessClaimed(path, id, claim->file_id, plan);
       break;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (result.outcome == FileOutcome::kLoaded) {
-    LogInfo("loaded", {{"file", path}, {"table", result.table}, {"rows", result.rows},
-                       {"rejects", result.rejected}, {"skipped", result.skipped},
-                       {"bytes", result.bytes}, {"duration_ms", static_cast<int64_t>(result.seconds * 1000)}});
+    LogInfo("loaded", {{"file", path},
+                       {"table", result.table},
+                       {"rows", result.rows},
+                       {"rejects", result.rejected},
+                       {"skipped", result.skipped},
+                       {"bytes", result.bytes},
+                       {"duration_ms", static_cast<int64_t>(result.seconds * 1000)}});
   } else if (result.outcome == FileOutcome::kQuarantined) {
-    LogWarn("quarantined", {{"file", path}, {"table", result.table}, {"rows", result.rows},
-                            {"rejects", result.rejected}, {"bytes", result.bytes},
+    LogWarn("quarantined", {{"file", path},
+                            {"table", result.table},
+                            {"rows", result.rows},
+                            {"rejects", result.rejected},
+                            {"bytes", result.bytes},
                             {"duration_ms", static_cast<int64_t>(result.seconds * 1000)},
                             {"reason", result.error.message()}});
   }
@@ -251,7 +263,8 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     if (status.ok() || !status.IsTransient() || stop_.load() || tries == kSinkTries) break;
     if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
     auto delay = backoff->Next();
-    LogWarn("retrying", {{"file", path}, {"error", status.ToString()},
+    LogWarn("retrying", {{"file", path},
+                         {"error", status.ToString()},
                          {"delay_ms", static_cast<int64_t>(delay.count())}});
     for (auto slept = std::chrono::milliseconds(0); slept < delay && !stop_.load();
          slept += std::chrono::milliseconds(50)) {
@@ -303,8 +316,9 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
                             Attempt& attempt) {
   std::optional<Format> format = plan.format ? plan.format : FormatFromPath(path);
   if (!format) {
-    return Status::InvalidData("unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
-                               "optionally .gz or .zst)");
+    return Status::InvalidData(
+        "unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
+        "optionally .gz or .zst)");
   }
   ASSIGN_OR_RETURN(auto input, OpenFileInput(path));
   ReaderOptions options;
@@ -330,7 +344,8 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     }
     uint64_t rejected = attempt.rejects.count();
     if (!plan.WithinThreshold(rejected, attempt.rows_read + rejected)) {
-      return Status::InvalidData(std::to_string(rejected) + " bad records, more than the table allows");
+      return Status::InvalidData(std::to_string(rejected) +
+                                 " bad records, more than the table allows");
     }
     LogWarn("no_columns", {{"file", path}, {"records", attempt.rows_read}});
     return Status::Ok();
@@ -345,9 +360,9 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   Status status;
   uint64_t validation_rejects = 0;
   {
-    BatchProducer producer({reader.get(), &validator, &plan, &table, &attempt.rejects, &path,
-                            NowMicros(), &stop_},
-                           std::move(text));
+    BatchProducer producer(
+        {reader.get(), &validator, &plan, &table, &attempt.rejects, &path, NowMicros(), &stop_},
+        std::move(text));
     for (;;) {
       auto batch = producer.Next();
       if (!batch) {
@@ -367,8 +382,9 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     // Records the reader dropped never reached rows_read but count towards the total.
     uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);
     if (!plan.WithinThreshold(attempt.rejects.count(), total)) {
-      status = Status::InvalidData(std::to_string(attempt.rejects.count()) + " of " +
-                                   std::to_string(total) + " rows are bad, more than the table allows");
+      status =
+          Status::InvalidData(std::to_string(attempt.rejects.count()) + " of " +
+                              std::to_string(total) + " rows are bad, more than the table allows");
     }
   }
   if (!status.ok()) {
@@ -413,7 +429,8 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
 
   auto moved = MoveNoClobber(path, config_.quarantine, RelativeTo(path, source_root_));
   std::string final_path = moved.has_value() ? *moved : path;
-  if (!moved) LogError("quarantine_move_failed", {{"file", path}, {"error", moved.error().ToString()}});
+  if (!moved)
+    LogError("quarantine_move_failed", {{"file", path}, {"error", moved.error().ToString()}});
 
   std::string report = "{\n  \"file\": ";
   AppendJsonString(report, path);

@@ -71,9 +71,9 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan, si
     result.rejected = errors.count;
     result.first = std::move(errors.first);
     result.file_error = std::move(file_error);
-    result.would_load = result.file_error.ok() &&
-                        plan.WithinThreshold(result.rejected,
-                                             result.rows + (errors.count - validation_rejects));
+    result.would_load =
+        result.file_error.ok() &&
+        plan.WithinThreshold(result.rejected, result.rows + (errors.count - validation_rejects));
     return result;
   };
   auto n = opened.reader->ReadBatch(text, errors);

@@ -27,11 +27,11 @@ struct InferResult {
 Result<InferResult> InferFile(const std::string& path, const TablePlan& plan);
 
 struct CheckResult {
-  uint64_t rows = 0;              // records read and handed to validation
+  uint64_t rows = 0;  // records read and handed to validation
   uint64_t rejected = 0;
-  std::vector<RowError> first;    // the first bad rows (at most `keep`)
-  Status file_error;              // the file as a whole cannot load (bad stream, columns)
-  bool would_load = false;        // within the plan's thresholds and no file error
+  std::vector<RowError> first;  // the first bad rows (at most `keep`)
+  Status file_error;            // the file as a whole cannot load (bad stream, columns)
+  bool would_load = false;      // within the plan's thresholds and no file error
 };
 
 // Validates every row of `path` against the plan's schema (or one inferred from

@@ -30,8 +30,8 @@ std::vector<ColumnDef> MetadataColumns(const MetadataOptions& options);
 
 // Fills the metadata values of every row of `batch`, whose trailing columns must
 // be MetadataColumns(options) and may be shorter than batch.rows() (validation
-// fills only the schema's columns); they are extended to batch.rows(). `file` must outlive the batch's use.
-// `loaded_at_us` is microseconds since the epoch.
+// fills only the schema's columns); they are extended to batch.rows(). `file` must outlive the
+// batch's use. `loaded_at_us` is microseconds since the epoch.
 void FillMetadata(const MetadataOptions& options, const std::string& file, int64_t loaded_at_us,
                   Batch& batch);
 

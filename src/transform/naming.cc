@@ -1,7 +1,6 @@
 #include "transform/naming.h"
 
 #include <algorithm>
-
 #include <unordered_set>
 
 namespace sluice {

@@ -62,8 +62,9 @@ TEST(RejectLogTest, StreamsAllKeepsFirstAndWritesJsonLines) {
   ASSERT_TRUE(log.Keep(dir / "x.csv.rejects.jsonl").ok());
   std::string text = ReadFile(dir / "x.csv.rejects.jsonl");
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 150);
-  EXPECT_EQ(text.substr(0, text.find('\n')),
-            R"({"file":"/in/x.csv","line":2,"offset":10,"column":"qty","reason":"bad \"qty\"","raw":"a,\"b\"\n"})");
+  EXPECT_EQ(
+      text.substr(0, text.find('\n')),
+      R"({"file":"/in/x.csv","line":2,"offset":10,"column":"qty","reason":"bad \"qty\"","raw":"a,\"b\"\n"})");
 }
 
 TEST(RejectLogTest, DiscardLeavesNothing) {

@@ -36,13 +36,11 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/sqlite_db.h"
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/sink.h"
 #include "sink/sqlite/iso_time.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace sluice {
 
@@ -78,13 +76,9 @@ class SqliteSink final : public Sink {
   Status Ping() override;
 
  private:
-  struct DbCloser {
-    void operator()(sqlite3* db) const;
-  };
   struct StmtFinalizer {
     void operator()(sqlite3_stmt* stmt) const;
   };
-  using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
   using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
   struct InsertStatement {
@@ -93,7 +87,7 @@ class SqliteSink final : public Sink {
     bool keyed = false;
   };
 
-  explicit SqliteSink(DbPtr db);
+  explicit SqliteSink(SqliteDb db);
   Status Exec(const char* sql, std::string_view context);
   // `cached`: the statement is kept for the connection's lifetime.
   Result<StmtPtr> Prepare(const std::string& sql, std::string_view context, bool cached = false);
@@ -109,7 +103,7 @@ class SqliteSink final : public Sink {
   Status BeginWrite(const std::string& context);
   void EndWrite();
 
-  DbPtr db_;  // first member: closed after every statement is finalized
+  SqliteDb db_;                         // first member: closed after every statement is finalized
   std::shared_ptr<std::mutex> writer_;  // shared by the sinks of one database file
   std::unique_lock<std::mutex> write_lock_;
   StmtPtr is_committed_;

@@ -1,0 +1,60 @@
+"""Memory stays bounded by the batch size, never by the file size.
+
+A gzip file that decodes to about 1 GiB is validated with `sluice check` and a
+smaller one (about 256 MiB decoded) is loaded with `sluice once`; the peak
+resident memory of the sluice process (from wait4's rusage for that very child)
+must stay far below the decoded size.
+"""
+
+import gzip
+import os
+import subprocess
+
+from sluice_e2e import SLUICE_BIN, SluiceTestCase
+
+# Rows are wide (a 200-character note) so that a big file has few rows and the
+# test stays quick; the repeated block compresses to a few MiB.
+NOTE = "n" * 200
+BLOCK_ROWS = 10_000
+
+
+def write_gzip_csv(path, decoded_bytes):
+    block = "".join(f"{i},{i * 0.5},{NOTE}\n" for i in range(BLOCK_ROWS)).encode()
+    rows = 0
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(b"id,value,note\n")
+        written = 0
+        while written < decoded_bytes:
+            f.write(block)
+            written += len(block)
+            rows += BLOCK_ROWS
+    os.utime(path, (0, 0))  # settled long ago
+    return rows
+
+
+class BoundedMemoryTest(SluiceTestCase):
+    def peak_rss_mib(self, *args, timeout=600):
+        proc = subprocess.Popen([SLUICE_BIN] + [str(a) for a in args], cwd=self.ws,
+                                env=self.base_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        self.procs.append((proc, None))
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return proc.returncode, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+
+    def test_check_of_a_1_gib_file_stays_small(self):
+        path = self.path("big.csv.gz")
+        rows = write_gzip_csv(path, 1 << 30)
+        code, peak = self.peak_rss_mib("check", path)
+        self.assertEqual(code, 0, "check of a clean file must exit 0")
+        print(f"\ncheck: {rows} rows, ~1024 MiB decoded, peak RSS {peak:.0f} MiB")
+        self.assertLess(peak, 100, f"peak RSS {peak:.0f} MiB for a 1 GiB file")
+
+    def test_load_of_a_256_mib_file_stays_small(self):
+        rows = write_gzip_csv(os.path.join(self.data, "wide.csv.gz"), 256 << 20)
+        code, peak = self.peak_rss_mib("once", *self.paths_args(), "--settle-ms", "0")
+        self.assertEqual(code, 0)
+        self.assertEqual(self.count("wide"), rows)
+        print(f"\nonce: {rows} rows, ~256 MiB decoded, peak RSS {peak:.0f} MiB")
+        # SQLite's page cache (up to 64 MiB) plus a few batches in flight.
+        self.assertLess(peak, 160, f"peak RSS {peak:.0f} MiB for a 256 MiB file")
