@@ -43,7 +43,6 @@ void BatchProducer::Publish(int slot) {
 
 void BatchProducer::Produce(TextBatch first) {
   std::vector<std::string> names = NormalizeColumnNames(first.columns(), in_.plan->normalize_names);
-  size_t bound = names.size();
   bool have_first = true;
   Status status;
   for (;;) {
@@ -64,7 +63,7 @@ void BatchProducer::Produce(TextBatch first) {
       }
     }
     if (status.ok() && in_.stop->load()) status = Status::Unavailable("stopping");
-    if (status.ok()) status = Fill(s, names, bound);
+    if (status.ok()) status = Fill(s, names);
     if (!status.ok()) {
       std::lock_guard lock(mu_);
       free_.push_back(slot);
@@ -84,16 +83,15 @@ void BatchProducer::Produce(TextBatch first) {
   Publish(kEnd);
 }
 
-Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, size_t& bound) {
+Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names) {
   const TextBatch& text = slot.text;
-  if (text.columns().size() != bound) {
+  if (text.columns().size() != names.size()) {
+    // JSON keys first seen in this batch; the validator binds them row by row.
     names = NormalizeColumnNames(text.columns(), in_.plan->normalize_names);
-    RETURN_IF_ERROR(in_.validator->Bind(names));
-    bound = names.size();
   }
   rows_read_ += text.rows();
   slot.batch.Clear();
-  validation_rejects_ += in_.validator->Convert(text, slot.batch, *in_.rejects);
+  validation_rejects_ += in_.validator->Convert(text, names, slot.batch, *in_.rejects);
   if (in_.plan->CountExceeded(in_.rejects->count())) {
     return Status::InvalidData(std::to_string(in_.rejects->count()) +
                                " bad rows, more than the table allows");

@@ -2,8 +2,8 @@
 // so that parsing and validation overlap the sink's writes. At most kSlots
 // batches exist at once, so memory stays bounded by the batch size.
 //
-// The producer owns the reading side of a load: it re-binds the validator when
-// new columns appear (normalising their names), converts each TextBatch into a
+// The producer owns the reading side of a load: it normalises the names of
+// columns that appear mid-file (JSON keys), converts each TextBatch into a
 // typed Batch, fills the metadata columns and stops early once the bad rows
 // exceed the plan's count threshold.
 //
@@ -73,7 +73,8 @@ class BatchProducer {
   };
 
   void Produce(TextBatch first);
-  Status Fill(Slot& slot, std::vector<std::string>& names, size_t& bound);
+  // Converts slot.text into slot.batch; `names` are the normalised column names.
+  Status Fill(Slot& slot, std::vector<std::string>& names);
   // Waits for a free slot; -1 if cancelled.
   int TakeFree();
   void Publish(int slot);

@@ -427,6 +427,12 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
   result.bytes = id.size;
   result.error = why;
 
+  // The ledger first: should sluice die before the move, the file is still in the
+  // source folder and its next sighting quarantines it again (kQuarantinedBefore).
+  LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
+  Status s = ledger_.MarkQuarantined(file_id, summary, why.message());
+  if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+
   auto moved = MoveNoClobber(path, config_.quarantine, RelativeTo(path, source_root_));
   std::string final_path = moved.has_value() ? *moved : path;
   if (!moved)
@@ -455,15 +461,13 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
     report += RejectLog::ToJson(path, first[i]);
   }
   report += first.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  Status s = WriteFileAtomic(final_path + ".error.json", report);
+  s = WriteFileAtomic(final_path + ".error.json", report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
   if (attempt.rejects.count() > 0) {
     s = attempt.rejects.Keep(final_path + ".rejects.jsonl");
     if (!s.ok()) LogWarn("rejects_not_written", {{"file", path}, {"error", s.ToString()}});
   }
-  LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
-  s = ledger_.MarkQuarantined(file_id, summary, why.message());
-  if (s.ok()) s = ledger_.SetFinalPath(file_id, final_path);
+  s = ledger_.SetFinalPath(file_id, final_path);
   if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
   return result;
 }

@@ -84,17 +84,13 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan, si
   if (!validator) return validator.error();
   Status bound = validator->Bind(names);
   if (!bound.ok()) return finish(bound);
-  size_t bound_columns = names.size();
   batch.Reset(schema.Defs());
   while (*n > 0) {
-    if (text.columns().size() != bound_columns) {
+    if (text.columns().size() != names.size()) {
       names = NormalizeColumnNames(text.columns(), plan.normalize_names);
-      bound = validator->Bind(names);
-      if (!bound.ok()) return finish(bound);
-      bound_columns = names.size();
     }
     result.rows += text.rows();
-    validation_rejects += validator->Convert(text, batch, errors);
+    validation_rejects += validator->Convert(text, names, batch, errors);
     batch.Clear();
     n = opened.reader->ReadBatch(text, errors);
     if (!n) return finish(n.error());

@@ -293,9 +293,11 @@ void Validator::BindNewColumns(const std::vector<std::string>& columns) {
   }
 }
 
-size_t Validator::Convert(const TextBatch& in, Batch& out, RowErrorSink& errors) {
+size_t Validator::Convert(const TextBatch& in, const std::vector<std::string>& column_names,
+                          Batch& out, RowErrorSink& errors) {
   assert(out.columns().size() >= schema_.columns.size());
-  BindNewColumns(in.columns());
+  assert(column_names.size() == in.columns().size());
+  BindNewColumns(column_names);
   const size_t rows = in.rows();
   row_error_.assign(rows, 0);
   pending_.clear();

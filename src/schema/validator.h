@@ -44,11 +44,13 @@ class Validator {
   // columns must be Schema::Defs(); later columns are left alone (see
   // FillMetadata). A row is appended whole or not at all, with out.FinishRow(line).
   // Reports one RowError per bad row (its first failing column), in row order.
-  // `in.columns()` must start with the columns given to Bind; columns that
-  // appeared after them (JSON keys first seen later in the file) are bound here:
-  // a known one is mapped, and a row with a non-null value in an unknown one is a
-  // bad row. Returns the number of rows rejected.
-  size_t Convert(const TextBatch& in, Batch& out, RowErrorSink& errors);
+  // `column_names` names in's columns (as given to Bind: possibly normalised) and
+  // must start with the names given to Bind; columns that appeared after them
+  // (JSON keys first seen later in the file) are bound here: a known one is
+  // mapped, and a row with a non-null value in an unknown one is a bad row.
+  // Returns the number of rows rejected.
+  size_t Convert(const TextBatch& in, const std::vector<std::string>& column_names, Batch& out,
+                 RowErrorSink& errors);
 
  private:
   class Utf8Check;

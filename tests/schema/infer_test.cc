@@ -137,7 +137,7 @@ TEST(InferSchemaTest, InferredSchemaValidatesItsSample) {
   Batch out;
   out.Reset(schema.Defs());
   testing::CollectingErrors errors;
-  EXPECT_EQ(validator->Convert(sample, out, errors), 0u);
+  EXPECT_EQ(validator->Convert(sample, sample.columns(), out, errors), 0u);
   EXPECT_TRUE(errors.errors.empty()) << errors.errors[0].message;
   EXPECT_EQ(out.rows(), 3u);
 }

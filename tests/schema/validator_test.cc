@@ -38,7 +38,7 @@ struct OneColumn {
     Validator v = MakeValidator(schema);
     EXPECT_TRUE(v.Bind({schema.columns[0].name}).ok());
     TextBatch in = MakeBatch({schema.columns[0].name}, rows);
-    return v.Convert(in, out, errors);
+    return v.Convert(in, in.columns(), out, errors);
   }
 
   // The message of the only error, after converting one cell.
@@ -75,7 +75,7 @@ TEST(ValidatorTest, ConvertsEveryType) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 0u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 0u);
   ASSERT_TRUE(errors.errors.empty()) << errors.errors[0].message;
   ASSERT_EQ(out.rows(), 4u);
   EXPECT_EQ(out.Line(0), 2u);
@@ -114,7 +114,7 @@ TEST(ValidatorTest, RowErrorHasLineOffsetColumnRawAndMessage) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 1u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 1u);
   ASSERT_EQ(errors.errors.size(), 1u);
   const RowError& e = errors.errors[0];
   EXPECT_EQ(e.line, 3u);
@@ -134,7 +134,7 @@ TEST(ValidatorTest, RawFallsBackToJoinedCells) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 1u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 1u);
   EXPECT_EQ(errors.errors[0].raw, ",y");
   EXPECT_EQ(errors.errors[0].line, 3u);
 }
@@ -286,7 +286,7 @@ TEST(ValidatorTest, Utf8CellsSplittingACharacterAreCaught) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  EXPECT_EQ(v.Convert(in, out, errors), 2u);
+  EXPECT_EQ(v.Convert(in, in.columns(), out, errors), 2u);
   EXPECT_EQ(out.rows(), 1u);
   EXPECT_EQ(out.columns()[0].strings[0], "é");
 }
@@ -309,7 +309,7 @@ TEST(ValidatorTest, BadRowIsNotHalfAppended) {
   CollectingErrors errors;
   // A first batch, so that rejected rows of the second are dropped after existing rows.
   TextBatch first = MakeBatch({"a", "b", "c", "d"}, {{"0", "zero", "0.5", "0"}});
-  ASSERT_EQ(v.Convert(first, out, errors), 0u);
+  ASSERT_EQ(v.Convert(first, first.columns(), out, errors), 0u);
 
   TextBatch in = MakeBatch({"a", "b", "c", "d"}, {
                                                      {"1", "one", "1.5", "10"},
@@ -318,7 +318,7 @@ TEST(ValidatorTest, BadRowIsNotHalfAppended) {
                                                      {"x", "four", "4.5", "40"},  // fails at a
                                                      {"5", "five", "5.5", "50"},
                                                  });
-  ASSERT_EQ(v.Convert(in, out, errors), 3u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 3u);
   ASSERT_EQ(out.rows(), 3u);
   for (const Column& c : out.columns()) EXPECT_EQ(c.nulls.size(), 3u) << c.def.name;
   EXPECT_EQ(out.columns()[0].ints, (std::vector<int64_t>{0, 1, 5}));
@@ -349,7 +349,7 @@ TEST(ValidatorTest, LeavesTrailingColumnsAlone) {
   out.Reset(defs);
   CollectingErrors errors;
   TextBatch in = MakeBatch({"a"}, {{"1"}, {"2"}});
-  ASSERT_EQ(v.Convert(in, out, errors), 0u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 0u);
   EXPECT_EQ(out.rows(), 2u);
   EXPECT_EQ(out.columns()[0].ints.size(), 2u);
   EXPECT_TRUE(out.columns()[1].nulls.empty());
@@ -364,7 +364,7 @@ TEST(ValidatorBindTest, MissingNullableColumnsLoadAsNull) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 0u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 0u);
   EXPECT_EQ(out.columns()[1].nulls, (std::vector<uint8_t>{1}));
 }
 
@@ -377,7 +377,7 @@ TEST(ValidatorBindTest, FileColumnsMapByNameInAnyOrder) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 0u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 0u);
   EXPECT_EQ(out.columns()[0].ints, (std::vector<int64_t>{7}));
   EXPECT_EQ(out.columns()[1].strings[0], "bee");
 }
@@ -429,7 +429,7 @@ TEST(ValidatorBindTest, ColumnsAppearingAfterBindAreBoundInConvert) {
   Batch out;
   out.Reset(schema.Defs());
   CollectingErrors errors;
-  ASSERT_EQ(v.Convert(in, out, errors), 1u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 1u);
   ASSERT_EQ(out.rows(), 3u);
   EXPECT_EQ(out.columns()[0].nulls, (std::vector<uint8_t>{0, 0, 1}));
   EXPECT_EQ(out.columns()[0].ints[1], 2);
@@ -447,7 +447,7 @@ TEST(ValidatorBindTest, ColumnsAppearingAfterBindAreBoundInConvert) {
   row(5, {{"c", "see"}, {"a", "5"}});
   out.Clear();
   errors.errors.clear();
-  ASSERT_EQ(v.Convert(in, out, errors), 0u);
+  ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 0u);
   ASSERT_EQ(out.rows(), 1u);
   EXPECT_EQ(out.columns()[0].ints, (std::vector<int64_t>{5}));
   EXPECT_EQ(out.columns()[2].strings[0], "see");
