@@ -16,7 +16,7 @@ run: build
 	$(BUILD)/sluice run
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	BUILD=$(BUILD) JOBS=$(JOBS) scripts/test.sh
 
 bench: build
 	bench/run.sh

@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages sluice needs to build, test and benchmark.
-# Idempotent: installs only what is missing.
+# Installs the Debian 12 packages listed in scripts/packages/*.txt (one name a
+# line, '#' comments): what sluice needs to build, and the servers and tools its
+# tests and benchmarks use. Idempotent: installs only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")"
 
-packages=(
-  build-essential cmake ninja-build pkg-config
-  libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  libxxhash-dev libzstd-dev zlib1g-dev libsqlite3-dev
-  libgtest-dev libgmock-dev
-  sqlite3 python3 gzip zstd
-)
-
+mapfile -t packages < <(cat packages/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,4 +18,5 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 echo "setup: installing ${missing[*]}" >&2
 "${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+  "${missing[@]}"

@@ -131,6 +131,17 @@ class SluiceTestCase(unittest.TestCase):
         else:
             shutil.rmtree(self.ws, ignore_errors=True)
 
+    def server_env(self, name):
+        """The value of environment variable `name`, which scripts/test.sh sets for a
+        throwaway server it started. Without it the test is skipped, or fails when
+        CI=true (in CI every server must run)."""
+        value = os.environ.get(name)
+        if not value:
+            if os.environ.get("CI") == "true":
+                self.fail(f"{name} is not set: its server did not start (scripts/test.sh)")
+            self.skipTest(f"{name} is not set: run the tests with scripts/test.sh")
+        return value
+
     # ---- paths and files ------------------------------------------------
 
     def path(self, *parts):
