@@ -25,13 +25,7 @@ Result<size_t> CsvReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   if (error_.ok() && !scanner_) error_ = Start();
   if (!error_.ok()) return error_;
   if (out.columns() != columns_) out.SetColumns(columns_);
-  Status status = ReadRows(out, errors);
-  if (!status.ok()) {
-    // The rows before the damage are returned first; the error comes next call.
-    error_ = std::move(status);
-    if (out.rows() == 0) return error_;
-  }
-  return out.rows();
+  return RowsThenError(ReadRows(out, errors), out, error_);
 }
 
 Status CsvReader::Start() {

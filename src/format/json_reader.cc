@@ -92,13 +92,7 @@ JsonReader::JsonReader(std::unique_ptr<InputStream> input, const ReaderOptions& 
 Result<size_t> JsonReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
   if (!error_.ok()) return error_;
-  Status status = ReadRows(out, errors);
-  if (!status.ok()) {
-    // The rows before the damage are returned first; the error comes next call.
-    error_ = std::move(status);
-    if (out.rows() == 0) return error_;
-  }
-  return out.rows();
+  return RowsThenError(ReadRows(out, errors), out, error_);
 }
 
 Status JsonReader::ReadRows(TextBatch& out, RowErrorSink& errors) {

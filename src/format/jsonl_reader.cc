@@ -12,12 +12,7 @@ JsonlReader::JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions
 Result<size_t> JsonlReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
   if (!error_.ok()) return error_;
-  Status status = ReadRows(out, errors);
-  if (!status.ok()) {
-    error_ = std::move(status);
-    if (out.rows() == 0) return error_;
-  }
-  return out.rows();
+  return RowsThenError(ReadRows(out, errors), out, error_);
 }
 
 Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {

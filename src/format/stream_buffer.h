@@ -18,8 +18,20 @@
 #include "core/input_stream.h"
 #include "core/row_error.h"
 #include "core/status.h"
+#include "core/text_batch.h"
 
 namespace sluice {
+
+// How a reader ends ReadBatch after reading rows with `status`: the rows read
+// before any damage are returned first, and the error (kept in `sticky`) comes
+// with the next call and every one after it.
+inline Result<size_t> RowsThenError(Status status, const TextBatch& out, Status& sticky) {
+  if (!status.ok()) {
+    sticky = std::move(status);
+    if (out.rows() == 0) return sticky;
+  }
+  return out.rows();
+}
 
 // A reader ends a batch early once its arena holds this many bytes, so that a
 // batch of very wide rows stays bounded and its 32-bit arena offsets never wrap.
