@@ -13,10 +13,12 @@ JOBS=${JOBS:-$(nproc)}
 state=$(mktemp -d /tmp/sluice-servers-XXXXXX)
 chmod 755 "$state"
 
+root=$PWD
 started=()
 cleanup() {
+  # Absolute: the tests run from $BUILD.
   for name in "${started[@]}"; do
-    "scripts/servers/$name.sh" stop "$state/$name" || true
+    "$root/scripts/servers/$name.sh" stop "$state/$name" || true
   done
   rm -rf "$state"
 }

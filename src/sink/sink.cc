@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "sink/clickhouse/clickhouse_sink.h"
+#include "sink/postgres/pg_support.h"
+#include "sink/postgres/postgres_sink.h"
 #include "sink/sqlite/sqlite_sink.h"
 
 namespace sluice {
@@ -22,6 +25,19 @@ Result<std::unique_ptr<Sink>> OpenSqlite(std::string_view url) {
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
+// "postgresql://..." / "postgres://..." (libpq URI) or "postgresql:key=value ...".
+Result<std::unique_ptr<Sink>> OpenPostgres(std::string_view url) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(url));
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
+// "clickhouse://user:password@host:port/database" (HTTP; "clickhouses://" for
+// HTTPS); see ParseClickHouseUrl.
+Result<std::unique_ptr<Sink>> OpenClickHouse(std::string_view url) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseSink> sink, ClickHouseSink::Open(url));
+  return std::unique_ptr<Sink>(std::move(sink));
+}
+
 struct SinkScheme {
   std::string_view scheme;
   SinkOpener open;
@@ -29,9 +45,22 @@ struct SinkScheme {
 
 constexpr SinkScheme kSchemes[] = {
     {"sqlite", &OpenSqlite},
+    {"clickhouse", &OpenClickHouse},
+    {"clickhouses", &OpenClickHouse},
+    {"postgresql", &OpenPostgres},
+    {"postgres", &OpenPostgres},
 };
 
 }  // namespace
+
+std::string RedactSinkUrl(std::string_view url) {
+  // RedactPostgresUrl's URI rules (user info, password= parameter) fit any URI.
+  if (url.find("://") != std::string_view::npos || url.starts_with("postgresql:") ||
+      url.starts_with("postgres:")) {
+    return RedactPostgresUrl(url);
+  }
+  return std::string(url);
+}
 
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url) {
   const size_t colon = url.find(':');
@@ -46,7 +75,7 @@ Result<std::unique_ptr<Sink>> OpenSink(std::string_view url) {
     if (!supported.empty()) supported += ", ";
     supported += known.scheme;
   }
-  return Status::InvalidArgument("unsupported sink \"" + std::string(url) +
+  return Status::InvalidArgument("unsupported sink \"" + RedactSinkUrl(url) +
                                  "\" (supported schemes: " + supported + ")");
 }
 

@@ -67,4 +67,8 @@ class Sink {
 // InvalidArgument (unknown scheme, bad URL), Unavailable (cannot connect).
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
 
+// `url` fit for logs and messages: any password (a URI's user info, a password
+// parameter, a PostgreSQL conninfo password) replaced by "***".
+std::string RedactSinkUrl(std::string_view url);
+
 }  // namespace sluice

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# ClickHouse benchmark: sluice loading the 1M-row file of bench/gen_data.py into
+# ClickHouse, against clickhouse-client (native protocol) and curl (HTTP) sending
+# the same file as INSERT … FORMAT CSVWithNames into a typed table, on the same
+# server in the same run.
+#
+#   bench/clickhouse.sh
+#
+# Server: a throwaway one started with scripts/servers/clickhouse.sh (and stopped
+# at the end); clickhouse-client needs its native port, which the script's config
+# names. Each measurement runs in a fresh database. Environment: SLUICE_BIN
+# (default build/sluice), BENCH_OUT (default bench/out), BENCH_REPEAT (runs per
+# measurement, default 3; the best is reported, the median in brackets). Every
+# run's row count is verified. Results: bench/out/clickhouse-results.md; see
+# docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/sluice}
+OUT=${BENCH_OUT:-$ROOT/bench/out}
+REPEAT=${BENCH_REPEAT:-3}
+SCHEMA=$ROOT/bench/sensors.schema.yaml
+ROWS=1000000
+LARGE=$OUT/data/large/readings.csv
+WORK=$OUT/work-clickhouse
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
+command -v clickhouse-client >/dev/null || die "clickhouse-client is not installed (scripts/setup.sh)"
+if [ ! -f "$LARGE" ]; then
+  python3 "$ROOT/bench/gen_data.py" "$OUT/data" --rows "$ROWS" --small-files 0 --small-rows 0 ||
+    die "cannot generate $LARGE (run bench/run.sh once)"
+fi
+
+server_dir=$(mktemp -d /tmp/sluice-bench-ch-XXXXXX)
+chmod 755 "$server_dir"
+cleanup() {
+  scripts/servers/clickhouse.sh stop "$server_dir" || true
+  rm -rf "$server_dir"
+}
+trap cleanup EXIT
+URL=$(scripts/servers/clickhouse.sh start "$server_dir" |
+  sed -n 's/^SLUICE_TEST_CLICKHOUSE_URL=//p')
+[ -n "$URL" ] || die "the ClickHouse server did not start"
+PASSWORD=$(cat "$server_dir/password")
+HTTP_PORT=$(sed -n 's#.*<http_port>\([0-9]*\)</http_port>.*#\1#p' "$server_dir/config.xml")
+TCP_PORT=$(sed -n 's#.*<tcp_port>\([0-9]*\)</tcp_port>.*#\1#p' "$server_dir/config.xml")
+
+query() { # sql [url parameters]
+  curl -sS --fail-with-body -H 'X-ClickHouse-User: default' -H "X-ClickHouse-Key: $PASSWORD" \
+    --data-binary "$1" "http://127.0.0.1:$HTTP_PORT/?${2:-}"
+}
+fresh_db() { query "DROP DATABASE IF EXISTS $1" && query "CREATE DATABASE $1"; }
+db_url() { echo "$URL" | sed -E "s#/[^/]*\$#/$1#"; }
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v base="$1" -v s="$2" 'BEGIN { printf "%.2f", base / s }'; }
+verify() { # db what
+  local got
+  got=$(query "SELECT count() FROM $1.readings" 2>/dev/null || echo "no table")
+  [ "$got" = "$ROWS" ] || die "$2: expected $ROWS rows in readings, found $got"
+}
+
+# Like the table sluice creates from the declared schema on this server version
+# (without its load-id column). The timestamps are ISO 8601 with a 'T' and a 'Z':
+# best_effort parsing reads them.
+TYPED_DDL="(sensor_id Int64, ts DateTime, temperature Nullable(Float64),
+  humidity Nullable(Float64), pressure Nullable(Float64), status Nullable(String))
+  ENGINE = MergeTree ORDER BY tuple()"
+
+measure_client() {
+  local db=bench_client t0 t1
+  fresh_db $db
+  query "CREATE TABLE $db.readings $TYPED_DDL"
+  t0=$(now)
+  clickhouse-client --host 127.0.0.1 --port "$TCP_PORT" --user default --password "$PASSWORD" \
+    --date_time_input_format=best_effort \
+    --query "INSERT INTO $db.readings FORMAT CSVWithNames" < "$LARGE"
+  t1=$(now)
+  verify $db "clickhouse-client"
+  query "DROP DATABASE $db"
+  elapsed "$t0" "$t1"
+}
+
+measure_curl() {
+  local db=bench_curl t0 t1
+  fresh_db $db
+  query "CREATE TABLE $db.readings $TYPED_DDL"
+  t0=$(now)
+  curl -sS --fail-with-body -H 'X-ClickHouse-User: default' -H "X-ClickHouse-Key: $PASSWORD" \
+    -H 'Expect:' --data-binary @"$LARGE" \
+    "http://127.0.0.1:$HTTP_PORT/?date_time_input_format=best_effort&query=INSERT%20INTO%20$db.readings%20FORMAT%20CSVWithNames"
+  t1=$(now)
+  verify $db "curl"
+  query "DROP DATABASE $db"
+  elapsed "$t0" "$t1"
+}
+
+measure_sluice() { # plain | keyed
+  local db=bench_sluice w=$WORK/sluice t0 t1 key=()
+  fresh_db $db
+  rm -rf "$w"; mkdir -p "$w/data"
+  cp -p "$LARGE" "$w/data/"
+  [ "$1" = keyed ] && key=(--key sensor_id,ts)
+  t0=$(now)
+  "$SLUICE_BIN" once --source "$w/data" --sink "$(db_url $db)" --ledger "$w/ledger.db" \
+    --processed "$w/processed" --quarantine "$w/quarantine" --schema "$SCHEMA" \
+    --settle-ms 0 --after-load keep "${key[@]}" >"$w/sluice.log" 2>&1 ||
+    die "sluice once exited $? (log: $w/sluice.log)"
+  t1=$(now)
+  verify $db "sluice ($1)"
+  query "DROP DATABASE $db"
+  rm -rf "$w"
+  elapsed "$t0" "$t1"
+}
+
+declare -A b m
+for what in client curl sluice_plain sluice_keyed; do
+  runs=()
+  for _ in $(seq "$REPEAT"); do
+    case $what in
+      client) runs+=("$(measure_client)") ;;
+      curl) runs+=("$(measure_curl)") ;;
+      sluice_plain) runs+=("$(measure_sluice plain)") ;;
+      sluice_keyed) runs+=("$(measure_sluice keyed)") ;;
+    esac
+  done
+  b[$what]=$(best "${runs[@]}")
+  m[$what]=$(median "${runs[@]}")
+  echo "bench: $what ${runs[*]}" >&2
+done
+
+results=$OUT/clickhouse-results.md
+{
+  echo "ClickHouse $(query 'SELECT version()'), $(nproc) cores, best of $REPEAT (median)"
+  echo
+  echo "| measurement | seconds | rows/s | ratio clickhouse-client/sluice | ratio curl/sluice |"
+  echo "|---|---|---|---|---|"
+  echo "| clickhouse-client INSERT … FORMAT CSVWithNames, 1M rows, typed table | ${b[client]} (${m[client]}) | $(rate $ROWS "${b[client]}") | | |"
+  echo "| curl POST INSERT … FORMAT CSVWithNames, 1M rows, typed table | ${b[curl]} (${m[curl]}) | $(rate $ROWS "${b[curl]}") | | |"
+  for s in sluice_plain sluice_keyed; do
+    label="sluice once, 1M rows, declared schema"
+    [ $s = sluice_keyed ] && label="$label, key (sensor_id, ts): ReplacingMergeTree"
+    echo "| $label | ${b[$s]} (${m[$s]}) | $(rate $ROWS "${b[$s]}") | $(ratio "${b[client]}" "${b[$s]}") | $(ratio "${b[curl]}" "${b[$s]}") |"
+  done
+} > "$results"
+cat "$results"
+echo "bench: results written to $results" >&2

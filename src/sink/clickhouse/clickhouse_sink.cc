@@ -1,0 +1,690 @@
+#include "sink/clickhouse/clickhouse_sink.h"
+
+#include <charconv>
+#include <chrono>
+#include <limits>
+#include <thread>
+#include <utility>
+
+#include "core/clock.h"
+#include "sink/clickhouse/row_binary.h"
+
+namespace sluice {
+namespace {
+
+constexpr char kMarkerTable[] = "sluice_loads";
+constexpr char kLoadIdColumn[] = "_sluice_load_id";
+// Rows are sent when this much RowBinary is buffered: few enough inserts that a
+// large file does not make hundreds of parts (ClickHouse refuses inserts with
+// TOO_MANY_PARTS when merges fall behind), small enough to bound memory.
+constexpr size_t kFlushBytes = 16u << 20;
+// How long Begin waits for the removal of a crashed attempt's rows.
+constexpr auto kCleanupTimeout = std::chrono::seconds(300);
+
+using Kind = ClickHouseColumnEncoding::Kind;
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// Undoes TabSeparated escaping (\t, \n, \\, \', \0, …) of one field.
+std::string UnescapeTsv(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out.push_back(field[i]);
+      continue;
+    }
+    const char c = field[++i];
+    switch (c) {
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case '0':
+        out.push_back('\0');
+        break;
+      default:
+        out.push_back(c);
+        break;
+    }
+  }
+  return out;
+}
+
+// Rows of a TabSeparated response, each split into unescaped fields.
+std::vector<std::vector<std::string>> ParseTsv(std::string_view body) {
+  std::vector<std::vector<std::string>> rows;
+  while (!body.empty()) {
+    size_t eol = body.find('\n');
+    std::string_view line = body.substr(0, eol);
+    body = eol == std::string_view::npos ? std::string_view() : body.substr(eol + 1);
+    std::vector<std::string> fields;
+    while (true) {
+      size_t tab = line.find('\t');
+      fields.push_back(UnescapeTsv(line.substr(0, tab)));
+      if (tab == std::string_view::npos) break;
+      line = line.substr(tab + 1);
+    }
+    rows.push_back(std::move(fields));
+  }
+  return rows;
+}
+
+Result<uint64_t> ParseCount(std::string_view body, std::string_view context) {
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  uint64_t value = 0;
+  auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
+  if (ec != std::errc() || p != body.data() + body.size()) {
+    return Status::Internal(std::string(context) + ": unexpected answer \"" +
+                            std::string(body.substr(0, 100)) + "\"");
+  }
+  return value;
+}
+
+// Strips "Wrapper(" … ")" from `type` if it is present; returns whether it was.
+bool Unwrap(std::string_view& type, std::string_view wrapper) {
+  if (type.size() > wrapper.size() + 2 && type.starts_with(wrapper) &&
+      type[wrapper.size()] == '(' && type.back() == ')') {
+    type = type.substr(wrapper.size() + 1, type.size() - wrapper.size() - 2);
+    return true;
+  }
+  return false;
+}
+
+ColumnType TypeFromClickHouse(std::string_view type, bool* nullable) {
+  *nullable = Unwrap(type, "Nullable");
+  Unwrap(type, "LowCardinality");
+  if (Unwrap(type, "Nullable")) *nullable = true;
+  if (type == "UInt8" || type == "Bool") return ColumnType::kBoolean;
+  if (type.starts_with("Int") || type.starts_with("UInt")) return ColumnType::kInteger;
+  if (type.starts_with("Float")) return ColumnType::kFloat;
+  if (type == "Date" || type == "Date32") return ColumnType::kDate;
+  if (type.starts_with("DateTime")) return ColumnType::kTimestamp;
+  return ColumnType::kString;
+}
+
+Status CheckName(std::string_view what, std::string_view name) {
+  if (name.empty() || name.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
+  }
+  return Status::Ok();
+}
+
+Status ValidateTable(const TableDef& table) {
+  RETURN_IF_ERROR(CheckName("table", table.name));
+  if (table.name == kMarkerTable) {
+    return Status::InvalidArgument("table name \"" + table.name + "\" is reserved");
+  }
+  if (table.columns.empty()) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
+  }
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const std::string& name = table.columns[i].name;
+    RETURN_IF_ERROR(CheckName("column", name));
+    if (name == kLoadIdColumn) {
+      return Status::InvalidArgument("column name \"" + name + "\" is reserved");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (name == table.columns[j].name) {
+        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" + name +
+                                       "\"");
+      }
+    }
+  }
+  for (const std::string& key : table.key) {
+    if (table.FindColumn(key) < 0) {
+      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
+                                     "\" is not a column");
+    }
+  }
+  return Status::Ok();
+}
+
+bool IsKey(const TableDef& table, std::string_view column) {
+  for (const std::string& key : table.key) {
+    if (key == column) return true;
+  }
+  return false;
+}
+
+Status OutOfRange(const Column& column, std::string_view type) {
+  return Status::InvalidData("column \"" + column.def.name + "\": value out of the range of " +
+                             std::string(type));
+}
+
+template <typename T>
+Status AppendInteger(const Column& column, int64_t v, std::string_view type, std::string& out) {
+  if constexpr (std::is_signed_v<T>) {
+    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+      return OutOfRange(column, type);
+    }
+  } else {
+    if (v < 0 || static_cast<uint64_t>(v) > std::numeric_limits<T>::max()) {
+      return OutOfRange(column, type);
+    }
+  }
+  row_binary::AppendFixed(out, static_cast<T>(v));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string QuoteClickHouseIdentifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out += '`';
+  for (char c : name) {
+    if (c == '`' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+std::string QuoteClickHouseString(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 2);
+  out += '\'';
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source) {
+  ClickHouseColumnEncoding e;
+  std::string_view base = type;
+  e.nullable = Unwrap(base, "Nullable");
+  Unwrap(base, "LowCardinality");
+  if (Unwrap(base, "Nullable")) e.nullable = true;
+  bool fits = false;
+  switch (source) {
+    case ColumnType::kInteger:
+    case ColumnType::kBoolean: {
+      static constexpr std::pair<std::string_view, Kind> kInts[] = {
+          {"Int8", Kind::kInt8},     {"Int16", Kind::kInt16},   {"Int32", Kind::kInt32},
+          {"Int64", Kind::kInt64},   {"UInt8", Kind::kUInt8},   {"UInt16", Kind::kUInt16},
+          {"UInt32", Kind::kUInt32}, {"UInt64", Kind::kUInt64}, {"Bool", Kind::kUInt8},
+      };
+      for (const auto& [name, kind] : kInts) {
+        if (base == name) {
+          e.kind = kind;
+          fits = true;
+        }
+      }
+      break;
+    }
+    case ColumnType::kFloat:
+      if (base == "Float32" || base == "Float64") {
+        e.kind = base == "Float32" ? Kind::kFloat32 : Kind::kFloat64;
+        fits = true;
+      }
+      break;
+    case ColumnType::kDate:
+      if (base == "Date" || base == "Date32") {
+        e.kind = base == "Date" ? Kind::kDate : Kind::kDate32;
+        fits = true;
+      }
+      break;
+    case ColumnType::kTimestamp:
+      if (base == "DateTime" || base.starts_with("DateTime(")) {
+        e.kind = Kind::kDateTime;
+        fits = true;
+      } else if (base.starts_with("DateTime64(")) {
+        e.kind = Kind::kDateTime64;
+        const char* start = base.data() + 11;
+        auto [p, ec] = std::from_chars(start, base.data() + base.size(), e.scale);
+        fits = ec == std::errc() && e.scale >= 0 && e.scale <= 9;
+      }
+      break;
+    case ColumnType::kString:
+      if (base == "String") {
+        e.kind = Kind::kString;
+        fits = true;
+      }
+      break;
+  }
+  if (!fits) {
+    return Status::InvalidArgument("ClickHouse type " + std::string(type) + " cannot hold " +
+                                   std::string(ColumnTypeName(source)) + " values");
+  }
+  return e;
+}
+
+Status AppendRowBinaryValue(const Column& column, size_t row,
+                            const ClickHouseColumnEncoding& encoding, std::string& out) {
+  if (column.nulls[row] != 0) {
+    if (!encoding.nullable) {
+      return Status::InvalidData("column \"" + column.def.name +
+                                 "\": NULL in a column that is not Nullable");
+    }
+    out.push_back(1);
+    return Status::Ok();
+  }
+  if (encoding.nullable) out.push_back(0);
+  switch (encoding.kind) {
+    case Kind::kInt8:
+      return AppendInteger<int8_t>(column, column.ints[row], "Int8", out);
+    case Kind::kInt16:
+      return AppendInteger<int16_t>(column, column.ints[row], "Int16", out);
+    case Kind::kInt32:
+      return AppendInteger<int32_t>(column, column.ints[row], "Int32", out);
+    case Kind::kInt64:
+      row_binary::AppendFixed(out, column.ints[row]);
+      return Status::Ok();
+    case Kind::kUInt8:
+      return AppendInteger<uint8_t>(column, column.ints[row], "UInt8", out);
+    case Kind::kUInt16:
+      return AppendInteger<uint16_t>(column, column.ints[row], "UInt16", out);
+    case Kind::kUInt32:
+      return AppendInteger<uint32_t>(column, column.ints[row], "UInt32", out);
+    case Kind::kUInt64:
+      return AppendInteger<uint64_t>(column, column.ints[row], "UInt64", out);
+    case Kind::kFloat32:
+      row_binary::AppendFixed(out, static_cast<float>(column.floats[row]));
+      return Status::Ok();
+    case Kind::kFloat64:
+      row_binary::AppendFixed(out, column.floats[row]);
+      return Status::Ok();
+    case Kind::kDate:
+      return AppendInteger<uint16_t>(column, column.ints[row], "Date (1970-01-01..2149-06-06)",
+                                     out);
+    case Kind::kDate32:
+      return AppendInteger<int32_t>(column, column.ints[row], "Date32", out);
+    case Kind::kDateTime:
+      return AppendInteger<uint32_t>(column, FloorDiv(column.ints[row], 1000000),
+                                     "DateTime (1970..2106)", out);
+    case Kind::kDateTime64: {
+      int64_t ticks = column.ints[row];
+      if (encoding.scale <= 6) {
+        int64_t divisor = 1;
+        for (int i = encoding.scale; i < 6; ++i) divisor *= 10;
+        ticks = FloorDiv(ticks, divisor);
+      } else {
+        for (int i = 6; i < encoding.scale; ++i) {
+          if (__builtin_mul_overflow(ticks, int64_t{10}, &ticks)) {
+            return OutOfRange(column, "DateTime64");
+          }
+        }
+      }
+      row_binary::AppendFixed(out, ticks);
+      return Status::Ok();
+    }
+    case Kind::kString:
+      row_binary::AppendString(out, column.strings[row]);
+      return Status::Ok();
+  }
+  return Status::Internal("unknown column encoding");
+}
+
+ClickHouseSink::ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http)
+    : endpoint_(std::move(endpoint)), http_(std::move(http)) {}
+
+ClickHouseSink::~ClickHouseSink() { Abort(); }
+
+Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(std::string_view url) {
+  ASSIGN_OR_RETURN(ClickHouseEndpoint endpoint, ParseClickHouseUrl(url));
+  ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseHttp> http, ClickHouseHttp::Create(endpoint));
+  const std::string where = "clickhouse sink " + endpoint.Redacted();
+  std::unique_ptr<ClickHouseSink> sink(new ClickHouseSink(std::move(endpoint), std::move(http)));
+  ASSIGN_OR_RETURN(std::string version,
+                   sink->http_->Query("SELECT version()", where + ": ask the server version"));
+  // "18.16.1", "24.3.2.23": major.minor decide the features.
+  const char* end = version.data() + version.size();
+  auto [p, ec] = std::from_chars(version.data(), end, sink->version_.major);
+  if (ec == std::errc() && p < end && *p == '.') {
+    std::from_chars(p + 1, end, sink->version_.minor);
+  }
+  if (sink->version_.major == 0) {
+    return Status::Internal(where + ": unexpected version \"" + version.substr(0, 50) + "\"");
+  }
+  RETURN_IF_ERROR(sink->http_
+                      ->Query("CREATE TABLE IF NOT EXISTS " + sink->Qualified(kMarkerTable) +
+                                  " (load_id String, table String, file String, rows UInt64, "
+                                  "committed_at DateTime) ENGINE = MergeTree ORDER BY load_id",
+                              where + ": create " + kMarkerTable)
+                      .status());
+  return sink;
+}
+
+std::string ClickHouseSink::Qualified(std::string_view table) const {
+  return QuoteClickHouseIdentifier(endpoint_.database) + "." + QuoteClickHouseIdentifier(table);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ClickHouseSink::ColumnTypes(
+    std::string_view table) {
+  ASSIGN_OR_RETURN(std::string body,
+                   http_->Query("SELECT name, type FROM system.columns WHERE database = " +
+                                    QuoteClickHouseString(endpoint_.database) + " AND table = " +
+                                    QuoteClickHouseString(table) + " FORMAT TabSeparated",
+                                "describe table \"" + std::string(table) + "\""));
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (auto& row : ParseTsv(body)) {
+    if (row.size() < 2) return Status::Internal("describe table: malformed answer");
+    columns.emplace_back(std::move(row[0]), std::move(row[1]));
+  }
+  return columns;
+}
+
+Result<std::optional<TableDef>> ClickHouseSink::DescribeTable(std::string_view name) {
+  const std::string context = "describe table \"" + std::string(name) + "\"";
+  ASSIGN_OR_RETURN(std::string engine,
+                   http_->Query("SELECT engine FROM system.tables WHERE database = " +
+                                    QuoteClickHouseString(endpoint_.database) + " AND name = " +
+                                    QuoteClickHouseString(name) + " FORMAT TabSeparated",
+                                context));
+  if (engine.empty()) return std::optional<TableDef>();
+  while (!engine.empty() && engine.back() == '\n') engine.pop_back();
+  ASSIGN_OR_RETURN(
+      std::string body,
+      http_->Query("SELECT name, type, is_in_sorting_key FROM system.columns WHERE database = " +
+                       QuoteClickHouseString(endpoint_.database) +
+                       " AND table = " + QuoteClickHouseString(name) + " FORMAT TabSeparated",
+                   context));
+  TableDef table;
+  table.name = std::string(name);
+  for (const auto& row : ParseTsv(body)) {
+    if (row.size() < 3) return Status::Internal(context + ": malformed answer");
+    if (row[0] == kLoadIdColumn) continue;
+    bool nullable = false;
+    const ColumnType type = TypeFromClickHouse(row[1], &nullable);
+    table.columns.push_back({row[0], type, nullable});
+    // Only a ReplacingMergeTree collapses rows by key; another engine's sorting key
+    // is just an order.
+    if (row[2] == "1" && engine == "ReplacingMergeTree") table.key.push_back(row[0]);
+  }
+  if (table.columns.empty()) return std::optional<TableDef>();
+  return std::optional<TableDef>(std::move(table));
+}
+
+Status ClickHouseSink::EnsureTable(const TableDef& table) {
+  if (in_load_) return Status::Internal("EnsureTable during a load");
+  RETURN_IF_ERROR(ValidateTable(table));
+  std::string create = "CREATE TABLE IF NOT EXISTS " + Qualified(table.name) + " (";
+  for (const ColumnDef& column : table.columns) {
+    std::string type;
+    switch (column.type) {
+      case ColumnType::kInteger:
+        type = "Int64";
+        break;
+      case ColumnType::kFloat:
+        type = "Float64";
+        break;
+      case ColumnType::kBoolean:
+        type = "UInt8";
+        break;
+      case ColumnType::kDate:
+        type = version_.AtLeast(21, 9) ? "Date32" : "Date";
+        break;
+      case ColumnType::kTimestamp:
+        type = version_.AtLeast(20, 1) ? "DateTime64(6, 'UTC')" : "DateTime";
+        break;
+      case ColumnType::kString:
+        type = "String";
+        break;
+    }
+    // Sorting-key columns cannot be Nullable (without allow_nullable_key, 21.8+).
+    if (column.nullable && !IsKey(table, column.name)) type = "Nullable(" + type + ")";
+    create += QuoteClickHouseIdentifier(column.name) + " " + type + ", ";
+  }
+  create += QuoteClickHouseIdentifier(kLoadIdColumn) + " String) ENGINE = ";
+  if (table.key.empty()) {
+    create += "MergeTree ORDER BY tuple()";
+  } else {
+    create += "ReplacingMergeTree ORDER BY (";
+    for (size_t i = 0; i < table.key.size(); ++i) {
+      if (i > 0) create += ", ";
+      create += QuoteClickHouseIdentifier(table.key[i]);
+    }
+    create += ")";
+  }
+  return http_->Query(create, "create table \"" + table.name + "\"").status();
+}
+
+Result<uint64_t> ClickHouseSink::CountLoadRows(const std::string& table,
+                                               const std::string& load_id) {
+  const std::string context = "count rows of load " + load_id + " in \"" + table + "\"";
+  ASSIGN_OR_RETURN(std::string body,
+                   http_->Query("SELECT count() FROM " + Qualified(table) + " WHERE " +
+                                    QuoteClickHouseIdentifier(kLoadIdColumn) + " = " +
+                                    QuoteClickHouseString(load_id),
+                                context));
+  return ParseCount(body, context);
+}
+
+Status ClickHouseSink::RemoveLoadRows(const std::string& table, const std::string& load_id) {
+  const std::string context = "remove rows of load " + load_id + " from \"" + table + "\"";
+  // An insert of a process that was killed may still be running on the server;
+  // rows it adds after the delete below would stay. Our inserts' query ids start
+  // with this prefix.
+  const std::string prefix = "sluice-" + load_id + "-";
+  RETURN_IF_ERROR(http_
+                      ->Query("KILL QUERY WHERE substring(query_id, 1, " +
+                                  std::to_string(prefix.size()) +
+                                  ") = " + QuoteClickHouseString(prefix) + " SYNC",
+                              context)
+                      .status());
+  ASSIGN_OR_RETURN(uint64_t rows, CountLoadRows(table, load_id));
+  if (rows == 0) return Status::Ok();
+  // ALTER … DELETE is a mutation: it returns at once and rewrites the parts in
+  // the background. It only touches parts that exist now, so the rows must be
+  // gone (count 0) before this load inserts anything.
+  RETURN_IF_ERROR(http_
+                      ->Query("ALTER TABLE " + Qualified(table) + " DELETE WHERE " +
+                                  QuoteClickHouseIdentifier(kLoadIdColumn) + " = " +
+                                  QuoteClickHouseString(load_id),
+                              context)
+                      .status());
+  const auto deadline = std::chrono::steady_clock::now() + kCleanupTimeout;
+  auto pause = std::chrono::milliseconds(20);
+  while (true) {
+    ASSIGN_OR_RETURN(rows, CountLoadRows(table, load_id));
+    if (rows == 0) return Status::Ok();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Unavailable(context + ": " + std::to_string(rows) +
+                                 " rows still there after the delete mutation");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+  }
+}
+
+Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
+  if (in_load_) return Status::Internal("Begin while a load is in progress");
+  if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  if (table.columns.empty()) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
+  }
+  ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
+  if (committed) {
+    return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+  }
+  ASSIGN_OR_RETURN(auto actual, ColumnTypes(table.name));
+  if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
+  std::vector<ClickHouseColumnEncoding> encodings;
+  bool has_load_id = false;
+  for (const auto& [name, type] : actual) has_load_id |= name == kLoadIdColumn;
+  if (!has_load_id) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no column " + kLoadIdColumn +
+                                   ": it was not created by sluice");
+  }
+  std::string insert = "INSERT INTO " + Qualified(table.name) + " (";
+  for (const ColumnDef& column : table.columns) {
+    const std::string* type = nullptr;
+    for (const auto& [name, t] : actual) {
+      if (name == column.name) type = &t;
+    }
+    if (type == nullptr) {
+      return Status::Internal("table \"" + table.name + "\" has no column \"" + column.name + "\"");
+    }
+    Result<ClickHouseColumnEncoding> encoding = ClickHouseEncodingFor(*type, column.type);
+    if (!encoding) {
+      return encoding.error().WithContext("table \"" + table.name + "\", column \"" + column.name +
+                                          "\"");
+    }
+    encodings.push_back(*encoding);
+    insert += QuoteClickHouseIdentifier(column.name) + ", ";
+  }
+  insert += QuoteClickHouseIdentifier(kLoadIdColumn) + ") FORMAT RowBinary";
+  RETURN_IF_ERROR(RemoveLoadRows(table.name, load.id));
+
+  in_load_ = true;
+  failed_ = false;
+  sent_ = false;
+  table_ = table;
+  load_ = load;
+  encodings_ = std::move(encodings);
+  insert_sql_ = std::move(insert);
+  load_id_cell_.clear();
+  row_binary::AppendString(load_id_cell_, load.id);
+  buffer_.clear();
+  buffered_rows_ = 0;
+  inserts_ = 0;
+  counts_ = {};
+  return Status::Ok();
+}
+
+Status ClickHouseSink::Write(const Batch& batch) {
+  if (!in_load_) return Status::Internal("Write without Begin");
+  if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
+  const auto& columns = batch.columns();
+  if (columns.size() != encodings_.size()) {
+    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
+                            table_.name + "\" " + std::to_string(encodings_.size()));
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& column = columns[i];
+    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
+      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
+                              "\") does not match table \"" + table_.name + "\"");
+    }
+    size_t values = column.ints.size();
+    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
+    if (column.def.type == ColumnType::kString) values = column.strings.size();
+    if (column.nulls.size() != batch.rows() || values != batch.rows()) {
+      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
+    }
+  }
+  for (size_t row = 0; row < batch.rows(); ++row) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      Status status = AppendRowBinaryValue(columns[i], row, encodings_[i], buffer_);
+      if (!status.ok()) {
+        failed_ = true;
+        return status.WithContext("insert into \"" + table_.name + "\", line " +
+                                  std::to_string(batch.Line(row)));
+      }
+    }
+    buffer_ += load_id_cell_;
+    if (buffered_rows_++ == 0) first_line_ = batch.Line(row);
+    last_line_ = batch.Line(row);
+  }
+  if (buffer_.size() >= kFlushBytes) {
+    Status status = Flush();
+    if (!status.ok()) {
+      failed_ = true;
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+Status ClickHouseSink::Flush() {
+  if (buffered_rows_ == 0) return Status::Ok();
+  const std::string tag = load_.id + "-" + std::to_string(inserts_++);
+  std::string settings = "query_id=" + http_->Escape("sluice-" + tag);
+  if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
+  // Set before the request: a request that fails may still have stored some of
+  // its blocks (one per max_insert_block_size rows).
+  sent_ = true;
+  Status status =
+      http_->Insert(insert_sql_, settings, buffer_,
+                    "insert into \"" + table_.name + "\", lines " + std::to_string(first_line_) +
+                        ".." + std::to_string(last_line_));
+  if (!status.ok()) return status;
+  counts_.inserted += buffered_rows_;
+  buffer_.clear();
+  buffered_rows_ = 0;
+  // A buffer that grew for one huge batch is not kept between flushes.
+  if (buffer_.capacity() > 2 * kFlushBytes) buffer_.shrink_to_fit();
+  return Status::Ok();
+}
+
+Result<LoadCounts> ClickHouseSink::Commit() {
+  if (!in_load_) return Status::Internal("Commit without Begin");
+  if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
+  Status status = Flush();
+  if (!status.ok()) {
+    Abort();
+    return status;
+  }
+  std::string marker;
+  row_binary::AppendString(marker, load_.id);
+  row_binary::AppendString(marker, table_.name);
+  row_binary::AppendString(marker, load_.file);
+  row_binary::AppendFixed(marker, counts_.inserted);
+  row_binary::AppendFixed(marker, static_cast<uint32_t>(NowMicros() / 1000000));
+  status = http_->Insert("INSERT INTO " + Qualified(kMarkerTable) +
+                             " (load_id, table, file, rows, committed_at) FORMAT RowBinary",
+                         "", marker, "commit load " + load_.id);
+  const LoadCounts counts = counts_;
+  // No clean-up after a failed marker insert: the server may have stored it
+  // without our hearing so, and then the rows are committed. The next Begin of
+  // this load decides (AlreadyExists, or removes the rows).
+  EndLoad();
+  if (!status.ok()) return status;
+  return counts;
+}
+
+void ClickHouseSink::Abort() noexcept {
+  if (!in_load_) return;
+  if (sent_) {
+    // Best effort and not awaited: Begin removes whatever is left.
+    Result<std::string> ignored = http_->Query(
+        "ALTER TABLE " + Qualified(table_.name) + " DELETE WHERE " +
+            QuoteClickHouseIdentifier(kLoadIdColumn) + " = " + QuoteClickHouseString(load_.id),
+        "abort load " + load_.id);
+    (void)ignored;
+  }
+  EndLoad();
+}
+
+void ClickHouseSink::EndLoad() {
+  in_load_ = false;
+  failed_ = false;
+  sent_ = false;
+  buffer_.clear();
+  buffered_rows_ = 0;
+  if (buffer_.capacity() > kFlushBytes) buffer_.shrink_to_fit();
+  counts_ = {};
+}
+
+Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {
+  const std::string context = "check load " + std::string(load_id);
+  ASSIGN_OR_RETURN(std::string body,
+                   http_->Query("SELECT count() FROM " + Qualified(kMarkerTable) +
+                                    " WHERE load_id = " + QuoteClickHouseString(load_id),
+                                context));
+  ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
+  return count > 0;
+}
+
+Status ClickHouseSink::Ping() { return http_->Query("SELECT 1", "ping").status(); }
+
+}  // namespace sluice

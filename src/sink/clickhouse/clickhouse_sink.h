@@ -1,0 +1,173 @@
+// ClickHouseSink: the Sink for a ClickHouse database, over its HTTP interface
+// (one keep-alive libcurl connection per sink), rows sent as RowBinary.
+//
+// ClickHouse has no transactions, so a load is made exactly-once by its load id
+// (docs/clickhouse.md has the whole argument):
+//   - every row carries the load id in the column `_sluice_load_id`;
+//   - the table `sluice_loads` (owned by sluice) holds one row per committed load,
+//     inserted by Commit only after every insert of the load succeeded;
+//   - Begin returns AlreadyExists for a committed load id, and otherwise removes
+//     rows of that id left by an attempt that crashed (a mutation, awaited until a
+//     count of the id's rows is 0) before anything is inserted;
+//   - Abort removes the load's rows too, best effort: Begin's clean-up is the
+//     guarantee.
+// Between a crash and the next Begin of the same file, readers may see part of an
+// uncommitted load; query through sluice_loads (docs/clickhouse.md) to exclude it.
+//
+// Tables are created as MergeTree ORDER BY tuple(), or ReplacingMergeTree ORDER BY
+// (key columns) when a key is declared: rows of the same key are collapsed by
+// ClickHouse's background merges (read with FINAL to see them collapsed at once),
+// so LoadCounts::skipped_by_key is always 0. Key columns are not Nullable (a NULL
+// there is refused as InvalidData).
+//
+// Stored forms: integer Int64, float Float64, boolean UInt8, string String, date
+// Date (UInt16 days: 1970-01-01..2149-06-06; Date32 on servers from 21.9), timestamp
+// DateTime64(6, 'UTC') on servers from 20.1, else DateTime (whole seconds,
+// 1970..2106; fractions are truncated). Nullable columns are Nullable(T). Loads
+// into existing tables convert to the table's own integer, float, date and time
+// types, refusing values out of their range as InvalidData.
+//
+// Features are chosen by the server version asked at Open: on servers from 22.2
+// each insert carries insert_deduplication_token = "<load id>-<n>" (which makes a
+// retried insert into a replicated table a no-op).
+//
+// Errors: see ClassifyClickHouseError (clickhouse_http.h). Messages never contain
+// the password.
+//
+// Thread-safety: none; one thread at a time per ClickHouseSink.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "sink/clickhouse/clickhouse_http.h"
+#include "sink/sink.h"
+
+namespace sluice {
+
+// Backtick-quotes a ClickHouse identifier, escaping '\' and '`'.
+std::string QuoteClickHouseIdentifier(std::string_view name);
+// Single-quotes a ClickHouse string literal, escaping '\' and '\''.
+std::string QuoteClickHouseString(std::string_view value);
+
+// How one column's values are written: the ClickHouse type the table has, and
+// the conversion from the Batch's representation.
+struct ClickHouseColumnEncoding {
+  enum class Kind {
+    kInt8,
+    kInt16,
+    kInt32,
+    kInt64,
+    kUInt8,
+    kUInt16,
+    kUInt32,
+    kUInt64,
+    kFloat32,
+    kFloat64,
+    kDate,        // UInt16 days
+    kDate32,      // Int32 days
+    kDateTime,    // UInt32 seconds
+    kDateTime64,  // Int64 ticks of 10^-scale s
+    kString,
+  };
+  Kind kind = Kind::kString;
+  int scale = 0;  // kDateTime64 only
+  bool nullable = false;
+};
+
+// Parses a ClickHouse type name ("Nullable(Int64)", "DateTime64(6, 'UTC')",
+// "LowCardinality(String)", …) into how a `source` column is written to it.
+// Errors: InvalidArgument (a type sluice cannot write `source` values into).
+Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source);
+
+// Appends row `row` of `column` to `out` as RowBinary. Errors: InvalidData (NULL
+// into a non-Nullable column, value out of the type's range; the message names
+// the column).
+Status AppendRowBinaryValue(const Column& column, size_t row,
+                            const ClickHouseColumnEncoding& encoding, std::string& out);
+
+class ClickHouseSink final : public Sink {
+ public:
+  struct Version {
+    int major = 0;
+    int minor = 0;
+    bool AtLeast(int ma, int mi) const { return major > ma || (major == ma && minor >= mi); }
+  };
+
+  // Connects to `url` (see ParseClickHouseUrl), asks the server's version and
+  // creates `sluice_loads` in the URL's database. Errors: InvalidArgument (bad URL,
+  // authentication failed, unknown database), Unavailable (cannot connect).
+  static Result<std::unique_ptr<ClickHouseSink>> Open(std::string_view url);
+
+  // Aborts a load still in progress.
+  ~ClickHouseSink() override;
+  ClickHouseSink(const ClickHouseSink&) = delete;
+  ClickHouseSink& operator=(const ClickHouseSink&) = delete;
+
+  // See Sink. Types map back as: Int*/UInt* integer, UInt8/Bool boolean, Float*
+  // float, Date/Date32 date, DateTime/DateTime64 timestamp, others string;
+  // `_sluice_load_id` is not listed. The key is the sorting key of a
+  // ReplacingMergeTree (in column order).
+  Result<std::optional<TableDef>> DescribeTable(std::string_view name) override;
+  // See Sink. Errors: InvalidArgument (no columns, empty/NUL/duplicate/reserved
+  // names, key column not in the table), Internal (a load is in progress).
+  Status EnsureTable(const TableDef& table) override;
+
+  // See Sink; removes rows left by a crashed attempt of this load first. Errors:
+  // AlreadyExists (committed), InvalidArgument (empty load id, a table column of a
+  // type sluice cannot write, table without `_sluice_load_id`), Internal (load in
+  // progress, table missing), Unavailable (the clean-up did not finish in time).
+  Status Begin(const TableDef& table, const LoadId& load) override;
+  // See Sink. Rows are buffered and sent in inserts of about 16 MiB. After an
+  // error the load can only be aborted.
+  Status Write(const Batch& batch) override;
+  // See Sink: sends what is buffered, then the commit marker.
+  Result<LoadCounts> Commit() override;
+  void Abort() noexcept override;
+
+  Result<bool> IsCommitted(std::string_view load_id) override;
+  Status Ping() override;
+
+  Version server_version() const { return version_; }
+
+ private:
+  ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http);
+  std::string Qualified(std::string_view table) const;
+  // Name and type of each column of `table`, in order; empty if it does not exist.
+  Result<std::vector<std::pair<std::string, std::string>>> ColumnTypes(std::string_view table);
+  Result<uint64_t> CountLoadRows(const std::string& table, const std::string& load_id);
+  // Stops inserts of `load_id` still running on the server (from a process that
+  // died mid-request), then deletes its rows and waits until none is left.
+  Status RemoveLoadRows(const std::string& table, const std::string& load_id);
+  Status Flush();
+  void EndLoad();
+
+  ClickHouseEndpoint endpoint_;
+  std::unique_ptr<ClickHouseHttp> http_;
+  Version version_;
+
+  // The load in progress.
+  bool in_load_ = false;
+  bool failed_ = false;
+  bool sent_ = false;  // an insert of this load reached the server
+  TableDef table_;
+  LoadId load_;
+  std::vector<ClickHouseColumnEncoding> encodings_;
+  std::string insert_sql_;
+  std::string load_id_cell_;  // `_sluice_load_id` as RowBinary, appended to each row
+  std::string buffer_;        // RowBinary rows not yet sent
+  uint64_t buffered_rows_ = 0;
+  uint64_t first_line_ = 0;  // source lines of the buffered rows, for messages
+  uint64_t last_line_ = 0;
+  uint64_t inserts_ = 0;
+  LoadCounts counts_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,40 @@
+// Helpers of the PostgreSQL sink that need no server: hiding passwords in
+// connection strings, and the one place where PostgreSQL errors become Status
+// codes.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace sluice {
+
+// `url` (a postgresql:// or postgres:// URI, or a key=value conninfo string, with or
+// without a "postgresql:" prefix) with every password replaced by "***": the
+// password of the URI's user info, and the value of any `password` parameter.
+// Everything else is kept as written, so the result still says where sluice connects.
+std::string RedactPostgresUrl(std::string_view url);
+
+// Classifies an error of libpq or of the server. `sqlstate` is the error's
+// SQLSTATE (PG_DIAG_SQLSTATE), empty when the server sent none (libpq's own
+// errors, failed connection attempts); `connection_lost` tells that the connection
+// is gone (PQstatus is CONNECTION_BAD). `message` becomes the Status message,
+// after `context` and ": ".
+//
+// Unavailable: a lost or refused connection, class 08, 57P01-57P03 (shutdown,
+// crash, starting up), 40001 and 40P01 (serialization failure, deadlock), 55P03
+// (lock not available), class 53 (disk full, out of memory, too many connections),
+// class 58 (I/O). Timeout: 57014 (statement timeout, cancelled). InvalidData: class
+// 22 (data exception), class 23 (integrity: not-null, check, unique), class 54
+// (row or value too large), 42804 datatype mismatch, 42703 undefined column, 42P01
+// undefined table. InvalidArgument: class 28 (authentication), 3D000 (no such
+// database), 42501 (insufficient privilege), and failed connection attempts whose
+// message says authentication failed or the database or role does not exist.
+// Everything else: Internal.
+Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool connection_lost,
+                      std::string_view context);
+
+}  // namespace sluice

@@ -1,0 +1,706 @@
+#include "sink/postgres/postgres_sink.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "sink/postgres/pg_support.h"
+
+namespace sluice {
+namespace {
+
+constexpr size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
+constexpr char kKeyIndexPrefix[] = "sluice_key_";
+constexpr char kStageTable[] = "pg_temp.\"sluice_stage\"";
+// PostgreSQL's binary date and timestamp count from 2000-01-01.
+constexpr int64_t kEpochShiftDays = 10957;
+constexpr int64_t kEpochShiftMicros = kEpochShiftDays * 86400LL * 1000000LL;
+// First key of the two-key advisory locks sluice takes ("slui").
+constexpr char kLockSpace[] = "1936487785";
+
+std::string Quote(std::string_view identifier) {
+  std::string out;
+  out.reserve(identifier.size() + 2);
+  out += '"';
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string ColumnList(const TableDef& table) {
+  std::string out;
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(table.columns[i].name);
+  }
+  return out;
+}
+
+const char* SqlType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kInteger:
+      return "bigint";
+    case ColumnType::kFloat:
+      return "double precision";
+    case ColumnType::kBoolean:
+      return "boolean";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTimestamp:
+      return "timestamptz";
+    case ColumnType::kString:
+      return "text";
+  }
+  return "text";
+}
+
+ColumnType TypeFromPg(std::string_view typname) {
+  if (typname == "int8" || typname == "int4" || typname == "int2") return ColumnType::kInteger;
+  if (typname == "float8" || typname == "float4") return ColumnType::kFloat;
+  if (typname == "bool") return ColumnType::kBoolean;
+  if (typname == "date") return ColumnType::kDate;
+  if (typname == "timestamptz" || typname == "timestamp") return ColumnType::kTimestamp;
+  return ColumnType::kString;
+}
+
+// FNV-1a: a stable name for the key index of a table whose name is too long.
+std::string KeyIndexName(const std::string& table) {
+  if (table.size() + sizeof(kKeyIndexPrefix) - 1 <= kMaxIdentifierBytes) {
+    return kKeyIndexPrefix + table;
+  }
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : table) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return kKeyIndexPrefix + std::string(hex);
+}
+
+Status CheckName(std::string_view what, std::string_view name) {
+  if (name.empty() || name.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
+  }
+  if (name.size() > kMaxIdentifierBytes) {
+    return Status::InvalidArgument(std::string(what) + " name \"" + std::string(name) +
+                                   "\" is longer than PostgreSQL's 63 bytes");
+  }
+  return Status::Ok();
+}
+
+Status ValidateTable(const TableDef& table) {
+  RETURN_IF_ERROR(CheckName("table", table.name));
+  if (table.columns.empty()) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
+  }
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    RETURN_IF_ERROR(CheckName("column", table.columns[i].name));
+    for (size_t j = 0; j < i; ++j) {
+      if (table.columns[i].name == table.columns[j].name) {
+        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" +
+                                       table.columns[i].name + "\"");
+      }
+    }
+  }
+  for (const std::string& key : table.key) {
+    if (table.FindColumn(key) < 0) {
+      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
+                                     "\" is not a column");
+    }
+  }
+  return Status::Ok();
+}
+
+void PutInt16(std::string& out, int16_t v) {
+  const auto u = static_cast<uint16_t>(v);
+  const char b[2] = {static_cast<char>(u >> 8), static_cast<char>(u)};
+  out.append(b, 2);
+}
+
+void PutInt32(std::string& out, int32_t v) {
+  const auto u = static_cast<uint32_t>(v);
+  const char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                     static_cast<char>(u >> 8), static_cast<char>(u)};
+  out.append(b, 4);
+}
+
+void PutInt64(std::string& out, int64_t v) {
+  const auto u = static_cast<uint64_t>(v);
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(u >> (56 - 8 * i));
+  out.append(b, 8);
+}
+
+// "COPY t, line 3, column x: ..." → 3 (the row of the COPY, from 1), or 0.
+uint64_t CopyLine(const char* context) {
+  if (context == nullptr) return 0;
+  const char* p = std::strstr(context, ", line ");
+  if (p == nullptr) return 0;
+  return std::strtoull(p + 7, nullptr, 10);
+}
+
+std::string CopyColumn(const char* context) {
+  if (context == nullptr) return "";
+  const char* p = std::strstr(context, ", column ");
+  if (p == nullptr) return "";
+  p += 9;
+  const char* end = std::strchr(p, ':');
+  return end != nullptr ? std::string(p, end) : std::string(p);
+}
+
+}  // namespace
+
+PostgresSink::PostgresSink(std::string conninfo, std::string display, std::string password)
+    : conninfo_(std::move(conninfo)),
+      display_(std::move(display)),
+      password_(std::move(password)) {}
+
+PostgresSink::~PostgresSink() {
+  Abort();
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(std::string_view url) {
+  std::string conninfo(url);
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+    // "postgresql:key=value ...": libpq takes the text after the scheme.
+    conninfo = std::string(url.substr(url.find(':') + 1));
+  }
+  const std::string display = RedactPostgresUrl(url);
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    std::string why = parse_error != nullptr ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return Status::InvalidArgument("postgres sink " + display + ": " + why);
+  }
+  std::string password;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
+  }
+  PQconninfoFree(options);
+
+  std::unique_ptr<PostgresSink> sink(new PostgresSink(conninfo, display, std::move(password)));
+  RETURN_IF_ERROR(sink->Connect());
+  // The first existing schema of the search_path, except "sluice": with a role
+  // named sluice, "$user" (first in the default search_path) would otherwise turn
+  // into the marker's schema once that exists, and tables would move between runs.
+  ASSIGN_OR_RETURN(ResultPtr schema,
+                   sink->Exec("SELECT s FROM unnest(current_schemas(false)) WITH ORDINALITY "
+                              "AS t(s, i) WHERE s <> 'sluice' ORDER BY i LIMIT 1",
+                              "find schema"));
+  if (PQntuples(schema.get()) == 0) {
+    return Status::InvalidArgument("postgres sink " + display +
+                                   ": no schema of the search_path exists");
+  }
+  sink->schema_name_ = PQgetvalue(schema.get(), 0, 0);
+  // Names are qualified with it: unqualified, a temporary table of the same name
+  // (the keyed load's stage) would win over the target.
+  sink->schema_ = Quote(sink->schema_name_);
+  // Made once, perhaps by an administrator: a loading role then needs no right to
+  // create schemas (CREATE SCHEMA IF NOT EXISTS checks that right first).
+  const std::string context = "create \"sluice\".\"loads\"";
+  ASSIGN_OR_RETURN(ResultPtr marker,
+                   sink->Exec("SELECT to_regclass('sluice.loads') IS NOT NULL", context));
+  if (PQgetvalue(marker.get(), 0, 0)[0] == 't') return sink;
+  // Several workers open their sinks at once; CREATE ... IF NOT EXISTS is not safe
+  // against concurrent creation, so they take turns.
+  RETURN_IF_ERROR(sink->Exec("BEGIN", context).status());
+  Status status = [&]() -> Status {
+    RETURN_IF_ERROR(
+        sink->Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace + ", 0)", context)
+            .status());
+    RETURN_IF_ERROR(sink->Exec("CREATE SCHEMA IF NOT EXISTS sluice", context).status());
+    RETURN_IF_ERROR(sink->Exec("CREATE TABLE IF NOT EXISTS sluice.loads(load_id text PRIMARY KEY, "
+                               "table_name text NOT NULL, file text, rows bigint, skipped bigint, "
+                               "committed_at timestamptz NOT NULL DEFAULT now())",
+                               context)
+                        .status());
+    return sink->Exec("COMMIT", context).status();
+  }();
+  if (!status.ok()) return status;
+  return sink;
+}
+
+Status PostgresSink::Connect() {
+  // Later keywords win: the URL's own connect_timeout overrides this default.
+  const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {"10", "sluice", conninfo_.c_str(), nullptr};
+  if (conn_ != nullptr) PQfinish(conn_);
+  conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
+    // libpq prints NOTICEs ("relation already exists, skipping") on stderr, where
+    // they would break sluice's log format; nothing the sink does needs them.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
+    return Status::Ok();
+  }
+  return Error(nullptr, "postgres sink " + display_ + ": connect");
+}
+
+Status PostgresSink::EnsureConnected() {
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+  return Connect();
+}
+
+std::string PostgresSink::Scrub(std::string message) const {
+  if (password_.empty()) return message;
+  for (size_t at = message.find(password_); at != std::string::npos;
+       at = message.find(password_, at + 3)) {
+    message.replace(at, password_.size(), "***");
+  }
+  return message;
+}
+
+Status PostgresSink::Error(const PGresult* result, std::string_view context) const {
+  const bool lost = conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD;
+  const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* message =
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  if (message == nullptr) {
+    message = result != nullptr ? PQresultErrorMessage(result) : nullptr;
+    if (message == nullptr || *message == '\0') {
+      message = conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory";
+    }
+  }
+  if (*message == '\0') message = "unknown error";
+  Status status = PostgresStatus(sqlstate != nullptr ? sqlstate : "", message, lost, context);
+  return Status(status.code(), Scrub(status.message()));
+}
+
+Result<PostgresSink::ResultPtr> PostgresSink::Exec(const std::string& sql, std::string_view context,
+                                                   const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::string& p : params) values.push_back(p.c_str());
+  // A connection that sat idle while the server restarted is found dead only by
+  // the next statement. Outside a transaction every statement of this sink only
+  // reads (writes happen between BEGIN and COMMIT), so it is safe to send again
+  // on a new connection, which spares the pipeline a retry with backoff.
+  const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  for (int attempt = 0;; ++attempt) {
+    ResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0));
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    if (attempt > 0 || !idle || PQstatus(conn_) != CONNECTION_BAD || !Connect().ok()) {
+      return Error(result.get(), context);
+    }
+  }
+}
+
+Result<std::optional<PostgresSink::TableInfo>> PostgresSink::LookUpTable(std::string_view name) {
+  const std::string context = "look up table \"" + std::string(name) + "\"";
+  ASSIGN_OR_RETURN(ResultPtr columns,
+                   Exec("SELECT c.oid, a.attname, t.typname, a.attnotnull FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+                        "AND NOT a.attisdropped AND a.attgenerated = '' "
+                        "LEFT JOIN pg_type t ON t.oid = a.atttypid "
+                        "WHERE n.nspname = $2 AND c.relname = $1 AND c.relkind IN ('r', 'p') "
+                        "ORDER BY a.attnum",
+                        context, {std::string(name), schema_name_}));
+  if (PQntuples(columns.get()) == 0) return std::optional<TableInfo>();
+  TableInfo info;
+  info.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(columns.get(), 0, 0), nullptr, 10));
+  for (int row = 0; row < PQntuples(columns.get()); ++row) {
+    if (PQgetisnull(columns.get(), row, 1)) continue;
+    info.columns.push_back({PQgetvalue(columns.get(), row, 1), PQgetvalue(columns.get(), row, 2),
+                            PQgetvalue(columns.get(), row, 3)[0] == 't'});
+  }
+  return std::optional<TableInfo>(std::move(info));
+}
+
+Result<std::optional<TableDef>> PostgresSink::DescribeTable(std::string_view name) {
+  RETURN_IF_ERROR(EnsureConnected());
+  ASSIGN_OR_RETURN(std::optional<TableInfo> info, LookUpTable(name));
+  if (!info) return std::optional<TableDef>();
+  TableDef table;
+  table.name = std::string(name);
+  for (const ColumnInfo& column : info->columns) {
+    table.columns.push_back({column.name, TypeFromPg(column.type), !column.not_null});
+  }
+  ASSIGN_OR_RETURN(
+      ResultPtr key,
+      Exec("SELECT a.attname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+           "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
+           "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+           "WHERE i.indrelid = $1::oid AND ic.relname = $2 ORDER BY k.ord",
+           "describe the key of \"" + table.name + "\"",
+           {std::to_string(info->oid), KeyIndexName(table.name)}));
+  for (int row = 0; row < PQntuples(key.get()); ++row) {
+    table.key.emplace_back(PQgetvalue(key.get(), row, 0));
+  }
+  return std::optional<TableDef>(std::move(table));
+}
+
+Status PostgresSink::EnsureTable(const TableDef& table) {
+  if (in_load_) return Status::Internal("EnsureTable during a load");
+  RETURN_IF_ERROR(ValidateTable(table));
+  RETURN_IF_ERROR(EnsureConnected());
+  const std::string context = "create table \"" + table.name + "\"";
+  ASSIGN_OR_RETURN(std::optional<TableInfo> existing, LookUpTable(table.name));
+  if (existing) return Status::Ok();
+
+  std::string create = "CREATE TABLE " + schema_ + "." + Quote(table.name) + "(";
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const ColumnDef& column = table.columns[i];
+    if (i > 0) create += ", ";
+    create += Quote(column.name) + " " + SqlType(column.type);
+    if (!column.nullable) create += " NOT NULL";
+  }
+  create += ")";
+  // Workers that find the table missing at once take turns; the one that comes
+  // second finds it made. An existing table stays unaltered.
+  RETURN_IF_ERROR(Exec("BEGIN", context).status());
+  Status status = [&]() -> Status {
+    RETURN_IF_ERROR(Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
+                             ", hashtext($2 || '.' || $1))",
+                         context, {table.name, schema_name_})
+                        .status());
+    ASSIGN_OR_RETURN(std::optional<TableInfo> made_meanwhile, LookUpTable(table.name));
+    if (made_meanwhile) return Status::Ok();
+    RETURN_IF_ERROR(Exec(create, context).status());
+    if (!table.key.empty()) {
+      std::string index = "CREATE UNIQUE INDEX " + Quote(KeyIndexName(table.name)) + " ON " +
+                          schema_ + "." + Quote(table.name) + "(";
+      for (size_t i = 0; i < table.key.size(); ++i) {
+        if (i > 0) index += ", ";
+        index += Quote(table.key[i]);
+      }
+      RETURN_IF_ERROR(Exec(index + ")", context).status());
+    }
+    return Status::Ok();
+  }();
+  if (status.ok()) return Exec("COMMIT", context).status();
+  if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
+  return status;
+}
+
+Status PostgresSink::Begin(const TableDef& table, const LoadId& load) {
+  if (in_load_) return Status::Internal("Begin while a load is in progress");
+  if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  if (table.columns.empty()) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
+  }
+  RETURN_IF_ERROR(EnsureConnected());
+  const std::string context = "begin load " + load.id + " into \"" + table.name + "\"";
+  RETURN_IF_ERROR(Exec("BEGIN", context).status());
+  in_load_ = true;
+  failed_ = false;
+  Status status = [&]() -> Status {
+    // Serialises loads of one id across sluices sharing this database, so the
+    // marker check below stays true until our COMMIT.
+    RETURN_IF_ERROR(
+        Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace + ", hashtext($1))", context,
+             {load.id})
+            .status());
+    ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
+    if (committed) {
+      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    }
+    ASSIGN_OR_RETURN(std::optional<TableInfo> info, LookUpTable(table.name));
+    if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
+    wire_.clear();
+    for (const ColumnDef& column : table.columns) {
+      const ColumnInfo* found = nullptr;
+      for (const ColumnInfo& c : info->columns) {
+        if (c.name == column.name) found = &c;
+      }
+      if (found == nullptr) {
+        return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
+                                   "\"");
+      }
+      static constexpr std::pair<std::string_view, Wire> kWires[] = {
+          {"int8", Wire::kInt8},           {"int4", Wire::kInt4},
+          {"int2", Wire::kInt2},           {"float8", Wire::kFloat8},
+          {"float4", Wire::kFloat4},       {"bool", Wire::kBool},
+          {"date", Wire::kDate},           {"timestamptz", Wire::kTimestamp},
+          {"timestamp", Wire::kTimestamp}, {"text", Wire::kText},
+          {"varchar", Wire::kText},        {"bpchar", Wire::kText},
+      };
+      std::optional<Wire> wire;
+      for (const auto& [name, w] : kWires) {
+        if (found->type == name) wire = w;
+      }
+      if (!wire || TypeFromPg(found->type) != column.type) {
+        return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
+                                       "\" has type " + found->type +
+                                       ", which sluice cannot load " +
+                                       std::string(ColumnTypeName(column.type)) + " values into");
+      }
+      wire_.push_back(*wire);
+    }
+    target_ = schema_ + "." + Quote(table.name);
+    const std::string columns = ColumnList(table);
+    if (table.key.empty()) {
+      copy_sql_ = "COPY " + target_ + "(" + columns + ") FROM STDIN (FORMAT binary)";
+    } else {
+      // LIKE copies NOT NULL and CHECK constraints, so bad rows fail at COPY with
+      // their line rather than at the final INSERT.
+      RETURN_IF_ERROR(Exec(std::string("CREATE TEMP TABLE \"sluice_stage\" (LIKE ") + target_ +
+                               " INCLUDING CONSTRAINTS) ON COMMIT DROP",
+                           context)
+                          .status());
+      copy_sql_ =
+          std::string("COPY ") + kStageTable + "(" + columns + ") FROM STDIN (FORMAT binary)";
+    }
+    return Status::Ok();
+  }();
+  if (!status.ok()) {
+    Abort();
+    return status;
+  }
+  table_ = table;
+  load_ = load;
+  copied_ = 0;
+  counts_ = {};
+  return Status::Ok();
+}
+
+void PostgresSink::EncodeBatch(const Batch& batch) {
+  buffer_.clear();
+  static constexpr char kHeader[] = "PGCOPY\n\377\r\n\0";
+  buffer_.append(kHeader, 11);
+  PutInt32(buffer_, 0);  // flags
+  PutInt32(buffer_, 0);  // header extension length
+  const auto& columns = batch.columns();
+  const auto field_count = static_cast<int16_t>(columns.size());
+  for (size_t row = 0; row < batch.rows(); ++row) {
+    PutInt16(buffer_, field_count);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Column& column = columns[i];
+      if (column.nulls[row] != 0) {
+        PutInt32(buffer_, -1);
+        continue;
+      }
+      switch (wire_[i]) {
+        case Wire::kInt8:
+          PutInt32(buffer_, 8);
+          PutInt64(buffer_, column.ints[row]);
+          break;
+        case Wire::kInt4:
+          PutInt32(buffer_, 4);
+          PutInt32(buffer_, static_cast<int32_t>(column.ints[row]));
+          break;
+        case Wire::kInt2:
+          PutInt32(buffer_, 2);
+          PutInt16(buffer_, static_cast<int16_t>(column.ints[row]));
+          break;
+        case Wire::kFloat8: {
+          uint64_t bits;
+          std::memcpy(&bits, &column.floats[row], 8);
+          PutInt32(buffer_, 8);
+          PutInt64(buffer_, static_cast<int64_t>(bits));
+          break;
+        }
+        case Wire::kFloat4: {
+          const auto f = static_cast<float>(column.floats[row]);
+          uint32_t bits;
+          std::memcpy(&bits, &f, 4);
+          PutInt32(buffer_, 4);
+          PutInt32(buffer_, static_cast<int32_t>(bits));
+          break;
+        }
+        case Wire::kBool:
+          PutInt32(buffer_, 1);
+          buffer_ += column.ints[row] != 0 ? '\1' : '\0';
+          break;
+        case Wire::kDate:
+          PutInt32(buffer_, 4);
+          PutInt32(buffer_, static_cast<int32_t>(column.ints[row] - kEpochShiftDays));
+          break;
+        case Wire::kTimestamp:
+          PutInt32(buffer_, 8);
+          PutInt64(buffer_, column.ints[row] - kEpochShiftMicros);
+          break;
+        case Wire::kText: {
+          const std::string_view s = column.strings[row];
+          PutInt32(buffer_, static_cast<int32_t>(s.size()));
+          buffer_.append(s.data() != nullptr ? s.data() : "", s.size());
+          break;
+        }
+      }
+    }
+  }
+  PutInt16(buffer_, -1);
+}
+
+Status PostgresSink::Copy(const Batch& batch, std::string_view context) {
+  ResultPtr start(PQexec(conn_, copy_sql_.c_str()));
+  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return Error(start.get(), context);
+  int sent = PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size()));
+  if (sent == 1) sent = PQputCopyEnd(conn_, nullptr);
+  if (sent != 1) PQputCopyEnd(conn_, "sluice could not send the rows");
+  // The COPY's result, then nothing: read to the end so the connection is usable.
+  Status status;
+  bool first = true;
+  while (PGresult* raw = PQgetResult(conn_)) {
+    ResultPtr result(raw);
+    if (!first || !status.ok()) continue;
+    first = false;
+    if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
+      copied_ += std::strtoull(PQcmdTuples(raw), nullptr, 10);
+      continue;
+    }
+    const char* where = PQresultErrorField(raw, PG_DIAG_CONTEXT);
+    const uint64_t row = CopyLine(where);
+    std::string at(context);
+    if (row >= 1 && row <= batch.rows()) {
+      at += ", line " + std::to_string(batch.Line(row - 1));
+      const std::string column = CopyColumn(where);
+      if (!column.empty()) at += ", column " + column;
+    }
+    status = Error(raw, at);
+  }
+  if (status.ok() && sent != 1) status = Error(nullptr, context);
+  return status;
+}
+
+Status PostgresSink::Write(const Batch& batch) {
+  if (!in_load_) return Status::Internal("Write without Begin");
+  if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
+  const auto& columns = batch.columns();
+  if (columns.size() != table_.columns.size()) {
+    failed_ = true;
+    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
+                            table_.name + "\" " + std::to_string(table_.columns.size()));
+  }
+  const size_t rows = batch.rows();
+  if (rows == 0) return Status::Ok();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& column = columns[i];
+    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
+      failed_ = true;
+      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
+                              "\") does not match table \"" + table_.name + "\"");
+    }
+    size_t values = column.ints.size();
+    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
+    if (column.def.type == ColumnType::kString) values = column.strings.size();
+    if (column.nulls.size() != rows || values != rows) {
+      failed_ = true;
+      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
+    }
+    // Narrow server columns: an out-of-range value is the row's fault, reported
+    // with its line as the server would.
+    const Wire wire = wire_[i];
+    if (wire == Wire::kInt4 || wire == Wire::kInt2 || wire == Wire::kDate) {
+      const int64_t lo = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::min()
+                                             : std::numeric_limits<int32_t>::min();
+      const int64_t hi = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::max()
+                                             : std::numeric_limits<int32_t>::max();
+      const int64_t shift = wire == Wire::kDate ? kEpochShiftDays : 0;
+      for (size_t row = 0; row < rows; ++row) {
+        const int64_t v = column.ints[row];
+        if (column.nulls[row] == 0 && (v - shift < lo || v - shift > hi)) {
+          failed_ = true;
+          return Status::InvalidData("insert into \"" + table_.name + "\", line " +
+                                     std::to_string(batch.Line(row)) + ", column " +
+                                     column.def.name + ": value " + std::to_string(v) +
+                                     " is out of range for the column's type");
+        }
+      }
+    }
+    if (wire == Wire::kText) {
+      for (size_t row = 0; row < rows; ++row) {
+        if (column.strings[row].size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+          failed_ = true;
+          return Status::InvalidData("insert into \"" + table_.name + "\", line " +
+                                     std::to_string(batch.Line(row)) + ", column " +
+                                     column.def.name + ": value longer than 2 GiB");
+        }
+      }
+    }
+  }
+  EncodeBatch(batch);
+  Status status = Copy(batch, "insert into \"" + table_.name + "\"");
+  if (!status.ok()) failed_ = true;
+  return status;
+}
+
+Result<LoadCounts> PostgresSink::Commit() {
+  if (!in_load_) return Status::Internal("Commit without Begin");
+  if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
+  const std::string context = "commit load " + load_.id;
+  Status status = [&]() -> Status {
+    if (table_.key.empty()) {
+      counts_.inserted = copied_;
+    } else {
+      ASSIGN_OR_RETURN(ResultPtr moved, Exec("INSERT INTO " + target_ + "(" + ColumnList(table_) +
+                                                 ") SELECT " + ColumnList(table_) + " FROM " +
+                                                 kStageTable + " ON CONFLICT DO NOTHING",
+                                             "insert into \"" + table_.name + "\""));
+      counts_.inserted = std::strtoull(PQcmdTuples(moved.get()), nullptr, 10);
+      counts_.skipped_by_key = copied_ - counts_.inserted;
+    }
+    RETURN_IF_ERROR(Exec("INSERT INTO sluice.loads(load_id, table_name, file, rows, skipped) "
+                         "VALUES($1, $2, $3, $4, $5)",
+                         context,
+                         {load_.id, table_.name, load_.file, std::to_string(counts_.inserted),
+                          std::to_string(counts_.skipped_by_key)})
+                        .status());
+    if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) {
+      return Status::Internal(context + ": the transaction was rolled back");
+    }
+    Result<ResultPtr> commit = Exec("COMMIT", context);
+    if (!commit.has_value() && PQstatus(conn_) == CONNECTION_BAD) {
+      // Lost while COMMIT was under way: the server may have committed. The marker
+      // tells, once a new connection can ask; otherwise the pipeline's retry will.
+      if (Connect().ok()) {
+        Result<bool> committed = IsCommitted(load_.id);
+        if (committed.has_value() && *committed) return Status::Ok();
+      }
+    }
+    if (!commit.has_value()) return commit.error();
+    // COMMIT of a failed transaction answers ROLLBACK, not an error.
+    if (std::strcmp(PQcmdStatus(commit->get()), "COMMIT") != 0) {
+      return Status::Internal(context + ": the server rolled the transaction back");
+    }
+    return Status::Ok();
+  }();
+  if (!status.ok()) {
+    Abort();
+    return status;
+  }
+  const LoadCounts counts = counts_;
+  EndLoad();
+  return counts;
+}
+
+void PostgresSink::Abort() noexcept {
+  if (!in_load_) return;
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK &&
+      PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    PQclear(PQexec(conn_, "ROLLBACK"));
+  }
+  EndLoad();
+}
+
+void PostgresSink::EndLoad() {
+  in_load_ = false;
+  failed_ = false;
+  copied_ = 0;
+  counts_ = {};
+}
+
+Result<bool> PostgresSink::IsCommitted(std::string_view load_id) {
+  if (!in_load_) RETURN_IF_ERROR(EnsureConnected());
+  ASSIGN_OR_RETURN(ResultPtr found,
+                   Exec("SELECT 1 FROM sluice.loads WHERE load_id = $1",
+                        "check load " + std::string(load_id), {std::string(load_id)}));
+  return PQntuples(found.get()) > 0;
+}
+
+Status PostgresSink::Ping() {
+  RETURN_IF_ERROR(EnsureConnected());
+  return Exec("SELECT 1", "ping").status();
+}
+
+}  // namespace sluice

@@ -1,0 +1,147 @@
+// PostgresSink: the Sink for a PostgreSQL server, through libpq.
+//
+// Each PostgresSink owns one connection, kept for its lifetime; each worker opens
+// its own. A connection that is lost (server restarted, network) is re-established
+// by the next call that needs it (DescribeTable, EnsureTable, Begin, IsCommitted,
+// Ping; a statement outside a load that finds it dead is sent again on a new
+// one), so a server that comes back is picked up without restarting sluice.
+//
+// Tables live in the first existing schema of the connection's search_path other
+// than "sluice" ("public" by default; set another with the URL parameter
+// options=-csearch_path%3Dmyschema), fixed when the sink is opened. Names are
+// quoted, so any name works; PostgreSQL limits them to 63 bytes. Created types:
+// integer bigint, float double precision, boolean boolean, date date, timestamp
+// timestamptz, string text; NOT NULL for non-nullable columns. A record key is a
+// unique index named "sluice_key_<table>" (for long table names
+// "sluice_key_<hash of the name>"). Tables made by hand may also use integer,
+// smallint, real, timestamp (without time zone), varchar and char; other column
+// types cannot be loaded (InvalidArgument at Begin).
+//
+// A load is one transaction: Begin (BEGIN, then the commit-marker check under a
+// transaction-level advisory lock on the load id, so two sluices cannot commit one
+// id twice), each Write one binary COPY, Commit (marker row in "sluice"."loads",
+// then COMMIT). With a key, rows are copied into a temporary table (ON COMMIT
+// DROP) and moved at Commit with INSERT ... SELECT ... ON CONFLICT DO NOTHING,
+// which counts the rows skipped by key. "sluice"."loads" (load_id, table_name,
+// file, rows, skipped, committed_at) is created when the sink is opened.
+//
+// Errors: classified by PostgresStatus (pg_support.h): Unavailable/Timeout
+// (connection lost or refused, shutdown, deadlock, lock timeout, resources),
+// InvalidData (a value or row was refused; for COPY the message names the row's
+// source line and the column), InvalidArgument (authentication, no such database,
+// privileges, bad URL, unloadable table), Internal. Passwords never appear in
+// messages: the URL is shown through RedactPostgresUrl.
+//
+// Thread-safety: none; one thread at a time per PostgresSink.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "sink/sink.h"
+
+namespace sluice {
+
+class PostgresSink final : public Sink {
+ public:
+  // Connects to `url`: "postgresql://..." or "postgres://..." (libpq URI), or
+  // "postgresql:" followed by libpq key=value conninfo. Passwords may also come from
+  // PGPASSWORD or ~/.pgpass (libpq). connect_timeout defaults to 10 s. Creates the
+  // schema "sluice" and its table "loads" if missing. Errors: InvalidArgument (bad
+  // URL, authentication failed, no such database or role, no current schema),
+  // Unavailable (server not reachable).
+  static Result<std::unique_ptr<PostgresSink>> Open(std::string_view url);
+
+  // Aborts a load still in progress and closes the connection.
+  ~PostgresSink() override;
+  PostgresSink(const PostgresSink&) = delete;
+  PostgresSink& operator=(const PostgresSink&) = delete;
+
+  // See Sink. Column types map back as listed above; any other type as string.
+  Result<std::optional<TableDef>> DescribeTable(std::string_view name) override;
+  // See Sink. Errors: InvalidArgument (no columns, empty, NUL-containing or longer
+  // than 63 bytes names, duplicate columns, key column not in the table), Internal
+  // (a load is in progress).
+  Status EnsureTable(const TableDef& table) override;
+
+  // See Sink. Errors: AlreadyExists (this load id is committed), InvalidArgument
+  // (empty load id, no columns, a column the sink cannot load), InvalidData (the
+  // table lacks a column of `table`), Unavailable (connection), Internal (a load is
+  // in progress).
+  Status Begin(const TableDef& table, const LoadId& load) override;
+  // See Sink. After an error the load can only be aborted.
+  Status Write(const Batch& batch) override;
+  // See Sink. A failed Commit has rolled the load back. When the connection is lost
+  // while COMMIT is under way, the sink reconnects and asks the marker: present, the
+  // Commit succeeded; otherwise (or unreachable) Unavailable.
+  Result<LoadCounts> Commit() override;
+  void Abort() noexcept override;
+
+  Result<bool> IsCommitted(std::string_view load_id) override;
+  Status Ping() override;
+
+ private:
+  struct ResultDeleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+  };
+  using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+  // How a column's values are encoded in binary COPY: the server's type.
+  enum class Wire { kInt8, kInt4, kInt2, kFloat8, kFloat4, kBool, kDate, kTimestamp, kText };
+
+  struct ColumnInfo {
+    std::string name;
+    std::string type;  // pg_type.typname
+    bool not_null = false;
+  };
+  struct TableInfo {
+    uint32_t oid = 0;
+    std::vector<ColumnInfo> columns;
+  };
+
+  PostgresSink(std::string conninfo, std::string display, std::string password);
+  Status Connect();
+  // Reconnects if the connection was lost.
+  Status EnsureConnected();
+  // The error of `result` (or of the connection when `result` is null), classified.
+  Status Error(const PGresult* result, std::string_view context) const;
+  // Runs `sql` with text parameters; OK results only, others become errors.
+  Result<ResultPtr> Exec(const std::string& sql, std::string_view context,
+                         const std::vector<std::string>& params = {});
+  Result<std::optional<TableInfo>> LookUpTable(std::string_view name);
+  Status Copy(const Batch& batch, std::string_view context);
+  void EncodeBatch(const Batch& batch);
+  // Hides the password if the server or libpq repeated it.
+  std::string Scrub(std::string message) const;
+  void EndLoad();
+
+  const std::string conninfo_;  // as given (with the password): never shown
+  const std::string display_;   // conninfo_ with the password masked
+  const std::string password_;  // from the URL, scrubbed out of messages
+  PGconn* conn_ = nullptr;
+  std::string schema_name_;  // where tables go (see the top of this file)
+  std::string schema_;       // schema_name_ quoted
+
+  // The load in progress.
+  bool in_load_ = false;
+  bool failed_ = false;
+  TableDef table_;
+  LoadId load_;
+  std::string target_;  // quoted schema and table name
+  std::string copy_sql_;
+  std::vector<Wire> wire_;
+  uint64_t copied_ = 0;
+  LoadCounts counts_;
+  std::string buffer_;  // binary COPY data of one batch, reused
+};
+
+}  // namespace sluice

@@ -1,0 +1,314 @@
+"""The ClickHouse sink end to end: files loaded into a real server, exactly once
+through kill -9, a file larger than one insert block, and a server outage.
+
+Needs SLUICE_TEST_CLICKHOUSE_URL (scripts/servers/clickhouse.sh). Each test loads
+into a fresh database of that server. The outage test starts a server of its own
+with the same script, so that stopping it cannot disturb other tests.
+
+SLUICE_CRASH_SEED=<n> replays the kill loop."""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from sluice_e2e import REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text
+
+SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "clickhouse.sh")
+SCHEMA = """columns:
+  - name: id
+    type: integer
+    nullable: false
+  - name: batch
+    type: integer
+    nullable: false
+  - name: value
+    type: float
+  - name: label
+    type: string
+"""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class ClickHouse:
+    """A server from a clickhouse://user:password@host:port/db URL, queried over HTTP."""
+
+    def __init__(self, url):
+        u = urllib.parse.urlsplit(url)
+        self.user = urllib.parse.unquote(u.username or "default")
+        self.password = urllib.parse.unquote(u.password or "")
+        self.host, self.port = u.hostname, u.port or 8123
+        self.database = u.path.lstrip("/") or "default"
+
+    def url(self, database):
+        return (f"clickhouse://{urllib.parse.quote(self.user, safe='')}:"
+                f"{urllib.parse.quote(self.password, safe='')}@{self.host}:{self.port}/{database}")
+
+    def query(self, sql, timeout=60):
+        """The TabSeparated answer as rows of strings; raises on errors."""
+        req = urllib.request.Request(
+            f"http://{self.host}:{self.port}/", data=sql.encode(), method="POST",
+            headers={"X-ClickHouse-User": self.user, "X-ClickHouse-Key": self.password})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                body = resp.read().decode()
+        except urllib.error.HTTPError as e:
+            raise AssertionError(f"{sql}: {e.read().decode(errors='replace')[:500]}") from None
+        return [line.split("\t") for line in body.splitlines()]
+
+    def scalar(self, sql):
+        return self.query(sql)[0][0]
+
+
+class ClickHouseTest(SluiceTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = ClickHouse(self.server_env("SLUICE_TEST_CLICKHOUSE_URL"))
+        self.database = f"sluice_e2e_{os.getpid()}_{random.randrange(1 << 30)}"
+        self.server.query(f"CREATE DATABASE {self.database}")
+        self.sink = self.server.url(self.database)
+
+    def tearDown(self):
+        try:
+            self.server.query(f"DROP DATABASE IF EXISTS {self.database}")
+        except Exception as e:  # the server may be the one a test stopped
+            log(f"drop database {self.database}: {e}")
+        super().tearDown()
+
+    def args(self, sink=None):
+        return ["--source", self.data, "--sink", sink or self.sink, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine]
+
+    def count(self, table, server=None):
+        server = server or self.server
+        exists = server.scalar(f"SELECT count() FROM system.tables WHERE database = "
+                               f"'{self.database}' AND name = '{table}'")
+        if exists == "0":
+            return 0
+        return int(server.scalar(f"SELECT count() FROM {self.database}.{table}"))
+
+    def ids(self, table, server=None):
+        """(count, distinct ids, min id, max id) of a table."""
+        row = (server or self.server).query(
+            f"SELECT count(), uniqExact(id), min(id), max(id) FROM {self.database}.{table}")[0]
+        return tuple(int(v) for v in row)
+
+    def write_events(self, folder, sizes, first_file=0, first_id=1):
+        """events_NNNN.csv files of the given row counts, numbered from first_file,
+        with consecutive ids from first_id; returns {name: rows}."""
+        os.makedirs(folder, exist_ok=True)
+        per_file, next_id = {}, first_id
+        then = time.time() - 60
+        for i, n in enumerate(sizes, first_file):
+            name = f"events_{i:04d}.csv"
+            path = os.path.join(folder, name)
+            with open(path, "w") as f:
+                f.write("id,batch,value,label\n")
+                f.write("".join(f"{k},{i},{k % 2000 / 10 - 100},l{k % 10}\n"
+                                for k in range(next_id, next_id + n)))
+            os.utime(path, (then, then))
+            next_id += n
+            per_file[name] = n
+        return per_file
+
+    def count_files_left(self):
+        return len(self.data_files())
+
+    def schema(self):
+        path = self.path("events.schema.yaml")
+        with open(path, "w") as f:
+            f.write(SCHEMA)
+        return path
+
+    def test_loads_csv_files_and_the_student_dataset(self):
+        self.put("orders.csv", csv_text(["id", "item", "price", "paid", "day", "ts"], [
+            [1, "tea", "1.5", "true", "2026-11-01", "2026-11-01T10:00:00Z"],
+            [2, "o'clock \"quoted\"", "", "false", "2026-11-02", "2026-11-02T11:30:00.25Z"],
+        ]))
+        self.put("people.csv", csv_text(["name", "age"], [["ann", 31], ["bob", 42], ["cy", 7]]))
+        shutil.copy(os.path.join(SHARED, "datasets", "student-mat.csv"),
+                    os.path.join(self.data, "student-mat.csv"))
+        res = self.sluice("once", *self.args(), "--settle-ms", "0")
+        self.assertExit(res, 0)
+        self.assertNotIn(self.server.password, res.stdout + res.stderr)
+        self.assertEqual(self.count("orders"), 2)
+        self.assertEqual(self.count("people"), 3)
+        self.assertEqual(self.count("student_mat"), 395)
+        self.assertEqual(
+            self.server.query(f"SELECT id, item, price, paid, day, toString(toDateTime(ts)) "
+                              f"FROM {self.database}.orders ORDER BY id"),
+            [["1", "tea", "1.5", "1", "2026-11-01", "2026-11-01 10:00:00"],
+             ["2", "o\\'clock \"quoted\"", "\\N", "0", "2026-11-02", "2026-11-02 11:30:00"]])
+        self.assertEqual(self.server.query(
+            f"SELECT school, sex, age, G3 FROM {self.database}.student_mat "
+            f"WHERE school = 'GP' AND age = 18 AND absences = 6 AND G3 = 6"),
+            [["GP", "F", "18", "6"]])
+        # One commit marker per file; running again loads nothing twice.
+        self.assertEqual(self.server.scalar(
+            f"SELECT count() FROM {self.database}.sluice_loads"), "3")
+        for name in ("orders.csv", "people.csv", "student-mat.csv"):
+            shutil.copy(os.path.join(self.processed, name), os.path.join(self.data, "again-" + name))
+        res = self.sluice("once", *self.args(), "--settle-ms", "0")
+        self.assertExit(res, 0)
+        self.assertEqual(self.count("student_mat"), 395)
+        self.assertEqual(self.count("people"), 3)
+
+    def test_wrong_password_is_fatal_and_never_printed(self):
+        self.put("people.csv", csv_text(["name", "age"], [["ann", 31]]))
+        wrong = ClickHouse(self.sink)
+        wrong.password = "N0tTheRightPassw0rd"
+        res = self.sluice("once", *self.args(wrong.url(self.database)), "--settle-ms", "0")
+        self.assertExit(res, 1)
+        self.assertNotIn("N0tTheRightPassw0rd", res.stdout + res.stderr)
+        self.assertEqual(self.data_files(), ["people.csv"])
+
+    def test_kill_9_loop_loads_every_id_exactly_once(self):
+        seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
+        log(f"\nclickhouse kill test seed={seed}")
+        rng = random.Random(seed)
+        schema = self.schema()
+        pristine = self.path("pristine")
+        rounds = 8
+        # One wave of files per round, each with one large file, so that the kills
+        # keep landing on loads in progress.
+        waves, per_file, first_id = [], {}, 1
+        for r in range(rounds):
+            sizes = [rng.randint(1, 300) for _ in range(7)] + [rng.randint(150000, 300000)]
+            wave = self.write_events(pristine, sizes, first_file=len(per_file), first_id=first_id)
+            first_id += sum(sizes)
+            per_file.update(wave)
+            waves.append(sorted(wave))
+        expected = first_id - 1
+        args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
+                              "--schema", schema]
+        kills = 0
+        for r in range(rounds):
+            for n in waves[r]:
+                shutil.copy2(os.path.join(pristine, n), self.data)
+            mode = rng.choice(["run", "run", "once"])
+            delay = rng.uniform(0.05, 1.0)
+            logf = self.path(f"round-{r}.log")
+            with open(logf, "wb") as out:
+                proc = subprocess.Popen([SLUICE_BIN, mode] + args, cwd=self.ws,
+                                        env=self.base_env(), stdout=out,
+                                        stderr=subprocess.STDOUT)
+            self.procs.append((proc, logf))
+            time.sleep(delay)  # the random moment is the point of this test
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+                kills += 1
+                outcome = f"killed with {len(self.data_files())} files left"
+            else:
+                outcome = f"exited {proc.returncode}"
+                with open(logf, errors="replace") as f:
+                    self.assertEqual(proc.returncode, 0, f"round {r}: {f.read()[-3000:]}")
+            log(f"round {r}: {mode:4s} {outcome} after {delay:.2f}s; rows visible "
+                f"{self.count('events')}")
+        res = self.sluice("once", *self.args(), "--settle-ms", "50", "--workers", "2",
+                          "--schema", schema, timeout=600)
+        self.assertExit(res, 0)
+        cleanups = self.server.scalar(
+            f"SELECT count() FROM system.mutations WHERE database = '{self.database}'")
+        log(f"{kills} kills; {cleanups} clean-ups of crashed loads; {expected} rows expected")
+        self.assertEqual(self.ids("events"), (expected, expected, 1, expected),
+                         f"seed {seed}: rows lost or duplicated")
+        per_batch = dict(self.server.query(
+            f"SELECT batch, count() FROM {self.database}.events GROUP BY batch"))
+        want = {str(int(n[len("events_"):-len(".csv")])): str(c) for n, c in per_file.items()}
+        self.assertEqual(per_batch, want, f"seed {seed}: per-file row counts differ")
+        self.assertEqual(self.server.scalar(
+            f"SELECT uniqExact(load_id) FROM {self.database}.sluice_loads"),
+            str(len(per_file)))
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), [])
+
+    def test_file_larger_than_an_insert_block_loads_once_even_when_killed(self):
+        rows = 1_100_000  # more than max_insert_block_size (1,048,576)
+        with open(self.path("narrow.csv"), "w") as f:
+            f.write("id\n")
+            f.write("\n".join(map(str, range(1, rows + 1))))
+            f.write("\n")
+        # First a clean load, then a load of the same rows (other content: a
+        # trailing blank line) killed as soon as part of it is visible.
+        shutil.copy(self.path("narrow.csv"), os.path.join(self.data, "narrow.csv"))
+        res = self.sluice("once", *self.args(), "--settle-ms", "0", timeout=300)
+        self.assertExit(res, 0)
+        self.assertEqual(self.ids("narrow"), (rows, rows, 1, rows))
+
+        self.server.query(f"DROP TABLE {self.database}.narrow")
+        with open(self.path("narrow.csv"), "a") as f:
+            f.write("\n")
+        shutil.copy(self.path("narrow.csv"), os.path.join(self.data, "narrow.csv"))
+        proc = self.start_run(*self.args(), paths=False, settle_ms=0)
+        self.wait_for(lambda: self.count("narrow") > 0 or proc.poll() is not None, 120,
+                      "the first insert of the big file")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        partial = self.count("narrow")
+        log(f"\nkilled with {partial} of {rows} rows visible")
+        res = self.sluice("once", *self.args(), "--settle-ms", "0", timeout=300)
+        self.assertExit(res, 0)
+        self.assertEqual(self.ids("narrow"), (rows, rows, 1, rows))
+
+    def test_server_outage_mid_load_ends_with_every_row_once(self):
+        if not os.access(SERVER_SCRIPT, os.X_OK):
+            self.fail(f"{SERVER_SCRIPT} is missing")
+        state = tempfile.mkdtemp(prefix="sluice-ch-outage-")
+        os.chmod(state, 0o755)
+        started = subprocess.run([SERVER_SCRIPT, "start", state], capture_output=True, text=True,
+                                 timeout=120)
+        try:
+            self.assertEqual(started.returncode, 0, started.stderr)
+            env = dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
+            own = ClickHouse(env["SLUICE_TEST_CLICKHOUSE_URL"])
+            ctl = env["SLUICE_TEST_CLICKHOUSE_CTL"]
+            own.query(f"CREATE DATABASE {self.database}")
+            sink = own.url(self.database)
+
+            # A large file first: the server is stopped once part of it is visible,
+            # in the middle of its load. More files arrive during the outage.
+            pristine = self.path("pristine")
+            per_file = self.write_events(pristine, [1500000] + [100000] * 15)
+            expected = sum(per_file.values())
+            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.schema(),
+                                  paths=False, settle_ms=50)
+            names = sorted(per_file)
+            shutil.copy2(os.path.join(pristine, names[0]), self.data)
+            self.wait_for(lambda: self.count("events", own) > 0, 120, "the first rows", proc=proc)
+            # SIGKILL: a clean stop would let the running insert finish first.
+            subprocess.run([ctl, "kill"], check=True, timeout=60)
+            stopped = time.monotonic()
+            log(f"\nserver killed; the large file was "
+                f"{'still loading' if self.count_files_left() else 'done'}")
+            for name in names[1:]:
+                shutil.copy2(os.path.join(pristine, name), self.data)
+                time.sleep(0.15)
+            time.sleep(max(0.0, 20 - (time.monotonic() - stopped)))
+            subprocess.run([ctl, "start"], check=True, timeout=120)
+            log(f"server started again; {self.count_files_left()} files waiting")
+            self.wait_for(lambda: not self.data_files(), 300, "every file to be loaded",
+                          interval=0.5, proc=proc)
+            self.assertEqual(self.stop(proc), 0, self.log_tail(proc))
+            self.assertEqual(self.ids("events", own), (expected, expected, 1, expected))
+            self.assertEqual(self.quarantined_files(), [])
+            self.assertEqual(sorted(os.listdir(self.processed)), sorted(per_file))
+        finally:
+            subprocess.run([SERVER_SCRIPT, "stop", state], timeout=120)
+            shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,320 @@
+"""The PostgreSQL sink end to end: sluice loads into a real server
+(scripts/servers/postgres.sh sets SLUICE_TEST_POSTGRES_URL), exactly once
+through kill -9 and through the server going away and coming back.
+
+Each test loads into a database of its own, so commit markers and tables of one
+test never meet another's. psql reads the results."""
+
+import gzip
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+from sluice_e2e import REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text
+
+PSQL = "/usr/lib/postgresql/15/bin/psql"
+SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "postgres.sh")
+SCHEMA = """columns:
+  - name: id
+    type: integer
+    nullable: false
+  - name: batch
+    type: integer
+    nullable: false
+  - name: value
+    type: float
+  - name: label
+    type: string
+"""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def with_database(url, db):
+    """`url` (postgresql://USER:PASS@HOST:PORT/DB[?PARAMS]) naming database `db`."""
+    scheme, rest = url.split("://", 1)
+    slash = rest.find("/", rest.rfind("@") + 1)
+    query = rest.find("?", slash)
+    return f"{scheme}://{rest[:slash]}/{db}" + (rest[query:] if query >= 0 else "")
+
+
+class PostgresTestCase(SluiceTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server_url = self.server_env("SLUICE_TEST_POSTGRES_URL")
+        self.make_database(self.server_url)
+
+    def make_database(self, server_url):
+        """Creates a fresh database on the server of `server_url`; self.pg is its URL."""
+        name = "e2e_" + uuid.uuid4().hex[:12]
+        self.psql("CREATE DATABASE " + name, url=server_url)
+        self.pg = with_database(server_url, name)
+        self.addCleanup(self.psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", url=server_url,
+                        check=False)
+
+    def psql(self, sql, url=None, check=True):
+        """Rows of `sql` (lists of text cells; NULL as None) on self.pg or `url`."""
+        res = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
+                              "-P", "null=\x1e", "-d", url or self.pg, "-c", sql],
+                             capture_output=True, text=True, timeout=60)
+        if check and res.returncode != 0:
+            self.fail(f"psql failed: {sql}\n{res.stderr}")
+        if res.returncode != 0:
+            return None
+        return [[None if c == "\x1e" else c for c in line.split("\x1f")]
+                for line in res.stdout.splitlines() if line]
+
+    def scalar(self, sql, url=None):
+        rows = self.psql(sql, url=url)
+        return rows[0][0] if rows else None
+
+    def pg_paths_args(self):
+        return ["--source", self.data, "--sink", self.pg, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine]
+
+    def pg_once(self, *extra, timeout=300):
+        return self.sluice("once", *self.pg_paths_args(), "--settle-ms", "50", *extra,
+                           timeout=timeout)
+
+
+class PostgresLoadTest(PostgresTestCase):
+
+    def test_loads_csv_files_and_the_student_dataset(self):
+        self.put("orders_1.csv", csv_text(["id", "amount", "day", "paid"],
+                                          [[1, "9.50", "1969-07-20", "true"],
+                                           [2, "-3", "2024-02-29", "false"]]))
+        self.put("orders_2.csv", csv_text(["id", "amount", "day", "paid"],
+                                          [[3, "0.25", "2000-01-01", "true"]]))
+        shutil.copy2(os.path.join(SHARED, "datasets", "student-mat.csv"), self.data)
+        res = self.pg_once()
+        self.assertExit(res, 0)
+        self.assertNotIn(self.server_url.split("@")[0].split(":")[-1], res.stderr,
+                         "the password appears in the log")
+
+        self.assertEqual(self.psql("SELECT id, amount, day, paid FROM orders ORDER BY id"),
+                         [["1", "9.5", "1969-07-20", "t"], ["2", "-3", "2024-02-29", "f"],
+                          ["3", "0.25", "2000-01-01", "t"]])
+        self.assertEqual(self.scalar("SELECT count(*) FROM student_mat"), "395")
+        self.assertEqual(self.scalar(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'student_mat'"),
+            "33")
+        with open(os.path.join(SHARED, "datasets", "student-mat.csv")) as f:
+            lines = f.read().splitlines()[1:]
+        g3 = sum(int(line.split(";")[-1]) for line in lines)
+        absences = sum(int(line.split(";")[29]) for line in lines)
+        self.assertEqual(self.psql('SELECT sum("G3"), sum(absences) FROM student_mat'),
+                         [[str(g3), str(absences)]])
+        self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), "3")
+        self.assertEqual(sorted(self.processed_files()),
+                         ["orders_1.csv", "orders_2.csv", "student-mat.csv"])
+
+    def test_duplicates_are_not_loaded_again(self):
+        content = csv_text(["id", "name"], [[1, "a"], [2, "b"]])
+        self.put("people_1.csv", content)
+        self.assertExit(self.pg_once(), 0)
+        self.put("people_again.csv", content)  # same bytes, another name
+        self.put("people_1.csv", content)       # same name and bytes
+        self.assertExit(self.pg_once(), 0)
+        self.assertEqual(self.scalar("SELECT count(*) FROM people"), "2")
+        self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), "1")
+        self.assertEqual(self.data_files(), [])
+
+        # A new ledger knows nothing; the commit marker in the database still says done.
+        os.remove(self.ledger)
+        self.put("people_3.csv", content)
+        self.assertExit(self.pg_once(), 0)
+        self.assertEqual(self.scalar("SELECT count(*) FROM people"), "2")
+
+    def test_key_deduplicates_across_files(self):
+        self.put("events_1.csv", csv_text(["id", "v"], [[i, f"first{i}"] for i in range(1, 6)]))
+        self.put("events_2.csv", csv_text(["id", "v"], [[i, f"second{i}"] for i in range(4, 9)]))
+        self.put("events_3.csv", csv_text(["id", "v"], [[8, "third"], [8, "third again"]]))
+        res = self.pg_once("--key", "id", "--workers", "1")
+        self.assertExit(res, 0)
+        self.assertEqual(self.psql("SELECT count(*), count(DISTINCT id) FROM events"),
+                         [["8", "8"]])
+        self.assertEqual(self.psql("SELECT sum(rows), sum(skipped) FROM sluice.loads"),
+                         [["8", "4"]])
+        self.assertEqual(self.quarantined_files(), [])
+
+    def test_refused_rows_quarantine_the_file(self):
+        schema = self.path("s.yaml")
+        with open(schema, "w") as f:
+            f.write("columns:\n  - name: id\n    type: integer\n  - name: v\n    type: string\n")
+        self.put("things_1.csv", csv_text(["id", "v"], [[1, "ok"]]))
+        self.assertExit(self.pg_once("--schema", schema), 0)
+        self.psql('ALTER TABLE things ADD CHECK (v <> \'bad\')')
+        self.put("things_2.csv", csv_text(["id", "v"], [[2, "ok"], [3, "bad"]]))
+        self.assertExit(self.pg_once("--schema", schema), 2)
+        self.assertEqual(self.quarantined_files(), ["things_2.csv"])
+        report = self.error_report("things_2.csv")
+        self.assertIn("line 3", report["reason"])
+        self.assertEqual(self.scalar("SELECT count(*) FROM things"), "1")
+
+
+class PostgresCrashTest(PostgresTestCase):
+    """kill -9 at random moments: at the end every id is in the table exactly once."""
+
+    FILES = 40
+    BIG = 5
+
+    def test_kill_9_exactly_once(self):
+        seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
+        rounds = int(os.environ.get("SLUICE_PG_CRASH_ROUNDS") or 8)
+        log(f"\npostgres crash test seed={seed}")
+        rng = random.Random(seed)
+        schema = self.path("events.schema.yaml")
+        with open(schema, "w") as f:
+            f.write(SCHEMA)
+        pristine = self.path("pristine")
+        os.makedirs(pristine)
+        big = set(rng.sample(range(self.FILES), self.BIG))
+        per_file, next_id = {}, 1
+        for i in range(self.FILES):
+            n = rng.randint(150000, 250000) if i in big else rng.randint(1, 300)
+            name = f"events_{i:04d}.csv"
+            rows = [[next_id + k, i, f"{rng.uniform(-100, 100):.3f}", f"l{rng.randint(0, 9)}"]
+                    for k in range(n)]
+            next_id += n
+            with open(os.path.join(pristine, name), "w") as f:
+                f.write(csv_text(["id", "batch", "value", "label"], rows))
+            past = time.time() - 60
+            os.utime(os.path.join(pristine, name), (past, past))
+            per_file[name] = n
+        expected = next_id - 1
+        names = sorted(per_file)
+        waves = [names[k::4] for k in range(4)]
+        args = self.pg_paths_args() + ["--settle-ms", "50", "--rescan-seconds", "1",
+                                       "--workers", "2", "--schema", schema]
+        for r in range(rounds):
+            wave = r * len(waves) // rounds
+            if r == 0 or wave != (r - 1) * len(waves) // rounds:
+                for n in waves[wave]:
+                    shutil.copy2(os.path.join(pristine, n), self.data)
+            mode = rng.choice(["run", "run", "once"])
+            delay = rng.uniform(0.02, 0.6)
+            logf = self.path(f"round-{r}.log")
+            with open(logf, "wb") as out:
+                proc = subprocess.Popen([SLUICE_BIN, mode] + args, cwd=self.ws,
+                                        env=self.base_env(), stdout=out, stderr=subprocess.STDOUT)
+            self.procs.append((proc, logf))
+            time.sleep(delay)  # the random moment is the point of this test
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+                outcome = "killed"
+            else:
+                outcome = f"exited {proc.returncode}"
+                with open(logf, errors="replace") as f:
+                    self.assertEqual(proc.returncode, 0, f"round {r}: {f.read()[-3000:]}")
+            log(f"round {r}: {mode:4s} {outcome} after {delay:.3f}s; loads "
+                f"{self.scalar('SELECT count(*) FROM sluice.loads')}, "
+                f"files left {len(self.data_files())}")
+
+        res = self.pg_once("--workers", "2", "--schema", schema)
+        self.assertExit(res, 0)
+        self.assertEqual(self.psql("SELECT count(*), count(DISTINCT id), min(id), max(id) "
+                                   "FROM events"),
+                         [[str(expected), str(expected), "1", str(expected)]],
+                         f"seed {seed}: rows lost or duplicated")
+        per_batch = {int(b): int(c) for b, c in
+                     self.psql("SELECT batch, count(*) FROM events GROUP BY batch")}
+        self.assertEqual(per_batch, {int(n[7:11]): c for n, c in per_file.items()})
+        self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), str(self.FILES))
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), [])
+
+
+class PostgresOutageTest(PostgresTestCase):
+    """The server stops for 20 s while `sluice run` loads 200 files, then comes
+    back: every row ends up loaded once, nothing is quarantined. The server is a
+    private one, so other tests never see it go away."""
+
+    FILES = 200
+    ROWS = 400
+
+    def setUp(self):
+        self.server_env("SLUICE_TEST_POSTGRES_URL")  # servers can run here
+        self.server_dir = tempfile.mkdtemp(prefix="sluice-pg-outage-")
+        os.chmod(self.server_dir, 0o755)
+        res = subprocess.run([SERVER_SCRIPT, "start", self.server_dir], capture_output=True,
+                             text=True, timeout=120)
+        if res.returncode != 0:
+            self.fail(f"private server did not start:\n{res.stderr}")
+        env = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
+        self.pg_data = env["SLUICE_TEST_POSTGRES_DATA"]
+        self.pg_ctl = env["SLUICE_TEST_POSTGRES_CTL"].split()
+        self.addCleanup(shutil.rmtree, self.server_dir, True)
+        self.addCleanup(subprocess.run, [SERVER_SCRIPT, "stop", self.server_dir],
+                        capture_output=True, timeout=60)
+        SluiceTestCase.setUp(self)
+        self.server_url = env["SLUICE_TEST_POSTGRES_URL"]
+        self.make_database(self.server_url)
+
+    def ctl(self, *args):
+        res = subprocess.run(self.pg_ctl + ["-D", self.pg_data, "-w", "-t", "60"] + list(args),
+                             capture_output=True, text=True, timeout=90)
+        self.assertEqual(res.returncode, 0, res.stderr + res.stdout)
+
+    def test_server_outage_is_ridden_out(self):
+        schema = self.path("events.schema.yaml")
+        with open(schema, "w") as f:
+            f.write(SCHEMA)
+        proc = self.start_run(*self.paths_without_sink(), "--sink", self.pg, "--workers", "2",
+                              "--schema", schema, paths=False)
+
+        def deliver():
+            for i in range(self.FILES):
+                rows = [[i * self.ROWS + k + 1, i, f"{k * 0.5:.1f}", f"f{i}"]
+                        for k in range(self.ROWS)]
+                tmp = os.path.join(self.ws, f"events_{i:04d}.csv")
+                with open(tmp, "w") as f:
+                    f.write(csv_text(["id", "batch", "value", "label"], rows))
+                os.rename(tmp, os.path.join(self.data, f"events_{i:04d}.csv"))
+                time.sleep(0.08)
+
+        writer = threading.Thread(target=deliver)
+        writer.start()
+        try:
+            self.wait_for(lambda: len(self.processed_files()) >= 30, 60,
+                          "the first files to load", proc=proc)
+            self.ctl("stop", "-m", "fast")
+            stopped_at = len(self.processed_files())
+            time.sleep(20)
+            self.assertEqual(proc.poll(), None, "sluice exited while the server was down")
+            self.ctl("start", "-l", os.path.join(self.server_dir, "server.log"))
+            log(f"\nserver down for 20 s after {stopped_at} files; "
+                f"{len(self.processed_files())} processed when it came back")
+        finally:
+            writer.join()
+        self.wait_for(lambda: len(self.processed_files()) + len(self.quarantined_files())
+                      >= self.FILES, 240, "every file to be loaded after the outage", proc=proc)
+        self.assertEqual(self.stop(proc), 0)
+
+        total = self.FILES * self.ROWS
+        self.assertEqual(self.quarantined_files(), [], self.log_tail(proc))
+        self.assertEqual(self.psql("SELECT count(*), count(DISTINCT id) FROM events"),
+                         [[str(total), str(total)]])
+        self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), str(self.FILES))
+        self.assertEqual(self.data_files(), [])
+        self.assertIn("retrying", self.log_tail(proc, n=10**7))
+
+    def paths_without_sink(self):
+        return ["--source", self.data, "--ledger", self.ledger, "--processed", self.processed,
+                "--quarantine", self.quarantine]
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,506 @@
+#include "sink/clickhouse/clickhouse_sink.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "sink/clickhouse/clickhouse_http.h"
+#include "sink/clickhouse/row_binary.h"
+#include "sink/sink.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+// A name no other test process uses at the same time (tests run in parallel
+// against one server).
+std::string Unique(const std::string& base) {
+  return base + "_" + std::to_string(getpid()) + "_" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+// Runs `sql` on the server behind `url`, as another client would; returns the
+// TabSeparated answer.
+std::string Query(const std::string& url, const std::string& sql) {
+  auto endpoint = ParseClickHouseUrl(url);
+  EXPECT_TRUE(endpoint.has_value());
+  auto http = ClickHouseHttp::Create(*endpoint);
+  EXPECT_TRUE(http.has_value());
+  auto body = (*http)->Query(sql + " FORMAT TabSeparated", "test query");
+  EXPECT_TRUE(body.has_value()) << sql << ": " << body.status().ToString();
+  return body.has_value() ? *body : "";
+}
+
+std::string Database(const std::string& url) { return ParseClickHouseUrl(url)->database; }
+
+std::string Table(const std::string& url, const std::string& name) {
+  return QuoteClickHouseIdentifier(Database(url)) + "." + QuoteClickHouseIdentifier(name);
+}
+
+std::unique_ptr<ClickHouseSink> OpenOrDie(const std::string& url) {
+  auto sink = ClickHouseSink::Open(url);
+  EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+  return sink.has_value() ? std::move(*sink) : nullptr;
+}
+
+TableDef Readings(const std::string& name, std::vector<std::string> key = {}) {
+  return {name,
+          {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+          std::move(key)};
+}
+
+// Rows (id, "label<id>"); row i comes from line 2 + i.
+Batch ReadingsBatch(const TableDef& table, const std::vector<int64_t>& ids,
+                    std::vector<std::string>& labels) {
+  Batch batch;
+  batch.Reset(table.columns);
+  labels.clear();
+  labels.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    labels.push_back("label" + std::to_string(ids[i]));
+    batch.columns()[0].AppendInt(ids[i]);
+    batch.columns()[1].AppendString(labels.back());
+    batch.FinishRow(2 + i);
+  }
+  return batch;
+}
+
+std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> ids;
+  for (int64_t i = from; i < to; ++i) ids.push_back(i);
+  return ids;
+}
+
+Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
+            const std::vector<int64_t>& ids) {
+  std::vector<std::string> labels;
+  RETURN_IF_ERROR(sink.Begin(table, LoadId{load_id, "/in/" + load_id + ".csv"}));
+  Status status = sink.Write(ReadingsBatch(table, ids, labels));
+  if (!status.ok()) {
+    sink.Abort();
+    return status;
+  }
+  return sink.Commit().status();
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+// ---- without a server -------------------------------------------------------
+
+TEST(RowBinaryTest, VarUIntIsLeb128) {
+  std::string out;
+  row_binary::AppendVarUInt(out, 0);
+  row_binary::AppendVarUInt(out, 127);
+  row_binary::AppendVarUInt(out, 300);
+  EXPECT_EQ(Hex(out), "007fac02");
+  out.clear();
+  row_binary::AppendString(out, "ab");
+  EXPECT_EQ(Hex(out), "026162");
+}
+
+TEST(RowBinaryTest, EncodesEachTypeAsClickHouseReadsIt) {
+  auto encode = [](ColumnType type, std::string_view ch_type, auto fill) {
+    Column column;
+    column.def = {"c", type, true};
+    fill(column);
+    auto encoding = ClickHouseEncodingFor(ch_type, type);
+    EXPECT_TRUE(encoding.has_value()) << ch_type;
+    std::string out;
+    for (size_t row = 0; row < column.nulls.size(); ++row) {
+      Status s = AppendRowBinaryValue(column, row, *encoding, out);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    return Hex(out);
+  };
+  EXPECT_EQ(encode(ColumnType::kInteger, "Int64", [](Column& c) { c.AppendInt(-2); }),
+            "feffffffffffffff");
+  EXPECT_EQ(encode(ColumnType::kFloat, "Float64", [](Column& c) { c.AppendFloat(1.5); }),
+            "000000000000f83f");
+  EXPECT_EQ(encode(ColumnType::kBoolean, "UInt8", [](Column& c) { c.AppendInt(1); }), "01");
+  // 2024-01-02 is day 19724 = 0x4d0c.
+  EXPECT_EQ(encode(ColumnType::kDate, "Date", [](Column& c) { c.AppendInt(19724); }), "0c4d");
+  EXPECT_EQ(encode(ColumnType::kDate, "Date32", [](Column& c) { c.AppendInt(-1); }), "ffffffff");
+  // 1.9 s after the epoch: DateTime truncates to 1 s, DateTime64(6) keeps the micros.
+  EXPECT_EQ(encode(ColumnType::kTimestamp, "DateTime", [](Column& c) { c.AppendInt(1900000); }),
+            "01000000");
+  EXPECT_EQ(encode(ColumnType::kTimestamp, "DateTime64(6, 'UTC')",
+                   [](Column& c) { c.AppendInt(1900000); }),
+            "e0fd1c0000000000");
+  EXPECT_EQ(encode(ColumnType::kTimestamp, "DateTime64(3)",
+                   [](Column& c) { c.AppendInt(-1500); }),  // floor(-1.5 ms) = -2 ms
+            "feffffffffffffff");
+  EXPECT_EQ(encode(ColumnType::kString, "String", [](Column& c) { c.AppendString("hé"); }),
+            "0368c3a9");
+  // Nullable: 1 = NULL and nothing else; 0 then the value.
+  EXPECT_EQ(encode(ColumnType::kInteger, "Nullable(Int32)",
+                   [](Column& c) {
+                     c.AppendNull();
+                     c.AppendInt(7);
+                   }),
+            "010007000000");
+  EXPECT_EQ(encode(ColumnType::kString, "LowCardinality(Nullable(String))",
+                   [](Column& c) { c.AppendString(""); }),
+            "0000");
+}
+
+TEST(RowBinaryTest, RefusesValuesTheColumnCannotHold) {
+  Column column;
+  column.def = {"c", ColumnType::kInteger, true};
+  column.AppendInt(300);
+  column.AppendNull();
+  std::string out;
+  Status s = AppendRowBinaryValue(column, 0, *ClickHouseEncodingFor("Int8", column.def.type), out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+  s = AppendRowBinaryValue(column, 1, *ClickHouseEncodingFor("Int64", column.def.type), out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+  Column date;
+  date.def = {"d", ColumnType::kDate, true};
+  date.AppendInt(-1);  // 1969-12-31: before Date's range
+  s = AppendRowBinaryValue(date, 0, *ClickHouseEncodingFor("Date", date.def.type), out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+  EXPECT_FALSE(ClickHouseEncodingFor("Array(Int64)", ColumnType::kInteger).has_value());
+  EXPECT_FALSE(ClickHouseEncodingFor("String", ColumnType::kInteger).has_value());
+}
+
+TEST(ClickHouseUrlTest, ParsesCredentialsHostPortDatabase) {
+  auto e = ParseClickHouseUrl("clickhouse://u%40x:p%3A%2Fw@db.example:9123/analytics");
+  ASSERT_TRUE(e.has_value()) << e.status().ToString();
+  EXPECT_FALSE(e->tls);
+  EXPECT_EQ(e->user, "u@x");
+  EXPECT_EQ(e->password, "p:/w");
+  EXPECT_EQ(e->host, "db.example");
+  EXPECT_EQ(e->port, 9123);
+  EXPECT_EQ(e->database, "analytics");
+  EXPECT_EQ(e->Redacted(), "clickhouse://db.example:9123/analytics");
+
+  e = ParseClickHouseUrl("clickhouses://host?compression=gzip");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(e->tls);
+  EXPECT_EQ(e->port, 8443);
+  EXPECT_EQ(e->user, "default");
+  EXPECT_EQ(e->database, "default");
+  EXPECT_TRUE(e->gzip);
+
+  auto bad = ParseClickHouseUrl("clickhouse://u:secret@host:99999/db");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.error().message().find("secret"), std::string::npos);
+}
+
+TEST(ClickHouseErrorTest, ClassifiesByCode) {
+  auto code = [](int curl, long http, std::string_view header, std::string_view body) {
+    return ClassifyClickHouseError(curl, http, header, body, "ctx").code();
+  };
+  EXPECT_EQ(code(0, 500, "27", ""), StatusCode::kInvalidData);
+  EXPECT_EQ(code(0, 500, "", "Code: 53, e.displayText() = DB::Exception: Type mismatch"),
+            StatusCode::kInvalidData);
+  EXPECT_EQ(code(0, 500, "252", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 500, "241", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 500, "", "Code: 202, too many"), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 401, "", "Code: 193, wrong password"), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(0, 500, "516", ""), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(0, 404, "81", ""), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(0, 503, "", "Service Unavailable"), StatusCode::kUnavailable);
+  EXPECT_EQ(code(7 /* CURLE_COULDNT_CONNECT */, 0, "", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(28 /* CURLE_OPERATION_TIMEDOUT */, 0, "", ""), StatusCode::kTimeout);
+}
+
+// ---- against the server ------------------------------------------------------
+
+TEST(ClickHouseSinkTest, CreatesAndDescribesEveryType) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const std::string name = Unique("types");
+  TableDef def{name,
+               {{"i", ColumnType::kInteger, false},
+                {"f", ColumnType::kFloat, true},
+                {"b", ColumnType::kBoolean, true},
+                {"d", ColumnType::kDate, true},
+                {"ts", ColumnType::kTimestamp, true},
+                {"s", ColumnType::kString, false}},
+               {}};
+  auto missing = sink->DescribeTable(name);
+  ASSERT_TRUE(missing.has_value()) << missing.status().ToString();
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  ASSERT_TRUE(sink->EnsureTable(def).ok());  // exists: no change, no error
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value()) << described.status().ToString();
+  ASSERT_TRUE(described->has_value());
+  EXPECT_EQ((*described)->columns, def.columns);  // `_sluice_load_id` not listed
+  EXPECT_TRUE((*described)->key.empty());
+  EXPECT_EQ(Query(url, "SELECT engine FROM system.tables WHERE database = '" + Database(url) +
+                           "' AND name = '" + name + "'"),
+            "MergeTree\n");
+}
+
+TEST(ClickHouseSinkTest, CommittedLoadIsVisibleWithItsValues) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const std::string name = Unique("values");
+  TableDef def{name,
+               {{"i", ColumnType::kInteger, false},
+                {"f", ColumnType::kFloat, true},
+                {"b", ColumnType::kBoolean, true},
+                {"d", ColumnType::kDate, true},
+                {"ts", ColumnType::kTimestamp, true},
+                {"s", ColumnType::kString, true}},
+               {}};
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  auto& c = batch.columns();
+  c[0].AppendInt(-9000000000);
+  c[1].AppendFloat(2.25);
+  c[2].AppendInt(1);
+  c[3].AppendInt(19724);                  // 2024-01-02
+  c[4].AppendInt(1704153600000000 + 7);   // 2024-01-02 00:00:00.000007
+  c[5].AppendString("tab\tquote' nl\n");  // needs escaping in every text format
+  batch.FinishRow(2);
+  c[0].AppendInt(2);
+  for (int i = 1; i < 6; ++i) c[i].AppendNull();
+  batch.FinishRow(3);
+
+  const std::string id = Unique("load-values");
+  Status begun = sink->Begin(def, LoadId{id, "/in/values.csv"});
+  ASSERT_TRUE(begun.ok()) << begun.ToString();
+  ASSERT_TRUE(sink->Write(batch).ok());
+  // Nothing is committed before Commit.
+  EXPECT_EQ(*sink->IsCommitted(id), false);
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, 2u);
+  EXPECT_EQ(counts->skipped_by_key, 0u);
+  EXPECT_EQ(*sink->IsCommitted(id), true);
+
+  const std::string ts =
+      sink->server_version().AtLeast(20, 1) ? "2024-01-02 00:00:00.000007" : "2024-01-02 00:00:00";
+  EXPECT_EQ(Query(url, "SELECT i, f, b, d, toString(ts, 'UTC'), s, _sluice_load_id FROM " +
+                           Table(url, name) + " ORDER BY i"),
+            "-9000000000\t2.25\t1\t2024-01-02\t" + ts + "\ttab\\tquote\\' nl\\n\t" + id +
+                "\n2\t\\N\t\\N\t\\N\t\\N\t\\N\t" + id + "\n");
+  EXPECT_EQ(Query(url, "SELECT table, file, rows FROM " + Table(url, "sluice_loads") +
+                           " WHERE load_id = " + QuoteClickHouseString(id)),
+            name + "\t/in/values.csv\t2\n");
+}
+
+TEST(ClickHouseSinkTest, CommittedLoadIdIsAlreadyExists) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("again"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  const std::string id = Unique("load");
+  EXPECT_EQ(*sink->IsCommitted(id), false);
+  ASSERT_TRUE(Load(*sink, def, id, Range(0, 10)).ok());
+  EXPECT_EQ(*sink->IsCommitted(id), true);
+  // Another connection sees the marker too.
+  EXPECT_EQ(*OpenOrDie(url)->IsCommitted(id), true);
+  EXPECT_EQ(sink->Begin(def, LoadId{id, "x"}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "10\n");
+}
+
+TEST(ClickHouseSinkTest, AbortLeavesNothing) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("abort"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  std::vector<std::string> labels;
+  const std::string id = Unique("abort");
+  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f"}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 100), labels)).ok());
+  sink->Abort();
+  EXPECT_EQ(*sink->IsCommitted(id), false);
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
+  // The sink is usable again, and the same load id can be loaded.
+  ASSERT_TRUE(Load(*sink, def, id, Range(0, 5)).ok());
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "5\n");
+}
+
+// A load large enough to be sent in several inserts (each far more than
+// max_insert_block_size rows would make several parts), in a process that dies
+// after sending them without committing: the next Begin of the same load id
+// removes those rows, and the load then commits each row exactly once.
+TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  const TableDef def = Readings(Unique("crash"));
+  const std::string id = Unique("crash-load");
+  ASSERT_TRUE(OpenOrDie(url)->EnsureTable(def).ok());
+  constexpr int64_t kRows = 1500000;  // > 16 MiB of RowBinary: at least one insert is sent
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto sink = ClickHouseSink::Open(url);
+    if (!sink.has_value()) _exit(2);
+    if (!(*sink)->Begin(def, LoadId{id, "f"}).ok()) _exit(3);
+    std::vector<std::string> labels;
+    for (int64_t from = 0; from < kRows; from += 100000) {
+      if (!(*sink)->Write(ReadingsBatch(def, Range(from, from + 100000), labels)).ok()) _exit(4);
+    }
+    _exit(0);  // dies without Commit or Abort (no destructors run)
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+  const std::string left = Query(url, "SELECT count() FROM " + Table(url, def.name));
+  EXPECT_NE(left, "0\n") << "the crashed load sent nothing; the test proves nothing";
+
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  EXPECT_EQ(*sink->IsCommitted(id), false);
+  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f"}).ok());
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
+  std::vector<std::string> labels;
+  for (int64_t from = 0; from < kRows; from += 100000) {
+    ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 100000), labels)).ok());
+  }
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, static_cast<uint64_t>(kRows));
+  EXPECT_EQ(
+      Query(url, "SELECT count(), uniqExact(id), min(id), max(id) FROM " + Table(url, def.name)),
+      "1500000\t1500000\t0\t1499999\n");
+}
+
+TEST(ClickHouseSinkTest, KeyedTableIsReplacingMergeTree) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("keyed"), {"id"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  EXPECT_EQ(Query(url, "SELECT engine FROM system.tables WHERE database = '" + Database(url) +
+                           "' AND name = '" + def.name + "'"),
+            "ReplacingMergeTree\n");
+  auto described = sink->DescribeTable(def.name);
+  ASSERT_TRUE(described.has_value() && described->has_value());
+  EXPECT_EQ((*described)->key, std::vector<std::string>{"id"});
+  ASSERT_TRUE(Load(*sink, def, Unique("k1"), Range(0, 10)).ok());
+  ASSERT_TRUE(Load(*sink, def, Unique("k2"), Range(5, 15)).ok());
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name) + " FINAL"), "15\n");
+
+  // A NULL key is refused as data.
+  Batch batch;
+  batch.Reset(def.columns);
+  batch.columns()[0].AppendNull();
+  batch.columns()[1].AppendString("x");
+  batch.FinishRow(7);
+  ASSERT_TRUE(sink->Begin(def, LoadId{Unique("k3"), "f"}).ok());
+  Status s = sink->Write(batch);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+  EXPECT_NE(s.message().find("line 7"), std::string::npos) << s.message();
+  sink->Abort();
+}
+
+TEST(ClickHouseSinkTest, HostileIdentifiersWork) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const std::string name = Unique("we`ird\\ta'ble\" x\ty;--é");
+  TableDef def{name,
+               {{"id`); DROP TABLE x; --", ColumnType::kInteger, false},
+                {"la'bel\\\n\"", ColumnType::kString, true}},
+               {"id`); DROP TABLE x; --"}};
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value()) << described.status().ToString();
+  ASSERT_TRUE(described->has_value());
+  EXPECT_EQ((*described)->columns[0].name, def.columns[0].name);
+  EXPECT_EQ((*described)->columns[1].name, def.columns[1].name);
+  EXPECT_EQ((*described)->key, def.key);
+  std::vector<std::string> labels;
+  const std::string id = Unique("it's\\`odd");
+  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f'\\"}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 3), labels)).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(*sink->IsCommitted(id), true);
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, name)), "3\n");
+}
+
+TEST(ClickHouseSinkTest, CompressedRequestsLoadTheSameRows) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url + "?compression=gzip");
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("gzip"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  ASSERT_TRUE(Load(*sink, def, Unique("gz"), Range(0, 1000)).ok());
+  EXPECT_EQ(Query(url, "SELECT count(), sum(id) FROM " + Table(url, def.name)), "1000\t499500\n");
+}
+
+TEST(ClickHouseSinkTest, RefusedDataIsInvalidData) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("refused"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  // The server's own refusal of malformed input, through the sink's classifier.
+  auto endpoint = ParseClickHouseUrl(url);
+  auto http = ClickHouseHttp::Create(*endpoint);
+  ASSERT_TRUE(http.has_value());
+  Status s = (*http)->Insert("INSERT INTO " + Table(url, def.name) + " FORMAT CSV", "",
+                             "not-a-number,x,y\n", "insert");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+
+  // A value the table's own (narrower) type cannot hold.
+  const std::string narrow = Unique("narrow");
+  Query(url, "CREATE TABLE " + Table(url, narrow) +
+                 " (id Int8, label Nullable(String), _sluice_load_id String) ENGINE = MergeTree "
+                 "ORDER BY tuple()");
+  auto described = sink->DescribeTable(narrow);
+  ASSERT_TRUE(described.has_value() && described->has_value());
+  std::vector<std::string> labels;
+  ASSERT_TRUE(sink->Begin(**described, LoadId{Unique("n"), "f"}).ok());
+  s = sink->Write(ReadingsBatch(**described, {1, 1000}, labels));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+  EXPECT_NE(s.message().find("line 3"), std::string::npos) << s.message();
+  sink->Abort();
+}
+
+TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreInvalidArgument) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto endpoint = ParseClickHouseUrl(url);
+  ASSERT_TRUE(endpoint.has_value());
+  const std::string base = "clickhouse://" + endpoint->user + ":";
+  const std::string host = "@" + endpoint->host + ":" + std::to_string(endpoint->port);
+
+  auto wrong = ClickHouseSink::Open(base + "Wr0ngSecretPassw0rd" + host + "/" + endpoint->database);
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), StatusCode::kInvalidArgument) << wrong.error().ToString();
+  EXPECT_EQ(wrong.error().message().find("Wr0ngSecretPassw0rd"), std::string::npos);
+
+  auto no_db = ClickHouseSink::Open(base + endpoint->password + host + "/no_such_db");
+  ASSERT_FALSE(no_db.has_value());
+  EXPECT_EQ(no_db.error().code(), StatusCode::kInvalidArgument) << no_db.error().ToString();
+  EXPECT_EQ(no_db.error().message().find(endpoint->password), std::string::npos);
+
+  // Nothing listens on port 1: the server may come back, so retry.
+  auto down = ClickHouseSink::Open(base + endpoint->password + "@127.0.0.1:1/x");
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.error().code(), StatusCode::kUnavailable) << down.error().ToString();
+  EXPECT_EQ(down.error().message().find(endpoint->password), std::string::npos);
+}
+
+TEST(ClickHouseSinkTest, OpenSinkDispatchesClickHouseUrls) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenSink(url);
+  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+  EXPECT_TRUE((*sink)->Ping().ok());
+}
+
+}  // namespace
+}  // namespace sluice

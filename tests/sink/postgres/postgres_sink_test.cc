@@ -1,0 +1,441 @@
+#include "sink/postgres/postgres_sink.h"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "sink/sink.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+// Runs `sql` on a connection of its own, in UTC; each cell is its text or "NULL".
+Rows Query(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  PQclear(PQexec(conn, "SET TimeZone = 'UTC'"));
+  PGresult* res = PQexec(conn, sql.c_str());
+  const ExecStatusType status = PQresultStatus(res);
+  EXPECT_TRUE(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+      << sql << ": " << PQresultErrorMessage(res);
+  Rows rows;
+  for (int r = 0; status == PGRES_TUPLES_OK && r < PQntuples(res); ++r) {
+    std::vector<std::string>& row = rows.emplace_back();
+    for (int c = 0; c < PQnfields(res); ++c) {
+      row.emplace_back(PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
+    }
+  }
+  PQclear(res);
+  PQfinish(conn);
+  return rows;
+}
+
+std::string Scalar(const std::string& url, const std::string& sql) {
+  Rows rows = Query(url, sql);
+  return rows.empty() || rows[0].empty() ? "<no row>" : rows[0][0];
+}
+
+std::string QuoteId(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// `url` with one more query parameter.
+std::string WithParam(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+class PostgresSinkTest : public ::testing::Test {
+ protected:
+  // A table name of this test alone, so tests can run side by side.
+  std::string Name(const std::string& base) const {
+    return base + "_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  std::unique_ptr<PostgresSink> OpenOrDie(const std::string& url) {
+    auto sink = PostgresSink::Open(url);
+    EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+    return sink.has_value() ? std::move(*sink) : nullptr;
+  }
+
+  void Drop(const std::string& url, const std::string& table) {
+    Query(url, "DROP TABLE IF EXISTS " + QuoteId(table));
+  }
+
+  std::string LoadId(const std::string& what) const { return Name("load") + "_" + what; }
+};
+
+TableDef AllTypes(const std::string& name, std::vector<std::string> key = {}) {
+  return {name,
+          {{"id", ColumnType::kInteger, false},
+           {"x", ColumnType::kFloat, true},
+           {"ok", ColumnType::kBoolean, true},
+           {"day", ColumnType::kDate, true},
+           {"at", ColumnType::kTimestamp, true},
+           {"label", ColumnType::kString, true}},
+          std::move(key)};
+}
+
+// One row of AllTypes; a negative day or time is before 1970.
+void AddRow(Batch& batch, int64_t id, double x, bool ok, int64_t day, int64_t at_micros,
+            std::string_view label, uint64_t line) {
+  auto& c = batch.columns();
+  c[0].AppendInt(id);
+  c[1].AppendFloat(x);
+  c[2].AppendInt(ok ? 1 : 0);
+  c[3].AppendInt(day);
+  c[4].AppendInt(at_micros);
+  c[5].AppendString(label);
+  batch.FinishRow(line);
+}
+
+void AddNullRow(Batch& batch, int64_t id, uint64_t line) {
+  auto& c = batch.columns();
+  c[0].AppendInt(id);
+  for (size_t i = 1; i < c.size(); ++i) c[i].AppendNull();
+  batch.FinishRow(line);
+}
+
+TEST_F(PostgresSinkTest, CreateAndDescribeRoundTripEveryType) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("types");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  auto missing = sink->DescribeTable(name);
+  ASSERT_TRUE(missing.has_value()) << missing.status().ToString();
+  EXPECT_FALSE(missing->has_value());
+
+  const TableDef def = AllTypes(name, {"id", "day"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  ASSERT_TRUE(sink->EnsureTable(def).ok());  // exists: unchanged, no error
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value() && described->has_value()) << described.status().ToString();
+  EXPECT_EQ((*described)->columns, def.columns);
+  EXPECT_EQ((*described)->key, def.key);
+  EXPECT_EQ(Scalar(url,
+                   "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
+                   "FROM pg_attribute WHERE attrelid = '" +
+                       QuoteId(name) + "'::regclass AND attnum > 0"),
+            "bigint,double precision,boolean,date,timestamp with time zone,text");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, CommittedRowsAreVisibleWithTheirValues) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("values");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  ASSERT_TRUE(sink->Begin(def, {LoadId("a"), "/in/a.csv"}).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  // 1969-12-31 and 1969-12-31T23:59:59.5Z; 1900-03-01; 2024-02-29T12:34:56.789012Z.
+  AddRow(batch, 1, -1.5, true, -1, -500000, "naïve, \"quoted\"\ttab", 2);
+  AddRow(batch, 2, 1e300, false, -25508, -2203891200000000, "", 3);
+  AddRow(batch, 3, 0.1, true, 19782, 1709210096789012, "日本", 4);
+  AddNullRow(batch, 4, 5);
+  ASSERT_TRUE(sink->Write(batch).ok());
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");  // not yet committed
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, 4u);
+  EXPECT_EQ(counts->skipped_by_key, 0u);
+
+  Rows rows = Query(url, "SELECT id, x, ok, day, at, label FROM " + QuoteId(name) + " ORDER BY id");
+  Rows want = {
+      {"1", "-1.5", "t", "1969-12-31", "1969-12-31 23:59:59.5+00", "naïve, \"quoted\"\ttab"},
+      {"2", "1e+300", "f", "1900-03-01", "1900-03-01 00:00:00+00", ""},
+      {"3", "0.1", "t", "2024-02-29", "2024-02-29 12:34:56.789012+00", "日本"},
+      {"4", "NULL", "NULL", "NULL", "NULL", "NULL"},
+  };
+  EXPECT_EQ(rows, want);
+  EXPECT_EQ(
+      Query(url, "SELECT table_name, file, rows, skipped FROM sluice.loads WHERE load_id = '" +
+                     LoadId("a") + "'"),
+      (Rows{{name, "/in/a.csv", "4", "0"}}));
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, AbortLeavesNothingAndCommitIsRecorded) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("abort");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+
+  ASSERT_TRUE(sink->Begin(def, {LoadId("x"), "x.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  sink->Abort();
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+  auto committed = sink->IsCommitted(LoadId("x"));
+  ASSERT_TRUE(committed.has_value());
+  EXPECT_FALSE(*committed);
+
+  // The same id loads after the abort, once.
+  ASSERT_TRUE(sink->Begin(def, {LoadId("x"), "x.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  committed = sink->IsCommitted(LoadId("x"));
+  ASSERT_TRUE(committed.has_value());
+  EXPECT_TRUE(*committed);
+  Status again = sink->Begin(def, {LoadId("x"), "x.csv"});
+  EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
+
+  // Another connection sees the marker too.
+  auto other = OpenOrDie(url);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->Begin(def, {LoadId("x"), "copy.csv"}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, KeyDeduplicatesWithinAndAcrossLoads) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("keyed");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name, {"id"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value() && described->has_value());
+  const TableDef& table = **described;
+  ASSERT_EQ(table.key, std::vector<std::string>{"id"});
+
+  Batch batch;
+  batch.Reset(table.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "first", 2);
+  AddRow(batch, 2, 2, true, 0, 0, "first", 3);
+  AddRow(batch, 2, 2, true, 0, 0, "dup in file", 4);
+  AddRow(batch, 3, 3, true, 0, 0, "first", 5);
+  ASSERT_TRUE(sink->Begin(table, {LoadId("1"), "1.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, 3u);
+  EXPECT_EQ(counts->skipped_by_key, 1u);
+
+  batch.Clear();
+  AddRow(batch, 3, 3, true, 0, 0, "second", 2);
+  AddRow(batch, 4, 4, true, 0, 0, "second", 3);
+  ASSERT_TRUE(sink->Begin(table, {LoadId("2"), "2.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  batch.Clear();
+  AddRow(batch, 1, 4, true, 0, 0, "second", 4);
+  ASSERT_TRUE(sink->Write(batch).ok());  // a second batch of the same load
+  counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->skipped_by_key, 2u);
+
+  EXPECT_EQ(Query(url, "SELECT id, label FROM " + QuoteId(name) + " ORDER BY id"),
+            (Rows{{"1", "first"}, {"2", "first"}, {"3", "first"}, {"4", "second"}}));
+  EXPECT_EQ(Scalar(url, "SELECT skipped FROM sluice.loads WHERE load_id = '" + LoadId("2") + "'"),
+            "2");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, HostileIdentifiersAreQuoted) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = "we\"ird; DROP TABLE x; --" + std::to_string(getpid());
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def{name,
+                     {{"select", ColumnType::kInteger, true},
+                      {"a\"b", ColumnType::kString, true},
+                      {"日本", ColumnType::kFloat, true}},
+                     {"select", "a\"b"}};
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value() && described->has_value()) << described.status().ToString();
+  EXPECT_EQ((*described)->columns, def.columns);
+  EXPECT_EQ((*described)->key, def.key);
+
+  Batch batch;
+  batch.Reset(def.columns);
+  batch.columns()[0].AppendInt(7);
+  batch.columns()[1].AppendString("'); DROP TABLE y; --");
+  batch.columns()[2].AppendFloat(2.5);
+  batch.FinishRow(2);
+  ASSERT_TRUE(sink->Begin(**described, {LoadId("h"), "we\"ird.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(Query(url, "SELECT \"select\", \"a\"\"b\", \"日本\" FROM " + QuoteId(name)),
+            (Rows{{"7", "'); DROP TABLE y; --", "2.5"}}));
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, LoadsIntoTheSchemaOfTheSearchPath) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string schema = "schema_" + std::to_string(getpid());
+  Query(url, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  Query(url, "CREATE SCHEMA " + schema);
+  auto sink = OpenOrDie(WithParam(url, "options=-csearch_path%3D" + schema));
+  ASSERT_NE(sink, nullptr);
+  // Named like the keyed load's temporary table, which must not shadow it.
+  const TableDef def = AllTypes("sluice_stage", {"id"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+  AddRow(batch, 1, 1, true, 0, 0, "again", 3);
+  ASSERT_TRUE(sink->Begin(def, {LoadId("s"), "s.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->inserted, 1u);
+  EXPECT_EQ(counts->skipped_by_key, 1u);
+  EXPECT_EQ(Query(url, "SELECT label FROM " + schema + ".sluice_stage"), (Rows{{"a"}}));
+  EXPECT_EQ(Scalar(url, "SELECT to_regclass('public.sluice_stage') IS NULL"), "t");
+  Query(url, "DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("notnull");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  for (bool keyed : {false, true}) {
+    Drop(url, name);
+    TableDef def =
+        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+    def.columns[5].nullable = false;
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+    // The sink accepts what the table says; the server refuses the NULL label.
+    TableDef loose = def;
+    loose.columns[5].nullable = true;
+    Batch batch;
+    batch.Reset(loose.columns);
+    AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
+    AddNullRow(batch, 2, 11);
+    ASSERT_TRUE(sink->Begin(def, {LoadId(keyed ? "k" : "n"), "bad.csv"}).ok());
+    Status s = sink->Write(batch);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+    EXPECT_NE(s.message().find("line 11"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("not-null"), std::string::npos) << s.ToString();
+    sink->Abort();
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+    // The connection is still good for the next load.
+    batch.Clear();
+    AddRow(batch, 3, 1, true, 0, 0, "fine", 2);
+    ASSERT_TRUE(sink->Begin(def, {LoadId(keyed ? "k2" : "n2"), "good.csv"}).ok());
+    ASSERT_TRUE(sink->Write(batch).ok());
+    ASSERT_TRUE(sink->Commit().has_value());
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
+  }
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, ReconnectsAfterTheConnectionIsLost) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("reconnect");
+  const std::string app = "sluice_reconnect_" + std::to_string(getpid());
+  Drop(url, name);
+  auto sink = OpenOrDie(WithParam(url, "application_name=" + app));
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+
+  // Killed in the middle of a load: the load fails as transient, nothing is left.
+  ASSERT_TRUE(sink->Begin(def, {LoadId("r"), "r.csv"}).ok());
+  EXPECT_EQ(Scalar(url,
+                   "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                   "application_name = '" +
+                       app + "'"),
+            "1");
+  Status s = sink->Write(batch);
+  EXPECT_TRUE(s.IsTransient()) << s.ToString();
+  sink->Abort();
+
+  // The next load reconnects.
+  ASSERT_TRUE(sink->Begin(def, {LoadId("r"), "r.csv"}).ok());
+  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
+
+  // Killed while idle (as by a server restart): the next call reconnects at once.
+  EXPECT_EQ(Scalar(url,
+                   "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                   "application_name = '" +
+                       app + "'"),
+            "1");
+  auto described = sink->DescribeTable(name);
+  ASSERT_TRUE(described.has_value()) << described.status().ToString();
+  EXPECT_TRUE(described->has_value());
+  ASSERT_TRUE(sink->Ping().ok());
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, WrongPasswordIsFatalAndNeverShown) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const size_t colon = url.find(':', url.find("://") + 3);
+  const size_t at = url.find('@');
+  ASSERT_TRUE(colon != std::string::npos && at != std::string::npos && colon < at);
+  const std::string real_password = url.substr(colon + 1, at - colon - 1);
+  const std::string wrong = url.substr(0, colon + 1) + "Wr0ngPassw0rd" + url.substr(at);
+  auto sink = OpenSink(wrong);
+  ASSERT_FALSE(sink.has_value());
+  EXPECT_EQ(sink.error().code(), StatusCode::kInvalidArgument) << sink.error().ToString();
+  EXPECT_EQ(sink.error().message().find("Wr0ngPassw0rd"), std::string::npos)
+      << sink.error().ToString();
+  EXPECT_NE(sink.error().message().find(":***@"), std::string::npos) << sink.error().ToString();
+  EXPECT_EQ(sink.error().message().find(real_password), std::string::npos);
+
+  // A missing database is a configuration error too.
+  const size_t slash = url.find('/', at);
+  auto nodb = OpenSink(url.substr(0, slash) + "/no_such_database_here");
+  ASSERT_FALSE(nodb.has_value());
+  EXPECT_EQ(nodb.error().code(), StatusCode::kInvalidArgument) << nodb.error().ToString();
+  EXPECT_EQ(nodb.error().message().find(real_password), std::string::npos);
+
+  // Nothing listens: transient.
+  auto down = OpenSink("postgresql://u:" + real_password + "@127.0.0.1:1/db");
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.error().code(), StatusCode::kUnavailable) << down.error().ToString();
+  EXPECT_EQ(down.error().message().find(real_password), std::string::npos);
+}
+
+TEST_F(PostgresSinkTest, OpensKeyValueConninfoAndPostgresScheme) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  // postgresql://USER:PASS@HOST:PORT/DB as key=value text.
+  const std::string rest = url.substr(url.find("://") + 3);
+  const std::string user = rest.substr(0, rest.find(':'));
+  const std::string password = rest.substr(rest.find(':') + 1, rest.find('@') - rest.find(':') - 1);
+  const std::string hostport = rest.substr(rest.find('@') + 1, rest.find('/') - rest.find('@') - 1);
+  const std::string db = rest.substr(rest.find('/') + 1);
+  const std::string conninfo = "postgresql:host=" + hostport.substr(0, hostport.find(':')) +
+                               " port=" + hostport.substr(hostport.find(':') + 1) +
+                               " user=" + user + " password='" + password + "' dbname=" + db;
+  auto sink = OpenSink(conninfo);
+  ASSERT_TRUE(sink.has_value()) << sink.error().ToString();
+  EXPECT_TRUE((*sink)->Ping().ok());
+  auto short_scheme = OpenSink("postgres://" + rest);
+  ASSERT_TRUE(short_scheme.has_value()) << short_scheme.error().ToString();
+  EXPECT_TRUE((*short_scheme)->Ping().ok());
+}
+
+}  // namespace
+}  // namespace sluice
