@@ -1,11 +1,17 @@
 // sluice run / sluice once.
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "observe/http_server.h"
 #include "observe/log.h"
+#include "observe/metrics.h"
+#include "observe/progress.h"
 #include "pipeline/engine.h"
 
 namespace sluice::cli {
@@ -15,10 +21,42 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void OnSignal(int) { g_stop.store(true); }
 
-int Run(const CLI::App& cmd, const SharedOptions& o, bool once) {
+constexpr char kDefaultHttp[] = "127.0.0.1:9464";
+
+// Serves the HTTP endpoints for `engine` as `http` asks ("off", or HOST:PORT;
+// empty means the default). A default address that is taken only warns, so that
+// several sluices can run side by side; an address asked for must work.
+Result<std::unique_ptr<HttpServer>> StartHttp(const std::string& http, Engine& engine) {
+  if (http == "off") return std::unique_ptr<HttpServer>();
+  std::string address = http.empty() ? kDefaultHttp : http;
+  ASSIGN_OR_RETURN(auto host_port, ParseHttpAddress(address));
+  HttpHandlers handlers;
+  handlers.metrics = [] { return GlobalMetrics().Expose(); };
+  handlers.ready = [&engine] { return engine.Ready(); };
+  handlers.status_json = [&engine] { return engine.StatusJson(50); };
+  handlers.quarantine_dir = engine.quarantine_dir();
+  auto server = HttpServer::Start(host_port.first, host_port.second, std::move(handlers));
+  if (!server) {
+    if (!http.empty()) return server.error();
+    LogWarn("http_disabled", {{"error", server.error().message()}});
+    return std::unique_ptr<HttpServer>();
+  }
+  LogInfo("http_listening",
+          {{"address", host_port.first + ":" + std::to_string((*server)->port())}});
+  return server;
+}
+
+int Run(const CLI::App& cmd, const SharedOptions& o, const std::string& http, bool once) {
   auto config = BuildConfig(cmd, o);
   if (!config) return Fail(config.error());
-  SetupLogging(config->log_format, LogLevel::kInfo);
+  if (http != "off" && !http.empty()) {
+    auto parsed = ParseHttpAddress(http);
+    if (!parsed) return Fail(parsed.error());
+  }
+  // `once` on a terminal shows a progress bar instead of a line per file;
+  // warnings and errors still print.
+  const bool bar = once && config->log_format == LogFormat::kText && isatty(STDERR_FILENO);
+  SetupLogging(config->log_format, bar ? LogLevel::kWarn : LogLevel::kInfo);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   auto engine = Engine::Create(*config);
@@ -26,7 +64,18 @@ int Run(const CLI::App& cmd, const SharedOptions& o, bool once) {
     LogError("fatal", {{"error", engine.error().message()}});
     return 1;
   }
+  auto server = StartHttp(once && http.empty() ? "off" : http, **engine);
+  if (!server) {
+    LogError("fatal", {{"error", server.error().message()}});
+    return 1;
+  }
+  std::optional<ProgressBar> progress;
+  if (bar) {
+    progress.emplace(stderr);
+    (*engine)->OnProgress([&progress](const ProgressCounts& c) { progress->Update(c); });
+  }
   auto summary = (*engine)->Run(once, g_stop);
+  progress.reset();
   if (!summary) {
     LogError("fatal", {{"error", summary.error().message()}});
     return 1;
@@ -40,6 +89,7 @@ int Run(const CLI::App& cmd, const SharedOptions& o, bool once) {
 
 void AddRunCommands(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SharedOptions>();
+  auto http = std::make_shared<std::string>();
   CLI::App* run = app.add_subcommand(
       "run", "Watch the source folder and load files until SIGINT/SIGTERM (exit 0)");
   CLI::App* once = app.add_subcommand(
@@ -49,8 +99,12 @@ void AddRunCommands(CLI::App& app, int& exit_code) {
     AddEngineOptions(*cmd, *o);
     AddTableOptions(*cmd, *o);
   }
-  run->callback([run, o, &exit_code] { exit_code = Run(*run, *o, false); });
-  once->callback([once, o, &exit_code] { exit_code = Run(*once, *o, true); });
+  run->add_option("--http", *http,
+                  "Serve /metrics, /healthz, /readyz, /api/status and the status page on "
+                  "HOST:PORT, or off (default 127.0.0.1:9464)");
+  once->add_option("--http", *http, "As for run; off by default for once");
+  run->callback([run, o, http, &exit_code] { exit_code = Run(*run, *o, *http, false); });
+  once->callback([once, o, http, &exit_code] { exit_code = Run(*once, *o, *http, true); });
 }
 
 }  // namespace sluice::cli

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "ledger/ledger.h"
+#include "pipeline/engine.h"
 
 namespace sluice::cli {
 namespace {
@@ -20,13 +21,63 @@ std::string Age(int64_t micros) {
   return buf;
 }
 
-int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent) {
+std::string Seconds(int64_t from_us, int64_t to_us) {
+  if (from_us == 0 || to_us < from_us) return "-";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(to_us - from_us) / 1e6);
+  return buf;
+}
+
+// `sluice status --file NAME`: every record of that file, most recent first.
+int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
+  auto records = ledger.FindByName(name);
+  if (!records) return Fail(records.error());
+  if (json) {
+    std::string out = "[";
+    for (size_t i = 0; i < records->size(); ++i) {
+      if (i > 0) out += ',';
+      AppendFileRecordJson(out, (*records)[i]);
+    }
+    std::cout << out << "]\n";
+    return records->empty() ? 1 : 0;
+  }
+  if (records->empty()) {
+    std::cerr << "sluice: the ledger has no file named " << name << "\n";
+    return 1;
+  }
+  for (const auto& r : *records) {
+    std::cout << r.identity.path << "\n"
+              << "  state        " << FileStateName(r.state) << "\n"
+              << "  table        " << (r.table.empty() ? "-" : r.table) << "\n"
+              << "  hash         " << r.identity.hash << "\n"
+              << "  size         " << r.identity.size << " bytes\n"
+              << "  seen         " << Age(r.seen_at_us) << "\n"
+              << "  started      " << Age(r.started_at_us) << "\n"
+              << "  finished     " << Age(r.finished_at_us) << "\n"
+              << "  took         " << Seconds(r.started_at_us, r.finished_at_us) << "\n"
+              << "  attempts     " << r.attempts << "\n"
+              << "  rows         loaded=" << r.rows_loaded << " rejected=" << r.rows_rejected
+              << " skipped=" << r.rows_skipped << "\n"
+              << "  went to      " << (r.final_path.empty() ? "-" : r.final_path) << "\n";
+    if (!r.duplicate_of.empty()) std::cout << "  same as      " << r.duplicate_of << "\n";
+    if (!r.error.empty()) std::cout << "  error        " << r.error << "\n";
+  }
+  return 0;
+}
+
+int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent, bool json,
+           const std::string& file) {
   auto config = BuildConfig(cmd, o);
   if (!config) return Fail(config.error());
   auto ledger = Ledger::Open(config->ledger);
   if (!ledger) return Fail(ledger.error());
+  if (!file.empty()) return ExplainFile(**ledger, file, json);
   auto report = (*ledger)->Report(recent);
   if (!report) return Fail(report.error());
+  if (json) {
+    std::cout << LedgerReportJson(*report) << "\n";
+    return 0;
+  }
 
   std::cout << "ledger " << config->ledger << "\n\nfiles\n";
   for (FileState s : {FileState::kLoaded, FileState::kDuplicate, FileState::kQuarantined,
@@ -61,11 +112,19 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent) {
 void AddStatusCommand(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<SharedOptions>();
   auto recent = std::make_shared<size_t>(10);
+  auto json = std::make_shared<bool>(false);
+  auto file = std::make_shared<std::string>();
   CLI::App* cmd =
       app.add_subcommand("status", "Show the ledger: files per state, rows, recent errors");
   AddLedgerOptions(*cmd, *o);
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
-  cmd->callback([cmd, o, recent, &exit_code] { exit_code = Status(*cmd, *o, *recent); });
+  cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");
+  cmd->add_option("--file", *file,
+                  "Explain one file: when seen, hash, timings, rows, rejects, where it went "
+                  "(base name, relative or absolute path; exit 1 if unknown)");
+  cmd->callback([cmd, o, recent, json, file, &exit_code] {
+    exit_code = Status(*cmd, *o, *recent, *json, *file);
+  });
 }
 
 }  // namespace sluice::cli

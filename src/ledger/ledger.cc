@@ -448,6 +448,20 @@ Result<std::vector<FileRecord>> Ledger::FindByPath(const std::string& path) {
   return impl_->ReadRecords(query, "find by path");
 }
 
+Result<std::vector<FileRecord>> Ledger::FindByName(const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  // substr, not LIKE: a name may hold % or _.
+  ASSIGN_OR_RETURN(Statement query,
+                   impl_->Prepare(std::string("SELECT ") + kRecordColumns +
+                                      " FROM files WHERE path = ?1 OR final_path = ?1 OR "
+                                      "substr(path, -length(?2)) = ?2 OR "
+                                      "substr(final_path, -length(?2)) = ?2" +
+                                      kRecentOrder,
+                                  "find by name"));
+  query.Bind(name, "/" + name);
+  return impl_->ReadRecords(query, "find by name");
+}
+
 Result<int> Ledger::Requeue(std::string_view hash) {
   std::lock_guard lock(impl_->mu);
   ASSIGN_OR_RETURN(Statement update,
@@ -466,13 +480,17 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
   RETURN_IF_ERROR(impl_->Exec("BEGIN", "report"));
   Status status = [&]() -> Status {
     ASSIGN_OR_RETURN(Statement counts,
-                     impl_->Prepare("SELECT state, COUNT(*) FROM files GROUP BY state", "report"));
+                     impl_->Prepare("SELECT table_name, state, COUNT(*) FROM files "
+                                    "GROUP BY table_name, state",
+                                    "report"));
     while (true) {
       ASSIGN_OR_RETURN(bool row, counts.Step("report"));
       if (!row) break;
-      const std::optional<FileState> state = ParseFileState(counts.Text(0));
-      if (!state) return Status::Internal("ledger: unknown state \"" + counts.Text(0) + "\"");
-      report.files_by_state[*state] = static_cast<uint64_t>(counts.Int(1));
+      const std::optional<FileState> state = ParseFileState(counts.Text(1));
+      if (!state) return Status::Internal("ledger: unknown state \"" + counts.Text(1) + "\"");
+      const auto n = static_cast<uint64_t>(counts.Int(2));
+      report.files_by_state[*state] += n;
+      report.files_by_table[counts.Text(0)][*state] = n;
     }
     ASSIGN_OR_RETURN(Statement totals,
                      impl_->Prepare("SELECT SUM(rows_loaded), SUM(rows_rejected) FROM files "

@@ -78,6 +78,8 @@ struct LoadSummary {
 
 struct LedgerReport {
   std::map<FileState, uint64_t> files_by_state;
+  // Per table, the states it has files in (absent states are 0).
+  std::map<std::string, std::map<FileState, uint64_t>> files_by_table;
   uint64_t rows_loaded = 0;
   uint64_t rows_rejected = 0;
   std::vector<FileRecord> recent;         // most recent first
@@ -110,6 +112,9 @@ class Ledger {
   // Quarantined records whose current path (final_path) is `path`, or whose
   // original path is `path`; most recent first.
   Result<std::vector<FileRecord>> FindByPath(const std::string& path);
+  // Records of any state whose original or current path is `name`, or ends in
+  // "/" + `name` (a base name, or a path relative to a folder); most recent first.
+  Result<std::vector<FileRecord>> FindByName(const std::string& name);
   // Moves every quarantined record with this hash to pending. Returns how many.
   Result<int> Requeue(std::string_view hash);
 

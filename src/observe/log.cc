@@ -3,13 +3,17 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <charconv>
+#include <cstdio>
 #include <mutex>
 
 namespace sluice {
 namespace {
 
 LogFormat g_format = LogFormat::kText;
+
+std::atomic<bool> g_clear_line{false};
 
 std::shared_ptr<spdlog::logger> Logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
@@ -121,8 +125,13 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
       }
     }
   }
+  // A progress bar may hold the terminal's current line: erase it first (the bar
+  // redraws itself below).
+  if (g_clear_line.load(std::memory_order_relaxed)) fputs("\r\033[K", stderr);
   logger->log(ToSpd(level), "{}", line);
 }
+
+void SetLogClearsLine(bool clear) { g_clear_line.store(clear); }
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";

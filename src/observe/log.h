@@ -48,6 +48,10 @@ inline void LogError(std::string_view event, std::initializer_list<LogField> fie
   Log(LogLevel::kError, event, fields);
 }
 
+// While set, every log line first erases the terminal's current line (where a
+// progress bar is drawn).
+void SetLogClearsLine(bool clear);
+
 // Appends `s` to `out` as a JSON string literal (with quotes), escaping as RFC 8259
 // requires. Invalid UTF-8 bytes are replaced by U+FFFD so the output stays valid.
 void AppendJsonString(std::string& out, std::string_view s);

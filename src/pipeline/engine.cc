@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,10 +12,12 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "ledger/ledger.h"
 #include "observe/log.h"
+#include "observe/metrics.h"
 #include "pipeline/file_loader.h"
 #include "sink/sink.h"
 #include "source/dir_watcher.h"
@@ -46,6 +49,15 @@ Result<std::string> MakeDir(const std::string& dir, const char* what) {
   return canonical.string();
 }
 
+std::string FormatTimeUtc(int64_t micros) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::chrono::milliseconds RetryDelay(int tries) {
   return std::chrono::milliseconds(std::min(30000, 500 << std::min(tries, 6)));
 }
@@ -59,8 +71,13 @@ struct Engine::Impl {
   std::unique_ptr<Ledger> ledger;
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<FileLoader>> loaders;
+  std::string ledger_path;
+  std::mutex ping_mu;
+  std::unique_ptr<Sink> ping_sink;  // Ready's own connection, opened on first use
+  std::function<void(const ProgressCounts&)> on_progress;
 
   ~Impl() {
+    ping_sink.reset();
     loaders.clear();
     ledger.reset();
     if (lock_fd >= 0) close(lock_fd);
@@ -90,11 +107,12 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
     return Status::AlreadyExists("another sluice is running with the ledger " +
                                  ledger_path.string());
   }
+  impl->ledger_path = ledger_path.string();
   ASSIGN_OR_RETURN(impl->ledger, Ledger::Open(ledger_path.string()));
 
   for (int i = 0; i < c.workers; ++i) {
     auto sink = OpenSink(c.sink);
-    if (!sink) return sink.error().WithContext("sink " + c.sink);
+    if (!sink) return sink.error().WithContext("sink " + RedactSinkUrl(c.sink));
     impl->loaders.push_back(
         std::make_unique<FileLoader>(c, impl->root, *impl->ledger, std::move(*sink), impl->stop));
   }
@@ -115,7 +133,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   wo.use_inotify = !once;
   ASSIGN_OR_RETURN(auto watcher, DirWatcher::Open(wo));
   LogInfo("started", {{"source", m.root},
-                      {"sink", m.config.sink},
+                      {"sink", RedactSinkUrl(m.config.sink)},
                       {"workers", m.config.workers},
                       {"mode", once ? "once" : "run"}});
 
@@ -150,6 +168,10 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   RunSummary summary;
   std::unordered_set<std::string> active;                            // queued or being processed
   std::map<std::string, std::pair<Clock::time_point, int>> retries;  // path → (due, tries)
+  std::unordered_map<std::string, Clock::time_point> waiting_since;  // queued or retrying
+  IngestMetrics& metrics = GlobalMetrics();
+  std::unordered_set<std::string> found;  // every path queued; only with on_progress
+  ProgressCounts progress;
   Status fatal;
   for (;;) {
     if (stop.load()) m.stop.store(true);
@@ -163,6 +185,16 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
     std::unique_lock lock(mu);
     for (auto& [path, r] : done) {
       active.erase(path);
+      if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
+          r.outcome == FileOutcome::kQuarantined) {
+        metrics.FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.rejected, r.bytes,
+                         r.seconds);
+      }
+      if (r.outcome != FileOutcome::kRetryLater) {
+        waiting_since.erase(path);
+        ++progress.files_done;
+        progress.bytes_done += r.bytes;
+      }
       switch (r.outcome) {
         case FileOutcome::kLoaded:
           ++summary.loaded;
@@ -182,6 +214,8 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
           if (once && tries >= kOnceMaxTries) {
             ++summary.failed;
             retries.erase(path);
+            waiting_since.erase(path);
+            ++progress.files_done;
             LogError("gave_up", {{"file", path}, {"error", r.error.ToString()}});
           } else {
             retries[path] = {Clock::now() + RetryDelay(tries), tries};
@@ -196,7 +230,14 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
       }
     }
     done.clear();
+    auto now = Clock::now();
     auto enqueue = [&](const std::string& path) {
+      waiting_since.emplace(path, now);
+      if (m.on_progress && found.insert(path).second) {
+        struct stat st;
+        if (::stat(path.c_str(), &st) == 0)
+          progress.bytes_total += static_cast<uint64_t>(st.st_size);
+      }
       if (active.insert(path).second) {
         queue.push_back(path);
         work_cv.notify_one();
@@ -205,9 +246,20 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
     for (const auto& path : *polled) {
       if (!retries.count(path)) enqueue(path);
     }
-    auto now = Clock::now();
     for (const auto& [path, due] : retries) {
       if (due.first <= now) enqueue(path);
+    }
+    {
+      Clock::time_point oldest = now;
+      for (const auto& [path, since] : waiting_since) oldest = std::min(oldest, since);
+      uint64_t retrying = 0;
+      for (const auto& [path, due] : retries) retrying += active.count(path) ? 0 : 1;
+      metrics.SetBacklog(active.size() + retrying + watcher->unsettled(),
+                         std::chrono::duration<double>(now - oldest).count());
+    }
+    if (m.on_progress) {
+      progress.files_total = found.size() + watcher->unsettled();
+      m.on_progress(progress);
     }
     if (once && polled->empty() && queue.empty() && running == 0 && done.empty() &&
         watcher->unsettled() == 0) {
@@ -235,6 +287,141 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
                       {"rows", summary.rows}});
   if (!fatal.ok()) return fatal;
   return summary;
+}
+
+Status Engine::Ready() {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.ping_mu);
+    if (!m.ping_sink) {
+      auto sink = OpenSink(m.config.sink);
+      if (!sink) {
+        GlobalMetrics().SetSinkUp(false);
+        return sink.error().WithContext("sink");
+      }
+      m.ping_sink = std::move(*sink);
+    }
+    Status ping = m.ping_sink->Ping();
+    GlobalMetrics().SetSinkUp(ping.ok());
+    if (!ping.ok()) {
+      m.ping_sink.reset();  // reconnect on the next probe
+      return ping.WithContext("sink");
+    }
+  }
+  if (access(m.ledger_path.c_str(), W_OK) != 0 ||
+      access(fs::path(m.ledger_path).parent_path().c_str(), W_OK) != 0) {
+    return Status::Unavailable("the ledger " + m.ledger_path + " is not writable");
+  }
+  return Status::Ok();
+}
+
+void Engine::OnProgress(std::function<void(const ProgressCounts&)> callback) {
+  impl_->on_progress = std::move(callback);
+}
+
+const std::string& Engine::quarantine_dir() const { return impl_->config.quarantine; }
+
+std::string Engine::StatusJson(size_t recent) {
+  const Registry& r = GlobalMetrics().registry();
+  std::string out = "{";
+  auto number = [&](std::string_view key, double v) {
+    out += '"';
+    out += key;
+    out += "\":";
+    out += FormatMetricValue(v);
+    out += ',';
+  };
+  number("backlog_files", r.Value("sluice_backlog_files", {}));
+  number("oldest_pending_age_seconds", r.Value("sluice_oldest_pending_file_age_seconds", {}));
+  number("sink_up", r.Value("sluice_sink_up", {}));
+  number("last_success_timestamp_seconds", r.Value("sluice_last_success_timestamp_seconds", {}));
+  auto report = impl_->ledger->Report(recent);
+  if (!report) {
+    out += "\"error\":";
+    AppendJsonString(out, report.error().ToString());
+    return out + "}";
+  }
+  return out + LedgerReportJson(*report).substr(1);
+}
+
+void AppendFileRecordJson(std::string& out, const FileRecord& f) {
+  out += "{\"file\":";
+  AppendJsonString(out, f.identity.path);
+  out += ",\"name\":";
+  AppendJsonString(out, fs::path(f.identity.path).filename().string());
+  out += ",\"hash\":";
+  AppendJsonString(out, f.identity.hash);
+  out += ",\"size\":" + std::to_string(f.identity.size);
+  out += ",\"table\":";
+  AppendJsonString(out, f.table);
+  out += ",\"state\":";
+  AppendJsonString(out, FileStateName(f.state));
+  out += ",\"rows\":" + std::to_string(f.rows_loaded);
+  out += ",\"rejected\":" + std::to_string(f.rows_rejected);
+  out += ",\"skipped\":" + std::to_string(f.rows_skipped);
+  out += ",\"bytes\":" + std::to_string(f.bytes);
+  out += ",\"attempts\":" + std::to_string(f.attempts);
+  double seconds = f.finished_at_us > f.started_at_us && f.started_at_us > 0
+                       ? static_cast<double>(f.finished_at_us - f.started_at_us) / 1e6
+                       : 0.0;
+  out += ",\"duration_seconds\":" + FormatMetricValue(seconds);
+  auto time = [&](const char* key, int64_t us) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    AppendJsonString(out, us > 0 ? FormatTimeUtc(us) : "");
+  };
+  time("seen_at", f.seen_at_us);
+  time("started_at", f.started_at_us);
+  time("finished_at", f.finished_at_us);
+  out += ",\"error\":";
+  AppendJsonString(out, f.error);
+  out += ",\"duplicate_of\":";
+  AppendJsonString(out, f.duplicate_of);
+  out += ",\"final_path\":";
+  AppendJsonString(out, f.final_path);
+  out += '}';
+}
+
+std::string LedgerReportJson(const LedgerReport& report) {
+  std::string out = "{\"rows_loaded\":" + std::to_string(report.rows_loaded);
+  out += ",\"rows_rejected\":" + std::to_string(report.rows_rejected);
+  auto states = [&](const std::map<FileState, uint64_t>& counts) {
+    out += '{';
+    bool first = true;
+    for (const auto& [state, n] : counts) {
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, FileStateName(state));
+      out += ':' + std::to_string(n);
+    }
+    out += '}';
+  };
+  out += ",\"files_by_state\":";
+  states(report.files_by_state);
+  out += ",\"tables\":{";
+  bool first = true;
+  for (const auto& [table, counts] : report.files_by_table) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, table);
+    out += ':';
+    states(counts);
+  }
+  out += '}';
+  auto records = [&](std::string_view key, const std::vector<FileRecord>& list) {
+    out += ",\"";
+    out += key;
+    out += "\":[";
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendFileRecordJson(out, list[i]);
+    }
+    out += ']';
+  };
+  records("recent", report.recent);
+  records("recent_errors", report.recent_errors);
+  return out + "}";
 }
 
 }  // namespace sluice

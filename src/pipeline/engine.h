@@ -6,14 +6,18 @@
 // from working on the same ledger at the same time.
 //
 // Thread-safety: Run is called from one thread; `stop` may be set from any
-// thread or a signal handler.
+// thread or a signal handler. Ready, StatusJson and quarantine_dir may be called
+// from any thread (the HTTP server's) while Run works.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "core/status.h"
+#include "ledger/ledger.h"
+#include "observe/progress.h"
 #include "pipeline/config.h"
 
 namespace sluice {
@@ -39,10 +43,34 @@ class Engine {
   // written to settle), then returns. Otherwise runs until `stop` is set.
   Result<RunSummary> Run(bool once, const std::atomic<bool>& stop);
 
+  // Called by Run from its own thread after every poll of the watcher with the
+  // files found so far (sizes from stat when found) and those done. Set before Run.
+  void OnProgress(std::function<void(const ProgressCounts&)> callback);
+
+  // Ok when the sink answers a ping (on a connection of its own, not a
+  // worker's) and the ledger is writable; otherwise why not.
+  Status Ready();
+
+  // /api/status: files per state and per table, rows, backlog, sink state, and
+  // the `recent` most recent files and errors, as one JSON object.
+  std::string StatusJson(size_t recent);
+
+  // The absolute quarantine folder.
+  const std::string& quarantine_dir() const;
+
  private:
   struct Impl;
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// One ledger record as a JSON object: file, name, hash, size, table, state, rows,
+// rejected, skipped, bytes, attempts, duration_seconds, seen_at, started_at,
+// finished_at (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path.
+void AppendFileRecordJson(std::string& out, const FileRecord& record);
+
+// A ledger report as one JSON object: rows_loaded, rows_rejected,
+// files_by_state, tables (per table, per state), recent, recent_errors.
+std::string LedgerReportJson(const LedgerReport& report);
 
 }  // namespace sluice

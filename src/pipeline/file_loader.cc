@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "format/record_reader.h"
 #include "observe/log.h"
+#include "observe/metrics.h"
 #include "pipeline/archive.h"
 #include "pipeline/batch_producer.h"
 #include "pipeline/rejects.h"
@@ -263,6 +264,8 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     if (status.ok() || !status.IsTransient() || stop_.load() || tries == kSinkTries) break;
     if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
     auto delay = backoff->Next();
+    GlobalMetrics().SinkRetry();
+    GlobalMetrics().SetSinkUp(false);
     LogWarn("retrying", {{"file", path},
                          {"error", status.ToString()},
                          {"delay_ms", static_cast<int64_t>(delay.count())}});
@@ -270,6 +273,13 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
          slept += std::chrono::milliseconds(50)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+  }
+  if (status.code() == StatusCode::kAlreadyExists) {
+    // The sink holds this load's commit marker: an earlier try committed and only
+    // its acknowledgement was lost (a connection dropped during COMMIT). Done.
+    LogWarn("already_committed", {{"file", path}, {"table", plan.table}});
+    attempt.rejects.Discard();
+    status = Status::Ok();
   }
   result.table = attempt.table.empty() ? plan.table : attempt.table;
   result.rows = attempt.counts.inserted;
@@ -307,6 +317,7 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
   result.outcome = stop_.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
   result.error = status;
   if (result.outcome == FileOutcome::kRetryLater) {
+    GlobalMetrics().SetSinkUp(false);
     LogError("load_failed", {{"file", path}, {"table", plan.table}, {"error", status.ToString()}});
   }
   return result;

@@ -276,6 +276,46 @@ TEST_F(LedgerTest, ReportCountsTotalsAndRecentRecords) {
   EXPECT_EQ(one->recent_errors.size(), 1u);
 }
 
+TEST_F(LedgerTest, ReportCountsFilesPerTableAndState) {
+  const Claim a = ClaimOk(File(kHashA, "/in/a.csv"), "sales");
+  ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {10, 0, 0, 100}).ok());
+  const Claim b = ClaimOk(File(kHashB, "/in/b.csv"), "sales");
+  ASSERT_TRUE(ledger_->MarkQuarantined(b.file_id, {0, 9, 0, 100}, "bad").ok());
+  const Claim c = ClaimOk(File("c0000000000000000000000000000000", "/in/c.csv"), "users");
+  ASSERT_TRUE(ledger_->MarkLoaded(c.file_id, {1, 0, 0, 10}).ok());
+
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value()) << report.status().ToString();
+  const std::map<std::string, std::map<FileState, uint64_t>> expected = {
+      {"sales", {{FileState::kLoaded, 1}, {FileState::kQuarantined, 1}}},
+      {"users", {{FileState::kLoaded, 1}}},
+  };
+  EXPECT_EQ(report->files_by_table, expected);
+  EXPECT_EQ(report->files_by_state[FileState::kLoaded], 2u);
+}
+
+TEST_F(LedgerTest, FindByNameMatchesBaseNamesOfEitherPath) {
+  const Claim a = ClaimOk(File(kHashA, "/in/sub/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {10, 0, 0, 100}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(a.file_id, "/processed/sub/a.csv").ok());
+  const Claim b = ClaimOk(File(kHashB, "/in/xa.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(b.file_id, {0, 1, 0, 100}, "bad").ok());
+
+  auto by_base = ledger_->FindByName("a.csv");
+  ASSERT_TRUE(by_base.has_value()) << by_base.status().ToString();
+  ASSERT_EQ(by_base->size(), 1u);  // not xa.csv
+  EXPECT_EQ((*by_base)[0].id, a.file_id);
+  EXPECT_EQ((*by_base)[0].state, FileState::kLoaded);
+  auto by_relative = ledger_->FindByName("sub/a.csv");
+  ASSERT_TRUE(by_relative.has_value());
+  EXPECT_EQ(by_relative->size(), 1u);
+  auto by_final = ledger_->FindByName("/processed/sub/a.csv");
+  ASSERT_TRUE(by_final.has_value());
+  EXPECT_EQ(by_final->size(), 1u);
+  EXPECT_TRUE(ledger_->FindByName("b.csv")->empty());
+  EXPECT_TRUE(ledger_->FindByName("%.csv")->empty());
+}
+
 TEST_F(LedgerTest, ConcurrentClaimsOfOneContentYieldOneOwner) {
   constexpr int kThreads = 8;
   // Once through one shared Ledger (its mutex), once with a Ledger per thread, as
