@@ -37,4 +37,54 @@ int TableDef::FindColumn(std::string_view n) const {
   return -1;
 }
 
+namespace {
+
+Status CheckName(std::string_view what, std::string_view name, size_t max_bytes) {
+  if (name.empty() || name.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
+  }
+  if (max_bytes != 0 && name.size() > max_bytes) {
+    return Status::InvalidArgument(std::string(what) + " name \"" + std::string(name) +
+                                   "\" is longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+bool SameName(std::string_view a, std::string_view b, bool case_insensitive) {
+  if (!case_insensitive) return a == b;
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status ValidateTableDef(const TableDef& table, bool case_insensitive_names, size_t max_name_bytes) {
+  RETURN_IF_ERROR(CheckName("table", table.name, max_name_bytes));
+  if (table.columns.empty()) {
+    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
+  }
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const std::string& name = table.columns[i].name;
+    RETURN_IF_ERROR(CheckName("column", name, max_name_bytes));
+    for (size_t j = 0; j < i; ++j) {
+      if (SameName(name, table.columns[j].name, case_insensitive_names)) {
+        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" + name +
+                                       "\"");
+      }
+    }
+  }
+  for (const std::string& key : table.key) {
+    if (table.FindColumn(key) < 0) {
+      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
+                                     "\" is not a column");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace sluice

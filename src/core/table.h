@@ -11,10 +11,13 @@
 // Thread-safety: values.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/status.h"
 
 namespace sluice {
 
@@ -42,5 +45,13 @@ struct TableDef {
   // Index of the column called `name`, or -1.
   int FindColumn(std::string_view name) const;
 };
+
+// Checks what every sink requires of a table definition: table and column names
+// non-empty, without NUL and (if `max_name_bytes` is not 0) at most that long; at
+// least one column; no column twice (compared ignoring ASCII case when
+// `case_insensitive_names`); key columns among the columns. Errors:
+// InvalidArgument naming the problem.
+Status ValidateTableDef(const TableDef& table, bool case_insensitive_names,
+                        size_t max_name_bytes = 0);
 
 }  // namespace sluice

@@ -118,41 +118,16 @@ ColumnType TypeFromClickHouse(std::string_view type, bool* nullable) {
   return ColumnType::kString;
 }
 
-Status CheckName(std::string_view what, std::string_view name) {
-  if (name.empty() || name.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
-  }
-  return Status::Ok();
-}
-
 Status ValidateTable(const TableDef& table) {
-  RETURN_IF_ERROR(CheckName("table", table.name));
   if (table.name == kMarkerTable) {
     return Status::InvalidArgument("table name \"" + table.name + "\" is reserved");
   }
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    const std::string& name = table.columns[i].name;
-    RETURN_IF_ERROR(CheckName("column", name));
-    if (name == kLoadIdColumn) {
-      return Status::InvalidArgument("column name \"" + name + "\" is reserved");
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (name == table.columns[j].name) {
-        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" + name +
-                                       "\"");
-      }
+  for (const ColumnDef& column : table.columns) {
+    if (column.name == kLoadIdColumn) {
+      return Status::InvalidArgument("column name \"" + column.name + "\" is reserved");
     }
   }
-  for (const std::string& key : table.key) {
-    if (table.FindColumn(key) < 0) {
-      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
-                                     "\" is not a column");
-    }
-  }
-  return Status::Ok();
+  return ValidateTableDef(table, /*case_insensitive_names=*/false);
 }
 
 bool IsKey(const TableDef& table, std::string_view column) {

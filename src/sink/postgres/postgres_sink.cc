@@ -82,40 +82,6 @@ std::string KeyIndexName(const std::string& table) {
   return kKeyIndexPrefix + std::string(hex);
 }
 
-Status CheckName(std::string_view what, std::string_view name) {
-  if (name.empty() || name.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
-  }
-  if (name.size() > kMaxIdentifierBytes) {
-    return Status::InvalidArgument(std::string(what) + " name \"" + std::string(name) +
-                                   "\" is longer than PostgreSQL's 63 bytes");
-  }
-  return Status::Ok();
-}
-
-Status ValidateTable(const TableDef& table) {
-  RETURN_IF_ERROR(CheckName("table", table.name));
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    RETURN_IF_ERROR(CheckName("column", table.columns[i].name));
-    for (size_t j = 0; j < i; ++j) {
-      if (table.columns[i].name == table.columns[j].name) {
-        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" +
-                                       table.columns[i].name + "\"");
-      }
-    }
-  }
-  for (const std::string& key : table.key) {
-    if (table.FindColumn(key) < 0) {
-      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
-                                     "\" is not a column");
-    }
-  }
-  return Status::Ok();
-}
-
 void PutInt16(std::string& out, int16_t v) {
   const auto u = static_cast<uint16_t>(v);
   const char b[2] = {static_cast<char>(u >> 8), static_cast<char>(u)};
@@ -342,7 +308,7 @@ Result<std::optional<TableDef>> PostgresSink::DescribeTable(std::string_view nam
 
 Status PostgresSink::EnsureTable(const TableDef& table) {
   if (in_load_) return Status::Internal("EnsureTable during a load");
-  RETURN_IF_ERROR(ValidateTable(table));
+  RETURN_IF_ERROR(ValidateTableDef(table, /*case_insensitive_names=*/false, kMaxIdentifierBytes));
   RETURN_IF_ERROR(EnsureConnected());
   const std::string context = "create table \"" + table.name + "\"";
   ASSIGN_OR_RETURN(std::optional<TableInfo> existing, LookUpTable(table.name));

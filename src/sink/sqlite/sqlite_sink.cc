@@ -92,39 +92,14 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-Status CheckName(std::string_view what, std::string_view name) {
-  if (name.empty() || name.find('\0') != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(what) + " name is empty or contains NUL");
-  }
-  return Status::Ok();
-}
-
 // SQLite compares identifiers ignoring ASCII case, so checks here do too.
 Status ValidateTable(const TableDef& table) {
-  RETURN_IF_ERROR(CheckName("table", table.name));
   if (EqualsIgnoreAsciiCase(table.name.substr(0, 7), "sqlite_") ||
       EqualsIgnoreAsciiCase(table.name, kMarkerTable)) {
     return Status::InvalidArgument("table name \"" + table.name + "\" is reserved");
   }
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    RETURN_IF_ERROR(CheckName("column", table.columns[i].name));
-    for (size_t j = 0; j < i; ++j) {
-      if (EqualsIgnoreAsciiCase(table.columns[i].name, table.columns[j].name)) {
-        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" +
-                                       table.columns[i].name + "\"");
-      }
-    }
-  }
-  for (const std::string& key : table.key) {
-    if (table.FindColumn(key) < 0) {
-      return Status::InvalidArgument("table \"" + table.name + "\": key column \"" + key +
-                                     "\" is not a column");
-    }
-  }
-  return Status::Ok();
+  // SQLite compares column names ignoring ASCII case.
+  return ValidateTableDef(table, /*case_insensitive_names=*/true);
 }
 
 const char* ColumnText(sqlite3_stmt* stmt, int i) {
