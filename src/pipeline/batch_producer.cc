@@ -93,8 +93,7 @@ Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names) {
   slot.batch.Clear();
   validation_rejects_ += in_.validator->Convert(text, names, slot.batch, *in_.rejects);
   if (in_.plan->CountExceeded(in_.rejects->count())) {
-    return Status::InvalidData(std::to_string(in_.rejects->count()) +
-                               " bad rows, more than the table allows");
+    return in_.rejects->TooMany(std::to_string(in_.rejects->count()) + " bad rows");
   }
   if (slot.batch.rows() > 0)
     FillMetadata(in_.plan->metadata, *in_.file, in_.loaded_at_us, slot.batch);

@@ -355,8 +355,7 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     }
     uint64_t rejected = attempt.rejects.count();
     if (!plan.WithinThreshold(rejected, attempt.rows_read + rejected)) {
-      return Status::InvalidData(std::to_string(rejected) +
-                                 " bad records, more than the table allows");
+      return attempt.rejects.TooMany(std::to_string(rejected) + " bad records");
     }
     LogWarn("no_columns", {{"file", path}, {"records", attempt.rows_read}});
     return Status::Ok();
@@ -393,9 +392,8 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     // Records the reader dropped never reached rows_read but count towards the total.
     uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);
     if (!plan.WithinThreshold(attempt.rejects.count(), total)) {
-      status =
-          Status::InvalidData(std::to_string(attempt.rejects.count()) + " of " +
-                              std::to_string(total) + " rows are bad, more than the table allows");
+      status = attempt.rejects.TooMany(std::to_string(attempt.rejects.count()) + " of " +
+                                       std::to_string(total) + " rows are bad");
     }
   }
   if (!status.ok()) {

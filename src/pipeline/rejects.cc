@@ -66,6 +66,17 @@ void RejectLog::Discard() {
   write_status_ = Status::Ok();
 }
 
+Status RejectLog::TooMany(const std::string& what) const {
+  std::string m = what + ", more than the table allows";
+  if (!first_.empty()) {
+    const RowError& e = first_.front();
+    m += "; first at line " + std::to_string(e.line);
+    if (!e.column.empty()) m += ", column " + e.column;
+    m += ": " + e.message;
+  }
+  return Status::InvalidData(std::move(m));
+}
+
 std::string RejectLog::ToJson(const std::string& file, const RowError& e) {
   std::string s = "{\"file\":";
   AppendJsonString(s, file);

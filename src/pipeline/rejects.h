@@ -33,6 +33,10 @@ class RejectLog : public RowErrorSink {
   // Status of writing the rejects so far (disk full, ...).
   const Status& write_status() const { return write_status_; }
 
+  // The InvalidData status for a file refused for its bad rows: `what` (e.g. "3 of
+  // 10 rows are bad") and the first bad row's line, column and reason.
+  Status TooMany(const std::string& what) const;
+
   // Moves the rejects written so far to `path` (no-op when there are none).
   Status Keep(const std::string& path);
   // Forgets everything (a new attempt starts).

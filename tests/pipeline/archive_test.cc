@@ -80,3 +80,21 @@ TEST(RejectLogTest, DiscardLeavesNothing) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(RejectLogTest, TooManyNamesTheFirstBadRow) {
+  testing::TempDir dir;
+  RejectLog log("x.csv", dir.path());
+  log.Report(RowError{7, 0, "qty", "a,b", "\"b\" is not an integer"});
+  log.Report(RowError{9, 0, "qty", "a,c", "\"c\" is not an integer"});
+  Status s = log.TooMany("2 of 10 rows are bad");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+  EXPECT_EQ(s.message(),
+            "2 of 10 rows are bad, more than the table allows; first at line 7, column qty: "
+            "\"b\" is not an integer");
+}
+
+}  // namespace
+}  // namespace sluice
