@@ -1,6 +1,7 @@
 // sluice run / sluice once.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <memory>
@@ -60,6 +61,17 @@ int Run(const CLI::App& cmd, const SharedOptions& o, const std::string& http, bo
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   auto engine = Engine::Create(*config);
+  // A daemon outlives its database's restarts: while the sink cannot be reached
+  // at start-up, `run` waits for it (files wait in the source folder meanwhile);
+  // `once` and configuration errors fail at once.
+  for (int seconds = 1; !once && !engine && engine.error().IsTransient() && !g_stop.load();
+       seconds = std::min(seconds * 2, 30)) {
+    GlobalMetrics().SetSinkUp(false);
+    LogWarn("sink_unavailable", {{"error", engine.error().message()}, {"retry_in_s", seconds}});
+    for (int i = 0; i < seconds * 10 && !g_stop.load(); ++i) usleep(100'000);
+    if (!g_stop.load()) engine = Engine::Create(*config);
+  }
+  if (!engine && g_stop.load()) return 0;
   if (!engine) {
     LogError("fatal", {{"error", engine.error().message()}});
     return 1;

@@ -318,3 +318,28 @@ class PostgresOutageTest(PostgresTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UnreachableSinkTest(SluiceTestCase):
+    """A sink that cannot be reached at start-up: `run` waits for it, `once` fails."""
+
+    URL = "postgresql://loader:secret@127.0.0.1:1/nowhere"  # nothing listens on port 1
+
+    def test_run_waits_for_the_sink_and_once_fails(self):
+        self.put("orders.csv", "id\n1\n")
+        args = ["--source", self.data, "--sink", self.URL, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine, "--http", "off"]
+        proc = self.start_run(*args, paths=False)
+        self.wait_for(lambda: "sink_unavailable" in self.log_tail(proc), 20,
+                      "the sink_unavailable warning", proc=proc)
+        self.assertIsNone(proc.poll(), "sluice run exited instead of waiting for its sink")
+        self.assertEqual(self.stop(proc), 0)
+        log = self.log_tail(proc)
+        self.assertNotIn("secret", log, "the password leaked into the log")
+        self.assertEqual(self.data_files(), ["orders.csv"], "the waiting file must stay put")
+        self.assertEqual(self.quarantined_files(), [])
+
+        res = self.sluice("once", *args[:-2], "--settle-ms", "0")
+        self.assertExit(res, 1)
+        self.assertNotIn("secret", res.stderr)
+        self.assertEqual(self.data_files(), ["orders.csv"])
