@@ -13,15 +13,15 @@
 // Declares `std::string var` holding the environment variable `name`, which
 // scripts/test.sh sets for a throwaway server it started (e.g. a PostgreSQL URL).
 // Without it the test is skipped, or fails when CI=true: in CI every server must run.
-#define SLUICE_SERVER_OR_SKIP(var, name)                                         \
-  const char* var##_env_ = std::getenv(name);                                    \
-  if (var##_env_ == nullptr || *var##_env_ == '\0') {                            \
-    const char* ci_ = std::getenv("CI");                                         \
-    if (ci_ != nullptr && std::string(ci_) == "true") {                          \
+#define SLUICE_SERVER_OR_SKIP(var, name)                                           \
+  const char* var##_env_ = std::getenv(name);                                      \
+  if (var##_env_ == nullptr || *var##_env_ == '\0') {                              \
+    const char* ci_ = std::getenv("CI");                                           \
+    if (ci_ != nullptr && std::string(ci_) == "true") {                            \
       FAIL() << name << " is not set: its server did not start (scripts/test.sh)"; \
-    }                                                                            \
-    GTEST_SKIP() << name << " is not set: run the tests with scripts/test.sh";   \
-  }                                                                              \
+    }                                                                              \
+    GTEST_SKIP() << name << " is not set: run the tests with scripts/test.sh";     \
+  }                                                                                \
   std::string var(var##_env_)
 
 namespace sluice::testing {

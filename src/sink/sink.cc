@@ -44,10 +44,8 @@ struct SinkScheme {
 };
 
 constexpr SinkScheme kSchemes[] = {
-    {"sqlite", &OpenSqlite},
-    {"clickhouse", &OpenClickHouse},
-    {"clickhouses", &OpenClickHouse},
-    {"postgresql", &OpenPostgres},
+    {"sqlite", &OpenSqlite},          {"clickhouse", &OpenClickHouse},
+    {"clickhouses", &OpenClickHouse}, {"postgresql", &OpenPostgres},
     {"postgres", &OpenPostgres},
 };
 

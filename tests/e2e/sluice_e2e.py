@@ -25,6 +25,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -41,6 +42,26 @@ REPORT_SUFFIXES = (".error.json", ".rejects.jsonl")
 # A timestamp as sluice stores it in SQLite (README): UTC, SQLite's own form
 # "YYYY-MM-DD HH:MM:SS[.ffffff]".
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
+
+
+# The schema of the crash tests' files (id, batch, value, label), for every sink.
+EVENTS_SCHEMA = """columns:
+  - name: id
+    type: integer
+    nullable: false
+  - name: batch
+    type: integer
+    nullable: false
+  - name: value
+    type: float
+  - name: label
+    type: string
+"""
+
+
+def log(msg):
+    """Progress for a person watching a long test (stderr, unbuffered)."""
+    print(msg, file=sys.stderr, flush=True)
 
 
 def table_name_from_path(path):

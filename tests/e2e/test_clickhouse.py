@@ -12,7 +12,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -20,25 +19,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from sluice_e2e import REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text
+from sluice_e2e import EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, log
 
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "clickhouse.sh")
-SCHEMA = """columns:
-  - name: id
-    type: integer
-    nullable: false
-  - name: batch
-    type: integer
-    nullable: false
-  - name: value
-    type: float
-  - name: label
-    type: string
-"""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 class ClickHouse:
@@ -129,7 +112,7 @@ class ClickHouseTest(SluiceTestCase):
     def schema(self):
         path = self.path("events.schema.yaml")
         with open(path, "w") as f:
-            f.write(SCHEMA)
+            f.write(EVENTS_SCHEMA)
         return path
 
     def test_loads_csv_files_and_the_student_dataset(self):

@@ -9,31 +9,14 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import unittest
 
-from sluice_e2e import SLUICE_BIN, SluiceTestCase, csv_text
+from sluice_e2e import EVENTS_SCHEMA, SLUICE_BIN, SluiceTestCase, csv_text, log
 
 FILES = 150
 WAVES = 5
 BIG_FILES = 6
-SCHEMA = """columns:
-  - name: id
-    type: integer
-    nullable: false
-  - name: batch
-    type: integer
-    nullable: false
-  - name: value
-    type: float
-  - name: label
-    type: string
-"""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 class CrashTest(SluiceTestCase):
@@ -71,7 +54,7 @@ class CrashTest(SluiceTestCase):
         rng = random.Random(seed)
         schema = self.path("events.schema.yaml")
         with open(schema, "w") as f:
-            f.write(SCHEMA)
+            f.write(EVENTS_SCHEMA)
         pristine, per_file, expected = self.generate(rng)
         log(f"{len(per_file)} files, {expected} rows")
 

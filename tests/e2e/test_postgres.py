@@ -12,33 +12,16 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 import uuid
 
-from sluice_e2e import REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text
+from sluice_e2e import EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, log
 
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "postgres.sh")
-SCHEMA = """columns:
-  - name: id
-    type: integer
-    nullable: false
-  - name: batch
-    type: integer
-    nullable: false
-  - name: value
-    type: float
-  - name: label
-    type: string
-"""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def with_database(url, db):
@@ -177,7 +160,7 @@ class PostgresCrashTest(PostgresTestCase):
         rng = random.Random(seed)
         schema = self.path("events.schema.yaml")
         with open(schema, "w") as f:
-            f.write(SCHEMA)
+            f.write(EVENTS_SCHEMA)
         pristine = self.path("pristine")
         os.makedirs(pristine)
         big = set(rng.sample(range(self.FILES), self.BIG))
@@ -271,7 +254,7 @@ class PostgresOutageTest(PostgresTestCase):
     def test_server_outage_is_ridden_out(self):
         schema = self.path("events.schema.yaml")
         with open(schema, "w") as f:
-            f.write(SCHEMA)
+            f.write(EVENTS_SCHEMA)
         proc = self.start_run(*self.paths_without_sink(), "--sink", self.pg, "--workers", "2",
                               "--schema", schema, paths=False)
 
