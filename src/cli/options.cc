@@ -36,6 +36,10 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--rescan-seconds", o.rescan_seconds, "Periodic rescan interval (default 30)")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--retry-budget-seconds", o.retry_budget_seconds,
+                 "How long a file retries a failing sink before the sink is reported "
+                 "down (default 30)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--log-format", o.log_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
 }
@@ -87,6 +91,9 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
   if (Given(cmd, "--settle-ms")) c.settle = std::chrono::milliseconds(o.settle_ms);
   if (Given(cmd, "--rescan-seconds")) {
     c.rescan = std::chrono::milliseconds(static_cast<int64_t>(o.rescan_seconds * 1000));
+  }
+  if (Given(cmd, "--retry-budget-seconds")) {
+    c.retry_budget = std::chrono::milliseconds(static_cast<int64_t>(o.retry_budget_seconds * 1000));
   }
   if (Given(cmd, "--log-format")) ParseLogFormat(o.log_format, &c.log_format);
 

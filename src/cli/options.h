@@ -23,6 +23,7 @@ struct SharedOptions {
   double max_reject_ratio = -1;
   int64_t settle_ms = -1;
   double rescan_seconds = -1;
+  double retry_budget_seconds = -1;
   bool normalize_names = false;
   bool recursive = false;
   bool no_header = false;

@@ -102,6 +102,7 @@ function render(s) {
   document.getElementById("c-rows").textContent = s.rows_loaded.toLocaleString("en");
   const sink = document.getElementById("c-sink");
   sink.textContent = s.sink_up ? "up" : "down"; sink.className = s.sink_up ? "up" : "down";
+  sink.title = s.sink_error ? "down since " + s.sink_down_since + ": " + s.sink_error : "";
   const now = Date.now();
   if (lastRows !== null && now > lastTime) points.push([now, Math.max(0, (s.rows_loaded - lastRows) * 1000 / (now - lastTime))]);
   lastRows = s.rows_loaded; lastTime = now;

@@ -281,6 +281,11 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         RETURN_IF_ERROR(ctx.Get(v, key, s));
         if (!(s > 0)) return ctx.Error(v, key, "must be positive");
         config.rescan = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+      } else if (key == "retry_budget_seconds") {
+        double s = 0;
+        RETURN_IF_ERROR(ctx.Get(v, key, s));
+        if (!(s >= 0)) return ctx.Error(v, key, "must not be negative");
+        config.retry_budget = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
       } else if (key == "recursive") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.recursive));
       } else if (key == "include") {

@@ -68,6 +68,10 @@ struct Config {
   int workers = 0;  // 0: number of cores
   std::chrono::milliseconds settle{1000};
   std::chrono::milliseconds rescan{30000};
+  // How long one file's load retries a transient sink fault (backoff with jitter)
+  // before the file is left pending and, if the sink does not answer a ping, the
+  // sink is reported down.
+  std::chrono::milliseconds retry_budget{30000};
   bool recursive = false;
   std::vector<std::string> include;
   std::vector<std::string> exclude;

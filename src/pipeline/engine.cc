@@ -15,10 +15,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/clock.h"
 #include "ledger/ledger.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
+#include "pipeline/retry.h"
 #include "sink/sink.h"
 #include "source/dir_watcher.h"
 
@@ -69,12 +71,31 @@ struct Engine::Impl {
   std::string root;
   int lock_fd = -1;
   std::unique_ptr<Ledger> ledger;
-  std::atomic<bool> stop{false};
+  LoaderSignals signals;
   std::vector<std::unique_ptr<FileLoader>> loaders;
   std::string ledger_path;
   std::mutex ping_mu;
-  std::unique_ptr<Sink> ping_sink;  // Ready's own connection, opened on first use
+  std::unique_ptr<Sink> ping_sink;  // PingSink's own connection, opened on first use
   std::function<void(const ProgressCounts&)> on_progress;
+  std::mutex outage_mu;       // guards the two below, read by StatusJson
+  int64_t down_since_us = 0;  // when the sink was reported down; 0 while it is up
+  std::string down_error;     // the fault that made it so
+
+  // One round trip to the sink on a connection of its own (reopened as needed).
+  Status PingSink() {
+    std::lock_guard lock(ping_mu);
+    if (!ping_sink) {
+      auto sink = OpenSink(config.sink);
+      if (!sink) return sink.error().WithContext("sink");
+      ping_sink = std::move(*sink);
+    }
+    Status ping = ping_sink->Ping();
+    if (!ping.ok()) {
+      ping_sink.reset();  // reconnect on the next probe
+      return ping.WithContext("sink");
+    }
+    return Status::Ok();
+  }
 
   ~Impl() {
     ping_sink.reset();
@@ -113,8 +134,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
   for (int i = 0; i < c.workers; ++i) {
     auto sink = OpenSink(c.sink);
     if (!sink) return sink.error().WithContext("sink " + RedactSinkUrl(c.sink));
-    impl->loaders.push_back(
-        std::make_unique<FileLoader>(c, impl->root, *impl->ledger, std::move(*sink), impl->stop));
+    impl->loaders.push_back(std::make_unique<FileLoader>(c, impl->root, *impl->ledger,
+                                                         std::move(*sink), impl->signals));
   }
   RETURN_IF_ERROR(impl->loaders.front()->Recover());
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -173,16 +194,40 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   std::unordered_set<std::string> found;  // every path queued; only with on_progress
   ProgressCounts progress;
   Status fatal;
+  // While the sink is down no file is handed to a worker; a probe pings the sink
+  // (1 s doubling to 30 s, with jitter) and, once it answers, every waiting file
+  // is due at once.
+  std::optional<Backoff> probe_backoff;
+  Clock::time_point probe_at;
   for (;;) {
-    if (stop.load()) m.stop.store(true);
-    if (m.stop.load()) break;
+    if (stop.load()) m.signals.stop.store(true);
+    if (m.signals.stop.load()) break;
 
     auto polled = watcher->Poll(std::chrono::milliseconds(once ? 20 : 200));
     if (!polled) {
       fatal = polled.error();
       break;
     }
+    bool sink_back = false;
+    if (m.signals.sink_down.load() && !once && Clock::now() >= probe_at) {
+      sink_back = m.PingSink().ok();
+      if (!sink_back) probe_at = Clock::now() + probe_backoff->Next();
+    }
     std::unique_lock lock(mu);
+    if (sink_back) {
+      int64_t since;
+      {
+        std::lock_guard outage(m.outage_mu);
+        since = m.down_since_us;
+        m.down_since_us = 0;
+        m.down_error.clear();
+      }
+      m.signals.sink_down.store(false);
+      metrics.SetSinkUp(true);
+      for (auto& [path, due] : retries) due.first = Clock::now();
+      LogInfo("sink_up", {{"down_s", (NowMicros() - since) / 1000000},
+                          {"waiting_files", static_cast<int64_t>(retries.size())}});
+    }
     for (auto& [path, r] : done) {
       active.erase(path);
       if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
@@ -211,6 +256,20 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
           break;
         case FileOutcome::kRetryLater: {
           int tries = retries.count(path) ? retries[path].second + 1 : 1;
+          if (r.sink_down && !m.signals.sink_down.load()) {
+            m.signals.sink_down.store(true);
+            {
+              std::lock_guard outage(m.outage_mu);
+              m.down_since_us = NowMicros();
+              m.down_error = r.error.ToString();
+            }
+            metrics.SetSinkUp(false);
+            probe_backoff.emplace(std::chrono::seconds(1), std::chrono::seconds(30));
+            probe_at = Clock::now() + probe_backoff->Next();
+            LogError("sink_down", {{"error", r.error.ToString()},
+                                   {"retry_budget_s",
+                                    static_cast<int64_t>(m.config.retry_budget.count() / 1000)}});
+          }
           if (once && tries >= kOnceMaxTries) {
             ++summary.failed;
             retries.erase(path);
@@ -231,6 +290,22 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
     }
     done.clear();
     auto now = Clock::now();
+    bool hold = m.signals.sink_down.load();
+    if (hold) {
+      // Files not yet taken by a worker wait with the rest until the sink is back.
+      for (const auto& path : queue) {
+        active.erase(path);
+        retries.emplace(path, std::make_pair(now, 0));
+      }
+      queue.clear();
+    }
+    if (once && hold) {
+      // `once` does not wait for a sink that is down: what is left stays pending.
+      summary.failed += retries.size() + running;
+      LogError("gave_up", {{"files", static_cast<int64_t>(retries.size() + running)},
+                           {"error", "the sink is down"}});
+      break;
+    }
     auto enqueue = [&](const std::string& path) {
       waiting_since.emplace(path, now);
       if (m.on_progress && found.insert(path).second) {
@@ -238,7 +313,9 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
         if (::stat(path.c_str(), &st) == 0)
           progress.bytes_total += static_cast<uint64_t>(st.st_size);
       }
-      if (active.insert(path).second) {
+      if (hold) {
+        retries.emplace(path, std::make_pair(now, 0));
+      } else if (active.insert(path).second) {
         queue.push_back(path);
         work_cv.notify_one();
       }
@@ -247,7 +324,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
       if (!retries.count(path)) enqueue(path);
     }
     for (const auto& [path, due] : retries) {
-      if (due.first <= now) enqueue(path);
+      if (due.first <= now && !hold) enqueue(path);
     }
     {
       Clock::time_point oldest = now;
@@ -291,23 +368,9 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
 
 Status Engine::Ready() {
   Impl& m = *impl_;
-  {
-    std::lock_guard lock(m.ping_mu);
-    if (!m.ping_sink) {
-      auto sink = OpenSink(m.config.sink);
-      if (!sink) {
-        GlobalMetrics().SetSinkUp(false);
-        return sink.error().WithContext("sink");
-      }
-      m.ping_sink = std::move(*sink);
-    }
-    Status ping = m.ping_sink->Ping();
-    GlobalMetrics().SetSinkUp(ping.ok());
-    if (!ping.ok()) {
-      m.ping_sink.reset();  // reconnect on the next probe
-      return ping.WithContext("sink");
-    }
-  }
+  Status ping = m.PingSink();
+  GlobalMetrics().SetSinkUp(ping.ok());
+  RETURN_IF_ERROR(ping);
   if (access(m.ledger_path.c_str(), W_OK) != 0 ||
       access(fs::path(m.ledger_path).parent_path().c_str(), W_OK) != 0) {
     return Status::Unavailable("the ledger " + m.ledger_path + " is not writable");
@@ -335,6 +398,14 @@ std::string Engine::StatusJson(size_t recent) {
   number("oldest_pending_age_seconds", r.Value("sluice_oldest_pending_file_age_seconds", {}));
   number("sink_up", r.Value("sluice_sink_up", {}));
   number("last_success_timestamp_seconds", r.Value("sluice_last_success_timestamp_seconds", {}));
+  {
+    std::lock_guard lock(impl_->outage_mu);
+    out += "\"sink_down_since\":";
+    AppendJsonString(out, impl_->down_since_us > 0 ? FormatTimeUtc(impl_->down_since_us) : "");
+    out += ",\"sink_error\":";
+    AppendJsonString(out, impl_->down_error);
+    out += ',';
+  }
   auto report = impl_->ledger->Report(recent);
   if (!report) {
     out += "\"error\":";

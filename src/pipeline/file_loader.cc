@@ -25,8 +25,6 @@ namespace fs = std::filesystem;
 namespace sluice {
 namespace {
 
-constexpr int kSinkTries = 5;
-
 std::string FormatTimeUtc(int64_t micros) {
   time_t secs = static_cast<time_t>(micros / 1000000);
   struct tm tm;
@@ -130,12 +128,12 @@ struct FileLoader::Attempt {
 };
 
 FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& ledger,
-                       std::unique_ptr<Sink> sink, const std::atomic<bool>& stop)
+                       std::unique_ptr<Sink> sink, const LoaderSignals& signals)
     : config_(config),
       source_root_(std::move(source_root)),
       ledger_(ledger),
       sink_(std::move(sink)),
-      stop_(stop) {}
+      signals_(signals) {}
 
 Status FileLoader::Recover() {
   ASSIGN_OR_RETURN(auto records, ledger_.ListProcessing());
@@ -254,22 +252,32 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
   }
 
   std::optional<Backoff> backoff;  // made on the first retry: seeding costs a syscall
+  std::chrono::steady_clock::time_point give_up;
   Attempt attempt(path, config_.quarantine);
   Status status;
-  for (int tries = 1;; ++tries) {
+  for (;;) {
     attempt.rejects.Discard();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
     status = LoadOnce(path, id, plan, attempt);
-    if (status.ok() || !status.IsTransient() || stop_.load() || tries == kSinkTries) break;
-    if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
-    auto delay = backoff->Next();
+    if (status.ok() || !status.IsTransient() || signals_.stop.load() || signals_.sink_down.load()) {
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!backoff) {
+      backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+      give_up = now + config_.retry_budget;
+    }
+    if (now >= give_up) break;
+    auto delay = std::min(backoff->Next(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now));
     GlobalMetrics().SinkRetry();
     GlobalMetrics().SetSinkUp(false);
     LogWarn("retrying", {{"file", path},
                          {"error", status.ToString()},
                          {"delay_ms", static_cast<int64_t>(delay.count())}});
-    for (auto slept = std::chrono::milliseconds(0); slept < delay && !stop_.load();
+    for (auto slept = std::chrono::milliseconds(0);
+         slept < delay && !signals_.stop.load() && !signals_.sink_down.load();
          slept += std::chrono::milliseconds(50)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -314,10 +322,13 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
   // pending in the ledger, so it is loaded again later.
   Status released = ledger_.Release(file_id, status.ToString());
   if (!released.ok()) LogError("ledger_error", {{"file", path}, {"error", released.ToString()}});
-  result.outcome = stop_.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
+  result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
   result.error = status;
   if (result.outcome == FileOutcome::kRetryLater) {
-    GlobalMetrics().SetSinkUp(false);
+    // A fault that outlived the budget is the sink's if the sink does not answer
+    // either; otherwise (a lock, a busy server) the file is simply tried later.
+    result.sink_down = signals_.sink_down.load() || !sink_->Ping().ok();
+    if (result.sink_down) GlobalMetrics().SetSinkUp(false);
     LogError("load_failed", {{"file", path}, {"table", plan.table}, {"error", status.ToString()}});
   }
   return result;
@@ -370,9 +381,9 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   Status status;
   uint64_t validation_rejects = 0;
   {
-    BatchProducer producer(
-        {reader.get(), &validator, &plan, &table, &attempt.rejects, &path, NowMicros(), &stop_},
-        std::move(text));
+    BatchProducer producer({reader.get(), &validator, &plan, &table, &attempt.rejects, &path,
+                            NowMicros(), &signals_.stop},
+                           std::move(text));
     for (;;) {
       auto batch = producer.Next();
       if (!batch) {

@@ -4,8 +4,10 @@
 // Outcomes are recorded in the ledger and logged as one line per file. Bad data
 // (past the table's reject threshold, unreadable streams, refused by the sink)
 // quarantines the file with a report; transient sink faults are retried with
-// exponential backoff and jitter, then the file is released to be tried again
-// later. A stop request rolls back the load in flight.
+// exponential backoff and jitter for up to the configured retry budget, then the
+// file is released (pending) to be tried again later, and reported as a sink
+// outage if the sink does not answer a ping either. A stop request rolls back the
+// load in flight.
 //
 // Thread-safety: one FileLoader per worker thread (it owns that worker's sink
 // connection); the Ledger is shared.
@@ -43,14 +45,23 @@ struct FileResult {
   uint64_t bytes = 0;
   double seconds = 0;
   Status error;  // why, for kQuarantined / kRetryLater
+  // kRetryLater: the sink kept failing for the whole retry budget and does not
+  // answer a ping; the engine holds further loads until it does.
+  bool sink_down = false;
+};
+
+// Flags the engine shares with its loaders.
+struct LoaderSignals {
+  std::atomic<bool> stop{false};       // roll back the load in flight and return
+  std::atomic<bool> sink_down{false};  // the sink is down: stop retrying, release the file
 };
 
 class FileLoader {
  public:
-  // `config`, `ledger` and `stop` must outlive the loader. `source_root` is the
+  // `config`, `ledger` and `signals` must outlive the loader. `source_root` is the
   // absolute source folder.
   FileLoader(const Config& config, std::string source_root, Ledger& ledger,
-             std::unique_ptr<Sink> sink, const std::atomic<bool>& stop);
+             std::unique_ptr<Sink> sink, const LoaderSignals& signals);
 
   // Processes the file at absolute `path` to an outcome. Never throws.
   FileResult Process(const std::string& path);
@@ -75,7 +86,7 @@ class FileLoader {
   std::string source_root_;
   Ledger& ledger_;
   std::unique_ptr<Sink> sink_;
-  const std::atomic<bool>& stop_;
+  const LoaderSignals& signals_;
 };
 
 }  // namespace sluice

@@ -16,29 +16,13 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.error
 import urllib.parse
 import urllib.request
 
-from sluice_e2e import SLUICE_BIN, SluiceTestCase, csv_text
+from sluice_e2e import SLUICE_BIN, SluiceTestCase, csv_text, free_port, http_get
 
 BUILD_DIR = os.path.dirname(os.path.abspath(os.environ.get("SLUICE_BIN", "."))) \
     if os.environ.get("SLUICE_BIN") else tempfile.gettempdir()
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, timeout=5):
-    """(status, body text) of a GET; HTTP errors are returned, not raised."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8")
 
 
 def parse_metrics(text):

@@ -6,6 +6,7 @@ Each test loads into a database of its own, so commit markers and tables of one
 test never meet another's. psql reads the results."""
 
 import gzip
+import json
 import os
 import random
 import re
@@ -18,7 +19,8 @@ import time
 import unittest
 import uuid
 
-from sluice_e2e import EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, log
+from sluice_e2e import (EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, free_port,
+                        http_get, log)
 
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "postgres.sh")
@@ -222,7 +224,9 @@ class PostgresCrashTest(PostgresTestCase):
 
 class PostgresOutageTest(PostgresTestCase):
     """The server stops for 20 s while `sluice run` loads 200 files, then comes
-    back: every row ends up loaded once, nothing is quarantined. The server is a
+    back: past the 2 s retry budget sluice reports the sink down (log, /api/status,
+    /readyz, sluice_sink_up) and holds the files pending; when the server is back
+    every row ends up loaded once and nothing is quarantined. The server is a
     private one, so other tests never see it go away."""
 
     FILES = 200
@@ -255,8 +259,15 @@ class PostgresOutageTest(PostgresTestCase):
         schema = self.path("events.schema.yaml")
         with open(schema, "w") as f:
             f.write(EVENTS_SCHEMA)
+        port = free_port()
         proc = self.start_run(*self.paths_without_sink(), "--sink", self.pg, "--workers", "2",
-                              "--schema", schema, paths=False)
+                              "--schema", schema, "--retry-budget-seconds", "2",
+                              "--http", f"127.0.0.1:{port}", paths=False)
+
+        def status():
+            code, body = http_get(f"http://127.0.0.1:{port}/api/status")
+            self.assertEqual(code, 200, body)
+            return json.loads(body)
 
         def deliver():
             for i in range(self.FILES):
@@ -275,7 +286,15 @@ class PostgresOutageTest(PostgresTestCase):
                           "the first files to load", proc=proc)
             self.ctl("stop", "-m", "fast")
             stopped_at = len(self.processed_files())
-            time.sleep(20)
+            down_at = time.monotonic()
+            self.wait_for(lambda: status()["sink_up"] == 0 and status()["sink_error"], 15,
+                          "the sink to be reported down", proc=proc)
+            self.assertIn("sink_down", self.log_tail(proc, n=10**7))
+            self.assertEqual(http_get(f"http://127.0.0.1:{port}/readyz")[0], 503)
+            held = status()
+            self.assertNotEqual(held["sink_down_since"], "")
+            self.assertEqual(held["files_by_state"].get("quarantined", 0), 0)
+            time.sleep(max(0.0, 20 - (time.monotonic() - down_at)))
             self.assertEqual(proc.poll(), None, "sluice exited while the server was down")
             self.ctl("start", "-l", os.path.join(self.server_dir, "server.log"))
             log(f"\nserver down for 20 s after {stopped_at} files; "
@@ -284,6 +303,9 @@ class PostgresOutageTest(PostgresTestCase):
             writer.join()
         self.wait_for(lambda: len(self.processed_files()) + len(self.quarantined_files())
                       >= self.FILES, 240, "every file to be loaded after the outage", proc=proc)
+        self.wait_for(lambda: status()["sink_up"] == 1, 30, "the sink to be reported up",
+                      proc=proc)
+        self.assertEqual(status()["sink_error"], "")
         self.assertEqual(self.stop(proc), 0)
 
         total = self.FILES * self.ROWS
@@ -292,15 +314,13 @@ class PostgresOutageTest(PostgresTestCase):
                          [[str(total), str(total)]])
         self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), str(self.FILES))
         self.assertEqual(self.data_files(), [])
-        self.assertIn("retrying", self.log_tail(proc, n=10**7))
+        whole_log = self.log_tail(proc, n=10**7)
+        self.assertIn("retrying", whole_log)
+        self.assertIn("sink_up", whole_log)
 
     def paths_without_sink(self):
         return ["--source", self.data, "--ledger", self.ledger, "--processed", self.processed,
                 "--quarantine", self.quarantine]
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class UnreachableSinkTest(SluiceTestCase):
@@ -326,3 +346,7 @@ class UnreachableSinkTest(SluiceTestCase):
         self.assertExit(res, 1)
         self.assertNotIn("secret", res.stderr)
         self.assertEqual(self.data_files(), ["orders.csv"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -24,6 +24,7 @@ after_load: keep
 workers: 3
 settle_ms: 250
 rescan_seconds: 2.5
+retry_budget_seconds: 4.5
 recursive: true
 include: ["*.csv"]
 exclude: "*_draft*, *.bak"
@@ -48,6 +49,7 @@ tables:
   EXPECT_EQ(c.workers, 3);
   EXPECT_EQ(c.settle.count(), 250);
   EXPECT_EQ(c.rescan.count(), 2500);
+  EXPECT_EQ(c.retry_budget.count(), 4500);
   EXPECT_TRUE(c.recursive);
   EXPECT_EQ(c.exclude, (std::vector<std::string>{"*_draft*", "*.bak"}));
   EXPECT_EQ(c.log_format, LogFormat::kJson);
