@@ -36,6 +36,10 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--rescan-seconds", o.rescan_seconds, "Periodic rescan interval (default 30)")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--schema-evolution", o.schema_evolution,
+                 "none (default): a file with columns its table lacks is quarantined; "
+                 "add_columns: they are added")
+      ->check(CLI::IsMember({"none", "add_columns"}));
   cmd.add_option("--log-format", o.log_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
 }
@@ -93,6 +97,8 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
   TableRule& r = c.overrides;
   if (Given(cmd, "--after-load")) r.after_load = ParseAfterLoad(o.after_load);
   if (Given(cmd, "--table")) r.table = o.table;
+  if (Given(cmd, "--schema-evolution"))
+    r.schema_evolution = ParseSchemaEvolution(o.schema_evolution);
   if (Given(cmd, "--schema")) {
     auto schema = LoadSchemaFile(o.schema);
     if (!schema) return schema.error();
