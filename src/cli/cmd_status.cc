@@ -104,6 +104,13 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent, bool json
                 << r.identity.path << ": " << r.error << "\n";
     }
   }
+  if (!report->columns_added.empty()) {
+    std::cout << "\ncolumns added\n";
+    for (const auto& c : report->columns_added) {
+      std::cout << "  " << Age(c.added_at_us) << "  " << c.table << "." << c.column << " " << c.type
+                << "  by " << c.file << "\n";
+    }
+  }
   return 0;
 }
 
@@ -114,8 +121,8 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
   auto recent = std::make_shared<size_t>(10);
   auto json = std::make_shared<bool>(false);
   auto file = std::make_shared<std::string>();
-  CLI::App* cmd =
-      app.add_subcommand("status", "Show the ledger: files per state, rows, recent errors");
+  CLI::App* cmd = app.add_subcommand(
+      "status", "Show the ledger: files per state, rows, recent errors, added columns");
   AddLedgerOptions(*cmd, *o);
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
   cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");

@@ -40,6 +40,10 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
                  "How long a file retries a failing sink before the sink is reported "
                  "down (default 30)")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--schema-evolution", o.schema_evolution,
+                 "none (default): a file with columns its table lacks is quarantined; "
+                 "add_columns: they are added")
+      ->check(CLI::IsMember({"none", "add_columns"}));
   cmd.add_option("--log-format", o.log_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
 }
@@ -100,6 +104,8 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
   TableRule& r = c.overrides;
   if (Given(cmd, "--after-load")) r.after_load = ParseAfterLoad(o.after_load);
   if (Given(cmd, "--table")) r.table = o.table;
+  if (Given(cmd, "--schema-evolution"))
+    r.schema_evolution = ParseSchemaEvolution(o.schema_evolution);
   if (Given(cmd, "--schema")) {
     auto schema = LoadSchemaFile(o.schema);
     if (!schema) return schema.error();

@@ -17,7 +17,7 @@ namespace sluice::cli {
 struct SharedOptions {
   std::string config;
   std::string source, sink, ledger, processed, quarantine, after_load, table, schema, key, metadata,
-      log_format, format, delimiter;
+      log_format, format, delimiter, schema_evolution;
   int workers = 0;
   int64_t max_rejects = -1;
   double max_reject_ratio = -1;

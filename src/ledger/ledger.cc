@@ -48,6 +48,18 @@ CREATE INDEX files_state ON files(state);
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
+// Added after schema version 1 without changing it: a ledger that lacks the table
+// gets it when opened, and older sluices ignore it.
+constexpr char kColumnsAddedSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS columns_added(
+  id INTEGER PRIMARY KEY,
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  column_type TEXT NOT NULL,
+  file TEXT NOT NULL,
+  added_at_us INTEGER NOT NULL);
+)sql";
+
 constexpr char kRecordColumns[] =
     "id, hash, path, size, mtime_ns, table_name, state, rows_loaded, rows_rejected, "
     "rows_skipped, bytes, attempts, error, duplicate_of, final_path, seen_at_us, started_at_us, "
@@ -189,6 +201,7 @@ struct Ledger::Impl {
       }
       if (empty) {
         RETURN_IF_ERROR(Exec(kSchema, "create schema"));
+        RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
         ASSIGN_OR_RETURN(Statement meta,
                          Prepare("INSERT INTO meta(key, value) VALUES('format', ?1), "
                                  "('schema_version', ?2)",
@@ -214,7 +227,7 @@ struct Ledger::Impl {
                                        " is not supported (this sluice reads version " +
                                        std::to_string(kSchemaVersion) + ")");
       }
-      return Status::Ok();
+      return Exec(kColumnsAddedSchema, "create schema");
     });
   }
 
@@ -472,6 +485,18 @@ Result<int> Ledger::Requeue(std::string_view hash) {
   return sqlite3_changes(impl_->db);
 }
 
+Status Ledger::RecordColumnAdded(const ColumnAdded& change) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(Statement insert,
+                   impl_->Prepare("INSERT INTO columns_added(table_name, column_name, column_type, "
+                                  "file, added_at_us) VALUES(?1, ?2, ?3, ?4, ?5)",
+                                  "record added column"));
+  return insert
+      .Bind(change.table, change.column, change.type, change.file,
+            change.added_at_us != 0 ? change.added_at_us : NowMicros())
+      .Run("record added column");
+}
+
 Result<LedgerReport> Ledger::Report(size_t recent) {
   std::lock_guard lock(impl_->mu);
   LedgerReport report;
@@ -509,6 +534,18 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
                                          "('pending', 'processing') AND error <> '')") +
                                  kRecentOrder + limit,
                              "report"));
+    ASSIGN_OR_RETURN(
+        Statement added,
+        impl_->Prepare("SELECT table_name, column_name, column_type, file, added_at_us "
+                       "FROM columns_added ORDER BY added_at_us DESC, id DESC" +
+                           limit,
+                       "report"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, added.Step("report"));
+      if (!more) break;
+      report.columns_added.push_back(
+          {added.Text(0), added.Text(1), added.Text(2), added.Text(3), added.Int(4)});
+    }
     return Status::Ok();
   }();
   if (!impl_->Exec("COMMIT", "report").ok()) {

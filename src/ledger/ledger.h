@@ -10,6 +10,8 @@
 //   duplicate    same bytes as a file already loaded; not loaded again
 //   quarantined  refused (bad data past the threshold); moved to quarantine
 //
+// It also records every column sluice added to a table (schema evolution).
+//
 // Backed by SQLite (WAL). Thread-safety: all methods are thread-safe; claims are
 // serialised in IMMEDIATE transactions, so two workers never claim one hash.
 #pragma once
@@ -76,14 +78,24 @@ struct LoadSummary {
   uint64_t bytes = 0;
 };
 
+// A column sluice added to a table (schema evolution).
+struct ColumnAdded {
+  std::string table;
+  std::string column;
+  std::string type;  // ColumnTypeName of the column
+  std::string file;  // path of the file that brought it
+  int64_t added_at_us = 0;
+};
+
 struct LedgerReport {
   std::map<FileState, uint64_t> files_by_state;
   // Per table, the states it has files in (absent states are 0).
   std::map<std::string, std::map<FileState, uint64_t>> files_by_table;
   uint64_t rows_loaded = 0;
   uint64_t rows_rejected = 0;
-  std::vector<FileRecord> recent;         // most recent first
-  std::vector<FileRecord> recent_errors;  // quarantined or failed, most recent first
+  std::vector<FileRecord> recent;          // most recent first
+  std::vector<FileRecord> recent_errors;   // quarantined or failed, most recent first
+  std::vector<ColumnAdded> columns_added;  // most recent first
 };
 
 class Ledger {
@@ -118,7 +130,10 @@ class Ledger {
   // Moves every quarantined record with this hash to pending. Returns how many.
   Result<int> Requeue(std::string_view hash);
 
-  // Counts, totals and the `recent` most recent records and errors.
+  // Records that `change.column` was added to `change.table` (added_at_us: now if 0).
+  Status RecordColumnAdded(const ColumnAdded& change);
+
+  // Counts, totals and the `recent` most recent records, errors and added columns.
   Result<LedgerReport> Report(size_t recent);
 
  private:

@@ -145,6 +145,11 @@ Status ParseRule(const YamlContext& ctx, const YAML::Node& node, bool is_table_e
       auto m = ParseMetadataOptions(names);
       if (!m) return ctx.Error(v, key, m.error().message());
       rule.metadata = *m;
+    } else if (key == "schema_evolution") {
+      std::string s;
+      RETURN_IF_ERROR(ctx.Get(v, key, s));
+      rule.schema_evolution = ParseSchemaEvolution(s);
+      if (!rule.schema_evolution) return ctx.Error(v, key, "expected none or add_columns");
     } else {
       return ctx.Error(kv.first, key, "unknown key");
     }
@@ -161,6 +166,12 @@ void Take(std::optional<T>& out, const std::optional<T>& a, const std::optional<
 }
 
 }  // namespace
+
+std::optional<SchemaEvolution> ParseSchemaEvolution(std::string_view name) {
+  if (name == "none") return SchemaEvolution::kNone;
+  if (name == "add_columns") return SchemaEvolution::kAddColumns;
+  return std::nullopt;
+}
 
 std::optional<AfterLoad> ParseAfterLoad(std::string_view name) {
   if (name == "move") return AfterLoad::kMove;
@@ -229,6 +240,9 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
   std::optional<MetadataOptions> metadata;
   Take(metadata, o.metadata, r.metadata, d.metadata);
   plan.metadata = metadata.value_or(MetadataOptions{});
+  std::optional<SchemaEvolution> evolution;
+  Take(evolution, o.schema_evolution, r.schema_evolution, d.schema_evolution);
+  plan.schema_evolution = evolution.value_or(SchemaEvolution::kNone);
   return plan;
 }
 
@@ -346,6 +360,12 @@ Status ApplyEnvironment(Config& config) {
     if (!schema) return schema.error().WithContext("SLUICE_SCHEMA");
     config.overrides.schema = std::move(*schema);
     config.overrides.schema_origin = *v;
+  }
+  if (auto v = env("SLUICE_SCHEMA_EVOLUTION")) {
+    config.overrides.schema_evolution = ParseSchemaEvolution(*v);
+    if (!config.overrides.schema_evolution) {
+      return Status::InvalidArgument("SLUICE_SCHEMA_EVOLUTION: expected none or add_columns");
+    }
   }
   if (auto v = env("SLUICE_LOG_FORMAT")) {
     if (!ParseLogFormat(*v, &config.log_format)) {

@@ -23,6 +23,12 @@ enum class AfterLoad { kMove, kDelete, kKeep };
 // Parses "move" / "delete" / "keep".
 std::optional<AfterLoad> ParseAfterLoad(std::string_view name);
 
+// What a file with columns its existing table lacks does: kNone quarantines it;
+// kAddColumns adds them to the table (nullable) before loading.
+enum class SchemaEvolution { kNone, kAddColumns };
+// Parses "none" / "add_columns".
+std::optional<SchemaEvolution> ParseSchemaEvolution(std::string_view name);
+
 // Per-table settings. Every field is optional so that a rule can override only
 // some of the defaults; Resolve() fills the gaps.
 struct TableRule {
@@ -38,6 +44,7 @@ struct TableRule {
   CsvDialect dialect;
   std::optional<bool> normalize_names;
   std::optional<MetadataOptions> metadata;
+  std::optional<SchemaEvolution> schema_evolution;
 };
 
 // The settings for one file, all decided.
@@ -52,6 +59,7 @@ struct TablePlan {
   CsvDialect dialect;
   bool normalize_names = false;
   MetadataOptions metadata;
+  SchemaEvolution schema_evolution = SchemaEvolution::kNone;
 
   // True if `rejected` bad rows out of `total` rows read are within the thresholds.
   bool WithinThreshold(uint64_t rejected, uint64_t total) const;
@@ -91,7 +99,8 @@ Status LoadConfigFile(const std::string& path, Config& config);
 
 // Applies SLUICE_SOURCE, SLUICE_SINK, SLUICE_LEDGER, SLUICE_PROCESSED,
 // SLUICE_QUARANTINE, SLUICE_AFTER_LOAD, SLUICE_WORKERS, SLUICE_TABLE,
-// SLUICE_SCHEMA, SLUICE_LOG_FORMAT. Errors: InvalidArgument naming the variable.
+// SLUICE_SCHEMA, SLUICE_SCHEMA_EVOLUTION, SLUICE_LOG_FORMAT. Errors: InvalidArgument naming the
+// variable.
 Status ApplyEnvironment(Config& config);
 
 // Parses a comma-separated list ("a,b ,c" → {a,b,c}).

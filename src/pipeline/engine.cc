@@ -492,7 +492,22 @@ std::string LedgerReportJson(const LedgerReport& report) {
   };
   records("recent", report.recent);
   records("recent_errors", report.recent_errors);
-  return out + "}";
+  out += ",\"columns_added\":[";
+  for (size_t i = 0; i < report.columns_added.size(); ++i) {
+    const ColumnAdded& c = report.columns_added[i];
+    out += i > 0 ? ",{\"table\":" : "{\"table\":";
+    AppendJsonString(out, c.table);
+    out += ",\"column\":";
+    AppendJsonString(out, c.column);
+    out += ",\"type\":";
+    AppendJsonString(out, c.type);
+    out += ",\"file\":";
+    AppendJsonString(out, c.file);
+    out += ",\"added_at\":";
+    AppendJsonString(out, FormatTimeUtc(c.added_at_us));
+    out += '}';
+  }
+  return out + "]}";
 }
 
 }  // namespace sluice

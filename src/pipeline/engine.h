@@ -52,7 +52,7 @@ class Engine {
   Status Ready();
 
   // /api/status: files per state and per table, rows, backlog, sink state, and
-  // the `recent` most recent files and errors, as one JSON object.
+  // the `recent` most recent files, errors and added columns, as one JSON object.
   std::string StatusJson(size_t recent);
 
   // The absolute quarantine folder.
@@ -70,7 +70,8 @@ class Engine {
 void AppendFileRecordJson(std::string& out, const FileRecord& record);
 
 // A ledger report as one JSON object: rows_loaded, rows_rejected,
-// files_by_state, tables (per table, per state), recent, recent_errors.
+// files_by_state, tables (per table, per state), recent, recent_errors,
+// columns_added (table, column, type, file, added_at; most recent first).
 std::string LedgerReportJson(const LedgerReport& report);
 
 }  // namespace sluice

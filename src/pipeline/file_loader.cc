@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "pipeline/batch_producer.h"
 #include "pipeline/rejects.h"
 #include "pipeline/retry.h"
+#include "schema/cell_parse.h"
 #include "schema/infer.h"
 #include "schema/validator.h"
 #include "source/file_input.h"
@@ -34,28 +36,104 @@ std::string FormatTimeUtc(int64_t micros) {
   return buf;
 }
 
-// The schema a file is validated against, and the table it loads into. If the
-// table exists its definition wins (rules of a declared schema still apply by
-// name); otherwise the declared schema, or one inferred from `sample`, creates it.
-Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& plan,
-                                                 const std::vector<std::string>& names,
-                                                 const TextBatch& sample) {
+// The file's columns as inference sees them in `sample`, under their (normalised)
+// table names. A sample without empty cells proves nothing about later files, so
+// every column is nullable (declare a schema for NOT NULL).
+Schema InferFromSample(const std::vector<std::string>& names, const TextBatch& sample) {
+  Schema schema = InferSchema(sample);
+  for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
+    schema.columns[i].name = names[i];
+    schema.columns[i].nullable = true;
+  }
+  return schema;
+}
+
+std::string QuotedList(const std::vector<ColumnDef>& columns) {
+  std::string out;
+  for (const ColumnDef& c : columns) out += (out.empty() ? "\"" : ", \"") + c.name + "\"";
+  return out;
+}
+
+// The columns the table lacks: declared ones, the file's own, then the plan's
+// metadata columns. A type comes from the declared schema, else from inference.
+std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& plan,
+                                      const std::vector<std::string>& names,
+                                      const TextBatch& sample) {
+  std::vector<ColumnDef> missing;
+  auto add = [&](const ColumnDef& column) {
+    if (table.FindColumn(column.name) >= 0) return;
+    for (const ColumnDef& m : missing) {
+      if (m.name == column.name) return;
+    }
+    missing.push_back({column.name, column.type, true});
+  };
+  if (plan.schema) {
+    for (const ColumnDef& c : plan.schema->Defs()) add(c);
+  }
+  std::optional<Schema> inferred;
+  for (const std::string& name : names) {
+    if (table.FindColumn(name) >= 0 || (plan.schema && plan.schema->Find(name) >= 0)) continue;
+    if (!inferred) inferred = InferFromSample(names, sample);
+    int i = inferred->Find(name);
+    add({name, i >= 0 ? inferred->columns[i].type : ColumnType::kString, true});
+  }
+  for (const ColumnDef& c : MetadataColumns(plan.metadata)) add(c);
+  return missing;
+}
+
+// Why the file's column of the same name cannot load into the table's column
+// `in_table`, or "" if it can. A declared type must fit the table's; an undeclared column
+// conflicts only when its sample has values and none of them is of the table's
+// type, so a stray bad value stays a bad row and a column the sample shows empty
+// never conflicts.
+std::string TypeConflict(const std::string& table, const ColumnDef& in_table, const TablePlan& plan,
+                         const std::vector<std::string>& names, const TextBatch& sample) {
+  auto conflict = [&](ColumnType file_type, const char* how) {
+    return "column \"" + in_table.name + "\" of table \"" + table + "\" is " +
+           std::string(ColumnTypeName(in_table.type)) + " but the file's is " +
+           std::string(ColumnTypeName(file_type)) + " (" + how +
+           "); load it into another table or change the column";
+  };
+  if (plan.schema) {
+    int d = plan.schema->Find(in_table.name);
+    if (d >= 0) {
+      ColumnType declared = plan.schema->columns[d].type;
+      return TypeFits(declared, in_table.type) ? "" : conflict(declared, "declared");
+    }
+  }
+  if (in_table.type == ColumnType::kString) return "";
+  auto at = std::find(names.begin(), names.end(), in_table.name);
+  if (at == names.end()) return "";
+  const size_t c = static_cast<size_t>(at - names.begin());
+  bool has_value = false;
+  for (size_t r = 0; r < sample.rows(); ++r) {
+    if (sample.IsNull(r, c)) continue;
+    std::string_view value = TrimBlanks(sample.Cell(r, c));
+    if (value.empty()) continue;
+    if (ParsesAs(value, in_table.type)) return "";
+    has_value = true;
+  }
+  if (!has_value) return "";
+  return conflict(InferFromSample(names, sample).columns[c].type, "inferred from its first rows");
+}
+
+// The table a file loads into and the schema it is validated against.
+struct ResolvedTable {
+  Schema schema;                 // the table's data columns, with a declared schema's rules
+  TableDef load;                 // the data columns in table order, then the metadata columns
+  std::vector<ColumnDef> added;  // columns this file added to the table
+};
+
+// If the table exists its definition wins (rules of a declared schema still apply
+// by name); columns it lacks are added (schema_evolution: add_columns) or refuse
+// the file. Otherwise the declared schema, or one inferred from `sample`, creates it.
+Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan,
+                                   const std::vector<std::string>& names, const TextBatch& sample) {
   std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
+  ResolvedTable out;
   ASSIGN_OR_RETURN(std::optional<TableDef> existing, sink.DescribeTable(plan.table));
   if (!existing) {
-    Schema schema;
-    if (plan.schema) {
-      schema = *plan.schema;
-    } else {
-      schema = InferSchema(sample);
-      for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
-        // Inference saw the file's own names; the table uses the normalised ones.
-        schema.columns[i].name = names[i];
-        // A sample without empty cells proves nothing about later files: a table
-        // made from inference accepts NULL everywhere (declare a schema for NOT NULL).
-        schema.columns[i].nullable = true;
-      }
-    }
+    Schema schema = plan.schema ? *plan.schema : InferFromSample(names, sample);
     TableDef def{plan.table, schema.Defs(), plan.key};
     def.columns.insert(def.columns.end(), meta.begin(), meta.end());
     for (const auto& k : def.key) {
@@ -69,32 +147,44 @@ Result<std::pair<Schema, TableDef>> ResolveTable(Sink& sink, const TablePlan& pl
     ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
     if (!existing) return Status::Internal("table " + plan.table + " missing after creation");
   }
-  TableDef def = std::move(*existing);
-  size_t data_columns = def.columns.size();
-  if (!meta.empty()) {
-    bool has_meta = def.columns.size() >= meta.size();
-    for (size_t i = 0; has_meta && i < meta.size(); ++i) {
-      has_meta = def.columns[def.columns.size() - meta.size() + i].name == meta[i].name;
+  std::vector<ColumnDef> missing = MissingColumns(*existing, plan, names, sample);
+  if (!missing.empty()) {
+    if (plan.schema_evolution != SchemaEvolution::kAddColumns) {
+      return Status::InvalidData("table \"" + plan.table + "\" lacks column(s) " +
+                                 QuotedList(missing) +
+                                 " that the file brings; schema_evolution: add_columns "
+                                 "(--schema-evolution add_columns) would add them");
     }
-    if (!has_meta) {
-      return Status::InvalidData("table " + plan.table +
-                                 " has no metadata columns; it was created without them");
-    }
-    data_columns -= meta.size();
+    ASSIGN_OR_RETURN(out.added, sink.AddColumns(plan.table, missing));
+    // Another worker may have added some of them first, with its own types.
+    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+    if (!existing) return Status::Internal("table " + plan.table + " missing after ALTER TABLE");
   }
-  Schema schema = SchemaFromDefs(
-      std::vector<ColumnDef>(def.columns.begin(), def.columns.begin() + data_columns));
-  if (plan.schema) {
-    for (const auto& declared : plan.schema->columns) {
-      int i = schema.Find(declared.name);
-      if (i < 0) {
-        return Status::InvalidData("column \"" + declared.name +
-                                   "\" of the schema is not in table " + plan.table);
-      }
-      schema.columns[i].rules = declared.rules;
+  // Metadata columns are found by name: ALTER TABLE puts added columns after them.
+  const TableDef& table = *existing;
+  out.load = TableDef{table.name, {}, table.key};
+  for (const ColumnDef& column : table.columns) {
+    bool is_meta = std::any_of(meta.begin(), meta.end(),
+                               [&](const ColumnDef& m) { return m.name == column.name; });
+    if (!is_meta) out.load.columns.push_back(column);
+  }
+  for (const ColumnDef& m : meta) {
+    int i = table.FindColumn(m.name);
+    if (i < 0) return Status::InvalidData("table \"" + plan.table + "\" has no column " + m.name);
+    out.load.columns.push_back(table.columns[i]);
+  }
+  out.schema = SchemaFromDefs(std::vector<ColumnDef>(
+      out.load.columns.begin(), out.load.columns.end() - static_cast<ptrdiff_t>(meta.size())));
+  for (ColumnSpec& column : out.schema.columns) {
+    std::string why =
+        TypeConflict(plan.table, {column.name, column.type, column.nullable}, plan, names, sample);
+    if (!why.empty()) return Status::InvalidData(why);
+    if (plan.schema) {
+      int d = plan.schema->Find(column.name);
+      if (d >= 0) column.rules = plan.schema->columns[d].rules;
     }
   }
-  return std::make_pair(std::move(schema), std::move(def));
+  return out;
 }
 
 }  // namespace
@@ -371,10 +461,11 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     LogWarn("no_columns", {{"file", path}, {"records", attempt.rows_read}});
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(auto resolved, ResolveTable(*sink_, plan, names, text));
-  auto& [schema, table] = resolved;
+  ASSIGN_OR_RETURN(ResolvedTable resolved, ResolveTable(*sink_, plan, names, text));
+  const TableDef& table = resolved.load;
   attempt.table = table.name;
-  ASSIGN_OR_RETURN(Validator validator, Validator::Create(schema));
+  if (!resolved.added.empty()) RecordColumnsAdded(table.name, resolved.added, path);
+  ASSIGN_OR_RETURN(Validator validator, Validator::Create(resolved.schema));
   RETURN_IF_ERROR(validator.Bind(names));
 
   RETURN_IF_ERROR(sink_->Begin(table, LoadId{id.hash, path}));
@@ -413,6 +504,20 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   }
   ASSIGN_OR_RETURN(attempt.counts, sink_->Commit());
   return Status::Ok();
+}
+
+void FileLoader::RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
+                                    const std::string& path) {
+  std::string list;
+  for (const ColumnDef& column : added) {
+    if (!list.empty()) list += ", ";
+    list += column.name + " " + std::string(ColumnTypeName(column.type));
+    // The column exists now whatever the ledger says; a failed record is only logged.
+    Status s = ledger_.RecordColumnAdded(
+        {table, column.name, std::string(ColumnTypeName(column.type)), path, 0});
+    if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+  }
+  LogInfo("columns_added", {{"table", table}, {"columns", list}, {"file", path}});
 }
 
 Status FileLoader::Archive(const std::string& path, int64_t file_id, AfterLoad after_load) {

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "ledger/ledger.h"
@@ -78,7 +79,11 @@ class FileLoader {
                             const TablePlan& plan);
   Status LoadOnce(const std::string& path, const FileIdentity& id, const TablePlan& plan,
                   Attempt& attempt);
+  // Records the columns `path` added to `table` in the ledger and the log.
+  void RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
+                          const std::string& path);
   Status Archive(const std::string& path, int64_t file_id, AfterLoad after_load);
+
   FileResult Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
                         const TablePlan& plan, Attempt& attempt, const Status& why);
 

@@ -75,4 +75,30 @@ Schema InferSchema(const TextBatch& sample) {
   return schema;
 }
 
+bool TypeFits(ColumnType from, ColumnType into) {
+  return from == into || into == ColumnType::kString ||
+         (from == ColumnType::kInteger && into == ColumnType::kFloat);
+}
+
+bool ParsesAs(std::string_view value, ColumnType type) {
+  int64_t i = 0;
+  double d = 0;
+  bool b = false;
+  switch (type) {
+    case ColumnType::kString:
+      return true;
+    case ColumnType::kInteger:
+      return ParseInteger(value, &i) == ParseResult::kOk;
+    case ColumnType::kFloat:
+      return ParseFloat(value, &d) == ParseResult::kOk;
+    case ColumnType::kBoolean:
+      return ParseBoolean(value, &b);
+    case ColumnType::kDate:
+      return ParseIsoDate(value, &i);
+    case ColumnType::kTimestamp:
+      return ParseIsoTimestamp(value, &i);
+  }
+  return false;
+}
+
 }  // namespace sluice

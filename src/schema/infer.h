@@ -23,4 +23,12 @@ namespace sluice {
 // Infers a schema from the rows of `sample` (its column names, in order).
 Schema InferSchema(const TextBatch& sample);
 
+// True if every value of a column of type `from` is a value of type `into`: the
+// same type, integer into float, anything into string.
+bool TypeFits(ColumnType from, ColumnType into);
+
+// True if `value` (trimmed, not empty) is a value of `type` by the validator's
+// default rules (ISO dates and timestamps; booleans include 0/1).
+bool ParsesAs(std::string_view value, ColumnType type);
+
 }  // namespace sluice

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/batch.h"
 #include "core/status.h"
@@ -46,6 +47,15 @@ class Sink {
   // Creates the table if it does not exist (with a unique index on the key, if
   // any). Does not alter an existing table.
   virtual Status EnsureTable(const TableDef& table) = 0;
+  // Adds to the existing `table` those of `columns` it lacks, each nullable (their
+  // `nullable` is ignored), after its present columns. Safe when several workers
+  // or processes add the same column at once: a column that exists by the time
+  // it would be added is left as it is, whatever its type, so callers describe
+  // the table again afterwards. Returns the columns this call added. Requires no
+  // load in progress. Errors: InvalidArgument (a name the sink refuses), NotFound
+  // (no such table), Unavailable.
+  virtual Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
+                                                    const std::vector<ColumnDef>& columns) = 0;
 
   // Starts the load of one file into `table` (which must exist). Requires no load
   // in progress.

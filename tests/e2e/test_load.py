@@ -296,7 +296,8 @@ class HelpTest(SluiceTestCase):
                 self.assertExit(res, 0)
                 self.assertIn("--help", res.stdout + res.stderr)
                 if cmd in ("run", "once"):
-                    for opt in ("--source", "--sink", "--settle-ms", "--after-load"):
+                    for opt in ("--source", "--sink", "--settle-ms", "--after-load",
+                                "--schema-evolution"):
                         self.assertIn(opt, res.stdout, f"{cmd} --help lacks {opt}")
         res = self.sluice("--help", timeout=20)
         self.assertExit(res, 0)

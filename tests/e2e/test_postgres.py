@@ -59,7 +59,7 @@ class PostgresTestCase(SluiceTestCase):
         if res.returncode != 0:
             return None
         return [[None if c == "\x1e" else c for c in line.split("\x1f")]
-                for line in res.stdout.splitlines() if line]
+                for line in res.stdout.split("\n") if line]
 
     def scalar(self, sql, url=None):
         rows = self.psql(sql, url=url)

@@ -427,6 +427,42 @@ TEST_F(LedgerTest, OpenRefusesDatabasesThatAreNotLedgers) {
   EXPECT_NE(newer.error().message().find("99"), std::string::npos);
 }
 
+TEST_F(LedgerTest, RecordsAddedColumnsMostRecentFirst) {
+  ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "c", "integer", "/in/b.csv", 2'000}).ok());
+  ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "d", "string", "/in/c.csv", 3'000}).ok());
+  ASSERT_TRUE(ledger_->RecordColumnAdded({"other", "e", "float", "/in/d.csv", 0}).ok());  // now
+  ledger_.reset();
+  ledger_ = Open();
+  auto report = ledger_->Report(2);
+  ASSERT_TRUE(report.has_value()) << report.status().ToString();
+  ASSERT_EQ(report->columns_added.size(), 2u);  // limited like the recent lists
+  const ColumnAdded& newest = report->columns_added[0];
+  EXPECT_EQ(newest.table, "other");
+  EXPECT_EQ(newest.column, "e");
+  EXPECT_GT(newest.added_at_us, 3'000);
+  const ColumnAdded& second = report->columns_added[1];
+  EXPECT_EQ(second.table, "events");
+  EXPECT_EQ(second.column, "d");
+  EXPECT_EQ(second.type, "string");
+  EXPECT_EQ(second.file, "/in/c.csv");
+  EXPECT_EQ(second.added_at_us, 3'000);
+}
+
+// Ledgers written before columns were recorded get the table when opened.
+TEST_F(LedgerTest, OpeningALedgerWithoutTheColumnsTableAddsIt) {
+  ledger_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE columns_added", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  ledger_ = Open();
+  ASSERT_NE(ledger_, nullptr);
+  ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "c", "integer", "/in/b.csv", 0}).ok());
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value()) << report.status().ToString();
+  EXPECT_EQ(report->columns_added.size(), 1u);
+}
+
 TEST(FileStateTest, NamesAreStable) {
   EXPECT_EQ(FileStateName(FileState::kProcessing), "processing");
   EXPECT_EQ(FileStateName(FileState::kPending), "pending");

@@ -32,6 +32,7 @@ log_format: json
 defaults:
   normalize_names: true
   metadata: [file, line]
+  schema_evolution: add_columns
 tables:
   - match: "sensors*"
     table: readings
@@ -41,6 +42,7 @@ tables:
     after_load: delete
     delimiter: ";"
     header: false
+    schema_evolution: none
 )");
   Config c;
   ASSERT_TRUE(LoadConfigFile(dir / "sluice.yaml", c).ok());
@@ -66,11 +68,14 @@ tables:
   EXPECT_TRUE(p.metadata.file && p.metadata.line && !p.metadata.loaded_at);
   EXPECT_FALSE(p.max_rejects.has_value());
   EXPECT_EQ(p.max_reject_ratio, 0.5);
+  EXPECT_EQ(p.schema_evolution, SchemaEvolution::kNone);  // the rule beats the defaults
 
   TablePlan other = c.Resolve("Orders_2026-01-01.csv.gz");
   EXPECT_EQ(other.table, "orders");
   EXPECT_EQ(other.after_load, AfterLoad::kKeep);
   EXPECT_FALSE(other.schema.has_value());
+  EXPECT_EQ(other.schema_evolution, SchemaEvolution::kAddColumns);
+  EXPECT_EQ(Config{}.Resolve("x.csv").schema_evolution, SchemaEvolution::kNone);
 }
 
 TEST(ConfigTest, OverridesBeatRulesAndRulesBeatDefaults) {
@@ -136,6 +141,8 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"tables:\n  - match: x\n    colour: red\n", ":3: key 'colour': unknown key"},
       {"source: [unclosed\n", "invalid YAML"},
       {"defaults:\n  metadata: [file, nonsense]\n", "key 'metadata'"},
+      {"defaults:\n  schema_evolution: drop_columns\n",
+       ":2: key 'schema_evolution': expected none or add_columns"},
   };
   for (const auto& bad : cases) {
     TempDir dir;
@@ -156,7 +163,12 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
   setenv("SLUICE_SOURCE", "/from/env", 1);
   setenv("SLUICE_WORKERS", "7", 1);
   setenv("SLUICE_AFTER_LOAD", "delete", 1);
+  setenv("SLUICE_SCHEMA_EVOLUTION", "add_columns", 1);
   ASSERT_TRUE(ApplyEnvironment(c).ok());
+  EXPECT_EQ(c.overrides.schema_evolution, SchemaEvolution::kAddColumns);
+  setenv("SLUICE_SCHEMA_EVOLUTION", "yes", 1);
+  EXPECT_NE(ApplyEnvironment(c).message().find("SLUICE_SCHEMA_EVOLUTION"), std::string::npos);
+  unsetenv("SLUICE_SCHEMA_EVOLUTION");
   EXPECT_EQ(c.source, "/from/env");
   EXPECT_EQ(c.workers, 7);
   EXPECT_EQ(c.overrides.after_load, AfterLoad::kDelete);

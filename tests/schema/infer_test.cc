@@ -142,5 +142,32 @@ TEST(InferSchemaTest, InferredSchemaValidatesItsSample) {
   EXPECT_EQ(out.rows(), 3u);
 }
 
+TEST(TypeFitsTest, SameTypeIntegerIntoFloatAndAnythingIntoString) {
+  for (ColumnType t : {ColumnType::kString, ColumnType::kInteger, ColumnType::kFloat,
+                       ColumnType::kBoolean, ColumnType::kDate, ColumnType::kTimestamp}) {
+    EXPECT_TRUE(TypeFits(t, t));
+    EXPECT_TRUE(TypeFits(t, ColumnType::kString));
+  }
+  EXPECT_TRUE(TypeFits(ColumnType::kInteger, ColumnType::kFloat));
+  EXPECT_FALSE(TypeFits(ColumnType::kFloat, ColumnType::kInteger));
+  EXPECT_FALSE(TypeFits(ColumnType::kString, ColumnType::kInteger));
+  EXPECT_FALSE(TypeFits(ColumnType::kString, ColumnType::kDate));
+  EXPECT_FALSE(TypeFits(ColumnType::kDate, ColumnType::kTimestamp));
+  EXPECT_FALSE(TypeFits(ColumnType::kBoolean, ColumnType::kInteger));
+}
+
+TEST(ParsesAsTest, FollowsTheValidatorsDefaultRules) {
+  EXPECT_TRUE(ParsesAs("42", ColumnType::kInteger));
+  EXPECT_FALSE(ParsesAs("4.2", ColumnType::kInteger));
+  EXPECT_TRUE(ParsesAs("42", ColumnType::kFloat));
+  EXPECT_TRUE(ParsesAs("1", ColumnType::kBoolean));  // 0/1 are booleans to the validator
+  EXPECT_FALSE(ParsesAs("2", ColumnType::kBoolean));
+  EXPECT_TRUE(ParsesAs("2024-02-29", ColumnType::kDate));
+  EXPECT_FALSE(ParsesAs("29/02/2024", ColumnType::kDate));
+  EXPECT_TRUE(ParsesAs("2024-02-29 10:00", ColumnType::kTimestamp));
+  EXPECT_FALSE(ParsesAs("2024-02-29", ColumnType::kTimestamp));
+  EXPECT_TRUE(ParsesAs("anything", ColumnType::kString));
+}
+
 }  // namespace
 }  // namespace sluice

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "sink/add_columns_contract.h"
 #include "sink/sink.h"
 #include "test_util.h"
 
@@ -618,6 +619,16 @@ TEST_F(SqliteSinkTest, BulkLoadOfAMillionRows) {
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM measurements"), std::to_string(kRows));
   EXPECT_EQ(Query(db_, "SELECT sensor_id, ts, status FROM measurements WHERE rowid = 1000000"),
             (Rows{{"999", "2023-11-17 19:39:59.750000", "maintenance"}}));
+}
+
+TEST_F(SqliteSinkTest, AddColumnsAddsMissingColumnsNullableOnce) {
+  ::sluice::testing::CheckAddColumns([&]() -> std::unique_ptr<Sink> { return OpenOrDie(db_); },
+                                     "evolving", "evolving",
+                                     [&](const std::string& sql) { return Scalar(db_, sql); });
+  // Names compare as SQLite compares them: ignoring ASCII case.
+  auto added = OpenOrDie(db_)->AddColumns("evolving", {{"NOTE", ColumnType::kString, true}});
+  ASSERT_TRUE(added.has_value()) << added.status().ToString();
+  EXPECT_TRUE(added->empty());
 }
 
 }  // namespace

@@ -394,30 +394,9 @@ Status ClickHouseSink::EnsureTable(const TableDef& table) {
   RETURN_IF_ERROR(ValidateTable(table));
   std::string create = "CREATE TABLE IF NOT EXISTS " + Qualified(table.name) + " (";
   for (const ColumnDef& column : table.columns) {
-    std::string type;
-    switch (column.type) {
-      case ColumnType::kInteger:
-        type = "Int64";
-        break;
-      case ColumnType::kFloat:
-        type = "Float64";
-        break;
-      case ColumnType::kBoolean:
-        type = "UInt8";
-        break;
-      case ColumnType::kDate:
-        type = version_.AtLeast(21, 9) ? "Date32" : "Date";
-        break;
-      case ColumnType::kTimestamp:
-        type = version_.AtLeast(20, 1) ? "DateTime64(6, 'UTC')" : "DateTime";
-        break;
-      case ColumnType::kString:
-        type = "String";
-        break;
-    }
     // Sorting-key columns cannot be Nullable (without allow_nullable_key, 21.8+).
-    if (column.nullable && !IsKey(table, column.name)) type = "Nullable(" + type + ")";
-    create += QuoteClickHouseIdentifier(column.name) + " " + type + ", ";
+    create += QuoteClickHouseIdentifier(column.name) + " " +
+              TypeName(column.type, column.nullable && !IsKey(table, column.name)) + ", ";
   }
   create += QuoteClickHouseIdentifier(kLoadIdColumn) + " String) ENGINE = ";
   if (table.key.empty()) {
@@ -431,6 +410,69 @@ Status ClickHouseSink::EnsureTable(const TableDef& table) {
     create += ")";
   }
   return http_->Query(create, "create table \"" + table.name + "\"").status();
+}
+
+std::string ClickHouseSink::TypeName(ColumnType type, bool nullable) const {
+  std::string name;
+  switch (type) {
+    case ColumnType::kInteger:
+      name = "Int64";
+      break;
+    case ColumnType::kFloat:
+      name = "Float64";
+      break;
+    case ColumnType::kBoolean:
+      name = "UInt8";
+      break;
+    case ColumnType::kDate:
+      name = version_.AtLeast(21, 9) ? "Date32" : "Date";
+      break;
+    case ColumnType::kTimestamp:
+      name = version_.AtLeast(20, 1) ? "DateTime64(6, 'UTC')" : "DateTime";
+      break;
+    case ColumnType::kString:
+      name = "String";
+      break;
+  }
+  return nullable ? "Nullable(" + name + ")" : name;
+}
+
+Result<std::vector<ColumnDef>> ClickHouseSink::AddColumns(const std::string& table,
+                                                          const std::vector<ColumnDef>& columns) {
+  if (in_load_) return Status::Internal("AddColumns during a load");
+  RETURN_IF_ERROR(ValidateTable(TableDef{table, columns, {}}));
+  const std::string context = "add columns to table \"" + table + "\"";
+  ASSIGN_OR_RETURN(auto present, ColumnTypes(table));
+  if (present.empty()) return Status::NotFound("table \"" + table + "\" does not exist");
+  auto has = [&](const std::string& name) {
+    for (const auto& column : present) {
+      if (column.first == name) return true;
+    }
+    return false;
+  };
+  std::vector<ColumnDef> added;
+  for (const ColumnDef& column : columns) {
+    if (has(column.name)) continue;
+    // One column per ALTER, without IF NOT EXISTS (18.16 lacks it): when another
+    // worker adds the same column first, this ALTER fails and the column is there.
+    Status status = http_
+                        ->Query("ALTER TABLE " + Qualified(table) + " ADD COLUMN " +
+                                    QuoteClickHouseIdentifier(column.name) + " " +
+                                    TypeName(column.type, /*nullable=*/true),
+                                context)
+                        .status();
+    if (!status.ok()) {
+      // Whatever the error says (its code differs between versions), the
+      // column being there now is what counts.
+      auto now = ColumnTypes(table);
+      if (!now.has_value()) return status;
+      present = std::move(*now);
+      if (!has(column.name)) return status;
+      continue;
+    }
+    added.push_back({column.name, column.type, true});
+  }
+  return added;
 }
 
 Result<uint64_t> ClickHouseSink::CountLoadRows(const std::string& table,

@@ -119,6 +119,9 @@ class ClickHouseSink final : public Sink {
   // See Sink. Errors: InvalidArgument (no columns, empty/NUL/duplicate/reserved
   // names, key column not in the table), Internal (a load is in progress).
   Status EnsureTable(const TableDef& table) override;
+  // See Sink. Added columns are Nullable and come after the hidden load-id column.
+  Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
+                                            const std::vector<ColumnDef>& columns) override;
 
   // See Sink; removes rows left by a crashed attempt of this load first. Errors:
   // AlreadyExists (committed), InvalidArgument (empty load id, a table column of a
@@ -140,6 +143,8 @@ class ClickHouseSink final : public Sink {
  private:
   ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http);
   std::string Qualified(std::string_view table) const;
+  // The server type for a column of `type` (for this server's version).
+  std::string TypeName(ColumnType type, bool nullable) const;
   // Name and type of each column of `table`, in order; empty if it does not exist.
   Result<std::vector<std::pair<std::string, std::string>>> ColumnTypes(std::string_view table);
   Result<uint64_t> CountLoadRows(const std::string& table, const std::string& load_id);

@@ -326,10 +326,7 @@ Status PostgresSink::EnsureTable(const TableDef& table) {
   // second finds it made. An existing table stays unaltered.
   RETURN_IF_ERROR(Exec("BEGIN", context).status());
   Status status = [&]() -> Status {
-    RETURN_IF_ERROR(Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
-                             ", hashtext($2 || '.' || $1))",
-                         context, {table.name, schema_name_})
-                        .status());
+    RETURN_IF_ERROR(LockTableName(table.name, context));
     ASSIGN_OR_RETURN(std::optional<TableInfo> made_meanwhile, LookUpTable(table.name));
     if (made_meanwhile) return Status::Ok();
     RETURN_IF_ERROR(Exec(create, context).status());
@@ -347,6 +344,46 @@ Status PostgresSink::EnsureTable(const TableDef& table) {
   if (status.ok()) return Exec("COMMIT", context).status();
   if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
   return status;
+}
+
+Status PostgresSink::LockTableName(const std::string& table, const std::string& context) {
+  return Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
+                  ", hashtext($2 || '.' || $1))",
+              context, {table, schema_name_})
+      .status();
+}
+
+Result<std::vector<ColumnDef>> PostgresSink::AddColumns(const std::string& table,
+                                                        const std::vector<ColumnDef>& columns) {
+  if (in_load_) return Status::Internal("AddColumns during a load");
+  RETURN_IF_ERROR(ValidateTableDef(TableDef{table, columns, {}}, /*case_insensitive_names=*/false,
+                                   kMaxIdentifierBytes));
+  RETURN_IF_ERROR(EnsureConnected());
+  const std::string context = "add columns to table \"" + table + "\"";
+  std::vector<ColumnDef> added;
+  RETURN_IF_ERROR(Exec("BEGIN", context).status());
+  Status status = [&]() -> Status {
+    RETURN_IF_ERROR(LockTableName(table, context));
+    ASSIGN_OR_RETURN(std::optional<TableInfo> info, LookUpTable(table));
+    if (!info) return Status::NotFound("table \"" + table + "\" does not exist");
+    std::string alter;
+    for (const ColumnDef& column : columns) {
+      bool present = false;
+      for (const ColumnInfo& have : info->columns) present = present || have.name == column.name;
+      if (present) continue;
+      alter += alter.empty() ? "ALTER TABLE " + schema_ + "." + Quote(table) + " " : ", ";
+      alter += "ADD COLUMN IF NOT EXISTS " + Quote(column.name) + " " + SqlType(column.type);
+      added.push_back({column.name, column.type, true});
+    }
+    if (!alter.empty()) RETURN_IF_ERROR(Exec(alter, context).status());
+    return Status::Ok();
+  }();
+  if (status.ok()) status = Exec("COMMIT", context).status();
+  if (!status.ok()) {
+    if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
+    return status;
+  }
+  return added;
 }
 
 Status PostgresSink::Begin(const TableDef& table, const LoadId& load) {

@@ -72,6 +72,10 @@ class PostgresSink final : public Sink {
   // than 63 bytes names, duplicate columns, key column not in the table), Internal
   // (a load is in progress).
   Status EnsureTable(const TableDef& table) override;
+  // See Sink. Serialised with EnsureTable and other AddColumns by the table's
+  // advisory lock; ADD COLUMN IF NOT EXISTS covers changes made outside sluice.
+  Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
+                                            const std::vector<ColumnDef>& columns) override;
 
   // See Sink. Errors: AlreadyExists (this load id is committed), InvalidArgument
   // (empty load id, no columns, a column the sink cannot load), InvalidData (the
@@ -118,6 +122,9 @@ class PostgresSink final : public Sink {
   Result<ResultPtr> Exec(const std::string& sql, std::string_view context,
                          const std::vector<std::string>& params = {});
   Result<std::optional<TableInfo>> LookUpTable(std::string_view name);
+  // Takes the transaction-scoped advisory lock that serialises changes of `table`'s
+  // definition across sluices. Requires an open transaction.
+  Status LockTableName(const std::string& table, const std::string& context);
   Status Copy(const Batch& batch, std::string_view context);
   void EncodeBatch(const Batch& batch);
   // Hides the password if the server or libpq repeated it.

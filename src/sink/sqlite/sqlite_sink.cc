@@ -254,6 +254,39 @@ Status SqliteSink::EnsureTable(const TableDef& table) {
   return status;
 }
 
+Result<std::vector<ColumnDef>> SqliteSink::AddColumns(const std::string& table,
+                                                      const std::vector<ColumnDef>& columns) {
+  if (in_load_) return Status::Internal("AddColumns during a load");
+  RETURN_IF_ERROR(ValidateTable(TableDef{table, columns, {}}));
+  const std::string context = "add columns to table \"" + table + "\"";
+  std::vector<ColumnDef> added;
+  // Under the write lock the table cannot change between the look and the ALTER.
+  RETURN_IF_ERROR(BeginWrite(context));
+  Status status = [&]() -> Status {
+    ASSIGN_OR_RETURN(std::optional<TableDef> existing, DescribeTable(table));
+    if (!existing) return Status::NotFound("table \"" + table + "\" does not exist");
+    for (const ColumnDef& column : columns) {
+      bool present = false;
+      for (const ColumnDef& have : existing->columns) {
+        present = present || sqlite3_stricmp(have.name.c_str(), column.name.c_str()) == 0;
+      }
+      if (present) continue;
+      const std::string alter = "ALTER TABLE " + Quote(table) + " ADD COLUMN " +
+                                Quote(column.name) + " " + SqlType(column.type);
+      RETURN_IF_ERROR(Exec(alter.c_str(), context));
+      added.push_back({column.name, column.type, true});
+    }
+    return Status::Ok();
+  }();
+  if (status.ok()) status = Exec("COMMIT", context);
+  if (!status.ok() && sqlite3_get_autocommit(db_.get()) == 0) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  EndWrite();
+  RETURN_IF_ERROR(status);
+  return added;
+}
+
 Status SqliteSink::BeginWrite(const std::string& context) {
   write_lock_ = std::unique_lock(*writer_);
   Status status = Exec("BEGIN IMMEDIATE", context);

@@ -61,6 +61,9 @@ class SqliteSink final : public Sink {
   // See Sink. Errors: InvalidArgument (no columns, empty or NUL-containing name,
   // key column not in the table), Internal (a load is in progress).
   Status EnsureTable(const TableDef& table) override;
+  // See Sink. Existing names compare ignoring ASCII case, as SQLite's do.
+  Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
+                                            const std::vector<ColumnDef>& columns) override;
 
   // See Sink. Errors: AlreadyExists (this load id is committed), Unavailable
   // (write lock not obtained within the busy timeout), InvalidArgument (empty load

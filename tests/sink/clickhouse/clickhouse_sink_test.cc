@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sink/add_columns_contract.h"
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/row_binary.h"
 #include "sink/sink.h"
@@ -500,6 +501,21 @@ TEST(ClickHouseSinkTest, OpenSinkDispatchesClickHouseUrls) {
   auto sink = OpenSink(url);
   ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
   EXPECT_TRUE((*sink)->Ping().ok());
+}
+
+TEST(ClickHouseSinkTest, AddColumnsAddsMissingColumnsNullableOnce) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  const std::string name = Unique("evolving");
+  ::sluice::testing::CheckAddColumns([&]() -> std::unique_ptr<Sink> { return OpenOrDie(url); },
+                                     name, Table(url, name),
+                                     [&](const std::string& sql) {
+                                       std::string cell = Query(url, sql);
+                                       if (!cell.empty() && cell.back() == '\n') cell.pop_back();
+                                       return cell;
+                                     });
+  EXPECT_EQ(Query(url, "SELECT type FROM system.columns WHERE database = '" + Database(url) +
+                           "' AND table = '" + name + "' AND name = 'score'"),
+            "Nullable(Int64)\n");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sink/add_columns_contract.h"
 #include "sink/sink.h"
 #include "test_util.h"
 
@@ -435,6 +436,16 @@ TEST_F(PostgresSinkTest, OpensKeyValueConninfoAndPostgresScheme) {
   auto short_scheme = OpenSink("postgres://" + rest);
   ASSERT_TRUE(short_scheme.has_value()) << short_scheme.error().ToString();
   EXPECT_TRUE((*short_scheme)->Ping().ok());
+}
+
+TEST_F(PostgresSinkTest, AddColumnsAddsMissingColumnsNullableOnce) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("evolving");
+  Drop(url, name);
+  ::sluice::testing::CheckAddColumns([&]() -> std::unique_ptr<Sink> { return OpenOrDie(url); },
+                                     name, QuoteId(name),
+                                     [&](const std::string& sql) { return Scalar(url, sql); });
+  Drop(url, name);
 }
 
 }  // namespace
