@@ -1,35 +1,39 @@
 #!/usr/bin/env bash
-# PostgreSQL benchmark: sluice loading the 1M-row file of bench/gen_data.py into
-# PostgreSQL, against psql's \copy of the same file into a typed table, on the
-# same server in the same run.
+# PostgreSQL benchmark: sluice against the usual ways of loading CSV files into
+# PostgreSQL, on the data of bench/run.sh (the 1M-row file and the 2,000 files of
+# 50 rows), on the same server in the same run:
+#
+#   - psql \copy (the real psql binary, not Debian's wrapper), into a typed table;
+#   - pgloader, LOAD CSV into the same typed table;
+#   - pandas: read_csv, then to_sql(method='multi', chunksize=10000) through
+#     SQLAlchemy and psycopg2 (bench/pandas_to_sql.py), into the same table;
+#   - sluice once with the declared schema (validation, exactly-once), for the
+#     large file also with a key.
 #
 #   bench/postgres.sh
 #
-# Server: $SLUICE_TEST_POSTGRES_URL if set, otherwise a throwaway one started
-# with scripts/servers/postgres.sh (and stopped at the end). Each measurement
-# runs in a fresh database. Environment: SLUICE_BIN (default build/sluice),
-# BENCH_OUT (default bench/out), BENCH_REPEAT (runs per measurement, default 3;
-# the best is reported, the median in brackets). Every run's row count is
-# verified. Results: bench/out/postgres-results.md; see docs/benchmarks.md.
+# Installs what it needs first (scripts/setup.sh postgres bench). Server:
+# $SLUICE_TEST_POSTGRES_URL if set, otherwise a throwaway one started with
+# scripts/servers/postgres.sh (and stopped at the end). Each measurement runs in
+# a fresh database and its row count is verified. Environment: SLUICE_BIN
+# (default build/sluice), BENCH_OUT (default bench/out), BENCH_REPEAT (runs of the
+# fast measurements, default 3; the best is reported, the median in brackets),
+# BENCH_SLOW_REPEAT (runs of pgloader, pandas and the psql process-per-file loop,
+# default 1), BENCH_ONLY (a regular expression: only the measurements whose names
+# match, e.g. 'sluice_small|psql_small_session'). Results:
+# bench/out/postgres-results.md; see docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/sluice}
-OUT=${BENCH_OUT:-$ROOT/bench/out}
-REPEAT=${BENCH_REPEAT:-3}
-SCHEMA=$ROOT/bench/sensors.schema.yaml
+source bench/common.sh
+SLOW_REPEAT=${BENCH_SLOW_REPEAT:-1}
 PSQL=/usr/lib/postgresql/15/bin/psql
-ROWS=1000000
-LARGE=$OUT/data/large/readings.csv
+# Debian's python3, where python3-pandas and friends are installed.
+PYTHON=/usr/bin/python3
 WORK=$OUT/work-postgres
 
-die() { echo "bench: $*" >&2; exit 1; }
+scripts/setup.sh postgres bench
 [ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
-[ -x "$PSQL" ] || die "psql is not installed (scripts/setup.sh)"
-if [ ! -f "$LARGE" ]; then
-  python3 "$ROOT/bench/gen_data.py" "$OUT/data" --rows "$ROWS" --small-files 0 --small-rows 0 ||
-    die "cannot generate $LARGE (run bench/run.sh once)"
-fi
+ensure_data
 
 URL=${SLUICE_TEST_POSTGRES_URL:-}
 server_dir=
@@ -46,85 +50,177 @@ if [ -z "$URL" ]; then
   URL=$(scripts/servers/postgres.sh start "$server_dir" | sed -n 's/^SLUICE_TEST_POSTGRES_URL=//p')
   [ -n "$URL" ] || die "the PostgreSQL server did not start"
 fi
+DB=bench_load
 # The URL of database $1 on the same server.
 db_url() { echo "$URL" | sed -E "s#^([^/]*//[^/]*)/[^?]*#\1/$1#"; }
-fresh_db() {
-  "$PSQL" -X -q -d "$URL" -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
-}
+DB_URL=$(db_url $DB)
+sql() { "$PSQL" -X -q -d "$1" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "$2"; }
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-best() { printf '%s\n' "$@" | sort -g | head -n 1; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v base="$1" -v s="$2" 'BEGIN { printf "%.2f", base / s }'; }
-verify() { # url what
-  local got
-  got=$("$PSQL" -X -A -t -d "$1" -c "SELECT count(*) FROM readings" 2>/dev/null || echo "no table")
-  [ "$got" = "$ROWS" ] || die "$2: expected $ROWS rows in readings, found $got"
-}
-
-# The table sluice creates from the declared schema, for psql's \copy.
+# The table sluice creates from the declared schema, made first for the others.
 TYPED_DDL="CREATE TABLE readings(sensor_id bigint NOT NULL, ts timestamptz NOT NULL,
   temperature double precision, humidity double precision, pressure double precision, status text)"
+COLUMNS="sensor_id, ts, temperature, humidity, pressure, status"
 
-measure_psql_copy() {
-  local db=bench_psql url t0 t1
-  fresh_db $db
-  url=$(db_url $db)
-  "$PSQL" -X -q -d "$url" -c "$TYPED_DDL"
+# A fresh database $DB and work folder $W; with "typed", the table made first.
+W=$WORK/load
+prepare() {
+  sql "$URL" "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  sql "$URL" "CREATE DATABASE $DB"
+  if [ "${1:-}" = typed ]; then sql "$DB_URL" "$TYPED_DDL"; fi
+  rm -rf "$W"; mkdir -p "$W"
+}
+finish() { # expected-rows what
+  local got
+  got=$("$PSQL" -X -A -t -d "$DB_URL" -c "SELECT count(*) FROM readings" 2>/dev/null || echo "no table")
+  [ "$got" = "$1" ] || die "$2: expected $1 rows in readings, found $got (work folder $W)"
+  sql "$URL" "DROP DATABASE $DB WITH (FORCE)"
+  rm -rf "$W"
+}
+
+# Each measure_* prepares (untimed), times the load, verifies and prints seconds.
+measure_psql_large() {
+  local t0 t1
+  prepare typed
   t0=$(now)
-  "$PSQL" -X -q -d "$url" -c "\\copy readings FROM '$LARGE' WITH (FORMAT csv, HEADER true)"
+  "$PSQL" -X -q -d "$DB_URL" -c "\\copy readings FROM '$LARGE' WITH (FORMAT csv, HEADER true)"
   t1=$(now)
-  verify "$url" "psql \\copy"
-  "$PSQL" -X -q -d "$URL" -c "DROP DATABASE $db WITH (FORCE)"
+  finish $ROWS "psql \\copy"
   elapsed "$t0" "$t1"
 }
 
-measure_sluice() { # plain | keyed
-  local db=bench_sluice url w=$WORK/sluice t0 t1 key=()
-  fresh_db $db
-  url=$(db_url $db)
-  rm -rf "$w"; mkdir -p "$w/data"
-  cp -p "$LARGE" "$w/data/"
-  [ "$1" = keyed ] && key=(--key sensor_id,ts)
-  t0=$(now)
-  "$SLUICE_BIN" once --source "$w/data" --sink "$url" --ledger "$w/ledger.db" \
-    --processed "$w/processed" --quarantine "$w/quarantine" --schema "$SCHEMA" \
-    --settle-ms 0 --after-load keep "${key[@]}" >"$w/sluice.log" 2>&1 ||
-    die "sluice once exited $? (log: $w/sluice.log)"
-  t1=$(now)
-  verify "$url" "sluice ($1)"
-  "$PSQL" -X -q -d "$URL" -c "DROP DATABASE $db WITH (FORCE)"
-  rm -rf "$w"
+measure_psql_small() { # session | processes
+  local t0 t1 f
+  prepare typed
+  if [ "$1" = session ]; then
+    for f in "$SMALL"/*.csv; do
+      echo "\\copy readings FROM '$f' WITH (FORMAT csv, HEADER true)"
+    done > "$W/copy.sql"
+    t0=$(now)
+    "$PSQL" -X -q -d "$DB_URL" -v ON_ERROR_STOP=1 -f "$W/copy.sql"
+    t1=$(now)
+  else
+    # What a cron job or shell loop does: one psql (one connection) per file.
+    t0=$(now)
+    for f in "$SMALL"/*.csv; do
+      "$PSQL" -X -q -d "$DB_URL" -c "\\copy readings FROM '$f' WITH (FORMAT csv, HEADER true)"
+    done
+    t1=$(now)
+  fi
+  finish $SMALL_TOTAL "psql \\copy x$SMALL_FILES ($1)"
   elapsed "$t0" "$t1"
 }
 
-declare -A b m
-for what in psql_copy sluice_plain sluice_keyed; do
-  runs=()
-  for _ in $(seq "$REPEAT"); do
-    case $what in
-      psql_copy) runs+=("$(measure_psql_copy)") ;;
-      sluice_plain) runs+=("$(measure_sluice plain)") ;;
-      sluice_keyed) runs+=("$(measure_sluice keyed)") ;;
-    esac
-  done
-  b[$what]=$(best "${runs[@]}")
-  m[$what]=$(median "${runs[@]}")
-  echo "bench: $what ${runs[*]}" >&2
+measure_pgloader() { # large | small
+  local t0 t1 from options="skip header = 1, fields terminated by ','" expected=$ROWS
+  prepare typed
+  if [ "$1" = large ]; then
+    from="'$LARGE'"
+  else
+    from="ALL FILENAMES MATCHING ~/readings_.*[.]csv\$/ IN DIRECTORY '$SMALL'"
+    # With its default buffers (prefetch rows = 100000) pgloader exhausts its
+    # 1 GB heap part-way through the 2,000 files.
+    options+=", batch rows = 1000, prefetch rows = 1000"
+    expected=$SMALL_TOTAL
+  fi
+  cat > "$W/load.pgl" <<PGLOADER
+LOAD CSV
+  FROM $from ($COLUMNS)
+  INTO $DB_URL
+  TARGET TABLE readings ($COLUMNS)
+  WITH $options;
+PGLOADER
+  t0=$(now)
+  pgloader --quiet --root-dir "$W/pgloader" "$W/load.pgl" >"$W/pgloader.log" 2>&1 ||
+    die "pgloader exited $? (log: $W/pgloader.log)"
+  t1=$(now)
+  finish $expected "pgloader ($1)"
+  elapsed "$t0" "$t1"
+}
+
+measure_pandas() { # large | small
+  local t0 t1 expected=$ROWS files=("$LARGE")
+  prepare typed
+  if [ "$1" = small ]; then files=("$SMALL"/*.csv); expected=$SMALL_TOTAL; fi
+  t0=$(now)
+  "$PYTHON" bench/pandas_to_sql.py "$DB_URL" readings "${files[@]}"
+  t1=$(now)
+  finish $expected "pandas to_sql ($1)"
+  elapsed "$t0" "$t1"
+}
+
+measure_sluice() { # large | keyed | small
+  local t0 t1 n expected=$ROWS args=()
+  prepare
+  mkdir -p "$W/data"
+  case $1 in
+    large) cp -p "$LARGE" "$W/data/"; args=(--after-load keep) ;;
+    keyed) cp -p "$LARGE" "$W/data/"; args=(--after-load keep --key "sensor_id,ts") ;;
+    small) cp -p "$SMALL"/*.csv "$W/data/"; expected=$SMALL_TOTAL ;;
+  esac
+  t0=$(now)
+  "$SLUICE_BIN" once --source "$W/data" --sink "$DB_URL" --ledger "$W/ledger.db" \
+    --processed "$W/processed" --quarantine "$W/quarantine" --schema "$SCHEMA" \
+    --settle-ms 0 "${args[@]}" >"$W/sluice.log" 2>&1 ||
+    die "sluice once exited $? (log: $W/sluice.log)"
+  t1=$(now)
+  if [ "$1" = small ]; then
+    n=$(find "$W/processed" -type f | wc -l)
+    [ "$n" = "$SMALL_FILES" ] || die "sluice once: $n of $SMALL_FILES files in processed/"
+  fi
+  finish $expected "sluice once ($1)"
+  elapsed "$t0" "$t1"
+}
+
+# name|runs|command|label|rows|files
+MEASUREMENTS=(
+  "psql_large|$REPEAT|measure_psql_large|psql \\copy, 1M rows|$ROWS|"
+  "pgloader_large|$SLOW_REPEAT|measure_pgloader large|pgloader, 1M rows|$ROWS|"
+  "pandas_large|$SLOW_REPEAT|measure_pandas large|pandas to_sql (multi, chunksize 10000), 1M rows|$ROWS|"
+  "sluice_large|$REPEAT|measure_sluice large|sluice once, 1M rows, declared schema|$ROWS|"
+  "sluice_keyed|$REPEAT|measure_sluice keyed|sluice once, 1M rows, declared schema, key (sensor_id, ts)|$ROWS|"
+  "psql_small_processes|$SLOW_REPEAT|measure_psql_small processes|psql \\copy x$SMALL_FILES files, one psql per file|$SMALL_TOTAL|$SMALL_FILES"
+  "psql_small_session|$REPEAT|measure_psql_small session|psql \\copy x$SMALL_FILES files, one psql session|$SMALL_TOTAL|$SMALL_FILES"
+  "pgloader_small|$SLOW_REPEAT|measure_pgloader small|pgloader, one LOAD over the $SMALL_FILES files|$SMALL_TOTAL|$SMALL_FILES"
+  "pandas_small|$SLOW_REPEAT|measure_pandas small|pandas to_sql, loop over the $SMALL_FILES files|$SMALL_TOTAL|$SMALL_FILES"
+  "sluice_small|$REPEAT|measure_sluice small|sluice once, $SMALL_FILES files, declared schema|$SMALL_TOTAL|$SMALL_FILES"
+)
+selected=()
+for entry in "${MEASUREMENTS[@]}"; do
+  [[ ${entry%%|*} =~ ^(${BENCH_ONLY:-.*})$ ]] && selected+=("$entry")
+done
+[ ${#selected[@]} -gt 0 ] || die "BENCH_ONLY=$BENCH_ONLY matches no measurement"
+declare -A b m all
+for entry in "${selected[@]}"; do
+  IFS='|' read -r name runs command _ <<< "$entry"
+  times=()
+  for _ in $(seq "$runs"); do times+=("$($command)"); done
+  b[$name]=$(best "${times[@]}")
+  m[$name]=$(median "${times[@]}")
+  all[$name]="${times[*]}"
+  echo "bench: $name ${times[*]}" >&2
 done
 
 results=$OUT/postgres-results.md
 {
-  echo "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(nproc) cores, best of $REPEAT (median)"
+  echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?')"
+  echo "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(pgloader --version | head -n 1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"
+  echo "Best of the runs (median in brackets). Ratio = the tool's seconds / sluice's seconds on the same data (>1: sluice faster)."
   echo
-  echo "| measurement | seconds | rows/s | ratio psql/sluice |"
-  echo "|---|---|---|---|"
-  echo "| psql \\copy, 1M rows, typed table | ${b[psql_copy]} (${m[psql_copy]}) | $(rate $ROWS "${b[psql_copy]}") | |"
-  echo "| sluice once, 1M rows, declared schema | ${b[sluice_plain]} (${m[sluice_plain]}) | $(rate $ROWS "${b[sluice_plain]}") | $(ratio "${b[psql_copy]}" "${b[sluice_plain]}") |"
-  echo "| sluice once, 1M rows, declared schema, key (sensor_id, ts) | ${b[sluice_keyed]} (${m[sluice_keyed]}) | $(rate $ROWS "${b[sluice_keyed]}") | $(ratio "${b[psql_copy]}" "${b[sluice_keyed]}") |"
+  echo "| measurement | runs | seconds | rows/s | files/s | ratio tool/sluice |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for entry in "${selected[@]}"; do
+    IFS='|' read -r name runs _ label rows files <<< "$entry"
+    if [ -n "$files" ]; then base=sluice_small; fps=$(rate "$files" "${b[$name]}"); else base=sluice_large; fps=; fi
+    r=
+    case $name in sluice_*) ;; *) [ -n "${b[$base]:-}" ] && r=$(ratio "${b[$name]}" "${b[$base]}") ;; esac
+    echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r |"
+  done
+  echo
+  echo "All runs (seconds):"
+  for entry in "${selected[@]}"; do
+    IFS='|' read -r name _ <<< "$entry"
+    echo "- $name: ${all[$name]}"
+  done
 } > "$results"
 cat "$results"
 echo "bench: results written to $results" >&2

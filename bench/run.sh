@@ -10,45 +10,19 @@
 # fails the benchmark. See docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/sluice}
-OUT=${BENCH_OUT:-$ROOT/bench/out}
-REPEAT=${BENCH_REPEAT:-3}
-SCHEMA=$ROOT/bench/sensors.schema.yaml
-ROWS=1000000
-SMALL_FILES=2000
-SMALL_ROWS=50
-DATA=$OUT/data
+source bench/common.sh
 WORK=$OUT/work
 
-die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
 command -v sqlite3 >/dev/null || die "sqlite3 is not installed (scripts/setup.sh)"
-command -v python3 >/dev/null || die "python3 is not installed"
+ensure_data
 
-# ---- data (reproducible; regenerated only when absent or from other settings) ----
-stamp="rows=$ROWS small=$SMALL_FILES x $SMALL_ROWS gen=$(cksum < "$ROOT/bench/gen_data.py")"
-if [ "$(cat "$DATA/.stamp" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$DATA"
-  python3 "$ROOT/bench/gen_data.py" "$DATA" --rows "$ROWS" --small-files "$SMALL_FILES" \
-    --small-rows "$SMALL_ROWS"
-  # Old mtimes: every file counts as settled at once.
-  find "$DATA" -type f -exec touch -d '10 minutes ago' {} +
-  echo "$stamp" > "$DATA/.stamp"
-fi
-LARGE=$DATA/large/readings.csv
-SMALL_TOTAL=$((SMALL_FILES * SMALL_ROWS))
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 count_rows() { sqlite3 "$1" "SELECT COUNT(*) FROM readings"; }
 verify() { # db expected what
   local got
   got=$(count_rows "$1" 2>/dev/null || echo "no table")
   [ "$got" = "$2" ] || die "$3: expected $2 rows in readings, found $got"
 }
-best() { printf '%s\n' "$@" | sort -g | head -n 1; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 TYPED_DDL="CREATE TABLE readings(sensor_id INTEGER NOT NULL, ts TEXT NOT NULL,
   temperature REAL, humidity REAL, pressure REAL, status TEXT);"
@@ -98,7 +72,7 @@ measure_sqlite_small() { # default | wal
   # so that the comparison is not only about fsync policy.
   {
     if [ "$1" = wal ]; then echo "PRAGMA journal_mode=WAL;"; echo "PRAGMA synchronous=NORMAL;"; fi
-    for f in "$DATA"/small/*.csv; do
+    for f in "$SMALL"/*.csv; do
       if [ $first = 1 ]; then echo ".import --csv $f readings"; first=0
       else echo ".import --csv --skip 1 $f readings"; fi
     done
@@ -113,7 +87,7 @@ measure_sqlite_small() { # default | wal
 measure_sluice_small() {
   local w=$WORK/sluice-small t0 t1 n
   rm -rf "$w"; mkdir -p "$w/data"
-  cp -p "$DATA"/small/*.csv "$w/data/"
+  cp -p "$SMALL"/*.csv "$w/data/"
   t0=$(now)
   run_sluice "$w"
   t1=$(now)
@@ -146,8 +120,6 @@ for name in "${!times[@]}"; do
   # shellcheck disable=SC2086
   m[$name]=$(median ${times[$name]})
 done
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v base="$1" -v s="$2" 'BEGIN { printf "%.2f", base / s }'; }
 
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 results=$OUT/results.md

@@ -2,10 +2,24 @@
 # Installs the Debian 12 packages listed in scripts/packages/*.txt (one name a
 # line, '#' comments): what sluice needs to build, and the servers and tools its
 # tests and benchmarks use. Idempotent: installs only what is missing.
+#
+#   scripts/setup.sh            every list but bench.txt (build, tests)
+#   scripts/setup.sh NAME...    scripts/packages/NAME.txt for each NAME
+#                               (bench: the baselines of bench/postgres.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mapfile -t packages < <(cat packages/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+lists=()
+for name in "$@"; do
+  [ -f "packages/$name.txt" ] || { echo "setup: no list scripts/packages/$name.txt" >&2; exit 1; }
+  lists+=("packages/$name.txt")
+done
+if [ $# -eq 0 ]; then
+  for list in packages/*.txt; do
+    [ "$list" = packages/bench.txt ] || lists+=("$list")
+  done
+fi
+mapfile -t packages < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

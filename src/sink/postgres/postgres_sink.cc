@@ -18,6 +18,17 @@ constexpr int64_t kEpochShiftDays = 10957;
 constexpr int64_t kEpochShiftMicros = kEpochShiftDays * 86400LL * 1000000LL;
 // First key of the two-key advisory locks sluice takes ("slui").
 constexpr char kLockSpace[] = "1936487785";
+// $1 a table name, $2 its schema: the table's oid and columns, none if it is missing.
+constexpr char kLookUpTableSql[] =
+    "SELECT c.oid, a.attname, t.typname, a.attnotnull FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+    "AND NOT a.attisdropped AND a.attgenerated = '' "
+    "LEFT JOIN pg_type t ON t.oid = a.atttypid "
+    "WHERE n.nspname = $2 AND c.relname = $1 AND c.relkind IN ('r', 'p') "
+    "ORDER BY a.attnum";
+// $1 a load id: a row if its commit marker exists.
+constexpr char kMarkerSql[] = "SELECT 1 FROM sluice.loads WHERE load_id = $1";
 
 std::string Quote(std::string_view identifier) {
   std::string out;
@@ -199,6 +210,7 @@ Status PostgresSink::Connect() {
   const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
   const char* values[] = {"10", "sluice", conninfo_.c_str(), nullptr};
   if (conn_ != nullptr) PQfinish(conn_);
+  prepared_.clear();
   conn_ = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
     // libpq prints NOTICEs ("relation already exists, skipping") on stderr, where
@@ -242,21 +254,86 @@ Status PostgresSink::Error(const PGresult* result, std::string_view context) con
 
 Result<PostgresSink::ResultPtr> PostgresSink::Exec(const std::string& sql, std::string_view context,
                                                    const std::vector<std::string>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const std::string& p : params) values.push_back(p.c_str());
+  ASSIGN_OR_RETURN(std::vector<ResultPtr> results, ExecAll({{sql, params}}, context));
+  return std::move(results[0]);
+}
+
+Result<std::vector<PostgresSink::ResultPtr>> PostgresSink::ExecAll(
+    const std::vector<Statement>& statements, std::string_view context) {
   // A connection that sat idle while the server restarted is found dead only by
   // the next statement. Outside a transaction every statement of this sink only
-  // reads (writes happen between BEGIN and COMMIT), so it is safe to send again
-  // on a new connection, which spares the pipeline a retry with backoff.
+  // reads, or opens a transaction (writes happen between BEGIN and COMMIT), so it
+  // is safe to send again on a new connection, which spares the pipeline a retry
+  // with backoff.
   const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
   for (int attempt = 0;; ++attempt) {
-    ResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, 0));
-    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    // What was sent, in order: the name of a statement being prepared, or "" for
+    // the execution of a statement.
+    std::vector<std::string> sent;
+    std::vector<std::pair<std::string, std::string>> preparing;  // sql, name
+    bool ok = PQenterPipelineMode(conn_) == 1;
+    for (const Statement& statement : statements) {
+      if (!ok) break;
+      std::vector<const char*> values;
+      values.reserve(statement.params.size());
+      for (const std::string& p : statement.params) values.push_back(p.c_str());
+      const int count = static_cast<int>(values.size());
+      if (statement.params.empty()) {
+        ok = PQsendQueryParams(conn_, statement.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                               0) == 1;
+        sent.emplace_back();
+        continue;
+      }
+      // Statements with parameters have fixed texts: each is parsed once per
+      // connection, as a named prepared statement, and its plan reused.
+      std::string name;
+      if (auto it = prepared_.find(statement.sql); it != prepared_.end()) name = it->second;
+      for (const auto& [sql, pending] : preparing) {
+        if (sql == statement.sql) name = pending;
+      }
+      if (name.empty()) {
+        name = "sluice_" + std::to_string(next_statement_++);
+        ok = PQsendPrepare(conn_, name.c_str(), statement.sql.c_str(), count, nullptr) == 1;
+        sent.push_back(name);
+        preparing.emplace_back(statement.sql, name);
+      }
+      ok = ok &&
+           PQsendQueryPrepared(conn_, name.c_str(), count, values.data(), nullptr, nullptr, 0) == 1;
+      sent.emplace_back();
+    }
+    std::vector<ResultPtr> results;
+    ResultPtr failed;  // the first error; the server skips the statements after it
+    if (ok && PQpipelineSync(conn_) == 1) {
+      // Each result and the null that ends it, then the sync's result.
+      size_t done = 0;
+      for (; done < sent.size(); ++done) {
+        ResultPtr result(PQgetResult(conn_));
+        if (!result) break;  // the connection is gone
+        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+        const ExecStatusType status = PQresultStatus(result.get());
+        const bool good = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+        if (!good && !failed && status != PGRES_PIPELINE_ABORTED) failed = std::move(result);
+        if (!sent[done].empty()) {
+          for (const auto& [sql, name] : preparing) {
+            if (good && name == sent[done]) prepared_.emplace(sql, name);
+          }
+        } else {
+          results.push_back(std::move(result));
+        }
+      }
+      if (done == sent.size()) {
+        ResultPtr sync(PQgetResult(conn_));
+        if (sync && PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC && !failed) {
+          failed = std::move(sync);
+        }
+      }
+    }
+    PQexitPipelineMode(conn_);
+    if (!failed && results.size() == statements.size() && PQstatus(conn_) == CONNECTION_OK) {
+      return results;
+    }
     if (attempt > 0 || !idle || PQstatus(conn_) != CONNECTION_BAD || !Connect().ok()) {
-      return Error(result.get(), context);
+      return Error(failed.get(), context);
     }
   }
 }
@@ -264,23 +341,20 @@ Result<PostgresSink::ResultPtr> PostgresSink::Exec(const std::string& sql, std::
 Result<std::optional<PostgresSink::TableInfo>> PostgresSink::LookUpTable(std::string_view name) {
   const std::string context = "look up table \"" + std::string(name) + "\"";
   ASSIGN_OR_RETURN(ResultPtr columns,
-                   Exec("SELECT c.oid, a.attname, t.typname, a.attnotnull FROM pg_class c "
-                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
-                        "AND NOT a.attisdropped AND a.attgenerated = '' "
-                        "LEFT JOIN pg_type t ON t.oid = a.atttypid "
-                        "WHERE n.nspname = $2 AND c.relname = $1 AND c.relkind IN ('r', 'p') "
-                        "ORDER BY a.attnum",
-                        context, {std::string(name), schema_name_}));
-  if (PQntuples(columns.get()) == 0) return std::optional<TableInfo>();
+                   Exec(kLookUpTableSql, context, {std::string(name), schema_name_}));
+  return TableInfoOf(columns.get());
+}
+
+std::optional<PostgresSink::TableInfo> PostgresSink::TableInfoOf(const PGresult* columns) {
+  if (PQntuples(columns) == 0) return std::nullopt;
   TableInfo info;
-  info.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(columns.get(), 0, 0), nullptr, 10));
-  for (int row = 0; row < PQntuples(columns.get()); ++row) {
-    if (PQgetisnull(columns.get(), row, 1)) continue;
-    info.columns.push_back({PQgetvalue(columns.get(), row, 1), PQgetvalue(columns.get(), row, 2),
-                            PQgetvalue(columns.get(), row, 3)[0] == 't'});
+  info.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(columns, 0, 0), nullptr, 10));
+  for (int row = 0; row < PQntuples(columns); ++row) {
+    if (PQgetisnull(columns, row, 1)) continue;
+    info.columns.push_back({PQgetvalue(columns, row, 1), PQgetvalue(columns, row, 2),
+                            PQgetvalue(columns, row, 3)[0] == 't'});
   }
-  return std::optional<TableInfo>(std::move(info));
+  return info;
 }
 
 Result<std::optional<TableDef>> PostgresSink::DescribeTable(std::string_view name) {
@@ -394,21 +468,25 @@ Status PostgresSink::Begin(const TableDef& table, const LoadId& load) {
   }
   RETURN_IF_ERROR(EnsureConnected());
   const std::string context = "begin load " + load.id + " into \"" + table.name + "\"";
-  RETURN_IF_ERROR(Exec("BEGIN", context).status());
   in_load_ = true;
   failed_ = false;
   Status status = [&]() -> Status {
-    // Serialises loads of one id across sluices sharing this database, so the
-    // marker check below stays true until our COMMIT.
-    RETURN_IF_ERROR(
-        Exec(std::string("SELECT pg_advisory_xact_lock(") + kLockSpace + ", hashtext($1))", context,
-             {load.id})
-            .status());
-    ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
-    if (committed) {
+    // One round trip. The advisory lock serialises loads of one id across sluices
+    // sharing this database, so the marker check after it (a statement of its own,
+    // which sees what committed before the lock was granted) stays true until our
+    // COMMIT.
+    ASSIGN_OR_RETURN(
+        std::vector<ResultPtr> begun,
+        ExecAll({{"BEGIN", {}},
+                 {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace + ", hashtext($1))",
+                  {load.id}},
+                 {kMarkerSql, {load.id}},
+                 {kLookUpTableSql, {table.name, schema_name_}}},
+                context));
+    if (PQntuples(begun[2].get()) > 0) {
       return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
     }
-    ASSIGN_OR_RETURN(std::optional<TableInfo> info, LookUpTable(table.name));
+    std::optional<TableInfo> info = TableInfoOf(begun[3].get());
     if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
     wire_.clear();
     for (const ColumnDef& column : table.columns) {
@@ -643,16 +721,18 @@ Result<LoadCounts> PostgresSink::Commit() {
       counts_.inserted = std::strtoull(PQcmdTuples(moved.get()), nullptr, 10);
       counts_.skipped_by_key = copied_ - counts_.inserted;
     }
-    RETURN_IF_ERROR(Exec("INSERT INTO sluice.loads(load_id, table_name, file, rows, skipped) "
-                         "VALUES($1, $2, $3, $4, $5)",
-                         context,
-                         {load_.id, table_.name, load_.file, std::to_string(counts_.inserted),
-                          std::to_string(counts_.skipped_by_key)})
-                        .status());
     if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) {
       return Status::Internal(context + ": the transaction was rolled back");
     }
-    Result<ResultPtr> commit = Exec("COMMIT", context);
+    // The marker and COMMIT in one round trip; if the marker fails, the server
+    // skips the COMMIT and the transaction is rolled back by Abort.
+    Result<std::vector<ResultPtr>> commit =
+        ExecAll({{"INSERT INTO sluice.loads(load_id, table_name, file, rows, skipped) "
+                  "VALUES($1, $2, $3, $4, $5)",
+                  {load_.id, table_.name, load_.file, std::to_string(counts_.inserted),
+                   std::to_string(counts_.skipped_by_key)}},
+                 {"COMMIT", {}}},
+                context);
     if (!commit.has_value() && PQstatus(conn_) == CONNECTION_BAD) {
       // Lost while COMMIT was under way: the server may have committed. The marker
       // tells, once a new connection can ask; otherwise the pipeline's retry will.
@@ -663,7 +743,7 @@ Result<LoadCounts> PostgresSink::Commit() {
     }
     if (!commit.has_value()) return commit.error();
     // COMMIT of a failed transaction answers ROLLBACK, not an error.
-    if (std::strcmp(PQcmdStatus(commit->get()), "COMMIT") != 0) {
+    if (std::strcmp(PQcmdStatus((*commit)[1].get()), "COMMIT") != 0) {
       return Status::Internal(context + ": the server rolled the transaction back");
     }
     return Status::Ok();
@@ -696,8 +776,7 @@ void PostgresSink::EndLoad() {
 Result<bool> PostgresSink::IsCommitted(std::string_view load_id) {
   if (!in_load_) RETURN_IF_ERROR(EnsureConnected());
   ASSIGN_OR_RETURN(ResultPtr found,
-                   Exec("SELECT 1 FROM sluice.loads WHERE load_id = $1",
-                        "check load " + std::string(load_id), {std::string(load_id)}));
+                   Exec(kMarkerSql, "check load " + std::string(load_id), {std::string(load_id)}));
   return PQntuples(found.get()) > 0;
 }
 

@@ -19,11 +19,12 @@
 //
 // A load is one transaction: Begin (BEGIN, then the commit-marker check under a
 // transaction-level advisory lock on the load id, so two sluices cannot commit one
-// id twice), each Write one binary COPY, Commit (marker row in "sluice"."loads",
-// then COMMIT). With a key, rows are copied into a temporary table (ON COMMIT
-// DROP) and moved at Commit with INSERT ... SELECT ... ON CONFLICT DO NOTHING,
-// which counts the rows skipped by key. "sluice"."loads" (load_id, table_name,
-// file, rows, skipped, committed_at) is created when the sink is opened.
+// id twice, and the table's columns: one round trip), each Write one binary COPY,
+// Commit (marker row in "sluice"."loads", then COMMIT: one round trip). With a
+// key, rows are copied into a temporary table (ON COMMIT DROP) and moved at
+// Commit with INSERT ... SELECT ... ON CONFLICT DO NOTHING, which counts the rows
+// skipped by key. "sluice"."loads" (load_id, table_name, file, rows, skipped,
+// committed_at) is created when the sink is opened.
 //
 // Errors: classified by PostgresStatus (pg_support.h): Unavailable/Timeout
 // (connection lost or refused, shutdown, deadlock, lock timeout, resources),
@@ -42,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/batch.h"
@@ -118,13 +120,26 @@ class PostgresSink final : public Sink {
   Status EnsureConnected();
   // The error of `result` (or of the connection when `result` is null), classified.
   Status Error(const PGresult* result, std::string_view context) const;
+  struct Statement {
+    std::string sql;
+    std::vector<std::string> params;  // text values of $1, $2, ...
+  };
   // Runs `sql` with text parameters; OK results only, others become errors.
   Result<ResultPtr> Exec(const std::string& sql, std::string_view context,
                          const std::vector<std::string>& params = {});
+  // Runs `statements` in order in one round trip (libpq pipeline mode) and
+  // returns their results, one each. The first error is returned; the server
+  // skips the statements after it. Statements with parameters are prepared on
+  // first use and reused for the connection's life. Outside a transaction, a
+  // connection found dead is replaced and the statements sent once more.
+  Result<std::vector<ResultPtr>> ExecAll(const std::vector<Statement>& statements,
+                                         std::string_view context);
   Result<std::optional<TableInfo>> LookUpTable(std::string_view name);
   // Takes the transaction-scoped advisory lock that serialises changes of `table`'s
   // definition across sluices. Requires an open transaction.
   Status LockTableName(const std::string& table, const std::string& context);
+  // The rows of kLookUpTableSql: the table, or none if it does not exist.
+  static std::optional<TableInfo> TableInfoOf(const PGresult* columns);
   Status Copy(const Batch& batch, std::string_view context);
   void EncodeBatch(const Batch& batch);
   // Hides the password if the server or libpq repeated it.
@@ -135,6 +150,9 @@ class PostgresSink final : public Sink {
   const std::string display_;   // conninfo_ with the password masked
   const std::string password_;  // from the URL, scrubbed out of messages
   PGconn* conn_ = nullptr;
+  // Statements prepared on conn_ (see ExecAll): SQL text to name.
+  std::unordered_map<std::string, std::string> prepared_;
+  uint64_t next_statement_ = 0;
   std::string schema_name_;  // where tables go (see the top of this file)
   std::string schema_;       // schema_name_ quoted
 
