@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# ClickHouse benchmark: sluice loading the 1M-row file of bench/gen_data.py into
-# ClickHouse, against clickhouse-client (native protocol) and curl (HTTP) sending
-# the same file as INSERT … FORMAT CSVWithNames into a typed table, on the same
-# server in the same run.
+# ClickHouse benchmark: sluice loading the data of bench/gen_data.py into
+# ClickHouse — the 1M-row file, and the 2,000 files of 50 rows — against
+# clickhouse-client (native protocol) and curl (HTTP) sending the same files as
+# INSERT … FORMAT CSVWithNames into a typed table, on the same server in the same
+# run. Small files: clickhouse-client runs once per file (a process each); curl
+# sends one request per file over one keep-alive connection (one process).
 #
 #   bench/clickhouse.sh
 #
@@ -21,15 +23,21 @@ OUT=${BENCH_OUT:-$ROOT/bench/out}
 REPEAT=${BENCH_REPEAT:-3}
 SCHEMA=$ROOT/bench/sensors.schema.yaml
 ROWS=1000000
+SMALL_FILES=2000
+SMALL_ROWS=50
+SMALL_TOTAL=$((SMALL_FILES * SMALL_ROWS))
 LARGE=$OUT/data/large/readings.csv
+SMALL=$OUT/data/small
 WORK=$OUT/work-clickhouse
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
 command -v clickhouse-client >/dev/null || die "clickhouse-client is not installed (scripts/setup.sh)"
-if [ ! -f "$LARGE" ]; then
-  python3 "$ROOT/bench/gen_data.py" "$OUT/data" --rows "$ROWS" --small-files 0 --small-rows 0 ||
-    die "cannot generate $LARGE (run bench/run.sh once)"
+if [ ! -f "$LARGE" ] || [ "$(find "$SMALL" -name '*.csv' 2>/dev/null | wc -l)" != "$SMALL_FILES" ]; then
+  python3 "$ROOT/bench/gen_data.py" "$OUT/data" --rows "$ROWS" --small-files "$SMALL_FILES" \
+    --small-rows "$SMALL_ROWS" || die "cannot generate the data (run bench/run.sh once)"
+  # Old mtimes: every file counts as settled at once.
+  find "$OUT/data" -type f -exec touch -d '10 minutes ago' {} +
 fi
 
 server_dir=$(mktemp -d /tmp/sluice-bench-ch-XXXXXX)
@@ -59,10 +67,10 @@ best() { printf '%s\n' "$@" | sort -g | head -n 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v base="$1" -v s="$2" 'BEGIN { printf "%.2f", base / s }'; }
-verify() { # db what
+verify() { # db what [rows]
   local got
   got=$(query "SELECT count() FROM $1.readings" 2>/dev/null || echo "no table")
-  [ "$got" = "$ROWS" ] || die "$2: expected $ROWS rows in readings, found $got"
+  [ "$got" = "${3:-$ROWS}" ] || die "$2: expected ${3:-$ROWS} rows in readings, found $got"
 }
 
 # Like the table sluice creates from the declared schema on this server version
@@ -118,8 +126,68 @@ measure_sluice() { # plain | keyed
   elapsed "$t0" "$t1"
 }
 
+measure_client_small() {
+  local db=bench_client_small t0 t1 f
+  fresh_db $db
+  query "CREATE TABLE $db.readings $TYPED_DDL"
+  t0=$(now)
+  for f in "$SMALL"/*.csv; do
+    clickhouse-client --host 127.0.0.1 --port "$TCP_PORT" --user default --password "$PASSWORD" \
+      --date_time_input_format=best_effort \
+      --query "INSERT INTO $db.readings FORMAT CSVWithNames" < "$f"
+  done
+  t1=$(now)
+  verify $db "clickhouse-client x$SMALL_FILES" "$SMALL_TOTAL"
+  query "DROP DATABASE $db"
+  elapsed "$t0" "$t1"
+}
+
+measure_curl_small() {
+  local db=bench_curl_small w=$WORK/curl t0 t1 f first
+  fresh_db $db
+  query "CREATE TABLE $db.readings $TYPED_DDL"
+  rm -rf "$w"; mkdir -p "$w"
+  # One curl process, one request per file, all on one keep-alive connection
+  # (options after "next" apply to the next request only, so each request has its own).
+  first=1
+  for f in "$SMALL"/*.csv; do
+    [ $first = 1 ] || echo next
+    first=0
+    printf 'url = "http://127.0.0.1:%s/?date_time_input_format=best_effort&query=INSERT%%20INTO%%20%s.readings%%20FORMAT%%20CSVWithNames"\n' \
+      "$HTTP_PORT" "$db"
+    printf 'header = "X-ClickHouse-User: default"\nheader = "X-ClickHouse-Key: %s"\nheader = "Expect:"\n' \
+      "$PASSWORD"
+    printf 'data-binary = "@%s"\noutput = "/dev/null"\nfail-with-body\n' "$f"
+  done > "$w/curl.config"
+  t0=$(now)
+  curl -sS -K "$w/curl.config"
+  t1=$(now)
+  verify $db "curl x$SMALL_FILES" "$SMALL_TOTAL"
+  query "DROP DATABASE $db"
+  rm -rf "$w"
+  elapsed "$t0" "$t1"
+}
+
+measure_sluice_small() {
+  local db=bench_sluice_small w=$WORK/sluice-small t0 t1 n
+  fresh_db $db
+  rm -rf "$w"; mkdir -p "$w/data"
+  cp -p "$SMALL"/*.csv "$w/data/"
+  t0=$(now)
+  "$SLUICE_BIN" once --source "$w/data" --sink "$(db_url $db)" --ledger "$w/ledger.db" \
+    --processed "$w/processed" --quarantine "$w/quarantine" --schema "$SCHEMA" \
+    --settle-ms 0 >"$w/sluice.log" 2>&1 || die "sluice once exited $? (log: $w/sluice.log)"
+  t1=$(now)
+  verify $db "sluice x$SMALL_FILES" "$SMALL_TOTAL"
+  n=$(find "$w/processed" -type f | wc -l)
+  [ "$n" = "$SMALL_FILES" ] || die "sluice once: $n of $SMALL_FILES files in processed/"
+  query "DROP DATABASE $db"
+  rm -rf "$w"
+  elapsed "$t0" "$t1"
+}
+
 declare -A b m
-for what in client curl sluice_plain sluice_keyed; do
+for what in client curl sluice_plain sluice_keyed client_small curl_small sluice_small; do
   runs=()
   for _ in $(seq "$REPEAT"); do
     case $what in
@@ -127,6 +195,9 @@ for what in client curl sluice_plain sluice_keyed; do
       curl) runs+=("$(measure_curl)") ;;
       sluice_plain) runs+=("$(measure_sluice plain)") ;;
       sluice_keyed) runs+=("$(measure_sluice keyed)") ;;
+      client_small) runs+=("$(measure_client_small)") ;;
+      curl_small) runs+=("$(measure_curl_small)") ;;
+      sluice_small) runs+=("$(measure_sluice_small)") ;;
     esac
   done
   b[$what]=$(best "${runs[@]}")
@@ -147,6 +218,12 @@ results=$OUT/clickhouse-results.md
     [ $s = sluice_keyed ] && label="$label, key (sensor_id, ts): ReplacingMergeTree"
     echo "| $label | ${b[$s]} (${m[$s]}) | $(rate $ROWS "${b[$s]}") | $(ratio "${b[client]}" "${b[$s]}") | $(ratio "${b[curl]}" "${b[$s]}") |"
   done
+  echo
+  echo "| measurement | seconds | files/s | ratio clickhouse-client/sluice | ratio curl/sluice |"
+  echo "|---|---|---|---|---|"
+  echo "| clickhouse-client x$SMALL_FILES files (a process each) | ${b[client_small]} (${m[client_small]}) | $(rate $SMALL_FILES "${b[client_small]}") | | |"
+  echo "| curl x$SMALL_FILES requests, one keep-alive connection | ${b[curl_small]} (${m[curl_small]}) | $(rate $SMALL_FILES "${b[curl_small]}") | | |"
+  echo "| sluice once, $SMALL_FILES files × $SMALL_ROWS rows, declared schema | ${b[sluice_small]} (${m[sluice_small]}) | $(rate $SMALL_FILES "${b[sluice_small]}") | $(ratio "${b[client_small]}" "${b[sluice_small]}") | $(ratio "${b[curl_small]}" "${b[sluice_small]}") |"
 } > "$results"
 cat "$results"
 echo "bench: results written to $results" >&2

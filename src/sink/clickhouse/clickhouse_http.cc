@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <mutex>
 
 namespace sluice {
@@ -105,23 +107,9 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-Status GzipInto(std::string_view data, std::string& out) {
-  z_stream z{};
-  // windowBits 15 + 16: a gzip wrapper, which is what Content-Encoding: gzip means.
-  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status::Internal("gzip: deflateInit2 failed");
-  }
-  out.resize(deflateBound(&z, data.size()));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) return Status::Internal("gzip: deflate failed");
-  return Status::Ok();
-}
+// At most this much of an insert's body waits in memory for the connection:
+// SendInsert blocks above it, which holds the producer back to the server's pace.
+constexpr size_t kMaxPendingBytes = 4u << 20;
 
 }  // namespace
 
@@ -274,12 +262,18 @@ Result<std::unique_ptr<ClickHouseHttp>> ClickHouseHttp::Create(const ClickHouseE
   headers = curl_slist_append(headers, "Expect:");
   headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
   http->headers_ = headers;
-  curl_slist* gzip_headers = nullptr;
+  curl_slist* insert_headers = nullptr;
   for (curl_slist* h = headers; h != nullptr; h = h->next) {
+    insert_headers = curl_slist_append(insert_headers, h->data);
+  }
+  http->insert_headers_ = curl_slist_append(insert_headers, "Transfer-Encoding: chunked");
+  curl_slist* gzip_headers = nullptr;
+  for (curl_slist* h = http->insert_headers_; h != nullptr; h = h->next) {
     gzip_headers = curl_slist_append(gzip_headers, h->data);
   }
   http->gzip_headers_ = curl_slist_append(gzip_headers, "Content-Encoding: gzip");
-  if (http->headers_ == nullptr || http->gzip_headers_ == nullptr) {
+  if (http->headers_ == nullptr || http->insert_headers_ == nullptr ||
+      http->gzip_headers_ == nullptr || http->multi_ == nullptr) {
     return Status::Internal("clickhouse: out of memory");
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -292,20 +286,26 @@ Result<std::unique_ptr<ClickHouseHttp>> ClickHouseHttp::Create(const ClickHouseE
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CollectBody);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &http->exception_code_);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &http->response_);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ClickHouseHttp::ReadBody);
+  curl_easy_setopt(curl, CURLOPT_READDATA, http.get());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
   return http;
 }
 
 ClickHouseHttp::ClickHouseHttp(const ClickHouseEndpoint& endpoint, void* curl)
-    : endpoint_(endpoint), curl_(curl) {
+    : endpoint_(endpoint), curl_(curl), multi_(curl_multi_init()) {
   const bool ipv6 = endpoint.host.find(':') != std::string::npos && endpoint.host[0] != '[';
   base_url_ = std::string(endpoint.tls ? "https://" : "http://") + (ipv6 ? "[" : "") +
               endpoint.host + (ipv6 ? "]" : "") + ":" + std::to_string(endpoint.port) + "/";
 }
 
 ClickHouseHttp::~ClickHouseHttp() {
+  CancelInsert();
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
   curl_easy_cleanup(static_cast<CURL*>(curl_));
   curl_slist_free_all(headers_);
+  curl_slist_free_all(insert_headers_);
   curl_slist_free_all(gzip_headers_);
 }
 
@@ -317,46 +317,202 @@ std::string ClickHouseHttp::Escape(std::string_view text) {
   return out;
 }
 
-Result<std::string> ClickHouseHttp::Post(const std::string& url, std::string_view body, bool gzip,
-                                         std::string_view context) {
-  CURL* curl = static_cast<CURL*>(curl_);
-  std::string response;
-  exception_code_.clear();
-  if (gzip) {
-    RETURN_IF_ERROR(GzipInto(body, compressed_));
-    body = compressed_;
+bool ClickHouseHttp::Drive(const std::function<bool()>& until) {
+  auto* multi = static_cast<CURLM*>(multi_);
+  while (true) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg == CURLMSG_DONE) curl_code_ = msg->data.result;
+    }
+    if (mc != CURLM_OK) {
+      curl_code_ = CURLE_SEND_ERROR;
+      running = 0;
+    }
+    if (running == 0) {
+      curl_multi_remove_handle(multi, static_cast<CURL*>(curl_));
+      return true;
+    }
+    if (until && until()) return false;
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, gzip ? gzip_headers_ : headers_);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  const CURLcode rc = curl_easy_perform(curl);
+}
+
+Result<std::string> ClickHouseHttp::Outcome(std::string_view context) {
   long http_status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
-  if (rc != CURLE_OK || http_status != 200) {
-    return ClassifyClickHouseError(rc, http_status, exception_code_, response, context);
+  curl_easy_getinfo(static_cast<CURL*>(curl_), CURLINFO_RESPONSE_CODE, &http_status);
+  if (curl_code_ != CURLE_OK || http_status != 200) {
+    return ClassifyClickHouseError(curl_code_, http_status, exception_code_, response_, context);
   }
   // A server may fail after it sent 200 and the first rows; it then appends the
   // exception to the body and sets the header.
   if (!exception_code_.empty()) {
-    return ClassifyClickHouseError(rc, 500, exception_code_, response, context);
+    return ClassifyClickHouseError(curl_code_, 500, exception_code_, response_, context);
   }
-  return response;
+  return std::move(response_);
 }
 
 Result<std::string> ClickHouseHttp::Query(std::string_view sql, std::string_view context) {
-  return Post(base_url_, sql, false, context);
+  if (inserting_) return Status::Internal(std::string(context) + ": an insert is open");
+  CURL* curl = static_cast<CURL*>(curl_);
+  response_.clear();
+  exception_code_.clear();
+  curl_code_ = CURLE_OK;
+  curl_easy_setopt(curl, CURLOPT_URL, base_url_.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, sql.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(sql.size()));
+  if (curl_multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
+    return Status::Internal(std::string(context) + ": curl_multi_add_handle failed");
+  }
+  Drive(nullptr);
+  return Outcome(context);
 }
 
 Status ClickHouseHttp::Insert(std::string_view sql, std::string_view settings,
                               std::string_view data, std::string_view context) {
+  RETURN_IF_ERROR(StartInsert(sql, settings, context));
+  RETURN_IF_ERROR(SendInsert(data));
+  return FinishInsert();
+}
+
+Status ClickHouseHttp::StartInsert(std::string_view sql, std::string_view settings,
+                                   std::string_view context) {
+  if (inserting_) return Status::Internal(std::string(context) + ": an insert is already open");
+  CURL* curl = static_cast<CURL*>(curl_);
   std::string url = base_url_ + "?query=" + Escape(sql);
   if (!settings.empty()) {
     url += '&';
     url += settings;
   }
-  return Post(url, data, endpoint_.gzip, context).status();
+  if (endpoint_.gzip) {
+    zlib_ = std::make_unique<z_stream>();
+    // windowBits 15 + 16: a gzip wrapper, which is what Content-Encoding: gzip means.
+    if (deflateInit2(zlib_.get(), Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+      zlib_.reset();
+      return Status::Internal(std::string(context) + ": gzip: deflateInit2 failed");
+    }
+  }
+  response_.clear();
+  exception_code_.clear();
+  curl_code_ = CURLE_OK;
+  pending_.clear();
+  pending_sent_ = 0;
+  body_done_ = false;
+  paused_ = false;
+  insert_context_ = std::string(context);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, endpoint_.gzip ? gzip_headers_ : insert_headers_);
+  // No POSTFIELDS: the body comes from ReadBody, in chunks of unknown total size.
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+  if (curl_multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
+    CancelInsert();
+    return Status::Internal(insert_context_ + ": curl_multi_add_handle failed");
+  }
+  inserting_ = true;
+  return Status::Ok();
+}
+
+Status ClickHouseHttp::Stage(std::string_view data, bool last) {
+  if (pending_sent_ > 0 && pending_sent_ >= pending_.size() / 2) {
+    pending_.erase(0, pending_sent_);
+    pending_sent_ = 0;
+  }
+  if (!zlib_) {
+    pending_.append(data);
+    return Status::Ok();
+  }
+  z_stream& z = *zlib_;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  while (true) {
+    const size_t at = pending_.size();
+    pending_.resize(at + deflateBound(&z, z.avail_in) + 64);
+    z.next_out = reinterpret_cast<Bytef*>(pending_.data() + at);
+    z.avail_out = static_cast<uInt>(pending_.size() - at);
+    const int rc = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+    pending_.resize(pending_.size() - z.avail_out);
+    if (rc == Z_STREAM_END || (rc == Z_OK && !last && z.avail_in == 0)) return Status::Ok();
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return Status::Internal("gzip: deflate failed");
+  }
+}
+
+size_t ClickHouseHttp::ReadBody(char* dest, size_t size, size_t count, void* user) {
+  auto* http = static_cast<ClickHouseHttp*>(user);
+  const size_t available = http->pending_.size() - http->pending_sent_;
+  if (available == 0) {
+    if (http->body_done_) return 0;
+    http->paused_ = true;
+    return CURL_READFUNC_PAUSE;
+  }
+  const size_t n = std::min(available, size * count);
+  std::memcpy(dest, http->pending_.data() + http->pending_sent_, n);
+  http->pending_sent_ += n;
+  return n;
+}
+
+Status ClickHouseHttp::SendInsert(std::string_view data) {
+  if (!inserting_) return Status::Internal("SendInsert without StartInsert");
+  Status staged = Stage(data, false);
+  if (!staged.ok()) {
+    CancelInsert();
+    return staged.WithContext(insert_context_);
+  }
+  if (paused_) {
+    paused_ = false;
+    curl_easy_pause(static_cast<CURL*>(curl_), CURLPAUSE_CONT);
+  }
+  // Sends what the connection takes now, and waits while too much is left.
+  const bool done =
+      Drive([this] { return paused_ || pending_.size() - pending_sent_ <= kMaxPendingBytes; });
+  if (!done) return Status::Ok();
+  // The transfer ended before the body did: the server refused the insert, or
+  // the connection failed.
+  inserting_ = false;
+  if (zlib_) deflateEnd(zlib_.get());
+  zlib_.reset();
+  Result<std::string> outcome = Outcome(insert_context_);
+  if (outcome.has_value()) {
+    return Status::Unavailable(insert_context_ + ": the server ended the insert early");
+  }
+  return outcome.status();
+}
+
+Status ClickHouseHttp::FinishInsert() {
+  if (!inserting_) return Status::Internal("FinishInsert without StartInsert");
+  Status staged = zlib_ ? Stage({}, true) : Status::Ok();
+  if (zlib_) deflateEnd(zlib_.get());
+  zlib_.reset();
+  if (!staged.ok()) {
+    CancelInsert();
+    return staged.WithContext(insert_context_);
+  }
+  body_done_ = true;
+  if (paused_) {
+    paused_ = false;
+    curl_easy_pause(static_cast<CURL*>(curl_), CURLPAUSE_CONT);
+  }
+  Drive(nullptr);
+  inserting_ = false;
+  pending_.clear();
+  pending_sent_ = 0;
+  return Outcome(insert_context_).status();
+}
+
+void ClickHouseHttp::CancelInsert() noexcept {
+  if (zlib_) deflateEnd(zlib_.get());
+  zlib_.reset();
+  if (!inserting_) return;
+  inserting_ = false;
+  pending_.clear();
+  pending_sent_ = 0;
+  CURL* curl = static_cast<CURL*>(curl_);
+  // Removing a transfer that is not done closes its connection: the server never
+  // sees the body's end.
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), curl);
 }
 
 }  // namespace sluice

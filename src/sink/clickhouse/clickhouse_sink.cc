@@ -1,23 +1,25 @@
 #include "sink/clickhouse/clickhouse_sink.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <thread>
 #include <utility>
 
 #include "core/clock.h"
-#include "sink/clickhouse/row_binary.h"
+#include "sink/clickhouse/native.h"
 
 namespace sluice {
 namespace {
 
 constexpr char kMarkerTable[] = "sluice_loads";
 constexpr char kLoadIdColumn[] = "_sluice_load_id";
-// Rows are sent when this much RowBinary is buffered: few enough inserts that a
-// large file does not make hundreds of parts (ClickHouse refuses inserts with
-// TOO_MANY_PARTS when merges fall behind), small enough to bound memory.
-constexpr size_t kFlushBytes = 16u << 20;
+// A load is one streamed insert (one part per min_insert_block_size_rows, so a
+// large file cannot run into TOO_MANY_PARTS); serialised rows are handed to the
+// connection whenever this much is buffered.
+constexpr size_t kSendBytes = 1u << 20;
 // How long Begin waits for the removal of a crashed attempt's rows.
 constexpr auto kCleanupTimeout = std::chrono::seconds(300);
 
@@ -142,19 +144,42 @@ Status OutOfRange(const Column& column, std::string_view type) {
                              std::string(type));
 }
 
-template <typename T>
-Status AppendInteger(const Column& column, int64_t v, std::string_view type, std::string& out) {
-  if constexpr (std::is_signed_v<T>) {
-    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
-      return OutOfRange(column, type);
+// Appends the values of `column` converted by `convert` (int64 -> optional T:
+// nullopt when out of T's range) as a Native array of T; NULL rows are T{}.
+// Returns the first row that does not convert, or -1.
+template <typename T, typename Convert>
+int64_t AppendConverted(const Column& column, std::string& out, Convert convert) {
+  const size_t rows = column.nulls.size();
+  const size_t at = out.size();
+  out.resize(at + rows * sizeof(T));
+  char* dest = out.data() + at;
+  for (size_t row = 0; row < rows; ++row) {
+    T value{};
+    if (column.nulls[row] == 0) {
+      std::optional<T> converted = convert(column.ints[row]);
+      if (!converted) return static_cast<int64_t>(row);
+      value = *converted;
     }
-  } else {
-    if (v < 0 || static_cast<uint64_t>(v) > std::numeric_limits<T>::max()) {
-      return OutOfRange(column, type);
-    }
+    std::memcpy(dest + row * sizeof(T), &value, sizeof(T));
   }
-  row_binary::AppendFixed(out, static_cast<T>(v));
-  return Status::Ok();
+  return -1;
+}
+
+// `v` as T if it is in T's range.
+template <typename T>
+std::optional<T> InRange(int64_t v) {
+  if constexpr (std::is_signed_v<T>) {
+    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return {};
+  } else {
+    if (v < 0 || static_cast<uint64_t>(v) > std::numeric_limits<T>::max()) return {};
+  }
+  return static_cast<T>(v);
+}
+
+// Appends a vector's bytes as they are (its element is the wire type).
+template <typename T>
+void AppendArray(const std::vector<T>& values, std::string& out) {
+  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
 }
 
 }  // namespace
@@ -185,10 +210,9 @@ std::string QuoteClickHouseString(std::string_view value) {
 
 Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source) {
   ClickHouseColumnEncoding e;
+  e.type = std::string(type);
   std::string_view base = type;
   e.nullable = Unwrap(base, "Nullable");
-  Unwrap(base, "LowCardinality");
-  if (Unwrap(base, "Nullable")) e.nullable = true;
   bool fits = false;
   switch (source) {
     case ColumnType::kInteger:
@@ -243,67 +267,87 @@ Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, Co
   return e;
 }
 
-Status AppendRowBinaryValue(const Column& column, size_t row,
-                            const ClickHouseColumnEncoding& encoding, std::string& out) {
-  if (column.nulls[row] != 0) {
-    if (!encoding.nullable) {
-      return Status::InvalidData("column \"" + column.def.name +
-                                 "\": NULL in a column that is not Nullable");
-    }
-    out.push_back(1);
-    return Status::Ok();
+Status AppendNativeColumn(const Column& column, const ClickHouseColumnEncoding& encoding,
+                          std::string& out, size_t* bad_row) {
+  const size_t rows = column.nulls.size();
+  auto refuse = [&](int64_t row, std::string_view type) {
+    *bad_row = static_cast<size_t>(row);
+    return OutOfRange(column, type);
+  };
+  if (encoding.nullable) {
+    AppendArray(column.nulls, out);
+  } else if (const void* null = std::memchr(column.nulls.data(), 1, rows); null != nullptr) {
+    *bad_row = static_cast<size_t>(static_cast<const uint8_t*>(null) - column.nulls.data());
+    return Status::InvalidData("column \"" + column.def.name +
+                               "\": NULL in a column that is not Nullable");
   }
-  if (encoding.nullable) out.push_back(0);
+  int64_t bad = -1;
   switch (encoding.kind) {
     case Kind::kInt8:
-      return AppendInteger<int8_t>(column, column.ints[row], "Int8", out);
+      bad = AppendConverted<int8_t>(column, out, InRange<int8_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "Int8");
     case Kind::kInt16:
-      return AppendInteger<int16_t>(column, column.ints[row], "Int16", out);
+      bad = AppendConverted<int16_t>(column, out, InRange<int16_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "Int16");
     case Kind::kInt32:
-      return AppendInteger<int32_t>(column, column.ints[row], "Int32", out);
+      bad = AppendConverted<int32_t>(column, out, InRange<int32_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "Int32");
     case Kind::kInt64:
-      row_binary::AppendFixed(out, column.ints[row]);
+      // NULL rows hold 0 in the batch already.
+      AppendArray(column.ints, out);
       return Status::Ok();
     case Kind::kUInt8:
-      return AppendInteger<uint8_t>(column, column.ints[row], "UInt8", out);
+      bad = AppendConverted<uint8_t>(column, out, InRange<uint8_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "UInt8");
     case Kind::kUInt16:
-      return AppendInteger<uint16_t>(column, column.ints[row], "UInt16", out);
+      bad = AppendConverted<uint16_t>(column, out, InRange<uint16_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "UInt16");
     case Kind::kUInt32:
-      return AppendInteger<uint32_t>(column, column.ints[row], "UInt32", out);
+      bad = AppendConverted<uint32_t>(column, out, InRange<uint32_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "UInt32");
     case Kind::kUInt64:
-      return AppendInteger<uint64_t>(column, column.ints[row], "UInt64", out);
-    case Kind::kFloat32:
-      row_binary::AppendFixed(out, static_cast<float>(column.floats[row]));
-      return Status::Ok();
-    case Kind::kFloat64:
-      row_binary::AppendFixed(out, column.floats[row]);
-      return Status::Ok();
-    case Kind::kDate:
-      return AppendInteger<uint16_t>(column, column.ints[row], "Date (1970-01-01..2149-06-06)",
-                                     out);
-    case Kind::kDate32:
-      return AppendInteger<int32_t>(column, column.ints[row], "Date32", out);
-    case Kind::kDateTime:
-      return AppendInteger<uint32_t>(column, FloorDiv(column.ints[row], 1000000),
-                                     "DateTime (1970..2106)", out);
-    case Kind::kDateTime64: {
-      int64_t ticks = column.ints[row];
-      if (encoding.scale <= 6) {
-        int64_t divisor = 1;
-        for (int i = encoding.scale; i < 6; ++i) divisor *= 10;
-        ticks = FloorDiv(ticks, divisor);
-      } else {
-        for (int i = 6; i < encoding.scale; ++i) {
-          if (__builtin_mul_overflow(ticks, int64_t{10}, &ticks)) {
-            return OutOfRange(column, "DateTime64");
-          }
-        }
+      bad = AppendConverted<uint64_t>(column, out, InRange<uint64_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "UInt64");
+    case Kind::kFloat32: {
+      const size_t at = out.size();
+      out.resize(at + rows * sizeof(float));
+      for (size_t row = 0; row < rows; ++row) {
+        const float value = static_cast<float>(column.floats[row]);
+        std::memcpy(out.data() + at + row * sizeof(float), &value, sizeof(float));
       }
-      row_binary::AppendFixed(out, ticks);
       return Status::Ok();
     }
+    case Kind::kFloat64:
+      AppendArray(column.floats, out);
+      return Status::Ok();
+    case Kind::kDate:
+      bad = AppendConverted<uint16_t>(column, out, InRange<uint16_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "Date (1970-01-01..2149-06-06)");
+    case Kind::kDate32:
+      bad = AppendConverted<int32_t>(column, out, InRange<int32_t>);
+      return bad < 0 ? Status::Ok() : refuse(bad, "Date32");
+    case Kind::kDateTime:
+      bad = AppendConverted<uint32_t>(
+          column, out, [](int64_t micros) { return InRange<uint32_t>(FloorDiv(micros, 1000000)); });
+      return bad < 0 ? Status::Ok() : refuse(bad, "DateTime (1970..2106)");
+    case Kind::kDateTime64: {
+      const int scale = encoding.scale;
+      bad = AppendConverted<int64_t>(column, out, [scale](int64_t ticks) -> std::optional<int64_t> {
+        if (scale <= 6) {
+          int64_t divisor = 1;
+          for (int i = scale; i < 6; ++i) divisor *= 10;
+          return FloorDiv(ticks, divisor);
+        }
+        for (int i = 6; i < scale; ++i) {
+          if (__builtin_mul_overflow(ticks, int64_t{10}, &ticks)) return {};
+        }
+        return ticks;
+      });
+      return bad < 0 ? Status::Ok() : refuse(bad, "DateTime64");
+    }
     case Kind::kString:
-      row_binary::AppendString(out, column.strings[row]);
+      // NULL rows hold "" in the batch already.
+      for (std::string_view value : column.strings) native::AppendString(out, value);
       return Status::Ok();
   }
   return Status::Internal("unknown column encoding");
@@ -529,15 +573,27 @@ Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
-  ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
-  if (committed) {
-    return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+  // IsCommitted just said no for this id (the pipeline asks before every load):
+  // asking again would only repeat the round trip.
+  if (not_committed_ != load.id) {
+    ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
+    if (committed) {
+      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    }
   }
+  not_committed_.clear();
   ASSIGN_OR_RETURN(auto actual, ColumnTypes(table.name));
   if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
   std::vector<ClickHouseColumnEncoding> encodings;
   bool has_load_id = false;
-  for (const auto& [name, type] : actual) has_load_id |= name == kLoadIdColumn;
+  for (const auto& [name, type] : actual) {
+    if (name != kLoadIdColumn) continue;
+    has_load_id = true;
+    if (type != "String") {
+      return Status::InvalidArgument("table \"" + table.name + "\": column " + kLoadIdColumn +
+                                     " is " + type + ", not String");
+    }
+  }
   if (!has_load_id) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no column " + kLoadIdColumn +
                                    ": it was not created by sluice");
@@ -559,7 +615,7 @@ Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
     encodings.push_back(*encoding);
     insert += QuoteClickHouseIdentifier(column.name) + ", ";
   }
-  insert += QuoteClickHouseIdentifier(kLoadIdColumn) + ") FORMAT RowBinary";
+  insert += QuoteClickHouseIdentifier(kLoadIdColumn) + ") FORMAT Native";
   RETURN_IF_ERROR(RemoveLoadRows(table.name, load.id));
 
   in_load_ = true;
@@ -569,11 +625,10 @@ Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
   load_ = load;
   encodings_ = std::move(encodings);
   insert_sql_ = std::move(insert);
-  load_id_cell_.clear();
-  row_binary::AppendString(load_id_cell_, load.id);
+  load_id_cells_.clear();
   buffer_.clear();
-  buffered_rows_ = 0;
-  inserts_ = 0;
+  rows_ = 0;
+  open_ = false;
   counts_ = {};
   return Status::Ok();
 }
@@ -599,21 +654,28 @@ Status ClickHouseSink::Write(const Batch& batch) {
       return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
     }
   }
-  for (size_t row = 0; row < batch.rows(); ++row) {
-    for (size_t i = 0; i < columns.size(); ++i) {
-      Status status = AppendRowBinaryValue(columns[i], row, encodings_[i], buffer_);
-      if (!status.ok()) {
-        failed_ = true;
-        return status.WithContext("insert into \"" + table_.name + "\", line " +
-                                  std::to_string(batch.Line(row)));
-      }
+  if (batch.rows() == 0) return Status::Ok();
+  // One Native block per batch: the server gathers blocks into parts of
+  // min_insert_block_size_rows.
+  native::AppendBlockHeader(buffer_, columns.size() + 1, batch.rows());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    native::AppendColumnHeader(buffer_, columns[i].def.name, encodings_[i].type);
+    size_t bad_row = 0;
+    Status status = AppendNativeColumn(columns[i], encodings_[i], buffer_, &bad_row);
+    if (!status.ok()) {
+      failed_ = true;
+      return status.WithContext("insert into \"" + table_.name + "\", line " +
+                                std::to_string(batch.Line(bad_row)));
     }
-    buffer_ += load_id_cell_;
-    if (buffered_rows_++ == 0) first_line_ = batch.Line(row);
-    last_line_ = batch.Line(row);
   }
-  if (buffer_.size() >= kFlushBytes) {
-    Status status = Flush();
+  native::AppendColumnHeader(buffer_, kLoadIdColumn, "String");
+  std::string cell;
+  native::AppendString(cell, load_.id);
+  while (load_id_cells_.size() < batch.rows() * cell.size()) load_id_cells_ += cell;
+  buffer_.append(load_id_cells_, 0, batch.rows() * cell.size());
+  rows_ += batch.rows();
+  if (buffer_.size() >= kSendBytes) {
+    Status status = Send();
     if (!status.ok()) {
       failed_ = true;
       return status;
@@ -622,43 +684,54 @@ Status ClickHouseSink::Write(const Batch& batch) {
   return Status::Ok();
 }
 
-Status ClickHouseSink::Flush() {
-  if (buffered_rows_ == 0) return Status::Ok();
-  const std::string tag = load_.id + "-" + std::to_string(inserts_++);
-  std::string settings = "query_id=" + http_->Escape("sluice-" + tag);
-  if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
-  // Set before the request: a request that fails may still have stored some of
-  // its blocks (one per max_insert_block_size rows).
-  sent_ = true;
-  Status status =
-      http_->Insert(insert_sql_, settings, buffer_,
-                    "insert into \"" + table_.name + "\", lines " + std::to_string(first_line_) +
-                        ".." + std::to_string(last_line_));
-  if (!status.ok()) return status;
-  counts_.inserted += buffered_rows_;
+Status ClickHouseSink::Send() {
+  if (!open_) {
+    const std::string tag = load_.id + "-0";
+    std::string settings = "query_id=" + http_->Escape("sluice-" + tag);
+    if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
+    RETURN_IF_ERROR(http_->StartInsert(
+        insert_sql_, settings, "insert into \"" + table_.name + "\" (load " + load_.id + ")"));
+    open_ = true;
+    // Set before any row is sent: a request that fails may still have stored some
+    // of its blocks (one per min_insert_block_size_rows).
+    sent_ = true;
+  }
+  Status status = http_->SendInsert(buffer_);
   buffer_.clear();
-  buffered_rows_ = 0;
-  // A buffer that grew for one huge batch is not kept between flushes.
-  if (buffer_.capacity() > 2 * kFlushBytes) buffer_.shrink_to_fit();
-  return Status::Ok();
+  if (!status.ok()) open_ = false;
+  return status;
 }
 
 Result<LoadCounts> ClickHouseSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  Status status = Flush();
+  Status status = Status::Ok();
+  if (rows_ > 0) {
+    status = Send();
+    if (status.ok()) {
+      open_ = false;
+      status = http_->FinishInsert();
+    }
+  }
   if (!status.ok()) {
     Abort();
     return status;
   }
+  counts_.inserted = rows_;
   std::string marker;
-  row_binary::AppendString(marker, load_.id);
-  row_binary::AppendString(marker, table_.name);
-  row_binary::AppendString(marker, load_.file);
-  row_binary::AppendFixed(marker, counts_.inserted);
-  row_binary::AppendFixed(marker, static_cast<uint32_t>(NowMicros() / 1000000));
+  native::AppendBlockHeader(marker, 5, 1);
+  native::AppendColumnHeader(marker, "load_id", "String");
+  native::AppendString(marker, load_.id);
+  native::AppendColumnHeader(marker, "table", "String");
+  native::AppendString(marker, table_.name);
+  native::AppendColumnHeader(marker, "file", "String");
+  native::AppendString(marker, load_.file);
+  native::AppendColumnHeader(marker, "rows", "UInt64");
+  native::AppendFixed(marker, counts_.inserted);
+  native::AppendColumnHeader(marker, "committed_at", "DateTime");
+  native::AppendFixed(marker, static_cast<uint32_t>(NowMicros() / 1000000));
   status = http_->Insert("INSERT INTO " + Qualified(kMarkerTable) +
-                             " (load_id, table, file, rows, committed_at) FORMAT RowBinary",
+                             " (load_id, table, file, rows, committed_at) FORMAT Native",
                          "", marker, "commit load " + load_.id);
   const LoadCounts counts = counts_;
   // No clean-up after a failed marker insert: the server may have stored it
@@ -671,6 +744,18 @@ Result<LoadCounts> ClickHouseSink::Commit() {
 
 void ClickHouseSink::Abort() noexcept {
   if (!in_load_) return;
+  if (open_) {
+    // Ends the insert with a block the server cannot read, and waits for its
+    // answer: the server fails the insert and stores nothing more of it (a body
+    // that merely stopped would be stored up to its last whole block, possibly
+    // after the delete below). Blocks it stored already are deleted below.
+    std::string poison;
+    native::AppendBlockHeader(poison, 1, 1);
+    native::AppendColumnHeader(poison, kLoadIdColumn, "sluice: load aborted");
+    if (http_->SendInsert(poison).ok()) (void)http_->FinishInsert();
+    http_->CancelInsert();
+    open_ = false;
+  }
   if (sent_) {
     // Best effort and not awaited: Begin removes whatever is left.
     Result<std::string> ignored = http_->Query(
@@ -687,8 +772,9 @@ void ClickHouseSink::EndLoad() {
   failed_ = false;
   sent_ = false;
   buffer_.clear();
-  buffered_rows_ = 0;
-  if (buffer_.capacity() > kFlushBytes) buffer_.shrink_to_fit();
+  rows_ = 0;
+  // A buffer that grew for one huge batch is not kept between loads.
+  if (buffer_.capacity() > 2 * kSendBytes) buffer_.shrink_to_fit();
   counts_ = {};
 }
 
@@ -699,6 +785,7 @@ Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {
                                     " WHERE load_id = " + QuoteClickHouseString(load_id),
                                 context));
   ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
+  if (count == 0) not_committed_ = std::string(load_id);
   return count > 0;
 }
 

@@ -1,5 +1,5 @@
 // ClickHouseSink: the Sink for a ClickHouse database, over its HTTP interface
-// (one keep-alive libcurl connection per sink), rows sent as RowBinary.
+// (one keep-alive libcurl connection per sink), rows sent in the Native format.
 //
 // ClickHouse has no transactions, so a load is made exactly-once by its load id
 // (docs/clickhouse.md has the whole argument):
@@ -77,21 +77,23 @@ struct ClickHouseColumnEncoding {
     kDateTime64,  // Int64 ticks of 10^-scale s
     kString,
   };
+  std::string type;  // the table's type name, as the Native block header names it
   Kind kind = Kind::kString;
   int scale = 0;  // kDateTime64 only
   bool nullable = false;
 };
 
-// Parses a ClickHouse type name ("Nullable(Int64)", "DateTime64(6, 'UTC')",
-// "LowCardinality(String)", …) into how a `source` column is written to it.
-// Errors: InvalidArgument (a type sluice cannot write `source` values into).
+// Parses a ClickHouse type name ("Nullable(Int64)", "DateTime64(6, 'UTC')", …)
+// into how a `source` column is written to it. Errors: InvalidArgument (a type
+// sluice cannot write `source` values into, LowCardinality among them).
 Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source);
 
-// Appends row `row` of `column` to `out` as RowBinary. Errors: InvalidData (NULL
-// into a non-Nullable column, value out of the type's range; the message names
-// the column).
-Status AppendRowBinaryValue(const Column& column, size_t row,
-                            const ClickHouseColumnEncoding& encoding, std::string& out);
+// Appends the values of `column` (every row) to `out` as the data of a Native
+// column of `encoding`'s type. Errors: InvalidData (NULL into a non-Nullable
+// column, value out of the type's range; the message names the column and
+// *bad_row is the row).
+Status AppendNativeColumn(const Column& column, const ClickHouseColumnEncoding& encoding,
+                          std::string& out, size_t* bad_row);
 
 class ClickHouseSink final : public Sink {
  public:
@@ -128,10 +130,10 @@ class ClickHouseSink final : public Sink {
   // type sluice cannot write, table without `_sluice_load_id`), Internal (load in
   // progress, table missing), Unavailable (the clean-up did not finish in time).
   Status Begin(const TableDef& table, const LoadId& load) override;
-  // See Sink. Rows are buffered and sent in inserts of about 16 MiB. After an
-  // error the load can only be aborted.
+  // See Sink. The load's rows go into one insert, streamed while batches arrive
+  // (sent in pieces of about 1 MiB). After an error the load can only be aborted.
   Status Write(const Batch& batch) override;
-  // See Sink: sends what is buffered, then the commit marker.
+  // See Sink: ends the insert, then inserts the commit marker.
   Result<LoadCounts> Commit() override;
   void Abort() noexcept override;
 
@@ -151,7 +153,8 @@ class ClickHouseSink final : public Sink {
   // Stops inserts of `load_id` still running on the server (from a process that
   // died mid-request), then deletes its rows and waits until none is left.
   Status RemoveLoadRows(const std::string& table, const std::string& load_id);
-  Status Flush();
+  // Hands buffer_ to the load's insert, starting it first if need be.
+  Status Send();
   void EndLoad();
 
   ClickHouseEndpoint endpoint_;
@@ -166,13 +169,14 @@ class ClickHouseSink final : public Sink {
   LoadId load_;
   std::vector<ClickHouseColumnEncoding> encodings_;
   std::string insert_sql_;
-  std::string load_id_cell_;  // `_sluice_load_id` as RowBinary, appended to each row
-  std::string buffer_;        // RowBinary rows not yet sent
-  uint64_t buffered_rows_ = 0;
-  uint64_t first_line_ = 0;  // source lines of the buffered rows, for messages
-  uint64_t last_line_ = 0;
-  uint64_t inserts_ = 0;
+  std::string load_id_cells_;  // `_sluice_load_id` values (Native String), copied per block
+  std::string buffer_;         // Native blocks not yet handed to the insert
+  uint64_t rows_ = 0;          // rows written in this load
+  bool open_ = false;          // the load's insert is started and not finished
   LoadCounts counts_;
+  // The load id IsCommitted last found uncommitted; Begin of that id skips the
+  // same question.
+  std::string not_committed_;
 };
 
 }  // namespace sluice
