@@ -51,15 +51,6 @@ Result<std::string> MakeDir(const std::string& dir, const char* what) {
   return canonical.string();
 }
 
-std::string FormatTimeUtc(int64_t micros) {
-  time_t secs = static_cast<time_t>(micros / 1000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::chrono::milliseconds RetryDelay(int tries) {
   return std::chrono::milliseconds(std::min(30000, 500 << std::min(tries, 6)));
 }

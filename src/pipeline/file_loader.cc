@@ -27,15 +27,6 @@ namespace fs = std::filesystem;
 namespace sluice {
 namespace {
 
-std::string FormatTimeUtc(int64_t micros) {
-  time_t secs = static_cast<time_t>(micros / 1000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The file's columns as inference sees them in `sample`, under their (normalised)
 // table names. A sample without empty cells proves nothing about later files, so
 // every column is nullable (declare a schema for NOT NULL).
