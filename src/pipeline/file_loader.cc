@@ -459,7 +459,7 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   ASSIGN_OR_RETURN(Validator validator, Validator::Create(resolved.schema));
   RETURN_IF_ERROR(validator.Bind(names));
 
-  RETURN_IF_ERROR(sink_->Begin(table, LoadId{id.hash, path}));
+  RETURN_IF_ERROR(sink_->Begin(table, {LoadId{id.hash, path}}));
   Status status;
   uint64_t validation_rejects = 0;
   {
@@ -473,7 +473,7 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
         break;
       }
       if (*batch == nullptr) break;
-      status = sink_->Write(**batch);
+      status = sink_->Write(**batch, 0);
       if (!status.ok()) break;
     }
     producer.Stop();
@@ -493,7 +493,8 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
     sink_->Abort();
     return status;
   }
-  ASSIGN_OR_RETURN(attempt.counts, sink_->Commit());
+  ASSIGN_OR_RETURN(std::vector<LoadCounts> counts, sink_->Commit());
+  attempt.counts = counts.front();
   return Status::Ok();
 }
 

@@ -1,11 +1,13 @@
-// Sink: loads one file's rows into one table atomically, and answers after a
-// crash whether a load was committed.
+// Sink: loads the rows of one file, or of a group of files, into one table
+// atomically, and answers after a crash whether a load was committed.
 //
-// Protocol per file: Begin → Write* → Commit | Abort. Commit makes all rows of
-// the load visible together with a commit marker for its LoadId, or nothing.
-// IsCommitted(load) reads the marker; the pipeline uses it to finish loads that
-// were in flight when sluice stopped. Rows whose record key already exists in
-// the table are skipped and counted, not loaded twice.
+// Protocol: Begin(table, loads) → Write(batch, i)* → Commit | Abort. A load is
+// one file; a group of small files for the same table shares one Begin…Commit,
+// so it pays the sink's fixed costs (round trips, transactions, inserts) once.
+// Commit makes the rows of every load visible together with a commit marker for
+// each LoadId, or nothing. IsCommitted(load) reads the marker; the pipeline uses
+// it to finish loads that were in flight when sluice stopped. Rows whose record
+// key already exists in the table are skipped and counted, not loaded twice.
 //
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
 // with backoff), InvalidData (the data was refused: quarantine), InvalidArgument
@@ -57,14 +59,18 @@ class Sink {
   virtual Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                                     const std::vector<ColumnDef>& columns) = 0;
 
-  // Starts the load of one file into `table` (which must exist). Requires no load
-  // in progress.
-  virtual Status Begin(const TableDef& table, const LoadId& load) = 0;
-  // Appends rows; `batch` columns must be the table's columns in order.
-  virtual Status Write(const Batch& batch) = 0;
-  // Makes the load's rows and its commit marker visible atomically.
-  virtual Result<LoadCounts> Commit() = 0;
-  // Discards the load in progress, if any.
+  // Starts the loads of one or more files (distinct ids) into `table`, which must
+  // exist. Requires no load in progress. AlreadyExists if any of them is
+  // committed.
+  virtual Status Begin(const TableDef& table, const std::vector<LoadId>& loads) = 0;
+  // Appends rows of loads[load]; `batch` columns must be the table's columns in
+  // order. The rows of a load come after those of the loads before it (`load`
+  // never decreases within one Begin…Commit).
+  virtual Status Write(const Batch& batch, size_t load) = 0;
+  // Makes the rows of every load and their commit markers visible atomically;
+  // returns the counts of each load, in Begin's order.
+  virtual Result<std::vector<LoadCounts>> Commit() = 0;
+  // Discards the loads in progress, if any.
   virtual void Abort() noexcept = 0;
 
   // True if a load with this id was committed.

@@ -29,8 +29,8 @@ inline void CheckAddColumns(const std::function<std::unique_ptr<Sink>()>& open,
     Batch batch;
     batch.Reset(def.columns);
     fill(batch);
-    RETURN_IF_ERROR(sink->Begin(def, {id, "/in/" + id + ".csv"}));
-    Status status = sink->Write(batch);
+    RETURN_IF_ERROR(sink->Begin(def, {{id, "/in/" + id + ".csv"}}));
+    Status status = sink->Write(batch, 0);
     if (!status.ok()) {
       sink->Abort();
       return status;

@@ -83,9 +83,10 @@ Result<LoadCounts> Load(Sink& sink, const TableDef& table, const std::string& id
                         const std::vector<int64_t>& ids) {
   std::vector<std::string> labels;
   Batch batch = ReadingsBatch(ids, labels);
-  RETURN_IF_ERROR(sink.Begin(table, {id, "/in/" + id + ".csv"}));
-  RETURN_IF_ERROR(sink.Write(batch));
-  return sink.Commit();
+  RETURN_IF_ERROR(sink.Begin(table, {{id, "/in/" + id + ".csv"}}));
+  RETURN_IF_ERROR(sink.Write(batch, 0));
+  ASSIGN_OR_RETURN(std::vector<LoadCounts> counts, sink.Commit());
+  return counts.front();
 }
 
 class SqliteSinkTest : public ::testing::Test {
@@ -258,12 +259,12 @@ TEST_F(SqliteSinkTest, CommittedRowsHaveTheRightStoredValues) {
   c[5].AppendString("");
   batch.FinishRow(10);
 
-  ASSERT_TRUE(sink->Begin(table, {"hash1", "/in/v.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(table, {{"hash1", "/in/v.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 4u);
-  EXPECT_EQ(counts->skipped_by_key, 0u);
+  EXPECT_EQ(counts->front().inserted, 4u);
+  EXPECT_EQ(counts->front().skipped_by_key, 0u);
 
   const Rows expected = {
       {"-9000000000000000000", "2.5", "1", "2024-02-29", "2024-02-29 12:34:56.000001",
@@ -297,8 +298,8 @@ TEST_F(SqliteSinkTest, IsCommittedOnlyAfterCommit) {
   ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
   EXPECT_FALSE(*sink->IsCommitted("h"));
   std::vector<std::string> labels;
-  ASSERT_TRUE(sink->Begin(Readings(), {"h", "/in/h.csv"}).ok());
-  ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2}, labels)).ok());
+  ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2}, labels), 0).ok());
   EXPECT_FALSE(*sink->IsCommitted("h"));
   EXPECT_FALSE(*other->IsCommitted("h"));
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "0");  // not visible yet
@@ -312,8 +313,8 @@ TEST_F(SqliteSinkTest, AbortLeavesNothingAndTheIdCanBeLoadedAgain) {
   auto sink = OpenOrDie(db_);
   ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
   std::vector<std::string> labels;
-  ASSERT_TRUE(sink->Begin(Readings(), {"h", "/in/h.csv"}).ok());
-  ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2, 3}, labels)).ok());
+  ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2, 3}, labels), 0).ok());
   sink->Abort();
   sink->Abort();  // idempotent
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "0");
@@ -330,8 +331,8 @@ TEST_F(SqliteSinkTest, DestroyingTheSinkMidLoadLeavesNothing) {
     auto sink = OpenOrDie(db_);
     ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
     std::vector<std::string> labels;
-    ASSERT_TRUE(sink->Begin(Readings(), {"h", "/in/h.csv"}).ok());
-    ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2, 3}, labels)).ok());
+    ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}).ok());
+    ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2, 3}, labels), 0).ok());
   }
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "0");
   auto sink = OpenOrDie(db_);
@@ -356,8 +357,8 @@ TEST_F(SqliteSinkTest, KilledProcessKeepsCommittedLoadsAndLosesTheOneInFlight) {
     for (size_t i = 0; i < ids.size(); ++i) ids[i] = 100 + static_cast<int64_t>(i);
     std::vector<std::string> labels;
     Batch batch = ReadingsBatch(ids, labels);
-    if (!(*sink)->Begin(Readings(), {"in_flight", "/in/x.csv"}).ok()) _exit(4);
-    if (!(*sink)->Write(batch).ok()) _exit(5);
+    if (!(*sink)->Begin(Readings(), {{"in_flight", "/in/x.csv"}}).ok()) _exit(4);
+    if (!(*sink)->Write(batch, 0).ok()) _exit(5);
     kill(getpid(), SIGKILL);
     _exit(6);
   }
@@ -378,7 +379,7 @@ TEST_F(SqliteSinkTest, BeginWithACommittedIdIsAlreadyExistsAndReleasesTheLock) {
   auto sink = OpenOrDie(db_);
   ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
   ASSERT_TRUE(Load(*sink, Readings(), "h", {1}).has_value());
-  Status again = sink->Begin(Readings(), {"h", "/in/copy.csv"});
+  Status again = sink->Begin(Readings(), {{"h", "/in/copy.csv"}});
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
 
   // The write lock is free: another connection gets it without waiting.
@@ -393,17 +394,17 @@ TEST_F(SqliteSinkTest, ProtocolMisuseIsRefused) {
   auto sink = OpenOrDie(db_);
   ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
   std::vector<std::string> labels;
-  EXPECT_EQ(sink->Write(ReadingsBatch({1}, labels)).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink->Write(ReadingsBatch({1}, labels), 0).code(), StatusCode::kInternal);
   EXPECT_EQ(sink->Commit().status().code(), StatusCode::kInternal);
-  EXPECT_EQ(sink->Begin(Readings(), {"", "/in/x.csv"}).code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(sink->Begin(Readings(), {"h", "/in/h.csv"}).ok());
-  EXPECT_EQ(sink->Begin(Readings(), {"h2", "/in/h2.csv"}).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink->Begin(Readings(), {{"", "/in/x.csv"}}).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}).ok());
+  EXPECT_EQ(sink->Begin(Readings(), {{"h2", "/in/h2.csv"}}).code(), StatusCode::kInternal);
   Batch wrong;
   wrong.Reset({{"id", ColumnType::kString, true}, {"label", ColumnType::kString, true}});
   wrong.columns()[0].AppendString("1");
   wrong.columns()[1].AppendString("x");
   wrong.FinishRow(2);
-  EXPECT_EQ(sink->Write(wrong).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink->Write(wrong, 0).code(), StatusCode::kInternal);
   sink->Abort();
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "0");
 }
@@ -423,12 +424,12 @@ TEST_F(SqliteSinkTest, KeySkipsExistingRowsAcrossLoads) {
   Batch batch = ReadingsBatch({2, 3, 4, 4}, labels);
   labels[0] = "changed";  // an existing key is skipped, not updated
   batch.columns()[1].strings[0] = labels[0];
-  ASSERT_TRUE(sink->Begin(table, {"f2", "/in/f2.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(table, {{"f2", "/in/f2.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   auto second = sink->Commit();
   ASSERT_TRUE(second.has_value()) << second.status().ToString();
-  EXPECT_EQ(second->inserted, 1u);
-  EXPECT_EQ(second->skipped_by_key, 3u);
+  EXPECT_EQ(second->front().inserted, 1u);
+  EXPECT_EQ(second->front().skipped_by_key, 3u);
 
   EXPECT_EQ(Query(db_, "SELECT id, label FROM readings ORDER BY id"),
             (Rows{{"1", "label1"}, {"2", "label2"}, {"3", "label3"}, {"4", "label4"}}));
@@ -461,12 +462,12 @@ TEST_F(SqliteSinkTest, HostileIdentifiersAreJustNames) {
     batch.columns()[2].AppendInt(0);
     batch.FinishRow(2 + i);
   }
-  ASSERT_TRUE(sink->Begin(table, {"h", "/in/\"; DROP TABLE x; --.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(table, {{"h", "/in/\"; DROP TABLE x; --.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 1u);
-  EXPECT_EQ(counts->skipped_by_key, 1u);
+  EXPECT_EQ(counts->front().inserted, 1u);
+  EXPECT_EQ(counts->front().skipped_by_key, 1u);
 
   EXPECT_EQ(Query(db_,
                   "SELECT \"select\", \"a\"\"b\", \"\xE6\x97\xA5\xE6\x9C\xAC\" FROM "
@@ -487,8 +488,8 @@ TEST_F(SqliteSinkTest, NotNullViolationIsInvalidDataNamingTheLine) {
   batch.columns()[0].AppendNull();  // id is NOT NULL
   batch.columns()[1].AppendString("bad");
   batch.FinishRow(11);
-  ASSERT_TRUE(sink->Begin(Readings(), {"h", "/in/h.csv"}).ok());
-  Status status = sink->Write(batch);
+  ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}).ok());
+  Status status = sink->Write(batch, 0);
   EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
   EXPECT_NE(status.message().find("line 11"), std::string::npos) << status.ToString();
   EXPECT_NE(status.message().find("NOT NULL"), std::string::npos) << status.ToString();
@@ -536,7 +537,7 @@ TEST_F(SqliteSinkTest, TwoSinksLoadTheSameFileConcurrently) {
     }
     start.arrive_and_wait();
     results[id] = [&]() -> Status {
-      RETURN_IF_ERROR((*sink)->Begin(table, {"load" + std::to_string(id), "/in/f.csv"}));
+      RETURN_IF_ERROR((*sink)->Begin(table, {{"load" + std::to_string(id), "/in/f.csv"}}));
       Batch batch;
       batch.Reset(table.columns);
       for (int round = 0; round < 5; ++round) {
@@ -546,7 +547,7 @@ TEST_F(SqliteSinkTest, TwoSinksLoadTheSameFileConcurrently) {
           batch.columns()[1].AppendInt(round * 1000 + i);
           batch.FinishRow(i + 2);
         }
-        RETURN_IF_ERROR((*sink)->Write(batch));
+        RETURN_IF_ERROR((*sink)->Write(batch, 0));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       return (*sink)->Commit().status();
@@ -592,7 +593,7 @@ TEST_F(SqliteSinkTest, BulkLoadOfAMillionRows) {
   // CPU time too: wall time swings with whatever else shares the machine.
   const std::clock_t cpu_start = std::clock();
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(sink->Begin(table, {"bulk", "/in/bulk.csv"}).ok());
+  ASSERT_TRUE(sink->Begin(table, {{"bulk", "/in/bulk.csv"}}).ok());
   for (size_t row = 0; row < kRows;) {
     batch.Clear();
     for (size_t i = 0; i < kBatch && row < kRows; ++i, ++row) {
@@ -605,14 +606,14 @@ TEST_F(SqliteSinkTest, BulkLoadOfAMillionRows) {
       c[5].AppendString(statuses[row % 4]);
       batch.FinishRow(row + 2);
     }
-    ASSERT_TRUE(sink->Write(batch).ok());
+    ASSERT_TRUE(sink->Write(batch, 0).ok());
   }
   auto counts = sink->Commit();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, kRows);
+  EXPECT_EQ(counts->front().inserted, kRows);
   std::printf("[ rate     ] %zu rows in %.3f s: %.0f rows/s (CPU %.3f s: %.0f rows/s)\n", kRows,
               seconds, kRows / seconds, cpu_seconds, kRows / cpu_seconds);
 

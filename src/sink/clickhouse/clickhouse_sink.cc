@@ -567,7 +567,9 @@ Status ClickHouseSink::RemoveLoadRows(const std::string& table, const std::strin
   }
 }
 
-Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
+Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
+  if (loads.size() != 1) return Status::Internal("several loads in one Begin");
+  const LoadId& load = loads.front();
   if (in_load_) return Status::Internal("Begin while a load is in progress");
   if (load.id.empty()) return Status::InvalidArgument("load id is empty");
   if (table.columns.empty()) {
@@ -633,7 +635,7 @@ Status ClickHouseSink::Begin(const TableDef& table, const LoadId& load) {
   return Status::Ok();
 }
 
-Status ClickHouseSink::Write(const Batch& batch) {
+Status ClickHouseSink::Write(const Batch& batch, size_t /*load*/) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
   const auto& columns = batch.columns();
@@ -702,7 +704,7 @@ Status ClickHouseSink::Send() {
   return status;
 }
 
-Result<LoadCounts> ClickHouseSink::Commit() {
+Result<std::vector<LoadCounts>> ClickHouseSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
   Status status = Status::Ok();
@@ -739,7 +741,7 @@ Result<LoadCounts> ClickHouseSink::Commit() {
   // this load decides (AlreadyExists, or removes the rows).
   EndLoad();
   if (!status.ok()) return status;
-  return counts;
+  return std::vector<LoadCounts>{counts};
 }
 
 void ClickHouseSink::Abort() noexcept {

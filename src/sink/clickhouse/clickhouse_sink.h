@@ -129,12 +129,12 @@ class ClickHouseSink final : public Sink {
   // AlreadyExists (committed), InvalidArgument (empty load id, a table column of a
   // type sluice cannot write, table without `_sluice_load_id`), Internal (load in
   // progress, table missing), Unavailable (the clean-up did not finish in time).
-  Status Begin(const TableDef& table, const LoadId& load) override;
+  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. The load's rows go into one insert, streamed while batches arrive
   // (sent in pieces of about 1 MiB). After an error the load can only be aborted.
-  Status Write(const Batch& batch) override;
+  Status Write(const Batch& batch, size_t load) override;
   // See Sink: ends the insert, then inserts the commit marker.
-  Result<LoadCounts> Commit() override;
+  Result<std::vector<LoadCounts>> Commit() override;
   void Abort() noexcept override;
 
   Result<bool> IsCommitted(std::string_view load_id) override;

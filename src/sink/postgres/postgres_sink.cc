@@ -460,7 +460,9 @@ Result<std::vector<ColumnDef>> PostgresSink::AddColumns(const std::string& table
   return added;
 }
 
-Status PostgresSink::Begin(const TableDef& table, const LoadId& load) {
+Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
+  if (loads.size() != 1) return Status::Internal("several loads in one Begin");
+  const LoadId& load = loads.front();
   if (in_load_) return Status::Internal("Begin while a load is in progress");
   if (load.id.empty()) return Status::InvalidArgument("load id is empty");
   if (table.columns.empty()) {
@@ -644,7 +646,7 @@ Status PostgresSink::Copy(const Batch& batch, std::string_view context) {
   return status;
 }
 
-Status PostgresSink::Write(const Batch& batch) {
+Status PostgresSink::Write(const Batch& batch, size_t /*load*/) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
   const auto& columns = batch.columns();
@@ -706,7 +708,7 @@ Status PostgresSink::Write(const Batch& batch) {
   return status;
 }
 
-Result<LoadCounts> PostgresSink::Commit() {
+Result<std::vector<LoadCounts>> PostgresSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
   const std::string context = "commit load " + load_.id;
@@ -754,7 +756,7 @@ Result<LoadCounts> PostgresSink::Commit() {
   }
   const LoadCounts counts = counts_;
   EndLoad();
-  return counts;
+  return std::vector<LoadCounts>{counts};
 }
 
 void PostgresSink::Abort() noexcept {

@@ -83,13 +83,13 @@ class PostgresSink final : public Sink {
   // (empty load id, no columns, a column the sink cannot load), InvalidData (the
   // table lacks a column of `table`), Unavailable (connection), Internal (a load is
   // in progress).
-  Status Begin(const TableDef& table, const LoadId& load) override;
+  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. After an error the load can only be aborted.
-  Status Write(const Batch& batch) override;
+  Status Write(const Batch& batch, size_t load) override;
   // See Sink. A failed Commit has rolled the load back. When the connection is lost
   // while COMMIT is under way, the sink reconnects and asks the marker: present, the
   // Commit succeeded; otherwise (or unreachable) Unavailable.
-  Result<LoadCounts> Commit() override;
+  Result<std::vector<LoadCounts>> Commit() override;
   void Abort() noexcept override;
 
   Result<bool> IsCommitted(std::string_view load_id) override;

@@ -337,29 +337,34 @@ Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table
   return &insert;
 }
 
-Status SqliteSink::Begin(const TableDef& table, const LoadId& load) {
+Status SqliteSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
   if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  if (loads.empty()) return Status::InvalidArgument("no load to begin");
+  for (const LoadId& load : loads) {
+    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  }
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
   ASSIGN_OR_RETURN(InsertStatement * insert, InsertFor(table));
-  RETURN_IF_ERROR(BeginWrite("begin load " + load.id));
-  // Checked under the write lock, so no other connection can commit this id
+  RETURN_IF_ERROR(BeginWrite("begin load " + loads.front().id));
+  // Checked under the write lock, so no other connection can commit these ids
   // between the check and our Commit.
-  Result<bool> committed = IsCommitted(load.id);
-  if (!committed || *committed) {
-    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    EndWrite();
-    if (!committed) return committed.error();
-    return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+  for (const LoadId& load : loads) {
+    Result<bool> committed = IsCommitted(load.id);
+    if (!committed || *committed) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      EndWrite();
+      if (!committed) return committed.error();
+      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    }
   }
   in_load_ = true;
   failed_ = false;
   table_ = table;
-  load_ = load;
+  loads_ = loads;
   insert_ = insert;
-  counts_ = {};
+  counts_.assign(loads.size(), LoadCounts{});
   text_.resize(table.columns.size());
   return Status::Ok();
 }
@@ -387,10 +392,12 @@ Status SqliteSink::CheckBatch(const Batch& batch) const {
   return Status::Ok();
 }
 
-Status SqliteSink::Write(const Batch& batch) {
+Status SqliteSink::Write(const Batch& batch, size_t load) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
+  if (load >= counts_.size()) return Status::Internal("Write to a load that was not begun");
   RETURN_IF_ERROR(CheckBatch(batch));
+  LoadCounts& counts = counts_[load];
 
   sqlite3_stmt* stmt = insert_->stmt.get();
   const auto& columns = batch.columns();
@@ -437,30 +444,30 @@ Status SqliteSink::Write(const Batch& batch) {
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK) {
-      Status status = SqliteStatus(
-          db_.get(), rc,
-          "insert into \"" + table_.name + "\", line " + std::to_string(batch.Line(row)));
+      Status status = SqliteStatus(db_.get(), rc,
+                                   "insert into \"" + table_.name + "\", " + loads_[load].file +
+                                       ", line " + std::to_string(batch.Line(row)));
       sqlite3_reset(stmt);
       failed_ = true;
       return status;
     }
     // ON CONFLICT DO NOTHING reports success with no change for an existing key.
     if (insert_->keyed && sqlite3_changes64(db_.get()) == 0) {
-      ++counts_.skipped_by_key;
+      ++counts.skipped_by_key;
     } else {
-      ++counts_.inserted;
+      ++counts.inserted;
     }
     sqlite3_reset(stmt);
   }
   return Status::Ok();
 }
 
-Result<LoadCounts> SqliteSink::Commit() {
+Result<std::vector<LoadCounts>> SqliteSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context = "commit load " + load_.id;
+  const std::string context = "commit load " + loads_.front().id;
   // SQLite rolls a transaction back by itself after some errors (I/O, full disk).
-  // Inserting the marker then would commit it alone, claiming rows that are gone.
+  // Inserting the markers then would commit them alone, claiming rows that are gone.
   if (sqlite3_get_autocommit(db_.get()) != 0) {
     EndLoad();
     return Status::Internal(context + ": the transaction was rolled back by SQLite");
@@ -469,25 +476,26 @@ Result<LoadCounts> SqliteSink::Commit() {
   char committed_at[kIsoTextCapacity];
   const size_t committed_at_size = FormatIsoTimestamp(NowMicros(), committed_at);
   Status status;
-  {
+  for (size_t i = 0; i < loads_.size() && status.ok(); ++i) {
+    const LoadId& load = loads_[i];
     ResetOnExit reset(marker);
-    sqlite3_bind_text(marker, 1, load_.id.data(), static_cast<int>(load_.id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(marker, 1, load.id.data(), static_cast<int>(load.id.size()), SQLITE_STATIC);
     sqlite3_bind_text(marker, 2, table_.name.data(), static_cast<int>(table_.name.size()),
                       SQLITE_STATIC);
-    sqlite3_bind_text(marker, 3, load_.file.data(), static_cast<int>(load_.file.size()),
+    sqlite3_bind_text(marker, 3, load.file.data(), static_cast<int>(load.file.size()),
                       SQLITE_STATIC);
-    sqlite3_bind_int64(marker, 4, static_cast<sqlite3_int64>(counts_.inserted));
-    sqlite3_bind_int64(marker, 5, static_cast<sqlite3_int64>(counts_.skipped_by_key));
+    sqlite3_bind_int64(marker, 4, static_cast<sqlite3_int64>(counts_[i].inserted));
+    sqlite3_bind_int64(marker, 5, static_cast<sqlite3_int64>(counts_[i].skipped_by_key));
     sqlite3_bind_text(marker, 6, committed_at, static_cast<int>(committed_at_size), SQLITE_STATIC);
     const int rc = sqlite3_step(marker);
-    if (rc != SQLITE_DONE) status = SqliteStatus(db_.get(), rc, context);
+    if (rc != SQLITE_DONE) status = SqliteStatus(db_.get(), rc, "commit load " + load.id);
   }
   if (status.ok()) status = Exec("COMMIT", context);
   if (!status.ok()) {
     Abort();
     return status;
   }
-  const LoadCounts counts = counts_;
+  std::vector<LoadCounts> counts = std::move(counts_);
   EndLoad();
   return counts;
 }
@@ -506,7 +514,8 @@ void SqliteSink::EndLoad() {
   in_load_ = false;
   failed_ = false;
   insert_ = nullptr;
-  counts_ = {};
+  loads_.clear();
+  counts_.clear();
 }
 
 Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {

@@ -68,11 +68,11 @@ class SqliteSink final : public Sink {
   // See Sink. Errors: AlreadyExists (this load id is committed), Unavailable
   // (write lock not obtained within the busy timeout), InvalidArgument (empty load
   // id, no columns), Internal (load in progress, table missing or unlike `table`).
-  Status Begin(const TableDef& table, const LoadId& load) override;
+  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. After an error the load can only be aborted.
-  Status Write(const Batch& batch) override;
+  Status Write(const Batch& batch, size_t load) override;
   // See Sink. A failed Commit has rolled the load back.
-  Result<LoadCounts> Commit() override;
+  Result<std::vector<LoadCounts>> Commit() override;
   void Abort() noexcept override;
 
   Result<bool> IsCommitted(std::string_view load_id) override;
@@ -117,9 +117,9 @@ class SqliteSink final : public Sink {
   bool in_load_ = false;
   bool failed_ = false;  // a Write failed: only Abort is allowed
   TableDef table_;
-  LoadId load_;
+  std::vector<LoadId> loads_;
   InsertStatement* insert_ = nullptr;
-  LoadCounts counts_;
+  std::vector<LoadCounts> counts_;  // per load
   // Date and timestamp text of the current row, one buffer per column, bound
   // without copying (SQLITE_STATIC) and so alive until the row is stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;

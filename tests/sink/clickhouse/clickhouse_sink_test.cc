@@ -80,8 +80,8 @@ std::vector<int64_t> Range(int64_t from, int64_t to) {
 Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
             const std::vector<int64_t>& ids) {
   std::vector<std::string> labels;
-  RETURN_IF_ERROR(sink.Begin(table, LoadId{load_id, "/in/" + load_id + ".csv"}));
-  Status status = sink.Write(ReadingsBatch(table, ids, labels));
+  RETURN_IF_ERROR(sink.Begin(table, {LoadId{load_id, "/in/" + load_id + ".csv"}}));
+  Status status = sink.Write(ReadingsBatch(table, ids, labels), 0);
   if (!status.ok()) {
     sink.Abort();
     return status;
@@ -302,15 +302,15 @@ TEST(ClickHouseSinkTest, CommittedLoadIsVisibleWithItsValues) {
   batch.FinishRow(3);
 
   const std::string id = Unique("load-values");
-  Status begun = sink->Begin(def, LoadId{id, "/in/values.csv"});
+  Status begun = sink->Begin(def, {LoadId{id, "/in/values.csv"}});
   ASSERT_TRUE(begun.ok()) << begun.ToString();
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   // Nothing is committed before Commit.
   EXPECT_EQ(*sink->IsCommitted(id), false);
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 2u);
-  EXPECT_EQ(counts->skipped_by_key, 0u);
+  EXPECT_EQ(counts->front().inserted, 2u);
+  EXPECT_EQ(counts->front().skipped_by_key, 0u);
   EXPECT_EQ(*sink->IsCommitted(id), true);
 
   const std::string ts =
@@ -336,7 +336,7 @@ TEST(ClickHouseSinkTest, CommittedLoadIdIsAlreadyExists) {
   EXPECT_EQ(*sink->IsCommitted(id), true);
   // Another connection sees the marker too.
   EXPECT_EQ(*OpenOrDie(url)->IsCommitted(id), true);
-  EXPECT_EQ(sink->Begin(def, LoadId{id, "x"}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(sink->Begin(def, {LoadId{id, "x"}}).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "10\n");
 }
 
@@ -348,8 +348,8 @@ TEST(ClickHouseSinkTest, AbortLeavesNothing) {
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   std::vector<std::string> labels;
   const std::string id = Unique("abort");
-  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f"}).ok());
-  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 100), labels)).ok());
+  ASSERT_TRUE(sink->Begin(def, {LoadId{id, "f"}}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 100), labels), 0).ok());
   sink->Abort();
   EXPECT_EQ(*sink->IsCommitted(id), false);
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
@@ -370,17 +370,17 @@ TEST(ClickHouseSinkTest, AbortMidInsertIsRemovedByTheNextBegin) {
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string id = Unique("abort-mid");
   std::vector<std::string> labels;
-  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f"}).ok());
+  ASSERT_TRUE(sink->Begin(def, {LoadId{id, "f"}}).ok());
   // Several MiB: the insert is under way on the server when the load is aborted.
   for (int64_t from = 0; from < 300000; from += 50000) {
-    ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 50000), labels)).ok());
+    ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 50000), labels), 0).ok());
   }
   sink->Abort();
   EXPECT_EQ(*sink->IsCommitted(id), false);
-  const Status begun = sink->Begin(def, LoadId{id, "f"});
+  const Status begun = sink->Begin(def, {LoadId{id, "f"}});
   ASSERT_TRUE(begun.ok()) << begun.ToString();
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
-  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 5), labels)).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 5), labels), 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "5\n");
 }
@@ -397,10 +397,10 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   if (child == 0) {
     auto sink = ClickHouseSink::Open(url);
     if (!sink.has_value()) _exit(2);
-    if (!(*sink)->Begin(def, LoadId{id, "f"}).ok()) _exit(3);
+    if (!(*sink)->Begin(def, {LoadId{id, "f"}}).ok()) _exit(3);
     std::vector<std::string> labels;
     for (int64_t from = 0; from < kRows; from += 100000) {
-      if (!(*sink)->Write(ReadingsBatch(def, Range(from, from + 100000), labels)).ok()) _exit(4);
+      if (!(*sink)->Write(ReadingsBatch(def, Range(from, from + 100000), labels), 0).ok()) _exit(4);
     }
     _exit(0);  // dies without Commit or Abort (no destructors run)
   }
@@ -420,15 +420,15 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   auto sink = OpenOrDie(url);
   ASSERT_NE(sink, nullptr);
   EXPECT_EQ(*sink->IsCommitted(id), false);
-  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f"}).ok());
+  ASSERT_TRUE(sink->Begin(def, {LoadId{id, "f"}}).ok());
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
   std::vector<std::string> labels;
   for (int64_t from = 0; from < kRows; from += 100000) {
-    ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 100000), labels)).ok());
+    ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 100000), labels), 0).ok());
   }
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, static_cast<uint64_t>(kRows));
+  EXPECT_EQ(counts->front().inserted, static_cast<uint64_t>(kRows));
   EXPECT_EQ(
       Query(url, "SELECT count(), uniqExact(id), min(id), max(id) FROM " + Table(url, def.name)),
       "1500000\t1500000\t0\t1499999\n");
@@ -456,8 +456,8 @@ TEST(ClickHouseSinkTest, KeyedTableIsReplacingMergeTree) {
   batch.columns()[0].AppendNull();
   batch.columns()[1].AppendString("x");
   batch.FinishRow(7);
-  ASSERT_TRUE(sink->Begin(def, LoadId{Unique("k3"), "f"}).ok());
-  Status s = sink->Write(batch);
+  ASSERT_TRUE(sink->Begin(def, {LoadId{Unique("k3"), "f"}}).ok());
+  Status s = sink->Write(batch, 0);
   EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
   EXPECT_NE(s.message().find("line 7"), std::string::npos) << s.message();
   sink->Abort();
@@ -481,8 +481,8 @@ TEST(ClickHouseSinkTest, HostileIdentifiersWork) {
   EXPECT_EQ((*described)->key, def.key);
   std::vector<std::string> labels;
   const std::string id = Unique("it's\\`odd");
-  ASSERT_TRUE(sink->Begin(def, LoadId{id, "f'\\"}).ok());
-  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 3), labels)).ok());
+  ASSERT_TRUE(sink->Begin(def, {LoadId{id, "f'\\"}}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 3), labels), 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   EXPECT_EQ(*sink->IsCommitted(id), true);
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, name)), "3\n");
@@ -520,8 +520,8 @@ TEST(ClickHouseSinkTest, RefusedDataIsInvalidData) {
   auto described = sink->DescribeTable(narrow);
   ASSERT_TRUE(described.has_value() && described->has_value());
   std::vector<std::string> labels;
-  ASSERT_TRUE(sink->Begin(**described, LoadId{Unique("n"), "f"}).ok());
-  s = sink->Write(ReadingsBatch(**described, {1, 1000}, labels));
+  ASSERT_TRUE(sink->Begin(**described, {LoadId{Unique("n"), "f"}}).ok());
+  s = sink->Write(ReadingsBatch(**described, {1, 1000}, labels), 0);
   EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
   EXPECT_NE(s.message().find("line 3"), std::string::npos) << s.message();
   sink->Abort();

@@ -140,7 +140,7 @@ TEST_F(PostgresSinkTest, CommittedRowsAreVisibleWithTheirValues) {
   ASSERT_NE(sink, nullptr);
   const TableDef def = AllTypes(name);
   ASSERT_TRUE(sink->EnsureTable(def).ok());
-  ASSERT_TRUE(sink->Begin(def, {LoadId("a"), "/in/a.csv"}).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("a"), "/in/a.csv"}}).ok());
   Batch batch;
   batch.Reset(def.columns);
   // 1969-12-31 and 1969-12-31T23:59:59.5Z; 1900-03-01; 2024-02-29T12:34:56.789012Z.
@@ -148,12 +148,12 @@ TEST_F(PostgresSinkTest, CommittedRowsAreVisibleWithTheirValues) {
   AddRow(batch, 2, 1e300, false, -25508, -2203891200000000, "", 3);
   AddRow(batch, 3, 0.1, true, 19782, 1709210096789012, "日本", 4);
   AddNullRow(batch, 4, 5);
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");  // not yet committed
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 4u);
-  EXPECT_EQ(counts->skipped_by_key, 0u);
+  EXPECT_EQ(counts->front().inserted, 4u);
+  EXPECT_EQ(counts->front().skipped_by_key, 0u);
 
   Rows rows = Query(url, "SELECT id, x, ok, day, at, label FROM " + QuoteId(name) + " ORDER BY id");
   Rows want = {
@@ -182,8 +182,8 @@ TEST_F(PostgresSinkTest, AbortLeavesNothingAndCommitIsRecorded) {
   batch.Reset(def.columns);
   AddRow(batch, 1, 1, true, 0, 0, "a", 2);
 
-  ASSERT_TRUE(sink->Begin(def, {LoadId("x"), "x.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("x"), "x.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   sink->Abort();
   EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
   auto committed = sink->IsCommitted(LoadId("x"));
@@ -191,19 +191,19 @@ TEST_F(PostgresSinkTest, AbortLeavesNothingAndCommitIsRecorded) {
   EXPECT_FALSE(*committed);
 
   // The same id loads after the abort, once.
-  ASSERT_TRUE(sink->Begin(def, {LoadId("x"), "x.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("x"), "x.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   committed = sink->IsCommitted(LoadId("x"));
   ASSERT_TRUE(committed.has_value());
   EXPECT_TRUE(*committed);
-  Status again = sink->Begin(def, {LoadId("x"), "x.csv"});
+  Status again = sink->Begin(def, {{LoadId("x"), "x.csv"}});
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
 
   // Another connection sees the marker too.
   auto other = OpenOrDie(url);
   ASSERT_NE(other, nullptr);
-  EXPECT_EQ(other->Begin(def, {LoadId("x"), "copy.csv"}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(other->Begin(def, {{LoadId("x"), "copy.csv"}}).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
   Drop(url, name);
 }
@@ -227,25 +227,25 @@ TEST_F(PostgresSinkTest, KeyDeduplicatesWithinAndAcrossLoads) {
   AddRow(batch, 2, 2, true, 0, 0, "first", 3);
   AddRow(batch, 2, 2, true, 0, 0, "dup in file", 4);
   AddRow(batch, 3, 3, true, 0, 0, "first", 5);
-  ASSERT_TRUE(sink->Begin(table, {LoadId("1"), "1.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(table, {{LoadId("1"), "1.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 3u);
-  EXPECT_EQ(counts->skipped_by_key, 1u);
+  EXPECT_EQ(counts->front().inserted, 3u);
+  EXPECT_EQ(counts->front().skipped_by_key, 1u);
 
   batch.Clear();
   AddRow(batch, 3, 3, true, 0, 0, "second", 2);
   AddRow(batch, 4, 4, true, 0, 0, "second", 3);
-  ASSERT_TRUE(sink->Begin(table, {LoadId("2"), "2.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(table, {{LoadId("2"), "2.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   batch.Clear();
   AddRow(batch, 1, 4, true, 0, 0, "second", 4);
-  ASSERT_TRUE(sink->Write(batch).ok());  // a second batch of the same load
+  ASSERT_TRUE(sink->Write(batch, 0).ok());  // a second batch of the same load
   counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 1u);
-  EXPECT_EQ(counts->skipped_by_key, 2u);
+  EXPECT_EQ(counts->front().inserted, 1u);
+  EXPECT_EQ(counts->front().skipped_by_key, 2u);
 
   EXPECT_EQ(Query(url, "SELECT id, label FROM " + QuoteId(name) + " ORDER BY id"),
             (Rows{{"1", "first"}, {"2", "first"}, {"3", "first"}, {"4", "second"}}));
@@ -277,8 +277,8 @@ TEST_F(PostgresSinkTest, HostileIdentifiersAreQuoted) {
   batch.columns()[1].AppendString("'); DROP TABLE y; --");
   batch.columns()[2].AppendFloat(2.5);
   batch.FinishRow(2);
-  ASSERT_TRUE(sink->Begin(**described, {LoadId("h"), "we\"ird.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(**described, {{LoadId("h"), "we\"ird.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   EXPECT_EQ(Query(url, "SELECT \"select\", \"a\"\"b\", \"日本\" FROM " + QuoteId(name)),
             (Rows{{"7", "'); DROP TABLE y; --", "2.5"}}));
@@ -299,12 +299,12 @@ TEST_F(PostgresSinkTest, LoadsIntoTheSchemaOfTheSearchPath) {
   batch.Reset(def.columns);
   AddRow(batch, 1, 1, true, 0, 0, "a", 2);
   AddRow(batch, 1, 1, true, 0, 0, "again", 3);
-  ASSERT_TRUE(sink->Begin(def, {LoadId("s"), "s.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("s"), "s.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-  EXPECT_EQ(counts->inserted, 1u);
-  EXPECT_EQ(counts->skipped_by_key, 1u);
+  EXPECT_EQ(counts->front().inserted, 1u);
+  EXPECT_EQ(counts->front().skipped_by_key, 1u);
   EXPECT_EQ(Query(url, "SELECT label FROM " + schema + ".sluice_stage"), (Rows{{"a"}}));
   EXPECT_EQ(Scalar(url, "SELECT to_regclass('public.sluice_stage') IS NULL"), "t");
   Query(url, "DROP SCHEMA " + schema + " CASCADE");
@@ -329,8 +329,8 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     batch.Reset(loose.columns);
     AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
     AddNullRow(batch, 2, 11);
-    ASSERT_TRUE(sink->Begin(def, {LoadId(keyed ? "k" : "n"), "bad.csv"}).ok());
-    Status s = sink->Write(batch);
+    ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}).ok());
+    Status s = sink->Write(batch, 0);
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
     EXPECT_NE(s.message().find("line 11"), std::string::npos) << s.ToString();
     EXPECT_NE(s.message().find("not-null"), std::string::npos) << s.ToString();
@@ -339,8 +339,8 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     // The connection is still good for the next load.
     batch.Clear();
     AddRow(batch, 3, 1, true, 0, 0, "fine", 2);
-    ASSERT_TRUE(sink->Begin(def, {LoadId(keyed ? "k2" : "n2"), "good.csv"}).ok());
-    ASSERT_TRUE(sink->Write(batch).ok());
+    ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k2" : "n2"), "good.csv"}}).ok());
+    ASSERT_TRUE(sink->Write(batch, 0).ok());
     ASSERT_TRUE(sink->Commit().has_value());
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
   }
@@ -361,19 +361,19 @@ TEST_F(PostgresSinkTest, ReconnectsAfterTheConnectionIsLost) {
   AddRow(batch, 1, 1, true, 0, 0, "a", 2);
 
   // Killed in the middle of a load: the load fails as transient, nothing is left.
-  ASSERT_TRUE(sink->Begin(def, {LoadId("r"), "r.csv"}).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("r"), "r.csv"}}).ok());
   EXPECT_EQ(Scalar(url,
                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                    "application_name = '" +
                        app + "'"),
             "1");
-  Status s = sink->Write(batch);
+  Status s = sink->Write(batch, 0);
   EXPECT_TRUE(s.IsTransient()) << s.ToString();
   sink->Abort();
 
   // The next load reconnects.
-  ASSERT_TRUE(sink->Begin(def, {LoadId("r"), "r.csv"}).ok());
-  ASSERT_TRUE(sink->Write(batch).ok());
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("r"), "r.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
 
