@@ -173,9 +173,16 @@ struct Ledger::Impl {
   }
 
   // Runs `body` in a BEGIN IMMEDIATE transaction: committed if it returns OK,
-  // rolled back otherwise.
+  // rolled back otherwise. Inside a Batch, a savepoint of its transaction.
   template <typename Body>
   Status InWriteTransaction(std::string_view context, Body&& body) {
+    if (in_batch) {
+      RETURN_IF_ERROR(Exec("SAVEPOINT call", context));
+      Status status = body();
+      if (!status.ok()) sqlite3_exec(db, "ROLLBACK TO call", nullptr, nullptr, nullptr);
+      Status released = Exec("RELEASE call", context);
+      return status.ok() ? released : status;
+    }
     RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", context));
     Status status = body();
     if (status.ok()) status = Exec("COMMIT", context);
@@ -391,11 +398,37 @@ struct Ledger::Impl {
   }
 
   SqliteDb owner;
-  sqlite3* db;    // owner.get()
-  std::mutex mu;  // one connection, one caller at a time (it is opened NOMUTEX)
+  sqlite3* db;  // owner.get()
+  // One connection, one caller at a time (it is opened NOMUTEX); recursive
+  // because a Batch holds it while its thread makes calls.
+  std::recursive_mutex mu;
+  bool in_batch = false;  // a Batch's transaction is open
 };
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Ledger::Batch::Batch(Ledger& ledger) : impl_(*ledger.impl_), lock_(impl_.mu) {
+  if (impl_.in_batch) return;  // nested: the outer Batch commits
+  open_ = impl_.Exec("BEGIN IMMEDIATE", "begin batch").ok();
+  impl_.in_batch = open_;
+}
+
+Ledger::Batch::~Batch() {
+  if (!open_) return;
+  sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+  impl_.in_batch = false;
+}
+
+Status Ledger::Batch::Commit() {
+  if (!open_) return Status::Ok();
+  open_ = false;
+  impl_.in_batch = false;
+  Status status = impl_.Exec("COMMIT", "commit batch");
+  if (!status.ok() && sqlite3_get_autocommit(impl_.db) == 0) {
+    sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return status;
+}
 Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {

@@ -13,12 +13,15 @@
 // It also records every column sluice added to a table (schema evolution).
 //
 // Backed by SQLite (WAL). Thread-safety: all methods are thread-safe; claims are
-// serialised in IMMEDIATE transactions, so two workers never claim one hash.
+// serialised in IMMEDIATE transactions, so two workers never claim one hash. A
+// Ledger::Batch makes the calls of one thread one transaction (a worker records a
+// group of small files at once).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +102,8 @@ struct LedgerReport {
 };
 
 class Ledger {
+  struct Impl;
+
  public:
   // Opens or creates the ledger database. Errors: Unavailable (cannot open),
   // InvalidArgument (not a sluice ledger).
@@ -136,8 +141,30 @@ class Ledger {
   // Counts, totals and the `recent` most recent records, errors and added columns.
   Result<LedgerReport> Report(size_t recent);
 
+  // While a Batch lives, the calls its thread makes on the ledger (except Report)
+  // run in one write transaction that Commit() makes durable at once: one commit
+  // for a group of files instead of one per call. Other threads' calls wait until
+  // the Batch ends. A call that fails inside the Batch is undone alone and the
+  // others stay; without Commit() everything is rolled back. If the transaction
+  // cannot be begun (the database is busy), each call commits on its own, as
+  // without a Batch.
+  class Batch {
+   public:
+    explicit Batch(Ledger& ledger);
+    ~Batch();  // rolls back what Commit() did not make durable
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+    // Makes the calls durable. After an error they are rolled back.
+    Status Commit();
+
+   private:
+    Impl& impl_;
+    std::unique_lock<std::recursive_mutex> lock_;
+    bool open_ = false;
+  };
+
  private:
-  struct Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

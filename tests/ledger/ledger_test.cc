@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -469,6 +471,60 @@ TEST(FileStateTest, NamesAreStable) {
   EXPECT_EQ(FileStateName(FileState::kLoaded), "loaded");
   EXPECT_EQ(FileStateName(FileState::kDuplicate), "duplicate");
   EXPECT_EQ(FileStateName(FileState::kQuarantined), "quarantined");
+}
+
+TEST_F(LedgerTest, BatchMakesItsCallsDurableTogetherAtCommit) {
+  Claim a, b;
+  {
+    Ledger::Batch batch(*ledger_);
+    a = ClaimOk(File(kHashA, "/in/a.csv"));
+    b = ClaimOk(File(kHashB, "/in/b.csv"));
+    ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {5, 0, 0, 100}).ok());
+    ASSERT_TRUE(batch.Commit().ok());
+  }
+  ledger_ = Open();  // what a restart finds
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->files_by_state.at(FileState::kLoaded), 1u);
+  EXPECT_EQ(report->files_by_state.at(FileState::kProcessing), 1u);
+  EXPECT_EQ(Record(b.file_id).state, FileState::kProcessing);
+}
+
+TEST_F(LedgerTest, BatchWithoutCommitRollsBackAndAFailedCallKeepsTheOthers) {
+  {
+    Ledger::Batch batch(*ledger_);
+    ClaimOk(File(kHashA, "/in/a.csv"));
+  }  // no Commit
+  EXPECT_TRUE(ledger_->ListProcessing()->empty());
+
+  Ledger::Batch batch(*ledger_);
+  const Claim a = ClaimOk(File(kHashA, "/in/a.csv"));
+  EXPECT_EQ(ledger_->MarkLoaded(a.file_id + 1000, {}).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {7, 0, 0, 1}).ok());
+  ASSERT_TRUE(batch.Commit().ok());
+  EXPECT_EQ(Record(a.file_id).state, FileState::kLoaded);
+  EXPECT_EQ(Record(a.file_id).rows_loaded, 7u);
+}
+
+TEST_F(LedgerTest, OtherThreadsWaitForAnOpenBatch) {
+  std::atomic<bool> claimed{false};
+  std::thread other;
+  {
+    Ledger::Batch batch(*ledger_);
+    ClaimOk(File(kHashA, "/in/a.csv"));
+    other = std::thread([&] {
+      // The same content: busy once the batch has committed its claim.
+      auto claim = ledger_->ClaimFile(File(kHashA, "/in/copy.csv"), "events");
+      EXPECT_TRUE(claim.has_value());
+      EXPECT_EQ(claim->outcome, ClaimOutcome::kBusy);
+      claimed = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(claimed.load());
+    ASSERT_TRUE(batch.Commit().ok());
+  }
+  other.join();
+  EXPECT_TRUE(claimed.load());
 }
 
 }  // namespace
