@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -164,14 +166,21 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
       for (;;) {
         work_cv.wait(lock, [&] { return shutting_down || !queue.empty(); });
         if (queue.empty()) return;
-        std::string path = std::move(queue.front());
-        queue.pop_front();
-        ++running;
+        // A fair share of what is queued, so that small files can load in groups
+        // while every worker stays busy.
+        const size_t take =
+            std::clamp<size_t>(queue.size() / m.loaders.size(), 1, FileLoader::kGroupFiles);
+        std::vector<std::string> paths(std::make_move_iterator(queue.begin()),
+                                       std::make_move_iterator(queue.begin() + take));
+        queue.erase(queue.begin(), queue.begin() + take);
+        running += paths.size();
         lock.unlock();
-        FileResult r = l->Process(path);
+        std::vector<FileResult> results = l->Process(paths);
         lock.lock();
-        --running;
-        done.emplace_back(std::move(path), std::move(r));
+        running -= paths.size();
+        for (size_t i = 0; i < paths.size(); ++i) {
+          done.emplace_back(std::move(paths[i]), std::move(results[i]));
+        }
         done_cv.notify_one();
       }
     });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "core/clock.h"
@@ -113,16 +114,23 @@ struct ResolvedTable {
   Schema schema;                 // the table's data columns, with a declared schema's rules
   TableDef load;                 // the data columns in table order, then the metadata columns
   std::vector<ColumnDef> added;  // columns this file added to the table
+  TableDef described;            // the table as the sink last described it
 };
 
 // If the table exists its definition wins (rules of a declared schema still apply
 // by name); columns it lacks are added (schema_evolution: add_columns) or refuse
 // the file. Otherwise the declared schema, or one inferred from `sample`, creates it.
+// `known` is the table as described moments ago, if it is known (the files of a
+// group ask once).
 Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan,
-                                   const std::vector<std::string>& names, const TextBatch& sample) {
+                                   const std::vector<std::string>& names, const TextBatch& sample,
+                                   const std::optional<TableDef>& known = std::nullopt) {
   std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
   ResolvedTable out;
-  ASSIGN_OR_RETURN(std::optional<TableDef> existing, sink.DescribeTable(plan.table));
+  std::optional<TableDef> existing = known;
+  if (!existing) {
+    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+  }
   if (!existing) {
     Schema schema = plan.schema ? *plan.schema : InferFromSample(names, sample);
     TableDef def{plan.table, schema.Defs(), plan.key};
@@ -152,6 +160,7 @@ Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan,
     if (!existing) return Status::Internal("table " + plan.table + " missing after ALTER TABLE");
   }
   // Metadata columns are found by name: ALTER TABLE puts added columns after them.
+  out.described = *existing;
   const TableDef& table = *existing;
   out.load = TableDef{table.name, {}, table.key};
   for (const ColumnDef& column : table.columns) {
@@ -208,6 +217,35 @@ struct FileLoader::Attempt {
   std::string table;
 };
 
+// A file this call claimed in the ledger (or is about to).
+struct FileLoader::Sighting {
+  size_t index = 0;  // into Process's paths and results
+  std::string path;
+  TablePlan plan;
+  FileIdentity id;
+  int64_t file_id = 0;
+  std::chrono::steady_clock::time_point started;
+};
+
+// A file opened for loading: its first batch read, then its table resolved.
+struct FileLoader::Opened {
+  std::unique_ptr<RecordReader> reader;
+  TextBatch first;
+  size_t first_rows = 0;
+  std::vector<std::string> names;  // normalised
+  ResolvedTable table;
+  std::optional<Validator> validator;  // once the table is resolved
+};
+
+// A file of a group.
+struct FileLoader::Member {
+  Member(const Sighting& file, const std::string& scratch)
+      : file(file), attempt(file.path, scratch) {}
+  const Sighting& file;
+  Attempt attempt;
+  Opened opened;
+};
+
 FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& ledger,
                        std::unique_ptr<Sink> sink, const LoaderSignals& signals)
     : config_(config),
@@ -231,74 +269,96 @@ Status FileLoader::Recover() {
   return Status::Ok();
 }
 
-FileResult FileLoader::Process(const std::string& path) {
-  auto started = std::chrono::steady_clock::now();
-  FileResult result;
-  std::string relative = RelativeTo(path, source_root_);
-  TablePlan plan = config_.Resolve(relative);
-  result.table = plan.table;
-
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return result;  // kGone
-  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-  if (plan.after_load == AfterLoad::kKeep) {
-    // Kept files are seen again by every rescan; skip them without re-hashing.
-    auto done = ledger_.IsFinishedUnchanged(path, static_cast<uint64_t>(st.st_size), mtime_ns);
-    if (done.has_value() && *done) {
-      result.outcome = FileOutcome::kAlreadyDone;
-      return result;
-    }
+std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& paths) {
+  std::vector<FileResult> results(paths.size());
+  std::vector<Sighting> sighted;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    Sighting file{i,  paths[i], config_.Resolve(RelativeTo(paths[i], source_root_)),
+                  {}, 0,        std::chrono::steady_clock::now()};
+    results[i].table = file.plan.table;
+    if (Sight(file, results[i])) sighted.push_back(std::move(file));
   }
 
-  auto fp = FingerprintFile(path);
-  if (!fp) {
-    result.outcome =
-        fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone : FileOutcome::kRetryLater;
-    result.error = fp.error();
-    return result;
+  // Every claim in one ledger transaction.
+  std::vector<Result<Claim>> claims;
+  {
+    Ledger::Batch batch(ledger_);
+    for (const Sighting& file : sighted)
+      claims.push_back(ledger_.ClaimFile(file.id, file.plan.table));
+    Status committed = batch.Commit();
+    if (!committed.ok()) claims.assign(claims.size(), Result<Claim>(committed));
   }
-  FileIdentity id{fp->hash, path, fp->size, fp->mtime_ns};
-  result.bytes = fp->size;
-
-  auto claim = ledger_.ClaimFile(id, plan.table);
-  if (!claim) {
-    result.outcome = FileOutcome::kRetryLater;
-    result.error = claim.error();
-    return result;
-  }
-  switch (claim->outcome) {
-    case ClaimOutcome::kBusy:
+  std::vector<Sighting> claimed;
+  for (size_t k = 0; k < sighted.size(); ++k) {
+    FileResult& result = results[sighted[k].index];
+    if (!claims[k]) {
       result.outcome = FileOutcome::kRetryLater;
-      result.error = Status::Unavailable("the same content is being loaded by another worker");
-      return result;
-    case ClaimOutcome::kAlreadyLoaded:
-    case ClaimOutcome::kDuplicate: {
-      result.outcome = claim->outcome == ClaimOutcome::kDuplicate ? FileOutcome::kDuplicate
-                                                                  : FileOutcome::kAlreadyDone;
-      Status s = Archive(path, claim->file_id, plan.after_load);
-      if (!s.ok()) LogWarn("archive_failed", {{"file", path}, {"error", s.ToString()}});
-      if (result.outcome == FileOutcome::kDuplicate) {
-        LogInfo("duplicate",
-                {{"file", path}, {"table", plan.table}, {"same_as", claim->earlier_path}});
-      }
-      return result;
+      result.error = claims[k].error();
+    } else if (claims[k]->outcome == ClaimOutcome::kClaimed) {
+      sighted[k].file_id = claims[k]->file_id;
+      claimed.push_back(std::move(sighted[k]));
+    } else {
+      result = Settle(sighted[k], *claims[k]);
+      Done(sighted[k], result);
     }
-    case ClaimOutcome::kQuarantinedBefore: {
-      Attempt attempt(path, config_.quarantine);
-      result = Quarantine(
-          path, id, claim->file_id, plan, attempt,
-          Status::InvalidData("same content was quarantined before as " + claim->earlier_path +
-                              "; use `sluice requeue` to try it again"));
-      break;
-    }
-    case ClaimOutcome::kClaimed:
-      result = ProcessClaimed(path, id, claim->file_id, plan);
-      break;
   }
+
+  // Small files of one table load in groups; the rest, and the files of a group
+  // that failed, one by one.
+  std::vector<const Sighting*> alone;
+  std::map<std::string, std::vector<const Sighting*>> small;  // by table
+  for (const Sighting& file : claimed) {
+    if (file.id.size <= kGroupFileBytes) {
+      small[file.plan.table].push_back(&file);
+    } else {
+      alone.push_back(&file);
+    }
+  }
+  for (auto& [table, files] : small) {
+    std::vector<const Sighting*> group;
+    uint64_t bytes = 0;
+    auto flush = [&] {
+      if (group.size() == 1) {
+        alone.push_back(group.front());
+      } else if (!group.empty()) {
+        std::vector<const Sighting*> failed = ProcessGroup(group, results);
+        alone.insert(alone.end(), failed.begin(), failed.end());
+      }
+      group.clear();
+      bytes = 0;
+    };
+    for (const Sighting* file : files) {
+      if (group.size() == kGroupFiles || bytes + file->id.size > kGroupBytes) flush();
+      group.push_back(file);
+      bytes += file->id.size;
+    }
+    flush();
+  }
+  std::sort(alone.begin(), alone.end(),
+            [](const Sighting* a, const Sighting* b) { return a->index < b->index; });
+  bool sink_down = false;
+  for (const Sighting* file : alone) {
+    FileResult& result = results[file->index];
+    if (sink_down || signals_.stop.load()) {
+      // Not tried: the sink is down (found by an earlier file of this call) or a
+      // stop was requested. The file is loaded again later.
+      Status status = signals_.stop.load() ? Status::Unavailable("stop requested")
+                                           : Status::Unavailable("the sink is down");
+      result = Release(*file, status, sink_down);
+    } else {
+      result = ProcessClaimed(*file);
+      sink_down = result.sink_down;
+    }
+    Done(*file, result);
+  }
+  return results;
+}
+
+void FileLoader::Done(const Sighting& file, FileResult& result) {
   result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - file.started).count();
   if (result.outcome == FileOutcome::kLoaded) {
-    LogInfo("loaded", {{"file", path},
+    LogInfo("loaded", {{"file", file.path},
                        {"table", result.table},
                        {"rows", result.rows},
                        {"rejects", result.rejected},
@@ -306,7 +366,7 @@ FileResult FileLoader::Process(const std::string& path) {
                        {"bytes", result.bytes},
                        {"duration_ms", static_cast<int64_t>(result.seconds * 1000)}});
   } else if (result.outcome == FileOutcome::kQuarantined) {
-    LogWarn("quarantined", {{"file", path},
+    LogWarn("quarantined", {{"file", file.path},
                             {"table", result.table},
                             {"rows", result.rows},
                             {"rejects", result.rejected},
@@ -314,11 +374,72 @@ FileResult FileLoader::Process(const std::string& path) {
                             {"duration_ms", static_cast<int64_t>(result.seconds * 1000)},
                             {"reason", result.error.message()}});
   }
+}
+
+bool FileLoader::Sight(Sighting& file, FileResult& result) {
+  struct stat st;
+  if (::stat(file.path.c_str(), &st) != 0) return false;  // kGone
+  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (file.plan.after_load == AfterLoad::kKeep) {
+    // Kept files are seen again by every rescan; skip them without re-hashing.
+    auto done = ledger_.IsFinishedUnchanged(file.path, static_cast<uint64_t>(st.st_size), mtime_ns);
+    if (done.has_value() && *done) {
+      result.outcome = FileOutcome::kAlreadyDone;
+      return false;
+    }
+  }
+  auto fp = FingerprintFile(file.path);
+  if (!fp) {
+    result.outcome =
+        fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone : FileOutcome::kRetryLater;
+    result.error = fp.error();
+    return false;
+  }
+  file.id = FileIdentity{fp->hash, file.path, fp->size, fp->mtime_ns};
+  result.bytes = fp->size;
+  return true;
+}
+
+FileResult FileLoader::Settle(const Sighting& file, const Claim& claim) {
+  FileResult result;
+  result.table = file.plan.table;
+  result.bytes = file.id.size;
+  switch (claim.outcome) {
+    case ClaimOutcome::kClaimed:
+      break;
+    case ClaimOutcome::kBusy:
+      result.outcome = FileOutcome::kRetryLater;
+      result.error = Status::Unavailable("the same content is being loaded by another worker");
+      break;
+    case ClaimOutcome::kAlreadyLoaded:
+    case ClaimOutcome::kDuplicate: {
+      result.outcome = claim.outcome == ClaimOutcome::kDuplicate ? FileOutcome::kDuplicate
+                                                                 : FileOutcome::kAlreadyDone;
+      Status s = Archive(file.path, claim.file_id, file.plan.after_load);
+      if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
+      if (result.outcome == FileOutcome::kDuplicate) {
+        LogInfo("duplicate",
+                {{"file", file.path}, {"table", file.plan.table}, {"same_as", claim.earlier_path}});
+      }
+      break;
+    }
+    case ClaimOutcome::kQuarantinedBefore: {
+      Attempt attempt(file.path, config_.quarantine);
+      result = Quarantine(
+          file.path, file.id, claim.file_id, file.plan, attempt,
+          Status::InvalidData("same content was quarantined before as " + claim.earlier_path +
+                              "; use `sluice requeue` to try it again"));
+      break;
+    }
+  }
   return result;
 }
 
-FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentity& id,
-                                      int64_t file_id, const TablePlan& plan) {
+FileResult FileLoader::ProcessClaimed(const Sighting& file) {
+  const std::string& path = file.path;
+  const FileIdentity& id = file.id;
+  const int64_t file_id = file.file_id;
+  const TablePlan& plan = file.plan;
   FileResult result;
   result.table = plan.table;
   result.bytes = id.size;
@@ -340,7 +461,7 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     attempt.rejects.Discard();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
-    status = LoadOnce(path, id, plan, attempt);
+    status = LoadOnce(file, attempt);
     if (status.ok() || !status.IsTransient() || signals_.stop.load() || signals_.sink_down.load()) {
       break;
     }
@@ -370,102 +491,108 @@ FileResult FileLoader::ProcessClaimed(const std::string& path, const FileIdentit
     attempt.rejects.Discard();
     status = Status::Ok();
   }
-  result.table = attempt.table.empty() ? plan.table : attempt.table;
-  result.rows = attempt.counts.inserted;
-  result.skipped = attempt.counts.skipped_by_key;
-  result.rejected = attempt.rejects.count();
-
-  if (status.ok()) {
-    LoadSummary summary{attempt.counts.inserted, attempt.rejects.count(),
-                        attempt.counts.skipped_by_key, id.size};
-    Status s = ledger_.MarkLoaded(file_id, summary);
-    if (!s.ok()) {
-      // Committed in the sink; the marker will settle the ledger on the next sighting.
-      result.outcome = FileOutcome::kRetryLater;
-      result.error = s;
-      return result;
-    }
-    if (attempt.rejects.count() > 0) {
-      std::string name = fs::path(path).filename().string() + ".rejects.jsonl";
-      auto keep = attempt.rejects.Keep((fs::path(config_.quarantine) / name).string());
-      if (!keep.ok()) LogWarn("rejects_not_written", {{"file", path}, {"error", keep.ToString()}});
-    }
-    s = Archive(path, file_id, plan.after_load);
-    if (!s.ok()) LogWarn("archive_failed", {{"file", path}, {"error", s.ToString()}});
-    result.outcome = FileOutcome::kLoaded;
-    return result;
-  }
+  if (status.ok()) return Loaded(file, attempt, MarkLoaded(file, attempt));
   if (!status.IsTransient()) {
     // Retrying cannot help: the file (or what the sink makes of it) is refused.
     return Quarantine(path, id, file_id, plan, attempt, status);
   }
   // Interrupted or transient past its budget: the file stays where it is and
   // pending in the ledger, so it is loaded again later.
-  Status released = ledger_.Release(file_id, status.ToString());
-  if (!released.ok()) LogError("ledger_error", {{"file", path}, {"error", released.ToString()}});
+  return Release(file, status, false);
+}
+
+Status FileLoader::MarkLoaded(const Sighting& file, const Attempt& attempt) {
+  return ledger_.MarkLoaded(file.file_id, {attempt.counts.inserted, attempt.rejects.count(),
+                                           attempt.counts.skipped_by_key, file.id.size});
+}
+
+FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Status& recorded) {
+  FileResult result;
+  result.table = attempt.table.empty() ? file.plan.table : attempt.table;
+  result.rows = attempt.counts.inserted;
+  result.skipped = attempt.counts.skipped_by_key;
+  result.rejected = attempt.rejects.count();
+  result.bytes = file.id.size;
+  if (!recorded.ok()) {
+    // Committed in the sink; the marker will settle the ledger on the next sighting.
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = recorded;
+    return result;
+  }
+  if (attempt.rejects.count() > 0) {
+    std::string name = fs::path(file.path).filename().string() + ".rejects.jsonl";
+    auto keep = attempt.rejects.Keep((fs::path(config_.quarantine) / name).string());
+    if (!keep.ok()) {
+      LogWarn("rejects_not_written", {{"file", file.path}, {"error", keep.ToString()}});
+    }
+  }
+  Status s = Archive(file.path, file.file_id, file.plan.after_load);
+  if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
+  result.outcome = FileOutcome::kLoaded;
+  return result;
+}
+
+FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sink_down) {
+  FileResult result;
+  result.table = file.plan.table;
+  result.bytes = file.id.size;
+  Status released = ledger_.Release(file.file_id, why.ToString());
+  if (!released.ok()) {
+    LogError("ledger_error", {{"file", file.path}, {"error", released.ToString()}});
+  }
   result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
-  result.error = status;
+  result.error = why;
   if (result.outcome == FileOutcome::kRetryLater) {
     // A fault that outlived the budget is the sink's if the sink does not answer
     // either; otherwise (a lock, a busy server) the file is simply tried later.
-    result.sink_down = signals_.sink_down.load() || !sink_->Ping().ok();
+    result.sink_down = sink_down || signals_.sink_down.load() || !sink_->Ping().ok();
     if (result.sink_down) GlobalMetrics().SetSinkUp(false);
-    LogError("load_failed", {{"file", path}, {"table", plan.table}, {"error", status.ToString()}});
+    LogError("load_failed",
+             {{"file", file.path}, {"table", file.plan.table}, {"error", why.ToString()}});
   }
   return result;
 }
 
-Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, const TablePlan& plan,
-                            Attempt& attempt) {
-  std::optional<Format> format = plan.format ? plan.format : FormatFromPath(path);
+Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
+  std::optional<Format> format = file.plan.format ? file.plan.format : FormatFromPath(file.path);
   if (!format) {
     return Status::InvalidData(
         "unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
         "optionally .gz or .zst)");
   }
-  ASSIGN_OR_RETURN(auto input, OpenFileInput(path));
+  ASSIGN_OR_RETURN(auto input, OpenFileInput(file.path));
   ReaderOptions options;
-  options.csv = plan.dialect;
-  ASSIGN_OR_RETURN(auto reader, OpenReader(*format, std::move(input), options));
-
-  TextBatch text;
-  ASSIGN_OR_RETURN(size_t n, reader->ReadBatch(text, attempt.rejects));
-  std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
-  if (n == 0 && text.columns().empty()) {
+  options.csv = file.plan.dialect;
+  ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));
+  ASSIGN_OR_RETURN(out.first_rows, out.reader->ReadBatch(out.first, attempt.rejects));
+  out.names = NormalizeColumnNames(out.first.columns(), file.plan.normalize_names);
+  if (out.first_rows == 0 && out.first.columns().empty()) {
     if (attempt.rejects.count() > 0) return Status::InvalidData("no readable rows");
     return Status::InvalidData("the file is empty");
   }
-  if (names.empty() && !plan.metadata.any()) {
-    // Only empty objects ({} in JSON): valid records without a single value. There
-    // is nothing to put in a table, but the rest must still be read and be valid.
-    while (n > 0) {
-      attempt.rows_read += n;
-      ASSIGN_OR_RETURN(n, reader->ReadBatch(text, attempt.rejects));
-      if (!text.columns().empty()) {
-        return Status::InvalidData("columns appear only after the first batch of empty records");
-      }
-    }
-    uint64_t rejected = attempt.rejects.count();
-    if (!plan.WithinThreshold(rejected, attempt.rows_read + rejected)) {
-      return attempt.rejects.TooMany(std::to_string(rejected) + " bad records");
-    }
-    LogWarn("no_columns", {{"file", path}, {"records", attempt.rows_read}});
-    return Status::Ok();
-  }
-  ASSIGN_OR_RETURN(ResolvedTable resolved, ResolveTable(*sink_, plan, names, text));
-  const TableDef& table = resolved.load;
-  attempt.table = table.name;
-  if (!resolved.added.empty()) RecordColumnsAdded(table.name, resolved.added, path);
-  ASSIGN_OR_RETURN(Validator validator, Validator::Create(resolved.schema));
-  RETURN_IF_ERROR(validator.Bind(names));
+  return Status::Ok();
+}
 
-  RETURN_IF_ERROR(sink_->Begin(table, {LoadId{id.hash, path}}));
+Status FileLoader::Prepare(const Sighting& file, Attempt& attempt, Opened& opened,
+                           const std::optional<TableDef>& known) {
+  ASSIGN_OR_RETURN(opened.table,
+                   ResolveTable(*sink_, file.plan, opened.names, opened.first, known));
+  attempt.table = opened.table.load.name;
+  if (!opened.table.added.empty()) {
+    RecordColumnsAdded(opened.table.load.name, opened.table.added, file.path);
+  }
+  ASSIGN_OR_RETURN(Validator validator, Validator::Create(opened.table.schema));
+  opened.validator.emplace(std::move(validator));
+  return opened.validator->Bind(opened.names);
+}
+
+Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
   Status status;
   uint64_t validation_rejects = 0;
   {
-    BatchProducer producer({reader.get(), &validator, &plan, &table, &attempt.rejects, &path,
-                            NowMicros(), &signals_.stop},
-                           std::move(text));
+    BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
+                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop},
+                           std::move(opened.first));
     for (;;) {
       auto batch = producer.Next();
       if (!batch) {
@@ -473,22 +600,48 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
         break;
       }
       if (*batch == nullptr) break;
-      status = sink_->Write(**batch, 0);
+      status = sink_->Write(**batch, load);
       if (!status.ok()) break;
     }
     producer.Stop();
     attempt.rows_read = producer.rows_read();
     validation_rejects = producer.validation_rejects();
   }
-  if (status.ok()) status = attempt.rejects.write_status();
-  if (status.ok()) {
-    // Records the reader dropped never reached rows_read but count towards the total.
-    uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);
-    if (!plan.WithinThreshold(attempt.rejects.count(), total)) {
-      status = attempt.rejects.TooMany(std::to_string(attempt.rejects.count()) + " of " +
-                                       std::to_string(total) + " rows are bad");
-    }
+  RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(attempt.rejects.write_status());
+  // Records the reader dropped never reached rows_read but count towards the total.
+  uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);
+  if (!file.plan.WithinThreshold(attempt.rejects.count(), total)) {
+    return attempt.rejects.TooMany(std::to_string(attempt.rejects.count()) + " of " +
+                                   std::to_string(total) + " rows are bad");
   }
+  return Status::Ok();
+}
+
+Status FileLoader::LoadOnce(const Sighting& file, Attempt& attempt) {
+  Opened opened;
+  RETURN_IF_ERROR(Open(file, attempt, opened));
+  if (opened.names.empty() && !file.plan.metadata.any()) {
+    // Only empty objects ({} in JSON): valid records without a single value. There
+    // is nothing to put in a table, but the rest must still be read and be valid.
+    size_t n = opened.first_rows;
+    while (n > 0) {
+      attempt.rows_read += n;
+      ASSIGN_OR_RETURN(n, opened.reader->ReadBatch(opened.first, attempt.rejects));
+      if (!opened.first.columns().empty()) {
+        return Status::InvalidData("columns appear only after the first batch of empty records");
+      }
+    }
+    uint64_t rejected = attempt.rejects.count();
+    if (!file.plan.WithinThreshold(rejected, attempt.rows_read + rejected)) {
+      return attempt.rejects.TooMany(std::to_string(rejected) + " bad records");
+    }
+    LogWarn("no_columns", {{"file", file.path}, {"records", attempt.rows_read}});
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(Prepare(file, attempt, opened, std::nullopt));
+  RETURN_IF_ERROR(sink_->Begin(opened.table.load, {LoadId{file.id.hash, file.path}}));
+  Status status = WriteRows(file, attempt, opened, 0);
   if (!status.ok()) {
     sink_->Abort();
     return status;
@@ -496,6 +649,87 @@ Status FileLoader::LoadOnce(const std::string& path, const FileIdentity& id, con
   ASSIGN_OR_RETURN(std::vector<LoadCounts> counts, sink_->Commit());
   attempt.counts = counts.front();
   return Status::Ok();
+}
+
+std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
+    const std::vector<const Sighting*>& files, std::vector<FileResult>& results) {
+  // Open every file and resolve its table; one that cannot join (an error, a
+  // table it changes, columns unlike the others') loads alone afterwards.
+  std::vector<const Sighting*> alone;
+  std::vector<std::unique_ptr<Member>> members;
+  std::optional<TableDef> known;
+  for (const Sighting* file : files) {
+    auto member = std::make_unique<Member>(*file, config_.quarantine);
+    Status status = Open(*file, member->attempt, member->opened);
+    if (status.ok() && member->opened.names.empty()) status = Status::InvalidData("no columns");
+    if (status.ok()) status = Prepare(*file, member->attempt, member->opened, known);
+    if (status.ok() && !members.empty()) {
+      const TableDef& load = members.front()->opened.table.load;
+      if (member->opened.table.load.columns != load.columns ||
+          member->opened.table.load.key != load.key) {
+        status = Status::InvalidData("columns unlike the group's");
+      }
+    }
+    if (!status.ok() || !member->opened.table.added.empty()) {
+      member->attempt.rejects.Discard();
+      alone.push_back(file);
+      continue;
+    }
+    known = member->opened.table.described;
+    members.push_back(std::move(member));
+  }
+  if (members.size() < 2) {
+    for (auto& member : members) {
+      member->attempt.rejects.Discard();
+      alone.push_back(&member->file);
+    }
+    return alone;
+  }
+
+  std::vector<LoadId> loads;
+  for (const auto& member : members) loads.push_back({member->file.id.hash, member->file.path});
+  Status status = sink_->Begin(members.front()->opened.table.load, loads);
+  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
+    status = WriteRows(members[i]->file, members[i]->attempt, members[i]->opened, i);
+  }
+  Result<std::vector<LoadCounts>> counts = status;
+  if (status.ok()) {
+    counts = sink_->Commit();
+  } else {
+    sink_->Abort();
+  }
+  if (!counts) {
+    // Which file failed, and why, is for each of them to find out alone: the
+    // good ones load, a bad one is quarantined with its own report.
+    LogWarn("group_failed", {{"table", members.front()->opened.table.load.name},
+                             {"files", static_cast<int64_t>(members.size())},
+                             {"error", counts.error().ToString()}});
+    for (auto& member : members) {
+      member->attempt.rejects.Discard();
+      alone.push_back(&member->file);
+    }
+    return alone;
+  }
+
+  std::vector<Status> recorded;
+  {
+    Ledger::Batch batch(ledger_);
+    for (size_t i = 0; i < members.size(); ++i) {
+      members[i]->attempt.counts = (*counts)[i];
+      recorded.push_back(MarkLoaded(members[i]->file, members[i]->attempt));
+    }
+    Status committed = batch.Commit();
+    if (!committed.ok()) recorded.assign(members.size(), committed);
+  }
+  Ledger::Batch batch(ledger_);  // the final paths
+  for (size_t i = 0; i < members.size(); ++i) {
+    FileResult& result = results[members[i]->file.index];
+    result = Loaded(members[i]->file, members[i]->attempt, recorded[i]);
+    Done(members[i]->file, result);
+  }
+  Status committed = batch.Commit();
+  if (!committed.ok()) LogError("ledger_error", {{"error", committed.ToString()}});
+  return alone;
 }
 
 void FileLoader::RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,

@@ -1,6 +1,13 @@
 // FileLoader: the per-file job of one worker:
 //   fingerprint → claim in the ledger → read → validate → load → commit → archive.
 //
+// A worker hands it several files at once. Their claims are one ledger
+// transaction, and small files bound for the same table load as a group: one sink
+// transaction (Sink::Begin with a load per file), recorded in one ledger
+// transaction, so the sink's and the ledger's fixed costs are paid once per group
+// rather than once per file. If the group fails for any reason, each of its files
+// loads on its own, so a bad file is quarantined alone and the others load.
+//
 // Outcomes are recorded in the ledger and logged as one line per file. Bad data
 // (past the table's reject threshold, unreadable streams, refused by the sink)
 // quarantines the file with a report; transient sink faults are retried with
@@ -15,6 +22,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,8 +72,15 @@ class FileLoader {
   FileLoader(const Config& config, std::string source_root, Ledger& ledger,
              std::unique_ptr<Sink> sink, const LoaderSignals& signals);
 
-  // Processes the file at absolute `path` to an outcome. Never throws.
-  FileResult Process(const std::string& path);
+  // Processes the files at absolute `paths` to outcomes, one per path in order.
+  // Never throws.
+  std::vector<FileResult> Process(const std::vector<std::string>& paths);
+
+  // Groups: files of at most kGroupFileBytes, at most kGroupFiles of them and
+  // kGroupBytes in all.
+  static constexpr uint64_t kGroupFileBytes = 1 << 20;
+  static constexpr size_t kGroupFiles = 64;
+  static constexpr uint64_t kGroupBytes = 8 << 20;
 
   // Finishes loads that were in flight when sluice stopped: committed ones are
   // marked loaded, the rest pending (their files are loaded again when seen).
@@ -75,10 +90,34 @@ class FileLoader {
 
  private:
   struct Attempt;
-  FileResult ProcessClaimed(const std::string& path, const FileIdentity& id, int64_t file_id,
-                            const TablePlan& plan);
-  Status LoadOnce(const std::string& path, const FileIdentity& id, const TablePlan& plan,
-                  Attempt& attempt);
+  struct Sighting;
+  struct Opened;
+  struct Member;
+  // Stats and fingerprints the file; false if it needs no claim (`result` says why).
+  bool Sight(Sighting& file, FileResult& result);
+  // The outcome of a claim that did not give the file to this worker.
+  FileResult Settle(const Sighting& file, const Claim& claim);
+  // Loads the files of a group together; returns those that must load alone.
+  std::vector<const Sighting*> ProcessGroup(const std::vector<const Sighting*>& files,
+                                            std::vector<FileResult>& results);
+  // Loads one claimed file, retrying transient faults within the retry budget.
+  FileResult ProcessClaimed(const Sighting& file);
+  Status LoadOnce(const Sighting& file, Attempt& attempt);
+  // Opens the file and reads its first batch and column names.
+  Status Open(const Sighting& file, Attempt& attempt, Opened& out);
+  // Resolves the file's table (`known`: as described moments ago) and its validator.
+  Status Prepare(const Sighting& file, Attempt& attempt, Opened& opened,
+                 const std::optional<TableDef>& known);
+  // Reads, validates and writes the file's rows as loads[load] of the sink's
+  // current Begin; checks the reject threshold.
+  Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
+  Status MarkLoaded(const Sighting& file, const Attempt& attempt);
+  // The outcome of a committed load whose ledger record returned `recorded`.
+  FileResult Loaded(const Sighting& file, Attempt& attempt, const Status& recorded);
+  // Back to pending (interrupted or transient): the file is tried again later.
+  FileResult Release(const Sighting& file, const Status& why, bool sink_down);
+  // Sets the result's duration and logs a loaded or quarantined file.
+  void Done(const Sighting& file, FileResult& result);
   // Records the columns `path` added to `table` in the ledger and the log.
   void RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
                           const std::string& path);

@@ -185,6 +185,37 @@ class QuarantineTest(SluiceTestCase):
         self.assertEqual(self.processed_files(), ["fine.csv"])
         self.assertEqual(self.data_files(), [])
 
+    def test_bad_file_among_small_files_of_one_table_is_quarantined_alone(self):
+        # One worker takes all 41 files at once: the small files of one table load
+        # as a group, the bad one fails the group, and each then loads alone.
+        for i in range(40):
+            self.put(f"items_{i:03}.csv", f"id,name\n{2 * i},a\n{2 * i + 1},b\n")
+        self.put("items_999.csv", BAD_CSV)
+        res = self.once("--schema", self.schema, "--workers", "1")
+        self.assertExit(res, 2)
+        self.assertIn("group_failed", res.stderr, self.describe(res))
+        self.assertEqual(self.count("items"), 80)
+        self.assertEqual(self.query("SELECT count(DISTINCT id) FROM items"), [(80,)])
+        self.assertEqual(self.quarantined_files(), ["items_999.csv"])
+        self.assertEqual(len(self.processed_files()), 40)
+        self.assertEqual(self.data_files(), [])
+        res = self.sluice("status", "--ledger", self.ledger, "--file", "items_007.csv", "--json")
+        self.assertExit(res, 0)
+        (record,) = json.loads(res.stdout)
+        self.assertEqual(record["state"], "loaded")
+        self.assertEqual(record["rows"], 2)
+
+    def test_small_files_of_one_table_load_together(self):
+        for i in range(30):
+            self.put(f"items_{i:03}.csv", f"id,name\n{i},n{i}\n")
+        res = self.once("--schema", self.schema, "--workers", "1")
+        self.assertExit(res, 0)
+        self.assertNotIn("group_failed", res.stderr)
+        self.assertEqual(self.query("SELECT count(*), sum(id) FROM items"), [(30, sum(range(30)))])
+        self.assertEqual(len(self.processed_files()), 30)
+        # Every file has its own commit marker, so each is known as loaded.
+        self.assertEqual(self.query("SELECT count(*) FROM _sluice_loads"), [(30,)])
+
 
 class CheckTest(SluiceTestCase):
 
