@@ -34,8 +34,8 @@
 // types, refusing values out of their range as InvalidData.
 //
 // Features are chosen by the server version asked at Open: on servers from 22.2
-// each insert carries insert_deduplication_token = a hash of the group's load ids
-// (which makes a retried insert into a replicated table a no-op).
+// the rows' insert carries insert_deduplication_token = a hash of the group's load
+// ids (which makes a retried insert into a replicated table a no-op).
 //
 // Errors: see ClassifyClickHouseError (clickhouse_http.h). Messages never contain
 // the password.
@@ -186,7 +186,7 @@ class ClickHouseSink final : public Sink {
   std::vector<ClickHouseColumnEncoding> encodings_;
   std::string insert_sql_;
   std::string insert_settings_;  // query_id and deduplication token, URL-encoded
-  size_t current_ = 0;           // the load Write last appended rows of
+  size_t current_ = 0;           // the load of the last Write
   std::string load_id_cells_;    // loads_[current_].id as Native String values, copied per block
   std::string buffer_;           // Native blocks not yet handed to the insert
   uint64_t rows_ = 0;            // rows written, all loads
