@@ -1,8 +1,12 @@
 #include "sink/clickhouse/clickhouse_sink.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -20,8 +24,11 @@ constexpr char kLoadIdColumn[] = "_sluice_load_id";
 // large file cannot run into TOO_MANY_PARTS); serialised rows are handed to the
 // connection whenever this much is buffered.
 constexpr size_t kSendBytes = 1u << 20;
-// How long Begin waits for the removal of a crashed attempt's rows.
+// How long Begin waits for a crashed attempt's inserts to end, and for the
+// removal of its rows.
 constexpr auto kCleanupTimeout = std::chrono::seconds(300);
+// Every query_id sluice gives an insert starts with this.
+constexpr char kQueryIdPrefix[] = "sluice-";
 
 using Kind = ClickHouseColumnEncoding::Kind;
 
@@ -180,6 +187,87 @@ std::optional<T> InRange(int64_t v) {
 template <typename T>
 void AppendArray(const std::vector<T>& values, std::string& out) {
   out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+// A group's name in query ids and deduplication tokens: XXH3-128 of its load ids
+// (each ended by NUL), as 32 hex digits.
+std::string GroupTag(const std::vector<LoadId>& loads) {
+  std::string ids;
+  for (const LoadId& load : loads) {
+    ids += load.id;
+    ids += '\0';
+  }
+  const XXH128_hash_t hash = XXH3_128bits(ids.data(), ids.size());
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return hex;
+}
+
+// `id` as the inserts' comment names it: bytes other than [0-9A-Za-z_.-] as %XX, so
+// it holds no space, quote, backslash or "*/" (content hashes stay as they are).
+std::string CommentForm(std::string_view id) {
+  static const char* kDigits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+  }
+  return out;
+}
+
+// "/* sluice loads: ID ID … */ ", put before the SQL of a group's inserts so that
+// system.processes shows which loads a running insert belongs to: each id stands
+// between spaces, in CommentForm.
+std::string LoadsComment(const std::vector<LoadId>& loads) {
+  std::string comment = "/* sluice loads:";
+  for (const LoadId& load : loads) {
+    comment += ' ';
+    comment += CommentForm(load.id);
+  }
+  return comment + " */ ";
+}
+
+// A condition on system.processes: a query sluice started for any of `loads`.
+std::string RunningInsertsOf(const std::vector<LoadId>& loads) {
+  std::string where =
+      "query_id LIKE " + QuoteClickHouseString(std::string(kQueryIdPrefix) + "%") + " AND (";
+  for (size_t i = 0; i < loads.size(); ++i) {
+    if (i > 0) where += " OR ";
+    std::string delimited = " ";
+    delimited += CommentForm(loads[i].id);
+    delimited += ' ';
+    where += "position(query, " + QuoteClickHouseString(delimited) + ") > 0";
+  }
+  return where + ")";
+}
+
+// "'a', 'b', …" for an IN list.
+std::string QuotedList(const std::vector<std::string>& values) {
+  std::string list;
+  for (const std::string& value : values) {
+    if (!list.empty()) list += ", ";
+    list += QuoteClickHouseString(value);
+  }
+  return list;
+}
+
+std::vector<std::string> Ids(const std::vector<LoadId>& loads) {
+  std::vector<std::string> ids;
+  ids.reserve(loads.size());
+  for (const LoadId& load : loads) ids.push_back(load.id);
+  return ids;
+}
+
+// Names a group in messages.
+std::string Describe(const std::vector<LoadId>& loads) {
+  if (loads.size() == 1) return "load " + loads.front().id;
+  return std::to_string(loads.size()) + " loads (" + loads.front().id + ", …)";
 }
 
 }  // namespace
@@ -519,71 +607,91 @@ Result<std::vector<ColumnDef>> ClickHouseSink::AddColumns(const std::string& tab
   return added;
 }
 
-Result<uint64_t> ClickHouseSink::CountLoadRows(const std::string& table,
-                                               const std::string& load_id) {
-  const std::string context = "count rows of load " + load_id + " in \"" + table + "\"";
-  ASSIGN_OR_RETURN(std::string body,
-                   http_->Query("SELECT count() FROM " + Qualified(table) + " WHERE " +
-                                    QuoteClickHouseIdentifier(kLoadIdColumn) + " = " +
-                                    QuoteClickHouseString(load_id),
-                                context));
-  return ParseCount(body, context);
+struct ClickHouseSink::LoadState {
+  std::vector<std::string> committed;  // ids with a marker
+  std::vector<std::string> with_rows;  // ids with rows in the table
+  bool running = false;                // an insert of one of them is running
+};
+
+Result<ClickHouseSink::LoadState> ClickHouseSink::ReadLoadState(const std::string& table,
+                                                                const std::vector<LoadId>& loads) {
+  const std::string context = "check " + Describe(loads) + " in \"" + table + "\"";
+  const std::string ids = QuotedList(Ids(loads));
+  ASSIGN_OR_RETURN(
+      std::string body,
+      http_->Query("SELECT 'committed', load_id, toUInt64(0) FROM " + Qualified(kMarkerTable) +
+                       " WHERE load_id IN (" + ids + ") UNION ALL SELECT 'rows', " +
+                       QuoteClickHouseIdentifier(kLoadIdColumn) + ", count() FROM " +
+                       Qualified(table) + " WHERE " + QuoteClickHouseIdentifier(kLoadIdColumn) +
+                       " IN (" + ids + ") GROUP BY " + QuoteClickHouseIdentifier(kLoadIdColumn) +
+                       " UNION ALL SELECT 'running', '', count() FROM system.processes WHERE " +
+                       RunningInsertsOf(loads) + " FORMAT TabSeparated",
+                   context));
+  LoadState state;
+  for (auto& row : ParseTsv(body)) {
+    if (row.size() != 3) return Status::Internal(context + ": malformed answer");
+    if (row[0] == "committed") {
+      state.committed.push_back(std::move(row[1]));
+    } else if (row[0] == "rows") {
+      state.with_rows.push_back(std::move(row[1]));
+    } else if (row[0] == "running") {
+      state.running = row[2] != "0";
+    }
+  }
+  return state;
 }
 
-Status ClickHouseSink::RemoveLoadRows(const std::string& table, const std::string& load_id) {
-  const std::string context = "remove rows of load " + load_id + " from \"" + table + "\"";
-  // An insert of a process that was killed may still be running on the server;
-  // rows it adds after the delete below would stay. Our inserts' query ids start
-  // with this prefix.
-  const std::string prefix = "sluice-" + load_id + "-";
-  RETURN_IF_ERROR(http_
-                      ->Query("KILL QUERY WHERE substring(query_id, 1, " +
-                                  std::to_string(prefix.size()) +
-                                  ") = " + QuoteClickHouseString(prefix) + " SYNC",
-                              context)
-                      .status());
-  ASSIGN_OR_RETURN(uint64_t rows, CountLoadRows(table, load_id));
-  if (rows == 0) return Status::Ok();
-  // ALTER … DELETE is a mutation: it returns at once and rewrites the parts in
-  // the background. It only touches parts that exist now, so the rows must be
-  // gone (count 0) before this load inserts anything.
-  RETURN_IF_ERROR(http_
-                      ->Query("ALTER TABLE " + Qualified(table) + " DELETE WHERE " +
-                                  QuoteClickHouseIdentifier(kLoadIdColumn) + " = " +
-                                  QuoteClickHouseString(load_id),
-                              context)
-                      .status());
+Status ClickHouseSink::AwaitZero(const std::string& sql, const std::string& context,
+                                 std::string_view what) {
   const auto deadline = std::chrono::steady_clock::now() + kCleanupTimeout;
   auto pause = std::chrono::milliseconds(20);
   while (true) {
-    ASSIGN_OR_RETURN(rows, CountLoadRows(table, load_id));
-    if (rows == 0) return Status::Ok();
+    ASSIGN_OR_RETURN(std::string body, http_->Query(sql, context));
+    ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
+    if (count == 0) return Status::Ok();
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Unavailable(context + ": " + std::to_string(rows) +
-                                 " rows still there after the delete mutation");
+      return Status::Unavailable(context + ": " + std::to_string(count) + " " + std::string(what));
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(500));
   }
 }
 
+Status ClickHouseSink::StopInserts(const std::vector<LoadId>& loads) {
+  const std::string context = "stop running inserts of " + Describe(loads);
+  const std::string where = RunningInsertsOf(loads);
+  // 18.16 refuses to kill an insert while it reads its body (error 380); the
+  // insert of a process that died then ends by itself once the server reaches the
+  // end of what was sent. So the kill's answer does not matter, the wait does.
+  Result<std::string> killed = http_->Query("KILL QUERY WHERE " + where + " SYNC", context);
+  (void)killed;
+  return AwaitZero("SELECT count() FROM system.processes WHERE " + where, context,
+                   "inserts still running");
+}
+
+Status ClickHouseSink::RemoveRows(const std::string& table, const std::vector<std::string>& ids) {
+  const std::string context =
+      "remove rows of " + std::to_string(ids.size()) + " load(s) from \"" + table + "\"";
+  const std::string where =
+      " WHERE " + QuoteClickHouseIdentifier(kLoadIdColumn) + " IN (" + QuotedList(ids) + ")";
+  // ALTER … DELETE is a mutation: it returns at once and rewrites the parts in
+  // the background. It only touches parts that exist now, so the rows must be
+  // gone (count 0) before this load inserts anything.
+  RETURN_IF_ERROR(
+      http_->Query("ALTER TABLE " + Qualified(table) + " DELETE" + where, context).status());
+  return AwaitZero("SELECT count() FROM " + Qualified(table) + where, context,
+                   "rows still there after the delete mutation");
+}
+
 Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
-  if (loads.size() != 1) return Status::Internal("several loads in one Begin");
-  const LoadId& load = loads.front();
   if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  if (loads.empty()) return Status::InvalidArgument("no load to begin");
+  for (const LoadId& load : loads) {
+    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  }
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
-  // IsCommitted just said no for this id (the pipeline asks before every load):
-  // asking again would only repeat the round trip.
-  if (not_committed_ != load.id) {
-    ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
-    if (committed) {
-      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
-    }
-  }
-  not_committed_.clear();
   ASSIGN_OR_RETURN(auto actual, ColumnTypes(table.name));
   if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
   std::vector<ClickHouseColumnEncoding> encodings;
@@ -618,26 +726,49 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
     insert += QuoteClickHouseIdentifier(column.name) + ", ";
   }
   insert += QuoteClickHouseIdentifier(kLoadIdColumn) + ") FORMAT Native";
-  RETURN_IF_ERROR(RemoveLoadRows(table.name, load.id));
+  ASSIGN_OR_RETURN(LoadState state, ReadLoadState(table.name, loads));
+  if (state.running) {
+    // A process that died mid-insert: rows its insert stores after the delete
+    // below would stay, and its marker insert may yet commit a load.
+    RETURN_IF_ERROR(StopInserts(loads));
+    ASSIGN_OR_RETURN(state, ReadLoadState(table.name, loads));
+  }
+  for (const LoadId& load : loads) {
+    if (std::find(state.committed.begin(), state.committed.end(), load.id) !=
+        state.committed.end()) {
+      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    }
+  }
+  if (!state.with_rows.empty()) RETURN_IF_ERROR(RemoveRows(table.name, state.with_rows));
+
+  const std::string tag = GroupTag(loads);
+  std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
+  if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
 
   in_load_ = true;
   failed_ = false;
   sent_ = false;
   table_ = table;
-  load_ = load;
+  loads_ = loads;
   encodings_ = std::move(encodings);
-  insert_sql_ = std::move(insert);
+  insert_sql_ = LoadsComment(loads) + insert;
+  insert_settings_ = std::move(settings);
+  current_ = 0;
   load_id_cells_.clear();
   buffer_.clear();
   rows_ = 0;
   open_ = false;
-  counts_ = {};
+  counts_.assign(loads.size(), LoadCounts{});
   return Status::Ok();
 }
 
-Status ClickHouseSink::Write(const Batch& batch, size_t /*load*/) {
+Status ClickHouseSink::Write(const Batch& batch, size_t load) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
+  if (load >= loads_.size() || load < current_) {
+    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
+                            std::to_string(current_) + " of " + std::to_string(loads_.size()));
+  }
   const auto& columns = batch.columns();
   if (columns.size() != encodings_.size()) {
     return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
@@ -656,6 +787,10 @@ Status ClickHouseSink::Write(const Batch& batch, size_t /*load*/) {
       return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
     }
   }
+  if (load != current_) {
+    current_ = load;
+    load_id_cells_.clear();
+  }
   if (batch.rows() == 0) return Status::Ok();
   // One Native block per batch: the server gathers blocks into parts of
   // min_insert_block_size_rows.
@@ -666,16 +801,17 @@ Status ClickHouseSink::Write(const Batch& batch, size_t /*load*/) {
     Status status = AppendNativeColumn(columns[i], encodings_[i], buffer_, &bad_row);
     if (!status.ok()) {
       failed_ = true;
-      return status.WithContext("insert into \"" + table_.name + "\", line " +
-                                std::to_string(batch.Line(bad_row)));
+      return status.WithContext("insert into \"" + table_.name + "\", " + loads_[load].file +
+                                ", line " + std::to_string(batch.Line(bad_row)));
     }
   }
   native::AppendColumnHeader(buffer_, kLoadIdColumn, "String");
   std::string cell;
-  native::AppendString(cell, load_.id);
+  native::AppendString(cell, loads_[load].id);
   while (load_id_cells_.size() < batch.rows() * cell.size()) load_id_cells_ += cell;
   buffer_.append(load_id_cells_, 0, batch.rows() * cell.size());
   rows_ += batch.rows();
+  counts_[load].inserted += batch.rows();
   if (buffer_.size() >= kSendBytes) {
     Status status = Send();
     if (!status.ok()) {
@@ -688,11 +824,9 @@ Status ClickHouseSink::Write(const Batch& batch, size_t /*load*/) {
 
 Status ClickHouseSink::Send() {
   if (!open_) {
-    const std::string tag = load_.id + "-0";
-    std::string settings = "query_id=" + http_->Escape("sluice-" + tag);
-    if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
-    RETURN_IF_ERROR(http_->StartInsert(
-        insert_sql_, settings, "insert into \"" + table_.name + "\" (load " + load_.id + ")"));
+    RETURN_IF_ERROR(
+        http_->StartInsert(insert_sql_, insert_settings_,
+                           "insert into \"" + table_.name + "\" (" + Describe(loads_) + ")"));
     open_ = true;
     // Set before any row is sent: a request that fails may still have stored some
     // of its blocks (one per min_insert_block_size_rows).
@@ -719,29 +853,35 @@ Result<std::vector<LoadCounts>> ClickHouseSink::Commit() {
     Abort();
     return status;
   }
-  counts_.inserted = rows_;
+  // One block, so all markers are stored or none. It carries the group's comment
+  // and query id like the rows' insert: a Begin that finds it still running waits
+  // for it, then sees the loads committed.
+  const size_t n = loads_.size();
+  const uint32_t now = static_cast<uint32_t>(NowMicros() / 1000000);
   std::string marker;
-  native::AppendBlockHeader(marker, 5, 1);
+  native::AppendBlockHeader(marker, 5, n);
   native::AppendColumnHeader(marker, "load_id", "String");
-  native::AppendString(marker, load_.id);
+  for (const LoadId& load : loads_) native::AppendString(marker, load.id);
   native::AppendColumnHeader(marker, "table", "String");
-  native::AppendString(marker, table_.name);
+  for (size_t i = 0; i < n; ++i) native::AppendString(marker, table_.name);
   native::AppendColumnHeader(marker, "file", "String");
-  native::AppendString(marker, load_.file);
+  for (const LoadId& load : loads_) native::AppendString(marker, load.file);
   native::AppendColumnHeader(marker, "rows", "UInt64");
-  native::AppendFixed(marker, counts_.inserted);
+  for (const LoadCounts& counts : counts_) native::AppendFixed(marker, counts.inserted);
   native::AppendColumnHeader(marker, "committed_at", "DateTime");
-  native::AppendFixed(marker, static_cast<uint32_t>(NowMicros() / 1000000));
-  status = http_->Insert("INSERT INTO " + Qualified(kMarkerTable) +
-                             " (load_id, table, file, rows, committed_at) FORMAT Native",
-                         "", marker, "commit load " + load_.id);
-  const LoadCounts counts = counts_;
+  for (size_t i = 0; i < n; ++i) native::AppendFixed(marker, now);
+  status = http_->Insert(
+      LoadsComment(loads_) + "INSERT INTO " + Qualified(kMarkerTable) +
+          " (load_id, table, file, rows, committed_at) FORMAT Native",
+      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + GroupTag(loads_) + "-marker"),
+      marker, "commit " + Describe(loads_));
+  std::vector<LoadCounts> counts = std::move(counts_);
   // No clean-up after a failed marker insert: the server may have stored it
   // without our hearing so, and then the rows are committed. The next Begin of
-  // this load decides (AlreadyExists, or removes the rows).
+  // these loads decides (AlreadyExists, or removes the rows).
   EndLoad();
   if (!status.ok()) return status;
-  return std::vector<LoadCounts>{counts};
+  return counts;
 }
 
 void ClickHouseSink::Abort() noexcept {
@@ -762,8 +902,8 @@ void ClickHouseSink::Abort() noexcept {
     // Best effort and not awaited: Begin removes whatever is left.
     Result<std::string> ignored = http_->Query(
         "ALTER TABLE " + Qualified(table_.name) + " DELETE WHERE " +
-            QuoteClickHouseIdentifier(kLoadIdColumn) + " = " + QuoteClickHouseString(load_.id),
-        "abort load " + load_.id);
+            QuoteClickHouseIdentifier(kLoadIdColumn) + " IN (" + QuotedList(Ids(loads_)) + ")",
+        "abort " + Describe(loads_));
     (void)ignored;
   }
   EndLoad();
@@ -773,11 +913,12 @@ void ClickHouseSink::EndLoad() {
   in_load_ = false;
   failed_ = false;
   sent_ = false;
+  loads_.clear();
   buffer_.clear();
   rows_ = 0;
   // A buffer that grew for one huge batch is not kept between loads.
   if (buffer_.capacity() > 2 * kSendBytes) buffer_.shrink_to_fit();
-  counts_ = {};
+  counts_.clear();
 }
 
 Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {
@@ -787,7 +928,6 @@ Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {
                                     " WHERE load_id = " + QuoteClickHouseString(load_id),
                                 context));
   ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
-  if (count == 0) not_committed_ = std::string(load_id);
   return count > 0;
 }
 

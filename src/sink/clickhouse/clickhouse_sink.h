@@ -1,16 +1,22 @@
 // ClickHouseSink: the Sink for a ClickHouse database, over its HTTP interface
 // (one keep-alive libcurl connection per sink), rows sent in the Native format.
 //
-// ClickHouse has no transactions, so a load is made exactly-once by its load id
-// (docs/clickhouse.md has the whole argument):
-//   - every row carries the load id in the column `_sluice_load_id`;
+// ClickHouse has no transactions, so loads are made exactly-once by their load
+// ids (docs/clickhouse.md has the whole argument):
+//   - every row carries its load's id in the column `_sluice_load_id`;
 //   - the table `sluice_loads` (owned by sluice) holds one row per committed load,
-//     inserted by Commit only after every insert of the load succeeded;
-//   - Begin returns AlreadyExists for a committed load id, and otherwise removes
-//     rows of that id left by an attempt that crashed (a mutation, awaited until a
-//     count of the id's rows is 0) before anything is inserted;
-//   - Abort removes the load's rows too, best effort: Begin's clean-up is the
+//     inserted by Commit only after the insert of the loads succeeded;
+//   - Begin returns AlreadyExists if a load id is committed, and otherwise waits
+//     for inserts of those ids still running on the server and removes rows of
+//     them left by an attempt that crashed (a mutation, awaited until a count of
+//     the ids' rows is 0) before anything is inserted;
+//   - Abort removes the loads' rows too, best effort: Begin's clean-up is the
 //     guarantee.
+// A group of loads (one Begin…Commit) costs a fixed number of queries whatever
+// its size: Begin reads the table's columns and, in one query, the markers, the
+// rows and the running inserts of every id; the rows of all loads go into one
+// streamed insert; Commit inserts one marker block. Any load of a group that
+// crashed can be begun again alone: the clean-up is per id.
 // Between a crash and the next Begin of the same file, readers may see part of an
 // uncommitted load; query through sluice_loads (docs/clickhouse.md) to exclude it.
 //
@@ -28,8 +34,8 @@
 // types, refusing values out of their range as InvalidData.
 //
 // Features are chosen by the server version asked at Open: on servers from 22.2
-// each insert carries insert_deduplication_token = "<load id>-<n>" (which makes a
-// retried insert into a replicated table a no-op).
+// the rows' insert carries insert_deduplication_token = a hash of the group's load
+// ids (which makes a retried insert into a replicated table a no-op).
 //
 // Errors: see ClassifyClickHouseError (clickhouse_http.h). Messages never contain
 // the password.
@@ -125,15 +131,17 @@ class ClickHouseSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override;
 
-  // See Sink; removes rows left by a crashed attempt of this load first. Errors:
-  // AlreadyExists (committed), InvalidArgument (empty load id, a table column of a
-  // type sluice cannot write, table without `_sluice_load_id`), Internal (load in
-  // progress, table missing), Unavailable (the clean-up did not finish in time).
+  // See Sink; removes rows left by crashed attempts of these loads first. Errors:
+  // AlreadyExists (one is committed; the message names its file), InvalidArgument
+  // (no load, empty load id, a table column of a type sluice cannot write, table
+  // without `_sluice_load_id`), Internal (load in progress, table missing),
+  // Unavailable (the clean-up did not finish in time).
   Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
-  // See Sink. The load's rows go into one insert, streamed while batches arrive
-  // (sent in pieces of about 1 MiB). After an error the load can only be aborted.
+  // See Sink. The rows of all loads go into one insert, streamed while batches
+  // arrive (sent in pieces of about 1 MiB). After an error the loads can only be
+  // aborted.
   Status Write(const Batch& batch, size_t load) override;
-  // See Sink: ends the insert, then inserts the commit marker.
+  // See Sink: ends the insert, then inserts the commit markers (one block).
   Result<std::vector<LoadCounts>> Commit() override;
   void Abort() noexcept override;
 
@@ -149,10 +157,18 @@ class ClickHouseSink final : public Sink {
   std::string TypeName(ColumnType type, bool nullable) const;
   // Name and type of each column of `table`, in order; empty if it does not exist.
   Result<std::vector<std::pair<std::string, std::string>>> ColumnTypes(std::string_view table);
-  Result<uint64_t> CountLoadRows(const std::string& table, const std::string& load_id);
-  // Stops inserts of `load_id` still running on the server (from a process that
-  // died mid-request), then deletes its rows and waits until none is left.
-  Status RemoveLoadRows(const std::string& table, const std::string& load_id);
+  struct LoadState;
+  // Which of `loads` are committed, which have rows in `table`, and whether an
+  // insert of any of them is running on the server: one query.
+  Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads);
+  // Stops the inserts of `loads` still running on the server (from a process that
+  // died mid-request) and waits until none is left.
+  Status StopInserts(const std::vector<LoadId>& loads);
+  // Deletes the rows of `ids` from `table` and waits until none is left.
+  Status RemoveRows(const std::string& table, const std::vector<std::string>& ids);
+  // Runs `sql`, a count, until it answers 0; Unavailable (naming `what`) if it
+  // still does not after kCleanupTimeout.
+  Status AwaitZero(const std::string& sql, const std::string& context, std::string_view what);
   // Hands buffer_ to the load's insert, starting it first if need be.
   Status Send();
   void EndLoad();
@@ -161,22 +177,21 @@ class ClickHouseSink final : public Sink {
   std::unique_ptr<ClickHouseHttp> http_;
   Version version_;
 
-  // The load in progress.
+  // The loads in progress.
   bool in_load_ = false;
   bool failed_ = false;
-  bool sent_ = false;  // an insert of this load reached the server
+  bool sent_ = false;  // the insert reached the server
   TableDef table_;
-  LoadId load_;
+  std::vector<LoadId> loads_;
   std::vector<ClickHouseColumnEncoding> encodings_;
   std::string insert_sql_;
-  std::string load_id_cells_;  // `_sluice_load_id` values (Native String), copied per block
-  std::string buffer_;         // Native blocks not yet handed to the insert
-  uint64_t rows_ = 0;          // rows written in this load
-  bool open_ = false;          // the load's insert is started and not finished
-  LoadCounts counts_;
-  // The load id IsCommitted last found uncommitted; Begin of that id skips the
-  // same question.
-  std::string not_committed_;
+  std::string insert_settings_;  // query_id and deduplication token, URL-encoded
+  size_t current_ = 0;           // the load of the last Write
+  std::string load_id_cells_;    // loads_[current_].id as Native String values, copied per block
+  std::string buffer_;           // Native blocks not yet handed to the insert
+  uint64_t rows_ = 0;            // rows written, all loads
+  bool open_ = false;            // the insert is started and not finished
+  std::vector<LoadCounts> counts_;
 };
 
 }  // namespace sluice

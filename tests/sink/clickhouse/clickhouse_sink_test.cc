@@ -89,6 +89,23 @@ Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
   return sink.Commit().status();
 }
 
+// Waits until no insert of load `id` runs on the server (the sink names the loads
+// of its inserts in a comment; ids made by Unique() appear as they are).
+void AwaitInsertsOf(const std::string& url, const std::string& id) {
+  while (Query(url,
+               "SELECT count() FROM system.processes WHERE query_id LIKE 'sluice-%' AND "
+               "position(query, " +
+                   QuoteClickHouseString(" " + id + " ") + ") > 0") != "0\n") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Count of the rows of load `id` in `table`, as text.
+std::string RowsOf(const std::string& url, const std::string& table, const std::string& id) {
+  return Query(url, "SELECT count() FROM " + Table(url, table) +
+                        " WHERE _sluice_load_id = " + QuoteClickHouseString(id));
+}
+
 std::string Hex(const std::string& bytes) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
@@ -410,10 +427,7 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   ASSERT_EQ(WEXITSTATUS(wstatus), 0);
   // The server may still be reading the dead process's insert; what it stores is
   // only final once that query has ended.
-  while (Query(url, "SELECT count() FROM system.processes WHERE query_id LIKE " +
-                        QuoteClickHouseString("sluice-" + id + "-%")) != "0\n") {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  AwaitInsertsOf(url, id);
   const std::string left = Query(url, "SELECT count() FROM " + Table(url, def.name));
   EXPECT_NE(left, "0\n") << "the crashed load sent nothing; the test proves nothing";
 
@@ -429,6 +443,187 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(counts->front().inserted, static_cast<uint64_t>(kRows));
+  EXPECT_EQ(
+      Query(url, "SELECT count(), uniqExact(id), min(id), max(id) FROM " + Table(url, def.name)),
+      "1500000\t1500000\t0\t1499999\n");
+}
+
+// ---- groups of loads ----------------------------------------------------------
+
+TEST(ClickHouseSinkTest, GroupCommitsEveryLoadWithItsCounts) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("group"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  const std::vector<LoadId> loads = {{Unique("g0"), "/in/g0.csv"},
+                                     {Unique("g1"), "/in/g1.csv"},
+                                     {Unique("g2"), "/in/g2.csv"},
+                                     {Unique("g3"), "/in/g3.csv"}};
+  std::vector<std::string> labels;
+  ASSERT_TRUE(sink->Begin(def, loads).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 3), labels), 0).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(3, 5), labels), 0).ok());
+  // Load 1 has no rows (a file with only a header).
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(100, 107), labels), 2).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(200, 201), labels), 3).ok());
+  // The load index never decreases.
+  EXPECT_EQ(sink->Write(ReadingsBatch(def, Range(0, 1), labels), 1).code(), StatusCode::kInternal);
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 4u);
+  EXPECT_EQ((*counts)[0].inserted, 5u);
+  EXPECT_EQ((*counts)[1].inserted, 0u);
+  EXPECT_EQ((*counts)[2].inserted, 7u);
+  EXPECT_EQ((*counts)[3].inserted, 1u);
+  for (const LoadId& load : loads) EXPECT_EQ(*sink->IsCommitted(load.id), true) << load.id;
+  std::string expected_rows;
+  std::string expected_markers;
+  const uint64_t rows[] = {5, 0, 7, 1};
+  for (size_t i = 0; i < loads.size(); ++i) {
+    if (rows[i] > 0) expected_rows += loads[i].id + "\t" + std::to_string(rows[i]) + "\n";
+    expected_markers += loads[i].id + "\t" + def.name + "\t" + loads[i].file + "\t" +
+                        std::to_string(rows[i]) + "\n";
+  }
+  EXPECT_EQ(Query(url, "SELECT _sluice_load_id, count() FROM " + Table(url, def.name) +
+                           " GROUP BY _sluice_load_id ORDER BY _sluice_load_id"),
+            expected_rows);
+  std::vector<std::string> ids;
+  for (const LoadId& load : loads) ids.push_back(QuoteClickHouseString(load.id));
+  EXPECT_EQ(Query(url, "SELECT load_id, table, file, rows FROM " + Table(url, "sluice_loads") +
+                           " WHERE load_id IN (" + ids[0] + ", " + ids[1] + ", " + ids[2] + ", " +
+                           ids[3] + ") ORDER BY load_id"),
+            expected_markers);
+  // Row 100 belongs to load 2.
+  EXPECT_EQ(Query(url, "SELECT _sluice_load_id FROM " + Table(url, def.name) + " WHERE id = 100"),
+            loads[2].id + "\n");
+}
+
+TEST(ClickHouseSinkTest, GroupWithACommittedLoadIsAlreadyExists) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("group_again"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  const std::string done = Unique("done");
+  ASSERT_TRUE(Load(*sink, def, done, Range(0, 10)).ok());
+  const std::vector<LoadId> loads = {
+      {Unique("new1"), "/in/new1.csv"}, {done, "/in/done.csv"}, {Unique("new2"), "/in/new2.csv"}};
+  Status begun = sink->Begin(def, loads);
+  EXPECT_EQ(begun.code(), StatusCode::kAlreadyExists) << begun.ToString();
+  EXPECT_NE(begun.message().find("/in/done.csv"), std::string::npos) << begun.message();
+  // Nothing begun: Write is refused, nothing was written.
+  std::vector<std::string> labels;
+  EXPECT_EQ(sink->Write(ReadingsBatch(def, Range(0, 1), labels), 0).code(), StatusCode::kInternal);
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "10\n");
+  EXPECT_EQ(*sink->IsCommitted(loads[0].id), false);
+  EXPECT_EQ(*sink->IsCommitted(loads[2].id), false);
+  // The others load as a group of their own.
+  ASSERT_TRUE(sink->Begin(def, {loads[0], loads[2]}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(10, 12), labels), 1).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 0u);
+  EXPECT_EQ((*counts)[1].inserted, 2u);
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "12\n");
+}
+
+TEST(ClickHouseSinkTest, AbortedGroupLeavesNothing) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("group_abort"));
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  const std::vector<LoadId> loads = {{Unique("a0"), "f0"}, {Unique("a1"), "f1"}};
+  std::vector<std::string> labels;
+  ASSERT_TRUE(sink->Begin(def, loads).ok());
+  // Several MiB of each load: the insert is under way when the group is aborted.
+  for (size_t load = 0; load < loads.size(); ++load) {
+    for (int64_t from = 0; from < 200000; from += 50000) {
+      ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(from, from + 50000), labels), load).ok());
+    }
+  }
+  sink->Abort();
+  // Abort's delete is not awaited; it completes soon after.
+  for (int i = 0; i < 200 && Query(url, "SELECT count() FROM " + Table(url, def.name)) != "0\n";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "0\n");
+  for (const LoadId& load : loads) EXPECT_EQ(*sink->IsCommitted(load.id), false);
+  // Either load can be loaded afterwards, alone.
+  ASSERT_TRUE(Load(*sink, def, loads[1].id, Range(0, 5)).ok());
+  EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "5\n");
+}
+
+// A group killed mid-insert leaves rows of several of its loads. Each load begun
+// again alone removes its own leftovers (waiting for the dead process's insert
+// if the server still runs it) and leaves those of the others to their own
+// Begin; at the end every load is there exactly once.
+TEST(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  const TableDef def = Readings(Unique("group_crash"));
+  ASSERT_TRUE(OpenOrDie(url)->EnsureTable(def).ok());
+  const std::vector<LoadId> loads = {
+      {Unique("c0"), "f0"}, {Unique("c1"), "f1"}, {Unique("c2"), "f2"}};
+  // Rows [from, to) of each load; 1.5M in all (> min_insert_block_size_rows), so
+  // the first stored part holds all of load 0 and part of load 1.
+  const int64_t bounds[] = {0, 600000, 1200000, 1500000};
+  // Writes the rows of loads[load] as the group's load `index`.
+  auto write = [&](Sink& sink, size_t load, size_t index) {
+    std::vector<std::string> labels;
+    for (int64_t from = bounds[load]; from < bounds[load + 1]; from += 100000) {
+      Status s = sink.Write(ReadingsBatch(def, Range(from, from + 100000), labels), index);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  };
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto sink = ClickHouseSink::Open(url);
+    if (!sink.has_value()) _exit(2);
+    if (!(*sink)->Begin(def, loads).ok()) _exit(3);
+    for (size_t load = 0; load < loads.size(); ++load) {
+      if (!write(**sink, load, load).ok()) _exit(4);
+    }
+    _exit(0);  // dies without Commit or Abort (no destructors run)
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  ASSERT_EQ(WEXITSTATUS(wstatus), 0);
+
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  // At once, while the server may still be storing the dead process's insert.
+  Status begun = sink->Begin(def, {loads[0]});
+  ASSERT_TRUE(begun.ok()) << begun.ToString();
+  EXPECT_EQ(Query(url,
+                  "SELECT count() FROM system.processes WHERE query_id LIKE 'sluice-%'"
+                  " AND position(query, " +
+                      QuoteClickHouseString(" " + loads[1].id + " ") + ") > 0"),
+            "0\n");
+  EXPECT_EQ(RowsOf(url, def.name, loads[0].id), "0\n");
+  EXPECT_NE(RowsOf(url, def.name, loads[1].id), "0\n")
+      << "the crashed group left no rows of load 1; the test proves nothing";
+  ASSERT_TRUE(write(*sink, 0, 0).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+
+  for (size_t load = 1; load < loads.size(); ++load) {
+    begun = sink->Begin(def, {loads[load]});
+    ASSERT_TRUE(begun.ok()) << begun.ToString();
+    EXPECT_EQ(RowsOf(url, def.name, loads[load].id), "0\n");
+    ASSERT_TRUE(write(*sink, load, 0).ok());
+    auto counts = sink->Commit();
+    ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+    EXPECT_EQ(counts->front().inserted, static_cast<uint64_t>(bounds[load + 1] - bounds[load]));
+  }
+  for (size_t load = 0; load < loads.size(); ++load) {
+    EXPECT_EQ(RowsOf(url, def.name, loads[load].id),
+              std::to_string(bounds[load + 1] - bounds[load]) + "\n");
+  }
   EXPECT_EQ(
       Query(url, "SELECT count(), uniqExact(id), min(id), max(id) FROM " + Table(url, def.name)),
       "1500000\t1500000\t0\t1499999\n");
