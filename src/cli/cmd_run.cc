@@ -50,6 +50,8 @@ Result<std::unique_ptr<HttpServer>> StartHttp(const std::string& http, Engine& e
 int Run(const CLI::App& cmd, const SharedOptions& o, const std::string& http, bool once) {
   auto config = BuildConfig(cmd, o);
   if (!config) return Fail(config.error());
+  // Read here rather than in BuildConfig: only run and once connect to the sink.
+  if (Status read = ApplySinkPasswordFile(*config); !read.ok()) return Fail(read);
   if (http != "off" && !http.empty()) {
     auto parsed = ParseHttpAddress(http);
     if (!parsed) return Fail(parsed.error());

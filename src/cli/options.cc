@@ -21,6 +21,9 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
   AddLedgerOptions(cmd, o);
   cmd.add_option("--source", o.source, "Landing folder to watch (default ./data)");
   cmd.add_option("--sink", o.sink, "Where rows go, e.g. sqlite:./sluice.db (default)");
+  cmd.add_option("--sink-password-file", o.sink_password_file,
+                 "File whose first line is the sink's password (PostgreSQL, ClickHouse); "
+                 "beats a password in the URL");
   cmd.add_option("--processed", o.processed, "Where loaded files go (default ./processed)");
   cmd.add_option("--quarantine", o.quarantine,
                  "Where refused files, reports and rejects go (default ./quarantine)");
@@ -85,6 +88,7 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
 
   if (Given(cmd, "--source")) c.source = o.source;
   if (Given(cmd, "--sink")) c.sink = o.sink;
+  if (Given(cmd, "--sink-password-file")) c.sink_password_file = o.sink_password_file;
   if (Given(cmd, "--ledger")) c.ledger = o.ledger;
   if (Given(cmd, "--processed")) c.processed = o.processed;
   if (Given(cmd, "--quarantine")) c.quarantine = o.quarantine;

@@ -16,8 +16,8 @@ namespace sluice::cli {
 
 struct SharedOptions {
   std::string config;
-  std::string source, sink, ledger, processed, quarantine, after_load, table, schema, key, metadata,
-      log_format, format, delimiter, schema_evolution;
+  std::string source, sink, sink_password_file, ledger, processed, quarantine, after_load, table,
+      schema, key, metadata, log_format, format, delimiter, schema_evolution;
   int workers = 0;
   int64_t max_rejects = -1;
   double max_reject_ratio = -1;

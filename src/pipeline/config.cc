@@ -2,9 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
+#include "sink/sink.h"
 #include "source/dir_watcher.h"
 
 namespace sluice {
@@ -271,6 +275,8 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         RETURN_IF_ERROR(ctx.Get(v, key, config.source));
       } else if (key == "sink") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.sink));
+      } else if (key == "sink_password_file") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.sink_password_file));
       } else if (key == "ledger") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.ledger));
       } else if (key == "processed") {
@@ -338,6 +344,7 @@ Status ApplyEnvironment(Config& config) {
   };
   if (auto v = env("SLUICE_SOURCE")) config.source = *v;
   if (auto v = env("SLUICE_SINK")) config.sink = *v;
+  if (auto v = env("SLUICE_SINK_PASSWORD_FILE")) config.sink_password_file = *v;
   if (auto v = env("SLUICE_LEDGER")) config.ledger = *v;
   if (auto v = env("SLUICE_PROCESSED")) config.processed = *v;
   if (auto v = env("SLUICE_QUARANTINE")) config.quarantine = *v;
@@ -372,6 +379,23 @@ Status ApplyEnvironment(Config& config) {
       return Status::InvalidArgument("SLUICE_LOG_FORMAT: expected text or json");
     }
   }
+  return Status::Ok();
+}
+
+Status ApplySinkPasswordFile(Config& config) {
+  if (config.sink_password_file.empty()) return Status::Ok();
+  const std::string context = "sink password file " + config.sink_password_file;
+  std::ifstream in(config.sink_password_file, std::ios::binary);
+  if (!in) return Status::InvalidArgument(context + ": " + std::strerror(errno));
+  std::string password;
+  std::getline(in, password);
+  // A directory opens but cannot be read.
+  if (in.bad()) return Status::InvalidArgument(context + ": cannot be read");
+  if (password.ends_with('\r')) password.pop_back();
+  if (password.empty()) return Status::InvalidArgument(context + ": the first line is empty");
+  auto url = SinkUrlWithPassword(config.sink, password);
+  if (!url) return url.error().WithContext(context);
+  config.sink = std::move(*url);
   return Status::Ok();
 }
 

@@ -70,6 +70,9 @@ struct TablePlan {
 struct Config {
   std::string source = "./data";
   std::string sink = "sqlite:./sluice.db";
+  // A file whose first line is the sink's password (empty: none); it replaces a
+  // password in `sink` once ApplySinkPasswordFile has read it.
+  std::string sink_password_file;
   std::string ledger = "./sluice-ledger.db";
   std::string processed = "./processed";
   std::string quarantine = "./quarantine";
@@ -97,11 +100,18 @@ struct Config {
 // their values). Errors: NotFound, InvalidArgument naming the file, key and line.
 Status LoadConfigFile(const std::string& path, Config& config);
 
-// Applies SLUICE_SOURCE, SLUICE_SINK, SLUICE_LEDGER, SLUICE_PROCESSED,
+// Applies SLUICE_SOURCE, SLUICE_SINK, SLUICE_SINK_PASSWORD_FILE, SLUICE_LEDGER, SLUICE_PROCESSED,
 // SLUICE_QUARANTINE, SLUICE_AFTER_LOAD, SLUICE_WORKERS, SLUICE_TABLE,
 // SLUICE_SCHEMA, SLUICE_SCHEMA_EVOLUTION, SLUICE_LOG_FORMAT. Errors: InvalidArgument naming the
 // variable.
 Status ApplyEnvironment(Config& config);
+
+// Reads the password in config.sink_password_file, if set, into config.sink (see
+// SinkUrlWithPassword), so that every connection to the sink uses it: the file's
+// first line without its line ending. Errors: InvalidArgument naming the file,
+// never the password (the file cannot be read, its first line is empty, or the
+// sink is SQLite, which takes no password).
+Status ApplySinkPasswordFile(Config& config);
 
 // Parses a comma-separated list ("a,b ,c" → {a,b,c}).
 std::vector<std::string> SplitList(std::string_view text);

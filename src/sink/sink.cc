@@ -1,5 +1,6 @@
 #include "sink/sink.h"
 
+#include <algorithm>
 #include <string>
 
 #include "sink/clickhouse/clickhouse_sink.h"
@@ -12,6 +13,27 @@ namespace {
 
 // Each opener receives the whole URL; its scheme has already been matched.
 using SinkOpener = Result<std::unique_ptr<Sink>> (*)(std::string_view url);
+// See SinkUrlWithPassword; the URL's scheme has already been matched.
+using PasswordSetter = Result<std::string> (*)(std::string_view url, std::string_view password);
+
+// Every byte but RFC 3986's unreserved characters as %XX, so that a password can
+// hold '@', ':', '/', '?', '&' or '%'.
+std::string PercentEncode(std::string_view text) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
 
 // "sqlite:PATH" or "sqlite://PATH"; PATH is relative or absolute
 // ("sqlite:///var/db.sqlite" is the absolute /var/db.sqlite).
@@ -25,10 +47,38 @@ Result<std::unique_ptr<Sink>> OpenSqlite(std::string_view url) {
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
+Result<std::string> SqliteWithPassword(std::string_view, std::string_view) {
+  return Status::InvalidArgument("sqlite sinks take no password");
+}
+
 // "postgresql://..." / "postgres://..." (libpq URI) or "postgresql:key=value ...".
 Result<std::unique_ptr<Sink>> OpenPostgres(std::string_view url) {
   ASSIGN_OR_RETURN(std::unique_ptr<PostgresSink> sink, PostgresSink::Open(url));
   return std::unique_ptr<Sink>(std::move(sink));
+}
+
+// libpq keeps the last value given for a keyword, and reads a URI's query
+// parameters after its user info, so a password appended last wins over any
+// the URL already has.
+Result<std::string> PostgresWithPassword(std::string_view url, std::string_view password) {
+  std::string out(url);
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    if (url.find('?') == std::string_view::npos) {
+      out += '?';
+    } else if (!url.ends_with('?') && !url.ends_with('&')) {
+      out += '&';
+    }
+    out += "password=" + PercentEncode(password);
+    return out;
+  }
+  // Key=value text: a single-quoted value, with ' and \ escaped by a backslash.
+  out += " password='";
+  for (const char c : password) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
 }
 
 // "clickhouse://user:password@host:port/database" (HTTP; "clickhouses://" for
@@ -38,16 +88,52 @@ Result<std::unique_ptr<Sink>> OpenClickHouse(std::string_view url) {
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
+// The user info is replaced; as in ParseClickHouseUrl, it ends at the last '@'
+// before the query.
+Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
+  const size_t authority = url.find("://") + 3;
+  std::string_view rest = url.substr(authority);
+  std::string_view user;
+  if (const size_t at = rest.substr(0, rest.find('?')).rfind('@'); at != std::string_view::npos) {
+    user = rest.substr(0, std::min(rest.find(':'), at));
+    rest.remove_prefix(at + 1);
+  }
+  if (user.empty()) user = "default";
+  return std::string(url.substr(0, authority)) + std::string(user) + ":" + PercentEncode(password) +
+         "@" + std::string(rest);
+}
+
 struct SinkScheme {
   std::string_view scheme;
   SinkOpener open;
+  PasswordSetter with_password;
 };
 
 constexpr SinkScheme kSchemes[] = {
-    {"sqlite", &OpenSqlite},          {"clickhouse", &OpenClickHouse},
-    {"clickhouses", &OpenClickHouse}, {"postgresql", &OpenPostgres},
-    {"postgres", &OpenPostgres},
+    {"sqlite", &OpenSqlite, &SqliteWithPassword},
+    {"clickhouse", &OpenClickHouse, &ClickHouseWithPassword},
+    {"clickhouses", &OpenClickHouse, &ClickHouseWithPassword},
+    {"postgresql", &OpenPostgres, &PostgresWithPassword},
+    {"postgres", &OpenPostgres, &PostgresWithPassword},
 };
+
+// The scheme of `url`, or InvalidArgument naming the supported ones.
+Result<const SinkScheme*> FindScheme(std::string_view url) {
+  const size_t colon = url.find(':');
+  if (colon != std::string_view::npos) {
+    const std::string_view scheme = url.substr(0, colon);
+    for (const SinkScheme& known : kSchemes) {
+      if (known.scheme == scheme) return &known;
+    }
+  }
+  std::string supported;
+  for (const SinkScheme& known : kSchemes) {
+    if (!supported.empty()) supported += ", ";
+    supported += known.scheme;
+  }
+  return Status::InvalidArgument("unsupported sink \"" + RedactSinkUrl(url) +
+                                 "\" (supported schemes: " + supported + ")");
+}
 
 }  // namespace
 
@@ -61,20 +147,13 @@ std::string RedactSinkUrl(std::string_view url) {
 }
 
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url) {
-  const size_t colon = url.find(':');
-  if (colon != std::string_view::npos) {
-    const std::string_view scheme = url.substr(0, colon);
-    for (const SinkScheme& known : kSchemes) {
-      if (known.scheme == scheme) return known.open(url);
-    }
-  }
-  std::string supported;
-  for (const SinkScheme& known : kSchemes) {
-    if (!supported.empty()) supported += ", ";
-    supported += known.scheme;
-  }
-  return Status::InvalidArgument("unsupported sink \"" + RedactSinkUrl(url) +
-                                 "\" (supported schemes: " + supported + ")");
+  ASSIGN_OR_RETURN(const SinkScheme* scheme, FindScheme(url));
+  return scheme->open(url);
+}
+
+Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view password) {
+  ASSIGN_OR_RETURN(const SinkScheme* scheme, FindScheme(url));
+  return scheme->with_password(url, password);
 }
 
 }  // namespace sluice

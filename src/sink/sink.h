@@ -83,6 +83,14 @@ class Sink {
 // InvalidArgument (unknown scheme, bad URL), Unavailable (cannot connect).
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
 
+// `url` with its password replaced by `password` (any byte but NUL), for a password
+// kept out of the URL (a password file): PostgreSQL URLs get a last `password`
+// parameter, which libpq prefers to one in the user info or earlier; ClickHouse
+// URLs get it in the user info (user "default" unless the URL names one). The
+// result holds the password: show it only through RedactSinkUrl. Errors:
+// InvalidArgument (an SQLite URL, as SQLite takes no password; unknown scheme).
+Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view password);
+
 // `url` fit for logs and messages: any password (a URI's user info, a password
 // parameter, a PostgreSQL conninfo password) replaced by "***".
 std::string RedactSinkUrl(std::string_view url);

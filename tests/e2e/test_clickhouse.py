@@ -157,6 +157,40 @@ class ClickHouseTest(SluiceTestCase):
         self.assertNotIn("N0tTheRightPassw0rd", res.stdout + res.stderr)
         self.assertEqual(self.data_files(), ["people.csv"])
 
+    def test_password_file(self):
+        """--sink-password-file: the password comes from a file (first line), beats
+        one in the URL, and is never shown; a wrong or missing file stops sluice."""
+        self.put("people.csv", csv_text(["name", "age"], [["ann", 31]]))
+        bare = (f"clickhouse://{urllib.parse.quote(self.server.user, safe='')}@"
+                f"{self.server.host}:{self.server.port}/{self.database}")
+        right = self.path("right.pw")
+        with open(right, "w") as f:
+            f.write(self.server.password + "\n")
+        wrong = self.path("wrong.pw")
+        with open(wrong, "w") as f:
+            f.write("N0tTheRightPassw0rd\n")
+        missing = self.path("missing.pw")
+
+        res = self.sluice("once", *self.args(), "--settle-ms", "0", "--sink-password-file", wrong)
+        self.assertExit(res, 1)
+        # "Authentication failed" or, on old servers, "Wrong password".
+        self.assertRegex(res.stderr, "(?i)authentication failed|wrong password")
+        self.assertNotIn("N0tTheRightPassw0rd", res.stdout + res.stderr)
+        self.assertNotIn(self.server.password, res.stdout + res.stderr)
+
+        res = self.sluice("once", *self.args(bare), "--settle-ms", "0",
+                          "--sink-password-file", missing)
+        self.assertExit(res, 1)
+        self.assertIn(f"sink password file {missing}: No such file or directory", res.stderr)
+        self.assertEqual(self.data_files(), ["people.csv"])
+
+        url_with_wrong = bare.replace("@", ":N0tTheRightPassw0rd@", 1)
+        res = self.sluice("once", *self.args(url_with_wrong), "--settle-ms", "0",
+                          env={"SLUICE_SINK_PASSWORD_FILE": right})
+        self.assertExit(res, 0)
+        self.assertNotIn(self.server.password, res.stdout + res.stderr)
+        self.assertEqual(self.count("people"), 1)
+
     def test_kill_9_loop_loads_every_id_exactly_once(self):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nclickhouse kill test seed={seed}")

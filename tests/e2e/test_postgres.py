@@ -350,5 +350,128 @@ class UnreachableSinkTest(SluiceTestCase):
         self.assertEqual(self.data_files(), ["orders.csv"])
 
 
+class PostgresPasswordFileTest(PostgresTestCase):
+    """--sink-password-file (also SLUICE_SINK_PASSWORD_FILE, sink_password_file:):
+    the password comes from a file, beats one in the URL, and is never shown."""
+
+    def setUp(self):
+        super().setUp()
+        scheme, rest = self.pg.split("://", 1)
+        user_info, host = rest.split("@", 1)
+        user, self.password = user_info.split(":", 1)
+        self.bare = f"{scheme}://{user}@{host}"  # the URL without its password
+        self.pw_file = self.password_file("right", self.password + "\n")
+
+    def password_file(self, name, content):
+        path = self.path(name + ".pw")
+        with open(path, "w") as f:
+            f.write(content)
+        return path
+
+    def args(self, sink, *extra):
+        return ["--source", self.data, "--sink", sink, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine, *extra]
+
+    def pw_once(self, *args, env=None):
+        return self.sluice("once", "--settle-ms", "0", *args, env=env)
+
+    def assertHidden(self, text, password=None):
+        self.assertNotIn(password or self.password, text, "the password was shown")
+
+    def test_password_file_loads_and_is_never_shown(self):
+        self.put("orders_1.csv", csv_text(["id"], [[1], [2]]))
+        res = self.pw_once(*self.args(self.bare, "--sink-password-file", self.pw_file))
+        self.assertExit(res, 0)
+        self.assertHidden(res.stdout + res.stderr)
+        self.assertEqual(self.scalar("SELECT count(*) FROM orders"), "2")
+
+        # The file wins over a wrong password in the URL, and `run` shows it nowhere:
+        # not in its log, its status API or `sluice status`.
+        wrong_url = self.bare.replace("@", ":N0tThePassw0rd@", 1)
+        self.put("orders_2.csv", csv_text(["id"], [[3]]))
+        port = free_port()
+        proc = self.start_run(*self.args(wrong_url, "--sink-password-file", self.pw_file,
+                                         "--http", f"127.0.0.1:{port}"), paths=False)
+        self.wait_for(lambda: self.processed_files() == ["orders_1.csv", "orders_2.csv"], 60,
+                      "orders_2.csv loaded", proc=proc)
+        status, body = http_get(f"http://127.0.0.1:{port}/api/status")
+        self.assertEqual(status, 200)
+        self.assertHidden(body)
+        self.assertHidden(http_get(f"http://127.0.0.1:{port}/")[1])
+        self.assertEqual(self.stop(proc), 0)
+        run_log = self.log_tail(proc, n=100000)
+        self.assertIn("started", run_log)
+        self.assertHidden(run_log)
+        self.assertHidden(run_log, "N0tThePassw0rd")
+        res = self.sluice("status", "--ledger", self.ledger, "--json")
+        self.assertExit(res, 0)
+        self.assertHidden(res.stdout + res.stderr)
+        self.assertEqual(self.scalar("SELECT count(*) FROM orders"), "3")
+
+    def test_environment_and_config_file_and_precedence(self):
+        missing = self.path("missing.pw")
+        self.put("orders_1.csv", csv_text(["id"], [[1]]))
+        res = self.pw_once(*self.args(self.bare), env={"SLUICE_SINK_PASSWORD_FILE": self.pw_file})
+        self.assertExit(res, 0)
+
+        config = self.path("sluice.yaml")
+        with open(config, "w") as f:
+            f.write(f"sink: {self.bare}\nsink_password_file: {self.pw_file}\n")
+        self.put("orders_2.csv", csv_text(["id"], [[2]]))
+        res = self.pw_once("-c", config, "--source", self.data, "--ledger", self.ledger,
+                           "--processed", self.processed, "--quarantine", self.quarantine)
+        self.assertExit(res, 0)
+
+        # Command line > environment > config file: a missing file given at a lower
+        # level is never read.
+        with open(config, "w") as f:
+            f.write(f"sink_password_file: {missing}\n")
+        self.put("orders_3.csv", csv_text(["id"], [[3]]))
+        res = self.pw_once("-c", config, *self.args(self.bare),
+                           env={"SLUICE_SINK_PASSWORD_FILE": self.pw_file})
+        self.assertExit(res, 0)
+        self.put("orders_4.csv", csv_text(["id"], [[4]]))
+        res = self.pw_once("-c", config,
+                           *self.args(self.bare, "--sink-password-file", self.pw_file),
+                           env={"SLUICE_SINK_PASSWORD_FILE": missing})
+        self.assertExit(res, 0)
+        self.assertEqual(self.scalar("SELECT count(*) FROM orders"), "4")
+
+    def test_wrong_password_in_the_file_is_fatal_and_not_shown(self):
+        self.put("orders.csv", csv_text(["id"], [[1]]))
+        wrong = self.password_file("wrong", "N0tThePassw0rd\r\n")
+        res = self.pw_once(*self.args(self.pg, "--sink-password-file", wrong))
+        self.assertExit(res, 1)
+        self.assertIn("password authentication failed", res.stderr)
+        self.assertHidden(res.stdout + res.stderr, "N0tThePassw0rd")
+        self.assertHidden(res.stdout + res.stderr)
+        self.assertEqual(self.data_files(), ["orders.csv"])
+
+        # `run` does not wait for a sink it may not log into: it stops at once.
+        proc = self.start_run(*self.args(self.pg, "--sink-password-file", wrong, "--http", "off"),
+                              paths=False)
+        self.assertEqual(proc.wait(timeout=30), 1)
+        self.assertHidden(self.log_tail(proc), "N0tThePassw0rd")
+
+    def test_missing_or_empty_file_is_a_clear_start_up_error(self):
+        self.put("orders.csv", csv_text(["id"], [[1]]))
+        missing = self.path("missing.pw")
+        res = self.pw_once(*self.args(self.bare, "--sink-password-file", missing))
+        self.assertExit(res, 1)
+        self.assertIn(f"sink password file {missing}: No such file or directory", res.stderr)
+
+        empty = self.password_file("empty", "\n" + self.password + "\n")
+        res = self.pw_once(*self.args(self.bare, "--sink-password-file", empty))
+        self.assertExit(res, 1)
+        self.assertIn(f"sink password file {empty}: the first line is empty", res.stderr)
+        self.assertHidden(res.stdout + res.stderr)
+
+        res = self.pw_once(*self.args("sqlite:" + self.db, "--sink-password-file", self.pw_file))
+        self.assertExit(res, 1)
+        self.assertIn("sqlite sinks take no password", res.stderr)
+        self.assertHidden(res.stdout + res.stderr)
+        self.assertEqual(self.data_files(), ["orders.csv"])
+
+
 if __name__ == "__main__":
     unittest.main()
