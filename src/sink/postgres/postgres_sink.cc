@@ -134,6 +134,13 @@ std::string CopyColumn(const char* context) {
   return end != nullptr ? std::string(p, end) : std::string(p);
 }
 
+// "load ID" or, for a group, "load ID and N more": for messages.
+std::string LoadNames(const std::vector<LoadId>& loads) {
+  std::string names = "load " + loads.front().id;
+  if (loads.size() > 1) names += " and " + std::to_string(loads.size() - 1) + " more";
+  return names;
+}
+
 }  // namespace
 
 PostgresSink::PostgresSink(std::string conninfo, std::string display, std::string password)
@@ -476,10 +483,7 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
   RETURN_IF_ERROR(EnsureConnected());
-  const std::string context =
-      "begin load " + loads.front().id +
-      (loads.size() > 1 ? " and " + std::to_string(loads.size() - 1) + " more" : "") + " into \"" +
-      table.name + "\"";
+  const std::string context = "begin " + LoadNames(loads) + " into \"" + table.name + "\"";
   in_load_ = true;
   failed_ = false;
   Status status = [&]() -> Status {
@@ -565,9 +569,10 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
   return Status::Ok();
 }
 
+std::string PostgresSink::InsertContext() const { return "insert into \"" + table_.name + "\""; }
+
 std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
-  return "insert into \"" + table_.name + "\", " + loads_[load].file + ", line " +
-         std::to_string(line);
+  return InsertContext() + ", " + loads_[load].file + ", line " + std::to_string(line);
 }
 
 Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
@@ -622,7 +627,7 @@ Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
 Status PostgresSink::StartCopy() {
   ResultPtr start(PQexec(conn_, copy_sql_.c_str()));
   if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
-    return Error(start.get(), "insert into \"" + table_.name + "\"");
+    return Error(start.get(), InsertContext());
   }
   copying_ = true;
   buffer_.clear();
@@ -631,7 +636,7 @@ Status PostgresSink::StartCopy() {
   PutInt32(buffer_, 0);  // flags
   PutInt32(buffer_, 0);  // header extension length
   if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-    return Error(nullptr, "insert into \"" + table_.name + "\"");
+    return Error(nullptr, InsertContext());
   }
   return Status::Ok();
 }
@@ -700,7 +705,7 @@ void PostgresSink::EncodeBatch(const Batch& batch) {
 }
 
 Status PostgresSink::EndCopy() {
-  const std::string context = "insert into \"" + table_.name + "\"";
+  const std::string context = InsertContext();
   copying_ = false;
   buffer_.clear();
   PutInt16(buffer_, -1);  // trailer
@@ -752,7 +757,7 @@ Status PostgresSink::MoveStaged() {
                                  " FROM " + kStageTable + " ON CONFLICT DO NOTHING",
                              {}},
                             {std::string("TRUNCATE ") + kStageTable, {}}},
-                           "insert into \"" + table_.name + "\", " + loads_[load_].file));
+                           InsertContext() + ", " + loads_[load_].file));
   const uint64_t inserted = std::strtoull(PQcmdTuples(moved[0].get()), nullptr, 10);
   counts_[load_] = {inserted, staged_ - inserted};
   staged_ = 0;
@@ -777,7 +782,7 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
     }
     EncodeBatch(batch);
     if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-      return Error(nullptr, "insert into \"" + table_.name + "\"");
+      return Error(nullptr, InsertContext());
     }
     copy_lines_.insert(copy_lines_.end(), batch.lines().begin(), batch.lines().end());
     // Counted as sent; EndCopy checks the server took them all.
@@ -798,9 +803,7 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
 Result<std::vector<LoadCounts>> PostgresSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context =
-      "commit load " + loads_.front().id +
-      (loads_.size() > 1 ? " and " + std::to_string(loads_.size() - 1) + " more" : "");
+  const std::string context = "commit " + LoadNames(loads_);
   Status status = [&]() -> Status {
     if (!table_.key.empty()) {
       RETURN_IF_ERROR(MoveStaged());

@@ -148,7 +148,9 @@ class PostgresSink final : public Sink {
   Status LockTableName(const std::string& table, const std::string& context);
   // The rows of kLookUpTableSql: the table, or none if it does not exist.
   static std::optional<TableInfo> TableInfoOf(const PGresult* columns);
-  // "insert into <table>, <file of loads_[load]>, line <line>": where a row failed.
+  // "insert into <table>": the context of errors while writing.
+  std::string InsertContext() const;
+  // InsertContext() + ", <file of loads_[load]>, line <line>": where a row failed.
   std::string RowContext(size_t load, uint64_t line) const;
   // Errors: Internal (the batch does not match the table), InvalidData (a value
   // the server's narrower column type cannot hold).
