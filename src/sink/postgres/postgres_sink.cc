@@ -746,18 +746,19 @@ Status PostgresSink::EndCopy() {
   return status;
 }
 
-Status PostgresSink::MoveStaged() {
+Status PostgresSink::MoveStaged(bool reuse) {
   if (copying_) RETURN_IF_ERROR(EndCopy());
   if (staged_ == 0) return Status::Ok();
-  // The stage is emptied for the next load in the same round trip; a temporary
-  // table made in this transaction is truncated in place, cheaply.
   const std::string columns = ColumnList(table_);
+  std::vector<Statement> statements = {{"INSERT INTO " + target_ + "(" + columns + ") SELECT " +
+                                            columns + " FROM " + kStageTable +
+                                            " ON CONFLICT DO NOTHING",
+                                        {}}};
+  // Emptied for the next load in the same round trip; a temporary table made in
+  // this transaction is truncated in place, cheaply.
+  if (reuse) statements.push_back({std::string("TRUNCATE ") + kStageTable, {}});
   ASSIGN_OR_RETURN(std::vector<ResultPtr> moved,
-                   ExecAll({{"INSERT INTO " + target_ + "(" + columns + ") SELECT " + columns +
-                                 " FROM " + kStageTable + " ON CONFLICT DO NOTHING",
-                             {}},
-                            {std::string("TRUNCATE ") + kStageTable, {}}},
-                           InsertContext() + ", " + loads_[load_].file));
+                   ExecAll(statements, InsertContext() + ", " + loads_[load_].file));
   const uint64_t inserted = std::strtoull(PQcmdTuples(moved[0].get()), nullptr, 10);
   counts_[load_] = {inserted, staged_ - inserted};
   staged_ = 0;
@@ -774,7 +775,7 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
   Status status = [&]() -> Status {
     RETURN_IF_ERROR(CheckBatch(batch, load));
     if (batch.rows() == 0) return Status::Ok();
-    if (load != load_ && !table_.key.empty()) RETURN_IF_ERROR(MoveStaged());
+    if (load != load_ && !table_.key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
     load_ = load;
     if (!copying_) RETURN_IF_ERROR(StartCopy());
     if (copy_loads_.empty() || copy_loads_.back().second != load) {
@@ -806,7 +807,7 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
   const std::string context = "commit " + LoadNames(loads_);
   Status status = [&]() -> Status {
     if (!table_.key.empty()) {
-      RETURN_IF_ERROR(MoveStaged());
+      RETURN_IF_ERROR(MoveStaged(/*reuse=*/false));
     } else if (copying_) {
       RETURN_IF_ERROR(EndCopy());
     }

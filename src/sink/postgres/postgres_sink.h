@@ -163,8 +163,8 @@ class PostgresSink final : public Sink {
   // is InvalidData with its load's file and source line.
   Status EndCopy();
   // Keyed tables: ends the COPY and moves the staged rows of load_ into the table,
-  // recording its counts.
-  Status MoveStaged();
+  // recording its counts; with `reuse`, empties the stage for the next load.
+  Status MoveStaged(bool reuse);
   // Hides the password if the server or libpq repeated it.
   std::string Scrub(std::string message) const;
   void EndLoad();
