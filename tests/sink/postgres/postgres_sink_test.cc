@@ -4,7 +4,10 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sink/add_columns_contract.h"
@@ -470,6 +473,42 @@ TEST_F(PostgresSinkTest, GroupWithACommittedLoadIsRefused) {
   ASSERT_TRUE(sink->Write(batch, 1).ok());
   ASSERT_TRUE(sink->Commit().has_value());
   EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "2");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, GroupSharingAnIdWaitsForTheFirstToCommit) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("wait");
+  Drop(url, name);
+  auto first = OpenOrDie(url);
+  auto second = OpenOrDie(url);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(first->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+  ASSERT_TRUE(first->Begin(def, {{LoadId("x"), "x.csv"}, {LoadId("y"), "y.csv"}}).ok());
+  ASSERT_TRUE(first->Write(batch, 1).ok());
+  // The second group shares y: its Begin waits for the first's locks, then finds
+  // y committed.
+  std::atomic<bool> begun = false;
+  Status second_begin;
+  std::thread other([&] {
+    second_begin = second->Begin(def, {{LoadId("y"), "y again.csv"}, {LoadId("z"), "z.csv"}});
+    begun = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(begun);
+  ASSERT_TRUE(first->Commit().has_value());
+  other.join();
+  EXPECT_EQ(second_begin.code(), StatusCode::kAlreadyExists) << second_begin.ToString();
+  EXPECT_NE(second_begin.message().find("y again.csv"), std::string::npos)
+      << second_begin.ToString();
+  auto committed = second->IsCommitted(LoadId("z"));
+  ASSERT_TRUE(committed.has_value());
+  EXPECT_FALSE(*committed);
   Drop(url, name);
 }
 
