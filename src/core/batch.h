@@ -56,6 +56,8 @@ class Batch {
   size_t rows() const { return lines_.size(); }
   // Source line of each row (for error messages from sinks).
   uint64_t Line(size_t row) const { return lines_[row]; }
+  // The source lines of all rows, in order.
+  const std::vector<uint64_t>& lines() const { return lines_; }
   // Call once per row after appending one value to every column.
   void FinishRow(uint64_t line) { lines_.push_back(line); }
 

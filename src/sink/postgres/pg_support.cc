@@ -116,6 +116,21 @@ std::string RedactPostgresUrl(std::string_view url) {
   return prefix + RedactConninfo(url);
 }
 
+std::string PostgresArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& value : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool connection_lost,
                       std::string_view context) {
   std::string text(context);

@@ -1,12 +1,13 @@
 // Helpers of the PostgreSQL sink that need no server: hiding passwords in
-// connection strings, and the one place where PostgreSQL errors become Status
-// codes.
+// connection strings, array parameters, and the one place where PostgreSQL
+// errors become Status codes.
 //
 // Thread-safety: pure functions.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -17,6 +18,11 @@ namespace sluice {
 // password of the URI's user info, and the value of any `password` parameter.
 // Everything else is kept as written, so the result still says where sluice connects.
 std::string RedactPostgresUrl(std::string_view url);
+
+// `values` in the text form of a PostgreSQL array, every element quoted
+// ({"a","b\"c"}), for one text parameter cast to text[] or bigint[]: a statement
+// then takes any number of values with one fixed text, so it is prepared once.
+std::string PostgresArray(const std::vector<std::string>& values);
 
 // Classifies an error of libpq or of the server. `sqlstate` is the error's
 // SQLSTATE (PG_DIAG_SQLSTATE), empty when the server sent none (libpq's own

@@ -1,7 +1,9 @@
 #include "sink/postgres/postgres_sink.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <utility>
 
@@ -27,8 +29,10 @@ constexpr char kLookUpTableSql[] =
     "LEFT JOIN pg_type t ON t.oid = a.atttypid "
     "WHERE n.nspname = $2 AND c.relname = $1 AND c.relkind IN ('r', 'p') "
     "ORDER BY a.attnum";
-// $1 a load id: a row if its commit marker exists.
-constexpr char kMarkerSql[] = "SELECT 1 FROM sluice.loads WHERE load_id = $1";
+// $1 load ids (a text array, see PostgresArray): those whose commit marker exists.
+constexpr char kMarkersSql[] = "SELECT load_id FROM sluice.loads WHERE load_id = ANY($1::text[])";
+// Rows in one COPY, at most (plus one batch): see Write.
+constexpr size_t kCopyRows = 65536;
 
 std::string Quote(std::string_view identifier) {
   std::string out;
@@ -128,6 +132,13 @@ std::string CopyColumn(const char* context) {
   p += 9;
   const char* end = std::strchr(p, ':');
   return end != nullptr ? std::string(p, end) : std::string(p);
+}
+
+// "load ID" or, for a group, "load ID and N more": for messages.
+std::string LoadNames(const std::vector<LoadId>& loads) {
+  std::string names = "load " + loads.front().id;
+  if (loads.size() > 1) names += " and " + std::to_string(loads.size() - 1) + " more";
+  return names;
 }
 
 }  // namespace
@@ -461,32 +472,44 @@ Result<std::vector<ColumnDef>> PostgresSink::AddColumns(const std::string& table
 }
 
 Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
-  if (loads.size() != 1) return Status::Internal("several loads in one Begin");
-  const LoadId& load = loads.front();
   if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+  if (loads.empty()) return Status::InvalidArgument("no load to begin");
+  std::vector<std::string> ids;
+  for (const LoadId& load : loads) {
+    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+    ids.push_back(load.id);
+  }
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
   RETURN_IF_ERROR(EnsureConnected());
-  const std::string context = "begin load " + load.id + " into \"" + table.name + "\"";
+  const std::string context = "begin " + LoadNames(loads) + " into \"" + table.name + "\"";
   in_load_ = true;
   failed_ = false;
   Status status = [&]() -> Status {
-    // One round trip. The advisory lock serialises loads of one id across sluices
-    // sharing this database, so the marker check after it (a statement of its own,
-    // which sees what committed before the lock was granted) stays true until our
-    // COMMIT.
-    ASSIGN_OR_RETURN(
-        std::vector<ResultPtr> begun,
-        ExecAll({{"BEGIN", {}},
-                 {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace + ", hashtext($1))",
-                  {load.id}},
-                 {kMarkerSql, {load.id}},
-                 {kLookUpTableSql, {table.name, schema_name_}}},
-                context));
-    if (PQntuples(begun[2].get()) > 0) {
-      return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    // One round trip. The advisory locks serialise loads of these ids across
+    // sluices sharing this database, so the marker check after them (a statement
+    // of its own, which sees what committed before the locks were granted) stays
+    // true until our COMMIT. Taken in the order of their keys, so two groups that
+    // share ids wait for each other instead of deadlocking.
+    const std::string id_array = PostgresArray(ids);
+    ASSIGN_OR_RETURN(std::vector<ResultPtr> begun,
+                     ExecAll({{"BEGIN", {}},
+                              {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
+                                   ", h) FROM (SELECT DISTINCT hashtext(id) AS h "
+                                   "FROM unnest($1::text[]) AS u(id) ORDER BY h) AS keys",
+                               {id_array}},
+                              {kMarkersSql, {id_array}},
+                              {kLookUpTableSql, {table.name, schema_name_}}},
+                             context));
+    const PGresult* committed = begun[2].get();
+    for (const LoadId& load : loads) {
+      for (int row = 0; row < PQntuples(committed); ++row) {
+        if (load.id == PQgetvalue(committed, row, 0)) {
+          return Status::AlreadyExists("load " + load.id + " (" + load.file +
+                                       ") is already committed");
+        }
+      }
     }
     std::optional<TableInfo> info = TableInfoOf(begun[3].get());
     if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
@@ -526,7 +549,7 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
       copy_sql_ = "COPY " + target_ + "(" + columns + ") FROM STDIN (FORMAT binary)";
     } else {
       // LIKE copies NOT NULL and CHECK constraints, so bad rows fail at COPY with
-      // their line rather than at the final INSERT.
+      // their line rather than at the INSERT that moves them.
       RETURN_IF_ERROR(Exec(std::string("CREATE TEMP TABLE \"sluice_stage\" (LIKE ") + target_ +
                                " INCLUDING CONSTRAINTS) ON COMMIT DROP",
                            context)
@@ -541,18 +564,85 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
     return status;
   }
   table_ = table;
-  load_ = load;
-  copied_ = 0;
-  counts_ = {};
+  loads_ = loads;
+  counts_.assign(loads.size(), LoadCounts{});
+  return Status::Ok();
+}
+
+std::string PostgresSink::InsertContext() const { return "insert into \"" + table_.name + "\""; }
+
+std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
+  return InsertContext() + ", " + loads_[load].file + ", line " + std::to_string(line);
+}
+
+Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
+  const auto& columns = batch.columns();
+  if (columns.size() != table_.columns.size()) {
+    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
+                            table_.name + "\" " + std::to_string(table_.columns.size()));
+  }
+  const size_t rows = batch.rows();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& column = columns[i];
+    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
+      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
+                              "\") does not match table \"" + table_.name + "\"");
+    }
+    size_t values = column.ints.size();
+    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
+    if (column.def.type == ColumnType::kString) values = column.strings.size();
+    if (column.nulls.size() != rows || values != rows) {
+      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
+    }
+    // Narrow server columns: an out-of-range value is the row's fault, reported
+    // with its line as the server would.
+    const Wire wire = wire_[i];
+    if (wire == Wire::kInt4 || wire == Wire::kInt2 || wire == Wire::kDate) {
+      const int64_t lo = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::min()
+                                             : std::numeric_limits<int32_t>::min();
+      const int64_t hi = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::max()
+                                             : std::numeric_limits<int32_t>::max();
+      const int64_t shift = wire == Wire::kDate ? kEpochShiftDays : 0;
+      for (size_t row = 0; row < rows; ++row) {
+        const int64_t v = column.ints[row];
+        if (column.nulls[row] == 0 && (v - shift < lo || v - shift > hi)) {
+          return Status::InvalidData(RowContext(load, batch.Line(row)) + ", column " +
+                                     column.def.name + ": value " + std::to_string(v) +
+                                     " is out of range for the column's type");
+        }
+      }
+    }
+    if (wire == Wire::kText) {
+      for (size_t row = 0; row < rows; ++row) {
+        if (column.strings[row].size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+          return Status::InvalidData(RowContext(load, batch.Line(row)) + ", column " +
+                                     column.def.name + ": value longer than 2 GiB");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status PostgresSink::StartCopy() {
+  ResultPtr start(PQexec(conn_, copy_sql_.c_str()));
+  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    return Error(start.get(), InsertContext());
+  }
+  copying_ = true;
+  buffer_.clear();
+  static constexpr char kSignature[] = "PGCOPY\n\377\r\n\0";
+  buffer_.append(kSignature, 11);
+  PutInt32(buffer_, 0);  // flags
+  PutInt32(buffer_, 0);  // header extension length
+  if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+    return Error(nullptr, InsertContext());
+  }
   return Status::Ok();
 }
 
 void PostgresSink::EncodeBatch(const Batch& batch) {
   buffer_.clear();
-  static constexpr char kHeader[] = "PGCOPY\n\377\r\n\0";
-  buffer_.append(kHeader, 11);
-  PutInt32(buffer_, 0);  // flags
-  PutInt32(buffer_, 0);  // header extension length
   const auto& columns = batch.columns();
   const auto field_count = static_cast<int16_t>(columns.size());
   for (size_t row = 0; row < batch.rows(); ++row) {
@@ -612,12 +702,13 @@ void PostgresSink::EncodeBatch(const Batch& batch) {
       }
     }
   }
-  PutInt16(buffer_, -1);
 }
 
-Status PostgresSink::Copy(const Batch& batch, std::string_view context) {
-  ResultPtr start(PQexec(conn_, copy_sql_.c_str()));
-  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return Error(start.get(), context);
+Status PostgresSink::EndCopy() {
+  const std::string context = InsertContext();
+  copying_ = false;
+  buffer_.clear();
+  PutInt16(buffer_, -1);  // trailer
   int sent = PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size()));
   if (sent == 1) sent = PQputCopyEnd(conn_, nullptr);
   if (sent != 1) PQputCopyEnd(conn_, "sluice could not send the rows");
@@ -629,81 +720,83 @@ Status PostgresSink::Copy(const Batch& batch, std::string_view context) {
     if (!first || !status.ok()) continue;
     first = false;
     if (PQresultStatus(raw) == PGRES_COMMAND_OK) {
-      copied_ += std::strtoull(PQcmdTuples(raw), nullptr, 10);
+      const uint64_t copied = std::strtoull(PQcmdTuples(raw), nullptr, 10);
+      if (copied != copy_lines_.size()) {
+        status = Status::Internal(context + ": the server took " + std::to_string(copied) +
+                                  " rows of " + std::to_string(copy_lines_.size()));
+      }
       continue;
     }
     const char* where = PQresultErrorField(raw, PG_DIAG_CONTEXT);
     const uint64_t row = CopyLine(where);
-    std::string at(context);
-    if (row >= 1 && row <= batch.rows()) {
-      at += ", line " + std::to_string(batch.Line(row - 1));
+    std::string at = context;
+    if (row >= 1 && row <= copy_lines_.size()) {
+      // The last load whose rows start at or before this one.
+      auto load = std::upper_bound(copy_loads_.begin(), copy_loads_.end(), row - 1,
+                                   [](uint64_t r, const auto& start) { return r < start.first; });
+      at = RowContext(std::prev(load)->second, copy_lines_[row - 1]);
       const std::string column = CopyColumn(where);
       if (!column.empty()) at += ", column " + column;
     }
     status = Error(raw, at);
   }
   if (status.ok() && sent != 1) status = Error(nullptr, context);
+  copy_lines_.clear();
+  copy_loads_.clear();
   return status;
 }
 
-Status PostgresSink::Write(const Batch& batch, size_t /*load*/) {
+Status PostgresSink::MoveStaged(bool reuse) {
+  if (copying_) RETURN_IF_ERROR(EndCopy());
+  if (staged_ == 0) return Status::Ok();
+  const std::string columns = ColumnList(table_);
+  std::vector<Statement> statements = {{"INSERT INTO " + target_ + "(" + columns + ") SELECT " +
+                                            columns + " FROM " + kStageTable +
+                                            " ON CONFLICT DO NOTHING",
+                                        {}}};
+  // Emptied for the next load in the same round trip; a temporary table made in
+  // this transaction is truncated in place, cheaply.
+  if (reuse) statements.push_back({std::string("TRUNCATE ") + kStageTable, {}});
+  ASSIGN_OR_RETURN(std::vector<ResultPtr> moved,
+                   ExecAll(statements, InsertContext() + ", " + loads_[load_].file));
+  const uint64_t inserted = std::strtoull(PQcmdTuples(moved[0].get()), nullptr, 10);
+  counts_[load_] = {inserted, staged_ - inserted};
+  staged_ = 0;
+  return Status::Ok();
+}
+
+Status PostgresSink::Write(const Batch& batch, size_t load) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
-  const auto& columns = batch.columns();
-  if (columns.size() != table_.columns.size()) {
-    failed_ = true;
-    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
-                            table_.name + "\" " + std::to_string(table_.columns.size()));
+  if (load >= loads_.size() || load < load_) {
+    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
+                            std::to_string(load_) + " of " + std::to_string(loads_.size()));
   }
-  const size_t rows = batch.rows();
-  if (rows == 0) return Status::Ok();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const Column& column = columns[i];
-    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
-      failed_ = true;
-      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
-                              "\") does not match table \"" + table_.name + "\"");
+  Status status = [&]() -> Status {
+    RETURN_IF_ERROR(CheckBatch(batch, load));
+    if (batch.rows() == 0) return Status::Ok();
+    if (load != load_ && !table_.key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
+    load_ = load;
+    if (!copying_) RETURN_IF_ERROR(StartCopy());
+    if (copy_loads_.empty() || copy_loads_.back().second != load) {
+      copy_loads_.emplace_back(copy_lines_.size(), load);
     }
-    size_t values = column.ints.size();
-    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
-    if (column.def.type == ColumnType::kString) values = column.strings.size();
-    if (column.nulls.size() != rows || values != rows) {
-      failed_ = true;
-      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
+    EncodeBatch(batch);
+    if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+      return Error(nullptr, InsertContext());
     }
-    // Narrow server columns: an out-of-range value is the row's fault, reported
-    // with its line as the server would.
-    const Wire wire = wire_[i];
-    if (wire == Wire::kInt4 || wire == Wire::kInt2 || wire == Wire::kDate) {
-      const int64_t lo = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::min()
-                                             : std::numeric_limits<int32_t>::min();
-      const int64_t hi = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::max()
-                                             : std::numeric_limits<int32_t>::max();
-      const int64_t shift = wire == Wire::kDate ? kEpochShiftDays : 0;
-      for (size_t row = 0; row < rows; ++row) {
-        const int64_t v = column.ints[row];
-        if (column.nulls[row] == 0 && (v - shift < lo || v - shift > hi)) {
-          failed_ = true;
-          return Status::InvalidData("insert into \"" + table_.name + "\", line " +
-                                     std::to_string(batch.Line(row)) + ", column " +
-                                     column.def.name + ": value " + std::to_string(v) +
-                                     " is out of range for the column's type");
-        }
-      }
+    copy_lines_.insert(copy_lines_.end(), batch.lines().begin(), batch.lines().end());
+    // Counted as sent; EndCopy checks the server took them all.
+    if (table_.key.empty()) {
+      counts_[load].inserted += batch.rows();
+    } else {
+      staged_ += batch.rows();
     }
-    if (wire == Wire::kText) {
-      for (size_t row = 0; row < rows; ++row) {
-        if (column.strings[row].size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-          failed_ = true;
-          return Status::InvalidData("insert into \"" + table_.name + "\", line " +
-                                     std::to_string(batch.Line(row)) + ", column " +
-                                     column.def.name + ": value longer than 2 GiB");
-        }
-      }
-    }
-  }
-  EncodeBatch(batch);
-  Status status = Copy(batch, "insert into \"" + table_.name + "\"");
+    // A new COPY now and then bounds the row map and how late a refused row is
+    // reported.
+    if (copy_lines_.size() >= kCopyRows) return EndCopy();
+    return Status::Ok();
+  }();
   if (!status.ok()) failed_ = true;
   return status;
 }
@@ -711,36 +804,44 @@ Status PostgresSink::Write(const Batch& batch, size_t /*load*/) {
 Result<std::vector<LoadCounts>> PostgresSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context = "commit load " + load_.id;
+  const std::string context = "commit " + LoadNames(loads_);
   Status status = [&]() -> Status {
-    if (table_.key.empty()) {
-      counts_.inserted = copied_;
-    } else {
-      ASSIGN_OR_RETURN(ResultPtr moved, Exec("INSERT INTO " + target_ + "(" + ColumnList(table_) +
-                                                 ") SELECT " + ColumnList(table_) + " FROM " +
-                                                 kStageTable + " ON CONFLICT DO NOTHING",
-                                             "insert into \"" + table_.name + "\""));
-      counts_.inserted = std::strtoull(PQcmdTuples(moved.get()), nullptr, 10);
-      counts_.skipped_by_key = copied_ - counts_.inserted;
+    if (!table_.key.empty()) {
+      RETURN_IF_ERROR(MoveStaged(/*reuse=*/false));
+    } else if (copying_) {
+      RETURN_IF_ERROR(EndCopy());
     }
     if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) {
       return Status::Internal(context + ": the transaction was rolled back");
     }
-    // The marker and COMMIT in one round trip; if the marker fails, the server
+    std::vector<std::string> ids, files, rows, skipped;
+    for (size_t i = 0; i < loads_.size(); ++i) {
+      ids.push_back(loads_[i].id);
+      files.push_back(loads_[i].file);
+      rows.push_back(std::to_string(counts_[i].inserted));
+      skipped.push_back(std::to_string(counts_[i].skipped_by_key));
+    }
+    const std::string id_array = PostgresArray(ids);
+    // The markers and COMMIT in one round trip; if the markers fail, the server
     // skips the COMMIT and the transaction is rolled back by Abort.
-    Result<std::vector<ResultPtr>> commit =
-        ExecAll({{"INSERT INTO sluice.loads(load_id, table_name, file, rows, skipped) "
-                  "VALUES($1, $2, $3, $4, $5)",
-                  {load_.id, table_.name, load_.file, std::to_string(counts_.inserted),
-                   std::to_string(counts_.skipped_by_key)}},
-                 {"COMMIT", {}}},
-                context);
+    Result<std::vector<ResultPtr>> commit = ExecAll(
+        {{"INSERT INTO sluice.loads(load_id, table_name, file, rows, skipped) "
+          "SELECT id, $2::text, file, n, skipped "
+          "FROM unnest($1::text[], $3::text[], $4::bigint[], $5::bigint[]) AS m(id, file, n, "
+          "skipped)",
+          {id_array, table_.name, PostgresArray(files), PostgresArray(rows),
+           PostgresArray(skipped)}},
+         {"COMMIT", {}}},
+        context);
     if (!commit.has_value() && PQstatus(conn_) == CONNECTION_BAD) {
-      // Lost while COMMIT was under way: the server may have committed. The marker
-      // tells, once a new connection can ask; otherwise the pipeline's retry will.
+      // Lost while COMMIT was under way: the server may have committed. The
+      // markers tell (all or none: one transaction), once a new connection can
+      // ask; otherwise the pipeline's retry will.
       if (Connect().ok()) {
-        Result<bool> committed = IsCommitted(load_.id);
-        if (committed.has_value() && *committed) return Status::Ok();
+        Result<ResultPtr> found = Exec(kMarkersSql, context, {id_array});
+        if (found.has_value() && static_cast<size_t>(PQntuples(found->get())) == loads_.size()) {
+          return Status::Ok();
+        }
       }
     }
     if (!commit.has_value()) return commit.error();
@@ -754,16 +855,18 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
     Abort();
     return status;
   }
-  const LoadCounts counts = counts_;
+  std::vector<LoadCounts> counts = std::move(counts_);
   EndLoad();
-  return std::vector<LoadCounts>{counts};
+  return counts;
 }
 
 void PostgresSink::Abort() noexcept {
   if (!in_load_) return;
-  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK &&
-      PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-    PQclear(PQexec(conn_, "ROLLBACK"));
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
+    if (copying_ && PQputCopyEnd(conn_, "sluice aborted the load") == 1) {
+      while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+    }
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) PQclear(PQexec(conn_, "ROLLBACK"));
   }
   EndLoad();
 }
@@ -771,14 +874,19 @@ void PostgresSink::Abort() noexcept {
 void PostgresSink::EndLoad() {
   in_load_ = false;
   failed_ = false;
-  copied_ = 0;
-  counts_ = {};
+  loads_.clear();
+  counts_.clear();
+  load_ = 0;
+  staged_ = 0;
+  copying_ = false;
+  copy_lines_.clear();
+  copy_loads_.clear();
 }
 
 Result<bool> PostgresSink::IsCommitted(std::string_view load_id) {
   if (!in_load_) RETURN_IF_ERROR(EnsureConnected());
-  ASSIGN_OR_RETURN(ResultPtr found,
-                   Exec(kMarkerSql, "check load " + std::string(load_id), {std::string(load_id)}));
+  ASSIGN_OR_RETURN(ResultPtr found, Exec(kMarkersSql, "check load " + std::string(load_id),
+                                         {PostgresArray({std::string(load_id)})}));
   return PQntuples(found.get()) > 0;
 }
 

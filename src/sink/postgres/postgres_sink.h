@@ -17,14 +17,19 @@
 // smallint, real, timestamp (without time zone), varchar and char; other column
 // types cannot be loaded (InvalidArgument at Begin).
 //
-// A load is one transaction: Begin (BEGIN, then the commit-marker check under a
-// transaction-level advisory lock on the load id, so two sluices cannot commit one
-// id twice, and the table's columns: one round trip), each Write one binary COPY,
-// Commit (marker row in "sluice"."loads", then COMMIT: one round trip). With a
-// key, rows are copied into a temporary table (ON COMMIT DROP) and moved at
-// Commit with INSERT ... SELECT ... ON CONFLICT DO NOTHING, which counts the rows
-// skipped by key. "sluice"."loads" (load_id, table_name, file, rows, skipped,
-// committed_at) is created when the sink is opened.
+// A Begin…Commit is one transaction, for one load or a group of them. Begin is
+// one round trip: BEGIN, transaction-level advisory locks on the load ids (taken
+// in one order, so two sluices cannot commit one id twice nor deadlock), the
+// check of their commit markers, and the table's columns. Writes stream binary
+// COPY: one COPY stays open across batches and, without a key, across the loads
+// of the group; it is ended at Commit, when a keyed load ends, and after 65536
+// rows (a new one follows), and only then does the server report a refused row,
+// named by its load's file and source line. With a key, each load's rows are
+// copied into a temporary table (ON COMMIT DROP) and moved when the load ends
+// with INSERT ... SELECT ... ON CONFLICT DO NOTHING, which counts the load's rows
+// skipped by key. Commit (the markers of all loads in "sluice"."loads", then
+// COMMIT: one round trip). "sluice"."loads" (load_id, table_name, file, rows,
+// skipped, committed_at) is created when the sink is opened.
 //
 // Errors: classified by PostgresStatus (pg_support.h): Unavailable/Timeout
 // (connection lost or refused, shutdown, deadlock, lock timeout, resources),
@@ -44,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/batch.h"
@@ -79,16 +85,18 @@ class PostgresSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override;
 
-  // See Sink. Errors: AlreadyExists (this load id is committed), InvalidArgument
-  // (empty load id, no columns, a column the sink cannot load), InvalidData (the
-  // table lacks a column of `table`), Unavailable (connection), Internal (a load is
-  // in progress).
+  // See Sink. Errors: AlreadyExists (a load id is committed; the message names its
+  // file), InvalidArgument (no loads, an empty load id, no columns, a column the
+  // sink cannot load), InvalidData (the table lacks a column of `table`),
+  // Unavailable (connection), Internal (a load is in progress).
   Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
-  // See Sink. After an error the load can only be aborted.
+  // See Sink. A row the server refuses may be reported by a later Write or by
+  // Commit (InvalidData naming the row's file and source line). After an error
+  // the loads can only be aborted.
   Status Write(const Batch& batch, size_t load) override;
-  // See Sink. A failed Commit has rolled the load back. When the connection is lost
-  // while COMMIT is under way, the sink reconnects and asks the marker: present, the
-  // Commit succeeded; otherwise (or unreachable) Unavailable.
+  // See Sink. A failed Commit has rolled the loads back. When the connection is
+  // lost while COMMIT is under way, the sink reconnects and asks the markers: all
+  // present, the Commit succeeded; otherwise (or unreachable) Unavailable.
   Result<std::vector<LoadCounts>> Commit() override;
   void Abort() noexcept override;
 
@@ -140,8 +148,23 @@ class PostgresSink final : public Sink {
   Status LockTableName(const std::string& table, const std::string& context);
   // The rows of kLookUpTableSql: the table, or none if it does not exist.
   static std::optional<TableInfo> TableInfoOf(const PGresult* columns);
-  Status Copy(const Batch& batch, std::string_view context);
+  // "insert into <table>": the context of errors while writing.
+  std::string InsertContext() const;
+  // InsertContext() + ", <file of loads_[load]>, line <line>": where a row failed.
+  std::string RowContext(size_t load, uint64_t line) const;
+  // Errors: Internal (the batch does not match the table), InvalidData (a value
+  // the server's narrower column type cannot hold).
+  Status CheckBatch(const Batch& batch, size_t load) const;
+  // Starts the COPY of copy_sql_ and sends the binary COPY header.
+  Status StartCopy();
+  // Encodes the rows of `batch` into buffer_ (without header or trailer).
   void EncodeBatch(const Batch& batch);
+  // Ends the open COPY and checks the server took every row sent; a refused row
+  // is InvalidData with its load's file and source line.
+  Status EndCopy();
+  // Keyed tables: ends the COPY and moves the staged rows of load_ into the table,
+  // recording its counts; with `reuse`, empties the stage for the next load.
+  Status MoveStaged(bool reuse);
   // Hides the password if the server or libpq repeated it.
   std::string Scrub(std::string message) const;
   void EndLoad();
@@ -156,17 +179,23 @@ class PostgresSink final : public Sink {
   std::string schema_name_;  // where tables go (see the top of this file)
   std::string schema_;       // schema_name_ quoted
 
-  // The load in progress.
+  // The loads in progress (one Begin…Commit).
   bool in_load_ = false;
   bool failed_ = false;
   TableDef table_;
-  LoadId load_;
-  std::string target_;  // quoted schema and table name
+  std::vector<LoadId> loads_;
+  std::vector<LoadCounts> counts_;  // one per load
+  size_t load_ = 0;                 // the load of the latest Write
+  uint64_t staged_ = 0;             // keyed: rows of load_ copied, not yet moved
+  std::string target_;              // quoted schema and table name
   std::string copy_sql_;
   std::vector<Wire> wire_;
-  uint64_t copied_ = 0;
-  LoadCounts counts_;
-  std::string buffer_;  // binary COPY data of one batch, reused
+  // The open COPY, if any. Its rows, in the server's numbering from 1, map back
+  // to their source: the line of each, and the loads they belong to.
+  bool copying_ = false;
+  std::vector<uint64_t> copy_lines_;
+  std::vector<std::pair<uint64_t, size_t>> copy_loads_;  // (first row's index, load)
+  std::string buffer_;                                   // binary COPY data of one batch, reused
 };
 
 }  // namespace sluice

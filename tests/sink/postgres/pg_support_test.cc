@@ -45,6 +45,13 @@ TEST(RedactSinkUrl, HidesPasswordsOfEverySinkUrl) {
   EXPECT_EQ(RedactSinkUrl("sqlite:./password=x.db"), "sqlite:./password=x.db");
 }
 
+TEST(PostgresArray, QuotesEveryElement) {
+  EXPECT_EQ(PostgresArray({}), "{}");
+  EXPECT_EQ(PostgresArray({"a"}), "{\"a\"}");
+  EXPECT_EQ(PostgresArray({"", "x,y", "{z}", "q\"uote", "back\\slash", "NULL", "12"}),
+            "{\"\",\"x,y\",\"{z}\",\"q\\\"uote\",\"back\\\\slash\",\"NULL\",\"12\"}");
+}
+
 TEST(PostgresStatus, MapsSqlStatesToActions) {
   struct Case {
     const char* sqlstate;

@@ -4,7 +4,10 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sink/add_columns_contract.h"
@@ -310,6 +313,13 @@ TEST_F(PostgresSinkTest, LoadsIntoTheSchemaOfTheSearchPath) {
   Query(url, "DROP SCHEMA " + schema + " CASCADE");
 }
 
+// The first error of writing `batches` (load index, batch) and committing: the
+// sink may report a refused row at a later Write or at Commit.
+Status WriteAndCommit(Sink& sink, const std::vector<std::pair<size_t, const Batch*>>& batches) {
+  for (const auto& [load, batch] : batches) RETURN_IF_ERROR(sink.Write(*batch, load));
+  return sink.Commit().status();
+}
+
 TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
   const std::string name = Name("notnull");
@@ -330,12 +340,15 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
     AddNullRow(batch, 2, 11);
     ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}).ok());
-    Status s = sink->Write(batch, 0);
+    Status s = WriteAndCommit(*sink, {{0, &batch}});
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
-    EXPECT_NE(s.message().find("line 11"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("bad.csv, line 11"), std::string::npos) << s.ToString();
     EXPECT_NE(s.message().find("not-null"), std::string::npos) << s.ToString();
     sink->Abort();
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+    auto committed = sink->IsCommitted(LoadId(keyed ? "k" : "n"));
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_FALSE(*committed);
     // The connection is still good for the next load.
     batch.Clear();
     AddRow(batch, 3, 1, true, 0, 0, "fine", 2);
@@ -343,6 +356,290 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     ASSERT_TRUE(sink->Write(batch, 0).ok());
     ASSERT_TRUE(sink->Commit().has_value());
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
+  }
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, GroupCommitsEveryLoadWithItsCounts) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("group");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch a, c1, c2;
+  for (Batch* b : {&a, &c1, &c2}) b->Reset(def.columns);
+  AddRow(a, 1, 1, true, 0, 0, "a", 2);
+  AddRow(a, 2, 1, true, 0, 0, "a", 3);
+  AddRow(c1, 3, 1, true, 0, 0, "c", 2);
+  AddRow(c2, 4, 1, true, 0, 0, "c", 3);
+  AddRow(c2, 5, 1, true, 0, 0, "c", 4);
+  // The second load has no rows; names need quoting inside the marker arrays.
+  const std::vector<sluice::LoadId> loads = {
+      {LoadId("a"), "in/a,\"1\".csv"}, {LoadId("b"), "in/{b}.csv"}, {LoadId("c"), "in/c.csv"}};
+  ASSERT_TRUE(sink->Begin(def, loads).ok());
+  ASSERT_TRUE(sink->Write(a, 0).ok());
+  ASSERT_TRUE(sink->Write(c1, 2).ok());
+  ASSERT_TRUE(sink->Write(c2, 2).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].inserted, 2u);
+  EXPECT_EQ((*counts)[1].inserted, 0u);
+  EXPECT_EQ((*counts)[2].inserted, 3u);
+  for (const auto& load : loads) {
+    auto committed = sink->IsCommitted(load.id);
+    ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
+    EXPECT_TRUE(*committed) << load.id;
+  }
+  EXPECT_EQ(Query(url, "SELECT file, rows, skipped, table_name = '" + name +
+                           "' FROM sluice.loads WHERE load_id LIKE '" + LoadId("") +
+                           "%' ORDER BY load_id"),
+            (Rows{{"in/a,\"1\".csv", "2", "0", "t"},
+                  {"in/{b}.csv", "0", "0", "t"},
+                  {"in/c.csv", "3", "0", "t"}}));
+  EXPECT_EQ(Scalar(url, "SELECT string_agg(id::text, ',' ORDER BY id) FROM " + QuoteId(name)),
+            "1,2,3,4,5");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, KeyedGroupCountsSkippedRowsPerLoad) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("kgroup");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name, {"id"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch first, second, third;
+  for (Batch* b : {&first, &second, &third}) b->Reset(def.columns);
+  AddRow(first, 1, 1, true, 0, 0, "first", 2);
+  AddRow(first, 2, 1, true, 0, 0, "first", 3);
+  AddRow(second, 2, 1, true, 0, 0, "second", 2);
+  AddRow(second, 3, 1, true, 0, 0, "second", 3);
+  AddRow(second, 3, 1, true, 0, 0, "second again", 4);
+  AddRow(third, 4, 1, true, 0, 0, "third", 2);
+  ASSERT_TRUE(
+      sink->Begin(def, {{LoadId("1"), "1.csv"}, {LoadId("2"), "2.csv"}, {LoadId("3"), "3.csv"}})
+          .ok());
+  ASSERT_TRUE(sink->Write(first, 0).ok());
+  ASSERT_TRUE(sink->Write(second, 1).ok());
+  ASSERT_TRUE(sink->Write(third, 2).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].inserted, 2u);
+  EXPECT_EQ((*counts)[0].skipped_by_key, 0u);
+  EXPECT_EQ((*counts)[1].inserted, 1u);
+  EXPECT_EQ((*counts)[1].skipped_by_key, 2u);
+  EXPECT_EQ((*counts)[2].inserted, 1u);
+  EXPECT_EQ((*counts)[2].skipped_by_key, 0u);
+  EXPECT_EQ(Query(url, "SELECT id, label FROM " + QuoteId(name) + " ORDER BY id"),
+            (Rows{{"1", "first"}, {"2", "first"}, {"3", "second"}, {"4", "third"}}));
+  EXPECT_EQ(Query(url, "SELECT rows, skipped FROM sluice.loads WHERE load_id LIKE '" + LoadId("") +
+                           "%' ORDER BY load_id"),
+            (Rows{{"2", "0"}, {"1", "2"}, {"1", "0"}}));
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, GroupWithACommittedLoadIsRefused) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("dup");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("done"), "done.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+
+  Status s = sink->Begin(
+      def, {{LoadId("x"), "x.csv"}, {LoadId("done"), "again.csv"}, {LoadId("y"), "y.csv"}});
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_NE(s.message().find("again.csv"), std::string::npos) << s.ToString();
+  for (const char* id : {"x", "y"}) {
+    auto committed = sink->IsCommitted(LoadId(id));
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_FALSE(*committed);
+  }
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
+  // The others load as a group of their own.
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("x"), "x.csv"}, {LoadId("y"), "y.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 1).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "2");
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, GroupSharingAnIdWaitsForTheFirstToCommit) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("wait");
+  Drop(url, name);
+  auto first = OpenOrDie(url);
+  auto second = OpenOrDie(url);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(first->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "a", 2);
+  ASSERT_TRUE(first->Begin(def, {{LoadId("x"), "x.csv"}, {LoadId("y"), "y.csv"}}).ok());
+  ASSERT_TRUE(first->Write(batch, 1).ok());
+  // The second group shares y: its Begin waits for the first's locks, then finds
+  // y committed.
+  std::atomic<bool> begun = false;
+  Status second_begin;
+  std::thread other([&] {
+    second_begin = second->Begin(def, {{LoadId("y"), "y again.csv"}, {LoadId("z"), "z.csv"}});
+    begun = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(begun);
+  ASSERT_TRUE(first->Commit().has_value());
+  other.join();
+  EXPECT_EQ(second_begin.code(), StatusCode::kAlreadyExists) << second_begin.ToString();
+  EXPECT_NE(second_begin.message().find("y again.csv"), std::string::npos)
+      << second_begin.ToString();
+  auto committed = second->IsCommitted(LoadId("z"));
+  ASSERT_TRUE(committed.has_value());
+  EXPECT_FALSE(*committed);
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, AbortOfAGroupLeavesNoRowsAndNoMarkers) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("groupabort");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  for (bool keyed : {false, true}) {
+    Drop(url, name);
+    const TableDef def =
+        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+    Batch a, b;
+    a.Reset(def.columns);
+    b.Reset(def.columns);
+    AddRow(a, 1, 1, true, 0, 0, "a", 2);
+    AddRow(b, 2, 1, true, 0, 0, "b", 2);
+    const std::string tag = keyed ? "k" : "n";
+    ASSERT_TRUE(
+        sink->Begin(def, {{LoadId(tag + "a"), "a.csv"}, {LoadId(tag + "b"), "b.csv"}}).ok());
+    ASSERT_TRUE(sink->Write(a, 0).ok());
+    ASSERT_TRUE(sink->Write(b, 1).ok());  // a COPY is open
+    sink->Abort();
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+    EXPECT_EQ(
+        Scalar(url, "SELECT count(*) FROM sluice.loads WHERE load_id LIKE '" + LoadId(tag) + "%'"),
+        "0");
+    // The connection serves the same loads again.
+    ASSERT_TRUE(
+        sink->Begin(def, {{LoadId(tag + "a"), "a.csv"}, {LoadId(tag + "b"), "b.csv"}}).ok());
+    ASSERT_TRUE(sink->Write(a, 0).ok());
+    ASSERT_TRUE(sink->Write(b, 1).ok());
+    auto counts = sink->Commit();
+    ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "2");
+  }
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, RefusedRowOfALaterLoadNamesItsFileAndLine) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("groupbad");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  for (bool keyed : {false, true}) {
+    Drop(url, name);
+    TableDef def =
+        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+    def.columns[5].nullable = false;
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+    TableDef loose = def;
+    loose.columns[5].nullable = true;
+    Batch good, bad;
+    good.Reset(loose.columns);
+    bad.Reset(loose.columns);
+    AddRow(good, 1, 1, true, 0, 0, "fine", 2);
+    AddRow(good, 2, 1, true, 0, 0, "fine", 3);
+    AddRow(bad, 3, 1, true, 0, 0, "fine", 10);
+    AddNullRow(bad, 4, 11);
+    const std::string tag = keyed ? "k" : "n";
+    ASSERT_TRUE(
+        sink->Begin(def, {{LoadId(tag + "1"), "good.csv"}, {LoadId(tag + "2"), "bad.csv"}}).ok());
+    Status s = WriteAndCommit(*sink, {{0, &good}, {1, &bad}});
+    EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+    EXPECT_NE(s.message().find("bad.csv, line 11"), std::string::npos) << s.ToString();
+    sink->Abort();
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+  }
+  Drop(url, name);
+}
+
+TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("big");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  constexpr int kBatches = 15;
+  constexpr int kRows = 5000;  // 75000 rows: more than one COPY's 65536
+  for (bool keyed : {false, true}) {
+    Drop(url, name);
+    TableDef def =
+        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+    def.columns[5].nullable = false;
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+    TableDef loose = def;
+    loose.columns[5].nullable = true;
+    Batch batch;
+    batch.Reset(loose.columns);
+    const std::string tag = keyed ? "k" : "n";
+    ASSERT_TRUE(
+        sink->Begin(def, {{LoadId(tag + "small"), "small.csv"}, {LoadId(tag + "big"), "big.csv"}})
+            .ok());
+    batch.Clear();
+    AddRow(batch, -1, 0, true, 0, 0, "small", 2);
+    ASSERT_TRUE(sink->Write(batch, 0).ok());
+    for (int b = 0; b < kBatches; ++b) {
+      batch.Clear();
+      for (int r = 0; r < kRows; ++r) {
+        const int64_t id = int64_t{b} * kRows + r;
+        AddRow(batch, id, 0.5, true, 0, 0, "row", id + 2);
+      }
+      Status s = sink->Write(batch, 1);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    auto counts = sink->Commit();
+    ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+    EXPECT_EQ((*counts)[0].inserted, 1u);
+    EXPECT_EQ((*counts)[1].inserted, uint64_t{kBatches} * kRows);
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)),
+              std::to_string(kBatches * kRows + 1));
+
+    // A refused row in a later COPY is still found by its line.
+    ASSERT_TRUE(sink->Begin(def, {{LoadId(tag + "bad"), "bad.csv"}}).ok());
+    Status s;
+    for (int b = 0; b < kBatches && s.ok(); ++b) {
+      batch.Clear();
+      for (int r = 0; r < kRows; ++r) {
+        const int64_t id = 1000000 + int64_t{b} * kRows + r;
+        if (id == 1071234) {
+          AddNullRow(batch, id, id);
+        } else {
+          AddRow(batch, id, 0.5, true, 0, 0, "row", id);
+        }
+      }
+      s = sink->Write(batch, 0);
+    }
+    if (s.ok()) s = sink->Commit().status();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+    EXPECT_NE(s.message().find("bad.csv, line 1071234"), std::string::npos) << s.ToString();
+    sink->Abort();
   }
   Drop(url, name);
 }
