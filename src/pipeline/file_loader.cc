@@ -692,12 +692,9 @@ std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
   for (size_t i = 0; i < members.size() && status.ok(); ++i) {
     status = WriteRows(members[i]->file, members[i]->attempt, members[i]->opened, i);
   }
-  Result<std::vector<LoadCounts>> counts = status;
-  if (status.ok()) {
-    counts = sink_->Commit();
-  } else {
-    sink_->Abort();
-  }
+  if (!status.ok()) sink_->Abort();
+  Result<std::vector<LoadCounts>> counts =
+      status.ok() ? sink_->Commit() : Result<std::vector<LoadCounts>>(status);
   if (!counts) {
     // Which file failed, and why, is for each of them to find out alone: the
     // good ones load, a bad one is quarantined with its own report.
