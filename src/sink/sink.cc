@@ -146,6 +146,29 @@ std::string RedactSinkUrl(std::string_view url) {
   return std::string(url);
 }
 
+Status CheckBatchFitsTable(const Batch& batch, const TableDef& table) {
+  const auto& columns = batch.columns();
+  if (columns.size() != table.columns.size()) {
+    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
+                            table.name + "\" " + std::to_string(table.columns.size()));
+  }
+  const size_t rows = batch.rows();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& column = columns[i];
+    if (column.def.type != table.columns[i].type || column.def.name != table.columns[i].name) {
+      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
+                              "\") does not match table \"" + table.name + "\"");
+    }
+    size_t values = column.ints.size();
+    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
+    if (column.def.type == ColumnType::kString) values = column.strings.size();
+    if (column.nulls.size() != rows || values != rows) {
+      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url) {
   ASSIGN_OR_RETURN(const SinkScheme* scheme, FindScheme(url));
   return scheme->open(url);

@@ -79,6 +79,10 @@ class Sink {
   virtual Status Ping() = 0;
 };
 
+// Internal unless `batch`'s columns are `table`'s columns in order (names and
+// types) with a value and a null flag for every row: what Sink::Write requires.
+Status CheckBatchFitsTable(const Batch& batch, const TableDef& table);
+
 // Opens a sink for a URL: "sqlite:PATH" (also "sqlite://PATH"). Errors:
 // InvalidArgument (unknown scheme, bad URL), Unavailable (cannot connect).
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);

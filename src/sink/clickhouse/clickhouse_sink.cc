@@ -769,24 +769,8 @@ Status ClickHouseSink::Write(const Batch& batch, size_t load) {
     return Status::Internal("Write to load " + std::to_string(load) + " after load " +
                             std::to_string(current_) + " of " + std::to_string(loads_.size()));
   }
+  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
   const auto& columns = batch.columns();
-  if (columns.size() != encodings_.size()) {
-    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
-                            table_.name + "\" " + std::to_string(encodings_.size()));
-  }
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const Column& column = columns[i];
-    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
-      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
-                              "\") does not match table \"" + table_.name + "\"");
-    }
-    size_t values = column.ints.size();
-    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
-    if (column.def.type == ColumnType::kString) values = column.strings.size();
-    if (column.nulls.size() != batch.rows() || values != batch.rows()) {
-      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
-    }
-  }
   if (load != current_) {
     current_ = load;
     load_id_cells_.clear();

@@ -576,24 +576,11 @@ std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
 }
 
 Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
+  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
   const auto& columns = batch.columns();
-  if (columns.size() != table_.columns.size()) {
-    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
-                            table_.name + "\" " + std::to_string(table_.columns.size()));
-  }
   const size_t rows = batch.rows();
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& column = columns[i];
-    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
-      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
-                              "\") does not match table \"" + table_.name + "\"");
-    }
-    size_t values = column.ints.size();
-    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
-    if (column.def.type == ColumnType::kString) values = column.strings.size();
-    if (column.nulls.size() != rows || values != rows) {
-      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
-    }
     // Narrow server columns: an out-of-range value is the row's fault, reported
     // with its line as the server would.
     const Wire wire = wire_[i];

@@ -369,34 +369,11 @@ Status SqliteSink::Begin(const TableDef& table, const std::vector<LoadId>& loads
   return Status::Ok();
 }
 
-Status SqliteSink::CheckBatch(const Batch& batch) const {
-  const auto& columns = batch.columns();
-  if (columns.size() != table_.columns.size()) {
-    return Status::Internal("batch has " + std::to_string(columns.size()) + " columns, table \"" +
-                            table_.name + "\" " + std::to_string(table_.columns.size()));
-  }
-  const size_t rows = batch.rows();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const Column& column = columns[i];
-    if (column.def.type != table_.columns[i].type || column.def.name != table_.columns[i].name) {
-      return Status::Internal("batch column " + std::to_string(i) + " (\"" + column.def.name +
-                              "\") does not match table \"" + table_.name + "\"");
-    }
-    size_t values = column.ints.size();
-    if (column.def.type == ColumnType::kFloat) values = column.floats.size();
-    if (column.def.type == ColumnType::kString) values = column.strings.size();
-    if (column.nulls.size() != rows || values != rows) {
-      return Status::Internal("batch column \"" + column.def.name + "\" has ragged rows");
-    }
-  }
-  return Status::Ok();
-}
-
 Status SqliteSink::Write(const Batch& batch, size_t load) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
   if (load >= counts_.size()) return Status::Internal("Write to a load that was not begun");
-  RETURN_IF_ERROR(CheckBatch(batch));
+  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
   LoadCounts& counts = counts_[load];
 
   sqlite3_stmt* stmt = insert_->stmt.get();

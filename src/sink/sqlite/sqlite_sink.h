@@ -96,7 +96,6 @@ class SqliteSink final : public Sink {
   Result<StmtPtr> Prepare(const std::string& sql, std::string_view context, bool cached = false);
   Result<bool> TableExists(const std::string& name);
   Result<InsertStatement*> InsertFor(const TableDef& table);
-  Status CheckBatch(const Batch& batch) const;
   Status CheckTransactionOpen() const;
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
