@@ -671,18 +671,14 @@ std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
       }
     }
     if (!status.ok() || !member->opened.table.added.empty()) {
-      member->attempt.rejects.Discard();
-      alone.push_back(file);
+      alone.push_back(file);  // its rejects log is discarded with the member
       continue;
     }
     known = member->opened.table.described;
     members.push_back(std::move(member));
   }
   if (members.size() < 2) {
-    for (auto& member : members) {
-      member->attempt.rejects.Discard();
-      alone.push_back(&member->file);
-    }
+    for (const auto& member : members) alone.push_back(&member->file);
     return alone;
   }
 
@@ -701,10 +697,7 @@ std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
     LogWarn("group_failed", {{"table", members.front()->opened.table.load.name},
                              {"files", static_cast<int64_t>(members.size())},
                              {"error", counts.error().ToString()}});
-    for (auto& member : members) {
-      member->attempt.rejects.Discard();
-      alone.push_back(&member->file);
-    }
+    for (const auto& member : members) alone.push_back(&member->file);
     return alone;
   }
 

@@ -16,25 +16,6 @@ using SinkOpener = Result<std::unique_ptr<Sink>> (*)(std::string_view url);
 // See SinkUrlWithPassword; the URL's scheme has already been matched.
 using PasswordSetter = Result<std::string> (*)(std::string_view url, std::string_view password);
 
-// Every byte but RFC 3986's unreserved characters as %XX, so that a password can
-// hold '@', ':', '/', '?', '&' or '%'.
-std::string PercentEncode(std::string_view text) {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-  return out;
-}
-
 // "sqlite:PATH" or "sqlite://PATH"; PATH is relative or absolute
 // ("sqlite:///var/db.sqlite" is the absolute /var/db.sqlite).
 Result<std::unique_ptr<Sink>> OpenSqlite(std::string_view url) {
@@ -68,7 +49,7 @@ Result<std::string> PostgresWithPassword(std::string_view url, std::string_view 
     } else if (!url.ends_with('?') && !url.ends_with('&')) {
       out += '&';
     }
-    out += "password=" + PercentEncode(password);
+    out += "password=" + PercentEncode(password);  // may hold '@', '&', '%'
     return out;
   }
   // Key=value text: a single-quoted value, with ' and \ escaped by a backslash.
@@ -144,6 +125,29 @@ std::string RedactSinkUrl(std::string_view url) {
     return RedactPostgresUrl(url);
   }
   return std::string(url);
+}
+
+std::string PercentEncode(std::string_view text) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string DescribeLoads(const std::vector<LoadId>& loads) {
+  std::string names = "load " + loads.front().id;
+  if (loads.size() > 1) names += " and " + std::to_string(loads.size() - 1) + " more";
+  return names;
 }
 
 Status CheckBatchFitsTable(const Batch& batch, const TableDef& table) {

@@ -79,6 +79,9 @@ class Sink {
   virtual Status Ping() = 0;
 };
 
+// "load ID" or, for a group, "load ID and N more": names loads in messages.
+std::string DescribeLoads(const std::vector<LoadId>& loads);
+
 // Internal unless `batch`'s columns are `table`'s columns in order (names and
 // types) with a value and a null flag for every row: what Sink::Write requires.
 Status CheckBatchFitsTable(const Batch& batch, const TableDef& table);
@@ -94,6 +97,9 @@ Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
 // result holds the password: show it only through RedactSinkUrl. Errors:
 // InvalidArgument (an SQLite URL, as SQLite takes no password; unknown scheme).
 Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view password);
+
+// Every byte but RFC 3986's unreserved characters ([A-Za-z0-9-._~]) as %XX.
+std::string PercentEncode(std::string_view text);
 
 // `url` fit for logs and messages: any password (a URI's user info, a password
 // parameter, a PostgreSQL conninfo password) replaced by "***".

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/hash.h"
+
 namespace sluice {
 namespace {
 
@@ -289,16 +291,6 @@ class ZstdInput final : public DecodingInput {
   bool frame_open_ = false;
 };
 
-std::string Hex(const unsigned char* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
 }  // namespace
 
 Compression DetectCompression(std::string_view head) {
@@ -365,10 +357,8 @@ Result<FileFingerprint> FingerprintFile(const std::string& path) {
     return Status::Unavailable("file changed while hashing");
   }
 
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
   FileFingerprint fingerprint;
-  fingerprint.hash = Hex(canonical.digest, sizeof(canonical.digest));
+  fingerprint.hash = HashHex(XXH3_128bits_digest(state.get()));
   fingerprint.size = static_cast<uint64_t>(before.st_size);
   fingerprint.mtime_ns = MtimeNs(before);
   return fingerprint;

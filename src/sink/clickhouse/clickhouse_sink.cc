@@ -1,18 +1,15 @@
 #include "sink/clickhouse/clickhouse_sink.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <thread>
 #include <utility>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "sink/clickhouse/native.h"
 
 namespace sluice {
@@ -197,38 +194,18 @@ std::string GroupTag(const std::vector<LoadId>& loads) {
     ids += load.id;
     ids += '\0';
   }
-  const XXH128_hash_t hash = XXH3_128bits(ids.data(), ids.size());
-  char hex[33];
-  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
-                static_cast<unsigned long long>(hash.low64));
-  return hex;
-}
-
-// `id` as the inserts' comment names it: bytes other than [0-9A-Za-z_.-] as %XX, so
-// it holds no space, quote, backslash or "*/" (content hashes stay as they are).
-std::string CommentForm(std::string_view id) {
-  static const char* kDigits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '_' || c == '.' || c == '-') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-    }
-  }
-  return out;
+  return HashHex(XXH3_128bits(ids.data(), ids.size()));
 }
 
 // "/* sluice loads: ID ID … */ ", put before the SQL of a group's inserts so that
 // system.processes shows which loads a running insert belongs to: each id stands
-// between spaces, in CommentForm.
+// between spaces, percent-encoded (so it holds no space, quote, backslash or "*/";
+// content hashes stay as they are).
 std::string LoadsComment(const std::vector<LoadId>& loads) {
   std::string comment = "/* sluice loads:";
   for (const LoadId& load : loads) {
     comment += ' ';
-    comment += CommentForm(load.id);
+    comment += PercentEncode(load.id);
   }
   return comment + " */ ";
 }
@@ -240,7 +217,7 @@ std::string RunningInsertsOf(const std::vector<LoadId>& loads) {
   for (size_t i = 0; i < loads.size(); ++i) {
     if (i > 0) where += " OR ";
     std::string delimited = " ";
-    delimited += CommentForm(loads[i].id);
+    delimited += PercentEncode(loads[i].id);
     delimited += ' ';
     where += "position(query, " + QuoteClickHouseString(delimited) + ") > 0";
   }
@@ -262,12 +239,6 @@ std::vector<std::string> Ids(const std::vector<LoadId>& loads) {
   ids.reserve(loads.size());
   for (const LoadId& load : loads) ids.push_back(load.id);
   return ids;
-}
-
-// Names a group in messages.
-std::string Describe(const std::vector<LoadId>& loads) {
-  if (loads.size() == 1) return "load " + loads.front().id;
-  return std::to_string(loads.size()) + " loads (" + loads.front().id + ", …)";
 }
 
 }  // namespace
@@ -615,7 +586,7 @@ struct ClickHouseSink::LoadState {
 
 Result<ClickHouseSink::LoadState> ClickHouseSink::ReadLoadState(const std::string& table,
                                                                 const std::vector<LoadId>& loads) {
-  const std::string context = "check " + Describe(loads) + " in \"" + table + "\"";
+  const std::string context = "check " + DescribeLoads(loads) + " in \"" + table + "\"";
   const std::string ids = QuotedList(Ids(loads));
   ASSIGN_OR_RETURN(
       std::string body,
@@ -658,7 +629,7 @@ Status ClickHouseSink::AwaitZero(const std::string& sql, const std::string& cont
 }
 
 Status ClickHouseSink::StopInserts(const std::vector<LoadId>& loads) {
-  const std::string context = "stop running inserts of " + Describe(loads);
+  const std::string context = "stop running inserts of " + DescribeLoads(loads);
   const std::string where = RunningInsertsOf(loads);
   // 18.16 refuses to kill an insert while it reads its body (error 380); the
   // insert of a process that died then ends by itself once the server reaches the
@@ -810,7 +781,7 @@ Status ClickHouseSink::Send() {
   if (!open_) {
     RETURN_IF_ERROR(
         http_->StartInsert(insert_sql_, insert_settings_,
-                           "insert into \"" + table_.name + "\" (" + Describe(loads_) + ")"));
+                           "insert into \"" + table_.name + "\" (" + DescribeLoads(loads_) + ")"));
     open_ = true;
     // Set before any row is sent: a request that fails may still have stored some
     // of its blocks (one per min_insert_block_size_rows).
@@ -858,7 +829,7 @@ Result<std::vector<LoadCounts>> ClickHouseSink::Commit() {
       LoadsComment(loads_) + "INSERT INTO " + Qualified(kMarkerTable) +
           " (load_id, table, file, rows, committed_at) FORMAT Native",
       "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + GroupTag(loads_) + "-marker"),
-      marker, "commit " + Describe(loads_));
+      marker, "commit " + DescribeLoads(loads_));
   std::vector<LoadCounts> counts = std::move(counts_);
   // No clean-up after a failed marker insert: the server may have stored it
   // without our hearing so, and then the rows are committed. The next Begin of
@@ -887,7 +858,7 @@ void ClickHouseSink::Abort() noexcept {
     Result<std::string> ignored = http_->Query(
         "ALTER TABLE " + Qualified(table_.name) + " DELETE WHERE " +
             QuoteClickHouseIdentifier(kLoadIdColumn) + " IN (" + QuotedList(Ids(loads_)) + ")",
-        "abort " + Describe(loads_));
+        "abort " + DescribeLoads(loads_));
     (void)ignored;
   }
   EndLoad();

@@ -134,13 +134,6 @@ std::string CopyColumn(const char* context) {
   return end != nullptr ? std::string(p, end) : std::string(p);
 }
 
-// "load ID" or, for a group, "load ID and N more": for messages.
-std::string LoadNames(const std::vector<LoadId>& loads) {
-  std::string names = "load " + loads.front().id;
-  if (loads.size() > 1) names += " and " + std::to_string(loads.size() - 1) + " more";
-  return names;
-}
-
 }  // namespace
 
 PostgresSink::PostgresSink(std::string conninfo, std::string display, std::string password)
@@ -483,7 +476,7 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
   RETURN_IF_ERROR(EnsureConnected());
-  const std::string context = "begin " + LoadNames(loads) + " into \"" + table.name + "\"";
+  const std::string context = "begin " + DescribeLoads(loads) + " into \"" + table.name + "\"";
   in_load_ = true;
   failed_ = false;
   Status status = [&]() -> Status {
@@ -791,7 +784,7 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
 Result<std::vector<LoadCounts>> PostgresSink::Commit() {
   if (!in_load_) return Status::Internal("Commit without Begin");
   if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context = "commit " + LoadNames(loads_);
+  const std::string context = "commit " + DescribeLoads(loads_);
   Status status = [&]() -> Status {
     if (!table_.key.empty()) {
       RETURN_IF_ERROR(MoveStaged(/*reuse=*/false));
