@@ -16,6 +16,11 @@ namespace fs = std::filesystem;
 namespace sluice {
 namespace {
 
+constexpr size_t kHttpThreads = 32;
+constexpr std::chrono::seconds kHttpReadTimeout{1};
+constexpr std::chrono::seconds kHttpWriteTimeout{5};
+constexpr time_t kHttpKeepAliveSeconds = 2;
+
 // The report of quarantined file `name` (relative to the quarantine folder, or
 // absolute inside it), or an empty optional if it is outside or missing.
 std::optional<std::string> ReadReport(const std::string& quarantine_dir, const std::string& name) {
@@ -81,9 +86,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, i
   impl->handlers = std::move(handlers);
   httplib::Server& s = impl->server;
   const HttpHandlers& h = impl->handlers;
-  // Two threads are plenty for a scraper and a browser; the default pool would
-  // take a thread per core from the loaders.
-  s.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // A connection holds a pool thread from accept to close, so slow or idle
+  // clients must neither outnumber the threads nor keep them for long: a client
+  // that goes silent for a second inside a request, or for two between requests
+  // on a kept-alive connection, is dropped, and there are threads for a few
+  // dozen such clients at once (idle threads cost no CPU, so the loaders lose
+  // nothing). Without this two clients trickling a byte every 2 s stopped
+  // /metrics and /readyz for good.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  s.set_read_timeout(kHttpReadTimeout);
+  s.set_write_timeout(kHttpWriteTimeout);
+  s.set_keep_alive_timeout(kHttpKeepAliveSeconds);
   // httplib's default adds SO_REUSEPORT, which would let a second sluice share
   // the port silently instead of being told it is taken.
   s.set_socket_options([](socket_t sock) {

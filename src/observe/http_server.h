@@ -1,5 +1,7 @@
-// HttpServer: sluice's HTTP endpoints, served by cpp-httplib on a thread of its
-// own so that scrapes never slow a load:
+// HttpServer: sluice's HTTP endpoints, served by cpp-httplib on threads of its
+// own so that scrapes never slow a load (a pool of 32; a client silent for 1 s
+// inside a request, or 2 s between kept-alive requests, is dropped, so slow
+// clients cannot hold the threads that /metrics and /readyz need):
 //   /metrics      Prometheus text exposition
 //   /healthz      200 while the process serves requests
 //   /readyz       200 when the sink answers and the ledger is writable, else 503

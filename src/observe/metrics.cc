@@ -162,6 +162,11 @@ IngestMetrics::IngestMetrics() {
                  "Age of the oldest file waiting to be loaded (0 when none).");
   r.DeclareCounter("sluice_sink_retries_total", "Loads retried after a transient sink error.");
   r.DeclareGauge("sluice_sink_up", "1 if the sink answered the last load or ping, else 0.");
+  r.DeclareGauge("sluice_source_up",
+                 "1 while the landing folder is there and scanned, 0 while it is missing or "
+                 "failing (sluice waits for it).");
+  r.DeclareGauge("sluice_source_unwatched_dirs",
+                 "Folders without an inotify watch (watch limit reached), found by rescans.");
   r.DeclareGauge("sluice_last_success_timestamp_seconds",
                  "Unix time of the last file loaded (0 before the first).");
   // Series without labels exist from the start so that alerts see them at once.
@@ -171,6 +176,8 @@ IngestMetrics::IngestMetrics() {
   r.Set("sluice_oldest_pending_file_age_seconds", {}, 0);
   r.Set("sluice_sink_up", {}, 1);
   r.Set("sluice_last_success_timestamp_seconds", {}, 0);
+  r.Set("sluice_source_up", {}, 1);
+  r.Set("sluice_source_unwatched_dirs", {}, 0);
 }
 
 void IngestMetrics::FileDone(const std::string& table, std::string_view outcome, uint64_t rows,
@@ -189,6 +196,12 @@ void IngestMetrics::FileDone(const std::string& table, std::string_view outcome,
 void IngestMetrics::SinkRetry() { registry_.Add("sluice_sink_retries_total", {}); }
 
 void IngestMetrics::SetSinkUp(bool up) { registry_.Set("sluice_sink_up", {}, up ? 1 : 0); }
+
+void IngestMetrics::SetSourceUp(bool up) { registry_.Set("sluice_source_up", {}, up ? 1 : 0); }
+
+void IngestMetrics::SetUnwatchedDirs(uint64_t dirs) {
+  registry_.Set("sluice_source_unwatched_dirs", {}, static_cast<double>(dirs));
+}
 
 void IngestMetrics::SetBacklog(uint64_t files, double oldest_age_seconds) {
   registry_.Set("sluice_backlog_files", {}, static_cast<double>(files));

@@ -85,6 +85,10 @@ class IngestMetrics {
   void SinkRetry();
   // The sink answered (true) or failed transiently (false).
   void SetSinkUp(bool up);
+  // The landing folder is there and scanned (true), or missing or failing (false).
+  void SetSourceUp(bool up);
+  // Folders the watcher has no inotify watch on (found by rescans instead).
+  void SetUnwatchedDirs(uint64_t dirs);
   // Files queued, waiting to settle or waiting to retry, and the age of the
   // oldest of them (0 when none).
   void SetBacklog(uint64_t files, double oldest_age_seconds);

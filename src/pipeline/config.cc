@@ -7,6 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "sink/sink.h"
 #include "source/dir_watcher.h"
@@ -396,6 +399,68 @@ Status ApplySinkPasswordFile(Config& config) {
   auto url = SinkUrlWithPassword(config.sink, password);
   if (!url) return url.error().WithContext(context);
   config.sink = std::move(*url);
+  return Status::Ok();
+}
+
+WatchOptions MakeWatchOptions(const Config& config) {
+  WatchOptions options;
+  options.root = config.source;
+  options.recursive = config.recursive;
+  options.include = config.include;
+  options.exclude = config.exclude;
+  options.skip_dirs = {config.processed, config.quarantine};
+  options.settle = config.settle;
+  options.rescan = config.rescan;
+  return options;
+}
+
+Status CheckOutputsOutsideSource(const Config& config) {
+  namespace fs = std::filesystem;
+  const WatchOptions watch = MakeWatchOptions(config);
+  auto canonical = [](const std::string& path) {
+    std::error_code ec;
+    fs::path out = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    std::string text = (ec ? fs::path(path) : out).lexically_normal().string();
+    while (text.size() > 1 && text.ends_with('/')) text.pop_back();
+    return text;
+  };
+  const std::string source = canonical(config.source);
+  // By name, or as the same directory under two names (a bind mount).
+  auto same = [&](const std::string& dir) {
+    std::error_code ec;
+    return canonical(dir) == source || fs::equivalent(dir, config.source, ec);
+  };
+  for (const auto& [dir, option] :
+       {std::pair{&config.processed, "processed"}, std::pair{&config.quarantine, "quarantine"}}) {
+    if (same(*dir)) {
+      return Status::InvalidArgument(
+          std::string("the ") + option + " folder " + *dir + " is the source folder " +
+          config.source +
+          ": sluice would load the files it moves there again, for ever; choose "
+          "another folder (--" +
+          option +
+          "; a sub-folder of the source folder is fine, it is "
+          "skipped)");
+    }
+  }
+  auto check_database = [&](const std::string& path, const std::string& what,
+                            const char* option) -> Status {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+      const std::string file = path + suffix;
+      if (WouldWatch(watch, file)) {
+        const std::string its = *suffix ? " (its file " + file + ")" : "";
+        return Status::InvalidArgument(
+            "the " + what + " " + path + its + " is inside the source folder " + config.source +
+            ", where sluice would take it for a file to load; move it out (" + option +
+            ") or exclude it from watching (--exclude)");
+      }
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(check_database(config.ledger, "ledger", "--ledger"));
+  if (std::optional<std::string> db = SqliteSinkPath(config.sink)) {
+    RETURN_IF_ERROR(check_database(*db, "sink database", "--sink"));
+  }
   return Status::Ok();
 }
 

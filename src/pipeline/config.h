@@ -14,6 +14,7 @@
 #include "format/record_reader.h"
 #include "observe/log.h"
 #include "schema/schema.h"
+#include "source/dir_watcher.h"
 #include "transform/metadata.h"
 #include "transform/naming.h"
 
@@ -112,6 +113,20 @@ Status ApplyEnvironment(Config& config);
 // never the password (the file cannot be read, its first line is empty, or the
 // sink is SQLite, which takes no password).
 Status ApplySinkPasswordFile(Config& config);
+
+// What the watcher of the source folder watches for this configuration (the
+// processed and quarantine folders skipped), for `run`; `once` scans only.
+WatchOptions MakeWatchOptions(const Config& config);
+
+// Refuses what sluice writes where its own watcher would pick it up as a file to
+// load: the processed or quarantine folder being the source folder (archived
+// files and reports would be loaded again, for ever; one below it is skipped),
+// and the ledger or an SQLite sink's database with their -wal, -shm, -journal
+// and .lock files, wherever MakeWatchOptions' watcher would report them (a hidden
+// name, a sub-folder of a non-recursive watch, the globs and the skipped folders
+// exclude them). Paths are compared with symlinks resolved. Creates nothing.
+// Errors: InvalidArgument naming the path, the source folder and the way out.
+Status CheckOutputsOutsideSource(const Config& config);
 
 // Parses a comma-separated list ("a,b ,c" → {a,b,c}).
 std::vector<std::string> SplitList(std::string_view text);

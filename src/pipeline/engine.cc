@@ -70,9 +70,47 @@ struct Engine::Impl {
   std::mutex ping_mu;
   std::unique_ptr<Sink> ping_sink;  // PingSink's own connection, opened on first use
   std::function<void(const ProgressCounts&)> on_progress;
-  std::mutex outage_mu;       // guards the two below, read by StatusJson
-  int64_t down_since_us = 0;  // when the sink was reported down; 0 while it is up
-  std::string down_error;     // the fault that made it so
+  std::mutex outage_mu;              // guards the four below, read by StatusJson and Ready
+  int64_t down_since_us = 0;         // when the sink was reported down; 0 while it is up
+  std::string down_error;            // the fault that made it so
+  int64_t source_down_since_us = 0;  // when the landing folder became unusable; 0 while fine
+  std::string source_error;          // why
+  size_t unwatched_dirs = 0;         // last reported by the watcher (Run's thread only)
+
+  // Records the outcome of a poll of the watcher: a failure (the landing folder
+  // missing, a failed scan) is waited out, not fatal; it is logged when it
+  // starts or changes and when it ends, and makes Ready fail meanwhile.
+  void NoteSource(const Status& polled) {
+    std::lock_guard lock(outage_mu);
+    if (polled.ok()) {
+      if (source_down_since_us == 0) return;
+      LogInfo("source_back", {{"down_s", (NowMicros() - source_down_since_us) / 1000000}});
+      source_down_since_us = 0;
+      source_error.clear();
+      GlobalMetrics().SetSourceUp(true);
+      return;
+    }
+    if (source_down_since_us != 0 && source_error == polled.message()) return;
+    if (source_down_since_us == 0) source_down_since_us = NowMicros();
+    source_error = polled.message();
+    GlobalMetrics().SetSourceUp(false);
+    LogError("source_unavailable", {{"error", source_error}, {"action", "waiting for it"}});
+  }
+
+  // Reports a change in the directories the watcher could not put an inotify
+  // watch on (they are rescanned instead).
+  void NoteWatches(const DirWatcher& watcher) {
+    const size_t n = watcher.unwatched_dirs();
+    if (n == unwatched_dirs) return;
+    if (unwatched_dirs == 0) {
+      LogWarn("watch_limited", {{"unwatched_dirs", static_cast<uint64_t>(n)},
+                                {"error", watcher.watch_status().message()}});
+    } else if (n == 0) {
+      LogInfo("watch_restored");
+    }
+    unwatched_dirs = n;
+    GlobalMetrics().SetUnwatchedDirs(n);
+  }
 
   // One round trip to the sink on a connection of its own (reopened as needed).
   Status PingSink() {
@@ -102,6 +140,7 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
+  RETURN_IF_ERROR(CheckOutputsOutsideSource(config));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   Config& c = impl->config;
@@ -136,14 +175,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
 
 Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   Impl& m = *impl_;
-  WatchOptions wo;
+  WatchOptions wo = MakeWatchOptions(m.config);
   wo.root = m.root;
-  wo.recursive = m.config.recursive;
-  wo.include = m.config.include;
-  wo.exclude = m.config.exclude;
-  wo.skip_dirs = {m.config.processed, m.config.quarantine};
-  wo.settle = m.config.settle;
-  wo.rescan = m.config.rescan;
   wo.use_inotify = !once;
   ASSIGN_OR_RETURN(auto watcher, DirWatcher::Open(wo));
   LogInfo("started", {{"source", m.root},
@@ -204,9 +237,17 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
     if (m.signals.stop.load()) break;
 
     auto polled = watcher->Poll(std::chrono::milliseconds(once ? 20 : 200));
-    if (!polled) {
+    if (!polled && once) {
       fatal = polled.error();
       break;
+    }
+    m.NoteSource(polled ? Status::Ok() : polled.error());
+    m.NoteWatches(*watcher);
+    if (!polled) {
+      // Poll waited for a missing folder already; any other failure returns at
+      // once, and the next poll must not follow it in a busy loop.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      polled = std::vector<std::string>{};
     }
     bool sink_back = false;
     if (m.signals.sink_down.load() && !once && Clock::now() >= probe_at) {
@@ -368,6 +409,10 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
 
 Status Engine::Ready() {
   Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.outage_mu);
+    if (m.source_down_since_us != 0) return Status::Unavailable(m.source_error);
+  }
   Status ping = m.PingSink();
   GlobalMetrics().SetSinkUp(ping.ok());
   RETURN_IF_ERROR(ping);
@@ -404,6 +449,8 @@ std::string Engine::StatusJson(size_t recent) {
     AppendJsonString(out, impl_->down_since_us > 0 ? FormatTimeUtc(impl_->down_since_us) : "");
     out += ",\"sink_error\":";
     AppendJsonString(out, impl_->down_error);
+    out += ",\"source_error\":";
+    AppendJsonString(out, impl_->source_error);
     out += ',';
   }
   auto report = impl_->ledger->Report(recent);

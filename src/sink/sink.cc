@@ -19,12 +19,11 @@ using PasswordSetter = Result<std::string> (*)(std::string_view url, std::string
 // "sqlite:PATH" or "sqlite://PATH"; PATH is relative or absolute
 // ("sqlite:///var/db.sqlite" is the absolute /var/db.sqlite).
 Result<std::unique_ptr<Sink>> OpenSqlite(std::string_view url) {
-  std::string_view path = url.substr(url.find(':') + 1);
-  if (path.starts_with("//")) path.remove_prefix(2);
-  if (path.empty()) {
+  std::optional<std::string> path = SqliteSinkPath(url);
+  if (!path) {
     return Status::InvalidArgument("sink URL \"" + std::string(url) + "\" has no database path");
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteSink> sink, SqliteSink::Open(std::string(path)));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteSink> sink, SqliteSink::Open(*path));
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
@@ -171,6 +170,14 @@ Status CheckBatchFitsTable(const Batch& batch, const TableDef& table) {
     }
   }
   return Status::Ok();
+}
+
+std::optional<std::string> SqliteSinkPath(std::string_view url) {
+  if (!url.starts_with("sqlite:")) return std::nullopt;
+  std::string_view path = url.substr(url.find(':') + 1);
+  if (path.starts_with("//")) path.remove_prefix(2);
+  if (path.empty()) return std::nullopt;
+  return std::string(path);
 }
 
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url) {

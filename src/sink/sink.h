@@ -86,6 +86,10 @@ std::string DescribeLoads(const std::vector<LoadId>& loads);
 // types) with a value and a null flag for every row: what Sink::Write requires.
 Status CheckBatchFitsTable(const Batch& batch, const TableDef& table);
 
+// The database file of an SQLite sink URL ("sqlite:PATH" or "sqlite://PATH"), as
+// written (relative or absolute); nullopt for other schemes or an empty path.
+std::optional<std::string> SqliteSinkPath(std::string_view url);
+
 // Opens a sink for a URL: "sqlite:PATH" (also "sqlite://PATH"). Errors:
 // InvalidArgument (unknown scheme, bad URL), Unavailable (cannot connect).
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdint>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -68,6 +69,45 @@ std::string Normalise(const fs::path& path) {
   return out;
 }
 
+// The name, recursion and glob rules for a path relative to the root.
+bool AcceptsRelative(const WatchOptions& options, const std::string& rel) {
+  if (!options.recursive && rel.find('/') != std::string::npos) return false;
+  size_t start = 0;
+  for (;;) {
+    size_t end = rel.find('/', start);
+    std::string_view part = std::string_view(rel).substr(start, end - start);
+    if (part.empty() || part.starts_with('.')) return false;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  const std::string base = rel.substr(start);
+  for (std::string_view suffix : kPartialSuffixes) {
+    if (base.ends_with(suffix)) return false;
+  }
+  auto matches = [&](const std::string& pattern) { return GlobMatches(pattern, rel); };
+  if (!options.include.empty() &&
+      std::none_of(options.include.begin(), options.include.end(), matches)) {
+    return false;
+  }
+  return std::none_of(options.exclude.begin(), options.exclude.end(), matches);
+}
+
+// True if the directory `dir` (canonical) is not entered because of a skip dir
+// (canonical): a scan skips the sub-directories under one, but never the root.
+bool SkippedDir(const std::string& dir, const std::string& root,
+                const std::vector<std::string>& skip_dirs) {
+  if (dir == root) return false;
+  return std::any_of(skip_dirs.begin(), skip_dirs.end(),
+                     [&dir](const std::string& skip) { return IsUnder(dir, skip); });
+}
+
+// `path` with symlinks in its existing part resolved, normalised.
+std::string WeaklyCanonical(const std::string& path) {
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(path, ec);
+  return Normalise(ec ? fs::path(path) : canonical);
+}
+
 int64_t WallNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -91,10 +131,16 @@ class InotifyDirWatcher final : public DirWatcher {
   }
 
   // Creates the inotify instance (when asked for) and runs the start-up scan.
+  // Without an instance (fs.inotify.max_user_instances reached) every directory
+  // is unwatched and found by rescans.
   Status Start() {
     if (options_.use_inotify) {
       fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-      if (fd_ < 0) return Status::Unavailable("inotify_init1: " + ErrnoMessage(errno));
+      if (fd_ < 0) {
+        const int err = errno;
+        watch_error_ = "inotify_init1: " + ErrnoMessage(err);
+        if (err == EMFILE) watch_error_ += " (raise fs.inotify.max_user_instances)";
+      }
     }
     return Rescan(Clock::now());
   }
@@ -106,13 +152,30 @@ class InotifyDirWatcher final : public DirWatcher {
     const Clock::time_point deadline = Clock::now() + timeout;
     for (;;) {
       Clock::time_point now = Clock::now();
-      RETURN_IF_ERROR(Pump(now));
-      if (!ready_.empty() || now >= deadline) return TakeReady();
+      Status pumped = Pump(now);
+      if (!root_status_.ok()) {
+        // Waits for the root (rescans come every kMissingRootRecheck) rather
+        // than returning at once, so that a caller polling in a loop does not spin.
+        if (now >= deadline) return root_status_;
+      } else {
+        RETURN_IF_ERROR(pumped);
+        if (!ready_.empty() || now >= deadline) return TakeReady();
+      }
       RETURN_IF_ERROR(WaitUntil(std::min({deadline, NextDue(), next_rescan_})));
     }
   }
 
   size_t unsettled() const override { return pending_.size(); }
+
+  size_t unwatched_dirs() const override { return unwatched_.size(); }
+
+  Status watch_status() const override {
+    if (unwatched_.empty()) return Status::Ok();
+    return Status::Unavailable(
+        std::to_string(unwatched_.size()) + " folder(s) without an inotify watch, starting with " +
+        *unwatched_.begin() + " (" + watch_error_ + "): files there are found by a rescan every " +
+        std::to_string(RescanInterval().count()) + " ms");
+  }
 
   void RequestRescan() override { rescan_requested_ = true; }
 
@@ -120,11 +183,9 @@ class InotifyDirWatcher final : public DirWatcher {
     const std::string normal = Normalise(path);
     std::optional<std::string> rel = RelativeTo(normal, root_);
     if (!rel) rel = RelativeTo(normal, given_root_);
-    if (!rel || !AcceptsRelative(*rel)) return false;
-    const fs::path parent = fs::path(Join(root_, *rel)).parent_path();
-    std::error_code ec;
-    const fs::path dir = fs::weakly_canonical(parent, ec);
-    return !IsSkipped(Normalise(ec ? parent : dir));
+    if (!rel || !AcceptsRelative(options_, *rel)) return false;
+    return !SkippedDir(WeaklyCanonical(fs::path(Join(root_, *rel)).parent_path()), root_,
+                       skip_dirs_);
   }
 
  private:
@@ -184,44 +245,14 @@ class InotifyDirWatcher final : public DirWatcher {
 
   // --- Rules -----------------------------------------------------------------
 
-  // The name, recursion and glob rules for a path relative to the root.
-  bool AcceptsRelative(const std::string& rel) const {
-    if (!options_.recursive && rel.find('/') != std::string::npos) return false;
-    size_t start = 0;
-    for (;;) {
-      size_t end = rel.find('/', start);
-      std::string_view part = std::string_view(rel).substr(start, end - start);
-      if (part.empty() || part.starts_with('.')) return false;
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    const std::string base = rel.substr(start);
-    for (std::string_view suffix : kPartialSuffixes) {
-      if (base.ends_with(suffix)) return false;
-    }
-    auto matches = [&](const std::string& pattern) { return GlobMatches(pattern, rel); };
-    if (!options_.include.empty() &&
-        std::none_of(options_.include.begin(), options_.include.end(), matches)) {
-      return false;
-    }
-    return std::none_of(options_.exclude.begin(), options_.exclude.end(), matches);
-  }
-
   // `dir` is canonical.
-  bool IsSkipped(const std::string& dir) const {
-    return std::any_of(skip_dirs_.begin(), skip_dirs_.end(),
-                       [&dir](const std::string& skip) { return IsUnder(dir, skip); });
-  }
+  bool IsSkipped(const std::string& dir) const { return SkippedDir(dir, root_, skip_dirs_); }
 
   // Resolved at every rescan, because a skip dir may be created (or replaced by
   // a symlink) after start-up.
   void ResolveSkipDirs() {
     skip_dirs_.clear();
-    for (const std::string& dir : options_.skip_dirs) {
-      std::error_code ec;
-      fs::path canonical = fs::weakly_canonical(dir, ec);
-      skip_dirs_.push_back(Normalise(ec ? fs::path(dir) : canonical));
-    }
+    for (const std::string& dir : options_.skip_dirs) skip_dirs_.push_back(WeaklyCanonical(dir));
   }
 
   // The size and mtime of the regular file at `path`, following a symlink only
@@ -308,15 +339,25 @@ class InotifyDirWatcher final : public DirWatcher {
 
   Status Rescan(Clock::time_point now) {
     rescan_requested_ = false;
-    next_rescan_ = now + options_.rescan;
     ResolveSkipDirs();
     std::error_code ec;
     if (!fs::is_directory(root_, ec)) {
-      return Status::Unavailable("landing folder " + root_ + " is missing or not a directory");
+      next_rescan_ = now + std::min(options_.rescan, kMissingRootRecheck);
+      root_status_ =
+          Status::Unavailable("landing folder " + root_ + " is missing or not a directory");
+      return root_status_;
     }
+    root_status_ = Status::Ok();
+    unwatched_.clear();  // every directory is offered a watch again below
     Status first = AddWatch(root_);
     ScanDir(root_, now, first);
+    next_rescan_ = now + RescanInterval();
     return first;
+  }
+
+  // Unwatched directories are only seen by rescans, so those come sooner.
+  std::chrono::milliseconds RescanInterval() const {
+    return unwatched_.empty() ? options_.rescan : std::min(options_.rescan, kUnwatchedRescan);
   }
 
   // Schedules every acceptable file under `dir` for a check now, adding
@@ -338,7 +379,7 @@ class InotifyDirWatcher final : public DirWatcher {
         }
       } else if (type == fs::file_type::regular || type == fs::file_type::symlink) {
         std::optional<std::string> rel = RelativeTo(path, root_);
-        if (rel && AcceptsRelative(*rel)) Schedule(path, now);
+        if (rel && AcceptsRelative(options_, *rel)) Schedule(path, now);
       }
     }
     // A directory removed while we list it is not an error.
@@ -347,16 +388,31 @@ class InotifyDirWatcher final : public DirWatcher {
     }
   }
 
+  // Watches `dir`. At the watch limit the directory is left to rescans
+  // (unwatched_) rather than failing: a large tree still loads, only later.
   Status AddWatch(const std::string& dir) {
-    if (fd_ < 0) return Status::Ok();
-    const int wd = inotify_add_watch(fd_, dir.c_str(), kWatchMask);
-    if (wd < 0) {
-      const int err = errno;
-      if (err == ENOENT || err == ENOTDIR) return Status::Ok();
-      std::string message = "inotify_add_watch " + dir + ": " + ErrnoMessage(err);
-      if (err == ENOSPC) message += " (raise fs.inotify.max_user_watches)";
-      return Status::Unavailable(std::move(message));
+    if (!options_.use_inotify) return Status::Ok();
+    int wd = -1;
+    int err = ENOSPC;
+    if (fd_ >= 0 && (options_.max_watches == 0 || dir_of_wd_.size() < options_.max_watches ||
+                     wd_of_dir_.contains(dir))) {
+      wd = inotify_add_watch(fd_, dir.c_str(), kWatchMask);
+      err = errno;
     }
+    if (wd < 0) {
+      if (err == ENOENT || err == ENOTDIR) return Status::Ok();
+      if (fd_ >= 0 && err != ENOSPC) {
+        return Status::Unavailable("inotify_add_watch " + dir + ": " + ErrnoMessage(err));
+      }
+      if (fd_ >= 0) {
+        watch_error_ =
+            "inotify_add_watch: " + ErrnoMessage(err) + " (raise fs.inotify.max_user_watches)";
+      }
+      unwatched_.insert(dir);
+      next_rescan_ = std::min(next_rescan_, Clock::now() + RescanInterval());
+      return Status::Ok();
+    }
+    unwatched_.erase(dir);
     // The kernel returns the existing descriptor for a directory already
     // watched; after a rename we missed (queue overflow) it names a new path.
     auto [it, inserted] = dir_of_wd_.try_emplace(wd, dir);
@@ -376,6 +432,9 @@ class InotifyDirWatcher final : public DirWatcher {
 
   // Stops watching `dir` and everything below it.
   void RemoveWatchTree(const std::string& dir) {
+    for (auto it = unwatched_.lower_bound(dir); it != unwatched_.end() && it->starts_with(dir);) {
+      it = IsUnder(*it, dir) ? unwatched_.erase(it) : std::next(it);
+    }
     for (auto it = wd_of_dir_.lower_bound(dir);
          it != wd_of_dir_.end() && it->first.starts_with(dir);) {
       if (!IsUnder(it->first, dir)) {
@@ -455,7 +514,7 @@ class InotifyDirWatcher final : public DirWatcher {
     }
 
     std::optional<std::string> rel = RelativeTo(path, root_);
-    if (!rel || !AcceptsRelative(*rel)) return Status::Ok();
+    if (!rel || !AcceptsRelative(options_, *rel)) return Status::Ok();
     if (event.mask & IN_MOVED_FROM) {
       Forget(path);
     } else if (event.mask & IN_MOVED_TO) {
@@ -489,8 +548,12 @@ class InotifyDirWatcher final : public DirWatcher {
   std::set<std::pair<Clock::time_point, std::string>> due_;  // one entry per pending file
   std::vector<std::string> ready_;
 
+  std::set<std::string> unwatched_;  // directories left to rescans (ordered for subtrees)
+  std::string watch_error_;          // why the last of them could not be watched
+
   Clock::time_point next_rescan_;
   bool rescan_requested_ = false;
+  Status root_status_;  // Unavailable while the root is missing
 };
 
 }  // namespace
@@ -513,6 +576,16 @@ Result<std::unique_ptr<DirWatcher>> DirWatcher::Open(WatchOptions options) {
   auto watcher = std::make_unique<InotifyDirWatcher>(std::move(options), Normalise(canonical));
   RETURN_IF_ERROR(watcher->Start());
   return std::unique_ptr<DirWatcher>(std::move(watcher));
+}
+
+bool WouldWatch(const WatchOptions& options, const std::string& path) {
+  const std::string root = WeaklyCanonical(options.root);
+  const std::string file = WeaklyCanonical(path);
+  std::optional<std::string> rel = RelativeTo(file, root);
+  if (!rel || !AcceptsRelative(options, *rel)) return false;
+  std::vector<std::string> skip_dirs;
+  for (const std::string& dir : options.skip_dirs) skip_dirs.push_back(WeaklyCanonical(dir));
+  return !SkippedDir(Normalise(fs::path(file).parent_path()), root, skip_dirs);
 }
 
 bool GlobMatches(const std::string& pattern, std::string_view relative_path) {

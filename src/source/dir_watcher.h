@@ -30,6 +30,14 @@
 // whether it is already done). So every periodic rescan returns again every file
 // still in the folder, including files the pipeline is working on.
 //
+// Without inotify watches (fs.inotify.max_user_watches reached, or no inotify
+// instance left) the watcher does not fail: directories it cannot watch are
+// found by rescans, run at most every kUnwatchedRescan while any is unwatched,
+// and unwatched_dirs() / watch_status() say so. A landing folder that goes away
+// (renamed, deleted, unmounted) is waited for: Poll reports Unavailable while it
+// is missing, checks for it every second, and picks up where it left off once
+// it is back.
+//
 // Thread-safety: none; one thread polls.
 #pragma once
 
@@ -57,7 +65,22 @@ struct WatchOptions {
   std::chrono::milliseconds settle{1000};
   std::chrono::milliseconds rescan{30000};
   bool use_inotify = true;  // false: scans only (sluice once)
+  // At most this many inotify watches (0: only the kernel's limit). A seam for
+  // tests: it behaves as fs.inotify.max_user_watches being reached.
+  size_t max_watches = 0;
 };
+
+// While some directory has no inotify watch, the rescan runs at least this often.
+inline constexpr std::chrono::milliseconds kUnwatchedRescan{5000};
+// While the landing folder is missing, it is looked for this often.
+inline constexpr std::chrono::milliseconds kMissingRootRecheck{1000};
+
+// True if a watcher with `options` would report a regular file at `path` (which
+// need not exist): it lies under the root (both compared with symlinks resolved),
+// passes the name, recursion and glob rules, and is not in a skip dir below the
+// root (the root itself is never skipped). For refusing at start-up a file
+// sluice writes itself inside the landing folder.
+bool WouldWatch(const WatchOptions& options, const std::string& path);
 
 class DirWatcher {
  public:
@@ -73,13 +96,22 @@ class DirWatcher {
   // duplicates). Returns as soon as at least one path is ready, else empty when
   // `timeout` has passed; timeout 0 only takes what is ready without waiting.
   // While waiting it sleeps until the next event or due re-check (no spinning).
-  // Errors: Unavailable when the root has disappeared or a rescan or watch
-  // failed (e.g. fs.inotify.max_user_watches reached): retry with backoff;
-  // paths found ready before the error are returned by the next Poll.
+  // Errors: Unavailable when the root is missing (returned once `timeout` has
+  // passed with the root still missing; the root is looked for again every
+  // kMissingRootRecheck while Poll waits) or a rescan or the inotify read failed:
+  // poll again; paths found ready before the error are returned by a later Poll.
+  // A directory that cannot be watched is not an error (see unwatched_dirs).
   virtual Result<std::vector<std::string>> Poll(std::chrono::milliseconds timeout) = 0;
   // Number of files seen but not yet settled (includes files found by a scan and
   // not yet checked). `sluice once` polls until this is 0 and Poll returns none.
   virtual size_t unsettled() const = 0;
+  // Directories (the root included) that have no inotify watch, as of the last
+  // rescan and the events since: files in them are found by rescans only.
+  // 0 in scan-only mode (use_inotify false), where that is what was asked.
+  virtual size_t unwatched_dirs() const = 0;
+  // Ok while every directory is watched, else Unavailable saying why not (the
+  // kernel's error and which limit to raise) and how often rescans run.
+  virtual Status watch_status() const = 0;
   // Forces a full rescan at the next Poll.
   virtual void RequestRescan() = 0;
   // True if `path` (absolute, under the root as given or as canonical) passes

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "test_util.h"
 
@@ -179,6 +181,108 @@ TEST(ConfigTest, EnvironmentOverridesFile) {
   unsetenv("SLUICE_SOURCE");
   unsetenv("SLUICE_WORKERS");
   unsetenv("SLUICE_AFTER_LOAD");
+}
+
+// Issue 12, item 11: what sluice writes must not be what it watches.
+Config PathsIn(const TempDir& dir) {
+  Config c;
+  c.source = dir / "data";
+  c.processed = dir / "processed";
+  c.quarantine = dir / "quarantine";
+  c.ledger = dir / "ledger.db";
+  c.sink = "sqlite:" + (dir / "out.db");
+  std::filesystem::create_directories(c.source);
+  return c;
+}
+
+void ExpectRefused(const Config& c, const std::string& fragment) {
+  Status s = CheckOutputsOutsideSource(c);
+  ASSERT_FALSE(s.ok()) << "accepted: " << fragment;
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(fragment), std::string::npos) << s.ToString();
+}
+
+TEST(ConfigTest, OutputsOutsideTheSourceFolderAreAccepted) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  // Below the source folder the processed and quarantine folders are skipped.
+  c.processed = dir / "data/processed";
+  c.quarantine = dir / "data/quarantine";
+  c.recursive = true;
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok()) << CheckOutputsOutsideSource(c).ToString();
+  // A source folder below the processed folder: archived files land outside it.
+  c = PathsIn(dir);
+  c.processed = dir.path();
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  // Other sinks have no file to check.
+  c.sink = "postgresql://localhost/x";
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+}
+
+TEST(ConfigTest, ProcessedOrQuarantineEqualToSourceIsRefused) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  c.processed = c.source;
+  ExpectRefused(c, "the processed folder " + c.source + " is the source folder");
+  c = PathsIn(dir);
+  c.quarantine = dir / "data/";  // spelled differently
+  ExpectRefused(c, "--quarantine");
+  c = PathsIn(dir);
+  std::filesystem::create_directory_symlink(dir / "data", dir / "alias");
+  c.processed = dir / "alias";
+  ExpectRefused(c, "is the source folder");
+  c = PathsIn(dir);
+  c.source = dir / "alias";  // the source given through the link
+  c.quarantine = dir / "data/./";
+  ExpectRefused(c, "is the source folder");
+}
+
+TEST(ConfigTest, LedgerOrSqliteSinkInsideSourceIsRefused) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  c.ledger = dir / "data/ledger.db";
+  ExpectRefused(c, "the ledger " + c.ledger + " is inside the source folder");
+  c = PathsIn(dir);
+  c.sink = "sqlite:" + (dir / "data/out.db");
+  ExpectRefused(c, "the sink database");
+  c.sink = "sqlite://" + (dir / "data/out.db");
+  ExpectRefused(c, "the sink database");
+  // Only its -wal/-shm/.lock files would be seen: still refused.
+  c = PathsIn(dir);
+  c.ledger = dir / "data/ledger.db";
+  c.include = {"*-wal", "*.lock"};
+  ExpectRefused(c, "(its file " + c.ledger + "-wal)");
+  // Through a symlinked folder.
+  std::filesystem::create_directory_symlink(dir / "data", dir / "alias");
+  c = PathsIn(dir);
+  c.ledger = dir / "alias/ledger.db";
+  ExpectRefused(c, "the ledger");
+  // In a sub-folder of a recursive watch.
+  c = PathsIn(dir);
+  c.recursive = true;
+  c.ledger = dir / "data/state/ledger.db";
+  ExpectRefused(c, "the ledger");
+}
+
+TEST(ConfigTest, LedgerTheWatcherWouldNotPickUpIsAccepted) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  c.ledger = dir / "data/ledger.db";
+  c.exclude = {"ledger.db*"};
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok()) << CheckOutputsOutsideSource(c).ToString();
+  c.exclude.clear();
+  c.include = {"*.csv"};
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  c.include.clear();
+  c.ledger = dir / "data/.sluice/ledger.db";  // hidden folder
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  c.ledger = dir / "data/state/ledger.db";  // sub-folder, not recursive
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  c.recursive = true;
+  c.ledger = dir / "data/processed/ledger.db";  // inside the skipped processed folder
+  c.processed = dir / "data/processed";
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok()) << CheckOutputsOutsideSource(c).ToString();
 }
 
 TEST(ConfigTest, SplitList) {

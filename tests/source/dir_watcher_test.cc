@@ -478,6 +478,82 @@ TEST(DirWatcherTest, RootRemovedIsUnavailableAndRecovers) {
   EXPECT_TRUE(PollUntil(watcher, Canonical(dir) + "/landing/next.csv", 2s).has_value());
 }
 
+// Issue 12, item 8: a landing folder renamed away is waited for. Every Poll
+// says it is missing (none answers "nothing new" in between, which would read as
+// "back"), and once it is back it is found without anyone asking for a rescan.
+TEST(DirWatcherTest, MissingRootIsReportedUntilBackThenWatchedAgain) {
+  TempDir dir;
+  fs::create_directory(dir / "landing");
+  WatchOptions options = Options(dir);
+  options.root = dir / "landing";
+  OPEN_WATCHER(watcher, options);
+  ASSERT_EQ(PollFor(watcher, 50ms), Paths{});
+
+  fs::rename(dir / "landing", dir / "away");
+  for (int i = 0; i < 4; ++i) {
+    auto got = watcher.Poll(300ms);
+    ASSERT_FALSE(got.has_value()) << "poll " << i << " after the rename";
+    EXPECT_EQ(got.error().code(), StatusCode::kUnavailable);
+    EXPECT_NE(got.error().message().find("is missing"), std::string::npos)
+        << got.error().ToString();
+  }
+
+  fs::rename(dir / "away", dir / "landing");
+  WriteOldFile(dir / "landing/back.csv");
+  const std::string back = Canonical(dir) + "/landing/back.csv";
+  bool found = false;
+  for (const Clock::time_point end = Clock::now() + 5s; !found && Clock::now() < end;) {
+    auto got = watcher.Poll(200ms);
+    if (got.has_value()) found = std::find(got->begin(), got->end(), back) != got->end();
+  }
+  EXPECT_TRUE(found) << "the folder came back but its file was not found";
+  // Watched again: a new file is found by its events.
+  WriteFile(dir / "landing/next.csv", "x");
+  EXPECT_TRUE(PollUntil(watcher, Canonical(dir) + "/landing/next.csv", 2s).has_value());
+}
+
+// Issue 12, item 8: at the inotify watch limit (simulated by max_watches; the
+// kernel's ENOSPC takes the same path) the watcher does not fail: directories
+// without a watch are rescanned, and it says so.
+TEST(DirWatcherTest, WatchLimitFallsBackToRescans) {
+  TempDir dir;
+  for (const char* sub : {"a", "b", "c"}) fs::create_directory(dir / sub);
+  WatchOptions options = Options(dir);
+  options.recursive = true;
+  options.rescan = 300ms;
+  options.max_watches = 2;  // the root and one sub-directory
+  OPEN_WATCHER(watcher, options);
+  ASSERT_EQ(PollFor(watcher, 50ms), Paths{});
+  EXPECT_EQ(watcher.unwatched_dirs(), 2u);
+  Status status = watcher.watch_status();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("max_user_watches"), std::string::npos) << status.ToString();
+
+  // Whichever sub-directories went without a watch, files in all of them load.
+  for (const char* sub : {"a", "b", "c"}) {
+    const std::string path = dir / (std::string(sub) + "/late.csv");
+    WriteOldFile(path);
+    EXPECT_TRUE(PollUntil(watcher, Canonical(dir) + "/" + sub + "/late.csv", 5s).has_value())
+        << path;
+  }
+  // A directory made later, beyond the limit, is rescanned too.
+  WriteOldFile(dir / "d/new.csv");
+  EXPECT_TRUE(PollUntil(watcher, Canonical(dir) + "/d/new.csv", 5s).has_value());
+  EXPECT_EQ(watcher.unwatched_dirs(), 3u);
+}
+
+// Scan-only mode (sluice once) is not "unwatched": nothing was asked for.
+TEST(DirWatcherTest, ScanOnlyModeReportsNoUnwatchedDirs) {
+  TempDir dir;
+  fs::create_directory(dir / "a");
+  WatchOptions options = Options(dir);
+  options.recursive = true;
+  options.use_inotify = false;
+  OPEN_WATCHER(watcher, options);
+  EXPECT_EQ(watcher.unwatched_dirs(), 0u);
+  EXPECT_TRUE(watcher.watch_status().ok());
+}
+
 TEST(DirWatcherTest, RootGivenThroughSymlinkReportsCanonicalPaths) {
   TempDir dir;
   WriteOldFile(dir / "real/a.csv");

@@ -1,0 +1,104 @@
+"""The landing folder as a thing that can go wrong (issue 12): `run` waits for a
+landing folder that was renamed away, says so (log, /readyz, metric) and carries
+on once it is back; start-up refuses a processed or quarantine folder that is the
+source folder, and a ledger or SQLite database the watcher would take for input.
+"""
+
+import os
+import unittest
+
+from sluice_e2e import SluiceTestCase, csv_text, free_port, http_get
+
+
+def parse_metrics(text):
+    """{'name{labels}': value} of every sample line."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out[key] = float(value)
+    return out
+
+
+class LandingFolderTest(SluiceTestCase):
+
+    def get(self, path):
+        try:
+            return http_get(self.base + path, timeout=5)
+        except OSError:
+            return 0, ""
+
+    def test_landing_folder_renamed_away_is_waited_for(self):
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        proc = self.start_run("--http", f"127.0.0.1:{port}")
+        self.put("before.csv", csv_text(["id"], [[1], [2]]))
+        self.wait_for(lambda: self.count("before") == 2, 20, "before.csv loaded", proc=proc)
+        self.wait_for(lambda: self.get("/readyz")[0] == 200, 10, "/readyz 200", proc=proc)
+
+        away = self.path("data-away")
+        os.rename(self.data, away)
+        status, body = self.wait_for(
+            lambda: (lambda r: r if r[0] == 503 else None)(self.get("/readyz")), 15,
+            "/readyz 503 after the landing folder was renamed away", proc=proc)
+        self.assertIn("is missing", body)
+        self.assertIn(os.path.realpath(self.data), body)
+        metrics = parse_metrics(self.get("/metrics")[1])
+        self.assertEqual(metrics.get("sluice_source_up"), 0.0)
+        self.assertIsNone(proc.poll(), "sluice exited when the landing folder went away")
+        self.assertIn("source_unavailable", self.log_tail(proc))
+
+        os.rename(away, self.data)
+        self.put("after.csv", csv_text(["id"], [[1], [2], [3]]))
+        self.wait_for(lambda: self.count("after") == 3, 20,
+                      "a file dropped after the folder came back loaded", proc=proc)
+        self.wait_for(lambda: self.get("/readyz")[0] == 200, 10, "/readyz 200 again", proc=proc)
+        self.wait_for(lambda: parse_metrics(self.get("/metrics")[1]).get("sluice_source_up") == 1.0,
+                      10, "sluice_source_up 1 again", proc=proc)
+        self.assertIn("source_back", self.log_tail(proc))
+        self.assertEqual(self.stop(proc), 0)
+
+
+class OutputsInsideSourceTest(SluiceTestCase):
+    """What sluice writes must not be what it reads."""
+
+    def refused(self, *args, expect):
+        res = self.once(*args, timeout=30)
+        self.assertExit(res, 1)
+        self.assertIn(expect, res.stderr)
+        return res
+
+    def test_processed_or_quarantine_equal_to_source_is_refused(self):
+        self.put("a.csv", csv_text(["id"], [[1]]))
+        for option in ("--processed", "--quarantine"):
+            with self.subTest(option=option):
+                res = self.refused(option, self.data, expect="is the source folder")
+                self.assertIn(option, res.stderr)
+        # Also spelled differently (a trailing slash, a symlink).
+        os.symlink(self.data, self.path("alias"))
+        self.refused("--processed", self.path("alias") + "/", expect="is the source folder")
+        self.assertEqual(self.data_files(), ["a.csv"])  # nothing loaded, nothing moved
+        self.assertEqual(self.tables(), [])
+
+    def test_ledger_or_sink_database_inside_source_is_refused(self):
+        self.put("a.csv", csv_text(["id"], [[1]]))
+        ledger = os.path.join(self.data, "ledger.db")
+        self.refused("--ledger", ledger, expect="the ledger " + ledger)
+        self.refused("--sink", "sqlite:" + os.path.join(self.data, "out.db"),
+                     expect="the sink database")
+        self.assertEqual(self.data_files(), ["a.csv"])
+
+    def test_outputs_the_watcher_skips_are_accepted(self):
+        self.put("a.csv", csv_text(["id"], [[1]]))
+        # Excluded by a glob; in a sub-folder of a non-recursive watch; the
+        # processed folder below the source folder (always skipped).
+        res = self.once("--ledger", os.path.join(self.data, "ledger.sqlite"),
+                        "--exclude", "ledger.sqlite*",
+                        "--processed", os.path.join(self.data, "done"),
+                        "--quarantine", os.path.join(self.data, "sub", "q"))
+        self.assertExit(res, 0)
+        self.assertEqual(self.count("a"), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
