@@ -62,40 +62,48 @@ class LandingFolderTest(SluiceTestCase):
 class OutputsInsideSourceTest(SluiceTestCase):
     """What sluice writes must not be what it reads."""
 
-    def refused(self, *args, expect):
-        res = self.once(*args, timeout=30)
+    def once_with(self, **paths):
+        """`sluice once` with the workspace's paths, some replaced (processed=...)."""
+        args = {"source": self.data, "sink": "sqlite:" + self.db, "ledger": self.ledger,
+                "processed": self.processed, "quarantine": self.quarantine}
+        extra = paths.pop("extra", [])
+        args.update(paths)
+        flat = [a for k, v in args.items() for a in ("--" + k, v)]
+        return self.once(*flat, *extra, paths=False, timeout=30)
+
+    def refused(self, expect, **paths):
+        res = self.once_with(**paths)
         self.assertExit(res, 1)
         self.assertIn(expect, res.stderr)
         return res
 
     def test_processed_or_quarantine_equal_to_source_is_refused(self):
         self.put("a.csv", csv_text(["id"], [[1]]))
-        for option in ("--processed", "--quarantine"):
+        for option in ("processed", "quarantine"):
             with self.subTest(option=option):
-                res = self.refused(option, self.data, expect="is the source folder")
-                self.assertIn(option, res.stderr)
+                res = self.refused("is the source folder", **{option: self.data})
+                self.assertIn("--" + option, res.stderr)
         # Also spelled differently (a trailing slash, a symlink).
         os.symlink(self.data, self.path("alias"))
-        self.refused("--processed", self.path("alias") + "/", expect="is the source folder")
+        self.refused("is the source folder", processed=self.path("alias") + "/")
         self.assertEqual(self.data_files(), ["a.csv"])  # nothing loaded, nothing moved
         self.assertEqual(self.tables(), [])
 
     def test_ledger_or_sink_database_inside_source_is_refused(self):
         self.put("a.csv", csv_text(["id"], [[1]]))
         ledger = os.path.join(self.data, "ledger.db")
-        self.refused("--ledger", ledger, expect="the ledger " + ledger)
-        self.refused("--sink", "sqlite:" + os.path.join(self.data, "out.db"),
-                     expect="the sink database")
+        self.refused("the ledger " + ledger, ledger=ledger)
+        self.refused("the sink database", sink="sqlite:" + os.path.join(self.data, "out.db"))
         self.assertEqual(self.data_files(), ["a.csv"])
 
     def test_outputs_the_watcher_skips_are_accepted(self):
         self.put("a.csv", csv_text(["id"], [[1]]))
-        # Excluded by a glob; in a sub-folder of a non-recursive watch; the
-        # processed folder below the source folder (always skipped).
-        res = self.once("--ledger", os.path.join(self.data, "ledger.sqlite"),
-                        "--exclude", "ledger.sqlite*",
-                        "--processed", os.path.join(self.data, "done"),
-                        "--quarantine", os.path.join(self.data, "sub", "q"))
+        # Excluded by a glob; the processed and quarantine folders below the
+        # source folder (always skipped).
+        res = self.once_with(ledger=os.path.join(self.data, "ledger.sqlite"),
+                             processed=os.path.join(self.data, "done"),
+                             quarantine=os.path.join(self.data, "sub", "q"),
+                             extra=["--exclude", "ledger.sqlite*"])
         self.assertExit(res, 0)
         self.assertEqual(self.count("a"), 1)
 
