@@ -139,7 +139,7 @@ class InotifyDirWatcher final : public DirWatcher {
       if (fd_ < 0) {
         const int err = errno;
         watch_error_ = "inotify_init1: " + ErrnoMessage(err);
-        if (err == EMFILE) watch_error_ += " (raise fs.inotify.max_user_instances)";
+        if (err == EMFILE) watch_error_ += "; raise fs.inotify.max_user_instances";
       }
     }
     return Rescan(Clock::now());
@@ -406,7 +406,7 @@ class InotifyDirWatcher final : public DirWatcher {
       }
       if (fd_ >= 0) {
         watch_error_ =
-            "inotify_add_watch: " + ErrnoMessage(err) + " (raise fs.inotify.max_user_watches)";
+            "inotify_add_watch: " + ErrnoMessage(err) + "; raise fs.inotify.max_user_watches";
       }
       unwatched_.insert(dir);
       next_rescan_ = std::min(next_rescan_, Clock::now() + RescanInterval());

@@ -5,9 +5,11 @@ source folder, and a ledger or SQLite database the watcher would take for input.
 """
 
 import os
+import shutil
+import subprocess
 import unittest
 
-from sluice_e2e import SluiceTestCase, csv_text, free_port, http_get
+from sluice_e2e import SLUICE_BIN, SluiceTestCase, csv_text, free_port, http_get
 
 
 def parse_metrics(text):
@@ -56,6 +58,57 @@ class LandingFolderTest(SluiceTestCase):
         self.wait_for(lambda: parse_metrics(self.get("/metrics")[1]).get("sluice_source_up") == 1.0,
                       10, "sluice_source_up 1 again", proc=proc)
         self.assertIn("source_back", self.log_tail(proc))
+        self.assertEqual(self.stop(proc), 0)
+
+
+class WatchLimitTest(SluiceTestCase):
+    """fs.inotify.max_user_watches reached. The limit is lowered inside a user
+    namespace of the test's own (`unshare -U -r`, /proc/sys/user/
+    max_inotify_watches), which leaves the machine's limit alone."""
+
+    def start_limited(self, watches, *extra):
+        if shutil.which("unshare") is None:
+            self.skipTest("unshare (util-linux) is not installed")
+        probe = subprocess.run(["unshare", "-U", "-r", "sh", "-c",
+                                "echo 1 > /proc/sys/user/max_inotify_watches"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            self.skipTest(f"cannot lower the inotify limit in a user namespace: {probe.stderr}")
+        args = [SLUICE_BIN, "run", *self.paths_args(), "--settle-ms", "200",
+                "--rescan-seconds", "30", *[str(a) for a in extra]]
+        script = f"echo {watches} > /proc/sys/user/max_inotify_watches && exec \"$@\""
+        log = self.path(f"run-{len(self.procs)}.log")
+        with open(log, "wb") as f:
+            proc = subprocess.Popen(["unshare", "-U", "-r", "sh", "-c", script, "sh", *args],
+                                    cwd=self.ws, env=self.base_env(), stdout=f,
+                                    stderr=subprocess.STDOUT)
+        self.procs.append((proc, log))
+        return proc
+
+    def test_watch_limit_falls_back_to_rescans(self):
+        subs = ["a", "b", "c", "d"]
+        for sub in subs:
+            os.makedirs(os.path.join(self.data, sub))
+        port = free_port()
+        # Three watches: the landing folder and two of its four sub-folders.
+        proc = self.start_limited(3, "--recursive", "--http", f"127.0.0.1:{port}")
+        self.wait_for(lambda: "watch_limited" in self.log_tail(proc), 15,
+                      "the watch_limited warning", proc=proc)
+        self.assertIn("max_user_watches", self.log_tail(proc))
+        for i, sub in enumerate(subs):
+            self.put(os.path.join(sub, f"from_{sub}.csv"), csv_text(["id"], [[i]]))
+        # Two of them are found by inotify, the other two by the rescan (every
+        # 5 s while folders are unwatched, although --rescan-seconds says 30).
+        self.wait_for(lambda: all(self.count(f"from_{sub}") == 1 for sub in subs), 20,
+                      "a file in every sub-folder loaded", proc=proc)
+
+        def unwatched():
+            try:
+                _, body = http_get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+            except OSError:
+                return None
+            return parse_metrics(body).get("sluice_source_unwatched_dirs")
+        self.assertEqual(self.wait_for(unwatched, 10, "the metric", proc=proc), 2.0)
         self.assertEqual(self.stop(proc), 0)
 
 
