@@ -280,6 +280,45 @@ class ClickHouseTest(SluiceTestCase):
         self.assertExit(res, 0)
         self.assertEqual(self.ids("narrow"), (rows, rows, 1, rows))
 
+    def test_key_keeps_the_first_committed_row(self):
+        """With a key, the first committed row of a key is the one merges keep, as in
+        SQLite and PostgreSQL: two files loaded in order, OPTIMIZE … FINAL, the first
+        file's rows are left (docs/clickhouse.md, "Keys")."""
+        def load(name, rows):
+            self.put(name, csv_text(["id", "label"], rows))
+            res = self.sluice("once", *self.args(), "--settle-ms", "0", "--table", "keyed",
+                              "--key", "id")
+            self.assertExit(res, 0)
+        load("first.csv", [[1, "first"], [2, "first"], [2, "first-again"]])
+        load("second.csv", [[2, "second"], [3, "second"]])
+        load("third.csv", [[3, "third"], [1, "third"], [4, "third"]])
+        self.server.query(f"OPTIMIZE TABLE {self.database}.keyed FINAL")
+        self.assertEqual(
+            self.server.query(f"SELECT id, label FROM {self.database}.keyed ORDER BY id"),
+            [["1", "first"], ["2", "first"], ["3", "second"], ["4", "third"]])
+
+    def test_groups_with_a_bad_member_make_no_delete_mutation(self):
+        """sluice's group path, 50 times: two good files and a bad one (a row the
+        schema refuses, no rejects allowed) load as one group, which fails on the bad
+        file after more than 1 MiB of the good ones was sent; then each file loads
+        alone. No insert stored anything, so no delete mutation (each rewrites the
+        whole table) is made at all."""
+        schema = self.schema()
+        rows = 15000  # about 0.9 MiB as Native: the second file's rows are sent
+        for g in range(50):
+            first = 1 + g * 3 * rows
+            self.write_events(self.data, [rows, rows], first_file=3 * g, first_id=first)
+            self.put(f"events_{3 * g + 2:04d}.csv",
+                     csv_text(["id", "batch", "value", "label"], [[first + 2 * rows, 1, 1, "x"],
+                                                                  ["oops", 1, 1, "x"]]))
+            res = self.sluice("once", *self.args(), "--settle-ms", "0", "--workers", "1",
+                              "--table", "events", "--schema", schema)
+            self.assertIn("group_failed", res.stderr, self.describe(res))
+        self.assertEqual(len(self.quarantined_files()), 50)
+        self.assertEqual(self.ids("events"), (100 * rows, 100 * rows, 1, 150 * rows - rows))
+        self.assertEqual(self.server.scalar(
+            f"SELECT count() FROM system.mutations WHERE database = '{self.database}'"), "0")
+
     def test_server_outage_mid_load_ends_with_every_row_once(self):
         if not os.access(SERVER_SCRIPT, os.X_OK):
             self.fail(f"{SERVER_SCRIPT} is missing")

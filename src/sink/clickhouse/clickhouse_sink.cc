@@ -1,190 +1,35 @@
 #include "sink/clickhouse/clickhouse_sink.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
-#include <chrono>
 #include <cstring>
 #include <limits>
-#include <thread>
 #include <utility>
 
 #include "core/clock.h"
 #include "core/hash.h"
+#include "sink/clickhouse/clickhouse_sql.h"
 #include "sink/clickhouse/native.h"
 
 namespace sluice {
 namespace {
 
-constexpr char kMarkerTable[] = "sluice_loads";
-constexpr char kLoadIdColumn[] = "_sluice_load_id";
+using clickhouse::kLoadIdColumn;
+using clickhouse::kMarkerTable;
+using clickhouse::kQueryIdPrefix;
+using clickhouse::kVersionColumn;
+using clickhouse::LoadsComment;
+using clickhouse::ParseCount;
+using clickhouse::ParseTsv;
+
 // A load is one streamed insert (one part per min_insert_block_size_rows, so a
 // large file cannot run into TOO_MANY_PARTS); serialised rows are handed to the
 // connection whenever this much is buffered.
 constexpr size_t kSendBytes = 1u << 20;
-// How long Begin waits for a crashed attempt's inserts to end, and for the
-// removal of its rows.
-constexpr auto kCleanupTimeout = std::chrono::seconds(300);
-// Every query_id sluice gives an insert starts with this.
-constexpr char kQueryIdPrefix[] = "sluice-";
-
-using Kind = ClickHouseColumnEncoding::Kind;
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-// Undoes TabSeparated escaping (\t, \n, \\, \', \0, …) of one field.
-std::string UnescapeTsv(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\' || i + 1 == field.size()) {
-      out.push_back(field[i]);
-      continue;
-    }
-    const char c = field[++i];
-    switch (c) {
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case '0':
-        out.push_back('\0');
-        break;
-      default:
-        out.push_back(c);
-        break;
-    }
-  }
-  return out;
-}
-
-// Rows of a TabSeparated response, each split into unescaped fields.
-std::vector<std::vector<std::string>> ParseTsv(std::string_view body) {
-  std::vector<std::vector<std::string>> rows;
-  while (!body.empty()) {
-    size_t eol = body.find('\n');
-    std::string_view line = body.substr(0, eol);
-    body = eol == std::string_view::npos ? std::string_view() : body.substr(eol + 1);
-    std::vector<std::string> fields;
-    while (true) {
-      size_t tab = line.find('\t');
-      fields.push_back(UnescapeTsv(line.substr(0, tab)));
-      if (tab == std::string_view::npos) break;
-      line = line.substr(tab + 1);
-    }
-    rows.push_back(std::move(fields));
-  }
-  return rows;
-}
-
-Result<uint64_t> ParseCount(std::string_view body, std::string_view context) {
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
-  uint64_t value = 0;
-  auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
-  if (ec != std::errc() || p != body.data() + body.size()) {
-    return Status::Internal(std::string(context) + ": unexpected answer \"" +
-                            std::string(body.substr(0, 100)) + "\"");
-  }
-  return value;
-}
-
-// Strips "Wrapper(" … ")" from `type` if it is present; returns whether it was.
-bool Unwrap(std::string_view& type, std::string_view wrapper) {
-  if (type.size() > wrapper.size() + 2 && type.starts_with(wrapper) &&
-      type[wrapper.size()] == '(' && type.back() == ')') {
-    type = type.substr(wrapper.size() + 1, type.size() - wrapper.size() - 2);
-    return true;
-  }
-  return false;
-}
-
-ColumnType TypeFromClickHouse(std::string_view type, bool* nullable) {
-  *nullable = Unwrap(type, "Nullable");
-  Unwrap(type, "LowCardinality");
-  if (Unwrap(type, "Nullable")) *nullable = true;
-  if (type == "UInt8" || type == "Bool") return ColumnType::kBoolean;
-  if (type.starts_with("Int") || type.starts_with("UInt")) return ColumnType::kInteger;
-  if (type.starts_with("Float")) return ColumnType::kFloat;
-  if (type == "Date" || type == "Date32") return ColumnType::kDate;
-  if (type.starts_with("DateTime")) return ColumnType::kTimestamp;
-  return ColumnType::kString;
-}
-
-Status ValidateTable(const TableDef& table) {
-  if (table.name == kMarkerTable) {
-    return Status::InvalidArgument("table name \"" + table.name + "\" is reserved");
-  }
-  for (const ColumnDef& column : table.columns) {
-    if (column.name == kLoadIdColumn) {
-      return Status::InvalidArgument("column name \"" + column.name + "\" is reserved");
-    }
-  }
-  return ValidateTableDef(table, /*case_insensitive_names=*/false);
-}
-
-bool IsKey(const TableDef& table, std::string_view column) {
-  for (const std::string& key : table.key) {
-    if (key == column) return true;
-  }
-  return false;
-}
-
-Status OutOfRange(const Column& column, std::string_view type) {
-  return Status::InvalidData("column \"" + column.def.name + "\": value out of the range of " +
-                             std::string(type));
-}
-
-// Appends the values of `column` converted by `convert` (int64 -> optional T:
-// nullopt when out of T's range) as a Native array of T; NULL rows are T{}.
-// Returns the first row that does not convert, or -1.
-template <typename T, typename Convert>
-int64_t AppendConverted(const Column& column, std::string& out, Convert convert) {
-  const size_t rows = column.nulls.size();
-  const size_t at = out.size();
-  out.resize(at + rows * sizeof(T));
-  char* dest = out.data() + at;
-  for (size_t row = 0; row < rows; ++row) {
-    T value{};
-    if (column.nulls[row] == 0) {
-      std::optional<T> converted = convert(column.ints[row]);
-      if (!converted) return static_cast<int64_t>(row);
-      value = *converted;
-    }
-    std::memcpy(dest + row * sizeof(T), &value, sizeof(T));
-  }
-  return -1;
-}
-
-// `v` as T if it is in T's range.
-template <typename T>
-std::optional<T> InRange(int64_t v) {
-  if constexpr (std::is_signed_v<T>) {
-    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) return {};
-  } else {
-    if (v < 0 || static_cast<uint64_t>(v) > std::numeric_limits<T>::max()) return {};
-  }
-  return static_cast<T>(v);
-}
-
-// Appends a vector's bytes as they are (its element is the wire type).
-template <typename T>
-void AppendArray(const std::vector<T>& values, std::string& out) {
-  out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
-}
+// The type name of the column Abort ends an open insert with. The server cannot
+// read it, so its answer names it: the proof that the insert failed there.
+constexpr char kPoisonType[] = "SluiceLoadAborted";
 
 // A group's name in query ids and deduplication tokens: XXH3-128 of its load ids
 // (each ended by NUL), as 32 hex digits.
@@ -197,48 +42,30 @@ std::string GroupTag(const std::vector<LoadId>& loads) {
   return HashHex(XXH3_128bits(ids.data(), ids.size()));
 }
 
-// "/* sluice loads: ID ID … */ ", put before the SQL of a group's inserts so that
-// system.processes shows which loads a running insert belongs to: each id stands
-// between spaces, percent-encoded (so it holds no space, quote, backslash or "*/";
-// content hashes stay as they are).
-std::string LoadsComment(const std::vector<LoadId>& loads) {
-  std::string comment = "/* sluice loads:";
-  for (const LoadId& load : loads) {
-    comment += ' ';
-    comment += PercentEncode(load.id);
-  }
-  return comment + " */ ";
+// Numbers for the rows of keyed tables, `n` at a time: a process-wide sequence
+// that only grows, starting from the wall clock in microseconds times 1024, so
+// that a restarted sluice goes on above the last one's numbers (unless that wrote
+// more than 1024 rows a microsecond, or the clock went back). A row's version is
+// UINT64_MAX minus its number: the row written first has the highest.
+uint64_t ReserveRowNumbers(uint64_t n) {
+  static std::atomic<uint64_t> next{0};
+  const uint64_t now = static_cast<uint64_t>(NowMicros()) << 10;
+  uint64_t current = next.load(std::memory_order_relaxed);
+  uint64_t first = 0;
+  do {
+    first = std::max(current, now);
+  } while (!next.compare_exchange_weak(current, first + n, std::memory_order_relaxed));
+  return first;
 }
 
-// A condition on system.processes: a query sluice started for any of `loads`.
-std::string RunningInsertsOf(const std::vector<LoadId>& loads) {
-  std::string where =
-      "query_id LIKE " + QuoteClickHouseString(std::string(kQueryIdPrefix) + "%") + " AND (";
-  for (size_t i = 0; i < loads.size(); ++i) {
-    if (i > 0) where += " OR ";
-    std::string delimited = " ";
-    delimited += PercentEncode(loads[i].id);
-    delimited += ' ';
-    where += "position(query, " + QuoteClickHouseString(delimited) + ") > 0";
-  }
-  return where + ")";
-}
-
-// "'a', 'b', …" for an IN list.
-std::string QuotedList(const std::vector<std::string>& values) {
-  std::string list;
-  for (const std::string& value : values) {
-    if (!list.empty()) list += ", ";
-    list += QuoteClickHouseString(value);
-  }
-  return list;
-}
-
-std::vector<std::string> Ids(const std::vector<LoadId>& loads) {
-  std::vector<std::string> ids;
-  ids.reserve(loads.size());
-  for (const LoadId& load : loads) ids.push_back(load.id);
-  return ids;
+// Whether the server may have stored rows of an insert that failed after
+// receiving `rows` rows of about `bytes` bytes (in memory): it gathers received
+// blocks until min_insert_block_size_rows or _bytes is reached (either; squashing
+// is off when both are 0), stores that as a part, and drops what it gathered when
+// the insert fails.
+bool MayHaveStored(uint64_t rows, uint64_t bytes, uint64_t min_rows, uint64_t min_bytes) {
+  if (min_rows == 0 && min_bytes == 0) return rows > 0;
+  return (min_rows != 0 && rows >= min_rows) || (min_bytes != 0 && bytes >= min_bytes);
 }
 
 }  // namespace
@@ -267,153 +94,10 @@ std::string QuoteClickHouseString(std::string_view value) {
   return out;
 }
 
-Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source) {
-  ClickHouseColumnEncoding e;
-  e.type = std::string(type);
-  std::string_view base = type;
-  e.nullable = Unwrap(base, "Nullable");
-  bool fits = false;
-  switch (source) {
-    case ColumnType::kInteger:
-    case ColumnType::kBoolean: {
-      static constexpr std::pair<std::string_view, Kind> kInts[] = {
-          {"Int8", Kind::kInt8},     {"Int16", Kind::kInt16},   {"Int32", Kind::kInt32},
-          {"Int64", Kind::kInt64},   {"UInt8", Kind::kUInt8},   {"UInt16", Kind::kUInt16},
-          {"UInt32", Kind::kUInt32}, {"UInt64", Kind::kUInt64}, {"Bool", Kind::kUInt8},
-      };
-      for (const auto& [name, kind] : kInts) {
-        if (base == name) {
-          e.kind = kind;
-          fits = true;
-        }
-      }
-      break;
-    }
-    case ColumnType::kFloat:
-      if (base == "Float32" || base == "Float64") {
-        e.kind = base == "Float32" ? Kind::kFloat32 : Kind::kFloat64;
-        fits = true;
-      }
-      break;
-    case ColumnType::kDate:
-      if (base == "Date" || base == "Date32") {
-        e.kind = base == "Date" ? Kind::kDate : Kind::kDate32;
-        fits = true;
-      }
-      break;
-    case ColumnType::kTimestamp:
-      if (base == "DateTime" || base.starts_with("DateTime(")) {
-        e.kind = Kind::kDateTime;
-        fits = true;
-      } else if (base.starts_with("DateTime64(")) {
-        e.kind = Kind::kDateTime64;
-        const char* start = base.data() + 11;
-        auto [p, ec] = std::from_chars(start, base.data() + base.size(), e.scale);
-        fits = ec == std::errc() && e.scale >= 0 && e.scale <= 9;
-      }
-      break;
-    case ColumnType::kString:
-      if (base == "String") {
-        e.kind = Kind::kString;
-        fits = true;
-      }
-      break;
-  }
-  if (!fits) {
-    return Status::InvalidArgument("ClickHouse type " + std::string(type) + " cannot hold " +
-                                   std::string(ColumnTypeName(source)) + " values");
-  }
-  return e;
-}
-
-Status AppendNativeColumn(const Column& column, const ClickHouseColumnEncoding& encoding,
-                          std::string& out, size_t* bad_row) {
-  const size_t rows = column.nulls.size();
-  auto refuse = [&](int64_t row, std::string_view type) {
-    *bad_row = static_cast<size_t>(row);
-    return OutOfRange(column, type);
-  };
-  if (encoding.nullable) {
-    AppendArray(column.nulls, out);
-  } else if (const void* null = std::memchr(column.nulls.data(), 1, rows); null != nullptr) {
-    *bad_row = static_cast<size_t>(static_cast<const uint8_t*>(null) - column.nulls.data());
-    return Status::InvalidData("column \"" + column.def.name +
-                               "\": NULL in a column that is not Nullable");
-  }
-  int64_t bad = -1;
-  switch (encoding.kind) {
-    case Kind::kInt8:
-      bad = AppendConverted<int8_t>(column, out, InRange<int8_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "Int8");
-    case Kind::kInt16:
-      bad = AppendConverted<int16_t>(column, out, InRange<int16_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "Int16");
-    case Kind::kInt32:
-      bad = AppendConverted<int32_t>(column, out, InRange<int32_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "Int32");
-    case Kind::kInt64:
-      // NULL rows hold 0 in the batch already.
-      AppendArray(column.ints, out);
-      return Status::Ok();
-    case Kind::kUInt8:
-      bad = AppendConverted<uint8_t>(column, out, InRange<uint8_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "UInt8");
-    case Kind::kUInt16:
-      bad = AppendConverted<uint16_t>(column, out, InRange<uint16_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "UInt16");
-    case Kind::kUInt32:
-      bad = AppendConverted<uint32_t>(column, out, InRange<uint32_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "UInt32");
-    case Kind::kUInt64:
-      bad = AppendConverted<uint64_t>(column, out, InRange<uint64_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "UInt64");
-    case Kind::kFloat32: {
-      const size_t at = out.size();
-      out.resize(at + rows * sizeof(float));
-      for (size_t row = 0; row < rows; ++row) {
-        const float value = static_cast<float>(column.floats[row]);
-        std::memcpy(out.data() + at + row * sizeof(float), &value, sizeof(float));
-      }
-      return Status::Ok();
-    }
-    case Kind::kFloat64:
-      AppendArray(column.floats, out);
-      return Status::Ok();
-    case Kind::kDate:
-      bad = AppendConverted<uint16_t>(column, out, InRange<uint16_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "Date (1970-01-01..2149-06-06)");
-    case Kind::kDate32:
-      bad = AppendConverted<int32_t>(column, out, InRange<int32_t>);
-      return bad < 0 ? Status::Ok() : refuse(bad, "Date32");
-    case Kind::kDateTime:
-      bad = AppendConverted<uint32_t>(
-          column, out, [](int64_t micros) { return InRange<uint32_t>(FloorDiv(micros, 1000000)); });
-      return bad < 0 ? Status::Ok() : refuse(bad, "DateTime (1970..2106)");
-    case Kind::kDateTime64: {
-      const int scale = encoding.scale;
-      bad = AppendConverted<int64_t>(column, out, [scale](int64_t ticks) -> std::optional<int64_t> {
-        if (scale <= 6) {
-          int64_t divisor = 1;
-          for (int i = scale; i < 6; ++i) divisor *= 10;
-          return FloorDiv(ticks, divisor);
-        }
-        for (int i = 6; i < scale; ++i) {
-          if (__builtin_mul_overflow(ticks, int64_t{10}, &ticks)) return {};
-        }
-        return ticks;
-      });
-      return bad < 0 ? Status::Ok() : refuse(bad, "DateTime64");
-    }
-    case Kind::kString:
-      // NULL rows hold "" in the batch already.
-      for (std::string_view value : column.strings) native::AppendString(out, value);
-      return Status::Ok();
-  }
-  return Status::Internal("unknown column encoding");
-}
-
 ClickHouseSink::ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http)
-    : endpoint_(std::move(endpoint)), http_(std::move(http)) {}
+    : endpoint_(std::move(endpoint)),
+      http_(std::move(http)),
+      cleanup_(*http_, endpoint_.database) {}
 
 ClickHouseSink::~ClickHouseSink() { Abort(); }
 
@@ -422,8 +106,23 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(std::string_view ur
   ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseHttp> http, ClickHouseHttp::Create(endpoint));
   const std::string where = "clickhouse sink " + endpoint.Redacted();
   std::unique_ptr<ClickHouseSink> sink(new ClickHouseSink(std::move(endpoint), std::move(http)));
-  ASSIGN_OR_RETURN(std::string version,
-                   sink->http_->Query("SELECT version()", where + ": ask the server version"));
+  ASSIGN_OR_RETURN(
+      std::string answer,
+      sink->http_->Query("SELECT version(), (SELECT value FROM system.settings WHERE name = "
+                         "'min_insert_block_size_rows'), (SELECT value FROM system.settings "
+                         "WHERE name = 'min_insert_block_size_bytes') FORMAT TabSeparated",
+                         where + ": ask the server version"));
+  const auto rows = ParseTsv(answer);
+  if (rows.size() != 1 || rows[0].size() != 3) {
+    return Status::Internal(where + ": unexpected answer \"" + answer.substr(0, 100) + "\"");
+  }
+  // Unparsable (or absent) stays 0: then any row sent may have been stored.
+  for (int i : {1, 2}) {
+    const std::string& v = rows[0][i];
+    std::from_chars(v.data(), v.data() + v.size(),
+                    i == 1 ? sink->min_block_rows_ : sink->min_block_bytes_);
+  }
+  const std::string& version = rows[0][0];
   // "18.16.1", "24.3.2.23": major.minor decide the features.
   const char* end = version.data() + version.size();
   auto [p, ec] = std::from_chars(version.data(), end, sink->version_.major);
@@ -446,214 +145,6 @@ std::string ClickHouseSink::Qualified(std::string_view table) const {
   return QuoteClickHouseIdentifier(endpoint_.database) + "." + QuoteClickHouseIdentifier(table);
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> ClickHouseSink::ColumnTypes(
-    std::string_view table) {
-  ASSIGN_OR_RETURN(std::string body,
-                   http_->Query("SELECT name, type FROM system.columns WHERE database = " +
-                                    QuoteClickHouseString(endpoint_.database) + " AND table = " +
-                                    QuoteClickHouseString(table) + " FORMAT TabSeparated",
-                                "describe table \"" + std::string(table) + "\""));
-  std::vector<std::pair<std::string, std::string>> columns;
-  for (auto& row : ParseTsv(body)) {
-    if (row.size() < 2) return Status::Internal("describe table: malformed answer");
-    columns.emplace_back(std::move(row[0]), std::move(row[1]));
-  }
-  return columns;
-}
-
-Result<std::optional<TableDef>> ClickHouseSink::DescribeTable(std::string_view name) {
-  const std::string context = "describe table \"" + std::string(name) + "\"";
-  ASSIGN_OR_RETURN(std::string engine,
-                   http_->Query("SELECT engine FROM system.tables WHERE database = " +
-                                    QuoteClickHouseString(endpoint_.database) + " AND name = " +
-                                    QuoteClickHouseString(name) + " FORMAT TabSeparated",
-                                context));
-  if (engine.empty()) return std::optional<TableDef>();
-  while (!engine.empty() && engine.back() == '\n') engine.pop_back();
-  ASSIGN_OR_RETURN(
-      std::string body,
-      http_->Query("SELECT name, type, is_in_sorting_key FROM system.columns WHERE database = " +
-                       QuoteClickHouseString(endpoint_.database) +
-                       " AND table = " + QuoteClickHouseString(name) + " FORMAT TabSeparated",
-                   context));
-  TableDef table;
-  table.name = std::string(name);
-  for (const auto& row : ParseTsv(body)) {
-    if (row.size() < 3) return Status::Internal(context + ": malformed answer");
-    if (row[0] == kLoadIdColumn) continue;
-    bool nullable = false;
-    const ColumnType type = TypeFromClickHouse(row[1], &nullable);
-    table.columns.push_back({row[0], type, nullable});
-    // Only a ReplacingMergeTree collapses rows by key; another engine's sorting key
-    // is just an order.
-    if (row[2] == "1" && engine == "ReplacingMergeTree") table.key.push_back(row[0]);
-  }
-  if (table.columns.empty()) return std::optional<TableDef>();
-  return std::optional<TableDef>(std::move(table));
-}
-
-Status ClickHouseSink::EnsureTable(const TableDef& table) {
-  if (in_load_) return Status::Internal("EnsureTable during a load");
-  RETURN_IF_ERROR(ValidateTable(table));
-  std::string create = "CREATE TABLE IF NOT EXISTS " + Qualified(table.name) + " (";
-  for (const ColumnDef& column : table.columns) {
-    // Sorting-key columns cannot be Nullable (without allow_nullable_key, 21.8+).
-    create += QuoteClickHouseIdentifier(column.name) + " " +
-              TypeName(column.type, column.nullable && !IsKey(table, column.name)) + ", ";
-  }
-  create += QuoteClickHouseIdentifier(kLoadIdColumn) + " String) ENGINE = ";
-  if (table.key.empty()) {
-    create += "MergeTree ORDER BY tuple()";
-  } else {
-    create += "ReplacingMergeTree ORDER BY (";
-    for (size_t i = 0; i < table.key.size(); ++i) {
-      if (i > 0) create += ", ";
-      create += QuoteClickHouseIdentifier(table.key[i]);
-    }
-    create += ")";
-  }
-  return http_->Query(create, "create table \"" + table.name + "\"").status();
-}
-
-std::string ClickHouseSink::TypeName(ColumnType type, bool nullable) const {
-  std::string name;
-  switch (type) {
-    case ColumnType::kInteger:
-      name = "Int64";
-      break;
-    case ColumnType::kFloat:
-      name = "Float64";
-      break;
-    case ColumnType::kBoolean:
-      name = "UInt8";
-      break;
-    case ColumnType::kDate:
-      name = version_.AtLeast(21, 9) ? "Date32" : "Date";
-      break;
-    case ColumnType::kTimestamp:
-      name = version_.AtLeast(20, 1) ? "DateTime64(6, 'UTC')" : "DateTime";
-      break;
-    case ColumnType::kString:
-      name = "String";
-      break;
-  }
-  return nullable ? "Nullable(" + name + ")" : name;
-}
-
-Result<std::vector<ColumnDef>> ClickHouseSink::AddColumns(const std::string& table,
-                                                          const std::vector<ColumnDef>& columns) {
-  if (in_load_) return Status::Internal("AddColumns during a load");
-  RETURN_IF_ERROR(ValidateTable(TableDef{table, columns, {}}));
-  const std::string context = "add columns to table \"" + table + "\"";
-  ASSIGN_OR_RETURN(auto present, ColumnTypes(table));
-  if (present.empty()) return Status::NotFound("table \"" + table + "\" does not exist");
-  auto has = [&](const std::string& name) {
-    for (const auto& column : present) {
-      if (column.first == name) return true;
-    }
-    return false;
-  };
-  std::vector<ColumnDef> added;
-  for (const ColumnDef& column : columns) {
-    if (has(column.name)) continue;
-    // One column per ALTER, without IF NOT EXISTS (18.16 lacks it): when another
-    // worker adds the same column first, this ALTER fails and the column is there.
-    Status status = http_
-                        ->Query("ALTER TABLE " + Qualified(table) + " ADD COLUMN " +
-                                    QuoteClickHouseIdentifier(column.name) + " " +
-                                    TypeName(column.type, /*nullable=*/true),
-                                context)
-                        .status();
-    if (!status.ok()) {
-      // Whatever the error says (its code differs between versions), the
-      // column being there now is what counts.
-      auto now = ColumnTypes(table);
-      if (!now.has_value()) return status;
-      present = std::move(*now);
-      if (!has(column.name)) return status;
-      continue;
-    }
-    added.push_back({column.name, column.type, true});
-  }
-  return added;
-}
-
-struct ClickHouseSink::LoadState {
-  std::vector<std::string> committed;  // ids with a marker
-  std::vector<std::string> with_rows;  // ids with rows in the table
-  bool running = false;                // an insert of one of them is running
-};
-
-Result<ClickHouseSink::LoadState> ClickHouseSink::ReadLoadState(const std::string& table,
-                                                                const std::vector<LoadId>& loads) {
-  const std::string context = "check " + DescribeLoads(loads) + " in \"" + table + "\"";
-  const std::string ids = QuotedList(Ids(loads));
-  ASSIGN_OR_RETURN(
-      std::string body,
-      http_->Query("SELECT 'committed', load_id, toUInt64(0) FROM " + Qualified(kMarkerTable) +
-                       " WHERE load_id IN (" + ids + ") UNION ALL SELECT 'rows', " +
-                       QuoteClickHouseIdentifier(kLoadIdColumn) + ", count() FROM " +
-                       Qualified(table) + " WHERE " + QuoteClickHouseIdentifier(kLoadIdColumn) +
-                       " IN (" + ids + ") GROUP BY " + QuoteClickHouseIdentifier(kLoadIdColumn) +
-                       " UNION ALL SELECT 'running', '', count() FROM system.processes WHERE " +
-                       RunningInsertsOf(loads) + " FORMAT TabSeparated",
-                   context));
-  LoadState state;
-  for (auto& row : ParseTsv(body)) {
-    if (row.size() != 3) return Status::Internal(context + ": malformed answer");
-    if (row[0] == "committed") {
-      state.committed.push_back(std::move(row[1]));
-    } else if (row[0] == "rows") {
-      state.with_rows.push_back(std::move(row[1]));
-    } else if (row[0] == "running") {
-      state.running = row[2] != "0";
-    }
-  }
-  return state;
-}
-
-Status ClickHouseSink::AwaitZero(const std::string& sql, const std::string& context,
-                                 std::string_view what) {
-  const auto deadline = std::chrono::steady_clock::now() + kCleanupTimeout;
-  auto pause = std::chrono::milliseconds(20);
-  while (true) {
-    ASSIGN_OR_RETURN(std::string body, http_->Query(sql, context));
-    ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
-    if (count == 0) return Status::Ok();
-    if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Unavailable(context + ": " + std::to_string(count) + " " + std::string(what));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(500));
-  }
-}
-
-Status ClickHouseSink::StopInserts(const std::vector<LoadId>& loads) {
-  const std::string context = "stop running inserts of " + DescribeLoads(loads);
-  const std::string where = RunningInsertsOf(loads);
-  // 18.16 refuses to kill an insert while it reads its body (error 380); the
-  // insert of a process that died then ends by itself once the server reaches the
-  // end of what was sent. So the kill's answer does not matter, the wait does.
-  Result<std::string> killed = http_->Query("KILL QUERY WHERE " + where + " SYNC", context);
-  (void)killed;
-  return AwaitZero("SELECT count() FROM system.processes WHERE " + where, context,
-                   "inserts still running");
-}
-
-Status ClickHouseSink::RemoveRows(const std::string& table, const std::vector<std::string>& ids) {
-  const std::string context =
-      "remove rows of " + std::to_string(ids.size()) + " load(s) from \"" + table + "\"";
-  const std::string where =
-      " WHERE " + QuoteClickHouseIdentifier(kLoadIdColumn) + " IN (" + QuotedList(ids) + ")";
-  // ALTER … DELETE is a mutation: it returns at once and rewrites the parts in
-  // the background. It only touches parts that exist now, so the rows must be
-  // gone (count 0) before this load inserts anything.
-  RETURN_IF_ERROR(
-      http_->Query("ALTER TABLE " + Qualified(table) + " DELETE" + where, context).status());
-  return AwaitZero("SELECT count() FROM " + Qualified(table) + where, context,
-                   "rows still there after the delete mutation");
-}
-
 Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
   if (in_load_) return Status::Internal("Begin while a load is in progress");
   if (loads.empty()) return Status::InvalidArgument("no load to begin");
@@ -667,12 +158,22 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
   if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
   std::vector<ClickHouseColumnEncoding> encodings;
   bool has_load_id = false;
+  bool versioned = false;
   for (const auto& [name, type] : actual) {
-    if (name != kLoadIdColumn) continue;
-    has_load_id = true;
-    if (type != "String") {
-      return Status::InvalidArgument("table \"" + table.name + "\": column " + kLoadIdColumn +
-                                     " is " + type + ", not String");
+    if (name == kLoadIdColumn) {
+      has_load_id = true;
+      if (type != "String") {
+        return Status::InvalidArgument("table \"" + table.name + "\": column " + kLoadIdColumn +
+                                       " is " + type + ", not String");
+      }
+    } else if (name == kVersionColumn) {
+      // A keyed table made before versions has none, and keeps ClickHouse's rule
+      // (the row inserted last wins; docs/clickhouse.md).
+      versioned = true;
+      if (type != "UInt64") {
+        return Status::InvalidArgument("table \"" + table.name + "\": column " + kVersionColumn +
+                                       " is " + type + ", not UInt64");
+      }
     }
   }
   if (!has_load_id) {
@@ -696,13 +197,15 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
     encodings.push_back(*encoding);
     insert += QuoteClickHouseIdentifier(column.name) + ", ";
   }
-  insert += QuoteClickHouseIdentifier(kLoadIdColumn) + ") FORMAT Native";
-  ASSIGN_OR_RETURN(LoadState state, ReadLoadState(table.name, loads));
+  insert += QuoteClickHouseIdentifier(kLoadIdColumn);
+  if (versioned) insert += ", " + QuoteClickHouseIdentifier(kVersionColumn);
+  insert += ") FORMAT Native";
+  ASSIGN_OR_RETURN(ClickHouseCleanup::LoadState state, cleanup_.ReadLoadState(table.name, loads));
   if (state.running) {
     // A process that died mid-insert: rows its insert stores after the delete
     // below would stay, and its marker insert may yet commit a load.
-    RETURN_IF_ERROR(StopInserts(loads));
-    ASSIGN_OR_RETURN(state, ReadLoadState(table.name, loads));
+    RETURN_IF_ERROR(cleanup_.StopInserts(loads));
+    ASSIGN_OR_RETURN(state, cleanup_.ReadLoadState(table.name, loads));
   }
   for (const LoadId& load : loads) {
     if (std::find(state.committed.begin(), state.committed.end(), load.id) !=
@@ -710,7 +213,7 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
       return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
     }
   }
-  if (!state.with_rows.empty()) RETURN_IF_ERROR(RemoveRows(table.name, state.with_rows));
+  if (!state.with_rows.empty()) RETURN_IF_ERROR(cleanup_.RemoveRows(table.name, state.with_rows));
 
   const std::string tag = GroupTag(loads);
   std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
@@ -719,6 +222,7 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
   in_load_ = true;
   failed_ = false;
   sent_ = false;
+  versioned_ = versioned;
   table_ = table;
   loads_ = loads;
   encodings_ = std::move(encodings);
@@ -728,6 +232,8 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
   load_id_cells_.clear();
   buffer_.clear();
   rows_ = 0;
+  rows_sent_ = 0;
+  bytes_sent_ = 0;
   open_ = false;
   counts_.assign(loads.size(), LoadCounts{});
   return Status::Ok();
@@ -749,7 +255,7 @@ Status ClickHouseSink::Write(const Batch& batch, size_t load) {
   if (batch.rows() == 0) return Status::Ok();
   // One Native block per batch: the server gathers blocks into parts of
   // min_insert_block_size_rows.
-  native::AppendBlockHeader(buffer_, columns.size() + 1, batch.rows());
+  native::AppendBlockHeader(buffer_, columns.size() + (versioned_ ? 2 : 1), batch.rows());
   for (size_t i = 0; i < columns.size(); ++i) {
     native::AppendColumnHeader(buffer_, columns[i].def.name, encodings_[i].type);
     size_t bad_row = 0;
@@ -765,6 +271,13 @@ Status ClickHouseSink::Write(const Batch& batch, size_t load) {
   native::AppendString(cell, loads_[load].id);
   while (load_id_cells_.size() < batch.rows() * cell.size()) load_id_cells_ += cell;
   buffer_.append(load_id_cells_, 0, batch.rows() * cell.size());
+  if (versioned_) {
+    native::AppendColumnHeader(buffer_, kVersionColumn, "UInt64");
+    const uint64_t first = ReserveRowNumbers(batch.rows());
+    for (uint64_t i = 0; i < batch.rows(); ++i) {
+      native::AppendFixed<uint64_t>(buffer_, std::numeric_limits<uint64_t>::max() - (first + i));
+    }
+  }
   rows_ += batch.rows();
   counts_[load].inserted += batch.rows();
   if (buffer_.size() >= kSendBytes) {
@@ -787,6 +300,10 @@ Status ClickHouseSink::Send() {
     // of its blocks (one per min_insert_block_size_rows).
     sent_ = true;
   }
+  // What the server may hold in memory for these rows: the bytes sent, plus a
+  // String's 8-byte offset and terminating zero for every cell (at most).
+  bytes_sent_ += buffer_.size() + (rows_ - rows_sent_) * (encodings_.size() + 2) * 9;
+  rows_sent_ = rows_;
   Status status = http_->SendInsert(buffer_);
   buffer_.clear();
   if (!status.ok()) open_ = false;
@@ -841,25 +358,30 @@ Result<std::vector<LoadCounts>> ClickHouseSink::Commit() {
 
 void ClickHouseSink::Abort() noexcept {
   if (!in_load_) return;
+  bool failed_at_poison = false;
   if (open_) {
     // Ends the insert with a block the server cannot read, and waits for its
     // answer: the server fails the insert and stores nothing more of it (a body
     // that merely stopped would be stored up to its last whole block, possibly
-    // after the delete below). Blocks it stored already are deleted below.
+    // after a delete made now).
     std::string poison;
     native::AppendBlockHeader(poison, 1, 1);
-    native::AppendColumnHeader(poison, kLoadIdColumn, "sluice: load aborted");
-    if (http_->SendInsert(poison).ok()) (void)http_->FinishInsert();
+    native::AppendColumnHeader(poison, kLoadIdColumn, kPoisonType);
+    Status status = http_->SendInsert(poison);
+    if (status.ok()) status = http_->FinishInsert();
+    failed_at_poison = !status.ok() && status.message().find(kPoisonType) != std::string::npos;
     http_->CancelInsert();
     open_ = false;
   }
-  if (sent_) {
-    // Best effort and not awaited: Begin removes whatever is left.
-    Result<std::string> ignored = http_->Query(
-        "ALTER TABLE " + Qualified(table_.name) + " DELETE WHERE " +
-            QuoteClickHouseIdentifier(kLoadIdColumn) + " IN (" + QuotedList(Ids(loads_)) + ")",
-        "abort " + DescribeLoads(loads_));
-    (void)ignored;
+  // A delete is a mutation, which rewrites every part of the table: only when rows
+  // may be there. The server stores nothing of an insert that fails before it has
+  // gathered a part's worth of rows; otherwise (a part's worth sent, or the insert
+  // failed some other way: the connection, the server refusing a block) one query
+  // tells, and at most one mutation removes them, not awaited: the next Begin of
+  // each load is the guarantee.
+  if (sent_ && !(failed_at_poison &&
+                 !MayHaveStored(rows_sent_, bytes_sent_, min_block_rows_, min_block_bytes_))) {
+    cleanup_.DeleteLeftovers(table_.name, loads_);
   }
   EndLoad();
 }

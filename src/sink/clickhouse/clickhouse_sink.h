@@ -11,7 +11,9 @@
 //     them left by an attempt that crashed (a mutation, awaited until a count of
 //     the ids' rows is 0) before anything is inserted;
 //   - Abort removes the loads' rows too, best effort: Begin's clean-up is the
-//     guarantee.
+//     guarantee. Neither makes a delete mutation for rows that are not there, nor
+//     a second one for a load id while one covering it is not done
+//     (clickhouse_cleanup.h).
 // A group of loads (one Begin…Commit) costs a fixed number of queries whatever
 // its size: Begin reads the table's columns and, in one query, the markers, the
 // rows and the running inserts of every id; the rows of all loads go into one
@@ -20,11 +22,18 @@
 // Between a crash and the next Begin of the same file, readers may see part of an
 // uncommitted load; query through sluice_loads (docs/clickhouse.md) to exclude it.
 //
-// Tables are created as MergeTree ORDER BY tuple(), or ReplacingMergeTree ORDER BY
-// (key columns) when a key is declared: rows of the same key are collapsed by
-// ClickHouse's background merges (read with FINAL to see them collapsed at once),
-// so LoadCounts::skipped_by_key is always 0. Key columns are not Nullable (a NULL
-// there is refused as InvalidData).
+// Tables are created as MergeTree ORDER BY tuple(), or, when a key is declared,
+// ReplacingMergeTree(_sluice_version) ORDER BY (key columns): rows of the same key
+// are collapsed by ClickHouse's background merges (read with FINAL to see them
+// collapsed at once), which keep the row with the highest _sluice_version. Every
+// row gets UINT64_MAX minus a number that grows with the order rows are written
+// in (in this process, and across restarts by the wall clock), so the row written
+// first wins, as the first committed row does in the SQL sinks; a failed attempt's
+// rows are deleted before its load is begun again (docs/clickhouse.md has what
+// readers see before merges, and the limits). LoadCounts::skipped_by_key is
+// always 0. Key columns are not Nullable (a NULL there is refused as InvalidData).
+// Keyed tables made without _sluice_version (before sluice had it) still load,
+// with ClickHouse's own rule: the row inserted last wins.
 //
 // Stored forms: integer Int64, float Float64, boolean UInt8, string String, date
 // Date (UInt16 days: 1970-01-01..2149-06-06; Date32 on servers from 21.9), timestamp
@@ -53,6 +62,7 @@
 #include "core/batch.h"
 #include "core/status.h"
 #include "core/table.h"
+#include "sink/clickhouse/clickhouse_cleanup.h"
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/sink.h"
 
@@ -121,7 +131,7 @@ class ClickHouseSink final : public Sink {
 
   // See Sink. Types map back as: Int*/UInt* integer, UInt8/Bool boolean, Float*
   // float, Date/Date32 date, DateTime/DateTime64 timestamp, others string;
-  // `_sluice_load_id` is not listed. The key is the sorting key of a
+  // `_sluice_load_id` and `_sluice_version` are not listed. The key is the sorting key of a
   // ReplacingMergeTree (in column order).
   Result<std::optional<TableDef>> DescribeTable(std::string_view name) override;
   // See Sink. Errors: InvalidArgument (no columns, empty/NUL/duplicate/reserved
@@ -157,30 +167,24 @@ class ClickHouseSink final : public Sink {
   std::string TypeName(ColumnType type, bool nullable) const;
   // Name and type of each column of `table`, in order; empty if it does not exist.
   Result<std::vector<std::pair<std::string, std::string>>> ColumnTypes(std::string_view table);
-  struct LoadState;
-  // Which of `loads` are committed, which have rows in `table`, and whether an
-  // insert of any of them is running on the server: one query.
-  Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads);
-  // Stops the inserts of `loads` still running on the server (from a process that
-  // died mid-request) and waits until none is left.
-  Status StopInserts(const std::vector<LoadId>& loads);
-  // Deletes the rows of `ids` from `table` and waits until none is left.
-  Status RemoveRows(const std::string& table, const std::vector<std::string>& ids);
-  // Runs `sql`, a count, until it answers 0; Unavailable (naming `what`) if it
-  // still does not after kCleanupTimeout.
-  Status AwaitZero(const std::string& sql, const std::string& context, std::string_view what);
   // Hands buffer_ to the load's insert, starting it first if need be.
   Status Send();
   void EndLoad();
 
   ClickHouseEndpoint endpoint_;
   std::unique_ptr<ClickHouseHttp> http_;
+  ClickHouseCleanup cleanup_;  // on http_
   Version version_;
+  // The server's min_insert_block_size_rows / _bytes (0 if unknown): an insert
+  // stores nothing until it has gathered this much.
+  uint64_t min_block_rows_ = 0;
+  uint64_t min_block_bytes_ = 0;
 
   // The loads in progress.
   bool in_load_ = false;
   bool failed_ = false;
-  bool sent_ = false;  // the insert reached the server
+  bool sent_ = false;       // the insert reached the server
+  bool versioned_ = false;  // the table has _sluice_version
   TableDef table_;
   std::vector<LoadId> loads_;
   std::vector<ClickHouseColumnEncoding> encodings_;
@@ -190,6 +194,8 @@ class ClickHouseSink final : public Sink {
   std::string load_id_cells_;    // loads_[current_].id as Native String values, copied per block
   std::string buffer_;           // Native blocks not yet handed to the insert
   uint64_t rows_ = 0;            // rows written, all loads
+  uint64_t rows_sent_ = 0;       // of those, rows handed to the insert
+  uint64_t bytes_sent_ = 0;      // what those take in the server's memory, at most
   bool open_ = false;            // the insert is started and not finished
   std::vector<LoadCounts> counts_;
 };

@@ -11,6 +11,7 @@
 
 #include "sink/add_columns_contract.h"
 #include "sink/clickhouse/clickhouse_http.h"
+#include "sink/clickhouse/clickhouse_test_util.h"
 #include "sink/clickhouse/native.h"
 #include "sink/sink.h"
 #include "test_util.h"
@@ -18,93 +19,7 @@
 namespace sluice {
 namespace {
 
-// A name no other test process uses at the same time (tests run in parallel
-// against one server).
-std::string Unique(const std::string& base) {
-  return base + "_" + std::to_string(getpid()) + "_" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-// Runs `sql` on the server behind `url`, as another client would; returns the
-// TabSeparated answer.
-std::string Query(const std::string& url, const std::string& sql) {
-  auto endpoint = ParseClickHouseUrl(url);
-  EXPECT_TRUE(endpoint.has_value());
-  auto http = ClickHouseHttp::Create(*endpoint);
-  EXPECT_TRUE(http.has_value());
-  auto body = (*http)->Query(sql + " FORMAT TabSeparated", "test query");
-  EXPECT_TRUE(body.has_value()) << sql << ": " << body.status().ToString();
-  return body.has_value() ? *body : "";
-}
-
-std::string Database(const std::string& url) { return ParseClickHouseUrl(url)->database; }
-
-std::string Table(const std::string& url, const std::string& name) {
-  return QuoteClickHouseIdentifier(Database(url)) + "." + QuoteClickHouseIdentifier(name);
-}
-
-std::unique_ptr<ClickHouseSink> OpenOrDie(const std::string& url) {
-  auto sink = ClickHouseSink::Open(url);
-  EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
-  return sink.has_value() ? std::move(*sink) : nullptr;
-}
-
-TableDef Readings(const std::string& name, std::vector<std::string> key = {}) {
-  return {name,
-          {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
-          std::move(key)};
-}
-
-// Rows (id, "label<id>"); row i comes from line 2 + i.
-Batch ReadingsBatch(const TableDef& table, const std::vector<int64_t>& ids,
-                    std::vector<std::string>& labels) {
-  Batch batch;
-  batch.Reset(table.columns);
-  labels.clear();
-  labels.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    labels.push_back("label" + std::to_string(ids[i]));
-    batch.columns()[0].AppendInt(ids[i]);
-    batch.columns()[1].AppendString(labels.back());
-    batch.FinishRow(2 + i);
-  }
-  return batch;
-}
-
-std::vector<int64_t> Range(int64_t from, int64_t to) {
-  std::vector<int64_t> ids;
-  for (int64_t i = from; i < to; ++i) ids.push_back(i);
-  return ids;
-}
-
-Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
-            const std::vector<int64_t>& ids) {
-  std::vector<std::string> labels;
-  RETURN_IF_ERROR(sink.Begin(table, {LoadId{load_id, "/in/" + load_id + ".csv"}}));
-  Status status = sink.Write(ReadingsBatch(table, ids, labels), 0);
-  if (!status.ok()) {
-    sink.Abort();
-    return status;
-  }
-  return sink.Commit().status();
-}
-
-// Waits until no insert of load `id` runs on the server (the sink names the loads
-// of its inserts in a comment; ids made by Unique() appear as they are).
-void AwaitInsertsOf(const std::string& url, const std::string& id) {
-  while (Query(url,
-               "SELECT count() FROM system.processes WHERE query_id LIKE 'sluice-%' AND "
-               "position(query, " +
-                   QuoteClickHouseString(" " + id + " ") + ") > 0") != "0\n") {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-// Count of the rows of load `id` in `table`, as text.
-std::string RowsOf(const std::string& url, const std::string& table, const std::string& id) {
-  return Query(url, "SELECT count() FROM " + Table(url, table) +
-                        " WHERE _sluice_load_id = " + QuoteClickHouseString(id));
-}
+using namespace ::sluice::clickhouse_test;  // NOLINT(build/namespaces)
 
 std::string Hex(const std::string& bytes) {
   static const char* kDigits = "0123456789abcdef";

@@ -1,0 +1,122 @@
+// Helpers shared by the ClickHouse sink's tests against a real server
+// (SLUICE_TEST_CLICKHOUSE_URL): names no other test process uses, queries as
+// another client would make them, the `readings` table and its batches.
+//
+// Thread-safety: none needed (each test runs on one thread).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sink/clickhouse/clickhouse_http.h"
+#include "sink/clickhouse/clickhouse_sink.h"
+#include "sink/sink.h"
+
+namespace sluice::clickhouse_test {
+
+// A name no other test process uses at the same time (tests run in parallel
+// against one server).
+inline std::string Unique(const std::string& base) {
+  return base + "_" + std::to_string(getpid()) + "_" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+// Runs `sql` on the server behind `url`, as another client would; returns the
+// TabSeparated answer.
+inline std::string Query(const std::string& url, const std::string& sql) {
+  auto endpoint = ParseClickHouseUrl(url);
+  EXPECT_TRUE(endpoint.has_value());
+  auto http = ClickHouseHttp::Create(*endpoint);
+  EXPECT_TRUE(http.has_value());
+  auto body = (*http)->Query(sql + " FORMAT TabSeparated", "test query");
+  EXPECT_TRUE(body.has_value()) << sql << ": " << body.status().ToString();
+  return body.has_value() ? *body : "";
+}
+
+// Runs `sql` (a statement without a result: INSERT … SELECT, ALTER) on the server
+// behind `url`, as another client would.
+inline void Exec(const std::string& url, const std::string& sql) {
+  auto endpoint = ParseClickHouseUrl(url);
+  ASSERT_TRUE(endpoint.has_value());
+  auto http = ClickHouseHttp::Create(*endpoint);
+  ASSERT_TRUE(http.has_value());
+  Status status = (*http)->Query(sql, "test statement").status();
+  ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
+}
+
+inline std::string Database(const std::string& url) { return ParseClickHouseUrl(url)->database; }
+
+inline std::string Table(const std::string& url, const std::string& name) {
+  return QuoteClickHouseIdentifier(Database(url)) + "." + QuoteClickHouseIdentifier(name);
+}
+
+inline std::unique_ptr<ClickHouseSink> OpenOrDie(const std::string& url) {
+  auto sink = ClickHouseSink::Open(url);
+  EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+  return sink.has_value() ? std::move(*sink) : nullptr;
+}
+
+inline TableDef Readings(const std::string& name, std::vector<std::string> key = {}) {
+  return {name,
+          {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+          std::move(key)};
+}
+
+// Rows (id, "label<id>"); row i comes from line 2 + i.
+inline Batch ReadingsBatch(const TableDef& table, const std::vector<int64_t>& ids,
+                           std::vector<std::string>& labels) {
+  Batch batch;
+  batch.Reset(table.columns);
+  labels.clear();
+  labels.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    labels.push_back("label" + std::to_string(ids[i]));
+    batch.columns()[0].AppendInt(ids[i]);
+    batch.columns()[1].AppendString(labels.back());
+    batch.FinishRow(2 + i);
+  }
+  return batch;
+}
+
+inline std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> ids;
+  for (int64_t i = from; i < to; ++i) ids.push_back(i);
+  return ids;
+}
+
+inline Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
+                   const std::vector<int64_t>& ids) {
+  std::vector<std::string> labels;
+  RETURN_IF_ERROR(sink.Begin(table, {LoadId{load_id, "/in/" + load_id + ".csv"}}));
+  Status status = sink.Write(ReadingsBatch(table, ids, labels), 0);
+  if (!status.ok()) {
+    sink.Abort();
+    return status;
+  }
+  return sink.Commit().status();
+}
+
+// Waits until no insert of load `id` runs on the server (the sink names the loads
+// of its inserts in a comment; ids made by Unique() appear as they are).
+inline void AwaitInsertsOf(const std::string& url, const std::string& id) {
+  while (Query(url,
+               "SELECT count() FROM system.processes WHERE query_id LIKE 'sluice-%' AND "
+               "position(query, " +
+                   QuoteClickHouseString(" " + id + " ") + ") > 0") != "0\n") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Count of the rows of load `id` in `table`, as text.
+inline std::string RowsOf(const std::string& url, const std::string& table, const std::string& id) {
+  return Query(url, "SELECT count() FROM " + Table(url, table) +
+                        " WHERE _sluice_load_id = " + QuoteClickHouseString(id));
+}
+
+}  // namespace sluice::clickhouse_test
