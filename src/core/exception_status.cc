@@ -15,8 +15,8 @@ Status ExceptionStatus(std::string_view context) noexcept {
   } catch (const std::bad_alloc&) {
     return Status::InvalidData(std::string(context) + ": out of memory (std::bad_alloc)");
   } catch (const std::length_error& e) {
-    return Status::InvalidData(std::string(context) + ": too large (std::length_error: " +
-                               e.what() + ")");
+    return Status::InvalidData(std::string(context) +
+                               ": too large (std::length_error: " + e.what() + ")");
   } catch (const std::exception& e) {
     return Status::Internal(std::string(context) + ": unexpected exception: " + e.what());
   } catch (...) {

@@ -60,9 +60,9 @@ Status CsvReader::Start() {
       continue;
     }
     if (fields_.size() > options_.max_columns) {
-      return Status::InvalidData("line " + std::to_string(line_) + ": " +
-                                 std::to_string(fields_.size()) + " columns, more than max_columns (" +
-                                 std::to_string(options_.max_columns) + ")");
+      return Status::InvalidData(
+          "line " + std::to_string(line_) + ": " + std::to_string(fields_.size()) +
+          " columns, more than max_columns (" + std::to_string(options_.max_columns) + ")");
     }
     if (!*dialect_->header) {
       // The first record is data: it stays in the buffer for ReadRows.

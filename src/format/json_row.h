@@ -42,8 +42,8 @@ class JsonRowBuilder {
   // `offset` where it starts. Requires StartBatch(out) for this batch.
   // Errors: InvalidData when a key would be column max_columns + 1 (the row is
   // dropped).
-  Status AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
-                uint64_t offset, TextBatch& out);
+  Status AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line, uint64_t offset,
+                TextBatch& out);
 
  private:
   // The column of `key`, added if new; kTooMany past max_columns_.

@@ -74,8 +74,8 @@ class Validator {
   Schema schema_;
   std::unordered_map<std::string, int> index_;
   std::vector<std::shared_ptr<const RegexRule>> regexes_;  // per schema column, may be null
-  std::vector<std::vector<std::string>> allowed_;           // per schema column, sorted for lookup
-  bool has_strings_ = false;                                // some schema column is a string
+  std::vector<std::vector<std::string>> allowed_;          // per schema column, sorted for lookup
+  bool has_strings_ = false;                               // some schema column is a string
   std::vector<int> source_of_;  // per schema column: index in the file's columns or -1
   std::vector<std::string> file_columns_;
   std::vector<size_t> unknown_columns_;  // file columns seen after Bind that the schema lacks

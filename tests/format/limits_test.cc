@@ -112,8 +112,8 @@ TEST(ReaderLimitsTest, WideSparseBatchesAreCutByTheirCells) {
 TEST(ReaderLimitsTest, HundredThousandColumnsWhenAllowed) {
   ReaderOptions options;
   options.max_columns = 100'000;
-  ReadOutcome got = ReadString(Format::kCsv, Header(100'000, "a") + Header(100'000, "1"),
-                               1 << 20, options);
+  ReadOutcome got =
+      ReadString(Format::kCsv, Header(100'000, "a") + Header(100'000, "1"), 1 << 20, options);
   ASSERT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_EQ(got.columns.size(), 100'000u);
   ASSERT_EQ(got.rows.size(), 1u);

@@ -17,7 +17,10 @@ TEST(LogTest, TextLinesShowControlCharactersEscaped) {
             "e v=\"a\\x00b\\x7f\"");
   // Invalid UTF-8 bytes and C1 controls (C2 9B is CSI) are shown as escapes too;
   // valid UTF-8 stays as it is.
-  EXPECT_EQ(FormatLogLine(LogFormat::kText, "e", {{"v", "\xff\xc2\x9b" "2J"}}),
+  EXPECT_EQ(FormatLogLine(LogFormat::kText, "e",
+                          {{"v",
+                            "\xff\xc2\x9b"
+                            "2J"}}),
             "e v=\"\\xff\\u009b2J\"");
   EXPECT_EQ(FormatLogLine(LogFormat::kText, "e", {{"v", "日本語.csv"}}), "e v=日本語.csv");
   EXPECT_EQ(FormatLogLine(LogFormat::kText, "e", {{"v", "a b\n\"c\"\\"}}),
