@@ -23,6 +23,12 @@ std::string SparseJsonl(size_t keys) {
   return out;
 }
 
+ReaderOptions WithMaxColumns(size_t n) {
+  ReaderOptions options;
+  options.max_columns = n;
+  return options;
+}
+
 std::string Header(size_t names, const std::string& name) {
   std::string out;
   for (size_t i = 0; i < names; ++i) {
@@ -43,7 +49,7 @@ TEST(ReaderLimitsTest, CsvHeaderWiderThanMaxColumnsIsInvalidData) {
   got = ReadString(Format::kCsv, "1,2,3,4\n", 1 << 20, options);
   EXPECT_EQ(got.status.code(), StatusCode::kInvalidData) << got.status.ToString();
 
-  got = ReadString(Format::kCsv, "a,b,c\n1,2,3\n", 1 << 20, ReaderOptions{.max_columns = 3});
+  got = ReadString(Format::kCsv, "a,b,c\n1,2,3\n", 1 << 20, WithMaxColumns(3));
   EXPECT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_EQ(got.rows.size(), 1u);
 }
@@ -161,7 +167,7 @@ TEST(ReaderLimitsTest, StopEndsAReadInsideALongRecord) {
 }
 
 TEST(ReaderLimitsTest, ZeroMaxColumnsIsRejected) {
-  auto reader = OpenReader(Format::kCsv, StringInput("a\n"), ReaderOptions{.max_columns = 0});
+  auto reader = OpenReader(Format::kCsv, StringInput("a\n"), WithMaxColumns(0));
   ASSERT_FALSE(reader.has_value());
   EXPECT_EQ(reader.error().code(), StatusCode::kInvalidArgument);
 }
