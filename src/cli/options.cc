@@ -58,6 +58,10 @@ void AddTableOptions(CLI::App& cmd, SharedOptions& o) {
   cmd.add_option("--metadata", o.metadata, "Metadata columns to add: file,line,loaded_at");
   cmd.add_option("--max-rejects", o.max_rejects, "Bad rows tolerated per file (default 0)")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--max-columns", o.max_columns,
+                 "A file with more columns is quarantined (default " +
+                     std::to_string(kDefaultMaxColumns) + ")")
+      ->check(CLI::PositiveNumber);
   cmd.add_option("--max-reject-ratio", o.max_reject_ratio, "Bad-row ratio tolerated per file")
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_flag("--normalize-names", o.normalize_names, "Column names to lower snake_case");
@@ -123,6 +127,7 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
     r.metadata = *m;
   }
   if (Given(cmd, "--max-rejects")) r.max_rejects = static_cast<uint64_t>(o.max_rejects);
+  if (Given(cmd, "--max-columns")) r.max_columns = static_cast<uint64_t>(o.max_columns);
   if (Given(cmd, "--max-reject-ratio")) r.max_reject_ratio = o.max_reject_ratio;
   if (Given(cmd, "--normalize-names")) r.normalize_names = true;
   if (Given(cmd, "--format")) r.format = FormatFromPath("x." + o.format);

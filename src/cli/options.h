@@ -20,6 +20,7 @@ struct SharedOptions {
       schema, key, metadata, log_format, format, delimiter, schema_evolution;
   int workers = 0;
   int64_t max_rejects = -1;
+  int64_t max_columns = 0;
   double max_reject_ratio = -1;
   int64_t settle_ms = -1;
   double rescan_seconds = -1;

@@ -1,5 +1,7 @@
 #include "core/table.h"
 
+#include <unordered_set>
+
 namespace sluice {
 
 std::string_view ColumnTypeName(ColumnType type) {
@@ -50,15 +52,14 @@ Status CheckName(std::string_view what, std::string_view name, size_t max_bytes)
   return Status::Ok();
 }
 
-bool SameName(std::string_view a, std::string_view b, bool case_insensitive) {
-  if (!case_insensitive) return a == b;
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
+// The name as compared: ASCII letters folded to lower case when the sink's names
+// are case-insensitive (SQLite).
+std::string NameKey(std::string_view name, bool case_insensitive) {
+  std::string key(name);
+  if (case_insensitive) {
+    for (char& c : key) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
-  return true;
+  return key;
 }
 
 }  // namespace
@@ -68,14 +69,16 @@ Status ValidateTableDef(const TableDef& table, bool case_insensitive_names, size
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    const std::string& name = table.columns[i].name;
+  // A set, not a pairwise comparison: a table of many thousand columns is checked
+  // in linear time.
+  std::unordered_set<std::string> seen;
+  seen.reserve(table.columns.size());
+  for (const ColumnDef& column : table.columns) {
+    const std::string& name = column.name;
     RETURN_IF_ERROR(CheckName("column", name, max_name_bytes));
-    for (size_t j = 0; j < i; ++j) {
-      if (SameName(name, table.columns[j].name, case_insensitive_names)) {
-        return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" + name +
-                                       "\"");
-      }
+    if (!seen.insert(NameKey(name, case_insensitive_names)).second) {
+      return Status::InvalidArgument("table \"" + table.name + "\": duplicate column \"" + name +
+                                     "\"");
     }
   }
   for (const std::string& key : table.key) {

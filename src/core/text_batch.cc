@@ -26,6 +26,10 @@ size_t TextBatch::FindOrAddColumn(std::string_view name) {
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (columns_[i] == name) return i;
   }
+  return AddColumn(name);
+}
+
+size_t TextBatch::AddColumn(std::string_view name) {
   columns_.emplace_back(name);
   // Earlier rows (and the row in progress) have no value for the new column.
   cells_.emplace_back(lines_.size(), kNullSpan);

@@ -39,6 +39,9 @@ class TextBatch {
   const std::vector<std::string>& columns() const { return columns_; }
   void SetColumns(std::vector<std::string> names);
   size_t FindOrAddColumn(std::string_view name);
+  // Appends a column the caller knows to be new (it keeps its own index of the
+  // names, so that adding n columns costs O(n)); returns its index.
+  size_t AddColumn(std::string_view name);
 
   // Copies `bytes` into the arena and returns where they are. Spans stay valid until
   // Clear(); arena growth does not move them (they are offsets).
@@ -64,6 +67,14 @@ class TextBatch {
 
   size_t rows() const { return rows_; }
   size_t arena_bytes() const { return arena_.size(); }
+  // What the rows occupy: the arena plus, per row, a Span for every column (null
+  // or not) and its line, offset and raw text. Readers bound this, not only the
+  // arena, so that a batch of many sparse columns (JSON with thousands of keys)
+  // is cut as early as one of long values.
+  size_t memory_bytes() const {
+    return arena_.size() +
+           lines_.size() * (columns_.size() * sizeof(Span) + 2 * sizeof(uint64_t) + sizeof(Span));
+  }
   bool IsNull(size_t row, size_t column) const { return cells_[column][row].is_null(); }
   // The cell's bytes; empty for a null cell.
   std::string_view Cell(size_t row, size_t column) const { return View(cells_[column][row]); }

@@ -18,7 +18,7 @@ constexpr size_t kSniffBytes = 64 << 10;
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input)), options_(options) {}
+    : buf_(std::move(input), options.stop), options_(options) {}
 
 Result<size_t> CsvReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   out.Clear();
@@ -59,6 +59,11 @@ Status CsvReader::Start() {
       buf_.Consume(scan.length);
       continue;
     }
+    if (fields_.size() > options_.max_columns) {
+      return Status::InvalidData(
+          "line " + std::to_string(line_) + ": " + std::to_string(fields_.size()) +
+          " columns, more than max_columns (" + std::to_string(options_.max_columns) + ")");
+    }
     if (!*dialect_->header) {
       // The first record is data: it stays in the buffer for ReadRows.
       for (size_t i = 1; i <= fields_.size(); ++i) {
@@ -80,7 +85,7 @@ Status CsvReader::Start() {
 }
 
 Status CsvReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
-  while (out.rows() < options_.batch_rows && out.arena_bytes() < kBatchArenaBytes) {
+  while (out.rows() < options_.batch_rows && out.memory_bytes() < kBatchArenaBytes) {
     if (skipping_) {
       RETURN_IF_ERROR(SkipTooLong());
       continue;

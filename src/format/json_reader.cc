@@ -87,7 +87,7 @@ struct ElementScan {
 }  // namespace
 
 JsonReader::JsonReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input)), options_(options) {}
+    : buf_(std::move(input), options.stop), options_(options), rows_(options.max_columns) {}
 
 Result<size_t> JsonReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
@@ -98,7 +98,7 @@ Result<size_t> JsonReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
 Status JsonReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
   RETURN_IF_ERROR(buf_.SkipBom());
   while (expect_ != Expect::kDone && out.rows() < options_.batch_rows &&
-         out.arena_bytes() < kBatchArenaBytes) {
+         out.memory_bytes() < kBatchArenaBytes) {
     ASSIGN_OR_RETURN(int c, NextToken());
     switch (expect_) {
       case Expect::kDocument:
@@ -191,7 +191,7 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
     errors.Report(
         RowError{line, offset, "", std::string(text), "array element is not a JSON object"});
   } else {
-    rows_.AddRow(object, text, line, offset, out);
+    RETURN_IF_ERROR(rows_.AddRow(object, text, line, offset, out));
   }
   buf_.Consume(text.size());
   return Status::Ok();

@@ -1,6 +1,7 @@
 #include "format/json_row.h"
 
 #include <charconv>
+#include <string>
 
 namespace sluice {
 
@@ -12,15 +13,26 @@ void JsonRowBuilder::StartBatch(TextBatch& out) {
   }
 }
 
-void JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
-                            uint64_t offset, TextBatch& out) {
+Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
+                              uint64_t offset, TextBatch& out) {
   out.StartRow(line, offset, out.Append(raw));
   size_t position = 0;
   for (simdjson::dom::key_value_pair field : object) {
     size_t column = ColumnFor(position++, field.key, out);
+    if (column == kTooMany) {
+      out.DropRow();
+      constexpr size_t kShownKeyBytes = 64;
+      std::string_view key = field.key;
+      std::string message = "line " + std::to_string(line) + ": more than max_columns (" +
+                            std::to_string(max_columns_) + ") distinct keys; the next is \"" +
+                            std::string(key.substr(0, kShownKeyBytes)) +
+                            (key.size() > kShownKeyBytes ? "...\"" : "\"");
+      return Status::InvalidData(std::move(message));
+    }
     out.SetCell(column, Text(field.value, out));
   }
   out.FinishRow();
+  return Status::Ok();
 }
 
 size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatch& out) {
@@ -30,8 +42,16 @@ size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatc
   } else {
     position_columns_.resize(position + 1);
   }
-  size_t column = out.FindOrAddColumn(key);
-  if (column == columns_.size()) columns_.emplace_back(key);
+  size_t column;
+  if (auto it = index_.find(key); it != index_.end()) {
+    column = it->second;
+  } else {
+    if (columns_.size() >= max_columns_) return kTooMany;
+    // StartBatch gave `out` exactly columns_, so the key is new to it too.
+    column = out.AddColumn(key);
+    columns_.emplace_back(key);
+    index_.emplace(columns_.back(), column);
+  }
   position_columns_[position] = column;
   return column;
 }

@@ -8,6 +8,10 @@
 // the same double; true/false as such; null a null cell; an array or object its
 // minified JSON text.
 //
+// At most max_columns distinct keys: the key past them fails the read
+// (InvalidData), so that a file cannot make a batch arbitrarily wide. Keys are
+// found through a hash index, so n distinct keys cost O(n).
+//
 // Thread-safety: none; one reader at a time.
 #pragma once
 
@@ -16,8 +20,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "core/status.h"
 #include "core/text_batch.h"
 #include "format/stream_buffer.h"
 
@@ -28,18 +34,31 @@ static_assert(StreamBuffer::kPadding >= simdjson::SIMDJSON_PADDING);
 
 class JsonRowBuilder {
  public:
+  explicit JsonRowBuilder(size_t max_columns) : max_columns_(max_columns) {}
+
   // Clears `out` and gives it the columns of the earlier batches.
   void StartBatch(TextBatch& out);
   // Appends `object` as a row of `out`; `raw` is its source text, `line` and
   // `offset` where it starts. Requires StartBatch(out) for this batch.
-  void AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line, uint64_t offset,
-              TextBatch& out);
+  // Errors: InvalidData when a key would be column max_columns + 1 (the row is
+  // dropped).
+  Status AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line, uint64_t offset,
+                TextBatch& out);
 
  private:
+  // The column of `key`, added if new; kTooMany past max_columns_.
+  static constexpr size_t kTooMany = static_cast<size_t>(-1);
   size_t ColumnFor(size_t position, std::string_view key, TextBatch& out);
   Span Text(simdjson::dom::element value, TextBatch& out);
 
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
+  size_t max_columns_;
   std::vector<std::string> columns_;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index_;
   // The column of the key at each position of the previous object: objects in a
   // file usually repeat their keys in order, so this avoids searching the names.
   std::vector<size_t> position_columns_;

@@ -7,7 +7,7 @@
 namespace sluice {
 
 JsonlReader::JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input)), options_(options) {}
+    : buf_(std::move(input), options.stop), options_(options), rows_(options.max_columns) {}
 
 Result<size_t> JsonlReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
@@ -17,7 +17,7 @@ Result<size_t> JsonlReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
 
 Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
   RETURN_IF_ERROR(buf_.SkipBom());
-  while (out.rows() < options_.batch_rows && out.arena_bytes() < kBatchArenaBytes) {
+  while (out.rows() < options_.batch_rows && out.memory_bytes() < kBatchArenaBytes) {
     const char* begin = buf_.data();
     size_t size = buf_.size();
     if (size == 0 && buf_.eof()) return Status::Ok();
@@ -39,7 +39,7 @@ Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
       continue;
     }
     size_t length = newline == nullptr ? size : newline - begin;
-    if (!skipping_) AddLine(std::string_view(begin, length), out, errors);
+    if (!skipping_) RETURN_IF_ERROR(AddLine(std::string_view(begin, length), out, errors));
     skipping_ = false;
     searched_ = 0;
     ++line_;
@@ -48,27 +48,27 @@ Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
   return Status::Ok();
 }
 
-void JsonlReader::AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors) {
+Status JsonlReader::AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors) {
   if (line.ends_with('\r')) line.remove_suffix(1);
-  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return Status::Ok();
   uint64_t offset = buf_.offset();
   if (line.size() > options_.max_record_bytes) {
     errors.Report(TooLongRecord(line_, offset, line, options_.max_record_bytes));
-    return;
+    return Status::Ok();
   }
   simdjson::dom::element element;
   // The buffer's padding lets simdjson read the line in place.
   if (simdjson::error_code error = parser_.parse(line.data(), line.size(), false).get(element)) {
     errors.Report(RowError{line_, offset, "", std::string(line),
                            std::string("invalid JSON: ") + simdjson::error_message(error)});
-    return;
+    return Status::Ok();
   }
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
     errors.Report(RowError{line_, offset, "", std::string(line), "line is not a JSON object"});
-    return;
+    return Status::Ok();
   }
-  rows_.AddRow(object, line, line_, offset, out);
+  return rows_.AddRow(object, line, line_, offset, out);
 }
 
 }  // namespace sluice

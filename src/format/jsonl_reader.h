@@ -6,7 +6,7 @@
 // than max_record_bytes (skipped without being held) is a row error with its line
 // number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
 // order mark at the start are skipped. The only stream errors are the
-// InputStream's.
+// InputStream's and more than max_columns distinct keys.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once
@@ -31,8 +31,9 @@ class JsonlReader final : public RecordReader {
 
  private:
   Status ReadRows(TextBatch& out, RowErrorSink& errors);
-  // Adds the line at the front of the buffer (without its LF) to `out`, or reports it.
-  void AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors);
+  // Adds the line at the front of the buffer (without its LF) to `out`, or reports
+  // it. Errors: those of JsonRowBuilder::AddRow.
+  Status AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors);
 
   StreamBuffer buf_;
   ReaderOptions options_;

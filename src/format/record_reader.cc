@@ -61,6 +61,7 @@ Result<std::unique_ptr<RecordReader>> OpenReader(Format format, std::unique_ptr<
     return Status::InvalidArgument("max_record_bytes must be between 1 and " +
                                    std::to_string(kMaxRecordBytesLimit));
   }
+  if (options.max_columns == 0) return Status::InvalidArgument("max_columns must be at least 1");
   switch (format) {
     case Format::kCsv:
     case Format::kTsv: {

@@ -8,12 +8,13 @@
 // end of input, a JSON document that is not an object or an array of objects,
 // truncated compressed input) fails the read with InvalidData and a line number.
 //
-// Memory is bounded by the batch size and the longest record, never by the
-// stream size.
+// Memory is bounded by the batch size (rows, and bytes counted with TextBatch::
+// memory_bytes), max_columns and the longest record, never by the stream size.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -42,10 +43,23 @@ struct CsvDialect {
   std::optional<bool> header;     // first record holds column names
 };
 
+// The default of max_columns: under PostgreSQL's limit of 1,600 columns a table
+// (SQLite's is 2,000; ClickHouse has none), leaving room for the metadata
+// columns and for columns that schema evolution adds later.
+inline constexpr size_t kDefaultMaxColumns = 1500;
+
 struct ReaderOptions {
   CsvDialect csv;
   size_t batch_rows = 8192;                    // rows per TextBatch at most
   size_t max_record_bytes = 64 * 1024 * 1024;  // longer records are row errors
+  // A file with more columns (CSV fields of the header or first record, distinct
+  // JSON keys) is unreadable: InvalidData. It bounds a batch's width, which a few
+  // KiB of distinct keys would otherwise make thousands of columns.
+  size_t max_columns = kDefaultMaxColumns;
+  // When set and true, reading stops at the next buffer refill with Unavailable
+  // ("stop requested"), however long the record being read: a shutdown never waits
+  // for a file to be read to its end.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class RecordReader {
@@ -53,8 +67,8 @@ class RecordReader {
   virtual ~RecordReader() = default;
   // Clears `out` and fills it with up to batch_rows rows, setting out.columns().
   // Returns the number of rows added; 0 means end of input. Bad records go to
-  // `errors`. Errors: InvalidData (unreadable stream, message names the line),
-  // Unavailable (I/O).
+  // `errors`. Errors: InvalidData (unreadable stream, message names the line; more
+  // than max_columns columns), Unavailable (I/O; a stop was requested).
   virtual Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) = 0;
   // The dialect in use, once known (after the first ReadBatch); CSV/TSV only.
   virtual std::optional<CsvDialect> dialect() const { return std::nullopt; }

@@ -19,8 +19,9 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
       "record longer than max_record_bytes (" + std::to_string(max_record_bytes) + " bytes)"};
 }
 
-StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input)
+StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input, const std::atomic<bool>* stop)
     : input_(std::move(input)),
+      stop_(stop),
       buf_(std::make_unique_for_overwrite<char[]>(kCapacity + kPadding)),
       capacity_(kCapacity) {
   buf_[0] = '\n';
@@ -28,6 +29,11 @@ StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input)
 
 Status StreamBuffer::Fill() {
   if (eof_) return Status::Ok();
+  // Checked here because every reader comes here for each MiB it reads, also
+  // while it skips a record too long to keep.
+  if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
+    return Status::Unavailable("stop requested");
+  }
   size_t kept = size();
   if (kept == capacity_) {
     auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity_ + kPadding);

@@ -10,6 +10,7 @@
 // Thread-safety: none; one reader at a time.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,8 +34,9 @@ inline Result<size_t> RowsThenError(Status status, const TextBatch& out, Status&
   return out.rows();
 }
 
-// A reader ends a batch early once its arena holds this many bytes, so that a
-// batch of very wide rows stays bounded and its 32-bit arena offsets never wrap.
+// A reader ends a batch early once it holds this many bytes (TextBatch::
+// memory_bytes: the arena and a cell per column and row), so that a batch of very
+// wide rows stays bounded and its 32-bit arena offsets never wrap.
 inline constexpr size_t kBatchArenaBytes = 16 << 20;
 
 // The row error for a record longer than `max_record_bytes` that starts at
@@ -46,7 +48,9 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 class StreamBuffer {
  public:
   static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
-  explicit StreamBuffer(std::unique_ptr<InputStream> input);
+  // `stop`, when given, is checked by every Fill (see ReaderOptions::stop).
+  explicit StreamBuffer(std::unique_ptr<InputStream> input,
+                        const std::atomic<bool>* stop = nullptr);
 
   // The unconsumed bytes: [data(), data() + size()).
   const char* data() const { return buf_.get() + begin_; }
@@ -65,7 +69,7 @@ class StreamBuffer {
   // then reads once, adding at least one byte unless the stream ends (which sets
   // eof()). Reading once rather than to the brim keeps a slow stream flowing and
   // lets tests place buffer boundaries anywhere. Does nothing after eof().
-  // Errors: those of InputStream::Read.
+  // Errors: those of InputStream::Read; Unavailable once a stop was requested.
   Status Fill();
   // Fills until at least `bytes` are buffered or the stream ends.
   Status FillAtLeast(size_t bytes);
@@ -76,6 +80,7 @@ class StreamBuffer {
 
  private:
   std::unique_ptr<InputStream> input_;
+  const std::atomic<bool>* stop_;
   std::unique_ptr<char[]> buf_;
   size_t capacity_;
   size_t begin_ = 0;

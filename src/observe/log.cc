@@ -49,16 +49,6 @@ void AppendNumber(std::string& out, const std::variant<std::string, int64_t, dou
   out.append(buf, r.ptr);
 }
 
-// Text values are quoted only when they would be ambiguous in key=value form.
-void AppendTextValue(std::string& out, const std::string& s) {
-  bool plain = !s.empty() && s.find_first_of(" \t\n\r\"=") == std::string::npos;
-  if (plain) {
-    out += s;
-  } else {
-    AppendJsonString(out, s);
-  }
-}
-
 // Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
 size_t Utf8Length(std::string_view s, size_t i) {
   unsigned char c = s[i];
@@ -68,6 +58,92 @@ size_t Utf8Length(std::string_view s, size_t i) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
   }
   return n;
+}
+
+// A C1 control (U+0080..U+009F, UTF-8 C2 80..C2 9F): some terminals obey these
+// like ESC sequences (C2 9B is CSI).
+bool IsC1(std::string_view s, size_t i) {
+  return static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() &&
+         static_cast<unsigned char>(s[i + 1]) < 0xA0;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendHexByte(std::string& out, std::string_view prefix, unsigned char c) {
+  out += prefix;
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+// Whether a text value must be quoted: it is empty, would be ambiguous in
+// key=value form, or holds a byte a terminal could act on (C0 controls, DEL, C1
+// controls) or that is not UTF-8, all of which are shown escaped.
+bool NeedsQuotes(std::string_view s) {
+  if (s.empty()) return true;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = s[i];
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7F) return true;
+    if (c >= 0x80) {
+      size_t n = Utf8Length(s, i);
+      if (n == 0 || IsC1(s, i)) return true;
+      i += n - 1;
+    }
+  }
+  return false;
+}
+
+// Text values are quoted only when needed (NeedsQuotes); quoted, they escape " and
+// \ and show every control character and invalid UTF-8 byte as an escape (\n, \t,
+// \r, \xNN for other bytes, \u00NN for C1 controls), so that a file name or a
+// cell can neither forge a log line nor drive the operator's terminal.
+void AppendTextValue(std::string& out, std::string_view s) {
+  if (!NeedsQuotes(s)) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    if (c >= 0x80) {
+      size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        AppendHexByte(out, "\\x", c);
+        ++i;
+      } else if (IsC1(s, i)) {
+        AppendHexByte(out, "\\u00", static_cast<unsigned char>(s[i + 1]));
+        i += 2;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          AppendHexByte(out, "\\x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
 }
 
 }  // namespace
@@ -95,11 +171,10 @@ void SetupLogging(LogFormat format, LogLevel min_level) {
   }
 }
 
-void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
-  auto logger = Logger();
-  if (!logger->should_log(ToSpd(level))) return;
+std::string FormatLogLine(LogFormat format, std::string_view event,
+                          std::initializer_list<LogField> fields) {
   std::string line;
-  if (g_format == LogFormat::kJson) {
+  if (format == LogFormat::kJson) {
     line += "\"event\":";
     AppendJsonString(line, event);
     for (const auto& f : fields) {
@@ -125,6 +200,13 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
       }
     }
   }
+  return line;
+}
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  auto logger = Logger();
+  if (!logger->should_log(ToSpd(level))) return;
+  std::string line = FormatLogLine(g_format, event, fields);
   // A progress bar may hold the terminal's current line: erase it first (the bar
   // redraws itself below).
   if (g_clear_line.load(std::memory_order_relaxed)) fputs("\r\033[K", stderr);
@@ -134,7 +216,6 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 void SetLogClearsLine(bool clear) { g_clear_line.store(clear); }
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
@@ -143,6 +224,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
       if (n == 0) {
         out += "\xEF\xBF\xBD";
         ++i;
+      } else if (IsC1(s, i)) {
+        // Valid JSON either way; escaped, a terminal showing the log cannot obey it.
+        AppendHexByte(out, "\\u00", static_cast<unsigned char>(s[i + 1]));
+        i += 2;
       } else {
         out.append(s.substr(i, n));
         i += n;
@@ -166,10 +251,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+        if (c < 0x20 || c == 0x7F) {
+          AppendHexByte(out, "\\u00", c);
         } else {
           out += static_cast<char>(c);
         }

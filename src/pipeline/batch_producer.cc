@@ -1,5 +1,6 @@
 #include "pipeline/batch_producer.h"
 
+#include "core/exception_status.h"
 #include "transform/metadata.h"
 #include "transform/naming.h"
 
@@ -42,12 +43,29 @@ void BatchProducer::Publish(int slot) {
 }
 
 void BatchProducer::Produce(TextBatch first) {
+  // The thread's exception boundary: whatever reading or validating one file
+  // throws (an allocation failure, a library's exception) ends this file's load
+  // with an error, never the process.
+  Status status;
+  try {
+    status = ProduceAll(std::move(first));
+  } catch (...) {
+    status = ExceptionStatus("reading the file");
+  }
+  {
+    std::lock_guard lock(mu_);
+    final_status_ = status;
+  }
+  Publish(kEnd);
+}
+
+Status BatchProducer::ProduceAll(TextBatch first) {
   std::vector<std::string> names = NormalizeColumnNames(first.columns(), in_.plan->normalize_names);
   bool have_first = true;
   Status status;
   for (;;) {
     int slot = TakeFree();
-    if (slot == kEnd) return;
+    if (slot == kEnd) return Status::Unavailable("cancelled");  // nobody reads it
     Slot& s = slots_[slot];
     if (have_first) {
       s.text = std::move(first);
@@ -76,11 +94,7 @@ void BatchProducer::Produce(TextBatch first) {
     }
     Publish(slot);
   }
-  {
-    std::lock_guard lock(mu_);
-    final_status_ = status;
-  }
-  Publish(kEnd);
+  return status;
 }
 
 Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names) {

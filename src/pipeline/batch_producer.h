@@ -7,6 +7,9 @@
 // typed Batch, fills the metadata columns and stops early once the bad rows
 // exceed the plan's count threshold.
 //
+// An exception on the producer thread ends the load with the status
+// ExceptionStatus makes of it (core/exception_status.h), like any read error.
+//
 // Thread-safety: Next() is called by one consumer thread; the RejectLog is
 // written only by the producer thread until Next() has returned the end.
 #pragma once
@@ -72,7 +75,10 @@ class BatchProducer {
     Batch batch;
   };
 
+  // The thread's body: ProduceAll, then the end marker with its status.
   void Produce(TextBatch first);
+  // Reads, converts and publishes batches until the end, an error or a cancel.
+  Status ProduceAll(TextBatch first);
   // Converts slot.text into slot.batch; `names` are the normalised column names.
   Status Fill(Slot& slot, std::vector<std::string>& names);
   // Waits for a free slot; -1 if cancelled.

@@ -119,6 +119,11 @@ Status ParseRule(const YamlContext& ctx, const YAML::Node& node, bool is_table_e
       RETURN_IF_ERROR(ctx.Get(v, key, n));
       if (n < 0) return ctx.Error(v, key, "must not be negative");
       rule.max_rejects = static_cast<uint64_t>(n);
+    } else if (key == "max_columns") {
+      int64_t n = 0;
+      RETURN_IF_ERROR(ctx.Get(v, key, n));
+      if (n < 1) return ctx.Error(v, key, "must be at least 1");
+      rule.max_columns = static_cast<uint64_t>(n);
     } else if (key == "max_reject_ratio") {
       double r = 0;
       RETURN_IF_ERROR(ctx.Get(v, key, r));
@@ -187,6 +192,13 @@ std::optional<AfterLoad> ParseAfterLoad(std::string_view name) {
   return std::nullopt;
 }
 
+ReaderOptions TablePlan::Reader() const {
+  ReaderOptions options;
+  options.csv = dialect;
+  options.max_columns = max_columns;
+  return options;
+}
+
 bool TablePlan::WithinThreshold(uint64_t rejected, uint64_t total) const {
   if (rejected == 0) return true;
   if (!max_rejects && !max_reject_ratio) return false;
@@ -234,6 +246,9 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
       break;
     }
   }
+  std::optional<uint64_t> max_columns;
+  Take(max_columns, o.max_columns, r.max_columns, d.max_columns);
+  plan.max_columns = max_columns.value_or(kDefaultMaxColumns);
   std::optional<AfterLoad> after;
   Take(after, o.after_load, r.after_load, d.after_load);
   plan.after_load = after.value_or(AfterLoad::kMove);

@@ -40,6 +40,7 @@ struct TableRule {
   std::optional<std::vector<std::string>> key;
   std::optional<uint64_t> max_rejects;
   std::optional<double> max_reject_ratio;
+  std::optional<uint64_t> max_columns;
   std::optional<AfterLoad> after_load;
   std::optional<Format> format;
   CsvDialect dialect;
@@ -55,6 +56,8 @@ struct TablePlan {
   std::vector<std::string> key;
   std::optional<uint64_t> max_rejects;  // both unset: no bad row tolerated
   std::optional<double> max_reject_ratio;
+  // A file with more columns is quarantined (ReaderOptions::max_columns).
+  size_t max_columns = kDefaultMaxColumns;
   AfterLoad after_load = AfterLoad::kMove;
   std::optional<Format> format;  // nullopt: from the file name
   CsvDialect dialect;
@@ -62,6 +65,8 @@ struct TablePlan {
   MetadataOptions metadata;
   SchemaEvolution schema_evolution = SchemaEvolution::kNone;
 
+  // The options its reader is opened with (dialect, max_columns).
+  ReaderOptions Reader() const;
   // True if `rejected` bad rows out of `total` rows read are within the thresholds.
   bool WithinThreshold(uint64_t rejected, uint64_t total) const;
   // True if `rejected` already exceeds max_rejects and no ratio could rescue it.

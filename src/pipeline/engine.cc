@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "core/clock.h"
+#include "core/exception_status.h"
 #include "ledger/ledger.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
@@ -208,7 +209,21 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
         queue.erase(queue.begin(), queue.begin() + take);
         running += paths.size();
         lock.unlock();
-        std::vector<FileResult> results = l->Process(paths);
+        std::vector<FileResult> results;
+        try {
+          results = l->Process(paths);
+        } catch (...) {
+          // The last exception boundary of a worker (the loader catches what a
+          // file's load throws): the files are tried again later, and the
+          // worker lives on.
+          Status why = ExceptionStatus("processing files");
+          LogError("worker_exception", {{"error", why.ToString()}});
+          results.assign(paths.size(), FileResult{});
+          for (FileResult& r : results) {
+            r.outcome = FileOutcome::kRetryLater;
+            r.error = why;
+          }
+        }
         lock.lock();
         running -= paths.size();
         for (size_t i = 0; i < paths.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/exception_status.h"
 #include "format/record_reader.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
@@ -321,7 +322,17 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
       if (group.size() == 1) {
         alone.push_back(group.front());
       } else if (!group.empty()) {
-        std::vector<const Sighting*> failed = ProcessGroup(group, results);
+        std::vector<const Sighting*> failed;
+        try {
+          failed = ProcessGroup(group, results);
+        } catch (...) {
+          // Which file threw is for each of them to find out alone (see above).
+          sink_->Abort();
+          LogWarn("group_failed", {{"table", table},
+                                   {"files", static_cast<int64_t>(group.size())},
+                                   {"error", ExceptionStatus("loading a group").ToString()}});
+          failed = group;
+        }
         alone.insert(alone.end(), failed.begin(), failed.end());
       }
       group.clear();
@@ -461,7 +472,15 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     attempt.rejects.Discard();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
-    status = LoadOnce(file, attempt);
+    try {
+      status = LoadOnce(file, attempt);
+    } catch (...) {
+      // This thread's exception boundary: what one file's load throws (an
+      // allocation failure, a library's exception) quarantines that file and
+      // leaves the daemon running.
+      sink_->Abort();
+      status = ExceptionStatus("loading the file");
+    }
     if (status.ok() || !status.IsTransient() || signals_.stop.load() || signals_.sink_down.load()) {
       break;
     }
@@ -561,8 +580,8 @@ Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
         "optionally .gz or .zst)");
   }
   ASSIGN_OR_RETURN(auto input, OpenFileInput(file.path));
-  ReaderOptions options;
-  options.csv = file.plan.dialect;
+  ReaderOptions options = file.plan.Reader();
+  options.stop = &signals_.stop;
   ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));
   ASSIGN_OR_RETURN(out.first_rows, out.reader->ReadBatch(out.first, attempt.rejects));
   out.names = NormalizeColumnNames(out.first.columns(), file.plan.normalize_names);

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <unordered_map>
 
 #include "schema/cell_parse.h"
+#include "schema/regex_rule.h"
 
 namespace sluice {
 namespace {
@@ -121,11 +121,8 @@ class ColumnParser {
       ASSIGN_OR_RETURN(std::string pattern, Text(key_node, value));
       // Compiled here as well as in the Validator so that a typo fails at start-up
       // with its line number.
-      try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return Fail(value, "\"regex\" does not compile: " + std::string(e.what()));
-      }
+      auto compiled = RegexRule::Compile(pattern);
+      if (!compiled) return Fail(value, "\"regex\" " + compiled.error().message());
       spec_.rules.regex = std::move(pattern);
       return Status::Ok();
     }

@@ -11,7 +11,7 @@
 //     - name: status
 //       type: string
 //       allowed: [ok, warn, fail]
-//       regex: "^[a-z]+$"      # whole value must match (ECMAScript syntax)
+//       regex: "^[a-z]+$"      # whole value must match (RE2 syntax, regex_rule.h)
 //     - name: day
 //       type: date
 //       format: "%d/%m/%Y"     # strptime-style; default ISO 8601

@@ -150,14 +150,13 @@ void DropRejectedRows(Column& column, const std::vector<uint32_t>& row_error) {
 }
 
 // The allowed and regex rules of a column on a cell's text. `allowed` is sorted.
-CellError CheckText(const std::vector<std::string>& allowed, const std::regex* regex,
+CellError CheckText(const std::vector<std::string>& allowed, const RegexRule* regex,
                     std::string_view cell) {
   if (!allowed.empty() &&
       !std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>())) {
     return CellError::kNotAllowed;
   }
-  // std::regex allocates while matching; it only runs for columns that declare one.
-  if (regex != nullptr && !std::regex_match(cell.begin(), cell.end(), *regex)) {
+  if (regex != nullptr && !regex->Matches(cell)) {
     return CellError::kNoMatch;
   }
   return CellError::kNone;
@@ -221,22 +220,26 @@ Result<Validator> Validator::Create(const Schema& schema) {
   for (size_t c = 0; c < n; ++c) {
     const ColumnSpec& spec = schema.columns[c];
     if (spec.rules.regex) {
-      try {
-        v.regexes_[c] = std::make_shared<const std::regex>(
-            *spec.rules.regex, std::regex::ECMAScript | std::regex::optimize);
-      } catch (const std::regex_error& e) {
+      auto compiled = RegexRule::Compile(*spec.rules.regex);
+      if (!compiled) {
         std::string m = ColumnPrefix(spec.name) + "regex ";
         AppendQuoted(m, *spec.rules.regex);
-        m += " does not compile: ";
-        m += e.what();
+        m += " " + compiled.error().message();
         return Status::InvalidArgument(std::move(m));
       }
+      v.regexes_[c] = std::move(*compiled);
     }
+    v.index_.emplace(spec.name, static_cast<int>(c));  // the first of a name, as Schema::Find
     v.allowed_[c] = spec.rules.allowed;
     std::sort(v.allowed_[c].begin(), v.allowed_[c].end());
     if (spec.type == ColumnType::kString) v.has_strings_ = true;
   }
   return v;
+}
+
+int Validator::Find(const std::string& name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? -1 : it->second;
 }
 
 Status Validator::Bind(const std::vector<std::string>& file_columns) {
@@ -246,7 +249,7 @@ Status Validator::Bind(const std::vector<std::string>& file_columns) {
   std::string unknown;
   std::string repeated;
   for (size_t i = 0; i < file_columns.size(); ++i) {
-    const int c = schema_.Find(file_columns[i]);
+    const int c = Find(file_columns[i]);
     if (c >= 0 && source_of_[c] < 0) {
       source_of_[c] = static_cast<int>(i);
       continue;
@@ -284,7 +287,7 @@ Status Validator::Bind(const std::vector<std::string>& file_columns) {
 void Validator::BindNewColumns(const std::vector<std::string>& columns) {
   for (size_t i = file_columns_.size(); i < columns.size(); ++i) {
     file_columns_.push_back(columns[i]);
-    const int c = schema_.Find(columns[i]);
+    const int c = Find(columns[i]);
     if (c >= 0 && source_of_[c] < 0) {
       source_of_[c] = static_cast<int>(i);
     } else {
@@ -344,7 +347,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   const double max = spec.rules.max.value_or(std::numeric_limits<double>::infinity());
   const char* format = spec.rules.format ? spec.rules.format->c_str() : nullptr;
   const std::vector<std::string>& allowed = allowed_[c];
-  const std::regex* regex = regexes_[c].get();
+  const RegexRule* regex = regexes_[c].get();
   auto text_rules = [&](std::string_view cell) {
     return check_text ? CheckText(allowed, regex, cell) : CellError::kNone;
   };

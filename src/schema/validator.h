@@ -11,20 +11,21 @@
 // Timestamps: ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|±HH[:MM]|±HHMM]" (no
 // zone means UTC) or the column's format; stored as UTC microseconds. Strings must
 // be valid UTF-8. Then the column's rules: min/max (numbers), allowed (exact match
-// of the cell text, trimmed for non-strings), regex (must match the whole value).
+// of the cell text, trimmed for non-strings), regex (RE2 syntax, must match the whole value).
 //
 // Thread-safety: a Validator is used by one thread; it holds compiled regexes.
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/batch.h"
 #include "core/row_error.h"
 #include "core/status.h"
 #include "core/text_batch.h"
+#include "schema/regex_rule.h"
 #include "schema/schema.h"
 
 namespace sluice {
@@ -66,10 +67,15 @@ class Validator {
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
   void Reject(const TextBatch& in, size_t row, std::string column, std::string message);
 
+  // Index of a schema column by name: Bind is linear in the file's columns, even
+  // for a file of many thousand columns.
+  int Find(const std::string& name) const;
+
   Schema schema_;
-  std::vector<std::shared_ptr<const std::regex>> regexes_;  // per schema column, may be null
-  std::vector<std::vector<std::string>> allowed_;           // per schema column, sorted for lookup
-  bool has_strings_ = false;                                // some schema column is a string
+  std::unordered_map<std::string, int> index_;
+  std::vector<std::shared_ptr<const RegexRule>> regexes_;  // per schema column, may be null
+  std::vector<std::vector<std::string>> allowed_;          // per schema column, sorted for lookup
+  bool has_strings_ = false;                               // some schema column is a string
   std::vector<int> source_of_;  // per schema column: index in the file's columns or -1
   std::vector<std::string> file_columns_;
   std::vector<size_t> unknown_columns_;  // file columns seen after Bind that the schema lacks

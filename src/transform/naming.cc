@@ -1,6 +1,7 @@
 #include "transform/naming.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace sluice {
@@ -65,17 +66,24 @@ std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& na
   }
   // A suffix never takes a name that some other column has as its own, so that
   // ["a", "a", "a_2"] keeps "a_2" for the third column and gives the second "a_3".
+  // Each name remembers the last suffix it gave out, so n copies of one name cost
+  // O(n), not O(n^2): a suffix "_k" names one base only, and each candidate is
+  // tried at most once.
   std::unordered_set<std::string> taken(out.begin(), out.end());
   std::unordered_set<std::string> used;
+  std::unordered_map<std::string, size_t> next_suffix;
+  used.reserve(out.size());
   for (std::string& name : out) {
     if (used.insert(name).second) continue;
-    for (int n = 2;; ++n) {
+    size_t& n = next_suffix.try_emplace(name, 2).first->second;
+    for (;; ++n) {
       std::string candidate = name + "_" + std::to_string(n);
       if (taken.count(candidate) == 0 && used.count(candidate) == 0) {
         name = std::move(candidate);
         break;
       }
     }
+    ++n;
     used.insert(name);
   }
   return out;

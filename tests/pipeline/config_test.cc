@@ -145,6 +145,7 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"defaults:\n  metadata: [file, nonsense]\n", "key 'metadata'"},
       {"defaults:\n  schema_evolution: drop_columns\n",
        ":2: key 'schema_evolution': expected none or add_columns"},
+      {"defaults:\n  max_columns: 0\n", ":2: key 'max_columns': must be at least 1"},
   };
   for (const auto& bad : cases) {
     TempDir dir;
@@ -288,6 +289,30 @@ TEST(ConfigTest, LedgerTheWatcherWouldNotPickUpIsAccepted) {
 TEST(ConfigTest, SplitList) {
   EXPECT_EQ(SplitList(" a, b ,,c "), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(SplitList("").empty());
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(ConfigTest, MaxColumnsPerTableWithADefault) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "sluice.yaml", R"(defaults:
+  max_columns: 3000
+tables:
+  - match: "narrow*"
+    max_columns: 10
+)");
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(dir / "sluice.yaml", c).ok());
+  EXPECT_EQ(c.Resolve("narrow.csv").max_columns, 10u);
+  EXPECT_EQ(c.Resolve("wide.csv").max_columns, 3000u);
+  EXPECT_EQ(c.Resolve("wide.csv").Reader().max_columns, 3000u);
+  EXPECT_EQ(Config{}.Resolve("x.csv").max_columns, kDefaultMaxColumns);
+  c.overrides.max_columns = 7;  // --max-columns beats every rule
+  EXPECT_EQ(c.Resolve("narrow.csv").max_columns, 7u);
 }
 
 }  // namespace

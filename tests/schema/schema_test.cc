@@ -222,6 +222,9 @@ TEST(SchemaYamlErrorTest, BadValues) {
       << m;
   m = LoadError("columns:\n  - name: a\n    regex: \"([a-z\"\n");
   EXPECT_NE(m.find(":3: column \"a\": \"regex\" does not compile"), std::string::npos) << m;
+  // RE2 syntax: lookaround (fine for std::regex's ECMAScript) is refused at load.
+  m = LoadError("columns:\n  - name: a\n    regex: \"a(?=b)\"\n");
+  EXPECT_NE(m.find(":3: column \"a\": \"regex\" does not compile"), std::string::npos) << m;
   m = LoadError("columns:\n  - name: a\n    type: [integer]\n");
   EXPECT_NE(m.find(":3: column \"a\": \"type\" must be a single value"), std::string::npos) << m;
   m = LoadError("columns:\n  - name:\n    type: integer\n");

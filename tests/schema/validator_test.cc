@@ -241,6 +241,36 @@ TEST(ValidatorTest, RegexMustMatchWholeValue) {
   EXPECT_EQ(t.ErrorFor("1abc"), "column \"code\": \"1abc\" does not match regex \"[a-z]+\"");
 }
 
+// std::regex recursed once per character: a 60 KB cell under the README's own
+// rule overflowed the stack. RE2 matches in linear time without recursion.
+TEST(ValidatorTest, RegexOnAHugeCellNeitherCrashesNorRecurses) {
+  ColumnSpec code = Col("code", ColumnType::kString);
+  code.rules.regex = "^[a-z]+$";
+  OneColumn t(code);
+  std::string cell(4 << 20, 'a');
+  EXPECT_EQ(t.Run({{cell}}), 0u);
+  cell.back() = '1';
+  EXPECT_EQ(t.Run({{cell}}), 1u);
+}
+
+TEST(ValidatorTest, RegexSyntaxIsRe2s) {
+  ColumnSpec code = Col("code", ColumnType::kString);
+  code.rules.regex = R"(\d{3}-[[:alpha:]]+|(?i)x)";
+  OneColumn t(code);
+  EXPECT_EQ(t.Run({{"123-abc"}, {"X"}}), 0u);
+  EXPECT_EQ(t.ErrorFor("12-abc"),
+            R"(column "code": "12-abc" does not match regex "\\d{3}-[[:alpha:]]+|(?i)x")");
+  // Backreferences and lookaround are not RE2: refused when the schema is loaded.
+  for (const char* pattern : {R"((a)\1)", "a(?=b)"}) {
+    Schema schema;
+    code.rules.regex = pattern;
+    schema.columns = {code};
+    Result<Validator> v = Validator::Create(schema);
+    ASSERT_FALSE(v.has_value()) << pattern;
+    EXPECT_EQ(v.error().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(ValidatorTest, BadRegexFailsCreate) {
   Schema schema;
   ColumnSpec code = Col("code", ColumnType::kString);

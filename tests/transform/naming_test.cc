@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unordered_set>
+
 namespace sluice {
 namespace {
 
@@ -75,6 +77,34 @@ namespace {
 TEST(NormalizeColumnNamesTest, NulBytesBecomeUnderscores) {
   std::vector<std::string> in = {std::string("foo\0bar", 7), std::string(1, '\0')};
   EXPECT_EQ(NormalizeColumnNames(in, false), (std::vector<std::string>{"foo_bar", "_"}));
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// 20,000 copies of one name took 16.5 s when each copy searched its suffix from
+// "_2" up; each name now remembers its last suffix. 100,000 copies, interleaved
+// with names that look like suffixes, come out right (the time is measured by
+// hand, not asserted).
+TEST(NormalizeColumnNamesTest, ManyCopiesOfOneNameGetTheirSuffixesInOrder) {
+  std::vector<std::string> in(100'000, "a");
+  in[10] = "a_3";  // taken by a column of its own: the copies skip it
+  in[20] = "b";
+  in[30] = "b";
+  std::vector<std::string> out = NormalizeColumnNames(in, false);
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(out[0], "a");
+  EXPECT_EQ(out[1], "a_2");
+  EXPECT_EQ(out[2], "a_4");
+  EXPECT_EQ(out[10], "a_3");
+  EXPECT_EQ(out[20], "b");
+  EXPECT_EQ(out[30], "b_2");
+  EXPECT_EQ(out.back(), "a_99998");  // 99,997 copies of "a": a, a_2, a_4 .. a_99998
+  std::unordered_set<std::string> distinct(out.begin(), out.end());
+  EXPECT_EQ(distinct.size(), out.size());
 }
 
 }  // namespace
