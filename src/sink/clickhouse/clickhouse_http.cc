@@ -42,6 +42,7 @@ enum ChCode : int {
   kMemoryLimitExceeded = 241,
   kTableIsReadOnly = 242,
   kTooManyParts = 252,
+  kDatabaseAccessDenied = 291,
   kAccessDenied = 497,
   kAuthenticationFailed = 516,
 };
@@ -300,6 +301,7 @@ Status ClassifyClickHouseError(int curl_code, long http_status, std::string_view
     case kRequiredPassword:
     case kIpAddressNotAllowed:
     case kAccessDenied:
+    case kDatabaseAccessDenied:
     case kReadonly:
     case kUnknownDatabase:
       return Status::PermissionDenied(what);

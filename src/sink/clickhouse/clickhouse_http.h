@@ -63,10 +63,10 @@ std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view pas
 // response body, whose "Code: N" is used when the header is missing (old
 // servers). Refusals of sluice (codes 516 authentication failed, 192 unknown
 // user, 193 wrong password, 194 password required, 195 IP not allowed, 497
-// access denied, 164 read-only, 81 unknown database; HTTP 401 and 403 without a
-// known code) are PermissionDenied; data the server refused is InvalidData; connection failures,
-// timeouts, overload and other 5xx are Unavailable; the rest is Internal. `context` prefixes the
-// message.
+// access denied, 291 database access denied, 164 read-only, 81 unknown database;
+// HTTP 401 and 403 without a known code) are PermissionDenied; data the server
+// refused is InvalidData; connection failures, timeouts, overload and other 5xx
+// are Unavailable; the rest is Internal. `context` prefixes the message.
 Status ClassifyClickHouseError(int curl_code, long http_status, std::string_view exception_code,
                                std::string_view body, std::string_view context);
 

@@ -74,7 +74,7 @@ TEST(ClickHouseUrlTest, ErrorsNeverRepeatThePassword) {
 // The codes ClickHouse answers when it refuses sluice, whatever the HTTP status
 // (18.16 answers 500 for most of them): the sink is down, not the data bad.
 TEST(ClickHouseErrorTest, RefusalsArePermissionDenied) {
-  for (const char* header : {"516", "497", "81", "192", "193", "194", "195", "164"}) {
+  for (const char* header : {"516", "497", "81", "192", "193", "194", "195", "164", "291"}) {
     EXPECT_EQ(ClassifyClickHouseError(0, 500, header, "", "ctx").code(),
               StatusCode::kPermissionDenied)
         << header;
@@ -86,6 +86,12 @@ TEST(ClickHouseErrorTest, RefusalsArePermissionDenied) {
           "ctx")
           .code(),
       StatusCode::kPermissionDenied);
+  EXPECT_EQ(ClassifyClickHouseError(0, 500, "",
+                                    "Code: 291, e.displayText() = DB::Exception: Access denied to "
+                                    "database sluice_test for user t1",
+                                    "ctx")
+                .code(),
+            StatusCode::kPermissionDenied);
   EXPECT_EQ(ClassifyClickHouseError(0, 403, "", "Forbidden", "ctx").code(),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(ClassifyClickHouseError(0, 401, "", "", "ctx").code(), StatusCode::kPermissionDenied);
