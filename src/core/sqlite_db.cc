@@ -73,6 +73,10 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view context) {
       return Status::InvalidData(std::move(message));
     case SQLITE_NOTADB:
       return Status::InvalidArgument(std::move(message));
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return Status::PermissionDenied(std::move(message));
     default:
       return Status::Internal(std::move(message));
   }

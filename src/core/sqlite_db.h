@@ -34,7 +34,9 @@ Result<SqliteDb> OpenSqliteDb(const std::string& path, std::string_view what, in
 // The Status for SQLite result code `rc` (with sqlite3_errmsg(db) when db is not
 // null): BUSY, LOCKED, FULL, IOERR, CANTOPEN → Unavailable; CONSTRAINT, MISMATCH,
 // TOOBIG → InvalidData (the data was refused); NOTADB → InvalidArgument (the
-// path is not a database: configuration); anything else → Internal.
+// path is not a database: configuration); READONLY, PERM, AUTH → PermissionDenied
+// (the database refuses writes: fatal at start-up, the sink is down at run
+// time); anything else → Internal.
 Status SqliteStatus(sqlite3* db, int rc, std::string_view context);
 
 }  // namespace sluice

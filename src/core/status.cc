@@ -20,6 +20,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "timeout";
     case StatusCode::kInternal:
       return "internal";
+    case StatusCode::kPermissionDenied:
+      return "permission_denied";
   }
   return "unknown";
 }

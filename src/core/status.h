@@ -4,8 +4,10 @@
 // action (see DESIGN.md): Unavailable/Timeout → retry with backoff, InvalidData →
 // quarantine the file, AlreadyExists → skip as duplicate, InvalidArgument → fail
 // at start-up (configuration), NotFound → the named thing does not exist,
-// Internal → a bug. Result<T> holds a T or a non-OK Status, with the surface of
-// std::expected (has_value, value, error, operator*, operator->).
+// PermissionDenied → the sink refuses sluice (credentials, privileges, a missing
+// database): fatal at start-up, at run time the sink is down and files wait until
+// it accepts sluice again (never quarantined), Internal → a bug. Result<T> holds a T or a non-OK
+// Status, with the surface of std::expected (has_value, value, error, operator*, operator->).
 //
 // Thread-safety: values; distinct objects may be used from distinct threads.
 #pragma once
@@ -27,6 +29,7 @@ enum class StatusCode {
   kUnavailable,
   kTimeout,
   kInternal,
+  kPermissionDenied,
 };
 
 // Returns a stable lower-case name for `code`, e.g. "invalid_data".
@@ -47,6 +50,9 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -247,6 +247,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   // is due at once.
   std::optional<Backoff> probe_backoff;
   Clock::time_point probe_at;
+  Clock::time_point up_at;  // when the probe last found the sink back
   for (;;) {
     if (stop.load()) m.signals.stop.store(true);
     if (m.signals.stop.load()) break;
@@ -279,6 +280,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
         m.down_error.clear();
       }
       m.signals.sink_down.store(false);
+      up_at = Clock::now();
       metrics.SetSinkUp(true);
       for (auto& [path, due] : retries) due.first = Clock::now();
       LogInfo("sink_up", {{"down_s", (NowMicros() - since) / 1000000},
@@ -320,7 +322,11 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
               m.down_error = r.error.ToString();
             }
             metrics.SetSinkUp(false);
-            probe_backoff.emplace(std::chrono::seconds(1), std::chrono::seconds(30));
+            // A sink that answers pings but refuses the load (a revoked privilege)
+            // goes down again at once: its probe keeps backing off.
+            if (!probe_backoff || Clock::now() - up_at > std::chrono::minutes(1)) {
+              probe_backoff.emplace(std::chrono::seconds(1), std::chrono::seconds(30));
+            }
             probe_at = Clock::now() + probe_backoff->Next();
             LogError("sink_down", {{"error", r.error.ToString()},
                                    {"retry_budget_s",

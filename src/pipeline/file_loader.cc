@@ -511,6 +511,11 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     status = Status::Ok();
   }
   if (status.ok()) return Loaded(file, attempt, MarkLoaded(file, attempt));
+  if (status.code() == StatusCode::kPermissionDenied) {
+    // The sink refuses sluice (credentials, privileges, database), not the data:
+    // the sink is down until an administrator fixes it; the file waits, pending.
+    return Release(file, status, true);
+  }
   if (!status.IsTransient()) {
     // Retrying cannot help: the file (or what the sink makes of it) is refused.
     return Quarantine(path, id, file_id, plan, attempt, status);

@@ -1,8 +1,10 @@
 #include "sink/sink.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
+#include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/clickhouse_sink.h"
 #include "sink/postgres/pg_support.h"
 #include "sink/postgres/postgres_sink.h"
@@ -68,19 +70,8 @@ Result<std::unique_ptr<Sink>> OpenClickHouse(std::string_view url) {
   return std::unique_ptr<Sink>(std::move(sink));
 }
 
-// The user info is replaced; as in ParseClickHouseUrl, it ends at the last '@'
-// before the query.
 Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
-  const size_t authority = url.find("://") + 3;
-  std::string_view rest = url.substr(authority);
-  std::string_view user;
-  if (const size_t at = rest.substr(0, rest.find('?')).rfind('@'); at != std::string_view::npos) {
-    user = rest.substr(0, std::min(rest.find(':'), at));
-    rest.remove_prefix(at + 1);
-  }
-  if (user.empty()) user = "default";
-  return std::string(url.substr(0, authority)) + std::string(user) + ":" + PercentEncode(password) +
-         "@" + std::string(rest);
+  return ClickHouseUrlWithPassword(url, password);
 }
 
 struct SinkScheme {
@@ -118,12 +109,43 @@ Result<const SinkScheme*> FindScheme(std::string_view url) {
 }  // namespace
 
 std::string RedactSinkUrl(std::string_view url) {
-  // RedactPostgresUrl's URI rules (user info, password= parameter) fit any URI.
-  if (url.find("://") != std::string_view::npos || url.starts_with("postgresql:") ||
-      url.starts_with("postgres:")) {
+  if (url.starts_with("clickhouse://") || url.starts_with("clickhouses://")) {
+    return RedactClickHouseUrl(url);
+  }
+  if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
     return RedactPostgresUrl(url);
   }
-  return std::string(url);
+  if (url.starts_with("sqlite:")) return std::string(url);
+  // Unknown: hide all a password could be.
+  std::string out(url);
+  const size_t authority = url.find("://");
+  const size_t at = url.rfind('@');
+  if (authority != std::string_view::npos && at != std::string_view::npos && at > authority) {
+    const size_t colon = url.find(':', authority + 3);
+    if (colon < at)
+      out = std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+  }
+  const size_t param = out.find("password=");
+  if (param != std::string::npos) out = out.substr(0, param + 9) + "***";
+  return out;
+}
+
+std::string ScrubPassword(std::string message, std::string_view password) {
+  if (password.empty()) return message;
+  std::string lower = PercentEncode(password);
+  for (size_t i = 0; i + 2 < lower.size(); ++i) {
+    if (lower[i] == '%') {
+      lower[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 1])));
+      lower[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 2])));
+    }
+  }
+  // The longest form first: the raw password may be part of an encoded one.
+  for (const std::string& form : {PercentEncode(password), lower, std::string(password)}) {
+    for (size_t at = message.find(form); at != std::string::npos; at = message.find(form, at + 3)) {
+      message.replace(at, form.size(), "***");
+    }
+  }
+  return message;
 }
 
 std::string PercentEncode(std::string_view text) {

@@ -11,7 +11,9 @@
 //
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
 // with backoff), InvalidData (the data was refused: quarantine), InvalidArgument
-// (configuration: fatal), Internal.
+// (configuration: fatal), PermissionDenied (the database refuses sluice's
+// credentials or privileges, or its database is missing: fatal at start-up, at run
+// time the sink is down and files wait), Internal. No message holds a password.
 //
 // Thread-safety: a Sink is one connection; each worker opens its own.
 #pragma once
@@ -105,8 +107,15 @@ Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view p
 // Every byte but RFC 3986's unreserved characters ([A-Za-z0-9-._~]) as %XX.
 std::string PercentEncode(std::string_view text);
 
-// `url` fit for logs and messages: any password (a URI's user info, a password
-// parameter, a PostgreSQL conninfo password) replaced by "***".
+// `url` fit for logs and messages: any password replaced by "***", found by the
+// parser that connects (RedactPostgresUrl, RedactClickHouseUrl); for another
+// scheme, a URI's user info after its first ':' up to the last '@' and any
+// password parameter.
 std::string RedactSinkUrl(std::string_view url);
+
+// `message` with `password` (as is, and percent-encoded with upper- or lower-case
+// hex digits) replaced by "***": for driver messages, which may repeat what they
+// were given. An empty password changes nothing.
+std::string ScrubPassword(std::string message, std::string_view password);
 
 }  // namespace sluice

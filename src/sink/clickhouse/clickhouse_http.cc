@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "sink/sink.h"
+
 namespace sluice {
 namespace {
 
@@ -40,6 +42,7 @@ enum ChCode : int {
   kMemoryLimitExceeded = 241,
   kTableIsReadOnly = 242,
   kTooManyParts = 252,
+  kDatabaseAccessDenied = 291,
   kAccessDenied = 497,
   kAuthenticationFailed = 516,
 };
@@ -118,37 +121,103 @@ std::string ClickHouseEndpoint::Redacted() const {
          "/" + database;
 }
 
+namespace {
+
+// The pieces of a clickhouse:// URL as written (see ParseClickHouseUrl): the one
+// reading shared by the connection, the redaction and the password setter.
+struct UrlParts {
+  bool tls = false;
+  std::string_view scheme;     // "clickhouse://" or "clickhouses://"
+  std::string_view user;       // raw, percent-encoded
+  std::string_view password;   // raw, percent-encoded
+  bool has_user_info = false;  // an '@' was found
+  bool has_password = false;   // the user info has a ':'
+  std::string_view rest;       // host[:port][/database][?query][#fragment]
+};
+
+bool SplitClickHouseUrl(std::string_view url, UrlParts& p) {
+  if (url.starts_with("clickhouse://")) {
+    p.scheme = url.substr(0, 13);
+  } else if (url.starts_with("clickhouses://")) {
+    p.tls = true;
+    p.scheme = url.substr(0, 14);
+  } else {
+    return false;
+  }
+  p.rest = url.substr(p.scheme.size());
+  // The user info runs to the last '@': a password may hold any byte, '/', '?',
+  // '#' and '@' included, while a host, a database name (percent-encoded) and the
+  // supported parameters never hold one.
+  if (const size_t at = p.rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view user_info = p.rest.substr(0, at);
+    p.rest.remove_prefix(at + 1);
+    p.has_user_info = true;
+    const size_t colon = user_info.find(':');
+    p.user = user_info.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      p.has_password = true;
+      p.password = user_info.substr(colon + 1);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string RedactClickHouseUrl(std::string_view url) {
+  UrlParts p;
+  if (!SplitClickHouseUrl(url, p)) return std::string(url);
+  std::string out(p.scheme);
+  if (p.has_user_info) {
+    out.append(p.user);
+    if (p.has_password) out += ":***";
+    out += '@';
+  }
+  out.append(p.rest);
+  return out;
+}
+
+std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password) {
+  UrlParts p;
+  if (!SplitClickHouseUrl(url, p)) return std::string(url);
+  std::string out(p.scheme);
+  out.append(p.user.empty() ? std::string_view("default") : p.user);
+  out += ':';
+  out += PercentEncode(password);
+  out += '@';
+  out.append(p.rest);
+  return out;
+}
+
 Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url) {
   ClickHouseEndpoint e;
-  std::string_view rest;
-  if (url.starts_with("clickhouse://")) {
-    rest = url.substr(13);
-  } else if (url.starts_with("clickhouses://")) {
-    e.tls = true;
-    rest = url.substr(14);
-  } else {
+  UrlParts parts;
+  if (!SplitClickHouseUrl(url, parts)) {
     return Status::InvalidArgument("not a clickhouse:// or clickhouses:// URL");
   }
+  e.tls = parts.tls;
   e.port = e.tls ? 8443 : 8123;
+  e.user = PercentDecode(parts.user);
+  e.password = PercentDecode(parts.password);
+  // Header values end at a line break.
+  if (e.user.find_first_of("\r\n") != std::string::npos ||
+      e.password.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("clickhouse URL: a line break in the user name or password");
+  }
+  std::string_view rest = parts.rest;
+  if (rest.find('#') != std::string_view::npos) {
+    return Status::InvalidArgument(
+        "clickhouse URL: a '#' after the user info (percent-encode it as %23)");
+  }
   std::string_view query;
   if (size_t q = rest.find('?'); q != std::string_view::npos) {
     query = rest.substr(q + 1);
     rest = rest.substr(0, q);
   }
   std::string_view path;
-  // The last '@' before the path ends the credentials: a password may hold '@'
-  // unencoded, a host may not.
-  size_t slash = rest.find('/', rest.rfind('@') == std::string_view::npos ? 0 : rest.rfind('@'));
-  if (slash != std::string_view::npos) {
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     path = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
-  }
-  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view credentials = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    size_t colon = credentials.find(':');
-    e.user = PercentDecode(credentials.substr(0, colon));
-    if (colon != std::string_view::npos) e.password = PercentDecode(credentials.substr(colon + 1));
   }
   std::string_view host = rest;
   if (size_t colon = rest.rfind(':');
@@ -232,9 +301,10 @@ Status ClassifyClickHouseError(int curl_code, long http_status, std::string_view
     case kRequiredPassword:
     case kIpAddressNotAllowed:
     case kAccessDenied:
+    case kDatabaseAccessDenied:
     case kReadonly:
     case kUnknownDatabase:
-      return Status::InvalidArgument(what);
+      return Status::PermissionDenied(what);
     case kSyntaxError:
     case kUnknownIdentifier:
     case kUnknownTable:
@@ -244,7 +314,7 @@ Status ClassifyClickHouseError(int curl_code, long http_status, std::string_view
     default:
       break;
   }
-  if (http_status == 401 || http_status == 403) return Status::InvalidArgument(what);
+  if (http_status == 401 || http_status == 403) return Status::PermissionDenied(what);
   if (http_status >= 500) return Status::Unavailable(what);
   return Status::Internal(what);
 }
@@ -342,15 +412,16 @@ bool ClickHouseHttp::Drive(const std::function<bool()>& until) {
 Result<std::string> ClickHouseHttp::Outcome(std::string_view context) {
   long http_status = 0;
   curl_easy_getinfo(static_cast<CURL*>(curl_), CURLINFO_RESPONSE_CODE, &http_status);
-  if (curl_code_ != CURLE_OK || http_status != 200) {
-    return ClassifyClickHouseError(curl_code_, http_status, exception_code_, response_, context);
-  }
   // A server may fail after it sent 200 and the first rows; it then appends the
   // exception to the body and sets the header.
-  if (!exception_code_.empty()) {
-    return ClassifyClickHouseError(curl_code_, 500, exception_code_, response_, context);
+  if (curl_code_ == CURLE_OK && http_status == 200 && exception_code_.empty()) {
+    return std::move(response_);
   }
-  return std::move(response_);
+  if (curl_code_ == CURLE_OK && http_status == 200) http_status = 500;
+  const Status status =
+      ClassifyClickHouseError(curl_code_, http_status, exception_code_, response_, context);
+  // The server's text may quote what it was sent; the password never leaves here.
+  return Status(status.code(), ScrubPassword(status.message(), endpoint_.password));
 }
 
 Result<std::string> ClickHouseHttp::Query(std::string_view sql, std::string_view context) {

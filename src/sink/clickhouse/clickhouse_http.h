@@ -40,17 +40,33 @@ struct ClickHouseEndpoint {
 };
 
 // Parses "clickhouse://[user[:password]@]host[:port][/database][?compression=gzip]"
-// ("clickhouses://" for HTTPS). User and password may be percent-encoded. Default
-// port 8123 (8443 with TLS), user "default", database "default". Errors:
-// InvalidArgument (the message never repeats the password).
+// ("clickhouses://" for HTTPS). The user info runs to the URL's LAST '@' and the
+// user name to its first ':', so a password may hold any byte, raw '/', '?', '#',
+// ':' and '@' included; an '@' elsewhere (a database name) must be
+// percent-encoded. User, password and database may be percent-encoded ("%zz", not
+// a code, stays as written). Default port 8123 (8443 with TLS), user "default",
+// database "default". Errors: InvalidArgument (a '#' after the user info, a line
+// break in user or password, a bad port, no host, an unknown parameter; the
+// message never repeats the password).
 Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url);
+
+// `url` with the password that ParseClickHouseUrl finds replaced by "***" (the
+// rest as written); a URL without the scheme is returned as is.
+std::string RedactClickHouseUrl(std::string_view url);
+
+// `url` with its user info's password replaced by `password` (percent-encoded; the
+// user is "default" if the URL names none), read as ParseClickHouseUrl reads it.
+std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password);
 
 // The status for a failed request: `curl_code` (0 if the request completed),
 // `http_status`, the X-ClickHouse-Exception-Code header (empty if absent) and the
 // response body, whose "Code: N" is used when the header is missing (old
-// servers). Authentication and unknown-database errors are InvalidArgument; data
-// the server refused is InvalidData; connection failures, timeouts, overload and
-// other 5xx are Unavailable; the rest is Internal. `context` prefixes the message.
+// servers). Refusals of sluice (codes 516 authentication failed, 192 unknown
+// user, 193 wrong password, 194 password required, 195 IP not allowed, 497
+// access denied, 291 database access denied, 164 read-only, 81 unknown database;
+// HTTP 401 and 403 without a known code) are PermissionDenied; data the server
+// refused is InvalidData; connection failures, timeouts, overload and other 5xx
+// are Unavailable; the rest is Internal. `context` prefixes the message.
 Status ClassifyClickHouseError(int curl_code, long http_status, std::string_view exception_code,
                                std::string_view body, std::string_view context);
 

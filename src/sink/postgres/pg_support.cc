@@ -1,6 +1,13 @@
 #include "sink/postgres/pg_support.h"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <utility>
+
+#include "sink/sink.h"
 
 namespace sluice {
 namespace {
@@ -9,24 +16,25 @@ constexpr std::string_view kMask = "***";
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
+using Spans = std::vector<std::pair<size_t, size_t>>;  // [begin, end) offsets
+
 // Key=value form: `password = 'it''s'`, `password=secret`. Values are either
-// single-quoted (backslash escapes a character) or run to the next space.
-std::string RedactConninfo(std::string_view s) {
-  std::string out;
+// single-quoted (backslash escapes a character) or run to the next space, as
+// libpq reads them. Adds the password values' spans, shifted by `offset`.
+void ConninfoPasswordSpans(std::string_view s, size_t offset, Spans& spans) {
   size_t i = 0;
   while (i < s.size()) {
     if (IsSpace(s[i])) {
-      out += s[i++];
+      ++i;
       continue;
     }
     const size_t key_start = i;
     while (i < s.size() && !IsSpace(s[i]) && s[i] != '=') ++i;
     const std::string_view key = s.substr(key_start, i - key_start);
-    out.append(key);
-    while (i < s.size() && IsSpace(s[i])) out += s[i++];
+    while (i < s.size() && IsSpace(s[i])) ++i;
     if (i >= s.size() || s[i] != '=') continue;
-    out += s[i++];
-    while (i < s.size() && IsSpace(s[i])) out += s[i++];
+    ++i;
+    while (i < s.size() && IsSpace(s[i])) ++i;
     const size_t value_start = i;
     if (i < s.size() && s[i] == '\'') {
       for (++i; i < s.size() && s[i] != '\''; ++i) {
@@ -39,58 +47,80 @@ std::string RedactConninfo(std::string_view s) {
         ++i;
       }
     }
-    if (key == "password") {
-      out.append(kMask);
-    } else {
-      out.append(s.substr(value_start, std::min(i, s.size()) - value_start));
-    }
+    i = std::min(i, s.size());
+    if (key == "password") spans.emplace_back(offset + value_start, offset + i);
   }
-  return out;
 }
 
-std::string RedactUri(std::string_view s) {
-  const size_t authority = s.find("://") + 3;
-  size_t end = s.find_first_of("/?", authority);
-  if (end == std::string_view::npos) end = s.size();
-  std::string out(s.substr(0, authority));
-  // The user info ends at the authority's last '@' (a raw '@' in a password is
-  // a user's mistake libpq tolerates, so this errs on the side of hiding more).
-  const std::string_view host_part = s.substr(authority, end - authority);
-  const size_t at = host_part.rfind('@');
+// A URI's user info, as libpq finds it: the text after "://" up to the first '@',
+// unless a '/' comes first (then there is none); its password follows its first
+// ':'. Returns the '@' (npos if none) and whether the URI is ambiguous: libpq
+// would misread a raw '/' or '@' in the password (for "u:a@b@h" the password "a"
+// and the host "b@h"; for "u:s3cr/et@h" the host "u" and the port "s3cr").
+struct UserInfo {
+  size_t authority = 0;                // just after "://"
+  size_t at = std::string_view::npos;  // the '@' that ends it
+  bool ambiguous = false;
+};
+
+UserInfo FindUserInfo(std::string_view s) {
+  UserInfo u;
+  u.authority = s.find("://") + 3;
+  const size_t stop = s.find_first_of("@/", u.authority);
+  if (stop != std::string_view::npos && s[stop] == '@') u.at = stop;
+  // Hosts never hold an '@'; nor does a path before its query unless mistyped.
+  const size_t from = u.at == std::string_view::npos ? u.authority : u.at + 1;
+  const size_t end = s.find_first_of(u.at == std::string_view::npos ? "?" : "/?", from);
+  const std::string_view rest =
+      s.substr(from, end == std::string_view::npos ? std::string_view::npos : end - from);
+  u.ambiguous = rest.find('@') != std::string_view::npos;
+  return u;
+}
+
+void UriPasswordSpans(std::string_view s, Spans& spans) {
+  const UserInfo u = FindUserInfo(s);
+  // An ambiguous URI is refused before use; shown, it hides all a password could
+  // be: from the user info's first ':' to the last '@'.
+  const size_t at = u.ambiguous ? s.rfind('@') : u.at;
+  size_t query_from = u.authority;
   if (at != std::string_view::npos) {
-    const std::string_view user_info = host_part.substr(0, at);
-    const size_t colon = user_info.find(':');
-    out.append(user_info.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      out += ':';
-      out.append(kMask);
-    }
-    out.append(host_part.substr(at));
-  } else {
-    out.append(host_part);
+    const size_t colon = s.find(':', u.authority);
+    if (colon < at) spans.emplace_back(colon + 1, at);
+    query_from = at;
   }
+  const size_t query = s.find('?', query_from);
+  if (query == std::string_view::npos) return;
   // Query parameters: password=... up to the next '&'.
-  std::string_view rest = s.substr(end);
-  const size_t query = rest.find('?');
-  out.append(rest.substr(0, query));
-  if (query == std::string_view::npos) return out;
-  rest.remove_prefix(query);
-  size_t i = 0;
-  while (i < rest.size()) {
-    const size_t param = i;
-    size_t next = rest.find('&', i + 1);
-    if (next == std::string_view::npos) next = rest.size();
-    std::string_view item = rest.substr(param, next - param);
-    const size_t name_start = (item[0] == '?' || item[0] == '&') ? 1 : 0;
-    if (item.substr(name_start).starts_with("password=")) {
-      out.append(item.substr(0, name_start + 9));
-      out.append(kMask);
-    } else {
-      out.append(item);
-    }
+  for (size_t i = query; i < s.size();) {
+    size_t next = s.find('&', i + 1);
+    if (next == std::string_view::npos) next = s.size();
+    const std::string_view item = s.substr(i + 1, next - i - 1);
+    if (item.starts_with("password=")) spans.emplace_back(i + 1 + 9, next);
     i = next;
   }
-  return out;
+}
+
+bool IsUri(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  return scheme_end != std::string_view::npos && url.find_first_of(" =") > scheme_end;
+}
+
+// Where the passwords of `url` are written (see RedactPostgresUrl), in order.
+Spans PasswordSpans(std::string_view url) {
+  Spans spans;
+  if (IsUri(url)) {
+    UriPasswordSpans(url, spans);
+    return spans;
+  }
+  size_t offset = 0;
+  for (std::string_view p : {"postgresql:", "postgres:"}) {
+    if (url.starts_with(p)) {
+      offset = p.size();
+      break;
+    }
+  }
+  ConninfoPasswordSpans(url.substr(offset), offset, spans);
+  return spans;
 }
 
 bool Contains(std::string_view haystack, std::string_view needle) {
@@ -100,20 +130,53 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 }  // namespace
 
 std::string RedactPostgresUrl(std::string_view url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end != std::string_view::npos &&
-      url.find_first_of(" =") > scheme_end) {  // a URI, not key=value text
-    return RedactUri(url);
+  std::string out;
+  size_t from = 0;
+  for (const auto& [begin, end] : PasswordSpans(url)) {
+    out.append(url.substr(from, begin - from));
+    out.append(kMask);
+    from = end;
   }
-  std::string prefix;
-  for (std::string_view p : {"postgresql:", "postgres:"}) {
-    if (url.starts_with(p)) {
-      prefix = std::string(p);
-      url.remove_prefix(p.size());
-      break;
+  out.append(url.substr(from));
+  return out;
+}
+
+Result<PostgresTarget> ParsePostgresUrl(std::string_view url) {
+  PostgresTarget target;
+  target.display = RedactPostgresUrl(url);
+  target.conninfo = std::string(url);
+  if (IsUri(url)) {
+    if (FindUserInfo(url).ambiguous) {
+      return Status::InvalidArgument(
+          "postgres sink " + target.display +
+          ": a '/' or '@' in the user name or password must be percent-encoded (%2F, %40)");
+    }
+  } else {
+    // "postgresql:key=value ...": libpq takes the text after the scheme.
+    for (std::string_view p : {"postgresql:", "postgres:"}) {
+      if (url.starts_with(p)) {
+        target.conninfo = std::string(url.substr(p.size()));
+        break;
+      }
     }
   }
-  return prefix + RedactConninfo(url);
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(target.conninfo.c_str(), &parse_error);
+  if (options == nullptr) {
+    std::string why = parse_error != nullptr ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    while (!why.empty() && IsSpace(why.back())) why.pop_back();
+    // libpq quotes a token it cannot decode, which may be the password as written.
+    for (const auto& [begin, end] : PasswordSpans(url)) {
+      why = ScrubPassword(std::move(why), url.substr(begin, end - begin));
+    }
+    return Status::InvalidArgument("postgres sink " + target.display + ": " + why);
+  }
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) target.password = o->val;
+  }
+  PQconninfoFree(options);
+  return target;
 }
 
 std::string PostgresArray(const std::vector<std::string>& values) {
@@ -143,9 +206,11 @@ Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool 
     // Failed connection attempts carry no SQLSTATE; libpq only has the server's
     // FATAL message text.
     if (Contains(message, "authentication failed") || Contains(message, "no password supplied") ||
+        Contains(message, "permission denied") || Contains(message, "pg_hba.conf") ||
+        Contains(message, "is not permitted to log in") ||
         (Contains(message, "database \"") && Contains(message, "does not exist")) ||
         (Contains(message, "role \"") && Contains(message, "does not exist"))) {
-      return Status::InvalidArgument(std::move(text));
+      return Status::PermissionDenied(std::move(text));
     }
     return connection_lost ? Status::Unavailable(std::move(text))
                            : Status::Internal(std::move(text));
@@ -160,7 +225,7 @@ Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool 
     return Status::InvalidData(std::move(text));
   }
   if (cls == "28" || sqlstate == "3D000" || sqlstate == "42501") {
-    return Status::InvalidArgument(std::move(text));
+    return Status::PermissionDenied(std::move(text));
   }
   if (connection_lost) return Status::Unavailable(std::move(text));
   return Status::Internal(std::move(text));

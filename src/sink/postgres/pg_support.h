@@ -15,9 +15,25 @@ namespace sluice {
 
 // `url` (a postgresql:// or postgres:// URI, or a key=value conninfo string, with or
 // without a "postgresql:" prefix) with every password replaced by "***": the
-// password of the URI's user info, and the value of any `password` parameter.
-// Everything else is kept as written, so the result still says where sluice connects.
+// password of the URI's user info, and the value of any `password` parameter,
+// found where libpq finds them (a URI's user info ends at the first '@' unless a
+// '/' comes first). Everything else is kept as written, so the result still says
+// where sluice connects. For a URI ParsePostgresUrl refuses as ambiguous, the
+// mask runs from the user info's first ':' to the URI's last '@'.
 std::string RedactPostgresUrl(std::string_view url);
+
+// A sink URL as libpq reads it.
+struct PostgresTarget {
+  std::string conninfo;  // for PQconnectdbParams' dbname (URI or key=value text)
+  std::string password;  // as libpq decoded it; empty if none
+  std::string display;   // RedactPostgresUrl(url)
+};
+
+// Parses `url` (as RedactPostgresUrl) with libpq's PQconninfoParse, the parser the
+// connection uses. Errors: InvalidArgument for text libpq refuses, and for a URI
+// with a raw '/' or '@' in its user info, which libpq would read as a host, port
+// or database and then repeat in its errors. No message holds a password.
+Result<PostgresTarget> ParsePostgresUrl(std::string_view url);
 
 // `values` in the text form of a PostgreSQL array, every element quoted
 // ({"a","b\"c"}), for one text parameter cast to text[] or bigint[]: a statement
@@ -36,9 +52,11 @@ std::string PostgresArray(const std::vector<std::string>& values);
 // class 58 (I/O). Timeout: 57014 (statement timeout, cancelled). InvalidData: class
 // 22 (data exception), class 23 (integrity: not-null, check, unique), class 54
 // (row or value too large), 42804 datatype mismatch, 42703 undefined column, 42P01
-// undefined table. InvalidArgument: class 28 (authentication), 3D000 (no such
-// database), 42501 (insufficient privilege), and failed connection attempts whose
-// message says authentication failed or the database or role does not exist.
+// undefined table. PermissionDenied (the server refuses sluice: fatal at
+// start-up, the sink is down at run time): class 28 (authentication), 3D000 (no
+// such database), 42501 (insufficient privilege), and failed connection attempts
+// whose message says authentication failed, permission was denied, pg_hba.conf
+// has no entry, the role may not log in, or the database or role does not exist.
 // Everything else: Internal.
 Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool connection_lost,
                       std::string_view context);

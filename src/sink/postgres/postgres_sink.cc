@@ -147,27 +147,10 @@ PostgresSink::~PostgresSink() {
 }
 
 Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(std::string_view url) {
-  std::string conninfo(url);
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
-    // "postgresql:key=value ...": libpq takes the text after the scheme.
-    conninfo = std::string(url.substr(url.find(':') + 1));
-  }
-  const std::string display = RedactPostgresUrl(url);
-  char* parse_error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
-  if (options == nullptr) {
-    std::string why = parse_error != nullptr ? parse_error : "out of memory";
-    PQfreemem(parse_error);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return Status::InvalidArgument("postgres sink " + display + ": " + why);
-  }
-  std::string password;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
-  }
-  PQconninfoFree(options);
-
-  std::unique_ptr<PostgresSink> sink(new PostgresSink(conninfo, display, std::move(password)));
+  ASSIGN_OR_RETURN(PostgresTarget target, ParsePostgresUrl(url));
+  const std::string display = target.display;
+  std::unique_ptr<PostgresSink> sink(
+      new PostgresSink(std::move(target.conninfo), display, std::move(target.password)));
   RETURN_IF_ERROR(sink->Connect());
   // The first existing schema of the search_path, except "sluice": with a role
   // named sluice, "$user" (first in the default search_path) would otherwise turn
@@ -232,12 +215,7 @@ Status PostgresSink::EnsureConnected() {
 }
 
 std::string PostgresSink::Scrub(std::string message) const {
-  if (password_.empty()) return message;
-  for (size_t at = message.find(password_); at != std::string::npos;
-       at = message.find(password_, at + 3)) {
-    message.replace(at, password_.size(), "***");
-  }
-  return message;
+  return ScrubPassword(std::move(message), password_);
 }
 
 Status PostgresSink::Error(const PGresult* result, std::string_view context) const {

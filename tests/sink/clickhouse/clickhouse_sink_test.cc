@@ -167,9 +167,9 @@ TEST(ClickHouseErrorTest, ClassifiesByCode) {
   EXPECT_EQ(code(0, 500, "252", ""), StatusCode::kUnavailable);
   EXPECT_EQ(code(0, 500, "241", ""), StatusCode::kUnavailable);
   EXPECT_EQ(code(0, 500, "", "Code: 202, too many"), StatusCode::kUnavailable);
-  EXPECT_EQ(code(0, 401, "", "Code: 193, wrong password"), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(0, 500, "516", ""), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(0, 404, "81", ""), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(0, 401, "", "Code: 193, wrong password"), StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(0, 500, "516", ""), StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(0, 404, "81", ""), StatusCode::kPermissionDenied);
   EXPECT_EQ(code(0, 503, "", "Service Unavailable"), StatusCode::kUnavailable);
   EXPECT_EQ(code(7 /* CURLE_COULDNT_CONNECT */, 0, "", ""), StatusCode::kUnavailable);
   EXPECT_EQ(code(28 /* CURLE_OPERATION_TIMEDOUT */, 0, "", ""), StatusCode::kTimeout);
@@ -637,7 +637,7 @@ TEST(ClickHouseSinkTest, RefusedDataIsInvalidData) {
   sink->Abort();
 }
 
-TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreInvalidArgument) {
+TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreRefusals) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
   auto endpoint = ParseClickHouseUrl(url);
   ASSERT_TRUE(endpoint.has_value());
@@ -646,12 +646,12 @@ TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreInvalidArgument) {
 
   auto wrong = ClickHouseSink::Open(base + "Wr0ngSecretPassw0rd" + host + "/" + endpoint->database);
   ASSERT_FALSE(wrong.has_value());
-  EXPECT_EQ(wrong.error().code(), StatusCode::kInvalidArgument) << wrong.error().ToString();
+  EXPECT_EQ(wrong.error().code(), StatusCode::kPermissionDenied) << wrong.error().ToString();
   EXPECT_EQ(wrong.error().message().find("Wr0ngSecretPassw0rd"), std::string::npos);
 
   auto no_db = ClickHouseSink::Open(base + endpoint->password + host + "/no_such_db");
   ASSERT_FALSE(no_db.has_value());
-  EXPECT_EQ(no_db.error().code(), StatusCode::kInvalidArgument) << no_db.error().ToString();
+  EXPECT_EQ(no_db.error().code(), StatusCode::kPermissionDenied) << no_db.error().ToString();
   EXPECT_EQ(no_db.error().message().find(endpoint->password), std::string::npos);
 
   // Nothing listens on port 1: the server may come back, so retry.

@@ -16,6 +16,73 @@ TEST(RedactPostgresUrl, HidesThePasswordOfAUri) {
   EXPECT_EQ(RedactPostgresUrl("postgresql://u:a@b@h:1/db"), "postgresql://u:***@h:1/db");
 }
 
+// Passwords with every character a URI reserves, percent-encoded as libpq wants.
+TEST(RedactPostgresUrl, HidesEncodedPasswordsWithReservedAndNonAsciiBytes) {
+  for (const char* password : {"a%2Fb%3Fc%23d%40e%3Af%25g", "%C3%A9t%C3%A9%FF", "s3cr%2Fet"}) {
+    const std::string url = std::string("postgresql://u:") + password + "@h:5432/db";
+    EXPECT_EQ(RedactPostgresUrl(url), "postgresql://u:***@h:5432/db") << url;
+    auto parsed = ParsePostgresUrl(url);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+    EXPECT_EQ(parsed->display, "postgresql://u:***@h:5432/db");
+  }
+  auto parsed = ParsePostgresUrl("postgresql://u:a%2Fb%3Fc%23d%40e%3Af%25g@h/db");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->password, "a/b?c#d@e:f%g");
+}
+
+// libpq reads raw '?', '#' and ':' in a password as the password, as the redaction does.
+TEST(RedactPostgresUrl, RawQuestionMarkHashAndColonStayInThePassword) {
+  const std::string url = "postgresql://u:p?a#s:s\xC3\xA9@h/db?sslmode=disable";
+  EXPECT_EQ(RedactPostgresUrl(url), "postgresql://u:***@h/db?sslmode=disable");
+  auto parsed = ParsePostgresUrl(url);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->password, "p?a#s:s\xC3\xA9");
+  EXPECT_EQ(parsed->display, "postgresql://u:***@h/db?sslmode=disable");
+}
+
+// libpq would read "s3cr" as a port and "b@h" as a host, and say so in its errors:
+// such URLs are refused, and shown with all a password could be hidden.
+TEST(ParsePostgresUrl, RefusesARawSlashOrAtInThePassword) {
+  for (const char* url : {"postgresql://u:s3cr/et@h:1/db", "postgresql://u:a@b@h:1/db",
+                          "postgresql://u:s3cr/et@h:1/db?application_name=x"}) {
+    auto parsed = ParsePostgresUrl(url);
+    ASSERT_FALSE(parsed.has_value()) << url;
+    EXPECT_EQ(parsed.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(parsed.error().message().find("s3cr"), std::string::npos) << parsed.error().message();
+    EXPECT_EQ(parsed.error().message().find("et@"), std::string::npos) << parsed.error().message();
+    EXPECT_EQ(parsed.error().message().find("a@b"), std::string::npos) << parsed.error().message();
+    EXPECT_NE(parsed.error().message().find("u:***@h:1/db"), std::string::npos)
+        << parsed.error().message();
+    EXPECT_EQ(RedactPostgresUrl(url).find("s3cr"), std::string::npos);
+  }
+  // An '@' in a query parameter is no password.
+  auto fine = ParsePostgresUrl("postgresql://u:p@h/db?application_name=x@y");
+  ASSERT_TRUE(fine.has_value()) << fine.error().ToString();
+  EXPECT_EQ(fine->display, "postgresql://u:***@h/db?application_name=x@y");
+}
+
+// libpq's own error quotes the token it cannot decode: the password as written.
+TEST(ParsePostgresUrl, LibpqErrorsNeverRepeatThePassword) {
+  for (const char* url :
+       {"postgresql://u:Sup3r%zzSecret@h/db", "postgresql://u@h/db?password=Sup3r%zzSecret",
+        "postgresql:host=h password='Sup3r\\zzSecret' dbname=d bogus"}) {
+    auto parsed = ParsePostgresUrl(url);
+    ASSERT_FALSE(parsed.has_value()) << url;
+    EXPECT_EQ(parsed.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(parsed.error().message().find("Sup3r"), std::string::npos)
+        << parsed.error().message();
+    EXPECT_EQ(parsed.error().message().find("zzSecret"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
+TEST(ScrubPassword, HidesRawAndPercentEncodedForms) {
+  EXPECT_EQ(ScrubPassword("bad a/b@c and a%2Fb%40c and a%2fb%40c", "a/b@c"),
+            "bad *** and *** and ***");
+  EXPECT_EQ(ScrubPassword("nothing here", ""), "nothing here");
+  EXPECT_EQ(ScrubPassword("x \xC3\xA9t\xC3\xA9 %C3%A9t%C3%A9", "\xC3\xA9t\xC3\xA9"), "x *** ***");
+}
+
 TEST(RedactPostgresUrl, HidesPasswordParameters) {
   EXPECT_EQ(RedactPostgresUrl("postgresql://u@h/db?sslmode=require&password=s3cret&x=1"),
             "postgresql://u@h/db?sslmode=require&password=***&x=1");
@@ -42,6 +109,12 @@ TEST(RedactSinkUrl, HidesPasswordsOfEverySinkUrl) {
   EXPECT_EQ(RedactSinkUrl("postgresql://u:pw@h/db"), "postgresql://u:***@h/db");
   EXPECT_EQ(RedactSinkUrl("postgresql:host=h password=pw"), "postgresql:host=h password=***");
   EXPECT_EQ(RedactSinkUrl("clickhouse://u:pw@h:8123/db"), "clickhouse://u:***@h:8123/db");
+  // As ClickHouse's parser reads it: the user info runs to the last '@'.
+  EXPECT_EQ(RedactSinkUrl("clickhouse://default:s3cr/et@host:1/db"),
+            "clickhouse://default:***@host:1/db");
+  EXPECT_EQ(RedactSinkUrl("clickhouse://u:a?b#c@d:e%zz@h/db?compression=gzip"),
+            "clickhouse://u:***@h/db?compression=gzip");
+  EXPECT_EQ(RedactSinkUrl("mysql://u:s3cr/et@h/db"), "mysql://u:***@h/db");
   EXPECT_EQ(RedactSinkUrl("sqlite:./password=x.db"), "sqlite:./password=x.db");
 }
 
@@ -57,16 +130,17 @@ TEST(PostgresStatus, MapsSqlStatesToActions) {
     const char* sqlstate;
     StatusCode code;
   } cases[] = {
-      {"08006", StatusCode::kUnavailable},     {"57P01", StatusCode::kUnavailable},
-      {"57P03", StatusCode::kUnavailable},     {"40001", StatusCode::kUnavailable},
-      {"40P01", StatusCode::kUnavailable},     {"55P03", StatusCode::kUnavailable},
-      {"53100", StatusCode::kUnavailable},     {"53300", StatusCode::kUnavailable},
-      {"57014", StatusCode::kTimeout},         {"22P02", StatusCode::kInvalidData},
-      {"22001", StatusCode::kInvalidData},     {"23502", StatusCode::kInvalidData},
-      {"23505", StatusCode::kInvalidData},     {"23514", StatusCode::kInvalidData},
-      {"42804", StatusCode::kInvalidData},     {"28P01", StatusCode::kInvalidArgument},
-      {"3D000", StatusCode::kInvalidArgument}, {"42501", StatusCode::kInvalidArgument},
-      {"XX000", StatusCode::kInternal},        {"42601", StatusCode::kInternal},
+      {"08006", StatusCode::kUnavailable},      {"57P01", StatusCode::kUnavailable},
+      {"57P03", StatusCode::kUnavailable},      {"40001", StatusCode::kUnavailable},
+      {"40P01", StatusCode::kUnavailable},      {"55P03", StatusCode::kUnavailable},
+      {"53100", StatusCode::kUnavailable},      {"53300", StatusCode::kUnavailable},
+      {"57014", StatusCode::kTimeout},          {"22P02", StatusCode::kInvalidData},
+      {"22001", StatusCode::kInvalidData},      {"23502", StatusCode::kInvalidData},
+      {"23505", StatusCode::kInvalidData},      {"23514", StatusCode::kInvalidData},
+      {"42804", StatusCode::kInvalidData},      {"28P01", StatusCode::kPermissionDenied},
+      {"28000", StatusCode::kPermissionDenied}, {"3D000", StatusCode::kPermissionDenied},
+      {"42501", StatusCode::kPermissionDenied}, {"XX000", StatusCode::kInternal},
+      {"42601", StatusCode::kInternal},
   };
   for (const Case& c : cases) {
     Status s = PostgresStatus(c.sqlstate, "boom\n", false, "ctx");
@@ -84,9 +158,16 @@ TEST(PostgresStatus, ClassifiesFailedConnections) {
             StatusCode::kUnavailable);
   EXPECT_EQ(
       PostgresStatus("", "FATAL:  password authentication failed for user \"u\"", true, "c").code(),
-      StatusCode::kInvalidArgument);
+      StatusCode::kPermissionDenied);
   EXPECT_EQ(PostgresStatus("", "FATAL:  database \"nope\" does not exist", true, "c").code(),
-            StatusCode::kInvalidArgument);
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(PostgresStatus("", "FATAL:  permission denied for database \"d\"", true, "c").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(PostgresStatus("", "FATAL:  role \"u\" is not permitted to log in", true, "c").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      PostgresStatus("", "FATAL:  no pg_hba.conf entry for host \"1.2.3.4\"", true, "c").code(),
+      StatusCode::kPermissionDenied);
   EXPECT_EQ(PostgresStatus("", "server closed the connection unexpectedly", true, "c").code(),
             StatusCode::kUnavailable);
   EXPECT_EQ(PostgresStatus("", "another command is already in progress", false, "c").code(),

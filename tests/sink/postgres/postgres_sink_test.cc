@@ -687,7 +687,7 @@ TEST_F(PostgresSinkTest, ReconnectsAfterTheConnectionIsLost) {
   Drop(url, name);
 }
 
-TEST_F(PostgresSinkTest, WrongPasswordIsFatalAndNeverShown) {
+TEST_F(PostgresSinkTest, WrongPasswordIsRefusedAndNeverShown) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
   const size_t colon = url.find(':', url.find("://") + 3);
   const size_t at = url.find('@');
@@ -696,17 +696,17 @@ TEST_F(PostgresSinkTest, WrongPasswordIsFatalAndNeverShown) {
   const std::string wrong = url.substr(0, colon + 1) + "Wr0ngPassw0rd" + url.substr(at);
   auto sink = OpenSink(wrong);
   ASSERT_FALSE(sink.has_value());
-  EXPECT_EQ(sink.error().code(), StatusCode::kInvalidArgument) << sink.error().ToString();
+  EXPECT_EQ(sink.error().code(), StatusCode::kPermissionDenied) << sink.error().ToString();
   EXPECT_EQ(sink.error().message().find("Wr0ngPassw0rd"), std::string::npos)
       << sink.error().ToString();
   EXPECT_NE(sink.error().message().find(":***@"), std::string::npos) << sink.error().ToString();
   EXPECT_EQ(sink.error().message().find(real_password), std::string::npos);
 
-  // A missing database is a configuration error too.
+  // A missing database is a refusal too.
   const size_t slash = url.find('/', at);
   auto nodb = OpenSink(url.substr(0, slash) + "/no_such_database_here");
   ASSERT_FALSE(nodb.has_value());
-  EXPECT_EQ(nodb.error().code(), StatusCode::kInvalidArgument) << nodb.error().ToString();
+  EXPECT_EQ(nodb.error().code(), StatusCode::kPermissionDenied) << nodb.error().ToString();
   EXPECT_EQ(nodb.error().message().find(real_password), std::string::npos);
 
   // Nothing listens: transient.
