@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -174,6 +175,12 @@ Result<std::unique_ptr<InputStream>> LandedFile::Stream() const {
 }
 
 Result<uint64_t> LandedFile::DecodedSize(uint64_t limit) const {
+  char head[4];
+  ssize_t got = ::pread(fd_.get(), head, std::min<uint64_t>(sizeof head, fingerprint_.size), 0);
+  if (got < 0) return ErrnoStatus(errno, "read", name_);
+  if (DetectCompression(std::string_view(head, static_cast<size_t>(got))) == Compression::kNone) {
+    return fingerprint_.size;
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, Stream());
   std::vector<char> buffer(size_t{64} << 10);
   uint64_t total = 0;
