@@ -2,10 +2,15 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -42,6 +47,19 @@ std::string Gzip(const std::string& data) {
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
+}
+
+// Makes openat2 fail with ENOSYS in this process, as on kernels before 5.6.
+bool DisableOpenat2() {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = {static_cast<unsigned short>(std::size(filter)), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
 }
 
 class LandedFileTest : public ::testing::Test {
@@ -94,7 +112,7 @@ TEST_F(LandedFileTest, NothingOutsideTheFolderIsOpened) {
   fs::create_symlink("../secret.csv", dir_ / "in/relative.csv");
   fs::create_symlink("../../secret.csv", dir_ / "in/sub/deeper.csv");
   fs::create_symlink(dir_ / "outside", dir_ / "in/linked_dir");
-  fs::create_symlink("/proc/self/cwd/" + (dir_ / "secret.csv"), dir_ / "in/magic.csv");
+  fs::create_symlink("/proc/self/root" + (dir_ / "secret.csv"), dir_ / "in/magic.csv");
   ExpectOutside("absolute.csv");
   ExpectOutside("relative.csv");
   ExpectOutside("sub/deeper.csv");
@@ -103,6 +121,38 @@ TEST_F(LandedFileTest, NothingOutsideTheFolderIsOpened) {
   ExpectOutside("../secret.csv");
   ExpectOutside("sub/../../secret.csv");
   ExpectOutside(dir_ / "secret.csv");
+}
+
+TEST_F(LandedFileTest, WithoutOpenat2NothingOutsideIsOpenedEither) {
+  WriteFile(dir_ / "secret.csv", "id\n999\n");
+  WriteFile(dir_ / "in/a.csv", "id\n1\n");
+  fs::create_symlink(dir_ / "secret.csv", dir_ / "in/absolute.csv");
+  fs::create_symlink("../secret.csv", dir_ / "in/relative.csv");
+  fs::create_symlink(dir_ / "in/a.csv", dir_ / "in/inside.csv");
+  fs::create_symlink("/proc/self/root" + (dir_ / "secret.csv"), dir_ / "in/magic.csv");
+  // In a child process: the filter cannot be removed again.
+  EXPECT_EXIT(
+      {
+        if (!DisableOpenat2()) _exit(2);
+        if (::syscall(SYS_openat2, AT_FDCWD, ".", nullptr, 0) != -1 || errno != ENOSYS) _exit(3);
+        for (const char* outside : {"absolute.csv", "relative.csv", "magic.csv", "../secret.csv"}) {
+          auto file = LandedFile::Open(*folder_, outside);
+          if (file.has_value() ||
+              file.error().message().find(kOutsideFolder) == std::string::npos) {
+            fprintf(stderr, "%s: %s\n", outside,
+                    file.has_value() ? "opened" : file.error().ToString().c_str());
+            _exit(4);
+          }
+        }
+        auto inside = Land("inside.csv");
+        auto target = Land("a.csv");
+        if (!inside.has_value() || !target.has_value() ||
+            inside->fingerprint().hash != target->fingerprint().hash) {
+          _exit(5);
+        }
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST_F(LandedFileTest, LinksThatStayInsideAreFollowedAbsoluteOrNot) {
