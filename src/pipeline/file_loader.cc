@@ -501,6 +501,15 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     attempt.rejects.Discard();
     status = Status::Ok();
   }
+  if (!status.ok() && !attempt.changed) {
+    // A file still being written can look damaged (a record cut off): if it has
+    // changed since it was hashed, that is the reason, not its data.
+    Status unchanged = file.landed->CheckUnchanged();
+    if (!unchanged.ok()) {
+      attempt.changed = true;
+      status = unchanged;
+    }
+  }
   if (status.ok()) return Loaded(file, attempt, MarkLoaded(file, attempt));
   if (attempt.changed) return Changed(file, status);
   if (!status.IsTransient()) {

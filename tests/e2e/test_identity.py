@@ -38,7 +38,7 @@ def xxh128(data):
 def rows_of(content):
     """The (id, v) rows of a CSV text written by `csv_bytes`."""
     lines = content.decode().splitlines()[1:]
-    return sorted(tuple(int(x) for x in line.split(",")) for line in lines if line)
+    return sorted(tuple(int(x.strip('"')) for x in line.split(",")) for line in lines if line)
 
 
 def csv_bytes(ids):
@@ -135,6 +135,28 @@ class ChangedDuringLoadTest(IdentityTestCase):
         self.wait_for(self.settled, 60, "every file finished", proc=proc)
         self.assert_loaded_exactly_once("a", [first + more])
         self.assertIn("changed_while_loading", self.log_tail(proc, 100000))
+
+
+    def test_a_record_cut_off_by_a_writer_is_not_quarantined(self):
+        # The table exists (a0.csv), so the worker reads the first batch, then
+        # waits in the sink's Begin; more than one batch, so it reads the
+        # cut-off record only after the test has let the writer finish it.
+        proc = self.start_and_wait_ready()
+        before = csv_bytes([0])
+        self.land("a0.csv", before)
+        self.wait_for(lambda: self.state_of("a0.csv") == ["loaded"], 30, "a0.csv", proc=proc)
+        head = b"id,v\n" + b"".join(f'{i},"{i * 7}"\n'.encode() for i in range(1, 10001))
+        lock = self.hold_sink()
+        self.land("a.csv", head + b'10001,"7')  # the writer is not done
+        self.wait_for(lambda: self.state_of("a.csv") == ["processing"], 30,
+                      "a.csv claimed", proc=proc)
+        with open(os.path.join(self.data, "a.csv"), "ab") as f:
+            f.write(b'0007"\n')
+        backdate(os.path.join(self.data, "a.csv"))
+        lock.rollback()
+        self.wait_for(self.settled, 60, "every file finished", proc=proc)
+        self.assertEqual(self.quarantined_files(), [])
+        self.assert_loaded_exactly_once("a", [before, head + b'10001,"70007"\n'])
 
 
 class SymlinkSwapTest(IdentityTestCase):
