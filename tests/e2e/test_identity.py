@@ -103,6 +103,9 @@ class IdentityTestCase(SluiceTestCase):
         want = sorted(r for c in contents for r in rows_of(c))
         got = sorted(self.query(f'SELECT id, v FROM "{table}"') or [])
         self.assertEqual(got, want)
+        # The sink's commit marker of each hash counts that content's rows.
+        markers = dict(self.query('SELECT load_id, rows FROM "_sluice_loads"') or [])
+        self.assertEqual(markers, {xxh128(c): len(rows_of(c)) for c in contents})
 
 
 class ChangedDuringLoadTest(IdentityTestCase):
@@ -157,6 +160,27 @@ class ChangedDuringLoadTest(IdentityTestCase):
         self.wait_for(self.settled, 60, "every file finished", proc=proc)
         self.assertEqual(self.quarantined_files(), [])
         self.assert_loaded_exactly_once("a", [before, head + b'10001,"70007"\n'])
+
+
+    def test_a_group_member_appended_during_load_loads_once_grown(self):
+        # The sink database exists but the worker finds the lock taken at once,
+        # with the three files of one table claimed together as one group.
+        self.assertExit(self.once(), 0)
+        lock = self.hold_sink()
+        contents = {f"g{n}.csv": csv_bytes(range(10 * n, 10 * n + 3)) for n in (1, 2, 3)}
+        for name, content in contents.items():
+            self.put(name, content)
+        proc = self.start_run("--workers", "1")
+        self.wait_for(lambda: all(self.state_of(n) == ["processing"] for n in contents), 30,
+                      "the group claimed", proc=proc)
+        more = b"".join(f"{i},{i * 7}\n".encode() for i in range(23, 26))
+        with open(os.path.join(self.data, "g2.csv"), "ab") as f:
+            f.write(more)
+        backdate(os.path.join(self.data, "g2.csv"))
+        contents["g2.csv"] += more
+        lock.rollback()
+        self.wait_for(self.settled, 60, "every file finished", proc=proc)
+        self.assert_loaded_exactly_once("g", list(contents.values()))
 
 
 class SymlinkSwapTest(IdentityTestCase):
