@@ -109,6 +109,21 @@ std::string TypeConflict(const std::string& table, const ColumnDef& in_table, co
   return conflict(InferFromSample(names, sample).columns[c].type, "inferred from its first rows");
 }
 
+// What a TextBatch holds in memory, roughly: its bytes and its cell index.
+uint64_t BatchBytes(const TextBatch& batch) {
+  const uint64_t per_row = (batch.columns().size() + 1) * sizeof(Span) + 2 * sizeof(uint64_t);
+  return batch.arena_bytes() + batch.rows() * per_row;
+}
+
+// The reader of a group member whose rows were all read when it was scouted.
+class EndOfInput final : public RecordReader {
+ public:
+  Result<size_t> ReadBatch(TextBatch& out, RowErrorSink&) override {
+    out.Clear();
+    return size_t{0};
+  }
+};
+
 // The table a file loads into and the schema it is validated against.
 struct ResolvedTable {
   Schema schema;                 // the table's data columns, with a declared schema's rules
@@ -247,7 +262,8 @@ struct FileLoader::Member {
   const Sighting& file;
   Attempt attempt;
   Opened opened;
-  uint64_t decoded = 0;  // bytes once decoded (more than kGroupFileBytes: too large)
+  uint64_t decoded = 0;    // bytes once decoded (more than kGroupFileBytes: too large)
+  bool rows_kept = false;  // opened.first holds all its rows: it need not be read again
 };
 
 FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& ledger,
@@ -689,6 +705,7 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
   // it changes, columns unlike the group's, too large once decoded) loads alone.
   std::vector<std::unique_ptr<Member>> group;
   uint64_t decoded = 0;
+  uint64_t kept = 0;  // BatchBytes of the members' rows kept since scouting
   std::optional<TableDef> known;
   auto flush = [&] {
     if (group.size() == 1) {
@@ -699,6 +716,7 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
     }
     group.clear();
     decoded = 0;
+    kept = 0;
   };
   for (const Sighting* file : files) {
     auto member = std::make_unique<Member>(*file, config_.quarantine);
@@ -715,6 +733,18 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
       continue;
     }
     if (group.size() == kGroupFiles || decoded + member->decoded > kGroupBytes) flush();
+    if (member->rows_kept) {
+      // Rows as read take more room than their bytes (a cell index); past
+      // kGroupBytes of them, members are read again when the group loads.
+      const uint64_t bytes = BatchBytes(member->opened.first);
+      if (kept + bytes <= kGroupBytes) {
+        kept += bytes;
+      } else {
+        member->rows_kept = false;
+        member->opened.first = TextBatch();
+        member->attempt.rejects.Discard();
+      }
+    }
     known = member->opened.table.described;
     decoded += member->decoded;
     group.push_back(std::move(member));
@@ -730,11 +760,17 @@ Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known) {
   RETURN_IF_ERROR(Open(member.file, member.attempt, member.opened));
   if (member.opened.names.empty()) return Status::InvalidData("no columns");
   RETURN_IF_ERROR(Prepare(member.file, member.attempt, member.opened, known));
-  // Only the table, columns and validator are kept; the rows are read again when
-  // the group loads.
+  // The reader and its buffers go now, so one member's are held at a time. A
+  // member whose rows all fit its first batch (most small files) keeps that
+  // batch, if the group can afford it; the others are read again.
+  TextBatch rest;
+  ASSIGN_OR_RETURN(size_t more, member.opened.reader->ReadBatch(rest, member.attempt.rejects));
   member.opened.reader.reset();
-  member.opened.first = TextBatch();
-  member.attempt.rejects.Discard();
+  member.rows_kept = more == 0;
+  if (!member.rows_kept) {
+    member.opened.first = TextBatch();
+    member.attempt.rejects.Discard();
+  }
   return Status::Ok();
 }
 
@@ -746,7 +782,11 @@ std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
   Status status = sink_->Begin(members.front()->opened.table.load, loads);
   for (size_t i = 0; i < members.size() && status.ok(); ++i) {
     Member& member = *members[i];
-    status = Open(member.file, member.attempt, member.opened);
+    if (member.rows_kept) {
+      member.opened.reader = std::make_unique<EndOfInput>();
+    } else {
+      status = Open(member.file, member.attempt, member.opened);
+    }
     if (status.ok()) status = WriteRows(member.file, member.attempt, member.opened, i);
     member.opened.reader.reset();
     member.opened.first = TextBatch();
