@@ -472,6 +472,18 @@ Status Ledger::Release(int64_t file_id, std::string_view error) {
   return impl_->UpdateRecord("state = 'pending', error = ?2", "release", file_id, error);
 }
 
+Status Ledger::Forget(int64_t file_id) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(
+      Statement remove,
+      impl_->Prepare("DELETE FROM files WHERE id = ?1 AND state = 'processing'", "forget"));
+  RETURN_IF_ERROR(remove.Bind(file_id).Run("forget"));
+  if (sqlite3_changes(impl_->db) == 0) {
+    return Status::NotFound("ledger: no file record " + std::to_string(file_id) + " in processing");
+  }
+  return Status::Ok();
+}
+
 Status Ledger::SetFinalPath(int64_t file_id, std::string_view path) {
   std::lock_guard lock(impl_->mu);
   return impl_->UpdateRecord("final_path = ?2", "set final path", file_id, path);

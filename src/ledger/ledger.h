@@ -121,6 +121,10 @@ class Ledger {
   Status MarkQuarantined(int64_t file_id, const LoadSummary& summary, std::string_view error);
   // Back to pending after a transient failure; the error is kept.
   Status Release(int64_t file_id, std::string_view error);
+  // Deletes a processing record whose content was not loaded and exists nowhere
+  // any more: the file changed while it was loading, and its new content gets a
+  // record of its own. Errors: NotFound (no such record in processing).
+  Status Forget(int64_t file_id);
   // Where the file was moved (or "deleted" / "kept").
   Status SetFinalPath(int64_t file_id, std::string_view path);
 

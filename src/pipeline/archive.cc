@@ -3,11 +3,17 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "core/unique_fd.h"
 
 namespace fs = std::filesystem;
 
@@ -55,7 +61,190 @@ bool CopyExclusive(const std::string& from, const std::string& to) {
   return ok;
 }
 
+bool SameEntry(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// The directory entry `name` of `parent` (`relative` below `folder`) if it is
+// `file` itself, or a symlink inside the folder that leads to it.
+std::optional<struct stat> EntryOf(const SourceFolder& folder, int parent, const std::string& name,
+                                   const std::string& relative, const LandedFile& file) {
+  struct stat entry {};
+  if (fstatat(parent, name.c_str(), &entry, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+  if (S_ISREG(entry.st_mode)) {
+    if (file.SameFile(entry)) return entry;
+  } else if (S_ISLNK(entry.st_mode)) {
+    auto target = folder.Stat(relative);
+    if (target.has_value() && file.SameFile(*target)) return entry;
+  }
+  return std::nullopt;
+}
+
+bool Exists(int dir, const std::string& name) {
+  struct stat st {};
+  return fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Moves `from` in `from_dir` to `name` in `to_dir`, or to a free name beside it
+// (a file that is not ours goes back where it came from, never over another).
+// Returns false if it had to stay where it is.
+bool PutBack(int from_dir, const std::string& from, int to_dir, const std::string& name) {
+  for (int n = 0; n < 1000; ++n) {
+    std::string candidate = Candidate(fs::path(name), n);
+    if (renameat2(from_dir, from.c_str(), to_dir, candidate.c_str(), RENAME_NOREPLACE) == 0) {
+      return true;
+    }
+    if (errno != EEXIST) return false;
+  }
+  return false;
+}
+
+// Copies the bytes of `file` that were hashed to a new file in `dir` (a free name
+// for `name`), with the original's permissions and mtime, and fsyncs it. Returns
+// its path under `dir_path`.
+Result<std::string> CopyLanded(const LandedFile& file, int dir, const std::string& name,
+                               const fs::path& dir_path) {
+  const struct stat& st = file.opened_stat();
+  for (int n = 0; n < 100000; ++n) {
+    std::string candidate = Candidate(fs::path(name), n);
+    int raw =
+        openat(dir, candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+    if (raw < 0) {
+      if (errno == EEXIST) continue;
+      return Errno("cannot create " + (dir_path / candidate).string());
+    }
+    UniqueFd out(raw);
+    const uint64_t size = file.fingerprint().size;
+    std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(1 << 20);
+    bool ok = true;
+    for (uint64_t done = 0; ok && done < size;) {
+      ssize_t got = pread(file.fd(), buffer.get(), std::min<uint64_t>(size - done, 1 << 20),
+                          static_cast<off_t>(done));
+      if (got < 0 && errno == EINTR) continue;
+      ok = got > 0;
+      for (ssize_t put = 0; ok && put < got;) {
+        ssize_t w = write(out.get(), buffer.get() + put, static_cast<size_t>(got - put));
+        if (w < 0 && errno == EINTR) continue;
+        ok = w > 0;
+        put += w;
+      }
+      done += static_cast<uint64_t>(got);
+    }
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    ok = ok && futimens(out.get(), times) == 0 && fsync(out.get()) == 0;
+    if (!ok) {
+      Status failed =
+          Errno("cannot copy " + file.name() + " to " + (dir_path / candidate).string());
+      unlinkat(dir, candidate.c_str(), 0);
+      return failed;
+    }
+    return (dir_path / candidate).string();
+  }
+  return Status::Unavailable("no free name for " + (dir_path / name).string());
+}
+
+// Removes `name` of `parent` if it is still `entry`. It is first renamed to a
+// hidden name (the watcher ignores names starting with '.') and checked there, so
+// a file swapped in meanwhile is put back rather than removed. Returns whether
+// it was removed.
+Result<bool> RemoveEntry(int parent, const std::string& name, const struct stat& entry) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string hidden =
+      ".sluice-removing-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  if (renameat2(parent, name.c_str(), parent, hidden.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == ENOENT) return false;
+    return Errno("cannot remove " + name);
+  }
+  struct stat moved {};
+  if (fstatat(parent, hidden.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
+      SameEntry(moved, entry)) {
+    if (unlinkat(parent, hidden.c_str(), 0) != 0) return Errno("cannot remove " + name);
+    return true;
+  }
+  PutBack(parent, hidden, parent, name);
+  return false;
+}
+
+struct Place {
+  UniqueFd parent;  // the directory holding the entry, beneath the source folder
+  std::string name;
+};
+
+Result<Place> PlaceOf(const SourceFolder& folder, const std::string& relative) {
+  fs::path rel(relative);
+  const std::string sub = rel.parent_path().string();
+  Place place;
+  place.name = rel.filename().string();
+  ASSIGN_OR_RETURN(place.parent, folder.OpenBeneath(sub.empty() ? "." : sub, O_PATH | O_DIRECTORY));
+  return place;
+}
+
 }  // namespace
+
+Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& relative,
+                               const LandedFile& file, const std::string& dir) {
+  auto place = PlaceOf(folder, relative);
+  if (!place) return Status::Unavailable(place.error().message());
+  const fs::path target_dir = (fs::path(dir) / relative).parent_path();
+  std::error_code ec;
+  fs::create_directories(target_dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + target_dir.string() + ": " + ec.message());
+  int raw = open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (raw < 0) return Errno("cannot open " + target_dir.string());
+  UniqueFd target(raw);
+  const int parent = place->parent.get();
+  const std::string& name = place->name;
+
+  Archived out;
+  std::optional<struct stat> entry = EntryOf(folder, parent, name, relative, file);
+  for (int n = 0; entry && n < 100000; ++n) {
+    std::string candidate = Candidate(fs::path(name), n);
+    if (renameat2(parent, name.c_str(), target.get(), candidate.c_str(), RENAME_NOREPLACE) == 0) {
+      struct stat moved {};
+      if (fstatat(target.get(), candidate.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
+          SameEntry(moved, *entry)) {
+        out.final_path = (target_dir / candidate).string();
+        return out;
+      }
+      // Another file was swapped in between the check and the rename.
+      if (!PutBack(target.get(), candidate, parent, name)) {
+        return Errno("cannot put " + (target_dir / candidate).string() + " back to " + relative);
+      }
+      entry.reset();
+      break;
+    }
+    if (errno == EEXIST) continue;
+    if (errno == ENOENT) {
+      entry.reset();
+      break;
+    }
+    if (errno != EXDEV) return Errno("cannot move " + relative + " to " + target_dir.string());
+    // Another file system: copy, then remove the original if it is still ours.
+    ASSIGN_OR_RETURN(out.final_path, CopyLanded(file, target.get(), name, target_dir));
+    ASSIGN_OR_RETURN(bool removed, RemoveEntry(parent, name, *entry));
+    out.newcomer = !removed && Exists(parent, name);
+    return out;
+  }
+  // The path no longer names this file: archive the bytes that were loaded.
+  out.newcomer = Exists(parent, name);
+  ASSIGN_OR_RETURN(out.final_path, CopyLanded(file, target.get(), name, target_dir));
+  return out;
+}
+
+Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& relative,
+                              const LandedFile& file) {
+  auto place = PlaceOf(folder, relative);
+  if (!place) return Status::Unavailable(place.error().message());
+  Archived out{"deleted", false};
+  std::optional<struct stat> entry =
+      EntryOf(folder, place->parent.get(), place->name, relative, file);
+  bool removed = false;
+  if (entry) {
+    ASSIGN_OR_RETURN(removed, RemoveEntry(place->parent.get(), place->name, *entry));
+  }
+  out.newcomer = !removed && Exists(place->parent.get(), place->name);
+  return out;
+}
 
 Result<std::string> MoveNoClobber(const std::string& from, const std::string& dir,
                                   const std::string& relative) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "source/landed_file.h"
 
 namespace sluice {
 
@@ -16,6 +17,32 @@ namespace sluice {
 // and delete across file systems. Returns the final path. Errors: Unavailable.
 Result<std::string> MoveNoClobber(const std::string& from, const std::string& dir,
                                   const std::string& relative);
+
+// How a landed file left the source folder.
+struct Archived {
+  std::string final_path;  // where its bytes are now ("deleted" for DeleteLanded)
+  // Its path names another file now (it replaced this one during its job): that
+  // file was left in, or put back into, the source folder, under this path or a
+  // free name beside it, and must be sighted again as a new file.
+  bool newcomer = false;
+};
+
+// Moves the landed `file`, found at `relative` below `folder`, to
+// `dir`/`relative` without overwriting (names as MoveNoClobber). The directory
+// entry is renamed relative to descriptors (renameat2, RENAME_NOREPLACE) and
+// only while it still is `file` (or a link inside the folder to it); the moved
+// entry is checked to be the one that was checked. If the path names another
+// file (or another file was swapped in at the last moment), that file stays in
+// the source folder and the bytes of `file` that were hashed are copied to the
+// archive from its descriptor (mode and mtime kept), as they are when `dir` is
+// on another file system. Errors: Unavailable.
+Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& relative,
+                               const LandedFile& file, const std::string& dir);
+
+// Removes `relative` below `folder` if it still is `file`; a file that replaced
+// it stays (newcomer). Errors: Unavailable.
+Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& relative,
+                              const LandedFile& file);
 
 // Writes `content` to `path` through a temporary file and rename, so readers see
 // the whole file or none. Errors: Unavailable.

@@ -288,6 +288,8 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
     }
     for (auto& [path, r] : done) {
       active.erase(path);
+      // The path holds a newcomer whose events came while it was busy.
+      if (r.resight) watcher->RequestRescan();
       if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
           r.outcome == FileOutcome::kQuarantined) {
         metrics.FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.rejected, r.bytes,

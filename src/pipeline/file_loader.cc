@@ -110,6 +110,21 @@ std::string TypeConflict(const std::string& table, const ColumnDef& in_table, co
   return conflict(InferFromSample(names, sample).columns[c].type, "inferred from its first rows");
 }
 
+// What a TextBatch holds in memory, roughly: its bytes and its cell index.
+uint64_t BatchBytes(const TextBatch& batch) {
+  const uint64_t per_row = (batch.columns().size() + 1) * sizeof(Span) + 2 * sizeof(uint64_t);
+  return batch.arena_bytes() + batch.rows() * per_row;
+}
+
+// The reader of a group member whose rows were all read when it was scouted.
+class EndOfInput final : public RecordReader {
+ public:
+  Result<size_t> ReadBatch(TextBatch& out, RowErrorSink&) override {
+    out.Clear();
+    return size_t{0};
+  }
+};
+
 // The table a file loads into and the schema it is validated against.
 struct ResolvedTable {
   Schema schema;                 // the table's data columns, with a declared schema's rules
@@ -216,6 +231,7 @@ struct FileLoader::Attempt {
   uint64_t rows_read = 0;
   LoadCounts counts;
   std::string table;
+  bool changed = false;  // the file changed after it was hashed
 };
 
 // A file this call claimed in the ledger (or is about to).
@@ -226,6 +242,8 @@ struct FileLoader::Sighting {
   FileIdentity id;
   int64_t file_id = 0;
   std::chrono::steady_clock::time_point started;
+  std::string relative;              // below the source folder
+  std::optional<LandedFile> landed;  // opened and hashed by Sight
 };
 
 // A file opened for loading: its first batch read, then its table resolved.
@@ -245,6 +263,8 @@ struct FileLoader::Member {
   const Sighting& file;
   Attempt attempt;
   Opened opened;
+  uint64_t decoded = 0;    // bytes once decoded (more than kGroupFileBytes: too large)
+  bool rows_kept = false;  // opened.first holds all its rows: it need not be read again
 };
 
 FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& ledger,
@@ -272,10 +292,25 @@ Status FileLoader::Recover() {
 
 std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& paths) {
   std::vector<FileResult> results(paths.size());
+  // Every file is opened beneath the folder's descriptor, opened afresh for each
+  // call so that a folder replaced meanwhile is followed.
+  folder_.reset();
+  auto folder = SourceFolder::Open(source_root_);
+  if (!folder) {
+    for (FileResult& result : results) {
+      result.outcome = FileOutcome::kRetryLater;
+      result.error = folder.error();
+    }
+    return results;
+  }
+  folder_.emplace(std::move(*folder));
   std::vector<Sighting> sighted;
   for (size_t i = 0; i < paths.size(); ++i) {
-    Sighting file{i,  paths[i], config_.Resolve(RelativeTo(paths[i], source_root_)),
-                  {}, 0,        std::chrono::steady_clock::now()};
+    Sighting file;
+    file.index = i;
+    file.path = paths[i];
+    file.plan = config_.Resolve(RelativeTo(paths[i], source_root_));
+    file.started = std::chrono::steady_clock::now();
     results[i].table = file.plan.table;
     if (Sight(file, results[i])) sighted.push_back(std::move(file));
   }
@@ -315,36 +350,7 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
       alone.push_back(&file);
     }
   }
-  for (auto& [table, files] : small) {
-    std::vector<const Sighting*> group;
-    uint64_t bytes = 0;
-    auto flush = [&] {
-      if (group.size() == 1) {
-        alone.push_back(group.front());
-      } else if (!group.empty()) {
-        std::vector<const Sighting*> failed;
-        try {
-          failed = ProcessGroup(group, results);
-        } catch (...) {
-          // Which file threw is for each of them to find out alone (see above).
-          sink_->Abort();
-          LogWarn("group_failed", {{"table", table},
-                                   {"files", static_cast<int64_t>(group.size())},
-                                   {"error", ExceptionStatus("loading a group").ToString()}});
-          failed = group;
-        }
-        alone.insert(alone.end(), failed.begin(), failed.end());
-      }
-      group.clear();
-      bytes = 0;
-    };
-    for (const Sighting* file : files) {
-      if (group.size() == kGroupFiles || bytes + file->id.size > kGroupBytes) flush();
-      group.push_back(file);
-      bytes += file->id.size;
-    }
-    flush();
-  }
+  for (auto& [table, files] : small) ProcessSmall(files, results, alone);
   std::sort(alone.begin(), alone.end(),
             [](const Sighting* a, const Sighting* b) { return a->index < b->index; });
   bool sink_down = false;
@@ -388,8 +394,20 @@ void FileLoader::Done(const Sighting& file, FileResult& result) {
 }
 
 bool FileLoader::Sight(Sighting& file, FileResult& result) {
-  struct stat st;
-  if (::stat(file.path.c_str(), &st) != 0) return false;  // kGone
+  auto fail = [&](const Status& why) {
+    result.outcome =
+        why.code() == StatusCode::kNotFound ? FileOutcome::kGone : FileOutcome::kRetryLater;
+    result.error = why;
+    if (why.message().find(kOutsideFolder) != std::string::npos) {
+      LogWarn("not_opened", {{"file", file.path}, {"error", why.message()}});
+    }
+    return false;
+  };
+  auto relative = folder_->Relative(file.path);
+  if (!relative) return fail(relative.error());
+  auto landed = LandedFile::Open(*folder_, *relative);
+  if (!landed) return fail(landed.error());
+  const struct stat& st = landed->opened_stat();
   int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   if (file.plan.after_load == AfterLoad::kKeep) {
     // Kept files are seen again by every rescan; skip them without re-hashing.
@@ -399,14 +417,11 @@ bool FileLoader::Sight(Sighting& file, FileResult& result) {
       return false;
     }
   }
-  auto fp = FingerprintFile(file.path);
-  if (!fp) {
-    result.outcome =
-        fp.error().code() == StatusCode::kNotFound ? FileOutcome::kGone : FileOutcome::kRetryLater;
-    result.error = fp.error();
-    return false;
-  }
+  auto fp = landed->Fingerprint();
+  if (!fp) return fail(fp.error());
   file.id = FileIdentity{fp->hash, file.path, fp->size, fp->mtime_ns};
+  file.relative = std::move(*relative);
+  file.landed.emplace(std::move(*landed));
   result.bytes = fp->size;
   return true;
 }
@@ -426,7 +441,7 @@ FileResult FileLoader::Settle(const Sighting& file, const Claim& claim) {
     case ClaimOutcome::kDuplicate: {
       result.outcome = claim.outcome == ClaimOutcome::kDuplicate ? FileOutcome::kDuplicate
                                                                  : FileOutcome::kAlreadyDone;
-      Status s = Archive(file.path, claim.file_id, file.plan.after_load);
+      Status s = Archive(file, claim.file_id, result.resight);
       if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
       if (result.outcome == FileOutcome::kDuplicate) {
         LogInfo("duplicate",
@@ -458,7 +473,7 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   auto committed = sink_->IsCommitted(id.hash);
   if (committed.has_value() && *committed) {
     Status s = ledger_.MarkLoaded(file_id, LoadSummary{});
-    if (s.ok()) s = Archive(path, file_id, plan.after_load);
+    if (s.ok()) s = Archive(file, file_id, result.resight);
     result.outcome = s.ok() ? FileOutcome::kAlreadyDone : FileOutcome::kRetryLater;
     result.error = s;
     return result;
@@ -481,7 +496,8 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
       sink_->Abort();
       status = ExceptionStatus("loading the file");
     }
-    if (status.ok() || !status.IsTransient() || signals_.stop.load() || signals_.sink_down.load()) {
+    if (status.ok() || !status.IsTransient() || attempt.changed || signals_.stop.load() ||
+        signals_.sink_down.load()) {
       break;
     }
     auto now = std::chrono::steady_clock::now();
@@ -510,7 +526,17 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     attempt.rejects.Discard();
     status = Status::Ok();
   }
+  if (!status.ok() && !attempt.changed) {
+    // A file still being written can look damaged (a record cut off): if it has
+    // changed since it was hashed, that is the reason, not its data.
+    Status unchanged = file.landed->CheckUnchanged();
+    if (!unchanged.ok()) {
+      attempt.changed = true;
+      status = unchanged;
+    }
+  }
   if (status.ok()) return Loaded(file, attempt, MarkLoaded(file, attempt));
+  if (attempt.changed) return Changed(file, status);
   if (status.code() == StatusCode::kPermissionDenied) {
     // The sink refuses sluice (credentials, privileges, database), not the data:
     // the sink is down until an administrator fixes it; the file waits, pending.
@@ -550,7 +576,7 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
       LogWarn("rejects_not_written", {{"file", file.path}, {"error", keep.ToString()}});
     }
   }
-  Status s = Archive(file.path, file.file_id, file.plan.after_load);
+  Status s = Archive(file, file.file_id, result.resight);
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
   result.outcome = FileOutcome::kLoaded;
   return result;
@@ -584,7 +610,7 @@ Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
         "unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
         "optionally .gz or .zst)");
   }
-  ASSIGN_OR_RETURN(auto input, OpenFileInput(file.path));
+  ASSIGN_OR_RETURN(auto input, file.landed->Stream());
   ReaderOptions options = file.plan.Reader();
   options.stop = &signals_.stop;
   ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));
@@ -643,6 +669,14 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
 }
 
 Status FileLoader::LoadOnce(const Sighting& file, Attempt& attempt) {
+  // The bytes read are those hashed (the stream stops at the hashed size); if the
+  // file has changed since, they are not what the file is: nothing commits.
+  auto unchanged = [&] {
+    Status s = file.landed->CheckUnchanged();
+    attempt.changed = !s.ok();
+    return s;
+  };
+  RETURN_IF_ERROR(unchanged());
   Opened opened;
   RETURN_IF_ERROR(Open(file, attempt, opened));
   if (opened.names.empty() && !file.plan.metadata.any()) {
@@ -661,11 +695,12 @@ Status FileLoader::LoadOnce(const Sighting& file, Attempt& attempt) {
       return attempt.rejects.TooMany(std::to_string(rejected) + " bad records");
     }
     LogWarn("no_columns", {{"file", file.path}, {"records", attempt.rows_read}});
-    return Status::Ok();
+    return unchanged();
   }
   RETURN_IF_ERROR(Prepare(file, attempt, opened, std::nullopt));
   RETURN_IF_ERROR(sink_->Begin(opened.table.load, {LoadId{file.id.hash, file.path}}));
   Status status = WriteRows(file, attempt, opened, 0);
+  if (status.ok()) status = unchanged();
   if (!status.ok()) {
     sink_->Abort();
     return status;
@@ -675,42 +710,121 @@ Status FileLoader::LoadOnce(const Sighting& file, Attempt& attempt) {
   return Status::Ok();
 }
 
-std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
-    const std::vector<const Sighting*>& files, std::vector<FileResult>& results) {
-  // Open every file and resolve its table; one that cannot join (an error, a
-  // table it changes, columns unlike the others') loads alone afterwards.
-  std::vector<const Sighting*> alone;
-  std::vector<std::unique_ptr<Member>> members;
+void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
+                              std::vector<FileResult>& results,
+                              std::vector<const Sighting*>& alone) {
+  // Members are scouted one at a time and read again one at a time when their
+  // group loads, so a worker holds one member's reader and batches at once
+  // however many files a group has; a file that cannot join (an error, a table
+  // it changes, columns unlike the group's, too large once decoded) loads alone.
+  std::vector<std::unique_ptr<Member>> group;
+  uint64_t decoded = 0;
+  uint64_t kept = 0;  // BatchBytes of the members' rows kept since scouting
   std::optional<TableDef> known;
+  auto flush = [&] {
+    if (group.size() == 1) {
+      alone.push_back(&group.front()->file);
+    } else if (!group.empty()) {
+      std::vector<const Sighting*> failed;
+      try {
+        failed = ProcessGroup(group, results);
+      } catch (...) {
+        // Which file threw is for each of them to find out alone.
+        sink_->Abort();
+        LogWarn("group_failed", {{"table", group.front()->file.plan.table},
+                                 {"files", static_cast<int64_t>(group.size())},
+                                 {"error", ExceptionStatus("loading a group").ToString()}});
+        failed.clear();
+        for (const auto& member : group) failed.push_back(&member->file);
+      }
+      alone.insert(alone.end(), failed.begin(), failed.end());
+    }
+    group.clear();
+    decoded = 0;
+    kept = 0;
+  };
   for (const Sighting* file : files) {
     auto member = std::make_unique<Member>(*file, config_.quarantine);
-    Status status = Open(*file, member->attempt, member->opened);
-    if (status.ok() && member->opened.names.empty()) status = Status::InvalidData("no columns");
-    if (status.ok()) status = Prepare(*file, member->attempt, member->opened, known);
-    if (status.ok() && !members.empty()) {
-      const TableDef& load = members.front()->opened.table.load;
+    Status status;
+    try {
+      status = Scout(*member, known);
+    } catch (...) {
+      status = ExceptionStatus("reading the file");  // it loads alone and meets it again
+    }
+    if (status.ok() && !group.empty()) {
+      const TableDef& load = group.front()->opened.table.load;
       if (member->opened.table.load.columns != load.columns ||
           member->opened.table.load.key != load.key) {
         status = Status::InvalidData("columns unlike the group's");
       }
     }
-    if (!status.ok() || !member->opened.table.added.empty()) {
+    if (!status.ok() || member->decoded > kGroupFileBytes || !member->opened.table.added.empty()) {
       alone.push_back(file);  // its rejects log is discarded with the member
       continue;
     }
+    if (group.size() == kGroupFiles || decoded + member->decoded > kGroupBytes) flush();
+    if (member->rows_kept) {
+      // Rows as read take more room than their bytes (a cell index); past
+      // kGroupBytes of them, members are read again when the group loads.
+      const uint64_t bytes = BatchBytes(member->opened.first);
+      if (kept + bytes <= kGroupBytes) {
+        kept += bytes;
+      } else {
+        member->rows_kept = false;
+        member->opened.first = TextBatch();
+        member->attempt.rejects.Discard();
+      }
+    }
     known = member->opened.table.described;
-    members.push_back(std::move(member));
+    decoded += member->decoded;
+    group.push_back(std::move(member));
   }
-  if (members.size() < 2) {
-    for (const auto& member : members) alone.push_back(&member->file);
-    return alone;
-  }
+  flush();
+}
 
+Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known) {
+  // A small compressed file may decode to far more than a group should hold;
+  // decoding stops as soon as it is too large.
+  ASSIGN_OR_RETURN(member.decoded, member.file.landed->DecodedSize(kGroupFileBytes));
+  if (member.decoded > kGroupFileBytes) return Status::Ok();
+  RETURN_IF_ERROR(Open(member.file, member.attempt, member.opened));
+  if (member.opened.names.empty()) return Status::InvalidData("no columns");
+  RETURN_IF_ERROR(Prepare(member.file, member.attempt, member.opened, known));
+  // The reader and its buffers go now, so one member's are held at a time. A
+  // member whose rows all fit its first batch (most small files) keeps that
+  // batch, if the group can afford it; the others are read again.
+  TextBatch rest;
+  ASSIGN_OR_RETURN(size_t more, member.opened.reader->ReadBatch(rest, member.attempt.rejects));
+  member.opened.reader.reset();
+  member.rows_kept = more == 0;
+  if (!member.rows_kept) {
+    member.opened.first = TextBatch();
+    member.attempt.rejects.Discard();
+  }
+  return Status::Ok();
+}
+
+std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
+    std::vector<std::unique_ptr<Member>>& members, std::vector<FileResult>& results) {
+  std::vector<const Sighting*> alone;
   std::vector<LoadId> loads;
   for (const auto& member : members) loads.push_back({member->file.id.hash, member->file.path});
   Status status = sink_->Begin(members.front()->opened.table.load, loads);
   for (size_t i = 0; i < members.size() && status.ok(); ++i) {
-    status = WriteRows(members[i]->file, members[i]->attempt, members[i]->opened, i);
+    Member& member = *members[i];
+    if (member.rows_kept) {
+      member.opened.reader = std::make_unique<EndOfInput>();
+    } else {
+      status = Open(member.file, member.attempt, member.opened);
+    }
+    if (status.ok()) status = WriteRows(member.file, member.attempt, member.opened, i);
+    member.opened.reader.reset();
+    member.opened.first = TextBatch();
+  }
+  // A member that changed after it was hashed fails the group; alone, it is
+  // found changed before it is read.
+  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
+    status = members[i]->file.landed->CheckUnchanged();
   }
   if (!status.ok()) sink_->Abort();
   Result<std::vector<LoadCounts>> counts =
@@ -760,26 +874,43 @@ void FileLoader::RecordColumnsAdded(const std::string& table, const std::vector<
   LogInfo("columns_added", {{"table", table}, {"columns", list}, {"file", path}});
 }
 
-Status FileLoader::Archive(const std::string& path, int64_t file_id, AfterLoad after_load) {
+Status FileLoader::Archive(const Sighting& file, int64_t file_id, bool& resight) {
   std::string final_path;
-  switch (after_load) {
+  switch (file.plan.after_load) {
     case AfterLoad::kKeep:
       final_path = "kept";
       break;
-    case AfterLoad::kDelete: {
-      std::error_code ec;
-      fs::remove(path, ec);
-      if (ec) return Status::Unavailable("cannot delete " + path + ": " + ec.message());
-      final_path = "deleted";
-      break;
-    }
+    case AfterLoad::kDelete:
     case AfterLoad::kMove: {
-      ASSIGN_OR_RETURN(final_path,
-                       MoveNoClobber(path, config_.processed, RelativeTo(path, source_root_)));
+      auto archived = file.plan.after_load == AfterLoad::kDelete
+                          ? DeleteLanded(*folder_, file.relative, *file.landed)
+                          : ArchiveLanded(*folder_, file.relative, *file.landed, config_.processed);
+      if (!archived) return archived.error();
+      final_path = archived->final_path;
+      if (archived->newcomer) {
+        resight = true;
+        LogWarn("replaced_while_loading", {{"file", file.path}, {"archived_as", final_path}});
+      }
       break;
     }
   }
   return ledger_.SetFinalPath(file_id, final_path);
+}
+
+FileResult FileLoader::Changed(const Sighting& file, const Status& why) {
+  FileResult result;
+  result.outcome = FileOutcome::kRetryLater;
+  result.table = file.plan.table;
+  result.bytes = file.id.size;
+  result.error = why;
+  // Those bytes are not what the file holds and will never be seen again as
+  // such: the claim goes, and the file is claimed anew by its new content.
+  Status forgotten = ledger_.Forget(file.file_id);
+  if (!forgotten.ok()) {
+    LogError("ledger_error", {{"file", file.path}, {"error", forgotten.ToString()}});
+  }
+  LogWarn("changed_while_loading", {{"file", file.path}, {"error", why.message()}});
+  return result;
 }
 
 FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,

@@ -30,6 +30,7 @@
 #include "ledger/ledger.h"
 #include "pipeline/config.h"
 #include "sink/sink.h"
+#include "source/landed_file.h"
 
 namespace sluice {
 
@@ -57,6 +58,10 @@ struct FileResult {
   // kRetryLater: the sink kept failing for the whole retry budget and does not
   // answer a ping; the engine holds further loads until it does.
   bool sink_down = false;
+  // The path holds another file now (it replaced this one during the job): it is
+  // new and must be sighted again, though the watcher reported it while this
+  // path was busy.
+  bool resight = false;
 };
 
 // Flags the engine shares with its loaders.
@@ -76,8 +81,8 @@ class FileLoader {
   // Never throws.
   std::vector<FileResult> Process(const std::vector<std::string>& paths);
 
-  // Groups: files of at most kGroupFileBytes, at most kGroupFiles of them and
-  // kGroupBytes in all.
+  // Groups: files of at most kGroupFileBytes decoded, at most kGroupFiles of them
+  // and kGroupBytes decoded in all. Their members are read one at a time.
   static constexpr uint64_t kGroupFileBytes = 1 << 20;
   static constexpr size_t kGroupFiles = 64;
   static constexpr uint64_t kGroupBytes = 8 << 20;
@@ -97,8 +102,14 @@ class FileLoader {
   bool Sight(Sighting& file, FileResult& result);
   // The outcome of a claim that did not give the file to this worker.
   FileResult Settle(const Sighting& file, const Claim& claim);
-  // Loads the files of a group together; returns those that must load alone.
-  std::vector<const Sighting*> ProcessGroup(const std::vector<const Sighting*>& files,
+  // Loads small files of one table in groups; adds those that must load alone
+  // to `alone`.
+  void ProcessSmall(const std::vector<const Sighting*>& files, std::vector<FileResult>& results,
+                    std::vector<const Sighting*>& alone);
+  // Finds whether the file can join a group: its decoded size, table and columns.
+  Status Scout(Member& member, const std::optional<TableDef>& known);
+  // Loads the scouted files of a group together; returns those that must load alone.
+  std::vector<const Sighting*> ProcessGroup(std::vector<std::unique_ptr<Member>>& members,
                                             std::vector<FileResult>& results);
   // Loads one claimed file, retrying transient faults within the retry budget.
   FileResult ProcessClaimed(const Sighting& file);
@@ -121,13 +132,19 @@ class FileLoader {
   // Records the columns `path` added to `table` in the ledger and the log.
   void RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
                           const std::string& path);
-  Status Archive(const std::string& path, int64_t file_id, AfterLoad after_load);
+  // Archives the file as its plan says, from its descriptor; `resight` is set
+  // when its path now holds another file.
+  Status Archive(const Sighting& file, int64_t file_id, bool& resight);
+  // The file changed after it was hashed: its claim is dropped and it is tried
+  // again (as new content) once it has settled.
+  FileResult Changed(const Sighting& file, const Status& why);
 
   FileResult Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
                         const TablePlan& plan, Attempt& attempt, const Status& why);
 
   const Config& config_;
   std::string source_root_;
+  std::optional<SourceFolder> folder_;  // opened by each Process call
   Ledger& ledger_;
   std::unique_ptr<Sink> sink_;
   const LoaderSignals& signals_;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "core/unique_fd.h"
 
 namespace sluice {
 namespace {
@@ -41,51 +42,38 @@ int64_t MtimeNs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  FileDescriptor& operator=(FileDescriptor&&) = delete;
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Opens `path` for a sequential read and returns it with its fstat().
-Result<std::pair<FileDescriptor, struct stat>> OpenRegularFile(const std::string& path) {
+Result<std::pair<UniqueFd, struct stat>> OpenRegularFile(const std::string& path) {
   // O_NONBLOCK keeps a FIFO dropped into the folder from blocking open(); it has
   // no effect on regular files, the only kind accepted.
   int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (raw_fd < 0) return ErrnoStatus(errno, "open", path);
-  FileDescriptor fd(raw_fd);
+  UniqueFd fd(raw_fd);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus(errno, "stat", path);
   if (!S_ISREG(st.st_mode)) return Status::InvalidData("not a regular file: " + path);
   // Advice only: a failure changes nothing but read-ahead.
   (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::pair<FileDescriptor, struct stat>(std::move(fd), st);
+  return std::pair<UniqueFd, struct stat>(std::move(fd), st);
 }
 
-// Reads `n` bytes at most into `dst`; 0 at end of file.
-Result<size_t> ReadSome(int fd, char* dst, size_t n, const std::string& path) {
+// Reads `n` bytes at most at `offset` into `dst`; 0 at end of file. Positioned
+// reads leave the descriptor's offset alone, so several streams and the hash can
+// read one descriptor.
+Result<size_t> ReadSome(int fd, char* dst, size_t n, uint64_t offset, const std::string& path) {
   for (;;) {
-    ssize_t got = ::read(fd, dst, n);
+    ssize_t got = ::pread(fd, dst, n, static_cast<off_t>(offset));
     if (got >= 0) return static_cast<size_t>(got);
     if (errno != EINTR) return ErrnoStatus(errno, "read", path);
   }
 }
 
-// A file's raw bytes through one buffer, which the decoders consume in place.
+// A file's raw bytes through one buffer, which the decoders consume in place:
+// from offset 0 up to `limit` bytes (the size that was hashed), never beyond.
 class RawFile {
  public:
-  RawFile(FileDescriptor fd, std::string path)
-      : fd_(std::move(fd)), path_(std::move(path)), buffer_(NewBuffer()) {}
+  RawFile(UniqueFd fd, std::string path, uint64_t limit)
+      : fd_(std::move(fd)), path_(std::move(path)), left_(limit), buffer_(NewBuffer()) {}
 
   // Bytes read but not yet consumed.
   std::string_view data() const { return {buffer_.get() + begin_, end_ - begin_}; }
@@ -99,23 +87,31 @@ class RawFile {
       end_ -= begin_;
       begin_ = 0;
     }
-    ASSIGN_OR_RETURN(size_t got,
-                     ReadSome(fd_.get(), buffer_.get() + end_, kBufferSize - end_, path_));
-    if (got == 0) eof_ = true;
+    ASSIGN_OR_RETURN(size_t got, Read(buffer_.get() + end_, kBufferSize - end_));
     end_ += got;
     return Status::Ok();
   }
 
   // Reads straight into `dst`, skipping the buffer; requires data() to be empty.
-  Result<size_t> ReadDirect(char* dst, size_t n) {
-    ASSIGN_OR_RETURN(size_t got, ReadSome(fd_.get(), dst, n, path_));
+  Result<size_t> ReadDirect(char* dst, size_t n) { return Read(dst, n); }
+
+ private:
+  Result<size_t> Read(char* dst, size_t n) {
+    n = static_cast<size_t>(std::min<uint64_t>(n, left_));
+    size_t got = 0;
+    if (n > 0) {
+      ASSIGN_OR_RETURN(got, ReadSome(fd_.get(), dst, n, offset_, path_));
+    }
     if (got == 0) eof_ = true;
+    offset_ += got;
+    left_ -= got;
     return got;
   }
 
- private:
-  FileDescriptor fd_;
+  UniqueFd fd_;
   std::string path_;
+  uint64_t offset_ = 0;
+  uint64_t left_;
   std::unique_ptr<char[]> buffer_;
   size_t begin_ = 0;
   size_t end_ = 0;
@@ -300,9 +296,9 @@ Compression DetectCompression(std::string_view head) {
   return Compression::kNone;
 }
 
-Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path) {
-  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
-  RawFile raw(std::move(opened.first), path);
+namespace {
+
+Result<std::unique_ptr<InputStream>> DecodingStream(RawFile raw) {
   while (raw.data().size() < 4 && !raw.eof()) RETURN_IF_ERROR(raw.Fill());
   switch (DetectCompression(raw.data())) {
     case Compression::kGzip: {
@@ -321,24 +317,45 @@ Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path) {
   return std::unique_ptr<InputStream>(std::make_unique<PlainInput>(std::move(raw)));
 }
 
-Result<FileFingerprint> FingerprintFile(const std::string& path) {
-  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
-  const FileDescriptor& fd = opened.first;
-  const struct stat before = opened.second;
+}  // namespace
 
+Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path) {
+  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
+  return DecodingStream(RawFile(std::move(opened.first), path, UINT64_MAX));
+}
+
+Result<std::unique_ptr<InputStream>> OpenDescriptorInput(int fd, uint64_t size,
+                                                         const std::string& name) {
+  // A descriptor of its own: the stream may outlive the caller's, and never moves
+  // its offset (reads are positioned).
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return ErrnoStatus(errno, "dup", name);
+  return DecodingStream(RawFile(UniqueFd(own), name, size));
+}
+
+Result<std::string> HashDescriptor(int fd, const std::string& name, uint64_t& hashed) {
   std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(),
                                                                         XXH3_freeState);
   if (state == nullptr || XXH3_128bits_reset(state.get()) != XXH_OK) {
     return Status::Unavailable("xxhash: out of memory");
   }
   std::unique_ptr<char[]> buffer = NewBuffer();
-  uint64_t hashed = 0;
+  hashed = 0;
   for (;;) {
-    ASSIGN_OR_RETURN(size_t got, ReadSome(fd.get(), buffer.get(), kBufferSize, path));
+    ASSIGN_OR_RETURN(size_t got, ReadSome(fd, buffer.get(), kBufferSize, hashed, name));
     if (got == 0) break;
     XXH3_128bits_update(state.get(), buffer.get(), got);
     hashed += got;
   }
+  return HashHex(XXH3_128bits_digest(state.get()));
+}
+
+Result<FileFingerprint> FingerprintFile(const std::string& path) {
+  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
+  const UniqueFd& fd = opened.first;
+  const struct stat before = opened.second;
+  uint64_t hashed = 0;
+  ASSIGN_OR_RETURN(std::string hash, HashDescriptor(fd.get(), path, hashed));
 
   // The open descriptor shows appends and rewrites; the path shows a file
   // replaced by rename while we hashed the old one.
@@ -358,7 +375,7 @@ Result<FileFingerprint> FingerprintFile(const std::string& path) {
   }
 
   FileFingerprint fingerprint;
-  fingerprint.hash = HashHex(XXH3_128bits_digest(state.get()));
+  fingerprint.hash = std::move(hash);
   fingerprint.size = static_cast<uint64_t>(before.st_size);
   fingerprint.mtime_ns = MtimeNs(before);
   return fingerprint;

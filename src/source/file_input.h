@@ -35,6 +35,14 @@ Compression DetectCompression(std::string_view head);
 // decoded before it; the error then repeats on every later Read.
 Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path);
 
+// Like OpenFileInput, for the first `size` bytes of the open regular file `fd`
+// (bytes appended later are never read). The stream reads with pread(2) through
+// a duplicate of `fd`, so it neither moves nor needs `fd`'s offset or lifetime,
+// and several streams may read one file. `name` is for messages. Errors: as
+// OpenFileInput, Unavailable if the descriptor cannot be duplicated.
+Result<std::unique_ptr<InputStream>> OpenDescriptorInput(int fd, uint64_t size,
+                                                         const std::string& name);
+
 // The file's identity: XXH3-128 of its raw (undecoded) bytes as 32 lower-case hex
 // digits, plus what stat() said when hashing started.
 struct FileFingerprint {
@@ -48,5 +56,10 @@ struct FileFingerprint {
 // mtime or identity (the path now names another file) changed between the stat
 // before and the stat after: it is still being written.
 Result<FileFingerprint> FingerprintFile(const std::string& path);
+
+// XXH3-128 (32 hex digits) of the bytes of `fd` from offset 0 to end of file,
+// read with pread(2); `hashed` is set to how many bytes that was. Errors:
+// Unavailable (I/O; `name` is for the message).
+Result<std::string> HashDescriptor(int fd, const std::string& name, uint64_t& hashed);
 
 }  // namespace sluice

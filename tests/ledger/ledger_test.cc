@@ -173,6 +173,24 @@ TEST_F(LedgerTest, ReleasedRecordIsTakenOverByTheNextClaim) {
   EXPECT_EQ(report->recent.size(), 1u);
 }
 
+TEST_F(LedgerTest, ForgetRemovesOnlyAClaimInProcessing) {
+  const Claim changed = ClaimOk(File(kHashA, "/in/a.csv"));
+  const Claim loaded = ClaimOk(File(kHashB, "/in/b.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(loaded.file_id, LoadSummary{1, 0, 0, 100}).ok());
+  ASSERT_TRUE(ledger_->Forget(changed.file_id).ok());
+  EXPECT_EQ(ledger_->Forget(changed.file_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Forget(loaded.file_id).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ledger_->ListProcessing()->empty());
+  auto report = ledger_->Report(10);
+  ASSERT_TRUE(report.has_value());
+  ASSERT_EQ(report->recent.size(), 1u);
+  EXPECT_EQ(report->recent[0].identity.hash, kHashB);
+  // The content is new again: claimed afresh, not taken over.
+  const Claim again = ClaimOk(File(kHashA, "/in/a.csv"));
+  EXPECT_EQ(again.outcome, ClaimOutcome::kClaimed);
+  EXPECT_EQ(Record(again.file_id).attempts, 1);
+}
+
 TEST_F(LedgerTest, RequeueMakesQuarantinedContentClaimableAgain) {
   const Claim first = ClaimOk(File(kHashA, "/in/a.csv"));
   ASSERT_TRUE(ledger_->MarkQuarantined(first.file_id, {}, "bad").ok());

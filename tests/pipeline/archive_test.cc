@@ -1,8 +1,12 @@
 #include "pipeline/archive.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "pipeline/rejects.h"
 #include "test_util.h"
@@ -35,6 +39,104 @@ TEST(ArchiveTest, MoveOfMissingFileFails) {
   TempDir dir;
   auto moved = MoveNoClobber(dir / "nope.csv", dir / "out", "nope.csv");
   EXPECT_FALSE(moved.has_value());
+}
+
+// A file landed in <dir>/in, opened and hashed as the loader does.
+class ArchiveLandedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(dir_ / "in/sub");
+    auto folder = SourceFolder::Open(dir_ / "in");
+    ASSERT_TRUE(folder.has_value()) << folder.error().ToString();
+    folder_.emplace(std::move(*folder));
+  }
+  LandedFile Land(const std::string& relative) {
+    auto file = LandedFile::Open(*folder_, relative);
+    EXPECT_TRUE(file.has_value()) << file.error().ToString();
+    EXPECT_TRUE(file->Fingerprint().has_value());
+    return std::move(*file);
+  }
+  TempDir dir_;
+  std::optional<SourceFolder> folder_;
+};
+
+TEST_F(ArchiveLandedTest, MovesTheFileItLoaded) {
+  WriteFile(dir_ / "out/sub/a.csv", "taken");
+  WriteFile(dir_ / "in/sub/a.csv", "id\n1\n");
+  LandedFile file = Land("sub/a.csv");
+  auto archived = ArchiveLanded(*folder_, "sub/a.csv", file, dir_ / "out");
+  ASSERT_TRUE(archived.has_value()) << archived.error().ToString();
+  EXPECT_EQ(archived->final_path, dir_ / "out/sub/a.1.csv");
+  EXPECT_FALSE(archived->newcomer);
+  EXPECT_EQ(ReadFile(dir_ / "out/sub/a.1.csv"), "id\n1\n");
+  EXPECT_EQ(ReadFile(dir_ / "out/sub/a.csv"), "taken");
+  EXPECT_FALSE(fs::exists(dir_ / "in/sub/a.csv"));
+  struct stat st {};
+  ASSERT_EQ(::stat(archived->final_path.c_str(), &st), 0);
+  EXPECT_TRUE(file.SameFile(st));  // moved, not copied
+}
+
+TEST_F(ArchiveLandedTest, AReplacedPathKeepsTheNewcomerAndArchivesTheBytesLoaded) {
+  const std::string path = dir_ / "in/a.csv";
+  WriteFile(path, "id\n1\n");
+  struct timespec times[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  LandedFile file = Land("a.csv");
+  WriteFile(dir_ / "in/a.csv.tmp", "id\n2\n3\n");
+  fs::rename(dir_ / "in/a.csv.tmp", path);  // mv a.csv.tmp a.csv during the load
+  auto archived = ArchiveLanded(*folder_, "a.csv", file, dir_ / "out");
+  ASSERT_TRUE(archived.has_value()) << archived.error().ToString();
+  EXPECT_TRUE(archived->newcomer);
+  EXPECT_EQ(archived->final_path, dir_ / "out/a.csv");
+  EXPECT_EQ(ReadFile(dir_ / "out/a.csv"), "id\n1\n");
+  EXPECT_EQ(ReadFile(path), "id\n2\n3\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "out/a.csv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1000);
+}
+
+TEST_F(ArchiveLandedTest, AVanishedPathStillArchivesTheBytesLoaded) {
+  WriteFile(dir_ / "in/a.csv", "id\n1\n");
+  LandedFile file = Land("a.csv");
+  fs::remove(dir_ / "in/a.csv");
+  auto archived = ArchiveLanded(*folder_, "a.csv", file, dir_ / "out");
+  ASSERT_TRUE(archived.has_value()) << archived.error().ToString();
+  EXPECT_FALSE(archived->newcomer);
+  EXPECT_EQ(ReadFile(dir_ / "out/a.csv"), "id\n1\n");
+}
+
+TEST_F(ArchiveLandedTest, ALinkInsideTheFolderIsMovedAsALink) {
+  WriteFile(dir_ / "in/a.csv", "id\n1\n");
+  fs::create_symlink(dir_ / "in/a.csv", dir_ / "in/link.csv");
+  LandedFile file = Land("link.csv");
+  auto archived = ArchiveLanded(*folder_, "link.csv", file, dir_ / "out");
+  ASSERT_TRUE(archived.has_value()) << archived.error().ToString();
+  EXPECT_FALSE(archived->newcomer);
+  EXPECT_TRUE(fs::is_symlink(dir_ / "out/link.csv"));
+  EXPECT_TRUE(fs::exists(dir_ / "in/a.csv"));
+}
+
+TEST_F(ArchiveLandedTest, DeleteRemovesOnlyTheFileLoaded) {
+  WriteFile(dir_ / "in/a.csv", "id\n1\n");
+  WriteFile(dir_ / "in/b.csv", "id\n1\n");
+  LandedFile a = Land("a.csv");
+  LandedFile b = Land("b.csv");
+  WriteFile(dir_ / "in/b.csv.tmp", "id\n2\n");
+  fs::rename(dir_ / "in/b.csv.tmp", dir_ / "in/b.csv");
+  auto deleted = DeleteLanded(*folder_, "a.csv", a);
+  ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
+  EXPECT_FALSE(deleted->newcomer);
+  EXPECT_FALSE(fs::exists(dir_ / "in/a.csv"));
+  auto kept = DeleteLanded(*folder_, "b.csv", b);
+  ASSERT_TRUE(kept.has_value()) << kept.error().ToString();
+  EXPECT_TRUE(kept->newcomer);
+  EXPECT_EQ(ReadFile(dir_ / "in/b.csv"), "id\n2\n");
+  std::vector<std::string> left;  // nothing hidden left behind
+  for (const auto& entry : fs::directory_iterator(dir_ / "in")) {
+    left.push_back(entry.path().filename().string());
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"b.csv", "sub"}));
 }
 
 TEST(ArchiveTest, RelativeTo) {
