@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,7 +84,9 @@ class FileLoader {
   static constexpr uint64_t kGroupBytes = 8 << 20;
 
   // Finishes loads that were in flight when sluice stopped: committed ones are
-  // marked loaded, the rest pending (their files are loaded again when seen).
+  // marked loaded, the rest pending (their files are loaded again when seen),
+  // except a file in flight during config.max_crashes stops, which is quarantined
+  // ("sluice stopped N times while loading this file") and moved with a report.
   Status Recover();
 
   Sink& sink() { return *sink_; }
@@ -122,6 +125,13 @@ class FileLoader {
   void RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
                           const std::string& path);
   Status Archive(const std::string& path, int64_t file_id, AfterLoad after_load);
+  // Retries a ledger write whose first try returned `status` with backoff while it
+  // fails transiently and no stop is requested, logging each failure. Returns the
+  // last status.
+  Status RetryLedger(std::string_view what, const std::string& path, Status status,
+                     const std::function<Status()>& write);
+  // Moves a file quarantined at start-up for the crashes it caused (Recover).
+  void QuarantineCrashed(const FileRecord& record);
 
   FileResult Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
                         const TablePlan& plan, Attempt& attempt, const Status& why);
