@@ -16,6 +16,7 @@
 #include "observe/metrics.h"
 #include "pipeline/archive.h"
 #include "pipeline/batch_producer.h"
+#include "pipeline/load_gate.h"
 #include "pipeline/rejects.h"
 #include "pipeline/retry.h"
 #include "schema/cell_parse.h"
@@ -335,6 +336,8 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     if (Sight(file, results[i])) sighted.push_back(std::move(file));
   }
 
+  // From the claims until the outcomes, no suspect of a crash loads (LoadGate).
+  LoadGate::Shared shared(signals_.gate);
   // Every claim in one ledger transaction.
   std::vector<Result<Claim>> claims;
   {
@@ -345,11 +348,18 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     if (!committed.ok()) claims.assign(claims.size(), Result<Claim>(committed));
   }
   std::vector<Sighting> claimed;
+  std::vector<Sighting> suspects;  // in flight when sluice stopped: loaded alone, last
   for (size_t k = 0; k < sighted.size(); ++k) {
     FileResult& result = results[sighted[k].index];
     if (!claims[k]) {
       result.outcome = FileOutcome::kRetryLater;
       result.error = claims[k].error();
+    } else if (claims[k]->outcome == ClaimOutcome::kClaimed && claims[k]->crashes > 0) {
+      auto release = [&] {
+        return ledger_.Release(claims[k]->file_id, "sluice stopped while loading this file");
+      };
+      (void)RetryLedger("release", sighted[k].path, release(), release);
+      suspects.push_back(std::move(sighted[k]));
     } else if (claims[k]->outcome == ClaimOutcome::kClaimed) {
       sighted[k].file_id = claims[k]->file_id;
       claimed.push_back(std::move(sighted[k]));
@@ -407,7 +417,36 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     }
     Done(*file, result);
   }
+  shared.Leave();
+  for (Sighting& file : suspects) {
+    FileResult& result = results[file.index];
+    result = LoadAlone(file);
+    Done(file, result);
+  }
   return results;
+}
+
+FileResult FileLoader::LoadAlone(Sighting& file) {
+  LoadGate::Alone alone(signals_.gate);
+  FileResult result;
+  result.table = file.plan.table;
+  result.bytes = file.id.size;
+  if (signals_.stop.load() || signals_.sink_down.load()) {
+    // Not claimed: it stays pending and is loaded later.
+    result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
+    result.error = Status::Unavailable(signals_.stop.load() ? "stop requested" : "the sink is down");
+    return result;
+  }
+  auto claim = ledger_.ClaimFile(file.id, file.plan.table);
+  if (!claim) {
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = claim.error();
+    return result;
+  }
+  if (claim->outcome != ClaimOutcome::kClaimed) return Settle(file, *claim);
+  file.file_id = claim->file_id;
+  LogInfo("loading_alone", {{"file", file.path}, {"crashes", int64_t{claim->crashes}}});
+  return ProcessClaimed(file);
 }
 
 void FileLoader::Done(const Sighting& file, FileResult& result) {

@@ -14,7 +14,9 @@
 // exponential backoff and jitter for up to the configured retry budget, then the
 // file is released (pending) to be tried again later, and reported as a sink
 // outage if the sink does not answer a ping either. A stop request rolls back the
-// load in flight.
+// load in flight. A file that was in flight when sluice last stopped loads alone
+// (LoadGate), so that repeated stops are charged only to the file that causes
+// them.
 //
 // Thread-safety: one FileLoader per worker thread (it owns that worker's sink
 // connection); the Ledger is shared.
@@ -30,6 +32,7 @@
 #include "core/status.h"
 #include "ledger/ledger.h"
 #include "pipeline/config.h"
+#include "pipeline/load_gate.h"
 #include "sink/sink.h"
 
 namespace sluice {
@@ -64,6 +67,9 @@ struct FileResult {
 struct LoaderSignals {
   std::atomic<bool> stop{false};       // roll back the load in flight and return
   std::atomic<bool> sink_down{false};  // the sink is down: stop retrying, release the file
+  // Keeps other loads out while a file that was in flight when sluice stopped
+  // loads again (synchronisation, hence mutable in a struct loaders see as const).
+  mutable LoadGate gate;
 };
 
 class FileLoader {
@@ -103,6 +109,9 @@ class FileLoader {
   // Loads the files of a group together; returns those that must load alone.
   std::vector<const Sighting*> ProcessGroup(const std::vector<const Sighting*>& files,
                                             std::vector<FileResult>& results);
+  // Claims and loads a file that was in flight when sluice stopped, with no other
+  // file in flight (LoadGate).
+  FileResult LoadAlone(Sighting& file);
   // Loads one claimed file, retrying transient faults within the retry budget.
   FileResult ProcessClaimed(const Sighting& file);
   Status LoadOnce(const Sighting& file, Attempt& attempt);

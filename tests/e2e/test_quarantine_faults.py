@@ -63,10 +63,17 @@ class FaultTestCase(SluiceTestCase):
     def ledger_record(self, name):
         """(state, attempts, rows_loaded, error, final_path) of the latest ledger
         record of data/<name>, or None."""
-        con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+        return self.ledger_row(name, "state, attempts, rows_loaded, error, final_path")
+
+    def ledger_row(self, name, columns):
+        """`columns` of the latest ledger record of data/<name>, or None."""
         try:
-            rows = con.execute("SELECT state, attempts, rows_loaded, error, final_path FROM files "
-                               "WHERE path = ? ORDER BY id DESC LIMIT 1",
+            con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+        except sqlite3.OperationalError:
+            return None  # not created yet
+        try:
+            rows = con.execute(f"SELECT {columns} FROM files WHERE path = ? "
+                               "ORDER BY id DESC LIMIT 1",
                                (os.path.join(self.data, name),)).fetchall()
         except sqlite3.OperationalError:
             return None
@@ -91,13 +98,15 @@ class CrashLoopTest(FaultTestCase):
         self.put("stuck.csv", "id,name\n7,x\n8,y\n")
         # The sink's write lock keeps the load of stuck.csv from ever committing.
         sink_lock = self.lock(self.db)
-        for attempt in (1, 2, 3):
+        started = 0
+        for stop in (1, 2, 3):
             proc = self.start_run("--schema", self.schema, "--workers", "1")
-            # attempts counts claims: this start's claim, not the record the last
-            # kill left `processing` (recovery settles that first).
-            self.wait_for(lambda: (rec := self.ledger_record("stuck.csv")) is not None
-                          and rec[0] == "processing" and rec[1] == attempt,
-                          30, f"stuck.csv processing (attempt {attempt})", proc=proc)
+            # Claimed by this start, not the record the last kill left `processing`
+            # (recovery settles that first).
+            started = self.wait_for(
+                lambda: (rec := self.ledger_row("stuck.csv", "state, started_at_us"))
+                is not None and rec[0] == "processing" and rec[1] > started and rec[1],
+                30, f"stuck.csv processing (before stop {stop})", proc=proc)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
         sink_lock.release()
@@ -116,6 +125,38 @@ class CrashLoopTest(FaultTestCase):
         self.assertEqual(self.count("later"), 1)
         self.assertEqual(sorted(self.processed_files()), ["init.csv", "later.csv"])
         self.assertEqual(self.data_files(), [])
+
+    def crashes(self, name):
+        """(state, crashes) of the latest ledger record of data/<name>, or None."""
+        return self.ledger_row(name, "state, crashes")
+
+    def test_file_in_flight_beside_the_stopping_one_is_not_quarantined(self):
+        """Both files are in flight at the first stop; after it each loads alone,
+        so the next stops are charged to the one loading (a_stuck.csv, first by
+        name) and b_beside.csv, charged once, loads."""
+        self.prepare_sink()
+        self.put("a_stuck.csv", "id,name\n7,x\n")
+        self.put("b_beside.csv", "id,name\n8,y\n")
+        sink_lock = self.lock(self.db)
+        for stop in (1, 2, 3):
+            proc = self.start_run("--schema", self.schema, "--workers", "1")
+            # Before the first stop both are claimed; after it b_beside.csv waits,
+            # pending, while a_stuck.csv loads alone.
+            want = [("a_stuck.csv", ("processing", stop - 1)),
+                    ("b_beside.csv", ("processing", 0) if stop == 1 else ("pending", 1))]
+            self.wait_for(lambda: all(self.crashes(n) == w for n, w in want), 30,
+                          f"in flight before stop {stop}: {want}", proc=proc)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        sink_lock.release()
+
+        res = self.once("--schema", self.schema)
+        self.assertIn(res.returncode, (0, 2), self.describe(res))
+        self.assertEqual(self.quarantined_files(), ["a_stuck.csv"], self.describe(res))
+        self.assertEqual(self.crashes("a_stuck.csv"), ("quarantined", 3))
+        self.assertEqual(self.crashes("b_beside.csv"), ("loaded", 1))
+        self.assertEqual(self.count("b_beside"), 1)
+        self.assertIn("loading_alone", res.stderr)
 
     def test_max_crashes_is_configurable(self):
         self.prepare_sink()
