@@ -69,8 +69,7 @@ CREATE TABLE IF NOT EXISTS columns_added(
 
 // Added after schema version 1 like columns_added: a ledger that lacks the column
 // gets it when opened (older sluices select their columns by name and ignore it).
-constexpr char kCrashesColumn[] =
-    "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0";
+constexpr char kCrashesColumn[] = "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0";
 
 constexpr char kRecordColumns[] =
     "id, hash, path, size, mtime_ns, table_name, state, rows_loaded, rows_rejected, "
@@ -251,9 +250,9 @@ struct Ledger::Impl {
                                        std::to_string(kSchemaVersion) + ")");
       }
       RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
-      ASSIGN_OR_RETURN(Statement crashes,
-                       Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'crashes'",
-                               "inspect"));
+      ASSIGN_OR_RETURN(
+          Statement crashes,
+          Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'crashes'", "inspect"));
       ASSIGN_OR_RETURN(bool has_crashes, crashes.Step("inspect"));
       return has_crashes ? Status::Ok() : Exec(kCrashesColumn, "add crashes column");
     });
@@ -545,10 +544,9 @@ Result<FileState> Ledger::SettleCrashed(int64_t file_id, int limit) {
   std::lock_guard lock(impl_->mu);
   FileState state = FileState::kPending;
   RETURN_IF_ERROR(impl_->InWriteTransaction("settle crashed", [&]() -> Status {
-    ASSIGN_OR_RETURN(Statement query,
-                     impl_->Prepare("SELECT crashes FROM files WHERE id = ?1 AND "
-                                    "state = 'processing'",
-                                    "settle crashed"));
+    ASSIGN_OR_RETURN(Statement query, impl_->Prepare("SELECT crashes FROM files WHERE id = ?1 AND "
+                                                     "state = 'processing'",
+                                                     "settle crashed"));
     ASSIGN_OR_RETURN(bool row, query.Bind(file_id).Step("settle crashed"));
     if (!row) {
       return Status::NotFound("ledger: no processing file record " + std::to_string(file_id));
@@ -557,15 +555,13 @@ Result<FileState> Ledger::SettleCrashed(int64_t file_id, int limit) {
     if (limit > 0 && crashes >= limit) {
       state = FileState::kQuarantined;
       return impl_->UpdateRecord(
-          "state = 'quarantined', crashes = ?2, error = ?3, finished_at_us = ?4",
-          "settle crashed", file_id, crashes, CrashedReason(static_cast<int>(crashes)),
-          NowMicros());
+          "state = 'quarantined', crashes = ?2, error = ?3, finished_at_us = ?4", "settle crashed",
+          file_id, crashes, CrashedReason(static_cast<int>(crashes)), NowMicros());
     }
-    return impl_->UpdateRecord("state = 'pending', crashes = ?2, error = ?3", "settle crashed",
-                               file_id, crashes,
-                               "sluice stopped while loading this file (" +
-                                   std::to_string(crashes) + " time" + (crashes > 1 ? "s" : "") +
-                                   "); rolled back, will load again");
+    return impl_->UpdateRecord(
+        "state = 'pending', crashes = ?2, error = ?3", "settle crashed", file_id, crashes,
+        "sluice stopped while loading this file (" + std::to_string(crashes) + " time" +
+            (crashes > 1 ? "s" : "") + "); rolled back, will load again");
   }));
   return state;
 }

@@ -284,9 +284,9 @@ void FileLoader::QuarantineCrashed(const FileRecord& record) {
   auto fp = FingerprintFile(path);
   if (!fp || fp->hash != record.identity.hash) return;  // gone or replaced: nothing to move
   Attempt attempt(path, config_.quarantine);
-  FileResult result = Quarantine(path, FileIdentity{fp->hash, path, fp->size, fp->mtime_ns},
-                                 record.id, config_.Resolve(RelativeTo(path, source_root_)),
-                                 attempt, why);
+  FileResult result =
+      Quarantine(path, FileIdentity{fp->hash, path, fp->size, fp->mtime_ns}, record.id,
+                 config_.Resolve(RelativeTo(path, source_root_)), attempt, why);
   if (result.outcome != FileOutcome::kQuarantined) {
     // The move failed and left the record pending; it must not be loaded again,
     // so it stays quarantined and its next sighting tries the move again.
@@ -434,7 +434,8 @@ FileResult FileLoader::LoadAlone(Sighting& file) {
   if (signals_.stop.load() || signals_.sink_down.load()) {
     // Not claimed: it stays pending and is loaded later.
     result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
-    result.error = Status::Unavailable(signals_.stop.load() ? "stop requested" : "the sink is down");
+    result.error =
+        Status::Unavailable(signals_.stop.load() ? "stop requested" : "the sink is down");
     return result;
   }
   auto claim = ledger_.ClaimFile(file.id, file.plan.table);
@@ -624,9 +625,8 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
     if (!kept) {
       LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
     } else {
-      LogInfo("rejects_kept", {{"file", file.path},
-                               {"rejects", attempt.rejects.count()},
-                               {"rejects_file", *kept}});
+      LogInfo("rejects_kept",
+              {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
     }
   }
   Status s = Archive(file.path, file.file_id, file.plan.after_load);
@@ -922,7 +922,8 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
   // The rejects file's own name: another file's rejects may hold the obvious one.
   if (!rejects_file.empty()) report["rejects_file"] = rejects_file;
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
-  for (const RowError& e : attempt.rejects.first()) errors.push_back(RejectLog::ToJsonValue(path, e));
+  for (const RowError& e : attempt.rejects.first())
+    errors.push_back(RejectLog::ToJsonValue(path, e));
   report["errors"] = std::move(errors);
   s = WriteFileAtomic(final_path + ".error.json",
                       report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

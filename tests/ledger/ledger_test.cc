@@ -569,10 +569,11 @@ TEST_F(LedgerTest, RequeueMovesTheFileBackUnderTheWriteLock) {
   EXPECT_EQ(Record(claim.file_id).state, FileState::kPending);
   // Nothing to requeue: the file is not moved.
   called = false;
-  EXPECT_EQ(*ledger_->Requeue(kHashA, [&] {
-    called = true;
-    return Status::Ok();
-  }),
+  EXPECT_EQ(*ledger_->Requeue(kHashA,
+                              [&] {
+                                called = true;
+                                return Status::Ok();
+                              }),
             0);
   EXPECT_FALSE(called);
 }
