@@ -257,7 +257,7 @@ FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& le
       sink_(std::move(sink)),
       signals_(signals) {}
 
-Status FileLoader::Recover() {
+Status FileLoader::Recover(uint64_t* quarantined) {
   ASSIGN_OR_RETURN(auto records, ledger_.ListProcessing());
   for (const auto& r : records) {
     ASSIGN_OR_RETURN(bool committed, sink_->IsCommitted(r.identity.hash));
@@ -272,7 +272,10 @@ Status FileLoader::Recover() {
     LogInfo("recovered", {{"file", r.identity.path},
                           {"state", FileStateName(state)},
                           {"crashes", static_cast<int64_t>(r.crashes + 1)}});
-    if (state == FileState::kQuarantined) QuarantineCrashed(r);
+    if (state == FileState::kQuarantined) {
+      QuarantineCrashed(r);
+      if (quarantined != nullptr) ++*quarantined;
+    }
   }
   return Status::Ok();
 }
@@ -542,7 +545,8 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   // A previous attempt may have committed without the ledger hearing of it.
   auto committed = sink_->IsCommitted(id.hash);
   if (committed.has_value() && *committed) {
-    Status s = ledger_.MarkLoaded(file_id, LoadSummary{});
+    auto mark = [&] { return ledger_.MarkLoaded(file_id, LoadSummary{}); };
+    Status s = RetryLedger("mark loaded", path, mark(), mark);
     if (s.ok()) s = Archive(path, file_id, plan.after_load);
     result.outcome = s.ok() ? FileOutcome::kAlreadyDone : FileOutcome::kRetryLater;
     result.error = s;

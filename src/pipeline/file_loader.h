@@ -92,8 +92,9 @@ class FileLoader {
   // Finishes loads that were in flight when sluice stopped: committed ones are
   // marked loaded, the rest pending (their files are loaded again when seen),
   // except a file in flight during config.max_crashes stops, which is quarantined
-  // ("sluice stopped N times while loading this file") and moved with a report.
-  Status Recover();
+  // ("sluice stopped N times while loading this file") and moved with a report;
+  // `quarantined`, if given, is raised by their number.
+  Status Recover(uint64_t* quarantined = nullptr);
 
   Sink& sink() { return *sink_; }
 
