@@ -17,7 +17,8 @@ namespace sluice::cli {
 namespace {
 
 // Removes a quarantine report and the rejects file it names (that file's name is
-// its own, not necessarily the data file's name + ".rejects.jsonl").
+// its own, not necessarily the data file's name + ".rejects.jsonl"). Best effort:
+// what cannot be removed stays as a record of the earlier attempt.
 void RemoveReport(const std::string& report_path) {
   std::ifstream in(report_path);
   if (in) {
@@ -26,8 +27,10 @@ void RemoveReport(const std::string& report_path) {
     const nlohmann::json report = nlohmann::json::parse(text.str(), nullptr, false);
     if (report.is_object() && report.contains("rejects_file") &&
         report["rejects_file"].is_string()) {
+      // sluice keeps a file's rejects beside it; anything else is not ours to remove.
+      const fs::path rejects = report["rejects_file"].get<std::string>();
       std::error_code ec;
-      fs::remove(report["rejects_file"].get<std::string>(), ec);
+      if (rejects.parent_path() == fs::path(report_path).parent_path()) fs::remove(rejects, ec);
     }
   }
   std::error_code ec;

@@ -284,6 +284,14 @@ class RejectsNamesTest(FaultTestCase):
             self.assertEqual(sorted(json.loads(line)["raw"] for line in f),
                              ["w,day3", "z,day3"], report)
 
+        # Requeue removes the report and its own rejects, not the other days'.
+        res = self.sluice("requeue", "--ledger", self.ledger,
+                          os.path.join(self.quarantine, "orders.csv"))
+        self.assertExit(res, 0)
+        self.assertFalse(os.path.exists(report["rejects_file"]))
+        self.assertEqual(sorted(n for n in files_under(self.quarantine)), sorted(
+            n for n in rejects if os.path.join(self.quarantine, n) != report["rejects_file"]))
+
 
 class RequeueLedgerLockTest(FaultTestCase):
 
