@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/clock.h"
@@ -17,6 +16,7 @@
 #include "pipeline/archive.h"
 #include "pipeline/batch_producer.h"
 #include "pipeline/load_gate.h"
+#include "pipeline/quarantine_report.h"
 #include "pipeline/rejects.h"
 #include "pipeline/retry.h"
 #include "schema/cell_parse.h"
@@ -915,22 +915,17 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
       LogWarn("rejects_not_written", {{"file", path}, {"error", kept.error().ToString()}});
     }
   }
-  nlohmann::ordered_json report = {{"file", path},
-                                   {"quarantined_as", final_path},
-                                   {"hash", id.hash},
-                                   {"table", result.table},
-                                   {"reason", why.message()},
-                                   {"time", FormatTimeUtc(NowMicros())},
-                                   {"rows_read", attempt.rows_read},
-                                   {"rows_rejected", attempt.rejects.count()}};
-  // The rejects file's own name: another file's rejects may hold the obvious one.
-  if (!rejects_file.empty()) report["rejects_file"] = rejects_file;
-  nlohmann::ordered_json errors = nlohmann::ordered_json::array();
-  for (const RowError& e : attempt.rejects.first())
-    errors.push_back(RejectLog::ToJsonValue(path, e));
-  report["errors"] = std::move(errors);
-  s = WriteFileAtomic(final_path + ".error.json",
-                      report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  QuarantineReport report{path,
+                          final_path,
+                          id.hash,
+                          result.table,
+                          why.message(),
+                          NowMicros(),
+                          attempt.rows_read,
+                          attempt.rejects.count(),
+                          rejects_file,
+                          attempt.rejects.first()};
+  s = WriteQuarantineReport(report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
   auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path); };
   (void)RetryLedger("set final path", path, set_path(), set_path);
