@@ -1,7 +1,10 @@
 // sluice requeue PATH...: give quarantined files another chance.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -12,6 +15,27 @@ namespace fs = std::filesystem;
 
 namespace sluice::cli {
 namespace {
+
+// Removes a quarantine report and the rejects file it names (that file's name is
+// its own, not necessarily the data file's name + ".rejects.jsonl"). Best effort:
+// what cannot be removed stays as a record of the earlier attempt.
+void RemoveReport(const std::string& report_path) {
+  std::ifstream in(report_path);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    const nlohmann::json report = nlohmann::json::parse(text.str(), nullptr, false);
+    if (report.is_object() && report.contains("rejects_file") &&
+        report["rejects_file"].is_string()) {
+      // sluice keeps a file's rejects beside it; anything else is not ours to remove.
+      const fs::path rejects = report["rejects_file"].get<std::string>();
+      std::error_code ec;
+      if (rejects.parent_path() == fs::path(report_path).parent_path()) fs::remove(rejects, ec);
+    }
+  }
+  std::error_code ec;
+  fs::remove(report_path, ec);
+}
 
 int Requeue(const CLI::App& cmd, const SharedOptions& o, const std::vector<std::string>& paths) {
   auto config = BuildConfig(cmd, o);
@@ -35,15 +59,24 @@ int Requeue(const CLI::App& cmd, const SharedOptions& o, const std::vector<std::
       code = 1;
       continue;
     }
-    // Back to where it was found, under its own name unless that is taken.
+    // Back to where it was found, under its own name unless that is taken. The
+    // ledger accepts the file first and holds its write lock while it moves, so a
+    // running sluice sees it only as pending.
     fs::path original = r.identity.path;
-    auto moved = MoveNoClobber(path, original.parent_path().string(), original.filename().string());
-    if (!moved) return Fail(moved.error());
-    auto requeued = (*ledger)->Requeue(r.identity.hash);
+    std::string moved;
+    auto requeued = (*ledger)->Requeue(r.identity.hash, [&]() -> Status {
+      ASSIGN_OR_RETURN(moved, MoveNoClobber(path, original.parent_path().string(),
+                                            original.filename().string()));
+      return Status::Ok();
+    });
     if (!requeued) return Fail(requeued.error());
-    fs::remove(path + ".error.json", ec);
-    fs::remove(path + ".rejects.jsonl", ec);
-    std::cout << "requeued " << p << " → " << *moved << "\n";
+    if (*requeued == 0) {
+      std::cerr << "sluice: " << p << " is no longer quarantined in the ledger\n";
+      code = 1;
+      continue;
+    }
+    RemoveReport(path + ".error.json");
+    std::cout << "requeued " << p << " → " << moved << "\n";
   }
   return code;
 }

@@ -43,6 +43,10 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
                  "How long a file retries a failing sink before the sink is reported "
                  "down (default 30)")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--max-crashes", o.max_crashes,
+                 "Quarantine a file that was loading when sluice stopped this many times "
+                 "(default 3; 0: never)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--schema-evolution", o.schema_evolution,
                  "none (default): a file with columns its table lacks is quarantined; "
                  "add_columns: they are added")
@@ -107,6 +111,7 @@ Result<Config> BuildConfig(const CLI::App& cmd, const SharedOptions& o) {
   if (Given(cmd, "--retry-budget-seconds")) {
     c.retry_budget = std::chrono::milliseconds(static_cast<int64_t>(o.retry_budget_seconds * 1000));
   }
+  if (Given(cmd, "--max-crashes")) c.max_crashes = o.max_crashes;
   if (Given(cmd, "--log-format")) ParseLogFormat(o.log_format, &c.log_format);
 
   TableRule& r = c.overrides;

@@ -19,6 +19,7 @@ struct SharedOptions {
   std::string source, sink, sink_password_file, ledger, processed, quarantine, after_load, table,
       schema, key, metadata, log_format, format, delimiter, schema_evolution;
   int workers = 0;
+  int max_crashes = -1;
   int64_t max_rejects = -1;
   int64_t max_columns = 0;
   double max_reject_ratio = -1;

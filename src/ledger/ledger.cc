@@ -17,6 +17,12 @@ namespace sluice {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+
+// Only another process (requeue, a script) ever holds the ledger's write lock:
+// sluice's own threads share one connection. The pipeline retries its ledger
+// writes with backoff and logs each failure, so a lock shows in the log within
+// seconds rather than after a silent minute.
+constexpr int kLedgerBusyTimeoutMs = 5'000;
 constexpr char kFormatName[] = "sluice-ledger";
 
 constexpr FileState kAllStates[] = {FileState::kProcessing, FileState::kPending, FileState::kLoaded,
@@ -41,7 +47,8 @@ CREATE TABLE files(
   final_path TEXT NOT NULL DEFAULT '',
   seen_at_us INTEGER NOT NULL DEFAULT 0,
   started_at_us INTEGER NOT NULL DEFAULT 0,
-  finished_at_us INTEGER NOT NULL DEFAULT 0);
+  finished_at_us INTEGER NOT NULL DEFAULT 0,
+  crashes INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX files_hash ON files(hash);
 CREATE INDEX files_path ON files(path, size, mtime_ns);
 CREATE INDEX files_state ON files(state);
@@ -60,10 +67,14 @@ CREATE TABLE IF NOT EXISTS columns_added(
   added_at_us INTEGER NOT NULL);
 )sql";
 
+// Added after schema version 1 like columns_added: a ledger that lacks the column
+// gets it when opened (older sluices select their columns by name and ignore it).
+constexpr char kCrashesColumn[] = "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0";
+
 constexpr char kRecordColumns[] =
     "id, hash, path, size, mtime_ns, table_name, state, rows_loaded, rows_rejected, "
     "rows_skipped, bytes, attempts, error, duplicate_of, final_path, seen_at_us, started_at_us, "
-    "finished_at_us";
+    "finished_at_us, crashes";
 // Most recent first: the latest of the record's timestamps, ties by insertion.
 constexpr char kRecentOrder[] =
     " ORDER BY MAX(seen_at_us, started_at_us, finished_at_us) DESC, id DESC";
@@ -137,6 +148,10 @@ class Statement {
 };
 
 }  // namespace
+
+std::string CrashedReason(int crashes) {
+  return "sluice stopped " + std::to_string(crashes) + " times while loading this file";
+}
 
 std::string_view FileStateName(FileState state) {
   switch (state) {
@@ -234,7 +249,12 @@ struct Ledger::Impl {
                                        " is not supported (this sluice reads version " +
                                        std::to_string(kSchemaVersion) + ")");
       }
-      return Exec(kColumnsAddedSchema, "create schema");
+      RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
+      ASSIGN_OR_RETURN(
+          Statement crashes,
+          Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'crashes'", "inspect"));
+      ASSIGN_OR_RETURN(bool has_crashes, crashes.Step("inspect"));
+      return has_crashes ? Status::Ok() : Exec(kCrashesColumn, "add crashes column");
     });
   }
 
@@ -264,6 +284,7 @@ struct Ledger::Impl {
     record.seen_at_us = row.Int(15);
     record.started_at_us = row.Int(16);
     record.finished_at_us = row.Int(17);
+    record.crashes = static_cast<int>(row.Int(18));
     return record;
   }
 
@@ -319,18 +340,20 @@ struct Ledger::Impl {
     const int64_t now = NowMicros();
     ASSIGN_OR_RETURN(
         Statement query,
-        Prepare("SELECT id, path, state FROM files WHERE hash = ?1 ORDER BY id DESC", "claim"));
+        Prepare("SELECT id, path, state, crashes FROM files WHERE hash = ?1 ORDER BY id DESC",
+                "claim"));
     query.Bind(file.hash);
     struct Earlier {
       int64_t id = 0;
       std::string path;
+      int crashes = 0;
     };
     std::optional<Earlier> loaded_here, loaded, processing, quarantined, pending;
     // Rows come most recent first, so the first of each kind is the latest one.
     while (true) {
       ASSIGN_OR_RETURN(bool row, query.Step("claim"));
       if (!row) break;
-      Earlier earlier{query.Int(0), query.Text(1)};
+      Earlier earlier{query.Int(0), query.Text(1), static_cast<int>(query.Int(3))};
       const std::optional<FileState> state = ParseFileState(query.Text(2));
       if (state == FileState::kLoaded) {
         if (earlier.path == file.path && !loaded_here) loaded_here = earlier;
@@ -362,10 +385,18 @@ struct Ledger::Impl {
       return Status::Ok();
     }
     if (quarantined) {
-      ASSIGN_OR_RETURN(
-          int64_t id,
-          InsertFinished(file, table, FileState::kQuarantined,
-                         "same content was quarantined before as " + quarantined->path, "", now));
+      const std::string why = "same content was quarantined before as " + quarantined->path;
+      if (pending && pending->path == file.path) {
+        // This path's earlier sighting could not be moved to quarantine: the same
+        // record again, not one more per try.
+        RETURN_IF_ERROR(UpdateRecord(
+            "state = 'quarantined', error = ?2, size = ?3, mtime_ns = ?4, finished_at_us = ?5",
+            "claim", pending->id, why, file.size, file.mtime_ns, now));
+        claim = {ClaimOutcome::kQuarantinedBefore, pending->id, quarantined->path};
+        return Status::Ok();
+      }
+      ASSIGN_OR_RETURN(int64_t id,
+                       InsertFinished(file, table, FileState::kQuarantined, why, "", now));
       claim = {ClaimOutcome::kQuarantinedBefore, id, quarantined->path};
       return Status::Ok();
     }
@@ -374,7 +405,7 @@ struct Ledger::Impl {
           "state = 'processing', attempts = attempts + 1, path = ?2, size = ?3, mtime_ns = ?4, "
           "table_name = ?5, started_at_us = ?6, finished_at_us = 0",
           "claim", pending->id, file.path, file.size, file.mtime_ns, table, now));
-      claim = {ClaimOutcome::kClaimed, pending->id, ""};
+      claim = {ClaimOutcome::kClaimed, pending->id, "", pending->crashes};
       return Status::Ok();
     }
     ASSIGN_OR_RETURN(Statement insert,
@@ -433,6 +464,7 @@ Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
   ASSIGN_OR_RETURN(SqliteDb db, OpenSqliteDb(path, "ledger"));
+  sqlite3_busy_timeout(db.get(), kLedgerBusyTimeoutMs);
   auto impl = std::make_unique<Impl>(std::move(db));
   RETURN_IF_ERROR(impl->Initialize());
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
@@ -520,14 +552,49 @@ Result<std::vector<FileRecord>> Ledger::FindByName(const std::string& name) {
   return impl_->ReadRecords(query, "find by name");
 }
 
-Result<int> Ledger::Requeue(std::string_view hash) {
+Result<FileState> Ledger::SettleCrashed(int64_t file_id, int limit) {
   std::lock_guard lock(impl_->mu);
-  ASSIGN_OR_RETURN(Statement update,
-                   impl_->Prepare("UPDATE files SET state = 'pending' WHERE hash = ?1 AND "
-                                  "state = 'quarantined'",
-                                  "requeue"));
-  RETURN_IF_ERROR(update.Bind(hash).Run("requeue"));
-  return sqlite3_changes(impl_->db);
+  FileState state = FileState::kPending;
+  RETURN_IF_ERROR(impl_->InWriteTransaction("settle crashed", [&]() -> Status {
+    ASSIGN_OR_RETURN(Statement query, impl_->Prepare("SELECT crashes FROM files WHERE id = ?1 AND "
+                                                     "state = 'processing'",
+                                                     "settle crashed"));
+    ASSIGN_OR_RETURN(bool row, query.Bind(file_id).Step("settle crashed"));
+    if (!row) {
+      return Status::NotFound("ledger: no processing file record " + std::to_string(file_id));
+    }
+    const int64_t crashes = query.Int(0) + 1;
+    if (limit > 0 && crashes >= limit) {
+      state = FileState::kQuarantined;
+      return impl_->UpdateRecord(
+          "state = 'quarantined', crashes = ?2, error = ?3, finished_at_us = ?4", "settle crashed",
+          file_id, crashes, CrashedReason(static_cast<int>(crashes)), NowMicros());
+    }
+    return impl_->UpdateRecord(
+        "state = 'pending', crashes = ?2, error = ?3", "settle crashed", file_id, crashes,
+        "sluice stopped while loading this file (" + std::to_string(crashes) + " time" +
+            (crashes > 1 ? "s" : "") + "); rolled back, will load again");
+  }));
+  return state;
+}
+
+Result<int> Ledger::Requeue(std::string_view hash, const std::function<Status()>& move_back) {
+  std::lock_guard lock(impl_->mu);
+  int requeued = 0;
+  // The record is pending before the file is back, and the write lock is held
+  // while it moves: a running sluice that sees the file claims it only after the
+  // commit, and a move that fails leaves the record quarantined.
+  RETURN_IF_ERROR(impl_->InWriteTransaction("requeue", [&]() -> Status {
+    ASSIGN_OR_RETURN(Statement update,
+                     impl_->Prepare("UPDATE files SET state = 'pending', crashes = 0 "
+                                    "WHERE hash = ?1 AND state = 'quarantined'",
+                                    "requeue"));
+    RETURN_IF_ERROR(update.Bind(hash).Run("requeue"));
+    requeued = sqlite3_changes(impl_->db);
+    if (requeued == 0 || !move_back) return Status::Ok();
+    return move_back();
+  }));
+  return requeued;
 }
 
 Status Ledger::RecordColumnAdded(const ColumnAdded& change) {

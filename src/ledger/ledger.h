@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,10 @@ namespace sluice {
 enum class FileState { kProcessing, kPending, kLoaded, kDuplicate, kQuarantined };
 
 std::string_view FileStateName(FileState state);
+
+// The error of a record quarantined because sluice stopped `crashes` times while
+// loading it.
+std::string CrashedReason(int crashes);
 
 struct FileIdentity {
   std::string hash;  // content hash, 32 hex digits
@@ -58,6 +63,9 @@ struct FileRecord {
   int64_t seen_at_us = 0;
   int64_t started_at_us = 0;
   int64_t finished_at_us = 0;
+  // Times sluice stopped (killed, crashed) while this record was `processing`
+  // and its load had not committed. Reset by Requeue.
+  int crashes = 0;
 };
 
 enum class ClaimOutcome {
@@ -72,6 +80,7 @@ struct Claim {
   ClaimOutcome outcome = ClaimOutcome::kClaimed;
   int64_t file_id = 0;       // the record this sighting created or took over (0 for kBusy)
   std::string earlier_path;  // kDuplicate / kAlreadyLoaded / kQuarantinedBefore: the earlier file
+  int crashes = 0;           // kClaimed: the record's crash count (FileRecord::crashes)
 };
 
 struct LoadSummary {
@@ -130,14 +139,23 @@ class Ledger {
 
   // Records in `processing` (in flight when sluice stopped). Used at start-up.
   Result<std::vector<FileRecord>> ListProcessing();
+  // Settles a `processing` record whose load did not commit when sluice stopped:
+  // counts the crash, then back to pending, or quarantined with CrashedReason once
+  // it has `limit` crashes (limit <= 0: never). Returns the new state. Errors:
+  // NotFound (no such processing record), Unavailable.
+  Result<FileState> SettleCrashed(int64_t file_id, int limit);
   // Quarantined records whose current path (final_path) is `path`, or whose
   // original path is `path`; most recent first.
   Result<std::vector<FileRecord>> FindByPath(const std::string& path);
   // Records of any state whose original or current path is `name`, or ends in
   // "/" + `name` (a base name, or a path relative to a folder); most recent first.
   Result<std::vector<FileRecord>> FindByName(const std::string& name);
-  // Moves every quarantined record with this hash to pending. Returns how many.
-  Result<int> Requeue(std::string_view hash);
+  // Moves every quarantined record with this hash to pending (crash count reset),
+  // then, in the same write transaction (other writers, a running sluice among
+  // them, wait), calls `move_back` if any record moved: the file goes back to
+  // the source folder only once the ledger accepts it. If `move_back` fails,
+  // nothing changes and its error is returned. Returns how many records moved.
+  Result<int> Requeue(std::string_view hash, const std::function<Status()>& move_back = {});
 
   // Records that `change.column` was added to `change.table` (added_at_us: now if 0).
   Status RecordColumnAdded(const ColumnAdded& change);

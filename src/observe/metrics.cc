@@ -161,6 +161,8 @@ IngestMetrics::IngestMetrics() {
   r.DeclareGauge("sluice_oldest_pending_file_age_seconds",
                  "Age of the oldest file waiting to be loaded (0 when none).");
   r.DeclareCounter("sluice_sink_retries_total", "Loads retried after a transient sink error.");
+  r.DeclareCounter("sluice_quarantine_move_failures_total",
+                   "Refused files that could not be moved to quarantine (left pending).");
   r.DeclareGauge("sluice_sink_up", "1 if the sink answered the last load or ping, else 0.");
   r.DeclareGauge("sluice_source_up",
                  "1 while the landing folder is there and scanned, 0 while it is missing or "
@@ -194,6 +196,10 @@ void IngestMetrics::FileDone(const std::string& table, std::string_view outcome,
 }
 
 void IngestMetrics::SinkRetry() { registry_.Add("sluice_sink_retries_total", {}); }
+
+void IngestMetrics::QuarantineMoveFailed() {
+  registry_.Add("sluice_quarantine_move_failures_total", {});
+}
 
 void IngestMetrics::SetSinkUp(bool up) { registry_.Set("sluice_sink_up", {}, up ? 1 : 0); }
 

@@ -83,6 +83,8 @@ class IngestMetrics {
                 uint64_t rejected, uint64_t bytes, double seconds);
   // A load was retried after a transient sink error.
   void SinkRetry();
+  // A file refused for its data could not be moved to quarantine (it stays pending).
+  void QuarantineMoveFailed();
   // The sink answered (true) or failed transiently (false).
   void SetSinkUp(bool up);
   // The landing folder is there and scanned (true), or missing or failing (false).

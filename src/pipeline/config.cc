@@ -324,6 +324,9 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         RETURN_IF_ERROR(ctx.Get(v, key, s));
         if (!(s >= 0)) return ctx.Error(v, key, "must not be negative");
         config.retry_budget = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+      } else if (key == "max_crashes") {
+        RETURN_IF_ERROR(ctx.Get(v, key, config.max_crashes));
+        if (config.max_crashes < 0) return ctx.Error(v, key, "must not be negative");
       } else if (key == "recursive") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.recursive));
       } else if (key == "include") {

@@ -89,6 +89,11 @@ struct Config {
   // before the file is left pending and, if the sink does not answer a ping, the
   // sink is reported down.
   std::chrono::milliseconds retry_budget{30000};
+  // A file that was being loaded when sluice stopped (killed, or crashed by the
+  // file) this many times is quarantined instead of tried again: a file that
+  // crashes sluice must not stop all loading under a restarting supervisor.
+  // 0: never.
+  int max_crashes = 3;
   bool recursive = false;
   std::vector<std::string> include;
   std::vector<std::string> exclude;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/exception_status.h"
@@ -66,6 +67,8 @@ struct Engine::Impl {
   int lock_fd = -1;
   std::unique_ptr<Ledger> ledger;
   LoaderSignals signals;
+  // Files Recover quarantined at start-up (crash limit), counted by the next Run.
+  uint64_t recovered_quarantined = 0;
   std::vector<std::unique_ptr<FileLoader>> loaders;
   std::string ledger_path;
   std::mutex ping_mu;
@@ -170,7 +173,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
     impl->loaders.push_back(std::make_unique<FileLoader>(c, impl->root, *impl->ledger,
                                                          std::move(*sink), impl->signals));
   }
-  RETURN_IF_ERROR(impl->loaders.front()->Recover());
+  RETURN_IF_ERROR(impl->loaders.front()->Recover(&impl->recovered_quarantined));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -235,6 +238,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
   }
 
   RunSummary summary;
+  summary.quarantined = std::exchange(m.recovered_quarantined, 0);
   std::unordered_set<std::string> active;                            // queued or being processed
   std::map<std::string, std::pair<Clock::time_point, int>> retries;  // path → (due, tries)
   std::unordered_map<std::string, Clock::time_point> waiting_since;  // queued or retrying

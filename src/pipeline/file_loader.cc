@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -15,6 +16,8 @@
 #include "observe/metrics.h"
 #include "pipeline/archive.h"
 #include "pipeline/batch_producer.h"
+#include "pipeline/load_gate.h"
+#include "pipeline/quarantine_report.h"
 #include "pipeline/rejects.h"
 #include "pipeline/retry.h"
 #include "schema/cell_parse.h"
@@ -275,19 +278,76 @@ FileLoader::FileLoader(const Config& config, std::string source_root, Ledger& le
       sink_(std::move(sink)),
       signals_(signals) {}
 
-Status FileLoader::Recover() {
+Status FileLoader::Recover(uint64_t* quarantined) {
   ASSIGN_OR_RETURN(auto records, ledger_.ListProcessing());
   for (const auto& r : records) {
     ASSIGN_OR_RETURN(bool committed, sink_->IsCommitted(r.identity.hash));
     if (committed) {
       RETURN_IF_ERROR(ledger_.MarkLoaded(r.id, LoadSummary{}));
       LogInfo("recovered", {{"file", r.identity.path}, {"state", "loaded"}});
-    } else {
-      RETURN_IF_ERROR(ledger_.Release(r.id, "interrupted; rolled back, will load again"));
-      LogInfo("recovered", {{"file", r.identity.path}, {"state", "pending"}});
+      continue;
+    }
+    // Rolled back. Sluice stopped while loading it, perhaps because of it: a file
+    // that keeps crashing sluice is quarantined rather than tried forever.
+    ASSIGN_OR_RETURN(FileState state, ledger_.SettleCrashed(r.id, config_.max_crashes));
+    LogInfo("recovered", {{"file", r.identity.path},
+                          {"state", FileStateName(state)},
+                          {"crashes", static_cast<int64_t>(r.crashes + 1)}});
+    if (state == FileState::kQuarantined) {
+      QuarantineCrashed(r);
+      if (quarantined != nullptr) ++*quarantined;
     }
   }
   return Status::Ok();
+}
+
+void FileLoader::QuarantineCrashed(const FileRecord& record) {
+  const std::string& path = record.identity.path;
+  const Status why = Status::InvalidData(CrashedReason(record.crashes + 1));
+  LogWarn("quarantined", {{"file", path}, {"table", record.table}, {"reason", why.message()}});
+  auto fp = FingerprintFile(path);
+  if (!fp || fp->hash != record.identity.hash) return;  // gone or replaced: nothing to move
+  Attempt attempt(path, config_.quarantine);
+  FileResult result =
+      Quarantine(path, FileIdentity{fp->hash, path, fp->size, fp->mtime_ns}, record.id,
+                 config_.Resolve(RelativeTo(path, source_root_)), attempt, why);
+  if (result.outcome != FileOutcome::kQuarantined) {
+    // The move failed and left the record pending; it must not be loaded again,
+    // so it stays quarantined and its next sighting tries the move again.
+    Status s = ledger_.MarkQuarantined(record.id, {}, why.message());
+    if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+  }
+}
+
+Status FileLoader::RetryLedger(std::string_view what, const std::string& path, Status status,
+                               const std::function<Status()>& write) {
+  // Only another process can hold the ledger (requeue, a script). What is being
+  // recorded already happened (a commit, a refusal): keep trying rather than
+  // leave the record `processing` until a restart.
+  std::optional<Backoff> backoff;
+  int failures = 0;
+  while (!status.ok() && status.IsTransient() && !signals_.stop.load()) {
+    if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+    const auto delay = backoff->Next();
+    ++failures;
+    LogWarn("ledger_retry", {{"file", path},
+                             {"write", std::string(what)},
+                             {"error", status.ToString()},
+                             {"delay_ms", static_cast<int64_t>(delay.count())}});
+    for (auto slept = std::chrono::milliseconds(0); slept < delay && !signals_.stop.load();
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    status = write();
+  }
+  if (!status.ok()) {
+    LogError("ledger_error",
+             {{"file", path}, {"write", std::string(what)}, {"error", status.ToString()}});
+  } else if (failures > 0) {
+    LogInfo("ledger_recorded",
+            {{"file", path}, {"write", std::string(what)}, {"failures", int64_t{failures}}});
+  }
+  return status;
 }
 
 std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& paths) {
@@ -315,6 +375,8 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     if (Sight(file, results[i])) sighted.push_back(std::move(file));
   }
 
+  // From the claims until the outcomes, no suspect of a crash loads (LoadGate).
+  LoadGate::Shared shared(signals_.gate);
   // Every claim in one ledger transaction.
   std::vector<Result<Claim>> claims;
   {
@@ -325,11 +387,18 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     if (!committed.ok()) claims.assign(claims.size(), Result<Claim>(committed));
   }
   std::vector<Sighting> claimed;
+  std::vector<Sighting> suspects;  // in flight when sluice stopped: loaded alone, last
   for (size_t k = 0; k < sighted.size(); ++k) {
     FileResult& result = results[sighted[k].index];
     if (!claims[k]) {
       result.outcome = FileOutcome::kRetryLater;
       result.error = claims[k].error();
+    } else if (claims[k]->outcome == ClaimOutcome::kClaimed && claims[k]->crashes > 0) {
+      auto release = [&] {
+        return ledger_.Release(claims[k]->file_id, "sluice stopped while loading this file");
+      };
+      (void)RetryLedger("release", sighted[k].path, release(), release);
+      suspects.push_back(std::move(sighted[k]));
     } else if (claims[k]->outcome == ClaimOutcome::kClaimed) {
       sighted[k].file_id = claims[k]->file_id;
       claimed.push_back(std::move(sighted[k]));
@@ -368,7 +437,37 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
     }
     Done(*file, result);
   }
+  shared.Leave();
+  for (Sighting& file : suspects) {
+    FileResult& result = results[file.index];
+    result = LoadAlone(file);
+    Done(file, result);
+  }
   return results;
+}
+
+FileResult FileLoader::LoadAlone(Sighting& file) {
+  LoadGate::Alone alone(signals_.gate);
+  FileResult result;
+  result.table = file.plan.table;
+  result.bytes = file.id.size;
+  if (signals_.stop.load() || signals_.sink_down.load()) {
+    // Not claimed: it stays pending and is loaded later.
+    result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
+    result.error =
+        Status::Unavailable(signals_.stop.load() ? "stop requested" : "the sink is down");
+    return result;
+  }
+  auto claim = ledger_.ClaimFile(file.id, file.plan.table);
+  if (!claim) {
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = claim.error();
+    return result;
+  }
+  if (claim->outcome != ClaimOutcome::kClaimed) return Settle(file, *claim);
+  file.file_id = claim->file_id;
+  LogInfo("loading_alone", {{"file", file.path}, {"crashes", int64_t{claim->crashes}}});
+  return ProcessClaimed(file);
 }
 
 void FileLoader::Done(const Sighting& file, FileResult& result) {
@@ -472,7 +571,8 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   // A previous attempt may have committed without the ledger hearing of it.
   auto committed = sink_->IsCommitted(id.hash);
   if (committed.has_value() && *committed) {
-    Status s = ledger_.MarkLoaded(file_id, LoadSummary{});
+    auto mark = [&] { return ledger_.MarkLoaded(file_id, LoadSummary{}); };
+    Status s = RetryLedger("mark loaded", path, mark(), mark);
     if (s.ok()) s = Archive(file, file_id, result.resight);
     result.outcome = s.ok() ? FileOutcome::kAlreadyDone : FileOutcome::kRetryLater;
     result.error = s;
@@ -563,17 +663,24 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
   result.skipped = attempt.counts.skipped_by_key;
   result.rejected = attempt.rejects.count();
   result.bytes = file.id.size;
-  if (!recorded.ok()) {
-    // Committed in the sink; the marker will settle the ledger on the next sighting.
+  // Committed in the sink: the ledger must hear of it now, not at a restart.
+  Status marked =
+      RetryLedger("mark loaded", file.path, recorded, [&] { return MarkLoaded(file, attempt); });
+  if (!marked.ok()) {
+    // Only a stop (or a broken ledger) ends the retries; the sink's marker
+    // settles the record at the next start.
     result.outcome = FileOutcome::kRetryLater;
-    result.error = recorded;
+    result.error = marked;
     return result;
   }
   if (attempt.rejects.count() > 0) {
-    std::string name = fs::path(file.path).filename().string() + ".rejects.jsonl";
-    auto keep = attempt.rejects.Keep((fs::path(config_.quarantine) / name).string());
-    if (!keep.ok()) {
-      LogWarn("rejects_not_written", {{"file", file.path}, {"error", keep.ToString()}});
+    auto kept = attempt.rejects.Keep(config_.quarantine,
+                                     RelativeTo(file.path, source_root_) + ".rejects.jsonl");
+    if (!kept) {
+      LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
+    } else {
+      LogInfo("rejects_kept",
+              {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
     }
   }
   Status s = Archive(file, file.file_id, result.resight);
@@ -586,10 +693,10 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
   FileResult result;
   result.table = file.plan.table;
   result.bytes = file.id.size;
-  Status released = ledger_.Release(file.file_id, why.ToString());
-  if (!released.ok()) {
-    LogError("ledger_error", {{"file", file.path}, {"error", released.ToString()}});
-  }
+  // A record left `processing` would make every later sighting busy until a
+  // restart. (RetryLedger logs a failure.)
+  auto release = [&] { return ledger_.Release(file.file_id, why.ToString()); };
+  (void)RetryLedger("release", file.path, release(), release);
   result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
   result.error = why;
   if (result.outcome == FileOutcome::kRetryLater) {
@@ -926,45 +1033,57 @@ FileResult FileLoader::Quarantine(const std::string& path, const FileIdentity& i
   // The ledger first: should sluice die before the move, the file is still in the
   // source folder and its next sighting quarantines it again (kQuarantinedBefore).
   LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
-  Status s = ledger_.MarkQuarantined(file_id, summary, why.message());
-  if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+  auto mark = [&] { return ledger_.MarkQuarantined(file_id, summary, why.message()); };
+  Status s = RetryLedger("mark quarantined", path, mark(), mark);
+  if (!s.ok()) {
+    // Not recorded (a stop ends the retries): the file stays, and the record
+    // `processing` is settled at the next start.
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = s;
+    return result;
+  }
 
   auto moved = MoveNoClobber(path, config_.quarantine, RelativeTo(path, source_root_));
-  std::string final_path = moved.has_value() ? *moved : path;
-  if (!moved)
-    LogError("quarantine_move_failed", {{"file", path}, {"error", moved.error().ToString()}});
+  if (!moved) {
+    // Reports are written only in the quarantine folder: beside the file they
+    // would be picked up as data. The file stays, pending with the error, and is
+    // tried again later.
+    GlobalMetrics().QuarantineMoveFailed();
+    Status failed = Status::Unavailable("cannot move to quarantine (" + why.message() +
+                                        "): " + moved.error().message());
+    LogError("quarantine_move_failed", {{"file", path}, {"error", failed.message()}});
+    auto release = [&] { return ledger_.Release(file_id, failed.message()); };
+    (void)RetryLedger("release", path, release(), release);
+    result.outcome = FileOutcome::kRetryLater;
+    result.error = failed;
+    return result;
+  }
+  const std::string& final_path = *moved;
 
-  std::string report = "{\n  \"file\": ";
-  AppendJsonString(report, path);
-  report += ",\n  \"quarantined_as\": ";
-  AppendJsonString(report, final_path);
-  report += ",\n  \"hash\": \"" + id.hash + "\"";
-  report += ",\n  \"table\": ";
-  AppendJsonString(report, result.table);
-  report += ",\n  \"reason\": ";
-  AppendJsonString(report, why.message());
-  report += ",\n  \"time\": \"" + FormatTimeUtc(NowMicros()) + "\"";
-  report += ",\n  \"rows_read\": " + std::to_string(attempt.rows_read);
-  report += ",\n  \"rows_rejected\": " + std::to_string(attempt.rejects.count());
+  std::string rejects_file;
   if (attempt.rejects.count() > 0) {
-    report += ",\n  \"rejects_file\": ";
-    AppendJsonString(report, final_path + ".rejects.jsonl");
+    auto kept = attempt.rejects.Keep(config_.quarantine,
+                                     RelativeTo(final_path, config_.quarantine) + ".rejects.jsonl");
+    if (kept) {
+      rejects_file = *kept;
+    } else {
+      LogWarn("rejects_not_written", {{"file", path}, {"error", kept.error().ToString()}});
+    }
   }
-  report += ",\n  \"errors\": [";
-  const auto& first = attempt.rejects.first();
-  for (size_t i = 0; i < first.size(); ++i) {
-    report += i == 0 ? "\n    " : ",\n    ";
-    report += RejectLog::ToJson(path, first[i]);
-  }
-  report += first.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  s = WriteFileAtomic(final_path + ".error.json", report);
+  QuarantineReport report{path,
+                          final_path,
+                          id.hash,
+                          result.table,
+                          why.message(),
+                          NowMicros(),
+                          attempt.rows_read,
+                          attempt.rejects.count(),
+                          rejects_file,
+                          attempt.rejects.first()};
+  s = WriteQuarantineReport(report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
-  if (attempt.rejects.count() > 0) {
-    s = attempt.rejects.Keep(final_path + ".rejects.jsonl");
-    if (!s.ok()) LogWarn("rejects_not_written", {{"file", path}, {"error", s.ToString()}});
-  }
-  s = ledger_.SetFinalPath(file_id, final_path);
-  if (!s.ok()) LogError("ledger_error", {{"file", path}, {"error", s.ToString()}});
+  auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path); };
+  (void)RetryLedger("set final path", path, set_path(), set_path);
   return result;
 }
 

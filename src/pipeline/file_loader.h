@@ -14,13 +14,16 @@
 // exponential backoff and jitter for up to the configured retry budget, then the
 // file is released (pending) to be tried again later, and reported as a sink
 // outage if the sink does not answer a ping either. A stop request rolls back the
-// load in flight.
+// load in flight. A file that was in flight when sluice last stopped loads alone
+// (LoadGate), so that repeated stops are charged only to the file that causes
+// them.
 //
 // Thread-safety: one FileLoader per worker thread (it owns that worker's sink
 // connection); the Ledger is shared.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +32,7 @@
 #include "core/status.h"
 #include "ledger/ledger.h"
 #include "pipeline/config.h"
+#include "pipeline/load_gate.h"
 #include "sink/sink.h"
 #include "source/landed_file.h"
 
@@ -68,6 +72,9 @@ struct FileResult {
 struct LoaderSignals {
   std::atomic<bool> stop{false};       // roll back the load in flight and return
   std::atomic<bool> sink_down{false};  // the sink is down: stop retrying, release the file
+  // Keeps other loads out while a file that was in flight when sluice stopped
+  // loads again (synchronisation, hence mutable in a struct loaders see as const).
+  mutable LoadGate gate;
 };
 
 class FileLoader {
@@ -88,8 +95,11 @@ class FileLoader {
   static constexpr uint64_t kGroupBytes = 8 << 20;
 
   // Finishes loads that were in flight when sluice stopped: committed ones are
-  // marked loaded, the rest pending (their files are loaded again when seen).
-  Status Recover();
+  // marked loaded, the rest pending (their files are loaded again when seen),
+  // except a file in flight during config.max_crashes stops, which is quarantined
+  // ("sluice stopped N times while loading this file") and moved with a report;
+  // `quarantined`, if given, is raised by their number.
+  Status Recover(uint64_t* quarantined = nullptr);
 
   Sink& sink() { return *sink_; }
 
@@ -111,6 +121,9 @@ class FileLoader {
   // Loads the scouted files of a group together; returns those that must load alone.
   std::vector<const Sighting*> ProcessGroup(std::vector<std::unique_ptr<Member>>& members,
                                             std::vector<FileResult>& results);
+  // Claims and loads a file that was in flight when sluice stopped, with no other
+  // file in flight (LoadGate).
+  FileResult LoadAlone(Sighting& file);
   // Loads one claimed file, retrying transient faults within the retry budget.
   FileResult ProcessClaimed(const Sighting& file);
   Status LoadOnce(const Sighting& file, Attempt& attempt);
@@ -138,6 +151,13 @@ class FileLoader {
   // The file changed after it was hashed: its claim is dropped and it is tried
   // again (as new content) once it has settled.
   FileResult Changed(const Sighting& file, const Status& why);
+  // Retries a ledger write whose first try returned `status` with backoff while it
+  // fails transiently and no stop is requested, logging each failure. Returns the
+  // last status.
+  Status RetryLedger(std::string_view what, const std::string& path, Status status,
+                     const std::function<Status()>& write);
+  // Moves a file quarantined at start-up for the crashes it caused (Recover).
+  void QuarantineCrashed(const FileRecord& record);
 
   FileResult Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
                         const TablePlan& plan, Attempt& attempt, const Status& why);

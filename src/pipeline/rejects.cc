@@ -5,7 +5,7 @@
 #include <atomic>
 #include <filesystem>
 
-#include "observe/log.h"
+#include "pipeline/archive.h"
 
 namespace sluice {
 namespace {
@@ -44,15 +44,25 @@ void RejectLog::Report(RowError error) {
   }
 }
 
-Status RejectLog::Keep(const std::string& path) {
-  if (out_ == nullptr) return write_status_;
+Result<std::string> RejectLog::Keep(const std::string& dir, const std::string& relative) {
+  if (out_ == nullptr) {
+    if (!write_status_.ok()) return write_status_;
+    return std::string();
+  }
   bool ok = std::fflush(out_) == 0 && fsync(fileno(out_)) == 0;
   std::fclose(out_);
   out_ = nullptr;
-  if (!ok || std::rename(scratch_path_.c_str(), path.c_str()) != 0) {
-    return Status::Unavailable("cannot write rejects file " + path);
+  if (!ok) {
+    std::remove(scratch_path_.c_str());
+    return Status::Unavailable("cannot write rejects file " + scratch_path_);
   }
-  return write_status_;
+  Result<std::string> kept = MoveNoClobber(scratch_path_, dir, relative);
+  if (!kept) {
+    std::remove(scratch_path_.c_str());
+    return kept.error().WithContext("rejects file");
+  }
+  if (!write_status_.ok()) return write_status_;
+  return kept;
 }
 
 void RejectLog::Discard() {
@@ -77,19 +87,13 @@ Status RejectLog::TooMany(const std::string& what) const {
   return Status::InvalidData(std::move(m));
 }
 
+nlohmann::ordered_json RejectLog::ToJsonValue(const std::string& file, const RowError& e) {
+  return {{"file", file},       {"line", e.line},      {"offset", e.byte_offset},
+          {"column", e.column}, {"reason", e.message}, {"raw", e.raw}};
+}
+
 std::string RejectLog::ToJson(const std::string& file, const RowError& e) {
-  std::string s = "{\"file\":";
-  AppendJsonString(s, file);
-  s += ",\"line\":" + std::to_string(e.line);
-  s += ",\"offset\":" + std::to_string(e.byte_offset);
-  s += ",\"column\":";
-  AppendJsonString(s, e.column);
-  s += ",\"reason\":";
-  AppendJsonString(s, e.message);
-  s += ",\"raw\":";
-  AppendJsonString(s, e.raw);
-  s += '}';
-  return s;
+  return ToJsonValue(file, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace sluice

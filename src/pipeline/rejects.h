@@ -1,12 +1,14 @@
 // RejectLog: the RowErrorSink of one load attempt. Counts bad rows, keeps the
 // first few for the error report, and streams all of them to a rejects file
 // (JSON lines: file, line, offset, column, reason, raw), so memory stays bounded
-// however many rows are bad.
+// however many rows are bad. The file is written in a scratch folder (the
+// quarantine folder) and kept there under a name no other rejects file has.
 //
 // Thread-safety: one file job at a time.
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,12 +39,17 @@ class RejectLog : public RowErrorSink {
   // 10 rows are bad") and the first bad row's line, column and reason.
   Status TooMany(const std::string& what) const;
 
-  // Moves the rejects written so far to `path` (no-op when there are none).
-  Status Keep(const std::string& path);
+  // Moves the rejects written so far to `dir`/`relative`, or, if that name is
+  // taken, to a free name beside it (MoveNoClobber): one file's rejects never
+  // replace another's. Returns the path, or "" when there are none. Errors:
+  // Unavailable (the rejects could not be written or moved).
+  Result<std::string> Keep(const std::string& dir, const std::string& relative);
   // Forgets everything (a new attempt starts).
   void Discard();
 
-  // One JSON object (no newline) describing `e` in the rejects-file format.
+  // `e` in the rejects-file format: file, line, offset, column, reason, raw.
+  static nlohmann::ordered_json ToJsonValue(const std::string& file, const RowError& e);
+  // The same as one line of JSON (no newline); invalid UTF-8 becomes U+FFFD.
   static std::string ToJson(const std::string& file, const RowError& e);
 
  private:

@@ -483,6 +483,119 @@ TEST_F(LedgerTest, OpeningALedgerWithoutTheColumnsTableAddsIt) {
   EXPECT_EQ(report->columns_added.size(), 1u);
 }
 
+TEST_F(LedgerTest, OpeningALedgerWithoutTheCrashesColumnAddsIt) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  ledger_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE files DROP COLUMN crashes", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ledger_ = Open();
+  ASSERT_NE(ledger_, nullptr);
+  EXPECT_EQ(Record(claim.file_id).crashes, 0);
+  auto settled = ledger_->SettleCrashed(claim.file_id, 3);
+  ASSERT_TRUE(settled.has_value()) << settled.status().ToString();
+  EXPECT_EQ(Record(claim.file_id).crashes, 1);
+}
+
+TEST_F(LedgerTest, ARecordInFlightDuringLimitCrashesIsQuarantined) {
+  const Claim other = ClaimOk(File(kHashB, "/in/other.csv"));
+  int64_t id = 0;
+  for (int crash = 1; crash <= 3; ++crash) {
+    const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+    ASSERT_EQ(claim.outcome, ClaimOutcome::kClaimed);
+    EXPECT_EQ(claim.crashes, crash - 1);
+    if (id != 0) {
+      EXPECT_EQ(claim.file_id, id);
+    }
+    id = claim.file_id;
+    auto settled = ledger_->SettleCrashed(id, 3);
+    ASSERT_TRUE(settled.has_value()) << settled.status().ToString();
+    const FileRecord record = Record(id);
+    EXPECT_EQ(record.crashes, crash);
+    if (crash < 3) {
+      EXPECT_EQ(*settled, FileState::kPending);
+      EXPECT_EQ(record.state, FileState::kPending);
+    } else {
+      EXPECT_EQ(*settled, FileState::kQuarantined);
+      EXPECT_EQ(record.state, FileState::kQuarantined);
+      EXPECT_EQ(record.error, "sluice stopped 3 times while loading this file");
+      EXPECT_GT(record.finished_at_us, 0);
+    }
+  }
+  // Quarantined for good: the next sighting is not loaded.
+  EXPECT_EQ(ClaimOk(File(kHashA, "/in/a.csv")).outcome, ClaimOutcome::kQuarantinedBefore);
+  // Only records still processing are settled; the others are untouched.
+  EXPECT_EQ(ledger_->SettleCrashed(id, 3).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Record(other.file_id).state, FileState::kProcessing);
+  EXPECT_EQ(Record(other.file_id).crashes, 0);
+
+  // A requeue gives the file its full allowance again.
+  ASSERT_EQ(*ledger_->Requeue(kHashA), 2);
+  const Claim requeued = ClaimOk(File(kHashA, "/in/a.csv"));
+  EXPECT_EQ(requeued.outcome, ClaimOutcome::kClaimed);
+  EXPECT_EQ(requeued.crashes, 0);
+}
+
+TEST_F(LedgerTest, ALimitOfZeroNeverQuarantines) {
+  for (int crash = 1; crash <= 5; ++crash) {
+    const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+    EXPECT_EQ(*ledger_->SettleCrashed(claim.file_id, 0), FileState::kPending);
+  }
+}
+
+TEST_F(LedgerTest, AFailedQuarantineMoveRetriedAsQuarantinedBeforeKeepsOneRecord) {
+  const Claim first = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(first.file_id, {}, "bad").ok());
+  const Claim second = ClaimOk(File(kHashA, "/in/b.csv"));
+  ASSERT_EQ(second.outcome, ClaimOutcome::kQuarantinedBefore);
+  // Its move to quarantine failed: back to pending, then sighted again.
+  ASSERT_TRUE(ledger_->Release(second.file_id, "cannot move").ok());
+  const Claim third = ClaimOk(File(kHashA, "/in/b.csv"));
+  EXPECT_EQ(third.outcome, ClaimOutcome::kQuarantinedBefore);
+  EXPECT_EQ(third.file_id, second.file_id);
+  EXPECT_EQ(Record(third.file_id).state, FileState::kQuarantined);
+  EXPECT_EQ(Count(FileState::kQuarantined), 2u);
+  EXPECT_EQ(Count(FileState::kPending), 0u);
+}
+
+TEST_F(LedgerTest, RequeueMovesTheFileBackUnderTheWriteLock) {
+  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(claim.file_id, {}, "bad").ok());
+
+  // A move that fails leaves the record quarantined.
+  auto failed = ledger_->Requeue(kHashA, [] { return Status::Unavailable("cannot move"); });
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Record(claim.file_id).state, FileState::kQuarantined);
+
+  // While the file moves, the record is already pending and no other connection
+  // (a running sluice) can write.
+  bool called = false;
+  auto requeued = ledger_->Requeue(kHashA, [&] {
+    called = true;
+    sqlite3* other = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+    sqlite3_busy_timeout(other, 0);
+    EXPECT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_BUSY);
+    sqlite3_close(other);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(requeued.has_value()) << requeued.status().ToString();
+  EXPECT_EQ(*requeued, 1);
+  EXPECT_TRUE(called);
+  EXPECT_EQ(Record(claim.file_id).state, FileState::kPending);
+  // Nothing to requeue: the file is not moved.
+  called = false;
+  EXPECT_EQ(*ledger_->Requeue(kHashA,
+                              [&] {
+                                called = true;
+                                return Status::Ok();
+                              }),
+            0);
+  EXPECT_FALSE(called);
+}
+
 TEST(FileStateTest, NamesAreStable) {
   EXPECT_EQ(FileStateName(FileState::kProcessing), "processing");
   EXPECT_EQ(FileStateName(FileState::kPending), "pending");

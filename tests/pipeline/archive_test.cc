@@ -161,12 +161,38 @@ TEST(RejectLogTest, StreamsAllKeepsFirstAndWritesJsonLines) {
   }
   EXPECT_EQ(log.count(), 150u);
   EXPECT_EQ(log.first().size(), RejectLog::kKeptForReport);
-  ASSERT_TRUE(log.Keep(dir / "x.csv.rejects.jsonl").ok());
+  auto kept = log.Keep(dir.path(), "x.csv.rejects.jsonl");
+  ASSERT_TRUE(kept.has_value()) << kept.status().ToString();
+  EXPECT_EQ(*kept, dir / "x.csv.rejects.jsonl");
   std::string text = ReadFile(dir / "x.csv.rejects.jsonl");
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 150);
   EXPECT_EQ(
       text.substr(0, text.find('\n')),
       R"({"file":"/in/x.csv","line":2,"offset":10,"column":"qty","reason":"bad \"qty\"","raw":"a,\"b\"\n"})");
+}
+
+TEST(RejectLogTest, KeepNeverReplacesAnotherFilesRejects) {
+  // orders.csv on two days: each day's rejects are kept, under their own names.
+  TempDir dir;
+  std::vector<std::string> kept;
+  for (int day = 1; day <= 3; ++day) {
+    RejectLog log("/in/orders.csv", dir.path());
+    log.Report(RowError{static_cast<uint64_t>(day), 0, "qty", "day " + std::to_string(day), "bad"});
+    auto path = log.Keep(dir / "q", "sub/orders.csv.rejects.jsonl");
+    ASSERT_TRUE(path.has_value()) << path.status().ToString();
+    kept.push_back(*path);
+  }
+  EXPECT_EQ(kept, (std::vector<std::string>{dir / "q/sub/orders.csv.rejects.jsonl",
+                                            dir / "q/sub/orders.1.csv.rejects.jsonl",
+                                            dir / "q/sub/orders.2.csv.rejects.jsonl"}));
+  for (int day = 1; day <= 3; ++day) {
+    EXPECT_NE(ReadFile(kept[day - 1]).find("\"raw\":\"day " + std::to_string(day) + "\""),
+              std::string::npos)
+        << ReadFile(kept[day - 1]);
+  }
+  // Nothing to keep: no file, no name.
+  RejectLog none("/in/orders.csv", dir.path());
+  EXPECT_EQ(*none.Keep(dir / "q", "orders.csv.rejects.jsonl"), "");
 }
 
 TEST(RejectLogTest, DiscardLeavesNothing) {

@@ -27,6 +27,7 @@ workers: 3
 settle_ms: 250
 rescan_seconds: 2.5
 retry_budget_seconds: 4.5
+max_crashes: 5
 recursive: true
 include: ["*.csv"]
 exclude: "*_draft*, *.bak"
@@ -54,6 +55,8 @@ tables:
   EXPECT_EQ(c.settle.count(), 250);
   EXPECT_EQ(c.rescan.count(), 2500);
   EXPECT_EQ(c.retry_budget.count(), 4500);
+  EXPECT_EQ(c.max_crashes, 5);
+  EXPECT_EQ(Config{}.max_crashes, 3);
   EXPECT_TRUE(c.recursive);
   EXPECT_EQ(c.exclude, (std::vector<std::string>{"*_draft*", "*.bak"}));
   EXPECT_EQ(c.log_format, LogFormat::kJson);
@@ -136,6 +139,7 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"source: ./d\nbogus: 1\n", ":2: key 'bogus': unknown key"},
       {"workers: many\n", ":1: key 'workers': expected a whole number"},
       {"workers: 0\n", "key 'workers': must be at least 1"},
+      {"max_crashes: -1\n", "key 'max_crashes': must not be negative"},
       {"after_load: shred\n", "key 'after_load': expected move, delete or keep"},
       {"tables:\n  - table: t\n", ":2: key 'match': missing"},
       {"tables:\n  - match: x\n    max_reject_ratio: 2\n", ":3: key 'max_reject_ratio'"},
