@@ -159,8 +159,9 @@ class FileLoader {
   // Moves a file quarantined at start-up for the crashes it caused (Recover).
   void QuarantineCrashed(const FileRecord& record);
 
-  FileResult Quarantine(const std::string& path, const FileIdentity& id, int64_t file_id,
-                        const TablePlan& plan, Attempt& attempt, const Status& why);
+  // Records the file quarantined for `why`, moves it to the quarantine folder from
+  // its descriptor and writes its report there; a failed move leaves it pending.
+  FileResult Quarantine(const Sighting& file, int64_t file_id, Attempt& attempt, const Status& why);
 
   const Config& config_;
   std::string source_root_;

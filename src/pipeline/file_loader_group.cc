@@ -1,0 +1,175 @@
+// FileLoader, groups of small files: members are scouted one at a time, grouped
+// by table and decoded size, and loaded in one sink transaction; a group that
+// fails hands its files back to be loaded alone.
+#include <memory>
+
+#include "core/exception_status.h"
+#include "observe/log.h"
+#include "pipeline/file_loader.h"
+#include "pipeline/file_loader_parts.h"
+
+namespace sluice {
+namespace {
+
+// The reader of a group member whose rows were all read when it was scouted.
+class EndOfInput final : public RecordReader {
+ public:
+  Result<size_t> ReadBatch(TextBatch& out, RowErrorSink&) override {
+    out.Clear();
+    return size_t{0};
+  }
+};
+
+}  // namespace
+
+void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
+                              std::vector<FileResult>& results,
+                              std::vector<const Sighting*>& alone) {
+  // Members are scouted one at a time and read again one at a time when their
+  // group loads, so a worker holds one member's reader and batches at once
+  // however many files a group has; a file that cannot join (an error, a table
+  // it changes, columns unlike the group's, too large once decoded) loads alone.
+  std::vector<std::unique_ptr<Member>> group;
+  uint64_t decoded = 0;
+  uint64_t kept = 0;  // memory_bytes() of the members' rows kept since scouting
+  std::optional<TableDef> known;
+  auto flush = [&] {
+    if (group.size() == 1) {
+      alone.push_back(&group.front()->file);
+    } else if (!group.empty()) {
+      std::vector<const Sighting*> failed;
+      try {
+        failed = ProcessGroup(group, results);
+      } catch (...) {
+        // Which file threw is for each of them to find out alone.
+        sink_->Abort();
+        LogWarn("group_failed", {{"table", group.front()->file.plan.table},
+                                 {"files", static_cast<int64_t>(group.size())},
+                                 {"error", ExceptionStatus("loading a group").ToString()}});
+        failed.clear();
+        for (const auto& member : group) failed.push_back(&member->file);
+      }
+      alone.insert(alone.end(), failed.begin(), failed.end());
+    }
+    group.clear();
+    decoded = 0;
+    kept = 0;
+  };
+  for (const Sighting* file : files) {
+    auto member = std::make_unique<Member>(*file, config_.quarantine);
+    Status status;
+    try {
+      status = Scout(*member, known);
+    } catch (...) {
+      status = ExceptionStatus("reading the file");  // it loads alone and meets it again
+    }
+    if (status.ok() && !group.empty()) {
+      const TableDef& load = group.front()->opened.table.load;
+      if (member->opened.table.load.columns != load.columns ||
+          member->opened.table.load.key != load.key) {
+        status = Status::InvalidData("columns unlike the group's");
+      }
+    }
+    if (!status.ok() || member->decoded > kGroupFileBytes || !member->opened.table.added.empty()) {
+      alone.push_back(file);  // its rejects log is discarded with the member
+      continue;
+    }
+    if (group.size() == kGroupFiles || decoded + member->decoded > kGroupBytes) flush();
+    if (member->rows_kept) {
+      // Rows as read take more room than their bytes (a cell index); past
+      // kGroupBytes of them, members are read again when the group loads.
+      const uint64_t bytes = member->opened.first.memory_bytes();
+      if (kept + bytes <= kGroupBytes) {
+        kept += bytes;
+      } else {
+        member->rows_kept = false;
+        member->opened.first = TextBatch();
+        member->attempt.rejects.Discard();
+      }
+    }
+    known = member->opened.table.described;
+    decoded += member->decoded;
+    group.push_back(std::move(member));
+  }
+  flush();
+}
+
+Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known) {
+  // A small compressed file may decode to far more than a group should hold;
+  // decoding stops as soon as it is too large.
+  ASSIGN_OR_RETURN(member.decoded, member.file.landed->DecodedSize(kGroupFileBytes));
+  if (member.decoded > kGroupFileBytes) return Status::Ok();
+  RETURN_IF_ERROR(Open(member.file, member.attempt, member.opened));
+  if (member.opened.names.empty()) return Status::InvalidData("no columns");
+  RETURN_IF_ERROR(Prepare(member.file, member.attempt, member.opened, known));
+  // The reader and its buffers go now, so one member's are held at a time. A
+  // member whose rows all fit its first batch (most small files) keeps that
+  // batch, if the group can afford it; the others are read again.
+  TextBatch rest;
+  ASSIGN_OR_RETURN(size_t more, member.opened.reader->ReadBatch(rest, member.attempt.rejects));
+  member.opened.reader.reset();
+  member.rows_kept = more == 0;
+  if (!member.rows_kept) {
+    member.opened.first = TextBatch();
+    member.attempt.rejects.Discard();
+  }
+  return Status::Ok();
+}
+
+std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
+    std::vector<std::unique_ptr<Member>>& members, std::vector<FileResult>& results) {
+  std::vector<const Sighting*> alone;
+  std::vector<LoadId> loads;
+  for (const auto& member : members) loads.push_back({member->file.id.hash, member->file.path});
+  Status status = sink_->Begin(members.front()->opened.table.load, loads);
+  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
+    Member& member = *members[i];
+    if (member.rows_kept) {
+      member.opened.reader = std::make_unique<EndOfInput>();
+    } else {
+      status = Open(member.file, member.attempt, member.opened);
+    }
+    if (status.ok()) status = WriteRows(member.file, member.attempt, member.opened, i);
+    member.opened.reader.reset();
+    member.opened.first = TextBatch();
+  }
+  // A member that changed after it was hashed fails the group; alone, it is
+  // found changed before it is read.
+  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
+    status = members[i]->file.landed->CheckUnchanged();
+  }
+  if (!status.ok()) sink_->Abort();
+  Result<std::vector<LoadCounts>> counts =
+      status.ok() ? sink_->Commit() : Result<std::vector<LoadCounts>>(status);
+  if (!counts) {
+    // Which file failed, and why, is for each of them to find out alone: the
+    // good ones load, a bad one is quarantined with its own report.
+    LogWarn("group_failed", {{"table", members.front()->opened.table.load.name},
+                             {"files", static_cast<int64_t>(members.size())},
+                             {"error", counts.error().ToString()}});
+    for (const auto& member : members) alone.push_back(&member->file);
+    return alone;
+  }
+
+  std::vector<Status> recorded;
+  {
+    Ledger::Batch batch(ledger_);
+    for (size_t i = 0; i < members.size(); ++i) {
+      members[i]->attempt.counts = (*counts)[i];
+      recorded.push_back(MarkLoaded(members[i]->file, members[i]->attempt));
+    }
+    Status committed = batch.Commit();
+    if (!committed.ok()) recorded.assign(members.size(), committed);
+  }
+  Ledger::Batch batch(ledger_);  // the final paths
+  for (size_t i = 0; i < members.size(); ++i) {
+    FileResult& result = results[members[i]->file.index];
+    result = Loaded(members[i]->file, members[i]->attempt, recorded[i]);
+    Done(members[i]->file, result);
+  }
+  Status committed = batch.Commit();
+  if (!committed.ok()) LogError("ledger_error", {{"error", committed.ToString()}});
+  return alone;
+}
+
+}  // namespace sluice

@@ -1,0 +1,69 @@
+// The FileLoader's per-file state, shared by its source files (file_loader.cc:
+// sighting, claiming and loading one file; file_loader_group.cc: groups of small
+// files; file_outcomes.cc: recording outcomes in the ledger and moving files).
+// Internal to the pipeline stage.
+//
+// Thread-safety: owned by one FileLoader call on one worker thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/text_batch.h"
+#include "format/record_reader.h"
+#include "pipeline/file_loader.h"
+#include "pipeline/rejects.h"
+#include "pipeline/table_resolver.h"
+#include "schema/validator.h"
+#include "source/landed_file.h"
+
+namespace sluice {
+
+// One try at loading a file: its rejects and counts.
+struct FileLoader::Attempt {
+  Attempt(const std::string& file, const std::string& scratch) : rejects(file, scratch) {}
+  RejectLog rejects;
+  uint64_t rows_read = 0;
+  LoadCounts counts;
+  std::string table;
+  bool changed = false;  // the file changed after it was hashed
+};
+
+// A file this call claimed in the ledger (or is about to).
+struct FileLoader::Sighting {
+  size_t index = 0;  // into Process's paths and results
+  std::string path;
+  TablePlan plan;
+  FileIdentity id;
+  int64_t file_id = 0;
+  std::chrono::steady_clock::time_point started;
+  std::string relative;              // below the source folder
+  std::optional<LandedFile> landed;  // opened and hashed by Sight
+};
+
+// A file opened for loading: its first batch read, then its table resolved.
+struct FileLoader::Opened {
+  std::unique_ptr<RecordReader> reader;
+  TextBatch first;
+  size_t first_rows = 0;
+  std::vector<std::string> names;  // normalised
+  ResolvedTable table;
+  std::optional<Validator> validator;  // once the table is resolved
+};
+
+// A file of a group.
+struct FileLoader::Member {
+  Member(const Sighting& file, const std::string& scratch)
+      : file(file), attempt(file.path, scratch) {}
+  const Sighting& file;
+  Attempt attempt;
+  Opened opened;
+  uint64_t decoded = 0;    // bytes once decoded (more than kGroupFileBytes: too large)
+  bool rows_kept = false;  // opened.first holds all its rows: it need not be read again
+};
+
+}  // namespace sluice
