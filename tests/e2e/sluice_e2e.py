@@ -209,6 +209,23 @@ class SluiceTestCase(unittest.TestCase):
             env.update(extra)
         return env
 
+    def peak_rss_mib(self, *args):
+        """(exit code, peak RSS in MiB) of `sluice args...`, measured by GNU time.
+
+        Not wait4's rusage of a child of this process: a child forked from
+        Python starts with Python's resident set as its high-water mark (kept
+        across exec), so earlier tests' memory would be counted as sluice's.
+        """
+        out = os.path.join(self.ws, "peak-rss.txt")
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", out, SLUICE_BIN]
+                                + [str(a) for a in args], cwd=self.ws, env=self.base_env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append((proc, None))
+        code = proc.wait()
+        with open(out) as f:
+            kib = int(f.read().split()[-1])  # "Command exited with ..." may come first
+        return code, kib / 1024.0
+
     def paths_args(self, db=None):
         return [
             "--source", self.data,

@@ -13,10 +13,9 @@ import gzip
 import os
 import signal
 import sqlite3
-import subprocess
 import zlib
 
-from sluice_e2e import SLUICE_BIN, SluiceTestCase
+from sluice_e2e import SluiceTestCase
 
 
 def sparse_jsonl(keys):
@@ -25,16 +24,6 @@ def sparse_jsonl(keys):
 
 
 class HostileInputTest(SluiceTestCase):
-    def peak_rss(self, *args):
-        """(exit code, peak RSS in MiB) of `sluice args...` (wait4's rusage)."""
-        proc = subprocess.Popen([SLUICE_BIN] + [str(a) for a in args], cwd=self.ws,
-                                env=self.base_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        self.procs.append((proc, None))
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        return proc.returncode, usage.ru_maxrss / 1024.0
-
     def ledger_states(self):
         try:
             con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=1)
@@ -57,7 +46,7 @@ class HostileInputTest(SluiceTestCase):
 
     def test_wide_sparse_jsonl_is_quarantined_with_bounded_memory(self):
         self.put("wide.jsonl", sparse_jsonl(8192))  # about 97 KB
-        code, peak = self.peak_rss("once", *self.paths_args(), "--settle-ms", "0")
+        code, peak = self.peak_rss_mib("once", *self.paths_args(), "--settle-ms", "0")
         print(f"\n8,192 keys, default max_columns: exit {code}, peak RSS {peak:.0f} MiB")
         self.assertEqual(code, 2, "exit code of `once` with a quarantined file")
         self.assertEqual(self.quarantined_files(), ["wide.jsonl"])
@@ -91,7 +80,7 @@ class HostileInputTest(SluiceTestCase):
 
     def test_wide_sparse_jsonl_with_max_columns_raised_stays_small(self):
         self.put("wide.jsonl", sparse_jsonl(8192))
-        code, peak = self.peak_rss("once", *self.paths_args(), "--settle-ms", "0",
+        code, peak = self.peak_rss_mib("once", *self.paths_args(), "--settle-ms", "0",
                                    "--max-columns", "10000")
         print(f"\n8,192 keys, max_columns 10000: exit {code}, peak RSS {peak:.0f} MiB")
         # SQLite refuses a table of 8,192 columns: the file is quarantined by the

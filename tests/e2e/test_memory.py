@@ -3,15 +3,14 @@ number of small files a worker loads as a group.
 
 A gzip file that decodes to about 1 GiB is validated with `sluice check` and a
 smaller one (about 256 MiB decoded) is loaded with `sluice once`; the peak
-resident memory of the sluice process (from wait4's rusage for that very child)
-must stay far below the decoded size.
+resident memory of the sluice process (measured by GNU time, sluice_e2e's
+peak_rss_mib) must stay far below the decoded size.
 """
 
 import gzip
 import os
-import subprocess
 
-from sluice_e2e import SLUICE_BIN, SluiceTestCase
+from sluice_e2e import SluiceTestCase
 
 # Rows are wide (a 200-character note) so that a big file has few rows and the
 # test stays quick; the repeated block compresses to a few MiB.
@@ -34,15 +33,6 @@ def write_gzip_csv(path, decoded_bytes):
 
 
 class BoundedMemoryTest(SluiceTestCase):
-    def peak_rss_mib(self, *args, timeout=600):
-        proc = subprocess.Popen([SLUICE_BIN] + [str(a) for a in args], cwd=self.ws,
-                                env=self.base_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        self.procs.append((proc, None))
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        return proc.returncode, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
-
     def test_check_of_a_1_gib_file_stays_small(self):
         path = self.path("big.csv.gz")
         rows = write_gzip_csv(path, 1 << 30)
