@@ -27,6 +27,7 @@ Status FileLoader::Recover(uint64_t* quarantined) {
       LogInfo("recovered", {{"file", r.identity.path}, {"state", "loaded"}});
       continue;
     }
+    sink_->DiscardAttempt(r.table, LoadId{r.identity.hash, r.identity.path});
     // Rolled back. Sluice stopped while loading it, perhaps because of it: a file
     // that keeps crashing sluice is quarantined rather than tried forever.
     ASSIGN_OR_RETURN(FileState state, ledger_.SettleCrashed(r.id, config_.max_crashes));

@@ -77,6 +77,16 @@ class Sink {
 
   // True if a load with this id was committed.
   virtual Result<bool> IsCommitted(std::string_view load_id) = 0;
+  // Called at start-up for a load into `table` that was in flight when sluice
+  // stopped and is not committed: removes what that attempt may have stored. A
+  // transactional sink's rollback left nothing (the default does nothing); a sink
+  // without transactions (ClickHouse) starts removing its rows now rather than at
+  // the load's next Begin, so they cannot meet other files' rows meanwhile. Best
+  // effort; Begin stays the guarantee.
+  virtual void DiscardAttempt(const std::string& table, const LoadId& load) noexcept {
+    (void)table;
+    (void)load;
+  }
   // Checks the connection (cheap round trip).
   virtual Status Ping() = 0;
 };

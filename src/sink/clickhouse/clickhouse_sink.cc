@@ -408,6 +408,13 @@ Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {
   return count > 0;
 }
 
+void ClickHouseSink::DiscardAttempt(const std::string& table, const LoadId& load) noexcept {
+  // An insert of a process that died mid-request may still be running; its rows
+  // are removed once it is over (DeleteLeftovers leaves loads being inserted).
+  if (!cleanup_.StopInserts({load}).ok()) return;
+  cleanup_.DeleteLeftovers(table, {load});
+}
+
 Status ClickHouseSink::Ping() { return http_->Query("SELECT 1", "ping").status(); }
 
 }  // namespace sluice

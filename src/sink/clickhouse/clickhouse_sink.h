@@ -156,6 +156,9 @@ class ClickHouseSink final : public Sink {
   void Abort() noexcept override;
 
   Result<bool> IsCommitted(std::string_view load_id) override;
+  // See Sink: stops the attempt's insert if the server still runs it, then one
+  // delete mutation for its rows (not awaited), as Abort does.
+  void DiscardAttempt(const std::string& table, const LoadId& load) noexcept override;
   Status Ping() override;
 
   Version server_version() const { return version_; }

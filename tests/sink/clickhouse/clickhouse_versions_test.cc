@@ -128,6 +128,41 @@ TEST(ClickHouseVersionsTest, CrashedAttemptsRowsNeverBeatCommittedRows) {
       "100\t90\t0\n");
 }
 
+// At start-up, recovery hands every uncommitted load it finds to DiscardAttempt:
+// the crashed attempt's rows start going at once, not at the file's next Begin,
+// which may never come (the file was replaced) or come after other files' rows
+// of the same keys were written.
+TEST(ClickHouseVersionsTest, RecoveryRemovesACrashedAttemptsRowsWithoutItsNextBegin) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef def = Readings(Unique("discard"), {"id"});
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  const std::string kept = Unique("kept");
+  ASSERT_TRUE(LoadLabelled(*sink, def, kept, {{1, "kept"}}).ok());
+  const std::string id = Unique("crashed");
+  ASSERT_TRUE(LoadLabelled(*sink, def, id, {{2, "crashed"}, {3, "crashed"}}).ok());
+  Exec(url, "ALTER TABLE " + Table(url, "sluice_loads") +
+                " DELETE WHERE load_id = " + QuoteClickHouseString(id));
+  while (*sink->IsCommitted(id)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(RowsOf(url, def.name, id), "2\n");
+
+  sink->DiscardAttempt(def.name, LoadId{id, "/in/crashed.csv"});
+  // The mutation is not awaited by DiscardAttempt: poll, bounded.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (RowsOf(url, def.name, id) != "0\n" && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(RowsOf(url, def.name, id), "0\n");
+  EXPECT_EQ(RowsOf(url, def.name, kept), "1\n");
+  // Nothing to remove: no mutation.
+  const std::string mutations = "SELECT count() FROM system.mutations WHERE database = '" +
+                                Database(url) + "' AND table = '" + def.name + "'";
+  const std::string before = Query(url, mutations);
+  sink->DiscardAttempt(def.name, LoadId{Unique("never_sent"), "/in/never.csv"});
+  EXPECT_EQ(Query(url, mutations), before);
+}
+
 // A keyed table made before sluice versioned its rows (ReplacingMergeTree without
 // a version) still loads, under ClickHouse's own rule.
 TEST(ClickHouseVersionsTest, KeyedTableWithoutVersionStillLoads) {
