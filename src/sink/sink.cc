@@ -72,7 +72,15 @@ Result<std::unique_ptr<Sink>> OpenClickHouse(std::string_view url) {
 // The user info is replaced; as in ParseClickHouseUrl, it ends at the last '@'
 // before the query.
 Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
-  const size_t authority = url.find("://") + 3;
+  // Without "://" there is no user info to replace, and a result RedactSinkUrl
+  // cannot recognise would show the password (found by fuzz/sink_url_fuzz.cc).
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end != url.find(':')) {
+    // The URL itself stays out of the message: its password is not where redaction looks.
+    return Status::InvalidArgument("a ClickHouse sink URL must start with clickhouse:// or "
+                                   "clickhouses://");
+  }
+  const size_t authority = scheme_end + 3;
   std::string_view rest = url.substr(authority);
   std::string_view user;
   if (const size_t at = rest.substr(0, rest.find('?')).rfind('@'); at != std::string_view::npos) {

@@ -83,6 +83,19 @@ TEST(SinkUrlWithPassword, ClickHouseUserInfoIsReplaced) {
   EXPECT_EQ(RedactSinkUrl(*with), "clickhouses://default:***@ch/events");
 }
 
+// Found by fuzz/sink_url_fuzz.cc: "clickhouses:/…" (one slash) came back as
+// "clickhouses:<password>@…", which RedactSinkUrl printed as it was.
+TEST(SinkUrlWithPassword, ClickHouseUrlWithoutAuthorityIsRefused) {
+  for (const std::string_view url :
+       {"clickhouses:/\xafus%4re0p:%3Ass@[::1]:8443/db", "clickhouse:u@h/db", "clickhouse:h",
+        "clickhouse:x://h"}) {
+    auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
+    ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
+    EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(with.error().message().find("Qz7pW3xKv9Lr"), std::string::npos);
+  }
+}
+
 TEST(SinkUrlWithPassword, SqliteAndUnknownSchemesAreRefused) {
   auto sqlite = SinkUrlWithPassword("sqlite:./x.db", kPassword);
   ASSERT_FALSE(sqlite.has_value());
