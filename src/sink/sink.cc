@@ -77,8 +77,9 @@ Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_vie
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos || scheme_end != url.find(':')) {
     // The URL itself stays out of the message: its password is not where redaction looks.
-    return Status::InvalidArgument("a ClickHouse sink URL must start with clickhouse:// or "
-                                   "clickhouses://");
+    return Status::InvalidArgument(
+        "a ClickHouse sink URL must start with clickhouse:// or "
+        "clickhouses://");
   }
   const size_t authority = scheme_end + 3;
   std::string_view rest = url.substr(authority);
