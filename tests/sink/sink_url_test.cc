@@ -86,9 +86,21 @@ TEST(SinkUrlWithPassword, ClickHouseUserInfoIsReplaced) {
 // Found by fuzz/sink_url_fuzz.cc: "clickhouses:/…" (one slash) came back as
 // "clickhouses:<password>@…", which RedactSinkUrl printed as it was.
 TEST(SinkUrlWithPassword, ClickHouseUrlWithoutAuthorityIsRefused) {
-  for (const std::string_view url :
-       {"clickhouses:/\xafus%4re0p:%3Ass@[::1]:8443/db", "clickhouse:u@h/db", "clickhouse:h",
-        "clickhouse:x://h"}) {
+  for (const std::string_view url : {"clickhouses:/\xafus%4re0p:%3Ass@[::1]:8443/db",
+                                     "clickhouse:u@h/db", "clickhouse:h", "clickhouse:x://h"}) {
+    auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
+    ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
+    EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(with.error().message().find("Qz7pW3xKv9Lr"), std::string::npos);
+  }
+}
+
+// Found by fuzz/sink_url_fuzz.cc: key=value text with an unterminated quote (or a
+// NUL byte) swallowed the appended password, which RedactSinkUrl then showed.
+TEST(SinkUrlWithPassword, PostgresTextLibpqCannotReadIsRefused) {
+  using namespace std::string_literals;
+  for (const std::string& url : {"postgresql:host=h sslmode='require"s, "postgres:host=h\0 user=u"s,
+                                 "postgresql://h/d?x=1\0"s}) {
     auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
     ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
     EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
