@@ -108,6 +108,19 @@ TEST(SinkUrlWithPassword, PostgresTextLibpqCannotReadIsRefused) {
   }
 }
 
+// Found by fuzz/sink_url_fuzz.cc: ClickHouse reads the user info up to the last
+// '@', past a '/', where URI redaction had stopped looking.
+TEST(RedactSinkUrl, ClickHouseUserInfoEndsAtTheLastAt) {
+  EXPECT_EQ(RedactSinkUrl("clickhouse://u/x:secret@h:8123/db"), "clickhouse://u/x:***@h:8123/db");
+  EXPECT_EQ(RedactSinkUrl("clickhouses://u:se@cret@h/db?compression=gzip"),
+            "clickhouses://u:***@h/db?compression=gzip");
+  EXPECT_EQ(RedactSinkUrl("clickhouse://h/db?x=a@b"), "clickhouse://h/db?x=a@b");
+  auto with = SinkUrlWithPassword("clickhouses://us%4re0p/deult:pw@127.e0p:%3Ass1]:8443/db",
+                                  "Qz7pW3xKv9Lr");
+  ASSERT_TRUE(with.has_value());
+  EXPECT_EQ(RedactSinkUrl(*with).find("Qz7pW3xKv9Lr"), std::string::npos) << RedactSinkUrl(*with);
+}
+
 TEST(SinkUrlWithPassword, SqliteAndUnknownSchemesAreRefused) {
   auto sqlite = SinkUrlWithPassword("sqlite:./x.db", kPassword);
   ASSERT_FALSE(sqlite.has_value());
