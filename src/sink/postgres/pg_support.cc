@@ -1,5 +1,6 @@
 #include "sink/postgres/pg_support.h"
 
+#include <algorithm>
 #include <string>
 
 namespace sluice {
@@ -48,47 +49,64 @@ std::string RedactConninfo(std::string_view s) {
   return out;
 }
 
+// A query parameter's name as libpq reads it: percent-decoded.
+std::string DecodedName(std::string_view name) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size() && hex(name[i + 1]) >= 0 && hex(name[i + 2]) >= 0) {
+      out += static_cast<char>(hex(name[i + 1]) * 16 + hex(name[i + 2]));
+      i += 2;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
+// Errs on the side of hiding more than libpq would read as a password. libpq
+// ends the user info at the first '@' before the path, even past a '?', and a
+// raw '@' in a password is a mistake it tolerates: the password here runs from
+// the user info's first ':' to the last '@' before the path. Query parameters
+// are split at every '&' and '?' (libpq's query starts at the first '?' after
+// the host, which may follow one in the user info), with names percent-decoded
+// as libpq does. (The '?' and percent-encoded cases were found by
+// fuzz/sink_url_fuzz.cc.)
 std::string RedactUri(std::string_view s) {
   const size_t authority = s.find("://") + 3;
-  size_t end = s.find_first_of("/?", authority);
-  if (end == std::string_view::npos) end = s.size();
+  const size_t path = std::min(s.find('/', authority), s.size());
   std::string out(s.substr(0, authority));
-  // The user info ends at the authority's last '@' (a raw '@' in a password is
-  // a user's mistake libpq tolerates, so this errs on the side of hiding more).
-  const std::string_view host_part = s.substr(authority, end - authority);
-  const size_t at = host_part.rfind('@');
-  if (at != std::string_view::npos) {
-    const std::string_view user_info = host_part.substr(0, at);
-    const size_t colon = user_info.find(':');
-    out.append(user_info.substr(0, colon));
+  size_t i = authority;
+  const size_t at = s.substr(0, path).rfind('@');
+  if (at != std::string_view::npos && at >= authority) {
+    const size_t colon = s.substr(0, at).find(':', authority);
     if (colon != std::string_view::npos) {
-      out += ':';
+      out.append(s.substr(authority, colon + 1 - authority));
       out.append(kMask);
+      i = at;
     }
-    out.append(host_part.substr(at));
-  } else {
-    out.append(host_part);
   }
-  // Query parameters: password=... up to the next '&'.
-  std::string_view rest = s.substr(end);
-  const size_t query = rest.find('?');
-  out.append(rest.substr(0, query));
-  if (query == std::string_view::npos) return out;
-  rest.remove_prefix(query);
-  size_t i = 0;
-  while (i < rest.size()) {
-    const size_t param = i;
-    size_t next = rest.find('&', i + 1);
-    if (next == std::string_view::npos) next = rest.size();
-    std::string_view item = rest.substr(param, next - param);
-    const size_t name_start = (item[0] == '?' || item[0] == '&') ? 1 : 0;
-    if (item.substr(name_start).starts_with("password=")) {
-      out.append(item.substr(0, name_start + 9));
-      out.append(kMask);
-    } else {
-      out.append(item);
+  while (i < s.size()) {
+    const size_t separator = s.find_first_of("?&", i);
+    if (separator == std::string_view::npos) {
+      out.append(s.substr(i));
+      break;
     }
-    i = next;
+    out.append(s.substr(i, separator + 1 - i));
+    i = separator + 1;
+    const size_t item_end = std::min(s.find_first_of("?&", i), s.size());
+    const std::string_view item = s.substr(i, item_end - i);
+    const size_t eq = item.find('=');
+    if (eq != std::string_view::npos && DecodedName(item.substr(0, eq)) == "password") {
+      out.append(item.substr(0, eq + 1));
+      out.append(kMask);
+      i = item_end;
+    }
   }
   return out;
 }
