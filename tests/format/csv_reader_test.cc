@@ -355,7 +355,8 @@ TEST(CsvReaderTest, HeaderNamesAreKeptAsTheyAre) {
 }
 
 TEST(CsvSniffTest, SemicolonWithQuotes) {
-  ReadOutcome got = ReadString(Format::kCsv, ReadFile(kTestData + "/datasets/student-mat.csv"), 4096);
+  ReadOutcome got =
+      ReadString(Format::kCsv, ReadFile(kTestData + "/datasets/student-mat.csv"), 4096);
   ASSERT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_TRUE(got.errors.empty());
   ASSERT_TRUE(got.dialect.has_value());
