@@ -2,7 +2,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build run test bench format clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup build run test test-sanitize fuzz bench format clean
 
 setup:
 	scripts/setup.sh
@@ -18,11 +20,19 @@ run: build
 test: build
 	BUILD=$(BUILD) JOBS=$(JOBS) scripts/test.sh
 
+# ASan + UBSan build (build-asan): unit tests, fuzz regressions, SQLite end-to-end suites.
+test-sanitize: setup
+	JOBS=$(JOBS) scripts/test-sanitize.sh
+
+# libFuzzer targets (clang, build-fuzz), FUZZ_SECONDS each.
+fuzz: setup
+	JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+
 bench: build
 	bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 'bench/*.cc')
+	clang-format -i $$(git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 'bench/*.cc' 'fuzz/*.h' 'fuzz/*.cc')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-fuzz

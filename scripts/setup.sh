@@ -3,9 +3,10 @@
 # line, '#' comments): what sluice needs to build, and the servers and tools its
 # tests and benchmarks use. Idempotent: installs only what is missing.
 #
-#   scripts/setup.sh            every list but bench.txt (build, tests)
+#   scripts/setup.sh            every list but bench.txt and fuzz.txt (build, tests)
 #   scripts/setup.sh NAME...    scripts/packages/NAME.txt for each NAME
-#                               (bench: the baselines of bench/postgres.sh)
+#                               (bench: the baselines of bench/postgres.sh;
+#                               fuzz: clang for scripts/fuzz.sh, which installs it)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,7 +17,10 @@ for name in "$@"; do
 done
 if [ $# -eq 0 ]; then
   for list in packages/*.txt; do
-    [ "$list" = packages/bench.txt ] || lists+=("$list")
+    case "$list" in
+      packages/bench.txt | packages/fuzz.txt) ;;
+      *) lists+=("$list") ;;
+    esac
   done
 fi
 mapfile -t packages < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)

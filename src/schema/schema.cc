@@ -1,5 +1,6 @@
 #include "schema/schema.h"
 
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -63,6 +64,12 @@ class ColumnParser {
       if (!entry.first.IsScalar() || entry.first.Scalar() != "name") continue;
       ASSIGN_OR_RETURN(spec_.name, Text(entry.first, entry.second));
       if (spec_.name.empty()) return Fail(entry.second, "\"name\" must not be empty");
+      // The readers refuse column names that are not UTF-8, so such a name could
+      // never match; and SchemaToYaml could not write it back unchanged (found by
+      // fuzz/schema_yaml_fuzz.cc).
+      if (!simdjson::validate_utf8(spec_.name)) {
+        return Fail(entry.second, "\"name\" is not valid UTF-8");
+      }
       named = true;
     }
     if (!named) return Fail(item_, "missing key \"name\"");

@@ -11,7 +11,7 @@ find the same ledger and folders when run from it:
     <ws>/quarantine/           --quarantine
 
 Environment: SLUICE_BIN (the binary; default build/sluice of this checkout),
-SLUICE_SHARED (the shared fixtures; default ../shared next to the checkout),
+SLUICE_TEST_DATA (third-party test data; default tests/data of this checkout),
 SLUICE_E2E_KEEP=1 keeps workspaces for inspection.
 
 Rules: every wait is a bounded poll on a condition and fails the test when it
@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 SLUICE_BIN = os.path.abspath(os.environ.get("SLUICE_BIN") or os.path.join(REPO, "build", "sluice"))
-SHARED = os.path.abspath(os.environ.get("SLUICE_SHARED") or os.path.join(REPO, "..", "shared"))
+TEST_DATA = os.path.abspath(os.environ.get("SLUICE_TEST_DATA") or os.path.join(HERE, "..", "data"))
 
 # Files the product writes beside a quarantined file.
 REPORT_SUFFIXES = (".error.json", ".rejects.jsonl")

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from sluice_e2e import EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, log
+from sluice_e2e import EVENTS_SCHEMA, REPO, TEST_DATA, SLUICE_BIN, SluiceTestCase, csv_text, log
 
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "clickhouse.sh")
 
@@ -121,7 +121,7 @@ class ClickHouseTest(SluiceTestCase):
             [2, "o'clock \"quoted\"", "", "false", "2026-11-02", "2026-11-02T11:30:00.25Z"],
         ]))
         self.put("people.csv", csv_text(["name", "age"], [["ann", 31], ["bob", 42], ["cy", 7]]))
-        shutil.copy(os.path.join(SHARED, "datasets", "student-mat.csv"),
+        shutil.copy(os.path.join(TEST_DATA, "datasets", "student-mat.csv"),
                     os.path.join(self.data, "student-mat.csv"))
         res = self.sluice("once", *self.args(), "--settle-ms", "0")
         self.assertExit(res, 0)

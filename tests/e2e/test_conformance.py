@@ -8,10 +8,10 @@ import os
 import shutil
 import unittest
 
-from sluice_e2e import SHARED, SluiceTestCase, read_bytes, table_name_from_path
+from sluice_e2e import TEST_DATA, SluiceTestCase, read_bytes, table_name_from_path
 
-SPECTRUM = os.path.join(SHARED, "conformance", "csv-spectrum")
-JSONSUITE = os.path.join(SHARED, "conformance", "jsontestsuite", "test_parsing")
+SPECTRUM = os.path.join(TEST_DATA, "conformance", "csv-spectrum")
+JSONSUITE = os.path.join(TEST_DATA, "conformance", "jsontestsuite", "test_parsing")
 
 
 def spectrum_cases():

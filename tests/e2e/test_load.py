@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from sluice_e2e import (SHARED, TIMESTAMP_RE, SluiceTestCase, csv_text, files_under,
+from sluice_e2e import (TEST_DATA, TIMESTAMP_RE, SluiceTestCase, csv_text, files_under,
                         read_bytes, table_name_from_path)
 
 HEADER = ["id", "name", "price", "active", "day", "ts"]
@@ -108,7 +108,7 @@ class FormatsTest(SluiceTestCase):
                          [(1, None), (2, ""), (3, "x")])
 
     def test_student_mat_semicolon_dataset(self):
-        src = os.path.join(SHARED, "datasets", "student-mat.csv")
+        src = os.path.join(TEST_DATA, "datasets", "student-mat.csv")
         shutil.copy(src, os.path.join(self.data, "student-mat.csv"))
         self.assertExit(self.once(), 0)
         self.assertEqual(self.tables(), ["student_mat"])

@@ -19,7 +19,7 @@ import time
 import unittest
 import uuid
 
-from sluice_e2e import (EVENTS_SCHEMA, REPO, SHARED, SLUICE_BIN, SluiceTestCase, csv_text, free_port,
+from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SLUICE_BIN, SluiceTestCase, csv_text, free_port,
                         http_get, log)
 
 PSQL = "/usr/lib/postgresql/15/bin/psql"
@@ -82,7 +82,7 @@ class PostgresLoadTest(PostgresTestCase):
                                            [2, "-3", "2024-02-29", "false"]]))
         self.put("orders_2.csv", csv_text(["id", "amount", "day", "paid"],
                                           [[3, "0.25", "2000-01-01", "true"]]))
-        shutil.copy2(os.path.join(SHARED, "datasets", "student-mat.csv"), self.data)
+        shutil.copy2(os.path.join(TEST_DATA, "datasets", "student-mat.csv"), self.data)
         res = self.pg_once()
         self.assertExit(res, 0)
         self.assertNotIn(self.server_url.split("@")[0].split(":")[-1], res.stderr,
@@ -95,7 +95,7 @@ class PostgresLoadTest(PostgresTestCase):
         self.assertEqual(self.scalar(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'student_mat'"),
             "33")
-        with open(os.path.join(SHARED, "datasets", "student-mat.csv")) as f:
+        with open(os.path.join(TEST_DATA, "datasets", "student-mat.csv")) as f:
             lines = f.read().splitlines()[1:]
         g3 = sum(int(line.split(";")[-1]) for line in lines)
         absences = sum(int(line.split(";")[29]) for line in lines)

@@ -15,7 +15,7 @@
 namespace sluice::testing {
 namespace {
 
-const std::string kShared = SLUICE_SHARED_DIR;
+const std::string kTestData = SLUICE_TEST_DATA_DIR;
 
 ReaderOptions Dialect(char delimiter, char quote, bool header) {
   ReaderOptions options;
@@ -31,7 +31,7 @@ Row Cells(std::initializer_list<const char*> values) {
 
 // csv-spectrum: every CSV must read as its JSON twin says, cell for cell.
 TEST(CsvSpectrumTest, EveryCaseMatchesItsJson) {
-  const std::filesystem::path dir = kShared + "/conformance/csv-spectrum";
+  const std::filesystem::path dir = kTestData + "/conformance/csv-spectrum";
   size_t cases = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir / "csvs")) {
     const std::string name = entry.path().stem().string();
@@ -355,7 +355,8 @@ TEST(CsvReaderTest, HeaderNamesAreKeptAsTheyAre) {
 }
 
 TEST(CsvSniffTest, SemicolonWithQuotes) {
-  ReadOutcome got = ReadString(Format::kCsv, ReadFile(kShared + "/datasets/student-mat.csv"), 4096);
+  ReadOutcome got =
+      ReadString(Format::kCsv, ReadFile(kTestData + "/datasets/student-mat.csv"), 4096);
   ASSERT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_TRUE(got.errors.empty());
   ASSERT_TRUE(got.dialect.has_value());

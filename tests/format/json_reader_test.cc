@@ -14,7 +14,7 @@ namespace sluice::testing {
 namespace {
 
 const std::string kSuite =
-    std::string(SLUICE_SHARED_DIR) + "/conformance/jsontestsuite/test_parsing";
+    std::string(SLUICE_TEST_DATA_DIR) + "/conformance/jsontestsuite/test_parsing";
 
 Cell At(const ReadOutcome& got, size_t row, std::string_view column) {
   auto it = std::find(got.columns.begin(), got.columns.end(), column);

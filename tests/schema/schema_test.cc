@@ -202,6 +202,14 @@ TEST(SchemaYamlErrorTest, FormatOnlyOnDatesAndTimestamps) {
   EXPECT_TRUE(Load("columns:\n  - name: t\n    type: timestamp\n    format: \"%s\"\n").has_value());
 }
 
+// Found by fuzz/schema_yaml_fuzz.cc: such a name loaded, and SchemaToYaml wrote it
+// back with U+FFFD in place of the bad bytes, a different name.
+TEST(SchemaYamlErrorTest, NameMustBeUtf8) {
+  const std::string m = LoadError("columns:\n  - name: id\n  - name: \"a\x8c\x96\"\n");
+  EXPECT_NE(m.find("schema.yaml:3: column 2: \"name\" is not valid UTF-8"), std::string::npos) << m;
+  EXPECT_TRUE(Load("columns:\n  - name: \"caf\xc3\xa9\"\n").has_value());
+}
+
 TEST(SchemaYamlErrorTest, DuplicateColumnNames) {
   const std::string m = LoadError(R"(columns:
   - name: a

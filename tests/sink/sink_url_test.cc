@@ -83,6 +83,44 @@ TEST(SinkUrlWithPassword, ClickHouseUserInfoIsReplaced) {
   EXPECT_EQ(RedactSinkUrl(*with), "clickhouses://default:***@ch/events");
 }
 
+// Found by fuzz/sink_url_fuzz.cc: "clickhouses:/…" (one slash) came back as
+// "clickhouses:<password>@…", which RedactSinkUrl printed as it was.
+TEST(SinkUrlWithPassword, ClickHouseUrlWithoutAuthorityIsRefused) {
+  for (const std::string_view url : {"clickhouses:/\xafus%4re0p:%3Ass@[::1]:8443/db",
+                                     "clickhouse:u@h/db", "clickhouse:h", "clickhouse:x://h"}) {
+    auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
+    ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
+    EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(with.error().message().find("Qz7pW3xKv9Lr"), std::string::npos);
+  }
+}
+
+// Found by fuzz/sink_url_fuzz.cc: key=value text with an unterminated quote (or a
+// NUL byte) swallowed the appended password, which RedactSinkUrl then showed.
+TEST(SinkUrlWithPassword, PostgresTextLibpqCannotReadIsRefused) {
+  using namespace std::string_literals;
+  for (const std::string& url : {"postgresql:host=h sslmode='require"s, "postgres:host=h\0 user=u"s,
+                                 "postgresql://h/d?x=1\0"s}) {
+    auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
+    ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
+    EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(with.error().message().find("Qz7pW3xKv9Lr"), std::string::npos);
+  }
+}
+
+// Found by fuzz/sink_url_fuzz.cc: ClickHouse reads the user info up to the last
+// '@', past a '/', where URI redaction had stopped looking.
+TEST(RedactSinkUrl, ClickHouseUserInfoEndsAtTheLastAt) {
+  EXPECT_EQ(RedactSinkUrl("clickhouse://u/x:secret@h:8123/db"), "clickhouse://u/x:***@h:8123/db");
+  EXPECT_EQ(RedactSinkUrl("clickhouses://u:se@cret@h/db?compression=gzip"),
+            "clickhouses://u:***@h/db?compression=gzip");
+  EXPECT_EQ(RedactSinkUrl("clickhouse://h/db?x=a@b"), "clickhouse://h/db?x=a@b");
+  auto with = SinkUrlWithPassword("clickhouses://us%4re0p/deult:pw@127.e0p:%3Ass1]:8443/db",
+                                  "Qz7pW3xKv9Lr");
+  ASSERT_TRUE(with.has_value());
+  EXPECT_EQ(RedactSinkUrl(*with).find("Qz7pW3xKv9Lr"), std::string::npos) << RedactSinkUrl(*with);
+}
+
 TEST(SinkUrlWithPassword, SqliteAndUnknownSchemesAreRefused) {
   auto sqlite = SinkUrlWithPassword("sqlite:./x.db", kPassword);
   ASSERT_FALSE(sqlite.has_value());

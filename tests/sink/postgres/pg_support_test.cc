@@ -90,6 +90,18 @@ TEST(RedactPostgresUrl, HidesPasswordParameters) {
             "postgresql://h/db?password=***");
 }
 
+// Found by fuzz/sink_url_fuzz.cc: libpq's user info runs past a '?' to the first
+// '@' before the path, so its query can start at a later '?'; and libpq
+// percent-decodes parameter names.
+TEST(RedactPostgresUrl, HidesPasswordsWhereverLibpqReadsThem) {
+  EXPECT_EQ(RedactPostgresUrl("postgres://?@d?password=s3cret"), "postgres://?@d?password=***");
+  EXPECT_EQ(RedactPostgresUrl("postgresql://us?er:s3cret@h/db"), "postgresql://us?er:***@h/db");
+  EXPECT_EQ(RedactPostgresUrl("postgresql://h/db?%70assword=s3cret&x=1"),
+            "postgresql://h/db?%70assword=***&x=1");
+  EXPECT_EQ(RedactPostgresUrl("postgresql://h?application_name=a@b&password=s3cret"),
+            "postgresql://h?application_name=a@b&password=***");
+}
+
 TEST(RedactPostgresUrl, HidesThePasswordOfKeyValueConninfo) {
   EXPECT_EQ(RedactPostgresUrl("postgresql:host=h password=s3cret dbname=d"),
             "postgresql:host=h password=*** dbname=d");

@@ -1,0 +1,11 @@
+// Fuzz target: the JSON reader (an object or an array of objects), chunked and batched as the first
+// byte says.
+#include <cstddef>
+#include <cstdint>
+
+#include "reader_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sluice::fuzz::FuzzReader(sluice::Format::kJson, data, size);
+  return 0;
+}
