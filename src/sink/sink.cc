@@ -51,15 +51,24 @@ Result<std::string> PostgresWithPassword(std::string_view url, std::string_view 
       out += '&';
     }
     out += "password=" + PercentEncode(password);  // may hold '@', '&', '%'
-    return out;
+  } else {
+    // Key=value text: a single-quoted value, with ' and \ escaped by a backslash.
+    out += " password='";
+    for (const char c : password) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '\'';
   }
-  // Key=value text: a single-quoted value, with ' and \ escaped by a backslash.
-  out += " password='";
-  for (const char c : password) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
+  // Text libpq reads otherwise (an unterminated quote swallowing the password, a
+  // NUL byte cutting it off) would connect without it or show it: refused.
+  Result<PostgresTarget> target = ParsePostgresUrl(out);
+  if (!target.has_value() || target->password != password) {
+    std::string why = target.has_value() ? "libpq would not read the password added to it"
+                                         : ScrubPassword(target.error().message(), password);
+    return Status::InvalidArgument("postgres sink " + RedactSinkUrl(url) +
+                                   ": cannot take a password: " + why);
   }
-  out += '\'';
   return out;
 }
 
@@ -71,7 +80,17 @@ Result<std::unique_ptr<Sink>> OpenClickHouse(std::string_view url) {
 }
 
 Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
-  return ClickHouseUrlWithPassword(url, password);
+  std::string out = ClickHouseUrlWithPassword(url, password);
+  // Only a URL ParseClickHouseUrl reads, with this password, takes it: else
+  // ("clickhouse:h", one slash) the password would land where no redaction looks.
+  Result<ClickHouseEndpoint> endpoint = ParseClickHouseUrl(out);
+  if (!endpoint.has_value() || endpoint->password != password) {
+    std::string why = endpoint.has_value() ? "the password added to it would be misread"
+                                           : ScrubPassword(endpoint.error().message(), password);
+    return Status::InvalidArgument("clickhouse sink " + RedactSinkUrl(url) +
+                                   ": cannot take a password: " + why);
+  }
+  return out;
 }
 
 struct SinkScheme {

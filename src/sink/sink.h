@@ -111,7 +111,8 @@ Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
 // parameter, which libpq prefers to one in the user info or earlier; ClickHouse
 // URLs get it in the user info (user "default" unless the URL names one). The
 // result holds the password: show it only through RedactSinkUrl. Errors:
-// InvalidArgument (an SQLite URL, as SQLite takes no password; unknown scheme).
+// InvalidArgument (an SQLite URL, as SQLite takes no password; unknown scheme; a
+// URL the scheme's parser would not read back with exactly this password).
 Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view password);
 
 // Every byte but RFC 3986's unreserved characters ([A-Za-z0-9-._~]) as %XX.

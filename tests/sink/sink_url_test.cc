@@ -108,6 +108,17 @@ TEST(SinkUrlWithPassword, PostgresTextLibpqCannotReadIsRefused) {
   }
 }
 
+// A trailing backslash escapes the space before the appended password, which libpq
+// then reads as part of the host: the password would be shown, so it is refused.
+TEST(SinkUrlWithPassword, PostgresTextThatSwallowsThePasswordIsRefused) {
+  for (const std::string_view url : {"postgresql:host=h\\", "postgresql:host=h password"}) {
+    auto with = SinkUrlWithPassword(url, "Qz7pW3xKv9Lr");
+    ASSERT_FALSE(with.has_value()) << RedactSinkUrl(*with);
+    EXPECT_EQ(with.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(with.error().message().find("Qz7pW3xKv9Lr"), std::string::npos);
+  }
+}
+
 // Found by fuzz/sink_url_fuzz.cc: ClickHouse reads the user info up to the last
 // '@', past a '/', where URI redaction had stopped looking.
 TEST(RedactSinkUrl, ClickHouseUserInfoEndsAtTheLastAt) {

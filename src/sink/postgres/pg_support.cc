@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -77,32 +79,62 @@ UserInfo FindUserInfo(std::string_view s) {
   return u;
 }
 
+// Whether a query parameter's name, percent-decoded as libpq decodes it, is "password".
+bool IsPasswordKey(std::string_view key) {
+  constexpr std::string_view kPassword = "password";
+  size_t n = 0;
+  for (size_t i = 0; i < key.size(); ++i, ++n) {
+    char c = key[i];
+    if (c == '%' && i + 2 < key.size()) {
+      const std::string hex(key.substr(i + 1, 2));
+      if (std::isxdigit(static_cast<unsigned char>(hex[0])) &&
+          std::isxdigit(static_cast<unsigned char>(hex[1]))) {
+        c = static_cast<char>(std::stoi(hex, nullptr, 16));
+        i += 2;
+      }
+    }
+    if (n >= kPassword.size() || c != kPassword[n]) return false;
+  }
+  return n == kPassword.size();
+}
+
 void UriPasswordSpans(std::string_view s, Spans& spans) {
   const UserInfo u = FindUserInfo(s);
   // An ambiguous URI is refused before use; shown, it hides all a password could
   // be: from the user info's first ':' to the last '@'.
   const size_t at = u.ambiguous ? s.rfind('@') : u.at;
-  size_t query_from = u.authority;
   if (at != std::string_view::npos) {
     const size_t colon = s.find(':', u.authority);
     if (colon < at) spans.emplace_back(colon + 1, at);
-    query_from = at;
   }
-  const size_t query = s.find('?', query_from);
-  if (query == std::string_view::npos) return;
-  // Query parameters: password=... up to the next '&'.
-  for (size_t i = query; i < s.size();) {
+  // Query parameters: password=... up to the next '&'. libpq's query may start at
+  // any '?' (its user info can hold one, and an '@' in a parameter moves where it
+  // sees the user info end), so every item after a '?' or '&' is looked at.
+  for (size_t i = s.find_first_of("?&", u.authority); i != std::string_view::npos;
+       i = s.find_first_of("?&", i + 1)) {
     size_t next = s.find('&', i + 1);
     if (next == std::string_view::npos) next = s.size();
     const std::string_view item = s.substr(i + 1, next - i - 1);
-    if (item.starts_with("password=")) spans.emplace_back(i + 1 + 9, next);
-    i = next;
+    const size_t eq = item.find('=');
+    if (eq != std::string_view::npos && IsPasswordKey(item.substr(0, eq))) {
+      spans.emplace_back(i + 1 + eq + 1, next);
+    }
   }
 }
 
 bool IsUri(std::string_view url) {
   const size_t scheme_end = url.find("://");
   return scheme_end != std::string_view::npos && url.find_first_of(" =") > scheme_end;
+}
+
+// The text libpq is given for `url`: a URI as written, key=value text without
+// its "postgresql:" prefix.
+std::string_view ConninfoText(std::string_view url) {
+  if (IsUri(url)) return url;
+  for (std::string_view p : {"postgresql:", "postgres:"}) {
+    if (url.starts_with(p)) return url.substr(p.size());
+  }
+  return url;
 }
 
 // Where the passwords of `url` are written (see RedactPostgresUrl), in order.
@@ -112,15 +144,38 @@ Spans PasswordSpans(std::string_view url) {
     UriPasswordSpans(url, spans);
     return spans;
   }
-  size_t offset = 0;
-  for (std::string_view p : {"postgresql:", "postgres:"}) {
-    if (url.starts_with(p)) {
-      offset = p.size();
-      break;
-    }
-  }
-  ConninfoPasswordSpans(url.substr(offset), offset, spans);
+  const std::string_view text = ConninfoText(url);
+  ConninfoPasswordSpans(text, url.size() - text.size(), spans);
   return spans;
+}
+
+// `url` with each span (they may overlap) replaced by one kMask.
+std::string MaskSpans(std::string_view url, Spans spans) {
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  size_t from = 0;
+  for (const auto& [begin, end] : spans) {
+    if (begin >= from) {
+      out.append(url.substr(from, begin - from));
+      out.append(kMask);
+    }
+    from = std::max(from, end);
+  }
+  out.append(url.substr(std::min(from, url.size())));
+  return out;
+}
+
+// libpq's reading of `conninfo`: nullopt if PQconninfoParse refuses it, else the
+// password it reads (empty if none).
+std::optional<std::string> LibpqPassword(const std::string& conninfo) {
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), nullptr);
+  if (options == nullptr) return std::nullopt;
+  std::string password;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
+  }
+  PQconninfoFree(options);
+  return password;
 }
 
 bool Contains(std::string_view haystack, std::string_view needle) {
@@ -130,35 +185,46 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 }  // namespace
 
 std::string RedactPostgresUrl(std::string_view url) {
+  // libpq reads up to a NUL byte; what follows is hidden whole.
+  const size_t nul = url.find('\0');
+  const std::string_view read = url.substr(0, nul);
+  const std::string_view text = ConninfoText(read);
+  const std::string_view prefix = IsUri(read) ? read.substr(0, read.find("://") + 3)
+                                              : read.substr(0, read.size() - text.size());
+  Spans spans = PasswordSpans(read);
   std::string out;
-  size_t from = 0;
-  for (const auto& [begin, end] : PasswordSpans(url)) {
-    out.append(url.substr(from, begin - from));
-    out.append(kMask);
-    from = end;
+  if (LibpqPassword(std::string(text))) {
+    out = MaskSpans(read, spans);
+    // The spans must be where libpq reads the password: read back, the shown text
+    // has none or the mask; if not, all after the scheme is hidden.
+    const std::optional<std::string> shown = LibpqPassword(std::string(ConninfoText(out)));
+    if (!shown || (!shown->empty() && *shown != kMask))
+      out = std::string(prefix) + std::string(kMask);
+  } else {
+    // Text libpq refuses never connects, but its shape is unknown: in key=value text
+    // an unterminated quote may end anywhere, so all after the first "password" is
+    // hidden (a URI's parameters are all looked at already, names decoded).
+    if (const size_t at = read.find("password", prefix.size());
+        !IsUri(read) && at != std::string_view::npos) {
+      spans.emplace_back(at + 8, read.size());
+    }
+    out = MaskSpans(read, spans);
   }
-  out.append(url.substr(from));
+  if (nul != std::string_view::npos) out += kMask;
   return out;
 }
 
 Result<PostgresTarget> ParsePostgresUrl(std::string_view url) {
   PostgresTarget target;
   target.display = RedactPostgresUrl(url);
-  target.conninfo = std::string(url);
-  if (IsUri(url)) {
-    if (FindUserInfo(url).ambiguous) {
-      return Status::InvalidArgument(
-          "postgres sink " + target.display +
-          ": a '/' or '@' in the user name or password must be percent-encoded (%2F, %40)");
-    }
-  } else {
-    // "postgresql:key=value ...": libpq takes the text after the scheme.
-    for (std::string_view p : {"postgresql:", "postgres:"}) {
-      if (url.starts_with(p)) {
-        target.conninfo = std::string(url.substr(p.size()));
-        break;
-      }
-    }
+  target.conninfo = std::string(ConninfoText(url));
+  if (Contains(url, std::string_view("\0", 1))) {
+    return Status::InvalidArgument("postgres sink " + target.display + ": a NUL byte");
+  }
+  if (IsUri(url) && FindUserInfo(url).ambiguous) {
+    return Status::InvalidArgument(
+        "postgres sink " + target.display +
+        ": a '/' or '@' in the user name or password must be percent-encoded (%2F, %40)");
   }
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(target.conninfo.c_str(), &parse_error);

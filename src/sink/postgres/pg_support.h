@@ -15,11 +15,15 @@ namespace sluice {
 
 // `url` (a postgresql:// or postgres:// URI, or a key=value conninfo string, with or
 // without a "postgresql:" prefix) with every password replaced by "***": the
-// password of the URI's user info, and the value of any `password` parameter,
+// password of the URI's user info, and the value of any `password` parameter
+// (its name percent-decoded as libpq decodes it; every item after a '?' or '&'),
 // found where libpq finds them (a URI's user info ends at the first '@' unless a
 // '/' comes first). Everything else is kept as written, so the result still says
 // where sluice connects. For a URI ParsePostgresUrl refuses as ambiguous, the
-// mask runs from the user info's first ':' to the URI's last '@'.
+// mask runs from the user info's first ':' to the URI's last '@'. Where libpq
+// parses the text, the result is read back with libpq: if its password is not the
+// mask, all after the scheme is hidden. Where libpq cannot parse key=value text,
+// all after its first "password" is hidden. All after a NUL byte is hidden.
 std::string RedactPostgresUrl(std::string_view url);
 
 // A sink URL as libpq reads it.
@@ -30,7 +34,7 @@ struct PostgresTarget {
 };
 
 // Parses `url` (as RedactPostgresUrl) with libpq's PQconninfoParse, the parser the
-// connection uses. Errors: InvalidArgument for text libpq refuses, and for a URI
+// connection uses. Errors: InvalidArgument for text libpq refuses, a NUL byte, and for a URI
 // with a raw '/' or '@' in its user info, which libpq would read as a host, port
 // or database and then repeat in its errors. No message holds a password.
 Result<PostgresTarget> ParsePostgresUrl(std::string_view url);

@@ -102,6 +102,19 @@ TEST(RedactPostgresUrl, HidesPasswordsWhereverLibpqReadsThem) {
             "postgresql://h?application_name=a@b&password=***");
 }
 
+// Text libpq refuses never connects, but an unterminated quote may end anywhere:
+// all after the first "password" is hidden; libpq reads nothing after a NUL byte,
+// so that is hidden whole, and such text is refused.
+TEST(RedactPostgresUrl, HidesGenerouslyWhereLibpqCannotRead) {
+  using namespace std::string_literals;
+  EXPECT_EQ(RedactPostgresUrl("postgresql:host=h sslmode='require password='s3cret'"),
+            "postgresql:host=h sslmode='require password***");
+  EXPECT_EQ(RedactPostgresUrl("postgresql://h/db\0?password=s3cret"s), "postgresql://h/db***");
+  auto parsed = ParsePostgresUrl("postgresql://h/db\0?password=s3cret"s);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().message().find("s3cret"), std::string::npos);
+}
+
 TEST(RedactPostgresUrl, HidesThePasswordOfKeyValueConninfo) {
   EXPECT_EQ(RedactPostgresUrl("postgresql:host=h password=s3cret dbname=d"),
             "postgresql:host=h password=*** dbname=d");
