@@ -135,6 +135,28 @@ TEST(SchemaYamlTest, RoundTripsThroughText) {
   EXPECT_EQ(SchemaToYaml(*back), text);
 }
 
+// Found by fuzz/schema_yaml_fuzz.cc: a name ending in carriage returns came back
+// one CR short (yaml-cpp wrote it unquoted).
+TEST(SchemaYamlTest, RoundTripsControlCharacters) {
+  Schema schema;
+  for (const char* name : {"a\r", "NUL \r\r\r", "tab\there", "line\nbreak", "\x7f", " \r "}) {
+    ColumnSpec c;
+    c.name = name;
+    c.rules.allowed = {name, "ok"};
+    c.rules.regex = name;
+    schema.columns.push_back(c);
+  }
+  const std::string text = SchemaToYaml(schema);
+  Result<Schema> back = SchemaFromYaml(YAML::Load(text), "round trip");
+  ASSERT_TRUE(back.has_value()) << back.error().ToString() << "\n" << text;
+  ASSERT_EQ(back->columns.size(), schema.columns.size()) << text;
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    EXPECT_EQ(back->columns[i].name, schema.columns[i].name) << text;
+    EXPECT_EQ(back->columns[i].rules.allowed, schema.columns[i].rules.allowed) << text;
+    EXPECT_EQ(back->columns[i].rules.regex, schema.columns[i].rules.regex) << text;
+  }
+}
+
 TEST(SchemaYamlTest, DumpIsBlockStyleWithOneColumnPerItem) {
   Schema schema;
   ColumnSpec id;
