@@ -230,6 +230,13 @@ TEST(SchemaYamlErrorTest, NameMustBeUtf8) {
   const std::string m = LoadError("columns:\n  - name: id\n  - name: \"a\x8c\x96\"\n");
   EXPECT_NE(m.find("schema.yaml:3: column 2: \"name\" is not valid UTF-8"), std::string::npos) << m;
   EXPECT_TRUE(Load("columns:\n  - name: \"caf\xc3\xa9\"\n").has_value());
+  // Nor any other text: allowed values, regex, format.
+  EXPECT_NE(LoadError("columns:\n  - name: a\n    allowed: [ok, \"\xff\"]\n")
+                .find(":3: column \"a\": \"allowed\" is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(LoadError("columns:\n  - name: a\n    regex: \"^\xe0[a-z]\"\n")
+                .find(":3: column \"a\": \"regex\" is not valid UTF-8"),
+            std::string::npos);
 }
 
 TEST(SchemaYamlErrorTest, DuplicateColumnNames) {
