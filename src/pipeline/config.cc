@@ -268,6 +268,12 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
   return plan;
 }
 
+// Durations in seconds are converted to int64 milliseconds: larger values would
+// overflow it (undefined behaviour, found by fuzz/config_yaml_fuzz.cc). 1e9 s is
+// about 31 years.
+constexpr double kMaxSeconds = 1e9;
+constexpr std::string_view kMaxSecondsMessage = "must be at most 1000000000 (seconds)";
+
 Status LoadConfigFile(const std::string& path, Config& config) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
@@ -318,11 +324,13 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         double s = 0;
         RETURN_IF_ERROR(ctx.Get(v, key, s));
         if (!(s > 0)) return ctx.Error(v, key, "must be positive");
+        if (s > kMaxSeconds) return ctx.Error(v, key, kMaxSecondsMessage);
         config.rescan = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
       } else if (key == "retry_budget_seconds") {
         double s = 0;
         RETURN_IF_ERROR(ctx.Get(v, key, s));
         if (!(s >= 0)) return ctx.Error(v, key, "must not be negative");
+        if (s > kMaxSeconds) return ctx.Error(v, key, kMaxSecondsMessage);
         config.retry_budget = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
       } else if (key == "max_crashes") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.max_crashes));

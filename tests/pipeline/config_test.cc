@@ -150,6 +150,10 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"defaults:\n  schema_evolution: drop_columns\n",
        ":2: key 'schema_evolution': expected none or add_columns"},
       {"defaults:\n  max_columns: 0\n", ":2: key 'max_columns': must be at least 1"},
+      // Found by fuzz/config_yaml_fuzz.cc: converting these to milliseconds overflowed.
+      {"retry_budget_seconds: 3e75\n",
+       ":1: key 'retry_budget_seconds': must be at most 1000000000"},
+      {"rescan_seconds: 1e10\n", ":1: key 'rescan_seconds': must be at most 1000000000"},
   };
   for (const auto& bad : cases) {
     TempDir dir;

@@ -135,6 +135,28 @@ TEST(SchemaYamlTest, RoundTripsThroughText) {
   EXPECT_EQ(SchemaToYaml(*back), text);
 }
 
+// Found by fuzz/schema_yaml_fuzz.cc: a name ending in carriage returns came back
+// one CR short (yaml-cpp wrote it unquoted).
+TEST(SchemaYamlTest, RoundTripsControlCharacters) {
+  Schema schema;
+  for (const char* name : {"a\r", "NUL \r\r\r", "tab\there", "line\nbreak", "\x7f", " \r "}) {
+    ColumnSpec c;
+    c.name = name;
+    c.rules.allowed = {name, "ok"};
+    c.rules.regex = name;
+    schema.columns.push_back(c);
+  }
+  const std::string text = SchemaToYaml(schema);
+  Result<Schema> back = SchemaFromYaml(YAML::Load(text), "round trip");
+  ASSERT_TRUE(back.has_value()) << back.error().ToString() << "\n" << text;
+  ASSERT_EQ(back->columns.size(), schema.columns.size()) << text;
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    EXPECT_EQ(back->columns[i].name, schema.columns[i].name) << text;
+    EXPECT_EQ(back->columns[i].rules.allowed, schema.columns[i].rules.allowed) << text;
+    EXPECT_EQ(back->columns[i].rules.regex, schema.columns[i].rules.regex) << text;
+  }
+}
+
 TEST(SchemaYamlTest, DumpIsBlockStyleWithOneColumnPerItem) {
   Schema schema;
   ColumnSpec id;
@@ -208,6 +230,13 @@ TEST(SchemaYamlErrorTest, NameMustBeUtf8) {
   const std::string m = LoadError("columns:\n  - name: id\n  - name: \"a\x8c\x96\"\n");
   EXPECT_NE(m.find("schema.yaml:3: column 2: \"name\" is not valid UTF-8"), std::string::npos) << m;
   EXPECT_TRUE(Load("columns:\n  - name: \"caf\xc3\xa9\"\n").has_value());
+  // Nor any other text: allowed values, regex, format.
+  EXPECT_NE(LoadError("columns:\n  - name: a\n    allowed: [ok, \"\xff\"]\n")
+                .find(":3: column \"a\": \"allowed\" is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(LoadError("columns:\n  - name: a\n    regex: \"^\xe0[a-z]\"\n")
+                .find(":3: column \"a\": \"regex\" is not valid UTF-8"),
+            std::string::npos);
 }
 
 TEST(SchemaYamlErrorTest, DuplicateColumnNames) {
