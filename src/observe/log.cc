@@ -92,24 +92,34 @@ bool NeedsQuotes(std::string_view s) {
   return false;
 }
 
-// Text values are quoted only when needed (NeedsQuotes); quoted, they escape " and
-// \ and show every control character and invalid UTF-8 byte as an escape (\n, \t,
-// \r, \xNN for other bytes, \u00NN for C1 controls), so that a file name or a
-// cell can neither forge a log line nor drive the operator's terminal.
-void AppendTextValue(std::string& out, std::string_view s) {
-  if (!NeedsQuotes(s)) {
-    out += s;
-    return;
-  }
+// How a quoted value shows what it must escape: text logs show an invalid UTF-8
+// byte and a control as \xNN; JSON has no such escape, so it replaces the byte
+// with U+FFFD and writes controls as \u00NN.
+struct Escapes {
+  std::string_view invalid_byte_prefix;  // empty: the byte becomes U+FFFD
+  std::string_view control_prefix;
+};
+constexpr Escapes kTextEscapes{"\\x", "\\x"};
+constexpr Escapes kJsonEscapes{"", "\\u00"};
+
+// `s` between double quotes, escaped: " and \, \n \r \t, other C0 controls and
+// DEL, C1 controls (\u00NN) and invalid UTF-8 bytes, so that no value can forge a
+// line or drive a terminal.
+void AppendQuoted(std::string& out, std::string_view s, const Escapes& escapes) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
     if (c >= 0x80) {
       size_t n = Utf8Length(s, i);
       if (n == 0) {
-        AppendHexByte(out, "\\x", c);
+        if (escapes.invalid_byte_prefix.empty()) {
+          out += "\xEF\xBF\xBD";
+        } else {
+          AppendHexByte(out, escapes.invalid_byte_prefix, c);
+        }
         ++i;
       } else if (IsC1(s, i)) {
+        // Escaped, a terminal showing the log cannot obey it.
         AppendHexByte(out, "\\u00", static_cast<unsigned char>(s[i + 1]));
         i += 2;
       } else {
@@ -136,7 +146,7 @@ void AppendTextValue(std::string& out, std::string_view s) {
         break;
       default:
         if (c < 0x20 || c == 0x7F) {
-          AppendHexByte(out, "\\x", c);
+          AppendHexByte(out, escapes.control_prefix, c);
         } else {
           out += static_cast<char>(c);
         }
@@ -144,6 +154,18 @@ void AppendTextValue(std::string& out, std::string_view s) {
     ++i;
   }
   out += '"';
+}
+
+// Text values are quoted only when needed (NeedsQuotes); quoted, they escape " and
+// \ and show every control character and invalid UTF-8 byte as an escape (\n, \t,
+// \r, \xNN for other bytes, \u00NN for C1 controls), so that a file name or a
+// cell can neither forge a log line nor drive the operator's terminal.
+void AppendTextValue(std::string& out, std::string_view s) {
+  if (!NeedsQuotes(s)) {
+    out += s;
+    return;
+  }
+  AppendQuoted(out, s, kTextEscapes);
 }
 
 }  // namespace
@@ -215,51 +237,6 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 
 void SetLogClearsLine(bool clear) { g_clear_line.store(clear); }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    if (c >= 0x80) {
-      size_t n = Utf8Length(s, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else if (IsC1(s, i)) {
-        // Valid JSON either way; escaped, a terminal showing the log cannot obey it.
-        AppendHexByte(out, "\\u00", static_cast<unsigned char>(s[i + 1]));
-        i += 2;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          AppendHexByte(out, "\\u00", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-}
+void AppendJsonString(std::string& out, std::string_view s) { AppendQuoted(out, s, kJsonEscapes); }
 
 }  // namespace sluice

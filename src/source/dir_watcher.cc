@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "source/posix_status.h"
+
 namespace sluice {
 namespace {
 
@@ -36,8 +38,6 @@ constexpr uint32_t kWatchMask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVE
 
 // Names that download tools and copiers give files still being written.
 constexpr std::string_view kPartialSuffixes[] = {".tmp", ".part", ".crdownload", "._COPYING_"};
-
-std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
 
 // True if `path` is `dir` or lies below it (both absolute and normalised).
 bool IsUnder(std::string_view path, std::string_view dir) {

@@ -18,6 +18,7 @@
 
 #include "core/hash.h"
 #include "core/unique_fd.h"
+#include "source/posix_status.h"
 
 namespace sluice {
 namespace {
@@ -29,18 +30,6 @@ constexpr size_t kBufferSize = size_t{1} << 20;
 // Uninitialised on purpose: zeroing 1 MiB per file was a fifth of the CPU time
 // of loading many small files, and only the bytes read are ever looked at.
 std::unique_ptr<char[]> NewBuffer() { return std::make_unique_for_overwrite<char[]>(kBufferSize); }
-
-std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
-
-Status ErrnoStatus(int err, std::string_view op, const std::string& path) {
-  std::string message = std::string(op) + " " + path + ": " + ErrnoMessage(err);
-  if (err == ENOENT || err == ENOTDIR) return Status::NotFound(std::move(message));
-  return Status::Unavailable(std::move(message));
-}
-
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 // Opens `path` for a sequential read and returns it with its fstat().
 Result<std::pair<UniqueFd, struct stat>> OpenRegularFile(const std::string& path) {

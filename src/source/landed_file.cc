@@ -15,20 +15,10 @@
 #include <system_error>
 #include <vector>
 
+#include "source/posix_status.h"
+
 namespace sluice {
 namespace {
-
-std::string ErrnoMessage(int err) { return std::generic_category().message(err); }
-
-Status ErrnoStatus(int err, std::string_view op, const std::string& path) {
-  std::string message = std::string(op) + " " + path + ": " + ErrnoMessage(err);
-  if (err == ENOENT || err == ENOTDIR) return Status::NotFound(std::move(message));
-  return Status::Unavailable(std::move(message));
-}
-
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 // `path` relative to `dir` when it lies strictly below it (both lexically normal).
 std::optional<std::string> Below(const std::string& path, const std::string& dir) {
