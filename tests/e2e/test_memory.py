@@ -39,7 +39,7 @@ class BoundedMemoryTest(SluiceTestCase):
         code, peak = self.peak_rss_mib("check", path)
         self.assertEqual(code, 0, "check of a clean file must exit 0")
         print(f"\ncheck: {rows} rows, ~1024 MiB decoded, peak RSS {peak:.0f} MiB")
-        self.assertLess(peak, 100, f"peak RSS {peak:.0f} MiB for a 1 GiB file")
+        self.assert_peak_below(peak, 100, "a 1 GiB file")
 
     def test_load_of_a_256_mib_file_stays_small(self):
         rows = write_gzip_csv(os.path.join(self.data, "wide.csv.gz"), 256 << 20)
@@ -48,7 +48,7 @@ class BoundedMemoryTest(SluiceTestCase):
         self.assertEqual(self.count("wide"), rows)
         print(f"\nonce: {rows} rows, ~256 MiB decoded, peak RSS {peak:.0f} MiB")
         # SQLite's page cache (up to 64 MiB) plus a few batches in flight.
-        self.assertLess(peak, 160, f"peak RSS {peak:.0f} MiB for a 256 MiB file")
+        self.assert_peak_below(peak, 160, "a 256 MiB file")
 
     def test_a_group_of_small_gzip_files_costs_one_file(self):
         # The fixture: 64 gzip files of about 28 KiB that each decode to
@@ -73,4 +73,4 @@ class BoundedMemoryTest(SluiceTestCase):
         print(f"\nonce: 64 gzip files, {packed >> 10} KiB packed, "
               f"{64 * len(body) >> 20} MiB decoded, peak RSS {peak:.0f} MiB")
         # The bound of one file's load (docs/notes/identity.md), as above.
-        self.assertLess(peak, 160, f"peak RSS {peak:.0f} MiB for 64 small gzip files")
+        self.assert_peak_below(peak, 160, "64 small gzip files")
