@@ -14,7 +14,6 @@
 #include "pipeline/file_loader_parts.h"
 #include "pipeline/quarantine_report.h"
 #include "pipeline/retry.h"
-#include "source/file_input.h"
 
 namespace sluice {
 

@@ -339,35 +339,4 @@ Result<std::string> HashDescriptor(int fd, const std::string& name, uint64_t& ha
   return HashHex(XXH3_128bits_digest(state.get()));
 }
 
-Result<FileFingerprint> FingerprintFile(const std::string& path) {
-  ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
-  const UniqueFd& fd = opened.first;
-  const struct stat before = opened.second;
-  uint64_t hashed = 0;
-  ASSIGN_OR_RETURN(std::string hash, HashDescriptor(fd.get(), path, hashed));
-
-  // The open descriptor shows appends and rewrites; the path shows a file
-  // replaced by rename while we hashed the old one.
-  struct stat after_fd {};
-  struct stat after_path {};
-  if (::fstat(fd.get(), &after_fd) != 0) return ErrnoStatus(errno, "stat", path);
-  if (::stat(path.c_str(), &after_path) != 0) {
-    if (errno == ENOENT) return Status::Unavailable("file changed while hashing");
-    return ErrnoStatus(errno, "stat", path);
-  }
-  auto same = [&before](const struct stat& st) {
-    return st.st_dev == before.st_dev && st.st_ino == before.st_ino &&
-           st.st_size == before.st_size && MtimeNs(st) == MtimeNs(before);
-  };
-  if (hashed != static_cast<uint64_t>(before.st_size) || !same(after_fd) || !same(after_path)) {
-    return Status::Unavailable("file changed while hashing");
-  }
-
-  FileFingerprint fingerprint;
-  fingerprint.hash = std::move(hash);
-  fingerprint.size = static_cast<uint64_t>(before.st_size);
-  fingerprint.mtime_ns = MtimeNs(before);
-  return fingerprint;
-}
-
 }  // namespace sluice

@@ -1,4 +1,5 @@
-// Opening a landed file as a decoded InputStream, and hashing it.
+// Opening a landed file as a decoded InputStream, and hashing it (LandedFile
+// in landed_file.h does both for the pipeline, from one descriptor).
 //
 // Compression is chosen by the file's magic bytes (gzip 1f 8b, zstd 28 b5 2f fd),
 // so a mislabelled file still decodes; a truncated or corrupt compressed stream
@@ -50,12 +51,6 @@ struct FileFingerprint {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
 };
-
-// Hashes the whole file, streaming. Errors: NotFound, InvalidData (not a regular
-// file), Unavailable for I/O errors and "file changed while hashing" when size,
-// mtime or identity (the path now names another file) changed between the stat
-// before and the stat after: it is still being written.
-Result<FileFingerprint> FingerprintFile(const std::string& path);
 
 // XXH3-128 (32 hex digits) of the bytes of `fd` from offset 0 to end of file,
 // read with pread(2); `hashed` is set to how many bytes that was. Errors:

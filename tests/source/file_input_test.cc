@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "source/landed_file.h"
 #include "test_util.h"
 
 namespace sluice {
@@ -285,6 +287,15 @@ TEST(FileInputTest, OpenErrors) {
   auto directory = OpenFileInput(dir.path());
   ASSERT_FALSE(directory.has_value());
   EXPECT_EQ(directory.error().code(), StatusCode::kInvalidData);
+}
+
+// A file's fingerprint as the pipeline takes it: opened beneath its folder and
+// hashed from that descriptor (LandedFile).
+Result<FileFingerprint> FingerprintFile(const std::string& path) {
+  const std::filesystem::path p(path);
+  ASSIGN_OR_RETURN(SourceFolder folder, SourceFolder::Open(p.parent_path().string()));
+  ASSIGN_OR_RETURN(LandedFile file, LandedFile::Open(folder, p.filename().string()));
+  return file.Fingerprint();
 }
 
 TEST(FingerprintTest, EqualBytesEqualHashDifferentBytesDifferentHash) {
