@@ -12,7 +12,7 @@
 
 #include "core/clock.h"
 #include "core/sqlite_db.h"
-#include "ledger/ledger_statement.h"
+#include "core/sqlite_statement.h"
 
 namespace sluice {
 namespace {
@@ -115,16 +115,11 @@ struct Ledger::Impl {
   Impl& operator=(const Impl&) = delete;
 
   Status Exec(const char* sql, std::string_view context) {
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::Ok() : LedgerStatus(db, rc, context);
+    return SqliteExec(db, sql, "ledger", context);
   }
 
-  Result<Statement> Prepare(std::string_view sql, std::string_view context) {
-    sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-    Statement statement(db, stmt);
-    if (rc != SQLITE_OK) return LedgerStatus(db, rc, context);
-    return statement;
+  Result<SqliteStatement> Prepare(std::string_view sql, std::string_view context) {
+    return SqliteStatement::Prepare(db, sql, "ledger", context);
   }
 
   // Runs `body` in a BEGIN IMMEDIATE transaction: committed if it returns OK,
@@ -151,7 +146,7 @@ struct Ledger::Impl {
   // ledger this version understands.
   Status Initialize() {
     return InWriteTransaction("initialize", [&]() -> Status {
-      ASSIGN_OR_RETURN(Statement tables,
+      ASSIGN_OR_RETURN(SqliteStatement tables,
                        Prepare("SELECT name FROM sqlite_master WHERE type = 'table'", "inspect"));
       bool empty = true;
       bool has_meta = false;
@@ -164,7 +159,7 @@ struct Ledger::Impl {
       if (empty) {
         RETURN_IF_ERROR(Exec(kSchema, "create schema"));
         RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
-        ASSIGN_OR_RETURN(Statement meta,
+        ASSIGN_OR_RETURN(SqliteStatement meta,
                          Prepare("INSERT INTO meta(key, value) VALUES('format', ?1), "
                                  "('schema_version', ?2)",
                                  "create schema"));
@@ -173,7 +168,7 @@ struct Ledger::Impl {
       std::string format;
       int64_t version = 0;
       if (has_meta) {
-        ASSIGN_OR_RETURN(Statement meta, Prepare("SELECT key, value FROM meta", "read meta"));
+        ASSIGN_OR_RETURN(SqliteStatement meta, Prepare("SELECT key, value FROM meta", "read meta"));
         while (true) {
           ASSIGN_OR_RETURN(bool row, meta.Step("read meta"));
           if (!row) break;
@@ -191,14 +186,14 @@ struct Ledger::Impl {
       }
       RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
       ASSIGN_OR_RETURN(
-          Statement crashes,
+          SqliteStatement crashes,
           Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'crashes'", "inspect"));
       ASSIGN_OR_RETURN(bool has_crashes, crashes.Step("inspect"));
       return has_crashes ? Status::Ok() : Exec(kCrashesColumn, "add crashes column");
     });
   }
 
-  Result<FileRecord> ReadRecord(const Statement& row) {
+  Result<FileRecord> ReadRecord(const SqliteStatement& row) {
     FileRecord record;
     record.id = row.Int(0);
     record.identity.hash = row.Text(1);
@@ -229,7 +224,7 @@ struct Ledger::Impl {
   }
 
   // Steps `query` (which selects kRecordColumns) to the end.
-  Result<std::vector<FileRecord>> ReadRecords(Statement& query, std::string_view context) {
+  Result<std::vector<FileRecord>> ReadRecords(SqliteStatement& query, std::string_view context) {
     std::vector<FileRecord> records;
     while (true) {
       ASSIGN_OR_RETURN(bool row, query.Step(context));
@@ -241,9 +236,9 @@ struct Ledger::Impl {
 
   Result<std::vector<FileRecord>> SelectRecords(const std::string& where_and_order,
                                                 std::string_view context) {
-    ASSIGN_OR_RETURN(Statement query, Prepare(std::string("SELECT ") + kRecordColumns +
-                                                  " FROM files " + where_and_order,
-                                              context));
+    ASSIGN_OR_RETURN(SqliteStatement query, Prepare(std::string("SELECT ") + kRecordColumns +
+                                                        " FROM files " + where_and_order,
+                                                    context));
     return ReadRecords(query, context);
   }
 
@@ -252,7 +247,7 @@ struct Ledger::Impl {
   template <typename... Args>
   Status UpdateRecord(std::string_view set, std::string_view context, int64_t file_id,
                       const Args&... args) {
-    ASSIGN_OR_RETURN(Statement update,
+    ASSIGN_OR_RETURN(SqliteStatement update,
                      Prepare("UPDATE files SET " + std::string(set) + " WHERE id = ?1", context));
     RETURN_IF_ERROR(update.Bind(file_id, args...).Run(context));
     if (sqlite3_changes(db) == 0) {
@@ -264,7 +259,7 @@ struct Ledger::Impl {
   Result<int64_t> InsertFinished(const FileIdentity& file, std::string_view table, FileState state,
                                  std::string_view error, std::string_view duplicate_of,
                                  int64_t now) {
-    ASSIGN_OR_RETURN(Statement insert,
+    ASSIGN_OR_RETURN(SqliteStatement insert,
                      Prepare("INSERT INTO files(hash, path, size, mtime_ns, table_name, state, "
                              "error, duplicate_of, seen_at_us, finished_at_us) "
                              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
@@ -279,7 +274,7 @@ struct Ledger::Impl {
   Status ClaimLocked(const FileIdentity& file, std::string_view table, Claim& claim) {
     const int64_t now = NowMicros();
     ASSIGN_OR_RETURN(
-        Statement query,
+        SqliteStatement query,
         Prepare("SELECT id, path, state, crashes FROM files WHERE hash = ?1 ORDER BY id DESC",
                 "claim"));
     query.Bind(file.hash);
@@ -348,7 +343,7 @@ struct Ledger::Impl {
       claim = {ClaimOutcome::kClaimed, pending->id, "", pending->crashes};
       return Status::Ok();
     }
-    ASSIGN_OR_RETURN(Statement insert,
+    ASSIGN_OR_RETURN(SqliteStatement insert,
                      Prepare("INSERT INTO files(hash, path, size, mtime_ns, table_name, state, "
                              "attempts, seen_at_us, started_at_us) "
                              "VALUES(?1, ?2, ?3, ?4, ?5, 'processing', 1, ?6, ?6)",
@@ -412,7 +407,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
 
 Result<bool> Ledger::IsFinishedUnchanged(const std::string& path, uint64_t size, int64_t mtime_ns) {
   std::lock_guard lock(impl_->mu);
-  ASSIGN_OR_RETURN(Statement query,
+  ASSIGN_OR_RETURN(SqliteStatement query,
                    impl_->Prepare("SELECT 1 FROM files WHERE path = ?1 AND size = ?2 AND "
                                   "mtime_ns = ?3 AND state IN ('loaded', 'duplicate', "
                                   "'quarantined') LIMIT 1",
@@ -447,7 +442,7 @@ Status Ledger::Release(int64_t file_id, std::string_view error) {
 Status Ledger::Forget(int64_t file_id) {
   std::lock_guard lock(impl_->mu);
   ASSIGN_OR_RETURN(
-      Statement remove,
+      SqliteStatement remove,
       impl_->Prepare("DELETE FROM files WHERE id = ?1 AND state = 'processing'", "forget"));
   RETURN_IF_ERROR(remove.Bind(file_id).Run("forget"));
   if (sqlite3_changes(impl_->db) == 0) {
@@ -468,7 +463,7 @@ Result<std::vector<FileRecord>> Ledger::ListProcessing() {
 
 Result<std::vector<FileRecord>> Ledger::FindByPath(const std::string& path) {
   std::lock_guard lock(impl_->mu);
-  ASSIGN_OR_RETURN(Statement query,
+  ASSIGN_OR_RETURN(SqliteStatement query,
                    impl_->Prepare(std::string("SELECT ") + kRecordColumns +
                                       " FROM files WHERE state = 'quarantined' AND "
                                       "(final_path = ?1 OR path = ?1)" +
@@ -481,7 +476,7 @@ Result<std::vector<FileRecord>> Ledger::FindByPath(const std::string& path) {
 Result<std::vector<FileRecord>> Ledger::FindByName(const std::string& name) {
   std::lock_guard lock(impl_->mu);
   // substr, not LIKE: a name may hold % or _.
-  ASSIGN_OR_RETURN(Statement query,
+  ASSIGN_OR_RETURN(SqliteStatement query,
                    impl_->Prepare(std::string("SELECT ") + kRecordColumns +
                                       " FROM files WHERE path = ?1 OR final_path = ?1 OR "
                                       "substr(path, -length(?2)) = ?2 OR "
@@ -496,9 +491,10 @@ Result<FileState> Ledger::SettleCrashed(int64_t file_id, int limit) {
   std::lock_guard lock(impl_->mu);
   FileState state = FileState::kPending;
   RETURN_IF_ERROR(impl_->InWriteTransaction("settle crashed", [&]() -> Status {
-    ASSIGN_OR_RETURN(Statement query, impl_->Prepare("SELECT crashes FROM files WHERE id = ?1 AND "
-                                                     "state = 'processing'",
-                                                     "settle crashed"));
+    ASSIGN_OR_RETURN(SqliteStatement query,
+                     impl_->Prepare("SELECT crashes FROM files WHERE id = ?1 AND "
+                                    "state = 'processing'",
+                                    "settle crashed"));
     ASSIGN_OR_RETURN(bool row, query.Bind(file_id).Step("settle crashed"));
     if (!row) {
       return Status::NotFound("ledger: no processing file record " + std::to_string(file_id));
@@ -525,7 +521,7 @@ Result<int> Ledger::Requeue(std::string_view hash, const std::function<Status()>
   // while it moves: a running sluice that sees the file claims it only after the
   // commit, and a move that fails leaves the record quarantined.
   RETURN_IF_ERROR(impl_->InWriteTransaction("requeue", [&]() -> Status {
-    ASSIGN_OR_RETURN(Statement update,
+    ASSIGN_OR_RETURN(SqliteStatement update,
                      impl_->Prepare("UPDATE files SET state = 'pending', crashes = 0 "
                                     "WHERE hash = ?1 AND state = 'quarantined'",
                                     "requeue"));
@@ -539,7 +535,7 @@ Result<int> Ledger::Requeue(std::string_view hash, const std::function<Status()>
 
 Status Ledger::RecordColumnAdded(const ColumnAdded& change) {
   std::lock_guard lock(impl_->mu);
-  ASSIGN_OR_RETURN(Statement insert,
+  ASSIGN_OR_RETURN(SqliteStatement insert,
                    impl_->Prepare("INSERT INTO columns_added(table_name, column_name, column_type, "
                                   "file, added_at_us) VALUES(?1, ?2, ?3, ?4, ?5)",
                                   "record added column"));
@@ -556,7 +552,7 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
   // One read transaction, so the counts and lists describe the same moment.
   RETURN_IF_ERROR(impl_->Exec("BEGIN", "report"));
   Status status = [&]() -> Status {
-    ASSIGN_OR_RETURN(Statement counts,
+    ASSIGN_OR_RETURN(SqliteStatement counts,
                      impl_->Prepare("SELECT table_name, state, COUNT(*) FROM files "
                                     "GROUP BY table_name, state",
                                     "report"));
@@ -569,7 +565,7 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
       report.files_by_state[*state] += n;
       report.files_by_table[counts.Text(0)][*state] = n;
     }
-    ASSIGN_OR_RETURN(Statement totals,
+    ASSIGN_OR_RETURN(SqliteStatement totals,
                      impl_->Prepare("SELECT SUM(rows_loaded), SUM(rows_rejected) FROM files "
                                     "WHERE state = 'loaded'",
                                     "report"));
@@ -587,7 +583,7 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
                                  kRecentOrder + limit,
                              "report"));
     ASSIGN_OR_RETURN(
-        Statement added,
+        SqliteStatement added,
         impl_->Prepare("SELECT table_name, column_name, column_type, file, added_at_us "
                        "FROM columns_added ORDER BY added_at_us DESC, id DESC" +
                            limit,

@@ -20,11 +20,11 @@
 
 #include "core/clock.h"
 #include "core/exception_status.h"
+#include "core/retry_policy.h"
 #include "ledger/ledger.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
-#include "pipeline/retry.h"
 #include "sink/sink.h"
 #include "source/dir_watcher.h"
 
@@ -55,9 +55,11 @@ Result<std::string> MakeDir(const std::string& dir, const char* what) {
   return canonical.string();
 }
 
-std::chrono::milliseconds RetryDelay(int tries) {
-  return std::chrono::milliseconds(std::min(30000, 500 << std::min(tries, 6)));
-}
+// A file whose load failed transiently is tried again after this (its loader
+// already retried within the retry budget).
+constexpr RetryPolicy kFileRetry{std::chrono::seconds(1), std::chrono::seconds(30)};
+// The probe of a sink that is down.
+constexpr RetryPolicy kSinkProbe{std::chrono::seconds(1), std::chrono::seconds(30)};
 
 }  // namespace
 
@@ -331,7 +333,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
             // A sink that answers pings but refuses the load (a revoked privilege)
             // goes down again at once: its probe keeps backing off.
             if (!probe_backoff || Clock::now() - up_at > std::chrono::minutes(1)) {
-              probe_backoff.emplace(std::chrono::seconds(1), std::chrono::seconds(30));
+              probe_backoff.emplace(kSinkProbe);
             }
             probe_at = Clock::now() + probe_backoff->Next();
             LogError("sink_down", {{"error", r.error.ToString()},
@@ -345,7 +347,7 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
             ++progress.files_done;
             LogError("gave_up", {{"file", path}, {"error", r.error.ToString()}});
           } else {
-            retries[path] = {Clock::now() + RetryDelay(tries), tries};
+            retries[path] = {Clock::now() + kFileRetry.Delay(tries), tries};
           }
           break;
         }

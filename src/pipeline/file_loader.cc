@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/exception_status.h"
+#include "core/retry_policy.h"
 #include "format/record_reader.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
@@ -17,12 +18,16 @@
 #include "pipeline/file_loader_parts.h"
 #include "pipeline/load_gate.h"
 #include "pipeline/rejects.h"
-#include "pipeline/retry.h"
 #include "pipeline/table_resolver.h"
 #include "schema/validator.h"
 #include "transform/naming.h"
 
 namespace sluice {
+
+namespace {
+// A load that fails transiently is tried again within the retry budget.
+constexpr RetryPolicy kSinkRetry{std::chrono::milliseconds(250), std::chrono::seconds(8)};
+}  // namespace
 
 std::string_view FileOutcomeName(FileOutcome outcome) {
   switch (outcome) {
@@ -281,7 +286,7 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     return result;
   }
 
-  std::optional<Backoff> backoff;  // made on the first retry: seeding costs a syscall
+  std::optional<Backoff> backoff;
   std::chrono::steady_clock::time_point give_up;
   Attempt attempt(path, config_.quarantine);
   Status status;
@@ -304,7 +309,7 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     }
     auto now = std::chrono::steady_clock::now();
     if (!backoff) {
-      backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+      backoff.emplace(kSinkRetry);
       give_up = now + config_.retry_budget;
     }
     if (now >= give_up) break;

@@ -7,15 +7,20 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/retry_policy.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/archive.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/file_loader_parts.h"
 #include "pipeline/quarantine_report.h"
-#include "pipeline/retry.h"
 
 namespace sluice {
+
+namespace {
+// A ledger write that finds the ledger busy (another process holds its lock).
+constexpr RetryPolicy kLedgerRetry{std::chrono::milliseconds(250), std::chrono::seconds(8)};
+}  // namespace
 
 Status FileLoader::Recover(uint64_t* quarantined) {
   ASSIGN_OR_RETURN(auto records, ledger_.ListProcessing());
@@ -80,7 +85,7 @@ Status FileLoader::RetryLedger(std::string_view what, const std::string& path, S
   std::optional<Backoff> backoff;
   int failures = 0;
   while (!status.ok() && status.IsTransient() && !signals_.stop.load()) {
-    if (!backoff) backoff.emplace(std::chrono::milliseconds(250), std::chrono::milliseconds(8000));
+    if (!backoff) backoff.emplace(kLedgerRetry);
     const auto delay = backoff->Next();
     ++failures;
     LogWarn("ledger_retry", {{"file", path},

@@ -1,0 +1,102 @@
+// SqliteStatement: a prepared SQLite statement that binds by position and reads
+// columns by index, and SqliteExec / SqlitePrepare, for every SQLite database
+// sluice keeps (the ledger, the SQLite sink). Errors name the database ("ledger",
+// "sqlite sink") and the operation, through SqliteStatus.
+//
+// Thread-safety: a statement belongs to the thread that uses its connection.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/sqlite_db.h"
+#include "core/status.h"
+
+namespace sluice {
+
+// The Status for `rc` in database `what` during `context`: "what: context: ...".
+inline Status SqliteError(sqlite3* db, int rc, std::string_view what, std::string_view context) {
+  return SqliteStatus(db, rc, std::string(what) + ": " + std::string(context));
+}
+
+// Runs `sql` (statements without parameters or rows).
+inline Status SqliteExec(sqlite3* db, const char* sql, std::string_view what,
+                         std::string_view context) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : SqliteError(db, rc, what, context);
+}
+
+class SqliteStatement {
+ public:
+  // `what` names the database in errors and must outlive the statement (a literal).
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::string_view what)
+      : db_(db), stmt_(stmt), what_(what) {}
+  ~SqliteStatement() { sqlite3_finalize(stmt_); }
+  SqliteStatement(SqliteStatement&& other) noexcept
+      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), what_(other.what_) {}
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(SqliteStatement&&) = delete;
+
+  // Prepares `sql` on `db`.
+  static Result<SqliteStatement> Prepare(sqlite3* db, std::string_view sql, std::string_view what,
+                                         std::string_view context) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    SqliteStatement statement(db, stmt, what);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, what, context);
+    return statement;
+  }
+
+  // Binds the arguments to ?1, ?2, ... in order. Strings are copied, so the
+  // arguments may be temporaries.
+  template <typename... Args>
+  SqliteStatement& Bind(const Args&... args) {
+    int index = 0;
+    (BindOne(++index, args), ...);
+    return *this;
+  }
+
+  // Steps once: true for a row, false when done.
+  Result<bool> Step(std::string_view context) {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, rc, what_, context);
+  }
+  // Steps to completion, for statements that return no rows.
+  Status Run(std::string_view context) {
+    const int rc = sqlite3_step(stmt_);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok()
+                                                 : SqliteError(db_, rc, what_, context);
+  }
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text != nullptr ? std::string(text, sqlite3_column_bytes(stmt_, column)) : "";
+  }
+
+ private:
+  void BindOne(int index, int64_t v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, uint64_t v) {
+    sqlite3_bind_int64(stmt_, index, static_cast<sqlite3_int64>(v));
+  }
+  void BindOne(int index, int v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, std::string_view v) {
+    sqlite3_bind_text64(stmt_, index, v.data() != nullptr ? v.data() : "", v.size(),
+                        SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void BindOne(int index, const std::string& v) { BindOne(index, std::string_view(v)); }
+  void BindOne(int index, const char* v) { BindOne(index, std::string_view(v)); }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  std::string_view what_;
+};
+
+}  // namespace sluice
