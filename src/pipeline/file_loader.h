@@ -66,6 +66,10 @@ struct FileResult {
   // new and must be sighted again, though the watcher reported it while this
   // path was busy.
   bool resight = false;
+  // kRetryLater: the file's failed attempts so far, this one included, as the
+  // ledger keeps them across restarts (0 when the file has no record). The
+  // engine's retry delay and `once`'s giving up go by it.
+  int attempts = 0;
 };
 
 // Flags the engine shares with its loaders.
