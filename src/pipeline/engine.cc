@@ -25,7 +25,7 @@
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "source/dir_watcher.h"
 
 namespace fs = std::filesystem;
