@@ -45,18 +45,15 @@ Status Sink::Write(const Batch& batch, size_t load) {
   if (session_.failed) {
     return Status::Internal("Write after a failed Write; the loads must be aborted");
   }
-  Status status;
+  // A refused call reaches no sink and changes nothing: the loads go on.
   if (load >= session_.loads.size() || load < session_.load) {
-    status = Status::Internal("Write to load " + std::to_string(load) + " after load " +
-                              std::to_string(session_.load) + " of " +
-                              std::to_string(session_.loads.size()));
-  } else {
-    status = CheckBatchFitsTable(batch, session_.table);
+    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
+                            std::to_string(session_.load) + " of " +
+                            std::to_string(session_.loads.size()));
   }
-  if (status.ok()) {
-    session_.load = load;
-    status = WriteRows(batch, load);
-  }
+  RETURN_IF_ERROR(CheckBatchFitsTable(batch, session_.table));
+  session_.load = load;
+  Status status = WriteRows(batch, load);
   if (!status.ok()) session_.failed = true;
   return status;
 }

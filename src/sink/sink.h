@@ -81,8 +81,9 @@ class Sink {
   // loads that have no rows). Errors: Internal (no load in progress, an earlier
   // Write failed, `load` out of range or smaller than the last Write's, `batch`
   // unlike the table: see CheckBatchFitsTable), the sink's own (InvalidData for a
-  // refused row, naming its file and line). After any error only Abort is
-  // accepted: the loads are failed.
+  // refused row, naming its file and line). A call refused with Internal stores
+  // nothing and the loads go on; after the sink's own error they are failed, and
+  // only Abort is accepted.
   Status Write(const Batch& batch, size_t load);
   // Makes the rows of every load and their commit markers visible atomically;
   // returns the counts of each load, in Begin's order. Errors: Internal (no load
@@ -116,8 +117,9 @@ class Sink {
   // Starts the loads (no load id is empty or repeated, the table has columns);
   // AlreadyExists if one is committed. On error the session calls AbortLoads.
   virtual Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) = 0;
-  // Appends the rows of `batch` (it fits table()) to loads()[load], and adds them
-  // to counts()[load]. On error the loads are failed (only Abort follows).
+  // Appends the rows of `batch` (it fits table(); `load` is in range and not below
+  // the last one's) to loads()[load], and adds them to counts()[load]. On error
+  // the loads are failed (only Abort follows).
   virtual Status WriteRows(const Batch& batch, size_t load) = 0;
   // Commits every load with its marker and finishes the loads, counts() final.
   // On error the session calls AbortLoads: a sink that may have committed
