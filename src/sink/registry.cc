@@ -63,6 +63,20 @@ Result<std::string> SqliteWithPassword(std::string_view, std::string_view) {
 // An SQLite URL holds a path and no password.
 std::string SqliteRedacted(std::string_view url) { return std::string(url); }
 
+// `with` (`url` given `password`) if `parsed`, what the sink's URL parser read
+// back from it, holds exactly that password; else InvalidArgument (never showing
+// the password). `misread` says why when the parser read another password.
+template <typename Parsed>
+Result<std::string> ReadBack(std::string_view sink, std::string_view url, std::string with,
+                             const Result<Parsed>& parsed, std::string_view password,
+                             const char* misread) {
+  if (parsed.has_value() && parsed->password == password) return with;
+  std::string why =
+      parsed.has_value() ? misread : ScrubPassword(parsed.error().message(), password);
+  return Status::InvalidArgument(std::string(sink) + " sink " + RedactSinkUrl(url) +
+                                 ": cannot take a password: " + why);
+}
+
 // libpq keeps the last value given for a keyword, and reads a URI's query
 // parameters after its user info, so a password appended last wins over any
 // the URL already has.
@@ -87,13 +101,8 @@ Result<std::string> PostgresWithPassword(std::string_view url, std::string_view 
   // Text libpq reads otherwise (an unterminated quote swallowing the password, a
   // NUL byte cutting it off) would connect without it or show it: refused.
   Result<PostgresTarget> target = ParsePostgresUrl(out);
-  if (!target.has_value() || target->password != password) {
-    std::string why = target.has_value() ? "libpq would not read the password added to it"
-                                         : ScrubPassword(target.error().message(), password);
-    return Status::InvalidArgument("postgres sink " + RedactSinkUrl(url) +
-                                   ": cannot take a password: " + why);
-  }
-  return out;
+  return ReadBack("postgres", url, std::move(out), target, password,
+                  "libpq would not read the password added to it");
 }
 
 Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
@@ -101,13 +110,8 @@ Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_vie
   // Only a URL ParseClickHouseUrl reads, with this password, takes it: else
   // ("clickhouse:h", one slash) the password would land where no redaction looks.
   Result<ClickHouseEndpoint> endpoint = ParseClickHouseUrl(out);
-  if (!endpoint.has_value() || endpoint->password != password) {
-    std::string why = endpoint.has_value() ? "the password added to it would be misread"
-                                           : ScrubPassword(endpoint.error().message(), password);
-    return Status::InvalidArgument("clickhouse sink " + RedactSinkUrl(url) +
-                                   ": cannot take a password: " + why);
-  }
-  return out;
+  return ReadBack("clickhouse", url, std::move(out), endpoint, password,
+                  "the password added to it would be misread");
 }
 
 // Only "clickhouse[s]://…" is a URL ParseClickHouseUrl reads.

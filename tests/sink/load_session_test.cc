@@ -68,7 +68,9 @@ TableDef Table() {
 
 std::vector<LoadId> Loads(size_t n) {
   std::vector<LoadId> loads;
-  for (size_t i = 0; i < n; ++i) loads.push_back({"h" + std::to_string(i), "/in/" + std::to_string(i)});
+  for (size_t i = 0; i < n; ++i) {
+    loads.push_back({"h" + std::to_string(i), "/in/" + std::to_string(i)});
+  }
   return loads;
 }
 

@@ -424,8 +424,9 @@ TEST_F(SqliteSinkTest, WriteToAnEarlierLoadOfTheGroupIsRefused) {
   EXPECT_EQ((*counts)[0].inserted, 0u);
   EXPECT_EQ((*counts)[1].inserted, 1u);
   EXPECT_EQ(Scalar(db_, "SELECT group_concat(id) FROM readings"), "1");
-  EXPECT_EQ(Scalar(db_, "SELECT group_concat(load_id || ':' || rows) FROM _sluice_loads "
-                        "ORDER BY load_id"),
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT group_concat(load_id || ':' || rows) FROM _sluice_loads "
+                   "ORDER BY load_id"),
             "a:0,b:1");
 }
 

@@ -265,9 +265,9 @@ Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
 
 Status ClickHouseSink::Send() {
   if (!open_) {
-    RETURN_IF_ERROR(
-        http_->StartInsert(insert_sql_, insert_settings_,
-                           "insert into \"" + table().name + "\" (" + DescribeLoads(loads()) + ")"));
+    RETURN_IF_ERROR(http_->StartInsert(
+        insert_sql_, insert_settings_,
+        "insert into \"" + table().name + "\" (" + DescribeLoads(loads()) + ")"));
     open_ = true;
     // Set before any row is sent: a request that fails may still have stored some
     // of its blocks (one per min_insert_block_size_rows).

@@ -179,9 +179,9 @@ class PostgresSink final : public Sink {
   std::string schema_;       // schema_name_ quoted
 
   // The loads in progress (one Begin…Commit; the rest is the session's: see Sink).
-  size_t load_ = 0;                 // the load of the latest Write with rows
-  uint64_t staged_ = 0;             // keyed: rows of load_ copied, not yet moved
-  std::string target_;              // quoted schema and table name
+  size_t load_ = 0;      // the load of the latest Write with rows
+  uint64_t staged_ = 0;  // keyed: rows of load_ copied, not yet moved
+  std::string target_;   // quoted schema and table name
   std::string copy_sql_;
   std::vector<Wire> wire_;
   // The open COPY, if any. Its rows, in the server's numbering from 1, map back

@@ -172,7 +172,8 @@ Result<std::optional<TableDef>> SqliteSink::DescribeTable(std::string_view name)
     if (!row) break;
     // Generated columns cannot be inserted into, so they are not part of the load.
     if (columns.Int(3) != 0) continue;
-    table.columns.push_back({columns.Text(0), TypeFromDeclared(columns.Text(1)), columns.Int(2) == 0});
+    table.columns.push_back(
+        {columns.Text(0), TypeFromDeclared(columns.Text(1)), columns.Int(2) == 0});
   }
   if (table.columns.empty()) return std::optional<TableDef>();
 
