@@ -19,16 +19,9 @@
 #include "ledger/ledger.h"
 #include "observe/progress.h"
 #include "pipeline/config.h"
+#include "pipeline/scheduler.h"  // RunSummary
 
 namespace sluice {
-
-struct RunSummary {
-  uint64_t loaded = 0;
-  uint64_t duplicates = 0;
-  uint64_t quarantined = 0;
-  uint64_t failed = 0;  // given up on for now (sink down past the retry budget)
-  uint64_t rows = 0;
-};
 
 class Engine {
  public:
