@@ -66,6 +66,19 @@ void ExpectProbeDueAt(const Scheduler& s, TimePoint at) {
   EXPECT_TRUE(s.ProbeDue(at));
 }
 
+// The probe is first due `delay` after `now`; returns that time.
+TimePoint ProbeDueAfter(const Scheduler& s, TimePoint now, milliseconds delay) {
+  ExpectProbeDueAt(s, now + delay);
+  return now + delay;
+}
+
+// The probe finds the sink back at `now`; the file that waited then loads.
+void SinkComesBack(Scheduler& s, TimePoint now) {
+  EXPECT_EQ(s.SinkBack(now), 1u);
+  s.Plan({}, 0, now);
+  EXPECT_EQ(Work(s, Result(FileOutcome::kLoaded), now).size(), 1u);
+}
+
 TEST(SchedulerTest, NewPathsAreQueuedOnceInTheOrderSighted) {
   Scheduler s = Make();
   EXPECT_EQ(s.Plan({"a", "b"}, 0, kT0).queued, 2u);
@@ -209,35 +222,26 @@ TEST(SchedulerTest, ProbeBackoffGrowsAndIsKeptWhenTheSinkFlapsWithinAMinute) {
   Scheduler s = Make();
   TimePoint now = kT0;
   SinkGoesDown(s, "a", now);
-  ExpectProbeDueAt(s, now + seconds(1));
-  now += seconds(1);
-  s.ProbeFailed(now);
-  ExpectProbeDueAt(s, now + seconds(2));
-  now += seconds(2);
-  s.ProbeFailed(now);
-  ExpectProbeDueAt(s, now + seconds(4));
-  now += seconds(4);
-  s.SinkBack(now);
-  s.Plan({}, 0, now);
-  Work(s, Result(FileOutcome::kLoaded), now);  // a
+  for (int delay : {1, 2}) {
+    now = ProbeDueAfter(s, now, seconds(delay));
+    s.ProbeFailed(now);
+  }
+  now = ProbeDueAfter(s, now, seconds(4));
+  SinkComesBack(s, now);
 
   // Down again 30 s after it came back (it answers pings, refuses loads): the
   // probe goes on from where it was.
   now += seconds(30);
   SinkGoesDown(s, "b", now);
-  ExpectProbeDueAt(s, now + seconds(8));
-  now += seconds(8);
+  now = ProbeDueAfter(s, now, seconds(8));
   s.ProbeFailed(now);
-  ExpectProbeDueAt(s, now + seconds(16));
-  now += seconds(16);
-  s.SinkBack(now);
-  s.Plan({}, 0, now);
-  Work(s, Result(FileOutcome::kLoaded), now);  // b
+  now = ProbeDueAfter(s, now, seconds(16));
+  SinkComesBack(s, now);
 
   // Down again more than a minute later: a new outage, the probe starts over.
   now += seconds(61);
   SinkGoesDown(s, "c", now);
-  ExpectProbeDueAt(s, now + seconds(1));
+  ProbeDueAfter(s, now, seconds(1));
 }
 
 TEST(SchedulerTest, ProbeBackoffCaps) {
