@@ -1,6 +1,7 @@
 // Engine: runs sluice — opens the ledger and one sink connection per worker,
 // finishes loads interrupted by a previous stop, then feeds ready files from the
-// DirWatcher to a pool of workers (each with its FileLoader).
+// DirWatcher to a pool of workers (each with its FileLoader) as its Scheduler
+// decides.
 //
 // One engine per ledger: a lock file beside the ledger keeps a second sluice
 // from working on the same ledger at the same time.
