@@ -317,6 +317,29 @@ TEST_P(SinkContractTest, ProtocolMisuseIsRefusedNotACrash) {
   sink_->Abort();
   for (const LoadId& load : loads) EXPECT_FALSE(Committed(load.id));
 
+  // A table that does not exist: refused (the code differs: SQLite and ClickHouse
+  // Internal, PostgreSQL InvalidData), nothing left in progress.
+  const LoadId nowhere = NewLoad();
+  Status missing = sink_->Begin(NewReadingsDef(), {nowhere});
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.code(), StatusCode::kAlreadyExists) << missing.ToString();
+  sink_->Abort();
+  EXPECT_FALSE(Committed(nowhere.id));
+  // One id twice in a group (the caller's promise broken): refused by Begin
+  // (ClickHouse) or Commit (the SQL sinks' marker key), never stored twice.
+  const LoadId twice = NewLoad();
+  Status status = sink_->Begin(def, {twice, twice});
+  if (status.ok()) {
+    status = sink_->Write(rows, 0);
+    if (status.ok()) status = sink_->Write(rows, 1);
+    if (status.ok()) status = sink_->Commit().status();
+  }
+  EXPECT_FALSE(status.ok());
+  sink_->Abort();
+  EXPECT_FALSE(Committed(twice.id));
+  EXPECT_TRUE(Marker(twice).empty());
+  EXPECT_EQ(Count(def), "0");
+
   // Commit twice; Write after Commit.
   ASSERT_TRUE(sink_->Begin(def, {loads[0]}).ok());
   ASSERT_TRUE(sink_->Write(rows, 0).ok());
