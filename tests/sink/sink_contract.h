@@ -74,13 +74,13 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "sqlite") {
-      backend_ = std::make_unique<contract::SqliteBackend>();
+      backend_ = std::make_unique<SqliteBackend>();
     } else if (GetParam() == "postgres") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
-      backend_ = std::make_unique<contract::PostgresBackend>(url);
+      backend_ = std::make_unique<PostgresBackend>(url);
     } else {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-      backend_ = std::make_unique<contract::ClickHouseBackend>(url);
+      backend_ = std::make_unique<ClickHouseBackend>(url);
     }
     sink_ = Open();
     ASSERT_NE(sink_, nullptr);
@@ -92,7 +92,7 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     return sink.has_value() ? std::move(*sink) : nullptr;
   }
 
-  const contract::SinkTraits& traits() const { return backend_->traits(); }
+  const SinkTraits& traits() const { return backend_->traits(); }
 
   // A new table (id integer NOT NULL, label string) keyed on id if `keyed`.
   TableDef NewReadings(bool keyed = false) {
@@ -161,7 +161,7 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
   enum class Step { kBegin, kOneWrite, kSeveralWrites, kCommit };
   void CrashAfter(Step step);
 
-  std::unique_ptr<contract::Backend> backend_;
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<Sink> sink_;
 };
 
