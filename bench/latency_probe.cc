@@ -278,8 +278,8 @@ int main(int argc, char** argv) {
   const int rows = std::atoi(a["--rows"].c_str());
   const auto poll = std::chrono::microseconds(std::atoll(a["--poll-us"].c_str()));
   const auto timeout = std::chrono::seconds(std::atoll(a["--timeout-s"].c_str()));
-  if (files < 1 || files + 1 > 5000 || rate <= 0 || rows < 1)
-    Die("need 1 <= files < 5000 (sensor_id is checked 1..5000), rate > 0, rows >= 1");
+  if (files < 1 || files + 1 > 5000 || rate <= 0 || rows < 1 || rows > 999)
+    Die("need 1 <= files < 5000 (sensor_id is checked 1..5000), rate > 0, 1 <= rows <= 999");
   // The default timer slack (50 us) would lengthen every sleep of the poll loop.
   prctl(PR_SET_TIMERSLACK, 1UL);
 
