@@ -13,15 +13,16 @@
 namespace sluice {
 namespace {
 
-// The states of `set` joined with " or ", for errors.
-std::string StateList(FileStateSet set) {
+// The states of `set`, named as `name` does, joined by `separator`.
+template <typename Name>
+std::string JoinStates(FileStateSet set, std::string_view separator, Name name) {
   std::string out;
   for (FileState state : kAllFileStates) {
     if (!set.Has(state)) continue;
-    if (!out.empty()) out += " or ";
-    out += FileStateName(state);
+    if (!out.empty()) out += separator;
+    out += name(state);
   }
-  return out.empty() ? "no state" : out;
+  return out;
 }
 
 }  // namespace
@@ -35,13 +36,7 @@ std::string SqlState(FileState state) {
 }
 
 std::string StateIn(FileStateSet states) {
-  std::string list;
-  for (FileState state : kAllFileStates) {
-    if (!states.Has(state)) continue;
-    if (!list.empty()) list += ", ";
-    list += SqlState(state);
-  }
-  return list.empty() ? "0" : "state IN (" + list + ")";
+  return states.empty() ? "0" : "state IN (" + JoinStates(states, ", ", SqlState) + ")";
 }
 
 Status Ledger::Impl::RefusedTransition(LedgerOp op, FileStateSet sources, int64_t file_id) {
@@ -52,7 +47,7 @@ Status Ledger::Impl::RefusedTransition(LedgerOp op, FileStateSet sources, int64_
   if (!row) return Status::NotFound("ledger: no " + record);
   return Status::Internal("ledger: " + std::string(LedgerOpName(op)) + " refused for " + record +
                           " (" + query.Text(1) + "): it is " + query.Text(0) + ", expected " +
-                          StateList(sources));
+                          JoinStates(sources, " or ", FileStateName));
 }
 
 Result<int64_t> Ledger::Impl::InsertFinished(const FileIdentity& file, std::string_view table,

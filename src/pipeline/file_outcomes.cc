@@ -169,8 +169,10 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
     // either; otherwise (a lock, a busy server) the file is simply tried later.
     result.sink_down = sink_down || signals_.sink_down.load() || !sink_->Ping().ok();
     if (result.sink_down) GlobalMetrics().SetSinkUp(false);
-    LogError("load_failed",
-             {{"file", file.path}, {"table", file.plan.table}, {"error", why.ToString()}});
+    LogError("load_failed", {{"file", file.path},
+                             {"table", file.plan.table},
+                             {"attempts", int64_t{result.attempts}},
+                             {"error", why.ToString()}});
   }
   return result;
 }
