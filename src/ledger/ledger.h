@@ -181,11 +181,10 @@ class Ledger {
   // Records of any state whose original or current path is `name`, or ends in
   // "/" + `name` (a base name, or a path relative to a folder); most recent first.
   Result<std::vector<FileRecord>> FindByName(const std::string& name);
-  // Moves every quarantined record with this hash to pending (attempts and crashes
-  // reset),
-  // then, in the same write transaction (other writers, a running sluice among
-  // them, wait), calls `move_back` if any record moved: the file goes back to
-  // the source folder only once the ledger accepts it. If `move_back` fails,
+  // Moves every quarantined record with this hash to pending (attempts and
+  // crashes reset), then, in the same write transaction (other writers, a running
+  // sluice among them, wait), calls `move_back` if any record moved: the file goes
+  // back to the source folder only once the ledger accepts it. If `move_back` fails,
   // nothing changes and its error is returned. Returns how many records moved.
   Result<int> Requeue(std::string_view hash, const std::function<Status()>& move_back = {});
 
