@@ -102,7 +102,7 @@ std::vector<FileResult> FileLoader::Process(const std::vector<std::string>& path
       result.error = claims[k].error();
     } else if (claims[k]->outcome == ClaimOutcome::kClaimed && claims[k]->crashes > 0) {
       auto release = [&] {
-        return ledger_.Release(claims[k]->file_id, "sluice stopped while loading this file");
+        return ledger_.Unclaim(claims[k]->file_id, "sluice stopped while loading this file");
       };
       (void)RetryLedger("release", sighted[k].path, release(), release);
       suspects.push_back(std::move(sighted[k]));

@@ -34,11 +34,12 @@ Status FileLoader::Recover(uint64_t* quarantined) {
     sink_->DiscardAttempt(r.table, LoadId{r.identity.hash, r.identity.path});
     // Rolled back. Sluice stopped while loading it, perhaps because of it: a file
     // that keeps crashing sluice is quarantined rather than tried forever.
-    ASSIGN_OR_RETURN(FileState state, ledger_.SettleCrashed(r.id, config_.max_crashes));
+    ASSIGN_OR_RETURN(SettledCrash settled, ledger_.SettleCrashed(r.id, config_.max_crashes));
     LogInfo("recovered", {{"file", r.identity.path},
-                          {"state", FileStateName(state)},
-                          {"crashes", static_cast<int64_t>(r.crashes + 1)}});
-    if (state == FileState::kQuarantined) {
+                          {"state", FileStateName(settled.state)},
+                          {"crashes", int64_t{settled.crashes}},
+                          {"attempts", int64_t{settled.attempts}}});
+    if (settled.state == FileState::kQuarantined) {
       QuarantineCrashed(r);
       if (quarantined != nullptr) ++*quarantined;
     }
@@ -151,8 +152,15 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
   result.table = file.plan.table;
   result.bytes = file.id.size;
   // A record left `processing` would make every later sighting busy until a
-  // restart. (RetryLedger logs a failure.)
-  auto release = [&] { return ledger_.Release(file.file_id, why.ToString()); };
+  // restart. (RetryLedger logs a failure.) A load stopped on request did not
+  // fail: it is not counted among the file's attempts.
+  const bool stopped = signals_.stop.load();
+  auto release = [&]() -> Status {
+    if (stopped) return ledger_.Unclaim(file.file_id, why.ToString());
+    auto released = ledger_.Release(file.file_id, why.ToString());
+    if (released) result.attempts = *released;
+    return released.status();
+  };
   (void)RetryLedger("release", file.path, release(), release);
   result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
   result.error = why;
@@ -161,8 +169,10 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
     // either; otherwise (a lock, a busy server) the file is simply tried later.
     result.sink_down = sink_down || signals_.sink_down.load() || !sink_->Ping().ok();
     if (result.sink_down) GlobalMetrics().SetSinkUp(false);
-    LogError("load_failed",
-             {{"file", file.path}, {"table", file.plan.table}, {"error", why.ToString()}});
+    LogError("load_failed", {{"file", file.path},
+                             {"table", file.plan.table},
+                             {"attempts", int64_t{result.attempts}},
+                             {"error", why.ToString()}});
   }
   return result;
 }
@@ -220,7 +230,7 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
     Status failed = Status::Unavailable("cannot move to quarantine (" + why.message() +
                                         "): " + moved.error().message());
     LogError("quarantine_move_failed", {{"file", path}, {"error", failed.message()}});
-    auto release = [&] { return ledger_.Release(file_id, failed.message()); };
+    auto release = [&] { return ledger_.Release(file_id, failed.message()).status(); };
     (void)RetryLedger("release", path, release(), release);
     result.outcome = FileOutcome::kRetryLater;
     result.error = failed;
