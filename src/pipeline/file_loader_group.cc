@@ -18,6 +18,12 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
   // group loads, so a worker holds one member's reader and batches at once
   // however many files a group has; a file that cannot join (an error, a table
   // it changes, columns unlike the group's, too large once decoded) loads alone.
+  if (files.size() == 1) {
+    // It can only be a group of one, which loads alone: scouting it would read
+    // it and resolve its table twice.
+    alone.push_back(files.front());
+    return;
+  }
   std::vector<std::unique_ptr<Member>> group;
   uint64_t decoded = 0;
   uint64_t kept = 0;  // memory_bytes() of the members' rows kept since scouting

@@ -41,8 +41,15 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   FileResult result;
   result.table = file.plan.table;
   result.bytes = file.id.size;
-  // A previous attempt may have committed without the ledger hearing of it.
-  auto committed = sink_->IsCommitted(file.id.hash);
+  // A previous attempt may have committed without the ledger hearing of it. (An
+  // error only skips this shortcut: Begin refuses a committed load.)
+  Result<bool> committed = false;
+  Status status;
+  try {
+    committed = sink_->IsCommitted(file.id.hash);
+  } catch (...) {
+    status = ExceptionStatus("asking the sink whether the file was loaded");
+  }
   if (committed.has_value() && *committed) {
     auto mark = [&] { return ledger_.MarkLoaded(file.file_id, LoadSummary{}); };
     Status s = RetryLedger("mark loaded", path, mark(), mark);
@@ -56,8 +63,8 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   std::chrono::steady_clock::time_point give_up;
   Member member(file, config_.quarantine);
   Attempt& attempt = member.attempt;
-  Status status;
-  for (;;) {
+  const bool asked = status.ok();  // a sink that threw above quarantines the file
+  while (asked) {
     attempt.rejects.Discard();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
