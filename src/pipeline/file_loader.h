@@ -6,7 +6,8 @@
 // transaction (Sink::Begin with a load per file), recorded in one ledger
 // transaction, so the sink's and the ledger's fixed costs are paid once per group
 // rather than once per file. If the group fails for any reason, each of its files
-// loads on its own, so a bad file is quarantined alone and the others load.
+// loads on its own, so a bad file is quarantined alone and the others load. Both
+// go through one load path (LoadMembers): a file alone is a group of one.
 //
 // Outcomes are recorded in the ledger and logged as one line per file. Bad data
 // (past the table's reject threshold, unreadable streams, refused by the sink)
@@ -132,7 +133,11 @@ class FileLoader {
   // The one load path (file_loader_load.cc). Loads one claimed file as a group of
   // one, retrying transient faults within the retry budget.
   FileResult ProcessClaimed(const Sighting& file);
-  // One try of ProcessClaimed: opens the file, resolves its table and loads it.
+  // Loads the file of `member` with LoadOnce until it loads, fails for good, or
+  // the retry budget, a stop or the sink's outage ends the retries of transient
+  // faults (RetryPolicy). Returns the last try's status.
+  Status LoadRetrying(Member& member);
+  // One try: opens the member's file, resolves its table and loads it alone.
   Status LoadOnce(Member& member);
   // Reads a file of records without a single column to its end (nothing to load).
   Status ReadColumnless(Member& member);

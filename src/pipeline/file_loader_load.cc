@@ -59,49 +59,9 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
     return result;
   }
 
-  std::optional<Backoff> backoff;
-  std::chrono::steady_clock::time_point give_up;
   Member member(file, config_.quarantine);
   Attempt& attempt = member.attempt;
-  const bool asked = status.ok();  // a sink that threw above quarantines the file
-  while (asked) {
-    attempt.rejects.Discard();
-    attempt.rows_read = 0;
-    attempt.counts = LoadCounts{};
-    member.opened = Opened();
-    try {
-      status = LoadOnce(member);
-    } catch (...) {
-      // This thread's exception boundary: what one file's load throws (an
-      // allocation failure, a library's exception) quarantines that file and
-      // leaves the daemon running.
-      sink_->Abort();
-      status = ExceptionStatus("loading the file");
-    }
-    if (status.ok() || !status.IsTransient() || attempt.changed || signals_.stop.load() ||
-        signals_.sink_down.load()) {
-      break;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (!backoff) {
-      backoff.emplace(kSinkRetry);
-      give_up = now + config_.retry_budget;
-    }
-    if (now >= give_up) break;
-    auto delay = std::min(backoff->Next(),
-                          std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now));
-    GlobalMetrics().SinkRetry();
-    GlobalMetrics().SetSinkUp(false);
-    LogWarn("retrying", {{"file", path},
-                         {"error", status.ToString()},
-                         {"delay_ms", static_cast<int64_t>(delay.count())}});
-    for (auto slept = std::chrono::milliseconds(0);
-         slept < delay && !signals_.stop.load() && !signals_.sink_down.load();
-         slept += std::chrono::milliseconds(50)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  member.opened = Opened();
+  if (status.ok()) status = LoadRetrying(member);  // not if the sink threw above
   if (status.code() == StatusCode::kAlreadyExists) {
     // The sink holds this load's commit marker: an earlier try committed and only
     // its acknowledgement was lost (a connection dropped during COMMIT). Done.
@@ -132,6 +92,52 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   // Interrupted or transient past its budget: the file stays where it is and
   // pending in the ledger, so it is loaded again later.
   return Release(file, status, false);
+}
+
+Status FileLoader::LoadRetrying(Member& member) {
+  std::optional<Backoff> backoff;
+  std::chrono::steady_clock::time_point give_up;
+  Attempt& attempt = member.attempt;
+  Status status;
+  for (;;) {
+    attempt.rejects.Discard();
+    attempt.rows_read = 0;
+    attempt.counts = LoadCounts{};
+    member.opened = Opened();
+    try {
+      status = LoadOnce(member);
+    } catch (...) {
+      // This thread's exception boundary: what one file's load throws (an
+      // allocation failure, a library's exception) quarantines that file and
+      // leaves the daemon running.
+      sink_->Abort();
+      status = ExceptionStatus("loading the file");
+    }
+    if (status.ok() || !status.IsTransient() || attempt.changed || signals_.stop.load() ||
+        signals_.sink_down.load()) {
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!backoff) {
+      backoff.emplace(kSinkRetry);
+      give_up = now + config_.retry_budget;
+    }
+    if (now >= give_up) break;
+    auto delay = std::min(backoff->Next(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now));
+    GlobalMetrics().SinkRetry();
+    GlobalMetrics().SetSinkUp(false);
+    LogWarn("retrying", {{"file", member.file.path},
+                         {"error", status.ToString()},
+                         {"delay_ms", static_cast<int64_t>(delay.count())}});
+    for (auto slept = std::chrono::milliseconds(0);
+         slept < delay && !signals_.stop.load() && !signals_.sink_down.load();
+         slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  member.opened = Opened();
+  return status;
 }
 
 Status FileLoader::LoadOnce(Member& member) {

@@ -5,11 +5,14 @@
 // being what a lost connection looks like to the loader), throw, or commit and
 // then lose the answer (the commit marker exists; IsCommitted says so).
 //
-// Adapting to the shared load session: when Sink's Begin/Write/Commit/Abort
-// become non-virtual calls into protected virtual hooks, rename the four
-// protocol overrides below to those hooks; their bodies only forward to
-// OnBegin/OnWrite/OnCommit/OnAbort, which keep the logic, the faults and the
-// recording. The fake's own protocol checks then stay as a second opinion.
+// Adapting to the shared load session (Sink's Begin/Write/Commit/Abort become
+// non-virtual and call protected BeginLoads/WriteRows/CommitLoads/AbortLoads):
+// the four protocol overrides below only forward to OnBegin/OnWrite/OnCommit/
+// OnAbort, which keep the logic, the faults and the recording and already have
+// the hooks' signatures; replace the overrides by the hooks calling them, and let
+// OnWrite add to counts() instead of counts_of_. The fake's own protocol checks
+// stay as a second opinion. (Tests do not depend on the exact calls that follow a
+// failed Begin or Commit, where the session adds an AbortLoads.)
 //
 // Thread-safety: none; one loader thread at a time (the tests read it after
 // FileLoader::Process has returned, or from its on_call hook).
@@ -116,7 +119,8 @@ class FakeSink final : public Sink {
   }
   // Calls out of protocol order (Write without Begin, Begin within a load, ...).
   const std::vector<std::string>& protocol_errors() const { return protocol_errors_; }
-  bool in_load() const { return in_load_; }
+  // Between a Begin and the end of its Commit or Abort.
+  bool load_open() const { return in_load_; }
   // The table's definition, if it exists.
   std::optional<TableDef> Table(const std::string& name) const {
     auto it = tables_.find(name);
@@ -168,7 +172,11 @@ class FakeSink final : public Sink {
     return OnBegin(table, loads);
   }
   Status Write(const Batch& batch, size_t load) override { return OnWrite(batch, load); }
-  Result<std::vector<LoadCounts>> Commit() override { return OnCommit(); }
+  Result<std::vector<LoadCounts>> Commit() override {
+    std::vector<LoadCounts> counts = counts_of_;
+    RETURN_IF_ERROR(OnCommit());
+    return counts;
+  }
   void Abort() noexcept override { OnAbort(); }
 
   Result<bool> IsCommitted(std::string_view load_id) override {
@@ -235,7 +243,7 @@ class FakeSink final : public Sink {
     return Status::Ok();
   }
 
-  Result<std::vector<LoadCounts>> OnCommit() {
+  Status OnCommit() {
     const Fault* fault = Hit(FakeCall::kCommit, {});
     Record(FakeCall::kCommit, fault != nullptr ? "commit!" : "commit");
     if (!in_load_) return Protocol("commit without begin");
@@ -251,11 +259,8 @@ class FakeSink final : public Sink {
       for (std::string& row : pending_[i]) stored.rows.push_back(std::move(row));
       ++markers_[loads_[i].id];
     }
-    std::vector<LoadCounts> counts = counts_of_;
-    Status answer = fault != nullptr ? fault->status : Status::Ok();
     EndLoad();
-    if (!answer.ok()) return answer;
-    return counts;
+    return fault != nullptr ? fault->status : Status::Ok();
   }
 
   void OnAbort() noexcept {
