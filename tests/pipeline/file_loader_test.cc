@@ -81,6 +81,14 @@ class FileLoaderTest : public ::testing::Test {
     EXPECT_EQ(record->state, FileState::kPending) << name;
     EXPECT_TRUE(Exists(config_.source + "/" + name)) << name;
   }
+  // Sets things up so that loading kOrders makes `call`: AddColumns is made only
+  // for a table that lacks a column, with add_columns.
+  void Reach(FakeCall call) {
+    if (call == FakeCall::kAddColumns) {
+      config_.defaults.schema_evolution = SchemaEvolution::kAddColumns;
+      sink_->CreateTable({"orders", {{"id", ColumnType::kInteger, true}}, {}});
+    }
+  }
   void TearDown() override {
     EXPECT_TRUE(sink_->protocol_errors().empty()) << sink_->protocol_errors().front();
     EXPECT_FALSE(sink_->load_open()) << "a load was left open: " << sink_->CallLog();
@@ -157,6 +165,14 @@ TEST_F(FileLoaderRejectsTest, BadRowsPastTheThresholdQuarantineTheFileWithARepor
   EXPECT_EQ(report["errors"].size(), 2u);
 }
 
+// The sink calls a load of kOrders makes (Abort and Ping only on failures).
+const auto kEachCall =
+    ::testing::Values(FakeCall::kIsCommitted, FakeCall::kDescribe, FakeCall::kEnsure,
+                      FakeCall::kAddColumns, FakeCall::kBegin, FakeCall::kWrite, FakeCall::kCommit);
+std::string CallName(const ::testing::TestParamInfo<FakeCall>& info) {
+  return std::string(FakeCallName(info.param));
+}
+
 // A transient fault (a lost connection: Unavailable) at one call is retried and
 // the file loads, once.
 class FileLoaderTransientTest : public FileLoaderTest,
@@ -164,10 +180,7 @@ class FileLoaderTransientTest : public FileLoaderTest,
 
 TEST_P(FileLoaderTransientTest, IsRetriedThenLoaded) {
   const FakeCall call = GetParam();
-  if (call == FakeCall::kAddColumns) {
-    config_.defaults.schema_evolution = SchemaEvolution::kAddColumns;
-    sink_->CreateTable({"orders", {{"id", ColumnType::kInteger, true}}, {}});
-  }
+  Reach(call);
   sink_->Fail(call, Status::Unavailable("fake: connection lost"));
   FileResult r = ProcessOne(Land("orders.csv", kOrders));
   EXPECT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString() << "\n" << sink_->CallLog();
@@ -182,11 +195,7 @@ TEST_P(FileLoaderTransientTest, IsRetriedThenLoaded) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EachCall, FileLoaderTransientTest,
-                         ::testing::Values(FakeCall::kIsCommitted, FakeCall::kDescribe,
-                                           FakeCall::kEnsure, FakeCall::kAddColumns,
-                                           FakeCall::kBegin, FakeCall::kWrite, FakeCall::kCommit),
-                         [](const auto& info) { return std::string(FakeCallName(info.param)); });
+INSTANTIATE_TEST_SUITE_P(EachCall, FileLoaderTransientTest, kEachCall, CallName);
 
 // A sink that throws (a driver's exception, a bug) fails that file alone: it is
 // quarantined with the exception as its reason, and the next file loads.
@@ -195,10 +204,7 @@ class FileLoaderThrowTest : public FileLoaderTest,
 
 TEST_P(FileLoaderThrowTest, IsContainedAndTheNextFileLoads) {
   const FakeCall call = GetParam();
-  if (call == FakeCall::kAddColumns) {
-    config_.defaults.schema_evolution = SchemaEvolution::kAddColumns;
-    sink_->CreateTable({"orders", {{"id", ColumnType::kInteger, true}}, {}});
-  }
+  Reach(call);
   sink_->Throw(call);
   FileResult r = ProcessOne(Land("orders.csv", kOrders));
   EXPECT_EQ(r.outcome, FileOutcome::kQuarantined) << sink_->CallLog();
@@ -212,11 +218,7 @@ TEST_P(FileLoaderThrowTest, IsContainedAndTheNextFileLoads) {
   EXPECT_EQ(sink_->Rows("orders").back(), "3|c");
 }
 
-INSTANTIATE_TEST_SUITE_P(EachCall, FileLoaderThrowTest,
-                         ::testing::Values(FakeCall::kIsCommitted, FakeCall::kDescribe,
-                                           FakeCall::kEnsure, FakeCall::kAddColumns,
-                                           FakeCall::kBegin, FakeCall::kWrite, FakeCall::kCommit),
-                         [](const auto& info) { return std::string(FakeCallName(info.param)); });
+INSTANTIATE_TEST_SUITE_P(EachCall, FileLoaderThrowTest, kEachCall, CallName);
 
 TEST_F(FileLoaderTest, TransientFailurePastTheBudgetLeavesTheFilePending) {
   config_.retry_budget = 200ms;
