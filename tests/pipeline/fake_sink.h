@@ -154,7 +154,7 @@ class FakeSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override {
     RETURN_IF_ERROR(Enter(FakeCall::kAddColumns, "add_columns"));
-    if (in_load_) Protocol("add_columns during a load");
+    if (in_load_) return Protocol("add_columns during a load");
     auto it = tables_.find(table);
     if (it == tables_.end()) return Status::NotFound("fake: no table " + table);
     std::vector<ColumnDef> added;
@@ -207,8 +207,8 @@ class FakeSink final : public Sink {
     std::vector<std::string> files;
     for (const LoadId& l : loads) files.push_back(l.file);
     RETURN_IF_ERROR(Enter(FakeCall::kBegin, "begin(" + std::to_string(loads.size()) + ")", files));
-    if (in_load_) Protocol("begin within a load");
-    if (loads.empty()) Protocol("begin without loads");
+    if (in_load_) return Protocol("begin within a load");
+    if (loads.empty()) return Protocol("begin without loads");
     if (tables_.count(table.name) == 0) return Status::NotFound("fake: no table " + table.name);
     for (const LoadId& l : loads) {
       if (Commits(l.id) > 0) return Status::AlreadyExists("fake: load " + l.id + " committed");
