@@ -5,14 +5,9 @@
 // being what a lost connection looks like to the loader), throw, or commit and
 // then lose the answer (the commit marker exists; IsCommitted says so).
 //
-// Adapting to the shared load session (Sink's Begin/Write/Commit/Abort become
-// non-virtual and call protected BeginLoads/WriteRows/CommitLoads/AbortLoads):
-// the four protocol overrides below only forward to OnBegin/OnWrite/OnCommit/
-// OnAbort, which keep the logic, the faults and the recording and already have
-// the hooks' signatures; replace the overrides by the hooks calling them, and let
-// OnWrite add to counts() instead of counts_of_. The fake's own protocol checks
-// stay as a second opinion. (Tests do not depend on the exact calls that follow a
-// failed Begin or Commit, where the session adds an AbortLoads.)
+// It implements the sink's steps of the load session (BeginLoads, WriteRows,
+// CommitLoads, AbortLoads); Sink checks the order and arguments first, and the
+// fake's own protocol checks stay as a second opinion.
 //
 // Thread-safety: none; one loader thread at a time (the tests read it after
 // FileLoader::Process has returned, or from its on_call hook).
@@ -167,18 +162,6 @@ class FakeSink final : public Sink {
     return added;
   }
 
-  // The protocol: see the note on the load session above.
-  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override {
-    return OnBegin(table, loads);
-  }
-  Status Write(const Batch& batch, size_t load) override { return OnWrite(batch, load); }
-  Result<std::vector<LoadCounts>> Commit() override {
-    std::vector<LoadCounts> counts = counts_of_;
-    RETURN_IF_ERROR(OnCommit());
-    return counts;
-  }
-  void Abort() noexcept override { OnAbort(); }
-
   Result<bool> IsCommitted(std::string_view load_id) override {
     RETURN_IF_ERROR(Enter(FakeCall::kIsCommitted, "is_committed"));
     return Commits(std::string(load_id)) > 0;
@@ -187,6 +170,15 @@ class FakeSink final : public Sink {
     Record(FakeCall::kDiscard, "discard");
   }
   Status Ping() override { return Enter(FakeCall::kPing, "ping"); }
+
+ protected:
+  // The sink's steps of the load session (Sink checks the order and arguments first).
+  Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override {
+    return OnBegin(table, loads);
+  }
+  Status WriteRows(const Batch& batch, size_t load) override { return OnWrite(batch, load); }
+  Status CommitLoads() override { return OnCommit(); }
+  void AbortLoads() noexcept override { OnAbort(); }
 
  private:
   enum class Kind { kFail, kThrow, kCommitThenFail };
@@ -217,7 +209,6 @@ class FakeSink final : public Sink {
     table_ = table;
     loads_ = loads;
     pending_.assign(loads.size(), {});
-    counts_of_.assign(loads.size(), {});
     last_load_ = 0;
     return Status::Ok();
   }
@@ -234,11 +225,11 @@ class FakeSink final : public Sink {
     for (size_t r = 0; r < batch.rows(); ++r) {
       std::string row = Render(batch, r);
       if (!table_.key.empty() && KeyTaken(stored, row)) {
-        ++counts_of_[load].skipped_by_key;
+        ++counts()[load].skipped_by_key;
         continue;
       }
       pending_[load].push_back(std::move(row));
-      ++counts_of_[load].inserted;
+      ++counts()[load].inserted;
     }
     return Status::Ok();
   }
@@ -306,7 +297,6 @@ class FakeSink final : public Sink {
     in_load_ = false;
     loads_.clear();
     pending_.clear();
-    counts_of_.clear();
   }
 
   static std::string Render(const Batch& batch, size_t r) {
@@ -365,7 +355,6 @@ class FakeSink final : public Sink {
   TableDef table_;
   std::vector<LoadId> loads_;
   std::vector<std::vector<std::string>> pending_;
-  std::vector<LoadCounts> counts_of_;
   size_t last_load_ = 0;
 };
 
