@@ -13,6 +13,7 @@ std::string QuarantineReportJson(const QuarantineReport& r) {
                                    {"hash", r.hash},           {"table", r.table},
                                    {"reason", r.reason},       {"time", FormatTimeUtc(r.time_us)},
                                    {"rows_read", r.rows_read}, {"rows_rejected", r.rows_rejected}};
+  report["rejected_by_reason"] = RejectCountsJson(r.rejected_by_kind);
   // Its own rejects file: the obvious name may belong to another file's rejects.
   if (!r.rejects_file.empty()) report["rejects_file"] = r.rejects_file;
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();

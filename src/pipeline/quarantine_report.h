@@ -1,7 +1,8 @@
 // The report written beside a quarantined file: `<file>.error.json`, one JSON
 // object (file, quarantined_as, hash, table, reason, time, rows_read,
-// rows_rejected, rejects_file if any, errors: the first bad rows in the
-// rejects-file format), written with nlohmann-json.
+// rows_rejected, rejected_by_reason: counts per RowErrorKindName, rejects_file if
+// any, errors: the first bad rows in the rejects-file format), written with
+// nlohmann-json.
 //
 // Thread-safety: a pure function and a file write; safe to call concurrently for
 // different files.
@@ -27,6 +28,7 @@ struct QuarantineReport {
   uint64_t rows_rejected = 0;
   std::string rejects_file;      // its own rejects file, "" if none
   std::vector<RowError> errors;  // the first bad rows
+  RowErrorCounts rejected_by_kind{};  // all of them, per kind
 };
 
 // The report as indented JSON text ending in a newline; invalid UTF-8 becomes U+FFFD.
