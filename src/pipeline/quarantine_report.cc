@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "observe/json_text.h"
 #include "pipeline/archive.h"
 #include "pipeline/rejects.h"
 
@@ -19,7 +20,7 @@ std::string QuarantineReportJson(const QuarantineReport& r) {
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
   for (const RowError& e : r.errors) errors.push_back(RejectLog::ToJsonValue(r.file, e));
   report["errors"] = std::move(errors);
-  return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return JsonText(report, 2) + "\n";
 }
 
 Status WriteQuarantineReport(const QuarantineReport& report) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "observe/json_text.h"
 #include "pipeline/archive.h"
 
 namespace sluice {
@@ -101,7 +102,7 @@ nlohmann::ordered_json RejectLog::ToJsonValue(const std::string& file, const Row
 }
 
 std::string RejectLog::ToJson(const std::string& file, const RowError& e) {
-  return ToJsonValue(file, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(ToJsonValue(file, e));
 }
 
 nlohmann::ordered_json RejectCountsJson(const RowErrorCounts& counts) {
