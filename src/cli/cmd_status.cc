@@ -170,6 +170,10 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "status", "Show the ledger: files per state, rows, recent errors, added columns");
   AddLedgerOptions(*cmd, *o);
+  // Where a file's rejects are (as given to `run`, or from the config).
+  cmd->add_option("--source", o->source, "Landing folder (default ./data), to find rejects");
+  cmd->add_option("--quarantine", o->quarantine,
+                  "Where refused files, reports and rejects go (default ./quarantine)");
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
   cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");
   cmd->add_option("--file", *file,
