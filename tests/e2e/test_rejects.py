@@ -132,6 +132,15 @@ class RejectKindsTest(SluiceTestCase):
         self.assertNotIn("rejects", record)
         self.assertNotIn("rejects ", self.status_file("fine.csv").stdout)
 
+    def test_check_shows_each_bad_rows_kind_and_hint(self):
+        schema = self.write_schema("items.schema.yaml", ITEMS_SCHEMA)
+        path = self.put("bad.csv", "id,name\n1,a\nabc,b\n,c\n")
+        res = self.sluice("check", "--schema", schema, path)
+        self.assertExit(res, 2)
+        self.assertIn(":3: id: column \"id\": \"abc\" is not an integer [type: declare the "
+                      "column as float or string to keep such values]", res.stdout)
+        self.assertIn(":4: id: column \"id\": NULL in a non-nullable column [null: ", res.stdout)
+
 
 class RejectMetricsTest(SluiceTestCase):
 
