@@ -35,7 +35,8 @@ std::string Seconds(int64_t from_us, int64_t to_us) {
 // the ledger can be found below it.
 std::string AbsoluteDir(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  std::filesystem::path p =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
   return p.string();
 }
 
@@ -56,11 +57,10 @@ void PrintRejects(const RejectSummary& summary) {
   std::cout << "  rejects      " << summary.rows << " by reason, from " << summary.source << "\n";
   for (const RejectGroup& g : summary.groups) {
     std::cout << "    " << std::left << std::setw(15) << (g.kind.empty() ? "-" : g.kind)
-              << std::right << std::setw(8) << g.count << "  e.g. " << Describe(g.example)
-              << "\n";
+              << std::right << std::setw(8) << g.count << "  e.g. " << Describe(g.example) << "\n";
     if (g.example.is_object()) {
-      if (auto hint = g.example.find("hint"); hint != g.example.end() && hint->is_string() &&
-                                              !hint->get<std::string>().empty()) {
+      if (auto hint = g.example.find("hint");
+          hint != g.example.end() && hint->is_string() && !hint->get<std::string>().empty()) {
         std::cout << std::string(29, ' ') << "hint: " << hint->get<std::string>() << "\n";
       }
     }

@@ -198,10 +198,10 @@ void IngestMetrics::FileDone(const std::string& table, std::string_view outcome,
 void IngestMetrics::RowsRejected(const std::string& table, const RowErrorCounts& counts) {
   for (size_t k = 0; k < counts.size(); ++k) {
     if (counts[k] == 0) continue;
-    registry_.Add("sluice_rows_rejected_total",
-                  {{"table", table},
-                   {"reason", std::string(RowErrorKindName(static_cast<RowErrorKind>(k)))}},
-                  static_cast<double>(counts[k]));
+    registry_.Add(
+        "sluice_rows_rejected_total",
+        {{"table", table}, {"reason", std::string(RowErrorKindName(static_cast<RowErrorKind>(k)))}},
+        static_cast<double>(counts[k]));
   }
 }
 

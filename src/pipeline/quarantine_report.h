@@ -26,8 +26,8 @@ struct QuarantineReport {
   int64_t time_us = 0;  // when it was quarantined
   uint64_t rows_read = 0;
   uint64_t rows_rejected = 0;
-  std::string rejects_file;      // its own rejects file, "" if none
-  std::vector<RowError> errors;  // the first bad rows
+  std::string rejects_file;           // its own rejects file, "" if none
+  std::vector<RowError> errors;       // the first bad rows
   RowErrorCounts rejected_by_kind{};  // all of them, per kind
 };
 

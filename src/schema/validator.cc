@@ -251,11 +251,9 @@ std::string CellHint(const ColumnSpec& spec, CellError error) {
       return integer ? "beyond 64-bit integers: declare the column as float or string"
                      : "beyond double precision: declare the column as string";
     case CellError::kBelowMin:
-      return "the column's min is " + FormatFloat(*spec.rules.min) +
-             "; fix the value or lower min";
+      return "the column's min is " + FormatFloat(*spec.rules.min) + "; fix the value or lower min";
     case CellError::kAboveMax:
-      return "the column's max is " + FormatFloat(*spec.rules.max) +
-             "; fix the value or raise max";
+      return "the column's max is " + FormatFloat(*spec.rules.max) + "; fix the value or raise max";
     case CellError::kNotAllowed:
       return "fix the value, or add it to the column's allowed list";
     case CellError::kNoMatch:

@@ -6,45 +6,14 @@ import json
 import re
 import unittest
 
-from sluice_e2e import SluiceTestCase, free_port, http_get
+from sluice_e2e import SluiceTestCase, free_port, http_get, write_file
 from test_observe import parse_metrics
+from test_quarantine import RULES_ROWS, RULES_SCHEMA
 
-RULES_SCHEMA = """columns:
-  - name: id
-    type: integer
-    nullable: false
-    min: 1
-    max: 100
-  - name: code
-    type: string
-    regex: "^[A-Z]{3}$"
-  - name: level
-    type: string
-    allowed: [low, high]
-  - name: seen
-    type: timestamp
-    format: "%d/%m/%Y %H:%M"
-  - name: day
-    type: date
-  - name: ok
-    type: boolean
-"""
-
-RULES_ROWS = [
-    "id,code,level,seen,day,ok",
-    "1,ABC,low,01/11/2026 10:30,2026-11-01,true",      # line 2: good
-    "0,ABC,low,01/11/2026 10:30,2026-11-01,true",      # 3: range (below min)
-    "101,ABC,low,01/11/2026 10:30,2026-11-01,true",    # 4: range (above max)
-    "5,abc,low,01/11/2026 10:30,2026-11-01,true",      # 5: regex
-    "6,ABC,medium,01/11/2026 10:30,2026-11-01,true",   # 6: allowed
-    "7,ABC,low,2026-11-01 10:30,2026-11-01,true",      # 7: format (timestamp)
-    "8,ABC,low,01/11/2026 10:30,2026-13-01,true",      # 8: format (date)
-    "9,ABC,low,01/11/2026 10:30,2026-11-01,maybe",     # 9: type (boolean)
-    ",ABC,low,01/11/2026 10:30,2026-11-01,true",       # 10: null
-    "2,XYZ,high,31/12/2026 23:59,2026-12-31,false,x",  # 11: ragged
-]
+# test_quarantine's file with a bad row for each rule of its schema, and a ragged line.
+RULES_LINES = RULES_ROWS + ["3,XYZ,high,31/12/2026 23:59,2026-12-31,false,x"]  # 12: ragged
 RULES_KINDS = {3: "range", 4: "range", 5: "regex", 6: "allowed", 7: "format", 8: "format",
-               9: "type", 10: "null", 11: "ragged"}
+               9: "type", 10: "null", 12: "ragged"}
 
 ITEMS_SCHEMA = """columns:
   - name: id
@@ -58,10 +27,7 @@ ITEMS_SCHEMA = """columns:
 class RejectKindsTest(SluiceTestCase):
 
     def write_schema(self, name, text):
-        path = self.path(name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+        return write_file(self.path(name), text)
 
     def status_file(self, name, *extra):
         return self.sluice("status", "--ledger", self.ledger, "--source", self.data,
@@ -69,7 +35,7 @@ class RejectKindsTest(SluiceTestCase):
 
     def load_rules(self):
         schema = self.write_schema("rules.schema.yaml", RULES_SCHEMA)
-        self.put("rules.csv", "\n".join(RULES_ROWS) + "\n")
+        self.put("rules.csv", "\n".join(RULES_LINES) + "\n")
         self.assertExit(self.once("--schema", schema, "--max-rejects", "20"), 0)
 
     def test_each_reject_carries_its_kind_and_a_hint(self):
@@ -148,9 +114,7 @@ class RejectMetricsTest(SluiceTestCase):
         """40 small files with one bad row each load as a group with a file that has
         too many; the group fails and each file loads alone. Only the final
         attempts count: the group's rolled-back rejects do not."""
-        schema = self.path("items.schema.yaml")
-        with open(schema, "w") as f:
-            f.write(ITEMS_SCHEMA)
+        schema = write_file(self.path("items.schema.yaml"), ITEMS_SCHEMA)
         for i in range(40):
             self.put(f"items_{i:03}.csv", f"id,name\n{2 * i},a\nbad{i},b\n")
         self.put("items_999.csv", "id,name\n1,a\nx,b\n,c\n")

@@ -14,9 +14,7 @@ TEST(JsonTextTest, ReplacesInvalidUtf8AndEscapesEveryTerminalControl) {
   EXPECT_EQ(nlohmann::json::parse(JsonText({{"a", "\x7f\xc2\x85"}}))["a"], "\x7f\xc2\x85");
 }
 
-TEST(JsonTextTest, IndentsOnRequest) {
-  EXPECT_EQ(JsonText({{"a", 1}}, 2), "{\n  \"a\": 1\n}");
-}
+TEST(JsonTextTest, IndentsOnRequest) { EXPECT_EQ(JsonText({{"a", 1}}, 2), "{\n  \"a\": 1\n}"); }
 
 }  // namespace
 }  // namespace sluice

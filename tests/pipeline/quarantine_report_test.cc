@@ -29,10 +29,9 @@ TEST(QuarantineReportTest, NamesItsOwnRejectsFileAndListsTheFirstBadRows) {
   const nlohmann::ordered_json report = nlohmann::ordered_json::parse(text);
   std::vector<std::string> keys;
   for (const auto& item : report.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"file", "quarantined_as", "hash", "table", "reason", "time",
-                                      "rows_read", "rows_rejected", "rejected_by_reason",
-                                      "rejects_file", "errors"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"file", "quarantined_as", "hash", "table", "reason",
+                                            "time", "rows_read", "rows_rejected",
+                                            "rejected_by_reason", "rejects_file", "errors"}));
   EXPECT_EQ(report["rejected_by_reason"], nlohmann::ordered_json({{"type", 2}}));
   EXPECT_EQ(report["rejects_file"], "/q/orders.1.csv.rejects.jsonl");
   EXPECT_EQ(report["rows_rejected"], 2);

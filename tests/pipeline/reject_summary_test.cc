@@ -32,7 +32,9 @@ std::string KeepRejects(const std::string& file, const std::string& dir, const s
 }
 
 void SetMtime(const std::string& path, int64_t seconds) {
-  struct utimbuf times{seconds, seconds};
+  struct utimbuf times {
+    seconds, seconds
+  };
   ASSERT_EQ(utime(path.c_str(), &times), 0);
 }
 
@@ -41,7 +43,8 @@ TEST(RejectSummaryTest, GroupsARejectsFileByKindMostRowsFirst) {
   const std::string path = KeepRejects(
       "/in/a.csv", dir.path(), "a.csv.rejects.jsonl",
       {Bad(2, RowErrorKind::kNull, "no id"), Bad(3, RowErrorKind::kType, "not a number"),
-       Bad(5, RowErrorKind::kType, "not a number either"), Bad(7, RowErrorKind::kRagged, "3 of 4")});
+       Bad(5, RowErrorKind::kType, "not a number either"),
+       Bad(7, RowErrorKind::kRagged, "3 of 4")});
   Result<RejectSummary> s = SummarizeRejectsFile(path);
   ASSERT_TRUE(s.has_value()) << s.status().ToString();
   EXPECT_EQ(s->source, path);
@@ -72,14 +75,14 @@ TEST(RejectSummaryTest, ALoadedFilesRejectsAreTheOnesNamingItWrittenWhenItFinish
   const std::string q = dir / "q";
   const std::string src = dir / "in";
   // orders.csv loaded on two days, and another file whose rejects took a free name.
-  const std::string day1 =
-      KeepRejects(src + "/sub/orders.csv", q, "sub/orders.csv.rejects.jsonl",
-                  {Bad(2, RowErrorKind::kType, "day 1")});
+  const std::string day1 = KeepRejects(src + "/sub/orders.csv", q, "sub/orders.csv.rejects.jsonl",
+                                       {Bad(2, RowErrorKind::kType, "day 1")});
   const std::string day2 =
       KeepRejects(src + "/sub/orders.csv", q, "sub/orders.csv.rejects.jsonl",
                   {Bad(4, RowErrorKind::kNull, "day 2"), Bad(5, RowErrorKind::kNull, "day 2")});
-  const std::string other = KeepRejects(src + "/other/orders.csv", q, "sub/orders.csv.rejects.jsonl",
-                                        {Bad(9, RowErrorKind::kRange, "other")});
+  const std::string other =
+      KeepRejects(src + "/other/orders.csv", q, "sub/orders.csv.rejects.jsonl",
+                  {Bad(9, RowErrorKind::kRange, "other")});
   EXPECT_EQ(day2, q + "/sub/orders.1.csv.rejects.jsonl");
   SetMtime(day1, 1'700'000'000);
   SetMtime(day2, 1'700'086'400);

@@ -26,8 +26,7 @@ TEST(StatusJsonTest, FileRecordKeepsItsFieldsAndOrder) {
   EXPECT_EQ(keys, (std::vector<std::string>{"file", "name", "hash", "size", "table", "state",
                                             "rows", "rejected", "skipped", "bytes", "attempts",
                                             "duration_seconds", "seen_at", "started_at",
-                                            "finished_at", "error", "duplicate_of",
-                                            "final_path"}));
+                                            "finished_at", "error", "duplicate_of", "final_path"}));
   EXPECT_EQ(j["name"], "a\x1b.csv");
   EXPECT_EQ(j["state"], "loaded");
   EXPECT_EQ(j["duration_seconds"], 1.5);
@@ -52,11 +51,11 @@ TEST(StatusJsonTest, ApiStatusHasEngineHealthThenTheLedgerReport) {
   const nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{
-                      "backlog_files", "oldest_pending_age_seconds", "sink_up",
-                      "last_success_timestamp_seconds", "sink_down_since", "sink_error",
-                      "source_error", "rows_loaded", "rows_rejected", "files_by_state", "tables",
-                      "recent", "recent_errors", "columns_added"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"backlog_files", "oldest_pending_age_seconds",
+                                            "sink_up", "last_success_timestamp_seconds",
+                                            "sink_down_since", "sink_error", "source_error",
+                                            "rows_loaded", "rows_rejected", "files_by_state",
+                                            "tables", "recent", "recent_errors", "columns_added"}));
   EXPECT_EQ(text.substr(0, 18), "{\"backlog_files\":4");  // whole numbers stay whole
   EXPECT_EQ(j["sink_down_since"], "2023-11-14T22:13:20Z");
   EXPECT_EQ(j["tables"], nlohmann::ordered_json({{"sales", {{"loaded", 1}}}}));

@@ -185,8 +185,7 @@ TEST(ValidatorTest, EachBadCellHasItsKindAndHint) {
       {Col("at", ColumnType::kTimestamp), "yesterday", RowErrorKind::kFormat,
        "expected a timestamp (YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][zone]); declare the column's "
        "format to read other forms"},
-      {formatted, "2024-02-29", RowErrorKind::kFormat,
-       "expected a date in format \"%d/%m/%Y\""},
+      {formatted, "2024-02-29", RowErrorKind::kFormat, "expected a date in format \"%d/%m/%Y\""},
       {Col("id", ColumnType::kInteger, false), std::nullopt, RowErrorKind::kNull,
        "give the column a value, or declare it nullable: true"},
       {allowed, "OK", RowErrorKind::kAllowed,
