@@ -184,7 +184,7 @@ IngestMetrics::IngestMetrics() {
 }
 
 void IngestMetrics::FileDone(const std::string& table, std::string_view outcome, uint64_t rows,
-                             uint64_t rejected, uint64_t bytes, double seconds) {
+                             uint64_t bytes, double seconds) {
   Registry& r = registry_;
   r.Add("sluice_files_total", {{"table", table}, {"outcome", std::string(outcome)}});
   r.Add("sluice_bytes_read_total", {}, static_cast<double>(bytes));

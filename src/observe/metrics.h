@@ -80,10 +80,10 @@ class IngestMetrics {
   // One file finished: `outcome` is loaded, duplicate or quarantined. Bytes
   // count for every outcome (the file was read to hash it); rows and the
   // duration for loaded and quarantined files, which also prove the sink up. A
-  // loaded file sets the last-success time. `rejected` is not counted here: the
-  // loader counts rejects by reason (RowsRejected).
-  void FileDone(const std::string& table, std::string_view outcome, uint64_t rows,
-                uint64_t rejected, uint64_t bytes, double seconds);
+  // loaded file sets the last-success time. Rejects are counted by reason, by
+  // RowsRejected.
+  void FileDone(const std::string& table, std::string_view outcome, uint64_t rows, uint64_t bytes,
+                double seconds);
   // The bad rows of one finished (loaded or quarantined) file, by kind:
   // sluice_rows_rejected_total{table,reason}. Not for attempts rolled back.
   void RowsRejected(const std::string& table, const RowErrorCounts& counts);

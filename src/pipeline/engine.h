@@ -1,6 +1,7 @@
 // Engine: runs sluice — opens the ledger and one sink connection per worker,
 // finishes loads interrupted by a previous stop, then feeds ready files from the
-// DirWatcher to a pool of workers (each with its FileLoader).
+// DirWatcher to a pool of workers (each with its FileLoader) as its Scheduler
+// decides.
 //
 // One engine per ledger: a lock file beside the ledger keeps a second sluice
 // from working on the same ledger at the same time.
@@ -19,16 +20,9 @@
 #include "ledger/ledger.h"
 #include "observe/progress.h"
 #include "pipeline/config.h"
+#include "pipeline/scheduler.h"  // RunSummary
 
 namespace sluice {
-
-struct RunSummary {
-  uint64_t loaded = 0;
-  uint64_t duplicates = 0;
-  uint64_t quarantined = 0;
-  uint64_t failed = 0;  // given up on for now (sink down past the retry budget)
-  uint64_t rows = 0;
-};
 
 class Engine {
  public:

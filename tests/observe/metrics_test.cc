@@ -96,9 +96,9 @@ TEST(MetricsTest, ConcurrentUpdatesAreAllCounted) {
 
 TEST(MetricsTest, IngestMetricsCountFilesRowsAndSinkState) {
   IngestMetrics m;
-  m.FileDone("sales", "loaded", 10, 1, 300, 0.2);
-  m.FileDone("sales", "duplicate", 0, 0, 300, 0.01);
-  m.FileDone("sales", "quarantined", 0, 9, 100, 0.3);
+  m.FileDone("sales", "loaded", 10, 300, 0.2);
+  m.FileDone("sales", "duplicate", 0, 300, 0.01);
+  m.FileDone("sales", "quarantined", 0, 100, 0.3);
   const Registry& r = m.registry();
   EXPECT_EQ(r.Value("sluice_files_total", {{"table", "sales"}, {"outcome", "loaded"}}), 1);
   EXPECT_EQ(r.Value("sluice_files_total", {{"table", "sales"}, {"outcome", "duplicate"}}), 1);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "core/clock.h"
@@ -148,8 +150,14 @@ std::string ClickHouseSink::Qualified(std::string_view table) const {
 Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
   if (in_load_) return Status::Internal("Begin while a load is in progress");
   if (loads.empty()) return Status::InvalidArgument("no load to begin");
+  // Without transactions nothing else stops an id named twice: its rows and its
+  // marker would be stored twice.
+  std::unordered_set<std::string_view> ids;
   for (const LoadId& load : loads) {
     if (load.id.empty()) return Status::InvalidArgument("load id is empty");
+    if (!ids.insert(load.id).second) {
+      return Status::InvalidArgument("load " + load.id + " is named twice in one group");
+    }
   }
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");

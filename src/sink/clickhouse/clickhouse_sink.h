@@ -143,9 +143,9 @@ class ClickHouseSink final : public Sink {
 
   // See Sink; removes rows left by crashed attempts of these loads first. Errors:
   // AlreadyExists (one is committed; the message names its file), InvalidArgument
-  // (no load, empty load id, a table column of a type sluice cannot write, table
-  // without `_sluice_load_id`), Internal (load in progress, table missing),
-  // Unavailable (the clean-up did not finish in time).
+  // (no load, empty load id, a load id named twice, a table column of a type
+  // sluice cannot write, table without `_sluice_load_id`), Internal (load in
+  // progress, table missing), Unavailable (the clean-up did not finish in time).
   Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. The rows of all loads go into one insert, streamed while batches
   // arrive (sent in pieces of about 1 MiB). After an error the loads can only be

@@ -553,17 +553,29 @@ Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& column = columns[i];
     // Narrow server columns: an out-of-range value is the row's fault, reported
-    // with its line as the server would.
+    // with its line as the server would. Dates and timestamps are sent shifted to
+    // the server's epoch (2000): a value the shift overflows would arrive as
+    // another, valid one (INT64_MIN µs as a date in the year 294247).
     const Wire wire = wire_[i];
-    if (wire == Wire::kInt4 || wire == Wire::kInt2 || wire == Wire::kDate) {
-      const int64_t lo = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::min()
-                                             : std::numeric_limits<int32_t>::min();
-      const int64_t hi = wire == Wire::kInt2 ? std::numeric_limits<int16_t>::max()
-                                             : std::numeric_limits<int32_t>::max();
-      const int64_t shift = wire == Wire::kDate ? kEpochShiftDays : 0;
+    if (wire == Wire::kInt4 || wire == Wire::kInt2 || wire == Wire::kDate ||
+        wire == Wire::kTimestamp) {
+      int64_t lo = std::numeric_limits<int32_t>::min();
+      int64_t hi = std::numeric_limits<int32_t>::max();
+      if (wire == Wire::kInt2) {
+        lo = std::numeric_limits<int16_t>::min();
+        hi = std::numeric_limits<int16_t>::max();
+      } else if (wire == Wire::kTimestamp) {
+        lo = std::numeric_limits<int64_t>::min();
+        hi = std::numeric_limits<int64_t>::max();
+      }
+      const int64_t shift = wire == Wire::kDate        ? kEpochShiftDays
+                            : wire == Wire::kTimestamp ? kEpochShiftMicros
+                                                       : 0;
       for (size_t row = 0; row < rows; ++row) {
         const int64_t v = column.ints[row];
-        if (column.nulls[row] == 0 && (v - shift < lo || v - shift > hi)) {
+        int64_t sent = 0;
+        if (column.nulls[row] == 0 &&
+            (__builtin_sub_overflow(v, shift, &sent) || sent < lo || sent > hi)) {
           return Status::InvalidData(RowContext(load, batch.Line(row)) + ", column " +
                                      column.def.name + ": value " + std::to_string(v) +
                                      " is out of range for the column's type");

@@ -365,6 +365,7 @@ Status SqliteSink::Begin(const TableDef& table, const std::vector<LoadId>& loads
   loads_ = loads;
   insert_ = insert;
   counts_.assign(loads.size(), LoadCounts{});
+  load_ = 0;
   text_.resize(table.columns.size());
   return Status::Ok();
 }
@@ -372,7 +373,11 @@ Status SqliteSink::Begin(const TableDef& table, const std::vector<LoadId>& loads
 Status SqliteSink::Write(const Batch& batch, size_t load) {
   if (!in_load_) return Status::Internal("Write without Begin");
   if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
-  if (load >= counts_.size()) return Status::Internal("Write to a load that was not begun");
+  if (load >= counts_.size() || load < load_) {
+    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
+                            std::to_string(load_) + " of " + std::to_string(counts_.size()));
+  }
+  load_ = load;
   RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
   LoadCounts& counts = counts_[load];
 

@@ -119,6 +119,7 @@ class SqliteSink final : public Sink {
   std::vector<LoadId> loads_;
   InsertStatement* insert_ = nullptr;
   std::vector<LoadCounts> counts_;  // per load
+  size_t load_ = 0;                 // the load of the latest Write: never decreases
   // Date and timestamp text of the current row, one buffer per column, bound
   // without copying (SQLITE_STATIC) and so alive until the row is stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;
