@@ -117,11 +117,17 @@ std::optional<RejectSummary> FromLoadedFile(const FileRecord& record,
   std::optional<fs::path> best;
   auto best_distance = std::chrono::microseconds::max();
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(target.parent_path(), ec)) {
+  // Incremented with an error_code: the range-for's ++ would throw.
+  for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
     if (!IsNoClobberName(entry.path().filename().string(), base)) continue;
-    if (!entry.is_regular_file(ec) || !NamesFile(entry.path(), record.identity.path)) continue;
-    auto written = fs::last_write_time(entry.path(), ec);
-    if (ec) continue;
+    std::error_code file_ec;
+    if (!entry.is_regular_file(file_ec) || !NamesFile(entry.path(), record.identity.path)) {
+      continue;
+    }
+    auto written = fs::last_write_time(entry.path(), file_ec);
+    if (file_ec) continue;
     auto written_us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::file_clock::to_sys(written).time_since_epoch());
     auto distance = written_us - std::chrono::microseconds(record.finished_at_us);
