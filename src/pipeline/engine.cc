@@ -22,7 +22,7 @@
 #include "pipeline/file_loader.h"
 #include "pipeline/scheduler.h"
 #include "pipeline/status_json.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "source/dir_watcher.h"
 
 namespace fs = std::filesystem;

@@ -18,7 +18,7 @@
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/contract_backends.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "test_util.h"
 
 namespace sluice::contract {

@@ -325,8 +325,8 @@ TEST_P(SinkContractTest, ProtocolMisuseIsRefusedNotACrash) {
   EXPECT_NE(missing.code(), StatusCode::kAlreadyExists) << missing.ToString();
   sink_->Abort();
   EXPECT_FALSE(Committed(nowhere.id));
-  // One id twice in a group (the caller's promise broken): refused by Begin
-  // (ClickHouse) or Commit (the SQL sinks' marker key), never stored twice.
+  // One id twice in a group (the caller's promise broken): refused by Begin (the
+  // load session, for every sink), never stored twice.
   const LoadId twice = NewLoad();
   Status status = sink_->Begin(def, {twice, twice});
   if (status.ok()) {

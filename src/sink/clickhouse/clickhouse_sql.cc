@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "sink/clickhouse/clickhouse_sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice::clickhouse {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "sink/sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

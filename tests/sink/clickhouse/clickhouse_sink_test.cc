@@ -13,7 +13,7 @@
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/clickhouse_test_util.h"
 #include "sink/clickhouse/native.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "test_util.h"
 
 namespace sluice {
