@@ -21,6 +21,7 @@
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/scheduler.h"
+#include "pipeline/status_json.h"
 #include "sink/registry.h"
 #include "source/dir_watcher.h"
 
@@ -263,8 +264,7 @@ struct Engine::Impl {
     if (r.resight) watcher.RequestRescan();
     if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
         r.outcome == FileOutcome::kQuarantined) {
-      GlobalMetrics().FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.rejected, r.bytes,
-                               r.seconds);
+      GlobalMetrics().FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.bytes, r.seconds);
     }
     if (settled.sink_went_down) NoteSinkDown(r.error);
     if (settled.gave_up) {
@@ -412,131 +412,12 @@ void Engine::OnProgress(std::function<void(const ProgressCounts&)> callback) {
 const std::string& Engine::quarantine_dir() const { return impl_->config.quarantine; }
 
 std::string Engine::StatusJson(size_t recent) {
-  const Registry& r = GlobalMetrics().registry();
-  std::string out = "{";
-  auto number = [&](std::string_view key, double v) {
-    out += '"';
-    out += key;
-    out += "\":";
-    out += FormatMetricValue(v);
-    out += ',';
-  };
-  number("backlog_files", r.Value("sluice_backlog_files", {}));
-  number("oldest_pending_age_seconds", r.Value("sluice_oldest_pending_file_age_seconds", {}));
-  number("sink_up", r.Value("sluice_sink_up", {}));
-  number("last_success_timestamp_seconds", r.Value("sluice_last_success_timestamp_seconds", {}));
+  EngineHealth health;
   {
     std::lock_guard lock(impl_->outage_mu);
-    out += "\"sink_down_since\":";
-    AppendJsonString(out, impl_->down_since_us > 0 ? FormatTimeUtc(impl_->down_since_us) : "");
-    out += ",\"sink_error\":";
-    AppendJsonString(out, impl_->down_error);
-    out += ",\"source_error\":";
-    AppendJsonString(out, impl_->source_error);
-    out += ',';
+    health = {impl_->down_since_us, impl_->down_error, impl_->source_error};
   }
-  auto report = impl_->ledger->Report(recent);
-  if (!report) {
-    out += "\"error\":";
-    AppendJsonString(out, report.error().ToString());
-    return out + "}";
-  }
-  return out + LedgerReportJson(*report).substr(1);
-}
-
-void AppendFileRecordJson(std::string& out, const FileRecord& f) {
-  out += "{\"file\":";
-  AppendJsonString(out, f.identity.path);
-  out += ",\"name\":";
-  AppendJsonString(out, fs::path(f.identity.path).filename().string());
-  out += ",\"hash\":";
-  AppendJsonString(out, f.identity.hash);
-  out += ",\"size\":" + std::to_string(f.identity.size);
-  out += ",\"table\":";
-  AppendJsonString(out, f.table);
-  out += ",\"state\":";
-  AppendJsonString(out, FileStateName(f.state));
-  out += ",\"rows\":" + std::to_string(f.rows_loaded);
-  out += ",\"rejected\":" + std::to_string(f.rows_rejected);
-  out += ",\"skipped\":" + std::to_string(f.rows_skipped);
-  out += ",\"bytes\":" + std::to_string(f.bytes);
-  out += ",\"attempts\":" + std::to_string(f.attempts);
-  double seconds = f.finished_at_us > f.started_at_us && f.started_at_us > 0
-                       ? static_cast<double>(f.finished_at_us - f.started_at_us) / 1e6
-                       : 0.0;
-  out += ",\"duration_seconds\":" + FormatMetricValue(seconds);
-  auto time = [&](const char* key, int64_t us) {
-    out += ",\"";
-    out += key;
-    out += "\":";
-    AppendJsonString(out, us > 0 ? FormatTimeUtc(us) : "");
-  };
-  time("seen_at", f.seen_at_us);
-  time("started_at", f.started_at_us);
-  time("finished_at", f.finished_at_us);
-  out += ",\"error\":";
-  AppendJsonString(out, f.error);
-  out += ",\"duplicate_of\":";
-  AppendJsonString(out, f.duplicate_of);
-  out += ",\"final_path\":";
-  AppendJsonString(out, f.final_path);
-  out += '}';
-}
-
-std::string LedgerReportJson(const LedgerReport& report) {
-  std::string out = "{\"rows_loaded\":" + std::to_string(report.rows_loaded);
-  out += ",\"rows_rejected\":" + std::to_string(report.rows_rejected);
-  auto states = [&](const std::map<FileState, uint64_t>& counts) {
-    out += '{';
-    bool first = true;
-    for (const auto& [state, n] : counts) {
-      if (!first) out += ',';
-      first = false;
-      AppendJsonString(out, FileStateName(state));
-      out += ':' + std::to_string(n);
-    }
-    out += '}';
-  };
-  out += ",\"files_by_state\":";
-  states(report.files_by_state);
-  out += ",\"tables\":{";
-  bool first = true;
-  for (const auto& [table, counts] : report.files_by_table) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, table);
-    out += ':';
-    states(counts);
-  }
-  out += '}';
-  auto records = [&](std::string_view key, const std::vector<FileRecord>& list) {
-    out += ",\"";
-    out += key;
-    out += "\":[";
-    for (size_t i = 0; i < list.size(); ++i) {
-      if (i > 0) out += ',';
-      AppendFileRecordJson(out, list[i]);
-    }
-    out += ']';
-  };
-  records("recent", report.recent);
-  records("recent_errors", report.recent_errors);
-  out += ",\"columns_added\":[";
-  for (size_t i = 0; i < report.columns_added.size(); ++i) {
-    const ColumnAdded& c = report.columns_added[i];
-    out += i > 0 ? ",{\"table\":" : "{\"table\":";
-    AppendJsonString(out, c.table);
-    out += ",\"column\":";
-    AppendJsonString(out, c.column);
-    out += ",\"type\":";
-    AppendJsonString(out, c.type);
-    out += ",\"file\":";
-    AppendJsonString(out, c.file);
-    out += ",\"added_at\":";
-    AppendJsonString(out, FormatTimeUtc(c.added_at_us));
-    out += '}';
-  }
-  return out + "]}";
+  return ApiStatusJson(GlobalMetrics().registry(), health, impl_->ledger->Report(recent));
 }
 
 }  // namespace sluice

@@ -58,14 +58,4 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-// One ledger record as a JSON object: file, name, hash, size, table, state, rows,
-// rejected, skipped, bytes, attempts, duration_seconds, seen_at, started_at,
-// finished_at (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path.
-void AppendFileRecordJson(std::string& out, const FileRecord& record);
-
-// A ledger report as one JSON object: rows_loaded, rows_rejected,
-// files_by_state, tables (per table, per state), recent, recent_errors,
-// columns_added (table, column, type, file, added_at; most recent first).
-std::string LedgerReportJson(const LedgerReport& report);
-
 }  // namespace sluice

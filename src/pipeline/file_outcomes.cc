@@ -144,6 +144,7 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
   Status s = Archive(file, file.file_id, result.resight);
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
   result.outcome = FileOutcome::kLoaded;
+  GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   return result;
 }
 
@@ -261,11 +262,13 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
                           attempt.rows_read,
                           attempt.rejects.count(),
                           rejects_file,
-                          attempt.rejects.first()};
+                          attempt.rejects.first(),
+                          attempt.rejects.counts()};
   s = WriteQuarantineReport(report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
   auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path); };
   (void)RetryLedger("set final path", path, set_path(), set_path);
+  GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   return result;
 }
 
