@@ -1,5 +1,4 @@
 // sluice status: what the ledger knows, and for one file its rejects by reason.
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -31,15 +30,6 @@ std::string Seconds(int64_t from_us, int64_t to_us) {
   return buf;
 }
 
-// An absolute folder as the engine resolves it (symlinks too), so that paths in
-// the ledger can be found below it.
-std::string AbsoluteDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::path p =
-      std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
-  return p.string();
-}
-
 // One line of a rejects file, shown briefly: "line 3: why".
 std::string Describe(const nlohmann::ordered_json& row) {
   if (!row.is_object()) return "-";
@@ -54,6 +44,8 @@ std::string Describe(const nlohmann::ordered_json& row) {
 }
 
 void PrintRejects(const RejectSummary& summary) {
+  if (!summary.gone.empty()) std::cout << "  rejects      " << summary.gone << " is gone\n";
+  if (summary.source.empty()) return;
   std::cout << "  rejects      " << summary.rows << " by reason, from " << summary.source << "\n";
   for (const RejectGroup& g : summary.groups) {
     std::cout << "    " << std::left << std::setw(15) << (g.kind.empty() ? "-" : g.kind)
@@ -69,16 +61,14 @@ void PrintRejects(const RejectSummary& summary) {
 
 // `sluice status --file NAME`: every record of that file, most recent first, with
 // its rejects grouped by reason.
-int ExplainFile(Ledger& ledger, const Config& config, const std::string& name, bool json) {
+int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
   auto records = ledger.FindByName(name);
   if (!records) return Fail(records.error());
-  const std::string quarantine = AbsoluteDir(config.quarantine);
-  const std::string source = AbsoluteDir(config.source);
   if (json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const FileRecord& r : *records) {
       nlohmann::ordered_json record = FileRecordJson(r);
-      if (auto rejects = FindRejects(r, quarantine, source)) {
+      if (auto rejects = FindRejects(r)) {
         record["rejects"] = RejectSummaryJson(*rejects);
       }
       out.push_back(std::move(record));
@@ -104,9 +94,10 @@ int ExplainFile(Ledger& ledger, const Config& config, const std::string& name, b
               << "  rows         loaded=" << r.rows_loaded << " rejected=" << r.rows_rejected
               << " skipped=" << r.rows_skipped << "\n"
               << "  went to      " << (r.final_path.empty() ? "-" : r.final_path) << "\n";
+    if (!r.rejects_file.empty()) std::cout << "  rejects file " << r.rejects_file << "\n";
     if (!r.duplicate_of.empty()) std::cout << "  same as      " << r.duplicate_of << "\n";
     if (!r.error.empty()) std::cout << "  error        " << r.error << "\n";
-    if (auto rejects = FindRejects(r, quarantine, source)) PrintRejects(*rejects);
+    if (auto rejects = FindRejects(r)) PrintRejects(*rejects);
   }
   return 0;
 }
@@ -117,7 +108,7 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent, bool json
   if (!config) return Fail(config.error());
   auto ledger = Ledger::Open(config->ledger);
   if (!ledger) return Fail(ledger.error());
-  if (!file.empty()) return ExplainFile(**ledger, *config, file, json);
+  if (!file.empty()) return ExplainFile(**ledger, file, json);
   auto report = (*ledger)->Report(recent);
   if (!report) return Fail(report.error());
   if (json) {
@@ -170,16 +161,13 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "status", "Show the ledger: files per state, rows, recent errors, added columns");
   AddLedgerOptions(*cmd, *o);
-  // Where a file's rejects are (as given to `run`, or from the config).
-  cmd->add_option("--source", o->source, "Landing folder (default ./data), to find rejects");
-  cmd->add_option("--quarantine", o->quarantine,
-                  "Where refused files, reports and rejects go (default ./quarantine)");
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
   cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");
-  cmd->add_option("--file", *file,
-                  "Explain one file: when seen, hash, timings, rows, rejects by reason (with an "
-                  "example each), where it went (base name, relative or absolute path; exit 1 "
-                  "if unknown)");
+  cmd->add_option(
+      "--file", *file,
+      "Explain one file: when seen, hash, timings, rows, where it and its rejects went, "
+      "its rejects by reason (with an example each) (base name, relative or absolute path; exit 1 "
+      "if unknown)");
   cmd->callback([cmd, o, recent, json, file, &exit_code] {
     exit_code = Status(*cmd, *o, *recent, *json, *file);
   });

@@ -65,6 +65,9 @@ struct FileRecord {
   std::string error;         // last error, if any
   std::string duplicate_of;  // path of the loaded file with the same content
   std::string final_path;    // where the file went (processed/, quarantine/, deleted, kept)
+  // Where its bad rows were kept (a loaded file's under the threshold, a
+  // quarantined file's), "" if none or written before sluice recorded it.
+  std::string rejects_file;
   int64_t seen_at_us = 0;
   int64_t started_at_us = 0;
   int64_t finished_at_us = 0;
@@ -103,6 +106,7 @@ struct LoadSummary {
   uint64_t rows_rejected = 0;
   uint64_t rows_skipped = 0;
   uint64_t bytes = 0;
+  std::string rejects_file{};  // FileRecord::rejects_file, "" if none
 };
 
 // A column sluice added to a table (schema evolution).
@@ -146,11 +150,11 @@ class Ledger {
   // is in a state the operation does not apply to: nothing changed),
   // Unavailable (the database).
 
-  // processing → loaded, with its counts.
+  // processing → loaded, with its counts and rejects file.
   Status MarkLoaded(int64_t file_id, const LoadSummary& summary);
   // processing (or already quarantined by the claim or the crash guard, or that
   // guard's record a failed move left pending) → quarantined, with its counts and
-  // why.
+  // why. Its rejects file is recorded with its final path (it is named after it).
   Status MarkQuarantined(int64_t file_id, const LoadSummary& summary, std::string_view error);
   // A failed attempt: processing (or quarantined, when the move to quarantine
   // failed) → pending, keeping the error and counting the attempt. Returns the
@@ -167,6 +171,9 @@ class Ledger {
   // Where a loaded, duplicate or quarantined file was moved (or "deleted" /
   // "kept"); its state stays.
   Status SetFinalPath(int64_t file_id, std::string_view path);
+  // The same for a quarantined file, with where its rejects were kept ("" if
+  // none): both are known only once it has moved.
+  Status SetFinalPath(int64_t file_id, std::string_view path, std::string_view rejects_file);
 
   // Records in `processing` (in flight when sluice stopped). Used at start-up.
   Result<std::vector<FileRecord>> ListProcessing();

@@ -48,6 +48,7 @@ Result<FileRecord> Ledger::Impl::ReadRecord(const SqliteStatement& row) {
   record.started_at_us = row.Int(16);
   record.finished_at_us = row.Int(17);
   record.crashes = static_cast<int>(row.Int(18));
+  record.rejects_file = row.Text(19);
   return record;
 }
 

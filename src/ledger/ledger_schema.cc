@@ -32,7 +32,8 @@ CREATE TABLE files(
   seen_at_us INTEGER NOT NULL DEFAULT 0,
   started_at_us INTEGER NOT NULL DEFAULT 0,
   finished_at_us INTEGER NOT NULL DEFAULT 0,
-  crashes INTEGER NOT NULL DEFAULT 0);
+  crashes INTEGER NOT NULL DEFAULT 0,
+  rejects_file TEXT NOT NULL DEFAULT '');
 CREATE INDEX files_hash ON files(hash);
 CREATE INDEX files_path ON files(path, size, mtime_ns);
 CREATE INDEX files_state ON files(state);
@@ -51,9 +52,18 @@ CREATE TABLE IF NOT EXISTS columns_added(
   added_at_us INTEGER NOT NULL);
 )sql";
 
-// Added after schema version 1 like columns_added: a ledger that lacks the column
-// gets it when opened (older sluices select their columns by name and ignore it).
-constexpr char kCrashesColumn[] = "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0";
+// Columns added after schema version 1 like columns_added: a ledger that lacks
+// one gets it when opened (older sluices select their columns by name and ignore
+// it). Records written before have its default.
+struct AddedColumn {
+  const char* name;
+  const char* add;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"crashes", "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0"},
+    // Before it, `status --file` looked for a loaded file's rejects by name.
+    {"rejects_file", "ALTER TABLE files ADD COLUMN rejects_file TEXT NOT NULL DEFAULT ''"},
+};
 
 // The meta entry that says `attempts` counts failed attempts. Before it, the
 // column counted claims, the successful one included.
@@ -106,11 +116,13 @@ Status Ledger::Impl::Initialize() {
                                      std::to_string(kSchemaVersion) + ")");
     }
     RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
-    ASSIGN_OR_RETURN(
-        SqliteStatement crashes,
-        Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = 'crashes'", "inspect"));
-    ASSIGN_OR_RETURN(bool has_crashes, crashes.Step("inspect"));
-    if (!has_crashes) RETURN_IF_ERROR(Exec(kCrashesColumn, "add crashes column"));
+    for (const AddedColumn& column : kAddedColumns) {
+      ASSIGN_OR_RETURN(
+          SqliteStatement has,
+          Prepare("SELECT 1 FROM pragma_table_info('files') WHERE name = ?1", "inspect"));
+      ASSIGN_OR_RETURN(bool present, has.Bind(column.name).Step("inspect"));
+      if (!present) RETURN_IF_ERROR(Exec(column.add, "add column"));
+    }
     if (attempts == kAttemptsMeaning) return Status::Ok();
     // `attempts` counted claims: every claim of a pending record failed (or was
     // put off), a processing record's current claim has not, and a loaded or

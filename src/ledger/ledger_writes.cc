@@ -154,9 +154,9 @@ Status Ledger::Impl::Finish(int64_t file_id, LedgerOp op, FileState state,
                             const LoadSummary& summary, std::string_view error) {
   return Transit(op, state,
                  "rows_loaded = ?2, rows_rejected = ?3, rows_skipped = ?4, bytes = ?5, "
-                 "error = ?6, finished_at_us = ?7",
+                 "error = ?6, finished_at_us = ?7, rejects_file = ?8",
                  file_id, summary.rows_loaded, summary.rows_rejected, summary.rows_skipped,
-                 summary.bytes, error, NowMicros());
+                 summary.bytes, error, NowMicros(), summary.rejects_file);
 }
 
 Result<Claim> Ledger::ClaimFile(const FileIdentity& file, std::string_view table) {
@@ -213,6 +213,12 @@ Status Ledger::Forget(int64_t file_id) {
 Status Ledger::SetFinalPath(int64_t file_id, std::string_view path) {
   std::lock_guard lock(impl_->mu);
   return impl_->Transit(LedgerOp::kSetFinalPath, std::nullopt, "final_path = ?2", file_id, path);
+}
+
+Status Ledger::SetFinalPath(int64_t file_id, std::string_view path, std::string_view rejects_file) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Transit(LedgerOp::kSetFinalPath, std::nullopt, "final_path = ?2, rejects_file = ?3",
+                        file_id, path, rejects_file);
 }
 
 Result<SettledCrash> Ledger::SettleCrashed(int64_t file_id, int limit) {

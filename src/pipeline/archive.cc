@@ -246,21 +246,6 @@ Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& rel
   return out;
 }
 
-bool IsNoClobberName(const std::string& name, const std::string& base) {
-  if (name == base) return true;
-  // The inverse of Candidate: "<stem>.<digits><ext>".
-  size_t dot = base.find('.', 1);
-  std::string stem = dot == std::string::npos ? base : base.substr(0, dot);
-  std::string ext = dot == std::string::npos ? "" : base.substr(dot);
-  if (name.size() <= stem.size() + 1 + ext.size() || !name.starts_with(stem + ".") ||
-      !name.ends_with(ext)) {
-    return false;
-  }
-  std::string_view n(name);
-  n = n.substr(stem.size() + 1, n.size() - stem.size() - 1 - ext.size());
-  return n.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
 Result<std::string> MoveNoClobber(const std::string& from, const std::string& dir,
                                   const std::string& relative) {
   fs::path target = fs::path(dir) / relative;

@@ -18,10 +18,6 @@ namespace sluice {
 Result<std::string> MoveNoClobber(const std::string& from, const std::string& dir,
                                   const std::string& relative);
 
-// Whether MoveNoClobber could have given base name `name` to a file meant to be
-// named `base`: `base` itself or "<stem>.<n><ext>".
-bool IsNoClobberName(const std::string& name, const std::string& base);
-
 // How a landed file left the source folder.
 struct Archived {
   std::string final_path;  // where its bytes are now ("deleted" for DeleteLanded)

@@ -159,6 +159,9 @@ class FileLoader {
   Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
 
   // Outcomes (file_outcomes.cc).
+  // Moves a committed load's rejects (if any) from scratch to the quarantine
+  // folder, so that MarkLoaded records where they are.
+  void KeepRejects(const Sighting& file, Attempt& attempt);
   Status MarkLoaded(const Sighting& file, const Attempt& attempt);
   // The outcome of a committed load whose ledger record returned `recorded`.
   FileResult Loaded(const Sighting& file, Attempt& attempt, const Status& recorded);

@@ -225,8 +225,11 @@ std::vector<FileResult> FileLoader::RecordLoaded(const std::vector<Member*>& mem
   {
     std::optional<Ledger::Batch> batch;
     if (members.size() > 1) batch.emplace(ledger_);
-    for (const Member* member : members)
+    for (Member* member : members) {
+      // Kept first, so that the record of the load says where its rejects are.
+      KeepRejects(member->file, member->attempt);
       recorded.push_back(MarkLoaded(member->file, member->attempt));
+    }
     if (batch) {
       Status committed = batch->Commit();
       if (!committed.ok()) recorded.assign(members.size(), committed);

@@ -31,7 +31,8 @@ struct FileLoader::Attempt {
   uint64_t rows_read = 0;
   LoadCounts counts;
   std::string table;
-  bool changed = false;  // the file changed after it was hashed
+  bool changed = false;      // the file changed after it was hashed
+  std::string rejects_file;  // where KeepRejects kept a loaded file's rejects
 };
 
 // A file this call claimed in the ledger (or is about to).

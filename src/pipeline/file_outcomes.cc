@@ -109,9 +109,23 @@ Status FileLoader::RetryLedger(std::string_view what, const std::string& path, S
   return status;
 }
 
+void FileLoader::KeepRejects(const Sighting& file, Attempt& attempt) {
+  if (attempt.rejects.count() == 0) return;
+  auto kept = attempt.rejects.Keep(config_.quarantine,
+                                   RelativeTo(file.path, source_root_) + ".rejects.jsonl");
+  if (!kept) {
+    LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
+    return;
+  }
+  attempt.rejects_file = *kept;
+  LogInfo("rejects_kept",
+          {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
+}
+
 Status FileLoader::MarkLoaded(const Sighting& file, const Attempt& attempt) {
-  return ledger_.MarkLoaded(file.file_id, {attempt.counts.inserted, attempt.rejects.count(),
-                                           attempt.counts.skipped_by_key, file.id.size});
+  return ledger_.MarkLoaded(file.file_id,
+                            {attempt.counts.inserted, attempt.rejects.count(),
+                             attempt.counts.skipped_by_key, file.id.size, attempt.rejects_file});
 }
 
 FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Status& recorded) {
@@ -130,16 +144,6 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
     result.outcome = FileOutcome::kRetryLater;
     result.error = marked;
     return result;
-  }
-  if (attempt.rejects.count() > 0) {
-    auto kept = attempt.rejects.Keep(config_.quarantine,
-                                     RelativeTo(file.path, source_root_) + ".rejects.jsonl");
-    if (!kept) {
-      LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
-    } else {
-      LogInfo("rejects_kept",
-              {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
-    }
   }
   Status s = Archive(file, file.file_id, result.resight);
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
@@ -209,7 +213,8 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
 
   // The ledger first: should sluice die before the move, the file is still in the
   // source folder and its next sighting quarantines it again (kQuarantinedBefore).
-  LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
+  // Its rejects file is named after where it goes: recorded with that (SetFinalPath).
+  LoadSummary summary{0, attempt.rejects.count(), 0, id.size, ""};
   auto mark = [&] { return ledger_.MarkQuarantined(file_id, summary, why.message()); };
   Status s = RetryLedger("mark quarantined", path, mark(), mark);
   if (!s.ok()) {
@@ -266,7 +271,7 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
                           attempt.rejects.counts()};
   s = WriteQuarantineReport(report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
-  auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path); };
+  auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path, rejects_file); };
   (void)RetryLedger("set final path", path, set_path(), set_path);
   GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   return result;

@@ -1,16 +1,11 @@
 #include "pipeline/reject_summary.h"
 
 #include <algorithm>
-#include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "core/row_error.h"
-#include "pipeline/archive.h"
-
-namespace fs = std::filesystem;
 
 namespace sluice {
 namespace {
@@ -76,10 +71,13 @@ std::optional<nlohmann::ordered_json> ReadJson(const std::string& path) {
   return json;
 }
 
-std::optional<RejectSummary> FromReport(const std::string& report_path) {
+// The report's counts and first rows; first the rejects file it names, unless
+// `own_rejects` (the report's file is the record's, known to be gone).
+std::optional<RejectSummary> FromReport(const std::string& report_path, bool own_rejects) {
   std::optional<nlohmann::ordered_json> report = ReadJson(report_path);
   if (!report || !report->is_object()) return std::nullopt;
-  if (std::string rejects = StringMember(*report, "rejects_file"); !rejects.empty()) {
+  if (std::string rejects = StringMember(*report, "rejects_file");
+      !rejects.empty() && !own_rejects) {
     Result<RejectSummary> all = SummarizeRejectsFile(rejects);
     if (all) return *all;
   }
@@ -99,50 +97,6 @@ std::optional<RejectSummary> FromReport(const std::string& report_path) {
   return grouper.Finish(report_path);
 }
 
-// The first line of the rejects file at `path` names `file`.
-bool NamesFile(const fs::path& path, const std::string& file) {
-  std::ifstream in(path, std::ios::binary);
-  std::string line;
-  if (!std::getline(in, line)) return false;
-  auto row = nlohmann::ordered_json::parse(line, nullptr, false);
-  return StringMember(row, "file") == file;
-}
-
-std::optional<RejectSummary> FromLoadedFile(const FileRecord& record,
-                                            const std::string& quarantine_dir,
-                                            const std::string& source_dir) {
-  const fs::path target =
-      fs::path(quarantine_dir) / (RelativeTo(record.identity.path, source_dir) + ".rejects.jsonl");
-  const std::string base = target.filename().string();
-  std::optional<fs::path> best;
-  auto best_distance = std::chrono::microseconds::max();
-  std::error_code ec;
-  // Incremented with an error_code: the range-for's ++ would throw.
-  for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    if (!IsNoClobberName(entry.path().filename().string(), base)) continue;
-    std::error_code file_ec;
-    if (!entry.is_regular_file(file_ec) || !NamesFile(entry.path(), record.identity.path)) {
-      continue;
-    }
-    auto written = fs::last_write_time(entry.path(), file_ec);
-    if (file_ec) continue;
-    auto written_us = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::file_clock::to_sys(written).time_since_epoch());
-    auto distance = written_us - std::chrono::microseconds(record.finished_at_us);
-    if (distance < distance.zero()) distance = -distance;
-    if (!best || distance < best_distance) {
-      best = entry.path();
-      best_distance = distance;
-    }
-  }
-  if (!best) return std::nullopt;
-  Result<RejectSummary> summary = SummarizeRejectsFile(best->string());
-  if (!summary) return std::nullopt;
-  return *summary;
-}
-
 }  // namespace
 
 Result<RejectSummary> SummarizeRejectsFile(const std::string& path) {
@@ -158,16 +112,22 @@ Result<RejectSummary> SummarizeRejectsFile(const std::string& path) {
   return grouper.Finish(path);
 }
 
-std::optional<RejectSummary> FindRejects(const FileRecord& record,
-                                         const std::string& quarantine_dir,
-                                         const std::string& source_dir) {
-  if (record.rows_rejected == 0) return std::nullopt;
-  if (record.state == FileState::kQuarantined) {
-    if (record.final_path.empty()) return std::nullopt;
-    return FromReport(record.final_path + ".error.json");
+std::optional<RejectSummary> FindRejects(const FileRecord& record) {
+  const bool quarantined = record.state == FileState::kQuarantined;
+  if (!quarantined && record.state != FileState::kLoaded) return std::nullopt;
+  const std::string report =
+      quarantined && !record.final_path.empty() ? record.final_path + ".error.json" : "";
+  if (record.rejects_file.empty()) {
+    if (report.empty() || record.rows_rejected == 0) return std::nullopt;
+    return FromReport(report, false);
   }
-  if (record.state != FileState::kLoaded) return std::nullopt;
-  return FromLoadedFile(record, quarantine_dir, source_dir);
+  Result<RejectSummary> all = SummarizeRejectsFile(record.rejects_file);
+  if (all) return *all;
+  std::optional<RejectSummary> summary;
+  if (!report.empty()) summary = FromReport(report, true);
+  if (!summary) summary.emplace();
+  summary->gone = record.rejects_file;
+  return summary;
 }
 
 nlohmann::ordered_json RejectSummaryJson(const RejectSummary& summary) {
@@ -177,7 +137,10 @@ nlohmann::ordered_json RejectSummaryJson(const RejectSummary& summary) {
     if (!g.example.is_null()) group["example"] = g.example;
     by_reason[g.kind] = std::move(group);
   }
-  return {{"from", summary.source}, {"rows", summary.rows}, {"by_reason", std::move(by_reason)}};
+  nlohmann::ordered_json out = {
+      {"from", summary.source}, {"rows", summary.rows}, {"by_reason", std::move(by_reason)}};
+  if (!summary.gone.empty()) out["gone"] = summary.gone;
+  return out;
 }
 
 }  // namespace sluice

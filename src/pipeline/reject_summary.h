@@ -24,26 +24,26 @@ struct RejectGroup {
 };
 
 struct RejectSummary {
-  std::string source;               // the rejects file or report read
+  std::string source;               // the rejects file or report read, "" if none
   uint64_t rows = 0;                // bad rows counted
   std::vector<RejectGroup> groups;  // most rows first
+  std::string gone;                 // the recorded rejects file, when it could not be read
 };
 
 // Groups the rejects file at `path` (JSON lines). Errors: Unavailable (cannot
 // read it).
 Result<RejectSummary> SummarizeRejectsFile(const std::string& path);
 
-// The rejects of `record`, if sluice kept any. A quarantined file's report
-// (final_path + ".error.json") names its rejects file; without that file, the
-// report's counts and first rows are used. A loaded file's rejects file lies in
-// `quarantine_dir` under its path below `source_dir` + ".rejects.jsonl", or a free
-// name beside it (MoveNoClobber): of those whose rows name the file, the one
-// written closest to when the record finished. Both folders absolute.
-std::optional<RejectSummary> FindRejects(const FileRecord& record,
-                                         const std::string& quarantine_dir,
-                                         const std::string& source_dir);
+// The rejects of `record`, if sluice kept any: the rejects file the ledger
+// recorded (FileRecord::rejects_file). If that file is gone, `gone` names it and,
+// for a quarantined file, its report (final_path + ".error.json") gives the counts
+// and first rows. A quarantined record without a recorded rejects file (written
+// before the ledger recorded them) uses the file its report names, else the
+// report.
+std::optional<RejectSummary> FindRejects(const FileRecord& record);
 
-// {"from": source, "rows": n, "by_reason": {kind: {"count": n, "example": {...}}}}
+// {"from": source, "rows": n, "by_reason": {kind: {"count": n, "example": {...}}}},
+// and "gone": the recorded rejects file if it is gone.
 nlohmann::ordered_json RejectSummaryJson(const RejectSummary& summary);
 
 }  // namespace sluice

@@ -55,7 +55,8 @@ nlohmann::ordered_json FileRecordJson(const FileRecord& f) {
           {"finished_at", Time(f.finished_at_us)},
           {"error", f.error},
           {"duplicate_of", f.duplicate_of},
-          {"final_path", f.final_path}};
+          {"final_path", f.final_path},
+          {"rejects_file", f.rejects_file}};
 }
 
 nlohmann::ordered_json LedgerReportJson(const LedgerReport& report) {

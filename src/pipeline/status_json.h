@@ -24,7 +24,7 @@ struct EngineHealth {
 
 // One ledger record: file, name, hash, size, table, state, rows, rejected,
 // skipped, bytes, attempts, duration_seconds, seen_at, started_at, finished_at
-// (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path.
+// (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path, rejects_file.
 nlohmann::ordered_json FileRecordJson(const FileRecord& record);
 
 // A ledger report: rows_loaded, rows_rejected, files_by_state, tables (per

@@ -160,6 +160,24 @@ TEST_F(LedgerSchemaTest, OpeningALedgerWithoutTheCrashesColumnAddsIt) {
   EXPECT_EQ(Record(claim.file_id).crashes, 1);
 }
 
+// Ledgers written before the rejects file was recorded get the column when
+// opened; their records have none, and new outcomes record theirs.
+TEST_F(LedgerSchemaTest, ALedgerWithoutTheRejectsFileColumnGetsIt) {
+  WriteOldLedger(std::string(kFirstSchema) + kCrashesAndColumns + kOldRecords);
+  ledger_ = Open();
+  ASSERT_NE(ledger_, nullptr);
+  for (int64_t id = 1; id <= 6; ++id) EXPECT_EQ(Record(id).rejects_file, "") << id;
+  EXPECT_EQ(Record(1).state, FileState::kLoaded);
+  // The processing record loads with bad rows, the quarantined one moves.
+  ASSERT_TRUE(ledger_->MarkLoaded(4, {3, 1, 0, 1, "/q/c.csv.rejects.jsonl"}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(5, "/q/d.csv", "/q/d.csv.rejects.jsonl").ok());
+  ledger_ = Open();  // migrated once: reopening keeps them
+  ASSERT_NE(ledger_, nullptr);
+  EXPECT_EQ(Record(4).rejects_file, "/q/c.csv.rejects.jsonl");
+  EXPECT_EQ(Record(5).rejects_file, "/q/d.csv.rejects.jsonl");
+  EXPECT_EQ(Record(5).final_path, "/q/d.csv");
+}
+
 TEST_F(LedgerSchemaTest, ALedgerOfTheFirstSchemaOpensWithItsRecordsAndCountsFailedAttempts) {
   WriteOldLedger(std::string(kFirstSchema) + kOldRecords);
   ledger_ = Open();

@@ -221,6 +221,35 @@ TEST_F(LedgerTest, FindByPathFindsQuarantinedRecordsByOriginalOrFinalPath) {
   EXPECT_TRUE(ledger_->FindByPath("/processed/a.csv")->empty());
 }
 
+// Two loads of one name each keep their own rejects file, recorded by the write
+// that records the outcome; a quarantined file's with its final path.
+TEST_F(LedgerTest, EachRecordKeepsTheRejectsFileItsOutcomeWasRecordedWith) {
+  const Claim day1 = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(day1.file_id, {9, 1, 0, 100, "/q/a.csv.rejects.jsonl"}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(day1.file_id, "/processed/a.csv").ok());  // kept
+  const Claim day2 = ClaimOk(File(kHashB, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(day2.file_id, {8, 2, 0, 100, "/q/a.1.csv.rejects.jsonl"}).ok());
+  EXPECT_EQ(Record(day1.file_id).rejects_file, "/q/a.csv.rejects.jsonl");
+  EXPECT_EQ(Record(day2.file_id).rejects_file, "/q/a.1.csv.rejects.jsonl");
+  auto found = ledger_->FindByName("a.csv");
+  ASSERT_TRUE(found.has_value()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].rejects_file, "/q/a.1.csv.rejects.jsonl");
+  EXPECT_EQ((*found)[1].rejects_file, "/q/a.csv.rejects.jsonl");
+
+  const Claim bad = ClaimOk(File("c0000000000000000000000000000000", "/in/b.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(bad.file_id, {0, 5, 0, 100}, "bad").ok());
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "");
+  ASSERT_TRUE(ledger_->SetFinalPath(bad.file_id, "/q/b.csv", "/q/b.csv.rejects.jsonl").ok());
+  EXPECT_EQ(Record(bad.file_id).final_path, "/q/b.csv");
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "/q/b.csv.rejects.jsonl");
+  // Reloaded after a requeue without bad rows: the old rejects are not its own.
+  ASSERT_EQ(*ledger_->Requeue("c0000000000000000000000000000000"), 1);
+  ASSERT_EQ(ClaimOk(File("c0000000000000000000000000000000", "/in/b.csv")).file_id, bad.file_id);
+  ASSERT_TRUE(ledger_->MarkLoaded(bad.file_id, {5, 0, 0, 100}).ok());
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "");
+}
+
 TEST_F(LedgerTest, ReportCountsTotalsAndRecentRecords) {
   const Claim a = ClaimOk(File(kHashA, "/in/a.csv"));
   ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {100, 3, 0, 1000}).ok());

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 
-#include "pipeline/archive.h"
 #include "pipeline/quarantine_report.h"
 #include "pipeline/rejects.h"
 #include "test_util.h"
@@ -70,42 +69,54 @@ TEST(RejectSummaryTest, RowsWithoutAKindFromOlderVersionsAreCountedTogether) {
   EXPECT_EQ(s->groups[0].example["line"], 2);
 }
 
-TEST(RejectSummaryTest, ALoadedFilesRejectsAreTheOnesNamingItWrittenWhenItFinished) {
+TEST(RejectSummaryTest, ALoadedFileReadsTheRejectsFileItsRecordNames) {
   TempDir dir;
   const std::string q = dir / "q";
-  const std::string src = dir / "in";
-  // orders.csv loaded on two days, and another file whose rejects took a free name.
-  const std::string day1 = KeepRejects(src + "/sub/orders.csv", q, "sub/orders.csv.rejects.jsonl",
-                                       {Bad(2, RowErrorKind::kType, "day 1")});
-  const std::string day2 =
-      KeepRejects(src + "/sub/orders.csv", q, "sub/orders.csv.rejects.jsonl",
-                  {Bad(4, RowErrorKind::kNull, "day 2"), Bad(5, RowErrorKind::kNull, "day 2")});
-  const std::string other =
-      KeepRejects(src + "/other/orders.csv", q, "sub/orders.csv.rejects.jsonl",
-                  {Bad(9, RowErrorKind::kRange, "other")});
-  EXPECT_EQ(day2, q + "/sub/orders.1.csv.rejects.jsonl");
-  SetMtime(day1, 1'700'000'000);
-  SetMtime(day2, 1'700'086'400);
-  SetMtime(other, 1'700'086'400);
+  // orders.csv loaded twice the same second: their rejects files differ only by
+  // name, and the later one was written when the first record finished.
+  const std::string first = KeepRejects("/in/orders.csv", q, "orders.csv.rejects.jsonl",
+                                        {Bad(2, RowErrorKind::kType, "first")});
+  const std::string second =
+      KeepRejects("/in/orders.csv", q, "orders.csv.rejects.jsonl",
+                  {Bad(4, RowErrorKind::kNull, "second"), Bad(5, RowErrorKind::kNull, "second")});
+  ASSERT_EQ(second, q + "/orders.1.csv.rejects.jsonl");
+  SetMtime(first, 1'700'000'000);
+  SetMtime(second, 1'700'000'001);
 
   FileRecord r;
-  r.identity.path = src + "/sub/orders.csv";
+  r.identity.path = "/in/orders.csv";
   r.state = FileState::kLoaded;
-  r.rows_rejected = 2;
-  r.finished_at_us = 1'700'086'401'000'000;
-  std::optional<RejectSummary> s = FindRejects(r, q, src);
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->source, day2);
-  EXPECT_EQ(s->rows, 2u);
+  r.rows_rejected = 1;
   r.finished_at_us = 1'700'000'001'000'000;
-  s = FindRejects(r, q, src);
+  r.rejects_file = first;
+  std::optional<RejectSummary> s = FindRejects(r);
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->source, day1);
-  r.rows_rejected = 0;
-  EXPECT_FALSE(FindRejects(r, q, src).has_value());
+  EXPECT_EQ(s->source, first);
+  EXPECT_EQ(s->rows, 1u);
+  EXPECT_EQ(s->groups[0].example["reason"], "first");
+  EXPECT_EQ(s->gone, "");
+  r.rejects_file = second;
+  r.rows_rejected = 2;
+  s = FindRejects(r);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->source, second);
+  EXPECT_EQ(s->rows, 2u);
+
+  // Without a recorded file (a ledger of an older sluice), nothing is guessed.
+  r.rejects_file = "";
+  EXPECT_FALSE(FindRejects(r).has_value());
+  // Gone: said so, with nothing to count.
+  r.rejects_file = second;
+  fs::remove(second);
+  s = FindRejects(r);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->gone, second);
+  EXPECT_EQ(s->source, "");
+  EXPECT_EQ(s->rows, 0u);
+  EXPECT_EQ(RejectSummaryJson(*s)["gone"], second);
 }
 
-TEST(RejectSummaryTest, AQuarantinedFileUsesItsReportsRejectsFileElseItsReport) {
+TEST(RejectSummaryTest, AQuarantinedFileReadsItsRejectsFileElseItsReport) {
   TempDir dir;
   const std::string q = dir / "q";
   const std::string rejects = KeepRejects(
@@ -126,31 +137,33 @@ TEST(RejectSummaryTest, AQuarantinedFileUsesItsReportsRejectsFileElseItsReport) 
   r.state = FileState::kQuarantined;
   r.rows_rejected = 3;
   r.final_path = q + "/b.csv";
-  std::optional<RejectSummary> s = FindRejects(r, q, "/in");
+  r.rejects_file = rejects;
+  std::optional<RejectSummary> s = FindRejects(r);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->source, rejects);
   EXPECT_EQ(s->rows, 2u);
-
-  // The rejects file gone: the report's totals, and its first rows as examples.
-  fs::remove(rejects);
-  s = FindRejects(r, q, "/in");
+  // A record of an older sluice: the rejects file its report names.
+  r.rejects_file = "";
+  s = FindRejects(r);
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->source, q + "/b.csv.error.json");
-  EXPECT_EQ(s->rows, 3u);
-  ASSERT_EQ(s->groups.size(), 2u);
-  EXPECT_EQ(s->groups[0].kind, "regex");
-  EXPECT_EQ(s->groups[0].example["reason"], "no match");
-  EXPECT_EQ(s->groups[1].kind, "allowed");
-  EXPECT_TRUE(s->groups[1].example.is_null());
-}
+  EXPECT_EQ(s->source, rejects);
 
-TEST(ArchiveTest, NoClobberNamesAreTheBaseOrItsNumberedForms) {
-  EXPECT_TRUE(IsNoClobberName("a.csv.rejects.jsonl", "a.csv.rejects.jsonl"));
-  EXPECT_TRUE(IsNoClobberName("a.12.csv.rejects.jsonl", "a.csv.rejects.jsonl"));
-  EXPECT_FALSE(IsNoClobberName("a.x.csv.rejects.jsonl", "a.csv.rejects.jsonl"));
-  EXPECT_FALSE(IsNoClobberName("ab.1.csv.rejects.jsonl", "a.csv.rejects.jsonl"));
-  EXPECT_FALSE(IsNoClobberName("a..csv.rejects.jsonl", "a.csv.rejects.jsonl"));
-  EXPECT_TRUE(IsNoClobberName("README.3", "README"));
+  // The rejects file gone: said so, then the report's totals and its first rows as
+  // examples.
+  fs::remove(rejects);
+  for (const std::string& recorded : {rejects, std::string()}) {
+    r.rejects_file = recorded;
+    s = FindRejects(r);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->gone, recorded);
+    EXPECT_EQ(s->source, q + "/b.csv.error.json");
+    EXPECT_EQ(s->rows, 3u);
+    ASSERT_EQ(s->groups.size(), 2u);
+    EXPECT_EQ(s->groups[0].kind, "regex");
+    EXPECT_EQ(s->groups[0].example["reason"], "no match");
+    EXPECT_EQ(s->groups[1].kind, "allowed");
+    EXPECT_TRUE(s->groups[1].example.is_null());
+  }
 }
 
 }  // namespace

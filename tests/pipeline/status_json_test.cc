@@ -23,10 +23,10 @@ TEST(StatusJsonTest, FileRecordKeepsItsFieldsAndOrder) {
   const nlohmann::ordered_json j = FileRecordJson(Record());
   std::vector<std::string> keys;
   for (const auto& item : j.items()) keys.push_back(item.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"file", "name", "hash", "size", "table", "state",
-                                            "rows", "rejected", "skipped", "bytes", "attempts",
-                                            "duration_seconds", "seen_at", "started_at",
-                                            "finished_at", "error", "duplicate_of", "final_path"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "file", "name", "hash", "size", "table", "state", "rows", "rejected",
+                      "skipped", "bytes", "attempts", "duration_seconds", "seen_at", "started_at",
+                      "finished_at", "error", "duplicate_of", "final_path", "rejects_file"}));
   EXPECT_EQ(j["name"], "a\x1b.csv");
   EXPECT_EQ(j["state"], "loaded");
   EXPECT_EQ(j["duration_seconds"], 1.5);
