@@ -3,6 +3,7 @@ kind and hint, sluice_rows_rejected_total counts bad rows by reason once per
 finished file, and `sluice status --file` groups a file's rejects by reason."""
 
 import json
+import os
 import re
 import unittest
 
@@ -30,8 +31,11 @@ class RejectKindsTest(SluiceTestCase):
         return write_file(self.path(name), text)
 
     def status_file(self, name, *extra):
-        return self.sluice("status", "--ledger", self.ledger, "--source", self.data,
-                           "--quarantine", self.quarantine, "--file", name, *extra)
+        """`status --file` from another folder: the ledger says where rejects are."""
+        elsewhere = self.path("elsewhere")
+        os.makedirs(elsewhere, exist_ok=True)
+        return self.sluice("status", "--ledger", self.ledger, "--file", name, *extra,
+                           cwd=elsewhere)
 
     def load_rules(self):
         schema = self.write_schema("rules.schema.yaml", RULES_SCHEMA)
@@ -88,6 +92,61 @@ class RejectKindsTest(SluiceTestCase):
         self.assertEqual(counts, {"type": 2, "null": 1})
         self.assertEqual(list(record["rejects"]["by_reason"]), ["type", "null"])  # most first
         self.assertEqual(record["rejects"]["by_reason"]["null"]["example"]["line"], 4)
+
+    def test_two_loads_of_one_name_each_show_their_own_rejects(self):
+        """orders.csv loads with bad rows under the threshold, is archived, and a new
+        orders.csv loads with other bad rows: each record names and reads its own
+        rejects file, whatever the files' times say."""
+        schema = self.write_schema("items.schema.yaml", ITEMS_SCHEMA)
+        self.put("orders.csv", "id,name\n1,a\nabc,b\n2,c\n")
+        self.assertExit(self.once("--schema", schema, "--max-rejects", "5"), 0)
+        self.assertEqual(self.processed_files(), ["orders.csv"])
+        self.put("orders.csv", "id,name\n3,a\n,b\n,c\n4,d\n")
+        self.assertExit(self.once("--schema", schema, "--max-rejects", "5"), 0)
+        first = os.path.join(self.quarantine, "orders.csv.rejects.jsonl")
+        second = os.path.join(self.quarantine, "orders.1.csv.rejects.jsonl")
+        self.assertEqual(sorted(os.listdir(self.quarantine)),
+                         ["orders.1.csv.rejects.jsonl", "orders.csv.rejects.jsonl"])
+        # Times that point the wrong way (copied, restored) change nothing.
+        t1, t2 = os.stat(first).st_mtime_ns, os.stat(second).st_mtime_ns
+        os.utime(first, ns=(t2, t2))
+        os.utime(second, ns=(t1, t1))
+
+        res = self.status_file("orders.csv", "--json")
+        self.assertExit(res, 0)
+        later, earlier = json.loads(res.stdout)  # most recent first
+        self.assertEqual((earlier["rejected"], later["rejected"]), (1, 2))
+        self.assertEqual(earlier["rejects_file"], first)
+        self.assertEqual(later["rejects_file"], second)
+        self.assertEqual(earlier["rejects"]["from"], first)
+        self.assertEqual({k: v["count"] for k, v in earlier["rejects"]["by_reason"].items()},
+                         {"type": 1})
+        self.assertEqual(later["rejects"]["from"], second)
+        self.assertEqual({k: v["count"] for k, v in later["rejects"]["by_reason"].items()},
+                         {"null": 2})
+        self.assertEqual(later["rejects"]["by_reason"]["null"]["example"]["line"], 3)
+
+        # Each by its archived name, as text.
+        res = self.status_file(os.path.join(self.processed, "orders.1.csv"))
+        self.assertExit(res, 0)
+        self.assertIn("rejects file " + second + "\n", res.stdout)
+        self.assertIn("rejects      2 by reason, from " + second + "\n", res.stdout)
+        self.assertNotIn(first, res.stdout)
+        res = self.status_file(os.path.join(self.processed, "orders.csv"))
+        self.assertExit(res, 0)
+        self.assertIn("rejects      1 by reason, from " + first + "\n", res.stdout)
+        self.assertNotIn(second, res.stdout)
+
+        # A rejects file deleted since: said so, never another file's rows instead.
+        os.remove(second)
+        res = self.status_file(os.path.join(self.processed, "orders.1.csv"), "--json")
+        self.assertExit(res, 0)
+        [record] = json.loads(res.stdout)
+        self.assertEqual(record["rejects"]["gone"], second)
+        self.assertEqual(record["rejects"]["rows"], 0)
+        res = self.status_file(os.path.join(self.processed, "orders.1.csv"))
+        self.assertIn("rejects      " + second + " is gone\n", res.stdout)
+        self.assertNotIn("by reason", res.stdout)
 
     def test_a_file_without_rejects_shows_none(self):
         self.put("fine.csv", "id,name\n1,a\n")
