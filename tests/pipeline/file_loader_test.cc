@@ -147,6 +147,22 @@ TEST_F(FileLoaderRejectsTest, BadRowsWithinTheThresholdLoadWithARejectsFile) {
   const auto line = nlohmann::json::parse(rejects.substr(0, rejects.find('\n')));
   EXPECT_EQ(line["line"], 3);
   EXPECT_EQ(line["column"], "id");
+  EXPECT_EQ(Record("orders.csv")->rejects_file, Quarantined("orders.csv.rejects.jsonl"));
+}
+
+// A group's members record their own rejects files with their outcomes.
+TEST_F(FileLoaderRejectsTest, AGroupsMembersRecordTheirOwnRejectsFiles) {
+  std::vector<std::string> paths = {Land("orders_1.csv", "id,name\n1,a\nx,b\n"),
+                                    Land("orders_2.csv", "id,name\n2,b\n"),
+                                    Land("orders_3.csv", "id,name\ny,c\n3,c\n")};
+  for (const FileResult& r : Process(paths)) {
+    EXPECT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString();
+  }
+  EXPECT_EQ(sink_->Count(FakeCall::kBegin), 1);
+  EXPECT_EQ(Record("orders_1.csv")->rejects_file, Quarantined("orders_1.csv.rejects.jsonl"));
+  EXPECT_EQ(Record("orders_2.csv")->rejects_file, "");
+  EXPECT_EQ(Record("orders_3.csv")->rejects_file, Quarantined("orders_3.csv.rejects.jsonl"));
+  EXPECT_TRUE(Exists(Quarantined("orders_3.csv.rejects.jsonl")));
 }
 
 TEST_F(FileLoaderRejectsTest, BadRowsPastTheThresholdQuarantineTheFileWithAReport) {
@@ -163,6 +179,7 @@ TEST_F(FileLoaderRejectsTest, BadRowsPastTheThresholdQuarantineTheFileWithARepor
   EXPECT_EQ(report["rows_rejected"], 2);
   EXPECT_EQ(report["rejects_file"], Quarantined("orders.csv.rejects.jsonl"));
   EXPECT_EQ(report["errors"].size(), 2u);
+  EXPECT_EQ(Record("orders.csv")->rejects_file, Quarantined("orders.csv.rejects.jsonl"));
 }
 
 // The sink calls a load of kOrders makes (Abort and Ping only on failures).
