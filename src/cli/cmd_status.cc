@@ -165,9 +165,9 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");
   cmd->add_option(
       "--file", *file,
-      "Explain one file: when seen, hash, timings, rows, where it and its rejects went, "
-      "its rejects by reason (with an example each) (base name, relative or absolute path; exit 1 "
-      "if unknown)");
+      "Explain one file (base name, relative or absolute path; exit 1 if unknown): when seen, "
+      "hash, timings, rows, where it and its rejects went, its rejects by reason (with an "
+      "example each)");
   cmd->callback([cmd, o, recent, json, file, &exit_code] {
     exit_code = Status(*cmd, *o, *recent, *json, *file);
   });

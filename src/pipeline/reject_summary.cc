@@ -71,13 +71,14 @@ std::optional<nlohmann::ordered_json> ReadJson(const std::string& path) {
   return json;
 }
 
-// The report's counts and first rows; first the rejects file it names, unless
-// `own_rejects` (the report's file is the record's, known to be gone).
-std::optional<RejectSummary> FromReport(const std::string& report_path, bool own_rejects) {
+// The rejects file the report names if `try_its_rejects` (false: it is the
+// record's, known to be gone) and it can be read, else the report's counts and
+// first rows.
+std::optional<RejectSummary> FromReport(const std::string& report_path, bool try_its_rejects) {
   std::optional<nlohmann::ordered_json> report = ReadJson(report_path);
   if (!report || !report->is_object()) return std::nullopt;
   if (std::string rejects = StringMember(*report, "rejects_file");
-      !rejects.empty() && !own_rejects) {
+      try_its_rejects && !rejects.empty()) {
     Result<RejectSummary> all = SummarizeRejectsFile(rejects);
     if (all) return *all;
   }
@@ -119,12 +120,12 @@ std::optional<RejectSummary> FindRejects(const FileRecord& record) {
       quarantined && !record.final_path.empty() ? record.final_path + ".error.json" : "";
   if (record.rejects_file.empty()) {
     if (report.empty() || record.rows_rejected == 0) return std::nullopt;
-    return FromReport(report, false);
+    return FromReport(report, true);
   }
   Result<RejectSummary> all = SummarizeRejectsFile(record.rejects_file);
   if (all) return *all;
   std::optional<RejectSummary> summary;
-  if (!report.empty()) summary = FromReport(report, true);
+  if (!report.empty()) summary = FromReport(report, false);
   if (!summary) summary.emplace();
   summary->gone = record.rejects_file;
   return summary;
