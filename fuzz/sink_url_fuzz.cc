@@ -6,7 +6,7 @@
 
 #include "fuzz_util.h"
 #include "sink/clickhouse/clickhouse_http.h"
-#include "sink/postgres/pg_support.h"
+#include "sink/postgres/pg_url.h"
 #include "sink/sink.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
