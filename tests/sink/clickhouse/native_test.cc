@@ -6,18 +6,12 @@
 
 #include <string>
 
+#include "sink/hex.h"
+
 namespace sluice {
 namespace {
 
-std::string Hex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
+using ::sluice::testing::Hex;
 
 TEST(NativeTest, VarUIntIsLeb128) {
   std::string out;

@@ -5,20 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "sink/hex.h"
+
 namespace sluice {
 namespace {
 
 using pgcopy::Wire;
-
-std::string Hex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
+using ::sluice::testing::Hex;
 
 // One column per wire type, in the order of kWires below.
 const std::vector<ColumnDef> kDefs = {
