@@ -108,21 +108,34 @@ std::optional<UnfitValue> FindUnfit(const Batch& batch, const std::vector<Wire>&
   const size_t rows = batch.rows();
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& column = columns[i];
-    if (wire[i] == Wire::kInt4 || wire[i] == Wire::kInt2 || wire[i] == Wire::kDate) {
-      const int64_t lo = wire[i] == Wire::kInt2 ? std::numeric_limits<int16_t>::min()
-                                                : std::numeric_limits<int32_t>::min();
-      const int64_t hi = wire[i] == Wire::kInt2 ? std::numeric_limits<int16_t>::max()
-                                                : std::numeric_limits<int32_t>::max();
-      const int64_t shift = wire[i] == Wire::kDate ? kEpochShiftDays : 0;
+    // Dates and timestamps are sent shifted to the server's epoch (2000): a value
+    // the shift overflows would arrive as another, valid one (INT64_MIN µs as a
+    // date in the year 294247).
+    const Wire w = wire[i];
+    if (w == Wire::kInt4 || w == Wire::kInt2 || w == Wire::kDate || w == Wire::kTimestamp) {
+      int64_t lo = std::numeric_limits<int32_t>::min();
+      int64_t hi = std::numeric_limits<int32_t>::max();
+      if (w == Wire::kInt2) {
+        lo = std::numeric_limits<int16_t>::min();
+        hi = std::numeric_limits<int16_t>::max();
+      } else if (w == Wire::kTimestamp) {
+        lo = std::numeric_limits<int64_t>::min();
+        hi = std::numeric_limits<int64_t>::max();
+      }
+      const int64_t shift = w == Wire::kDate        ? kEpochShiftDays
+                            : w == Wire::kTimestamp ? kEpochShiftMicros
+                                                    : 0;
       for (size_t row = 0; row < rows; ++row) {
         const int64_t v = column.ints[row];
-        if (column.nulls[row] == 0 && (v - shift < lo || v - shift > hi)) {
+        int64_t sent = 0;
+        if (column.nulls[row] == 0 &&
+            (__builtin_sub_overflow(v, shift, &sent) || sent < lo || sent > hi)) {
           return UnfitValue{
               row, i, "value " + std::to_string(v) + " is out of range for the column's type"};
         }
       }
     }
-    if (wire[i] == Wire::kText) {
+    if (w == Wire::kText) {
       for (size_t row = 0; row < rows; ++row) {
         if (column.strings[row].size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
           return UnfitValue{row, i, "value longer than 2 GiB"};

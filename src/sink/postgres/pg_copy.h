@@ -48,7 +48,8 @@ struct UnfitValue {
 };
 
 // The first non-NULL value of `batch` that `wire` cannot carry: an integer or
-// date outside an int4/int2/date column's range, a text longer than 2 GiB.
+// date outside an int4/int2/date column's range, a date or timestamp that the
+// shift to 2000-01-01 overflows, a text longer than 2 GiB.
 std::optional<UnfitValue> FindUnfit(const Batch& batch, const std::vector<Wire>& wire);
 
 // Where the server's context of a failed COPY ("COPY t, line 3, column x: …",

@@ -138,6 +138,23 @@ TEST(PgCopyTest, FindsTheFirstValueANarrowColumnCannotHold) {
   EXPECT_EQ(unfit->column, 2u);
 }
 
+// A timestamp the shift to PostgreSQL's epoch overflows would be sent as another,
+// valid one (INT64_MIN µs as a date in the year 294247).
+TEST(PgCopyTest, FindsATimestampTheEpochShiftOverflows) {
+  Batch batch;
+  batch.Reset({{"ts", ColumnType::kTimestamp, true}});
+  batch.columns()[0].AppendInt(INT64_MAX);  // shifted down: fits
+  batch.FinishRow(1);
+  EXPECT_FALSE(pgcopy::FindUnfit(batch, {Wire::kTimestamp}).has_value());
+  batch.columns()[0].AppendInt(INT64_MIN);
+  batch.FinishRow(2);
+  auto unfit = pgcopy::FindUnfit(batch, {Wire::kTimestamp});
+  ASSERT_TRUE(unfit.has_value());
+  EXPECT_EQ(unfit->row, 1u);
+  EXPECT_EQ(unfit->problem,
+            "value " + std::to_string(INT64_MIN) + " is out of range for the column's type");
+}
+
 TEST(PgCopyTest, ReadsTheRowAndColumnOfACopyError) {
   EXPECT_EQ(pgcopy::ErrorRow("COPY t, line 3, column x: \"1\""), 3u);
   EXPECT_EQ(pgcopy::ErrorColumn("COPY t, line 3, column x: \"1\""), "x");
