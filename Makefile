@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build run test test-sanitize fuzz bench format clean
+.PHONY: setup build run test test-sanitize fuzz bench bench-latency format clean
 
 setup:
 	scripts/setup.sh
@@ -30,6 +30,10 @@ fuzz: setup
 
 bench: build
 	bench/run.sh
+
+# Rename-to-visible latency of a running sluice, SQLite and PostgreSQL (about 6 minutes).
+bench-latency: build
+	bench/latency.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 'bench/*.cc' 'fuzz/*.h' 'fuzz/*.cc')

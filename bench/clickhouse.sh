@@ -113,7 +113,7 @@ measure_sluice() { # plain | keyed
   fresh_db $db
   rm -rf "$w"; mkdir -p "$w/data"
   cp -p "$LARGE" "$w/data/"
-  [ "$1" = keyed ] && key=(--key sensor_id,ts)
+  [ "$1" = keyed ] && key=(--key "sensor_id,ts")
   t0=$(now)
   "$SLUICE_BIN" once --source "$w/data" --sink "$(db_url $db)" --ledger "$w/ledger.db" \
     --processed "$w/processed" --quarantine "$w/quarantine" --schema "$SCHEMA" \

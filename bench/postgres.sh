@@ -26,7 +26,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 SLOW_REPEAT=${BENCH_SLOW_REPEAT:-1}
-PSQL=/usr/lib/postgresql/15/bin/psql
 # Debian's python3, where python3-pandas and friends are installed.
 PYTHON=/usr/bin/python3
 WORK=$OUT/work-postgres
@@ -35,26 +34,10 @@ scripts/setup.sh postgres bench
 [ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
 ensure_data
 
-URL=${SLUICE_TEST_POSTGRES_URL:-}
-server_dir=
-cleanup() {
-  if [ -n "$server_dir" ]; then
-    scripts/servers/postgres.sh stop "$server_dir" || true
-    rm -rf "$server_dir"
-  fi
-}
-trap cleanup EXIT
-if [ -z "$URL" ]; then
-  server_dir=$(mktemp -d /tmp/sluice-bench-pg-XXXXXX)
-  chmod 755 "$server_dir"
-  URL=$(scripts/servers/postgres.sh start "$server_dir" | sed -n 's/^SLUICE_TEST_POSTGRES_URL=//p')
-  [ -n "$URL" ] || die "the PostgreSQL server did not start"
-fi
+trap stop_postgres EXIT
+start_postgres
 DB=bench_load
-# The URL of database $1 on the same server.
-db_url() { echo "$URL" | sed -E "s#^([^/]*//[^/]*)/[^?]*#\1/$1#"; }
 DB_URL=$(db_url $DB)
-sql() { "$PSQL" -X -q -d "$1" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "$2"; }
 
 # The table sluice creates from the declared schema, made first for the others.
 TYPED_DDL="CREATE TABLE readings(sensor_id bigint NOT NULL, ts timestamptz NOT NULL,

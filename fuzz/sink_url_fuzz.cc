@@ -7,7 +7,8 @@
 #include "fuzz_util.h"
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/postgres/pg_url.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
+#include "sink/sink_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view url(reinterpret_cast<const char*>(data), size);

@@ -36,7 +36,8 @@ int Check(const CLI::App& cmd, const SharedOptions& o, const std::string& file, 
   if (!result) return Fail(result.error());
   for (const auto& e : result->first) {
     std::cout << file << ":" << e.line << ": " << (e.column.empty() ? "" : e.column + ": ")
-              << e.message << "\n";
+              << e.message << " [" << RowErrorKindName(e.kind)
+              << (e.hint.empty() ? "" : ": " + e.hint) << "]\n";
   }
   if (result->rejected > result->first.size()) {
     std::cout << "... and " << result->rejected - result->first.size() << " more bad rows\n";

@@ -1,4 +1,4 @@
-// sluice status: what the ledger knows.
+// sluice status: what the ledger knows, and for one file its rejects by reason.
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -6,7 +6,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "ledger/ledger.h"
-#include "pipeline/engine.h"
+#include "observe/json_text.h"
+#include "pipeline/reject_summary.h"
+#include "pipeline/status_json.h"
 
 namespace sluice::cli {
 namespace {
@@ -28,17 +30,50 @@ std::string Seconds(int64_t from_us, int64_t to_us) {
   return buf;
 }
 
-// `sluice status --file NAME`: every record of that file, most recent first.
+// One line of a rejects file, shown briefly: "line 3: why".
+std::string Describe(const nlohmann::ordered_json& row) {
+  if (!row.is_object()) return "-";
+  std::string out;
+  if (auto line = row.find("line"); line != row.end() && line->is_number()) {
+    out = "line " + line->dump() + ": ";
+  }
+  if (auto reason = row.find("reason"); reason != row.end() && reason->is_string()) {
+    out += reason->get<std::string>();
+  }
+  return out;
+}
+
+void PrintRejects(const RejectSummary& summary) {
+  if (!summary.gone.empty()) std::cout << "  rejects      " << summary.gone << " is gone\n";
+  if (summary.source.empty()) return;
+  std::cout << "  rejects      " << summary.rows << " by reason, from " << summary.source << "\n";
+  for (const RejectGroup& g : summary.groups) {
+    std::cout << "    " << std::left << std::setw(15) << (g.kind.empty() ? "-" : g.kind)
+              << std::right << std::setw(8) << g.count << "  e.g. " << Describe(g.example) << "\n";
+    if (g.example.is_object()) {
+      if (auto hint = g.example.find("hint");
+          hint != g.example.end() && hint->is_string() && !hint->get<std::string>().empty()) {
+        std::cout << std::string(29, ' ') << "hint: " << hint->get<std::string>() << "\n";
+      }
+    }
+  }
+}
+
+// `sluice status --file NAME`: every record of that file, most recent first, with
+// its rejects grouped by reason.
 int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
   auto records = ledger.FindByName(name);
   if (!records) return Fail(records.error());
   if (json) {
-    std::string out = "[";
-    for (size_t i = 0; i < records->size(); ++i) {
-      if (i > 0) out += ',';
-      AppendFileRecordJson(out, (*records)[i]);
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const FileRecord& r : *records) {
+      nlohmann::ordered_json record = FileRecordJson(r);
+      if (auto rejects = FindRejects(r)) {
+        record["rejects"] = RejectSummaryJson(*rejects);
+      }
+      out.push_back(std::move(record));
     }
-    std::cout << out << "]\n";
+    std::cout << JsonText(out) << "\n";
     return records->empty() ? 1 : 0;
   }
   if (records->empty()) {
@@ -59,8 +94,10 @@ int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
               << "  rows         loaded=" << r.rows_loaded << " rejected=" << r.rows_rejected
               << " skipped=" << r.rows_skipped << "\n"
               << "  went to      " << (r.final_path.empty() ? "-" : r.final_path) << "\n";
+    if (!r.rejects_file.empty()) std::cout << "  rejects file " << r.rejects_file << "\n";
     if (!r.duplicate_of.empty()) std::cout << "  same as      " << r.duplicate_of << "\n";
     if (!r.error.empty()) std::cout << "  error        " << r.error << "\n";
+    if (auto rejects = FindRejects(r)) PrintRejects(*rejects);
   }
   return 0;
 }
@@ -75,7 +112,7 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent, bool json
   auto report = (*ledger)->Report(recent);
   if (!report) return Fail(report.error());
   if (json) {
-    std::cout << LedgerReportJson(*report) << "\n";
+    std::cout << JsonText(LedgerReportJson(*report)) << "\n";
     return 0;
   }
 
@@ -126,9 +163,11 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
   AddLedgerOptions(*cmd, *o);
   cmd->add_option("--recent", *recent, "How many recent files and errors to list (default 10)");
   cmd->add_flag("--json", *json, "Print JSON (the same document as /api/status, from the ledger)");
-  cmd->add_option("--file", *file,
-                  "Explain one file: when seen, hash, timings, rows, rejects, where it went "
-                  "(base name, relative or absolute path; exit 1 if unknown)");
+  cmd->add_option(
+      "--file", *file,
+      "Explain one file (base name, relative or absolute path; exit 1 if unknown): when seen, "
+      "hash, timings, rows, where it and its rejects went, its rejects by reason (with an "
+      "example each)");
   cmd->callback([cmd, o, recent, json, file, &exit_code] {
     exit_code = Status(*cmd, *o, *recent, *json, *file);
   });

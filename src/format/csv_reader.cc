@@ -127,9 +127,13 @@ void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowError
     return;
   }
   if (fields_.size() != columns_.size()) {
-    errors.Report(RowError{line_, buf_.offset(), "", std::string(record, scan.content),
-                           "expected " + std::to_string(columns_.size()) + " fields, found " +
-                               std::to_string(fields_.size())});
+    errors.Report(RowError{
+        line_, buf_.offset(), "", std::string(record, scan.content),
+        "expected " + std::to_string(columns_.size()) + " fields, found " +
+            std::to_string(fields_.size()),
+        RowErrorKind::kRagged,
+        "every line needs as many fields as the header; check the delimiter and that fields "
+        "holding it are quoted"});
     return;
   }
   Span raw = out.Append(std::string_view(record, scan.content));

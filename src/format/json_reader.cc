@@ -188,8 +188,9 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   }
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
-    errors.Report(
-        RowError{line, offset, "", std::string(text), "array element is not a JSON object"});
+    errors.Report(RowError{line, offset, "", std::string(text),
+                           "array element is not a JSON object", RowErrorKind::kJson,
+                           "each element of the top-level array must be a JSON object, {...}"});
   } else {
     RETURN_IF_ERROR(rows_.AddRow(object, text, line, offset, out));
   }

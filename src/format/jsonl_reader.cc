@@ -5,6 +5,11 @@
 #include <utility>
 
 namespace sluice {
+namespace {
+
+constexpr char kOneObjectPerLine[] = "JSON lines: each line must be one JSON object, {...}";
+
+}  // namespace
 
 JsonlReader::JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
     : buf_(std::move(input), options.stop), options_(options), rows_(options.max_columns) {}
@@ -60,12 +65,14 @@ Status JsonlReader::AddLine(std::string_view line, TextBatch& out, RowErrorSink&
   // The buffer's padding lets simdjson read the line in place.
   if (simdjson::error_code error = parser_.parse(line.data(), line.size(), false).get(element)) {
     errors.Report(RowError{line_, offset, "", std::string(line),
-                           std::string("invalid JSON: ") + simdjson::error_message(error)});
+                           std::string("invalid JSON: ") + simdjson::error_message(error),
+                           RowErrorKind::kJson, kOneObjectPerLine});
     return Status::Ok();
   }
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
-    errors.Report(RowError{line_, offset, "", std::string(line), "line is not a JSON object"});
+    errors.Report(RowError{line_, offset, "", std::string(line), "line is not a JSON object",
+                           RowErrorKind::kJson, kOneObjectPerLine});
     return Status::Ok();
   }
   return rows_.AddRow(object, line, line_, offset, out);

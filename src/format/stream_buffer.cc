@@ -15,8 +15,14 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
                        size_t max_record_bytes) {
   constexpr size_t kKeptBytes = 4096;
   return RowError{
-      line, offset, "", std::string(text.substr(0, kKeptBytes)),
-      "record longer than max_record_bytes (" + std::to_string(max_record_bytes) + " bytes)"};
+      line,
+      offset,
+      "",
+      std::string(text.substr(0, kKeptBytes)),
+      "record longer than max_record_bytes (" + std::to_string(max_record_bytes) + " bytes)",
+      RowErrorKind::kTooLong,
+      "sluice reads records of at most " + std::to_string(max_record_bytes) +
+          " bytes; check for an unbalanced quote or bracket that runs on, or split the record"};
 }
 
 StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input, const std::atomic<bool>* stop)

@@ -2,13 +2,17 @@
 // the source of truth for "this file was loaded" together with the sink's commit
 // marker (see docs/ARCHITECTURE.md, exactly-once).
 //
-// A file record is keyed by content hash and path. States:
+// A file record is keyed by content hash and path. States (file_state.h, which
+// also lists the allowed transitions, each by the operation below that makes it):
 //   processing   claimed by a worker (or in flight when sluice stopped)
-//   pending      released after a transient failure, interrupted, or requeued:
-//                the next sighting claims it again
+//   pending      released after a failed attempt, put off, interrupted, or
+//                requeued: the next sighting claims it again
 //   loaded       its rows are committed in the sink
 //   duplicate    same bytes as a file already loaded; not loaded again
 //   quarantined  refused (bad data past the threshold); moved to quarantine
+// Every write checks the record's state against that table in the same SQL
+// statement; a write the table does not allow changes nothing and returns
+// Internal (naming the record, the operation, the expected and the actual state).
 //
 // It also records every column sluice added to a table (schema evolution).
 //
@@ -29,12 +33,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ledger/file_state.h"
 
 namespace sluice {
-
-enum class FileState { kProcessing, kPending, kLoaded, kDuplicate, kQuarantined };
-
-std::string_view FileStateName(FileState state);
 
 // The error of a record quarantined because sluice stopped `crashes` times while
 // loading it.
@@ -56,15 +57,24 @@ struct FileRecord {
   uint64_t rows_rejected = 0;
   uint64_t rows_skipped = 0;  // skipped because their key already existed
   uint64_t bytes = 0;         // decoded bytes read
+  // Failed attempts: the times a claim of this file ended without a result,
+  // whether released after a failure (Release) or left by a crash
+  // (SettleCrashed); not the attempts put off (Unclaim). The engine's retry delay
+  // and `once` giving up go by it, so they hold across restarts. Reset by Requeue.
   int attempts = 0;
   std::string error;         // last error, if any
   std::string duplicate_of;  // path of the loaded file with the same content
   std::string final_path;    // where the file went (processed/, quarantine/, deleted, kept)
+  // Where its bad rows were kept (a loaded file's under the threshold, a
+  // quarantined file's), "" if none or written before sluice recorded it.
+  std::string rejects_file;
   int64_t seen_at_us = 0;
   int64_t started_at_us = 0;
   int64_t finished_at_us = 0;
-  // Times sluice stopped (killed, crashed) while this record was `processing`
-  // and its load had not committed. Reset by Requeue.
+  // Of the attempts, those that ended because sluice stopped (killed, crashed)
+  // while this record was `processing` and its load had not committed: the crash
+  // guard (max_crashes) and the loading alone of suspects go by it. Reset by
+  // Requeue.
   int crashes = 0;
 };
 
@@ -81,6 +91,14 @@ struct Claim {
   int64_t file_id = 0;       // the record this sighting created or took over (0 for kBusy)
   std::string earlier_path;  // kDuplicate / kAlreadyLoaded / kQuarantinedBefore: the earlier file
   int crashes = 0;           // kClaimed: the record's crash count (FileRecord::crashes)
+  int attempts = 0;          // kClaimed: the record's failed attempts (FileRecord::attempts)
+};
+
+// What SettleCrashed made of a record.
+struct SettledCrash {
+  FileState state = FileState::kPending;  // pending, or quarantined at the limit
+  int crashes = 0;                        // FileRecord::crashes, this crash included
+  int attempts = 0;                       // FileRecord::attempts, this crash included
 };
 
 struct LoadSummary {
@@ -88,6 +106,7 @@ struct LoadSummary {
   uint64_t rows_rejected = 0;
   uint64_t rows_skipped = 0;
   uint64_t bytes = 0;
+  std::string rejects_file{};  // FileRecord::rejects_file, "" if none
 };
 
 // A column sluice added to a table (schema evolution).
@@ -126,34 +145,53 @@ class Ledger {
   // Decides what to do with a sighting of a file (see ClaimOutcome) and records it.
   Result<Claim> ClaimFile(const FileIdentity& file, std::string_view table);
 
+  // The writes below change one record (`file_id`, from ClaimFile) as
+  // file_state.h allows. Errors: NotFound (no such record), Internal (the record
+  // is in a state the operation does not apply to: nothing changed),
+  // Unavailable (the database).
+
+  // processing → loaded, with its counts and rejects file.
   Status MarkLoaded(int64_t file_id, const LoadSummary& summary);
+  // processing (or already quarantined by the claim or the crash guard, or that
+  // guard's record a failed move left pending) → quarantined, with its counts and
+  // why. Its rejects file is recorded with its final path (it is named after it).
   Status MarkQuarantined(int64_t file_id, const LoadSummary& summary, std::string_view error);
-  // Back to pending after a transient failure; the error is kept.
-  Status Release(int64_t file_id, std::string_view error);
-  // Deletes a processing record whose content was not loaded and exists nowhere
-  // any more: the file changed while it was loading, and its new content gets a
-  // record of its own. Errors: NotFound (no such record in processing).
+  // A failed attempt: processing (or quarantined, when the move to quarantine
+  // failed) → pending, keeping the error and counting the attempt. Returns the
+  // record's failed attempts, this one included (FileRecord::attempts).
+  Result<int> Release(int64_t file_id, std::string_view error);
+  // processing → pending without counting an attempt: the load was put off (a
+  // stop was requested, the file must load alone), not failed. `why` becomes the
+  // record's error.
+  Status Unclaim(int64_t file_id, std::string_view why);
+  // processing → deleted: a record whose content was not loaded and exists
+  // nowhere any more: the file changed while it was loading, and its new content
+  // gets a record of its own.
   Status Forget(int64_t file_id);
-  // Where the file was moved (or "deleted" / "kept").
+  // Where a loaded, duplicate or quarantined file was moved (or "deleted" /
+  // "kept"); its state stays.
   Status SetFinalPath(int64_t file_id, std::string_view path);
+  // The same for a quarantined file, with where its rejects were kept ("" if
+  // none): both are known only once it has moved.
+  Status SetFinalPath(int64_t file_id, std::string_view path, std::string_view rejects_file);
 
   // Records in `processing` (in flight when sluice stopped). Used at start-up.
   Result<std::vector<FileRecord>> ListProcessing();
   // Settles a `processing` record whose load did not commit when sluice stopped:
-  // counts the crash, then back to pending, or quarantined with CrashedReason once
-  // it has `limit` crashes (limit <= 0: never). Returns the new state. Errors:
-  // NotFound (no such processing record), Unavailable.
-  Result<FileState> SettleCrashed(int64_t file_id, int limit);
+  // counts the crash (and the failed attempt), then back to pending, or
+  // quarantined with CrashedReason once it has `limit` crashes (limit <= 0:
+  // never). Errors as the writes above.
+  Result<SettledCrash> SettleCrashed(int64_t file_id, int limit);
   // Quarantined records whose current path (final_path) is `path`, or whose
   // original path is `path`; most recent first.
   Result<std::vector<FileRecord>> FindByPath(const std::string& path);
   // Records of any state whose original or current path is `name`, or ends in
   // "/" + `name` (a base name, or a path relative to a folder); most recent first.
   Result<std::vector<FileRecord>> FindByName(const std::string& name);
-  // Moves every quarantined record with this hash to pending (crash count reset),
-  // then, in the same write transaction (other writers, a running sluice among
-  // them, wait), calls `move_back` if any record moved: the file goes back to
-  // the source folder only once the ledger accepts it. If `move_back` fails,
+  // Moves every quarantined record with this hash to pending (attempts and
+  // crashes reset), then, in the same write transaction (other writers, a running
+  // sluice among them, wait), calls `move_back` if any record moved: the file goes
+  // back to the source folder only once the ledger accepts it. If `move_back` fails,
   // nothing changes and its error is returned. Returns how many records moved.
   Result<int> Requeue(std::string_view hash, const std::function<Status()>& move_back = {});
 

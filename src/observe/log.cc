@@ -7,6 +7,9 @@
 #include <charconv>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "observe/json_text.h"
 
 namespace sluice {
 namespace {
@@ -92,31 +95,17 @@ bool NeedsQuotes(std::string_view s) {
   return false;
 }
 
-// How a quoted value shows what it must escape: text logs show an invalid UTF-8
-// byte and a control as \xNN; JSON has no such escape, so it replaces the byte
-// with U+FFFD and writes controls as \u00NN.
-struct Escapes {
-  std::string_view invalid_byte_prefix;  // empty: the byte becomes U+FFFD
-  std::string_view control_prefix;
-};
-constexpr Escapes kTextEscapes{"\\x", "\\x"};
-constexpr Escapes kJsonEscapes{"", "\\u00"};
-
-// `s` between double quotes, escaped: " and \, \n \r \t, other C0 controls and
-// DEL, C1 controls (\u00NN) and invalid UTF-8 bytes, so that no value can forge a
-// line or drive a terminal.
-void AppendQuoted(std::string& out, std::string_view s, const Escapes& escapes) {
+// `s` between double quotes, escaped: " and \, \n \r \t, other C0 controls, DEL
+// and invalid UTF-8 bytes (\xNN), C1 controls (\u00NN), so that no value can
+// forge a line or drive a terminal.
+void AppendQuoted(std::string& out, std::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
     if (c >= 0x80) {
       size_t n = Utf8Length(s, i);
       if (n == 0) {
-        if (escapes.invalid_byte_prefix.empty()) {
-          out += "\xEF\xBF\xBD";
-        } else {
-          AppendHexByte(out, escapes.invalid_byte_prefix, c);
-        }
+        AppendHexByte(out, "\\x", c);
         ++i;
       } else if (IsC1(s, i)) {
         // Escaped, a terminal showing the log cannot obey it.
@@ -146,7 +135,7 @@ void AppendQuoted(std::string& out, std::string_view s, const Escapes& escapes) 
         break;
       default:
         if (c < 0x20 || c == 0x7F) {
-          AppendHexByte(out, escapes.control_prefix, c);
+          AppendHexByte(out, "\\x", c);
         } else {
           out += static_cast<char>(c);
         }
@@ -165,7 +154,7 @@ void AppendTextValue(std::string& out, std::string_view s) {
     out += s;
     return;
   }
-  AppendQuoted(out, s, kTextEscapes);
+  AppendQuoted(out, s);
 }
 
 }  // namespace
@@ -197,18 +186,15 @@ std::string FormatLogLine(LogFormat format, std::string_view event,
                           std::initializer_list<LogField> fields) {
   std::string line;
   if (format == LogFormat::kJson) {
-    line += "\"event\":";
-    AppendJsonString(line, event);
+    nlohmann::ordered_json members = nlohmann::ordered_json::object();
+    members["event"] = std::string(event);
     for (const auto& f : fields) {
-      line += ',';
-      AppendJsonString(line, f.key);
-      line += ':';
-      if (const auto* s = std::get_if<std::string>(&f.value)) {
-        AppendJsonString(line, *s);
-      } else {
-        AppendNumber(line, f.value);
-      }
+      nlohmann::ordered_json& member = members[std::string(f.key)];
+      std::visit([&member](const auto& v) { member = v; }, f.value);
     }
+    // Without the braces: spdlog's pattern puts ts and level before them.
+    line = JsonText(members);
+    line = line.substr(1, line.size() - 2);
   } else {
     line += event;
     for (const auto& f : fields) {
@@ -236,7 +222,5 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 }
 
 void SetLogClearsLine(bool clear) { g_clear_line.store(clear); }
-
-void AppendJsonString(std::string& out, std::string_view s) { AppendQuoted(out, s, kJsonEscapes); }
 
 }  // namespace sluice

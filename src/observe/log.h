@@ -52,18 +52,13 @@ inline void LogError(std::string_view event, std::initializer_list<LogField> fie
 // "event key=value ..." (a value is quoted when needed, and control characters,
 // DEL and invalid UTF-8 in it are shown escaped, e.g. \x1b, so that file names and
 // cell values cannot drive the terminal or forge lines), or JSON members
-// `"event":"...","key":value,...` (valid JSON whatever the bytes; see
-// AppendJsonString). Exposed for tests.
+// `"event":"...","key":value,...` (written by JsonText: valid JSON whatever the
+// bytes, controls escaped). Exposed for tests.
 std::string FormatLogLine(LogFormat format, std::string_view event,
                           std::initializer_list<LogField> fields);
 
 // While set, every log line first erases the terminal's current line (where a
 // progress bar is drawn).
 void SetLogClearsLine(bool clear);
-
-// Appends `s` to `out` as a JSON string literal (with quotes), escaping as RFC 8259
-// requires, and DEL and C1 controls as \u00NN too (a terminal could obey them).
-// Invalid UTF-8 bytes are replaced by U+FFFD so the output stays valid.
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace sluice

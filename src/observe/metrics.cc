@@ -152,7 +152,8 @@ IngestMetrics::IngestMetrics() {
   Registry& r = registry_;
   r.DeclareCounter("sluice_files_total", "Files finished, by table and outcome.");
   r.DeclareCounter("sluice_rows_loaded_total", "Rows committed to the sink, by table.");
-  r.DeclareCounter("sluice_rows_rejected_total", "Rows refused by validation, by table.");
+  r.DeclareCounter("sluice_rows_rejected_total",
+                   "Bad rows of finished files, by table and reason (the row error's kind).");
   r.DeclareCounter("sluice_bytes_read_total", "Bytes of files read.");
   r.DeclareHistogram("sluice_load_duration_seconds",
                      "Time to load one file (loaded or quarantined), from claim to archive.",
@@ -183,16 +184,25 @@ IngestMetrics::IngestMetrics() {
 }
 
 void IngestMetrics::FileDone(const std::string& table, std::string_view outcome, uint64_t rows,
-                             uint64_t rejected, uint64_t bytes, double seconds) {
+                             uint64_t bytes, double seconds) {
   Registry& r = registry_;
   r.Add("sluice_files_total", {{"table", table}, {"outcome", std::string(outcome)}});
   r.Add("sluice_bytes_read_total", {}, static_cast<double>(bytes));
   if (outcome == "duplicate") return;
   r.Add("sluice_rows_loaded_total", {{"table", table}}, static_cast<double>(rows));
-  r.Add("sluice_rows_rejected_total", {{"table", table}}, static_cast<double>(rejected));
   r.Observe("sluice_load_duration_seconds", {}, seconds);
   r.Set("sluice_sink_up", {}, 1);
   if (outcome == "loaded") r.Set("sluice_last_success_timestamp_seconds", {}, NowSeconds());
+}
+
+void IngestMetrics::RowsRejected(const std::string& table, const RowErrorCounts& counts) {
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] == 0) continue;
+    registry_.Add(
+        "sluice_rows_rejected_total",
+        {{"table", table}, {"reason", std::string(RowErrorKindName(static_cast<RowErrorKind>(k)))}},
+        static_cast<double>(counts[k]));
+  }
 }
 
 void IngestMetrics::SinkRetry() { registry_.Add("sluice_sink_retries_total", {}); }

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/row_error.h"
+
 namespace sluice {
 
 // Label pairs of one series, e.g. {{"table", "sales"}, {"outcome", "loaded"}}.
@@ -76,11 +78,15 @@ class IngestMetrics {
   IngestMetrics();
 
   // One file finished: `outcome` is loaded, duplicate or quarantined. Bytes
-  // count for every outcome (the file was read to hash it); rows, rejects and
-  // the duration for loaded and quarantined files, which also prove the sink up.
-  // A loaded file sets the last-success time.
-  void FileDone(const std::string& table, std::string_view outcome, uint64_t rows,
-                uint64_t rejected, uint64_t bytes, double seconds);
+  // count for every outcome (the file was read to hash it); rows and the
+  // duration for loaded and quarantined files, which also prove the sink up. A
+  // loaded file sets the last-success time. Rejects are counted by reason, by
+  // RowsRejected.
+  void FileDone(const std::string& table, std::string_view outcome, uint64_t rows, uint64_t bytes,
+                double seconds);
+  // The bad rows of one finished (loaded or quarantined) file, by kind:
+  // sluice_rows_rejected_total{table,reason}. Not for attempts rolled back.
+  void RowsRejected(const std::string& table, const RowErrorCounts& counts);
   // A load was retried after a transient sink error.
   void SinkRetry();
   // A file refused for its data could not be moved to quarantine (it stays pending).

@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "source/dir_watcher.h"
 
 namespace sluice {

@@ -8,24 +8,21 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <filesystem>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/clock.h"
 #include "core/exception_status.h"
-#include "core/retry_policy.h"
 #include "ledger/ledger.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
-#include "sink/sink.h"
+#include "pipeline/scheduler.h"
+#include "pipeline/status_json.h"
+#include "sink/registry.h"
 #include "source/dir_watcher.h"
 
 namespace fs = std::filesystem;
@@ -34,10 +31,6 @@ namespace sluice {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// In `once` mode a file that keeps failing transiently is given up after this
-// many tries, so that `once` ends (with exit code 1) while the sink is down.
-constexpr int kOnceMaxTries = 3;
 
 Result<std::string> MakeDir(const std::string& dir, const char* what) {
   std::error_code ec;
@@ -55,11 +48,80 @@ Result<std::string> MakeDir(const std::string& dir, const char* what) {
   return canonical.string();
 }
 
-// A file whose load failed transiently is tried again after this (its loader
-// already retried within the retry budget).
-constexpr RetryPolicy kFileRetry{std::chrono::seconds(1), std::chrono::seconds(30)};
-// The probe of a sink that is down.
-constexpr RetryPolicy kSinkProbe{std::chrono::seconds(1), std::chrono::seconds(30)};
+// The worker threads. Each takes a fair share of the scheduler's queue, loads it
+// with its own FileLoader outside the lock and hands the results back; `mu`
+// guards the scheduler for them and for Run's loop.
+class Workers {
+ public:
+  Workers(Scheduler& scheduler, const std::vector<std::unique_ptr<FileLoader>>& loaders)
+      : scheduler_(scheduler) {
+    for (const auto& loader : loaders) {
+      threads_.emplace_back([this, l = loader.get()] { Work(*l); });
+    }
+  }
+  ~Workers() { Stop(); }
+
+  std::mutex mu;
+
+  // Wakes a worker for each of `queued` paths. Requires `mu`.
+  void Wake(size_t queued) {
+    for (size_t i = 0; i < queued; ++i) work_cv_.notify_one();
+  }
+  // Waits (up to `timeout`) until a worker has completed files. `lock` holds `mu`.
+  void WaitForCompleted(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
+    done_cv_.wait_for(lock, timeout, [&] { return scheduler_.has_completed(); });
+  }
+  // Lets each worker finish what it took and joins them; nothing more is taken.
+  void Stop() {
+    {
+      std::lock_guard lock(mu);
+      shutting_down_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void Work(FileLoader& loader) {
+    std::unique_lock lock(mu);
+    for (;;) {
+      work_cv_.wait(lock, [&] { return shutting_down_ || scheduler_.queued() > 0; });
+      if (shutting_down_) return;
+      std::vector<std::string> paths = scheduler_.Take();
+      lock.unlock();
+      std::vector<FileResult> results = Process(loader, paths);
+      lock.lock();
+      scheduler_.Completed(std::move(paths), std::move(results));
+      done_cv_.notify_one();
+    }
+  }
+
+  static std::vector<FileResult> Process(FileLoader& loader,
+                                         const std::vector<std::string>& paths) {
+    try {
+      return loader.Process(paths);
+    } catch (...) {
+      // The last exception boundary of a worker (the loader catches what a
+      // file's load throws): the files are tried again later, and the worker
+      // lives on.
+      Status why = ExceptionStatus("processing files");
+      LogError("worker_exception", {{"error", why.ToString()}});
+      std::vector<FileResult> results(paths.size());
+      for (FileResult& r : results) {
+        r.outcome = FileOutcome::kRetryLater;
+        r.error = why;
+      }
+      return results;
+    }
+  }
+
+  Scheduler& scheduler_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  bool shutting_down_ = false;
+  std::vector<std::thread> threads_;  // last: the threads use the members above
+};
 
 }  // namespace
 
@@ -134,6 +196,82 @@ struct Engine::Impl {
     return Status::Ok();
   }
 
+  // Polls the watcher for ready paths. A failure is waited out and reported
+  // (NoteSource), except in `once`, where it is returned.
+  Result<std::vector<std::string>> Poll(DirWatcher& watcher, bool once) {
+    auto polled = watcher.Poll(std::chrono::milliseconds(once ? 20 : 200));
+    if (!polled && once) return polled.error();
+    NoteSource(polled ? Status::Ok() : polled.error());
+    NoteWatches(watcher);
+    if (polled) return polled;
+    // Poll waited for a missing folder already; any other failure returns at
+    // once, and the next poll must not follow it in a busy loop.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return std::vector<std::string>{};
+  }
+
+  // Pings the sink if it is down and its probe is due, and tells the scheduler
+  // (under `mu`) what the ping found. The ping may take a while: it is sent
+  // without `mu`, so the workers go on meanwhile.
+  void ProbeSink(Scheduler& scheduler, std::mutex& mu) {
+    {
+      std::lock_guard lock(mu);
+      if (!scheduler.ProbeDue(Clock::now())) return;
+    }
+    const bool back = PingSink().ok();
+    std::lock_guard lock(mu);
+    if (back) {
+      NoteSinkUp(scheduler.SinkBack(Clock::now()));
+    } else {
+      scheduler.ProbeFailed(Clock::now());
+    }
+  }
+
+  // A result reported the sink down: loaders stop retrying and the scheduler
+  // holds the files until the probe finds it back.
+  void NoteSinkDown(const Status& why) {
+    signals.sink_down.store(true);
+    {
+      std::lock_guard outage(outage_mu);
+      down_since_us = NowMicros();
+      down_error = why.ToString();
+    }
+    GlobalMetrics().SetSinkUp(false);
+    LogError("sink_down",
+             {{"error", why.ToString()},
+              {"retry_budget_s", static_cast<int64_t>(config.retry_budget.count() / 1000)}});
+  }
+
+  // The probe found the sink back; `waiting` files are due at once.
+  void NoteSinkUp(size_t waiting) {
+    int64_t since;
+    {
+      std::lock_guard outage(outage_mu);
+      since = down_since_us;
+      down_since_us = 0;
+      down_error.clear();
+    }
+    signals.sink_down.store(false);
+    GlobalMetrics().SetSinkUp(true);
+    LogInfo("sink_up", {{"down_s", (NowMicros() - since) / 1000000},
+                        {"waiting_files", static_cast<int64_t>(waiting)}});
+  }
+
+  // Acts on what the scheduler made of a file's result.
+  void NoteSettled(const Scheduler::Settled& settled, DirWatcher& watcher) {
+    const FileResult& r = settled.result;
+    // The path holds a newcomer whose events came while it was busy.
+    if (r.resight) watcher.RequestRescan();
+    if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
+        r.outcome == FileOutcome::kQuarantined) {
+      GlobalMetrics().FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.bytes, r.seconds);
+    }
+    if (settled.sink_went_down) NoteSinkDown(r.error);
+    if (settled.gave_up) {
+      LogError("gave_up", {{"file", settled.path}, {"error", r.error.ToString()}});
+    }
+  }
+
   ~Impl() {
     ping_sink.reset();
     loaders.clear();
@@ -190,243 +328,58 @@ Result<RunSummary> Engine::Run(bool once, const std::atomic<bool>& stop) {
                       {"workers", m.config.workers},
                       {"mode", once ? "once" : "run"}});
 
-  std::mutex mu;
-  std::condition_variable work_cv;
-  std::condition_variable done_cv;
-  std::deque<std::string> queue;
-  std::vector<std::pair<std::string, FileResult>> done;
-  bool shutting_down = false;
-  size_t running = 0;
-
-  std::vector<std::thread> workers;
-  for (auto& loader : m.loaders) {
-    workers.emplace_back([&, l = loader.get()] {
-      std::unique_lock lock(mu);
-      for (;;) {
-        work_cv.wait(lock, [&] { return shutting_down || !queue.empty(); });
-        if (queue.empty()) return;
-        // A fair share of what is queued, so that small files can load in groups
-        // while every worker stays busy.
-        const size_t take =
-            std::clamp<size_t>(queue.size() / m.loaders.size(), 1, FileLoader::kGroupFiles);
-        std::vector<std::string> paths(std::make_move_iterator(queue.begin()),
-                                       std::make_move_iterator(queue.begin() + take));
-        queue.erase(queue.begin(), queue.begin() + take);
-        running += paths.size();
-        lock.unlock();
-        std::vector<FileResult> results;
-        try {
-          results = l->Process(paths);
-        } catch (...) {
-          // The last exception boundary of a worker (the loader catches what a
-          // file's load throws): the files are tried again later, and the
-          // worker lives on.
-          Status why = ExceptionStatus("processing files");
-          LogError("worker_exception", {{"error", why.ToString()}});
-          results.assign(paths.size(), FileResult{});
-          for (FileResult& r : results) {
-            r.outcome = FileOutcome::kRetryLater;
-            r.error = why;
-          }
-        }
-        lock.lock();
-        running -= paths.size();
-        for (size_t i = 0; i < paths.size(); ++i) {
-          done.emplace_back(std::move(paths[i]), std::move(results[i]));
-        }
-        done_cv.notify_one();
-      }
-    });
-  }
-
-  RunSummary summary;
-  summary.quarantined = std::exchange(m.recovered_quarantined, 0);
-  std::unordered_set<std::string> active;                            // queued or being processed
-  std::map<std::string, std::pair<Clock::time_point, int>> retries;  // path → (due, tries)
-  std::unordered_map<std::string, Clock::time_point> waiting_since;  // queued or retrying
-  IngestMetrics& metrics = GlobalMetrics();
-  std::unordered_set<std::string> found;  // every path queued; only with on_progress
-  ProgressCounts progress;
+  Scheduler::Options options;
+  options.workers = m.loaders.size();
+  options.once = once;
+  options.track_found = static_cast<bool>(m.on_progress);
+  Scheduler scheduler(std::move(options));
+  Workers workers(scheduler, m.loaders);
+  uint64_t bytes_found = 0;  // of the files sighted, for the progress bar
   Status fatal;
-  // While the sink is down no file is handed to a worker; a probe pings the sink
-  // (1 s doubling to 30 s, with jitter) and, once it answers, every waiting file
-  // is due at once.
-  std::optional<Backoff> probe_backoff;
-  Clock::time_point probe_at;
-  Clock::time_point up_at;  // when the probe last found the sink back
   for (;;) {
     if (stop.load()) m.signals.stop.store(true);
     if (m.signals.stop.load()) break;
 
-    auto polled = watcher->Poll(std::chrono::milliseconds(once ? 20 : 200));
-    if (!polled && once) {
+    auto polled = m.Poll(*watcher, once);
+    if (!polled) {
       fatal = polled.error();
       break;
     }
-    m.NoteSource(polled ? Status::Ok() : polled.error());
-    m.NoteWatches(*watcher);
-    if (!polled) {
-      // Poll waited for a missing folder already; any other failure returns at
-      // once, and the next poll must not follow it in a busy loop.
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      polled = std::vector<std::string>{};
+    m.ProbeSink(scheduler, workers.mu);
+    std::unique_lock lock(workers.mu);
+    for (const Scheduler::Settled& settled : scheduler.Settle(Clock::now())) {
+      m.NoteSettled(settled, *watcher);
     }
-    bool sink_back = false;
-    if (m.signals.sink_down.load() && !once && Clock::now() >= probe_at) {
-      sink_back = m.PingSink().ok();
-      if (!sink_back) probe_at = Clock::now() + probe_backoff->Next();
-    }
-    std::unique_lock lock(mu);
-    if (sink_back) {
-      int64_t since;
-      {
-        std::lock_guard outage(m.outage_mu);
-        since = m.down_since_us;
-        m.down_since_us = 0;
-        m.down_error.clear();
-      }
-      m.signals.sink_down.store(false);
-      up_at = Clock::now();
-      metrics.SetSinkUp(true);
-      for (auto& [path, due] : retries) due.first = Clock::now();
-      LogInfo("sink_up", {{"down_s", (NowMicros() - since) / 1000000},
-                          {"waiting_files", static_cast<int64_t>(retries.size())}});
-    }
-    for (auto& [path, r] : done) {
-      active.erase(path);
-      // The path holds a newcomer whose events came while it was busy.
-      if (r.resight) watcher->RequestRescan();
-      if (r.outcome == FileOutcome::kLoaded || r.outcome == FileOutcome::kDuplicate ||
-          r.outcome == FileOutcome::kQuarantined) {
-        metrics.FileDone(r.table, FileOutcomeName(r.outcome), r.rows, r.rejected, r.bytes,
-                         r.seconds);
-      }
-      if (r.outcome != FileOutcome::kRetryLater) {
-        waiting_since.erase(path);
-        ++progress.files_done;
-        progress.bytes_done += r.bytes;
-      }
-      switch (r.outcome) {
-        case FileOutcome::kLoaded:
-          ++summary.loaded;
-          summary.rows += r.rows;
-          retries.erase(path);
-          break;
-        case FileOutcome::kDuplicate:
-          ++summary.duplicates;
-          retries.erase(path);
-          break;
-        case FileOutcome::kQuarantined:
-          ++summary.quarantined;
-          retries.erase(path);
-          break;
-        case FileOutcome::kRetryLater: {
-          int tries = retries.count(path) ? retries[path].second + 1 : 1;
-          if (r.sink_down && !m.signals.sink_down.load()) {
-            m.signals.sink_down.store(true);
-            {
-              std::lock_guard outage(m.outage_mu);
-              m.down_since_us = NowMicros();
-              m.down_error = r.error.ToString();
-            }
-            metrics.SetSinkUp(false);
-            // A sink that answers pings but refuses the load (a revoked privilege)
-            // goes down again at once: its probe keeps backing off.
-            if (!probe_backoff || Clock::now() - up_at > std::chrono::minutes(1)) {
-              probe_backoff.emplace(kSinkProbe);
-            }
-            probe_at = Clock::now() + probe_backoff->Next();
-            LogError("sink_down", {{"error", r.error.ToString()},
-                                   {"retry_budget_s",
-                                    static_cast<int64_t>(m.config.retry_budget.count() / 1000)}});
-          }
-          if (once && tries >= kOnceMaxTries) {
-            ++summary.failed;
-            retries.erase(path);
-            waiting_since.erase(path);
-            ++progress.files_done;
-            LogError("gave_up", {{"file", path}, {"error", r.error.ToString()}});
-          } else {
-            retries[path] = {Clock::now() + kFileRetry.Delay(tries), tries};
-          }
-          break;
-        }
-        case FileOutcome::kAlreadyDone:
-        case FileOutcome::kGone:
-        case FileOutcome::kInterrupted:
-          retries.erase(path);
-          break;
-      }
-    }
-    done.clear();
-    auto now = Clock::now();
-    bool hold = m.signals.sink_down.load();
-    if (hold) {
-      // Files not yet taken by a worker wait with the rest until the sink is back.
-      for (const auto& path : queue) {
-        active.erase(path);
-        retries.emplace(path, std::make_pair(now, 0));
-      }
-      queue.clear();
-    }
-    if (once && hold) {
+    const auto now = Clock::now();
+    Scheduler::Turn turn = scheduler.Plan(*polled, watcher->unsettled(), now);
+    if (turn.finished && scheduler.sink_down()) {
       // `once` does not wait for a sink that is down: what is left stays pending.
-      summary.failed += retries.size() + running;
-      LogError("gave_up", {{"files", static_cast<int64_t>(retries.size() + running)},
-                           {"error", "the sink is down"}});
+      LogError("gave_up",
+               {{"files", static_cast<int64_t>(turn.abandoned)}, {"error", "the sink is down"}});
       break;
     }
-    auto enqueue = [&](const std::string& path) {
-      waiting_since.emplace(path, now);
-      if (m.on_progress && found.insert(path).second) {
-        struct stat st;
-        if (::stat(path.c_str(), &st) == 0)
-          progress.bytes_total += static_cast<uint64_t>(st.st_size);
-      }
-      if (hold) {
-        retries.emplace(path, std::make_pair(now, 0));
-      } else if (active.insert(path).second) {
-        queue.push_back(path);
-        work_cv.notify_one();
-      }
-    };
-    for (const auto& path : *polled) {
-      if (!retries.count(path)) enqueue(path);
+    workers.Wake(turn.queued);
+    for (const auto& path : turn.first_seen) {
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0) bytes_found += static_cast<uint64_t>(st.st_size);
     }
-    for (const auto& [path, due] : retries) {
-      if (due.first <= now && !hold) enqueue(path);
-    }
-    {
-      Clock::time_point oldest = now;
-      for (const auto& [path, since] : waiting_since) oldest = std::min(oldest, since);
-      uint64_t retrying = 0;
-      for (const auto& [path, due] : retries) retrying += active.count(path) ? 0 : 1;
-      metrics.SetBacklog(active.size() + retrying + watcher->unsettled(),
-                         std::chrono::duration<double>(now - oldest).count());
-    }
+    const Scheduler::Backlog backlog = scheduler.backlog(now);
+    GlobalMetrics().SetBacklog(backlog.files + watcher->unsettled(), backlog.oldest_age_seconds);
     if (m.on_progress) {
-      progress.files_total = found.size() + watcher->unsettled();
-      m.on_progress(progress);
+      m.on_progress({.files_done = scheduler.files_done(),
+                     .files_total = scheduler.files_found() + watcher->unsettled(),
+                     .bytes_done = scheduler.bytes_done(),
+                     .bytes_total = bytes_found});
     }
-    if (once && polled->empty() && queue.empty() && running == 0 && done.empty() &&
-        watcher->unsettled() == 0) {
-      bool waiting = false;
-      for (const auto& [path, due] : retries) waiting = waiting || !active.count(path);
-      if (!waiting && active.empty()) break;
-    }
-    if (once && !queue.empty()) {
-      // Nothing to poll for until a worker finishes; wait for one instead of spinning.
-      done_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return !done.empty(); });
-    }
+    if (turn.finished) break;
+    // Nothing to poll for until a worker finishes; wait for one instead of spinning.
+    if (once && scheduler.queued() > 0)
+      workers.WaitForCompleted(lock, std::chrono::milliseconds(50));
   }
 
-  {
-    std::lock_guard lock(mu);
-    shutting_down = true;
-    queue.clear();
-  }
-  work_cv.notify_all();
-  for (auto& t : workers) t.join();
+  workers.Stop();
+  RunSummary summary = scheduler.summary();
+  summary.quarantined += std::exchange(m.recovered_quarantined, 0);
   LogInfo("stopped", {{"loaded", summary.loaded},
                       {"duplicates", summary.duplicates},
                       {"quarantined", summary.quarantined},
@@ -459,131 +412,12 @@ void Engine::OnProgress(std::function<void(const ProgressCounts&)> callback) {
 const std::string& Engine::quarantine_dir() const { return impl_->config.quarantine; }
 
 std::string Engine::StatusJson(size_t recent) {
-  const Registry& r = GlobalMetrics().registry();
-  std::string out = "{";
-  auto number = [&](std::string_view key, double v) {
-    out += '"';
-    out += key;
-    out += "\":";
-    out += FormatMetricValue(v);
-    out += ',';
-  };
-  number("backlog_files", r.Value("sluice_backlog_files", {}));
-  number("oldest_pending_age_seconds", r.Value("sluice_oldest_pending_file_age_seconds", {}));
-  number("sink_up", r.Value("sluice_sink_up", {}));
-  number("last_success_timestamp_seconds", r.Value("sluice_last_success_timestamp_seconds", {}));
+  EngineHealth health;
   {
     std::lock_guard lock(impl_->outage_mu);
-    out += "\"sink_down_since\":";
-    AppendJsonString(out, impl_->down_since_us > 0 ? FormatTimeUtc(impl_->down_since_us) : "");
-    out += ",\"sink_error\":";
-    AppendJsonString(out, impl_->down_error);
-    out += ",\"source_error\":";
-    AppendJsonString(out, impl_->source_error);
-    out += ',';
+    health = {impl_->down_since_us, impl_->down_error, impl_->source_error};
   }
-  auto report = impl_->ledger->Report(recent);
-  if (!report) {
-    out += "\"error\":";
-    AppendJsonString(out, report.error().ToString());
-    return out + "}";
-  }
-  return out + LedgerReportJson(*report).substr(1);
-}
-
-void AppendFileRecordJson(std::string& out, const FileRecord& f) {
-  out += "{\"file\":";
-  AppendJsonString(out, f.identity.path);
-  out += ",\"name\":";
-  AppendJsonString(out, fs::path(f.identity.path).filename().string());
-  out += ",\"hash\":";
-  AppendJsonString(out, f.identity.hash);
-  out += ",\"size\":" + std::to_string(f.identity.size);
-  out += ",\"table\":";
-  AppendJsonString(out, f.table);
-  out += ",\"state\":";
-  AppendJsonString(out, FileStateName(f.state));
-  out += ",\"rows\":" + std::to_string(f.rows_loaded);
-  out += ",\"rejected\":" + std::to_string(f.rows_rejected);
-  out += ",\"skipped\":" + std::to_string(f.rows_skipped);
-  out += ",\"bytes\":" + std::to_string(f.bytes);
-  out += ",\"attempts\":" + std::to_string(f.attempts);
-  double seconds = f.finished_at_us > f.started_at_us && f.started_at_us > 0
-                       ? static_cast<double>(f.finished_at_us - f.started_at_us) / 1e6
-                       : 0.0;
-  out += ",\"duration_seconds\":" + FormatMetricValue(seconds);
-  auto time = [&](const char* key, int64_t us) {
-    out += ",\"";
-    out += key;
-    out += "\":";
-    AppendJsonString(out, us > 0 ? FormatTimeUtc(us) : "");
-  };
-  time("seen_at", f.seen_at_us);
-  time("started_at", f.started_at_us);
-  time("finished_at", f.finished_at_us);
-  out += ",\"error\":";
-  AppendJsonString(out, f.error);
-  out += ",\"duplicate_of\":";
-  AppendJsonString(out, f.duplicate_of);
-  out += ",\"final_path\":";
-  AppendJsonString(out, f.final_path);
-  out += '}';
-}
-
-std::string LedgerReportJson(const LedgerReport& report) {
-  std::string out = "{\"rows_loaded\":" + std::to_string(report.rows_loaded);
-  out += ",\"rows_rejected\":" + std::to_string(report.rows_rejected);
-  auto states = [&](const std::map<FileState, uint64_t>& counts) {
-    out += '{';
-    bool first = true;
-    for (const auto& [state, n] : counts) {
-      if (!first) out += ',';
-      first = false;
-      AppendJsonString(out, FileStateName(state));
-      out += ':' + std::to_string(n);
-    }
-    out += '}';
-  };
-  out += ",\"files_by_state\":";
-  states(report.files_by_state);
-  out += ",\"tables\":{";
-  bool first = true;
-  for (const auto& [table, counts] : report.files_by_table) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, table);
-    out += ':';
-    states(counts);
-  }
-  out += '}';
-  auto records = [&](std::string_view key, const std::vector<FileRecord>& list) {
-    out += ",\"";
-    out += key;
-    out += "\":[";
-    for (size_t i = 0; i < list.size(); ++i) {
-      if (i > 0) out += ',';
-      AppendFileRecordJson(out, list[i]);
-    }
-    out += ']';
-  };
-  records("recent", report.recent);
-  records("recent_errors", report.recent_errors);
-  out += ",\"columns_added\":[";
-  for (size_t i = 0; i < report.columns_added.size(); ++i) {
-    const ColumnAdded& c = report.columns_added[i];
-    out += i > 0 ? ",{\"table\":" : "{\"table\":";
-    AppendJsonString(out, c.table);
-    out += ",\"column\":";
-    AppendJsonString(out, c.column);
-    out += ",\"type\":";
-    AppendJsonString(out, c.type);
-    out += ",\"file\":";
-    AppendJsonString(out, c.file);
-    out += ",\"added_at\":";
-    AppendJsonString(out, FormatTimeUtc(c.added_at_us));
-    out += '}';
-  }
-  return out + "]}";
+  return ApiStatusJson(GlobalMetrics().registry(), health, impl_->ledger->Report(recent));
 }
 
 }  // namespace sluice

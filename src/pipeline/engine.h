@@ -1,6 +1,7 @@
 // Engine: runs sluice — opens the ledger and one sink connection per worker,
 // finishes loads interrupted by a previous stop, then feeds ready files from the
-// DirWatcher to a pool of workers (each with its FileLoader).
+// DirWatcher to a pool of workers (each with its FileLoader) as its Scheduler
+// decides.
 //
 // One engine per ledger: a lock file beside the ledger keeps a second sluice
 // from working on the same ledger at the same time.
@@ -19,16 +20,9 @@
 #include "ledger/ledger.h"
 #include "observe/progress.h"
 #include "pipeline/config.h"
+#include "pipeline/scheduler.h"  // RunSummary
 
 namespace sluice {
-
-struct RunSummary {
-  uint64_t loaded = 0;
-  uint64_t duplicates = 0;
-  uint64_t quarantined = 0;
-  uint64_t failed = 0;  // given up on for now (sink down past the retry budget)
-  uint64_t rows = 0;
-};
 
 class Engine {
  public:
@@ -63,15 +57,5 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// One ledger record as a JSON object: file, name, hash, size, table, state, rows,
-// rejected, skipped, bytes, attempts, duration_seconds, seen_at, started_at,
-// finished_at (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path.
-void AppendFileRecordJson(std::string& out, const FileRecord& record);
-
-// A ledger report as one JSON object: rows_loaded, rows_rejected,
-// files_by_state, tables (per table, per state), recent, recent_errors,
-// columns_added (table, column, type, file, added_at; most recent first).
-std::string LedgerReportJson(const LedgerReport& report);
 
 }  // namespace sluice

@@ -6,7 +6,8 @@
 // transaction (Sink::Begin with a load per file), recorded in one ledger
 // transaction, so the sink's and the ledger's fixed costs are paid once per group
 // rather than once per file. If the group fails for any reason, each of its files
-// loads on its own, so a bad file is quarantined alone and the others load.
+// loads on its own, so a bad file is quarantined alone and the others load. Both
+// go through one load path (LoadMembers): a file alone is a group of one.
 //
 // Outcomes are recorded in the ledger and logged as one line per file. Bad data
 // (past the table's reject threshold, unreadable streams, refused by the sink)
@@ -116,8 +117,8 @@ class FileLoader {
   bool Sight(Sighting& file, FileResult& result);
   // The outcome of a claim that did not give the file to this worker.
   FileResult Settle(const Sighting& file, const Claim& claim);
-  // Loads small files of one table in groups; adds those that must load alone
-  // to `alone`.
+  // Groups (file_loader_group.cc). Loads small files of one table in groups; adds
+  // those that must load alone to `alone`.
   void ProcessSmall(const std::vector<const Sighting*>& files, std::vector<FileResult>& results,
                     std::vector<const Sighting*>& alone);
   // Finds whether the file can join a group: its decoded size, table and columns.
@@ -128,9 +129,26 @@ class FileLoader {
   // Claims and loads a file that was in flight when sluice stopped, with no other
   // file in flight (LoadGate).
   FileResult LoadAlone(Sighting& file);
-  // Loads one claimed file, retrying transient faults within the retry budget.
+
+  // The one load path (file_loader_load.cc). Loads one claimed file as a group of
+  // one, retrying transient faults within the retry budget.
   FileResult ProcessClaimed(const Sighting& file);
-  Status LoadOnce(const Sighting& file, Attempt& attempt);
+  // Loads the file of `member` with LoadOnce until it loads, fails for good, or
+  // the retry budget, a stop or the sink's outage ends the retries of transient
+  // faults (RetryPolicy). Returns the last try's status.
+  Status LoadRetrying(Member& member);
+  // One try: opens the member's file, resolves its table and loads it alone.
+  Status LoadOnce(Member& member);
+  // Reads a file of records without a single column to its end (nothing to load).
+  Status ReadColumnless(Member& member);
+  // Loads `members` (prepared, all for one table) as one sink transaction: Begin
+  // with a load per member, each member's rows written in turn, every file
+  // checked unchanged, Commit; their counts are in their attempts. On any error
+  // the sink is aborted and nothing is committed.
+  Status LoadMembers(const std::vector<Member*>& members);
+  // Records committed members loaded (one ledger transaction for several) and
+  // archives them; their results in order.
+  std::vector<FileResult> RecordLoaded(const std::vector<Member*>& members);
   // Opens the file and reads its first batch and column names.
   Status Open(const Sighting& file, Attempt& attempt, Opened& out);
   // Resolves the file's table (`known`: as described moments ago) and its validator.
@@ -139,6 +157,11 @@ class FileLoader {
   // Reads, validates and writes the file's rows as loads[load] of the sink's
   // current Begin; checks the reject threshold.
   Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
+
+  // Outcomes (file_outcomes.cc).
+  // Moves a committed load's rejects (if any) from scratch to the quarantine
+  // folder, so that MarkLoaded records where they are.
+  void KeepRejects(const Sighting& file, Attempt& attempt);
   Status MarkLoaded(const Sighting& file, const Attempt& attempt);
   // The outcome of a committed load whose ledger record returned `recorded`.
   FileResult Loaded(const Sighting& file, Attempt& attempt, const Status& recorded);

@@ -1,6 +1,7 @@
 // FileLoader, groups of small files: members are scouted one at a time, grouped
-// by table and decoded size, and loaded in one sink transaction; a group that
-// fails hands its files back to be loaded alone.
+// by table and decoded size, and loaded in one sink transaction by the one load
+// path (LoadMembers, file_loader_load.cc); a group that fails hands its files
+// back to be loaded alone.
 #include <memory>
 
 #include "core/exception_status.h"
@@ -9,18 +10,6 @@
 #include "pipeline/file_loader_parts.h"
 
 namespace sluice {
-namespace {
-
-// The reader of a group member whose rows were all read when it was scouted.
-class EndOfInput final : public RecordReader {
- public:
-  Result<size_t> ReadBatch(TextBatch& out, RowErrorSink&) override {
-    out.Clear();
-    return size_t{0};
-  }
-};
-
-}  // namespace
 
 void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
                               std::vector<FileResult>& results,
@@ -29,6 +18,12 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
   // group loads, so a worker holds one member's reader and batches at once
   // however many files a group has; a file that cannot join (an error, a table
   // it changes, columns unlike the group's, too large once decoded) loads alone.
+  if (files.size() == 1) {
+    // It can only be a group of one, which loads alone: scouting it would read
+    // it and resolve its table twice.
+    alone.push_back(files.front());
+    return;
+  }
   std::vector<std::unique_ptr<Member>> group;
   uint64_t decoded = 0;
   uint64_t kept = 0;  // memory_bytes() of the members' rows kept since scouting
@@ -118,58 +113,26 @@ Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known) {
 
 std::vector<const FileLoader::Sighting*> FileLoader::ProcessGroup(
     std::vector<std::unique_ptr<Member>>& members, std::vector<FileResult>& results) {
-  std::vector<const Sighting*> alone;
-  std::vector<LoadId> loads;
-  for (const auto& member : members) loads.push_back({member->file.id.hash, member->file.path});
-  Status status = sink_->Begin(members.front()->opened.table.load, loads);
-  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
-    Member& member = *members[i];
-    if (member.rows_kept) {
-      member.opened.reader = std::make_unique<EndOfInput>();
-    } else {
-      status = Open(member.file, member.attempt, member.opened);
-    }
-    if (status.ok()) status = WriteRows(member.file, member.attempt, member.opened, i);
-    member.opened.reader.reset();
-    member.opened.first = TextBatch();
-  }
-  // A member that changed after it was hashed fails the group; alone, it is
-  // found changed before it is read.
-  for (size_t i = 0; i < members.size() && status.ok(); ++i) {
-    status = members[i]->file.landed->CheckUnchanged();
-  }
-  if (!status.ok()) sink_->Abort();
-  Result<std::vector<LoadCounts>> counts =
-      status.ok() ? sink_->Commit() : Result<std::vector<LoadCounts>>(status);
-  if (!counts) {
+  std::vector<Member*> load;
+  for (const auto& member : members) load.push_back(member.get());
+  Status status = LoadMembers(load);
+  if (!status.ok()) {
     // Which file failed, and why, is for each of them to find out alone: the
     // good ones load, a bad one is quarantined with its own report.
     LogWarn("group_failed", {{"table", members.front()->opened.table.load.name},
                              {"files", static_cast<int64_t>(members.size())},
-                             {"error", counts.error().ToString()}});
+                             {"error", status.ToString()}});
+    std::vector<const Sighting*> alone;
     for (const auto& member : members) alone.push_back(&member->file);
     return alone;
   }
-
-  std::vector<Status> recorded;
-  {
-    Ledger::Batch batch(ledger_);
-    for (size_t i = 0; i < members.size(); ++i) {
-      members[i]->attempt.counts = (*counts)[i];
-      recorded.push_back(MarkLoaded(members[i]->file, members[i]->attempt));
-    }
-    Status committed = batch.Commit();
-    if (!committed.ok()) recorded.assign(members.size(), committed);
-  }
-  Ledger::Batch batch(ledger_);  // the final paths
+  std::vector<FileResult> loaded = RecordLoaded(load);
   for (size_t i = 0; i < members.size(); ++i) {
     FileResult& result = results[members[i]->file.index];
-    result = Loaded(members[i]->file, members[i]->attempt, recorded[i]);
+    result = std::move(loaded[i]);
     Done(members[i]->file, result);
   }
-  Status committed = batch.Commit();
-  if (!committed.ok()) LogError("ledger_error", {{"error", committed.ToString()}});
-  return alone;
+  return {};
 }
 
 }  // namespace sluice

@@ -1,6 +1,7 @@
 // The FileLoader's per-file state, shared by its source files (file_loader.cc:
-// sighting, claiming and loading one file; file_loader_group.cc: groups of small
-// files; file_outcomes.cc: recording outcomes in the ledger and moving files).
+// sighting and claiming files; file_loader_load.cc: the one load path, a file
+// alone being a group of one; file_loader_group.cc: grouping small files;
+// file_outcomes.cc: recording outcomes in the ledger and moving files).
 // Internal to the pipeline stage.
 //
 // Thread-safety: owned by one FileLoader call on one worker thread.
@@ -30,7 +31,8 @@ struct FileLoader::Attempt {
   uint64_t rows_read = 0;
   LoadCounts counts;
   std::string table;
-  bool changed = false;  // the file changed after it was hashed
+  bool changed = false;      // the file changed after it was hashed
+  std::string rejects_file;  // where KeepRejects kept a loaded file's rejects
 };
 
 // A file this call claimed in the ledger (or is about to).
@@ -43,6 +45,10 @@ struct FileLoader::Sighting {
   std::chrono::steady_clock::time_point started;
   std::string relative;              // below the source folder
   std::optional<LandedFile> landed;  // opened and hashed by Sight
+  // Filled by whichever resolution of its table needs it first (scouting for a
+  // group, a load alone, a retry) and reused by the others: a cache, hence mutable
+  // in a Sighting the load path sees as const.
+  mutable InferredSchema inferred;
 };
 
 // A file opened for loading: its first batch read, then its table resolved.
@@ -55,15 +61,18 @@ struct FileLoader::Opened {
   std::optional<Validator> validator;  // once the table is resolved
 };
 
-// A file of a group.
+// A file of a load (a group, or a group of one).
 struct FileLoader::Member {
   Member(const Sighting& file, const std::string& scratch)
       : file(file), attempt(file.path, scratch) {}
   const Sighting& file;
   Attempt attempt;
   Opened opened;
-  uint64_t decoded = 0;    // bytes once decoded (more than kGroupFileBytes: too large)
-  bool rows_kept = false;  // opened.first holds all its rows: it need not be read again
+  // Scouted for a group: bytes once decoded (more than kGroupFileBytes: too large).
+  uint64_t decoded = 0;
+  // Its reader was closed after scouting: opened.first holds all its rows (true),
+  // or it is opened again when it loads (false).
+  bool rows_kept = false;
 };
 
 }  // namespace sluice

@@ -34,11 +34,12 @@ Status FileLoader::Recover(uint64_t* quarantined) {
     sink_->DiscardAttempt(r.table, LoadId{r.identity.hash, r.identity.path});
     // Rolled back. Sluice stopped while loading it, perhaps because of it: a file
     // that keeps crashing sluice is quarantined rather than tried forever.
-    ASSIGN_OR_RETURN(FileState state, ledger_.SettleCrashed(r.id, config_.max_crashes));
+    ASSIGN_OR_RETURN(SettledCrash settled, ledger_.SettleCrashed(r.id, config_.max_crashes));
     LogInfo("recovered", {{"file", r.identity.path},
-                          {"state", FileStateName(state)},
-                          {"crashes", static_cast<int64_t>(r.crashes + 1)}});
-    if (state == FileState::kQuarantined) {
+                          {"state", FileStateName(settled.state)},
+                          {"crashes", int64_t{settled.crashes}},
+                          {"attempts", int64_t{settled.attempts}}});
+    if (settled.state == FileState::kQuarantined) {
       QuarantineCrashed(r);
       if (quarantined != nullptr) ++*quarantined;
     }
@@ -108,9 +109,23 @@ Status FileLoader::RetryLedger(std::string_view what, const std::string& path, S
   return status;
 }
 
+void FileLoader::KeepRejects(const Sighting& file, Attempt& attempt) {
+  if (attempt.rejects.count() == 0) return;
+  auto kept = attempt.rejects.Keep(config_.quarantine,
+                                   RelativeTo(file.path, source_root_) + ".rejects.jsonl");
+  if (!kept) {
+    LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
+    return;
+  }
+  attempt.rejects_file = *kept;
+  LogInfo("rejects_kept",
+          {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
+}
+
 Status FileLoader::MarkLoaded(const Sighting& file, const Attempt& attempt) {
-  return ledger_.MarkLoaded(file.file_id, {attempt.counts.inserted, attempt.rejects.count(),
-                                           attempt.counts.skipped_by_key, file.id.size});
+  return ledger_.MarkLoaded(file.file_id,
+                            {attempt.counts.inserted, attempt.rejects.count(),
+                             attempt.counts.skipped_by_key, file.id.size, attempt.rejects_file});
 }
 
 FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Status& recorded) {
@@ -130,19 +145,10 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
     result.error = marked;
     return result;
   }
-  if (attempt.rejects.count() > 0) {
-    auto kept = attempt.rejects.Keep(config_.quarantine,
-                                     RelativeTo(file.path, source_root_) + ".rejects.jsonl");
-    if (!kept) {
-      LogWarn("rejects_not_written", {{"file", file.path}, {"error", kept.error().ToString()}});
-    } else {
-      LogInfo("rejects_kept",
-              {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
-    }
-  }
   Status s = Archive(file, file.file_id, result.resight);
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
   result.outcome = FileOutcome::kLoaded;
+  GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   return result;
 }
 
@@ -151,8 +157,15 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
   result.table = file.plan.table;
   result.bytes = file.id.size;
   // A record left `processing` would make every later sighting busy until a
-  // restart. (RetryLedger logs a failure.)
-  auto release = [&] { return ledger_.Release(file.file_id, why.ToString()); };
+  // restart. (RetryLedger logs a failure.) A load stopped on request did not
+  // fail: it is not counted among the file's attempts.
+  const bool stopped = signals_.stop.load();
+  auto release = [&]() -> Status {
+    if (stopped) return ledger_.Unclaim(file.file_id, why.ToString());
+    auto released = ledger_.Release(file.file_id, why.ToString());
+    if (released) result.attempts = *released;
+    return released.status();
+  };
   (void)RetryLedger("release", file.path, release(), release);
   result.outcome = signals_.stop.load() ? FileOutcome::kInterrupted : FileOutcome::kRetryLater;
   result.error = why;
@@ -161,8 +174,10 @@ FileResult FileLoader::Release(const Sighting& file, const Status& why, bool sin
     // either; otherwise (a lock, a busy server) the file is simply tried later.
     result.sink_down = sink_down || signals_.sink_down.load() || !sink_->Ping().ok();
     if (result.sink_down) GlobalMetrics().SetSinkUp(false);
-    LogError("load_failed",
-             {{"file", file.path}, {"table", file.plan.table}, {"error", why.ToString()}});
+    LogError("load_failed", {{"file", file.path},
+                             {"table", file.plan.table},
+                             {"attempts", int64_t{result.attempts}},
+                             {"error", why.ToString()}});
   }
   return result;
 }
@@ -198,7 +213,8 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
 
   // The ledger first: should sluice die before the move, the file is still in the
   // source folder and its next sighting quarantines it again (kQuarantinedBefore).
-  LoadSummary summary{0, attempt.rejects.count(), 0, id.size};
+  // Its rejects file is named after where it goes: recorded with that (SetFinalPath).
+  LoadSummary summary{0, attempt.rejects.count(), 0, id.size, ""};
   auto mark = [&] { return ledger_.MarkQuarantined(file_id, summary, why.message()); };
   Status s = RetryLedger("mark quarantined", path, mark(), mark);
   if (!s.ok()) {
@@ -220,7 +236,7 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
     Status failed = Status::Unavailable("cannot move to quarantine (" + why.message() +
                                         "): " + moved.error().message());
     LogError("quarantine_move_failed", {{"file", path}, {"error", failed.message()}});
-    auto release = [&] { return ledger_.Release(file_id, failed.message()); };
+    auto release = [&] { return ledger_.Release(file_id, failed.message()).status(); };
     (void)RetryLedger("release", path, release(), release);
     result.outcome = FileOutcome::kRetryLater;
     result.error = failed;
@@ -251,11 +267,13 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
                           attempt.rows_read,
                           attempt.rejects.count(),
                           rejects_file,
-                          attempt.rejects.first()};
+                          attempt.rejects.first(),
+                          attempt.rejects.counts()};
   s = WriteQuarantineReport(report);
   if (!s.ok()) LogError("report_not_written", {{"file", path}, {"error", s.ToString()}});
-  auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path); };
+  auto set_path = [&] { return ledger_.SetFinalPath(file_id, final_path, rejects_file); };
   (void)RetryLedger("set final path", path, set_path(), set_path);
+  GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "observe/json_text.h"
 #include "pipeline/archive.h"
 
 namespace sluice {
@@ -23,6 +24,7 @@ RejectLog::~RejectLog() { Discard(); }
 
 void RejectLog::Report(RowError error) {
   ++count_;
+  ++counts_[static_cast<size_t>(error.kind)];
   if (write_status_.ok()) {
     if (out_ == nullptr) {
       std::error_code ec;
@@ -72,6 +74,7 @@ void RejectLog::Discard() {
     std::remove(scratch_path_.c_str());
   }
   count_ = 0;
+  counts_ = {};
   first_.clear();
   write_status_ = Status::Ok();
 }
@@ -88,12 +91,26 @@ Status RejectLog::TooMany(const std::string& what) const {
 }
 
 nlohmann::ordered_json RejectLog::ToJsonValue(const std::string& file, const RowError& e) {
-  return {{"file", file},       {"line", e.line},      {"offset", e.byte_offset},
-          {"column", e.column}, {"reason", e.message}, {"raw", e.raw}};
+  return {{"file", file},
+          {"line", e.line},
+          {"offset", e.byte_offset},
+          {"column", e.column},
+          {"kind", std::string(RowErrorKindName(e.kind))},
+          {"reason", e.message},
+          {"hint", e.hint},
+          {"raw", e.raw}};
 }
 
 std::string RejectLog::ToJson(const std::string& file, const RowError& e) {
-  return ToJsonValue(file, e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(ToJsonValue(file, e));
+}
+
+nlohmann::ordered_json RejectCountsJson(const RowErrorCounts& counts) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] > 0) out[std::string(RowErrorKindName(static_cast<RowErrorKind>(k)))] = counts[k];
+  }
+  return out;
 }
 
 }  // namespace sluice

@@ -1,6 +1,7 @@
 // RejectLog: the RowErrorSink of one load attempt. Counts bad rows, keeps the
 // first few for the error report, and streams all of them to a rejects file
-// (JSON lines: file, line, offset, column, reason, raw), so memory stays bounded
+// (JSON lines: file, line, offset, column, kind, reason, hint, raw; `reason` is the
+// message, `kind` its RowErrorKindName), so memory stays bounded
 // however many rows are bad. The file is written in a scratch folder (the
 // quarantine folder) and kept there under a name no other rejects file has.
 //
@@ -31,6 +32,8 @@ class RejectLog : public RowErrorSink {
   void Report(RowError error) override;
 
   uint64_t count() const { return count_; }
+  // count() per kind.
+  const RowErrorCounts& counts() const { return counts_; }
   const std::vector<RowError>& first() const { return first_; }
   // Status of writing the rejects so far (disk full, ...).
   const Status& write_status() const { return write_status_; }
@@ -47,7 +50,8 @@ class RejectLog : public RowErrorSink {
   // Forgets everything (a new attempt starts).
   void Discard();
 
-  // `e` in the rejects-file format: file, line, offset, column, reason, raw.
+  // `e` in the rejects-file format: file, line, offset, column, kind, reason (the
+  // message), hint, raw.
   static nlohmann::ordered_json ToJsonValue(const std::string& file, const RowError& e);
   // The same as one line of JSON (no newline); invalid UTF-8 becomes U+FFFD.
   static std::string ToJson(const std::string& file, const RowError& e);
@@ -57,8 +61,12 @@ class RejectLog : public RowErrorSink {
   std::string scratch_path_;
   FILE* out_ = nullptr;
   uint64_t count_ = 0;
+  RowErrorCounts counts_{};
   std::vector<RowError> first_;
   Status write_status_;
 };
+
+// The non-zero counts by kind name, e.g. {"type": 2, "null": 1}, in kind order.
+nlohmann::ordered_json RejectCountsJson(const RowErrorCounts& counts);
 
 }  // namespace sluice

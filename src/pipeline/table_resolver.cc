@@ -7,19 +7,19 @@
 #include "transform/metadata.h"
 
 namespace sluice {
-namespace {
 
-// The file's columns as inference sees them in `sample`, under their (normalised)
-// table names. A sample without empty cells proves nothing about later files, so
-// every column is nullable (declare a schema for NOT NULL).
-Schema InferFromSample(const std::vector<std::string>& names, const TextBatch& sample) {
-  Schema schema = InferSchema(sample);
-  for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
-    schema.columns[i].name = names[i];
-    schema.columns[i].nullable = true;
+const Schema& InferredSchema::Get(const std::vector<std::string>& names, const TextBatch& rows) {
+  if (!schema_) {
+    schema_ = InferSchema(rows);
+    for (size_t i = 0; i < schema_->columns.size() && i < names.size(); ++i) {
+      schema_->columns[i].name = names[i];
+      schema_->columns[i].nullable = true;
+    }
   }
-  return schema;
+  return *schema_;
 }
+
+namespace {
 
 std::string QuotedList(const std::vector<ColumnDef>& columns) {
   std::string out;
@@ -27,11 +27,35 @@ std::string QuotedList(const std::vector<ColumnDef>& columns) {
   return out;
 }
 
+// Part 1: the table as it exists, created first if it does not (from the declared
+// schema, else the inferred one, then the metadata columns).
+Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const FileSample& sample,
+                                   const std::optional<TableDef>& known) {
+  std::optional<TableDef> existing = known;
+  if (!existing) {
+    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+  }
+  if (existing) return *existing;
+  const Schema& schema =
+      plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows);
+  TableDef def{plan.table, schema.Defs(), plan.key};
+  for (ColumnDef& c : MetadataColumns(plan.metadata)) def.columns.push_back(std::move(c));
+  for (const auto& k : def.key) {
+    if (def.FindColumn(k) < 0) {
+      return Status::InvalidData("key column \"" + k + "\" is not a column of table " + plan.table);
+    }
+  }
+  RETURN_IF_ERROR(sink.EnsureTable(def));
+  // Another worker may have created the table first; load into what exists.
+  ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+  if (!existing) return Status::Internal("table " + plan.table + " missing after creation");
+  return *existing;
+}
+
 // The columns the table lacks: declared ones, the file's own, then the plan's
 // metadata columns. A type comes from the declared schema, else from inference.
 std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& plan,
-                                      const std::vector<std::string>& names,
-                                      const TextBatch& sample) {
+                                      const FileSample& sample) {
   std::vector<ColumnDef> missing;
   auto add = [&](const ColumnDef& column) {
     if (table.FindColumn(column.name) >= 0) return;
@@ -43,26 +67,62 @@ std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& pl
   if (plan.schema) {
     for (const ColumnDef& c : plan.schema->Defs()) add(c);
   }
-  std::optional<Schema> inferred;
-  for (const std::string& name : names) {
+  for (const std::string& name : sample.names) {
     if (table.FindColumn(name) >= 0 || (plan.schema && plan.schema->Find(name) >= 0)) continue;
-    if (!inferred) inferred = InferFromSample(names, sample);
-    int i = inferred->Find(name);
-    add({name, i >= 0 ? inferred->columns[i].type : ColumnType::kString, true});
+    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+    int i = inferred.Find(name);
+    add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true});
   }
   for (const ColumnDef& c : MetadataColumns(plan.metadata)) add(c);
   return missing;
 }
 
+// Part 2: `table` with the columns it lacks added, or InvalidData if the plan does
+// not let the file add them. `added` gets the columns this call added.
+Result<TableDef> AddMissingColumns(Sink& sink, const TablePlan& plan, const FileSample& sample,
+                                   TableDef table, std::vector<ColumnDef>& added) {
+  std::vector<ColumnDef> missing = MissingColumns(table, plan, sample);
+  if (missing.empty()) return table;
+  if (plan.schema_evolution != SchemaEvolution::kAddColumns) {
+    return Status::InvalidData("table \"" + plan.table + "\" lacks column(s) " +
+                               QuotedList(missing) +
+                               " that the file brings; schema_evolution: add_columns "
+                               "(--schema-evolution add_columns) would add them");
+  }
+  ASSIGN_OR_RETURN(added, sink.AddColumns(plan.table, missing));
+  // Another worker may have added some of them first, with its own types.
+  ASSIGN_OR_RETURN(std::optional<TableDef> described, sink.DescribeTable(plan.table));
+  if (!described) return Status::Internal("table " + plan.table + " missing after ALTER TABLE");
+  return *described;
+}
+
+// Part 3: the table's data columns in its order, then the metadata columns, found
+// by name (ALTER TABLE puts added columns after them).
+Result<TableDef> LoadOrder(const TableDef& table, const TablePlan& plan) {
+  std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
+  TableDef load{table.name, {}, table.key};
+  for (const ColumnDef& column : table.columns) {
+    bool is_meta = std::any_of(meta.begin(), meta.end(),
+                               [&](const ColumnDef& m) { return m.name == column.name; });
+    if (!is_meta) load.columns.push_back(column);
+  }
+  for (const ColumnDef& m : meta) {
+    int i = table.FindColumn(m.name);
+    if (i < 0) return Status::InvalidData("table \"" + plan.table + "\" has no column " + m.name);
+    load.columns.push_back(table.columns[i]);
+  }
+  return load;
+}
+
 // Why the file's column of the same name cannot load into the table's column
-// `in_table`, or "" if it can. A declared type must fit the table's; an undeclared column
-// conflicts only when its sample has values and none of them is of the table's
-// type, so a stray bad value stays a bad row and a column the sample shows empty
-// never conflicts.
-std::string TypeConflict(const std::string& table, const ColumnDef& in_table, const TablePlan& plan,
-                         const std::vector<std::string>& names, const TextBatch& sample) {
+// `in_table`, or "" if it can. A declared type must fit the table's; an undeclared
+// column conflicts only when its sample has values and none of them is of the
+// table's type, so a stray bad value stays a bad row and a column the sample shows
+// empty never conflicts.
+std::string TypeConflict(const ColumnDef& in_table, const TablePlan& plan,
+                         const FileSample& sample) {
   auto conflict = [&](ColumnType file_type, const char* how) {
-    return "column \"" + in_table.name + "\" of table \"" + table + "\" is " +
+    return "column \"" + in_table.name + "\" of table \"" + plan.table + "\" is " +
            std::string(ColumnTypeName(in_table.type)) + " but the file's is " +
            std::string(ColumnTypeName(file_type)) + " (" + how +
            "); load it into another table or change the column";
@@ -75,85 +135,51 @@ std::string TypeConflict(const std::string& table, const ColumnDef& in_table, co
     }
   }
   if (in_table.type == ColumnType::kString) return "";
-  auto at = std::find(names.begin(), names.end(), in_table.name);
-  if (at == names.end()) return "";
-  const size_t c = static_cast<size_t>(at - names.begin());
+  auto at = std::find(sample.names.begin(), sample.names.end(), in_table.name);
+  if (at == sample.names.end()) return "";
+  const size_t c = static_cast<size_t>(at - sample.names.begin());
+  if (c >= sample.rows.columns().size()) return "";
   bool has_value = false;
-  for (size_t r = 0; r < sample.rows(); ++r) {
-    if (sample.IsNull(r, c)) continue;
-    std::string_view value = TrimBlanks(sample.Cell(r, c));
+  for (size_t r = 0; r < sample.rows.rows(); ++r) {
+    if (sample.rows.IsNull(r, c)) continue;
+    std::string_view value = TrimBlanks(sample.rows.Cell(r, c));
     if (value.empty()) continue;
     if (ParsesAs(value, in_table.type)) return "";
     has_value = true;
   }
   if (!has_value) return "";
-  return conflict(InferFromSample(names, sample).columns[c].type, "inferred from its first rows");
+  const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+  return conflict(c < inferred.columns.size() ? inferred.columns[c].type : ColumnType::kString,
+                  "inferred from its first rows");
 }
 
-}  // namespace
-
-Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan,
-                                   const std::vector<std::string>& names, const TextBatch& sample,
-                                   const std::optional<TableDef>& known) {
-  std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
-  ResolvedTable out;
-  std::optional<TableDef> existing = known;
-  if (!existing) {
-    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
-  }
-  if (!existing) {
-    Schema schema = plan.schema ? *plan.schema : InferFromSample(names, sample);
-    TableDef def{plan.table, schema.Defs(), plan.key};
-    def.columns.insert(def.columns.end(), meta.begin(), meta.end());
-    for (const auto& k : def.key) {
-      if (def.FindColumn(k) < 0) {
-        return Status::InvalidData("key column \"" + k + "\" is not a column of table " +
-                                   plan.table);
-      }
-    }
-    RETURN_IF_ERROR(sink.EnsureTable(def));
-    // Another worker may have created the table first; load into what exists.
-    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
-    if (!existing) return Status::Internal("table " + plan.table + " missing after creation");
-  }
-  std::vector<ColumnDef> missing = MissingColumns(*existing, plan, names, sample);
-  if (!missing.empty()) {
-    if (plan.schema_evolution != SchemaEvolution::kAddColumns) {
-      return Status::InvalidData("table \"" + plan.table + "\" lacks column(s) " +
-                                 QuotedList(missing) +
-                                 " that the file brings; schema_evolution: add_columns "
-                                 "(--schema-evolution add_columns) would add them");
-    }
-    ASSIGN_OR_RETURN(out.added, sink.AddColumns(plan.table, missing));
-    // Another worker may have added some of them first, with its own types.
-    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
-    if (!existing) return Status::Internal("table " + plan.table + " missing after ALTER TABLE");
-  }
-  // Metadata columns are found by name: ALTER TABLE puts added columns after them.
-  out.described = *existing;
-  const TableDef& table = *existing;
-  out.load = TableDef{table.name, {}, table.key};
-  for (const ColumnDef& column : table.columns) {
-    bool is_meta = std::any_of(meta.begin(), meta.end(),
-                               [&](const ColumnDef& m) { return m.name == column.name; });
-    if (!is_meta) out.load.columns.push_back(column);
-  }
-  for (const ColumnDef& m : meta) {
-    int i = table.FindColumn(m.name);
-    if (i < 0) return Status::InvalidData("table \"" + plan.table + "\" has no column " + m.name);
-    out.load.columns.push_back(table.columns[i]);
-  }
-  out.schema = SchemaFromDefs(std::vector<ColumnDef>(
-      out.load.columns.begin(), out.load.columns.end() - static_cast<ptrdiff_t>(meta.size())));
-  for (ColumnSpec& column : out.schema.columns) {
-    std::string why =
-        TypeConflict(plan.table, {column.name, column.type, column.nullable}, plan, names, sample);
+// Part 4: the schema rows are validated against: the load's data columns, each
+// checked against the file's values and given a declared schema's rules.
+Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const FileSample& sample) {
+  const size_t meta = MetadataColumns(plan.metadata).size();
+  Schema schema = SchemaFromDefs(std::vector<ColumnDef>(
+      load.columns.begin(), load.columns.end() - static_cast<ptrdiff_t>(meta)));
+  for (ColumnSpec& column : schema.columns) {
+    std::string why = TypeConflict({column.name, column.type, column.nullable}, plan, sample);
     if (!why.empty()) return Status::InvalidData(why);
     if (plan.schema) {
       int d = plan.schema->Find(column.name);
       if (d >= 0) column.rules = plan.schema->columns[d].rules;
     }
   }
+  return schema;
+}
+
+}  // namespace
+
+Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
+                                   const std::optional<TableDef>& known) {
+  ResolvedTable out;
+  ASSIGN_OR_RETURN(TableDef existing, ExistingOrCreated(sink, plan, sample, known));
+  ASSIGN_OR_RETURN(out.described,
+                   AddMissingColumns(sink, plan, sample, std::move(existing), out.added));
+  ASSIGN_OR_RETURN(out.load, LoadOrder(out.described, plan));
+  ASSIGN_OR_RETURN(out.schema, CheckTypes(out.load, plan, sample));
   return out;
 }
 

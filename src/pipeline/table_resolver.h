@@ -1,8 +1,21 @@
 // Table resolution: which table a file loads into, created or evolved as the
 // file's plan allows, and the schema its rows are validated against.
 //
-// Thread-safety: free function; concurrent calls for one table are safe as far as
-// the sink's DDL is (a table or column another worker created first is used).
+// ResolveTable runs in named parts (table_resolver.cc):
+//   1. ExistingOrCreated: the table as the sink describes it (or as `known`), else
+//      created from the declared schema or the one inferred from the file's sample;
+//   2. AddMissingColumns: the columns the file brings and the table lacks are
+//      added (schema_evolution: add_columns) or refuse the file;
+//   3. LoadOrder: the data columns in table order, then the metadata columns
+//      found by name;
+//   4. CheckTypes: each data column is checked against the file's values and
+//      given a declared schema's rules.
+// Inference runs at most once per file (InferredSchema), however many times its
+// table is resolved.
+//
+// Thread-safety: ResolveTable is a free function; concurrent calls for one table
+// are safe as far as the sink's DDL is (a table or column another worker created
+// first is used). An InferredSchema belongs to one file's job.
 #pragma once
 
 #include <optional>
@@ -18,6 +31,32 @@
 
 namespace sluice {
 
+// The schema inferred from a file's first rows. A file's table may be resolved
+// several times (scouted for a group, then loaded alone, then retried), each time
+// from the same bytes read the same way, so the first inference stands for all.
+class InferredSchema {
+ public:
+  // The schema of `rows` with its columns called `names` (the file's normalised
+  // names, one per column of `rows`), every column nullable: a sample without
+  // empty cells proves nothing about later files (declare a schema for NOT NULL).
+  // Inferred on the first call; later calls return that schema whatever they are
+  // given.
+  const Schema& Get(const std::vector<std::string>& names, const TextBatch& rows);
+  // True once Get has inferred.
+  bool inferred() const { return schema_.has_value(); }
+
+ private:
+  std::optional<Schema> schema_;
+};
+
+// What resolution knows of a file: its column names (normalised, in file order),
+// its first rows, and its InferredSchema. The references must outlive the call.
+struct FileSample {
+  const std::vector<std::string>& names;
+  const TextBatch& rows;
+  InferredSchema& inferred;
+};
+
 // The table a file loads into and the schema it is validated against.
 struct ResolvedTable {
   Schema schema;                 // the table's data columns, with a declared schema's rules
@@ -28,13 +67,12 @@ struct ResolvedTable {
 
 // If the table exists its definition wins (rules of a declared schema still apply
 // by name); columns it lacks are added (schema_evolution: add_columns) or refuse
-// the file. Otherwise the declared schema, or one inferred from `sample`, creates it.
-// `known` is the table as described moments ago, if it is known (the files of a
-// group ask once).
+// the file. Otherwise the declared schema, or one inferred from the sample,
+// creates it. `known` is the table as described moments ago, if it is known (the
+// files of a group ask once).
 // Errors: InvalidData (a column the table lacks without add_columns, a type
 // conflict, a key column that is not a column), the sink's errors.
-Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan,
-                                   const std::vector<std::string>& names, const TextBatch& sample,
+Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
                                    const std::optional<TableDef>& known = std::nullopt);
 
 }  // namespace sluice

@@ -208,6 +208,64 @@ std::string CellMessage(const ColumnSpec& spec, CellError error, std::string_vie
   return m;
 }
 
+bool IsDateOrTime(ColumnType type) {
+  return type == ColumnType::kDate || type == ColumnType::kTimestamp;
+}
+
+RowErrorKind CellKind(const ColumnSpec& spec, CellError error) {
+  switch (error) {
+    case CellError::kNotType:
+      return IsDateOrTime(spec.type) ? RowErrorKind::kFormat : RowErrorKind::kType;
+    case CellError::kOutOfRange:
+    case CellError::kBelowMin:
+    case CellError::kAboveMax:
+      return RowErrorKind::kRange;
+    case CellError::kNotAllowed:
+      return RowErrorKind::kAllowed;
+    case CellError::kNoMatch:
+      return RowErrorKind::kRegex;
+    case CellError::kInvalidUtf8:
+    case CellError::kNone:
+      break;
+  }
+  return RowErrorKind::kEncoding;
+}
+
+// What to do about a rejected cell: fix the data, or what to declare to accept it.
+std::string CellHint(const ColumnSpec& spec, CellError error) {
+  const bool integer = spec.type == ColumnType::kInteger;
+  switch (error) {
+    case CellError::kNotType:
+      if (IsDateOrTime(spec.type)) {
+        std::string hint = "expected " + ExpectedType(spec);
+        if (!spec.rules.format) hint += "; declare the column's format to read other forms";
+        return hint;
+      }
+      if (spec.type == ColumnType::kBoolean) {
+        return "booleans are true/false, t/f, yes/no, y/n or 1/0; declare the column as string "
+               "to keep other values";
+      }
+      return integer ? "declare the column as float or string to keep such values"
+                     : "declare the column as string to keep such values";
+    case CellError::kOutOfRange:
+      return integer ? "beyond 64-bit integers: declare the column as float or string"
+                     : "beyond double precision: declare the column as string";
+    case CellError::kBelowMin:
+      return "the column's min is " + FormatFloat(*spec.rules.min) + "; fix the value or lower min";
+    case CellError::kAboveMax:
+      return "the column's max is " + FormatFloat(*spec.rules.max) + "; fix the value or raise max";
+    case CellError::kNotAllowed:
+      return "fix the value, or add it to the column's allowed list";
+    case CellError::kNoMatch:
+      return "the whole value must match the regex; fix the value or the column's regex";
+    case CellError::kInvalidUtf8:
+      return "convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)";
+    case CellError::kNone:
+      break;
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<Validator> Validator::Create(const Schema& schema) {
@@ -318,7 +376,8 @@ size_t Validator::Convert(const TextBatch& in, const std::vector<std::string>& c
       std::string message = "column ";
       AppendQuoted(message, in.columns()[u]);
       message += " is not in the schema";
-      Reject(in, r, in.columns()[u], std::move(message));
+      Reject(in, r, in.columns()[u], std::move(message), RowErrorKind::kUnknownColumn,
+             "declare the column in the table's schema to load it");
     }
   }
 
@@ -447,25 +506,30 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     }
     if (null) {
       if (!spec.nullable) {
-        Reject(in, r, spec.name, ColumnPrefix(spec.name) + "NULL in a non-nullable column");
+        Reject(in, r, spec.name, ColumnPrefix(spec.name) + "NULL in a non-nullable column",
+               RowErrorKind::kNull, "give the column a value, or declare it nullable: true");
       }
       out.AppendNull();
       continue;
     }
     const CellError error = convert(cell);
     if (error != CellError::kNone) {
-      Reject(in, r, spec.name, CellMessage(spec, error, cell));
+      Reject(in, r, spec.name, CellMessage(spec, error, cell), CellKind(spec, error),
+             CellHint(spec, error));
       out.AppendNull();
     }
   }
 }
 
-void Validator::Reject(const TextBatch& in, size_t row, std::string column, std::string message) {
+void Validator::Reject(const TextBatch& in, size_t row, std::string column, std::string message,
+                       RowErrorKind kind, std::string hint) {
   RowError error;
   error.line = in.Line(row);
   error.byte_offset = in.Offset(row);
   error.column = std::move(column);
   error.message = std::move(message);
+  error.kind = kind;
+  error.hint = std::move(hint);
   const std::string_view raw = in.Raw(row);
   if (!raw.empty()) {
     error.raw = raw;

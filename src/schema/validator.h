@@ -65,7 +65,8 @@ class Validator {
   template <typename ConvertCell>
   void ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertCell convert);
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
-  void Reject(const TextBatch& in, size_t row, std::string column, std::string message);
+  void Reject(const TextBatch& in, size_t row, std::string column, std::string message,
+              RowErrorKind kind, std::string hint);
 
   // Index of a schema column by name: Bind is linear in the file's columns, even
   // for a file of many thousand columns.

@@ -9,6 +9,13 @@
 // it to finish loads that were in flight when sluice stopped. Rows whose record
 // key already exists in the table are skipped and counted, not loaded twice.
 //
+// The protocol's rules are kept in one place, the load session of this class
+// (sink.cc): Begin/Write/Commit/Abort are not virtual; they check the order of
+// the calls and their arguments, keep the loads, their counts and whether a Write
+// failed, and call the sink's steps (BeginLoads/WriteRows/CommitLoads/AbortLoads)
+// only for calls that passed. A sink implements the steps and the rest. Sinks are
+// opened by URL through sink/registry.h; this file includes none of them.
+//
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
 // with backoff), InvalidData (the data was refused: quarantine), InvalidArgument
 // (configuration: fatal), PermissionDenied (the database refuses sluice's
@@ -19,7 +26,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,19 +67,31 @@ class Sink {
   virtual Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                                     const std::vector<ColumnDef>& columns) = 0;
 
-  // Starts the loads of one or more files (distinct ids) into `table`, which must
-  // exist. Requires no load in progress. AlreadyExists if any of them is
-  // committed.
-  virtual Status Begin(const TableDef& table, const std::vector<LoadId>& loads) = 0;
-  // Appends rows of loads[load]; `batch` columns must be the table's columns in
-  // order. The rows of a load come after those of the loads before it (`load`
-  // never decreases within one Begin…Commit).
-  virtual Status Write(const Batch& batch, size_t load) = 0;
+  // The load protocol. These four are the load session: they check the order of
+  // the calls and their arguments here, once for every sink, and only then run
+  // the sink's own step (BeginLoads, WriteRows, CommitLoads, AbortLoads below).
+  //
+  // Starts the loads of one or more files into `table`, which must exist.
+  // Errors: Internal (a load is in progress), InvalidArgument (no loads, an empty
+  // or repeated load id, a table without columns), AlreadyExists (a load is
+  // committed), the sink's own. A failed Begin leaves no load in progress.
+  Status Begin(const TableDef& table, const std::vector<LoadId>& loads);
+  // Appends rows of loads[load]. The rows of a load come after those of the loads
+  // before it: `load` never decreases within one Begin…Commit (it may skip
+  // loads that have no rows). Errors: Internal (no load in progress, an earlier
+  // Write failed, `load` out of range or smaller than the last Write's, `batch`
+  // unlike the table: see CheckBatchFitsTable), the sink's own (InvalidData for a
+  // refused row, naming its file and line). A call refused with Internal stores
+  // nothing and the loads go on; after the sink's own error they are failed, and
+  // only Abort is accepted.
+  Status Write(const Batch& batch, size_t load);
   // Makes the rows of every load and their commit markers visible atomically;
-  // returns the counts of each load, in Begin's order.
-  virtual Result<std::vector<LoadCounts>> Commit() = 0;
+  // returns the counts of each load, in Begin's order. Errors: Internal (no load
+  // in progress, or a Write failed: Abort instead), the sink's own. A failed
+  // Commit has aborted the loads: none is in progress afterwards.
+  Result<std::vector<LoadCounts>> Commit();
   // Discards the loads in progress, if any.
-  virtual void Abort() noexcept = 0;
+  void Abort() noexcept;
 
   // True if a load with this id was committed.
   virtual Result<bool> IsCommitted(std::string_view load_id) = 0;
@@ -89,6 +107,48 @@ class Sink {
   }
   // Checks the connection (cheap round trip).
   virtual Status Ping() = 0;
+
+ protected:
+  // A sink's steps of the protocol, called by the session only, each after its
+  // checks passed; a step never sees a call out of order or an argument the
+  // session refuses. table(), loads() and counts() are set from BeginLoads until
+  // the session ends.
+  //
+  // Starts the loads (no load id is empty or repeated, the table has columns);
+  // AlreadyExists if one is committed. On error the session calls AbortLoads.
+  virtual Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) = 0;
+  // Appends the rows of `batch` (it fits table(); `load` is in range and not below
+  // the last one's) to loads()[load], and adds them to counts()[load]. On error
+  // the loads are failed (only Abort follows).
+  virtual Status WriteRows(const Batch& batch, size_t load) = 0;
+  // Commits every load with its marker and finishes the loads, counts() final.
+  // On error the session calls AbortLoads: a sink that may have committed
+  // anyway (ClickHouse's marker insert) leaves its rows alone there.
+  virtual Status CommitLoads() = 0;
+  // Discards what the loads stored and finishes them. Called once per session
+  // that did not commit: by Abort, and after a failed BeginLoads or CommitLoads
+  // (then possibly with nothing begun). A sink's destructor calls Abort().
+  virtual void AbortLoads() noexcept = 0;
+
+  // A load session is open: between Begin and the end of Commit or Abort.
+  bool in_load() const { return session_.open; }
+  const TableDef& table() const { return session_.table; }
+  const std::vector<LoadId>& loads() const { return session_.loads; }
+  // One per load, in Begin's order; Commit returns them.
+  std::vector<LoadCounts>& counts() { return session_.counts; }
+
+ private:
+  struct Session {
+    bool open = false;
+    bool failed = false;  // a Write failed: only Abort is accepted
+    TableDef table;
+    std::vector<LoadId> loads;
+    std::vector<LoadCounts> counts;
+    size_t load = 0;  // of the latest Write
+  };
+  void EndSession();
+
+  Session session_;
 };
 
 // "load ID" or, for a group, "load ID and N more": names loads in messages.
@@ -97,36 +157,5 @@ std::string DescribeLoads(const std::vector<LoadId>& loads);
 // Internal unless `batch`'s columns are `table`'s columns in order (names and
 // types) with a value and a null flag for every row: what Sink::Write requires.
 Status CheckBatchFitsTable(const Batch& batch, const TableDef& table);
-
-// The database file of an SQLite sink URL ("sqlite:PATH" or "sqlite://PATH"), as
-// written (relative or absolute); nullopt for other schemes or an empty path.
-std::optional<std::string> SqliteSinkPath(std::string_view url);
-
-// Opens a sink for a URL: "sqlite:PATH" (also "sqlite://PATH"). Errors:
-// InvalidArgument (unknown scheme, bad URL), Unavailable (cannot connect).
-Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
-
-// `url` with its password replaced by `password` (any byte but NUL), for a password
-// kept out of the URL (a password file): PostgreSQL URLs get a last `password`
-// parameter, which libpq prefers to one in the user info or earlier; ClickHouse
-// URLs get it in the user info (user "default" unless the URL names one). The
-// result holds the password: show it only through RedactSinkUrl. Errors:
-// InvalidArgument (an SQLite URL, as SQLite takes no password; unknown scheme; a
-// URL the scheme's parser would not read back with exactly this password).
-Result<std::string> SinkUrlWithPassword(std::string_view url, std::string_view password);
-
-// Every byte but RFC 3986's unreserved characters ([A-Za-z0-9-._~]) as %XX.
-std::string PercentEncode(std::string_view text);
-
-// `url` fit for logs and messages: any password replaced by "***", found by the
-// parser that connects (RedactPostgresUrl, RedactClickHouseUrl); for another
-// scheme, a URI's user info after its first ':' up to the last '@' and any
-// password parameter.
-std::string RedactSinkUrl(std::string_view url);
-
-// `message` with `password` (as is, and percent-encoded with upper- or lower-case
-// hex digits) replaced by "***": for driver messages, which may repeat what they
-// were given. An empty password changes nothing.
-std::string ScrubPassword(std::string message, std::string_view password);
 
 }  // namespace sluice

@@ -87,7 +87,7 @@ class HttpEndpointsTest(ObserveTestCase):
         self.assertEqual(m['sluice_files_total{table="sales",outcome="loaded"}'], 2)
         self.assertEqual(m['sluice_files_total{table="broken",outcome="quarantined"}'], 1)
         self.assertEqual(m['sluice_rows_loaded_total{table="sales"}'], 4)
-        self.assertEqual(m['sluice_rows_rejected_total{table="broken"}'], 1)
+        self.assertEqual(m['sluice_rows_rejected_total{table="broken",reason="ragged"}'], 1)
         self.assertEqual(m['sluice_load_duration_seconds_count'], 3)
         self.assertEqual(m['sluice_load_duration_seconds_bucket{le="+Inf"}'], 3)
         total_bytes = sum(os.path.getsize(os.path.join(self.processed, f))

@@ -20,6 +20,42 @@ SCHEMA = """columns:
 BAD_CSV = "id,name\n1,a\n2,b\nabc,c\n4,d\n"
 GOOD_CSV = "id,name\n1,x\n2,y\n3,z\n"
 
+# A schema with every kind of rule, and a file with a bad row for each.
+RULES_SCHEMA = """columns:
+  - name: id
+    type: integer
+    nullable: false
+    min: 1
+    max: 100
+  - name: code
+    type: string
+    regex: "^[A-Z]{3}$"
+  - name: level
+    type: string
+    allowed: [low, high]
+  - name: seen
+    type: timestamp
+    format: "%d/%m/%Y %H:%M"
+  - name: day
+    type: date
+  - name: ok
+    type: boolean
+"""
+
+RULES_ROWS = [
+    "id,code,level,seen,day,ok",
+    "1,ABC,low,01/11/2026 10:30,2026-11-01,true",      # line 2: good
+    "0,ABC,low,01/11/2026 10:30,2026-11-01,true",      # 3: id below min
+    "101,ABC,low,01/11/2026 10:30,2026-11-01,true",    # 4: id above max
+    "5,abc,low,01/11/2026 10:30,2026-11-01,true",      # 5: regex
+    "6,ABC,medium,01/11/2026 10:30,2026-11-01,true",   # 6: not allowed
+    "7,ABC,low,2026-11-01 10:30,2026-11-01,true",      # 7: wrong timestamp format
+    "8,ABC,low,01/11/2026 10:30,2026-13-01,true",      # 8: bad date
+    "9,ABC,low,01/11/2026 10:30,2026-11-01,maybe",     # 9: bad boolean
+    ",ABC,low,01/11/2026 10:30,2026-11-01,true",       # 10: null in non-null
+    "2,XYZ,high,31/12/2026 23:59,2026-12-31,false",    # 11: good
+]
+
 LINE4_RE = re.compile(r"(?i)(line\D{0,3}4\b|:4\b|\"line\"\s*:\s*4\b)")
 
 
@@ -92,40 +128,8 @@ class QuarantineTest(SluiceTestCase):
         good rows load with values converted (timestamp format → ISO 8601 UTC)."""
         schema = self.path("rules.schema.yaml")
         with open(schema, "w") as f:
-            f.write("""columns:
-  - name: id
-    type: integer
-    nullable: false
-    min: 1
-    max: 100
-  - name: code
-    type: string
-    regex: "^[A-Z]{3}$"
-  - name: level
-    type: string
-    allowed: [low, high]
-  - name: seen
-    type: timestamp
-    format: "%d/%m/%Y %H:%M"
-  - name: day
-    type: date
-  - name: ok
-    type: boolean
-""")
-        rows = [
-            "id,code,level,seen,day,ok",
-            "1,ABC,low,01/11/2026 10:30,2026-11-01,true",      # line 2: good
-            "0,ABC,low,01/11/2026 10:30,2026-11-01,true",      # 3: id below min
-            "101,ABC,low,01/11/2026 10:30,2026-11-01,true",    # 4: id above max
-            "5,abc,low,01/11/2026 10:30,2026-11-01,true",      # 5: regex
-            "6,ABC,medium,01/11/2026 10:30,2026-11-01,true",   # 6: not allowed
-            "7,ABC,low,2026-11-01 10:30,2026-11-01,true",      # 7: wrong timestamp format
-            "8,ABC,low,01/11/2026 10:30,2026-13-01,true",      # 8: bad date
-            "9,ABC,low,01/11/2026 10:30,2026-11-01,maybe",     # 9: bad boolean
-            ",ABC,low,01/11/2026 10:30,2026-11-01,true",       # 10: null in non-null
-            "2,XYZ,high,31/12/2026 23:59,2026-12-31,false",    # 11: good
-        ]
-        self.put("rules.csv", "\n".join(rows) + "\n")
+            f.write(RULES_SCHEMA)
+        self.put("rules.csv", "\n".join(RULES_ROWS) + "\n")
         res = self.once("--schema", schema, "--max-rejects", "20")
         self.assertExit(res, 0)
         self.assertEqual(self.query("SELECT id, code, level, seen, day, ok FROM rules ORDER BY id"),

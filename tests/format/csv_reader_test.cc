@@ -262,6 +262,12 @@ TEST(CsvReaderTest, RaggedRowsAreRowErrorsWithTheirLines) {
   EXPECT_EQ(got.errors[0].byte_offset, data.find("\"x"));
   EXPECT_EQ(got.errors[0].raw, "\"x\ny\",2");
   EXPECT_EQ(got.errors[0].message, "expected 3 fields, found 2");
+  for (const RowError& e : got.errors) {
+    EXPECT_EQ(e.kind, RowErrorKind::kRagged);
+    EXPECT_EQ(e.hint,
+              "every line needs as many fields as the header; check the delimiter and that "
+              "fields holding it are quoted");
+  }
   EXPECT_EQ(got.errors[1].line, 6u);
   EXPECT_EQ(got.errors[1].message, "expected 3 fields, found 4");
   EXPECT_EQ(got.errors[2].line, 10u);
@@ -301,6 +307,11 @@ TEST(CsvReaderTest, TooLongRecordsAreSkippedToTheirEnd) {
   EXPECT_EQ(whole.errors[0].byte_offset, data.find("2,"));
   EXPECT_EQ(whole.errors[0].message, "record longer than max_record_bytes (64 bytes)");
   EXPECT_EQ(whole.errors[0].raw.substr(0, 5), "2,\"xx");
+  EXPECT_EQ(whole.errors[0].kind, RowErrorKind::kTooLong);
+  EXPECT_EQ(whole.errors[0].hint,
+            "sluice reads records of at most 64 bytes; check for an unbalanced quote or "
+            "bracket that runs on, or split the record");
+  EXPECT_EQ(whole.errors[1].kind, RowErrorKind::kTooLong);
   EXPECT_EQ(whole.errors[1].line, 7u);
   // Read in small pieces, the long records never fit the window and are skipped
   // byte by byte: the outcome must not change, except that the reported text is

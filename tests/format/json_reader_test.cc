@@ -161,6 +161,10 @@ TEST(JsonReaderTest, ElementsThatAreNotObjectsAreRowErrors) {
   EXPECT_EQ(got.errors[0].message, "array element is not a JSON object");
   EXPECT_EQ(got.errors[2].raw, "[{\"a\":2}]");
   EXPECT_EQ(got.errors[3].line, 5u);
+  for (const RowError& e : got.errors) {
+    EXPECT_EQ(e.kind, RowErrorKind::kJson);
+    EXPECT_EQ(e.hint, "each element of the top-level array must be a JSON object, {...}");
+  }
 }
 
 TEST(JsonReaderTest, SyntaxErrorsFailTheReadNamingTheLine) {
@@ -274,6 +278,8 @@ TEST(JsonReaderTest, TooLongElementsAreSkipped) {
   ASSERT_EQ(whole.errors.size(), 2u);
   EXPECT_EQ(whole.errors[0].line, 2u);
   EXPECT_EQ(whole.errors[0].message, "record longer than max_record_bytes (32 bytes)");
+  EXPECT_EQ(whole.errors[0].kind, RowErrorKind::kTooLong);
+  EXPECT_EQ(whole.errors[1].kind, RowErrorKind::kTooLong);
   for (size_t chunk : {1, 7}) {
     SCOPED_TRACE(chunk);
     ReadOutcome pieces = ReadString(Format::kJson, data, chunk, options);

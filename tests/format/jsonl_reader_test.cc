@@ -45,6 +45,10 @@ TEST(JsonlReaderTest, GoodLinesAreRowsBadLinesAreRowErrors) {
   EXPECT_TRUE(got.errors[0].message.starts_with("invalid JSON: ")) << got.errors[0].message;
   EXPECT_EQ(got.errors[1].message, "line is not a JSON object");
   EXPECT_TRUE(got.errors[4].message.starts_with("invalid JSON: ")) << got.errors[4].message;
+  for (const RowError& e : got.errors) {
+    EXPECT_EQ(e.kind, RowErrorKind::kJson) << e.message;
+    EXPECT_EQ(e.hint, "JSON lines: each line must be one JSON object, {...}");
+  }
 }
 
 TEST(JsonlReaderTest, ChunkBoundariesGiveIdenticalBatches) {
@@ -74,6 +78,8 @@ TEST(JsonlReaderTest, TooLongLinesAreSkipped) {
     EXPECT_EQ(got.errors[0].byte_offset, 8u);
     EXPECT_EQ(got.errors[0].message, "record longer than max_record_bytes (64 bytes)");
     EXPECT_EQ(got.errors[1].line, 4u);
+    EXPECT_EQ(got.errors[0].kind, RowErrorKind::kTooLong);
+    EXPECT_EQ(got.errors[1].kind, RowErrorKind::kTooLong);
   }
 }
 

@@ -35,7 +35,8 @@ struct ReadOutcome {
         const RowError& a = errors[i];
         const RowError& b = o.errors[i];
         if (a.line != b.line || a.byte_offset != b.byte_offset || a.raw != b.raw ||
-            a.message != b.message || a.column != b.column) {
+            a.message != b.message || a.column != b.column || a.kind != b.kind ||
+            a.hint != b.hint) {
           return false;
         }
       }

@@ -9,59 +9,16 @@
 #include <thread>
 #include <vector>
 
+#include "ledger/ledger_fixture.h"
 #include "test_util.h"
 
 namespace sluice {
 namespace {
 
-using ::sluice::testing::TempDir;
-
-constexpr char kHashA[] = "0123456789abcdef0123456789abcdef";
-constexpr char kHashB[] = "fedcba9876543210fedcba9876543210";
-
-FileIdentity File(const std::string& hash, const std::string& path, uint64_t size = 100,
-                  int64_t mtime_ns = 1'000) {
-  return {hash, path, size, mtime_ns};
-}
-
-class LedgerTest : public ::testing::Test {
- protected:
-  void SetUp() override { ledger_ = Open(); }
-
-  std::unique_ptr<Ledger> Open() {
-    auto ledger = Ledger::Open(path_);
-    EXPECT_TRUE(ledger.has_value()) << ledger.status().ToString();
-    return ledger.has_value() ? std::move(*ledger) : nullptr;
-  }
-
-  Claim ClaimOk(const FileIdentity& file, std::string_view table = "events") {
-    auto claim = ledger_->ClaimFile(file, table);
-    EXPECT_TRUE(claim.has_value()) << claim.status().ToString();
-    return claim.has_value() ? *claim : Claim{};
-  }
-
-  // The record with this id, found through Report (which lists every record
-  // when asked for enough).
-  FileRecord Record(int64_t id) {
-    auto report = ledger_->Report(1000);
-    EXPECT_TRUE(report.has_value()) << report.status().ToString();
-    for (const FileRecord& record : report->recent) {
-      if (record.id == id) return record;
-    }
-    ADD_FAILURE() << "no record " << id;
-    return {};
-  }
-
-  uint64_t Count(FileState state) {
-    auto report = ledger_->Report(0);
-    EXPECT_TRUE(report.has_value());
-    return report->files_by_state.at(state);
-  }
-
-  TempDir dir_;
-  std::string path_ = dir_ / "state/ledger.db";
-  std::unique_ptr<Ledger> ledger_;
-};
+using ::sluice::testing::File;
+using ::sluice::testing::kHashA;
+using ::sluice::testing::kHashB;
+using ::sluice::testing::LedgerTest;
 
 TEST_F(LedgerTest, NewContentIsClaimedAsProcessing) {
   const Claim claim = ClaimOk(File(kHashA, "/in/a.csv", 123, 456));
@@ -74,7 +31,7 @@ TEST_F(LedgerTest, NewContentIsClaimedAsProcessing) {
   EXPECT_EQ(record.identity.size, 123u);
   EXPECT_EQ(record.identity.mtime_ns, 456);
   EXPECT_EQ(record.table, "events");
-  EXPECT_EQ(record.attempts, 1);
+  EXPECT_EQ(record.attempts, 0);                        // failed attempts
   EXPECT_GT(record.seen_at_us, 1'600'000'000'000'000);  // microseconds since the epoch
   EXPECT_GE(record.started_at_us, record.seen_at_us);
   EXPECT_EQ(record.finished_at_us, 0);
@@ -154,7 +111,9 @@ TEST_F(LedgerTest, SameContentAsAQuarantinedFileIsQuarantinedBefore) {
 
 TEST_F(LedgerTest, ReleasedRecordIsTakenOverByTheNextClaim) {
   const Claim claim = ClaimOk(File(kHashA, "/in/a.csv", 100, 1), "old_table");
-  ASSERT_TRUE(ledger_->Release(claim.file_id, "database is locked").ok());
+  auto released = ledger_->Release(claim.file_id, "database is locked");
+  ASSERT_TRUE(released.has_value()) << released.status().ToString();
+  EXPECT_EQ(*released, 1);
   EXPECT_EQ(Record(claim.file_id).state, FileState::kPending);
   EXPECT_TRUE(ledger_->ListProcessing()->empty());
 
@@ -163,7 +122,7 @@ TEST_F(LedgerTest, ReleasedRecordIsTakenOverByTheNextClaim) {
   EXPECT_EQ(again.file_id, claim.file_id);
   const FileRecord record = Record(claim.file_id);
   EXPECT_EQ(record.state, FileState::kProcessing);
-  EXPECT_EQ(record.attempts, 2);
+  EXPECT_EQ(record.attempts, 1);  // the claim is no failure
   EXPECT_EQ(record.identity.path, "/in/moved.csv");
   EXPECT_EQ(record.identity.mtime_ns, 2);
   EXPECT_EQ(record.table, "new_table");
@@ -179,7 +138,7 @@ TEST_F(LedgerTest, ForgetRemovesOnlyAClaimInProcessing) {
   ASSERT_TRUE(ledger_->MarkLoaded(loaded.file_id, LoadSummary{1, 0, 0, 100}).ok());
   ASSERT_TRUE(ledger_->Forget(changed.file_id).ok());
   EXPECT_EQ(ledger_->Forget(changed.file_id).code(), StatusCode::kNotFound);
-  EXPECT_EQ(ledger_->Forget(loaded.file_id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Forget(loaded.file_id).code(), StatusCode::kInternal);
   EXPECT_TRUE(ledger_->ListProcessing()->empty());
   auto report = ledger_->Report(10);
   ASSERT_TRUE(report.has_value());
@@ -188,7 +147,7 @@ TEST_F(LedgerTest, ForgetRemovesOnlyAClaimInProcessing) {
   // The content is new again: claimed afresh, not taken over.
   const Claim again = ClaimOk(File(kHashA, "/in/a.csv"));
   EXPECT_EQ(again.outcome, ClaimOutcome::kClaimed);
-  EXPECT_EQ(Record(again.file_id).attempts, 1);
+  EXPECT_EQ(Record(again.file_id).attempts, 0);
 }
 
 TEST_F(LedgerTest, RequeueMakesQuarantinedContentClaimableAgain) {
@@ -210,13 +169,16 @@ TEST_F(LedgerTest, RequeueMakesQuarantinedContentClaimableAgain) {
   const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
   EXPECT_EQ(claim.outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(claim.file_id, first.file_id);
-  EXPECT_EQ(Record(first.file_id).attempts, 2);
+  EXPECT_EQ(Record(first.file_id).attempts, 0);
 }
 
 TEST_F(LedgerTest, UpdatesOfAnUnknownRecordAreNotFound) {
   EXPECT_EQ(ledger_->MarkLoaded(42, {}).code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger_->MarkQuarantined(42, {}, "x").code(), StatusCode::kNotFound);
-  EXPECT_EQ(ledger_->Release(42, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Release(42, "x").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Unclaim(42, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->Forget(42).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->SettleCrashed(42, 3).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger_->SetFinalPath(42, "/done/x").code(), StatusCode::kNotFound);
 }
 
@@ -259,13 +221,42 @@ TEST_F(LedgerTest, FindByPathFindsQuarantinedRecordsByOriginalOrFinalPath) {
   EXPECT_TRUE(ledger_->FindByPath("/processed/a.csv")->empty());
 }
 
+// Two loads of one name each keep their own rejects file, recorded by the write
+// that records the outcome; a quarantined file's with its final path.
+TEST_F(LedgerTest, EachRecordKeepsTheRejectsFileItsOutcomeWasRecordedWith) {
+  const Claim day1 = ClaimOk(File(kHashA, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(day1.file_id, {9, 1, 0, 100, "/q/a.csv.rejects.jsonl"}).ok());
+  ASSERT_TRUE(ledger_->SetFinalPath(day1.file_id, "/processed/a.csv").ok());  // kept
+  const Claim day2 = ClaimOk(File(kHashB, "/in/a.csv"));
+  ASSERT_TRUE(ledger_->MarkLoaded(day2.file_id, {8, 2, 0, 100, "/q/a.1.csv.rejects.jsonl"}).ok());
+  EXPECT_EQ(Record(day1.file_id).rejects_file, "/q/a.csv.rejects.jsonl");
+  EXPECT_EQ(Record(day2.file_id).rejects_file, "/q/a.1.csv.rejects.jsonl");
+  auto found = ledger_->FindByName("a.csv");
+  ASSERT_TRUE(found.has_value()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].rejects_file, "/q/a.1.csv.rejects.jsonl");
+  EXPECT_EQ((*found)[1].rejects_file, "/q/a.csv.rejects.jsonl");
+
+  const Claim bad = ClaimOk(File("c0000000000000000000000000000000", "/in/b.csv"));
+  ASSERT_TRUE(ledger_->MarkQuarantined(bad.file_id, {0, 5, 0, 100}, "bad").ok());
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "");
+  ASSERT_TRUE(ledger_->SetFinalPath(bad.file_id, "/q/b.csv", "/q/b.csv.rejects.jsonl").ok());
+  EXPECT_EQ(Record(bad.file_id).final_path, "/q/b.csv");
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "/q/b.csv.rejects.jsonl");
+  // Reloaded after a requeue without bad rows: the old rejects are not its own.
+  ASSERT_EQ(*ledger_->Requeue("c0000000000000000000000000000000"), 1);
+  ASSERT_EQ(ClaimOk(File("c0000000000000000000000000000000", "/in/b.csv")).file_id, bad.file_id);
+  ASSERT_TRUE(ledger_->MarkLoaded(bad.file_id, {5, 0, 0, 100}).ok());
+  EXPECT_EQ(Record(bad.file_id).rejects_file, "");
+}
+
 TEST_F(LedgerTest, ReportCountsTotalsAndRecentRecords) {
   const Claim a = ClaimOk(File(kHashA, "/in/a.csv"));
   ASSERT_TRUE(ledger_->MarkLoaded(a.file_id, {100, 3, 0, 1000}).ok());
   const Claim b = ClaimOk(File(kHashB, "/in/b.csv"));
   ASSERT_TRUE(ledger_->MarkQuarantined(b.file_id, {7, 500, 0, 1000}, "too many bad rows").ok());
   const Claim c = ClaimOk(File("c0000000000000000000000000000000", "/in/c.csv"));
-  ASSERT_TRUE(ledger_->Release(c.file_id, "disk full").ok());
+  ASSERT_TRUE(ledger_->Release(c.file_id, "disk full").has_value());
   const Claim d = ClaimOk(File("d0000000000000000000000000000000", "/in/d.csv"));
   const Claim e = ClaimOk(File("e0000000000000000000000000000000", "/in/e.csv"));
   ASSERT_TRUE(ledger_->MarkLoaded(e.file_id, {20, 1, 5, 10}).ok());
@@ -417,36 +408,6 @@ TEST_F(LedgerTest, ReopenedLedgerRemembers) {
   EXPECT_EQ(ClaimOk(File(kHashA, "/in/a.csv")).outcome, ClaimOutcome::kAlreadyLoaded);
 }
 
-TEST_F(LedgerTest, OpenRefusesDatabasesThatAreNotLedgers) {
-  const std::string other = dir_ / "other.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE customers(id INTEGER)", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  auto not_ledger = Ledger::Open(other);
-  ASSERT_FALSE(not_ledger.has_value());
-  EXPECT_EQ(not_ledger.error().code(), StatusCode::kInvalidArgument)
-      << not_ledger.error().ToString();
-
-  testing::WriteFile(dir_ / "text.db", std::string(4096, 'x'));
-  auto text = Ledger::Open(dir_ / "text.db");
-  ASSERT_FALSE(text.has_value());
-  EXPECT_EQ(text.error().code(), StatusCode::kInvalidArgument) << text.error().ToString();
-
-  // A ledger written by a newer sluice.
-  ledger_.reset();
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  auto newer = Ledger::Open(path_);
-  ASSERT_FALSE(newer.has_value());
-  EXPECT_EQ(newer.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(newer.error().message().find("99"), std::string::npos);
-}
-
 TEST_F(LedgerTest, RecordsAddedColumnsMostRecentFirst) {
   ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "c", "integer", "/in/b.csv", 2'000}).ok());
   ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "d", "string", "/in/c.csv", 3'000}).ok());
@@ -468,37 +429,6 @@ TEST_F(LedgerTest, RecordsAddedColumnsMostRecentFirst) {
   EXPECT_EQ(second.added_at_us, 3'000);
 }
 
-// Ledgers written before columns were recorded get the table when opened.
-TEST_F(LedgerTest, OpeningALedgerWithoutTheColumnsTableAddsIt) {
-  ledger_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE columns_added", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
-  ledger_ = Open();
-  ASSERT_NE(ledger_, nullptr);
-  ASSERT_TRUE(ledger_->RecordColumnAdded({"events", "c", "integer", "/in/b.csv", 0}).ok());
-  auto report = ledger_->Report(10);
-  ASSERT_TRUE(report.has_value()) << report.status().ToString();
-  EXPECT_EQ(report->columns_added.size(), 1u);
-}
-
-TEST_F(LedgerTest, OpeningALedgerWithoutTheCrashesColumnAddsIt) {
-  const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
-  ledger_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE files DROP COLUMN crashes", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  ledger_ = Open();
-  ASSERT_NE(ledger_, nullptr);
-  EXPECT_EQ(Record(claim.file_id).crashes, 0);
-  auto settled = ledger_->SettleCrashed(claim.file_id, 3);
-  ASSERT_TRUE(settled.has_value()) << settled.status().ToString();
-  EXPECT_EQ(Record(claim.file_id).crashes, 1);
-}
-
 TEST_F(LedgerTest, ARecordInFlightDuringLimitCrashesIsQuarantined) {
   const Claim other = ClaimOk(File(kHashB, "/in/other.csv"));
   int64_t id = 0;
@@ -514,11 +444,14 @@ TEST_F(LedgerTest, ARecordInFlightDuringLimitCrashesIsQuarantined) {
     ASSERT_TRUE(settled.has_value()) << settled.status().ToString();
     const FileRecord record = Record(id);
     EXPECT_EQ(record.crashes, crash);
+    EXPECT_EQ(settled->crashes, crash);
+    EXPECT_EQ(settled->attempts, crash);  // a crash is a failed attempt
+    EXPECT_EQ(record.attempts, crash);
     if (crash < 3) {
-      EXPECT_EQ(*settled, FileState::kPending);
+      EXPECT_EQ(settled->state, FileState::kPending);
       EXPECT_EQ(record.state, FileState::kPending);
     } else {
-      EXPECT_EQ(*settled, FileState::kQuarantined);
+      EXPECT_EQ(settled->state, FileState::kQuarantined);
       EXPECT_EQ(record.state, FileState::kQuarantined);
       EXPECT_EQ(record.error, "sluice stopped 3 times while loading this file");
       EXPECT_GT(record.finished_at_us, 0);
@@ -527,7 +460,7 @@ TEST_F(LedgerTest, ARecordInFlightDuringLimitCrashesIsQuarantined) {
   // Quarantined for good: the next sighting is not loaded.
   EXPECT_EQ(ClaimOk(File(kHashA, "/in/a.csv")).outcome, ClaimOutcome::kQuarantinedBefore);
   // Only records still processing are settled; the others are untouched.
-  EXPECT_EQ(ledger_->SettleCrashed(id, 3).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ledger_->SettleCrashed(id, 3).status().code(), StatusCode::kInternal);
   EXPECT_EQ(Record(other.file_id).state, FileState::kProcessing);
   EXPECT_EQ(Record(other.file_id).crashes, 0);
 
@@ -536,12 +469,13 @@ TEST_F(LedgerTest, ARecordInFlightDuringLimitCrashesIsQuarantined) {
   const Claim requeued = ClaimOk(File(kHashA, "/in/a.csv"));
   EXPECT_EQ(requeued.outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(requeued.crashes, 0);
+  EXPECT_EQ(requeued.attempts, 0);
 }
 
 TEST_F(LedgerTest, ALimitOfZeroNeverQuarantines) {
   for (int crash = 1; crash <= 5; ++crash) {
     const Claim claim = ClaimOk(File(kHashA, "/in/a.csv"));
-    EXPECT_EQ(*ledger_->SettleCrashed(claim.file_id, 0), FileState::kPending);
+    EXPECT_EQ(ledger_->SettleCrashed(claim.file_id, 0)->state, FileState::kPending);
   }
 }
 
@@ -551,7 +485,7 @@ TEST_F(LedgerTest, AFailedQuarantineMoveRetriedAsQuarantinedBeforeKeepsOneRecord
   const Claim second = ClaimOk(File(kHashA, "/in/b.csv"));
   ASSERT_EQ(second.outcome, ClaimOutcome::kQuarantinedBefore);
   // Its move to quarantine failed: back to pending, then sighted again.
-  ASSERT_TRUE(ledger_->Release(second.file_id, "cannot move").ok());
+  ASSERT_TRUE(ledger_->Release(second.file_id, "cannot move").has_value());
   const Claim third = ClaimOk(File(kHashA, "/in/b.csv"));
   EXPECT_EQ(third.outcome, ClaimOutcome::kQuarantinedBefore);
   EXPECT_EQ(third.file_id, second.file_id);
@@ -602,6 +536,9 @@ TEST(FileStateTest, NamesAreStable) {
   EXPECT_EQ(FileStateName(FileState::kLoaded), "loaded");
   EXPECT_EQ(FileStateName(FileState::kDuplicate), "duplicate");
   EXPECT_EQ(FileStateName(FileState::kQuarantined), "quarantined");
+  for (FileState state : kAllFileStates) EXPECT_EQ(ParseFileState(FileStateName(state)), state);
+  EXPECT_EQ(ParseFileState("Loaded"), std::nullopt);
+  EXPECT_EQ(ParseFileState(""), std::nullopt);
 }
 
 TEST_F(LedgerTest, BatchMakesItsCallsDurableTogetherAtCommit) {

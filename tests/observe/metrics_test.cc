@@ -96,15 +96,16 @@ TEST(MetricsTest, ConcurrentUpdatesAreAllCounted) {
 
 TEST(MetricsTest, IngestMetricsCountFilesRowsAndSinkState) {
   IngestMetrics m;
-  m.FileDone("sales", "loaded", 10, 1, 300, 0.2);
-  m.FileDone("sales", "duplicate", 0, 0, 300, 0.01);
-  m.FileDone("sales", "quarantined", 0, 9, 100, 0.3);
+  m.FileDone("sales", "loaded", 10, 300, 0.2);
+  m.FileDone("sales", "duplicate", 0, 300, 0.01);
+  m.FileDone("sales", "quarantined", 0, 100, 0.3);
   const Registry& r = m.registry();
   EXPECT_EQ(r.Value("sluice_files_total", {{"table", "sales"}, {"outcome", "loaded"}}), 1);
   EXPECT_EQ(r.Value("sluice_files_total", {{"table", "sales"}, {"outcome", "duplicate"}}), 1);
   EXPECT_EQ(r.Value("sluice_files_total", {{"table", "sales"}, {"outcome", "quarantined"}}), 1);
   EXPECT_EQ(r.Value("sluice_rows_loaded_total", {{"table", "sales"}}), 10);
-  EXPECT_EQ(r.Value("sluice_rows_rejected_total", {{"table", "sales"}}), 10);
+  // Rejects are counted by reason (RowsRejected), not by FileDone.
+  EXPECT_EQ(r.Value("sluice_rows_rejected_total", {{"table", "sales"}}), 0);
   EXPECT_EQ(r.Value("sluice_bytes_read_total", {}), 700);
   EXPECT_GT(r.Value("sluice_last_success_timestamp_seconds", {}), 1.7e9);
   std::string text = m.Expose();
@@ -117,6 +118,25 @@ TEST(MetricsTest, IngestMetricsCountFilesRowsAndSinkState) {
   EXPECT_EQ(r.Value("sluice_sink_up", {}), 0);
   EXPECT_EQ(r.Value("sluice_backlog_files", {}), 4);
   EXPECT_EQ(r.Value("sluice_oldest_pending_file_age_seconds", {}), 12.5);
+}
+
+TEST(MetricsTest, RowsRejectedCountsEachReasonOfAFile) {
+  IngestMetrics m;
+  RowErrorCounts counts{};
+  counts[static_cast<size_t>(RowErrorKind::kType)] = 2;
+  counts[static_cast<size_t>(RowErrorKind::kNull)] = 1;
+  m.RowsRejected("sales", counts);
+  m.RowsRejected("sales", counts);
+  m.RowsRejected("sales", RowErrorCounts{});
+  const Registry& r = m.registry();
+  EXPECT_EQ(r.Value("sluice_rows_rejected_total", {{"table", "sales"}, {"reason", "type"}}), 4);
+  EXPECT_EQ(r.Value("sluice_rows_rejected_total", {{"table", "sales"}, {"reason", "null"}}), 2);
+  const std::string text = m.Expose();
+  EXPECT_NE(text.find("sluice_rows_rejected_total{table=\"sales\",reason=\"type\"} 4\n"),
+            std::string::npos)
+      << text;
+  // Kinds without rejects get no series.
+  EXPECT_EQ(text.find("reason=\"range\""), std::string::npos) << text;
 }
 
 }  // namespace

@@ -157,7 +157,8 @@ TEST(RejectLogTest, StreamsAllKeepsFirstAndWritesJsonLines) {
   TempDir dir;
   RejectLog log("/in/x.csv", dir.path());
   for (int i = 0; i < 150; ++i) {
-    log.Report(RowError{static_cast<uint64_t>(i + 2), 10, "qty", "a,\"b\"\n", "bad \"qty\""});
+    log.Report(RowError{static_cast<uint64_t>(i + 2), 10, "qty", "a,\"b\"\n", "bad \"qty\"",
+                        RowErrorKind::kType, "declare it"});
   }
   EXPECT_EQ(log.count(), 150u);
   EXPECT_EQ(log.first().size(), RejectLog::kKeptForReport);
@@ -168,7 +169,7 @@ TEST(RejectLogTest, StreamsAllKeepsFirstAndWritesJsonLines) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 150);
   EXPECT_EQ(
       text.substr(0, text.find('\n')),
-      R"({"file":"/in/x.csv","line":2,"offset":10,"column":"qty","reason":"bad \"qty\"","raw":"a,\"b\"\n"})");
+      R"({"file":"/in/x.csv","line":2,"offset":10,"column":"qty","kind":"type","reason":"bad \"qty\"","hint":"declare it","raw":"a,\"b\"\n"})");
 }
 
 TEST(RejectLogTest, KeepNeverReplacesAnotherFilesRejects) {
@@ -199,9 +200,11 @@ TEST(RejectLogTest, DiscardLeavesNothing) {
   TempDir dir;
   {
     RejectLog log("x", dir.path());
-    log.Report(RowError{1, 0, "", "", "bad"});
+    log.Report(RowError{1, 0, "", "", "bad", RowErrorKind::kNull});
     log.Discard();
     EXPECT_EQ(log.count(), 0u);
+    // A discarded attempt's rejects are not counted by kind either.
+    EXPECT_EQ(log.counts(), RowErrorCounts{});
   }
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
@@ -211,6 +214,17 @@ TEST(RejectLogTest, DiscardLeavesNothing) {
 
 namespace sluice {
 namespace {
+
+TEST(RejectLogTest, CountsEachKind) {
+  testing::TempDir dir;
+  RejectLog log("x.csv", dir.path());
+  log.Report(RowError{1, 0, "a", "", "bad", RowErrorKind::kType});
+  log.Report(RowError{2, 0, "a", "", "bad", RowErrorKind::kType});
+  log.Report(RowError{3, 0, "", "", "bad", RowErrorKind::kRagged});
+  EXPECT_EQ(log.counts()[static_cast<size_t>(RowErrorKind::kType)], 2u);
+  EXPECT_EQ(log.counts()[static_cast<size_t>(RowErrorKind::kRagged)], 1u);
+  EXPECT_EQ(RejectCountsJson(log.counts()).dump(), R"({"ragged":1,"type":2})");
+}
 
 TEST(RejectLogTest, TooManyNamesTheFirstBadRow) {
   testing::TempDir dir;

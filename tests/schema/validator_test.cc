@@ -51,6 +51,14 @@ struct OneColumn {
     return errors.errors.empty() ? "" : errors.errors[0].message;
   }
 
+  // The only error, after converting one cell.
+  RowError Only(const std::optional<std::string>& cell) {
+    out.Clear();
+    errors.errors.clear();
+    EXPECT_EQ(Run({{cell}}), 1u);
+    return errors.errors.empty() ? RowError{} : errors.errors[0];
+  }
+
   const Column& column() const { return out.columns()[0]; }
 
   Schema schema;
@@ -139,6 +147,61 @@ TEST(ValidatorTest, RawFallsBackToJoinedCells) {
   ASSERT_EQ(v.Convert(in, in.columns(), out, errors), 1u);
   EXPECT_EQ(errors.errors[0].raw, ",y");
   EXPECT_EQ(errors.errors[0].line, 3u);
+}
+
+// Every kind of bad cell the validator reports, with its kind and hint.
+TEST(ValidatorTest, EachBadCellHasItsKindAndHint) {
+  struct Case {
+    ColumnSpec spec;
+    std::optional<std::string> cell;
+    RowErrorKind kind;
+    std::string hint;
+  };
+  ColumnSpec ranged = Col("qty", ColumnType::kInteger);
+  ranged.rules.min = 0;
+  ranged.rules.max = 5;
+  ColumnSpec allowed = Col("status", ColumnType::kString);
+  allowed.rules.allowed = {"ok", "fail"};
+  ColumnSpec regex = Col("code", ColumnType::kString);
+  regex.rules.regex = "[a-z]+";
+  ColumnSpec formatted = Col("day", ColumnType::kDate);
+  formatted.rules.format = "%d/%m/%Y";
+  const std::vector<Case> cases = {
+      {Col("id", ColumnType::kInteger), "x1", RowErrorKind::kType,
+       "declare the column as float or string to keep such values"},
+      {Col("temp", ColumnType::kFloat), "abc", RowErrorKind::kType,
+       "declare the column as string to keep such values"},
+      {Col("ok", ColumnType::kBoolean), "2", RowErrorKind::kType,
+       "booleans are true/false, t/f, yes/no, y/n or 1/0; declare the column as string to keep "
+       "other values"},
+      {Col("id", ColumnType::kInteger), "99999999999999999999", RowErrorKind::kRange,
+       "beyond 64-bit integers: declare the column as float or string"},
+      {Col("temp", ColumnType::kFloat), "1e999", RowErrorKind::kRange,
+       "beyond double precision: declare the column as string"},
+      {ranged, "7", RowErrorKind::kRange, "the column's max is 5; fix the value or raise max"},
+      {ranged, "-1", RowErrorKind::kRange, "the column's min is 0; fix the value or lower min"},
+      {Col("day", ColumnType::kDate), "2023-02-29", RowErrorKind::kFormat,
+       "expected a date (YYYY-MM-DD); declare the column's format to read other forms"},
+      {Col("at", ColumnType::kTimestamp), "yesterday", RowErrorKind::kFormat,
+       "expected a timestamp (YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][zone]); declare the column's "
+       "format to read other forms"},
+      {formatted, "2024-02-29", RowErrorKind::kFormat, "expected a date in format \"%d/%m/%Y\""},
+      {Col("id", ColumnType::kInteger, false), std::nullopt, RowErrorKind::kNull,
+       "give the column a value, or declare it nullable: true"},
+      {allowed, "OK", RowErrorKind::kAllowed,
+       "fix the value, or add it to the column's allowed list"},
+      {regex, "abc1", RowErrorKind::kRegex,
+       "the whole value must match the regex; fix the value or the column's regex"},
+      {Col("name", ColumnType::kString), "bad \xff byte", RowErrorKind::kEncoding,
+       "convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.spec.name + " " + c.cell.value_or("NULL"));
+    OneColumn t(c.spec);
+    const RowError e = t.Only(c.cell);
+    EXPECT_EQ(e.kind, c.kind) << RowErrorKindName(e.kind) << ": " << e.message;
+    EXPECT_EQ(e.hint, c.hint);
+  }
 }
 
 TEST(ValidatorTest, IntegerFailures) {
@@ -473,6 +536,8 @@ TEST(ValidatorBindTest, ColumnsAppearingAfterBindAreBoundInConvert) {
   EXPECT_EQ(errors.errors[0].byte_offset, 30u);
   EXPECT_EQ(errors.errors[0].column, "extra");
   EXPECT_EQ(errors.errors[0].message, "column \"extra\" is not in the schema");
+  EXPECT_EQ(errors.errors[0].kind, RowErrorKind::kUnknownColumn);
+  EXPECT_EQ(errors.errors[0].hint, "declare the column in the table's schema to load it");
 
   // Next batch: columns persist; "c" shows up; "extra" still unknown but null here.
   in.Clear();

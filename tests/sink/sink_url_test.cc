@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sink/clickhouse/clickhouse_http.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 
 namespace sluice {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sink/add_columns_contract.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "test_util.h"
 
 namespace sluice {
@@ -407,6 +407,27 @@ TEST_F(SqliteSinkTest, ProtocolMisuseIsRefused) {
   EXPECT_EQ(sink->Write(wrong, 0).code(), StatusCode::kInternal);
   sink->Abort();
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "0");
+}
+
+// sink.h requires the rows of a group's loads in order ("load" never decreases);
+// SQLite took a Write to an earlier load, counting its rows for the wrong file.
+TEST_F(SqliteSinkTest, WriteToAnEarlierLoadOfTheGroupIsRefused) {
+  auto sink = OpenOrDie(db_);
+  ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
+  std::vector<std::string> labels;
+  ASSERT_TRUE(sink->Begin(Readings(), {{"a", "/in/a.csv"}, {"b", "/in/b.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch({1}, labels), 1).ok());
+  EXPECT_EQ(sink->Write(ReadingsBatch({2}, labels), 0).code(), StatusCode::kInternal);
+  // The refused Write stored nothing; the loads go on.
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 0u);
+  EXPECT_EQ((*counts)[1].inserted, 1u);
+  EXPECT_EQ(Scalar(db_, "SELECT group_concat(id) FROM readings"), "1");
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT group_concat(load_id || ':' || rows) FROM _sluice_loads "
+                   "ORDER BY load_id"),
+            "a:0,b:1");
 }
 
 TEST_F(SqliteSinkTest, KeySkipsExistingRowsAcrossLoads) {

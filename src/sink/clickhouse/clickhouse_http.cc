@@ -8,7 +8,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "sink/sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

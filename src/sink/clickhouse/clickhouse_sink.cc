@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <utility>
 
 #include "core/clock.h"
@@ -116,15 +117,7 @@ std::string ClickHouseSink::Qualified(std::string_view table) const {
   return QuoteClickHouseIdentifier(endpoint_.database) + "." + QuoteClickHouseIdentifier(table);
 }
 
-Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
-  if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (loads.empty()) return Status::InvalidArgument("no load to begin");
-  for (const LoadId& load : loads) {
-    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
-  }
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
+Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   ASSIGN_OR_RETURN(auto actual, ColumnTypes(table.name));
   if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
   std::vector<ClickHouseColumnEncoding> encodings;
@@ -190,12 +183,8 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
   std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
   if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
 
-  in_load_ = true;
-  failed_ = false;
   sent_ = false;
   versioned_ = versioned;
-  table_ = table;
-  loads_ = loads;
   encodings_ = std::move(encodings);
   insert_sql_ = LoadsComment(loads) + insert;
   insert_settings_ = std::move(settings);
@@ -206,18 +195,10 @@ Status ClickHouseSink::Begin(const TableDef& table, const std::vector<LoadId>& l
   rows_sent_ = 0;
   bytes_sent_ = 0;
   open_ = false;
-  counts_.assign(loads.size(), LoadCounts{});
   return Status::Ok();
 }
 
-Status ClickHouseSink::Write(const Batch& batch, size_t load) {
-  if (!in_load_) return Status::Internal("Write without Begin");
-  if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
-  if (load >= loads_.size() || load < current_) {
-    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
-                            std::to_string(current_) + " of " + std::to_string(loads_.size()));
-  }
-  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
+Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
   const auto& columns = batch.columns();
   if (load != current_) {
     current_ = load;
@@ -232,14 +213,13 @@ Status ClickHouseSink::Write(const Batch& batch, size_t load) {
     size_t bad_row = 0;
     Status status = AppendNativeColumn(columns[i], encodings_[i], buffer_, &bad_row);
     if (!status.ok()) {
-      failed_ = true;
-      return status.WithContext("insert into \"" + table_.name + "\", " + loads_[load].file +
+      return status.WithContext("insert into \"" + table().name + "\", " + loads()[load].file +
                                 ", line " + std::to_string(batch.Line(bad_row)));
     }
   }
   native::AppendColumnHeader(buffer_, kLoadIdColumn, "String");
   std::string cell;
-  native::AppendString(cell, loads_[load].id);
+  native::AppendString(cell, loads()[load].id);
   while (load_id_cells_.size() < batch.rows() * cell.size()) load_id_cells_ += cell;
   buffer_.append(load_id_cells_, 0, batch.rows() * cell.size());
   if (versioned_) {
@@ -250,22 +230,16 @@ Status ClickHouseSink::Write(const Batch& batch, size_t load) {
     }
   }
   rows_ += batch.rows();
-  counts_[load].inserted += batch.rows();
-  if (buffer_.size() >= kSendBytes) {
-    Status status = Send();
-    if (!status.ok()) {
-      failed_ = true;
-      return status;
-    }
-  }
+  counts()[load].inserted += batch.rows();
+  if (buffer_.size() >= kSendBytes) return Send();
   return Status::Ok();
 }
 
 Status ClickHouseSink::Send() {
   if (!open_) {
-    RETURN_IF_ERROR(
-        http_->StartInsert(insert_sql_, insert_settings_,
-                           "insert into \"" + table_.name + "\" (" + DescribeLoads(loads_) + ")"));
+    RETURN_IF_ERROR(http_->StartInsert(
+        insert_sql_, insert_settings_,
+        "insert into \"" + table().name + "\" (" + DescribeLoads(loads()) + ")"));
     open_ = true;
     // Set before any row is sent: a request that fails may still have stored some
     // of its blocks (one per min_insert_block_size_rows).
@@ -281,54 +255,45 @@ Status ClickHouseSink::Send() {
   return status;
 }
 
-Result<std::vector<LoadCounts>> ClickHouseSink::Commit() {
-  if (!in_load_) return Status::Internal("Commit without Begin");
-  if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  Status status = Status::Ok();
+Status ClickHouseSink::CommitLoads() {
   if (rows_ > 0) {
-    status = Send();
-    if (status.ok()) {
-      open_ = false;
-      status = http_->FinishInsert();
-    }
+    RETURN_IF_ERROR(Send());
+    open_ = false;
+    RETURN_IF_ERROR(http_->FinishInsert());
   }
-  if (!status.ok()) {
-    Abort();
-    return status;
-  }
+  // From here on the markers may be stored without our hearing so, and then the
+  // rows are committed: a failure leaves them (sent_ false: AbortLoads deletes
+  // nothing) for the next Begin of these loads to decide (AlreadyExists, or it
+  // removes them).
+  sent_ = false;
   // One block, so all markers are stored or none. It carries the group's comment
   // and query id like the rows' insert: a Begin that finds it still running waits
   // for it, then sees the loads committed.
-  const size_t n = loads_.size();
+  const std::vector<LoadId>& loads = this->loads();
+  const size_t n = loads.size();
   const uint32_t now = static_cast<uint32_t>(NowMicros() / 1000000);
   std::string marker;
   native::AppendBlockHeader(marker, 5, n);
   native::AppendColumnHeader(marker, "load_id", "String");
-  for (const LoadId& load : loads_) native::AppendString(marker, load.id);
+  for (const LoadId& load : loads) native::AppendString(marker, load.id);
   native::AppendColumnHeader(marker, "table", "String");
-  for (size_t i = 0; i < n; ++i) native::AppendString(marker, table_.name);
+  for (size_t i = 0; i < n; ++i) native::AppendString(marker, table().name);
   native::AppendColumnHeader(marker, "file", "String");
-  for (const LoadId& load : loads_) native::AppendString(marker, load.file);
+  for (const LoadId& load : loads) native::AppendString(marker, load.file);
   native::AppendColumnHeader(marker, "rows", "UInt64");
-  for (const LoadCounts& counts : counts_) native::AppendFixed(marker, counts.inserted);
+  for (const LoadCounts& tally : counts()) native::AppendFixed(marker, tally.inserted);
   native::AppendColumnHeader(marker, "committed_at", "DateTime");
   for (size_t i = 0; i < n; ++i) native::AppendFixed(marker, now);
-  status = http_->Insert(
-      LoadsComment(loads_) + "INSERT INTO " + Qualified(kMarkerTable) +
+  RETURN_IF_ERROR(http_->Insert(
+      LoadsComment(loads) + "INSERT INTO " + Qualified(kMarkerTable) +
           " (load_id, table, file, rows, committed_at) FORMAT Native",
-      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + GroupTag(loads_) + "-marker"),
-      marker, "commit " + DescribeLoads(loads_));
-  std::vector<LoadCounts> counts = std::move(counts_);
-  // No clean-up after a failed marker insert: the server may have stored it
-  // without our hearing so, and then the rows are committed. The next Begin of
-  // these loads decides (AlreadyExists, or removes the rows).
+      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + GroupTag(loads) + "-marker"),
+      marker, "commit " + DescribeLoads(loads)));
   EndLoad();
-  if (!status.ok()) return status;
-  return counts;
+  return Status::Ok();
 }
 
-void ClickHouseSink::Abort() noexcept {
-  if (!in_load_) return;
+void ClickHouseSink::AbortLoads() noexcept {
   bool failed_at_poison = false;
   if (open_) {
     // Ends the insert with a block the server cannot read, and waits for its
@@ -352,21 +317,17 @@ void ClickHouseSink::Abort() noexcept {
   // each load is the guarantee.
   if (sent_ && !(failed_at_poison &&
                  !MayHaveStored(rows_sent_, bytes_sent_, min_block_rows_, min_block_bytes_))) {
-    cleanup_.DeleteLeftovers(table_.name, loads_);
+    cleanup_.DeleteLeftovers(table().name, loads());
   }
   EndLoad();
 }
 
 void ClickHouseSink::EndLoad() {
-  in_load_ = false;
-  failed_ = false;
   sent_ = false;
-  loads_.clear();
   buffer_.clear();
   rows_ = 0;
   // A buffer that grew for one huge batch is not kept between loads.
   if (buffer_.capacity() > 2 * kSendBytes) buffer_.shrink_to_fit();
-  counts_.clear();
 }
 
 Result<bool> ClickHouseSink::IsCommitted(std::string_view load_id) {

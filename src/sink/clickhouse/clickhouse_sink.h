@@ -103,20 +103,6 @@ class ClickHouseSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override;
 
-  // See Sink; removes rows left by crashed attempts of these loads first. Errors:
-  // AlreadyExists (one is committed; the message names its file), InvalidArgument
-  // (no load, empty load id, a table column of a type sluice cannot write, table
-  // without `_sluice_load_id`), Internal (load in progress, table missing),
-  // Unavailable (the clean-up did not finish in time).
-  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
-  // See Sink. The rows of all loads go into one insert, streamed while batches
-  // arrive (sent in pieces of about 1 MiB). After an error the loads can only be
-  // aborted.
-  Status Write(const Batch& batch, size_t load) override;
-  // See Sink: ends the insert, then inserts the commit markers (one block).
-  Result<std::vector<LoadCounts>> Commit() override;
-  void Abort() noexcept override;
-
   Result<bool> IsCommitted(std::string_view load_id) override;
   // See Sink: stops the attempt's insert if the server still runs it, then one
   // delete mutation for its rows (not awaited), as Abort does.
@@ -124,6 +110,20 @@ class ClickHouseSink final : public Sink {
   Status Ping() override;
 
   Version server_version() const { return version_; }
+
+ protected:
+  // See Sink; removes rows left by crashed attempts of these loads first. Errors:
+  // AlreadyExists (one is committed; the message names its file), InvalidArgument
+  // (a table column of a type sluice cannot write, table without
+  // `_sluice_load_id`), Internal (table missing), Unavailable (the clean-up did
+  // not finish in time).
+  Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
+  // See Sink. The rows of all loads go into one insert, streamed while batches
+  // arrive (sent in pieces of about 1 MiB).
+  Status WriteRows(const Batch& batch, size_t load) override;
+  // See Sink: ends the insert, then inserts the commit markers (one block).
+  Status CommitLoads() override;
+  void AbortLoads() noexcept override;
 
  private:
   ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http);
@@ -148,24 +148,19 @@ class ClickHouseSink final : public Sink {
   uint64_t min_block_rows_ = 0;
   uint64_t min_block_bytes_ = 0;
 
-  // The loads in progress.
-  bool in_load_ = false;
-  bool failed_ = false;
-  bool sent_ = false;       // the insert reached the server
+  // The loads in progress (the rest is the session's: see Sink).
+  bool sent_ = false;       // the insert reached the server, and its rows are ours to delete
   bool versioned_ = false;  // the table has _sluice_version
-  TableDef table_;
-  std::vector<LoadId> loads_;
   std::vector<ClickHouseColumnEncoding> encodings_;
   std::string insert_sql_;
   std::string insert_settings_;  // query_id and deduplication token, URL-encoded
   size_t current_ = 0;           // the load of the last Write
-  std::string load_id_cells_;    // loads_[current_].id as Native String values, copied per block
+  std::string load_id_cells_;    // loads()[current_].id as Native String values, copied per block
   std::string buffer_;           // Native blocks not yet handed to the insert
   uint64_t rows_ = 0;            // rows written, all loads
   uint64_t rows_sent_ = 0;       // of those, rows handed to the insert
   uint64_t bytes_sent_ = 0;      // what those take in the server's memory, at most
   bool open_ = false;            // the insert is started and not finished
-  std::vector<LoadCounts> counts_;
 };
 
 }  // namespace sluice

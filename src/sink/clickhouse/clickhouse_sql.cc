@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "sink/sink_text.h"
+
 namespace sluice {
 
 std::string QuoteClickHouseIdentifier(std::string_view name) {

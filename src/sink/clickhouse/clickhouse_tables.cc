@@ -109,7 +109,7 @@ Result<std::optional<TableDef>> ClickHouseSink::DescribeTable(std::string_view n
 }
 
 Status ClickHouseSink::EnsureTable(const TableDef& table) {
-  if (in_load_) return Status::Internal("EnsureTable during a load");
+  if (in_load()) return Status::Internal("EnsureTable during a load");
   RETURN_IF_ERROR(ValidateTable(table));
   std::string create = "CREATE TABLE IF NOT EXISTS " + Qualified(table.name) + " (";
   for (const ColumnDef& column : table.columns) {
@@ -163,7 +163,7 @@ std::string ClickHouseSink::TypeName(ColumnType type, bool nullable) const {
 
 Result<std::vector<ColumnDef>> ClickHouseSink::AddColumns(const std::string& table,
                                                           const std::vector<ColumnDef>& columns) {
-  if (in_load_) return Status::Internal("AddColumns during a load");
+  if (in_load()) return Status::Internal("AddColumns during a load");
   RETURN_IF_ERROR(ValidateTable(TableDef{table, columns, {}}));
   const std::string context = "add columns to table \"" + table + "\"";
   ASSIGN_OR_RETURN(auto present, ColumnTypes(table));

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "sink/sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "sink/sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

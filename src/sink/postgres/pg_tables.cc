@@ -4,10 +4,14 @@
 #include <cstdlib>
 #include <utility>
 
+#include "sink/sink_text.h"
+
 namespace sluice::pg {
 namespace {
 
 using ResultPtr = PgConnection::ResultPtr;
+
+constexpr auto& Quote = QuoteSqlIdentifier;
 
 constexpr char kKeyIndexPrefix[] = "sluice_key_";
 
@@ -64,18 +68,6 @@ Status LockTableName(PgConnection& pg, const std::string& schema_name, const std
 }
 
 }  // namespace
-
-std::string Quote(std::string_view identifier) {
-  std::string out;
-  out.reserve(identifier.size() + 2);
-  out += '"';
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 std::string ColumnList(const TableDef& table) {
   std::string out;

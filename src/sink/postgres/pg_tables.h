@@ -1,7 +1,8 @@
 // The PostgreSQL sink's tables: how they are found, described, created and
 // widened in the catalog, the sink's own schema "sluice" with its marker table
 // "loads", and the SQL vocabulary (quoting, type names) these share with the load
-// protocol (postgres_sink.cc). Created types and the key index are described in
+// protocol (postgres_sink.cc); identifiers are quoted by QuoteSqlIdentifier
+// (sink_text.h). Created types and the key index are described in
 // postgres_sink.h.
 //
 // Changes of a table's definition are serialised across sluices by a
@@ -48,9 +49,7 @@ struct TableInfo {
   std::vector<ColumnInfo> columns;
 };
 
-// `identifier` double-quoted, '"' doubled.
-std::string Quote(std::string_view identifier);
-// The quoted names of `table`'s columns, separated by ", ".
+// The quoted names of `table`'s columns (QuoteSqlIdentifier), separated by ", ".
 std::string ColumnList(const TableDef& table);
 // The sluice type of a server type (pg_type.typname); string for any other.
 ColumnType TypeFromPg(std::string_view typname);

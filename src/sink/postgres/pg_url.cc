@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "sink/sink.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

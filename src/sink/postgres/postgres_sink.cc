@@ -7,6 +7,7 @@
 
 #include "sink/postgres/pg_tables.h"
 #include "sink/postgres/pg_url.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {
@@ -16,13 +17,14 @@ using pg::ColumnList;
 using pg::kLockSpace;
 using pg::kLookUpTableSql;
 using pg::kMaxIdentifierBytes;
-using pg::Quote;
 using pg::TableInfo;
 using pg::TableInfoOf;
 using pg::TypeFromPg;
 using pgcopy::Wire;
 using ResultPtr = PgConnection::ResultPtr;
 using Statement = PgConnection::Statement;
+
+constexpr auto& Quote = QuoteSqlIdentifier;
 
 constexpr char kStageTable[] = "pg_temp.\"sluice_stage\"";
 // $1 load ids (a text array, see PostgresArray): those whose commit marker exists.
@@ -56,7 +58,7 @@ Result<std::optional<TableDef>> PostgresSink::DescribeTable(std::string_view nam
 }
 
 Status PostgresSink::EnsureTable(const TableDef& table) {
-  if (in_load_) return Status::Internal("EnsureTable during a load");
+  if (in_load()) return Status::Internal("EnsureTable during a load");
   RETURN_IF_ERROR(ValidateTableDef(table, /*case_insensitive_names=*/false, kMaxIdentifierBytes));
   RETURN_IF_ERROR(EnsureConnected());
   return pg::CreateTable(pg_, schema_name_, table);
@@ -64,29 +66,19 @@ Status PostgresSink::EnsureTable(const TableDef& table) {
 
 Result<std::vector<ColumnDef>> PostgresSink::AddColumns(const std::string& table,
                                                         const std::vector<ColumnDef>& columns) {
-  if (in_load_) return Status::Internal("AddColumns during a load");
+  if (in_load()) return Status::Internal("AddColumns during a load");
   RETURN_IF_ERROR(ValidateTableDef(TableDef{table, columns, {}}, /*case_insensitive_names=*/false,
                                    kMaxIdentifierBytes));
   RETURN_IF_ERROR(EnsureConnected());
   return pg::AddColumns(pg_, schema_name_, table, columns);
 }
 
-Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
-  if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (loads.empty()) return Status::InvalidArgument("no load to begin");
+Status PostgresSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   std::vector<std::string> ids;
-  for (const LoadId& load : loads) {
-    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
-    ids.push_back(load.id);
-  }
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
+  for (const LoadId& load : loads) ids.push_back(load.id);
   RETURN_IF_ERROR(EnsureConnected());
   const std::string context = "begin " + DescribeLoads(loads) + " into \"" + table.name + "\"";
-  in_load_ = true;
-  failed_ = false;
-  Status status = [&]() -> Status {
+  {
     // One round trip. The advisory locks serialise loads of these ids across
     // sluices sharing this database, so the marker check after them (a statement
     // of its own, which sees what committed before the locks were granted) stays
@@ -158,25 +150,16 @@ Status PostgresSink::Begin(const TableDef& table, const std::vector<LoadId>& loa
           std::string("COPY ") + kStageTable + "(" + columns + ") FROM STDIN (FORMAT binary)";
     }
     return Status::Ok();
-  }();
-  if (!status.ok()) {
-    Abort();
-    return status;
   }
-  table_ = table;
-  loads_ = loads;
-  counts_.assign(loads.size(), LoadCounts{});
-  return Status::Ok();
 }
 
-std::string PostgresSink::InsertContext() const { return "insert into \"" + table_.name + "\""; }
+std::string PostgresSink::InsertContext() const { return "insert into \"" + table().name + "\""; }
 
 std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
-  return InsertContext() + ", " + loads_[load].file + ", line " + std::to_string(line);
+  return InsertContext() + ", " + loads()[load].file + ", line " + std::to_string(line);
 }
 
 Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
-  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
   if (std::optional<pgcopy::UnfitValue> unfit = pgcopy::FindUnfit(batch, wire_)) {
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
@@ -248,7 +231,7 @@ Status PostgresSink::EndCopy() {
 Status PostgresSink::MoveStaged(bool reuse) {
   if (copying_) RETURN_IF_ERROR(EndCopy());
   if (staged_ == 0) return Status::Ok();
-  const std::string columns = ColumnList(table_);
+  const std::string columns = ColumnList(table());
   std::vector<Statement> statements = {{"INSERT INTO " + target_ + "(" + columns + ") SELECT " +
                                             columns + " FROM " + kStageTable +
                                             " ON CONFLICT DO NOTHING",
@@ -257,24 +240,18 @@ Status PostgresSink::MoveStaged(bool reuse) {
   // this transaction is truncated in place, cheaply.
   if (reuse) statements.push_back({std::string("TRUNCATE ") + kStageTable, {}});
   ASSIGN_OR_RETURN(std::vector<ResultPtr> moved,
-                   ExecAll(statements, InsertContext() + ", " + loads_[load_].file));
+                   ExecAll(statements, InsertContext() + ", " + loads()[load_].file));
   const uint64_t inserted = std::strtoull(PQcmdTuples(moved[0].get()), nullptr, 10);
-  counts_[load_] = {inserted, staged_ - inserted};
+  counts()[load_] = {inserted, staged_ - inserted};
   staged_ = 0;
   return Status::Ok();
 }
 
-Status PostgresSink::Write(const Batch& batch, size_t load) {
-  if (!in_load_) return Status::Internal("Write without Begin");
-  if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
-  if (load >= loads_.size() || load < load_) {
-    return Status::Internal("Write to load " + std::to_string(load) + " after load " +
-                            std::to_string(load_) + " of " + std::to_string(loads_.size()));
-  }
-  Status status = [&]() -> Status {
+Status PostgresSink::WriteRows(const Batch& batch, size_t load) {
+  {
     RETURN_IF_ERROR(CheckBatch(batch, load));
     if (batch.rows() == 0) return Status::Ok();
-    if (load != load_ && !table_.key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
+    if (load != load_ && !table().key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
     load_ = load;
     if (!copying_) RETURN_IF_ERROR(StartCopy());
     if (copy_loads_.empty() || copy_loads_.back().second != load) {
@@ -286,8 +263,8 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
     }
     copy_lines_.insert(copy_lines_.end(), batch.lines().begin(), batch.lines().end());
     // Counted as sent; EndCopy checks the server took them all.
-    if (table_.key.empty()) {
-      counts_[load].inserted += batch.rows();
+    if (table().key.empty()) {
+      counts()[load].inserted += batch.rows();
     } else {
       staged_ += batch.rows();
     }
@@ -295,17 +272,13 @@ Status PostgresSink::Write(const Batch& batch, size_t load) {
     // reported.
     if (copy_lines_.size() >= kCopyRows) return EndCopy();
     return Status::Ok();
-  }();
-  if (!status.ok()) failed_ = true;
-  return status;
+  }
 }
 
-Result<std::vector<LoadCounts>> PostgresSink::Commit() {
-  if (!in_load_) return Status::Internal("Commit without Begin");
-  if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context = "commit " + DescribeLoads(loads_);
+Status PostgresSink::CommitLoads() {
+  const std::string context = "commit " + DescribeLoads(loads());
   Status status = [&]() -> Status {
-    if (!table_.key.empty()) {
+    if (!table().key.empty()) {
       RETURN_IF_ERROR(MoveStaged(/*reuse=*/false));
     } else if (copying_) {
       RETURN_IF_ERROR(EndCopy());
@@ -314,11 +287,11 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
       return Status::Internal(context + ": the transaction was rolled back");
     }
     std::vector<std::string> ids, files, rows, skipped;
-    for (size_t i = 0; i < loads_.size(); ++i) {
-      ids.push_back(loads_[i].id);
-      files.push_back(loads_[i].file);
-      rows.push_back(std::to_string(counts_[i].inserted));
-      skipped.push_back(std::to_string(counts_[i].skipped_by_key));
+    for (size_t i = 0; i < loads().size(); ++i) {
+      ids.push_back(loads()[i].id);
+      files.push_back(loads()[i].file);
+      rows.push_back(std::to_string(counts()[i].inserted));
+      skipped.push_back(std::to_string(counts()[i].skipped_by_key));
     }
     const std::string id_array = PostgresArray(ids);
     // The markers and COMMIT in one round trip; if the markers fail, the server
@@ -328,7 +301,7 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
           "SELECT id, $2::text, file, n, skipped "
           "FROM unnest($1::text[], $3::text[], $4::bigint[], $5::bigint[]) AS m(id, file, n, "
           "skipped)",
-          {id_array, table_.name, PostgresArray(files), PostgresArray(rows),
+          {id_array, table().name, PostgresArray(files), PostgresArray(rows),
            PostgresArray(skipped)}},
          {"COMMIT", {}}},
         context);
@@ -338,7 +311,7 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
       // ask; otherwise the pipeline's retry will.
       if (Connect().ok()) {
         Result<ResultPtr> found = Exec(kMarkersSql, context, {id_array});
-        if (found.has_value() && static_cast<size_t>(PQntuples(found->get())) == loads_.size()) {
+        if (found.has_value() && static_cast<size_t>(PQntuples(found->get())) == loads().size()) {
           return Status::Ok();
         }
       }
@@ -350,17 +323,11 @@ Result<std::vector<LoadCounts>> PostgresSink::Commit() {
     }
     return Status::Ok();
   }();
-  if (!status.ok()) {
-    Abort();
-    return status;
-  }
-  std::vector<LoadCounts> counts = std::move(counts_);
-  EndLoad();
-  return counts;
+  if (status.ok()) EndLoad();
+  return status;
 }
 
-void PostgresSink::Abort() noexcept {
-  if (!in_load_) return;
+void PostgresSink::AbortLoads() noexcept {
   if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
     if (copying_ && PQputCopyEnd(conn_, "sluice aborted the load") == 1) {
       while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
@@ -371,10 +338,6 @@ void PostgresSink::Abort() noexcept {
 }
 
 void PostgresSink::EndLoad() {
-  in_load_ = false;
-  failed_ = false;
-  loads_.clear();
-  counts_.clear();
   load_ = 0;
   staged_ = 0;
   copying_ = false;
@@ -383,7 +346,7 @@ void PostgresSink::EndLoad() {
 }
 
 Result<bool> PostgresSink::IsCommitted(std::string_view load_id) {
-  if (!in_load_) RETURN_IF_ERROR(EnsureConnected());
+  if (!in_load()) RETURN_IF_ERROR(EnsureConnected());
   ASSIGN_OR_RETURN(ResultPtr found, Exec(kMarkersSql, "check load " + std::string(load_id),
                                          {PostgresArray({std::string(load_id)})}));
   return PQntuples(found.get()) > 0;

@@ -89,23 +89,22 @@ class PostgresSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override;
 
-  // See Sink. Errors: AlreadyExists (a load id is committed; the message names its
-  // file), InvalidArgument (no loads, an empty load id, no columns, a column the
-  // sink cannot load), InvalidData (the table lacks a column of `table`),
-  // Unavailable (connection), Internal (a load is in progress).
-  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
-  // See Sink. A row the server refuses may be reported by a later Write or by
-  // Commit (InvalidData naming the row's file and source line). After an error
-  // the loads can only be aborted.
-  Status Write(const Batch& batch, size_t load) override;
-  // See Sink. A failed Commit has rolled the loads back. When the connection is
-  // lost while COMMIT is under way, the sink reconnects and asks the markers: all
-  // present, the Commit succeeded; otherwise (or unreachable) Unavailable.
-  Result<std::vector<LoadCounts>> Commit() override;
-  void Abort() noexcept override;
-
   Result<bool> IsCommitted(std::string_view load_id) override;
   Status Ping() override;
+
+ protected:
+  // See Sink. Errors: AlreadyExists (a load id is committed; the message names its
+  // file), InvalidArgument (a column the sink cannot load), InvalidData (the table
+  // lacks a column of `table`), Unavailable (connection).
+  Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
+  // See Sink. A row the server refuses may be reported by a later Write or by
+  // Commit (InvalidData naming the row's file and source line).
+  Status WriteRows(const Batch& batch, size_t load) override;
+  // See Sink. When the connection is lost while COMMIT is under way, the sink
+  // reconnects and asks the markers: all present, the Commit succeeded; otherwise
+  // (or unreachable) Unavailable.
+  Status CommitLoads() override;
+  void AbortLoads() noexcept override;
 
  private:
   using ResultPtr = PgConnection::ResultPtr;
@@ -150,15 +149,10 @@ class PostgresSink final : public Sink {
   std::string schema_name_;  // where tables go (see the top of this file)
   std::string schema_;       // schema_name_ quoted
 
-  // The loads in progress (one Begin…Commit).
-  bool in_load_ = false;
-  bool failed_ = false;
-  TableDef table_;
-  std::vector<LoadId> loads_;
-  std::vector<LoadCounts> counts_;  // one per load
-  size_t load_ = 0;                 // the load of the latest Write
-  uint64_t staged_ = 0;             // keyed: rows of load_ copied, not yet moved
-  std::string target_;              // quoted schema and table name
+  // The loads in progress (one Begin…Commit; the rest is the session's: see Sink).
+  size_t load_ = 0;      // the load of the latest Write with rows
+  uint64_t staged_ = 0;  // keyed: rows of load_ copied, not yet moved
+  std::string target_;   // quoted schema and table name
   std::string copy_sql_;
   std::vector<pgcopy::Wire> wire_;
   // The open COPY, if any. Its rows, in the server's numbering from 1, map back

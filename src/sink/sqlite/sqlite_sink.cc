@@ -9,12 +9,15 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {
 
 constexpr char kMarkerTable[] = "_sluice_loads";
 constexpr char kKeyIndexPrefix[] = "sluice_key_";
+// Names this database in every message (SqliteStatement and SqliteExec's `what`).
+constexpr char kWhat[] = "sqlite sink";
 
 // One writer mutex per database file, shared by every sink of this process on it.
 std::shared_ptr<std::mutex> WriterMutexFor(const std::string& path) {
@@ -32,17 +35,7 @@ std::shared_ptr<std::mutex> WriterMutexFor(const std::string& path) {
   return m;
 }
 
-std::string Quote(std::string_view identifier) {
-  std::string out;
-  out.reserve(identifier.size() + 2);
-  out += '"';
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
+constexpr auto& Quote = QuoteSqlIdentifier;
 
 const char* SqlType(ColumnType type) {
   switch (type) {
@@ -102,11 +95,6 @@ Status ValidateTable(const TableDef& table) {
   return ValidateTableDef(table, /*case_insensitive_names=*/true);
 }
 
-const char* ColumnText(sqlite3_stmt* stmt, int i) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-  return text != nullptr ? text : "";
-}
-
 // Resets a cached statement when the call that used it returns, whatever the path.
 class ResetOnExit {
  public:
@@ -123,8 +111,6 @@ class ResetOnExit {
 };
 
 }  // namespace
-
-void SqliteSink::StmtFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
 SqliteSink::SqliteSink(SqliteDb db) : db_(std::move(db)) {}
 
@@ -146,68 +132,69 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS \"_sluice_loads\"(load_id TEXT PRIMARY KEY, table_name TEXT, "
       "file TEXT, rows INTEGER, skipped INTEGER, committed_at TEXT)",
       context));
-  ASSIGN_OR_RETURN(sink->is_committed_,
-                   sink->Prepare("SELECT 1 FROM \"_sluice_loads\" WHERE load_id = ?1", context,
-                                 /*cached=*/true));
-  ASSIGN_OR_RETURN(sink->insert_marker_,
-                   sink->Prepare("INSERT INTO \"_sluice_loads\"(load_id, table_name, file, rows, "
-                                 "skipped, committed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                                 context, /*cached=*/true));
+  RETURN_IF_ERROR(sink->PrepareCached(
+      sink->is_committed_, "SELECT 1 FROM \"_sluice_loads\" WHERE load_id = ?1", context));
+  RETURN_IF_ERROR(sink->PrepareCached(sink->insert_marker_,
+                                      "INSERT INTO \"_sluice_loads\"(load_id, table_name, file, "
+                                      "rows, skipped, committed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                      context));
   return sink;
 }
 
 Status SqliteSink::Exec(const char* sql, std::string_view context) {
-  const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(db_.get(), rc, context);
+  return SqliteExec(db_.get(), sql, kWhat, context);
 }
 
-Result<SqliteSink::StmtPtr> SqliteSink::Prepare(const std::string& sql, std::string_view context,
-                                                bool cached) {
-  sqlite3_stmt* raw = nullptr;
+Status SqliteSink::PrepareCached(Cached& into, const std::string& sql, std::string_view context) {
+  into.owner.reset();
+  into.stmt = nullptr;
+  sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1),
-                                    cached ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);
-  StmtPtr stmt(raw);
-  if (rc != SQLITE_OK) return SqliteStatus(db_.get(), rc, context);
-  return stmt;
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  into.owner.emplace(db_.get(), stmt, kWhat);
+  if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, kWhat, context);
+  into.stmt = stmt;
+  return Status::Ok();
 }
 
 Result<std::optional<TableDef>> SqliteSink::DescribeTable(std::string_view name) {
   const std::string context = "describe table \"" + std::string(name) + "\"";
-  ASSIGN_OR_RETURN(StmtPtr columns,
-                   Prepare("SELECT name, type, \"notnull\", hidden FROM pragma_table_xinfo(?1) "
-                           "ORDER BY cid",
-                           context));
-  sqlite3_bind_text(columns.get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+  ASSIGN_OR_RETURN(SqliteStatement columns,
+                   SqliteStatement::Prepare(db_.get(),
+                                            "SELECT name, type, \"notnull\", hidden FROM "
+                                            "pragma_table_xinfo(?1) ORDER BY cid",
+                                            kWhat, context));
+  columns.Bind(name);
   TableDef table;
   table.name = std::string(name);
-  int rc;
-  while ((rc = sqlite3_step(columns.get())) == SQLITE_ROW) {
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, columns.Step(context));
+    if (!row) break;
     // Generated columns cannot be inserted into, so they are not part of the load.
-    if (sqlite3_column_int(columns.get(), 3) != 0) continue;
-    table.columns.push_back({ColumnText(columns.get(), 0),
-                             TypeFromDeclared(ColumnText(columns.get(), 1)),
-                             sqlite3_column_int(columns.get(), 2) == 0});
+    if (columns.Int(3) != 0) continue;
+    table.columns.push_back(
+        {columns.Text(0), TypeFromDeclared(columns.Text(1)), columns.Int(2) == 0});
   }
-  if (rc != SQLITE_DONE) return SqliteStatus(db_.get(), rc, context);
   if (table.columns.empty()) return std::optional<TableDef>();
 
   // pragma_index_list limits the search to this table's own indexes.
-  ASSIGN_OR_RETURN(StmtPtr key, Prepare("SELECT ii.name FROM pragma_index_list(?1) AS il, "
-                                        "pragma_index_info(il.name) AS ii WHERE il.name = ?2 "
-                                        "ORDER BY ii.seqno",
-                                        context));
-  const std::string index = kKeyIndexPrefix + table.name;
-  sqlite3_bind_text(key.get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-  sqlite3_bind_text(key.get(), 2, index.data(), static_cast<int>(index.size()), SQLITE_STATIC);
-  while ((rc = sqlite3_step(key.get())) == SQLITE_ROW) {
-    table.key.emplace_back(ColumnText(key.get(), 0));
+  ASSIGN_OR_RETURN(SqliteStatement key,
+                   SqliteStatement::Prepare(db_.get(),
+                                            "SELECT ii.name FROM pragma_index_list(?1) AS il, "
+                                            "pragma_index_info(il.name) AS ii WHERE il.name = ?2 "
+                                            "ORDER BY ii.seqno",
+                                            kWhat, context));
+  key.Bind(name, kKeyIndexPrefix + table.name);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, key.Step(context));
+    if (!row) break;
+    table.key.push_back(key.Text(0));
   }
-  if (rc != SQLITE_DONE) return SqliteStatus(db_.get(), rc, context);
   return std::optional<TableDef>(std::move(table));
 }
 
 Status SqliteSink::EnsureTable(const TableDef& table) {
-  if (in_load_) return Status::Internal("EnsureTable during a load");
+  if (in_load()) return Status::Internal("EnsureTable during a load");
   RETURN_IF_ERROR(ValidateTable(table));
   const std::string context = "create table \"" + table.name + "\"";
 
@@ -256,7 +243,7 @@ Status SqliteSink::EnsureTable(const TableDef& table) {
 
 Result<std::vector<ColumnDef>> SqliteSink::AddColumns(const std::string& table,
                                                       const std::vector<ColumnDef>& columns) {
-  if (in_load_) return Status::Internal("AddColumns during a load");
+  if (in_load()) return Status::Internal("AddColumns during a load");
   RETURN_IF_ERROR(ValidateTable(TableDef{table, columns, {}}));
   const std::string context = "add columns to table \"" + table + "\"";
   std::vector<ColumnDef> added;
@@ -301,14 +288,12 @@ void SqliteSink::EndWrite() {
 Result<bool> SqliteSink::TableExists(const std::string& name) {
   const std::string context = "look up table \"" + name + "\"";
   // SQLite matches table names ignoring ASCII case.
-  ASSIGN_OR_RETURN(StmtPtr query, Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                          "name = ?1 COLLATE NOCASE",
-                                          context));
-  sqlite3_bind_text(query.get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-  const int rc = sqlite3_step(query.get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteStatus(db_.get(), rc, context);
+  ASSIGN_OR_RETURN(SqliteStatement query,
+                   SqliteStatement::Prepare(db_.get(),
+                                            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                            "name = ?1 COLLATE NOCASE",
+                                            kWhat, context));
+  return query.Bind(name).Step(context);
 }
 
 Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table) {
@@ -327,56 +312,33 @@ Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table
   if (!table.key.empty()) sql += " ON CONFLICT DO NOTHING";
 
   InsertStatement& insert = inserts_[table.name];
-  if (insert.stmt == nullptr || insert.sql != sql) {
-    insert.stmt.reset();
-    ASSIGN_OR_RETURN(insert.stmt,
-                     Prepare(sql, "prepare insert into \"" + table.name + "\"", /*cached=*/true));
+  if (insert.cached.stmt == nullptr || insert.sql != sql) {
+    RETURN_IF_ERROR(
+        PrepareCached(insert.cached, sql, "prepare insert into \"" + table.name + "\""));
     insert.sql = std::move(sql);
     insert.keyed = !table.key.empty();
   }
   return &insert;
 }
 
-Status SqliteSink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
-  if (in_load_) return Status::Internal("Begin while a load is in progress");
-  if (loads.empty()) return Status::InvalidArgument("no load to begin");
-  for (const LoadId& load : loads) {
-    if (load.id.empty()) return Status::InvalidArgument("load id is empty");
-  }
-  if (table.columns.empty()) {
-    return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
-  }
-  ASSIGN_OR_RETURN(InsertStatement * insert, InsertFor(table));
+Status SqliteSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
+  ASSIGN_OR_RETURN(insert_, InsertFor(table));
   RETURN_IF_ERROR(BeginWrite("begin load " + loads.front().id));
   // Checked under the write lock, so no other connection can commit these ids
   // between the check and our Commit.
   for (const LoadId& load : loads) {
-    Result<bool> committed = IsCommitted(load.id);
-    if (!committed || *committed) {
-      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      EndWrite();
-      if (!committed) return committed.error();
+    ASSIGN_OR_RETURN(bool committed, IsCommitted(load.id));
+    if (committed) {
       return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
     }
   }
-  in_load_ = true;
-  failed_ = false;
-  table_ = table;
-  loads_ = loads;
-  insert_ = insert;
-  counts_.assign(loads.size(), LoadCounts{});
   text_.resize(table.columns.size());
   return Status::Ok();
 }
 
-Status SqliteSink::Write(const Batch& batch, size_t load) {
-  if (!in_load_) return Status::Internal("Write without Begin");
-  if (failed_) return Status::Internal("Write after a failed Write; the load must be aborted");
-  if (load >= counts_.size()) return Status::Internal("Write to a load that was not begun");
-  RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
-  LoadCounts& counts = counts_[load];
-
-  sqlite3_stmt* stmt = insert_->stmt.get();
+Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
+  LoadCounts& tally = counts()[load];
+  sqlite3_stmt* stmt = insert_->cached.stmt;
   const auto& columns = batch.columns();
   const int column_count = static_cast<int>(columns.size());
   for (size_t row = 0; row < batch.rows(); ++row) {
@@ -421,65 +383,56 @@ Status SqliteSink::Write(const Batch& batch, size_t load) {
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK) {
-      Status status = SqliteStatus(db_.get(), rc,
-                                   "insert into \"" + table_.name + "\", " + loads_[load].file +
-                                       ", line " + std::to_string(batch.Line(row)));
+      Status status = SqliteError(db_.get(), rc, kWhat,
+                                  "insert into \"" + table().name + "\", " + loads()[load].file +
+                                      ", line " + std::to_string(batch.Line(row)));
       sqlite3_reset(stmt);
-      failed_ = true;
       return status;
     }
     // ON CONFLICT DO NOTHING reports success with no change for an existing key.
     if (insert_->keyed && sqlite3_changes64(db_.get()) == 0) {
-      ++counts.skipped_by_key;
+      ++tally.skipped_by_key;
     } else {
-      ++counts.inserted;
+      ++tally.inserted;
     }
     sqlite3_reset(stmt);
   }
   return Status::Ok();
 }
 
-Result<std::vector<LoadCounts>> SqliteSink::Commit() {
-  if (!in_load_) return Status::Internal("Commit without Begin");
-  if (failed_) return Status::Internal("Commit after a failed Write; the load must be aborted");
-  const std::string context = "commit load " + loads_.front().id;
+Status SqliteSink::CommitLoads() {
+  const std::string context = "commit " + DescribeLoads(loads());
   // SQLite rolls a transaction back by itself after some errors (I/O, full disk).
   // Inserting the markers then would commit them alone, claiming rows that are gone.
   if (sqlite3_get_autocommit(db_.get()) != 0) {
-    EndLoad();
-    return Status::Internal(context + ": the transaction was rolled back by SQLite");
+    return Status::Internal(std::string(kWhat) + ": " + context +
+                            ": the transaction was rolled back by SQLite");
   }
-  sqlite3_stmt* marker = insert_marker_.get();
+  sqlite3_stmt* marker = insert_marker_.stmt;
   char committed_at[kIsoTextCapacity];
   const size_t committed_at_size = FormatIsoTimestamp(NowMicros(), committed_at);
-  Status status;
-  for (size_t i = 0; i < loads_.size() && status.ok(); ++i) {
-    const LoadId& load = loads_[i];
+  const std::string& table_name = table().name;
+  for (size_t i = 0; i < loads().size(); ++i) {
+    const LoadId& load = loads()[i];
     ResetOnExit reset(marker);
     sqlite3_bind_text(marker, 1, load.id.data(), static_cast<int>(load.id.size()), SQLITE_STATIC);
-    sqlite3_bind_text(marker, 2, table_.name.data(), static_cast<int>(table_.name.size()),
+    sqlite3_bind_text(marker, 2, table_name.data(), static_cast<int>(table_name.size()),
                       SQLITE_STATIC);
     sqlite3_bind_text(marker, 3, load.file.data(), static_cast<int>(load.file.size()),
                       SQLITE_STATIC);
-    sqlite3_bind_int64(marker, 4, static_cast<sqlite3_int64>(counts_[i].inserted));
-    sqlite3_bind_int64(marker, 5, static_cast<sqlite3_int64>(counts_[i].skipped_by_key));
+    sqlite3_bind_int64(marker, 4, static_cast<sqlite3_int64>(counts()[i].inserted));
+    sqlite3_bind_int64(marker, 5, static_cast<sqlite3_int64>(counts()[i].skipped_by_key));
     sqlite3_bind_text(marker, 6, committed_at, static_cast<int>(committed_at_size), SQLITE_STATIC);
     const int rc = sqlite3_step(marker);
-    if (rc != SQLITE_DONE) status = SqliteStatus(db_.get(), rc, "commit load " + load.id);
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), rc, kWhat, "commit load " + load.id);
   }
-  if (status.ok()) status = Exec("COMMIT", context);
-  if (!status.ok()) {
-    Abort();
-    return status;
-  }
-  std::vector<LoadCounts> counts = std::move(counts_);
+  RETURN_IF_ERROR(Exec("COMMIT", context));
   EndLoad();
-  return counts;
+  return Status::Ok();
 }
 
-void SqliteSink::Abort() noexcept {
-  if (!in_load_) return;
-  sqlite3_reset(insert_->stmt.get());
+void SqliteSink::AbortLoads() noexcept {
+  if (insert_ != nullptr) sqlite3_reset(insert_->cached.stmt);
   if (sqlite3_get_autocommit(db_.get()) == 0) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -488,21 +441,17 @@ void SqliteSink::Abort() noexcept {
 
 void SqliteSink::EndLoad() {
   EndWrite();
-  in_load_ = false;
-  failed_ = false;
   insert_ = nullptr;
-  loads_.clear();
-  counts_.clear();
 }
 
 Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {
-  sqlite3_stmt* stmt = is_committed_.get();
+  sqlite3_stmt* stmt = is_committed_.stmt;
   ResetOnExit reset(stmt);
   sqlite3_bind_text(stmt, 1, load_id.data(), static_cast<int>(load_id.size()), SQLITE_STATIC);
   const int rc = sqlite3_step(stmt);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteStatus(db_.get(), rc, "check load " + std::string(load_id));
+  return SqliteError(db_.get(), rc, kWhat, "check load " + std::string(load_id));
 }
 
 Status SqliteSink::Ping() { return Exec("SELECT 1", "ping"); }

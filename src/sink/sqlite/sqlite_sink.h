@@ -21,7 +21,8 @@
 // Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
 // open), InvalidData (a row was refused: NOT NULL, type, too big; the message
 // names the row's source line), InvalidArgument (bad table definition, file is not
-// a database), Internal (everything else, including protocol misuse).
+// a database), Internal (everything else, including protocol misuse). Every
+// message begins "sqlite sink: ".
 //
 // Thread-safety: none; one thread at a time per SqliteSink.
 #pragma once
@@ -37,6 +38,7 @@
 
 #include "core/batch.h"
 #include "core/sqlite_db.h"
+#include "core/sqlite_statement.h"
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/sink.h"
@@ -65,38 +67,41 @@ class SqliteSink final : public Sink {
   Result<std::vector<ColumnDef>> AddColumns(const std::string& table,
                                             const std::vector<ColumnDef>& columns) override;
 
-  // See Sink. Errors: AlreadyExists (this load id is committed), Unavailable
-  // (write lock not obtained within the busy timeout), InvalidArgument (empty load
-  // id, no columns), Internal (load in progress, table missing or unlike `table`).
-  Status Begin(const TableDef& table, const std::vector<LoadId>& loads) override;
-  // See Sink. After an error the load can only be aborted.
-  Status Write(const Batch& batch, size_t load) override;
-  // See Sink. A failed Commit has rolled the load back.
-  Result<std::vector<LoadCounts>> Commit() override;
-  void Abort() noexcept override;
-
   Result<bool> IsCommitted(std::string_view load_id) override;
   Status Ping() override;
 
+ protected:
+  // See Sink. Errors: AlreadyExists (a load id is committed), Unavailable (write
+  // lock not obtained within the busy timeout), Internal (table missing or unlike
+  // `table`).
+  Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
+  // See Sink. InvalidData for a row SQLite refuses, naming its source line.
+  Status WriteRows(const Batch& batch, size_t load) override;
+  Status CommitLoads() override;
+  void AbortLoads() noexcept override;
+
  private:
-  struct StmtFinalizer {
-    void operator()(sqlite3_stmt* stmt) const;
+  // A statement kept for the connection's life (SQLITE_PREPARE_PERSISTENT), owned
+  // by `owner` and used through `stmt`: the hot insert path binds its values
+  // without copying them (SQLITE_STATIC), which SqliteStatement::Bind does not.
+  struct Cached {
+    std::optional<SqliteStatement> owner;
+    sqlite3_stmt* stmt = nullptr;
   };
-  using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
   struct InsertStatement {
     std::string sql;
-    StmtPtr stmt;
+    Cached cached;
     bool keyed = false;
   };
 
   explicit SqliteSink(SqliteDb db);
   Status Exec(const char* sql, std::string_view context);
-  // `cached`: the statement is kept for the connection's lifetime.
-  Result<StmtPtr> Prepare(const std::string& sql, std::string_view context, bool cached = false);
+  // Prepares `sql` into `into`, replacing what it held.
+  Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
   Result<bool> TableExists(const std::string& name);
   Result<InsertStatement*> InsertFor(const TableDef& table);
-  Status CheckTransactionOpen() const;
+  // After the load's COMMIT or ROLLBACK: releases the writer lock.
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
   // SQLite's busy handler waits by sleeping (1 ms, then longer), which leaves the
@@ -108,17 +113,12 @@ class SqliteSink final : public Sink {
   SqliteDb db_;                         // first member: closed after every statement is finalized
   std::shared_ptr<std::mutex> writer_;  // shared by the sinks of one database file
   std::unique_lock<std::mutex> write_lock_;
-  StmtPtr is_committed_;
-  StmtPtr insert_marker_;
+  Cached is_committed_;
+  Cached insert_marker_;
   std::unordered_map<std::string, InsertStatement> inserts_;  // by table name
 
-  // The load in progress.
-  bool in_load_ = false;
-  bool failed_ = false;  // a Write failed: only Abort is allowed
-  TableDef table_;
-  std::vector<LoadId> loads_;
+  // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
-  std::vector<LoadCounts> counts_;  // per load
   // Date and timestamp text of the current row, one buffer per column, bound
   // without copying (SQLITE_STATIC) and so alive until the row is stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;

@@ -12,7 +12,7 @@
 #include "sink/add_columns_contract.h"
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/clickhouse_test_util.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "test_util.h"
 
 namespace sluice {

@@ -6,7 +6,8 @@
 
 #include <string>
 
-#include "sink/sink.h"
+#include "sink/registry.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sink/sink.h"
+#include "sink/registry.h"
+#include "sink/sink_text.h"
 
 namespace sluice {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sink/add_columns_contract.h"
-#include "sink/sink.h"
+#include "sink/registry.h"
 #include "test_util.h"
 
 namespace sluice {

@@ -1,0 +1,286 @@
+// The load session of Sink (sink.h): every order violation and argument check of
+// Begin/Write/Commit/Abort, run against a sink that only records which of its
+// steps the session called.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "sink/sink.h"
+
+namespace sluice {
+namespace {
+
+// A sink whose steps record their calls and return what the test sets.
+class StepSink final : public Sink {
+ public:
+  ~StepSink() override { Abort(); }
+
+  Status begin_result;
+  Status write_result;
+  Status commit_result;
+  std::vector<std::string> calls;  // "begin", "write <load>", "commit", "abort"
+  // What BeginLoads saw of the session.
+  std::string seen_table;
+  size_t seen_loads = 0;
+  size_t seen_counts = 0;
+
+  bool open() const { return in_load(); }
+
+  Result<std::optional<TableDef>> DescribeTable(std::string_view) override {
+    return std::optional<TableDef>();
+  }
+  Status EnsureTable(const TableDef&) override { return Status::Ok(); }
+  Result<std::vector<ColumnDef>> AddColumns(const std::string&,
+                                            const std::vector<ColumnDef>&) override {
+    return std::vector<ColumnDef>();
+  }
+  Result<bool> IsCommitted(std::string_view) override { return false; }
+  Status Ping() override { return Status::Ok(); }
+
+ protected:
+  Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override {
+    calls.push_back("begin");
+    seen_table = this->table().name;
+    seen_loads = this->loads().size();
+    seen_counts = counts().size();
+    EXPECT_EQ(&table, &this->table());
+    EXPECT_EQ(&loads, &this->loads());
+    return begin_result;
+  }
+  Status WriteRows(const Batch& batch, size_t load) override {
+    calls.push_back("write " + std::to_string(load));
+    if (write_result.ok()) counts()[load].inserted += batch.rows();
+    return write_result;
+  }
+  Status CommitLoads() override {
+    calls.push_back("commit");
+    return commit_result;
+  }
+  void AbortLoads() noexcept override { calls.push_back("abort"); }
+};
+
+using Calls = std::vector<std::string>;
+
+TableDef Table() {
+  return {"t", {{"id", ColumnType::kInteger, false}, {"name", ColumnType::kString, true}}, {}};
+}
+
+std::vector<LoadId> Loads(size_t n) {
+  std::vector<LoadId> loads;
+  for (size_t i = 0; i < n; ++i) {
+    loads.push_back({"h" + std::to_string(i), "/in/" + std::to_string(i)});
+  }
+  return loads;
+}
+
+// `rows` rows of Table().
+Batch Rows(size_t rows) {
+  Batch batch;
+  batch.Reset(Table().columns);
+  for (size_t i = 0; i < rows; ++i) {
+    batch.columns()[0].AppendInt(static_cast<int64_t>(i));
+    batch.columns()[1].AppendString("x");
+    batch.FinishRow(2 + i);
+  }
+  return batch;
+}
+
+TEST(LoadSessionTest, OneLoadRunsEachStepAndReturnsItsCounts) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  EXPECT_TRUE(sink.open());
+  EXPECT_EQ(sink.seen_table, "t");
+  EXPECT_EQ(sink.seen_loads, 1u);
+  EXPECT_EQ(sink.seen_counts, 1u);
+  ASSERT_TRUE(sink.Write(Rows(2), 0).ok());
+  ASSERT_TRUE(sink.Write(Rows(3), 0).ok());
+  auto counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 1u);
+  EXPECT_EQ((*counts)[0].inserted, 5u);
+  EXPECT_FALSE(sink.open());
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "write 0", "commit"}));
+}
+
+TEST(LoadSessionTest, GroupCountsComeBackInBeginsOrderAndLoadsMaySkip) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(3)).ok());
+  ASSERT_TRUE(sink.Write(Rows(2), 0).ok());
+  ASSERT_TRUE(sink.Write(Rows(4), 2).ok());
+  ASSERT_TRUE(sink.Write(Rows(0), 2).ok());
+  auto counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].inserted, 2u);
+  EXPECT_EQ((*counts)[1].inserted, 0u);
+  EXPECT_EQ((*counts)[2].inserted, 4u);
+  // The next session starts at load 0 with counts of zero.
+  ASSERT_TRUE(sink.Begin(Table(), Loads(2)).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 1u);
+  EXPECT_EQ((*counts)[1].inserted, 0u);
+}
+
+TEST(LoadSessionTest, WriteCommitAndAbortWithoutBeginReachNoStep) {
+  StepSink sink;
+  EXPECT_EQ(sink.Write(Rows(1), 0).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink.Commit().status().code(), StatusCode::kInternal);
+  sink.Abort();
+  EXPECT_TRUE(sink.calls.empty());
+}
+
+TEST(LoadSessionTest, BeginDuringALoadIsInternalAndLeavesTheLoadAlone) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  EXPECT_EQ(sink.Begin(Table(), Loads(2)).code(), StatusCode::kInternal);
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  auto counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 1u);
+  EXPECT_EQ((*counts)[0].inserted, 2u);
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "write 0", "commit"}));
+}
+
+TEST(LoadSessionTest, BeginRefusesBadLoadsAndTablesBeforeTheSinkSeesThem) {
+  StepSink sink;
+  EXPECT_EQ(sink.Begin(Table(), {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(sink.Begin(Table(), {{"h0", "/in/0"}, {"", "/in/1"}}).code(),
+            StatusCode::kInvalidArgument);
+  Status twice = sink.Begin(Table(), {{"a", "/in/a"}, {"b", "/in/b"}, {"a", "/in/a2"}});
+  EXPECT_EQ(twice.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(twice.message().find("load a"), std::string::npos) << twice.ToString();
+  TableDef no_columns = Table();
+  no_columns.columns.clear();
+  EXPECT_EQ(sink.Begin(no_columns, Loads(1)).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(sink.calls.empty());
+  EXPECT_FALSE(sink.open());
+  EXPECT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+}
+
+TEST(LoadSessionTest, WriteToALoadOutOfRangeIsInternalAndReachesNoStep) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(2)).ok());
+  EXPECT_EQ(sink.Write(Rows(1), 2).code(), StatusCode::kInternal);
+  // Refused, it changed nothing: the loads go on.
+  ASSERT_TRUE(sink.Write(Rows(1), 1).ok());
+  auto counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[1].inserted, 1u);
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 1", "commit"}));
+}
+
+TEST(LoadSessionTest, WriteToAnEarlierLoadIsInternalAndReachesNoStep) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(3)).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 1).ok());
+  Status earlier = sink.Write(Rows(1), 0);
+  EXPECT_EQ(earlier.code(), StatusCode::kInternal);
+  EXPECT_NE(earlier.message().find("load 0 after load 1"), std::string::npos) << earlier.ToString();
+  ASSERT_TRUE(sink.Write(Rows(1), 1).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 2).ok());
+  // Load 2 is now the last one written: load 1 is earlier.
+  EXPECT_EQ(sink.Write(Rows(1), 1).code(), StatusCode::kInternal);
+  auto counts = sink.Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 0u);
+  EXPECT_EQ((*counts)[1].inserted, 2u);
+  EXPECT_EQ((*counts)[2].inserted, 1u);
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 1", "write 1", "write 2", "commit"}));
+}
+
+TEST(LoadSessionTest, BatchUnlikeTheTableIsInternalAndReachesNoStep) {
+  std::vector<Batch> unlike;
+  {
+    Batch fewer;
+    fewer.Reset({Table().columns[0]});
+    fewer.columns()[0].AppendInt(1);
+    fewer.FinishRow(2);
+    unlike.push_back(std::move(fewer));
+  }
+  {
+    TableDef renamed = Table();
+    renamed.columns[1].name = "other";
+    Batch batch;
+    batch.Reset(renamed.columns);
+    unlike.push_back(std::move(batch));
+  }
+  {
+    TableDef retyped = Table();
+    retyped.columns[0].type = ColumnType::kString;
+    Batch batch;
+    batch.Reset(retyped.columns);
+    unlike.push_back(std::move(batch));
+  }
+  {
+    Batch ragged = Rows(1);
+    ragged.columns()[1].AppendString("a value without its row");
+    unlike.push_back(std::move(ragged));
+  }
+  for (size_t i = 0; i < unlike.size(); ++i) {
+    SCOPED_TRACE(i);
+    StepSink sink;
+    ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+    EXPECT_EQ(sink.Write(unlike[i], 0).code(), StatusCode::kInternal);
+    EXPECT_TRUE(sink.Write(Rows(1), 0).ok());
+    EXPECT_TRUE(sink.Commit().has_value());
+    EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "commit"}));
+  }
+}
+
+TEST(LoadSessionTest, AfterAFailedWriteOnlyAbortIsAccepted) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(2)).ok());
+  sink.write_result = Status::InvalidData("row refused");
+  EXPECT_EQ(sink.Write(Rows(1), 0).code(), StatusCode::kInvalidData);
+  sink.write_result = Status::Ok();
+  EXPECT_EQ(sink.Write(Rows(1), 0).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink.Write(Rows(1), 1).code(), StatusCode::kInternal);
+  EXPECT_EQ(sink.Commit().status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(sink.open());
+  sink.Abort();
+  EXPECT_FALSE(sink.open());
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "abort"}));
+  // The failure belonged to that session only.
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  EXPECT_TRUE(sink.Write(Rows(1), 0).ok());
+  EXPECT_TRUE(sink.Commit().has_value());
+}
+
+TEST(LoadSessionTest, AFailedBeginIsAbortedAndLeavesNoLoad) {
+  StepSink sink;
+  sink.begin_result = Status::AlreadyExists("load h0 is already committed");
+  EXPECT_EQ(sink.Begin(Table(), Loads(1)).code(), StatusCode::kAlreadyExists);
+  EXPECT_FALSE(sink.open());
+  EXPECT_EQ(sink.Write(Rows(1), 0).code(), StatusCode::kInternal);
+  sink.Abort();
+  EXPECT_EQ(sink.calls, (Calls{"begin", "abort"}));
+  sink.begin_result = Status::Ok();
+  EXPECT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+}
+
+TEST(LoadSessionTest, AFailedCommitIsAbortedAndLeavesNoLoad) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  sink.commit_result = Status::Unavailable("connection lost");
+  EXPECT_EQ(sink.Commit().status().code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(sink.open());
+  sink.Abort();
+  EXPECT_EQ(sink.Commit().status().code(), StatusCode::kInternal);
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "commit", "abort"}));
+}
+
+TEST(LoadSessionTest, AbortIsCalledOncePerSession) {
+  StepSink sink;
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  sink.Abort();
+  sink.Abort();
+  EXPECT_EQ(sink.calls, (Calls{"begin", "abort"}));
+}
+
+}  // namespace
+}  // namespace sluice

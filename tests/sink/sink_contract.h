@@ -1,0 +1,168 @@
+// The fixture of SinkContractTest (sink_contract_test.cc and
+// sink_contract_values_test.cc): one Backend per test parameter ("sqlite",
+// "postgres", "clickhouse"), a sink opened with OpenSink on it, and the tables,
+// loads and batches the cases share.
+//
+// Thread-safety: none needed (each test runs on one thread; the crash cases fork).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "sink/contract_backends.h"
+#include "sink/registry.h"
+#include "test_util.h"
+
+namespace sluice::contract {
+
+// One row of (id, label) per id, label `prefix` + id.
+// The strings live in `storage`, which must outlive the batch.
+inline Batch Readings(const TableDef& table, const std::vector<int64_t>& ids,
+                      std::vector<std::string>& storage, const std::string& prefix = "l") {
+  Batch batch;
+  batch.Reset(table.columns);
+  storage.clear();
+  storage.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    storage.push_back(prefix + std::to_string(ids[i]));
+    batch.columns()[0].AppendInt(ids[i]);
+    batch.columns()[1].AppendString(storage.back());
+    batch.FinishRow(2 + i);
+  }
+  return batch;
+}
+
+inline std::vector<int64_t> Ids(int64_t from, int64_t to) {
+  std::vector<int64_t> ids;
+  for (int64_t i = from; i < to; ++i) ids.push_back(i);
+  return ids;
+}
+
+inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+inline TableDef EveryType(const std::string& name) {
+  return {name,
+          {{"id", ColumnType::kInteger, false},
+           {"i", ColumnType::kInteger, true},
+           {"f", ColumnType::kFloat, true},
+           {"b", ColumnType::kBoolean, true},
+           {"d", ColumnType::kDate, true},
+           {"t", ColumnType::kTimestamp, true},
+           {"s", ColumnType::kString, true}},
+          {}};
+}
+
+// Begin, Write(batch), Commit of one new load; the first error, after Abort.
+inline Status LoadBatch(Sink& sink, const TableDef& def, const LoadId& load, const Batch& batch) {
+  RETURN_IF_ERROR(sink.Begin(def, {load}));
+  Status status = sink.Write(batch, 0);
+  if (status.ok()) status = sink.Commit().status();
+  if (!status.ok()) sink.Abort();
+  return status;
+}
+
+class SinkContractTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      backend_ = std::make_unique<SqliteBackend>();
+    } else if (GetParam() == "postgres") {
+      SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+      backend_ = std::make_unique<PostgresBackend>(url);
+    } else {
+      SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+      backend_ = std::make_unique<ClickHouseBackend>(url);
+    }
+    sink_ = Open();
+    ASSERT_NE(sink_, nullptr);
+  }
+
+  std::unique_ptr<Sink> Open() const {
+    auto sink = OpenSink(backend_->Url());
+    EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+    return sink.has_value() ? std::move(*sink) : nullptr;
+  }
+
+  const SinkTraits& traits() const { return backend_->traits(); }
+
+  // A new table (id integer NOT NULL, label string) keyed on id if `keyed`.
+  TableDef NewReadings(bool keyed = false) {
+    TableDef def{UniqueName("rd"),
+                 {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                 {}};
+    if (keyed) def.key = {"id"};
+    Status created = sink_->EnsureTable(def);
+    EXPECT_TRUE(created.ok()) << created.ToString();
+    return def;
+  }
+
+  // A definition of a table that does not exist.
+  static TableDef NewReadingsDef() {
+    return {UniqueName("rd"), {{"id", ColumnType::kInteger, false}}, {}};
+  }
+
+  static LoadId NewLoad() {
+    const std::string id = UniqueName("load");
+    return {id, "/in/" + id + ".csv"};
+  }
+
+  // Begin, one Write per element of `ids_per_load`, Commit.
+  Result<std::vector<LoadCounts>> Load(Sink& sink, const TableDef& def,
+                                       const std::vector<LoadId>& loads,
+                                       const std::vector<std::vector<int64_t>>& ids_per_load) {
+    RETURN_IF_ERROR(sink.Begin(def, loads));
+    std::vector<std::string> storage;
+    for (size_t load = 0; load < ids_per_load.size(); ++load) {
+      Status written = sink.Write(Readings(def, ids_per_load[load], storage), load);
+      if (!written.ok()) {
+        sink.Abort();
+        return written;
+      }
+    }
+    return sink.Commit();
+  }
+
+  // (id, label) of every row, by id (once keys are applied).
+  Rows IdsAndLabels(const TableDef& def) {
+    return backend_->Query("SELECT id, label FROM " + backend_->From(def.name, !def.key.empty()) +
+                           " ORDER BY id");
+  }
+  std::string Count(const TableDef& def) {
+    Rows rows = backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name));
+    return rows.empty() ? "<no row>" : rows[0][0].value_or("NULL");
+  }
+  // The marker of `load` as (file, rows); empty if none.
+  Rows Marker(const LoadId& load) { return backend_->Query(backend_->MarkerSql(load.id)); }
+
+  bool Committed(const std::string& id) {
+    Result<bool> committed = sink_->IsCommitted(id);
+    EXPECT_TRUE(committed.has_value()) << committed.status().ToString();
+    return committed.has_value() && *committed;
+  }
+
+  static Rows Expected(const std::vector<int64_t>& ids, const std::string& prefix = "l") {
+    Rows rows;
+    for (int64_t id : ids) rows.push_back({std::to_string(id), prefix + std::to_string(id)});
+    return rows;
+  }
+
+  // The crash cases: a child process runs the protocol up to `step` and dies there
+  // (_exit: no destructor, no Abort); then this process recovers the load as the
+  // pipeline does at start-up.
+  enum class Step { kBegin, kOneWrite, kSeveralWrites, kCommit };
+  void CrashAfter(Step step);
+
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Sink> sink_;
+};
+
+}  // namespace sluice::contract
