@@ -6,7 +6,7 @@
 
 #include "fuzz_util.h"
 #include "sink/clickhouse/clickhouse_http.h"
-#include "sink/postgres/pg_support.h"
+#include "sink/postgres/pg_url.h"
 #include "sink/registry.h"
 #include "sink/sink_text.h"
 

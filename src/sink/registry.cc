@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/clickhouse_sink.h"
-#include "sink/postgres/pg_support.h"
+#include "sink/clickhouse/clickhouse_url.h"
+#include "sink/postgres/pg_url.h"
 #include "sink/postgres/postgres_sink.h"
 #include "sink/sink_text.h"
 #include "sink/sqlite/sqlite_sink.h"

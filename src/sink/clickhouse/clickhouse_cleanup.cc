@@ -1,11 +1,10 @@
 #include "sink/clickhouse/clickhouse_cleanup.h"
 
-#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
 
-#include "sink/clickhouse/clickhouse_sink.h"
+#include "core/retry_policy.h"
 #include "sink/clickhouse/clickhouse_sql.h"
 
 namespace sluice {
@@ -22,6 +21,9 @@ using clickhouse::RunningInsertsOf;
 // How long Begin waits for a crashed attempt's inserts to end, and for the
 // removal of its rows.
 constexpr auto kCleanupTimeout = std::chrono::seconds(300);
+// The pauses between the polls of that wait: short at first (a small insert or
+// mutation is over in milliseconds), then at most twice a second.
+constexpr RetryPolicy kCleanupPolls{std::chrono::milliseconds(20), std::chrono::milliseconds(500)};
 
 // Whether the text of an unfinished mutation (system.mutations.command, as the
 // server formats it: "DELETE WHERE _sluice_load_id IN ('a', 'b')") deletes the rows
@@ -87,7 +89,7 @@ Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
 Status ClickHouseCleanup::AwaitZero(const std::string& sql, const std::string& context,
                                     std::string_view what) {
   const auto deadline = std::chrono::steady_clock::now() + kCleanupTimeout;
-  auto pause = std::chrono::milliseconds(20);
+  Backoff backoff(kCleanupPolls);
   while (true) {
     ASSIGN_OR_RETURN(std::string body, http_.Query(sql, context));
     ASSIGN_OR_RETURN(uint64_t count, ParseCount(body, context));
@@ -95,8 +97,7 @@ Status ClickHouseCleanup::AwaitZero(const std::string& sql, const std::string& c
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable(context + ": " + std::to_string(count) + " " + std::string(what));
     }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+    std::this_thread::sleep_for(backoff.Next());
   }
 }
 
@@ -155,7 +156,7 @@ Status ClickHouseCleanup::RemoveRows(const std::string& table,
   // touches parts that exist when it is made: the rows must be gone before this
   // load inserts anything, so the wait is on the rows, not on the mutation.
   const auto deadline = std::chrono::steady_clock::now() + kCleanupTimeout;
-  auto pause = std::chrono::milliseconds(20);
+  Backoff backoff(kCleanupPolls);
   while (true) {
     ASSIGN_OR_RETURN(auto leftovers, Leftovers(table, ids, context));
     auto& [with_rows, uncovered] = leftovers;
@@ -165,8 +166,7 @@ Status ClickHouseCleanup::RemoveRows(const std::string& table,
       return Status::Unavailable(context + ": rows of " + std::to_string(with_rows.size()) +
                                  " load(s) still there after the delete mutation");
     }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+    std::this_thread::sleep_for(backoff.Next());
   }
 }
 

@@ -71,30 +71,6 @@ bool MayHaveStored(uint64_t rows, uint64_t bytes, uint64_t min_rows, uint64_t mi
 
 }  // namespace
 
-std::string QuoteClickHouseIdentifier(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out += '`';
-  for (char c : name) {
-    if (c == '`' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '`';
-  return out;
-}
-
-std::string QuoteClickHouseString(std::string_view value) {
-  std::string out;
-  out.reserve(value.size() + 2);
-  out += '\'';
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 ClickHouseSink::ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http)
     : endpoint_(std::move(endpoint)),
       http_(std::move(http)),
@@ -133,12 +109,7 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(std::string_view ur
   if (sink->version_.major == 0) {
     return Status::Internal(where + ": unexpected version \"" + version.substr(0, 50) + "\"");
   }
-  RETURN_IF_ERROR(sink->http_
-                      ->Query("CREATE TABLE IF NOT EXISTS " + sink->Qualified(kMarkerTable) +
-                                  " (load_id String, table String, file String, rows UInt64, "
-                                  "committed_at DateTime) ENGINE = MergeTree ORDER BY load_id",
-                              where + ": create " + kMarkerTable)
-                      .status());
+  RETURN_IF_ERROR(sink->EnsureMarkerTable(where));
   return sink;
 }
 

@@ -1,5 +1,9 @@
 // ClickHouseSink: the Sink for a ClickHouse database, over its HTTP interface
-// (one keep-alive libcurl connection per sink), rows sent in the Native format.
+// (one keep-alive libcurl connection per sink), rows sent in the Native format:
+// the load protocol. Its parts: the transport with the one error classifier
+// (clickhouse_http.h), the URL (clickhouse_url.h), the Native encoder (native.h),
+// the tables (clickhouse_tables.cc), the clean-up of failed attempts
+// (clickhouse_cleanup.h) and the SQL vocabulary they share (clickhouse_sql.h).
 //
 // ClickHouse has no transactions, so loads are made exactly-once by their load
 // ids (docs/clickhouse.md has the whole argument):
@@ -64,52 +68,10 @@
 #include "core/table.h"
 #include "sink/clickhouse/clickhouse_cleanup.h"
 #include "sink/clickhouse/clickhouse_http.h"
+#include "sink/clickhouse/native.h"
 #include "sink/sink.h"
 
 namespace sluice {
-
-// Backtick-quotes a ClickHouse identifier, escaping '\' and '`'.
-std::string QuoteClickHouseIdentifier(std::string_view name);
-// Single-quotes a ClickHouse string literal, escaping '\' and '\''.
-std::string QuoteClickHouseString(std::string_view value);
-
-// How one column's values are written: the ClickHouse type the table has, and
-// the conversion from the Batch's representation.
-struct ClickHouseColumnEncoding {
-  enum class Kind {
-    kInt8,
-    kInt16,
-    kInt32,
-    kInt64,
-    kUInt8,
-    kUInt16,
-    kUInt32,
-    kUInt64,
-    kFloat32,
-    kFloat64,
-    kDate,        // UInt16 days
-    kDate32,      // Int32 days
-    kDateTime,    // UInt32 seconds
-    kDateTime64,  // Int64 ticks of 10^-scale s
-    kString,
-  };
-  std::string type;  // the table's type name, as the Native block header names it
-  Kind kind = Kind::kString;
-  int scale = 0;  // kDateTime64 only
-  bool nullable = false;
-};
-
-// Parses a ClickHouse type name ("Nullable(Int64)", "DateTime64(6, 'UTC')", …)
-// into how a `source` column is written to it. Errors: InvalidArgument (a type
-// sluice cannot write `source` values into, LowCardinality among them).
-Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source);
-
-// Appends the values of `column` (every row) to `out` as the data of a Native
-// column of `encoding`'s type. Errors: InvalidData (NULL into a non-Nullable
-// column, value out of the type's range; the message names the column and
-// *bad_row is the row).
-Status AppendNativeColumn(const Column& column, const ClickHouseColumnEncoding& encoding,
-                          std::string& out, size_t* bad_row);
 
 class ClickHouseSink final : public Sink {
  public:
@@ -166,6 +128,9 @@ class ClickHouseSink final : public Sink {
  private:
   ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http);
   std::string Qualified(std::string_view table) const;
+  // Creates the marker table `sluice_loads` if missing; `where` names the sink in
+  // errors.
+  Status EnsureMarkerTable(const std::string& where);
   // The server type for a column of `type` (for this server's version).
   std::string TypeName(ColumnType type, bool nullable) const;
   // Name and type of each column of `table`, in order; empty if it does not exist.

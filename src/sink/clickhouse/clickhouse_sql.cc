@@ -2,8 +2,35 @@
 
 #include <charconv>
 
-#include "sink/clickhouse/clickhouse_sink.h"
 #include "sink/sink_text.h"
+
+namespace sluice {
+
+std::string QuoteClickHouseIdentifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out += '`';
+  for (char c : name) {
+    if (c == '`' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+std::string QuoteClickHouseString(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 2);
+  out += '\'';
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+}  // namespace sluice
 
 namespace sluice::clickhouse {
 namespace {

@@ -1,5 +1,5 @@
-// The ClickHouse sink's shared vocabulary: the names sluice gives its own table
-// and columns, and the small SQL and TabSeparated helpers that the sink, its
+// The ClickHouse sink's shared vocabulary: quoting, the names sluice gives its
+// own table and columns, and the small SQL and TabSeparated helpers that the sink, its
 // table definitions (clickhouse_tables.cc) and its clean-up
 // (clickhouse_cleanup.*) all use. Internal to src/sink/clickhouse/.
 //
@@ -13,6 +13,15 @@
 
 #include "core/status.h"
 #include "sink/sink.h"
+
+namespace sluice {
+
+// Backtick-quotes a ClickHouse identifier, escaping '\' and '`'.
+std::string QuoteClickHouseIdentifier(std::string_view name);
+// Single-quotes a ClickHouse string literal, escaping '\' and '\''.
+std::string QuoteClickHouseString(std::string_view value);
+
+}  // namespace sluice
 
 namespace sluice::clickhouse {
 

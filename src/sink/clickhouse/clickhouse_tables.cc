@@ -1,6 +1,7 @@
 // ClickHouseSink's table definitions: how tables are described, created and
-// widened (DescribeTable, EnsureTable, AddColumns) and which ClickHouse type each
-// sluice type gets. The rest of the sink is in clickhouse_sink.cc.
+// widened (DescribeTable, EnsureTable, AddColumns), the marker table, and which
+// ClickHouse type each sluice type gets. The rest of the sink is in
+// clickhouse_sink.cc.
 //
 // Thread-safety: as ClickHouseSink (none).
 #include <string>
@@ -51,6 +52,15 @@ bool IsKey(const TableDef& table, std::string_view column) {
 }
 
 }  // namespace
+
+Status ClickHouseSink::EnsureMarkerTable(const std::string& where) {
+  return http_
+      ->Query("CREATE TABLE IF NOT EXISTS " + Qualified(kMarkerTable) +
+                  " (load_id String, table String, file String, rows UInt64, "
+                  "committed_at DateTime) ENGINE = MergeTree ORDER BY load_id",
+              where + ": create " + kMarkerTable)
+      .status();
+}
 
 Result<std::vector<std::pair<std::string, std::string>>> ClickHouseSink::ColumnTypes(
     std::string_view table) {

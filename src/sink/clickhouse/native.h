@@ -10,6 +10,9 @@
 // Nullable(T) is a null map (one byte per row, 1 = NULL) followed by the T values
 // of every row (any value where the row is NULL).
 //
+// Below the primitives: how a Batch column becomes the values of a Native column
+// of the table's type (ClickHouseEncodingFor, AppendNativeColumn; native.cc).
+//
 // Thread-safety: pure functions on the caller's buffer.
 #pragma once
 
@@ -17,6 +20,10 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
 
 namespace sluice::native {
 
@@ -58,3 +65,45 @@ inline void AppendColumnHeader(std::string& out, std::string_view name, std::str
 }
 
 }  // namespace sluice::native
+
+namespace sluice {
+
+// How one column's values are written: the ClickHouse type the table has, and
+// the conversion from the Batch's representation.
+struct ClickHouseColumnEncoding {
+  enum class Kind {
+    kInt8,
+    kInt16,
+    kInt32,
+    kInt64,
+    kUInt8,
+    kUInt16,
+    kUInt32,
+    kUInt64,
+    kFloat32,
+    kFloat64,
+    kDate,        // UInt16 days
+    kDate32,      // Int32 days
+    kDateTime,    // UInt32 seconds
+    kDateTime64,  // Int64 ticks of 10^-scale s
+    kString,
+  };
+  std::string type;  // the table's type name, as the Native block header names it
+  Kind kind = Kind::kString;
+  int scale = 0;  // kDateTime64 only
+  bool nullable = false;
+};
+
+// Parses a ClickHouse type name ("Nullable(Int64)", "DateTime64(6, 'UTC')", …)
+// into how a `source` column is written to it. Errors: InvalidArgument (a type
+// sluice cannot write `source` values into, LowCardinality among them).
+Result<ClickHouseColumnEncoding> ClickHouseEncodingFor(std::string_view type, ColumnType source);
+
+// Appends the values of `column` (every row) to `out` as the data of a Native
+// column of `encoding`'s type. Errors: InvalidData (NULL into a non-Nullable
+// column, value out of the type's range; the message names the column and
+// *bad_row is the row).
+Status AppendNativeColumn(const Column& column, const ClickHouseColumnEncoding& encoding,
+                          std::string& out, size_t* bad_row);
+
+}  // namespace sluice

@@ -1,4 +1,7 @@
-// PostgresSink: the Sink for a PostgreSQL server, through libpq.
+// PostgresSink: the Sink for a PostgreSQL server, through libpq: the load
+// protocol. Its parts: the connection (pg_connection.h, with the one error
+// classifier), the binary COPY encoder (pg_copy.h), the tables and markers in the
+// catalog (pg_tables.h) and the URL (pg_url.h).
 //
 // Each PostgresSink owns one connection, kept for its lifetime; each worker opens
 // its own. A connection that is lost (server restarted, network) is re-established
@@ -31,7 +34,7 @@
 // COMMIT: one round trip). "sluice"."loads" (load_id, table_name, file, rows,
 // skipped, committed_at) is created when the sink is opened.
 //
-// Errors: classified by PostgresStatus (pg_support.h): Unavailable/Timeout
+// Errors: classified by PostgresStatus (pg_connection.h): Unavailable/Timeout
 // (connection lost or refused, shutdown, deadlock, lock timeout, resources),
 // InvalidData (a value or row was refused; for COPY the message names the row's
 // source line and the column), InvalidArgument (authentication, no such database,
@@ -48,13 +51,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/batch.h"
 #include "core/status.h"
 #include "core/table.h"
+#include "sink/postgres/pg_connection.h"
+#include "sink/postgres/pg_copy.h"
 #include "sink/sink.h"
 
 namespace sluice {
@@ -103,50 +107,23 @@ class PostgresSink final : public Sink {
   void AbortLoads() noexcept override;
 
  private:
-  struct ResultDeleter {
-    void operator()(PGresult* r) const { PQclear(r); }
-  };
-  using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
-
-  // How a column's values are encoded in binary COPY: the server's type.
-  enum class Wire { kInt8, kInt4, kInt2, kFloat8, kFloat4, kBool, kDate, kTimestamp, kText };
-
-  struct ColumnInfo {
-    std::string name;
-    std::string type;  // pg_type.typname
-    bool not_null = false;
-  };
-  struct TableInfo {
-    uint32_t oid = 0;
-    std::vector<ColumnInfo> columns;
-  };
+  using ResultPtr = PgConnection::ResultPtr;
 
   PostgresSink(std::string conninfo, std::string display, std::string password);
-  Status Connect();
-  // Reconnects if the connection was lost.
-  Status EnsureConnected();
-  // The error of `result` (or of the connection when `result` is null), classified.
-  Status Error(const PGresult* result, std::string_view context) const;
-  struct Statement {
-    std::string sql;
-    std::vector<std::string> params;  // text values of $1, $2, ...
-  };
-  // Runs `sql` with text parameters; OK results only, others become errors.
+  // The connection's calls, under the names the load protocol uses.
+  Status Connect() { return pg_.Connect(); }
+  Status EnsureConnected() { return pg_.EnsureConnected(); }
+  Status Error(const PGresult* result, std::string_view context) const {
+    return pg_.Error(result, context);
+  }
   Result<ResultPtr> Exec(const std::string& sql, std::string_view context,
-                         const std::vector<std::string>& params = {});
-  // Runs `statements` in order in one round trip (libpq pipeline mode) and
-  // returns their results, one each. The first error is returned; the server
-  // skips the statements after it. Statements with parameters are prepared on
-  // first use and reused for the connection's life. Outside a transaction, a
-  // connection found dead is replaced and the statements sent once more.
-  Result<std::vector<ResultPtr>> ExecAll(const std::vector<Statement>& statements,
-                                         std::string_view context);
-  Result<std::optional<TableInfo>> LookUpTable(std::string_view name);
-  // Takes the transaction-scoped advisory lock that serialises changes of `table`'s
-  // definition across sluices. Requires an open transaction.
-  Status LockTableName(const std::string& table, const std::string& context);
-  // The rows of kLookUpTableSql: the table, or none if it does not exist.
-  static std::optional<TableInfo> TableInfoOf(const PGresult* columns);
+                         const std::vector<std::string>& params = {}) {
+    return pg_.Exec(sql, context, params);
+  }
+  Result<std::vector<ResultPtr>> ExecAll(const std::vector<PgConnection::Statement>& statements,
+                                         std::string_view context) {
+    return pg_.ExecAll(statements, context);
+  }
   // "insert into <table>": the context of errors while writing.
   std::string InsertContext() const;
   // InsertContext() + ", <file of loads_[load]>, line <line>": where a row failed.
@@ -164,17 +141,11 @@ class PostgresSink final : public Sink {
   // Keyed tables: ends the COPY and moves the staged rows of load_ into the table,
   // recording its counts; with `reuse`, empties the stage for the next load.
   Status MoveStaged(bool reuse);
-  // Hides the password if the server or libpq repeated it.
-  std::string Scrub(std::string message) const;
   void EndLoad();
 
-  const std::string conninfo_;  // as given (with the password): never shown
-  const std::string display_;   // conninfo_ with the password masked
-  const std::string password_;  // from the URL, scrubbed out of messages
-  PGconn* conn_ = nullptr;
-  // Statements prepared on conn_ (see ExecAll): SQL text to name.
-  std::unordered_map<std::string, std::string> prepared_;
-  uint64_t next_statement_ = 0;
+  PgConnection pg_;
+  // pg_'s libpq connection, as the load protocol uses it (follows reconnects).
+  PGconn* const& conn_ = pg_.handle();
   std::string schema_name_;  // where tables go (see the top of this file)
   std::string schema_;       // schema_name_ quoted
 
@@ -183,7 +154,7 @@ class PostgresSink final : public Sink {
   uint64_t staged_ = 0;  // keyed: rows of load_ copied, not yet moved
   std::string target_;   // quoted schema and table name
   std::string copy_sql_;
-  std::vector<Wire> wire_;
+  std::vector<pgcopy::Wire> wire_;
   // The open COPY, if any. Its rows, in the server's numbering from 1, map back
   // to their source: the line of each, and the loads they belong to.
   bool copying_ = false;

@@ -1,79 +1,13 @@
-// How clickhouse_http.* reads sink URLs (one reading for the connection, the
-// redaction and the password setter) and classifies the server's refusals.
+// How clickhouse_http.* classifies the server's refusals and failed requests.
 #include "sink/clickhouse/clickhouse_http.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "sink/registry.h"
-#include "sink/sink_text.h"
-
 namespace sluice {
 namespace {
 
-// A password with every byte a URL reserves, a percent sign that is no code, and
-// non-ASCII bytes, written raw into the URL.
-constexpr std::string_view kRawPassword = "s3cr/e?t#x:y@z%zz\xC3\xA9\xFF";
-
-TEST(ClickHouseUrlTest, RawReservedBytesInThePasswordAreReadAsThePassword) {
-  const std::string url = "clickhouse://loader:" + std::string(kRawPassword) + "@h:9/db";
-  auto e = ParseClickHouseUrl(url);
-  ASSERT_TRUE(e.has_value()) << e.error().ToString();
-  EXPECT_EQ(e->user, "loader");
-  EXPECT_EQ(e->password, kRawPassword);
-  EXPECT_EQ(e->host, "h");
-  EXPECT_EQ(e->port, 9);
-  EXPECT_EQ(e->database, "db");
-  EXPECT_EQ(RedactClickHouseUrl(url), "clickhouse://loader:***@h:9/db");
-  EXPECT_EQ(RedactSinkUrl(url), "clickhouse://loader:***@h:9/db");
-}
-
-// The case of issue 12: the redaction and the connection used to disagree.
-TEST(ClickHouseUrlTest, SlashInThePasswordIsHiddenWhereTheConnectionReadsIt) {
-  const std::string url = "clickhouse://default:s3cr/et@host:1/db";
-  auto e = ParseClickHouseUrl(url);
-  ASSERT_TRUE(e.has_value()) << e.error().ToString();
-  EXPECT_EQ(e->password, "s3cr/et");
-  EXPECT_EQ(e->host, "host");
-  EXPECT_EQ(RedactSinkUrl(url), "clickhouse://default:***@host:1/db");
-}
-
-TEST(ClickHouseUrlTest, EncodedPasswordsDecode) {
-  const std::string url =
-      "clickhouse://u:" + PercentEncode(kRawPassword) + "@h/db?compression=gzip";
-  auto e = ParseClickHouseUrl(url);
-  ASSERT_TRUE(e.has_value()) << e.error().ToString();
-  EXPECT_EQ(e->password, kRawPassword);
-  EXPECT_TRUE(e->gzip);
-  EXPECT_EQ(RedactSinkUrl(url), "clickhouse://u:***@h/db?compression=gzip");
-}
-
-TEST(ClickHouseUrlTest, PasswordSetterReadsTheUrlAsTheConnectionDoes) {
-  auto with = SinkUrlWithPassword("clickhouse://loader:old/pa?ss@h:9/db", kRawPassword);
-  ASSERT_TRUE(with.has_value());
-  auto e = ParseClickHouseUrl(*with);
-  ASSERT_TRUE(e.has_value()) << e.error().ToString();
-  EXPECT_EQ(e->user, "loader");
-  EXPECT_EQ(e->password, kRawPassword);
-  EXPECT_EQ(e->host, "h");
-  EXPECT_EQ(RedactSinkUrl(*with), "clickhouse://loader:***@h:9/db");
-}
-
-TEST(ClickHouseUrlTest, ErrorsNeverRepeatThePassword) {
-  for (const char* url : {"clickhouse://u:s3cr/et@h:99999/db", "clickhouse://u:s3cr/et@h/db#frag",
-                          "clickhouse://u:s3cr/et@h/db?nope=1", "clickhouse://u:s3cr/et@:1/db",
-                          "clickhouse://u:s3cr\r\net@h/db"}) {
-    auto e = ParseClickHouseUrl(url);
-    ASSERT_FALSE(e.has_value()) << url;
-    EXPECT_EQ(e.error().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(e.error().message().find("s3cr"), std::string::npos) << e.error().message();
-    EXPECT_EQ(RedactSinkUrl(url).find("s3cr"), std::string::npos) << RedactSinkUrl(url);
-  }
-}
-
-// The codes ClickHouse answers when it refuses sluice, whatever the HTTP status
-// (18.16 answers 500 for most of them): the sink is down, not the data bad.
 TEST(ClickHouseErrorTest, RefusalsArePermissionDenied) {
   for (const char* header : {"516", "497", "81", "192", "193", "194", "195", "164", "291"}) {
     EXPECT_EQ(ClassifyClickHouseError(0, 500, header, "", "ctx").code(),
@@ -96,6 +30,24 @@ TEST(ClickHouseErrorTest, RefusalsArePermissionDenied) {
   EXPECT_EQ(ClassifyClickHouseError(0, 403, "", "Forbidden", "ctx").code(),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(ClassifyClickHouseError(0, 401, "", "", "ctx").code(), StatusCode::kPermissionDenied);
+}
+
+TEST(ClickHouseErrorTest, ClassifiesByCode) {
+  auto code = [](int curl, long http, std::string_view header, std::string_view body) {
+    return ClassifyClickHouseError(curl, http, header, body, "ctx").code();
+  };
+  EXPECT_EQ(code(0, 500, "27", ""), StatusCode::kInvalidData);
+  EXPECT_EQ(code(0, 500, "", "Code: 53, e.displayText() = DB::Exception: Type mismatch"),
+            StatusCode::kInvalidData);
+  EXPECT_EQ(code(0, 500, "252", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 500, "241", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 500, "", "Code: 202, too many"), StatusCode::kUnavailable);
+  EXPECT_EQ(code(0, 401, "", "Code: 193, wrong password"), StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(0, 500, "516", ""), StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(0, 404, "81", ""), StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(0, 503, "", "Service Unavailable"), StatusCode::kUnavailable);
+  EXPECT_EQ(code(7 /* CURLE_COULDNT_CONNECT */, 0, "", ""), StatusCode::kUnavailable);
+  EXPECT_EQ(code(28 /* CURLE_OPERATION_TIMEDOUT */, 0, "", ""), StatusCode::kTimeout);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "sink/clickhouse/clickhouse_http.h"
 #include "sink/clickhouse/clickhouse_sink.h"
+#include "sink/clickhouse/clickhouse_sql.h"
 #include "sink/sink.h"
 
 namespace sluice::clickhouse_test {

@@ -1,18 +1,12 @@
-// ClickHouseSink's value encoding: which ClickHouse column types each sluice type
-// can be written into (ClickHouseEncodingFor) and how a Batch column becomes the
-// data of a Native column (AppendNativeColumn), range-checked. The rest of the
-// sink is in clickhouse_sink.cc.
-//
-// Thread-safety: pure functions on the caller's buffer.
+#include "sink/clickhouse/native.h"
+
 #include <charconv>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <type_traits>
 
-#include "sink/clickhouse/clickhouse_sink.h"
 #include "sink/clickhouse/clickhouse_sql.h"
-#include "sink/clickhouse/native.h"
 
 namespace sluice {
 namespace {

@@ -1,4 +1,4 @@
-#include "sink/postgres/pg_support.h"
+#include "sink/postgres/pg_url.h"
 
 #include <libpq-fe.h>
 
@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sink/sink_text.h"
 
@@ -178,10 +179,6 @@ std::optional<std::string> LibpqPassword(const std::string& conninfo) {
   return password;
 }
 
-bool Contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
 }  // namespace
 
 std::string RedactPostgresUrl(std::string_view url) {
@@ -218,7 +215,7 @@ Result<PostgresTarget> ParsePostgresUrl(std::string_view url) {
   PostgresTarget target;
   target.display = RedactPostgresUrl(url);
   target.conninfo = std::string(ConninfoText(url));
-  if (Contains(url, std::string_view("\0", 1))) {
+  if (url.find('\0') != std::string_view::npos) {
     return Status::InvalidArgument("postgres sink " + target.display + ": a NUL byte");
   }
   if (IsUri(url) && FindUserInfo(url).ambiguous) {
@@ -243,58 +240,6 @@ Result<PostgresTarget> ParsePostgresUrl(std::string_view url) {
   }
   PQconninfoFree(options);
   return target;
-}
-
-std::string PostgresArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const std::string& value : values) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-Status PostgresStatus(std::string_view sqlstate, std::string_view message, bool connection_lost,
-                      std::string_view context) {
-  std::string text(context);
-  text += ": ";
-  text.append(message);
-  while (!text.empty() && IsSpace(text.back())) text.pop_back();
-
-  const std::string_view cls = sqlstate.substr(0, std::min<size_t>(2, sqlstate.size()));
-  if (sqlstate.empty()) {
-    // Failed connection attempts carry no SQLSTATE; libpq only has the server's
-    // FATAL message text.
-    if (Contains(message, "authentication failed") || Contains(message, "no password supplied") ||
-        Contains(message, "permission denied") || Contains(message, "pg_hba.conf") ||
-        Contains(message, "is not permitted to log in") ||
-        (Contains(message, "database \"") && Contains(message, "does not exist")) ||
-        (Contains(message, "role \"") && Contains(message, "does not exist"))) {
-      return Status::PermissionDenied(std::move(text));
-    }
-    return connection_lost ? Status::Unavailable(std::move(text))
-                           : Status::Internal(std::move(text));
-  }
-  if (sqlstate == "57014") return Status::Timeout(std::move(text));
-  if (cls == "08" || cls == "53" || cls == "58" || sqlstate == "57P01" || sqlstate == "57P02" ||
-      sqlstate == "57P03" || sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") {
-    return Status::Unavailable(std::move(text));
-  }
-  if (cls == "22" || cls == "23" || cls == "54" || sqlstate == "42804" || sqlstate == "42703" ||
-      sqlstate == "42P01") {
-    return Status::InvalidData(std::move(text));
-  }
-  if (cls == "28" || sqlstate == "3D000" || sqlstate == "42501") {
-    return Status::PermissionDenied(std::move(text));
-  }
-  if (connection_lost) return Status::Unavailable(std::move(text));
-  return Status::Internal(std::move(text));
 }
 
 }  // namespace sluice

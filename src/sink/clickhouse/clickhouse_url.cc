@@ -1,0 +1,160 @@
+#include "sink/clickhouse/clickhouse_url.h"
+
+#include <charconv>
+
+#include "sink/sink_text.h"
+
+namespace sluice {
+namespace {
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+// The pieces of a clickhouse:// URL as written (see ParseClickHouseUrl): the one
+// reading shared by the connection, the redaction and the password setter.
+struct UrlParts {
+  bool tls = false;
+  std::string_view scheme;     // "clickhouse://" or "clickhouses://"
+  std::string_view user;       // raw, percent-encoded
+  std::string_view password;   // raw, percent-encoded
+  bool has_user_info = false;  // an '@' was found
+  bool has_password = false;   // the user info has a ':'
+  std::string_view rest;       // host[:port][/database][?query][#fragment]
+};
+
+bool SplitClickHouseUrl(std::string_view url, UrlParts& p) {
+  if (url.starts_with("clickhouse://")) {
+    p.scheme = url.substr(0, 13);
+  } else if (url.starts_with("clickhouses://")) {
+    p.tls = true;
+    p.scheme = url.substr(0, 14);
+  } else {
+    return false;
+  }
+  p.rest = url.substr(p.scheme.size());
+  // The user info runs to the last '@': a password may hold any byte, '/', '?',
+  // '#' and '@' included, while a host, a database name (percent-encoded) and the
+  // supported parameters never hold one.
+  if (const size_t at = p.rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view user_info = p.rest.substr(0, at);
+    p.rest.remove_prefix(at + 1);
+    p.has_user_info = true;
+    const size_t colon = user_info.find(':');
+    p.user = user_info.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      p.has_password = true;
+      p.password = user_info.substr(colon + 1);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ClickHouseEndpoint::Redacted() const {
+  return std::string(tls ? "clickhouses://" : "clickhouse://") + host + ":" + std::to_string(port) +
+         "/" + database;
+}
+
+std::string RedactClickHouseUrl(std::string_view url) {
+  UrlParts p;
+  if (!SplitClickHouseUrl(url, p)) return std::string(url);
+  std::string out(p.scheme);
+  if (p.has_user_info) {
+    out.append(p.user);
+    if (p.has_password) out += ":***";
+    out += '@';
+  }
+  out.append(p.rest);
+  return out;
+}
+
+std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password) {
+  UrlParts p;
+  if (!SplitClickHouseUrl(url, p)) return std::string(url);
+  std::string out(p.scheme);
+  out.append(p.user.empty() ? std::string_view("default") : p.user);
+  out += ':';
+  out += PercentEncode(password);
+  out += '@';
+  out.append(p.rest);
+  return out;
+}
+
+Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url) {
+  ClickHouseEndpoint e;
+  UrlParts parts;
+  if (!SplitClickHouseUrl(url, parts)) {
+    return Status::InvalidArgument("not a clickhouse:// or clickhouses:// URL");
+  }
+  e.tls = parts.tls;
+  e.port = e.tls ? 8443 : 8123;
+  e.user = PercentDecode(parts.user);
+  e.password = PercentDecode(parts.password);
+  // Header values end at a line break.
+  if (e.user.find_first_of("\r\n") != std::string::npos ||
+      e.password.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("clickhouse URL: a line break in the user name or password");
+  }
+  std::string_view rest = parts.rest;
+  if (rest.find('#') != std::string_view::npos) {
+    return Status::InvalidArgument(
+        "clickhouse URL: a '#' after the user info (percent-encode it as %23)");
+  }
+  std::string_view query;
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string_view path;
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    path = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  std::string_view host = rest;
+  if (size_t colon = rest.rfind(':');
+      colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
+    host = rest.substr(0, colon);
+    std::string_view port = rest.substr(colon + 1);
+    int value = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || p != port.data() + port.size() || value <= 0 || value > 65535) {
+      return Status::InvalidArgument("clickhouse URL: bad port \"" + std::string(port) + "\"");
+    }
+    e.port = value;
+  }
+  if (host.empty()) return Status::InvalidArgument("clickhouse URL has no host");
+  e.host = std::string(host);
+  if (!path.empty()) e.database = PercentDecode(path);
+  if (e.user.empty()) e.user = "default";
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (param == "compression=gzip") {
+      e.gzip = true;
+    } else if (param == "compression=none" || param.empty()) {
+      e.gzip = false;
+    } else {
+      return Status::InvalidArgument("clickhouse URL: unknown parameter \"" + std::string(param) +
+                                     "\" (supported: compression=gzip|none)");
+    }
+  }
+  return e;
+}
+
+}  // namespace sluice
