@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/table.h"
+#include "sink/sink_test_rows.h"
 #include "test_util.h"
 
 namespace sluice::contract {
@@ -197,32 +198,7 @@ class PostgresBackend final : public Backend {
     traits_.refused_micros = {-300000000000000000, std::numeric_limits<int64_t>::min()};
   }
   std::string Url() const override { return url_; }
-  Rows Query(const std::string& sql) override {
-    PGconn* conn = PQconnectdb(url_.c_str());
-    EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-    PQsetNoticeProcessor(
-        conn, [](void*, const char*) {}, nullptr);
-    PQclear(PQexec(conn, "SET TimeZone = 'UTC'"));
-    PGresult* res = PQexec(conn, sql.c_str());
-    const ExecStatusType status = PQresultStatus(res);
-    EXPECT_TRUE(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-        << sql << ": " << PQresultErrorMessage(res);
-    Rows rows;
-    for (int r = 0; status == PGRES_TUPLES_OK && r < PQntuples(res); ++r) {
-      std::vector<Cell>& row = rows.emplace_back();
-      for (int c = 0; c < PQnfields(res); ++c) {
-        if (PQgetisnull(res, r, c)) {
-          row.emplace_back();
-        } else {
-          row.emplace_back(
-              std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
-        }
-      }
-    }
-    PQclear(res);
-    PQfinish(conn);
-    return rows;
-  }
+  Rows Query(const std::string& sql) override { return testing::PgQuery(url_, sql); }
   std::string QuoteId(const std::string& name) const override { return DoubleQuoted(name); }
   std::string Render(ColumnType type, const std::string& column) const override {
     const std::string c = QuoteId(column);

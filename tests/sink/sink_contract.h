@@ -23,28 +23,13 @@
 
 namespace sluice::contract {
 
-// One row of (id, label) per id, label `prefix` + id.
-// The strings live in `storage`, which must outlive the batch.
+// One row of (id, label) per id, label `prefix` + id; the strings live in
+// `storage`, which must outlive the batch.
 inline Batch Readings(const TableDef& table, const std::vector<int64_t>& ids,
                       std::vector<std::string>& storage, const std::string& prefix = "l") {
-  Batch batch;
-  batch.Reset(table.columns);
-  storage.clear();
-  storage.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    storage.push_back(prefix + std::to_string(ids[i]));
-    batch.columns()[0].AppendInt(ids[i]);
-    batch.columns()[1].AppendString(storage.back());
-    batch.FinishRow(2 + i);
-  }
-  return batch;
+  return testing::IdLabelBatch(table, ids, storage, prefix);
 }
-
-inline std::vector<int64_t> Ids(int64_t from, int64_t to) {
-  std::vector<int64_t> ids;
-  for (int64_t i = from; i < to; ++i) ids.push_back(i);
-  return ids;
-}
+inline std::vector<int64_t> Ids(int64_t from, int64_t to) { return testing::IdRange(from, to); }
 
 inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();

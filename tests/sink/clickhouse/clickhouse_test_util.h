@@ -18,6 +18,7 @@
 #include "sink/clickhouse/clickhouse_sink.h"
 #include "sink/clickhouse/clickhouse_sql.h"
 #include "sink/sink.h"
+#include "sink/sink_test_rows.h"
 
 namespace sluice::clickhouse_test {
 
@@ -72,24 +73,9 @@ inline TableDef Readings(const std::string& name, std::vector<std::string> key =
 // Rows (id, "label<id>"); row i comes from line 2 + i.
 inline Batch ReadingsBatch(const TableDef& table, const std::vector<int64_t>& ids,
                            std::vector<std::string>& labels) {
-  Batch batch;
-  batch.Reset(table.columns);
-  labels.clear();
-  labels.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    labels.push_back("label" + std::to_string(ids[i]));
-    batch.columns()[0].AppendInt(ids[i]);
-    batch.columns()[1].AppendString(labels.back());
-    batch.FinishRow(2 + i);
-  }
-  return batch;
+  return testing::IdLabelBatch(table, ids, labels, "label");
 }
-
-inline std::vector<int64_t> Range(int64_t from, int64_t to) {
-  std::vector<int64_t> ids;
-  for (int64_t i = from; i < to; ++i) ids.push_back(i);
-  return ids;
-}
+inline std::vector<int64_t> Range(int64_t from, int64_t to) { return testing::IdRange(from, to); }
 
 inline Status Load(Sink& sink, const TableDef& table, const std::string& load_id,
                    const std::vector<int64_t>& ids) {

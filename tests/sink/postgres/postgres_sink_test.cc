@@ -12,6 +12,7 @@
 
 #include "sink/add_columns_contract.h"
 #include "sink/registry.h"
+#include "sink/sink_test_rows.h"
 #include "test_util.h"
 
 namespace sluice {
@@ -21,24 +22,11 @@ using Rows = std::vector<std::vector<std::string>>;
 
 // Runs `sql` on a connection of its own, in UTC; each cell is its text or "NULL".
 Rows Query(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  PQsetNoticeProcessor(
-      conn, [](void*, const char*) {}, nullptr);
-  PQclear(PQexec(conn, "SET TimeZone = 'UTC'"));
-  PGresult* res = PQexec(conn, sql.c_str());
-  const ExecStatusType status = PQresultStatus(res);
-  EXPECT_TRUE(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-      << sql << ": " << PQresultErrorMessage(res);
   Rows rows;
-  for (int r = 0; status == PGRES_TUPLES_OK && r < PQntuples(res); ++r) {
-    std::vector<std::string>& row = rows.emplace_back();
-    for (int c = 0; c < PQnfields(res); ++c) {
-      row.emplace_back(PQgetisnull(res, r, c) ? "NULL" : PQgetvalue(res, r, c));
-    }
+  for (const auto& cells : testing::PgQuery(url, sql)) {
+    auto& row = rows.emplace_back();
+    for (const auto& cell : cells) row.push_back(cell.value_or("NULL"));
   }
-  PQclear(res);
-  PQfinish(conn);
   return rows;
 }
 
