@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "sink/registry.h"
+#include "sink/sqlite/sqlite_url.h"
 #include "source/dir_watcher.h"
 
 namespace sluice {

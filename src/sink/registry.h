@@ -1,14 +1,14 @@
 // The sink registry: which sink a URL names, and everything sluice does with a
 // sink URL before a sink exists (open it, add a password kept out of the URL,
-// show it without the password). One table in registry.cc lists each sink's
-// schemes with its functions: a new sink is its folder plus one entry there.
+// show it without the password). Each sink folder defines its SinkScheme
+// (sink_scheme.h) beside its URL parser, and one table in registry.cc lists
+// them: a new sink is its folder plus one line there.
 // Sinks never include this file; the pipeline, the CLI, tests and fuzz targets do.
 //
 // Thread-safety: pure functions; OpenSink returns a new, unshared sink.
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,10 +22,6 @@ namespace sluice {
 // "clickhouse://…" / "clickhouses://…". Errors: InvalidArgument (unknown scheme,
 // bad URL), Unavailable (cannot connect), the sink's own.
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
-
-// The database file of an SQLite sink URL ("sqlite:PATH" or "sqlite://PATH"), as
-// written (relative or absolute); nullopt for other schemes or an empty path.
-std::optional<std::string> SqliteSinkPath(std::string_view url);
 
 // `url` with its password replaced by `password` (any byte but NUL), for a password
 // kept out of the URL (a password file): PostgreSQL URLs get a last `password`

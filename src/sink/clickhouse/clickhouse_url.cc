@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "sink/clickhouse/clickhouse_sink.h"
 #include "sink/sink_text.h"
 
 namespace sluice {
@@ -156,5 +157,28 @@ Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url) {
   }
   return e;
 }
+
+namespace {
+
+Result<std::string> ClickHouseWithPassword(std::string_view url, std::string_view password) {
+  std::string out = ClickHouseUrlWithPassword(url, password);
+  // Only a URL ParseClickHouseUrl reads, with this password, takes it: else
+  // ("clickhouse:h", one slash) the password would land where no redaction looks.
+  Result<ClickHouseEndpoint> endpoint = ParseClickHouseUrl(out);
+  return PasswordReadBack("clickhouse", RedactClickHouseUrlOrUserInfo(url), std::move(out),
+                          endpoint, password, "the password added to it would be misread");
+}
+
+}  // namespace
+
+std::string RedactClickHouseUrlOrUserInfo(std::string_view url) {
+  return url.substr(url.find(':')).starts_with("://") ? RedactClickHouseUrl(url)
+                                                      : RedactUserInfo(url);
+}
+
+const SinkScheme kClickHouseScheme = {{"clickhouse", "clickhouses"},
+                                      &OpenSinkAs<&ClickHouseSink::Open>,
+                                      &ClickHouseWithPassword,
+                                      &RedactClickHouseUrlOrUserInfo};
 
 }  // namespace sluice

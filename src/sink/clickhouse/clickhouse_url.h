@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "sink/sink_scheme.h"
 
 namespace sluice {
 
@@ -43,5 +44,13 @@ std::string RedactClickHouseUrl(std::string_view url);
 // `url` with its user info's password replaced by `password` (percent-encoded; the
 // user is "default" if the URL names none), read as ParseClickHouseUrl reads it.
 std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password);
+
+// As RedactClickHouseUrl for "clickhouse[s]://…"; any other text (a URL it does
+// not read, such as "clickhouse:h") through RedactUserInfo.
+std::string RedactClickHouseUrlOrUserInfo(std::string_view url);
+
+// The ClickHouse sink's registry entry: clickhouse:// and clickhouses://. A
+// password kept out of the URL goes into its user info.
+extern const SinkScheme kClickHouseScheme;
 
 }  // namespace sluice

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "sink/postgres/postgres_sink.h"
 #include "sink/sink_text.h"
 
 namespace sluice {
@@ -241,5 +242,42 @@ Result<PostgresTarget> ParsePostgresUrl(std::string_view url) {
   PQconninfoFree(options);
   return target;
 }
+
+namespace {
+
+// libpq keeps the last value given for a keyword, and reads a URI's query
+// parameters after its user info, so a password appended last wins over any
+// the URL already has.
+Result<std::string> PostgresWithPassword(std::string_view url, std::string_view password) {
+  std::string out(url);
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    if (url.find('?') == std::string_view::npos) {
+      out += '?';
+    } else if (!url.ends_with('?') && !url.ends_with('&')) {
+      out += '&';
+    }
+    out += "password=" + PercentEncode(password);  // may hold '@', '&', '%'
+  } else {
+    // Key=value text: a single-quoted value, with ' and \ escaped by a backslash.
+    out += " password='";
+    for (const char c : password) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '\'';
+  }
+  // Text libpq reads otherwise (an unterminated quote swallowing the password, a
+  // NUL byte cutting it off) would connect without it or show it: refused.
+  Result<PostgresTarget> target = ParsePostgresUrl(out);
+  return PasswordReadBack("postgres", RedactPostgresUrl(url), std::move(out), target, password,
+                          "libpq would not read the password added to it");
+}
+
+}  // namespace
+
+const SinkScheme kPostgresScheme = {{"postgresql", "postgres"},
+                                    &OpenSinkAs<&PostgresSink::Open>,
+                                    &PostgresWithPassword,
+                                    &RedactPostgresUrl};
 
 }  // namespace sluice

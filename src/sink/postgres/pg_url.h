@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "sink/sink_scheme.h"
 
 namespace sluice {
 
@@ -36,5 +37,10 @@ struct PostgresTarget {
 // with a raw '/' or '@' in its user info, which libpq would read as a host, port
 // or database and then repeat in its errors. No message holds a password.
 Result<PostgresTarget> ParsePostgresUrl(std::string_view url);
+
+// The PostgreSQL sink's registry entry: postgresql:// and postgres:// (also
+// "postgresql:key=value ..."). A password kept out of the URL becomes its last
+// `password` parameter, which libpq prefers to one in the user info or earlier.
+extern const SinkScheme kPostgresScheme;
 
 }  // namespace sluice
