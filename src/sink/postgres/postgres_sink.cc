@@ -78,79 +78,75 @@ Status PostgresSink::BeginLoads(const TableDef& table, const std::vector<LoadId>
   for (const LoadId& load : loads) ids.push_back(load.id);
   RETURN_IF_ERROR(EnsureConnected());
   const std::string context = "begin " + DescribeLoads(loads) + " into \"" + table.name + "\"";
-  {
-    // One round trip. The advisory locks serialise loads of these ids across
-    // sluices sharing this database, so the marker check after them (a statement
-    // of its own, which sees what committed before the locks were granted) stays
-    // true until our COMMIT. Taken in the order of their keys, so two groups that
-    // share ids wait for each other instead of deadlocking.
-    const std::string id_array = PostgresArray(ids);
-    ASSIGN_OR_RETURN(std::vector<ResultPtr> begun,
-                     ExecAll({{"BEGIN", {}},
-                              {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
-                                   ", h) FROM (SELECT DISTINCT hashtext(id) AS h "
-                                   "FROM unnest($1::text[]) AS u(id) ORDER BY h) AS keys",
-                               {id_array}},
-                              {kMarkersSql, {id_array}},
-                              {kLookUpTableSql, {table.name, schema_name_}}},
-                             context));
-    const PGresult* committed = begun[2].get();
-    for (const LoadId& load : loads) {
-      for (int row = 0; row < PQntuples(committed); ++row) {
-        if (load.id == PQgetvalue(committed, row, 0)) {
-          return Status::AlreadyExists("load " + load.id + " (" + load.file +
-                                       ") is already committed");
-        }
+  // One round trip. The advisory locks serialise loads of these ids across
+  // sluices sharing this database, so the marker check after them (a statement
+  // of its own, which sees what committed before the locks were granted) stays
+  // true until our COMMIT. Taken in the order of their keys, so two groups that
+  // share ids wait for each other instead of deadlocking.
+  const std::string id_array = PostgresArray(ids);
+  ASSIGN_OR_RETURN(std::vector<ResultPtr> begun,
+                   ExecAll({{"BEGIN", {}},
+                            {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
+                                 ", h) FROM (SELECT DISTINCT hashtext(id) AS h "
+                                 "FROM unnest($1::text[]) AS u(id) ORDER BY h) AS keys",
+                             {id_array}},
+                            {kMarkersSql, {id_array}},
+                            {kLookUpTableSql, {table.name, schema_name_}}},
+                           context));
+  const PGresult* committed = begun[2].get();
+  for (const LoadId& load : loads) {
+    for (int row = 0; row < PQntuples(committed); ++row) {
+      if (load.id == PQgetvalue(committed, row, 0)) {
+        return Status::AlreadyExists("load " + load.id + " (" + load.file +
+                                     ") is already committed");
       }
     }
-    std::optional<TableInfo> info = TableInfoOf(begun[3].get());
-    if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
-    wire_.clear();
-    for (const ColumnDef& column : table.columns) {
-      const ColumnInfo* found = nullptr;
-      for (const ColumnInfo& c : info->columns) {
-        if (c.name == column.name) found = &c;
-      }
-      if (found == nullptr) {
-        return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
-                                   "\"");
-      }
-      static constexpr std::pair<std::string_view, Wire> kWires[] = {
-          {"int8", Wire::kInt8},           {"int4", Wire::kInt4},
-          {"int2", Wire::kInt2},           {"float8", Wire::kFloat8},
-          {"float4", Wire::kFloat4},       {"bool", Wire::kBool},
-          {"date", Wire::kDate},           {"timestamptz", Wire::kTimestamp},
-          {"timestamp", Wire::kTimestamp}, {"text", Wire::kText},
-          {"varchar", Wire::kText},        {"bpchar", Wire::kText},
-      };
-      std::optional<Wire> wire;
-      for (const auto& [name, w] : kWires) {
-        if (found->type == name) wire = w;
-      }
-      if (!wire || TypeFromPg(found->type) != column.type) {
-        return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
-                                       "\" has type " + found->type +
-                                       ", which sluice cannot load " +
-                                       std::string(ColumnTypeName(column.type)) + " values into");
-      }
-      wire_.push_back(*wire);
-    }
-    target_ = schema_ + "." + Quote(table.name);
-    const std::string columns = ColumnList(table);
-    if (table.key.empty()) {
-      copy_sql_ = "COPY " + target_ + "(" + columns + ") FROM STDIN (FORMAT binary)";
-    } else {
-      // LIKE copies NOT NULL and CHECK constraints, so bad rows fail at COPY with
-      // their line rather than at the INSERT that moves them.
-      RETURN_IF_ERROR(Exec(std::string("CREATE TEMP TABLE \"sluice_stage\" (LIKE ") + target_ +
-                               " INCLUDING CONSTRAINTS) ON COMMIT DROP",
-                           context)
-                          .status());
-      copy_sql_ =
-          std::string("COPY ") + kStageTable + "(" + columns + ") FROM STDIN (FORMAT binary)";
-    }
-    return Status::Ok();
   }
+  std::optional<TableInfo> info = TableInfoOf(begun[3].get());
+  if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
+  wire_.clear();
+  for (const ColumnDef& column : table.columns) {
+    const ColumnInfo* found = nullptr;
+    for (const ColumnInfo& c : info->columns) {
+      if (c.name == column.name) found = &c;
+    }
+    if (found == nullptr) {
+      return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
+                                 "\"");
+    }
+    static constexpr std::pair<std::string_view, Wire> kWires[] = {
+        {"int8", Wire::kInt8},           {"int4", Wire::kInt4},
+        {"int2", Wire::kInt2},           {"float8", Wire::kFloat8},
+        {"float4", Wire::kFloat4},       {"bool", Wire::kBool},
+        {"date", Wire::kDate},           {"timestamptz", Wire::kTimestamp},
+        {"timestamp", Wire::kTimestamp}, {"text", Wire::kText},
+        {"varchar", Wire::kText},        {"bpchar", Wire::kText},
+    };
+    std::optional<Wire> wire;
+    for (const auto& [name, w] : kWires) {
+      if (found->type == name) wire = w;
+    }
+    if (!wire || TypeFromPg(found->type) != column.type) {
+      return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
+                                     "\" has type " + found->type + ", which sluice cannot load " +
+                                     std::string(ColumnTypeName(column.type)) + " values into");
+    }
+    wire_.push_back(*wire);
+  }
+  target_ = schema_ + "." + Quote(table.name);
+  const std::string columns = ColumnList(table);
+  if (table.key.empty()) {
+    copy_sql_ = "COPY " + target_ + "(" + columns + ") FROM STDIN (FORMAT binary)";
+  } else {
+    // LIKE copies NOT NULL and CHECK constraints, so bad rows fail at COPY with
+    // their line rather than at the INSERT that moves them.
+    RETURN_IF_ERROR(Exec(std::string("CREATE TEMP TABLE \"sluice_stage\" (LIKE ") + target_ +
+                             " INCLUDING CONSTRAINTS) ON COMMIT DROP",
+                         context)
+                        .status());
+    copy_sql_ = std::string("COPY ") + kStageTable + "(" + columns + ") FROM STDIN (FORMAT binary)";
+  }
+  return Status::Ok();
 }
 
 std::string PostgresSink::InsertContext() const { return "insert into \"" + table().name + "\""; }
@@ -248,31 +244,29 @@ Status PostgresSink::MoveStaged(bool reuse) {
 }
 
 Status PostgresSink::WriteRows(const Batch& batch, size_t load) {
-  {
-    RETURN_IF_ERROR(CheckBatch(batch, load));
-    if (batch.rows() == 0) return Status::Ok();
-    if (load != load_ && !table().key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
-    load_ = load;
-    if (!copying_) RETURN_IF_ERROR(StartCopy());
-    if (copy_loads_.empty() || copy_loads_.back().second != load) {
-      copy_loads_.emplace_back(copy_lines_.size(), load);
-    }
-    EncodeBatch(batch);
-    if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-      return Error(nullptr, InsertContext());
-    }
-    copy_lines_.insert(copy_lines_.end(), batch.lines().begin(), batch.lines().end());
-    // Counted as sent; EndCopy checks the server took them all.
-    if (table().key.empty()) {
-      counts()[load].inserted += batch.rows();
-    } else {
-      staged_ += batch.rows();
-    }
-    // A new COPY now and then bounds the row map and how late a refused row is
-    // reported.
-    if (copy_lines_.size() >= kCopyRows) return EndCopy();
-    return Status::Ok();
+  RETURN_IF_ERROR(CheckBatch(batch, load));
+  if (batch.rows() == 0) return Status::Ok();
+  if (load != load_ && !table().key.empty()) RETURN_IF_ERROR(MoveStaged(/*reuse=*/true));
+  load_ = load;
+  if (!copying_) RETURN_IF_ERROR(StartCopy());
+  if (copy_loads_.empty() || copy_loads_.back().second != load) {
+    copy_loads_.emplace_back(copy_lines_.size(), load);
   }
+  EncodeBatch(batch);
+  if (PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
+    return Error(nullptr, InsertContext());
+  }
+  copy_lines_.insert(copy_lines_.end(), batch.lines().begin(), batch.lines().end());
+  // Counted as sent; EndCopy checks the server took them all.
+  if (table().key.empty()) {
+    counts()[load].inserted += batch.rows();
+  } else {
+    staged_ += batch.rows();
+  }
+  // A new COPY now and then bounds the row map and how late a refused row is
+  // reported.
+  if (copy_lines_.size() >= kCopyRows) return EndCopy();
+  return Status::Ok();
 }
 
 Status PostgresSink::CommitLoads() {
