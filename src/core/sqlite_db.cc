@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/retry_policy.h"
+
 namespace sluice {
 namespace {
 
@@ -11,16 +13,20 @@ namespace {
 // reports SQLITE_BUSY for it at once instead of calling the busy handler. Only
 // connections racing to set up a fresh file meet this (the mode then persists in
 // the file), so a short retry loop within the busy timeout is enough.
+// Another connection setting up the same fresh file holds it only briefly.
+constexpr RetryPolicy kWalRetry{std::chrono::milliseconds(2), std::chrono::milliseconds(50)};
+
 Status EnableWal(sqlite3* db, std::string_view context) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(kSqliteBusyTimeoutMs);
+  Backoff backoff(kWalRetry);
   while (true) {
     const int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) return Status::Ok();
     if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) {
       return SqliteStatus(db, rc, context);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(backoff.Next());
   }
 }
 
