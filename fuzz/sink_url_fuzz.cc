@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "sink/clickhouse/clickhouse_http.h"
+#include "sink/clickhouse/clickhouse_url.h"
 #include "sink/postgres/pg_url.h"
 #include "sink/registry.h"
 #include "sink/sink_text.h"
