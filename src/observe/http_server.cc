@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "httplib.h"
+#include "observe/json_text.h"
 
 namespace fs = std::filesystem;
 
@@ -127,7 +128,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, i
     auto report = ReadReport(h.quarantine_dir, req.get_param_value("file"));
     if (!report) {
       res.status = 404;
-      res.set_content("{\"error\":\"no report for that file in the quarantine folder\"}",
+      res.set_content(JsonText({{"error", "no report for that file in the quarantine folder"}}),
                       "application/json");
       return;
     }
