@@ -1,5 +1,6 @@
 // SqliteStatement: a prepared SQLite statement that binds by position and reads
-// columns by index, and SqliteExec / SqlitePrepare, for every SQLite database
+// columns by index; SqliteStatementCache, which keeps statements prepared for a
+// connection's life; and SqliteExec, for every SQLite database
 // sluice keeps (the ledger, the SQLite sink). Errors name the database ("ledger",
 // "sqlite sink") and the operation, through SqliteStatus.
 //
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "core/sqlite_db.h"
@@ -35,9 +37,24 @@ class SqliteStatement {
   // `what` names the database in errors and must outlive the statement (a literal).
   SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::string_view what)
       : db_(db), stmt_(stmt), what_(what) {}
-  ~SqliteStatement() { sqlite3_finalize(stmt_); }
+  // A statement lent by a SqliteStatementCache: reset and handed back, not
+  // finalized, when this is destroyed.
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::string_view what, bool* lent)
+      : db_(db), stmt_(stmt), what_(what), lent_(lent) {}
+  ~SqliteStatement() {
+    if (lent_ == nullptr) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      *lent_ = false;
+    }
+  }
   SqliteStatement(SqliteStatement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), what_(other.what_) {}
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        what_(other.what_),
+        lent_(other.lent_) {}
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
   SqliteStatement& operator=(SqliteStatement&&) = delete;
@@ -96,6 +113,53 @@ class SqliteStatement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  std::string_view what_;
+  bool* lent_ = nullptr;  // the cache's flag of a lent statement
+};
+
+// Statements of one connection prepared once per SQL text and reused: parsing
+// and planning a statement costs more than running the small ones a ledger runs
+// per file. A text asked for while its statement is still lent gets a statement
+// of its own. Must be destroyed before its connection is closed.
+class SqliteStatementCache {
+ public:
+  SqliteStatementCache(sqlite3* db, std::string_view what) : db_(db), what_(what) {}
+  ~SqliteStatementCache() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+  }
+  SqliteStatementCache(const SqliteStatementCache&) = delete;
+  SqliteStatementCache& operator=(const SqliteStatementCache&) = delete;
+
+  Result<SqliteStatement> Prepare(std::string_view sql, std::string_view context) {
+    auto it = entries_.find(sql);
+    if (it == entries_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return SqliteError(db_, rc, what_, context);
+      }
+      it = entries_.emplace(std::string(sql), Entry{stmt, false}).first;
+    } else if (it->second.lent) {
+      return SqliteStatement::Prepare(db_, sql, what_, context);
+    }
+    it->second.lent = true;
+    return SqliteStatement(db_, it->second.stmt, what_, &it->second.lent);
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt;
+    bool lent;
+  };
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  // Node-based: a lent statement's flag stays where it is when the map grows.
+  std::unordered_map<std::string, Entry, TextHash, std::equal_to<>> entries_;
+  sqlite3* db_;
   std::string_view what_;
 };
 

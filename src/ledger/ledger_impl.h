@@ -37,7 +37,8 @@ std::string SqlState(FileState state);
 std::string StateIn(FileStateSet states);
 
 struct Ledger::Impl {
-  explicit Impl(SqliteDb connection) : owner(std::move(connection)), db(owner.get()) {}
+  explicit Impl(SqliteDb connection)
+      : owner(std::move(connection)), db(owner.get()), statements(db, "ledger") {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
@@ -45,8 +46,10 @@ struct Ledger::Impl {
     return SqliteExec(db, sql, "ledger", context);
   }
 
+  // Prepared once per connection and text (the guarded writes' texts are built
+  // from the transition table, so there are a few dozen).
   Result<SqliteStatement> Prepare(std::string_view sql, std::string_view context) {
-    return SqliteStatement::Prepare(db, sql, "ledger", context);
+    return statements.Prepare(sql, context);
   }
 
   // Runs `body` in a BEGIN IMMEDIATE transaction: committed if it returns OK,
@@ -111,7 +114,8 @@ struct Ledger::Impl {
   Result<std::vector<FileRecord>> ReadRecords(SqliteStatement& query, std::string_view context);
 
   SqliteDb owner;
-  sqlite3* db;  // owner.get()
+  sqlite3* db;                      // owner.get()
+  SqliteStatementCache statements;  // destroyed before owner closes the connection
   // One connection, one caller at a time (it is opened NOMUTEX); recursive
   // because a Batch holds it while its thread makes calls.
   std::recursive_mutex mu;
