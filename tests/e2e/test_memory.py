@@ -72,5 +72,5 @@ class BoundedMemoryTest(SluiceTestCase):
         self.assertEqual(self.count("m"), 1)
         print(f"\nonce: 64 gzip files, {packed >> 10} KiB packed, "
               f"{64 * len(body) >> 20} MiB decoded, peak RSS {peak:.0f} MiB")
-        # The bound of one file's load (docs/notes/identity.md), as above.
+        # The bound of one file's load, as above.
         self.assert_peak_below(peak, 160, "64 small gzip files")

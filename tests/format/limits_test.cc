@@ -114,7 +114,7 @@ TEST(ReaderLimitsTest, WideSparseBatchesAreCutByTheirCells) {
 }
 
 // Quadratic work in names (item 4): 100,000 columns read in one pass. The time
-// is measured by hand (docs/notes), not asserted here.
+// is measured by hand, not asserted here.
 TEST(ReaderLimitsTest, HundredThousandColumnsWhenAllowed) {
   ReaderOptions options;
   options.max_columns = 100'000;
