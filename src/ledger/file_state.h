@@ -2,7 +2,8 @@
 // change them, and the one table of allowed transitions. The ledger builds the
 // guard of every state-changing statement from this table (UPDATE ... WHERE
 // id = ? AND state IN <the allowed sources>), so a write the table does not allow
-// changes nothing and is reported as Internal. docs/ARCHITECTURE.md ("The ledger's states") draws it.
+// changes nothing and is reported as Internal. docs/ARCHITECTURE.md ("The ledger's states") draws
+// it.
 //
 // Thread-safety: constants and pure functions only.
 #pragma once
