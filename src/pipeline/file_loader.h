@@ -139,6 +139,10 @@ class FileLoader {
   Status LoadRetrying(Member& member);
   // One try: opens the member's file, resolves its table and loads it alone.
   Status LoadOnce(Member& member);
+  // OK if `file` is still what was hashed (the bytes read are never more); else
+  // why not, noted in `attempt.changed`: a changed file is tried again once it
+  // has settled, never quarantined for what a writer was doing.
+  static Status StillAsHashed(const Sighting& file, Attempt& attempt);
   // Reads a file of records without a single column to its end (nothing to load).
   Status ReadColumnless(Member& member);
   // Loads `members` (prepared, all for one table) as one sink transaction: Begin

@@ -72,11 +72,8 @@ FileResult FileLoader::ProcessClaimed(const Sighting& file) {
   if (!status.ok() && !attempt.changed) {
     // A file still being written can look damaged (a record cut off): if it has
     // changed since it was hashed, that is the reason, not its data.
-    Status unchanged = file.landed->CheckUnchanged();
-    if (!unchanged.ok()) {
-      attempt.changed = true;
-      status = unchanged;
-    }
+    Status unchanged = StillAsHashed(file, attempt);
+    if (!unchanged.ok()) status = unchanged;
   }
   if (status.ok()) return std::move(RecordLoaded({&member}).front());
   if (attempt.changed) return Changed(file, status);
@@ -140,12 +137,16 @@ Status FileLoader::LoadRetrying(Member& member) {
   return status;
 }
 
+Status FileLoader::StillAsHashed(const Sighting& file, Attempt& attempt) {
+  Status unchanged = file.landed->CheckUnchanged();
+  attempt.changed = !unchanged.ok();
+  return unchanged;
+}
+
 Status FileLoader::LoadOnce(Member& member) {
   // Read bytes are those hashed (the stream stops at the hashed size): a file
   // that changed since is not what would be read, and is not started.
-  Status unchanged = member.file.landed->CheckUnchanged();
-  member.attempt.changed = !unchanged.ok();
-  RETURN_IF_ERROR(unchanged);
+  RETURN_IF_ERROR(StillAsHashed(member.file, member.attempt));
   RETURN_IF_ERROR(Open(member.file, member.attempt, member.opened));
   if (member.opened.names.empty() && !member.file.plan.metadata.any()) {
     return ReadColumnless(member);
@@ -173,9 +174,7 @@ Status FileLoader::ReadColumnless(Member& member) {
     return attempt.rejects.TooMany(std::to_string(rejected) + " bad records");
   }
   LogWarn("no_columns", {{"file", file.path}, {"records", attempt.rows_read}});
-  Status unchanged = file.landed->CheckUnchanged();
-  attempt.changed = !unchanged.ok();
-  return unchanged;
+  return StillAsHashed(file, attempt);
 }
 
 Status FileLoader::LoadMembers(const std::vector<Member*>& members) {
@@ -202,8 +201,7 @@ Status FileLoader::LoadMembers(const std::vector<Member*>& members) {
   // file has changed since, they are not what the file is: nothing commits. (In a
   // group, the changed member then finds out alone, before it is read.)
   for (size_t i = 0; i < members.size() && status.ok(); ++i) {
-    status = members[i]->file.landed->CheckUnchanged();
-    members[i]->attempt.changed = !status.ok();
+    status = StillAsHashed(members[i]->file, members[i]->attempt);
   }
   if (!status.ok()) {
     sink_->Abort();
