@@ -249,6 +249,19 @@ TEST_F(FileLoaderTest, TransientFailurePastTheBudgetLeavesTheFilePending) {
   ExpectPending("orders.csv");
 }
 
+TEST_F(FileLoaderTest, EachFailedAttemptIsCountedInTheLedgerAndReported) {
+  config_.retry_budget = 200ms;
+  sink_->Fail(FakeCall::kBegin, Status::Unavailable("fake: connection lost"), -1);
+  const std::string path = Land("orders.csv", kOrders);
+  EXPECT_EQ(ProcessOne(path).attempts, 1);
+  // The next try of the pending file continues its count: the engine's retry
+  // delay and `once`'s giving up go by it.
+  FileResult again = ProcessOne(path);
+  EXPECT_EQ(again.outcome, FileOutcome::kRetryLater);
+  EXPECT_EQ(again.attempts, 2);
+  ExpectPending("orders.csv");
+}
+
 TEST_F(FileLoaderTest, TransientFailurePastTheBudgetWithoutAPingIsTheSinkDown) {
   config_.retry_budget = 200ms;
   sink_->Fail(FakeCall::kBegin, Status::Unavailable("fake: connection lost"), -1);
