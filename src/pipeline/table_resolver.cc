@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 #include "schema/infer.h"
 #include "transform/metadata.h"
 
