@@ -38,7 +38,7 @@ class ConfigTransformsTest : public ::testing::Test {
 };
 
 TEST_F(ConfigTransformsTest, ParsesEveryKeyOfTheIssuesExample) {
-  ASSERT_TRUE(Load(R"(tables:
+  ASSERT_TRUE(Load(R"yaml(tables:
   - match: "sensors*"
     table: sensors
     normalize:
@@ -53,7 +53,7 @@ TEST_F(ConfigTransformsTest, ParsesEveryKeyOfTheIssuesExample) {
         expr: "date(ts)"
     filter: "status <> 'maintenance' and temperature is not null"
     drop: [raw_payload]
-)")
+)yaml")
                   .ok());
   ASSERT_EQ(config_.tables.size(), 1u);
   const TableRule& rule = config_.tables[0];
@@ -80,7 +80,7 @@ TEST_F(ConfigTransformsTest, ParsesEveryKeyOfTheIssuesExample) {
 }
 
 TEST_F(ConfigTransformsTest, DefaultsApplyWhereARuleSetsNoneAndEachKeyIsTakenWhole) {
-  ASSERT_TRUE(Load(R"(defaults:
+  ASSERT_TRUE(Load(R"yaml(defaults:
   normalize: {trim: true}
   derive: [{name: a2, expr: "2"}]
   filter: "true"
@@ -88,7 +88,7 @@ TEST_F(ConfigTransformsTest, DefaultsApplyWhereARuleSetsNoneAndEachKeyIsTakenWho
 tables:
   - match: "t*"
     derive: [{name: b, expr: "3"}]
-)")
+)yaml")
                   .ok());
   const TablePlan t = config_.Resolve("t.csv");
   EXPECT_EQ(t.derive, (std::vector<DerivedColumn>{{"b", "3"}}));
@@ -126,12 +126,12 @@ TEST_F(ConfigTransformsTest, MalformedKeysNameTheFileLineRuleAndKey) {
 }
 
 TEST_F(ConfigTransformsTest, ABadExpressionStopsTheLoadNamingFileRuleExpressionAndPosition) {
-  ExpectError(R"(tables:
+  ExpectError(R"yaml(tables:
   - match: "s*"
     derive:
       - name: k
         expr: "temperature + * 2"
-)",
+)yaml",
               {path_ + ": tables[0] (match \"s*\"): derive 'k' \"temperature + * 2\": at 15"});
   ExpectError("defaults:\n  filter: \"lower(\"\n", {path_ + ": defaults: filter \"lower(\": at "});
   ExpectError("defaults:\n  derive: [{name: x, expr: \"sqr(2)\"}]\n", {"unknown function"});

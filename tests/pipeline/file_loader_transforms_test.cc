@@ -57,7 +57,7 @@ TEST_F(FileLoaderTransformsTest, NormalizeAppliesToEveryBatchOnce) {
 }
 
 TEST_F(FileLoaderTransformsTest, DeriveFilterAndDropShapeTheTableAndCountFilteredRows) {
-  config_.defaults.derive = {{"temp_k", "temp + 273.15"}, {"hot", "temp_k > 300"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"temp_k", "temp + 273.15"}, {"hot", "temp_k > 300"}};
   config_.defaults.filter = "status <> 'maintenance'";
   config_.defaults.drop = std::vector<std::string>{"raw", "hot"};
   FileResult r = ProcessOne(Land(
@@ -79,7 +79,7 @@ TEST_F(FileLoaderTransformsTest, DeriveFilterAndDropShapeTheTableAndCountFiltere
 }
 
 TEST_F(FileLoaderTransformsTest, AnExpressionFailingOnARowMakesItABadRowWithItsLine) {
-  config_.defaults.derive = {{"ratio", "a / b"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"ratio", "a / b"}};
   // Line 4 fails although the filter would skip it; line 5 is filtered.
   config_.defaults.filter = "a > 0";
   config_.defaults.max_rejects = 5;
@@ -101,7 +101,7 @@ TEST_F(FileLoaderTransformsTest, AnExpressionFailingOnARowMakesItABadRowWithItsL
 }
 
 TEST_F(FileLoaderTransformsTest, TransformBadRowsCountAgainstTheThreshold) {
-  config_.defaults.derive = {{"ratio", "a / b"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"ratio", "a / b"}};
   FileResult r = ProcessOne(Land("t.csv", "a,b\n6,3\n4,0\n"));
   EXPECT_EQ(r.outcome, FileOutcome::kQuarantined);
   EXPECT_TRUE(sink_->Rows("t").empty());
@@ -110,7 +110,7 @@ TEST_F(FileLoaderTransformsTest, TransformBadRowsCountAgainstTheThreshold) {
 
 TEST_F(FileLoaderTransformsTest, AnExpressionThatDoesNotFitTheFileQuarantinesIt) {
   // Types are known per file without a declared schema: `name` is a string here.
-  config_.defaults.derive = {{"twice", "name * 2"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"twice", "name * 2"}};
   FileResult r = ProcessOne(Land("orders.csv", testing::kOrders));
   EXPECT_EQ(r.outcome, FileOutcome::kQuarantined);
   EXPECT_NE(r.error.message().find("sluice.yaml: defaults: derive 'twice' \"name * 2\": at "),
@@ -120,7 +120,7 @@ TEST_F(FileLoaderTransformsTest, AnExpressionThatDoesNotFitTheFileQuarantinesIt)
 }
 
 TEST_F(FileLoaderTransformsTest, AFileWithTheDerivedColumnsNameIsRefused) {
-  config_.defaults.derive = {{"name", "upper(name)"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"name", "upper(name)"}};
   FileResult r = ProcessOne(Land("orders.csv", testing::kOrders));
   EXPECT_EQ(r.outcome, FileOutcome::kQuarantined);
   EXPECT_NE(r.error.message().find("the file has a column 'name' already"), std::string::npos)
@@ -128,7 +128,7 @@ TEST_F(FileLoaderTransformsTest, AFileWithTheDerivedColumnsNameIsRefused) {
 }
 
 TEST_F(FileLoaderTransformsTest, TheNextFileLoadsIntoTheTableWithItsDerivedColumns) {
-  config_.defaults.derive = {{"label", "upper(name) || '-' || cast(id as string)"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"label", "upper(name) || '-' || cast(id as string)"}};
   config_.defaults.key = std::vector<std::string>{"label"};
   ASSERT_EQ(ProcessOne(Land("orders.csv", testing::kOrders)).outcome, FileOutcome::kLoaded);
   FileResult r = ProcessOne(Land("orders_2.csv", "id,name\n3,c\n"));
@@ -139,7 +139,7 @@ TEST_F(FileLoaderTransformsTest, TheNextFileLoadsIntoTheTableWithItsDerivedColum
 
 TEST_F(FileLoaderTransformsTest, ADerivedColumnTheTableLacksIsAddedWithAddColumns) {
   ASSERT_EQ(ProcessOne(Land("orders.csv", testing::kOrders)).outcome, FileOutcome::kLoaded);
-  config_.defaults.derive = {{"id2", "id * 2"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"id2", "id * 2"}};
   FileResult refused = ProcessOne(Land("orders_2.csv", "id,name\n3,c\n"));
   EXPECT_EQ(refused.outcome, FileOutcome::kQuarantined);
   config_.defaults.schema_evolution = SchemaEvolution::kAddColumns;
@@ -154,7 +154,7 @@ TEST_F(FileLoaderTransformsTest, WithADeclaredSchemaExpressionsReadItsTypes) {
   schema.columns = {{"id", ColumnType::kInteger, false}, {"code", ColumnType::kString, true}};
   config_.defaults.schema = schema;
   // code is declared a string though its values look like numbers.
-  config_.defaults.derive = {{"code_len", "length(code)"}};
+  config_.defaults.derive = std::vector<DerivedColumn>{{"code_len", "length(code)"}};
   config_.defaults.drop = std::vector<std::string>{"code"};
   FileResult r = ProcessOne(Land("codes.csv", "id,code\n1,007\n2,12\n"));
   ASSERT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString();
