@@ -82,8 +82,9 @@ Status RequireNumber(const Binder& binder, Node& call, size_t i, ColumnType null
 Status RequireType(const Binder& binder, Node& call, size_t i, ColumnType type) {
   Node& arg = call.args[i];
   if (!arg.untyped_null && !ImplicitlyConvertible(arg.type, type)) {
-    return binder.Error(arg, call.name + " needs a " + std::string(ColumnTypeName(type)) +
-                                 ", got " + TypeName(arg));
+    const std::string_view name = ColumnTypeName(type);
+    const char* article = name[0] == 'i' ? " needs an " : " needs a ";
+    return binder.Error(arg, call.name + article + std::string(name) + ", got " + TypeName(arg));
   }
   Binder::Coerce(arg, type);
   return Status::Ok();

@@ -178,9 +178,10 @@ bool BindDateArithmetic(Node& node) {
   Node& a = node.args[0];
   Node& b = node.args[1];
   auto is_days = [](const Node& n) { return n.untyped_null || n.type == ColumnType::kInteger; };
-  const bool a_date = !a.untyped_null && a.type == ColumnType::kDate;
-  const bool b_date = !b.untyped_null && b.type == ColumnType::kDate;
-  if (node.op == Op::kAdd && b_date && is_days(a)) std::swap(a, b);
+  auto is_date = [](const Node& n) { return !n.untyped_null && n.type == ColumnType::kDate; };
+  if (node.op == Op::kAdd && is_date(b) && is_days(a)) std::swap(a, b);
+  const bool a_date = is_date(a);
+  const bool b_date = is_date(b);
   if (a_date && is_days(b) && (node.op == Op::kAdd || node.op == Op::kSub)) {
     Binder::Coerce(b, ColumnType::kInteger);
     node.type = ColumnType::kDate;
