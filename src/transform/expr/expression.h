@@ -71,7 +71,8 @@ class Expression {
   // Evaluates the expression on every row of `in`. Requires: for each index i in
   // columns(), in.columns()[i] has the type given for input i at compilation and
   // one value per row (other columns, and columns beyond the inputs, are not read).
-  // Replaces the values and nulls of `out` with in.rows() rows and sets
+  // `out` may be a column of `in` that the expression does not read (a derived
+  // column filled in place). Replaces the values and nulls of `out` with in.rows() rows and sets
   // out.def.type and out.def.nullable (out.def.name is left alone). String values
   // of `out` point into `in`, into the compiled expression, or into `arena`, which
   // must outlive their use and not be cleared meanwhile. Appends one RowFailure per
