@@ -45,8 +45,10 @@ std::vector<ColumnDef> ExpressionInputs(const std::optional<TableDef>& existing,
                                         const TablePlan& plan, const FileSample& sample) {
   std::vector<ColumnDef> inputs;
   std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
-  auto add = [&](const ColumnDef& c) {
-    if (Derived(plan, c.name)) return;
+  // A derived column in the table (loaded before) is no input; a file column of
+  // that name is, so that compiling refuses it by name.
+  auto add = [&](const ColumnDef& c, bool in_file) {
+    if (!in_file && Derived(plan, c.name)) return;
     for (const ColumnDef& x : inputs) {
       if (x.name == c.name) return;
     }
@@ -66,13 +68,13 @@ std::vector<ColumnDef> ExpressionInputs(const std::optional<TableDef>& existing,
   for (const std::string& name : sample.names) {
     const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
     int i = inferred.Find(name);
-    add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true});
+    add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true}, true);
   }
   if (plan.schema) {
-    for (const ColumnDef& c : plan.schema->Defs()) add(c);
+    for (const ColumnDef& c : plan.schema->Defs()) add(c, false);
   }
   if (existing) {
-    for (const ColumnDef& c : existing->columns) add(c);
+    for (const ColumnDef& c : existing->columns) add(c, false);
   }
   return inputs;
 }
