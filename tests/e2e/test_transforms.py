@@ -95,7 +95,7 @@ class TransformsTest(SluiceTestCase):
   max_rejects: 10
   derive:
     - name: ratio
-      expr: "humidity / pressure"
+      expr: "cast(humidity as float) / pressure"
   filter: "humidity > 0"
 """)
         # Line 3 divides by zero; line 5 too, though the filter would skip it.
@@ -109,7 +109,8 @@ class TransformsTest(SluiceTestCase):
         self.assertEqual({r["kind"] for r in rejects}, {"transform"})
         self.assertEqual(rejects[0]["column"], "ratio")
         self.assertEqual(rejects[0]["raw"], "40,0")
-        self.assertIn('derive \'ratio\' "humidity / pressure"', rejects[0]["reason"])
+        self.assertIn('derive \'ratio\' "cast(humidity as float) / pressure": division by zero',
+                      rejects[0]["reason"])
         doc = json.loads(self.sluice("status", "--ledger", self.ledger, "--json").stdout)
         self.assertEqual(doc["rows_rejected"], 2)
         self.assertEqual(doc["rows_filtered"], 1)
@@ -117,7 +118,7 @@ class TransformsTest(SluiceTestCase):
     def test_a_failing_derive_past_the_threshold_quarantines_the_file(self):
         cfg = self.config('defaults:\n  derive: [{name: r, expr: "a / b"}]\n')
         self.put("t.csv", "a,b\n1,1\n1,0\n")
-        self.assertExit(self.sluice("once", "-c", cfg), 0)
+        self.assertExit(self.sluice("once", "-c", cfg), 2)  # 2: a file was quarantined
         self.assertEqual(self.quarantined_files(), ["t.csv"])
         self.assertEqual(self.rejects("t.csv")[0]["kind"], "transform")
 
