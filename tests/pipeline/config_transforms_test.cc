@@ -59,8 +59,7 @@ TEST_F(ConfigTransformsTest, ParsesEveryKeyOfTheIssuesExample) {
   const TableRule& rule = config_.tables[0];
   ASSERT_TRUE(rule.normalize.has_value());
   EXPECT_TRUE(rule.normalize->trim);
-  EXPECT_EQ(rule.normalize->null_values,
-            (std::vector<std::string>{"", "NA", "N/A", "null", "-"}));
+  EXPECT_EQ(rule.normalize->null_values, (std::vector<std::string>{"", "NA", "N/A", "null", "-"}));
   EXPECT_EQ(rule.normalize->letter_case.at("status"), LetterCase::kLower);
   EXPECT_EQ(rule.normalize->map.at("status").at("FAIL"), "fail");
   EXPECT_EQ(*rule.derive, (std::vector<DerivedColumn>{{"temperature_k", "temperature + 273.15"},
@@ -101,9 +100,9 @@ tables:
 }
 
 TEST_F(ConfigTransformsTest, AggregatesAreRefusedAsNotSupportedYet) {
-  ExpectError("tables:\n  - match: \"s*\"\n    aggregates:\n      table: stats\n",
-              {"sluice.yaml:4", "tables[0] (match \"s*\")", "key 'aggregates'",
-               "not supported yet"});
+  ExpectError(
+      "tables:\n  - match: \"s*\"\n    aggregates:\n      table: stats\n",
+      {"sluice.yaml:4", "tables[0] (match \"s*\")", "key 'aggregates'", "not supported yet"});
 }
 
 TEST_F(ConfigTransformsTest, MalformedKeysNameTheFileLineRuleAndKey) {
@@ -119,8 +118,9 @@ TEST_F(ConfigTransformsTest, MalformedKeysNameTheFileLineRuleAndKey) {
   ExpectError("tables:\n  - match: x\n    derive: [{name: a}]\n", {"'a' needs an expr"});
   ExpectError("tables:\n  - match: x\n    derive: [{name: a, expr: \"1\", type: int}]\n",
               {"unknown key 'type'"});
-  ExpectError("tables:\n  - match: x\n    derive: [{name: a, expr: \"1\"}, {name: a, expr: \"2\"}]\n",
-              {"'a' is derived twice"});
+  ExpectError(
+      "tables:\n  - match: x\n    derive: [{name: a, expr: \"1\"}, {name: a, expr: \"2\"}]\n",
+      {"'a' is derived twice"});
   ExpectError("defaults:\n  filter: [a]\n", {"key 'filter'", "expected an expression"});
   ExpectError("defaults:\n  drop: {a: 1}\n", {"key 'drop'", "expected a list"});
 }
@@ -162,8 +162,9 @@ TEST_F(ConfigTransformsTest, WithoutASchemaUnknownColumnsWaitForTheFile) {
                    " {name: d, expr: \"k * 2\"}]\n  filter: \"d > 0\"\n")
                   .ok());
   // What needs no file is checked: a derived column's own use of an earlier one.
-  ExpectError("defaults:\n  derive: [{name: k, expr: \"1 + 1\"}, {name: d, expr: \"k and true\"}]\n",
-              {"derive 'd' \"k and true\": at "});
+  ExpectError(
+      "defaults:\n  derive: [{name: k, expr: \"1 + 1\"}, {name: d, expr: \"k and true\"}]\n",
+      {"derive 'd' \"k and true\": at "});
 }
 
 }  // namespace

@@ -19,10 +19,10 @@ namespace sluice {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Exists;
 using testing::FakeCall;
 using testing::FakeSink;
 using testing::FileLoaderTest;
-using testing::Exists;
 using testing::kOrders;
 
 TEST_F(FileLoaderTest, LoadsAFileAndArchivesIt) {

@@ -57,11 +57,12 @@ TEST_F(FileLoaderTransformsTest, NormalizeAppliesToEveryBatchOnce) {
 }
 
 TEST_F(FileLoaderTransformsTest, DeriveFilterAndDropShapeTheTableAndCountFilteredRows) {
-  config_.defaults.derive = std::vector<DerivedColumn>{{"temp_k", "temp + 273.15"}, {"hot", "temp_k > 300"}};
+  config_.defaults.derive =
+      std::vector<DerivedColumn>{{"temp_k", "temp + 273.15"}, {"hot", "temp_k > 300"}};
   config_.defaults.filter = "status <> 'maintenance'";
   config_.defaults.drop = std::vector<std::string>{"raw", "hot"};
-  FileResult r = ProcessOne(Land(
-      "sensors.csv", "id,temp,status,raw\n1,20,ok,x\n2,30,maintenance,y\n3,,ok,z\n4,40,,w\n"));
+  FileResult r = ProcessOne(
+      Land("sensors.csv", "id,temp,status,raw\n1,20,ok,x\n2,30,maintenance,y\n3,,ok,z\n4,40,,w\n"));
   ASSERT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString();
   const TableDef table = *sink_->Table("sensors");
   ASSERT_EQ(table.columns.size(), 4u);
@@ -76,6 +77,19 @@ TEST_F(FileLoaderTransformsTest, DeriveFilterAndDropShapeTheTableAndCountFiltere
   EXPECT_EQ(r.rejected, 0u);
   EXPECT_EQ(Record("sensors.csv")->rows_filtered, 2u);
   EXPECT_EQ(Record("sensors.csv")->rows_loaded, 2u);
+}
+
+TEST_F(FileLoaderTransformsTest, AGroupsMembersEachCountTheirFilteredRows) {
+  config_.defaults.filter = "id > 1";
+  std::vector<FileResult> r = Process({Land("orders_1.csv", "id,name\n1,a\n2,b\n"),
+                                       Land("orders_2.csv", "id,name\n0,c\n1,d\n3,e\n")});
+  ASSERT_EQ(r[0].outcome, FileOutcome::kLoaded) << r[0].error.ToString();
+  ASSERT_EQ(r[1].outcome, FileOutcome::kLoaded) << r[1].error.ToString();
+  EXPECT_EQ(sink_->Count(testing::FakeCall::kBegin), 1);  // one group
+  EXPECT_EQ(r[0].filtered, 1u);
+  EXPECT_EQ(r[1].filtered, 2u);
+  EXPECT_EQ(Record("orders_2.csv")->rows_filtered, 2u);
+  EXPECT_EQ(sink_->Rows("orders"), (Rows{"2|b", "3|e"}));
 }
 
 TEST_F(FileLoaderTransformsTest, AnExpressionFailingOnARowMakesItABadRowWithItsLine) {
@@ -131,7 +145,8 @@ TEST_F(FileLoaderTransformsTest, AFileWithTheDerivedColumnsNameIsRefused) {
 }
 
 TEST_F(FileLoaderTransformsTest, TheNextFileLoadsIntoTheTableWithItsDerivedColumns) {
-  config_.defaults.derive = std::vector<DerivedColumn>{{"label", "upper(name) || '-' || cast(id as string)"}};
+  config_.defaults.derive =
+      std::vector<DerivedColumn>{{"label", "upper(name) || '-' || cast(id as string)"}};
   config_.defaults.key = std::vector<std::string>{"label"};
   ASSERT_EQ(ProcessOne(Land("orders.csv", testing::kOrders)).outcome, FileOutcome::kLoaded);
   FileResult r = ProcessOne(Land("orders_2.csv", "id,name\n3,c\n"));
