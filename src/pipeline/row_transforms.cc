@@ -54,14 +54,15 @@ Result<RowTransforms> RowTransforms::Compile(const TablePlan& plan,
     }
     Result<Expression> e = CompileExpression(d.expr, t.work_);
     if (!e) {
-      if (defer_unknown_columns && IsUnknownColumn(e.error())) break;
+      // Those after it are still checked; one that reads it is deferred too.
+      if (defer_unknown_columns && IsUnknownColumn(e.error())) continue;
       return Status::InvalidArgument(what + ": " + e.error().message());
     }
     t.derived_.push_back({d.name, e->type(), true});
     t.work_.push_back(t.derived_.back());
     t.derive_.push_back(std::move(*e));
   }
-  if (!plan.filter.empty() && t.derived_.size() == plan.derive.size()) {
+  if (!plan.filter.empty()) {
     const std::string what = plan.filter_origin + ": filter " + Quoted(plan.filter);
     Result<Expression> e = CompileExpression(plan.filter, t.work_);
     if (!e) {

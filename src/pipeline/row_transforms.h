@@ -32,10 +32,10 @@ class RowTransforms {
   // Compiles plan.derive in order, each against `inputs` and the derived columns
   // before it, then plan.filter against all of them (it must be boolean). With
   // `defer_unknown_columns` (the start-up check without a declared schema) an
-  // expression naming a column `inputs` lack is skipped, with the columns derived
-  // from it. Errors: InvalidArgument "ORIGIN: derive 'NAME' \"EXPR\": at POS:
-  // what" (or "filter \"EXPR\""), also for a derived name used twice or already
-  // an input column.
+  // expression naming a column `inputs` lack is skipped (and so is one that
+  // reads a derived column skipped); the others are checked. Errors: InvalidArgument "ORIGIN:
+  // derive 'NAME' \"EXPR\": at POS: what" (or "filter \"EXPR\""), also for a derived name used
+  // twice or already an input column.
   static Result<RowTransforms> Compile(const TablePlan& plan, const std::vector<ColumnDef>& inputs,
                                        bool defer_unknown_columns = false);
 

@@ -161,6 +161,13 @@ TEST_F(ConfigTransformsTest, WithoutASchemaUnknownColumnsWaitForTheFile) {
   ASSERT_TRUE(Load("defaults:\n  derive: [{name: k, expr: \"temperature + 273.15\"},"
                    " {name: d, expr: \"k * 2\"}]\n  filter: \"d > 0\"\n")
                   .ok());
+  // Expressions after one that waits are still checked.
+  ExpectError(
+      "defaults:\n  derive: [{name: k, expr: \"temperature + 1\"}, {name: d, expr: "
+      "\"k +\"}]\n",
+      {"derive 'd' \"k +\": at "});
+  ExpectError("defaults:\n  derive: [{name: k, expr: \"temperature\"}]\n  filter: \"k = = 1\"\n",
+              {"filter \"k = = 1\": at "});
   // What needs no file is checked: a derived column's own use of an earlier one.
   ExpectError(
       "defaults:\n  derive: [{name: k, expr: \"1 + 1\"}, {name: d, expr: \"k and true\"}]\n",
