@@ -189,6 +189,16 @@ TEST_F(ExprParseTest, DeepNestingIsRefusedNotACrash) {
   EXPECT_NE(Eval(nots + "true").find("nested too deeply"), std::string::npos);
 }
 
+TEST_F(ExprParseTest, SubjectCopiesCannotGrowTheTreeExponentially) {
+  // Each between copies its subject twice: 60 of them would make 2^60 nodes.
+  std::string text = "i";
+  for (int k = 0; k < 60; ++k) text += " between 1 and 2";
+  EXPECT_NE(Eval(text).find("expression too large"), std::string::npos);
+  std::string in = "i";
+  for (int k = 0; k < 60; ++k) in = "(" + in + ") in (true, false, null)";
+  EXPECT_NE(Eval(in).find("expression too large"), std::string::npos);
+}
+
 TEST_F(ExprParseTest, LongInListsStayShallow) {
   std::string list = "i in (";
   for (int k = 0; k < 3000; ++k) list += std::to_string(k * 2 + 1) + ", ";

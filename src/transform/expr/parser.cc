@@ -186,8 +186,12 @@ class Parser {
     Node n;
     n.op = op;
     n.pos = pos;
-    for (const Node& a : args) n.depth = std::max(n.depth, a.depth + 1);
+    for (const Node& a : args) {
+      n.depth = std::max(n.depth, a.depth + 1);
+      n.size += a.size;
+    }
     if (n.depth > kMaxDepth) return ErrorAt(text_, pos, "expression nested too deeply");
+    if (n.size > kMaxNodes) return ErrorAt(text_, pos, "expression too large");
     n.args = std::move(args);
     return n;
   }
