@@ -36,6 +36,10 @@ TEST_F(ExprParseTest, Precedence) {
   EXPECT_EQ(Eval("-2 * 3"), "-6");
   EXPECT_EQ(Eval("- (2 + 3)"), "-5");
   EXPECT_EQ(Eval("--2"), "2");
+  EXPECT_EQ(Eval("+i"), "7");
+  EXPECT_EQ(Eval("+ +f"), "2.5");
+  EXPECT_EQ(Eval("+s"), "error: at 1: cannot apply unary + to string");
+  EXPECT_EQ(Eval("-s"), "error: at 1: cannot negate string");
   EXPECT_EQ(Eval("1 + 2 || 'x'"), "3x");  // || binds looser than +
   EXPECT_EQ(Eval("'a' || 1 + 2"), "a3");
   EXPECT_EQ(Eval("1 + 1 = 2"), "true");

@@ -33,6 +33,7 @@ enum class Op : uint8_t {
   kLiteral,
   kColumn,
   kNeg,
+  kPlus,  // unary +: checked to be a number, then replaced by its argument
   kNot,
   kAnd,
   kOr,

@@ -370,8 +370,7 @@ class Parser {
     DepthGuard guard(recursion_);
     if (recursion_ > kMaxDepth) return ErrorAt(text_, pos, "expression nested too deeply");
     ASSIGN_OR_RETURN(Node arg, ParseUnary());
-    if (!minus) return arg;
-    return Unary(Op::kNeg, pos, std::move(arg));
+    return Unary(minus ? Op::kNeg : Op::kPlus, pos, std::move(arg));
   }
 
   Result<Node> NumberLiteral(const Token& t, bool negative, size_t pos) {
