@@ -36,6 +36,10 @@ TEST_F(ExprParseTest, Precedence) {
   EXPECT_EQ(Eval("-2 * 3"), "-6");
   EXPECT_EQ(Eval("- (2 + 3)"), "-5");
   EXPECT_EQ(Eval("--2"), "2");
+  EXPECT_EQ(Eval("+i"), "7");
+  EXPECT_EQ(Eval("+ +f"), "2.5");
+  EXPECT_EQ(Eval("+s"), "error: at 1: cannot apply unary + to string");
+  EXPECT_EQ(Eval("-s"), "error: at 1: cannot negate string");
   EXPECT_EQ(Eval("1 + 2 || 'x'"), "3x");  // || binds looser than +
   EXPECT_EQ(Eval("'a' || 1 + 2"), "a3");
   EXPECT_EQ(Eval("1 + 1 = 2"), "true");
@@ -187,6 +191,16 @@ TEST_F(ExprParseTest, DeepNestingIsRefusedNotACrash) {
   std::string nots;
   for (int i = 0; i < 5000; ++i) nots += "not ";
   EXPECT_NE(Eval(nots + "true").find("nested too deeply"), std::string::npos);
+}
+
+TEST_F(ExprParseTest, SubjectCopiesCannotGrowTheTreeExponentially) {
+  // Each between copies its subject twice: 60 of them would make 2^60 nodes.
+  std::string text = "i";
+  for (int k = 0; k < 60; ++k) text += " between 1 and 2";
+  EXPECT_NE(Eval(text).find("expression too large"), std::string::npos);
+  std::string in = "i";
+  for (int k = 0; k < 60; ++k) in = "(" + in + ") in (true, false, null)";
+  EXPECT_NE(Eval(in).find("expression too large"), std::string::npos);
 }
 
 TEST_F(ExprParseTest, LongInListsStayShallow) {

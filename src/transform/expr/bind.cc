@@ -119,6 +119,7 @@ Status Binder::Bind(Node& node) {
   for (Node& arg : node.args) RETURN_IF_ERROR(Bind(arg));
   switch (node.op) {
     case Op::kNeg:
+    case Op::kPlus:
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:

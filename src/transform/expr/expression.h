@@ -95,7 +95,7 @@ class Expression {
 // batches it will be evaluated on, in order), type-checks and folds constant
 // sub-expressions. Errors: InvalidArgument "at <column>: <what is wrong>", where
 // <column> is the 1-based character position in `text` (e.g. "at 14: unknown
-// column 'tmp'", "at 3: cannot apply + to string and integer", "at 1: unknown
+// column 'tmp'", "at 3: cannot add string and integer", "at 1: unknown
 // function 'sqr'", "at 1: round takes 1 or 2 arguments, got 3"); the caller adds
 // the file, rule and expression.
 Result<Expression> CompileExpression(std::string_view text, const std::vector<ColumnDef>& inputs);

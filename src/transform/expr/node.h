@@ -33,6 +33,7 @@ enum class Op : uint8_t {
   kLiteral,
   kColumn,
   kNeg,
+  kPlus,  // unary +: checked to be a number, then replaced by its argument
   kNot,
   kAnd,
   kOr,
@@ -70,6 +71,7 @@ struct Node {
   Op op = Op::kLiteral;
   size_t pos = 0;    // byte offset in the text of the token that starts the node
   int depth = 1;     // height of the subtree, bounded by the parser
+  size_t size = 1;   // nodes in the subtree, bounded by the parser
   std::string name;  // kColumn: as written; kCall: function name, lower case
   std::vector<Node> args;
   bool has_else = false;  // kCase

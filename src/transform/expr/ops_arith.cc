@@ -201,10 +201,19 @@ bool BindDateArithmetic(Node& node) {
 Status BindArithmetic(const Binder& binder, Node& node) {
   node.nullable = false;
   for (const Node& a : node.args) node.nullable = node.nullable || a.nullable;
-  if (node.op == Op::kNeg) {
+  if (node.op == Op::kNeg || node.op == Op::kPlus) {
     Node& a = node.args[0];
     if (a.untyped_null) Binder::Coerce(a, ColumnType::kInteger);
-    if (!IsNumeric(a.type)) return binder.Error(node, "cannot negate " + TypeName(a));
+    if (!IsNumeric(a.type)) {
+      return binder.Error(
+          node, std::string(node.op == Op::kNeg ? "cannot negate " : "cannot apply unary + to ") +
+                    TypeName(a));
+    }
+    if (node.op == Op::kPlus) {
+      Node inner = std::move(a);
+      node = std::move(inner);
+      return Status::Ok();
+    }
     node.type = a.type;
     node.kernel = a.type == ColumnType::kInteger ? NegIntKernel : NegFloatKernel;
     return Status::Ok();

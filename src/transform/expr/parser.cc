@@ -186,8 +186,12 @@ class Parser {
     Node n;
     n.op = op;
     n.pos = pos;
-    for (const Node& a : args) n.depth = std::max(n.depth, a.depth + 1);
+    for (const Node& a : args) {
+      n.depth = std::max(n.depth, a.depth + 1);
+      n.size += a.size;
+    }
     if (n.depth > kMaxDepth) return ErrorAt(text_, pos, "expression nested too deeply");
+    if (n.size > kMaxNodes) return ErrorAt(text_, pos, "expression too large");
     n.args = std::move(args);
     return n;
   }
@@ -210,26 +214,33 @@ class Parser {
   };
 
   // ---- Grammar, lowest precedence first ----
-  Result<Node> ParseOr() {
-    DepthGuard guard(recursion_);
-    if (recursion_ > kMaxDepth) return ErrorAt(text_, Peek().pos, "expression nested too deeply");
-    ASSIGN_OR_RETURN(Node left, ParseAnd());
-    while (IsKeyword(Peek(), "or")) {
+  // left (op left)*, for the binary levels whose operators group left to right;
+  // `match` maps a token to its operator.
+  template <typename Match>
+  Result<Node> LeftAssociative(Result<Node> (Parser::*operand)(), Match match) {
+    ASSIGN_OR_RETURN(Node left, (this->*operand)());
+    while (std::optional<Op> op = match(Peek())) {
       const size_t pos = Take().pos;
-      ASSIGN_OR_RETURN(Node right, ParseAnd());
-      ASSIGN_OR_RETURN(left, Binary(Op::kOr, pos, std::move(left), std::move(right)));
+      ASSIGN_OR_RETURN(Node right, (this->*operand)());
+      ASSIGN_OR_RETURN(left, Binary(*op, pos, std::move(left), std::move(right)));
     }
     return left;
   }
+  std::optional<Op> KeywordOp(const Token& t, std::string_view word, Op op) const {
+    return IsKeyword(t, word) ? std::optional<Op>(op) : std::nullopt;
+  }
+
+  // ---- Grammar, lowest precedence first ----
+  Result<Node> ParseOr() {
+    DepthGuard guard(recursion_);
+    if (recursion_ > kMaxDepth) return ErrorAt(text_, Peek().pos, "expression nested too deeply");
+    return LeftAssociative(&Parser::ParseAnd,
+                           [&](const Token& t) { return KeywordOp(t, "or", Op::kOr); });
+  }
 
   Result<Node> ParseAnd() {
-    ASSIGN_OR_RETURN(Node left, ParseNot());
-    while (IsKeyword(Peek(), "and")) {
-      const size_t pos = Take().pos;
-      ASSIGN_OR_RETURN(Node right, ParseNot());
-      ASSIGN_OR_RETURN(left, Binary(Op::kAnd, pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return LeftAssociative(&Parser::ParseNot,
+                           [&](const Token& t) { return KeywordOp(t, "and", Op::kAnd); });
   }
 
   Result<Node> ParseNot() {
@@ -322,35 +333,29 @@ class Parser {
   }
 
   Result<Node> ParseConcat() {
-    ASSIGN_OR_RETURN(Node left, ParseAdditive());
-    while (IsSymbol(Peek(), "||")) {
-      const size_t pos = Take().pos;
-      ASSIGN_OR_RETURN(Node right, ParseAdditive());
-      ASSIGN_OR_RETURN(left, Binary(Op::kConcat, pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return LeftAssociative(&Parser::ParseAdditive, [](const Token& t) -> std::optional<Op> {
+      if (t.kind == Tok::kSymbol && t.text == "||") return Op::kConcat;
+      return std::nullopt;
+    });
   }
 
   Result<Node> ParseAdditive() {
-    ASSIGN_OR_RETURN(Node left, ParseMultiplicative());
-    while (IsSymbol(Peek(), "+") || IsSymbol(Peek(), "-")) {
-      const Token& t = Take();
-      const Op op = t.text == "+" ? Op::kAdd : Op::kSub;
-      ASSIGN_OR_RETURN(Node right, ParseMultiplicative());
-      ASSIGN_OR_RETURN(left, Binary(op, t.pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return LeftAssociative(&Parser::ParseMultiplicative, [](const Token& t) -> std::optional<Op> {
+      if (t.kind != Tok::kSymbol) return std::nullopt;
+      if (t.text == "+") return Op::kAdd;
+      if (t.text == "-") return Op::kSub;
+      return std::nullopt;
+    });
   }
 
   Result<Node> ParseMultiplicative() {
-    ASSIGN_OR_RETURN(Node left, ParseUnary());
-    while (IsSymbol(Peek(), "*") || IsSymbol(Peek(), "/") || IsSymbol(Peek(), "%")) {
-      const Token& t = Take();
-      const Op op = t.text == "*" ? Op::kMul : t.text == "/" ? Op::kDiv : Op::kMod;
-      ASSIGN_OR_RETURN(Node right, ParseUnary());
-      ASSIGN_OR_RETURN(left, Binary(op, t.pos, std::move(left), std::move(right)));
-    }
-    return left;
+    return LeftAssociative(&Parser::ParseUnary, [](const Token& t) -> std::optional<Op> {
+      if (t.kind != Tok::kSymbol) return std::nullopt;
+      if (t.text == "*") return Op::kMul;
+      if (t.text == "/") return Op::kDiv;
+      if (t.text == "%") return Op::kMod;
+      return std::nullopt;
+    });
   }
 
   Result<Node> ParseUnary() {
@@ -365,8 +370,7 @@ class Parser {
     DepthGuard guard(recursion_);
     if (recursion_ > kMaxDepth) return ErrorAt(text_, pos, "expression nested too deeply");
     ASSIGN_OR_RETURN(Node arg, ParseUnary());
-    if (!minus) return arg;
-    return Unary(Op::kNeg, pos, std::move(arg));
+    return Unary(minus ? Op::kNeg : Op::kPlus, pos, std::move(arg));
   }
 
   Result<Node> NumberLiteral(const Token& t, bool negative, size_t pos) {

@@ -16,6 +16,9 @@ namespace sluice::expr {
 // Subtrees deeper than this are refused, so that no later recursion (binding,
 // folding, evaluation) can exhaust the stack whatever the text.
 inline constexpr int kMaxDepth = 200;
+// Trees larger than this are refused: `in`, `between` and `case x when` copy
+// their subject, so that nesting them could otherwise grow a tree exponentially.
+inline constexpr size_t kMaxNodes = 100'000;
 
 // Parses `text`. Errors: InvalidArgument "at <character position>: <what>".
 Result<Node> Parse(std::string_view text);
