@@ -141,6 +141,15 @@ class TransformsTest(SluiceTestCase):
                 self.assertFalse(os.path.exists(self.db))
                 self.assertEqual(self.data_files(), ["s.csv"])
 
+    def test_infer_and_check_see_normalised_values(self):
+        cfg = self.config('defaults:\n  normalize: {trim: true, null_values: ["NA"]}\n')
+        f = self.put("m.csv", "id,temp\n1, NA \n2,3.5\n")
+        infer = self.sluice("infer", "-c", cfg, f)
+        self.assertExit(infer, 0)
+        self.assertRegex(infer.stdout, r"name: temp\s+type: float")
+        check = self.sluice("check", "-c", cfg, f)
+        self.assertExit(check, 0)
+
     def test_aggregates_are_refused_as_not_supported_yet(self):
         cfg = self.config('tables:\n  - match: "s*"\n    aggregates: {columns: [a]}\n')
         res = self.sluice("once", "-c", cfg, timeout=30)
