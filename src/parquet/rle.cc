@@ -250,6 +250,14 @@ void RleBitPackedEncoder::WriteRle(uint32_t value, uint64_t count) {
 }
 
 void RleBitPackedEncoder::Flush(std::string& out) {
+  // A final run after whole groups is written as RLE whatever its length: exact,
+  // with no padding values.
+  if (run_count_ > 0 && literals_.size() % 8 == 0) {
+    if (!literals_.empty()) WriteLiterals(literals_.size());
+    literals_.clear();
+    WriteRle(run_value_, run_count_);
+    run_count_ = 0;
+  }
   EndRun();
   if (!literals_.empty()) {
     literals_.resize((literals_.size() + 7) / 8 * 8, 0);
