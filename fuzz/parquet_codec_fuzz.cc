@@ -114,8 +114,8 @@ void FuzzDbp(std::string_view in) {
 }
 
 bool Within(std::string_view inner, std::string_view outer) {
-  return inner.empty() ||
-         (inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size());
+  return inner.empty() || (inner.data() >= outer.data() &&
+                           inner.data() + inner.size() <= outer.data() + outer.size());
 }
 
 void FuzzByteArrays(std::string_view in) {

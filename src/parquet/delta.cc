@@ -251,8 +251,9 @@ Result<size_t> DecodeDeltaByteArray(std::string_view data, size_t max_values, st
   for (size_t i = 0; i < prefixes.size(); ++i) {
     char* dst = arena.data() + pos;
     const size_t prefix = static_cast<size_t>(prefixes[i]);
-    std::memcpy(dst, last.data(), prefix);
-    std::memcpy(dst + prefix, suffixes[i].data(), suffixes[i].size());
+    // Empty views may have no data pointer, which memcpy must not be given.
+    if (prefix != 0) std::memcpy(dst, last.data(), prefix);
+    if (!suffixes[i].empty()) std::memcpy(dst + prefix, suffixes[i].data(), suffixes[i].size());
     last = std::string_view(dst, prefix + suffixes[i].size());
     out.push_back(last);
     pos += last.size();
