@@ -47,11 +47,14 @@ void AppendVarint(uint64_t v, std::string& out) {
 // The `bit_width` (0..64) bits at bit `bit` of `p`, LSB-first, reading no byte at
 // or past `size`; the caller guarantees the value's own bits are in range.
 inline uint64_t Unpack(const uint8_t* p, size_t size, uint64_t bit, int bit_width) {
-  if (bit_width == 0) return 0;
   const size_t byte = bit >> 3;
   const int shift = static_cast<int>(bit & 7);
   uint64_t lo = 0;
-  std::memcpy(&lo, p + byte, std::min<size_t>(8, size - byte));
+  if (byte + 8 <= size) {
+    std::memcpy(&lo, p + byte, 8);  // the common case: a fixed-size load
+  } else {
+    std::memcpy(&lo, p + byte, size - byte);
+  }
   uint64_t v = lo >> shift;
   if (shift + bit_width > 64) v |= uint64_t{p[byte + 8]} << (64 - shift);
   return bit_width == 64 ? v : v & ((uint64_t{1} << bit_width) - 1);
@@ -87,10 +90,11 @@ Result<size_t> DecodeDbp(std::string_view data, size_t max_values, std::vector<T
   if (total == 0) return pos;
   const uint64_t per_miniblock = block_size / miniblocks;
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  out.reserve(static_cast<size_t>(total));
+  out.resize(static_cast<size_t>(total));
+  T* dst = out.data();
   // Two's complement wrapping, in the unsigned type of the value's width.
   U value = static_cast<U>(ZigZagDecode(first));
-  out.push_back(static_cast<T>(value));
+  *dst++ = static_cast<T>(value);
   uint64_t remaining = total - 1;
   while (remaining > 0) {
     const size_t block_start = pos;
@@ -112,9 +116,13 @@ Result<size_t> DecodeDbp(std::string_view data, size_t max_values, std::vector<T
       const uint64_t needed = (n * width + 7) / 8;
       if (data.size() - pos < needed) return Malformed(kDbp, "truncated miniblock", pos);
       const size_t available = data.size() - pos;
-      for (uint64_t i = 0; i < n; ++i) {
-        value += min_delta + static_cast<U>(Unpack(p + pos, available, i * width, width));
-        out.push_back(static_cast<T>(value));
+      if (width == 0) {
+        for (uint64_t i = 0; i < n; ++i) *dst++ = static_cast<T>(value += min_delta);
+      } else {
+        for (uint64_t i = 0; i < n; ++i) {
+          value += min_delta + static_cast<U>(Unpack(p + pos, available, i * width, width));
+          *dst++ = static_cast<T>(value);
+        }
       }
       // The last miniblock is padded to full size; a writer that dropped the
       // padding at the very end of the data is read as far as the data goes.
