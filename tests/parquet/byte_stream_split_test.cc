@@ -8,16 +8,12 @@
 #include <random>
 #include <string>
 
-#include "conformance_pages.h"
+#include "parquet_test_util.h"
 
 namespace sluice::parquet {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
+using testing::Bytes;
 
 // The specification's example: three 4-byte values.
 TEST(ByteStreamSplitTest, SpecificationExample) {

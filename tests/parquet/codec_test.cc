@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance_pages.h"
+#include "parquet_test_util.h"
 
 namespace sluice::parquet {
 namespace {

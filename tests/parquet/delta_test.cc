@@ -8,16 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "conformance_pages.h"
+#include "parquet_test_util.h"
 
 namespace sluice::parquet {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
+using testing::Bytes;
 
 template <typename T>
 std::string EncodeDbp(const std::vector<T>& values) {

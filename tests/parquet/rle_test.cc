@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance_pages.h"
+#include "parquet_test_util.h"
 
 namespace sluice::parquet {
 namespace {
@@ -29,11 +29,7 @@ std::string Encode(const std::vector<uint32_t>& values, int bit_width) {
   return out;
 }
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
+using testing::Bytes;
 
 TEST(RleTest, BitWidth) {
   EXPECT_EQ(BitWidth(0), 0);
@@ -136,8 +132,9 @@ TEST(RleTest, MalformedInputIsInvalidDataWithTheOffset) {
     const char* why;
   };
   const Case cases[] = {
-      {Bytes({0x80}), 3, "truncated run header"},
-      {Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x01}), 3, "longer than 5 bytes"},
+      {Bytes({0x80}), 3, "truncated or overlong run header at byte 0"},
+      {Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x01}), 3, "truncated or overlong run header"},
+      {Bytes({0x80, 0x80, 0x80, 0x80, 0x10}), 3, "truncated or overlong run header"},
       {Bytes({0x04}), 8, "truncated RLE run value"},
       {Bytes({0x04, 0x01}), 20, "truncated RLE run value"},
       {Bytes({0x04, 0x09}), 3, "wider than 3 bits"},

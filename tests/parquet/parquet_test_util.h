@@ -1,4 +1,5 @@
-// The pages of the parquet-testing files listed in
+// Helpers of the src/parquet/ unit tests: byte strings from literals, and the
+// pages of the parquet-testing files listed in
 // tests/data/parquet-pages/pages.tsv (written by make_manifest.py), decompressed
 // and split into levels and values, so the codec and encoding tests can decode
 // real writers' output without the file reader. Header-only: the unit-test
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 #include <string>
@@ -19,6 +21,13 @@
 #include "parquet/rle.h"
 
 namespace sluice::parquet::testing {
+
+// The bytes given as integers 0..255.
+inline std::string Bytes(std::initializer_list<int> bytes) {
+  std::string out;
+  for (int b : bytes) out.push_back(static_cast<char>(b));
+  return out;
+}
 
 inline std::string ParquetTestingPath(const std::string& name) {
   return std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-testing/data/" + name;
