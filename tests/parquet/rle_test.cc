@@ -160,9 +160,11 @@ TEST(RleTest, ATruncatedBitPackedRunYieldsTheValuesItHolds) {
 
 TEST(RleTest, LevelsAboveInt16AreRefused) {
   std::vector<int16_t> levels(4);
-  RleBitPackedDecoder rle(Bytes({0x08, 0xFF, 0xFF}), 16);
+  const std::string too_wide = Bytes({0x08, 0xFF, 0xFF});
+  const std::string widest = Bytes({0x08, 0xFF, 0x7F});
+  RleBitPackedDecoder rle(too_wide, 16);
   EXPECT_EQ(rle.Get(levels.data(), 4).error().code(), StatusCode::kInvalidData);
-  RleBitPackedDecoder ok(Bytes({0x08, 0xFF, 0x7F}), 16);
+  RleBitPackedDecoder ok(widest, 16);
   ASSERT_EQ(*ok.Get(levels.data(), 4), 4u);
   EXPECT_EQ(levels[3], 32767);
 }
