@@ -8,6 +8,8 @@
 //                        truncated below a day)
 //   epoch_ms(x)          timestamp (or date) → integer milliseconds since 1970-01-01T00:00:00Z
 //   from_epoch_ms(n)     integer → timestamp; beyond year 9999 (or before 0) fails the row
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <array>
 #include <string>
 
