@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "sink/contract_backends.h"
+#include "sink/mysql/mysql_url.h"
 #include "sink/registry.h"
+#include "sink/sink_text.h"
 #include "test_util.h"
 
 namespace sluice {
@@ -198,6 +200,92 @@ TEST_P(MysqlSinkTest, NamesTheServerRefusesAreInvalidArgument) {
                        {}};
   EXPECT_EQ(sink_->EnsureTable(twice).code(), StatusCode::kInvalidArgument);
 }
+
+// A user of its own, so its connections can be told from other tests' ones.
+class MysqlUserTest : public MysqlSinkTest {
+ protected:
+  // mysql://USER:PASSWORD@host:port/database for a new user with `grants` on the
+  // test database.
+  std::string NewUser(const std::string& grants, const std::string& password = "pw'd") {
+    user_ = UniqueName("u").substr(0, 30);
+    auto target = ParseMysqlUrl(url_);
+    EXPECT_TRUE(target.has_value());
+    // At the host the server sees this client as: a user at '%' would lose to
+    // an anonymous user at 'localhost', which some installations have.
+    const Rows host = backend_->Query("SELECT SUBSTRING_INDEX(USER(), '@', -1)");
+    host_ = host.empty() ? "%" : host[0][0].value_or("%");
+    backend_->Query("CREATE USER '" + user_ + "'@'" + host_ + "' IDENTIFIED BY 'pw''d'");
+    backend_->Query("GRANT " + grants + " ON `" + target->database + "`.* TO '" + user_ + "'@'" +
+                    host_ + "'");
+    return "mysql://" + user_ + ":" + PercentEncode(password) + "@" + target->host + ":" +
+           std::to_string(target->port) + "/" + target->database +
+           (GetParam() ? "?local-infile=0" : "");
+  }
+  void KillUsersConnections() {
+    for (const auto& row : backend_->Query(
+             "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '" + user_ + "'")) {
+      backend_->Query("KILL CONNECTION " + row[0].value_or("0"));
+    }
+  }
+  void TearDown() override {
+    if (!user_.empty()) backend_->Query("DROP USER IF EXISTS '" + user_ + "'@'" + host_ + "'");
+  }
+  std::string user_, host_;
+};
+
+// The server drops the connection mid-load: the load fails as Unavailable (the
+// pipeline retries it), nothing of it is stored, and the next calls reconnect.
+TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
+  auto sink = OpenSink(NewUser("ALL"));
+  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+  const TableDef def{UniqueName("lost"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+  const LoadId load{UniqueName("lost"), "/in/lost.csv"};
+  std::vector<std::string> storage;
+  const Batch rows = testing::IdLabelBatch(def, {1, 2, 3}, storage, "l");
+  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
+  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  KillUsersConnections();
+  Status status = (*sink)->Commit().status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
+  // Idle: found dead by the next statement, which is sent again on a new one.
+  KillUsersConnections();
+  Result<bool> committed = (*sink)->IsCommitted(load.id);
+  ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
+  EXPECT_FALSE(*committed);
+  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
+  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  auto counts = (*sink)->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 3u);
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+}
+
+// The server refuses sluice's credentials or privileges: PermissionDenied, the
+// status the pipeline treats as "sink down until fixed", never the password.
+TEST_P(MysqlUserTest, RefusedCredentialsAndPrivilegesArePermissionDenied) {
+  const std::string url = NewUser("SELECT", "wrong password");
+  auto refused = OpenSink(url);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status().ToString();
+  EXPECT_EQ(refused.status().message().find("wrong"), std::string::npos);
+  EXPECT_NE(refused.status().message().find(":***@"), std::string::npos);
+
+  auto reader = OpenSink(url.substr(0, url.find(':', 8) + 1) + PercentEncode("pw'd") +
+                         url.substr(url.find('@')));
+  ASSERT_TRUE(reader.has_value()) << reader.status().ToString();
+  const TableDef def{UniqueName("ro"), {{"id", ColumnType::kInteger, false}}, {}};
+  EXPECT_EQ((*reader)->EnsureTable(def).code(), StatusCode::kPermissionDenied);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, MysqlUserTest, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return info.param ? std::string("InsertFallback")
+                                             : std::string("LoadDataLocal");
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Paths, MysqlSinkTest, ::testing::Values(false, true),
                          [](const auto& info) {
