@@ -35,13 +35,13 @@ constexpr char kProbeSql[] =
 }  // namespace
 
 bool MysqlConnectionLost(unsigned code) {
-  return OneOf(code, {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST,
-                      CR_SERVER_GONE_ERROR, CR_SERVER_LOST, 2055 /* CR_SERVER_LOST_EXTENDED */,
-                      ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN, ER_NET_READ_ERROR_FROM_PIPE,
-                      ER_NET_FCNTL_ERROR, ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_UNCOMPRESS_ERROR,
-                      ER_NET_READ_ERROR, ER_NET_READ_INTERRUPTED, ER_NET_ERROR_ON_WRITE,
-                      ER_NET_WRITE_INTERRUPTED, 1927 /* ER_CONNECTION_KILLED */,
-                      4031 /* MySQL 8: disconnected for inactivity */});
+  return OneOf(code,
+               {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST, CR_SERVER_GONE_ERROR,
+                CR_SERVER_LOST, 2055 /* CR_SERVER_LOST_EXTENDED */, ER_CON_COUNT_ERROR,
+                ER_SERVER_SHUTDOWN, ER_NET_READ_ERROR_FROM_PIPE, ER_NET_FCNTL_ERROR,
+                ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_UNCOMPRESS_ERROR, ER_NET_READ_ERROR,
+                ER_NET_READ_INTERRUPTED, ER_NET_ERROR_ON_WRITE, ER_NET_WRITE_INTERRUPTED,
+                1927 /* ER_CONNECTION_KILLED */, 4031 /* MySQL 8: disconnected for inactivity */});
 }
 
 Status MysqlStatus(unsigned code, std::string_view message, std::string_view context) {
@@ -192,7 +192,7 @@ Status MysqlConnection::Exec(const std::string& sql, std::string_view context) {
 }
 
 Result<std::vector<MysqlConnection::Row>> MysqlConnection::Query(const std::string& sql,
-                                                                std::string_view context) {
+                                                                 std::string_view context) {
   RETURN_IF_ERROR(Send(sql, context));
   MYSQL_RES* result = mysql_store_result(conn_);
   std::vector<Row> rows;
@@ -273,9 +273,9 @@ Result<std::vector<MysqlWarning>> MysqlConnection::Warnings(std::string_view con
   std::vector<MysqlWarning> warnings;
   for (const Row& row : rows) {
     if (row.size() < 3) continue;
-    warnings.push_back({static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr,
-                                                           10)),
-                        row[2].value_or("")});
+    warnings.push_back(
+        {static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr, 10)),
+         row[2].value_or("")});
   }
   return warnings;
 }
