@@ -63,7 +63,8 @@ Status MysqlStatus(unsigned code, std::string_view message, std::string_view con
   if (OneOf(code, {ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR,
                    ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR,
                    ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_NOT_SUPPORTED_AUTH_MODE,
-                   1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */, CR_AUTH_PLUGIN_CANNOT_LOAD})) {
+                   1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */, CR_AUTH_PLUGIN_CANNOT_LOAD,
+                   CR_SSL_CONNECTION_ERROR})) {
     return Status::PermissionDenied(std::move(text));
   }
   if (OneOf(code, {ER_TOO_LONG_IDENT, ER_WRONG_TABLE_NAME, ER_WRONG_COLUMN_NAME})) {
@@ -143,6 +144,15 @@ Status MysqlConnection::Connect() {
     Status status = Error("mysql sink " + target_.display + ": connect");
     Close();
     return status;
+  }
+  // Connector/C 3.3 enforces TLS only when it also verifies the certificate: a
+  // server without TLS is refused here for REQUIRED.
+  if (mode != MysqlSslMode::kDisabled && mode != MysqlSslMode::kPreferred &&
+      mysql_get_ssl_cipher(conn_) == nullptr) {
+    Close();
+    return Status::PermissionDenied("mysql sink " + target_.display +
+                                    ": connect: ssl-mode requires TLS, which the server does not "
+                                    "offer");
   }
   RETURN_IF_ERROR(Exec(kSessionSql, "mysql sink " + target_.display + ": set up the session"));
   ASSIGN_OR_RETURN(std::vector<Row> probe,

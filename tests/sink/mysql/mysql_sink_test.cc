@@ -281,6 +281,28 @@ TEST_P(MysqlUserTest, RefusedCredentialsAndPrivilegesArePermissionDenied) {
   EXPECT_EQ((*reader)->EnsureTable(def).code(), StatusCode::kPermissionDenied);
 }
 
+// ssl-mode=REQUIRED connects over TLS or not at all; VERIFY_IDENTITY without a
+// CA that signed the server's certificate does not connect.
+TEST_P(MysqlSinkTest, TlsModesAreEnforced) {
+  const Rows have = backend_->Query("SELECT @@have_ssl");
+  const bool tls = !have.empty() && have[0][0] == "YES";
+  const std::string sep = url_.find('?') == std::string::npos ? "?" : "&";
+  auto required = OpenSink(url_ + sep + "ssl-mode=REQUIRED");
+  if (tls) {
+    EXPECT_TRUE(required.has_value()) << required.status().ToString();
+  } else {
+    ASSERT_FALSE(required.has_value());
+    EXPECT_EQ(required.status().code(), StatusCode::kPermissionDenied)
+        << required.status().ToString();
+  }
+  auto verified = OpenSink(url_ + sep + "ssl-mode=VERIFY_IDENTITY&ssl-ca=%2Fnonexistent.pem");
+  ASSERT_FALSE(verified.has_value());
+  EXPECT_EQ(verified.status().code(), StatusCode::kPermissionDenied)
+      << verified.status().ToString();
+  auto disabled = OpenSink(url_ + sep + "ssl-mode=DISABLED");
+  EXPECT_TRUE(disabled.has_value()) << disabled.status().ToString();
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, MysqlUserTest, ::testing::Values(false, true),
                          [](const auto& info) {
                            return info.param ? std::string("InsertFallback")
