@@ -33,6 +33,7 @@ fi
 
 server=/usr/sbin/mariadbd
 install_db=/usr/bin/mariadb-install-db
+lib=$(cd "$(dirname "$0")" && pwd)/lib/daemon.sh
 run_as=mysql
 
 # A port nobody listens on now (the kernel's choice for an ephemeral bind).
@@ -136,10 +137,15 @@ EOF
 # start|stop|kill the throwaway MariaDB server of $dir.
 set -euo pipefail
 dir='$dir'
-running() { [ -f "\$dir/server.pid" ] && kill -0 "\$(cat "\$dir/server.pid")" 2>/dev/null; }
+source '$lib'
+answers() {
+  [ -S "\$dir/run/mysqld.sock" ] &&
+    mariadb-admin --no-defaults --protocol=socket -S "\$dir/run/mysqld.sock" -u UNKNOWN_USER \\
+      --connect-timeout=2 ping 2>&1 | grep -q -e 'is alive' -e 'Access denied'
+}
 case "\${1:-}" in
   start)
-    if running; then exit 0; fi
+    if daemon_running "\$dir/server.pid"; then exit 0; fi
     user_opt=()
     if [ "\$(id -u)" -eq 0 ]; then user_opt=(--user=$run_as); fi
     rm -f "\$dir/run/mysqld.sock"
@@ -148,36 +154,11 @@ case "\${1:-}" in
     setsid $server --defaults-file="\$dir/my.cnf" "\${user_opt[@]}" \\
       >>"\$dir/log/stdout.log" 2>&1 </dev/null &
     echo \$! > "\$dir/server.pid"
-    for _ in \$(seq 1 300); do
-      if [ -S "\$dir/run/mysqld.sock" ] &&
-         mariadb-admin --no-defaults --protocol=socket -S "\$dir/run/mysqld.sock" -u UNKNOWN_USER \\
-           --connect-timeout=2 ping 2>&1 | grep -q -e 'is alive' -e 'Access denied'; then
-        exit 0
-      fi
-      if ! running; then
-        echo "mariadb: server exited; see \$dir/log" >&2
-        tail -n 30 "\$dir/log/error.log" "\$dir/log/stdout.log" >&2 2>/dev/null || true
-        rm -f "\$dir/server.pid"
-        exit 1
-      fi
-      sleep 0.2
-    done
-    echo "mariadb: server did not answer within 60 s; see \$dir/log" >&2
-    exit 1
+    daemon_wait "\$dir/server.pid" mariadb answers "\$dir/log/error.log" "\$dir/log/stdout.log"
     ;;
   stop|kill)
     # stop: a clean shutdown (SIGTERM); kill: SIGKILL, a crash (InnoDB recovers).
-    [ -f "\$dir/server.pid" ] || exit 0
-    pid=\$(cat "\$dir/server.pid")
-    if [ "\$1" = kill ]; then kill -9 "\$pid" 2>/dev/null || true; fi
-    kill "\$pid" 2>/dev/null || true
-    for _ in \$(seq 1 300); do
-      kill -0 "\$pid" 2>/dev/null || { rm -f "\$dir/server.pid"; exit 0; }
-      sleep 0.2
-    done
-    echo "mariadb: server did not stop within 60 s; killing it" >&2
-    kill -9 "\$pid" 2>/dev/null || true
-    rm -f "\$dir/server.pid"
+    daemon_stop "\$dir/server.pid" "\$1"
     ;;
   *)
     echo "usage: \$0 start|stop|kill" >&2

@@ -9,22 +9,19 @@ tests never see it. The `mariadb` client reads the results.
 
 SLUICE_CRASH_SEED=<n> replays the kill loop."""
 
-import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
 import uuid
 
-from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SLUICE_BIN, SluiceTestCase, csv_text,
-                        free_port, http_get, log)
+from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SluiceTestCase, csv_text,
+                        free_port, log)
 
 MARIADB = "/usr/bin/mariadb"
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "mariadb.sh")
@@ -177,24 +174,6 @@ class MySQLTestCase(SluiceTestCase):
             f.write(EVENTS_SCHEMA)
         return path
 
-    def write_events(self, folder, sizes, first_file=0, first_id=1):
-        """events_NNNN.csv files of the given row counts, numbered from first_file,
-        with consecutive ids from first_id; returns {name: rows}."""
-        os.makedirs(folder, exist_ok=True)
-        per_file, next_id = {}, first_id
-        then = time.time() - 60
-        for i, n in enumerate(sizes, first_file):
-            name = f"events_{i:04d}.csv"
-            path = os.path.join(folder, name)
-            with open(path, "w") as f:
-                f.write("id,batch,value,label\n")
-                f.write("".join(f"{k},{i},{k % 2000 / 10 - 100},l{k % 10}\n"
-                                for k in range(next_id, next_id + n)))
-            os.utime(path, (then, then))
-            next_id += n
-            per_file[name] = n
-        return per_file
-
 
 class MySQLLoadTest(MySQLTestCase):
 
@@ -311,48 +290,14 @@ class MySQLCrashTest(MySQLTestCase):
         log(f"\nmysql kill test seed={seed}")
         rng = random.Random(seed)
         schema = self.schema()
-        pristine = self.path("pristine")
-        # One wave of files per round, each with one large file, so that the kills
-        # keep landing on loads in progress.
-        waves, per_file, first_id = [], {}, 1
-        for _ in range(self.ROUNDS):
-            sizes = [rng.randint(1, 300) for _ in range(20)] + [rng.randint(100000, 200000)]
-            wave = self.write_events(pristine, sizes, first_file=len(per_file), first_id=first_id)
-            first_id += sum(sizes)
-            per_file.update(wave)
-            waves.append(sorted(wave))
-        expected = first_id - 1
         # --max-crashes 0: no file is quarantined for being in flight at many kills.
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
-        kills = 0
-        for r in range(self.ROUNDS):
-            for n in waves[r]:
-                shutil.copy2(os.path.join(pristine, n), self.data)
-            mode = rng.choice(["run", "run", "once"])
-            delay = rng.uniform(0.05, 1.0)
-            logf = self.path(f"round-{r}.log")
-            with open(logf, "wb") as out:
-                proc = subprocess.Popen([SLUICE_BIN, mode] + args, cwd=self.ws,
-                                        env=self.base_env(), stdout=out,
-                                        stderr=subprocess.STDOUT)
-            self.procs.append((proc, logf))
-            time.sleep(delay)  # the random moment is the point of this test
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-                kills += 1
-                outcome = f"killed with {len(self.data_files())} files left"
-            else:
-                outcome = f"exited {proc.returncode}"
-                with open(logf, errors="replace") as f:
-                    self.assertEqual(proc.returncode, 0, f"round {r}: {f.read()[-3000:]}")
-            log(f"round {r}: {mode:4s} {outcome} after {delay:.2f}s; rows visible "
-                f"{self.count('events')}")
+        per_file, expected = self.kill_in_waves(rng, args, self.ROUNDS, 20, (100000, 200000),
+                                                lambda: self.count("events"))
         res = self.sluice("once", *self.args(), "--settle-ms", "50", "--workers", "2",
                           "--schema", schema, "--max-crashes", "0", timeout=600)
         self.assertExit(res, 0)
-        log(f"{kills} kills; {expected} rows expected in {len(per_file)} files")
         self.assertEqual(self.ids("events"), (expected, expected, 1, expected),
                          f"seed {seed}: rows lost or duplicated")
         per_batch = dict(self.server.query("SELECT batch, count(*) FROM events GROUP BY batch"))
@@ -385,59 +330,13 @@ class MySQLOutageTest(MySQLTestCase):
         proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.schema(),
                               "--retry-budget-seconds", "2", "--http", f"127.0.0.1:{port}",
                               paths=False)
-
-        def status():
-            code, body = http_get(f"http://127.0.0.1:{port}/api/status")
-            self.assertEqual(code, 200, body)
-            return json.loads(body)
-
-        def deliver():
-            for i in range(self.FILES):
-                rows = [[i * self.ROWS + k + 1, i, f"{k * 0.5:.1f}", f"f{i}"]
-                        for k in range(self.ROWS)]
-                tmp = os.path.join(self.ws, f"events_{i:04d}.csv")
-                with open(tmp, "w") as f:
-                    f.write(csv_text(["id", "batch", "value", "label"], rows))
-                os.rename(tmp, os.path.join(self.data, f"events_{i:04d}.csv"))
-                time.sleep(0.08)
-
-        writer = threading.Thread(target=deliver)
-        writer.start()
-        try:
-            self.wait_for(lambda: len(self.processed_files()) >= 30, 60,
-                          "the first files to load", proc=proc)
-            subprocess.run([self.ctl, "kill"], check=True, timeout=90)
-            stopped_at = len(self.processed_files())
-            down_at = time.monotonic()
-            self.wait_for(lambda: status()["sink_up"] == 0 and status()["sink_error"], 15,
-                          "the sink to be reported down", proc=proc)
-            self.assertIn("sink_down", self.log_tail(proc, n=10**7))
-            self.assertEqual(http_get(f"http://127.0.0.1:{port}/readyz")[0], 503)
-            held = status()
-            self.assertNotEqual(held["sink_down_since"], "")
-            self.assertEqual(held["files_by_state"].get("quarantined", 0), 0)
-            time.sleep(max(0.0, 20 - (time.monotonic() - down_at)))
-            self.assertEqual(proc.poll(), None, "sluice exited while the server was down")
-            subprocess.run([self.ctl, "start"], check=True, timeout=120)
-            log(f"\nserver down for 20 s after {stopped_at} files; "
-                f"{len(self.processed_files())} processed when it came back")
-        finally:
-            writer.join()
-        self.wait_for(lambda: len(self.processed_files()) + len(self.quarantined_files())
-                      >= self.FILES, 240, "every file to be loaded after the outage", proc=proc)
-        self.wait_for(lambda: status()["sink_up"] == 1, 30, "the sink to be reported up",
-                      proc=proc)
-        self.assertEqual(status()["sink_error"], "")
-        self.assertEqual(self.stop(proc), 0)
-
+        self.ride_out_outage(proc, port,
+                             lambda: subprocess.run([self.ctl, "kill"], check=True, timeout=90),
+                             lambda: subprocess.run([self.ctl, "start"], check=True, timeout=120),
+                             self.FILES, self.ROWS)
         total = self.FILES * self.ROWS
-        self.assertEqual(self.quarantined_files(), [], self.log_tail(proc))
         self.assertEqual(self.ids("events"), (total, total, 1, total))
         self.assertEqual(self.markers(), self.FILES)
-        self.assertEqual(self.data_files(), [])
-        whole_log = self.log_tail(proc, n=10**7)
-        self.assertIn("retrying", whole_log)
-        self.assertIn("sink_up", whole_log)
 
 
 class MySQLLocalInfileOffTest(MySQLTestCase):

@@ -74,6 +74,21 @@ class ShowsNoPasswordMixin:
             for form in secret_forms(password):
                 self.assertNotIn(form, text, f"the password ({form!r}) shows in {where}")
 
+    def run_args(self, port, url=None):
+        """`sluice run` into `url` (default self.url) with a 1 s retry budget."""
+        return ["--source", self.data, "--sink", url or self.url, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine,
+                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
+
+    def load_one_good_and_one_bad(self, proc):
+        """events_1.csv loads, events_9.csv (a bad row) is quarantined."""
+        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
+        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
+                      proc=proc)
+        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
+        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
+                      "events_9.csv quarantined", proc=proc)
+
     def wait_pending_while_down(self, proc, port, name):
         """Waits until `name` is pending in the ledger and the sink reported down."""
         self.wait_for(lambda: self.state(name) == "pending", 60, f"{name} pending", proc=proc)
@@ -105,23 +120,10 @@ class PostgresRefusalTest(ShowsNoPasswordMixin, tpg.PostgresTestCase):
         self.url = (f"{scheme}://{self.role}:{urllib.parse.quote(self.password, safe='')}"
                     f"@{self.host_db}")
 
-    def run_args(self, port, url=None):
-        return ["--source", self.data, "--sink", url or self.url, "--ledger", self.ledger,
-                "--processed", self.processed, "--quarantine", self.quarantine,
-                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
-
     def kick_out(self):
         """Ends the role's sessions: a new password or right counts from the next login."""
         self.psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   f"WHERE usename = '{self.role}'", url=self.server_url)
-
-    def load_one_good_and_one_bad(self, proc):
-        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
-        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
-                      proc=proc)
-        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
-        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
-                      "events_9.csv quarantined", proc=proc)
 
     def test_password_rotated_at_run_time_files_wait_then_load(self):
         port = free_port()
@@ -251,11 +253,6 @@ class ClickHouseRefusalTest(ShowsNoPasswordMixin, SluiceTestCase):
         self.wait_for(works, 60, f"the server to accept {self.user}'s new password",
                       interval=0.25)
 
-    def run_args(self, port, url):
-        return ["--source", self.data, "--sink", url, "--ledger", self.ledger,
-                "--processed", self.processed, "--quarantine", self.quarantine,
-                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
-
     def count(self):
         return int(self.admin.scalar(f"SELECT count() FROM {self.database}.events"))
 
@@ -269,12 +266,7 @@ class ClickHouseRefusalTest(ShowsNoPasswordMixin, SluiceTestCase):
     def check_password_change(self, url):
         port = free_port()
         proc = self.start_run(*self.run_args(port, url), paths=False)
-        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
-        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
-                      proc=proc)
-        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
-        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
-                      "events_9.csv quarantined", proc=proc)
+        self.load_one_good_and_one_bad(proc)
 
         self.set_password("changed-" + uuid.uuid4().hex)
         self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
@@ -322,22 +314,9 @@ class MySQLRefusalTest(ShowsNoPasswordMixin, tmy.MySQLTestCase):
         self.admin.query(f"GRANT ALL ON `{self.database}`.* TO '{self.user}'@'%'")
         self.url = self.server.url(self.database, user=self.user, password=self.password)
 
-    def run_args(self, port, url=None):
-        return ["--source", self.data, "--sink", url or self.url, "--ledger", self.ledger,
-                "--processed", self.processed, "--quarantine", self.quarantine,
-                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
-
     def set_password(self, password):
         self.admin.query(f"ALTER USER '{self.user}'@'%' IDENTIFIED BY '{password}'")
         self.admin.kick_out(self.user)
-
-    def load_one_good_and_one_bad(self, proc):
-        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
-        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
-                      proc=proc)
-        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
-        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
-                      "events_9.csv quarantined", proc=proc)
 
     def test_password_changed_at_run_time_files_wait_then_load(self):
         port = free_port()
