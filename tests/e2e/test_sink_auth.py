@@ -89,6 +89,33 @@ class ShowsNoPasswordMixin:
         self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
                       "events_9.csv quarantined", proc=proc)
 
+    def check_refused_then_accepted(self, refuse, accept, refusal, rows_and_ids):
+        """A running sluice loads events_1.csv and quarantines events_9.csv; then
+        refuse() makes the sink refuse sluice (a new password, a revoked right):
+        events_2.csv waits pending, the sink is reported down with `refusal` in its
+        error, and the password shows nowhere; after accept() events_2.csv loads and
+        rows_and_ids() is (3, 3)."""
+        port = free_port()
+        proc = self.start_run(*self.run_args(port), paths=False)
+        self.load_one_good_and_one_bad(proc)
+
+        refuse()
+        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
+        self.wait_pending_while_down(proc, port, "events_2.csv")
+        self.assertIn(refusal, self.status(port)["sink_error"])
+        self.assertEqual(self.status(port)["sink_up"], 0)
+        shown_down = self.everything_shown(proc, port)
+
+        accept()
+        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 120,
+                      "events_2.csv loaded once the sink accepts sluice again", proc=proc)
+        self.assertEqual(rows_and_ids(), (3, 3))
+        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
+        self.assertEqual(self.state("events_2.csv"), "loaded")
+        self.assertEqual(self.stop(proc), 0)
+        self.assertNothingShows(shown_down, self.password)
+        self.assertNothingShows({"log": self.log_tail(proc, n=10**8)}, self.password)
+
     def wait_pending_while_down(self, proc, port, name):
         """Waits until `name` is pending in the ledger and the sink reported down."""
         self.wait_for(lambda: self.state(name) == "pending", 60, f"{name} pending", proc=proc)
@@ -125,50 +152,26 @@ class PostgresRefusalTest(ShowsNoPasswordMixin, tpg.PostgresTestCase):
         self.psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   f"WHERE usename = '{self.role}'", url=self.server_url)
 
+    def rows_and_ids(self):
+        return tuple(int(v) for v in self.psql("SELECT count(*), count(DISTINCT id) FROM events")[0])
+
     def test_password_rotated_at_run_time_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
-        self.psql(f"ALTER ROLE {self.role} PASSWORD 'rotated-{uuid.uuid4().hex}'",
-                  url=self.server_url)
-        self.kick_out()
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("password authentication failed", self.status(port)["sink_error"])
-        self.assertEqual(self.status(port)["sink_up"], 0)
-        shown_down = self.everything_shown(proc, port)
-
-        self.psql(f"ALTER ROLE {self.role} PASSWORD '{self.password}'", url=self.server_url)
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 90,
-                      "events_2.csv loaded once the password works again", proc=proc)
-        self.assertEqual(self.scalar("SELECT count(*) || '/' || count(DISTINCT id) FROM events"),
-                         "3/3")
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.state("events_2.csv"), "loaded")
-        self.assertEqual(self.stop(proc), 0)
-        self.assertNothingShows(shown_down, self.password)
-        self.assertNothingShows({"log": self.log_tail(proc, n=10**8)}, self.password)
+        def rotate():
+            self.psql(f"ALTER ROLE {self.role} PASSWORD 'rotated-{uuid.uuid4().hex}'",
+                      url=self.server_url)
+            self.kick_out()
+        self.check_refused_then_accepted(
+            rotate,
+            lambda: self.psql(f"ALTER ROLE {self.role} PASSWORD '{self.password}'",
+                              url=self.server_url),
+            "password authentication failed", self.rows_and_ids)
 
     def test_revoked_privilege_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
         # The table's owner loses its right to insert: pings still work, loads do not.
-        self.psql(f"REVOKE INSERT ON events FROM {self.role}")
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("permission denied", self.log_tail(proc, n=10**8))
-        self.assertNothingShows(self.everything_shown(proc, port), self.password)
-
-        self.psql(f"GRANT INSERT ON events TO {self.role}")
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 120,
-                      "events_2.csv loaded once the right is back", proc=proc)
-        self.assertEqual(self.scalar("SELECT count(*) || '/' || count(DISTINCT id) FROM events"),
-                         "3/3")
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.stop(proc), 0)
+        self.check_refused_then_accepted(
+            lambda: self.psql(f"REVOKE INSERT ON events FROM {self.role}"),
+            lambda: self.psql(f"GRANT INSERT ON events TO {self.role}"),
+            "permission denied", self.rows_and_ids)
 
     def test_refused_at_start_up_is_fatal_and_not_shown(self):
         self.put("events_1.csv", csv_text(["id"], [[1]]))
@@ -318,47 +321,23 @@ class MySQLRefusalTest(ShowsNoPasswordMixin, tmy.MySQLTestCase):
         self.admin.query(f"ALTER USER '{self.user}'@'%' IDENTIFIED BY '{password}'")
         self.admin.kick_out(self.user)
 
+    def rows_and_ids(self):
+        return self.ids("events")[:2]
+
     def test_password_changed_at_run_time_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
-        self.set_password("rotated-" + uuid.uuid4().hex)
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("Access denied", self.status(port)["sink_error"])
-        self.assertEqual(self.status(port)["sink_up"], 0)
-        shown_down = self.everything_shown(proc, port)
-
-        self.set_password(self.password)
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 90,
-                      "events_2.csv loaded once the password works again", proc=proc)
-        self.assertEqual(self.ids("events"), (3, 3, 1, 3))
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.state("events_2.csv"), "loaded")
-        self.assertEqual(self.stop(proc), 0)
-        self.assertNothingShows(shown_down, self.password)
-        self.assertNothingShows({"log": self.log_tail(proc, n=10**8)}, self.password)
+        self.check_refused_then_accepted(
+            lambda: self.set_password("rotated-" + uuid.uuid4().hex),
+            lambda: self.set_password(self.password), "Access denied", self.rows_and_ids)
 
     def test_revoked_privilege_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
         # The account loses its right to insert: logins still work, loads do not.
-        self.admin.query(f"REVOKE INSERT ON `{self.database}`.* FROM '{self.user}'@'%'")
-        self.admin.kick_out(self.user)
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("denied", self.log_tail(proc, n=10**8))
-        self.assertNothingShows(self.everything_shown(proc, port), self.password)
-
-        self.admin.query(f"GRANT INSERT ON `{self.database}`.* TO '{self.user}'@'%'")
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 120,
-                      "events_2.csv loaded once the right is back", proc=proc)
-        self.assertEqual(self.ids("events"), (3, 3, 1, 3))
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.stop(proc), 0)
+        def revoke():
+            self.admin.query(f"REVOKE INSERT ON `{self.database}`.* FROM '{self.user}'@'%'")
+            self.admin.kick_out(self.user)
+        self.check_refused_then_accepted(
+            revoke,
+            lambda: self.admin.query(f"GRANT INSERT ON `{self.database}`.* TO '{self.user}'@'%'"),
+            "denied", self.rows_and_ids)
 
     def test_refused_at_start_up_is_fatal_and_not_shown(self):
         self.put("events_1.csv", csv_text(["id"], [[1]]))
