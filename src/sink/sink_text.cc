@@ -1,6 +1,7 @@
 #include "sink/sink_text.h"
 
 #include <cctype>
+#include <charconv>
 
 namespace sluice {
 
@@ -17,6 +18,23 @@ std::string PercentEncode(std::string_view text) {
       out += kHex[byte >> 4];
       out += kHex[byte & 0xF];
     }
+  }
+  return out;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
   }
   return out;
 }
@@ -39,16 +57,26 @@ std::string ScrubPassword(std::string message, std::string_view password) {
   return message;
 }
 
-std::string QuoteSqlIdentifier(std::string_view identifier) {
+namespace {
+
+std::string Quote(std::string_view identifier, char quote) {
   std::string out;
   out.reserve(identifier.size() + 2);
-  out += '"';
+  out += quote;
   for (char c : identifier) {
-    if (c == '"') out += '"';
+    if (c == quote) out += quote;
     out += c;
   }
-  out += '"';
+  out += quote;
   return out;
+}
+
+}  // namespace
+
+std::string QuoteSqlIdentifier(std::string_view identifier) { return Quote(identifier, '"'); }
+
+std::string QuoteBacktickIdentifier(std::string_view identifier) {
+  return Quote(identifier, '`');
 }
 
 }  // namespace sluice

@@ -12,6 +12,8 @@ namespace sluice {
 
 // Every byte but RFC 3986's unreserved characters ([A-Za-z0-9-._~]) as %XX.
 std::string PercentEncode(std::string_view text);
+// Each %XX (two hex digits) as its byte; any other '%' stays as written.
+std::string PercentDecode(std::string_view text);
 
 // `message` with `password` (as is, and percent-encoded with upper- or lower-case
 // hex digits) replaced by "***": for driver messages, which may repeat what they
@@ -22,5 +24,7 @@ std::string ScrubPassword(std::string message, std::string_view password);
 // which SQLite and PostgreSQL share; any name (hostile ones included) is then
 // just a name.
 std::string QuoteSqlIdentifier(std::string_view identifier);
+// The same with backticks, each '`' doubled: MySQL's and MariaDB's quoting.
+std::string QuoteBacktickIdentifier(std::string_view identifier);
 
 }  // namespace sluice

@@ -353,7 +353,7 @@ TEST_P(SinkContractTest, ProtocolMisuseIsRefusedNotACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSinks, SinkContractTest,
-                         ::testing::Values("sqlite", "postgres", "clickhouse"),
+                         ::testing::Values("sqlite", "postgres", "clickhouse", "mysql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -1,4 +1,5 @@
-// ISO 8601 text for dates and timestamps, as the SQLite sink stores them:
+// ISO 8601 text for dates and timestamps, as the SQLite sink stores them (the
+// MySQL sink writes the same text into LOAD DATA, within years 0001..9999):
 // proleptic Gregorian calendar, UTC, "YYYY-MM-DD" and
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" (the fraction only when it is not zero). That is
 // SQLite's own form (what datetime() returns, read as UTC by its date functions),
