@@ -262,8 +262,9 @@ class MySQLLoadTest(MySQLTestCase):
 
     def test_values_narrower_columns_refuse_are_bad_rows_not_coerced(self):
         """A table made beforehand with columns narrower than sluice's types: LOAD DATA
-        would store coerced values with a warning; sluice refuses the file instead,
-        naming the line, and stores none of its rows."""
+        would store coerced values with a warning (an integer out of range, a string
+        too long, bytes that are not UTF-8); sluice refuses the file instead, naming
+        the line, and stores none of its rows."""
         self.server.query("CREATE TABLE things (id TINYINT, day DATE, code VARCHAR(4))")
         self.put("things_1.csv", csv_text(["id", "day", "code"], [[1, "2026-01-02", "ok"]]))
         self.assertExit(self.my_once(), 0)
@@ -271,6 +272,8 @@ class MySQLLoadTest(MySQLTestCase):
                  "things_3.csv": [[3, "2026-01-02", "ok"], [4, "2026-01-02", "toolong"]]}
         for name, rows in cases.items():
             self.put(name, csv_text(["id", "day", "code"], rows))
+        cases["things_4.csv"] = None  # bytes that are not UTF-8
+        self.put("things_4.csv", b"id,day,code\n5,2026-01-02,ok\n6,2026-01-02,a\xff\xfeb\n")
         self.assertExit(self.my_once("--workers", "1"), 2)
         self.assertEqual(sorted(self.quarantined_files()), sorted(cases))
         for name in cases:
@@ -361,7 +364,8 @@ class MySQLLocalInfileOffTest(MySQLTestCase):
 
 class MySQLTlsTest(MySQLTestCase):
     """TLS through the URL (?ssl-mode=…): an account that may log in only over TLS
-    loads with REQUIRED and with VERIFY_IDENTITY against the server's CA, and
+    is refused with DISABLED, loads with REQUIRED and with VERIFY_IDENTITY against
+    the server's CA, and
     VERIFY_IDENTITY refuses a server whose certificate another CA signed."""
 
     def setUp(self):
@@ -381,6 +385,11 @@ class MySQLTlsTest(MySQLTestCase):
 
     def test_tls_modes(self):
         self.put("orders_1.csv", csv_text(["id"], [[1], [2]]))
+        # The account really is refused without TLS.
+        res = self.my_once(sink=self.tls_url("ssl-mode=DISABLED"))
+        self.assertExit(res, 1)
+        self.assertIn("Access denied", res.stderr)
+        self.assertEqual(self.data_files(), ["orders_1.csv"])
         res = self.my_once(sink=self.tls_url("ssl-mode=REQUIRED"))
         self.assertExit(res, 0)
         self.assertNotIn(self.password, res.stdout + res.stderr)
