@@ -76,7 +76,8 @@ DB_URL=$(db_url $DB)
 
 # The table sluice creates from the declared schema, made first for the others.
 TYPED_DDL="CREATE TABLE readings(sensor_id bigint NOT NULL, ts datetime(6) NOT NULL,
-  temperature double, humidity double, pressure double, status text) ENGINE=InnoDB"
+  temperature double, humidity double, pressure double, status longtext)
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
 # ts as written ('2026-03-01T00:00:00.123Z'): stored right, with a 'Data truncated'
 # warning for the Z, which LOAD DATA LOCAL does not stop for.
 load_data() { # file
