@@ -71,6 +71,10 @@ struct SinkTraits {
   // NaN and infinite floats are refused as InvalidData (MySQL's DOUBLE holds
   // finite values only) instead of stored.
   bool refuses_non_finite_floats = false;
+  // Table and column names may hold characters outside Unicode's Basic
+  // Multilingual Plane (MySQL's names are utf8mb3: such a name is refused as
+  // InvalidArgument instead).
+  bool supplementary_names = true;
 };
 
 // "YYYY-MM-DD" of `days` after 1970-01-01 (years 0..9999).
@@ -404,6 +408,8 @@ class MysqlBackend final : public Backend {
   explicit MysqlBackend(std::string url) : url_(std::move(url)) {
     traits_.requires_utf8 = true;
     traits_.refuses_non_finite_floats = true;
+    traits_.supplementary_names = false;
+    traits_.keeps_negative_zero = false;  // a DOUBLE stores -0 as 0
     // DATE and DATETIME(6) hold the years 0001..9999 (the default range); the
     // days and instants just outside it are refused, not stored as zero dates.
     traits_.refused_days = {traits_.min_day - 1, traits_.max_day + 1,

@@ -147,7 +147,7 @@ Status MysqlConnection::Connect() {
   RETURN_IF_ERROR(Exec(kSessionSql, "mysql sink " + target_.display + ": set up the session"));
   ASSIGN_OR_RETURN(std::vector<Row> probe,
                    Query(kProbeSql, "mysql sink " + target_.display + ": ask for local_infile"));
-  local_infile_ = !probe.empty() && probe[0][0].value_or("0") == "1";
+  local_infile_ = target_.local_infile && !probe.empty() && probe[0][0].value_or("0") == "1";
   binary_collation_ = !probe.empty() && probe[0][1] ? *probe[0][1] : "utf8mb4_bin";
   return Status::Ok();
 }

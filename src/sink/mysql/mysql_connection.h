@@ -100,7 +100,8 @@ class MysqlConnection {
   // Whether the server accepts LOAD DATA LOCAL on this connection (asked at
   // Connect; cleared when the server refuses it anyway).
   bool local_infile() const { return local_infile_; }
-  void DisableLocalInfile() { local_infile_ = false; }
+  // Whether the URL lets the sink use LOAD DATA LOCAL (?local-infile=0 does not).
+  bool local_infile_wanted() const { return target_.local_infile; }
   // The collation for text that must compare byte for byte without padding
   // ("utf8mb4_nopad_bin" on MariaDB, "utf8mb4_0900_bin" on MySQL 8).
   const std::string& binary_collation() const { return binary_collation_; }

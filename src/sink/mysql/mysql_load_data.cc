@@ -123,7 +123,8 @@ uint64_t WarningRow(std::string_view message) {
 }
 
 std::string WarningColumn(std::string_view message) {
-  const size_t at = message.find("column ");
+  size_t at = message.find("column ");
+  if (at == std::string_view::npos) at = message.find("Column ");
   if (at == std::string_view::npos) return "";
   std::string_view rest = message.substr(at + 7);
   // `db`.`t`.`x` or 'x': the last quoted part before a space.

@@ -31,7 +31,7 @@ bool SameName(std::string_view a, std::string_view b) {
 // Says once per process that the fast path is off, and how to turn it on.
 void NoteLocalInfile(const MysqlConnection& db) {
   static std::atomic<bool> told{false};
-  if (db.local_infile() || told.exchange(true)) return;
+  if (db.local_infile() || !db.local_infile_wanted() || told.exchange(true)) return;
   SinkWarning("mysql_local_infile_off",
               "the server " + db.display() +
                   " does not allow LOAD DATA LOCAL (local_infile is OFF): rows are loaded with "
@@ -64,6 +64,24 @@ std::string MarkersIn(MysqlConnection& db, const std::vector<LoadId>& loads) {
   std::string ids;
   for (const LoadId& load : loads) ids += (ids.empty() ? "" : ", ") + db.Literal(load.id);
   return std::string("SELECT count(*) FROM ") + kMarkerTable + " WHERE load_id IN (" + ids + ")";
+}
+
+// MySQL's names are utf8mb3: a character outside the Basic Multilingual Plane
+// (4 bytes in UTF-8, such as an emoji) cannot be one's part.
+Status CheckNames(const TableDef& table) {
+  auto check = [](const std::string& name) -> Status {
+    for (char c : name) {
+      if (static_cast<unsigned char>(c) >= 0xF0) {
+        return Status::InvalidArgument("name \"" + name +
+                                       "\": MySQL names cannot hold characters outside Unicode's "
+                                       "Basic Multilingual Plane (such as emoji)");
+      }
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(check(table.name));
+  for (const ColumnDef& column : table.columns) RETURN_IF_ERROR(check(column.name));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -103,6 +121,7 @@ Status MysqlSink::EnsureTable(const TableDef& table) {
   if (in_load()) return Status::Internal("EnsureTable during a load");
   RETURN_IF_ERROR(
       ValidateTableDef(table, /*case_insensitive_names=*/true, mysql::kMaxIdentifierBytes));
+  RETURN_IF_ERROR(CheckNames(table));
   RETURN_IF_ERROR(db_.EnsureConnected());
   return mysql::CreateTable(db_, table);
 }
@@ -110,8 +129,10 @@ Status MysqlSink::EnsureTable(const TableDef& table) {
 Result<std::vector<ColumnDef>> MysqlSink::AddColumns(const std::string& table,
                                                      const std::vector<ColumnDef>& columns) {
   if (in_load()) return Status::Internal("AddColumns during a load");
-  RETURN_IF_ERROR(ValidateTableDef(TableDef{table, columns, {}}, /*case_insensitive_names=*/true,
-                                   mysql::kMaxIdentifierBytes));
+  const TableDef added{table, columns, {}};
+  RETURN_IF_ERROR(
+      ValidateTableDef(added, /*case_insensitive_names=*/true, mysql::kMaxIdentifierBytes));
+  RETURN_IF_ERROR(CheckNames(added));
   RETURN_IF_ERROR(db_.EnsureConnected());
   return mysql::AddColumns(db_, table, columns);
 }
@@ -119,6 +140,7 @@ Result<std::vector<ColumnDef>> MysqlSink::AddColumns(const std::string& table,
 Status MysqlSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   RETURN_IF_ERROR(db_.EnsureConnected());
   NoteLocalInfile(db_);
+  not_null_.clear();
   const std::string context = "begin " + DescribeLoads(loads) + " into \"" + table.name + "\"";
   ASSIGN_OR_RETURN(std::optional<std::vector<mysql::ColumnInfo>> info,
                    mysql::LookUpTable(db_, table.name));
@@ -132,6 +154,7 @@ Status MysqlSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& l
       return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
                                  "\"");
     }
+    not_null_.push_back(!found->nullable);
     if (mysql::TypeFromMysql(*found) != column.type) {
       return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
                                      "\" has type " + found->column_type +
@@ -295,6 +318,18 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
   if (std::optional<mysqlload::UnfitValue> unfit = mysqlload::FindUnfit(batch)) {
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
+  }
+  // A multi-row INSERT's warning for a NULL in a NOT NULL column names no row:
+  // such rows are found here, for both paths alike.
+  for (size_t i = 0; i < not_null_.size(); ++i) {
+    if (!not_null_[i]) continue;
+    const auto& nulls = batch.columns()[i].nulls;
+    if (auto it = std::find(nulls.begin(), nulls.end(), 1); it != nulls.end()) {
+      return Status::InvalidData(RowContext(load, batch.Line(static_cast<size_t>(
+                                                      it - nulls.begin()))) +
+                                 ", column " + batch.columns()[i].def.name +
+                                 ": NULL in a NOT NULL column");
+    }
   }
   if (batch.rows() == 0) return Status::Ok();
   if (!local_infile_) return InsertBatch(batch, load);

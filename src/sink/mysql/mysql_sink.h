@@ -122,6 +122,7 @@ class MysqlSink final : public Sink {
   // The loads in progress (the rest is the session's: see Sink).
   std::string load_sql_;  // LOAD DATA ... INTO TABLE ...
   bool keyed_ = false;
+  std::vector<bool> not_null_;  // per column of table(): NOT NULL on the server
   bool local_infile_ = true;  // this load uses LOAD DATA (decided at Begin)
   std::string buffer_;        // pending LOAD DATA text
   Chunk pending_;             // its rows

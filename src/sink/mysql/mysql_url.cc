@@ -81,6 +81,9 @@ Result<unsigned> ParseNumber(std::string_view text, unsigned low, unsigned high)
 Status ApplyParameter(std::string_view name, const std::string& value, MysqlTarget& t) {
   if (name == "ssl-mode") {
     ASSIGN_OR_RETURN(t.ssl_mode, ParseSslMode(value));
+  } else if (name == "local-infile") {
+    ASSIGN_OR_RETURN(const unsigned on, ParseNumber(value, 0, 1));
+    t.local_infile = on == 1;
   } else if (name == "connect-timeout") {
     ASSIGN_OR_RETURN(t.connect_timeout, ParseNumber(value, 1, 3600));
   } else {
@@ -97,7 +100,7 @@ Status ApplyParameter(std::string_view name, const std::string& value, MysqlTarg
     return Status::InvalidArgument(
         "unknown parameter \"" + std::string(name) +
         "\" (supported: ssl-mode, ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher, ssl-crl, "
-        "socket, connect-timeout)");
+        "socket, connect-timeout, local-infile)");
   }
   return Status::Ok();
 }

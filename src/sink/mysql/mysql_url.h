@@ -26,6 +26,7 @@ struct MysqlTarget {
   MysqlSslMode ssl_mode = MysqlSslMode::kPreferred;
   std::string ssl_ca, ssl_capath, ssl_cert, ssl_key, ssl_cipher, ssl_crl;
   unsigned connect_timeout = 10;  // seconds
+  bool local_infile = true;       // ?local-infile=0: INSERT even where LOAD DATA LOCAL works
   std::string display;            // RedactMysqlUrl(url)
 };
 
@@ -35,7 +36,8 @@ struct MysqlTarget {
 // "root" unless given; the database is required. Parameters: ssl-mode
 // (DISABLED, PREFERRED (default), REQUIRED, VERIFY_CA, VERIFY_IDENTITY),
 // ssl-ca, ssl-capath, ssl-cert, ssl-key, ssl-cipher, ssl-crl (paths and values
-// percent-decoded), socket, connect-timeout (seconds). Errors: InvalidArgument
+// percent-decoded), socket, connect-timeout (seconds), local-infile (1, the
+// default: LOAD DATA LOCAL where the server allows it; 0: always INSERT). Errors: InvalidArgument
 // (another scheme, no host or database, a bad port, an unknown parameter or
 // ssl-mode, a NUL byte; the message never repeats the password).
 Result<MysqlTarget> ParseMysqlUrl(std::string_view url);
