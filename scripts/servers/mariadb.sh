@@ -7,10 +7,11 @@
 #   mariadb.sh start DIR   creates the datadir, starts the server, prints for the
 #                          tests' environment:
 #     SLUICE_TEST_MYSQL_URL=mysql://sluice:PASS@127.0.0.1:PORT/sluice_test
-#         the loader's account: data and DDL rights on every database (tests make
-#         databases of their own), no administrative rights (no SUPER, no FILE)
+#         every right, as the other servers' test accounts: tests make databases
+#         and accounts of their own (a loader with fewer rights among them)
 #     SLUICE_TEST_MYSQL_ADMIN_URL=mysql://sluice_admin:PASS@127.0.0.1:PORT/sluice_test
-#         every right, e.g. `SET GLOBAL local_infile = OFF`
+#         every right too, for what a test does to the server itself, e.g.
+#         `SET GLOBAL local_infile = OFF` on a private server
 #     SLUICE_TEST_MYSQL_SOCKET=DIR/run/mysqld.sock   the server's unix socket
 #     SLUICE_TEST_MYSQL_DATA=DIR/data            the datadir
 #     SLUICE_TEST_MYSQL_CTL=DIR/ctl.sh           start|stop|kill this very server
@@ -124,8 +125,7 @@ FLUSH PRIVILEGES;
 DROP USER IF EXISTS ''@'localhost';
 CREATE DATABASE sluice_test CHARACTER SET utf8mb4;
 CREATE USER 'sluice'@'%' IDENTIFIED BY '$password';
-GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES,
-  LOCK TABLES, CREATE VIEW, SHOW VIEW, REFERENCES ON *.* TO 'sluice'@'%';
+GRANT ALL PRIVILEGES ON *.* TO 'sluice'@'%' WITH GRANT OPTION;
 CREATE USER 'sluice_admin'@'%' IDENTIFIED BY '$admin_password';
 GRANT ALL PRIVILEGES ON *.* TO 'sluice_admin'@'%' WITH GRANT OPTION;
 EOF
