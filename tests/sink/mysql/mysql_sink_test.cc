@@ -212,9 +212,10 @@ TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
   // Bounded: the claimant's INSERT of the marker shows as a lock wait.
   bool waiting = false;
   for (int i = 0; i < 300 && !waiting; ++i) {
-    waiting = backend_->Query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
-                              "'LOCK WAIT' AND trx_query LIKE '%" +
-                              load.id + "%'") != Rows{};
+    waiting = backend_->Query(
+                  "SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
+                  "'LOCK WAIT' AND trx_query LIKE '%" +
+                  load.id + "%'") != Rows{};
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(waiting);
