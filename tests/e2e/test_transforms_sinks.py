@@ -141,6 +141,31 @@ class TransformsOnSinks:
         self.assertEqual([r[4] for r in rows], ["2026-11-01", "2026-11-01", "2026-11-02"])
         self.assertEqual([r[5] for r in rows], ["2025-11-24", "2025-11-25", "2025-11-24"])
 
+    def test_derived_columns_of_every_type_load(self):
+        rule = RULE.replace("    filter:", """      - name: hour
+        expr: "date_trunc('hour', ts)"
+      - name: year
+        expr: "year(ts)"
+      - name: label
+        expr: "upper(status) || '-' || sensor_id"
+      - name: hot
+        expr: "temperature > 15"
+      - name: not_ok
+        expr: "nullif(status, 'ok')"
+    filter:""")
+        res = self.load(rule, "sensors_2.csv", SENSORS)
+        self.assertExit(res, 0)
+        rows = self.server.query(f"SELECT sensor_id, hour, year, label, hot, not_ok FROM "
+                                 f"{self.server.table('sensors')} ORDER BY sensor_id")
+        self.assertEqual([r[0] for r in rows], ["s1", "s4", "s5"])
+        # Each server writes instants its own way: "2026-11-01 10:00:00[.000000][+00]".
+        self.assertEqual([r[1].replace("T", " ")[:19] for r in rows],
+                         ["2026-11-01 10:00:00", "2026-11-01 23:00:00", "2026-11-02 02:00:00"])
+        self.assertEqual([int(r[2]) for r in rows], [2026, 2026, 2026])
+        self.assertEqual([r[3] for r in rows], ["OK-s1", "FAIL-s4", "OK-s5"])
+        self.assertEqual([r[4] in ("t", "true", "1") for r in rows], [True, False, False])
+        self.assertEqual([r[5] for r in rows], [None, "fail", None])
+
     def test_a_failing_derive_gives_bad_rows_of_kind_transform(self):
         rule = """defaults:
   max_rejects: 10
