@@ -69,8 +69,8 @@ int Check(const CLI::App& cmd, const SharedOptions& o, const std::string& file,
   if (!config) return Fail(config.error());
   CheckOptions options;
   if (show) options = {*show, *show};
-  auto result = CheckFile(
-      file, config->Resolve(std::filesystem::path(file).filename().string()), options);
+  auto result =
+      CheckFile(file, config->Resolve(std::filesystem::path(file).filename().string()), options);
   if (!result) return Fail(result.error());
   const RowPreview& preview = result->preview;
   if (show && !preview.columns.empty()) {

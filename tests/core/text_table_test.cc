@@ -24,7 +24,9 @@ TEST(VisibleText, BackslashIsDoubledSoEscapesAreUnambiguous) {
 }
 
 TEST(VisibleText, InvalidUtf8BytesAreEscaped) {
-  EXPECT_EQ(VisibleText("a\xff" "b"), "a\\xffb");
+  EXPECT_EQ(VisibleText("a\xff"
+                        "b"),
+            "a\\xffb");
   EXPECT_EQ(VisibleText("\xc3"), "\\xc3");                    // truncated sequence
   EXPECT_EQ(VisibleText("\xc0\xaf"), "\\xc0\\xaf");           // overlong
   EXPECT_EQ(VisibleText("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
@@ -32,11 +34,11 @@ TEST(VisibleText, InvalidUtf8BytesAreEscaped) {
 
 TEST(DisplayWidth, CountsColumnsNotBytes) {
   EXPECT_EQ(DisplayWidth("abc"), 3u);
-  EXPECT_EQ(DisplayWidth("café"), 4u);           // é is two bytes, one column
-  EXPECT_EQ(DisplayWidth("e\xcc\x81"), 1u);      // e + combining acute accent
-  EXPECT_EQ(DisplayWidth("日本"), 4u);           // wide
-  EXPECT_EQ(DisplayWidth("😀"), 2u);             // emoji
-  EXPECT_EQ(DisplayWidth("ｈｉ"), 4u);           // fullwidth
+  EXPECT_EQ(DisplayWidth("café"), 4u);       // é is two bytes, one column
+  EXPECT_EQ(DisplayWidth("e\xcc\x81"), 1u);  // e + combining acute accent
+  EXPECT_EQ(DisplayWidth("日本"), 4u);       // wide
+  EXPECT_EQ(DisplayWidth("😀"), 2u);          // emoji
+  EXPECT_EQ(DisplayWidth("ｈｉ"), 4u);       // fullwidth
   EXPECT_EQ(DisplayWidth(""), 0u);
 }
 

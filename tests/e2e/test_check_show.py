@@ -48,7 +48,8 @@ line  sensor_id  ts                   temperature  status       event_ms  temper
         res, f = self.check(cfg, "sensors_1.csv", SENSORS, "--show", "1")
         self.assertExit(res, 0)
         lines = res.stdout.splitlines()
-        self.assertEqual(lines[0], f"{f}: table sensors, the first 1 of the 3 rows that would load:")
+        self.assertEqual(lines[0],
+                         f"{f}: table sensors, the first 1 of the 3 rows that would load:")
         self.assertTrue(lines[4].startswith("   2  s1 "), lines)
         self.assertEqual(lines[5:], [
             f"{f}: 2 rows skipped by the filter, the first 1:",

@@ -129,8 +129,9 @@ class TransformsOnSinks:
         self.assertEqual(types["temperature_k"], self.server.float_type)
         self.assertIn(types["day"], self.server.date_types)
         self.assertIn(types["event_date"], self.server.date_types)
-        rows = self.server.query("SELECT sensor_id, temperature, status, temperature_k, day, "
-                                 f"event_date FROM {self.server.table('sensors')} ORDER BY sensor_id")
+        rows = self.server.query(
+            "SELECT sensor_id, temperature, status, temperature_k, day, event_date "
+            f"FROM {self.server.table('sensors')} ORDER BY sensor_id")
         # s2 (temperature NA, so NULL) and s3 (maintenance) are filtered; s4's
         # timestamp is 2026-11-01T23:00Z, its UTC day the 1st.
         self.assertEqual([r[0] for r in rows], ["s1", "s4", "s5"])
