@@ -167,6 +167,28 @@ class TransformsOnSinks:
         self.assertEqual([r[4] in ("t", "true", "1") for r in rows], [True, False, False])
         self.assertEqual([r[5] for r in rows], [None, "fail", None])
 
+    def test_derived_columns_are_added_to_an_existing_table_and_dropped_ones_load_null(self):
+        plain = 'tables:\n  - match: "m*"\n    table: m\n'
+        first = self.load(plain, "m_1.csv", "id,ts,temp,note\n1,2026-01-01T05:00:00Z,10,a\n")
+        self.assertExit(first, 0)
+        rule = plain + """    schema_evolution: add_columns
+    derive:
+      - name: k
+        expr: "temp + 273.15"
+      - name: day
+        expr: "date(ts)"
+    drop: [note]
+"""
+        res = self.load(rule, "m_2.csv", "id,ts,temp,note\n2,2026-01-02T23:00:00Z,20,b\n")
+        self.assertExit(res, 0)
+        types = self.server.column_types("m")
+        self.assertEqual(types["k"], self.server.float_type)
+        self.assertIn(types["day"], self.server.date_types)
+        rows = self.server.query(
+            f"SELECT id, note, k, day FROM {self.server.table('m')} ORDER BY id")
+        self.assertEqual([(r[0], r[1], r[2] and float(r[2]), r[3]) for r in rows],
+                         [("1", "a", None, None), ("2", None, 293.15, "2026-01-02")])
+
     def test_a_failing_derive_gives_bad_rows_of_kind_transform(self):
         rule = """defaults:
   max_rejects: 10
