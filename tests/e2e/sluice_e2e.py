@@ -336,6 +336,13 @@ class SluiceTestCase(unittest.TestCase):
 
     # ---- crash and outage tests ------------------------------------------
 
+    def events_schema(self):
+        """Writes EVENTS_SCHEMA into the workspace; returns its path."""
+        path = self.path("events.schema.yaml")
+        with open(path, "w") as f:
+            f.write(EVENTS_SCHEMA)
+        return path
+
     def write_events(self, folder, sizes, first_file=0, first_id=1):
         """events_NNNN.csv files (EVENTS_SCHEMA's columns) of the given row counts,
         numbered from first_file, with consecutive ids from first_id, settled; returns

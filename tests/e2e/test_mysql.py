@@ -20,7 +20,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SluiceTestCase, csv_text,
+from sluice_e2e import (REPO, TEST_DATA, SluiceTestCase, csv_text,
                         free_port, log)
 
 MARIADB = "/usr/bin/mariadb"
@@ -168,12 +168,6 @@ class MySQLTestCase(SluiceTestCase):
         self.assertEqual(self.markers(), 39)
         return res
 
-    def schema(self):
-        path = self.path("events.schema.yaml")
-        with open(path, "w") as f:
-            f.write(EVENTS_SCHEMA)
-        return path
-
 
 class MySQLLoadTest(MySQLTestCase):
 
@@ -292,7 +286,7 @@ class MySQLCrashTest(MySQLTestCase):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nmysql kill test seed={seed}")
         rng = random.Random(seed)
-        schema = self.schema()
+        schema = self.events_schema()
         # --max-crashes 0: no file is quarantined for being in flight at many kills.
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
@@ -330,7 +324,7 @@ class MySQLOutageTest(MySQLTestCase):
 
     def test_server_outage_is_ridden_out(self):
         port = free_port()
-        proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.schema(),
+        proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.events_schema(),
                               "--retry-budget-seconds", "2", "--http", f"127.0.0.1:{port}",
                               paths=False)
         self.ride_out_outage(proc, port,
