@@ -39,6 +39,23 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
+UriUserInfo SplitUriUserInfo(std::string_view after_scheme) {
+  UriUserInfo u;
+  u.rest = after_scheme;
+  if (const size_t at = after_scheme.rfind('@'); at != std::string_view::npos) {
+    const std::string_view info = after_scheme.substr(0, at);
+    u.rest = after_scheme.substr(at + 1);
+    u.has_user_info = true;
+    const size_t colon = info.find(':');
+    u.user = info.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      u.has_password = true;
+      u.password = info.substr(colon + 1);
+    }
+  }
+  return u;
+}
+
 std::string ScrubPassword(std::string message, std::string_view password) {
   if (password.empty()) return message;
   std::string lower = PercentEncode(password);
@@ -75,8 +92,16 @@ std::string Quote(std::string_view identifier, char quote) {
 
 std::string QuoteSqlIdentifier(std::string_view identifier) { return Quote(identifier, '"'); }
 
-std::string QuoteBacktickIdentifier(std::string_view identifier) {
-  return Quote(identifier, '`');
+std::string QuoteBacktickIdentifier(std::string_view identifier) { return Quote(identifier, '`'); }
+
+std::string QuotedColumnList(const std::vector<ColumnDef>& columns,
+                             std::string (*quote)(std::string_view)) {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += quote(columns[i].name);
+  }
+  return out;
 }
 
 }  // namespace sluice

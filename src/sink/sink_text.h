@@ -7,6 +7,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/table.h"
 
 namespace sluice {
 
@@ -14,6 +17,18 @@ namespace sluice {
 std::string PercentEncode(std::string_view text);
 // Each %XX (two hex digits) as its byte; any other '%' stays as written.
 std::string PercentDecode(std::string_view text);
+
+// A URI's user info as the ClickHouse and MySQL sinks read it, in the text after
+// "scheme://": up to its LAST '@' (a password may then hold any byte; hosts,
+// database names (percent-encoded) and those sinks' parameters hold none), the
+// user name up to the first ':'. Parts as written (percent-encoded).
+struct UriUserInfo {
+  std::string_view user, password;
+  bool has_user_info = false;  // an '@' was found
+  bool has_password = false;   // the user info has a ':'
+  std::string_view rest;       // what follows the user info: host[:port][/path][?query]
+};
+UriUserInfo SplitUriUserInfo(std::string_view after_scheme);
 
 // `message` with `password` (as is, and percent-encoded with upper- or lower-case
 // hex digits) replaced by "***": for driver messages, which may repeat what they
@@ -26,5 +41,8 @@ std::string ScrubPassword(std::string message, std::string_view password);
 std::string QuoteSqlIdentifier(std::string_view identifier);
 // The same with backticks, each '`' doubled: MySQL's and MariaDB's quoting.
 std::string QuoteBacktickIdentifier(std::string_view identifier);
+// The names of `columns`, each quoted by `quote`, separated by ", ".
+std::string QuotedColumnList(const std::vector<ColumnDef>& columns,
+                             std::string (*quote)(std::string_view));
 
 }  // namespace sluice

@@ -428,10 +428,9 @@ class MysqlBackend final : public Backend {
     MYSQL* db = mysql_init(nullptr);
     mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     const bool connected =
-        mysql_real_connect(db, target->host.c_str(), target->user.c_str(),
-                           target->password.c_str(), target->database.c_str(), target->port,
-                           target->socket.empty() ? nullptr : target->socket.c_str(),
-                           0) != nullptr;
+        mysql_real_connect(db, target->host.c_str(), target->user.c_str(), target->password.c_str(),
+                           target->database.c_str(), target->port,
+                           target->socket.empty() ? nullptr : target->socket.c_str(), 0) != nullptr;
     EXPECT_TRUE(connected) << mysql_error(db);
     if (connected && mysql_real_query(db, sql.data(), sql.size()) != 0) {
       ADD_FAILURE() << sql << ": " << mysql_error(db);

@@ -32,16 +32,16 @@ TEST_P(SinkContractTest, EveryTypeRoundTripsItsEdgeValues) {
   const std::vector<Int> ints = {std::nullopt, kMin, kMax, 0, -1};
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<Float> floats = {std::nullopt,
-                                     -0.0,
-                                     0.1,
-                                     -2.5,
-                                     1.7976931348623157e308,
-                                     -1e300,
-                                     2.2250738585072014e-308,
-                                     4.9406564584124654e-324,
-                                     inf,
-                                     -inf,
-                                     std::numeric_limits<double>::quiet_NaN()};
+                               -0.0,
+                               0.1,
+                               -2.5,
+                               1.7976931348623157e308,
+                               -1e300,
+                               2.2250738585072014e-308,
+                               4.9406564584124654e-324,
+                               inf,
+                               -inf,
+                               std::numeric_limits<double>::quiet_NaN()};
   if (traits().refuses_non_finite_floats) {  // checked in ValuesOutOfRangeAreRefusedNotAltered
     std::erase_if(floats, [](const Float& f) { return f && !std::isfinite(*f); });
   }
@@ -187,9 +187,9 @@ TEST_P(SinkContractTest, ValuesOutOfRangeAreRefusedNotAltered) {
     }
   }
   if (traits().refuses_non_finite_floats) {
-    for (double f : {std::numeric_limits<double>::quiet_NaN(),
-                     std::numeric_limits<double>::infinity(),
-                     -std::numeric_limits<double>::infinity()}) {
+    for (double f :
+         {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+          -std::numeric_limits<double>::infinity()}) {
       SCOPED_TRACE("float " + FloatText(f));
       Batch batch;
       batch.Reset(def.columns);

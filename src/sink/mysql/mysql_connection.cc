@@ -35,13 +35,13 @@ constexpr char kProbeSql[] =
 }  // namespace
 
 bool MysqlConnectionLost(unsigned code) {
-  return OneOf(code, {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST,
-                      CR_SERVER_GONE_ERROR, CR_SERVER_LOST, 2055 /* CR_SERVER_LOST_EXTENDED */,
-                      ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN, ER_NET_READ_ERROR_FROM_PIPE,
-                      ER_NET_FCNTL_ERROR, ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_UNCOMPRESS_ERROR,
-                      ER_NET_READ_ERROR, ER_NET_READ_INTERRUPTED, ER_NET_ERROR_ON_WRITE,
-                      ER_NET_WRITE_INTERRUPTED, 1927 /* ER_CONNECTION_KILLED */,
-                      4031 /* MySQL 8: disconnected for inactivity */});
+  return OneOf(code,
+               {CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_UNKNOWN_HOST, CR_SERVER_GONE_ERROR,
+                CR_SERVER_LOST, 2055 /* CR_SERVER_LOST_EXTENDED */, ER_CON_COUNT_ERROR,
+                ER_SERVER_SHUTDOWN, ER_NET_READ_ERROR_FROM_PIPE, ER_NET_FCNTL_ERROR,
+                ER_NET_PACKETS_OUT_OF_ORDER, ER_NET_UNCOMPRESS_ERROR, ER_NET_READ_ERROR,
+                ER_NET_READ_INTERRUPTED, ER_NET_ERROR_ON_WRITE, ER_NET_WRITE_INTERRUPTED,
+                1927 /* ER_CONNECTION_KILLED */, 4031 /* MySQL 8: disconnected for inactivity */});
 }
 
 Status MysqlStatus(unsigned code, std::string_view message, std::string_view context) {
@@ -63,7 +63,8 @@ Status MysqlStatus(unsigned code, std::string_view message, std::string_view con
   if (OneOf(code, {ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR,
                    ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR,
                    ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_NOT_SUPPORTED_AUTH_MODE,
-                   1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */, CR_AUTH_PLUGIN_CANNOT_LOAD})) {
+                   1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */, CR_AUTH_PLUGIN_CANNOT_LOAD,
+                   CR_SSL_CONNECTION_ERROR})) {
     return Status::PermissionDenied(std::move(text));
   }
   if (OneOf(code, {ER_TOO_LONG_IDENT, ER_WRONG_TABLE_NAME, ER_WRONG_COLUMN_NAME})) {
@@ -144,6 +145,15 @@ Status MysqlConnection::Connect() {
     Close();
     return status;
   }
+  // Connector/C 3.3 enforces TLS only when it also verifies the certificate: a
+  // server without TLS is refused here for REQUIRED.
+  if (mode != MysqlSslMode::kDisabled && mode != MysqlSslMode::kPreferred &&
+      mysql_get_ssl_cipher(conn_) == nullptr) {
+    Close();
+    return Status::PermissionDenied("mysql sink " + target_.display +
+                                    ": connect: ssl-mode requires TLS, which the server does not "
+                                    "offer");
+  }
   RETURN_IF_ERROR(Exec(kSessionSql, "mysql sink " + target_.display + ": set up the session"));
   ASSIGN_OR_RETURN(std::vector<Row> probe,
                    Query(kProbeSql, "mysql sink " + target_.display + ": ask for local_infile"));
@@ -192,7 +202,7 @@ Status MysqlConnection::Exec(const std::string& sql, std::string_view context) {
 }
 
 Result<std::vector<MysqlConnection::Row>> MysqlConnection::Query(const std::string& sql,
-                                                                std::string_view context) {
+                                                                 std::string_view context) {
   RETURN_IF_ERROR(Send(sql, context));
   MYSQL_RES* result = mysql_store_result(conn_);
   std::vector<Row> rows;
@@ -273,9 +283,9 @@ Result<std::vector<MysqlWarning>> MysqlConnection::Warnings(std::string_view con
   std::vector<MysqlWarning> warnings;
   for (const Row& row : rows) {
     if (row.size() < 3) continue;
-    warnings.push_back({static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr,
-                                                           10)),
-                        row[2].value_or("")});
+    warnings.push_back(
+        {static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr, 10)),
+         row[2].value_or("")});
   }
   return warnings;
 }

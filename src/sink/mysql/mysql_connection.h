@@ -40,7 +40,8 @@ namespace sluice {
 // PermissionDenied (the server refuses sluice: fatal at start-up, the sink is
 // down at run time): 1044, 1045, 1698 (access denied), 1049 (no such database),
 // 1142, 1143, 1227 (privileges), 1251 (authentication protocol), 2059 (plugin
-// cannot load). InvalidArgument: 1059, 1103, 1166 (a name the server refuses).
+// cannot load), 2026 (TLS refused: no TLS where ssl-mode requires it, a
+// certificate that does not verify). InvalidArgument: 1059, 1103, 1166 (a name the server refuses).
 // InvalidData: value and row errors (1048, 1054, 1146, 1261-1265, 1292, 1300,
 // 1366, 1367, 1406, 1411, 1690, 3819, 4025). Everything else: Internal.
 Status MysqlStatus(unsigned code, std::string_view message, std::string_view context);

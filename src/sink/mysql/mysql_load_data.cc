@@ -97,7 +97,8 @@ std::optional<UnfitValue> FindUnfit(const Batch& batch) {
       if (type == ColumnType::kFloat && !std::isfinite(column.floats[row])) {
         return UnfitValue{row, i, "MySQL cannot store NaN or infinite floats"};
       }
-      if ((type == ColumnType::kDate && (column.ints[row] < kMinDay || column.ints[row] > kMaxDay)) ||
+      if ((type == ColumnType::kDate &&
+           (column.ints[row] < kMinDay || column.ints[row] > kMaxDay)) ||
           (type == ColumnType::kTimestamp &&
            (column.ints[row] < kMinMicros || column.ints[row] > kMaxMicros))) {
         return UnfitValue{row, i,

@@ -21,13 +21,6 @@ using mysql::Quote;
 // 65535 parameters.
 constexpr size_t kInsertRows = 512;
 
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Says once per process that the fast path is off, and how to turn it on.
 void NoteLocalInfile(const MysqlConnection& db) {
   static std::atomic<bool> told{false};
@@ -148,7 +141,7 @@ Status MysqlSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& l
   for (const ColumnDef& column : table.columns) {
     const mysql::ColumnInfo* found = nullptr;
     for (const mysql::ColumnInfo& c : *info) {
-      if (SameName(c.name, column.name)) found = &c;
+      if (mysql::SameColumnName(c.name, column.name)) found = &c;
     }
     if (found == nullptr) {
       return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
@@ -250,8 +243,8 @@ Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
   const auto& columns = batch.columns();
   const size_t width = columns.size();
   const size_t most = std::max<size_t>(1, std::min(kInsertRows, 65535 / width));
-  std::string head = "INSERT IGNORE INTO " + Quote(table().name) + "(" +
-                     mysql::ColumnList(table()) + ") VALUES ";
+  std::string head =
+      "INSERT IGNORE INTO " + Quote(table().name) + "(" + mysql::ColumnList(table()) + ") VALUES ";
   std::string row_sql = "(";
   for (size_t i = 0; i < width; ++i) row_sql += i == 0 ? "?" : ", ?";
   row_sql += ")";
@@ -325,10 +318,9 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
     if (!not_null_[i]) continue;
     const auto& nulls = batch.columns()[i].nulls;
     if (auto it = std::find(nulls.begin(), nulls.end(), 1); it != nulls.end()) {
-      return Status::InvalidData(RowContext(load, batch.Line(static_cast<size_t>(
-                                                      it - nulls.begin()))) +
-                                 ", column " + batch.columns()[i].def.name +
-                                 ": NULL in a NOT NULL column");
+      return Status::InvalidData(
+          RowContext(load, batch.Line(static_cast<size_t>(it - nulls.begin()))) + ", column " +
+          batch.columns()[i].def.name + ": NULL in a NOT NULL column");
     }
   }
   if (batch.rows() == 0) return Status::Ok();
@@ -363,8 +355,7 @@ Status MysqlSink::CommitLoads() {
     // tell (all or none: one transaction), once a new connection can ask;
     // otherwise the pipeline's retry will.
     if (db_.Connect().ok()) {
-      Result<std::vector<MysqlConnection::Row>> found =
-          db_.Query(MarkersIn(db_, loads()), context);
+      Result<std::vector<MysqlConnection::Row>> found = db_.Query(MarkersIn(db_, loads()), context);
       if (found.has_value() && !found->empty() &&
           (*found)[0][0].value_or("0") == std::to_string(loads().size())) {
         committed = Status::Ok();

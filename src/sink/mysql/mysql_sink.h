@@ -106,8 +106,8 @@ class MysqlSink final : public Sink {
   // statement's rows were `lines`, from loads starting at `starts`), else the
   // rows are counted.
   struct Chunk {
-    std::vector<uint64_t> lines;                      // source line of each row
-    std::vector<std::pair<size_t, size_t>> starts;    // (first row's index, load)
+    std::vector<uint64_t> lines;                    // source line of each row
+    std::vector<std::pair<size_t, size_t>> starts;  // (first row's index, load)
     void Add(const std::vector<uint64_t>& batch_lines, size_t begin, size_t end, size_t load);
     size_t LoadOf(size_t row) const;
     void Clear() {
@@ -122,10 +122,10 @@ class MysqlSink final : public Sink {
   // The loads in progress (the rest is the session's: see Sink).
   std::string load_sql_;  // LOAD DATA ... INTO TABLE ...
   bool keyed_ = false;
-  std::vector<bool> not_null_;  // per column of table(): NOT NULL on the server
-  bool local_infile_ = true;  // this load uses LOAD DATA (decided at Begin)
-  std::string buffer_;        // pending LOAD DATA text
-  Chunk pending_;             // its rows
+  std::vector<bool> not_null_;      // per column of table(): NOT NULL on the server
+  bool local_infile_ = true;        // this load uses LOAD DATA (decided at Begin)
+  std::string buffer_;              // pending LOAD DATA text
+  Chunk pending_;                   // its rows
   std::vector<std::string> texts_;  // INSERT fallback: dates and times as text
 };
 

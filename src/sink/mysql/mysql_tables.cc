@@ -1,5 +1,7 @@
 #include "sink/mysql/mysql_tables.h"
 
+#include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "sink/sink_text.h"
@@ -24,13 +26,15 @@ std::string LockName(MysqlConnection& db, std::string_view table) {
 
 std::string Quote(std::string_view name) { return QuoteBacktickIdentifier(name); }
 
+bool SameColumnName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::string ColumnList(const TableDef& table) {
-  std::string out;
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += Quote(table.columns[i].name);
-  }
-  return out;
+  return QuotedColumnList(table.columns, QuoteBacktickIdentifier);
 }
 
 ColumnType TypeFromMysql(const ColumnInfo& column) {
@@ -72,13 +76,12 @@ std::string SqlType(const TableDef& table, const ColumnDef& column) {
 
 Result<std::optional<std::vector<ColumnInfo>>> LookUpTable(MysqlConnection& db,
                                                            std::string_view name) {
-  ASSIGN_OR_RETURN(
-      std::vector<MysqlConnection::Row> rows,
-      db.Query("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE "
-               "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-               "AND TABLE_NAME = " +
-                   db.Literal(name) + " ORDER BY ORDINAL_POSITION",
-               "look up table \"" + std::string(name) + "\""));
+  ASSIGN_OR_RETURN(std::vector<MysqlConnection::Row> rows,
+                   db.Query("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE "
+                            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                            "AND TABLE_NAME = " +
+                                db.Literal(name) + " ORDER BY ORDINAL_POSITION",
+                            "look up table \"" + std::string(name) + "\""));
   if (rows.empty()) return std::optional<std::vector<ColumnInfo>>();
   std::vector<ColumnInfo> columns;
   for (const MysqlConnection::Row& row : rows) {
@@ -111,12 +114,12 @@ Result<std::optional<TableDef>> DescribeTable(MysqlConnection& db, std::string_v
   for (const ColumnInfo& column : *info) {
     table.columns.push_back({column.name, TypeFromMysql(column), column.nullable});
   }
-  ASSIGN_OR_RETURN(std::vector<MysqlConnection::Row> key,
-                   db.Query("SELECT COLUMN_NAME FROM information_schema.STATISTICS "
-                            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " +
-                                db.Literal(name) +
-                                " AND INDEX_NAME = 'sluice_key' ORDER BY SEQ_IN_INDEX",
-                            "describe the key of \"" + table.name + "\""));
+  ASSIGN_OR_RETURN(
+      std::vector<MysqlConnection::Row> key,
+      db.Query("SELECT COLUMN_NAME FROM information_schema.STATISTICS "
+               "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " +
+                   db.Literal(name) + " AND INDEX_NAME = 'sluice_key' ORDER BY SEQ_IN_INDEX",
+               "describe the key of \"" + table.name + "\""));
   for (const MysqlConnection::Row& row : key) table.key.push_back(row[0].value_or(""));
   return std::optional<TableDef>(std::move(table));
 }
@@ -160,15 +163,8 @@ Result<std::vector<ColumnDef>> AddColumns(MysqlConnection& db, const std::string
     const TableDef def{table, columns, {}};
     for (const ColumnDef& column : columns) {
       bool present = false;
-      // Column names compare without case in MySQL.
-      for (const ColumnInfo& have : *info) {
-        present = present || (have.name.size() == column.name.size() &&
-                              std::equal(have.name.begin(), have.name.end(), column.name.begin(),
-                                         [](char a, char b) {
-                                           return std::tolower(static_cast<unsigned char>(a)) ==
-                                                  std::tolower(static_cast<unsigned char>(b));
-                                         }));
-      }
+      for (const ColumnInfo& have : *info)
+        present = present || SameColumnName(have.name, column.name);
       if (present) continue;
       alter += alter.empty() ? "ALTER TABLE " + Quote(table) + " " : ", ";
       alter += "ADD COLUMN " + Quote(column.name) + " " + SqlType(def, column);

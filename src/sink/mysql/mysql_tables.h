@@ -42,6 +42,8 @@ struct ColumnInfo {
 
 // `name` in backticks (QuoteBacktickIdentifier).
 std::string Quote(std::string_view name);
+// Whether two column names are one for MySQL, which compares them without case.
+bool SameColumnName(std::string_view a, std::string_view b);
 // The quoted names of `table`'s columns, separated by ", ".
 std::string ColumnList(const TableDef& table);
 // The sluice type of a server column; string for any type not listed above.

@@ -9,15 +9,10 @@
 namespace sluice {
 namespace {
 
-// The pieces of a mysql:// URL as written: the one reading shared by the parser,
-// the redaction and the password setter.
-struct UrlParts {
+// A mysql:// URL as written: the one reading shared by the parser, the
+// redaction and the password setter.
+struct UrlParts : UriUserInfo {
   std::string_view scheme;  // "mysql://" or "mariadb://"
-  std::string_view user;    // percent-encoded
-  std::string_view password;
-  bool has_user_info = false;
-  bool has_password = false;
-  std::string_view rest;  // host[:port]/database[?query]
 };
 
 bool Split(std::string_view url, UrlParts& p) {
@@ -25,20 +20,7 @@ bool Split(std::string_view url, UrlParts& p) {
     if (url.starts_with(scheme)) p.scheme = url.substr(0, scheme.size());
   }
   if (p.scheme.empty()) return false;
-  p.rest = url.substr(p.scheme.size());
-  // Hosts, database names (percent-encoded) and the parameters hold no '@'; a
-  // password may hold anything.
-  if (const size_t at = p.rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view info = p.rest.substr(0, at);
-    p.rest.remove_prefix(at + 1);
-    p.has_user_info = true;
-    const size_t colon = info.find(':');
-    p.user = info.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      p.has_password = true;
-      p.password = info.substr(colon + 1);
-    }
-  }
+  static_cast<UriUserInfo&>(p) = SplitUriUserInfo(url.substr(p.scheme.size()));
   return true;
 }
 
@@ -88,8 +70,8 @@ Status ApplyParameter(std::string_view name, const std::string& value, MysqlTarg
     ASSIGN_OR_RETURN(t.connect_timeout, ParseNumber(value, 1, 3600));
   } else {
     std::pair<std::string_view, std::string*> texts[] = {
-        {"ssl-ca", &t.ssl_ca},         {"ssl-capath", &t.ssl_capath}, {"ssl-cert", &t.ssl_cert},
-        {"ssl-key", &t.ssl_key},       {"ssl-cipher", &t.ssl_cipher}, {"ssl-crl", &t.ssl_crl},
+        {"ssl-ca", &t.ssl_ca},   {"ssl-capath", &t.ssl_capath}, {"ssl-cert", &t.ssl_cert},
+        {"ssl-key", &t.ssl_key}, {"ssl-cipher", &t.ssl_cipher}, {"ssl-crl", &t.ssl_crl},
         {"socket", &t.socket}};
     for (auto& [known, field] : texts) {
       if (name == known) {

@@ -17,7 +17,7 @@ namespace sluice {
 enum class MysqlSslMode { kDisabled, kPreferred, kRequired, kVerifyCa, kVerifyIdentity };
 
 struct MysqlTarget {
-  std::string host;    // name or address; "localhost" connects through the socket
+  std::string host;  // name or address; "localhost" connects through the socket
   unsigned port = 3306;
   std::string user = "root";
   std::string password;

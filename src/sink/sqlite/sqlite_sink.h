@@ -41,8 +41,8 @@
 #include "core/sqlite_statement.h"
 #include "core/status.h"
 #include "core/table.h"
-#include "sink/sink.h"
 #include "sink/iso_time.h"
+#include "sink/sink.h"
 
 namespace sluice {
 

@@ -60,8 +60,9 @@ TEST(ParseMysqlUrl, RefusesWhatItCannotReadWithoutShowingThePassword) {
   for (const char* url :
        {"mysql://u:hunter2@h", "mysql://u:hunter2@/d", "mysql://u:hunter2@h:0/d",
         "mysql://u:hunter2@h:99999/d", "mysql://u:hunter2@h:x/d", "mysql://u:hunter2@h/d?ssl=1",
-        "mysql://u:hunter2@h/d?ssl-mode=ALWAYS", "mysql://u:hunter2@h/d?ssl-mode", "mysql://u:hunter2@h/d?local-infile=2",
-        "mysql://u:hunter2@[::1/d", "postgresql://u:hunter2@h/d", "mysql://u:hunter2%00@h/d"}) {
+        "mysql://u:hunter2@h/d?ssl-mode=ALWAYS", "mysql://u:hunter2@h/d?ssl-mode",
+        "mysql://u:hunter2@h/d?local-infile=2", "mysql://u:hunter2@[::1/d",
+        "postgresql://u:hunter2@h/d", "mysql://u:hunter2%00@h/d"}) {
     auto t = ParseMysqlUrl(url);
     ASSERT_FALSE(t.has_value()) << url;
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument) << url;
