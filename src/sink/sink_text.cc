@@ -56,6 +56,28 @@ UriUserInfo SplitUriUserInfo(std::string_view after_scheme) {
   return u;
 }
 
+std::string UriUserInfo::Redacted(std::string_view scheme) const {
+  std::string out(scheme);
+  if (has_user_info) {
+    out.append(user);
+    if (has_password) out += ":***";
+    out += '@';
+  }
+  out.append(rest);
+  return out;
+}
+
+std::string UriUserInfo::WithPassword(std::string_view scheme, std::string_view default_user,
+                                      std::string_view password) const {
+  std::string out(scheme);
+  out.append(user.empty() ? default_user : user);
+  out += ':';
+  out += PercentEncode(password);
+  out += '@';
+  out.append(rest);
+  return out;
+}
+
 std::string ScrubPassword(std::string message, std::string_view password) {
   if (password.empty()) return message;
   std::string lower = PercentEncode(password);

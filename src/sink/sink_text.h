@@ -27,6 +27,13 @@ struct UriUserInfo {
   bool has_user_info = false;  // an '@' was found
   bool has_password = false;   // the user info has a ':'
   std::string_view rest;       // what follows the user info: host[:port][/path][?query]
+
+  // `scheme` ("mysql://"), the user info with its password as "***", the rest.
+  std::string Redacted(std::string_view scheme) const;
+  // `scheme`, the user (`default_user` if none), ':', `password` percent-encoded,
+  // '@', the rest.
+  std::string WithPassword(std::string_view scheme, std::string_view default_user,
+                           std::string_view password) const;
 };
 UriUserInfo SplitUriUserInfo(std::string_view after_scheme);
 

@@ -38,26 +38,13 @@ std::string ClickHouseEndpoint::Redacted() const {
 std::string RedactClickHouseUrl(std::string_view url) {
   UrlParts p;
   if (!SplitClickHouseUrl(url, p)) return std::string(url);
-  std::string out(p.scheme);
-  if (p.has_user_info) {
-    out.append(p.user);
-    if (p.has_password) out += ":***";
-    out += '@';
-  }
-  out.append(p.rest);
-  return out;
+  return p.Redacted(p.scheme);
 }
 
 std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password) {
   UrlParts p;
   if (!SplitClickHouseUrl(url, p)) return std::string(url);
-  std::string out(p.scheme);
-  out.append(p.user.empty() ? std::string_view("default") : p.user);
-  out += ':';
-  out += PercentEncode(password);
-  out += '@';
-  out.append(p.rest);
-  return out;
+  return p.WithPassword(p.scheme, "default", password);
 }
 
 Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url) {

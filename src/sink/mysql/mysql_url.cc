@@ -92,12 +92,7 @@ Result<std::string> MysqlWithPassword(std::string_view url, std::string_view pas
   if (!Split(url, p)) {
     return Status::InvalidArgument("mysql sink " + RedactMysqlUrl(url) + ": not a mysql:// URL");
   }
-  std::string out(p.scheme);
-  out.append(p.user.empty() ? std::string_view("root") : p.user);
-  out += ':';
-  out += PercentEncode(password);
-  out += '@';
-  out.append(p.rest);
+  std::string out = p.WithPassword(p.scheme, "root", password);
   // Only a URL the parser reads back with exactly this password takes it.
   Result<MysqlTarget> target = ParseMysqlUrl(out);
   return PasswordReadBack("mysql", RedactMysqlUrl(url), std::move(out), target, password,
@@ -109,14 +104,7 @@ Result<std::string> MysqlWithPassword(std::string_view url, std::string_view pas
 std::string RedactMysqlUrl(std::string_view url) {
   UrlParts p;
   if (!Split(url, p)) return RedactUserInfo(url);
-  std::string out(p.scheme);
-  if (p.has_user_info) {
-    out.append(p.user);
-    if (p.has_password) out += ":***";
-    out += '@';
-  }
-  out.append(p.rest);
-  return out;
+  return p.Redacted(p.scheme);
 }
 
 Result<MysqlTarget> ParseMysqlUrl(std::string_view url) {

@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sink/contract_backends.h"
@@ -189,6 +191,40 @@ TEST_P(MysqlSinkTest, LargeLoadsSpanSeveralStatements) {
                             "sum(label = concat('x\\t', id)) FROM " +
                             backend_->QuoteId(def.name)),
             (Rows{{"75000", "75000", "0", "74999", "75000"}}));
+}
+
+// Two sluices claim one id at once: the second waits on the marker's row lock
+// and, once the first commits, finds the id committed (AlreadyExists).
+TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
+  const TableDef def{UniqueName("claim"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const LoadId load{UniqueName("claim"), "/in/claim.csv"};
+  std::vector<std::string> storage;
+  const Batch rows = testing::IdLabelBatch(def, {1, 2}, storage, "l");
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(rows, 0).ok());
+  auto second = OpenSink(url_);
+  ASSERT_TRUE(second.has_value()) << second.status().ToString();
+  Status claimed;
+  std::thread claimant([&] { claimed = (*second)->Begin(def, {load}); });
+  // Bounded: the claimant's INSERT of the marker shows as a lock wait.
+  bool waiting = false;
+  for (int i = 0; i < 300 && !waiting; ++i) {
+    waiting = backend_->Query(
+                  "SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
+                  "'LOCK WAIT' AND trx_query LIKE '%" +
+                  load.id + "%'") != Rows{};
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(waiting);
+  auto counts = sink_->Commit();
+  claimant.join();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(claimed.code(), StatusCode::kAlreadyExists) << claimed.ToString();
+  EXPECT_NE(claimed.message().find("/in/claim.csv"), std::string::npos) << claimed.message();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"2"}}));
 }
 
 TEST_P(MysqlSinkTest, NamesTheServerRefusesAreInvalidArgument) {
