@@ -336,6 +336,13 @@ class SluiceTestCase(unittest.TestCase):
 
     # ---- crash and outage tests ------------------------------------------
 
+    def events_schema(self):
+        """Writes EVENTS_SCHEMA into the workspace; returns its path."""
+        path = self.path("events.schema.yaml")
+        with open(path, "w") as f:
+            f.write(EVENTS_SCHEMA)
+        return path
+
     def write_events(self, folder, sizes, first_file=0, first_id=1):
         """events_NNNN.csv files (EVENTS_SCHEMA's columns) of the given row counts,
         numbered from first_file, with consecutive ids from first_id, settled; returns
@@ -373,12 +380,13 @@ class SluiceTestCase(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, f"{name}: sluice {mode} failed:\n{f.read()[-3000:]}")
         return False
 
-    def kill_in_waves(self, rng, args, rounds, small, big, visible):
+    def kill_in_waves(self, rng, args, rounds, small, big, visible, modes=None):
         """The kill -9 loop of the sink tests. Each round a wave of `small` events
         files of 1..300 rows and one of rng.randint(*big) rows arrives (one large file
         a round, so that the kills keep landing on loads in progress), then `sluice
-        run` or `once` with `args` is killed at a random moment. visible() (rows seen
-        in the sink) is logged each round. Returns ({name: rows}, the last id)."""
+        run` or `once` with `args` (modes[round], or a random choice of the two) is
+        killed at a random moment. visible() (rows seen in the sink) is logged each
+        round. Returns ({name: rows}, the last id)."""
         pristine = self.path("pristine")
         waves, per_file, first_id = [], {}, 1
         for _ in range(rounds):
@@ -391,7 +399,7 @@ class SluiceTestCase(unittest.TestCase):
         for r in range(rounds):
             for n in waves[r]:
                 shutil.copy2(os.path.join(pristine, n), self.data)
-            mode = rng.choice(["run", "run", "once"])
+            mode = modes[r] if modes else rng.choice(["run", "run", "once"])
             delay = rng.uniform(0.05, 1.0)
             if self.run_and_kill(mode, args, delay, f"round-{r}"):
                 kills += 1
