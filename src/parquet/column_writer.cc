@@ -65,7 +65,7 @@ void ColumnChunkWriter::ResetChunk() {
   chunk_values_ = 0;
   info_ = ColumnChunkInfo{};
   has_minmax_ = false;
-  string_stats_too_long_ = false;
+  no_minmax_ = false;
   min_string_.clear();
   max_string_.clear();
 }
@@ -86,7 +86,13 @@ void ColumnChunkWriter::UpdateStats(int64_t value) {
 }
 
 void ColumnChunkWriter::UpdateStats(double value) {
-  if (std::isnan(value)) return;  // NaN has no place in an order; readers skip it too
+  // A reader that orders NaN above every number (DuckDB, Spark) would prune wrongly
+  // on min/max that leave NaN out, so a chunk holding a NaN has none, as DuckDB's
+  // writer does.
+  if (std::isnan(value)) {
+    no_minmax_ = true;
+    return;
+  }
   if (!has_minmax_) {
     min_double_ = max_double_ = value;
     has_minmax_ = true;
@@ -97,9 +103,9 @@ void ColumnChunkWriter::UpdateStats(double value) {
 }
 
 void ColumnChunkWriter::UpdateStats(std::string_view value) {
-  if (string_stats_too_long_) return;
+  if (no_minmax_) return;
   if (value.size() > kMaxStatBytes) {
-    string_stats_too_long_ = true;
+    no_minmax_ = true;
     return;
   }
   // std::string_view compares as unsigned bytes, Parquet's order for BYTE_ARRAY.
@@ -288,7 +294,7 @@ Result<ColumnChunkWriter::ChunkBytes> ColumnChunkWriter::Finish(int64_t file_off
   if (def_.nullable) info_.encodings.push_back(Encoding::kRle);
   if (dictionary_used_) info_.encodings.push_back(Encoding::kRleDictionary);
 
-  if (has_minmax_ && !string_stats_too_long_) {
+  if (has_minmax_ && !no_minmax_) {
     std::string min, max;
     switch (def_.type) {
       case ColumnType::kString:

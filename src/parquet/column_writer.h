@@ -56,7 +56,8 @@ struct ColumnChunkInfo {
   std::optional<int64_t> dictionary_page_offset;
   int64_t null_count = 0;
   // PLAIN encodings of the smallest and largest value, absent when there is none
-  // (no non-null value, only NaNs, or a string too long to be worth keeping).
+  // (no non-null value, a NaN in the chunk, or a string too long to be worth
+  // keeping).
   std::optional<std::string> min_value;
   std::optional<std::string> max_value;
 };
@@ -128,7 +129,7 @@ class ColumnChunkWriter {
 
   // Statistics of the chunk; doubles and integers are kept typed until Finish.
   bool has_minmax_ = false;
-  bool string_stats_too_long_ = false;
+  bool no_minmax_ = false;  // a NaN, or a string too long to keep
   int64_t min_int_ = 0, max_int_ = 0;
   double min_double_ = 0, max_double_ = 0;
   std::string min_string_, max_string_;

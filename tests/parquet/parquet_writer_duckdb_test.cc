@@ -303,3 +303,136 @@ INSTANTIATE_TEST_SUITE_P(Codecs, ParquetWriterDuckDbTest,
 
 }  // namespace
 }  // namespace sluice::parquet
+
+namespace sluice::parquet {
+namespace {
+
+TEST(ParquetWriterDuckDbFileTest, SchemaStatisticsAndLogicalTypes) {
+  testing::TempDir dir;
+  const std::string path = dir / "edge.parquet";
+  WriteFileOf(path, EdgeRows(), ParquetWriterOptions{});
+  const std::string sql =
+      "SET TimeZone = 'UTC';\n"
+      "SELECT name, repetition_type, converted_type, logical_type FROM parquet_schema('" +
+      path +
+      "') ORDER BY column_id;\n"
+      "SELECT path_in_schema, stats_min_value, stats_max_value, stats_null_count::VARCHAR "
+      "FROM parquet_metadata('" +
+      path + "') ORDER BY column_id;\n";
+  DUCKDB_OR_SKIP(run, dir, sql);
+  ASSERT_EQ(run.results.size(), 3u);
+  const Rows schema = run.results[1];
+  ASSERT_EQ(schema.size(), 9u);  // the root, then the columns
+  EXPECT_EQ(schema[1], (std::vector<Cell>{"s", "OPTIONAL", "UTF8", "StringType()"}));
+  EXPECT_EQ(schema[2], (std::vector<Cell>{"i", "OPTIONAL", std::nullopt, std::nullopt}));
+  EXPECT_EQ(schema[5], (std::vector<Cell>{"d", "OPTIONAL", "DATE", "DateType()"}));
+  EXPECT_EQ(schema[6][2], Cell("TIMESTAMP_MICROS"));
+  EXPECT_NE(schema[6][3].value_or("").find("isAdjustedToUTC=1"), std::string::npos)
+      << schema[6][3].value_or("");
+  EXPECT_NE(schema[6][3].value_or("").find("MICROS"), std::string::npos);
+  EXPECT_EQ(schema[7], (std::vector<Cell>{"ri", "REQUIRED", std::nullopt, std::nullopt}));
+  const Rows stats = run.results[2];
+  ASSERT_EQ(stats.size(), 8u);
+  // Strings order as unsigned bytes: "" is the smallest, "é..." (0xC3) the largest.
+  EXPECT_EQ(stats[0], (std::vector<Cell>{"s", "", "é日本語🦆", "2"}));
+  EXPECT_EQ(stats[1], (std::vector<Cell>{"i", "-9223372036854775808", "9223372036854775807", "1"}));
+  // A chunk holding a NaN has no min/max: readers order NaN differently.
+  EXPECT_EQ(stats[2], (std::vector<Cell>{"f", std::nullopt, std::nullopt, "1"}));
+  EXPECT_EQ(stats[3], (std::vector<Cell>{"b", "false", "true", "2"}));
+  EXPECT_EQ(stats[4], (std::vector<Cell>{"d", "0001-01-01", "9999-12-31", "1"}));
+  EXPECT_EQ(stats[5][3], Cell("1"));
+  EXPECT_EQ(stats[7], (std::vector<Cell>{"rs", "", "ünï", "0"}));
+}
+
+TEST(ParquetWriterDuckDbFileTest, ZeroRowsIsASchemaWithoutRowGroups) {
+  testing::TempDir dir;
+  const std::string path = dir / "empty.parquet";
+  WriteFileOf(path, {}, ParquetWriterOptions{});
+  const std::string sql =
+      "SELECT count(*)::VARCHAR FROM read_parquet('" + path +
+      "');\n"
+      "SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet('" +
+      path +
+      "'));\n"
+      "SELECT num_rows::VARCHAR, num_row_groups::VARCHAR FROM parquet_file_metadata('" +
+      path + "');\n";
+  DUCKDB_OR_SKIP(run, dir, sql);
+  EXPECT_EQ(run.results[0], (Rows{{"0"}}));
+  EXPECT_EQ(run.results[1].size(), 8u);
+  EXPECT_EQ(run.results[2], (Rows{{"0", "0"}}));
+}
+
+// Dictionary pages for a low-cardinality column, the fall back to PLAIN within a
+// chunk for a column of unique values, and row groups cut by bytes.
+TEST(ParquetWriterDuckDbFileTest, DictionaryFallbackAndRowGroupsBySize) {
+  testing::TempDir dir;
+  const std::string path = dir / "dict.parquet";
+  const std::vector<ColumnDef> columns = {{"low", ColumnType::kString, true},
+                                          {"unique", ColumnType::kString, false},
+                                          {"n", ColumnType::kInteger, false}};
+  constexpr int kRows = 60000;
+  {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    FdOutput out(fd, path);
+    ParquetWriterOptions options;
+    options.page_bytes = 4096;
+    options.row_group_bytes = 512 * 1024;
+    auto writer = ParquetWriter::Open(columns, options, &out);
+    ASSERT_TRUE(writer.has_value());
+    Batch batch;
+    batch.Reset(columns);
+    std::deque<std::string> storage;
+    for (int r = 0; r < kRows; ++r) {
+      auto& c = batch.columns();
+      if (r % 11 == 0) {
+        c[0].AppendNull();
+      } else {
+        c[0].AppendString(r % 3 == 0 ? "alpha" : r % 3 == 1 ? "beta" : "gamma");
+      }
+      storage.push_back("unique value number " + std::to_string(r));
+      c[1].AppendString(storage.back());
+      c[2].AppendInt(r);
+      batch.FinishRow(r + 1);
+      if (batch.rows() == 1000) {
+        ASSERT_TRUE((*writer)->Write(batch).ok());
+        batch.Clear();
+        storage.clear();
+      }
+    }
+    ASSERT_TRUE((*writer)->Close().ok());
+    ASSERT_EQ(::close(fd), 0);
+  }
+  const std::string sql =
+      "SELECT count(*)::VARCHAR, count(low)::VARCHAR, count(DISTINCT low)::VARCHAR, "
+      "count(DISTINCT \"unique\")::VARCHAR, sum(n)::VARCHAR, "
+      "bool_and(\"unique\" = 'unique value number ' || n)::VARCHAR, "
+      "bool_and(low IS NULL = (n % 11 = 0))::VARCHAR, "
+      "bool_and(low IS NULL OR low = CASE n % 3 WHEN 0 THEN 'alpha' WHEN 1 THEN 'beta' "
+      "ELSE 'gamma' END)::VARCHAR FROM read_parquet('" +
+      path +
+      "');\n"
+      "SELECT num_row_groups > 1 FROM parquet_file_metadata('" +
+      path +
+      "');\n"
+      "SELECT DISTINCT path_in_schema, encodings FROM parquet_metadata('" +
+      path +
+      "') ORDER BY 1;\n"
+      "SELECT min(stats_min_value::BIGINT)::VARCHAR, max(stats_max_value::BIGINT)::VARCHAR, "
+      "sum(stats_null_count)::VARCHAR FROM parquet_metadata('" +
+      path + "') WHERE path_in_schema = 'n';\n";
+  DUCKDB_OR_SKIP(run, dir, sql);
+  EXPECT_EQ(run.results[0],
+            (Rows{{"60000", "54545", "3", "60000", "1799970000", "true", "true", "true"}}));
+  EXPECT_EQ(run.results[1], (Rows{{"true"}}));
+  const Rows& encodings = run.results[2];
+  ASSERT_EQ(encodings.size(), 3u) << "one encoding list per column in every row group";
+  EXPECT_EQ(encodings[0][0], Cell("low"));
+  EXPECT_NE(encodings[0][1].value_or("").find("RLE_DICTIONARY"), std::string::npos);
+  EXPECT_EQ(encodings[2][0], Cell("unique"));
+  EXPECT_NE(encodings[2][1].value_or("").find("PLAIN"), std::string::npos);
+  EXPECT_EQ(run.results[3], (Rows{{"0", "59999", "0"}}));
+}
+
+}  // namespace
+}  // namespace sluice::parquet
