@@ -1,0 +1,66 @@
+// Parquet page compression codecs: Decompress and Compress for every codec of
+// parquet.thrift's CompressionCodec, on Debian's libraries (snappy, zlib, zstd,
+// lz4, brotli). LZO is recognised but Unimplemented.
+//
+// Decompression is hostile-input safe: the output must be exactly the page's
+// declared uncompressed size; a corrupt, truncated, short or overlong stream is
+// InvalidData naming the codec; a declared size above the caller's limit is
+// refused before anything is allocated, and streaming codecs grow their output as
+// data actually decodes, so a small hostile page cannot claim a huge buffer.
+//
+// Thread-safety: free functions, safe to call from any thread (per-thread
+// decompression contexts are reused internally).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace sluice::parquet {
+
+// The values equal parquet.thrift's CompressionCodec.
+enum class Codec : int32_t {
+  kUncompressed = 0,
+  kSnappy = 1,
+  kGzip = 2,
+  kLzo = 3,
+  kBrotli = 4,
+  kLz4 = 5,  // deprecated: Hadoop framing (raw LZ4 and LZ4 frames accepted on read)
+  kZstd = 6,
+  kLz4Raw = 7,
+};
+
+// Parquet page sizes are i32 in the format; this default refuses anything a
+// well-formed file cannot declare. Callers that bound memory further pass less.
+inline constexpr size_t kMaxUncompressedPageSize = size_t{1} << 31;
+
+// The upper-case name used by parquet.thrift ("SNAPPY", "LZ4_RAW", ...), or
+// "codec <n>" for a value outside the enum.
+std::string CodecName(Codec codec);
+
+// The Codec for a thrift CompressionCodec value. InvalidData for unknown values.
+Result<Codec> CodecFromThrift(int32_t value);
+
+// Decompresses `in` into `out` (its previous contents are replaced). Requires
+// `uncompressed_size`, the size the page header declares. Errors: InvalidArgument
+// when `uncompressed_size` exceeds `max_size`; InvalidData ("<CODEC>: ...") when
+// the stream is corrupt, truncated, or does not decode to exactly
+// `uncompressed_size` bytes. core/ has no Unimplemented code: LZO (and any codec
+// outside the enum) is InvalidData ("LZO: codec not supported by sluice"), so the
+// file is quarantined with that reason. GZIP accepts concatenated members; LZ4
+// accepts Hadoop framing, then a raw LZ4 block, then an LZ4 frame, as other
+// readers do for the files older writers produced.
+Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string& out,
+                  size_t max_size = kMaxUncompressedPageSize);
+
+// Compresses `in` into `out` (its previous contents are replaced). `level` 0
+// means the codec's default (zstd 3, gzip 6, brotli 5); other values are passed
+// to libraries that take a level. LZ4 writes Hadoop framing; GZIP a single gzip
+// member. Errors: InvalidArgument for LZO or an unknown codec; Internal when a
+// library fails.
+Status Compress(Codec codec, std::string_view in, std::string& out, int level = 0);
+
+}  // namespace sluice::parquet
