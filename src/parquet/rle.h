@@ -43,9 +43,12 @@ class RleBitPackedDecoder {
   void Reset(std::string_view data, int bit_width);
 
   // Writes up to `n` values to `out`; returns how many: `n`, or fewer when the
-  // runs end cleanly (no more data). InvalidData ("RLE/bit-packed: ...") when a
-  // run header is malformed or a run is truncated, or the bit width is not 0..32;
-  // the decoder then stays failed. The int16_t form is for levels and fails with
+  // data ends, so a caller that needs `n` values treats a short count as
+  // InvalidData. A final bit-packed run cut short yields the values whose bits
+  // are present, as parquet-mr and Arrow read it. InvalidData ("RLE/bit-packed:
+  // ... at byte N") when a run header is malformed or truncated, an RLE value is
+  // truncated or wider than the bit width, or the bit width is not 0..32; the
+  // decoder then stays failed. The int16_t form is for levels and fails with
   // InvalidData if a value exceeds INT16_MAX.
   Result<size_t> Get(uint32_t* out, size_t n);
   Result<size_t> Get(int16_t* out, size_t n);
@@ -69,13 +72,14 @@ class RleBitPackedDecoder {
   uint32_t rle_value_ = 0;
   uint64_t packed_left_ = 0;
   const uint8_t* packed_ = nullptr;
+  size_t packed_size_ = 0;
   uint64_t packed_bit_ = 0;
 };
 
 // Decodes exactly `count` values of the deprecated BIT_PACKED level encoding
 // (packed MSB-first, no run headers, ceil(count*width/8) bytes) into `out`;
 // returns the bytes consumed. InvalidData when `data` is too short or
-// `bit_width` is not 0..16.
+// `bit_width` is not 0..15.
 Result<size_t> DecodeLegacyBitPacked(std::string_view data, int bit_width, size_t count,
                                      int16_t* out);
 
