@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sluice::parquet {
@@ -122,10 +123,9 @@ enum class PageType : int32_t {
   kDataPageV2 = 3,
 };
 
-// Names for messages ("INT32", "SNAPPY", ...); "unknown(N)" style text is the
-// caller's for values outside the enum.
-std::string_view TypeName(Type type);
-std::string_view EncodingName(Encoding encoding);
-std::string_view CodecName(CompressionCodec codec);
+// Names for messages ("INT32", "RLE_DICTIONARY"); "type N" / "encoding N" for a
+// value outside the enum.
+std::string TypeName(int32_t type);
+std::string EncodingName(int32_t encoding);
 
 }  // namespace sluice::parquet
