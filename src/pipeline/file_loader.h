@@ -179,6 +179,11 @@ class FileLoader {
   // Archives the file as its plan says, from its descriptor; `resight` is set
   // when its path now holds another file.
   Status Archive(const Sighting& file, int64_t file_id, bool& resight);
+  // after_load: parquet. Reads the file again as it was loaded (the same plan,
+  // table and validation) and writes its good rows to a Parquet file in the
+  // processed folder (file_loader_parquet.cc); returns its path. The original is
+  // left for the caller to remove.
+  Result<std::string> ArchiveAsParquet(const Sighting& file);
   // The file changed after it was hashed: its claim is dropped and it is tried
   // again (as new content) once it has settled.
   FileResult Changed(const Sighting& file, const Status& why);

@@ -283,6 +283,18 @@ Status FileLoader::Archive(const Sighting& file, int64_t file_id, bool& resight)
     case AfterLoad::kKeep:
       final_path = "kept";
       break;
+    case AfterLoad::kParquet: {
+      // The original is removed only once the Parquet file is durable: a crash in
+      // between leaves it, to be recognised as loaded and archived again.
+      ASSIGN_OR_RETURN(final_path, ArchiveAsParquet(file));
+      auto removed = DeleteLanded(*folder_, file.relative, *file.landed);
+      if (!removed) return removed.error();
+      if (removed->newcomer) {
+        resight = true;
+        LogWarn("replaced_while_loading", {{"file", file.path}, {"archived_as", final_path}});
+      }
+      break;
+    }
     case AfterLoad::kDelete:
     case AfterLoad::kMove: {
       auto archived = file.plan.after_load == AfterLoad::kDelete
