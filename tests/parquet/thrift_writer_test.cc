@@ -74,11 +74,11 @@ TEST(ThriftWriterTest, ListHeadersShortAndLong) {
   std::string out;
   ThriftWriter w(&out);
   w.BeginStruct();
-  w.BeginListField(1, ThriftType::kI32, 3);  // 0x19, then size 3 << 4 | 5
+  w.BeginListField(1, TType::kI32, 3);  // 0x19, then size 3 << 4 | 5
   w.ListI32(1);
   w.ListI32(-1);
-  w.ListI32(64);                                 // zigzag 128 = 0x80 0x01
-  w.BeginListField(2, ThriftType::kBinary, 20);  // 0x19, then 0xF8 and varint 20
+  w.ListI32(64);                            // zigzag 128 = 0x80 0x01
+  w.BeginListField(2, TType::kBinary, 20);  // 0x19, then 0xF8 and varint 20
   for (int i = 0; i < 20; ++i) w.ListBinary("");
   w.EndStruct();
   std::string expected = Bytes({0x19, 0x35, 0x02, 0x01, 0x80, 0x01, 0x19, 0xF8, 0x14});
@@ -95,8 +95,8 @@ TEST(ThriftWriterTest, NestedStructsRestartTheFieldIds) {
   w.BeginStructField(5);  // delta 4, type 12: 0x4C
   w.FieldI32(1, 2);       // ids restart at 0 inside: 0x15
   w.EndStruct();
-  w.FieldI32(6, 3);                             // back in the outer struct: delta 1 from 5
-  w.BeginListField(7, ThriftType::kStruct, 2);  // 0x19, 0x2C
+  w.FieldI32(6, 3);                        // back in the outer struct: delta 1 from 5
+  w.BeginListField(7, TType::kStruct, 2);  // 0x19, 0x2C
   w.BeginListStruct();
   w.FieldI32(2, 4);  // delta 2 from 0: 0x25
   w.EndStruct();
@@ -114,6 +114,57 @@ TEST(ThriftWriterTest, Int64ExtremesUseTenByteVarints) {
   w.FieldI64(1, std::numeric_limits<int64_t>::min());
   w.EndStruct();
   EXPECT_EQ(out, Bytes({0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00}));
+}
+
+// What the writer encodes, sluice's ThriftReader decodes to the same values.
+TEST(ThriftWriterTest, RoundTripsThroughThriftReader) {
+  std::string out;
+  ThriftWriter w(&out);
+  w.BeginStruct();
+  w.FieldI32(1, std::numeric_limits<int32_t>::min());
+  w.FieldI32(2, std::numeric_limits<int32_t>::max());
+  w.FieldI64(3, std::numeric_limits<int64_t>::min());
+  w.FieldBool(4, false);
+  w.FieldBinary(20, std::string(300, 'x'));
+  w.BeginStructField(40);
+  w.FieldI64(1, std::numeric_limits<int64_t>::max());
+  w.EndStruct();
+  w.BeginListField(41, TType::kI32, 100);
+  for (int i = 0; i < 100; ++i) w.ListI32(i * 1000 - 50000);
+  w.EndStruct();
+
+  ThriftReader r(out, 0, "test struct");
+  ASSERT_TRUE(r.StructBegin().ok());
+  auto field = [&r](int16_t id, TType type) {
+    auto f = r.ReadField();
+    ASSERT_TRUE(f.has_value()) << f.error().ToString();
+    EXPECT_EQ(f->id, id);
+    EXPECT_EQ(f->type, type);
+  };
+  field(1, TType::kI32);
+  EXPECT_EQ(*r.ReadI32(), std::numeric_limits<int32_t>::min());
+  field(2, TType::kI32);
+  EXPECT_EQ(*r.ReadI32(), std::numeric_limits<int32_t>::max());
+  field(3, TType::kI64);
+  EXPECT_EQ(*r.ReadI64(), std::numeric_limits<int64_t>::min());
+  field(4, TType::kBoolFalse);
+  field(20, TType::kBinary);
+  EXPECT_EQ(*r.ReadBinary(), std::string(300, 'x'));
+  field(40, TType::kStruct);
+  ASSERT_TRUE(r.StructBegin().ok());
+  field(1, TType::kI64);
+  EXPECT_EQ(*r.ReadI64(), std::numeric_limits<int64_t>::max());
+  field(0, TType::kStop);
+  r.StructEnd();
+  field(41, TType::kList);
+  auto list = r.ReadListBegin();
+  ASSERT_TRUE(list.has_value());
+  EXPECT_EQ(list->elem_type, TType::kI32);
+  ASSERT_EQ(list->size, 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(*r.ReadI32(), i * 1000 - 50000);
+  field(0, TType::kStop);
+  r.StructEnd();
+  EXPECT_EQ(r.position(), out.size());
 }
 
 }  // namespace
