@@ -75,15 +75,19 @@ uint64_t ColumnChunkWriter::buffered_bytes() const {
          indices_.size() * sizeof(uint32_t) + def_levels_.size() / 8 + dictionary_plain_.size();
 }
 
-void ColumnChunkWriter::UpdateStats(int64_t value) {
+template <typename V, typename T>
+void ColumnChunkWriter::UpdateMinMax(V value, T& min, T& max) {
   if (!has_minmax_) {
-    min_int_ = max_int_ = value;
+    min = value;
+    max = value;
     has_minmax_ = true;
     return;
   }
-  if (value < min_int_) min_int_ = value;
-  if (value > max_int_) max_int_ = value;
+  if (value < min) min = value;
+  if (value > max) max = value;
 }
+
+void ColumnChunkWriter::UpdateStats(int64_t value) { UpdateMinMax(value, min_int_, max_int_); }
 
 void ColumnChunkWriter::UpdateStats(double value) {
   // A reader that orders NaN above every number (DuckDB, Spark) would prune wrongly
@@ -93,13 +97,7 @@ void ColumnChunkWriter::UpdateStats(double value) {
     no_minmax_ = true;
     return;
   }
-  if (!has_minmax_) {
-    min_double_ = max_double_ = value;
-    has_minmax_ = true;
-    return;
-  }
-  if (value < min_double_) min_double_ = value;
-  if (value > max_double_) max_double_ = value;
+  UpdateMinMax(value, min_double_, max_double_);
 }
 
 void ColumnChunkWriter::UpdateStats(std::string_view value) {
@@ -108,15 +106,8 @@ void ColumnChunkWriter::UpdateStats(std::string_view value) {
     no_minmax_ = true;
     return;
   }
-  // std::string_view compares as unsigned bytes, Parquet's order for BYTE_ARRAY.
-  if (!has_minmax_) {
-    min_string_ = value;
-    max_string_ = value;
-    has_minmax_ = true;
-    return;
-  }
-  if (value < min_string_) min_string_ = value;
-  if (value > max_string_) max_string_ = value;
+  // std::string compares as unsigned bytes, Parquet's order for BYTE_ARRAY.
+  UpdateMinMax(value, min_string_, max_string_);
 }
 
 Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end) {

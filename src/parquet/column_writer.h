@@ -96,6 +96,9 @@ class ColumnChunkWriter {
   Status ClosePage();
   Status AppendPage(PageType type, std::string_view body, int32_t num_values, Encoding encoding,
                     std::string& to);
+  // `value` (an integer, double or string_view) widens [min, max] of type T.
+  template <typename V, typename T>
+  void UpdateMinMax(V value, T& min, T& max);
   void UpdateStats(std::string_view value);
   void UpdateStats(int64_t value);
   void UpdateStats(double value);

@@ -19,18 +19,19 @@ namespace {
 constexpr char kCreatedBy[] = "sluice version " SLUICE_VERSION;
 
 void WriteLogicalType(ThriftWriter& w, ColumnType type) {
+  // LogicalType is a union: one field, whose id is the kind, holding its struct.
+  auto parameterless = [&w](LogicalKind kind) {
+    w.BeginStructField(10);  // LogicalType
+    w.BeginStructField(static_cast<int16_t>(kind));
+    w.EndStruct();
+    w.EndStruct();
+  };
   switch (type) {
     case ColumnType::kString:
-      w.BeginStructField(10);  // LogicalType
-      w.BeginStructField(static_cast<int16_t>(LogicalKind::kString));
-      w.EndStruct();
-      w.EndStruct();
+      parameterless(LogicalKind::kString);
       return;
     case ColumnType::kDate:
-      w.BeginStructField(10);
-      w.BeginStructField(static_cast<int16_t>(LogicalKind::kDate));
-      w.EndStruct();
-      w.EndStruct();
+      parameterless(LogicalKind::kDate);
       return;
     case ColumnType::kTimestamp:
       w.BeginStructField(10);

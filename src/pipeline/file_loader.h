@@ -161,6 +161,12 @@ class FileLoader {
   // Reads, validates and writes the file's rows as loads[load] of the sink's
   // current Begin; checks the reject threshold.
   Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
+  // Reads and validates the opened file's rows on a BatchProducer, handing each
+  // batch of good rows to `consume` until the end, a read error or `consume`'s
+  // error, which is returned. Sets attempt.rows_read and `validation_rejects`.
+  Status ForEachBatch(const Sighting& file, Attempt& attempt, Opened& opened,
+                      const std::function<Status(const Batch&)>& consume,
+                      uint64_t& validation_rejects);
 
   // Outcomes (file_outcomes.cc).
   // Moves a committed load's rejects (if any) from scratch to the quarantine

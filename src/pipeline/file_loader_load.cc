@@ -279,28 +279,34 @@ Status FileLoader::Prepare(const Sighting& file, Attempt& attempt, Opened& opene
   return opened.validator->Bind(opened.names);
 }
 
-Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
+Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& opened,
+                                const std::function<Status(const Batch&)>& consume,
+                                uint64_t& validation_rejects) {
   Status status;
-  uint64_t validation_rejects = 0;
-  {
-    BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
-                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop},
-                           std::move(opened.first));
-    for (;;) {
-      auto batch = producer.Next();
-      if (!batch) {
-        status = batch.error();
-        break;
-      }
-      if (*batch == nullptr) break;
-      status = sink_->Write(**batch, load);
-      if (!status.ok()) break;
+  BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
+                          &attempt.rejects, &file.path, NowMicros(), &signals_.stop},
+                         std::move(opened.first));
+  for (;;) {
+    auto batch = producer.Next();
+    if (!batch) {
+      status = batch.error();
+      break;
     }
-    producer.Stop();
-    attempt.rows_read = producer.rows_read();
-    validation_rejects = producer.validation_rejects();
+    if (*batch == nullptr) break;
+    status = consume(**batch);
+    if (!status.ok()) break;
   }
-  RETURN_IF_ERROR(status);
+  producer.Stop();
+  attempt.rows_read = producer.rows_read();
+  validation_rejects = producer.validation_rejects();
+  return status;
+}
+
+Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
+  uint64_t validation_rejects = 0;
+  RETURN_IF_ERROR(ForEachBatch(
+      file, attempt, opened, [&](const Batch& batch) { return sink_->Write(batch, load); },
+      validation_rejects));
   RETURN_IF_ERROR(attempt.rejects.write_status());
   // Records the reader dropped never reached rows_read but count towards the total.
   uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);

@@ -7,11 +7,8 @@
 // load in memory, and one path serves both. The Parquet file is written under a
 // temporary name, synced and renamed (PendingArchive) before the caller removes
 // the original.
-#include "core/clock.h"
-#include "observe/log.h"
 #include "parquet/parquet_writer.h"
 #include "pipeline/archive.h"
-#include "pipeline/batch_producer.h"
 #include "pipeline/file_loader.h"
 #include "pipeline/file_loader_parts.h"
 
@@ -31,23 +28,10 @@ Result<std::string> FileLoader::ArchiveAsParquet(const Sighting& file) {
   ASSIGN_OR_RETURN(auto writer,
                    parquet::ParquetWriter::Open(opened.table.load.columns,
                                                 parquet::ParquetWriterOptions{}, &output));
-  Status status;
-  {
-    BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
-                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop},
-                           std::move(opened.first));
-    for (;;) {
-      auto batch = producer.Next();
-      if (!batch) {
-        status = batch.error();
-        break;
-      }
-      if (*batch == nullptr) break;
-      status = writer->Write(**batch);
-      if (!status.ok()) break;
-    }
-    producer.Stop();
-  }
+  uint64_t validation_rejects = 0;
+  Status status = ForEachBatch(
+      file, attempt, opened, [&](const Batch& batch) { return writer->Write(batch); },
+      validation_rejects);
   // The rejects were kept by the load; this reading's copy is dropped.
   attempt.rejects.Discard();
   RETURN_IF_ERROR(status.WithContext("archiving " + file.path + " as Parquet"));
