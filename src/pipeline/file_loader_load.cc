@@ -98,6 +98,7 @@ Status FileLoader::LoadRetrying(Member& member) {
   Status status;
   for (;;) {
     attempt.rejects.Discard();
+    attempt.parquet.reset();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
     member.opened = Opened();
@@ -304,8 +305,16 @@ Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& 
 
 Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
   uint64_t validation_rejects = 0;
+  if (file.plan.after_load == AfterLoad::kParquet) {
+    ASSIGN_OR_RETURN(attempt.parquet, ParquetArchive::Start(config_.processed, file.relative,
+                                                            opened.table.load.columns));
+  }
   RETURN_IF_ERROR(ForEachBatch(
-      file, attempt, opened, [&](const Batch& batch) { return sink_->Write(batch, load); },
+      file, attempt, opened,
+      [&](const Batch& batch) {
+        RETURN_IF_ERROR(sink_->Write(batch, load));
+        return attempt.parquet ? attempt.parquet->Write(batch) : Status::Ok();
+      },
       validation_rejects));
   RETURN_IF_ERROR(attempt.rejects.write_status());
   // Records the reader dropped never reached rows_read but count towards the total.

@@ -65,8 +65,8 @@ class ParquetArchiveTest(SluiceTestCase):
         return path
 
     def put_orders(self, name="orders.jsonl.gz", rows=ROWS):
-        lines = "".join(json.dumps(dict(zip(HEADER, r))) + "\n" for r in rows)
-        self.put(name, gzip.compress(lines.encode()))
+        lines = "".join(json.dumps(dict(zip(HEADER, r))) + "\n" for r in rows).encode()
+        self.put(name, gzip.compress(lines) if name.endswith(".gz") else lines)
 
     def loaded_rows(self, table="orders"):
         """The table's rows as DuckDB's query in parquet_rows prints them."""
@@ -146,6 +146,26 @@ class ParquetArchiveTest(SluiceTestCase):
                          "the good rows, as loaded; the bad one is in the rejects")
         self.assertEqual(self.count("orders"), 30000)
 
+
+    def test_small_files_loaded_together_each_get_their_archive(self):
+        for n in range(3):
+            self.put_orders(f"part{n}.jsonl", [[10 * n + k, f"p{n}", 1.0, True, "2026-01-01",
+                                                "2026-01-01T00:00:00Z"] for k in range(1, 4)])
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema(),
+                                  "--table", "orders"), 0)
+        self.assertEqual(self.processed_files(), ["part0.parquet", "part1.parquet",
+                                                  "part2.parquet"])
+        for n in range(3):
+            rows, _ = self.parquet_rows(os.path.join(self.processed, f"part{n}.parquet"))
+            self.assertEqual([r[0] for r in rows], [str(10 * n + k) for k in range(1, 4)])
+            self.assertEqual({r[1] for r in rows}, {f"p{n}"})
+
+    def test_a_quarantined_file_leaves_no_archive(self):
+        self.put_orders("bad.jsonl", [[1, "a", 1.0, True, "2026-01-01", None],
+                                      ["x", "b", 1.0, True, "2026-01-01", None]])
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 2)
+        self.assertEqual(self.quarantined_files(), ["bad.jsonl"])
+        self.assertEqual(self.processed_files(), [], "no temporary file is left behind")
 
 if __name__ == "__main__":
     unittest.main()
