@@ -42,7 +42,7 @@
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/sink.h"
-#include "sink/sqlite/iso_time.h"
+#include "core/iso_time.h"
 
 namespace sluice {
 
