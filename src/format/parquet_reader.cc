@@ -48,7 +48,7 @@ Result<bool> ParquetReader::NextRowGroup() {
     for (size_t c = 0; c < file_->columns().size(); ++c) {
       auto reader = std::make_unique<parquet::ColumnReader>(
           *input_->random_access(), file_->columns()[c], *group.columns[c].meta, group.num_rows, g);
-      RETURN_IF_ERROR(reader->Open(file_->data_end()));
+      RETURN_IF_ERROR(reader->Open(file_->data_end(), file_->chunk_size_excludes_dictionary()));
       columns_.push_back(std::move(reader));
     }
     group_rows_left_ = group.num_rows;

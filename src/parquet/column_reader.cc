@@ -61,7 +61,7 @@ Status ColumnReader::Fail(std::string_view what, uint64_t offset, std::string_vi
   return Status::InvalidData(m + " at byte " + std::to_string(offset) + ": " + std::string(message));
 }
 
-Status ColumnReader::Open(uint64_t data_end) {
+Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
   uint64_t start = static_cast<uint64_t>(meta_.data_page_offset);
   if (meta_.dictionary_page_offset && *meta_.dictionary_page_offset > 0 &&
       static_cast<uint64_t>(*meta_.dictionary_page_offset) < start) {
@@ -83,6 +83,7 @@ Status ColumnReader::Open(uint64_t data_end) {
   if (!codec) return Fail(where_, start, codec.error().message());
   pos_ = start;
   end_ = start + static_cast<uint64_t>(meta_.total_compressed_size);
+  if (dictionary_slack) end_ = std::min(end_ + 100, data_end);
   return Status::Ok();
 }
 

@@ -47,8 +47,10 @@ class ColumnReader {
                int64_t rows, size_t row_group);
 
   // Checks the chunk's byte range against the file (`data_end`: where the footer
-  // starts).
-  Status Open(uint64_t data_end);
+  // starts). `dictionary_slack`: the chunk's size may leave out its dictionary page
+  // (ParquetFile::chunk_size_excludes_dictionary), so pages may run up to 100 bytes
+  // past it, as Arrow allows.
+  Status Open(uint64_t data_end, bool dictionary_slack = false);
 
   // Appends the next `n` cells' text to `batch`'s arena and sets cells[i] to its
   // span (kNullSpan for null). Values without text are reported in `bad` and get

@@ -1,6 +1,8 @@
 #include "parquet/parquet_file.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace sluice::parquet {
 namespace {
@@ -35,6 +37,27 @@ Status CheckLeaf(const LeafColumn& leaf) {
                                "files only");
   }
   return Status::Ok();
+}
+
+// "parquet-mr" without a version, or "parquet-mr version X.Y.Z ..." below 1.2.9.
+bool OldParquetMr(std::string_view created_by) {
+  if (!created_by.starts_with("parquet-mr")) return false;
+  std::string_view rest = created_by.substr(10);
+  constexpr std::string_view kVersion = " version ";
+  if (!rest.starts_with(kVersion)) return true;
+  rest.remove_prefix(kVersion.size());
+  int parts[3] = {0, 0, 0};
+  for (int i = 0; i < 3 && !rest.empty(); ++i) {
+    size_t n = 0;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') {
+      parts[i] = std::min(parts[i] * 10 + (rest[n] - '0'), 100000);
+      ++n;
+    }
+    rest.remove_prefix(n);
+    if (rest.empty() || rest[0] != '.') break;
+    rest.remove_prefix(1);
+  }
+  return std::lexicographical_compare(parts, parts + 3, std::begin({1, 2, 9}), std::end({1, 2, 9}));
 }
 
 }  // namespace
@@ -76,6 +99,7 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
     return Invalid("footer", file->data_end_,
                    "the file's columns are encrypted: sluice does not read encrypted Parquet files");
   }
+  file->old_parquet_mr_ = OldParquetMr(md.created_by);
   ASSIGN_OR_RETURN(file->columns_, FlattenSchema(md.schema));
   if (file->columns_.empty()) return Invalid("footer", file->data_end_, "schema: no columns");
   for (const LeafColumn& leaf : file->columns_) RETURN_IF_ERROR(CheckLeaf(leaf));
