@@ -40,9 +40,6 @@ Result<bool> ParquetReader::NextRowGroup() {
   while (next_group_ < md.row_groups.size()) {
     size_t g = next_group_++;
     const parquet::RowGroup& group = md.row_groups[g];
-    if (group.num_rows < 0) {
-      return Status::InvalidData("row group " + std::to_string(g) + " has a negative row count");
-    }
     if (group.num_rows == 0) continue;
     columns_.clear();
     for (size_t c = 0; c < file_->columns().size(); ++c) {

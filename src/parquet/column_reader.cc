@@ -419,8 +419,9 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
     case Source::kDictionary:
     case Source::kBoolRle: {
       uint32_t index = 0;
-      ASSIGN_OR_RETURN(size_t got, indices_.Get(&index, 1));
-      if (got == 0) return Fail("page", page_at_, "its values end before its value count");
+      Result<size_t> got = indices_.Get(&index, 1);
+      if (!got) return Fail("page", page_at_, got.error().message());
+      if (*got == 0) return Fail("page", page_at_, "its values end before its value count");
       if (source_ == Source::kBoolRle) return text_.Bool(index != 0, out);
       if (index >= dict_bad_.size()) {
         return Fail("page", page_at_,

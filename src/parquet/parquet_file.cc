@@ -100,12 +100,18 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
                    "the file's columns are encrypted: sluice does not read encrypted Parquet files");
   }
   file->old_parquet_mr_ = OldParquetMr(md.created_by);
-  ASSIGN_OR_RETURN(file->columns_, FlattenSchema(md.schema));
+  Result<std::vector<LeafColumn>> leaves = FlattenSchema(md.schema);
+  if (!leaves) return Invalid("footer", file->data_end_, leaves.error().message());
+  file->columns_ = std::move(*leaves);
   if (file->columns_.empty()) return Invalid("footer", file->data_end_, "schema: no columns");
-  for (const LeafColumn& leaf : file->columns_) RETURN_IF_ERROR(CheckLeaf(leaf));
+  for (const LeafColumn& leaf : file->columns_) {
+    Status checked = CheckLeaf(leaf);
+    if (!checked.ok()) return Invalid("footer", file->data_end_, checked.message());
+  }
   for (size_t g = 0; g < md.row_groups.size(); ++g) {
     const RowGroup& group = md.row_groups[g];
     std::string where = "row group " + std::to_string(g);
+    if (group.num_rows < 0) return Invalid(where, file->data_end_, "has a negative row count");
     if (group.columns.size() != file->columns_.size()) {
       return Invalid(where, file->data_end_,
                      "has " + std::to_string(group.columns.size()) + " column chunks for " +
