@@ -16,6 +16,7 @@ namespace {
 // (statistics can make it long), up to kMaxHeaderBytes.
 constexpr size_t kHeaderProbeBytes = 16 * 1024;
 constexpr size_t kMaxHeaderBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxBatchArena = size_t{1} << 31;
 
 template <typename T>
 T LoadLE(const char* p) {
@@ -505,6 +506,10 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
       value_.clear();
       ASSIGN_OR_RETURN(bool ok, NextValue(value_));
       if (ok) {
+        // Spans are 32-bit offsets: refuse rather than wrap.
+        if (batch.arena_bytes() + value_.size() > kMaxBatchArena) {
+          return Fail("page", page_at_, "values too long for one batch of rows (over 2 GiB)");
+        }
         cells[done + i] = batch.Append(value_);
       } else {
         cells[done + i] = kNullSpan;
