@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "format/read_all.h"
 #include "test_util.h"
@@ -46,6 +47,13 @@ const std::map<std::string, std::string> kRefused = {
     {"repeated_primitive_no_list.parquet", "nested"},
     {"datapage_v1-corrupt-checksum.parquet", "CRC"},
     {"rle-dict-uncompressed-corrupt-checksum.parquet", "CRC"},
+};
+
+// Where DuckDB is wrong: (file, row, column) → sluice's text, with the reason.
+const std::map<std::tuple<std::string, size_t, std::string>, std::string> kDuckDbWrong = {
+    // Spark wrote 290000-12-31T01:00:00+02:00 (int96_from_spark.md); DuckDB's
+    // nanosecond arithmetic overflows to a date BC.
+    {{"int96_from_spark.parquet", 5, "a"}, "290000-12-30T23:00:00Z"},
 };
 
 std::vector<std::string> Files(const std::string& dir, const std::string& suffix) {
@@ -144,9 +152,11 @@ TEST_P(ParquetDataFile, ReadsAsDuckDbOrIsRefusedWithItsReason) {
     for (size_t c = 0; c < types.size(); ++c) {
       const auto& want = rows[e][c];
       const Cell& cell = got.rows[r][c];
-      bool same = want.is_null() ? !cell.has_value()
-                                 : cell.has_value() && Normalize(types[c], *cell, true) ==
-                                                           Normalize(types[c], want, false);
+      auto wrong = kDuckDbWrong.find({name, e, got.columns[c]});
+      bool same = wrong != kDuckDbWrong.end() ? cell == wrong->second
+                  : want.is_null()            ? !cell.has_value()
+                                              : cell.has_value() && Normalize(types[c], *cell, true) ==
+                                                                        Normalize(types[c], want, false);
       if (!same && ++mismatches <= 5) {
         ADD_FAILURE() << name << " row " << e << " column " << got.columns[c] << " (" << types[c]
                       << "): sluice " << (cell ? *cell : "NULL") << ", DuckDB "
