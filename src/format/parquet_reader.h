@@ -60,9 +60,9 @@ class ParquetReader final : public RecordReader {
   int64_t group_rows_left_ = 0;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;
   std::vector<std::vector<Span>> cells_;
-  uint64_t row_ = 0;  // rows read so far
+  uint64_t row_ = 0;       // rows read so far
   size_t rows_per_batch_;  // batch_rows, fewer while batches of long values pass 16 MiB
-  Status error_;      // sticky once the file fails
+  Status error_;           // sticky once the file fails
 };
 
 }  // namespace sluice

@@ -87,7 +87,8 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
                        std::to_string(size - 12) + " bytes between the magics");
   }
   if (footer_size > kMaxFooterBytes) {
-    return Invalid("footer", size - 8, "length " + std::to_string(footer_size) + " is over the limit");
+    return Invalid("footer", size - 8,
+                   "length " + std::to_string(footer_size) + " is over the limit");
   }
   auto file = std::make_unique<ParquetFile>();
   file->data_end_ = size - 8 - footer_size;
@@ -96,8 +97,9 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
   ASSIGN_OR_RETURN(file->metadata_, ParseFileMetaData(footer, file->data_end_));
   const FileMetaData& md = file->metadata_;
   if (md.encrypted) {
-    return Invalid("footer", file->data_end_,
-                   "the file's columns are encrypted: sluice does not read encrypted Parquet files");
+    return Invalid(
+        "footer", file->data_end_,
+        "the file's columns are encrypted: sluice does not read encrypted Parquet files");
   }
   file->old_parquet_mr_ = OldParquetMr(md.created_by);
   Result<std::vector<LeafColumn>> leaves = FlattenSchema(md.schema);
@@ -125,8 +127,9 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
                        "encrypted: sluice does not read encrypted Parquet files");
       }
       if (!chunk.file_path.empty()) {
-        return Invalid(chunk_where, file->data_end_,
-                       "lives in another file ('" + chunk.file_path + "'), which sluice does not read");
+        return Invalid(
+            chunk_where, file->data_end_,
+            "lives in another file ('" + chunk.file_path + "'), which sluice does not read");
       }
       if (!chunk.meta) return Invalid(chunk_where, file->data_end_, "has no metadata");
       if (chunk.meta->path != file->columns_[c].path) {

@@ -5,13 +5,13 @@
 // are refused with InvalidData naming the structure and its byte offset, never a
 // crash (scripts/test-sanitize.sh runs this under ASan and UBSan).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -25,7 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kData = std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-testing/data";
-const std::string kBad = std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-testing/bad_data";
+const std::string kBad =
+    std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-testing/bad_data";
 const std::string kExpected = std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-expected";
 
 // Files sluice refuses on purpose, and a word of the reason it must give.
@@ -155,8 +156,8 @@ TEST_P(ParquetDataFile, ReadsAsDuckDbOrIsRefusedWithItsReason) {
       auto wrong = kDuckDbWrong.find({name, e, got.columns[c]});
       bool same = wrong != kDuckDbWrong.end() ? cell == wrong->second
                   : want.is_null()            ? !cell.has_value()
-                                              : cell.has_value() && Normalize(types[c], *cell, true) ==
-                                                                        Normalize(types[c], want, false);
+                                   : cell.has_value() && Normalize(types[c], *cell, true) ==
+                                                             Normalize(types[c], want, false);
       if (!same && ++mismatches <= 5) {
         ADD_FAILURE() << name << " row " << e << " column " << got.columns[c] << " (" << types[c]
                       << "): sluice " << (cell ? *cell : "NULL") << ", DuckDB "
@@ -169,8 +170,7 @@ TEST_P(ParquetDataFile, ReadsAsDuckDbOrIsRefusedWithItsReason) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, ParquetDataFile,
-                         ::testing::ValuesIn(Files(kData, ".parquet")),
-                         [](const auto& info) {
+                         ::testing::ValuesIn(Files(kData, ".parquet")), [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n) {
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -189,7 +189,8 @@ namespace {
 TEST(ParquetExpectCsv, DeltaFilesReadAsTheirExpectedCsv) {
   for (const std::string& csv : Files(kData, "_expect.csv")) {
     SCOPED_TRACE(csv);
-    std::string parquet = csv.substr(0, csv.size() - std::string("_expect.csv").size()) + ".parquet";
+    std::string parquet =
+        csv.substr(0, csv.size() - std::string("_expect.csv").size()) + ".parquet";
     ReadOutcome got = ReadParquet(ReadFile(kData + "/" + parquet));
     ASSERT_TRUE(got.status.ok()) << got.status.ToString();
     ReadOutcome want = ReadString(Format::kCsv, ReadFile(kData + "/" + csv));

@@ -52,8 +52,8 @@ TEST(FlattenSchemaTest, GroupsAndRepeatedLeavesAreNested) {
 
 TEST(FlattenSchemaTest, TreesThatDoNotAddUpAreRefused) {
   EXPECT_FALSE(FlattenSchema({Group("schema", 3), Leaf("a", Type::kInt32, 0)}));
-  EXPECT_FALSE(FlattenSchema({Group("schema", 1), Leaf("a", Type::kInt32, 0),
-                              Leaf("b", Type::kInt32, 0)}));
+  EXPECT_FALSE(
+      FlattenSchema({Group("schema", 1), Leaf("a", Type::kInt32, 0), Leaf("b", Type::kInt32, 0)}));
   EXPECT_FALSE(FlattenSchema({Group("schema", 1), Group("g", 0)}));  // neither type nor children
   // A chain of 1000 groups: refused for depth, without recursing 1000 deep.
   std::vector<SchemaElement> deep = {Group("schema", 1)};

@@ -69,8 +69,8 @@ TEST(ThriftReaderTest, SkipsUnknownFieldsOfEveryType) {
   w.FieldI64(3, 9);
   w.EndStruct();
   // A map<i32,binary> {1: "z"} and a double, appended as field 4 and 5 by hand.
-  buf.pop_back();  // the stop byte
-  buf += Bytes({0x1b, 0x01, 0x58, 0x02, 0x01, 'z'});  // field 4 (delta 1), map, 1 entry
+  buf.pop_back();                                      // the stop byte
+  buf += Bytes({0x1b, 0x01, 0x58, 0x02, 0x01, 'z'});   // field 4 (delta 1), map, 1 entry
   buf += Bytes({0x17, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f});  // field 5, double 1.0
   buf += Bytes({0x00});
 
@@ -102,7 +102,8 @@ TEST(ThriftReaderTest, TruncatedInputNamesTheStructureAndOffset) {
     Status s = r.Skip(TType::kStruct);
     ASSERT_FALSE(s.ok()) << keep;
     EXPECT_EQ(s.code(), StatusCode::kInvalidData);
-    EXPECT_TRUE(s.message().starts_with("page header at byte " + std::to_string(1000 + r.position())))
+    EXPECT_TRUE(
+        s.message().starts_with("page header at byte " + std::to_string(1000 + r.position())))
         << s.message();
   }
 }

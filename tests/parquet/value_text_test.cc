@@ -92,8 +92,7 @@ TEST(ValueTextTest, DecimalsAreExactText) {
   // 2^64 as a 16-byte big-endian two's complement, and its negation.
   std::string big(16, '\0');
   big[7] = 1;
-  EXPECT_EQ(Text(bytes, [&](auto& t, auto& o) { return t.Bytes(big, o); }),
-            "18446744073709551616");
+  EXPECT_EQ(Text(bytes, [&](auto& t, auto& o) { return t.Bytes(big, o); }), "18446744073709551616");
   std::string minus_one(16, static_cast<char>(0xff));
   EXPECT_EQ(Text(bytes, [&](auto& t, auto& o) { return t.Bytes(minus_one, o); }), "-1");
 }
