@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "format/stream_buffer.h"
 #include "parquet/column_reader.h"
 #include "parquet/parquet_file.h"
 #include "parquet/value_text.h"
@@ -9,7 +10,11 @@
 namespace sluice {
 
 ParquetReader::ParquetReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : input_(std::move(input)), options_(options) {}
+    : input_(std::move(input)),
+      options_(options),
+      // Small first batches, doubled while they stay small: a file of long values
+      // never builds a first batch of batch_rows huge rows.
+      rows_per_batch_(std::min<size_t>(options.batch_rows, 64)) {}
 
 ParquetReader::~ParquetReader() = default;
 
@@ -40,15 +45,12 @@ Result<bool> ParquetReader::NextRowGroup() {
   while (next_group_ < md.row_groups.size()) {
     size_t g = next_group_++;
     const parquet::RowGroup& group = md.row_groups[g];
-    if (group.num_rows < 0) {
-      return Status::InvalidData("row group " + std::to_string(g) + " has a negative row count");
-    }
     if (group.num_rows == 0) continue;
     columns_.clear();
     for (size_t c = 0; c < file_->columns().size(); ++c) {
       auto reader = std::make_unique<parquet::ColumnReader>(
           *input_->random_access(), file_->columns()[c], *group.columns[c].meta, group.num_rows, g);
-      RETURN_IF_ERROR(reader->Open(file_->data_end()));
+      RETURN_IF_ERROR(reader->Open(file_->data_end(), file_->chunk_size_excludes_dictionary()));
       columns_.push_back(std::move(reader));
     }
     group_rows_left_ = group.num_rows;
@@ -86,7 +88,7 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     if (!*more) return ReadResult{0, true};
   }
   size_t n = static_cast<size_t>(
-      std::min<int64_t>(group_rows_left_, static_cast<int64_t>(options_.batch_rows)));
+      std::min<int64_t>(group_rows_left_, static_cast<int64_t>(rows_per_batch_)));
   std::vector<parquet::BadValue> bad;
   std::vector<std::pair<size_t, std::string>> bad_rows;  // (row, message)
   for (size_t c = 0; c < columns_.size(); ++c) {
@@ -124,6 +126,14 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     ++added;
   }
   row_ += n;
+  // Columns are decoded a batch at a time, so the batch cannot be cut when full:
+  // size the next one from this one, keeping batches near kBatchArenaBytes.
+  size_t bytes = out.memory_bytes();
+  if (bytes > kBatchArenaBytes && rows_per_batch_ > 1) {
+    rows_per_batch_ = std::max<size_t>(1, rows_per_batch_ / 2);
+  } else if (bytes < kBatchArenaBytes / 4 && rows_per_batch_ < options_.batch_rows) {
+    rows_per_batch_ = std::min(options_.batch_rows, rows_per_batch_ * 2);
+  }
   return ReadResult{added, false};
 }
 

@@ -5,8 +5,9 @@
 //
 // The input must be an uncompressed file (Parquet compresses its own pages): the
 // reader needs its RandomAccessInput to read the footer first. A row group is
-// read column by column, page by page, batch_rows rows at a time, so memory is a
-// batch plus one page (and dictionary) per column, whatever the file size.
+// read column by column, page by page, batch_rows rows at a time (fewer while
+// batches exceed 16 MiB), so memory is a batch plus one page (and dictionary) per
+// column, whatever the file size.
 //
 // A value without text (a byte array that is not UTF-8, an INT96 beyond the
 // timestamp range) makes its row a row error (kind encoding) reported with its
@@ -59,8 +60,9 @@ class ParquetReader final : public RecordReader {
   int64_t group_rows_left_ = 0;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;
   std::vector<std::vector<Span>> cells_;
-  uint64_t row_ = 0;  // rows read so far
-  Status error_;      // sticky once the file fails
+  uint64_t row_ = 0;       // rows read so far
+  size_t rows_per_batch_;  // batch_rows, fewer while batches of long values pass 16 MiB
+  Status error_;           // sticky once the file fails
 };
 
 }  // namespace sluice

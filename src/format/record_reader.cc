@@ -57,6 +57,15 @@ std::optional<Format> FormatFromPath(std::string_view path) {
   return std::nullopt;
 }
 
+std::optional<Format> FormatFromMagic(InputStream& input) {
+  RandomAccessInput* raw = input.random_access();
+  if (raw == nullptr) return std::nullopt;
+  char head[4];
+  Result<size_t> got = raw->ReadAt(0, head, sizeof(head));
+  if (got && *got == 4 && std::string_view(head, 4) == "PAR1") return Format::kParquet;
+  return std::nullopt;
+}
+
 Result<std::unique_ptr<RecordReader>> OpenReader(Format format, std::unique_ptr<InputStream> input,
                                                  const ReaderOptions& options) {
   if (input == nullptr) return Status::InvalidArgument("no input stream");

@@ -38,6 +38,11 @@ std::string_view FormatName(Format format);
 // anything else.
 std::optional<Format> FormatFromPath(std::string_view path);
 
+// The format announced by the stream's first bytes, read without consuming them
+// (through random_access(); nullopt when the stream has none): "PAR1" → parquet.
+// For files whose name says nothing (FormatFromPath gave nullopt).
+std::optional<Format> FormatFromMagic(InputStream& input);
+
 // CSV dialect. Unset fields are sniffed from the start of the stream.
 struct CsvDialect {
   std::optional<char> delimiter;  // among , ; \t |

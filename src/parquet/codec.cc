@@ -264,7 +264,7 @@ Result<Codec> CodecFromThrift(int32_t value) {
 Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string& out,
                   size_t max_size) {
   if (uncompressed_size > max_size) {
-    return Status::InvalidArgument(
+    return Status::InvalidData(
         CodecName(codec) + ": the page declares " + std::to_string(uncompressed_size) +
         " uncompressed bytes, above the limit of " + std::to_string(max_size));
   }

@@ -45,10 +45,10 @@ std::string CodecName(Codec codec);
 Result<Codec> CodecFromThrift(int32_t value);
 
 // Decompresses `in` into `out` (its previous contents are replaced). Requires
-// `uncompressed_size`, the size the page header declares. Errors: InvalidArgument
-// when `uncompressed_size` exceeds `max_size`; InvalidData ("<CODEC>: ...") when
-// the stream is corrupt, truncated, or does not decode to exactly
-// `uncompressed_size` bytes. core/ has no Unimplemented code: LZO (and any codec
+// `uncompressed_size`, the size the page header declares. Errors: InvalidData
+// ("<CODEC>: ...") when `uncompressed_size` exceeds `max_size` (checked before
+// anything is allocated), or the stream is corrupt, truncated, or does not decode
+// to exactly `uncompressed_size` bytes. core/ has no Unimplemented code: LZO (and any codec
 // outside the enum) is InvalidData ("LZO: codec not supported by sluice"), so the
 // file is quarantined with that reason. GZIP accepts concatenated members; LZ4
 // accepts Hadoop framing, then a raw LZ4 block, then an LZ4 frame, as other

@@ -16,6 +16,7 @@ namespace {
 // (statistics can make it long), up to kMaxHeaderBytes.
 constexpr size_t kHeaderProbeBytes = 16 * 1024;
 constexpr size_t kMaxHeaderBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxBatchArena = size_t{1} << 31;
 
 template <typename T>
 T LoadLE(const char* p) {
@@ -58,10 +59,11 @@ ColumnReader::ColumnReader(RandomAccessInput& file, const LeafColumn& leaf,
 Status ColumnReader::Fail(std::string_view what, uint64_t offset, std::string_view message) const {
   std::string m(what);
   if (what != where_) m += " of " + where_;
-  return Status::InvalidData(m + " at byte " + std::to_string(offset) + ": " + std::string(message));
+  return Status::InvalidData(m + " at byte " + std::to_string(offset) + ": " +
+                             std::string(message));
 }
 
-Status ColumnReader::Open(uint64_t data_end) {
+Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
   uint64_t start = static_cast<uint64_t>(meta_.data_page_offset);
   if (meta_.dictionary_page_offset && *meta_.dictionary_page_offset > 0 &&
       static_cast<uint64_t>(*meta_.dictionary_page_offset) < start) {
@@ -83,6 +85,7 @@ Status ColumnReader::Open(uint64_t data_end) {
   if (!codec) return Fail(where_, start, codec.error().message());
   pos_ = start;
   end_ = start + static_cast<uint64_t>(meta_.total_compressed_size);
+  if (dictionary_slack) end_ = std::min(end_ + 100, data_end);
   return Status::Ok();
 }
 
@@ -127,15 +130,15 @@ Status ColumnReader::NextPage() {
     size_t have = raw_.size() - h.header_size;
     if (have < size) {
       raw_.resize(h.header_size + size);
-      ASSIGN_OR_RETURN(size_t got,
-                       file_.ReadAt(body_at + have, raw_.data() + h.header_size + have, size - have));
+      ASSIGN_OR_RETURN(size_t got, file_.ReadAt(body_at + have, raw_.data() + h.header_size + have,
+                                                size - have));
       if (got < size - have) return Fail("page", page_at_, "the file ends inside it");
     }
     std::string_view body = std::string_view(raw_).substr(h.header_size, size);
     pos_ = body_at + size;
     if (h.crc) {
-      uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
-                        static_cast<uInt>(body.size()));
+      uLong crc =
+          crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
       if (static_cast<uint32_t>(crc) != static_cast<uint32_t>(*h.crc)) {
         return Fail("page", page_at_, "CRC mismatch (the page is corrupt)");
       }
@@ -160,7 +163,8 @@ Status ColumnReader::NextPage() {
           int width = BitWidth(static_cast<uint64_t>(leaf_.max_def));
           if (d.definition_level_encoding == static_cast<int32_t>(Encoding::kRle)) {
             Result<std::string_view> levels = ReadLengthPrefixed(data);
-            if (!levels) return Fail("page", page_at_, "definition levels: " + levels.error().message());
+            if (!levels)
+              return Fail("page", page_at_, "definition levels: " + levels.error().message());
             def_.Reset(*levels, width);
             data.remove_prefix(4 + levels->size());
             levels_kind_ = Levels::kRle;
@@ -169,8 +173,10 @@ Status ColumnReader::NextPage() {
               return Fail("page", page_at_, "definition levels run past the page");
             }
             def_all_.resize(static_cast<size_t>(d.num_values));
-            Result<size_t> used = DecodeLegacyBitPacked(data, width, def_all_.size(), def_all_.data());
-            if (!used) return Fail("page", page_at_, "definition levels: " + used.error().message());
+            Result<size_t> used =
+                DecodeLegacyBitPacked(data, width, def_all_.size(), def_all_.data());
+            if (!used)
+              return Fail("page", page_at_, "definition levels: " + used.error().message());
             data.remove_prefix(*used);
             def_next_ = 0;
             levels_kind_ = Levels::kMaterialized;
@@ -185,7 +191,8 @@ Status ColumnReader::NextPage() {
         return Status::Ok();
       }
       case PageType::kDataPageV2: {
-        if (!h.data_page_v2) return Fail("page header", page_at_, "data page v2 without its header");
+        if (!h.data_page_v2)
+          return Fail("page header", page_at_, "data page v2 without its header");
         const DataPageHeaderV2& d = *h.data_page_v2;
         if (d.num_values < 0 || d.repetition_levels_byte_length < 0 ||
             d.definition_levels_byte_length < 0 ||
@@ -193,10 +200,10 @@ Status ColumnReader::NextPage() {
                 body.size()) {
           return Fail("page header", page_at_, "level lengths do not fit the page");
         }
-        size_t levels_size = size_t(d.repetition_levels_byte_length) +
-                             size_t(d.definition_levels_byte_length);
-        std::string_view levels =
-            body.substr(size_t(d.repetition_levels_byte_length), size_t(d.definition_levels_byte_length));
+        size_t levels_size =
+            size_t(d.repetition_levels_byte_length) + size_t(d.definition_levels_byte_length);
+        std::string_view levels = body.substr(size_t(d.repetition_levels_byte_length),
+                                              size_t(d.definition_levels_byte_length));
         std::string_view data = body.substr(levels_size);
         if (d.is_compressed && codec != Codec::kUncompressed) {
           if (static_cast<size_t>(h.uncompressed_page_size) < levels_size) {
@@ -303,12 +310,11 @@ Status ColumnReader::StartValues(int32_t encoding, std::string_view values, uint
       return Status::Ok();
     }
     case Encoding::kDeltaBinaryPacked: {
-      Result<size_t> used = type == Type::kInt32
-                                ? DecodeDeltaBinaryPacked(values, size_t(count), ints32_)
-                            : type == Type::kInt64
-                                ? DecodeDeltaBinaryPacked(values, size_t(count), ints64_)
-                                : Result<size_t>(Status::InvalidData(
-                                      "DELTA_BINARY_PACKED for " + TypeName(int(type))));
+      Result<size_t> used =
+          type == Type::kInt32   ? DecodeDeltaBinaryPacked(values, size_t(count), ints32_)
+          : type == Type::kInt64 ? DecodeDeltaBinaryPacked(values, size_t(count), ints64_)
+                                 : Result<size_t>(Status::InvalidData("DELTA_BINARY_PACKED for " +
+                                                                      TypeName(int(type))));
       if (!used) return Fail("page", at, used.error().message());
       source_ = Source::kInts;
       return Status::Ok();
@@ -418,8 +424,9 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
     case Source::kDictionary:
     case Source::kBoolRle: {
       uint32_t index = 0;
-      ASSIGN_OR_RETURN(size_t got, indices_.Get(&index, 1));
-      if (got == 0) return Fail("page", page_at_, "its values end before its value count");
+      Result<size_t> got = indices_.Get(&index, 1);
+      if (!got) return Fail("page", page_at_, got.error().message());
+      if (*got == 0) return Fail("page", page_at_, "its values end before its value count");
       if (source_ == Source::kBoolRle) return text_.Bool(index != 0, out);
       if (index >= dict_bad_.size()) {
         return Fail("page", page_at_,
@@ -433,15 +440,18 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
     case Source::kInts: {
       size_t i = materialized_next_++;
       if (static_cast<Type>(*leaf_.element.type) == Type::kInt32) {
-        if (i >= ints32_.size()) return Fail("page", page_at_, "its values end before its value count");
+        if (i >= ints32_.size())
+          return Fail("page", page_at_, "its values end before its value count");
         return text_.Int32(ints32_[i], out);
       }
-      if (i >= ints64_.size()) return Fail("page", page_at_, "its values end before its value count");
+      if (i >= ints64_.size())
+        return Fail("page", page_at_, "its values end before its value count");
       return text_.Int64(ints64_[i], out);
     }
     case Source::kBytes: {
       size_t i = materialized_next_++;
-      if (i >= bytes_.size()) return Fail("page", page_at_, "its values end before its value count");
+      if (i >= bytes_.size())
+        return Fail("page", page_at_, "its values end before its value count");
       std::string_view v = bytes_[i];
       if (static_cast<Type>(*leaf_.element.type) == Type::kFixedLenByteArray &&
           v.size() != static_cast<size_t>(leaf_.element.type_length)) {
@@ -486,7 +496,8 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
       RETURN_IF_ERROR(NextPage());
       continue;
     }
-    size_t take = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n - done), page_left_));
+    size_t take =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n - done), page_left_));
     RETURN_IF_ERROR(ReadLevels(take));
     for (size_t i = 0; i < take; ++i) {
       int16_t level = levels_[i];
@@ -503,12 +514,16 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
       value_.clear();
       ASSIGN_OR_RETURN(bool ok, NextValue(value_));
       if (ok) {
+        // Spans are 32-bit offsets: refuse rather than wrap.
+        if (batch.arena_bytes() + value_.size() > kMaxBatchArena) {
+          return Fail("page", page_at_, "values too long for one batch of rows (over 2 GiB)");
+        }
         cells[done + i] = batch.Append(value_);
       } else {
         cells[done + i] = kNullSpan;
         Type type = static_cast<Type>(*leaf_.element.type);
         bad.push_back({done + i, type == Type::kInt96 ? "INT96 timestamp out of range"
-                                                       : "invalid UTF-8 in a byte array"});
+                                                      : "invalid UTF-8 in a byte array"});
       }
     }
     page_left_ -= static_cast<int64_t>(take);

@@ -47,8 +47,10 @@ class ColumnReader {
                int64_t rows, size_t row_group);
 
   // Checks the chunk's byte range against the file (`data_end`: where the footer
-  // starts).
-  Status Open(uint64_t data_end);
+  // starts). `dictionary_slack`: the chunk's size may leave out its dictionary page
+  // (ParquetFile::chunk_size_excludes_dictionary), so pages may run up to 100 bytes
+  // past it, as Arrow allows.
+  Status Open(uint64_t data_end, bool dictionary_slack = false);
 
   // Appends the next `n` cells' text to `batch`'s arena and sets cells[i] to its
   // span (kNullSpan for null). Values without text are reported in `bad` and get
@@ -71,12 +73,12 @@ class ColumnReader {
   ValueText text_;
   std::string where_;  // "column chunk 'x' of row group N"
   int64_t rows_left_;
-  uint64_t pos_ = 0;   // next page header
-  uint64_t end_ = 0;   // end of the chunk
+  uint64_t pos_ = 0;  // next page header
+  uint64_t end_ = 0;  // end of the chunk
   uint64_t page_at_ = 0;
 
-  std::string raw_;   // page as read
-  std::string page_;  // page decompressed
+  std::string raw_;        // page as read
+  std::string page_;       // page decompressed
   int64_t page_left_ = 0;  // values (levels) left in the page
 
   // Definition levels.
@@ -84,14 +86,14 @@ class ColumnReader {
   RleBitPackedDecoder def_;
   std::vector<int16_t> def_all_;  // BIT_PACKED levels, whole page
   size_t def_next_ = 0;
-  std::vector<int16_t> levels_;   // levels of the current Read
+  std::vector<int16_t> levels_;  // levels of the current Read
 
   // Values.
   enum class Source { kPlain, kDictionary, kInts, kBytes, kBoolRle } source_ = Source::kPlain;
   std::string_view plain_;  // PLAIN (and BYTE_STREAM_SPLIT decoded to plain)
   size_t plain_pos_ = 0;
   size_t bool_bit_ = 0;
-  std::string split_;       // BYTE_STREAM_SPLIT decoded
+  std::string split_;  // BYTE_STREAM_SPLIT decoded
   RleBitPackedDecoder indices_;
   std::vector<int32_t> ints32_;
   std::vector<int64_t> ints64_;

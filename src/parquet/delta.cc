@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "parquet/bit_util.h"
 #include "parquet/rle.h"
 
 namespace sluice::parquet {
@@ -17,44 +18,6 @@ constexpr std::string_view kDbp = "DELTA_BINARY_PACKED";
 Status Malformed(std::string_view encoding, std::string_view what, size_t offset) {
   return Status::InvalidData(std::string(encoding) + ": " + std::string(what) + " at byte " +
                              std::to_string(offset));
-}
-
-// A ULEB128 varint of at most 10 bytes; false when truncated or overlong.
-bool ReadVarint(std::string_view data, size_t& pos, uint64_t& value) {
-  value = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (pos == data.size()) return false;
-    const uint8_t b = static_cast<uint8_t>(data[pos++]);
-    value |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << shift;
-    if ((b & 0x80) == 0) return shift < 63 || b <= 1;
-  }
-  return false;
-}
-
-int64_t ZigZagDecode(uint64_t u) { return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1)); }
-uint64_t ZigZagEncode(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-
-void AppendVarint(uint64_t v, std::string& out) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-// The `bit_width` (0..64) bits at bit `bit` of `p`, LSB-first, reading no byte at
-// or past `size`; the caller guarantees the value's own bits are in range.
-inline uint64_t Unpack(const uint8_t* p, size_t size, uint64_t bit, int bit_width) {
-  if (bit_width == 0) return 0;
-  const size_t byte = bit >> 3;
-  const int shift = static_cast<int>(bit & 7);
-  uint64_t lo = 0;
-  std::memcpy(&lo, p + byte, std::min<size_t>(8, size - byte));
-  uint64_t v = lo >> shift;
-  if (shift + bit_width > 64) v |= uint64_t{p[byte + 8]} << (64 - shift);
-  return bit_width == 64 ? v : v & ((uint64_t{1} << bit_width) - 1);
 }
 
 template <typename T>
@@ -87,10 +50,11 @@ Result<size_t> DecodeDbp(std::string_view data, size_t max_values, std::vector<T
   if (total == 0) return pos;
   const uint64_t per_miniblock = block_size / miniblocks;
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  out.reserve(static_cast<size_t>(total));
+  out.resize(static_cast<size_t>(total));
+  T* dst = out.data();
   // Two's complement wrapping, in the unsigned type of the value's width.
   U value = static_cast<U>(ZigZagDecode(first));
-  out.push_back(static_cast<T>(value));
+  *dst++ = static_cast<T>(value);
   uint64_t remaining = total - 1;
   while (remaining > 0) {
     const size_t block_start = pos;
@@ -112,9 +76,13 @@ Result<size_t> DecodeDbp(std::string_view data, size_t max_values, std::vector<T
       const uint64_t needed = (n * width + 7) / 8;
       if (data.size() - pos < needed) return Malformed(kDbp, "truncated miniblock", pos);
       const size_t available = data.size() - pos;
-      for (uint64_t i = 0; i < n; ++i) {
-        value += min_delta + static_cast<U>(Unpack(p + pos, available, i * width, width));
-        out.push_back(static_cast<T>(value));
+      if (width == 0) {
+        for (uint64_t i = 0; i < n; ++i) *dst++ = static_cast<T>(value += min_delta);
+      } else {
+        for (uint64_t i = 0; i < n; ++i) {
+          value += min_delta + static_cast<U>(UnpackBits(p + pos, available, i * width, width));
+          *dst++ = static_cast<T>(value);
+        }
       }
       // The last miniblock is padded to full size; a writer that dropped the
       // padding at the very end of the data is read as far as the data goes.
@@ -251,8 +219,9 @@ Result<size_t> DecodeDeltaByteArray(std::string_view data, size_t max_values, st
   for (size_t i = 0; i < prefixes.size(); ++i) {
     char* dst = arena.data() + pos;
     const size_t prefix = static_cast<size_t>(prefixes[i]);
-    std::memcpy(dst, last.data(), prefix);
-    std::memcpy(dst + prefix, suffixes[i].data(), suffixes[i].size());
+    // Empty views may have no data pointer, which memcpy must not be given.
+    if (prefix != 0) std::memcpy(dst, last.data(), prefix);
+    if (!suffixes[i].empty()) std::memcpy(dst + prefix, suffixes[i].data(), suffixes[i].size());
     last = std::string_view(dst, prefix + suffixes[i].size());
     out.push_back(last);
     pos += last.size();

@@ -133,24 +133,32 @@ Status ReadSchemaElement(ThriftReader& r, SchemaElement& e) {
   bool has_name = false;
   RETURN_IF_ERROR(ReadStruct(r, [&](const FieldHeader& f) -> Result<bool> {
     switch (f.id) {
-      case 1: return SetI32(r, f, "SchemaElement.type", e.type);
-      case 2: return SetI32(r, f, "SchemaElement.type_length", e.type_length);
-      case 3: return SetI32(r, f, "SchemaElement.repetition_type", e.repetition);
+      case 1:
+        return SetI32(r, f, "SchemaElement.type", e.type);
+      case 2:
+        return SetI32(r, f, "SchemaElement.type_length", e.type_length);
+      case 3:
+        return SetI32(r, f, "SchemaElement.repetition_type", e.repetition);
       case 4: {
         ASSIGN_OR_RETURN(std::string_view name, Binary(r, f, "SchemaElement.name"));
         e.name = name;
         has_name = true;
         return true;
       }
-      case 5: return SetI32(r, f, "SchemaElement.num_children", e.num_children);
-      case 6: return SetI32(r, f, "SchemaElement.converted_type", e.converted_type);
-      case 7: return SetI32(r, f, "SchemaElement.scale", e.scale);
-      case 8: return SetI32(r, f, "SchemaElement.precision", e.precision);
+      case 5:
+        return SetI32(r, f, "SchemaElement.num_children", e.num_children);
+      case 6:
+        return SetI32(r, f, "SchemaElement.converted_type", e.converted_type);
+      case 7:
+        return SetI32(r, f, "SchemaElement.scale", e.scale);
+      case 8:
+        return SetI32(r, f, "SchemaElement.precision", e.precision);
       case 10:
         RETURN_IF_ERROR(Expect(r, f, TType::kStruct, "SchemaElement.logicalType"));
         RETURN_IF_ERROR(ReadLogicalType(r, e.logical));
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }));
   if (!has_name) return r.Error("SchemaElement without a name");
@@ -185,14 +193,17 @@ Status ReadColumnMetaData(ThriftReader& r, ColumnMetaData& m) {
         has_codec = true;
         return true;
       }
-      case 5: return SetI64(r, f, "ColumnMetaData.num_values", m.num_values);
+      case 5:
+        return SetI64(r, f, "ColumnMetaData.num_values", m.num_values);
       case 7:
         return SetI64(r, f, "ColumnMetaData.total_compressed_size", m.total_compressed_size);
       case 9:
         has_offset = true;
         return SetI64(r, f, "ColumnMetaData.data_page_offset", m.data_page_offset);
-      case 11: return SetI64(r, f, "ColumnMetaData.dictionary_page_offset", m.dictionary_page_offset);
-      default: return false;
+      case 11:
+        return SetI64(r, f, "ColumnMetaData.dictionary_page_offset", m.dictionary_page_offset);
+      default:
+        return false;
     }
   }));
   if (!has_type || !has_codec || !has_offset) {
@@ -221,7 +232,8 @@ Status ReadColumnChunk(ThriftReader& r, ColumnChunk& c) {
       case 9:
         c.encrypted = true;
         return false;
-      default: return false;
+      default:
+        return false;
     }
   });
 }
@@ -237,7 +249,8 @@ Status ReadRowGroup(ThriftReader& r, RowGroup& g) {
         return true;
       case 3:
         return SetI64(r, f, "RowGroup.num_rows", g.num_rows);
-      default: return false;
+      default:
+        return false;
     }
   });
 }
@@ -257,7 +270,8 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes, uint64_t base) {
           return ReadSchemaElement(r, md.schema.back());
         }));
         return true;
-      case 3: return SetI64(r, f, "FileMetaData.num_rows", md.num_rows);
+      case 3:
+        return SetI64(r, f, "FileMetaData.num_rows", md.num_rows);
       case 4:
         RETURN_IF_ERROR(StructList(r, f, "FileMetaData.row_groups", [&]() {
           md.row_groups.emplace_back();
@@ -272,7 +286,8 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes, uint64_t base) {
       case 8:
         md.encrypted = true;
         return false;
-      default: return false;
+      default:
+        return false;
     }
   }));
   if (!has_schema || md.schema.empty()) return r.Error("FileMetaData without a schema");
@@ -289,21 +304,30 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, uint64_t base) {
       case 1:
         has_type = true;
         return SetI32(r, f, "PageHeader.type", h.type);
-      case 2: return SetI32(r, f, "PageHeader.uncompressed_page_size", h.uncompressed_page_size);
+      case 2:
+        return SetI32(r, f, "PageHeader.uncompressed_page_size", h.uncompressed_page_size);
       case 3:
         has_sizes = true;
         return SetI32(r, f, "PageHeader.compressed_page_size", h.compressed_page_size);
-      case 4: return SetI32(r, f, "PageHeader.crc", h.crc);
+      case 4:
+        return SetI32(r, f, "PageHeader.crc", h.crc);
       case 5: {
         RETURN_IF_ERROR(Expect(r, f, TType::kStruct, "PageHeader.data_page_header"));
         DataPageHeader& d = h.data_page.emplace();
         RETURN_IF_ERROR(ReadStruct(r, [&](const FieldHeader& g) -> Result<bool> {
           switch (g.id) {
-            case 1: return SetI32(r, g, "DataPageHeader.num_values", d.num_values);
-            case 2: return SetI32(r, g, "DataPageHeader.encoding", d.encoding);
-            case 3: return SetI32(r, g, "DataPageHeader.definition_level_encoding", d.definition_level_encoding);
-            case 4: return SetI32(r, g, "DataPageHeader.repetition_level_encoding", d.repetition_level_encoding);
-            default: return false;
+            case 1:
+              return SetI32(r, g, "DataPageHeader.num_values", d.num_values);
+            case 2:
+              return SetI32(r, g, "DataPageHeader.encoding", d.encoding);
+            case 3:
+              return SetI32(r, g, "DataPageHeader.definition_level_encoding",
+                            d.definition_level_encoding);
+            case 4:
+              return SetI32(r, g, "DataPageHeader.repetition_level_encoding",
+                            d.repetition_level_encoding);
+            default:
+              return false;
           }
         }));
         return true;
@@ -313,9 +337,12 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, uint64_t base) {
         DictionaryPageHeader& d = h.dictionary_page.emplace();
         RETURN_IF_ERROR(ReadStruct(r, [&](const FieldHeader& g) -> Result<bool> {
           switch (g.id) {
-            case 1: return SetI32(r, g, "DictionaryPageHeader.num_values", d.num_values);
-            case 2: return SetI32(r, g, "DictionaryPageHeader.encoding", d.encoding);
-            default: return false;
+            case 1:
+              return SetI32(r, g, "DictionaryPageHeader.num_values", d.num_values);
+            case 2:
+              return SetI32(r, g, "DictionaryPageHeader.encoding", d.encoding);
+            default:
+              return false;
           }
         }));
         return true;
@@ -325,22 +352,32 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, uint64_t base) {
         DataPageHeaderV2& d = h.data_page_v2.emplace();
         RETURN_IF_ERROR(ReadStruct(r, [&](const FieldHeader& g) -> Result<bool> {
           switch (g.id) {
-            case 1: return SetI32(r, g, "DataPageHeaderV2.num_values", d.num_values);
-            case 2: return SetI32(r, g, "DataPageHeaderV2.num_nulls", d.num_nulls);
-            case 3: return SetI32(r, g, "DataPageHeaderV2.num_rows", d.num_rows);
-            case 4: return SetI32(r, g, "DataPageHeaderV2.encoding", d.encoding);
-            case 5: return SetI32(r, g, "DataPageHeaderV2.definition_levels_byte_length", d.definition_levels_byte_length);
-            case 6: return SetI32(r, g, "DataPageHeaderV2.repetition_levels_byte_length", d.repetition_levels_byte_length);
+            case 1:
+              return SetI32(r, g, "DataPageHeaderV2.num_values", d.num_values);
+            case 2:
+              return SetI32(r, g, "DataPageHeaderV2.num_nulls", d.num_nulls);
+            case 3:
+              return SetI32(r, g, "DataPageHeaderV2.num_rows", d.num_rows);
+            case 4:
+              return SetI32(r, g, "DataPageHeaderV2.encoding", d.encoding);
+            case 5:
+              return SetI32(r, g, "DataPageHeaderV2.definition_levels_byte_length",
+                            d.definition_levels_byte_length);
+            case 6:
+              return SetI32(r, g, "DataPageHeaderV2.repetition_levels_byte_length",
+                            d.repetition_levels_byte_length);
             case 7:
               RETURN_IF_ERROR(Expect(r, g, TType::kBoolTrue, "DataPageHeaderV2.is_compressed"));
               d.is_compressed = ThriftReader::FieldBool(g);
               return true;
-            default: return false;
+            default:
+              return false;
           }
         }));
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }));
   if (!has_type || !has_sizes) return r.Error("PageHeader without type or compressed_page_size");
@@ -376,7 +413,8 @@ struct Flattener {
         RETURN_IF_ERROR(Children(e.num_children, path, d, r, true, depth + 1));
       } else {
         if (!e.type) {
-          return Status::InvalidData("schema: element '" + e.name + "' has neither type nor children");
+          return Status::InvalidData("schema: element '" + e.name +
+                                     "' has neither type nor children");
         }
         LeafColumn leaf;
         leaf.path = path;

@@ -24,12 +24,12 @@ namespace sluice::parquet {
 
 struct LogicalType {
   LogicalKind kind = LogicalKind::kNone;
-  int32_t scale = 0;       // DECIMAL
-  int32_t precision = 0;   // DECIMAL
+  int32_t scale = 0;                  // DECIMAL
+  int32_t precision = 0;              // DECIMAL
   TimeUnit unit = TimeUnit::kMillis;  // TIME, TIMESTAMP
   bool adjusted_to_utc = false;       // TIME, TIMESTAMP
-  int bit_width = 0;       // INTEGER: 8, 16, 32, 64
-  bool is_signed = true;   // INTEGER
+  int bit_width = 0;                  // INTEGER: 8, 16, 32, 64
+  bool is_signed = true;              // INTEGER
 };
 
 struct SchemaElement {

@@ -1,6 +1,8 @@
 #include "parquet/parquet_file.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace sluice::parquet {
 namespace {
@@ -37,6 +39,27 @@ Status CheckLeaf(const LeafColumn& leaf) {
   return Status::Ok();
 }
 
+// "parquet-mr" without a version, or "parquet-mr version X.Y.Z ..." below 1.2.9.
+bool OldParquetMr(std::string_view created_by) {
+  if (!created_by.starts_with("parquet-mr")) return false;
+  std::string_view rest = created_by.substr(10);
+  constexpr std::string_view kVersion = " version ";
+  if (!rest.starts_with(kVersion)) return true;
+  rest.remove_prefix(kVersion.size());
+  int parts[3] = {0, 0, 0};
+  for (int i = 0; i < 3 && !rest.empty(); ++i) {
+    size_t n = 0;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') {
+      parts[i] = std::min(parts[i] * 10 + (rest[n] - '0'), 100000);
+      ++n;
+    }
+    rest.remove_prefix(n);
+    if (rest.empty() || rest[0] != '.') break;
+    rest.remove_prefix(1);
+  }
+  return std::lexicographical_compare(parts, parts + 3, std::begin({1, 2, 9}), std::end({1, 2, 9}));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input) {
@@ -64,7 +87,8 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
                        std::to_string(size - 12) + " bytes between the magics");
   }
   if (footer_size > kMaxFooterBytes) {
-    return Invalid("footer", size - 8, "length " + std::to_string(footer_size) + " is over the limit");
+    return Invalid("footer", size - 8,
+                   "length " + std::to_string(footer_size) + " is over the limit");
   }
   auto file = std::make_unique<ParquetFile>();
   file->data_end_ = size - 8 - footer_size;
@@ -73,15 +97,23 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
   ASSIGN_OR_RETURN(file->metadata_, ParseFileMetaData(footer, file->data_end_));
   const FileMetaData& md = file->metadata_;
   if (md.encrypted) {
-    return Invalid("footer", file->data_end_,
-                   "the file's columns are encrypted: sluice does not read encrypted Parquet files");
+    return Invalid(
+        "footer", file->data_end_,
+        "the file's columns are encrypted: sluice does not read encrypted Parquet files");
   }
-  ASSIGN_OR_RETURN(file->columns_, FlattenSchema(md.schema));
+  file->old_parquet_mr_ = OldParquetMr(md.created_by);
+  Result<std::vector<LeafColumn>> leaves = FlattenSchema(md.schema);
+  if (!leaves) return Invalid("footer", file->data_end_, leaves.error().message());
+  file->columns_ = std::move(*leaves);
   if (file->columns_.empty()) return Invalid("footer", file->data_end_, "schema: no columns");
-  for (const LeafColumn& leaf : file->columns_) RETURN_IF_ERROR(CheckLeaf(leaf));
+  for (const LeafColumn& leaf : file->columns_) {
+    Status checked = CheckLeaf(leaf);
+    if (!checked.ok()) return Invalid("footer", file->data_end_, checked.message());
+  }
   for (size_t g = 0; g < md.row_groups.size(); ++g) {
     const RowGroup& group = md.row_groups[g];
     std::string where = "row group " + std::to_string(g);
+    if (group.num_rows < 0) return Invalid(where, file->data_end_, "has a negative row count");
     if (group.columns.size() != file->columns_.size()) {
       return Invalid(where, file->data_end_,
                      "has " + std::to_string(group.columns.size()) + " column chunks for " +
@@ -95,8 +127,9 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(RandomAccessInput& input)
                        "encrypted: sluice does not read encrypted Parquet files");
       }
       if (!chunk.file_path.empty()) {
-        return Invalid(chunk_where, file->data_end_,
-                       "lives in another file ('" + chunk.file_path + "'), which sluice does not read");
+        return Invalid(
+            chunk_where, file->data_end_,
+            "lives in another file ('" + chunk.file_path + "'), which sluice does not read");
       }
       if (!chunk.meta) return Invalid(chunk_where, file->data_end_, "has no metadata");
       if (chunk.meta->path != file->columns_[c].path) {

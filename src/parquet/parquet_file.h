@@ -38,11 +38,15 @@ class ParquetFile {
   const std::vector<LeafColumn>& columns() const { return columns_; }
   // Where the footer starts: column chunks lie in [4, data_end()).
   uint64_t data_end() const { return data_end_; }
+  // parquet-mr before 1.2.9 left the dictionary page out of a chunk's
+  // total_compressed_size (PARQUET-816); readers allow for it as Arrow does.
+  bool chunk_size_excludes_dictionary() const { return old_parquet_mr_; }
 
  private:
   FileMetaData metadata_;
   std::vector<LeafColumn> columns_;
   uint64_t data_end_ = 0;
+  bool old_parquet_mr_ = false;
 };
 
 }  // namespace sluice::parquet

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "parquet/bit_util.h"
+
 namespace sluice::parquet {
 
 namespace {
@@ -13,28 +15,6 @@ namespace {
 Status RleError(std::string_view what, size_t offset) {
   return Status::InvalidData("RLE/bit-packed: " + std::string(what) + " at byte " +
                              std::to_string(offset));
-}
-
-// The `bit_width` bits at bit `bit` of `p` (LSB-first), reading no byte at or past
-// `size`. Widths are at most 32, so 5 bytes hold any value.
-inline uint32_t UnpackAt(const uint8_t* p, size_t size, uint64_t bit, int bit_width) {
-  const size_t byte = bit >> 3;
-  uint64_t window = 0;
-  if (byte + 8 <= size) {
-    std::memcpy(&window, p + byte, 8);
-  } else {
-    std::memcpy(&window, p + byte, size - byte);
-  }
-  const uint64_t mask = (uint64_t{1} << bit_width) - 1;
-  return static_cast<uint32_t>((window >> (bit & 7)) & mask);
-}
-
-void AppendVarint(uint64_t v, std::string& out) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
 }
 
 }  // namespace
@@ -68,14 +48,10 @@ void RleBitPackedDecoder::Reset(std::string_view data, int bit_width) {
 Status RleBitPackedDecoder::NextRun() {
   const size_t start = pos_;
   uint64_t header = 0;
-  for (int shift = 0;; shift += 7) {
-    if (pos_ == data_.size()) return RleError("truncated run header", start);
-    if (shift > 28) return RleError("run header longer than 5 bytes", start);
-    const uint8_t b = static_cast<uint8_t>(data_[pos_++]);
-    header |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << shift;
-    if ((b & 0x80) == 0) break;
+  // Readers take run headers as 32-bit varints.
+  if (!ReadVarint(data_, pos_, header, 5) || header > std::numeric_limits<uint32_t>::max()) {
+    return RleError("truncated or overlong run header", start);
   }
-  if (header > std::numeric_limits<uint32_t>::max()) return RleError("run header overflows", start);
   if ((header & 1) == 0) {
     const size_t value_bytes = static_cast<size_t>(bit_width_ + 7) / 8;
     if (data_.size() - pos_ < value_bytes) return RleError("truncated RLE run value", start);
@@ -134,7 +110,8 @@ Result<size_t> RleBitPackedDecoder::GetImpl(T* out, size_t n) {
         std::fill_n(out + produced, k, T{0});
       } else {
         for (size_t i = 0; i < k; ++i) {
-          const uint32_t v = UnpackAt(packed_, packed_size_, packed_bit_, bit_width_);
+          const uint32_t v =
+              static_cast<uint32_t>(UnpackBits(packed_, packed_size_, packed_bit_, bit_width_));
           if (check && v > kMax) {
             failed_ = true;
             return Status::InvalidData("RLE/bit-packed: value " + std::to_string(v) +
@@ -250,6 +227,14 @@ void RleBitPackedEncoder::WriteRle(uint32_t value, uint64_t count) {
 }
 
 void RleBitPackedEncoder::Flush(std::string& out) {
+  // A final run after whole groups is written as RLE whatever its length: exact,
+  // with no padding values.
+  if (run_count_ > 0 && literals_.size() % 8 == 0) {
+    if (!literals_.empty()) WriteLiterals(literals_.size());
+    literals_.clear();
+    WriteRle(run_value_, run_count_);
+    run_count_ = 0;
+  }
   EndRun();
   if (!literals_.empty()) {
     literals_.resize((literals_.size() + 7) / 8 * 8, 0);

@@ -85,8 +85,9 @@ Result<size_t> DecodeLegacyBitPacked(std::string_view data, int bit_width, size_
 
 // Streaming encoder of hybrid runs (no length prefix, no bit-width byte): runs of
 // 8 or more equal values become RLE runs, the rest bit-packed runs of at most 504
-// values. The final bit-packed run is padded with zeros to a multiple of 8
-// values, as the format allows: readers know the value count.
+// values. A final run after whole groups is RLE whatever its length; otherwise the
+// final bit-packed run is padded with zeros to a multiple of 8 values, as the
+// format allows: readers know the value count.
 class RleBitPackedEncoder {
  public:
   // Requires `bit_width` in 0..32 and every value put to fit in it.

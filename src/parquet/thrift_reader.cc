@@ -114,7 +114,8 @@ Result<ListHeader> ThriftReader::ReadListBegin() {
   ListHeader list;
   uint8_t type = b & 0x0f;
   // In lists, booleans are written with type 1 (some writers use 2).
-  if (type == 0 || !ValidType(type)) return Error("unknown list element type " + std::to_string(type));
+  if (type == 0 || !ValidType(type))
+    return Error("unknown list element type " + std::to_string(type));
   list.elem_type = static_cast<TType>(type);
   uint64_t size = b >> 4;
   if (size == 15) {

@@ -1,13 +1,13 @@
 #include "parquet/value_text.h"
 
-#include "parquet/values.h"
-
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <optional>
 #include <vector>
+
+#include "parquet/values.h"
 
 namespace sluice::parquet {
 namespace {
@@ -211,7 +211,6 @@ void AppendDecimalBytes(std::string_view be, int32_t scale, std::string& out) {
   AppendScaled(std::move(digits), minus, scale, out);
 }
 
-
 }  // namespace
 
 void AppendTimestampMicros(int64_t micros, std::string& out) {
@@ -280,7 +279,7 @@ ValueText::ValueText(const LeafColumn& leaf) : physical_(static_cast<Type>(*leaf
       if (physical_ == Type::kInt32 || physical_ == Type::kInt64) {
         kind_ = Kind::kTime;
         unit_ = *e.converted_type == int(ConvertedType::kTimeMillis) ? TimeUnit::kMillis
-                                                                    : TimeUnit::kMicros;
+                                                                     : TimeUnit::kMicros;
       }
       break;
     case ConvertedType::kTimestampMillis:
@@ -288,7 +287,7 @@ ValueText::ValueText(const LeafColumn& leaf) : physical_(static_cast<Type>(*leaf
       if (physical_ == Type::kInt64) {
         kind_ = Kind::kTimestamp;
         unit_ = *e.converted_type == int(ConvertedType::kTimestampMillis) ? TimeUnit::kMillis
-                                                                         : TimeUnit::kMicros;
+                                                                          : TimeUnit::kMicros;
       }
       break;
     case ConvertedType::kDecimal:
@@ -409,7 +408,8 @@ bool ValueText::Int64(int64_t v, std::string& out) const {
 }
 
 bool ValueText::Int96(const uint8_t* v, std::string& out) const {
-  std::optional<int64_t> micros = Int96ToMicros(std::string_view(reinterpret_cast<const char*>(v), 12));
+  std::optional<int64_t> micros =
+      Int96ToMicros(std::string_view(reinterpret_cast<const char*>(v), 12));
   if (!micros) return false;
   AppendTimestampMicros(*micros, out);
   return true;

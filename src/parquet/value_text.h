@@ -52,8 +52,8 @@ class ValueText {
 
  private:
   enum class Kind {
-    kText,        // bytes as they are (declared strings)
-    kCheckedText, // bytes that must be valid UTF-8
+    kText,         // bytes as they are (declared strings)
+    kCheckedText,  // bytes that must be valid UTF-8
     kUuid,
     kDate,
     kTime,

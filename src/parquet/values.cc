@@ -33,18 +33,17 @@ std::optional<int64_t> Int96ToMicros(std::string_view bytes) {
   std::memcpy(&julian_day, bytes.data() + 8, 4);
   constexpr int64_t kUnixEpochJulianDay = 2440588;
   constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
-  // Floor division, so a (malformed) negative nanosecond count still truncates
-  // toward the past like positive ones.
+  // Floor division, so a negative nanosecond count (Spark writes them, below)
+  // still truncates toward the past like positive ones.
   int64_t micros_of_day = nanos_of_day / 1000;
   if (nanos_of_day % 1000 < 0) --micros_of_day;
-  int64_t day_micros;
-  int64_t result;
-  if (__builtin_mul_overflow(static_cast<int64_t>(julian_day) - kUnixEpochJulianDay, kMicrosPerDay,
-                             &day_micros) ||
-      __builtin_add_overflow(day_micros, micros_of_day, &result)) {
-    return std::nullopt;
-  }
-  return result;
+  // Modulo 2^64, as Spark computes it when writing: for instants whose Julian-epoch
+  // microseconds overflow int64 it stores the wrapped day and (negative) nanos,
+  // and only wrapping arithmetic gives the instant back (int96_from_spark.md).
+  const uint64_t day_micros =
+      static_cast<uint64_t>(static_cast<int64_t>(julian_day) - kUnixEpochJulianDay) *
+      static_cast<uint64_t>(kMicrosPerDay);
+  return static_cast<int64_t>(day_micros + static_cast<uint64_t>(micros_of_day));
 }
 
 }  // namespace sluice::parquet

@@ -250,12 +250,13 @@ std::vector<FileResult> FileLoader::RecordLoaded(const std::vector<Member*>& mem
 
 Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
   std::optional<Format> format = file.plan.format ? file.plan.format : FormatFromPath(file.path);
+  ASSIGN_OR_RETURN(auto input, file.landed->Stream());
+  if (!format) format = FormatFromMagic(*input);
   if (!format) {
     return Status::InvalidData(
         "unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
-        "optionally .gz or .zst)");
+        "optionally .gz or .zst, or .parquet)");
   }
-  ASSIGN_OR_RETURN(auto input, file.landed->Stream());
   ReaderOptions options = file.plan.Reader();
   options.stop = &signals_.stop;
   ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));

@@ -62,7 +62,10 @@ Result<size_t> ReadSome(int fd, char* dst, size_t n, uint64_t offset, const std:
 class RawFile {
  public:
   RawFile(UniqueFd fd, std::string path, uint64_t limit)
-      : fd_(std::move(fd)), path_(std::move(path)), size_(limit), left_(limit),
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        size_(limit),
+        left_(limit),
         buffer_(NewBuffer()) {}
 
   // Bytes read but not yet consumed.
