@@ -22,6 +22,10 @@
 
 namespace sluice::parquet {
 
+// The compact protocol type ids by the name ThriftWriter was first written with,
+// which the metadata tests use to build footers.
+using ThriftType = TType;
+
 class ThriftWriter {
  public:
   // Appends to `*out`, which must outlive the writer.
