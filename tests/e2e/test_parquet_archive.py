@@ -167,5 +167,17 @@ class ParquetArchiveTest(SluiceTestCase):
         self.assertEqual(self.quarantined_files(), ["bad.jsonl"])
         self.assertEqual(self.processed_files(), [], "no temporary file is left behind")
 
+    def test_a_duplicate_is_archived_as_parquet_too(self):
+        self.put_orders("orders.jsonl")
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 0)
+        self.put_orders("orders_again.jsonl")  # the same content: a duplicate, not loaded
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema(),
+                                  "--table", "orders"), 0)
+        self.assertEqual(self.count("orders"), len(ROWS))
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.processed_files(), ["orders.parquet", "orders_again.parquet"])
+        rows, _ = self.parquet_rows(os.path.join(self.processed, "orders_again.parquet"))
+        self.assertEqual(rows, self.loaded_rows())
+
 if __name__ == "__main__":
     unittest.main()
