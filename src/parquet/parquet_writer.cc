@@ -203,7 +203,7 @@ std::string ParquetWriter::FileMetaData() const {
   ThriftWriter w(&out);
   w.BeginStruct();   // FileMetaData
   w.FieldI32(1, 1);  // version
-  w.BeginListField(2, TType::kStruct, static_cast<uint32_t>(columns_.size() + 1));
+  w.BeginListField(2, ThriftType::kStruct, static_cast<uint32_t>(columns_.size() + 1));
   w.BeginListStruct();  // the root SchemaElement
   w.FieldBinary(4, "schema");
   w.FieldI32(5, static_cast<int32_t>(columns_.size()));
@@ -219,10 +219,10 @@ std::string ParquetWriter::FileMetaData() const {
     w.EndStruct();
   }
   w.FieldI64(3, static_cast<int64_t>(rows_));
-  w.BeginListField(4, TType::kStruct, static_cast<uint32_t>(row_groups_.size()));
+  w.BeginListField(4, ThriftType::kStruct, static_cast<uint32_t>(row_groups_.size()));
   for (const RowGroupInfo& group : row_groups_) {
     w.BeginListStruct();  // RowGroup
-    w.BeginListField(1, TType::kStruct, static_cast<uint32_t>(group.columns.size()));
+    w.BeginListField(1, ThriftType::kStruct, static_cast<uint32_t>(group.columns.size()));
     for (size_t i = 0; i < group.columns.size(); ++i) {
       const ColumnChunkInfo& info = group.columns[i];
       const int64_t chunk_start = info.dictionary_page_offset.value_or(info.data_page_offset);
@@ -230,9 +230,9 @@ std::string ParquetWriter::FileMetaData() const {
       w.FieldI64(2, chunk_start);
       w.BeginStructField(3);  // ColumnMetaData
       w.FieldI32(1, static_cast<int32_t>(PhysicalType(columns_[i].type)));
-      w.BeginListField(2, TType::kI32, static_cast<uint32_t>(info.encodings.size()));
+      w.BeginListField(2, ThriftType::kI32, static_cast<uint32_t>(info.encodings.size()));
       for (Encoding e : info.encodings) w.ListI32(static_cast<int32_t>(e));
-      w.BeginListField(3, TType::kBinary, 1);
+      w.BeginListField(3, ThriftType::kBinary, 1);
       w.ListBinary(columns_[i].name);
       w.FieldI32(4, static_cast<int32_t>(options_.codec));
       w.FieldI64(5, info.num_values);
@@ -257,7 +257,7 @@ std::string ParquetWriter::FileMetaData() const {
   w.FieldBinary(6, kCreatedBy);
   // TYPE_DEFINED_ORDER for every column: min_value/max_value follow each type's
   // natural order (signed integers, unsigned bytes for strings).
-  w.BeginListField(7, TType::kStruct, static_cast<uint32_t>(columns_.size()));
+  w.BeginListField(7, ThriftType::kStruct, static_cast<uint32_t>(columns_.size()));
   for (size_t i = 0; i < columns_.size(); ++i) {
     w.BeginListStruct();    // ColumnOrder
     w.BeginStructField(1);  // TypeDefinedOrder

@@ -13,7 +13,7 @@ void ThriftWriter::AppendVarint(std::string& out, uint64_t value) {
   out.push_back(static_cast<char>(value));
 }
 
-void ThriftWriter::FieldHeader(int16_t id, TType type) {
+void ThriftWriter::FieldHeader(int16_t id, ThriftType type) {
   assert(!last_ids_.empty() && id > last_ids_.back());
   const int delta = id - last_ids_.back();
   if (delta >= 1 && delta <= 15) {
@@ -26,31 +26,31 @@ void ThriftWriter::FieldHeader(int16_t id, TType type) {
 }
 
 void ThriftWriter::FieldI32(int16_t id, int32_t value) {
-  FieldHeader(id, TType::kI32);
+  FieldHeader(id, ThriftType::kI32);
   AppendVarint(*out_, ZigZag(value));
 }
 
 void ThriftWriter::FieldI64(int16_t id, int64_t value) {
-  FieldHeader(id, TType::kI64);
+  FieldHeader(id, ThriftType::kI64);
   AppendVarint(*out_, ZigZag(value));
 }
 
 void ThriftWriter::FieldBool(int16_t id, bool value) {
-  FieldHeader(id, value ? TType::kBoolTrue : TType::kBoolFalse);
+  FieldHeader(id, value ? ThriftType::kBoolTrue : ThriftType::kBoolFalse);
 }
 
 void ThriftWriter::FieldBinary(int16_t id, std::string_view value) {
-  FieldHeader(id, TType::kBinary);
+  FieldHeader(id, ThriftType::kBinary);
   ListBinary(value);
 }
 
 void ThriftWriter::BeginStructField(int16_t id) {
-  FieldHeader(id, TType::kStruct);
+  FieldHeader(id, ThriftType::kStruct);
   last_ids_.push_back(0);
 }
 
-void ThriftWriter::BeginListField(int16_t id, TType element_type, uint32_t size) {
-  FieldHeader(id, TType::kList);
+void ThriftWriter::BeginListField(int16_t id, ThriftType element_type, uint32_t size) {
+  FieldHeader(id, ThriftType::kList);
   const auto type = static_cast<uint8_t>(element_type);
   if (size < 15) {
     out_->push_back(static_cast<char>((size << 4) | type));
@@ -73,7 +73,7 @@ void ThriftWriter::BeginStruct() { last_ids_.push_back(0); }
 
 void ThriftWriter::EndStruct() {
   assert(!last_ids_.empty());
-  out_->push_back(static_cast<char>(TType::kStop));
+  out_->push_back(static_cast<char>(ThriftType::kStop));
   last_ids_.pop_back();
 }
 

@@ -18,13 +18,24 @@
 #include <string_view>
 #include <vector>
 
-#include "parquet/thrift_reader.h"  // TType, the compact protocol type ids
-
 namespace sluice::parquet {
 
-// The compact protocol type ids by the name ThriftWriter was first written with,
-// which the metadata tests use to build footers.
-using ThriftType = TType;
+// Compact protocol type ids (the nibble of a field header or list header).
+enum class ThriftType : uint8_t {
+  kStop = 0,
+  kBoolTrue = 1,
+  kBoolFalse = 2,
+  kByte = 3,
+  kI16 = 4,
+  kI32 = 5,
+  kI64 = 6,
+  kDouble = 7,
+  kBinary = 8,
+  kList = 9,
+  kSet = 10,
+  kMap = 11,
+  kStruct = 12,
+};
 
 class ThriftWriter {
  public:
@@ -40,7 +51,7 @@ class ThriftWriter {
   void BeginStructField(int16_t id);
   // Opens a list-valued field of `size` elements of `element_type`; the elements
   // follow (ListI32, ListBinary, or BeginListStruct ... EndStruct per element).
-  void BeginListField(int16_t id, TType element_type, uint32_t size);
+  void BeginListField(int16_t id, ThriftType element_type, uint32_t size);
   void ListI32(int32_t value);
   void ListBinary(std::string_view value);
   // Opens a struct that is a list element; close it with EndStruct().
@@ -58,7 +69,7 @@ class ThriftWriter {
   }
 
  private:
-  void FieldHeader(int16_t id, TType type);
+  void FieldHeader(int16_t id, ThriftType type);
 
   std::string* out_;
   // The last field id of each open struct, innermost last.

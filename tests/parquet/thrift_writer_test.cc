@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "parquet/thrift_reader.h"
+
 namespace sluice::parquet {
 namespace {
 
@@ -74,11 +76,11 @@ TEST(ThriftWriterTest, ListHeadersShortAndLong) {
   std::string out;
   ThriftWriter w(&out);
   w.BeginStruct();
-  w.BeginListField(1, TType::kI32, 3);  // 0x19, then size 3 << 4 | 5
+  w.BeginListField(1, ThriftType::kI32, 3);  // 0x19, then size 3 << 4 | 5
   w.ListI32(1);
   w.ListI32(-1);
-  w.ListI32(64);                            // zigzag 128 = 0x80 0x01
-  w.BeginListField(2, TType::kBinary, 20);  // 0x19, then 0xF8 and varint 20
+  w.ListI32(64);                                 // zigzag 128 = 0x80 0x01
+  w.BeginListField(2, ThriftType::kBinary, 20);  // 0x19, then 0xF8 and varint 20
   for (int i = 0; i < 20; ++i) w.ListBinary("");
   w.EndStruct();
   std::string expected = Bytes({0x19, 0x35, 0x02, 0x01, 0x80, 0x01, 0x19, 0xF8, 0x14});
@@ -95,8 +97,8 @@ TEST(ThriftWriterTest, NestedStructsRestartTheFieldIds) {
   w.BeginStructField(5);  // delta 4, type 12: 0x4C
   w.FieldI32(1, 2);       // ids restart at 0 inside: 0x15
   w.EndStruct();
-  w.FieldI32(6, 3);                        // back in the outer struct: delta 1 from 5
-  w.BeginListField(7, TType::kStruct, 2);  // 0x19, 0x2C
+  w.FieldI32(6, 3);                             // back in the outer struct: delta 1 from 5
+  w.BeginListField(7, ThriftType::kStruct, 2);  // 0x19, 0x2C
   w.BeginListStruct();
   w.FieldI32(2, 4);  // delta 2 from 0: 0x25
   w.EndStruct();
@@ -129,7 +131,7 @@ TEST(ThriftWriterTest, RoundTripsThroughThriftReader) {
   w.BeginStructField(40);
   w.FieldI64(1, std::numeric_limits<int64_t>::max());
   w.EndStruct();
-  w.BeginListField(41, TType::kI32, 100);
+  w.BeginListField(41, ThriftType::kI32, 100);
   for (int i = 0; i < 100; ++i) w.ListI32(i * 1000 - 50000);
   w.EndStruct();
 
