@@ -17,6 +17,7 @@
 #include "core/text_batch.h"
 #include "format/record_reader.h"
 #include "pipeline/file_loader.h"
+#include "pipeline/parquet_archive.h"
 #include "pipeline/rejects.h"
 #include "pipeline/table_resolver.h"
 #include "schema/validator.h"
@@ -34,6 +35,8 @@ struct FileLoader::Attempt {
   std::string table;
   bool changed = false;      // the file changed after it was hashed
   std::string rejects_file;  // where KeepRejects kept a loaded file's rejects
+  // after_load: parquet: the archive written as the rows load, finished by Archive.
+  std::unique_ptr<ParquetArchive> parquet;
 };
 
 // A file this call claimed in the ledger (or is about to).

@@ -39,8 +39,9 @@ struct Opened {
 
 Result<Opened> Open(const std::string& path, const TablePlan& plan) {
   std::optional<Format> format = plan.format ? plan.format : FormatFromPath(path);
-  if (!format) return Status::InvalidData("unknown file type: " + path);
   ASSIGN_OR_RETURN(auto input, OpenFileInput(path));
+  if (!format) format = FormatFromMagic(*input);
+  if (!format) return Status::InvalidData("unknown file type: " + path);
   ASSIGN_OR_RETURN(auto reader, OpenReader(*format, std::move(input), plan.Reader()));
   return Opened{*format, std::move(reader)};
 }

@@ -140,7 +140,7 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"workers: many\n", ":1: key 'workers': expected a whole number"},
       {"workers: 0\n", "key 'workers': must be at least 1"},
       {"max_crashes: -1\n", "key 'max_crashes': must not be negative"},
-      {"after_load: shred\n", "key 'after_load': expected move, delete or keep"},
+      {"after_load: shred\n", "key 'after_load': expected move, delete, keep or parquet"},
       {"tables:\n  - table: t\n", ":2: key 'match': missing"},
       {"tables:\n  - match: x\n    max_reject_ratio: 2\n", ":3: key 'max_reject_ratio'"},
       {"tables:\n  - match: x\n    schema: missing.yaml\n", "key 'schema'"},
@@ -321,6 +321,14 @@ tables:
   EXPECT_EQ(Config{}.Resolve("x.csv").max_columns, kDefaultMaxColumns);
   c.overrides.max_columns = 7;  // --max-columns beats every rule
   EXPECT_EQ(c.Resolve("narrow.csv").max_columns, 7u);
+}
+
+TEST(ConfigTest, AfterLoadNames) {
+  EXPECT_EQ(ParseAfterLoad("move"), AfterLoad::kMove);
+  EXPECT_EQ(ParseAfterLoad("delete"), AfterLoad::kDelete);
+  EXPECT_EQ(ParseAfterLoad("keep"), AfterLoad::kKeep);
+  EXPECT_EQ(ParseAfterLoad("parquet"), AfterLoad::kParquet);
+  EXPECT_FALSE(ParseAfterLoad("shred").has_value());
 }
 
 }  // namespace
