@@ -1,5 +1,6 @@
-// ISO 8601 text for dates and timestamps, as the SQLite sink stores them and the
-// expression language casts them to string:
+// ISO 8601 text for dates and timestamps, as the SQLite sink stores them, the MySQL
+// sink writes them into LOAD DATA (years 0001..9999) and the expression language
+// casts them to string:
 // proleptic Gregorian calendar, UTC, "YYYY-MM-DD" and
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" (the fraction only when it is not zero). That is
 // SQLite's own form (what datetime() returns, read as UTC by its date functions),

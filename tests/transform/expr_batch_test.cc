@@ -226,6 +226,36 @@ TEST_F(ExprBatchTest, ExtraColumnsAndShortUnreadColumnsAreIgnored) {
   EXPECT_EQ(out_.ints[0], 6);
 }
 
+TEST_F(ExprBatchTest, TimestampsAtTheLimitsOfInt64) {
+  // Readers of binary formats may hand over any int64 as a timestamp; the
+  // calendar functions stay defined on all of them (run under UBSan).
+  const std::vector<ColumnDef> defs = {{"t", ColumnType::kTimestamp}};
+  Batch batch;
+  batch.Reset(defs);
+  batch.columns()[0].AppendInt(INT64_MIN);
+  batch.FinishRow(1);
+  batch.columns()[0].AppendInt(INT64_MAX);
+  batch.FinishRow(2);
+  auto eval = [&](const std::string& text) {
+    Result<Expression> e = CompileExpression(text, defs);
+    EXPECT_TRUE(e.has_value()) << e.error().message();
+    failures_.clear();
+    EXPECT_TRUE(e->Evaluate(batch, out_, failures_, arena_).ok());
+    std::string result;
+    for (size_t r = 0; r < 2; ++r) {
+      bool failed = false;
+      for (const RowFailure& f : failures_) failed = failed || f.row == r;
+      result += (r > 0 ? " | " : "") + (failed ? "fail" : Render(out_, r));
+    }
+    return result;
+  };
+  EXPECT_EQ(eval("hour(t) || ':' || minute(t)"), "19:59 | 4:0");
+  EXPECT_EQ(eval("date_trunc('second', t) is null"), "fail | false");
+  EXPECT_EQ(eval("date_trunc('year', t) is null"), "fail | false");
+  EXPECT_EQ(eval("epoch_ms(t)"), "-9223372036854776 | 9223372036854775");
+  EXPECT_EQ(eval("year(date(t)) > 0"), "false | true");
+}
+
 TEST_F(ExprBatchTest, OneExpressionEvaluatesOnSeveralThreadsAtOnce) {
   const Expression e = Compile("case when regexp_matches(name, '7$') then x * 3 else x end");
   const Expression copy = e;  // copies share the compiled tree

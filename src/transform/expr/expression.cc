@@ -1,4 +1,6 @@
 // CompileExpression (parse → bind → fold) and Expression::Evaluate.
+//
+// Thread-safety: see expression.h.
 #include "transform/expr/expression.h"
 
 #include <algorithm>

@@ -2,6 +2,8 @@
 // in a comparison. coalesce evaluates an argument only on the rows still null;
 // least and greatest ignore nulls (null only when every argument is null, as in
 // PostgreSQL); nullif(a, b) is `case when a = b then null else a end`.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <vector>
 
 #include "transform/expr/functions.h"

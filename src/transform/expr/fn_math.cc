@@ -1,6 +1,8 @@
 // Numeric functions: abs, round, floor, ceil (integer stays integer, float stays
 // float), sqrt, ln, log10, exp, pow (float). A result that is not a finite
 // number, or an argument outside the function's domain, fails the row.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <cmath>
 #include <string>
 

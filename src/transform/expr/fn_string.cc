@@ -3,6 +3,8 @@
 // starts_with and regexp_matches (RE2, the pattern a constant compiled once).
 // Results that are a part of the argument (trim, substr, an unchanged lower) are
 // views into it; only new text goes into the arena.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <re2/re2.h>
 
 #include <cstring>

@@ -8,6 +8,8 @@
 //                        truncated below a day)
 //   epoch_ms(x)          timestamp (or date) → integer milliseconds since 1970-01-01T00:00:00Z
 //   from_epoch_ms(n)     integer → timestamp; beyond year 9999 (or before 0) fails the row
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <array>
 #include <string>
 
@@ -32,7 +34,8 @@ template <Part kPart, bool kTimestamp>
 void ExtractPart(const Node& node, EvalContext& ctx, Selection sel, Column& out) {
   MapUnary<int64_t, int64_t>(node, ctx, sel, out, [](size_t, int64_t value, int64_t& v) {
     if constexpr (kPart == Part::kHour || kPart == Part::kMinute) {
-      const int64_t of_day = value - FloorDiv(value, kMicrosPerDay) * kMicrosPerDay;
+      int64_t of_day = value % kMicrosPerDay;  // not value - days * D: that overflows
+      if (of_day < 0) of_day += kMicrosPerDay;
       v = kPart == Part::kHour ? of_day / kMicrosPerHour : of_day / kMicrosPerMinute % 60;
     } else {
       const CivilDate d = CivilFromDays(kTimestamp ? FloorDiv(value, kMicrosPerDay) : value);
@@ -64,14 +67,28 @@ void DateTrunc(const Node& node, EvalContext& ctx, Selection sel, Column& out) {
     if constexpr (!kTimestamp) {
       Put<int64_t>(out, r, TruncateDays(value, unit));
     } else {
-      int64_t step = kMicrosPerDay;
-      if (unit == kHour) step = kMicrosPerHour;
-      if (unit == kMinute) step = kMicrosPerMinute;
-      if (unit == kSecond) step = kMicrosPerSecond;
-      const int64_t floored = FloorDiv(value, step) * step;
-      Put<int64_t>(out, r,
-                   unit < kDay ? TruncateDays(FloorDiv(value, kMicrosPerDay), unit) * kMicrosPerDay
-                               : floored);
+      // Truncating goes down, so an instant near the lower end of int64 may have
+      // no representable start of its unit.
+      bool overflow = false;
+      int64_t start = 0;
+      if (unit < kDay) {
+        overflow = __builtin_mul_overflow(TruncateDays(FloorDiv(value, kMicrosPerDay), unit),
+                                          kMicrosPerDay, &start);
+      } else {
+        const int64_t step = unit == kDay      ? kMicrosPerDay
+                             : unit == kHour   ? kMicrosPerHour
+                             : unit == kMinute ? kMicrosPerMinute
+                                               : kMicrosPerSecond;
+        int64_t into = value % step;
+        if (into < 0) into += step;
+        overflow = __builtin_sub_overflow(value, into, &start);
+      }
+      if (overflow) {
+        ctx.Fail(r, "timestamp out of range in date_trunc");
+        out.nulls[r] = 1;
+      } else {
+        Put<int64_t>(out, r, start);
+      }
     }
   });
 }

@@ -6,6 +6,8 @@
 // float; a result that is not finite fails the row. Dividing a non-null value by
 // zero fails the row (NULL / 0 is NULL). date ± integer is a date (days), date -
 // date an integer (days).
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <cmath>
 #include <cstring>
 #include <string>

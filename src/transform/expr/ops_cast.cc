@@ -9,6 +9,8 @@
 // UTC). float → integer rounds to nearest, halves away from zero, and fails
 // beyond int64; integer → boolean is false for 0 and true otherwise; date →
 // timestamp is midnight UTC; timestamp → date its UTC date.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <charconv>
 #include <cmath>
 #include <string>

@@ -2,6 +2,8 @@
 // one type (integer → float, date → timestamp at midnight UTC); strings compare
 // by bytes (UTF-8 byte order is code point order), booleans false < true. A null
 // side gives null.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <string_view>
 
 #include "transform/expr/bind.h"

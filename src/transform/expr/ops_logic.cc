@@ -2,6 +2,8 @@
 // kernels. `and`, `or` and `case` evaluate an operand only on the rows whose
 // result it can still change, so `x <> 0 and 1 / x > 2` and
 // `case when x = 0 then 0 else 1 / x end` never fail on x = 0.
+//
+// Thread-safety: stateless; the kernels read only the immutable tree and their EvalContext.
 #include <vector>
 
 #include "transform/expr/bind.h"
