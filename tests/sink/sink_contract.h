@@ -1,6 +1,6 @@
 // The fixture of SinkContractTest (sink_contract_test.cc and
 // sink_contract_values_test.cc): one Backend per test parameter ("sqlite",
-// "postgres", "clickhouse", "mysql"), a sink opened with OpenSink on it, and the tables,
+// "postgres", "clickhouse", "mysql", "parquet"), a sink opened with OpenSink on it, and the tables,
 // loads and batches the cases share.
 //
 // Thread-safety: none needed (each test runs on one thread; the crash cases fork).
@@ -63,6 +63,15 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     } else if (GetParam() == "postgres") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
       backend_ = std::make_unique<PostgresBackend>(url);
+    } else if (GetParam() == "parquet") {
+      auto parquet = std::make_unique<ParquetBackend>();
+      const testing::DuckDbRun probe = parquet->Probe();
+      if (probe.unavailable) {
+        if (testing::DuckDbRequired()) FAIL() << probe.error;
+        GTEST_SKIP() << probe.error;
+      }
+      ASSERT_TRUE(probe.error.empty()) << probe.error;
+      backend_ = std::move(parquet);
     } else if (GetParam() == "mysql") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_MYSQL_URL");
       backend_ = std::make_unique<MysqlBackend>(url);
