@@ -124,8 +124,10 @@ TEST_F(ParquetSinkTest, AbortAndDiscardAttemptLeaveNoTemporaryFile) {
   EXPECT_EQ(Sorted(dir_ / "t"), (std::vector<std::string>{".lock", "_schema"}));
   // What a crashed attempt left: DiscardAttempt removes it.
   testing::WriteFile(dir_ / "t/.y.parquet.tmp", "PAR1 half a file");
+  testing::WriteFile(dir_ / "_sluice/loads/.y.json.tmp", "{\"load_id\":");
   sink_->DiscardAttempt("t", {"y", "/in/y.csv"});
   EXPECT_EQ(Sorted(dir_ / "t"), (std::vector<std::string>{".lock", "_schema"}));
+  EXPECT_EQ(Sorted(dir_ / "_sluice/loads"), (std::vector<std::string>{}));
 }
 
 // A crash after a group's markers and before its rename leaves markers naming a

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,14 +18,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A temporary name unique among this host's processes and threads.
-std::string TemporaryName(const std::string& folder, const std::string& path) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string base = path.substr(path.rfind('/') + 1);
-  return folder + "/." + base + "." + std::to_string(getpid()) + "-" +
-         std::to_string(counter.fetch_add(1)) + ".tmp";
-}
-
 Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -38,6 +29,10 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
 }
 
 }  // namespace
+
+std::string TemporaryPath(const std::string& folder, const std::string& path) {
+  return folder + "/." + path.substr(path.rfind('/') + 1) + ".tmp";
+}
 
 std::string FileName(std::string_view name) {
   std::string out = PercentEncode(name);
@@ -84,7 +79,7 @@ Status PublishFile(int fd, const std::string& from, const std::string& to,
 
 Status WriteFileDurably(const std::string& folder, const std::string& path,
                         std::string_view content, bool sync_folder) {
-  const std::string temp = TemporaryName(folder, path);
+  const std::string temp = TemporaryPath(folder, path);
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (!fd.valid()) return ErrnoStatus("cannot create " + temp, errno);
   Status status = WriteAll(fd.get(), content, temp);

@@ -3,7 +3,8 @@
 //
 //   DIR/TABLE/_schema                 the table's definition (JSON)
 //   DIR/TABLE/FIRST-ID.parquet        the rows of one load, or of a group of loads
-//   DIR/TABLE/.FIRST-ID.parquet.tmp   a load being written (dot: no glob sees it)
+//   DIR/TABLE/.FIRST-ID.parquet.tmp   a load being written (dot: no glob sees it;
+//                                     every temporary file is .NAME.tmp)
 //   DIR/TABLE/.lock                   flock: keyed loads and schema changes
 //   DIR/_sluice/loads/ID.json         the commit marker of each load id
 //   DIR/_sluice/keys/TABLE/FIRST-ID.keys  the keys a keyed load's file added
@@ -51,8 +52,13 @@ Status SyncDirectory(const std::string& path);
 // (both lie in it) unless `sync_folder` is false.
 Status PublishFile(int fd, const std::string& from, const std::string& to,
                    const std::string& folder, bool sync_folder = true);
-// Writes `content` to `path` (in `folder`) through a temporary name, synced;
-// the folder too unless the caller syncs it once after several files.
+// The temporary name of `path` (in `folder`): ".NAME.tmp" beside it. One name per
+// path, so a crashed attempt's temporary file is overwritten by the next attempt,
+// or removed by whoever knows the path; callers never write one path at once
+// (a load id is in flight once; _schema is written under the table's lock).
+std::string TemporaryPath(const std::string& folder, const std::string& path);
+// Writes `content` to `path` (in `folder`) through TemporaryPath, synced; the
+// folder too unless the caller syncs it once after several files.
 Status WriteFileDurably(const std::string& folder, const std::string& path,
                         std::string_view content, bool sync_folder = true);
 // The whole file; nullopt if it does not exist.

@@ -177,6 +177,7 @@ Result<std::vector<ColumnDef>> ParquetSink::AddColumns(const std::string& table,
 Result<bool> ParquetSink::CommittedOrClearStale(std::string_view load_id, bool clear) {
   RETURN_IF_ERROR(parquet_sink::CheckFileName(load_id, "load id"));
   const std::string path = MarkerPath(load_id);
+  if (clear) parquet_sink::RemoveQuietly(parquet_sink::TemporaryPath(dir_ + "/_sluice/loads", path));
   ASSIGN_OR_RETURN(std::optional<std::string> text, parquet_sink::ReadWholeFile(path));
   if (!text) return false;
   ASSIGN_OR_RETURN(parquet_sink::Marker marker, parquet_sink::ParseMarkerJson(*text, path));
@@ -209,7 +210,13 @@ void ParquetSink::DiscardAttempt(const std::string& table, const LoadId& load) n
       !parquet_sink::CheckFileName(load.id, "load id").ok()) {
     return;
   }
-  parquet_sink::RemoveQuietly(TableDir(table) + "/." + FileName(load.id) + ".parquet.tmp");
+  const std::string folder = TableDir(table);
+  const std::string first = FileName(load.id);
+  parquet_sink::RemoveQuietly(
+      parquet_sink::TemporaryPath(folder, folder + "/" + first + std::string(kParquet)));
+  const std::string keys = KeysDir(table);
+  parquet_sink::RemoveQuietly(
+      parquet_sink::TemporaryPath(keys, keys + "/" + first + std::string(kKeys)));
   (void)CommittedOrClearStale(load.id, /*clear=*/true);
 }
 
@@ -261,7 +268,8 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
     }
     RETURN_IF_ERROR(RefreshKeyIndex(table.name));
   }
-  temp_ = folder + "/." + FileName(loads[0].id) + ".parquet.tmp";
+  temp_ = parquet_sink::TemporaryPath(folder, folder + "/" + FileName(loads[0].id) +
+                                                std::string(kParquet));
   out_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (!out_.valid()) {
     const int error = errno;
