@@ -459,6 +459,19 @@ class SluiceTestCase(unittest.TestCase):
         self.assertIn("sink_up", whole_log)
         return whole_log
 
+    def duckdb(self, sql):
+        """The results of `sql` (statements separated by ';') in DuckDB, the Parquet
+        oracle (scripts/duckdb.sh, from npm), each a list of rows of JSON values.
+        Without Node.js or the package the test is skipped, or fails when CI=true."""
+        proc = subprocess.run([os.path.join(REPO, "scripts", "duckdb.sh"), "-c", sql],
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode == 77:
+            if os.environ.get("CI") == "true":
+                self.fail("DuckDB is not available: " + proc.stderr)
+            self.skipTest("DuckDB is not available: " + proc.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [r["rows"] for r in json.loads(proc.stdout)["results"]]
+
     # ---- the database -----------------------------------------------------
 
     def query(self, sql, params=(), db=None):
