@@ -373,12 +373,13 @@ class SluiceTestCase(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, f"{name}: sluice {mode} failed:\n{f.read()[-3000:]}")
         return False
 
-    def kill_in_waves(self, rng, args, rounds, small, big, visible):
+    def kill_in_waves(self, rng, args, rounds, small, big, visible, delays=(0.05, 1.0)):
         """The kill -9 loop of the sink tests. Each round a wave of `small` events
         files of 1..300 rows and one of rng.randint(*big) rows arrives (one large file
         a round, so that the kills keep landing on loads in progress), then `sluice
         run` or `once` with `args` is killed at a random moment. visible() (rows seen
-        in the sink) is logged each round. Returns ({name: rows}, the last id)."""
+        in the sink) is logged each round; the kill comes rng.uniform(*delays) seconds
+        after the start. Returns ({name: rows}, the last id)."""
         pristine = self.path("pristine")
         waves, per_file, first_id = [], {}, 1
         for _ in range(rounds):
@@ -392,7 +393,7 @@ class SluiceTestCase(unittest.TestCase):
             for n in waves[r]:
                 shutil.copy2(os.path.join(pristine, n), self.data)
             mode = rng.choice(["run", "run", "once"])
-            delay = rng.uniform(0.05, 1.0)
+            delay = rng.uniform(*delays)
             if self.run_and_kill(mode, args, delay, f"round-{r}"):
                 kills += 1
                 outcome = f"killed with {len(self.data_files())} files left"

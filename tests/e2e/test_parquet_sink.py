@@ -117,11 +117,11 @@ class ParquetSinkLoadTest(ParquetSinkTestCase):
 
 
 class ParquetSinkCrashTest(ParquetSinkTestCase):
-    """kill -9 of `sluice run`/`once` at random moments while it loads 126 files into
+    """kill -9 of `sluice run`/`once` at random moments while it loads 168 files into
     the Parquet folder: at the end DuckDB sees every id exactly once, nothing is
     quarantined, and no temporary file is left."""
 
-    ROUNDS = 6
+    ROUNDS = 8  # the files load fast: kills come within 0.4 s to land in loads
 
     def test_kill_9_loop_every_id_exactly_once(self):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
@@ -130,8 +130,9 @@ class ParquetSinkCrashTest(ParquetSinkTestCase):
         schema = self.schema()
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
-        per_file, expected = self.kill_in_waves(rng, args, self.ROUNDS, 20, (100000, 200000),
-                                                lambda: self.visible_rows("events"))
+        per_file, expected = self.kill_in_waves(rng, args, self.ROUNDS, 20, (300000, 600000),
+                                                lambda: self.visible_rows("events"),
+                                                delays=(0.03, 0.4))
         res = self.sluice("once", *self.args(), "--settle-ms", "50", "--workers", "2",
                           "--schema", schema, "--max-crashes", "0", timeout=600)
         self.assertExit(res, 0)
