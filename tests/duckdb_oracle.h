@@ -86,10 +86,10 @@ inline bool DuckDbRequired() {
 
 // Declares `DuckDbRun var` with the results of `sql`; skips (fails when CI=true)
 // when DuckDB cannot be had, fails on any other error.
-#define DUCKDB_OR_SKIP(var, dir, sql)                                    \
+#define DUCKDB_OR_SKIP(var, dir, sql)                                        \
   ::sluice::testing::DuckDbRun var = ::sluice::testing::RunDuckDb(dir, sql); \
-  if (var.unavailable) {                                                 \
-    if (::sluice::testing::DuckDbRequired()) FAIL() << var.error;        \
-    GTEST_SKIP() << var.error;                                           \
-  }                                                                      \
+  if (var.unavailable) {                                                     \
+    if (::sluice::testing::DuckDbRequired()) FAIL() << var.error;            \
+    GTEST_SKIP() << var.error;                                               \
+  }                                                                          \
   ASSERT_TRUE(var.error.empty()) << var.error

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "core/batch.h"
-#include "parquet/parquet_writer.h"
 #include "duckdb_oracle.h"
+#include "parquet/parquet_writer.h"
 #include "test_util.h"
 
 namespace sluice::parquet {

@@ -3,8 +3,8 @@
 // PostgreSQL, ClickHouse and MariaDB test servers named by SLUICE_TEST_POSTGRES_URL,
 // SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL), how to read what it holds
 // without the sink (the sqlite3 C API, libpq, ClickHouse's HTTP interface through
-// libcurl, MariaDB Connector/C, DuckDB over the Parquet files), and its traits: the documented ways in which the
-// sinks differ.
+// libcurl, MariaDB Connector/C, DuckDB over the Parquet files), and its traits: the documented ways
+// in which the sinks differ.
 //
 // Only the public Sink interface (sink/sink.h, OpenSink) is used for loading, so
 // the suite does not depend on how the sinks are built inside.

@@ -4,6 +4,8 @@
 // written for a file that never appeared — rebuilt on disk and recovered from.
 //
 // Thread-safety: each test runs on one thread.
+#include "sink/parquet/parquet_sink.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "sink/parquet/parquet_files.h"
-#include "sink/parquet/parquet_sink.h"
 #include "sink/parquet/parquet_url.h"
 #include "sink/registry.h"
 #include "sink/sink_test_rows.h"
@@ -100,14 +101,15 @@ TEST(ParquetSinkFiles, NamesStayInTheirFolderAndOffTheGlob) {
 TEST_F(ParquetSinkTest, ALoadIsOneFileNamedAfterItsFirstIdAndNothingElseMatchesTheGlob) {
   const TableDef def = Readings("orders", false);
   ASSERT_TRUE(sink_->EnsureTable(def).ok());
-  ASSERT_TRUE(Load(*sink_, def, {{"a1", "/in/a.csv"}, {"b2", "/in/b.csv"}}, {{1}, {2}}).has_value());
+  ASSERT_TRUE(
+      Load(*sink_, def, {{"a1", "/in/a.csv"}, {"b2", "/in/b.csv"}}, {{1}, {2}}).has_value());
   ASSERT_TRUE(Load(*sink_, def, {{"c3", "/in/c.csv"}}, {{3}}).has_value());
   EXPECT_EQ(Sorted(dir_ / "orders"),
             (std::vector<std::string>{".lock", "_schema", "a1.parquet", "c3.parquet"}));
   EXPECT_EQ(Sorted(dir_ / "_sluice/loads"),
             (std::vector<std::string>{"a1.json", "b2.json", "c3.json"}));
-  auto marker = parquet_sink::ParseMarkerJson(testing::ReadFile(dir_ / "_sluice/loads/b2.json"),
-                                              "b2.json");
+  auto marker =
+      parquet_sink::ParseMarkerJson(testing::ReadFile(dir_ / "_sluice/loads/b2.json"), "b2.json");
   ASSERT_TRUE(marker.has_value());
   EXPECT_EQ(marker->data, "orders/a1.parquet");
   EXPECT_EQ(marker->file, "/in/b.csv");
@@ -197,8 +199,9 @@ TEST_F(ParquetSinkTest, RefusedRowsNameTheFileAndLine) {
   batch.FinishRow(7);
   Status status = sink_->Write(batch, 0);
   EXPECT_EQ(status.code(), StatusCode::kInvalidData);
-  EXPECT_EQ(status.message(),
-            "parquet sink: /in/a.csv, line 7, column \"id\": null in a column that is not nullable");
+  EXPECT_EQ(
+      status.message(),
+      "parquet sink: /in/a.csv, line 7, column \"id\": null in a column that is not nullable");
   sink_->Abort();
   EXPECT_FALSE(Committed("a"));
 }

@@ -140,8 +140,9 @@ Result<UniqueFd> LockFile(const std::string& path) {
 std::string SchemaJson(const TableDef& table) {
   Json columns = Json::array();
   for (const ColumnDef& c : table.columns) {
-    columns.push_back(
-        {{"name", c.name}, {"type", std::string(ColumnTypeName(c.type))}, {"nullable", c.nullable}});
+    columns.push_back({{"name", c.name},
+                       {"type", std::string(ColumnTypeName(c.type))},
+                       {"nullable", c.nullable}});
   }
   const Json doc = {{"table", table.name}, {"columns", columns}, {"key", table.key}};
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
@@ -166,9 +167,8 @@ Result<TableDef> ParseSchemaJson(std::string_view text, const std::string& path)
 }
 
 std::string MarkerJson(const Marker& marker) {
-  const Json doc = {{"load_id", marker.load_id}, {"file", marker.file},
-                    {"rows", marker.rows},       {"table", marker.table},
-                    {"data", marker.data},       {"group", marker.group}};
+  const Json doc = {{"load_id", marker.load_id}, {"file", marker.file}, {"rows", marker.rows},
+                    {"table", marker.table},     {"data", marker.data}, {"group", marker.group}};
   return doc.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

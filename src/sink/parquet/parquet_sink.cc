@@ -1,14 +1,13 @@
 #include "sink/parquet/parquet_sink.h"
 
 #include <fcntl.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <limits>
 #include <utility>
-
-#include <simdjson.h>
 
 #include "sink/parquet/parquet_files.h"
 
@@ -154,7 +153,8 @@ Result<std::vector<ColumnDef>> ParquetSink::AddColumns(const std::string& table,
   RETURN_IF_ERROR(parquet_sink::CheckFileName(table, "table"));
   const std::string folder = TableDir(table);
   const std::string path = folder + "/_schema";
-  if (!Exists(path)) return Status::NotFound("parquet sink: table \"" + table + "\" does not exist");
+  if (!Exists(path))
+    return Status::NotFound("parquet sink: table \"" + table + "\" does not exist");
   ASSIGN_OR_RETURN(UniqueFd lock, parquet_sink::LockFile(folder + "/.lock"));
   ASSIGN_OR_RETURN(std::optional<TableDef> def, DescribeTable(table));
   if (!def) return Status::NotFound("parquet sink: table \"" + table + "\" does not exist");
@@ -177,7 +177,8 @@ Result<std::vector<ColumnDef>> ParquetSink::AddColumns(const std::string& table,
 Result<bool> ParquetSink::CommittedOrClearStale(std::string_view load_id, bool clear) {
   RETURN_IF_ERROR(parquet_sink::CheckFileName(load_id, "load id"));
   const std::string path = MarkerPath(load_id);
-  if (clear) parquet_sink::RemoveQuietly(parquet_sink::TemporaryPath(dir_ + "/_sluice/loads", path));
+  if (clear)
+    parquet_sink::RemoveQuietly(parquet_sink::TemporaryPath(dir_ + "/_sluice/loads", path));
   ASSIGN_OR_RETURN(std::optional<std::string> text, parquet_sink::ReadWholeFile(path));
   if (!text) return false;
   ASSIGN_OR_RETURN(parquet_sink::Marker marker, parquet_sink::ParseMarkerJson(*text, path));
@@ -268,8 +269,8 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
     }
     RETURN_IF_ERROR(RefreshKeyIndex(table.name));
   }
-  temp_ = parquet_sink::TemporaryPath(folder, folder + "/" + FileName(loads[0].id) +
-                                                std::string(kParquet));
+  temp_ = parquet_sink::TemporaryPath(folder,
+                                      folder + "/" + FileName(loads[0].id) + std::string(kParquet));
   out_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (!out_.valid()) {
     const int error = errno;
@@ -299,8 +300,7 @@ Status ParquetSink::CheckRows(const Batch& batch, size_t load) const {
         why = "timestamp " + std::to_string(column.ints[row]) +
               " µs from 1970 is an infinity to Parquet readers";
       } else if (column.def.type == ColumnType::kString &&
-                 !simdjson::validate_utf8(column.strings[row].data(),
-                                          column.strings[row].size())) {
+                 !simdjson::validate_utf8(column.strings[row].data(), column.strings[row].size())) {
         why = "not valid UTF-8 (Parquet strings are UTF-8)";
       }
       if (!why.empty()) {
