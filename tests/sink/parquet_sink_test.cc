@@ -32,20 +32,10 @@ TableDef Readings(std::string name, bool keyed) {
   return def;
 }
 
-// Begin, one Write per load, Commit; the counts or the first error.
 Result<std::vector<LoadCounts>> Load(Sink& sink, const TableDef& def,
                                      const std::vector<LoadId>& loads,
                                      const std::vector<std::vector<int64_t>>& ids) {
-  RETURN_IF_ERROR(sink.Begin(def, loads));
-  std::vector<std::string> storage;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    Status written = sink.Write(testing::IdLabelBatch(def, ids[i], storage, "l"), i);
-    if (!written.ok()) {
-      sink.Abort();
-      return written;
-    }
-  }
-  return sink.Commit();
+  return testing::LoadIdLabels(sink, def, loads, ids);
 }
 
 std::vector<std::string> Sorted(const std::string& folder) {

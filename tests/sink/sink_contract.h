@@ -116,16 +116,7 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
   Result<std::vector<LoadCounts>> Load(Sink& sink, const TableDef& def,
                                        const std::vector<LoadId>& loads,
                                        const std::vector<std::vector<int64_t>>& ids_per_load) {
-    RETURN_IF_ERROR(sink.Begin(def, loads));
-    std::vector<std::string> storage;
-    for (size_t load = 0; load < ids_per_load.size(); ++load) {
-      Status written = sink.Write(Readings(def, ids_per_load[load], storage), load);
-      if (!written.ok()) {
-        sink.Abort();
-        return written;
-      }
-    }
-    return sink.Commit();
+    return testing::LoadIdLabels(sink, def, loads, ids_per_load);
   }
 
   // (id, label) of every row, by id (once keys are applied).
