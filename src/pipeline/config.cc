@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "pipeline/config_transforms.h"
+#include "sink/parquet/parquet_url.h"
 #include "sink/registry.h"
 #include "sink/sqlite/sqlite_url.h"
 #include "source/dir_watcher.h"
@@ -510,6 +511,15 @@ Status CheckOutputsOutsideSource(const Config& config) {
   RETURN_IF_ERROR(check_database(config.ledger, "ledger", "--ledger"));
   if (std::optional<std::string> db = SqliteSinkPath(config.sink)) {
     RETURN_IF_ERROR(check_database(*db, "sink database", "--sink"));
+  }
+  // sluice reads Parquet: the files of a Parquet sink under the source would load again.
+  if (std::optional<std::string> lake = ParquetSinkDir(config.sink)) {
+    if (WouldWatch(watch, *lake + "/table/load.parquet")) {
+      return Status::InvalidArgument("the Parquet sink folder " + *lake +
+                                     " is inside the source folder " + config.source +
+                                     ", where sluice would load the files it writes again, for "
+                                     "ever; move it out (--sink) or exclude it (--exclude)");
+    }
   }
   return Status::Ok();
 }

@@ -380,13 +380,14 @@ class SluiceTestCase(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, f"{name}: sluice {mode} failed:\n{f.read()[-3000:]}")
         return False
 
-    def kill_in_waves(self, rng, args, rounds, small, big, visible, modes=None):
+    def kill_in_waves(self, rng, args, rounds, small, big, visible, modes=None,
+                      delays=(0.05, 1.0)):
         """The kill -9 loop of the sink tests. Each round a wave of `small` events
         files of 1..300 rows and one of rng.randint(*big) rows arrives (one large file
         a round, so that the kills keep landing on loads in progress), then `sluice
         run` or `once` with `args` (modes[round], or a random choice of the two) is
-        killed at a random moment. visible() (rows seen in the sink) is logged each
-        round. Returns ({name: rows}, the last id)."""
+        killed rng.uniform(*delays) seconds after the start. visible() (rows seen in
+        the sink) is logged each round. Returns ({name: rows}, the last id)."""
         pristine = self.path("pristine")
         waves, per_file, first_id = [], {}, 1
         for _ in range(rounds):
@@ -400,7 +401,7 @@ class SluiceTestCase(unittest.TestCase):
             for n in waves[r]:
                 shutil.copy2(os.path.join(pristine, n), self.data)
             mode = modes[r] if modes else rng.choice(["run", "run", "once"])
-            delay = rng.uniform(0.05, 1.0)
+            delay = rng.uniform(*delays)
             if self.run_and_kill(mode, args, delay, f"round-{r}"):
                 kills += 1
                 outcome = f"killed with {len(self.data_files())} files left"
@@ -466,6 +467,19 @@ class SluiceTestCase(unittest.TestCase):
         self.assertIn("retrying", whole_log)
         self.assertIn("sink_up", whole_log)
         return whole_log
+
+    def duckdb(self, sql):
+        """The results of `sql` (statements separated by ';') in DuckDB, the Parquet
+        oracle (scripts/duckdb.sh, from npm), each a list of rows of JSON values.
+        Without Node.js or the package the test is skipped, or fails when CI=true."""
+        proc = subprocess.run([os.path.join(REPO, "scripts", "duckdb.sh"), "-c", sql],
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode == 77:
+            if os.environ.get("CI") == "true":
+                self.fail("DuckDB is not available: " + proc.stderr)
+            self.skipTest("DuckDB is not available: " + proc.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [r["rows"] for r in json.loads(proc.stdout)["results"]]
 
     # ---- the database -----------------------------------------------------
 

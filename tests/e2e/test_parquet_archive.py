@@ -7,7 +7,6 @@ import datetime
 import gzip
 import json
 import os
-import subprocess
 import unittest
 
 from sluice_e2e import REPO, SluiceTestCase, csv_text
@@ -46,17 +45,6 @@ def epoch_us(text):
 
 
 class ParquetArchiveTest(SluiceTestCase):
-
-    def duckdb(self, sql):
-        """The results of `sql` in DuckDB, each a list of rows."""
-        proc = subprocess.run([os.path.join(REPO, "scripts", "duckdb.sh"), "-c", sql],
-                              capture_output=True, text=True, timeout=300)
-        if proc.returncode == 77:
-            if os.environ.get("CI") == "true":
-                self.fail("DuckDB is not available: " + proc.stderr)
-            self.skipTest("DuckDB is not available: " + proc.stderr)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        return [r["rows"] for r in json.loads(proc.stdout)["results"]]
 
     def schema(self):
         path = self.path("orders.schema.yaml")

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "duckdb_oracle.h"
 #include "parquet/parquet_writer.h"
 #include "test_util.h"
 
@@ -31,69 +32,7 @@ namespace {
 using Cell = std::optional<std::string>;
 using Rows = std::vector<std::vector<Cell>>;
 
-struct DuckDbRun {
-  bool unavailable = false;  // exit 77: no Node.js, npm or package
-  std::string error;         // non-empty when the run failed
-  std::vector<Rows> results;
-  std::vector<std::vector<std::string>> types;
-};
-
-DuckDbRun RunDuckDb(const testing::TempDir& dir, const std::string& sql) {
-  DuckDbRun run;
-  const std::string sql_path = dir / "query.sql";
-  const std::string err_path = dir / "duckdb.err";
-  testing::WriteFile(sql_path, sql);
-  const std::string command = std::string(SLUICE_TEST_DATA_DIR) + "/../../scripts/duckdb.sh '" +
-                              sql_path + "' 2>'" + err_path + "'";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    run.error = "popen failed";
-    return run;
-  }
-  std::string out;
-  char buffer[65536];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code != 0) {
-    run.unavailable = code == 77;
-    run.error = "scripts/duckdb.sh exited " + std::to_string(code) + ": " +
-                testing::ReadFile(err_path) + "\nSQL:\n" + sql;
-    return run;
-  }
-  auto json = nlohmann::json::parse(out);
-  for (const auto& result : json["results"]) {
-    Rows rows;
-    for (const auto& row : result["rows"]) {
-      std::vector<Cell> cells;
-      for (const auto& v : row) {
-        if (v.is_null()) {
-          cells.emplace_back(std::nullopt);
-        } else if (v.is_string()) {
-          cells.emplace_back(v.get<std::string>());
-        } else {
-          cells.emplace_back(v.dump());
-        }
-      }
-      rows.push_back(std::move(cells));
-    }
-    run.results.push_back(std::move(rows));
-    run.types.push_back(result["types"].get<std::vector<std::string>>());
-  }
-  return run;
-}
-
-// Declares `DuckDbRun var` with the results of `sql`; skips (fails when CI=true)
-// when DuckDB cannot be had, fails on any other error.
-#define DUCKDB_OR_SKIP(var, dir, sql)                                      \
-  DuckDbRun var = RunDuckDb(dir, sql);                                     \
-  if (var.unavailable) {                                                   \
-    const char* ci_ = std::getenv("CI");                                   \
-    if (ci_ != nullptr && std::string(ci_) == "true") FAIL() << var.error; \
-    GTEST_SKIP() << var.error;                                             \
-  }                                                                        \
-  ASSERT_TRUE(var.error.empty()) << var.error
+using testing::DuckDbRun;
 
 // One row of the test table; nullopt is NULL.
 struct Row {

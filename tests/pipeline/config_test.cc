@@ -247,6 +247,24 @@ TEST(ConfigTest, ProcessedOrQuarantineEqualToSourceIsRefused) {
   ExpectRefused(c, "is the source folder");
 }
 
+TEST(ConfigTest, ParquetSinkFolderInsideSourceIsRefused) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  c.recursive = true;  // the files lie in sub-folders: watched only by a recursive watch
+  c.sink = "parquet:" + (dir / "data/lake");
+  ExpectRefused(c, "the Parquet sink folder " + (dir / "data/lake") + " is inside the source");
+  c.sink = "parquet://" + (dir / "data");
+  ExpectRefused(c, "the Parquet sink folder");
+  c.exclude = {"*.parquet"};
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  c = PathsIn(dir);
+  c.sink = "parquet:" + (dir / "data/lake");
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());  // not recursive: DIR/TABLE/ is not watched
+  c.recursive = true;
+  c.sink = "parquet:" + (dir / "lake");
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+}
+
 TEST(ConfigTest, LedgerOrSqliteSinkInsideSourceIsRefused) {
   TempDir dir;
   Config c = PathsIn(dir);
