@@ -81,7 +81,7 @@ Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
                 "physical type " + TypeName(int(meta_.type)) + " differs from the schema's " +
                     TypeName(*leaf_.element.type));
   }
-  Result<Codec> codec = CodecFromThrift(static_cast<int32_t>(meta_.codec));
+  Result<Codec> codec = CodecFromThrift(static_cast<int32_t>(meta_.codec));  // a known value
   if (!codec) return Fail(where_, start, codec.error().message());
   pos_ = start;
   end_ = start + static_cast<uint64_t>(meta_.total_compressed_size);
@@ -90,7 +90,7 @@ Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
 }
 
 Status ColumnReader::NextPage() {
-  Codec codec = static_cast<Codec>(meta_.codec);
+  Codec codec = meta_.codec;
   while (true) {
     if (pos_ >= end_) {
       return Fail(where_, pos_,
@@ -242,7 +242,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
     return Fail("page", at, "dictionary in unsupported encoding " + EncodingName(d.encoding));
   }
   std::string_view data = body;
-  Codec codec = static_cast<Codec>(meta_.codec);
+  Codec codec = meta_.codec;
   if (codec != Codec::kUncompressed) {
     Status s = Decompress(codec, body, static_cast<size_t>(h.uncompressed_page_size), page_,
                           kMaxPageBytes);
