@@ -36,8 +36,9 @@ Result<Opened> Open(const std::string& path, const TablePlan& plan) {
   return Opened{*format, std::move(reader)};
 }
 
-Schema Infer(const TextBatch& sample, const std::vector<std::string>& names) {
-  Schema schema = InferSchema(sample);
+Schema Infer(const TextBatch& sample, const std::vector<std::string>& names,
+             const std::vector<std::optional<ColumnType>>& declared = {}) {
+  Schema schema = InferSchema(sample, declared);
   for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
     schema.columns[i].name = names[i];
   }
@@ -54,7 +55,8 @@ Result<InferResult> InferFile(const std::string& path, const TablePlan& plan) {
   InferResult result;
   result.format = opened.format;
   result.dialect = opened.reader->dialect();
-  result.schema = Infer(text, NormalizeColumnNames(text.columns(), plan.normalize_names));
+  result.schema = Infer(text, NormalizeColumnNames(text.columns(), plan.normalize_names),
+                        opened.reader->declared_types());
   result.sampled_rows = n;
   return result;
 }
@@ -78,7 +80,7 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan, si
   auto n = opened.reader->ReadBatch(text, errors);
   if (!n) return finish(n.error());
   std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
-  Schema schema = plan.schema ? *plan.schema : Infer(text, names);
+  Schema schema = plan.schema ? *plan.schema : Infer(text, names, opened.reader->declared_types());
   auto validator = Validator::Create(schema);
   if (!validator) return validator.error();
   Status bound = validator->Bind(names);

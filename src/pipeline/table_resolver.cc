@@ -8,9 +8,10 @@
 
 namespace sluice {
 
-const Schema& InferredSchema::Get(const std::vector<std::string>& names, const TextBatch& rows) {
+const Schema& InferredSchema::Get(const std::vector<std::string>& names, const TextBatch& rows,
+                                  const std::vector<std::optional<ColumnType>>& declared) {
   if (!schema_) {
-    schema_ = InferSchema(rows);
+    schema_ = InferSchema(rows, declared);
     for (size_t i = 0; i < schema_->columns.size() && i < names.size(); ++i) {
       schema_->columns[i].name = names[i];
       schema_->columns[i].nullable = true;
@@ -37,7 +38,7 @@ Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const File
   }
   if (existing) return *existing;
   const Schema& schema =
-      plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows);
+      plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows, sample.declared);
   TableDef def{plan.table, schema.Defs(), plan.key};
   for (ColumnDef& c : MetadataColumns(plan.metadata)) def.columns.push_back(std::move(c));
   for (const auto& k : def.key) {
