@@ -121,11 +121,11 @@ Status ColumnReader::NextPage() {
       return Fail("page", page_at_,
                   "its " + std::to_string(size) + " bytes run past the end of the column chunk");
     }
-    if (static_cast<uint64_t>(h.uncompressed_page_size) > kMaxPageBytes) {
+    if (static_cast<uint64_t>(h.uncompressed_page_size) > kMaxPageBytes || size > kMaxPageBytes) {
       return Fail("page", page_at_,
-                  "declares " + std::to_string(h.uncompressed_page_size) +
-                      " bytes uncompressed, more than the " + std::to_string(kMaxPageBytes) +
-                      " sluice reads");
+                  "declares " + std::to_string(size) + " bytes (" +
+                      std::to_string(h.uncompressed_page_size) + " uncompressed), more than the " +
+                      std::to_string(kMaxPageBytes) + " sluice reads");
     }
     size_t have = raw_.size() - h.header_size;
     if (have < size) {
