@@ -49,7 +49,7 @@ if [ ! -x "$PROBE" ] || [ bench/latency_probe.cc -nt "$PROBE" ]; then
     $(pkg-config --cflags --libs sqlite3 libpq) || die "cannot compile bench/latency_probe.cc"
 fi
 
-trap stop_postgres EXIT
+trap stop_servers EXIT
 case " $SINKS " in *" postgres "*) start_postgres ;; esac
 
 # One run against sink $1 (in a subshell: its EXIT trap stops sluice if the run

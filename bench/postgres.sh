@@ -34,7 +34,7 @@ scripts/setup.sh postgres bench
 [ -x "$SLUICE_BIN" ] || die "no sluice binary at $SLUICE_BIN (make build, or set SLUICE_BIN)"
 ensure_data
 
-trap stop_postgres EXIT
+trap stop_servers EXIT
 start_postgres
 DB=bench_load
 DB_URL=$(db_url $DB)
@@ -120,41 +120,8 @@ PGLOADER
   elapsed "$t0" "$t1"
 }
 
-measure_pandas() { # large | small
-  local t0 t1 expected=$ROWS files=("$LARGE")
-  prepare typed
-  if [ "$1" = small ]; then files=("$SMALL"/*.csv); expected=$SMALL_TOTAL; fi
-  t0=$(now)
-  "$PYTHON" bench/pandas_to_sql.py "$DB_URL" readings "${files[@]}"
-  t1=$(now)
-  finish $expected "pandas to_sql ($1)"
-  elapsed "$t0" "$t1"
-}
-
-measure_sluice() { # large | keyed | small
-  local t0 t1 n expected=$ROWS args=()
-  prepare
-  mkdir -p "$W/data"
-  case $1 in
-    large) cp -p "$LARGE" "$W/data/"; args=(--after-load keep) ;;
-    keyed) cp -p "$LARGE" "$W/data/"; args=(--after-load keep --key "sensor_id,ts") ;;
-    small) cp -p "$SMALL"/*.csv "$W/data/"; expected=$SMALL_TOTAL ;;
-  esac
-  t0=$(now)
-  "$SLUICE_BIN" once --source "$W/data" --sink "$DB_URL" --ledger "$W/ledger.db" \
-    --processed "$W/processed" --quarantine "$W/quarantine" --schema "$SCHEMA" \
-    --settle-ms 0 "${args[@]}" >"$W/sluice.log" 2>&1 ||
-    die "sluice once exited $? (log: $W/sluice.log)"
-  t1=$(now)
-  if [ "$1" = small ]; then
-    n=$(find "$W/processed" -type f | wc -l)
-    [ "$n" = "$SMALL_FILES" ] || die "sluice once: $n of $SMALL_FILES files in processed/"
-  fi
-  finish $expected "sluice once ($1)"
-  elapsed "$t0" "$t1"
-}
-
-# name|runs|command|label|rows|files
+# name|runs|command|label|rows|files (run by run_measurements)
+# shellcheck disable=SC2034
 MEASUREMENTS=(
   "psql_large|$REPEAT|measure_psql_large|psql \\copy, 1M rows|$ROWS|"
   "pgloader_large|$SLOW_REPEAT|measure_pgloader large|pgloader, 1M rows|$ROWS|"
@@ -167,43 +134,6 @@ MEASUREMENTS=(
   "pandas_small|$SLOW_REPEAT|measure_pandas small|pandas to_sql, loop over the $SMALL_FILES files|$SMALL_TOTAL|$SMALL_FILES"
   "sluice_small|$REPEAT|measure_sluice small|sluice once, $SMALL_FILES files, declared schema|$SMALL_TOTAL|$SMALL_FILES"
 )
-selected=()
-for entry in "${MEASUREMENTS[@]}"; do
-  [[ ${entry%%|*} =~ ^(${BENCH_ONLY:-.*})$ ]] && selected+=("$entry")
-done
-[ ${#selected[@]} -gt 0 ] || die "BENCH_ONLY=$BENCH_ONLY matches no measurement"
-declare -A b m all
-for entry in "${selected[@]}"; do
-  IFS='|' read -r name runs command _ <<< "$entry"
-  times=()
-  for _ in $(seq "$runs"); do times+=("$($command)"); done
-  b[$name]=$(best "${times[@]}")
-  m[$name]=$(median "${times[@]}")
-  all[$name]="${times[*]}"
-  echo "bench: $name ${times[*]}" >&2
-done
-
-results=$OUT/postgres-results.md
-{
-  echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?')"
-  echo "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(pgloader --version | head -n 1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"
-  echo "Best of the runs (median in brackets). Ratio = the tool's seconds / sluice's seconds on the same data (>1: sluice faster)."
-  echo
-  echo "| measurement | runs | seconds | rows/s | files/s | ratio tool/sluice |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  for entry in "${selected[@]}"; do
-    IFS='|' read -r name runs _ label rows files <<< "$entry"
-    if [ -n "$files" ]; then base=sluice_small; fps=$(rate "$files" "${b[$name]}"); else base=sluice_large; fps=; fi
-    r=
-    case $name in sluice_*) ;; *) [ -n "${b[$base]:-}" ] && r=$(ratio "${b[$name]}" "${b[$base]}") ;; esac
-    echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r |"
-  done
-  echo
-  echo "All runs (seconds):"
-  for entry in "${selected[@]}"; do
-    IFS='|' read -r name _ <<< "$entry"
-    echo "- $name: ${all[$name]}"
-  done
-} > "$results"
-cat "$results"
-echo "bench: results written to $results" >&2
+run_measurements
+write_results "$OUT/postgres-results.md" \
+  "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(pgloader --version | head -n 1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"

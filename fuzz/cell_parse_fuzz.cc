@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/cell_parse.h"
 #include "fuzz_util.h"
-#include "schema/cell_parse.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

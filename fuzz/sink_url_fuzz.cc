@@ -6,6 +6,7 @@
 
 #include "fuzz_util.h"
 #include "sink/clickhouse/clickhouse_url.h"
+#include "sink/mysql/mysql_url.h"
 #include "sink/postgres/pg_url.h"
 #include "sink/registry.h"
 #include "sink/sink_text.h"
@@ -17,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)sluice::PercentEncode(url);
   auto endpoint = sluice::ParseClickHouseUrl(url);
   if (endpoint.has_value()) (void)endpoint->Redacted();
+  (void)sluice::ParseMysqlUrl(url);
   // A password unlike anything a URL holds, so that finding it means a leak.
   constexpr std::string_view kPassword = "Qz7pW3xKv9Lr";
   if (url.find(kPassword) != std::string_view::npos) return 0;

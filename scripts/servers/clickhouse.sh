@@ -21,6 +21,7 @@ fi
 
 server=/usr/sbin/clickhouse-server
 run_as=clickhouse
+lib=$(cd "$(dirname "$0")" && pwd)/lib/daemon.sh
 
 # A port nobody listens on now (the kernel's choice for an ephemeral bind).
 free_port() {
@@ -107,48 +108,22 @@ EOF
 # start|stop|kill the throwaway ClickHouse server of $dir.
 set -euo pipefail
 dir='$dir'
-case "\${1:-}" in
-  start)
-    if [ -f "\$dir/server.pid" ] && kill -0 "\$(cat "\$dir/server.pid")" 2>/dev/null; then exit 0; fi
-    setpriv_cmd=()
-    if [ "\$(id -u)" -eq 0 ]; then setpriv_cmd=(setpriv --reuid=$run_as --regid=$run_as --init-groups); fi
-    cd "\$dir"
-    "\${setpriv_cmd[@]}" $server --config-file="\$dir/config.xml" \
-      >>"\$dir/log/stdout.log" 2>&1 </dev/null &
-    echo \$! > "\$dir/server.pid"
-    for _ in \$(seq 1 300); do
-      if curl -sf -H 'X-ClickHouse-User: default' -H "X-ClickHouse-Key: \$(cat "\$dir/password")" \
-           --data-binary 'SELECT 1' 'http://127.0.0.1:$http_port/' 2>/dev/null | grep -qx 1; then
-        exit 0
-      fi
-      if ! kill -0 "\$(cat "\$dir/server.pid")" 2>/dev/null; then
-        echo "clickhouse: server exited; see \$dir/log" >&2
-        tail -20 "\$dir/log/stdout.log" "\$dir/log/server.err.log" >&2 2>/dev/null || true
-        exit 1
-      fi
-      sleep 0.2
-    done
-    echo "clickhouse: server did not answer within 60 s" >&2
-    exit 1
-    ;;
-  stop|kill)
-    # stop: a clean shutdown (running queries may finish); kill: SIGKILL, a crash.
-    [ -f "\$dir/server.pid" ] || exit 0
-    pid=\$(cat "\$dir/server.pid")
-    if [ "\$1" = kill ]; then kill -9 "\$pid" 2>/dev/null || true; fi
-    kill "\$pid" 2>/dev/null || true
-    for _ in \$(seq 1 150); do
-      kill -0 "\$pid" 2>/dev/null || { rm -f "\$dir/server.pid"; exit 0; }
-      sleep 0.2
-    done
-    kill -9 "\$pid" 2>/dev/null || true
-    rm -f "\$dir/server.pid"
-    ;;
-  *)
-    echo "usage: \$0 start|stop|kill" >&2
-    exit 2
-    ;;
-esac
+source '$lib'
+answers() {
+  curl -sf -H 'X-ClickHouse-User: default' -H "X-ClickHouse-Key: \$(cat "\$dir/password")" \\
+    --data-binary 'SELECT 1' 'http://127.0.0.1:$http_port/' 2>/dev/null | grep -qx 1
+}
+start() {
+  setpriv_cmd=()
+  if [ "\$(id -u)" -eq 0 ]; then setpriv_cmd=(setpriv --reuid=$run_as --regid=$run_as --init-groups); fi
+  cd "\$dir"
+  "\${setpriv_cmd[@]}" $server --config-file="\$dir/config.xml" \\
+    >>"\$dir/log/stdout.log" 2>&1 </dev/null &
+  echo \$! > "\$dir/server.pid"
+  daemon_wait "\$dir/server.pid" clickhouse answers "\$dir/log/stdout.log" "\$dir/log/server.err.log"
+}
+# stop: a clean shutdown (running queries may finish); kill: SIGKILL, a crash.
+daemon_main "\${1:-}" "\$dir/server.pid" start
 EOF
     chmod 755 "$dir/ctl.sh"
     printf '%s' "$password" > "$dir/password"

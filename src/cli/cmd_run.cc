@@ -14,6 +14,7 @@
 #include "observe/metrics.h"
 #include "observe/progress.h"
 #include "pipeline/engine.h"
+#include "sink/sink.h"
 
 namespace sluice::cli {
 namespace {
@@ -60,6 +61,9 @@ int Run(const CLI::App& cmd, const SharedOptions& o, const std::string& http, bo
   // warnings and errors still print.
   const bool bar = once && config->log_format == LogFormat::kText && isatty(STDERR_FILENO);
   SetupLogging(config->log_format, bar ? LogLevel::kWarn : LogLevel::kInfo);
+  SetSinkWarningHandler([](std::string_view event, std::string_view message) {
+    LogWarn(event, {{"message", message}});
+  });
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   auto engine = Engine::Create(*config);

@@ -92,7 +92,7 @@ int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
               << "  took         " << Seconds(r.started_at_us, r.finished_at_us) << "\n"
               << "  attempts     " << r.attempts << "\n"
               << "  rows         loaded=" << r.rows_loaded << " rejected=" << r.rows_rejected
-              << " skipped=" << r.rows_skipped << "\n"
+              << " skipped=" << r.rows_skipped << " filtered=" << r.rows_filtered << "\n"
               << "  went to      " << (r.final_path.empty() ? "-" : r.final_path) << "\n";
     if (!r.rejects_file.empty()) std::cout << "  rejects file " << r.rejects_file << "\n";
     if (!r.duplicate_of.empty()) std::cout << "  same as      " << r.duplicate_of << "\n";
@@ -124,7 +124,7 @@ int Status(const CLI::App& cmd, const SharedOptions& o, size_t recent, bool json
               << (it == report->files_by_state.end() ? 0 : it->second) << "\n";
   }
   std::cout << "rows\n  loaded      " << report->rows_loaded << "\n  rejected    "
-            << report->rows_rejected << "\n";
+            << report->rows_rejected << "\n  filtered    " << report->rows_filtered << "\n";
   if (!report->recent.empty()) {
     std::cout << "\nrecent files\n";
     for (const auto& r : report->recent) {

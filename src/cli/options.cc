@@ -22,7 +22,7 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
   cmd.add_option("--source", o.source, "Landing folder to watch (default ./data)");
   cmd.add_option("--sink", o.sink, "Where rows go, e.g. sqlite:./sluice.db (default)");
   cmd.add_option("--sink-password-file", o.sink_password_file,
-                 "File whose first line is the sink's password (PostgreSQL, ClickHouse); "
+                 "File whose first line is the sink's password (PostgreSQL, ClickHouse, MySQL); "
                  "beats a password in the URL");
   cmd.add_option("--processed", o.processed, "Where loaded files go (default ./processed)");
   cmd.add_option("--quarantine", o.quarantine,

@@ -30,7 +30,7 @@ enum class RowErrorKind : uint8_t {
   kAllowed,        // not one of the column's allowed values
   kRegex,          // does not match the column's regex
   kUnknownColumn,  // a value in a column (JSON key) the schema does not have
-  kTransform,      // refused by a transform (column transforms, to come)
+  kTransform,      // a derive or filter expression failed on the row
 };
 
 inline constexpr size_t kRowErrorKinds = 12;

@@ -61,6 +61,10 @@ class TextBatch {
   void StartRow(uint64_t line, uint64_t offset, Span raw);
   // Sets a cell of the row being built; requires column < columns().size().
   void SetCell(size_t column, Span value) { cells_[column].back() = value; }
+  // The cell of a finished row, and replacing it (value normalisation rewrites
+  // cells in place; a replacement's bytes come from Append).
+  Span CellSpan(size_t row, size_t column) const { return cells_[column][row]; }
+  void ReplaceCell(size_t row, size_t column, Span value) { cells_[column][row] = value; }
   void FinishRow() { ++rows_; }
   // Discards the row being built (its arena bytes stay until Clear).
   void DropRow();

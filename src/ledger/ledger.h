@@ -55,8 +55,9 @@ struct FileRecord {
   FileState state = FileState::kPending;
   uint64_t rows_loaded = 0;
   uint64_t rows_rejected = 0;
-  uint64_t rows_skipped = 0;  // skipped because their key already existed
-  uint64_t bytes = 0;         // decoded bytes read
+  uint64_t rows_skipped = 0;   // skipped because their key already existed
+  uint64_t rows_filtered = 0;  // skipped by the table's filter (transforms)
+  uint64_t bytes = 0;          // decoded bytes read
   // Failed attempts: the times a claim of this file ended without a result,
   // whether released after a failure (Release) or left by a crash
   // (SettleCrashed); not the attempts put off (Unclaim). The engine's retry delay
@@ -107,6 +108,7 @@ struct LoadSummary {
   uint64_t rows_skipped = 0;
   uint64_t bytes = 0;
   std::string rejects_file{};  // FileRecord::rejects_file, "" if none
+  uint64_t rows_filtered = 0;  // FileRecord::rows_filtered
 };
 
 // A column sluice added to a table (schema evolution).
@@ -124,6 +126,7 @@ struct LedgerReport {
   std::map<std::string, std::map<FileState, uint64_t>> files_by_table;
   uint64_t rows_loaded = 0;
   uint64_t rows_rejected = 0;
+  uint64_t rows_filtered = 0;
   std::vector<FileRecord> recent;          // most recent first
   std::vector<FileRecord> recent_errors;   // quarantined or failed, most recent first
   std::vector<ColumnAdded> columns_added;  // most recent first

@@ -28,7 +28,7 @@ namespace sluice {
 inline constexpr char kRecordColumns[] =
     "id, hash, path, size, mtime_ns, table_name, state, rows_loaded, rows_rejected, "
     "rows_skipped, bytes, attempts, error, duplicate_of, final_path, seen_at_us, started_at_us, "
-    "finished_at_us, crashes, rejects_file";
+    "finished_at_us, crashes, rejects_file, rows_filtered";
 
 // The state's name as an SQL string literal, from FileStateName.
 std::string SqlState(FileState state);

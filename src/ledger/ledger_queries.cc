@@ -49,6 +49,7 @@ Result<FileRecord> Ledger::Impl::ReadRecord(const SqliteStatement& row) {
   record.finished_at_us = row.Int(17);
   record.crashes = static_cast<int>(row.Int(18));
   record.rejects_file = row.Text(19);
+  record.rows_filtered = static_cast<uint64_t>(row.Int(20));
   return record;
 }
 
@@ -130,14 +131,16 @@ Result<LedgerReport> Ledger::Report(size_t recent) {
       report.files_by_state[*state] += n;
       report.files_by_table[counts.Text(0)][*state] = n;
     }
-    ASSIGN_OR_RETURN(SqliteStatement totals,
-                     impl_->Prepare("SELECT SUM(rows_loaded), SUM(rows_rejected) FROM files "
-                                    "WHERE state = ?1",
-                                    "report"));
+    ASSIGN_OR_RETURN(
+        SqliteStatement totals,
+        impl_->Prepare("SELECT SUM(rows_loaded), SUM(rows_rejected), SUM(rows_filtered) FROM files "
+                       "WHERE state = ?1",
+                       "report"));
     ASSIGN_OR_RETURN(bool row, totals.Bind(FileStateName(FileState::kLoaded)).Step("report"));
     if (row) {
       report.rows_loaded = static_cast<uint64_t>(totals.Int(0));
       report.rows_rejected = static_cast<uint64_t>(totals.Int(1));
+      report.rows_filtered = static_cast<uint64_t>(totals.Int(2));
     }
     const std::string limit = " LIMIT " + std::to_string(recent);
     ASSIGN_OR_RETURN(SqliteStatement latest,

@@ -33,7 +33,8 @@ CREATE TABLE files(
   started_at_us INTEGER NOT NULL DEFAULT 0,
   finished_at_us INTEGER NOT NULL DEFAULT 0,
   crashes INTEGER NOT NULL DEFAULT 0,
-  rejects_file TEXT NOT NULL DEFAULT '');
+  rejects_file TEXT NOT NULL DEFAULT '',
+  rows_filtered INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX files_hash ON files(hash);
 CREATE INDEX files_path ON files(path, size, mtime_ns);
 CREATE INDEX files_state ON files(state);
@@ -63,6 +64,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"crashes", "ALTER TABLE files ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0"},
     // Before it, `status --file` looked for a loaded file's rejects by name.
     {"rejects_file", "ALTER TABLE files ADD COLUMN rejects_file TEXT NOT NULL DEFAULT ''"},
+    // Rows a table's filter skipped (transforms).
+    {"rows_filtered", "ALTER TABLE files ADD COLUMN rows_filtered INTEGER NOT NULL DEFAULT 0"},
 };
 
 // The meta entry that says `attempts` counts failed attempts. Before it, the

@@ -154,9 +154,9 @@ Status Ledger::Impl::Finish(int64_t file_id, LedgerOp op, FileState state,
                             const LoadSummary& summary, std::string_view error) {
   return Transit(op, state,
                  "rows_loaded = ?2, rows_rejected = ?3, rows_skipped = ?4, bytes = ?5, "
-                 "error = ?6, finished_at_us = ?7, rejects_file = ?8",
+                 "error = ?6, finished_at_us = ?7, rejects_file = ?8, rows_filtered = ?9",
                  file_id, summary.rows_loaded, summary.rows_rejected, summary.rows_skipped,
-                 summary.bytes, error, NowMicros(), summary.rejects_file);
+                 summary.bytes, error, NowMicros(), summary.rejects_file, summary.rows_filtered);
 }
 
 Result<Claim> Ledger::ClaimFile(const FileIdentity& file, std::string_view table) {

@@ -154,6 +154,8 @@ IngestMetrics::IngestMetrics() {
   r.DeclareCounter("sluice_rows_loaded_total", "Rows committed to the sink, by table.");
   r.DeclareCounter("sluice_rows_rejected_total",
                    "Bad rows of finished files, by table and reason (the row error's kind).");
+  r.DeclareCounter("sluice_rows_filtered_total",
+                   "Rows of loaded files skipped by their table's filter, by table.");
   r.DeclareCounter("sluice_bytes_read_total", "Bytes of files read.");
   r.DeclareHistogram("sluice_load_duration_seconds",
                      "Time to load one file (loaded or quarantined), from claim to archive.",
@@ -203,6 +205,10 @@ void IngestMetrics::RowsRejected(const std::string& table, const RowErrorCounts&
         {{"table", table}, {"reason", std::string(RowErrorKindName(static_cast<RowErrorKind>(k)))}},
         static_cast<double>(counts[k]));
   }
+}
+
+void IngestMetrics::RowsFiltered(const std::string& table, uint64_t rows) {
+  registry_.Add("sluice_rows_filtered_total", {{"table", table}}, static_cast<double>(rows));
 }
 
 void IngestMetrics::SinkRetry() { registry_.Add("sluice_sink_retries_total", {}); }

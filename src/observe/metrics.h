@@ -87,6 +87,8 @@ class IngestMetrics {
   // The bad rows of one finished (loaded or quarantined) file, by kind:
   // sluice_rows_rejected_total{table,reason}. Not for attempts rolled back.
   void RowsRejected(const std::string& table, const RowErrorCounts& counts);
+  // The rows a loaded file's table filter skipped: sluice_rows_filtered_total{table}.
+  void RowsFiltered(const std::string& table, uint64_t rows);
   // A load was retried after a transient sink error.
   void SinkRetry();
   // A file refused for its data could not be moved to quarantine (it stays pending).

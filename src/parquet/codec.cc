@@ -1,9 +1,10 @@
 // Parquet page codecs on Debian's libraries (see codec.h).
 //
-// Every decoder writes into a buffer of exactly the declared size and checks it
-// is filled exactly; before allocating, codecs with a bounded expansion ratio
-// (snappy, LZ4, deflate) refuse a declared size their input cannot reach, so a
-// few hostile bytes cannot claim gigabytes.
+// Every decoder checks it fills exactly the declared size. Before allocating,
+// codecs with a bounded expansion ratio (snappy, LZ4, deflate) refuse a declared
+// size their input cannot reach; the streaming ones (gzip, zstd, brotli) grow
+// their buffer as data decodes. Either way a few hostile bytes cannot claim
+// gigabytes.
 #include "parquet/codec.h"
 
 #include <brotli/decode.h>
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <memory>
 
 namespace sluice::parquet {
@@ -73,7 +75,34 @@ Status DecompressSnappy(std::string_view in, std::string& out) {
   return Status::Ok();
 }
 
-Status DecompressGzip(std::string_view in, std::string& out) {
+// The output of a streaming decoder: it starts at what the input plausibly
+// decodes to and doubles as the data actually decodes, never beyond the declared
+// size, so a small hostile page claiming a huge size costs only what it really
+// produces (zstd and brotli have no useful expansion limit).
+class GrowingOutput {
+ public:
+  GrowingOutput(std::string& out, size_t declared, size_t input_size)
+      : out_(out), declared_(declared) {
+    constexpr size_t kInitial = size_t{1} << 20;
+    const size_t guess = input_size > (SIZE_MAX >> 5) ? SIZE_MAX : input_size << 4;
+    out_.resize(std::min(declared, std::max(kInitial, guess)));
+  }
+  char* at(size_t pos) { return out_.data() + pos; }
+  size_t size() const { return out_.size(); }
+  size_t declared() const { return declared_; }
+  // Makes room after a full buffer; false when it already holds the declared size.
+  bool Grow() {
+    if (out_.size() >= declared_) return false;
+    out_.resize(std::min(declared_, out_.size() * 2));
+    return true;
+  }
+
+ private:
+  std::string& out_;
+  size_t declared_;
+};
+
+Status DecompressGzip(std::string_view in, GrowingOutput& out) {
   z_stream zs{};
   // 15 + 32: a gzip or zlib header, detected.
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return Status::Internal("GZIP: inflateInit2 failed");
@@ -81,12 +110,13 @@ Status DecompressGzip(std::string_view in, std::string& out) {
   size_t in_pos = 0;
   size_t out_pos = 0;
   while (true) {
+    if (out_pos == out.size()) out.Grow();
     // zlib counts in uInt: feed and drain at most 1 GiB per call.
     const size_t in_chunk = std::min<size_t>(in.size() - in_pos, size_t{1} << 30);
     const size_t out_chunk = std::min<size_t>(out.size() - out_pos, size_t{1} << 30);
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + in_pos));
     zs.avail_in = static_cast<uInt>(in_chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_pos);
+    zs.next_out = reinterpret_cast<Bytef*>(out.at(out_pos));
     zs.avail_out = static_cast<uInt>(out_chunk);
     const int rc = inflate(&zs, Z_NO_FLUSH);
     in_pos += in_chunk - zs.avail_in;
@@ -99,12 +129,16 @@ Status DecompressGzip(std::string_view in, std::string& out) {
     }
     if (rc == Z_OK) continue;
     if (rc == Z_BUF_ERROR) {
-      if (out_pos == out.size() && in_pos < in.size()) return Overlong(Codec::kGzip, out.size());
+      // No progress: with room left the input ran out; without, the stream holds
+      // more than the declared size.
+      if (out_pos == out.declared() && in_pos < in.size()) {
+        return Overlong(Codec::kGzip, out.declared());
+      }
       return Corrupt(Codec::kGzip, "truncated stream");
     }
     return Corrupt(Codec::kGzip, zs.msg != nullptr ? zs.msg : "corrupt stream");
   }
-  if (out_pos != out.size()) return SizeMismatch(Codec::kGzip, out_pos, out.size());
+  if (out_pos != out.declared()) return SizeMismatch(Codec::kGzip, out_pos, out.declared());
   return Status::Ok();
 }
 
@@ -112,57 +146,68 @@ struct ZstdDctxFree {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
 
-Status DecompressZstd(std::string_view in, std::string& out) {
+Status DecompressZstd(std::string_view in, GrowingOutput& out) {
   // One context per thread, reused page after page (creating one costs more than
   // decoding a small page).
   thread_local std::unique_ptr<ZSTD_DCtx, ZstdDctxFree> dctx(ZSTD_createDCtx());
   if (dctx == nullptr) return Status::Internal("ZSTD: cannot create a context");
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
   // Streaming, so several frames decode as their concatenation; once the output
-  // is full, a one-byte probe buffer tells "nothing left but a checksum" from
-  // "more output than the page declares".
+  // holds the declared size, a one-byte probe buffer tells "nothing left but a
+  // checksum" from "more output than the page declares".
   ZSTD_inBuffer input{in.data(), in.size(), 0};
-  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  ZSTD_outBuffer output{out.at(0), out.size(), 0};
   char probe;
   ZSTD_outBuffer probe_output{&probe, 1, 0};
   while (true) {
+    if (output.pos == output.size && out.Grow()) {
+      output.dst = out.at(0);
+      output.size = out.size();
+    }
     ZSTD_outBuffer* target = output.pos < output.size ? &output : &probe_output;
     const size_t in_before = input.pos;
     const size_t out_before = target->pos;
     const size_t rc = ZSTD_decompressStream(dctx.get(), target, &input);
     if (ZSTD_isError(rc)) return Corrupt(Codec::kZstd, ZSTD_getErrorName(rc));
-    if (probe_output.pos != 0) return Overlong(Codec::kZstd, out.size());
+    if (probe_output.pos != 0) return Overlong(Codec::kZstd, out.declared());
     if (rc == 0 && input.pos == input.size) break;  // the last frame ended with the input
     if (input.pos == in_before && target->pos == out_before) {
       return Corrupt(Codec::kZstd, "truncated stream");
     }
   }
-  if (output.pos != out.size()) return SizeMismatch(Codec::kZstd, output.pos, out.size());
+  if (output.pos != out.declared()) {
+    return SizeMismatch(Codec::kZstd, output.pos, out.declared());
+  }
   return Status::Ok();
 }
 
-Status DecompressBrotli(std::string_view in, std::string& out) {
+Status DecompressBrotli(std::string_view in, GrowingOutput& out) {
   std::unique_ptr<BrotliDecoderState, decltype(&BrotliDecoderDestroyInstance)> state(
       BrotliDecoderCreateInstance(nullptr, nullptr, nullptr), &BrotliDecoderDestroyInstance);
   if (state == nullptr) return Status::Internal("BROTLI: cannot create a decoder");
   size_t avail_in = in.size();
   const auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
-  size_t avail_out = out.size();
-  auto* next_out = reinterpret_cast<uint8_t*>(out.data());
-  const BrotliDecoderResult rc = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in,
-                                                               &avail_out, &next_out, nullptr);
-  switch (rc) {
-    case BROTLI_DECODER_RESULT_SUCCESS:
-      if (avail_in != 0) return Corrupt(Codec::kBrotli, "bytes after the end of the stream");
-      if (avail_out != 0) return SizeMismatch(Codec::kBrotli, out.size() - avail_out, out.size());
-      return Status::Ok();
-    case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
-      return Overlong(Codec::kBrotli, out.size());
-    case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
-      return Corrupt(Codec::kBrotli, "truncated stream");
-    default:
-      return Corrupt(Codec::kBrotli,
-                     BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state.get())));
+  size_t pos = 0;
+  while (true) {
+    size_t avail_out = out.size() - pos;
+    auto* next_out = reinterpret_cast<uint8_t*>(out.at(pos));
+    const BrotliDecoderResult rc = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in,
+                                                                 &avail_out, &next_out, nullptr);
+    pos = out.size() - avail_out;
+    switch (rc) {
+      case BROTLI_DECODER_RESULT_SUCCESS:
+        if (avail_in != 0) return Corrupt(Codec::kBrotli, "bytes after the end of the stream");
+        if (pos != out.declared()) return SizeMismatch(Codec::kBrotli, pos, out.declared());
+        return Status::Ok();
+      case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
+        if (!out.Grow()) return Overlong(Codec::kBrotli, out.declared());
+        continue;
+      case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
+        return Corrupt(Codec::kBrotli, "truncated stream");
+      default:
+        return Corrupt(Codec::kBrotli,
+                       BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state.get())));
+    }
   }
 }
 
@@ -303,16 +348,16 @@ Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, st
     return Corrupt(codec, std::to_string(in.size()) + " compressed bytes cannot decode to the " +
                               std::to_string(uncompressed_size) + " bytes the page declares");
   }
+  if (codec == Codec::kGzip || codec == Codec::kZstd || codec == Codec::kBrotli) {
+    GrowingOutput growing(out, uncompressed_size, in.size());
+    if (codec == Codec::kGzip) return DecompressGzip(in, growing);
+    if (codec == Codec::kZstd) return DecompressZstd(in, growing);
+    return DecompressBrotli(in, growing);
+  }
   out.resize(uncompressed_size);
   switch (codec) {
     case Codec::kSnappy:
       return DecompressSnappy(in, out);
-    case Codec::kGzip:
-      return DecompressGzip(in, out);
-    case Codec::kZstd:
-      return DecompressZstd(in, out);
-    case Codec::kBrotli:
-      return DecompressBrotli(in, out);
     case Codec::kLz4:
       return DecompressLz4(in, out);
     case Codec::kLz4Raw:

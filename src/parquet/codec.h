@@ -1,12 +1,14 @@
 // Parquet page compression codecs: Decompress and Compress for every codec of
 // parquet.thrift's CompressionCodec, on Debian's libraries (snappy, zlib, zstd,
-// lz4, brotli). LZO is recognised but Unimplemented.
+// lz4, brotli). LZO is recognised and refused.
 //
 // Decompression is hostile-input safe: the output must be exactly the page's
 // declared uncompressed size; a corrupt, truncated, short or overlong stream is
 // InvalidData naming the codec; a declared size above the caller's limit is
-// refused before anything is allocated, and streaming codecs grow their output as
-// data actually decodes, so a small hostile page cannot claim a huge buffer.
+// refused before anything is allocated. Snappy and LZ4 allocate the declared
+// size only if their input can expand to it; gzip, zstd and brotli grow their
+// buffer as data actually decodes (from 16 times the input, at least 1 MiB). So a
+// small hostile page cannot claim a huge buffer.
 //
 // Thread-safety: free functions, safe to call from any thread (per-thread
 // decompression contexts are reused internally).

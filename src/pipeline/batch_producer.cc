@@ -6,9 +6,11 @@
 
 namespace sluice {
 
-BatchProducer::BatchProducer(Input input, TextBatch first) : in_(input) {
+BatchProducer::BatchProducer(Input input, TextBatch first)
+    : in_(input), normalizer_(input.plan->normalize) {
   for (int i = 0; i < kSlots; ++i) {
     slots_[i].batch.Reset(in_.table->columns);
+    if (in_.transforms != nullptr) slots_[i].work.Reset(in_.transforms->work_columns());
     free_.push_back(i);
   }
   thread_ = std::thread([this, f = std::move(first)]() mutable { Produce(std::move(f)); });
@@ -67,6 +69,7 @@ Status BatchProducer::ProduceAll(TextBatch first) {
     int slot = TakeFree();
     if (slot == kEnd) return Status::Unavailable("cancelled");  // nobody reads it
     Slot& s = slots_[slot];
+    const bool normalized = have_first;
     if (have_first) {
       s.text = std::move(first);
       have_first = false;
@@ -81,7 +84,7 @@ Status BatchProducer::ProduceAll(TextBatch first) {
       }
     }
     if (status.ok() && in_.stop->load()) status = Status::Unavailable("stopping");
-    if (status.ok()) status = Fill(s, names);
+    if (status.ok()) status = Fill(s, names, normalized);
     if (!status.ok()) {
       std::lock_guard lock(mu_);
       free_.push_back(slot);
@@ -97,15 +100,26 @@ Status BatchProducer::ProduceAll(TextBatch first) {
   return status;
 }
 
-Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names) {
-  const TextBatch& text = slot.text;
+Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, bool normalized) {
+  TextBatch& text = slot.text;
   if (text.columns().size() != names.size()) {
     // JSON keys first seen in this batch; the validator binds them row by row.
     names = NormalizeColumnNames(text.columns(), in_.plan->normalize_names);
   }
+  if (!normalized) normalizer_.Apply(text, names);
   rows_read_ += text.rows();
   slot.batch.Clear();
-  validation_rejects_ += in_.validator->Convert(text, names, slot.batch, *in_.rejects);
+  if (in_.transforms == nullptr) {
+    validation_rejects_ += in_.validator->Convert(text, names, slot.batch, *in_.rejects);
+  } else {
+    slot.work.Clear();
+    slot.arena.Clear();
+    validation_rejects_ += in_.validator->Convert(text, names, slot.work, *in_.rejects);
+    ASSIGN_OR_RETURN(RowTransforms::Counts counts,
+                     in_.transforms->Apply(slot.work, text, slot.batch, *in_.rejects, slot.arena));
+    validation_rejects_ += counts.failed;
+    rows_filtered_ += counts.filtered;
+  }
   if (in_.plan->CountExceeded(in_.rejects->count())) {
     return in_.rejects->TooMany(std::to_string(in_.rejects->count()) + " bad rows");
   }

@@ -3,9 +3,11 @@
 // batches exist at once, so memory stays bounded by the batch size.
 //
 // The producer owns the reading side of a load: it normalises the names of
-// columns that appear mid-file (JSON keys), converts each TextBatch into a
-// typed Batch, fills the metadata columns and stops early once the bad rows
-// exceed the plan's count threshold.
+// columns that appear mid-file (JSON keys) and the values of each batch after
+// the first (normalize:, transform/normalize.h; the first batch was normalised
+// before inference), converts each TextBatch into a typed Batch, applies the
+// plan's derive, filter and drop (RowTransforms), fills the metadata columns and
+// stops early once the bad rows exceed the plan's count threshold.
 //
 // An exception on the producer thread ends the load with the status
 // ExceptionStatus makes of it (core/exception_status.h), like any read error.
@@ -28,7 +30,9 @@
 #include "format/record_reader.h"
 #include "pipeline/config.h"
 #include "pipeline/rejects.h"
+#include "pipeline/row_transforms.h"
 #include "schema/validator.h"
+#include "transform/normalize.h"
 
 namespace sluice {
 
@@ -43,10 +47,14 @@ class BatchProducer {
     const std::string* file;  // for the _file metadata column
     int64_t loaded_at_us;
     const std::atomic<bool>* stop;
+    // Bound to `table`'s data columns; nullptr when the plan has no derive,
+    // filter or drop.
+    const RowTransforms* transforms;
   };
 
-  // Starts the thread. `first` is the batch already read (used for inference);
-  // the validator must be bound to its (normalised) column names.
+  // Starts the thread. `first` is the batch already read (used for inference),
+  // its values normalised; the validator must be bound to its (normalised) column
+  // names.
   BatchProducer(Input input, TextBatch first);
   // Calls Stop().
   ~BatchProducer();
@@ -65,7 +73,10 @@ class BatchProducer {
 
   // Records read and bad rows found by validation (see Stop).
   uint64_t rows_read() const { return rows_read_; }
+  // Bad rows of validation and of the expressions: rows read that are not loaded.
   uint64_t validation_rejects() const { return validation_rejects_; }
+  // Rows the plan's filter skipped.
+  uint64_t rows_filtered() const { return rows_filtered_; }
 
  private:
   static constexpr int kSlots = 3;
@@ -73,6 +84,8 @@ class BatchProducer {
   struct Slot {
     TextBatch text;
     Batch batch;
+    Batch work;         // validated rows before the transforms, if any
+    StringArena arena;  // the derived columns' strings, while `batch` is used
   };
 
   // The thread's body: ProduceAll, then the end marker with its status.
@@ -80,7 +93,8 @@ class BatchProducer {
   // Reads, converts and publishes batches until the end, an error or a cancel.
   Status ProduceAll(TextBatch first);
   // Converts slot.text into slot.batch; `names` are the normalised column names.
-  Status Fill(Slot& slot, std::vector<std::string>& names);
+  // `normalized`: slot.text's values are normalised already (the first batch).
+  Status Fill(Slot& slot, std::vector<std::string>& names, bool normalized);
   // Waits for a free slot; -1 if cancelled.
   int TakeFree();
   void Publish(int slot);
@@ -96,6 +110,8 @@ class BatchProducer {
   Status final_status_;
   uint64_t rows_read_ = 0;
   uint64_t validation_rejects_ = 0;
+  uint64_t rows_filtered_ = 0;
+  Normalizer normalizer_;
   std::thread thread_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "pipeline/config_transforms.h"
 #include "sink/registry.h"
 #include "sink/sqlite/sqlite_url.h"
 #include "source/dir_watcher.h"
@@ -164,7 +165,8 @@ Status ParseRule(const YamlContext& ctx, const YAML::Node& node, bool is_table_e
       rule.schema_evolution = ParseSchemaEvolution(s);
       if (!rule.schema_evolution) return ctx.Error(v, key, "expected none or add_columns");
     } else {
-      return ctx.Error(kv.first, key, "unknown key");
+      ASSIGN_OR_RETURN(bool transform, ParseTransformKey(ctx.file(), key, v, rule));
+      if (!transform) return ctx.Error(kv.first, key, "unknown key");
     }
   }
   if (is_table_entry && rule.match.empty()) return ctx.Error(node, "match", "missing");
@@ -266,6 +268,23 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
   std::optional<SchemaEvolution> evolution;
   Take(evolution, o.schema_evolution, r.schema_evolution, d.schema_evolution);
   plan.schema_evolution = evolution.value_or(SchemaEvolution::kNone);
+  std::optional<NormalizeOptions> normalize_values;
+  Take(normalize_values, o.normalize, r.normalize, d.normalize);
+  plan.normalize = normalize_values.value_or(NormalizeOptions{});
+  // Derive and filter are taken with the rule they come from, for messages.
+  for (const TableRule* level : {&d, &r, &o}) {
+    if (level->derive) {
+      plan.derive = *level->derive;
+      plan.derive_origin = level->origin;
+    }
+    if (level->filter) {
+      plan.filter = *level->filter;
+      plan.filter_origin = level->origin;
+    }
+  }
+  std::optional<std::vector<std::string>> drop;
+  Take(drop, o.drop, r.drop, d.drop);
+  if (drop) plan.drop = *drop;
   return plan;
 }
 
@@ -348,11 +367,13 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         if (!ParseLogFormat(s, &config.log_format))
           return ctx.Error(v, key, "expected text or json");
       } else if (key == "defaults") {
+        config.defaults.origin = RuleLabel(path, v, -1);
         RETURN_IF_ERROR(ParseRule(ctx, v, false, config.defaults));
       } else if (key == "tables") {
         if (!v.IsSequence()) return ctx.Error(v, key, "expected a list of table entries");
         for (const auto& item : v) {
           TableRule rule;
+          rule.origin = RuleLabel(path, item, static_cast<int>(config.tables.size()));
           RETURN_IF_ERROR(ParseRule(ctx, item, true, rule));
           config.tables.push_back(std::move(rule));
         }
@@ -363,7 +384,7 @@ Status LoadConfigFile(const std::string& path, Config& config) {
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return Status::Ok();
+  return CheckTransforms(config);
 }
 
 Status ApplyEnvironment(Config& config) {

@@ -17,6 +17,7 @@
 #include "source/dir_watcher.h"
 #include "transform/metadata.h"
 #include "transform/naming.h"
+#include "transform/normalize.h"
 
 namespace sluice {
 
@@ -29,6 +30,13 @@ std::optional<AfterLoad> ParseAfterLoad(std::string_view name);
 enum class SchemaEvolution { kNone, kAddColumns };
 // Parses "none" / "add_columns".
 std::optional<SchemaEvolution> ParseSchemaEvolution(std::string_view name);
+
+// A derived column (`derive:` entry): its name and expression text.
+struct DerivedColumn {
+  std::string name;
+  std::string expr;
+  bool operator==(const DerivedColumn&) const = default;
+};
 
 // Per-table settings. Every field is optional so that a rule can override only
 // some of the defaults; Resolve() fills the gaps.
@@ -47,6 +55,14 @@ struct TableRule {
   std::optional<bool> normalize_names;
   std::optional<MetadataOptions> metadata;
   std::optional<SchemaEvolution> schema_evolution;
+  // Row transforms (docs/configuration.md#transforms). Each key is taken whole
+  // from the first level that sets it (a rule's derive replaces the defaults').
+  std::optional<NormalizeOptions> normalize;
+  std::optional<std::vector<DerivedColumn>> derive;
+  std::optional<std::string> filter;
+  std::optional<std::vector<std::string>> drop;
+  // Where the rule is, for messages: "FILE: tables[1] (match \"x*\")" or "FILE: defaults".
+  std::string origin;
 };
 
 // The settings for one file, all decided.
@@ -64,6 +80,16 @@ struct TablePlan {
   bool normalize_names = false;
   MetadataOptions metadata;
   SchemaEvolution schema_evolution = SchemaEvolution::kNone;
+  NormalizeOptions normalize;
+  std::vector<DerivedColumn> derive;
+  std::string filter;  // empty: none
+  std::vector<std::string> drop;
+  // The rules derive and filter come from, for messages (TableRule::origin).
+  std::string derive_origin;
+  std::string filter_origin;
+
+  // True if derive, filter or drop apply to the rows after validation.
+  bool transforms_rows() const { return !derive.empty() || !filter.empty() || !drop.empty(); }
 
   // The options its reader is opened with (dialect, max_columns).
   ReaderOptions Reader() const;

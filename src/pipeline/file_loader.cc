@@ -174,6 +174,7 @@ void FileLoader::Done(const Sighting& file, FileResult& result) {
                        {"rows", result.rows},
                        {"rejects", result.rejected},
                        {"skipped", result.skipped},
+                       {"filtered", result.filtered},
                        {"bytes", result.bytes},
                        {"duration_ms", static_cast<int64_t>(result.seconds * 1000)}});
   } else if (result.outcome == FileOutcome::kQuarantined) {

@@ -57,6 +57,7 @@ struct FileResult {
   uint64_t rows = 0;
   uint64_t rejected = 0;
   uint64_t skipped = 0;
+  uint64_t filtered = 0;  // skipped by the table's filter
   uint64_t bytes = 0;
   double seconds = 0;
   Status error;  // why, for kQuarantined / kRetryLater

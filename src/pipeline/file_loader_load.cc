@@ -18,6 +18,7 @@
 #include "pipeline/file_loader.h"
 #include "pipeline/file_loader_parts.h"
 #include "transform/naming.h"
+#include "transform/normalize.h"
 
 namespace sluice {
 namespace {
@@ -260,6 +261,9 @@ Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
   ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));
   ASSIGN_OR_RETURN(out.first_rows, out.reader->ReadBatch(out.first, attempt.rejects));
   out.names = NormalizeColumnNames(out.first.columns(), file.plan.normalize_names);
+  // Before inference, so that it sees the values as they load (the producer
+  // normalises the later batches).
+  Normalizer(file.plan.normalize).Apply(out.first, out.names);
   if (out.first_rows == 0 && out.first.columns().empty()) {
     if (attempt.rejects.count() > 0) return Status::InvalidData("no readable rows");
     return Status::InvalidData("the file is empty");
@@ -287,7 +291,8 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
   uint64_t validation_rejects = 0;
   {
     BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
-                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop},
+                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop,
+                            opened.table.transforms ? &*opened.table.transforms : nullptr},
                            std::move(opened.first));
     for (;;) {
       auto batch = producer.Next();
@@ -301,6 +306,7 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
     }
     producer.Stop();
     attempt.rows_read = producer.rows_read();
+    attempt.rows_filtered = producer.rows_filtered();
     validation_rejects = producer.validation_rejects();
   }
   RETURN_IF_ERROR(status);

@@ -29,6 +29,7 @@ struct FileLoader::Attempt {
   Attempt(const std::string& file, const std::string& scratch) : rejects(file, scratch) {}
   RejectLog rejects;
   uint64_t rows_read = 0;
+  uint64_t rows_filtered = 0;  // skipped by the plan's filter
   LoadCounts counts;
   std::string table;
   bool changed = false;      // the file changed after it was hashed

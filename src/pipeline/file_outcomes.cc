@@ -123,9 +123,10 @@ void FileLoader::KeepRejects(const Sighting& file, Attempt& attempt) {
 }
 
 Status FileLoader::MarkLoaded(const Sighting& file, const Attempt& attempt) {
-  return ledger_.MarkLoaded(file.file_id,
-                            {attempt.counts.inserted, attempt.rejects.count(),
-                             attempt.counts.skipped_by_key, file.id.size, attempt.rejects_file});
+  LoadSummary summary{attempt.counts.inserted, attempt.rejects.count(),
+                      attempt.counts.skipped_by_key, file.id.size, attempt.rejects_file};
+  summary.rows_filtered = attempt.rows_filtered;
+  return ledger_.MarkLoaded(file.file_id, summary);
 }
 
 FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Status& recorded) {
@@ -133,6 +134,7 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
   result.table = attempt.table.empty() ? file.plan.table : attempt.table;
   result.rows = attempt.counts.inserted;
   result.skipped = attempt.counts.skipped_by_key;
+  result.filtered = attempt.rows_filtered;
   result.rejected = attempt.rejects.count();
   result.bytes = file.id.size;
   // Committed in the sink: the ledger must hear of it now, not at a restart.
@@ -149,6 +151,7 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
   result.outcome = FileOutcome::kLoaded;
   GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
+  if (result.filtered > 0) GlobalMetrics().RowsFiltered(result.table, result.filtered);
   return result;
 }
 

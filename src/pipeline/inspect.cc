@@ -4,6 +4,7 @@
 #include "schema/validator.h"
 #include "source/file_input.h"
 #include "transform/naming.h"
+#include "transform/normalize.h"
 
 namespace sluice {
 namespace {
@@ -55,8 +56,9 @@ Result<InferResult> InferFile(const std::string& path, const TablePlan& plan) {
   InferResult result;
   result.format = opened.format;
   result.dialect = opened.reader->dialect();
-  result.schema = Infer(text, NormalizeColumnNames(text.columns(), plan.normalize_names),
-                        opened.reader->declared_types());
+  const std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
+  Normalizer(plan.normalize).Apply(text, names);  // inference sees normalised values
+  result.schema = Infer(text, names, opened.reader->declared_types());
   result.sampled_rows = n;
   return result;
 }
@@ -80,6 +82,8 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan, si
   auto n = opened.reader->ReadBatch(text, errors);
   if (!n) return finish(n.error());
   std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
+  const Normalizer normalizer(plan.normalize);
+  normalizer.Apply(text, names);
   Schema schema = plan.schema ? *plan.schema : Infer(text, names, opened.reader->declared_types());
   auto validator = Validator::Create(schema);
   if (!validator) return validator.error();
@@ -95,6 +99,9 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan, si
     batch.Clear();
     n = opened.reader->ReadBatch(text, errors);
     if (!n) return finish(n.error());
+    normalizer.Apply(text, names.size() == text.columns().size()
+                               ? names
+                               : NormalizeColumnNames(text.columns(), plan.normalize_names));
   }
   return finish(Status::Ok());
 }

@@ -47,6 +47,7 @@ nlohmann::ordered_json FileRecordJson(const FileRecord& f) {
           {"rows", f.rows_loaded},
           {"rejected", f.rows_rejected},
           {"skipped", f.rows_skipped},
+          {"filtered", f.rows_filtered},
           {"bytes", f.bytes},
           {"attempts", f.attempts},
           {"duration_seconds", Number(seconds)},
@@ -72,6 +73,7 @@ nlohmann::ordered_json LedgerReportJson(const LedgerReport& report) {
   }
   return {{"rows_loaded", report.rows_loaded},
           {"rows_rejected", report.rows_rejected},
+          {"rows_filtered", report.rows_filtered},
           {"files_by_state", StateCounts(report.files_by_state)},
           {"tables", std::move(tables)},
           {"recent", Records(report.recent)},

@@ -23,11 +23,11 @@ struct EngineHealth {
 };
 
 // One ledger record: file, name, hash, size, table, state, rows, rejected,
-// skipped, bytes, attempts, duration_seconds, seen_at, started_at, finished_at
+// skipped, filtered, bytes, attempts, duration_seconds, seen_at, started_at, finished_at
 // (UTC, ISO 8601, "" if not yet), error, duplicate_of, final_path, rejects_file.
 nlohmann::ordered_json FileRecordJson(const FileRecord& record);
 
-// A ledger report: rows_loaded, rows_rejected, files_by_state, tables (per
+// A ledger report: rows_loaded, rows_rejected, rows_filtered, files_by_state, tables (per
 // table, per state), recent, recent_errors, columns_added (table, column, type,
 // file, added_at; most recent first).
 nlohmann::ordered_json LedgerReportJson(const LedgerReport& report);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 #include "schema/infer.h"
 #include "transform/metadata.h"
 
@@ -28,18 +28,80 @@ std::string QuotedList(const std::vector<ColumnDef>& columns) {
   return out;
 }
 
-// Part 1: the table as it exists, created first if it does not (from the declared
-// schema, else the inferred one, then the metadata columns).
-Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const FileSample& sample,
-                                   const std::optional<TableDef>& known) {
-  std::optional<TableDef> existing = known;
-  if (!existing) {
-    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+bool Dropped(const TablePlan& plan, const std::string& name) {
+  return std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end();
+}
+
+bool Derived(const TablePlan& plan, const std::string& name) {
+  return std::any_of(plan.derive.begin(), plan.derive.end(),
+                     [&](const DerivedColumn& d) { return d.name == name; });
+}
+
+// The columns an expression may read, typed as validation will type them (the
+// table's type, else the declared, else the inferred one): the file's, then those
+// the declared schema or the table have and the file lacks (NULL in its rows).
+// Only their types matter: the expressions are compiled again, against the
+// validation schema's order, once the table is resolved.
+std::vector<ColumnDef> ExpressionInputs(const std::optional<TableDef>& existing,
+                                        const TablePlan& plan, const FileSample& sample) {
+  std::vector<ColumnDef> inputs;
+  std::vector<ColumnDef> meta = MetadataColumns(plan.metadata);
+  // A derived column in the table (loaded before) is no input; a file column of
+  // that name is, so that compiling refuses it by name.
+  auto add = [&](const ColumnDef& c, bool in_file) {
+    if (!in_file && Derived(plan, c.name)) return;
+    for (const ColumnDef& x : inputs) {
+      if (x.name == c.name) return;
+    }
+    for (const ColumnDef& m : meta) {
+      if (m.name == c.name) return;
+    }
+    ColumnDef typed = c;
+    int i = existing ? existing->FindColumn(c.name) : -1;
+    if (i >= 0) {
+      typed.type = existing->columns[i].type;
+    } else if (int d = plan.schema ? plan.schema->Find(c.name) : -1; d >= 0) {
+      typed.type = plan.schema->columns[d].type;
+    }
+    typed.nullable = true;
+    inputs.push_back(typed);
+  };
+  for (const std::string& name : sample.names) {
+    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
+    int i = inferred.Find(name);
+    add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true}, true);
   }
+  if (plan.schema) {
+    for (const ColumnDef& c : plan.schema->Defs()) add(c, false);
+  }
+  if (existing) {
+    for (const ColumnDef& c : existing->columns) add(c, false);
+  }
+  return inputs;
+}
+
+// The plan's expressions compiled against `inputs`; a compile error refuses the
+// file (InvalidData), naming the rule, the expression and the position.
+Result<RowTransforms> CompileForFile(const TablePlan& plan, const std::vector<ColumnDef>& inputs) {
+  Result<RowTransforms> t = RowTransforms::Compile(plan, inputs);
+  if (!t) return Status::InvalidData(t.error().message());
+  return t;
+}
+
+// Part 1: the table as it exists (`existing`), created first if it does not (from
+// the declared schema, else the inferred one, without dropped columns, then the
+// derived columns and the metadata columns).
+Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const FileSample& sample,
+                                   const std::optional<TableDef>& existing,
+                                   const std::vector<ColumnDef>& derived) {
   if (existing) return *existing;
   const Schema& schema =
       plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows, sample.declared);
-  TableDef def{plan.table, schema.Defs(), plan.key};
+  TableDef def{plan.table, {}, plan.key};
+  for (const ColumnDef& c : schema.Defs()) {
+    if (!Dropped(plan, c.name)) def.columns.push_back(c);
+  }
+  for (const ColumnDef& c : derived) def.columns.push_back(c);
   for (ColumnDef& c : MetadataColumns(plan.metadata)) def.columns.push_back(std::move(c));
   for (const auto& k : def.key) {
     if (def.FindColumn(k) < 0) {
@@ -48,18 +110,20 @@ Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const File
   }
   RETURN_IF_ERROR(sink.EnsureTable(def));
   // Another worker may have created the table first; load into what exists.
-  ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
-  if (!existing) return Status::Internal("table " + plan.table + " missing after creation");
-  return *existing;
+  ASSIGN_OR_RETURN(std::optional<TableDef> created, sink.DescribeTable(plan.table));
+  if (!created) return Status::Internal("table " + plan.table + " missing after creation");
+  return *created;
 }
 
-// The columns the table lacks: declared ones, the file's own, then the plan's
-// metadata columns. A type comes from the declared schema, else from inference.
+// The columns the table lacks: declared ones, the file's own (not dropped), the
+// derived ones, then the plan's metadata columns. A type comes from the declared
+// schema, else from inference (from the expression for a derived column).
 std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& plan,
-                                      const FileSample& sample) {
+                                      const FileSample& sample,
+                                      const std::vector<ColumnDef>& derived) {
   std::vector<ColumnDef> missing;
   auto add = [&](const ColumnDef& column) {
-    if (table.FindColumn(column.name) >= 0) return;
+    if (table.FindColumn(column.name) >= 0 || Dropped(plan, column.name)) return;
     for (const ColumnDef& m : missing) {
       if (m.name == column.name) return;
     }
@@ -74,6 +138,7 @@ std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& pl
     int i = inferred.Find(name);
     add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true});
   }
+  for (const ColumnDef& c : derived) add(c);
   for (const ColumnDef& c : MetadataColumns(plan.metadata)) add(c);
   return missing;
 }
@@ -81,8 +146,9 @@ std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& pl
 // Part 2: `table` with the columns it lacks added, or InvalidData if the plan does
 // not let the file add them. `added` gets the columns this call added.
 Result<TableDef> AddMissingColumns(Sink& sink, const TablePlan& plan, const FileSample& sample,
-                                   TableDef table, std::vector<ColumnDef>& added) {
-  std::vector<ColumnDef> missing = MissingColumns(table, plan, sample);
+                                   const std::vector<ColumnDef>& derived, TableDef table,
+                                   std::vector<ColumnDef>& added) {
+  std::vector<ColumnDef> missing = MissingColumns(table, plan, sample, derived);
   if (missing.empty()) return table;
   if (plan.schema_evolution != SchemaEvolution::kAddColumns) {
     return Status::InvalidData("table \"" + plan.table + "\" lacks column(s) " +
@@ -154,12 +220,28 @@ std::string TypeConflict(const ColumnDef& in_table, const TablePlan& plan,
                   "inferred from its first rows");
 }
 
-// Part 4: the schema rows are validated against: the load's data columns, each
-// checked against the file's values and given a declared schema's rules.
+// Part 4: the schema rows are validated against: the load's data columns but the
+// derived ones, each checked against the file's values and given a declared
+// schema's rules, then the dropped columns of the file the table lacks (typed as
+// declared, else as inferred), which expressions may read.
 Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const FileSample& sample) {
   const size_t meta = MetadataColumns(plan.metadata).size();
-  Schema schema = SchemaFromDefs(std::vector<ColumnDef>(
-      load.columns.begin(), load.columns.end() - static_cast<ptrdiff_t>(meta)));
+  std::vector<ColumnDef> data;
+  for (auto c = load.columns.begin(); c != load.columns.end() - static_cast<ptrdiff_t>(meta); ++c) {
+    if (!Derived(plan, c->name)) data.push_back(*c);
+  }
+  Schema schema = SchemaFromDefs(data);
+  for (const std::string& name : sample.names) {
+    if (!Dropped(plan, name) || schema.Find(name) >= 0) continue;
+    int d = plan.schema ? plan.schema->Find(name) : -1;
+    if (d >= 0) {
+      schema.columns.push_back(plan.schema->columns[d]);
+    } else {
+      const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+      int i = inferred.Find(name);
+      schema.columns.push_back({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString});
+    }
+  }
   for (ColumnSpec& column : schema.columns) {
     std::string why = TypeConflict({column.name, column.type, column.nullable}, plan, sample);
     if (!why.empty()) return Status::InvalidData(why);
@@ -176,11 +258,31 @@ Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const Fil
 Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
                                    const std::optional<TableDef>& known) {
   ResolvedTable out;
-  ASSIGN_OR_RETURN(TableDef existing, ExistingOrCreated(sink, plan, sample, known));
+  std::optional<TableDef> existing = known;
+  if (!existing) {
+    ASSIGN_OR_RETURN(existing, sink.DescribeTable(plan.table));
+  }
+  std::vector<ColumnDef> derived;  // the derived columns loaded
+  if (plan.transforms_rows()) {
+    ASSIGN_OR_RETURN(RowTransforms t,
+                     CompileForFile(plan, ExpressionInputs(existing, plan, sample)));
+    for (const ColumnDef& c : t.derived()) {
+      if (!Dropped(plan, c.name)) derived.push_back(c);
+    }
+  }
+  ASSIGN_OR_RETURN(TableDef table, ExistingOrCreated(sink, plan, sample, existing, derived));
   ASSIGN_OR_RETURN(out.described,
-                   AddMissingColumns(sink, plan, sample, std::move(existing), out.added));
+                   AddMissingColumns(sink, plan, sample, derived, std::move(table), out.added));
   ASSIGN_OR_RETURN(out.load, LoadOrder(out.described, plan));
   ASSIGN_OR_RETURN(out.schema, CheckTypes(out.load, plan, sample));
+  if (plan.transforms_rows()) {
+    ASSIGN_OR_RETURN(out.transforms, CompileForFile(plan, out.schema.Defs()));
+    const size_t meta = MetadataColumns(plan.metadata).size();
+    RETURN_IF_ERROR(out.transforms->Bind(
+        std::vector<ColumnDef>(out.load.columns.begin(),
+                               out.load.columns.end() - static_cast<ptrdiff_t>(meta)),
+        plan.drop));
+  }
   return out;
 }
 

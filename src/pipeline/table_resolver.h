@@ -10,6 +10,10 @@
 //      found by name;
 //   4. CheckTypes: each data column is checked against the file's values and
 //      given a declared schema's rules.
+// With derive/filter/drop (RowTransforms), the expressions are compiled against
+// the file's columns first, so that the derived columns, with their types, take
+// part in all four like the file's own; dropped columns take part in none but
+// validation (an expression may read them).
 // Inference runs at most once per file (InferredSchema), however many times its
 // table is resolved.
 //
@@ -26,6 +30,7 @@
 #include "core/table.h"
 #include "core/text_batch.h"
 #include "pipeline/config.h"
+#include "pipeline/row_transforms.h"
 #include "schema/schema.h"
 #include "sink/sink.h"
 
@@ -62,10 +67,16 @@ struct FileSample {
 
 // The table a file loads into and the schema it is validated against.
 struct ResolvedTable {
-  Schema schema;                 // the table's data columns, with a declared schema's rules
+  // What validation produces: the table's data columns (with a declared schema's
+  // rules) but the derived ones, then the file's dropped columns that the table
+  // lacks.
+  Schema schema;
   TableDef load;                 // the data columns in table order, then the metadata columns
   std::vector<ColumnDef> added;  // columns this file added to the table
   TableDef described;            // the table as the sink last described it
+  // The plan's derive, filter and drop compiled against `schema` and bound to
+  // `load`; nullopt when the plan has none.
+  std::optional<RowTransforms> transforms;
 };
 
 // If the table exists its definition wins (rules of a declared schema still apply
@@ -74,7 +85,8 @@ struct ResolvedTable {
 // creates it. `known` is the table as described moments ago, if it is known (the
 // files of a group ask once).
 // Errors: InvalidData (a column the table lacks without add_columns, a type
-// conflict, a key column that is not a column), the sink's errors.
+// conflict, a key column that is not a column, an expression that does not
+// compile against the file's columns), the sink's errors.
 Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
                                    const std::optional<TableDef>& known = std::nullopt);
 

@@ -1,6 +1,6 @@
 #include "schema/infer.h"
 
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 
 namespace sluice {
 namespace {

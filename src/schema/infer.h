@@ -6,7 +6,7 @@
 // in the sample is nullable; a column whose sampled values are all empty is a
 // nullable string.
 //
-// Values are judged with the validator's own cell parsers (schema/cell_parse.h),
+// Values are judged with the validator's own cell parsers (core/cell_parse.h),
 // trimmed as the validator trims them, so an inferred schema accepts its sample.
 // Two choices are narrower than the validator: booleans are inferred only from
 // words (true/false, yes/no, t/f, y/n), since a column of 0/1 is more often a

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 #include "schema/regex_rule.h"
 
 namespace sluice {

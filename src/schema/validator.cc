@@ -7,7 +7,7 @@
 #include <functional>
 #include <limits>
 
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 
 namespace sluice {
 

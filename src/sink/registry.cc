@@ -1,6 +1,7 @@
 #include "sink/registry.h"
 
 #include "sink/clickhouse/clickhouse_url.h"
+#include "sink/mysql/mysql_url.h"
 #include "sink/postgres/pg_url.h"
 #include "sink/sink_scheme.h"
 #include "sink/sqlite/sqlite_url.h"
@@ -13,6 +14,7 @@ const SinkScheme* const kSinks[] = {
     &kSqliteScheme,
     &kClickHouseScheme,
     &kPostgresScheme,
+    &kMysqlScheme,
 };
 
 // The entry of `url`'s scheme (the text before its first ':'), or null.

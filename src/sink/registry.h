@@ -19,8 +19,8 @@ namespace sluice {
 
 // Opens a sink for a URL: "sqlite:PATH" (also "sqlite://PATH"),
 // "postgresql://…" / "postgres://…" / "postgresql:key=value …",
-// "clickhouse://…" / "clickhouses://…". Errors: InvalidArgument (unknown scheme,
-// bad URL), Unavailable (cannot connect), the sink's own.
+// "clickhouse://…" / "clickhouses://…", "mysql://…" / "mariadb://…". Errors: InvalidArgument
+// (unknown scheme, bad URL), Unavailable (cannot connect), the sink's own.
 Result<std::unique_ptr<Sink>> OpenSink(std::string_view url);
 
 // `url` with its password replaced by `password` (any byte but NUL), for a password

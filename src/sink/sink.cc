@@ -3,6 +3,7 @@
 #include "sink/sink.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,6 +87,16 @@ void Sink::EndSession() {
   session_.loads.clear();
   session_.counts.clear();
   session_.load = 0;
+}
+
+namespace {
+std::atomic<SinkWarningHandler> warning_handler{nullptr};
+}  // namespace
+
+void SetSinkWarningHandler(SinkWarningHandler handler) { warning_handler.store(handler); }
+
+void SinkWarning(std::string_view event, std::string_view message) {
+  if (SinkWarningHandler handler = warning_handler.load()) handler(event, message);
 }
 
 std::string DescribeLoads(const std::vector<LoadId>& loads) {

@@ -154,6 +154,13 @@ class Sink {
 // "load ID" or, for a group, "load ID and N more": names loads in messages.
 std::string DescribeLoads(const std::vector<LoadId>& loads);
 
+// Where a sink reports what an operator should know that is no call's error (a
+// fast path the server does not allow): SinkWarning passes it to the handler the
+// CLI sets (it logs it); without one, nothing is reported. Any thread.
+using SinkWarningHandler = void (*)(std::string_view event, std::string_view message);
+void SetSinkWarningHandler(SinkWarningHandler handler);
+void SinkWarning(std::string_view event, std::string_view message);
+
 // Internal unless `batch`'s columns are `table`'s columns in order (names and
 // types) with a value and a null flag for every row: what Sink::Write requires.
 Status CheckBatchFitsTable(const Batch& batch, const TableDef& table);

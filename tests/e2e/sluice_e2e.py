@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -332,6 +333,139 @@ class SluiceTestCase(unittest.TestCase):
                 self.fail(f"timed out after {timeout}s waiting for {what}\n"
                           f"log tail:\n{self.log_tail(proc)}")
             time.sleep(interval)
+
+    # ---- crash and outage tests ------------------------------------------
+
+    def events_schema(self):
+        """Writes EVENTS_SCHEMA into the workspace; returns its path."""
+        path = self.path("events.schema.yaml")
+        with open(path, "w") as f:
+            f.write(EVENTS_SCHEMA)
+        return path
+
+    def write_events(self, folder, sizes, first_file=0, first_id=1):
+        """events_NNNN.csv files (EVENTS_SCHEMA's columns) of the given row counts,
+        numbered from first_file, with consecutive ids from first_id, settled; returns
+        {name: rows}. The batch column is the file's number."""
+        os.makedirs(folder, exist_ok=True)
+        per_file, next_id = {}, first_id
+        then = time.time() - 60
+        for i, n in enumerate(sizes, first_file):
+            name = f"events_{i:04d}.csv"
+            path = os.path.join(folder, name)
+            with open(path, "w") as f:
+                f.write("id,batch,value,label\n")
+                f.write("".join(f"{k},{i},{k % 2000 / 10 - 100},l{k % 10}\n"
+                                for k in range(next_id, next_id + n)))
+            os.utime(path, (then, then))
+            next_id += n
+            per_file[name] = n
+        return per_file
+
+    def run_and_kill(self, mode, args, delay, name):
+        """Starts `sluice mode args...` (log in <ws>/<name>.log) and kills it with
+        SIGKILL after `delay` seconds; returns True if it was killed, False if it had
+        exited by then (and fails the test unless it exited 0)."""
+        logf = self.path(f"{name}.log")
+        with open(logf, "wb") as out:
+            proc = subprocess.Popen([SLUICE_BIN, mode] + [str(a) for a in args], cwd=self.ws,
+                                    env=self.base_env(), stdout=out, stderr=subprocess.STDOUT)
+        self.procs.append((proc, logf))
+        time.sleep(delay)  # the random moment is the point of a crash test
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            return True
+        with open(logf, errors="replace") as f:
+            self.assertEqual(proc.returncode, 0, f"{name}: sluice {mode} failed:\n{f.read()[-3000:]}")
+        return False
+
+    def kill_in_waves(self, rng, args, rounds, small, big, visible, modes=None):
+        """The kill -9 loop of the sink tests. Each round a wave of `small` events
+        files of 1..300 rows and one of rng.randint(*big) rows arrives (one large file
+        a round, so that the kills keep landing on loads in progress), then `sluice
+        run` or `once` with `args` (modes[round], or a random choice of the two) is
+        killed at a random moment. visible() (rows seen in the sink) is logged each
+        round. Returns ({name: rows}, the last id)."""
+        pristine = self.path("pristine")
+        waves, per_file, first_id = [], {}, 1
+        for _ in range(rounds):
+            sizes = [rng.randint(1, 300) for _ in range(small)] + [rng.randint(*big)]
+            wave = self.write_events(pristine, sizes, first_file=len(per_file), first_id=first_id)
+            first_id += sum(sizes)
+            per_file.update(wave)
+            waves.append(sorted(wave))
+        kills = 0
+        for r in range(rounds):
+            for n in waves[r]:
+                shutil.copy2(os.path.join(pristine, n), self.data)
+            mode = modes[r] if modes else rng.choice(["run", "run", "once"])
+            delay = rng.uniform(0.05, 1.0)
+            if self.run_and_kill(mode, args, delay, f"round-{r}"):
+                kills += 1
+                outcome = f"killed with {len(self.data_files())} files left"
+            else:
+                outcome = "exited 0"
+            log(f"round {r}: {mode:4s} {outcome} after {delay:.2f}s; rows visible {visible()}")
+        log(f"{kills} kills; {first_id - 1} rows expected in {len(per_file)} files")
+        return per_file, first_id - 1
+
+    def ride_out_outage(self, proc, port, stop_server, start_server, files, rows):
+        """The server outage of the sink tests. While a thread delivers `files` events
+        files of `rows` rows each (ids 1.. in order) to `proc` (`sluice run` with a
+        2 s retry budget and its status server on `port`): once 30 are loaded,
+        stop_server(); past the retry budget the sink must be reported down (log,
+        /api/status, /readyz) with nothing quarantined and sluice still running;
+        20 s after the stop, start_server(). Then every file must be loaded and the
+        sink reported up again; sluice is stopped (exit 0). Returns the whole log."""
+        def status():
+            code, body = http_get(f"http://127.0.0.1:{port}/api/status")
+            self.assertEqual(code, 200, body)
+            return json.loads(body)
+
+        def deliver():
+            for i in range(files):
+                lines = [[i * rows + k + 1, i, f"{k * 0.5:.1f}", f"f{i}"] for k in range(rows)]
+                tmp = os.path.join(self.ws, f"events_{i:04d}.csv")
+                with open(tmp, "w") as f:
+                    f.write(csv_text(["id", "batch", "value", "label"], lines))
+                os.rename(tmp, os.path.join(self.data, f"events_{i:04d}.csv"))
+                time.sleep(0.08)
+
+        writer = threading.Thread(target=deliver)
+        writer.start()
+        try:
+            self.wait_for(lambda: len(self.processed_files()) >= 30, 60,
+                          "the first files to load", proc=proc)
+            stop_server()
+            stopped_at = len(self.processed_files())
+            down_at = time.monotonic()
+            self.wait_for(lambda: status()["sink_up"] == 0 and status()["sink_error"], 15,
+                          "the sink to be reported down", proc=proc)
+            self.assertIn("sink_down", self.log_tail(proc, n=10**7))
+            self.assertEqual(http_get(f"http://127.0.0.1:{port}/readyz")[0], 503)
+            held = status()
+            self.assertNotEqual(held["sink_down_since"], "")
+            self.assertEqual(held["files_by_state"].get("quarantined", 0), 0)
+            time.sleep(max(0.0, 20 - (time.monotonic() - down_at)))
+            self.assertEqual(proc.poll(), None, "sluice exited while the server was down")
+            start_server()
+            log(f"\nserver down for 20 s after {stopped_at} files; "
+                f"{len(self.processed_files())} processed when it came back")
+        finally:
+            writer.join()
+        self.wait_for(lambda: len(self.processed_files()) + len(self.quarantined_files())
+                      >= files, 240, "every file to be loaded after the outage", proc=proc)
+        self.wait_for(lambda: status()["sink_up"] == 1, 30, "the sink to be reported up",
+                      proc=proc)
+        self.assertEqual(status()["sink_error"], "")
+        self.assertEqual(self.stop(proc), 0)
+        self.assertEqual(self.quarantined_files(), [], self.log_tail(proc))
+        self.assertEqual(self.data_files(), [])
+        whole_log = self.log_tail(proc, n=10**7)
+        self.assertIn("retrying", whole_log)
+        self.assertIn("sink_up", whole_log)
+        return whole_log
 
     # ---- the database -----------------------------------------------------
 

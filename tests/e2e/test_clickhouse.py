@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from sluice_e2e import EVENTS_SCHEMA, REPO, TEST_DATA, SLUICE_BIN, SluiceTestCase, csv_text, log
+from sluice_e2e import REPO, TEST_DATA, SluiceTestCase, csv_text, log
 
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "clickhouse.sh")
 
@@ -88,32 +88,8 @@ class ClickHouseTest(SluiceTestCase):
             f"SELECT count(), uniqExact(id), min(id), max(id) FROM {self.database}.{table}")[0]
         return tuple(int(v) for v in row)
 
-    def write_events(self, folder, sizes, first_file=0, first_id=1):
-        """events_NNNN.csv files of the given row counts, numbered from first_file,
-        with consecutive ids from first_id; returns {name: rows}."""
-        os.makedirs(folder, exist_ok=True)
-        per_file, next_id = {}, first_id
-        then = time.time() - 60
-        for i, n in enumerate(sizes, first_file):
-            name = f"events_{i:04d}.csv"
-            path = os.path.join(folder, name)
-            with open(path, "w") as f:
-                f.write("id,batch,value,label\n")
-                f.write("".join(f"{k},{i},{k % 2000 / 10 - 100},l{k % 10}\n"
-                                for k in range(next_id, next_id + n)))
-            os.utime(path, (then, then))
-            next_id += n
-            per_file[name] = n
-        return per_file
-
     def count_files_left(self):
         return len(self.data_files())
-
-    def schema(self):
-        path = self.path("events.schema.yaml")
-        with open(path, "w") as f:
-            f.write(EVENTS_SCHEMA)
-        return path
 
     def test_loads_csv_files_and_the_student_dataset(self):
         self.put("orders.csv", csv_text(["id", "item", "price", "paid", "day", "ts"], [
@@ -195,52 +171,18 @@ class ClickHouseTest(SluiceTestCase):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nclickhouse kill test seed={seed}")
         rng = random.Random(seed)
-        schema = self.schema()
-        pristine = self.path("pristine")
-        rounds = 8
-        # One wave of files per round, each with one large file, so that the kills
-        # keep landing on loads in progress.
-        waves, per_file, first_id = [], {}, 1
-        for r in range(rounds):
-            sizes = [rng.randint(1, 300) for _ in range(7)] + [rng.randint(150000, 300000)]
-            wave = self.write_events(pristine, sizes, first_file=len(per_file), first_id=first_id)
-            first_id += sum(sizes)
-            per_file.update(wave)
-            waves.append(sorted(wave))
-        expected = first_id - 1
+        schema = self.events_schema()
         # --max-crashes 0: no file is quarantined for being in flight at many kills.
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
-        kills = 0
-        for r in range(rounds):
-            for n in waves[r]:
-                shutil.copy2(os.path.join(pristine, n), self.data)
-            mode = rng.choice(["run", "run", "once"])
-            delay = rng.uniform(0.05, 1.0)
-            logf = self.path(f"round-{r}.log")
-            with open(logf, "wb") as out:
-                proc = subprocess.Popen([SLUICE_BIN, mode] + args, cwd=self.ws,
-                                        env=self.base_env(), stdout=out,
-                                        stderr=subprocess.STDOUT)
-            self.procs.append((proc, logf))
-            time.sleep(delay)  # the random moment is the point of this test
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-                kills += 1
-                outcome = f"killed with {len(self.data_files())} files left"
-            else:
-                outcome = f"exited {proc.returncode}"
-                with open(logf, errors="replace") as f:
-                    self.assertEqual(proc.returncode, 0, f"round {r}: {f.read()[-3000:]}")
-            log(f"round {r}: {mode:4s} {outcome} after {delay:.2f}s; rows visible "
-                f"{self.count('events')}")
+        per_file, expected = self.kill_in_waves(rng, args, 8, 7, (150000, 300000),
+                                                lambda: self.count("events"))
         res = self.sluice("once", *self.args(), "--settle-ms", "50", "--workers", "2",
                           "--schema", schema, "--max-crashes", "0", timeout=600)
         self.assertExit(res, 0)
         cleanups = self.server.scalar(
             f"SELECT count() FROM system.mutations WHERE database = '{self.database}'")
-        log(f"{kills} kills; {cleanups} clean-ups of crashed loads; {expected} rows expected")
+        log(f"{cleanups} clean-ups of crashed loads")
         self.assertEqual(self.ids("events"), (expected, expected, 1, expected),
                          f"seed {seed}: rows lost or duplicated")
         per_batch = dict(self.server.query(
@@ -304,7 +246,7 @@ class ClickHouseTest(SluiceTestCase):
         file after more than 1 MiB of the good ones was sent; then each file loads
         alone. No insert stored anything, so no delete mutation (each rewrites the
         whole table) is made at all."""
-        schema = self.schema()
+        schema = self.events_schema()
         rows = 15000  # about 0.9 MiB as Native: the second file's rows are sent
         for g in range(50):
             first = 1 + g * 3 * rows
@@ -340,7 +282,7 @@ class ClickHouseTest(SluiceTestCase):
             pristine = self.path("pristine")
             per_file = self.write_events(pristine, [1500000] + [100000] * 15)
             expected = sum(per_file.values())
-            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.schema(),
+            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.events_schema(),
                                   paths=False, settle_ms=50)
             names = sorted(per_file)
             shutil.copy2(os.path.join(pristine, names[0]), self.data)

@@ -6,20 +6,17 @@ Each test loads into a database of its own, so commit markers and tables of one
 test never meet another's. psql reads the results."""
 
 import gzip
-import json
 import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import uuid
 
-from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SLUICE_BIN, SluiceTestCase, csv_text, free_port,
+from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SluiceTestCase, csv_text, free_port,
                         http_get, log)
 
 PSQL = "/usr/lib/postgresql/15/bin/psql"
@@ -191,20 +188,7 @@ class PostgresCrashTest(PostgresTestCase):
                     shutil.copy2(os.path.join(pristine, n), self.data)
             mode = rng.choice(["run", "run", "once"])
             delay = rng.uniform(0.02, 0.6)
-            logf = self.path(f"round-{r}.log")
-            with open(logf, "wb") as out:
-                proc = subprocess.Popen([SLUICE_BIN, mode] + args, cwd=self.ws,
-                                        env=self.base_env(), stdout=out, stderr=subprocess.STDOUT)
-            self.procs.append((proc, logf))
-            time.sleep(delay)  # the random moment is the point of this test
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-                outcome = "killed"
-            else:
-                outcome = f"exited {proc.returncode}"
-                with open(logf, errors="replace") as f:
-                    self.assertEqual(proc.returncode, 0, f"round {r}: {f.read()[-3000:]}")
+            outcome = "killed" if self.run_and_kill(mode, args, delay, f"round-{r}") else "exited"
             # A sluice killed before its sink opened has not made sluice.loads yet.
             made = self.scalar("SELECT to_regclass('sluice.loads') IS NOT NULL") == "t"
             loads = self.scalar("SELECT count(*) FROM sluice.loads") if made else "none"
@@ -266,60 +250,14 @@ class PostgresOutageTest(PostgresTestCase):
         proc = self.start_run(*self.paths_without_sink(), "--sink", self.pg, "--workers", "2",
                               "--schema", schema, "--retry-budget-seconds", "2",
                               "--http", f"127.0.0.1:{port}", paths=False)
-
-        def status():
-            code, body = http_get(f"http://127.0.0.1:{port}/api/status")
-            self.assertEqual(code, 200, body)
-            return json.loads(body)
-
-        def deliver():
-            for i in range(self.FILES):
-                rows = [[i * self.ROWS + k + 1, i, f"{k * 0.5:.1f}", f"f{i}"]
-                        for k in range(self.ROWS)]
-                tmp = os.path.join(self.ws, f"events_{i:04d}.csv")
-                with open(tmp, "w") as f:
-                    f.write(csv_text(["id", "batch", "value", "label"], rows))
-                os.rename(tmp, os.path.join(self.data, f"events_{i:04d}.csv"))
-                time.sleep(0.08)
-
-        writer = threading.Thread(target=deliver)
-        writer.start()
-        try:
-            self.wait_for(lambda: len(self.processed_files()) >= 30, 60,
-                          "the first files to load", proc=proc)
-            self.ctl("stop", "-m", "fast")
-            stopped_at = len(self.processed_files())
-            down_at = time.monotonic()
-            self.wait_for(lambda: status()["sink_up"] == 0 and status()["sink_error"], 15,
-                          "the sink to be reported down", proc=proc)
-            self.assertIn("sink_down", self.log_tail(proc, n=10**7))
-            self.assertEqual(http_get(f"http://127.0.0.1:{port}/readyz")[0], 503)
-            held = status()
-            self.assertNotEqual(held["sink_down_since"], "")
-            self.assertEqual(held["files_by_state"].get("quarantined", 0), 0)
-            time.sleep(max(0.0, 20 - (time.monotonic() - down_at)))
-            self.assertEqual(proc.poll(), None, "sluice exited while the server was down")
-            self.ctl("start", "-l", os.path.join(self.server_dir, "server.log"))
-            log(f"\nserver down for 20 s after {stopped_at} files; "
-                f"{len(self.processed_files())} processed when it came back")
-        finally:
-            writer.join()
-        self.wait_for(lambda: len(self.processed_files()) + len(self.quarantined_files())
-                      >= self.FILES, 240, "every file to be loaded after the outage", proc=proc)
-        self.wait_for(lambda: status()["sink_up"] == 1, 30, "the sink to be reported up",
-                      proc=proc)
-        self.assertEqual(status()["sink_error"], "")
-        self.assertEqual(self.stop(proc), 0)
-
+        self.ride_out_outage(proc, port, lambda: self.ctl("stop", "-m", "fast"),
+                             lambda: self.ctl("start", "-l",
+                                              os.path.join(self.server_dir, "server.log")),
+                             self.FILES, self.ROWS)
         total = self.FILES * self.ROWS
-        self.assertEqual(self.quarantined_files(), [], self.log_tail(proc))
         self.assertEqual(self.psql("SELECT count(*), count(DISTINCT id) FROM events"),
                          [[str(total), str(total)]])
         self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), str(self.FILES))
-        self.assertEqual(self.data_files(), [])
-        whole_log = self.log_tail(proc, n=10**7)
-        self.assertIn("retrying", whole_log)
-        self.assertIn("sink_up", whole_log)
 
     def paths_without_sink(self):
         return ["--source", self.data, "--ledger", self.ledger, "--processed", self.processed,

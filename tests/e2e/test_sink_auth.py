@@ -21,6 +21,7 @@ import urllib.parse
 import uuid
 
 import test_clickhouse as tch
+import test_mysql as tmy
 import test_postgres as tpg
 from sluice_e2e import SluiceTestCase, csv_text, free_port, http_get
 
@@ -73,6 +74,48 @@ class ShowsNoPasswordMixin:
             for form in secret_forms(password):
                 self.assertNotIn(form, text, f"the password ({form!r}) shows in {where}")
 
+    def run_args(self, port, url=None):
+        """`sluice run` into `url` (default self.url) with a 1 s retry budget."""
+        return ["--source", self.data, "--sink", url or self.url, "--ledger", self.ledger,
+                "--processed", self.processed, "--quarantine", self.quarantine,
+                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
+
+    def load_one_good_and_one_bad(self, proc):
+        """events_1.csv loads, events_9.csv (a bad row) is quarantined."""
+        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
+        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
+                      proc=proc)
+        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
+        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
+                      "events_9.csv quarantined", proc=proc)
+
+    def check_refused_then_accepted(self, refuse, accept, refusal, rows_and_ids):
+        """A running sluice loads events_1.csv and quarantines events_9.csv; then
+        refuse() makes the sink refuse sluice (a new password, a revoked right):
+        events_2.csv waits pending, the sink is reported down with `refusal` in its
+        error, and the password shows nowhere; after accept() events_2.csv loads and
+        rows_and_ids() is (3, 3)."""
+        port = free_port()
+        proc = self.start_run(*self.run_args(port), paths=False)
+        self.load_one_good_and_one_bad(proc)
+
+        refuse()
+        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
+        self.wait_pending_while_down(proc, port, "events_2.csv")
+        self.assertIn(refusal, self.status(port)["sink_error"])
+        self.assertEqual(self.status(port)["sink_up"], 0)
+        shown_down = self.everything_shown(proc, port)
+
+        accept()
+        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 120,
+                      "events_2.csv loaded once the sink accepts sluice again", proc=proc)
+        self.assertEqual(rows_and_ids(), (3, 3))
+        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
+        self.assertEqual(self.state("events_2.csv"), "loaded")
+        self.assertEqual(self.stop(proc), 0)
+        self.assertNothingShows(shown_down, self.password)
+        self.assertNothingShows({"log": self.log_tail(proc, n=10**8)}, self.password)
+
     def wait_pending_while_down(self, proc, port, name):
         """Waits until `name` is pending in the ledger and the sink reported down."""
         self.wait_for(lambda: self.state(name) == "pending", 60, f"{name} pending", proc=proc)
@@ -104,68 +147,31 @@ class PostgresRefusalTest(ShowsNoPasswordMixin, tpg.PostgresTestCase):
         self.url = (f"{scheme}://{self.role}:{urllib.parse.quote(self.password, safe='')}"
                     f"@{self.host_db}")
 
-    def run_args(self, port, url=None):
-        return ["--source", self.data, "--sink", url or self.url, "--ledger", self.ledger,
-                "--processed", self.processed, "--quarantine", self.quarantine,
-                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
-
     def kick_out(self):
         """Ends the role's sessions: a new password or right counts from the next login."""
         self.psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                   f"WHERE usename = '{self.role}'", url=self.server_url)
 
-    def load_one_good_and_one_bad(self, proc):
-        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
-        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
-                      proc=proc)
-        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
-        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
-                      "events_9.csv quarantined", proc=proc)
+    def rows_and_ids(self):
+        return tuple(int(v) for v in self.psql("SELECT count(*), count(DISTINCT id) FROM events")[0])
 
     def test_password_rotated_at_run_time_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
-        self.psql(f"ALTER ROLE {self.role} PASSWORD 'rotated-{uuid.uuid4().hex}'",
-                  url=self.server_url)
-        self.kick_out()
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("password authentication failed", self.status(port)["sink_error"])
-        self.assertEqual(self.status(port)["sink_up"], 0)
-        shown_down = self.everything_shown(proc, port)
-
-        self.psql(f"ALTER ROLE {self.role} PASSWORD '{self.password}'", url=self.server_url)
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 90,
-                      "events_2.csv loaded once the password works again", proc=proc)
-        self.assertEqual(self.scalar("SELECT count(*) || '/' || count(DISTINCT id) FROM events"),
-                         "3/3")
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.state("events_2.csv"), "loaded")
-        self.assertEqual(self.stop(proc), 0)
-        self.assertNothingShows(shown_down, self.password)
-        self.assertNothingShows({"log": self.log_tail(proc, n=10**8)}, self.password)
+        def rotate():
+            self.psql(f"ALTER ROLE {self.role} PASSWORD 'rotated-{uuid.uuid4().hex}'",
+                      url=self.server_url)
+            self.kick_out()
+        self.check_refused_then_accepted(
+            rotate,
+            lambda: self.psql(f"ALTER ROLE {self.role} PASSWORD '{self.password}'",
+                              url=self.server_url),
+            "password authentication failed", self.rows_and_ids)
 
     def test_revoked_privilege_files_wait_then_load(self):
-        port = free_port()
-        proc = self.start_run(*self.run_args(port), paths=False)
-        self.load_one_good_and_one_bad(proc)
-
         # The table's owner loses its right to insert: pings still work, loads do not.
-        self.psql(f"REVOKE INSERT ON events FROM {self.role}")
-        self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
-        self.wait_pending_while_down(proc, port, "events_2.csv")
-        self.assertIn("permission denied", self.log_tail(proc, n=10**8))
-        self.assertNothingShows(self.everything_shown(proc, port), self.password)
-
-        self.psql(f"GRANT INSERT ON events TO {self.role}")
-        self.wait_for(lambda: "events_2.csv" in self.processed_files(), 120,
-                      "events_2.csv loaded once the right is back", proc=proc)
-        self.assertEqual(self.scalar("SELECT count(*) || '/' || count(DISTINCT id) FROM events"),
-                         "3/3")
-        self.assertEqual(self.quarantined_files(), ["events_9.csv"])
-        self.assertEqual(self.stop(proc), 0)
+        self.check_refused_then_accepted(
+            lambda: self.psql(f"REVOKE INSERT ON events FROM {self.role}"),
+            lambda: self.psql(f"GRANT INSERT ON events TO {self.role}"),
+            "permission denied", self.rows_and_ids)
 
     def test_refused_at_start_up_is_fatal_and_not_shown(self):
         self.put("events_1.csv", csv_text(["id"], [[1]]))
@@ -250,11 +256,6 @@ class ClickHouseRefusalTest(ShowsNoPasswordMixin, SluiceTestCase):
         self.wait_for(works, 60, f"the server to accept {self.user}'s new password",
                       interval=0.25)
 
-    def run_args(self, port, url):
-        return ["--source", self.data, "--sink", url, "--ledger", self.ledger,
-                "--processed", self.processed, "--quarantine", self.quarantine,
-                "--retry-budget-seconds", "1", "--http", f"127.0.0.1:{port}"]
-
     def count(self):
         return int(self.admin.scalar(f"SELECT count() FROM {self.database}.events"))
 
@@ -268,12 +269,7 @@ class ClickHouseRefusalTest(ShowsNoPasswordMixin, SluiceTestCase):
     def check_password_change(self, url):
         port = free_port()
         proc = self.start_run(*self.run_args(port, url), paths=False)
-        self.put("events_1.csv", csv_text(["id", "label"], [[1, "a"], [2, "b"]]))
-        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
-                      proc=proc)
-        self.put("events_9.csv", csv_text(["id", "label"], [["not a number", "x"]]))
-        self.wait_for(lambda: "events_9.csv" in self.quarantined_files(), 60,
-                      "events_9.csv quarantined", proc=proc)
+        self.load_one_good_and_one_bad(proc)
 
         self.set_password("changed-" + uuid.uuid4().hex)
         self.put("events_2.csv", csv_text(["id", "label"], [[3, "c"]]))
@@ -305,6 +301,75 @@ class ClickHouseRefusalTest(ShowsNoPasswordMixin, SluiceTestCase):
             self.assertIn("fatal", res.stderr)
             self.assertNothingShows({command: res.stdout + res.stderr}, wrong)
             self.assertEqual(self.data_files(), ["events_1.csv"])
+
+
+class MySQLRefusalTest(ShowsNoPasswordMixin, tmy.MySQLTestCase):
+    """An account of its own per test (made with the admin account of
+    scripts/servers/mariadb.sh), with a password full of URL-reserved bytes."""
+
+    def setUp(self):
+        super().setUp()
+        self.admin = tmy.MariaDB(self.server_env("SLUICE_TEST_MYSQL_ADMIN_URL"))
+        self.user = "loader_" + uuid.uuid4().hex[:10]
+        self.password = "p/?#@:%zz\u00e9\u00ff-" + uuid.uuid4().hex[:6]
+        self.admin.query(f"CREATE USER '{self.user}'@'%' IDENTIFIED BY '{self.password}'")
+        self.addCleanup(self.admin.run, f"DROP USER IF EXISTS '{self.user}'@'%'")
+        self.admin.query(f"GRANT ALL ON `{self.database}`.* TO '{self.user}'@'%'")
+        self.url = self.server.url(self.database, user=self.user, password=self.password)
+
+    def set_password(self, password):
+        self.admin.query(f"ALTER USER '{self.user}'@'%' IDENTIFIED BY '{password}'")
+        self.admin.kick_out(self.user)
+
+    def rows_and_ids(self):
+        return self.ids("events")[:2]
+
+    def test_password_changed_at_run_time_files_wait_then_load(self):
+        self.check_refused_then_accepted(
+            lambda: self.set_password("rotated-" + uuid.uuid4().hex),
+            lambda: self.set_password(self.password), "Access denied", self.rows_and_ids)
+
+    def test_revoked_privilege_files_wait_then_load(self):
+        # The account loses its right to insert: logins still work, loads do not.
+        def revoke():
+            self.admin.query(f"REVOKE INSERT ON `{self.database}`.* FROM '{self.user}'@'%'")
+            self.admin.kick_out(self.user)
+        self.check_refused_then_accepted(
+            revoke,
+            lambda: self.admin.query(f"GRANT INSERT ON `{self.database}`.* TO '{self.user}'@'%'"),
+            "denied", self.rows_and_ids)
+
+    def test_refused_at_start_up_is_fatal_and_not_shown(self):
+        self.put("events_1.csv", csv_text(["id"], [[1]]))
+        wrong = "Wr0ng/?#@:%zz\u00e9-pass"
+        url = self.server.url(self.database, scheme="mariadb", user=self.user, password=wrong)
+        for command in ("once", "run"):
+            res = self.sluice(command, "--source", self.data, "--sink", url, "--ledger",
+                              self.ledger, "--processed", self.processed, "--quarantine",
+                              self.quarantine, "--http", "off", "--settle-ms", "0", timeout=60)
+            self.assertExit(res, 1)
+            self.assertIn("Access denied", res.stderr)
+            self.assertIn("fatal", res.stderr)
+            self.assertNothingShows({command: res.stdout + res.stderr}, wrong)
+            self.assertEqual(self.data_files(), ["events_1.csv"])
+
+    def test_password_file_wins_and_is_never_shown(self):
+        self.put("events_1.csv", csv_text(["id"], [[1], [2]]))
+        pw_file = self.path("right.pw")
+        with open(pw_file, "w", encoding="utf-8") as f:
+            f.write(self.password + "\n")
+        bare = f"mysql://{self.user}@{self.server.host}:{self.server.port}/{self.database}"
+        wrong_url = bare.replace("@", ":N0tThePassw0rd@", 1)
+        port = free_port()
+        proc = self.start_run(*self.run_args(port, wrong_url), "--sink-password-file", pw_file,
+                              paths=False)
+        self.wait_for(lambda: "events_1.csv" in self.processed_files(), 60, "events_1.csv",
+                      proc=proc)
+        shown = self.everything_shown(proc, port)
+        self.assertEqual(self.stop(proc), 0)
+        self.assertNothingShows(shown, self.password)
+        self.assertNothingShows(shown, "N0tThePassw0rd")
+        self.assertEqual(self.ids("events"), (2, 2, 1, 2))
 
 
 class SqliteUrlPathTest(SluiceTestCase):

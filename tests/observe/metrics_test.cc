@@ -120,6 +120,18 @@ TEST(MetricsTest, IngestMetricsCountFilesRowsAndSinkState) {
   EXPECT_EQ(r.Value("sluice_oldest_pending_file_age_seconds", {}), 12.5);
 }
 
+TEST(MetricsTest, RowsFilteredCountsPerTable) {
+  IngestMetrics m;
+  m.RowsFiltered("sensors", 3);
+  m.RowsFiltered("sensors", 2);
+  m.RowsFiltered("other", 1);
+  EXPECT_EQ(m.registry().Value("sluice_rows_filtered_total", {{"table", "sensors"}}), 5);
+  const std::string text = m.Expose();
+  EXPECT_NE(text.find("# TYPE sluice_rows_filtered_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_rows_filtered_total{table=\"other\"} 1\n"), std::string::npos)
+      << text;
+}
+
 TEST(MetricsTest, RowsRejectedCountsEachReasonOfAFile) {
   IngestMetrics m;
   RowErrorCounts counts{};

@@ -146,6 +146,27 @@ TEST(CodecTest, SizesTheInputCannotReachAreRefused) {
   }
 }
 
+TEST(CodecTest, StreamingCodecsGrowTheirBufferOnlyAsDataDecodes) {
+  // 1 MiB of zeros compresses to a few hundred bytes; declared as 200 MB it must
+  // fail without a 200 MB buffer. (Gzip refuses it before, by its ratio.)
+  const std::string zeros(1 << 20, '\0');
+  for (Codec codec : {Codec::kZstd, Codec::kBrotli}) {
+    std::string out;
+    Status s = Decompress(codec, Compressed(codec, zeros), 200'000'000, out);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidData) << CodecName(codec);
+    EXPECT_NE(s.message().find("decodes to 1048576 bytes"), std::string::npos) << s.message();
+    EXPECT_LE(out.capacity(), size_t{4} << 20) << CodecName(codec);
+  }
+  // Highly compressible pages decode whole through several doublings.
+  const std::string big(24 << 20, 'z');
+  for (Codec codec : {Codec::kZstd, Codec::kBrotli, Codec::kGzip}) {
+    std::string out;
+    Status s = Decompress(codec, Compressed(codec, big), big.size(), out);
+    ASSERT_TRUE(s.ok()) << CodecName(codec) << ": " << s.ToString();
+    EXPECT_TRUE(out == big) << CodecName(codec);
+  }
+}
+
 TEST(CodecTest, TruncatedStreamsAreInvalidDataAtEveryLength) {
   const std::string in = PageText(20000);
   for (Codec codec : kCompressing) {

@@ -59,8 +59,9 @@ TEST(BatchProducerTest, AnExceptionOnTheReaderThreadBecomesTheLoadsError) {
     first.SetCell(0, first.Append("x"));
     first.FinishRow();
 
-    BatchProducer producer({&reader, &*validator, &plan, &table, &rejects, &file, 0, &stop},
-                           std::move(first));
+    BatchProducer producer(
+        {&reader, &*validator, &plan, &table, &rejects, &file, 0, &stop, nullptr},
+        std::move(first));
     Result<const Batch*> batch = producer.Next();  // the first batch, read before
     ASSERT_TRUE(batch.has_value()) << batch.error().ToString();
     ASSERT_NE(*batch, nullptr);

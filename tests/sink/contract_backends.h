@@ -1,9 +1,10 @@
 // The databases behind the sink contract suite (sink_contract_test.cc): for each
 // sink, how to reach a database to test against (a fresh SQLite file, or the
-// PostgreSQL and ClickHouse test servers named by SLUICE_TEST_POSTGRES_URL and
-// SLUICE_TEST_CLICKHOUSE_URL), how to read what it holds without the sink (the
-// sqlite3 C API, libpq, ClickHouse's HTTP interface through libcurl), and its
-// traits: the documented ways in which the sinks differ.
+// PostgreSQL, ClickHouse and MariaDB test servers named by SLUICE_TEST_POSTGRES_URL,
+// SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL), how to read what it holds
+// without the sink (the sqlite3 C API, libpq, ClickHouse's HTTP interface through
+// libcurl, MariaDB Connector/C), and its traits: the documented ways in which the
+// sinks differ.
 //
 // Only the public Sink interface (sink/sink.h, OpenSink) is used for loading, so
 // the suite does not depend on how the sinks are built inside.
@@ -13,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <mysql.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "core/table.h"
+#include "sink/mysql/mysql_url.h"
 #include "sink/sink_test_rows.h"
 #include "test_util.h"
 
@@ -65,6 +68,13 @@ struct SinkTraits {
   // Strings must be valid UTF-8 (PostgreSQL's text in a UTF8 database): other
   // bytes are refused as InvalidData instead of kept as they are.
   bool requires_utf8 = false;
+  // NaN and infinite floats are refused as InvalidData (MySQL's DOUBLE holds
+  // finite values only) instead of stored.
+  bool refuses_non_finite_floats = false;
+  // Table and column names may hold characters outside Unicode's Basic
+  // Multilingual Plane (MySQL's names are utf8mb3: such a name is refused as
+  // InvalidArgument instead).
+  bool supplementary_names = true;
 };
 
 // "YYYY-MM-DD" of `days` after 1970-01-01 (years 0..9999).
@@ -389,6 +399,77 @@ class ClickHouseBackend final : public Backend {
   std::string endpoint_;
   bool date32_ = false;      // sluice makes dates Date32 (else Date)
   bool datetime64_ = false;  // sluice makes timestamps DateTime64(6) (else DateTime)
+};
+
+// Reads "mysql://user[:password]@host:port/database" as the test server script
+// writes it, and queries through MariaDB Connector/C, one connection per query.
+class MysqlBackend final : public Backend {
+ public:
+  explicit MysqlBackend(std::string url) : url_(std::move(url)) {
+    traits_.requires_utf8 = true;
+    traits_.refuses_non_finite_floats = true;
+    traits_.supplementary_names = false;
+    traits_.keeps_negative_zero = false;  // a DOUBLE stores -0 as 0
+    // DATE and DATETIME(6) hold the years 0001..9999 (the default range); the
+    // days and instants just outside it are refused, not stored as zero dates.
+    traits_.refused_days = {traits_.min_day - 1, traits_.max_day + 1,
+                            std::numeric_limits<int64_t>::min(),
+                            std::numeric_limits<int64_t>::max()};
+    traits_.refused_micros = {traits_.min_micros - 1, traits_.max_micros + 1,
+                              std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max()};
+  }
+  std::string Url() const override { return url_; }
+  Rows Query(const std::string& sql) override {
+    Rows rows;
+    auto target = ParseMysqlUrl(url_);
+    EXPECT_TRUE(target.has_value()) << target.status().ToString();
+    if (!target.has_value()) return rows;
+    MYSQL* db = mysql_init(nullptr);
+    mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    const bool connected =
+        mysql_real_connect(db, target->host.c_str(), target->user.c_str(), target->password.c_str(),
+                           target->database.c_str(), target->port,
+                           target->socket.empty() ? nullptr : target->socket.c_str(), 0) != nullptr;
+    EXPECT_TRUE(connected) << mysql_error(db);
+    if (connected && mysql_real_query(db, sql.data(), sql.size()) != 0) {
+      ADD_FAILURE() << sql << ": " << mysql_error(db);
+    } else if (MYSQL_RES* result = connected ? mysql_store_result(db) : nullptr) {
+      const unsigned fields = mysql_num_fields(result);
+      while (MYSQL_ROW row = mysql_fetch_row(result)) {
+        const unsigned long* lengths = mysql_fetch_lengths(result);
+        std::vector<Cell>& out = rows.emplace_back();
+        for (unsigned i = 0; i < fields; ++i) {
+          out.push_back(row[i] == nullptr ? Cell() : Cell(std::string(row[i], lengths[i])));
+        }
+      }
+      mysql_free_result(result);
+    }
+    mysql_close(db);
+    return rows;
+  }
+  std::string QuoteId(const std::string& name) const override {
+    std::string out = "`";
+    for (char c : name) out += c == '`' ? std::string("``") : std::string(1, c);
+    return out + "`";
+  }
+  std::string Render(ColumnType type, const std::string& column) const override {
+    // The text protocol prints a DOUBLE with fewer digits than round-trip; as
+    // DECIMAL-free text with 17 significant digits it reads back exactly.
+    if (type == ColumnType::kFloat) return "CAST(" + QuoteId(column) + " AS CHAR)";
+    return QuoteId(column);
+  }
+  std::string MarkerSql(const std::string& load_id) const override {
+    std::string literal = "'";
+    for (char c : load_id) {
+      if (c == '\\' || c == '\'') literal += '\\';
+      literal += c;
+    }
+    return "SELECT file, CAST(`rows` AS CHAR) FROM sluice_loads WHERE load_id = " + literal + "'";
+  }
+
+ private:
+  std::string url_;
 };
 
 // A name no other test process (tests run in parallel against one server, and

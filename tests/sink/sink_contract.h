@@ -1,6 +1,6 @@
 // The fixture of SinkContractTest (sink_contract_test.cc and
 // sink_contract_values_test.cc): one Backend per test parameter ("sqlite",
-// "postgres", "clickhouse"), a sink opened with OpenSink on it, and the tables,
+// "postgres", "clickhouse", "mysql"), a sink opened with OpenSink on it, and the tables,
 // loads and batches the cases share.
 //
 // Thread-safety: none needed (each test runs on one thread; the crash cases fork).
@@ -63,6 +63,9 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     } else if (GetParam() == "postgres") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
       backend_ = std::make_unique<PostgresBackend>(url);
+    } else if (GetParam() == "mysql") {
+      SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_MYSQL_URL");
+      backend_ = std::make_unique<MysqlBackend>(url);
     } else {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
       backend_ = std::make_unique<ClickHouseBackend>(url);

@@ -239,12 +239,23 @@ TEST_P(SinkContractTest, AddColumnsThenLoadsUseTheNewColumn) {
 TEST_P(SinkContractTest, HostileNamesRoundTrip) {
   // Short enough for PostgreSQL's 63 bytes with the unique suffix.
   const std::string table = UniqueName("t\"`' ;--\xE6\x97\xA5\\");
+  // é and 🙂 (outside the BMP), or ☺ (U+263A) where names cannot hold 🙂.
+  const std::string smiley = "\xC3\xA9t\xC3\xA9 \xF0\x9F\x99\x82";
+  const std::string last = traits().supplementary_names ? smiley : "\xC3\xA9t\xC3\xA9 \xE2\x98\xBA";
   const TableDef def{table,
                      {{"select", ColumnType::kInteger, false},
                       {"a\"b`c'd", ColumnType::kString, true},
                       {"with space\t\\", ColumnType::kFloat, true},
-                      {"\xC3\xA9t\xC3\xA9 \xF0\x9F\x99\x82", ColumnType::kBoolean, true}},
+                      {last, ColumnType::kBoolean, true}},
                      {"select"}};
+  if (!traits().supplementary_names) {
+    TableDef refused = def;
+    refused.name = UniqueName("emoji");
+    refused.columns.back().name = smiley;
+    EXPECT_EQ(sink_->EnsureTable(refused).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(sink_->AddColumns(def.name, {{smiley, ColumnType::kString, true}}).status().code(),
+              StatusCode::kInvalidArgument);
+  }
   Status created = sink_->EnsureTable(def);
   ASSERT_TRUE(created.ok()) << created.ToString();
   ASSERT_TRUE(sink_->EnsureTable(def).ok());  // exists: left alone
@@ -353,7 +364,7 @@ TEST_P(SinkContractTest, ProtocolMisuseIsRefusedNotACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSinks, SinkContractTest,
-                         ::testing::Values("sqlite", "postgres", "clickhouse"),
+                         ::testing::Values("sqlite", "postgres", "clickhouse", "mysql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

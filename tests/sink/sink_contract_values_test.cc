@@ -31,17 +31,20 @@ TEST_P(SinkContractTest, EveryTypeRoundTripsItsEdgeValues) {
   using Float = std::optional<double>;
   const std::vector<Int> ints = {std::nullopt, kMin, kMax, 0, -1};
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<Float> floats = {std::nullopt,
-                                     -0.0,
-                                     0.1,
-                                     -2.5,
-                                     1.7976931348623157e308,
-                                     -1e300,
-                                     2.2250738585072014e-308,
-                                     4.9406564584124654e-324,
-                                     inf,
-                                     -inf,
-                                     std::numeric_limits<double>::quiet_NaN()};
+  std::vector<Float> floats = {std::nullopt,
+                               -0.0,
+                               0.1,
+                               -2.5,
+                               1.7976931348623157e308,
+                               -1e300,
+                               2.2250738585072014e-308,
+                               4.9406564584124654e-324,
+                               inf,
+                               -inf,
+                               std::numeric_limits<double>::quiet_NaN()};
+  if (traits().refuses_non_finite_floats) {  // checked in ValuesOutOfRangeAreRefusedNotAltered
+    std::erase_if(floats, [](const Float& f) { return f && !std::isfinite(*f); });
+  }
   const std::vector<Int> bools = {std::nullopt, 0, 1};
   std::vector<Int> days = {std::nullopt};
   for (int64_t day : {0, -1, 1, -25567, 19724, -719162, 2932896, 65535, 120529}) {
@@ -181,6 +184,28 @@ TEST_P(SinkContractTest, ValuesOutOfRangeAreRefusedNotAltered) {
       EXPECT_FALSE(Committed(load.id));
     } else {
       EXPECT_TRUE(status.ok()) << status.ToString();
+    }
+  }
+  if (traits().refuses_non_finite_floats) {
+    for (double f :
+         {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+          -std::numeric_limits<double>::infinity()}) {
+      SCOPED_TRACE("float " + FloatText(f));
+      Batch batch;
+      batch.Reset(def.columns);
+      batch.columns()[0].AppendInt(3);
+      for (size_t i = 1; i < def.columns.size(); ++i) {
+        if (i == 2) {
+          batch.columns()[i].AppendFloat(f);
+        } else {
+          batch.columns()[i].AppendNull();
+        }
+      }
+      batch.FinishRow(9);
+      const LoadId load = NewLoad();
+      Status status = LoadBatch(*sink_, def, load, batch);
+      EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+      EXPECT_FALSE(Committed(load.id));
     }
   }
   // Bytes that are not UTF-8.

@@ -138,7 +138,7 @@ TEST(SinkUrlWithPassword, SqliteAndUnknownSchemesAreRefused) {
   EXPECT_EQ(sqlite.error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(sqlite.error().message(), "sqlite sinks take no password");
 
-  auto unknown = SinkUrlWithPassword("mysql://u@h/db", kPassword);
+  auto unknown = SinkUrlWithPassword("oracle://u@h/db", kPassword);
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.error().message().find(kPassword), std::string::npos);

@@ -8,33 +8,11 @@
 namespace sluice {
 namespace {
 
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out.push_back(static_cast<char>(v));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
-// The pieces of a clickhouse:// URL as written (see ParseClickHouseUrl): the one
-// reading shared by the connection, the redaction and the password setter.
-struct UrlParts {
+// A clickhouse:// URL as written (see ParseClickHouseUrl): the one reading shared
+// by the connection, the redaction and the password setter.
+struct UrlParts : UriUserInfo {
   bool tls = false;
-  std::string_view scheme;     // "clickhouse://" or "clickhouses://"
-  std::string_view user;       // raw, percent-encoded
-  std::string_view password;   // raw, percent-encoded
-  bool has_user_info = false;  // an '@' was found
-  bool has_password = false;   // the user info has a ':'
-  std::string_view rest;       // host[:port][/database][?query][#fragment]
+  std::string_view scheme;  // "clickhouse://" or "clickhouses://"
 };
 
 bool SplitClickHouseUrl(std::string_view url, UrlParts& p) {
@@ -46,21 +24,7 @@ bool SplitClickHouseUrl(std::string_view url, UrlParts& p) {
   } else {
     return false;
   }
-  p.rest = url.substr(p.scheme.size());
-  // The user info runs to the last '@': a password may hold any byte, '/', '?',
-  // '#' and '@' included, while a host, a database name (percent-encoded) and the
-  // supported parameters never hold one.
-  if (const size_t at = p.rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view user_info = p.rest.substr(0, at);
-    p.rest.remove_prefix(at + 1);
-    p.has_user_info = true;
-    const size_t colon = user_info.find(':');
-    p.user = user_info.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      p.has_password = true;
-      p.password = user_info.substr(colon + 1);
-    }
-  }
+  static_cast<UriUserInfo&>(p) = SplitUriUserInfo(url.substr(p.scheme.size()));
   return true;
 }
 
@@ -74,26 +38,13 @@ std::string ClickHouseEndpoint::Redacted() const {
 std::string RedactClickHouseUrl(std::string_view url) {
   UrlParts p;
   if (!SplitClickHouseUrl(url, p)) return std::string(url);
-  std::string out(p.scheme);
-  if (p.has_user_info) {
-    out.append(p.user);
-    if (p.has_password) out += ":***";
-    out += '@';
-  }
-  out.append(p.rest);
-  return out;
+  return p.Redacted(p.scheme);
 }
 
 std::string ClickHouseUrlWithPassword(std::string_view url, std::string_view password) {
   UrlParts p;
   if (!SplitClickHouseUrl(url, p)) return std::string(url);
-  std::string out(p.scheme);
-  out.append(p.user.empty() ? std::string_view("default") : p.user);
-  out += ':';
-  out += PercentEncode(password);
-  out += '@';
-  out.append(p.rest);
-  return out;
+  return p.WithPassword(p.scheme, "default", password);
 }
 
 Result<ClickHouseEndpoint> ParseClickHouseUrl(std::string_view url) {

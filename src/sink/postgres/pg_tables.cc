@@ -70,12 +70,7 @@ Status LockTableName(PgConnection& pg, const std::string& schema_name, const std
 }  // namespace
 
 std::string ColumnList(const TableDef& table) {
-  std::string out;
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += Quote(table.columns[i].name);
-  }
-  return out;
+  return QuotedColumnList(table.columns, QuoteSqlIdentifier);
 }
 
 ColumnType TypeFromPg(std::string_view typname) {

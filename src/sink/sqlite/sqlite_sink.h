@@ -37,12 +37,12 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/iso_time.h"
 #include "core/sqlite_db.h"
 #include "core/sqlite_statement.h"
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/sink.h"
-#include "sink/sqlite/iso_time.h"
 
 namespace sluice {
 

@@ -1,5 +1,6 @@
 // Cell parsers: text → typed value for one cell, shared by the validator and
-// type inference so that an inferred schema accepts the sample it came from.
+// type inference (so that an inferred schema accepts the sample it came from) and
+// by the expression language's casts from string (so that cast agrees with loading).
 //
 // They run on every cell of every file, so none of them allocates: integers and
 // floats go through std::from_chars, ISO 8601 dates and timestamps are parsed by

@@ -1,4 +1,6 @@
-// ISO 8601 text for dates and timestamps, as the SQLite sink stores them:
+// ISO 8601 text for dates and timestamps, as the SQLite sink stores them, the MySQL
+// sink writes them into LOAD DATA (years 0001..9999) and the expression language
+// casts them to string:
 // proleptic Gregorian calendar, UTC, "YYYY-MM-DD" and
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" (the fraction only when it is not zero). That is
 // SQLite's own form (what datetime() returns, read as UTC by its date functions),
@@ -17,6 +19,16 @@
 #include <cstdint>
 
 namespace sluice {
+
+// A proleptic Gregorian calendar date.
+struct CivilDate {
+  int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+
+// The calendar date `days` after 1970-01-01; correct for every int64.
+CivilDate CivilFromDays(int64_t days);
 
 // Size of an output buffer that holds any date or timestamp text.
 inline constexpr size_t kIsoTextCapacity = 32;

@@ -1,4 +1,4 @@
-#include "sink/sqlite/iso_time.h"
+#include "core/iso_time.h"
 
 namespace sluice {
 namespace {
@@ -12,11 +12,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
-struct CivilDate {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
+}  // namespace
 
 // Howard Hinnant's civil_from_days. It counts days from 0000-03-01 (so the leap
 // day ends each 400-year era). The shift of 719468 days to that origin is split
@@ -38,6 +34,8 @@ CivilDate CivilFromDays(int64_t days) {
   const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
   return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
+
+namespace {
 
 char* PutTwo(char* p, unsigned v) {
   p[0] = static_cast<char>('0' + v / 10);

@@ -1,4 +1,4 @@
-#include "sink/sqlite/iso_time.h"
+#include "core/iso_time.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

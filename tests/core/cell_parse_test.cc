@@ -1,4 +1,4 @@
-#include "schema/cell_parse.h"
+#include "core/cell_parse.h"
 
 #include <gtest/gtest.h>
 

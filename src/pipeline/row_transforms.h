@@ -1,0 +1,81 @@
+// RowTransforms: a table's derive, filter and drop (docs/configuration.md#transforms)
+// compiled against the columns of one file, and applied to its validated batches.
+//
+// On a batch, after validation: each derived column is evaluated in order (each
+// may read the ones before), then the filter; a row where any expression fails is
+// a bad row (RowErrorKind::kTransform, with its line and text) whatever the filter
+// says of it; a row the filter finds false or null is skipped and counted as
+// filtered; the rows kept are copied into the load's columns, where dropped
+// columns are NULL (a table that had such a column before it was dropped keeps it).
+//
+// Thread-safety: immutable after Compile and Bind; Apply may run on several
+// threads at once with their own batches and arenas.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/row_error.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "core/text_batch.h"
+#include "pipeline/config.h"
+#include "transform/expr/expression.h"
+
+namespace sluice {
+
+class RowTransforms {
+ public:
+  // Compiles plan.derive in order, each against `inputs` and the derived columns
+  // before it, then plan.filter against all of them (it must be boolean). With
+  // `defer_unknown_columns` (the start-up check without a declared schema) an
+  // expression naming a column `inputs` lack is skipped (and so is one that
+  // reads a derived column skipped); the others are checked. Errors: InvalidArgument "ORIGIN:
+  // derive 'NAME' \"EXPR\": at POS: what" (or "filter \"EXPR\""), also for a derived name used
+  // twice or already an input column.
+  static Result<RowTransforms> Compile(const TablePlan& plan, const std::vector<ColumnDef>& inputs,
+                                       bool defer_unknown_columns = false);
+
+  // The derived columns in order, with their expressions' types (nullable).
+  const std::vector<ColumnDef>& derived() const { return derived_; }
+  // The columns of the batches Apply works on: the inputs, then derived().
+  const std::vector<ColumnDef>& work_columns() const { return work_; }
+
+  // Maps the load's data columns (in load order) to work columns by name; a
+  // dropped column, or one neither an input nor derived, loads as NULL. Errors:
+  // InvalidData when a derived column's type does not fit the table's column.
+  Status Bind(const std::vector<ColumnDef>& load_data_columns,
+              const std::vector<std::string>& drop);
+
+  struct Counts {
+    uint64_t failed = 0;    // bad rows reported
+    uint64_t filtered = 0;  // rows the filter skipped
+  };
+  // `work` holds work_columns() with the inputs filled by validation (rows are a
+  // subset of `text`'s, in order, found by line for the bad rows' text). Fills
+  // the derived columns, reports failures to `errors`, and appends the rows kept
+  // to `out`, whose leading columns are the load data columns given to Bind
+  // (later ones, the metadata, are left alone). Derived strings live in `arena`,
+  // which the caller clears only when `out` is no longer used.
+  Result<Counts> Apply(Batch& work, const TextBatch& text, Batch& out, RowErrorSink& errors,
+                       StringArena& arena) const;
+
+ private:
+  struct Failure {
+    size_t row;
+    std::string column;
+    std::string message;
+  };
+  std::vector<Expression> derive_;  // one per derived_ entry
+  std::vector<ColumnDef> derived_;
+  std::vector<ColumnDef> work_;
+  std::optional<Expression> filter_;
+  std::string derive_origin_;
+  std::string filter_origin_;
+  std::vector<int> source_;  // per load data column: index in work_, or -1 (NULL)
+};
+
+}  // namespace sluice

@@ -1,0 +1,373 @@
+// The MySQL sink against a real server (SLUICE_TEST_MYSQL_URL, started by
+// scripts/test.sh): every coercion the server would make is refused as a bad row
+// naming its file, line and column, on both load paths (LOAD DATA LOCAL and the
+// INSERT fallback); keyed loads count the rows IGNORE skipped; string keys compare
+// byte for byte; the INSERT fallback stores what LOAD DATA stores; names the
+// server refuses are InvalidArgument.
+#include "sink/mysql/mysql_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sink/contract_backends.h"
+#include "sink/mysql/mysql_url.h"
+#include "sink/registry.h"
+#include "sink/sink_text.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using contract::Rows;
+using contract::UniqueName;
+
+class MysqlSinkTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_MYSQL_URL");
+    backend_ = std::make_unique<contract::MysqlBackend>(url);
+    // The parameter: the INSERT fallback, as on a server with local_infile off.
+    url_ = GetParam() ? url + (url.find('?') == std::string::npos ? "?" : "&") + "local-infile=0"
+                      : url;
+    auto sink = OpenSink(url_);
+    ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+    sink_ = std::move(*sink);
+  }
+
+  // Begin, Write(batch), Commit of one new load from /in/f.csv; the first error.
+  Status Load(const TableDef& def, const Batch& batch, const LoadId& load) {
+    RETURN_IF_ERROR(sink_->Begin(def, {load}));
+    Status status = sink_->Write(batch, 0);
+    if (status.ok()) status = sink_->Commit().status();
+    if (!status.ok()) sink_->Abort();
+    return status;
+  }
+
+  std::unique_ptr<contract::MysqlBackend> backend_;
+  std::string url_;
+  std::unique_ptr<Sink> sink_;
+};
+
+// A table narrower than sluice's types, made by hand: each value it cannot hold
+// fails the load with InvalidData naming the row's line and column, and nothing
+// of the load is stored.
+TEST_P(MysqlSinkTest, EachCoercionIsRefusedAsABadRowWithItsLine) {
+  const std::string table = UniqueName("narrow");
+  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
+                  "(id BIGINT NOT NULL, small TINYINT, at TIMESTAMP(6) NULL, "
+                  "k VARCHAR(4), s LONGTEXT, nn BIGINT NOT NULL DEFAULT 0, "
+                  "UNIQUE KEY sluice_key (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  const TableDef def{table,
+                     {{"id", ColumnType::kInteger, false},
+                      {"small", ColumnType::kInteger, true},
+                      {"at", ColumnType::kTimestamp, true},
+                      {"k", ColumnType::kString, true},
+                      {"s", ColumnType::kString, true},
+                      {"nn", ColumnType::kInteger, true}},
+                     {"k"}};
+  struct Case {
+    const char* what;
+    size_t column;
+    int64_t value;
+    std::string text;
+    bool null = false;
+  };
+  const Case cases[] = {
+      {"out-of-range integer", 1, 300, ""},
+      {"bad date (TIMESTAMP ends in 2038)", 2, 4102444800000000, ""},  // 2100-01-01
+      {"too-long key", 3, 0, "abcde"},
+      {"invalid UTF-8", 4, 0, "ok\xff\xfe"},
+      {"NULL into NOT NULL", 5, 0, "", true},
+  };
+  const std::string keys[] = {"k0", "k1", "k2"};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Batch batch;
+    batch.Reset(def.columns);
+    auto& cols = batch.columns();
+    for (int row = 0; row < 3; ++row) {
+      const bool bad = row == 1;
+      cols[0].AppendInt(row);
+      if (bad && c.column == 1) {
+        cols[1].AppendInt(c.value);
+      } else {
+        cols[1].AppendInt(7);
+      }
+      if (bad && c.column == 2) {
+        cols[2].AppendInt(c.value);
+      } else {
+        cols[2].AppendInt(1704153600000007);
+      }
+      cols[3].AppendString(bad && c.column == 3 ? std::string_view(c.text)
+                                                : std::string_view(keys[row]));
+      cols[4].AppendString(bad && c.column == 4 ? std::string_view(c.text) : "fine");
+      if (bad && c.null) {
+        cols[5].AppendNull();
+      } else {
+        cols[5].AppendInt(1);
+      }
+      batch.FinishRow(10 + row);
+    }
+    const LoadId load{UniqueName("bad"), "/in/f.csv"};
+    const Status status = Load(def, batch, load);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+    EXPECT_NE(status.message().find("/in/f.csv, line 11, column " + def.columns[c.column].name),
+              std::string::npos)
+        << status.message();
+    Result<bool> committed = sink_->IsCommitted(load.id);
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_FALSE(*committed);
+    EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"0"}}));
+  }
+}
+
+// IGNORE skips the rows whose key exists (in the table or earlier in the load)
+// and the skipped rows are counted per load; string keys are compared byte for
+// byte, without case folding or trailing-space padding.
+TEST_P(MysqlSinkTest, KeyedLoadsCountTheRowsIgnoreSkipped) {
+  const TableDef def{UniqueName("keyed"),
+                     {{"k", ColumnType::kString, false}, {"v", ColumnType::kInteger, true}},
+                     {"k"}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  auto batch_of = [&](const std::vector<std::pair<std::string, int64_t>>& rows) {
+    Batch batch;
+    batch.Reset(def.columns);
+    uint64_t line = 2;
+    for (const auto& [k, v] : rows) {
+      batch.columns()[0].AppendString(k);
+      batch.columns()[1].AppendInt(v);
+      batch.FinishRow(line++);
+    }
+    return batch;
+  };
+  // The strings must outlive the batches.
+  const std::vector<std::pair<std::string, int64_t>> first = {{"a", 1}, {"b", 2}, {"a", 3}};
+  const std::vector<std::pair<std::string, int64_t>> second = {
+      {"a", 4}, {"A", 5}, {"a ", 6}, {"b", 7}, {"c", 8}};
+  const Batch one = batch_of(first), two = batch_of(second);
+  const std::vector<LoadId> loads = {{UniqueName("k1"), "/in/1.csv"},
+                                     {UniqueName("k2"), "/in/2.csv"}};
+  ASSERT_TRUE(sink_->Begin(def, loads).ok());
+  ASSERT_TRUE(sink_->Write(one, 0).ok());
+  ASSERT_TRUE(sink_->Write(two, 1).ok());
+  auto counts = sink_->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_EQ((*counts)[0].inserted, 2u);
+  EXPECT_EQ((*counts)[0].skipped_by_key, 1u);
+  EXPECT_EQ((*counts)[1].inserted, 3u);
+  EXPECT_EQ((*counts)[1].skipped_by_key, 2u);
+  EXPECT_EQ(backend_->Query("SELECT concat('[', k, ']'), v FROM " + backend_->QuoteId(def.name) +
+                            " ORDER BY v"),
+            (Rows{{"[a]", "1"}, {"[b]", "2"}, {"[A]", "5"}, {"[a ]", "6"}, {"[c]", "8"}}));
+  EXPECT_EQ(backend_->Query(backend_->MarkerSql(loads[1].id)), (Rows{{"/in/2.csv", "3"}}));
+}
+
+// Many rows, more than one LOAD DATA statement (kMaxChunkRows) and several
+// Writes: every row arrives once, in both paths.
+TEST_P(MysqlSinkTest, LargeLoadsSpanSeveralStatements) {
+  const TableDef def{UniqueName("large"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const LoadId load{UniqueName("large"), "/in/large.csv"};
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  const int64_t per_batch = 25000;
+  for (int64_t b = 0; b < 3; ++b) {
+    std::vector<std::string> storage;
+    std::vector<int64_t> ids;
+    for (int64_t i = 0; i < per_batch; ++i) ids.push_back(b * per_batch + i);
+    ASSERT_TRUE(sink_->Write(testing::IdLabelBatch(def, ids, storage, "x\t"), 0).ok());
+  }
+  auto counts = sink_->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 3u * per_batch);
+  EXPECT_EQ(backend_->Query("SELECT count(*), count(DISTINCT id), min(id), max(id), "
+                            "sum(label = concat('x\\t', id)) FROM " +
+                            backend_->QuoteId(def.name)),
+            (Rows{{"75000", "75000", "0", "74999", "75000"}}));
+}
+
+// Two sluices claim one id at once: the second waits on the marker's row lock
+// and, once the first commits, finds the id committed (AlreadyExists).
+TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
+  const TableDef def{UniqueName("claim"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const LoadId load{UniqueName("claim"), "/in/claim.csv"};
+  std::vector<std::string> storage;
+  const Batch rows = testing::IdLabelBatch(def, {1, 2}, storage, "l");
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(rows, 0).ok());
+  auto second = OpenSink(url_);
+  ASSERT_TRUE(second.has_value()) << second.status().ToString();
+  Status claimed;
+  std::thread claimant([&] { claimed = (*second)->Begin(def, {load}); });
+  // Bounded: the claimant's INSERT of the marker shows as a lock wait.
+  bool waiting = false;
+  for (int i = 0; i < 300 && !waiting; ++i) {
+    waiting = backend_->Query(
+                  "SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
+                  "'LOCK WAIT' AND trx_query LIKE '%" +
+                  load.id + "%'") != Rows{};
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(waiting);
+  auto counts = sink_->Commit();
+  claimant.join();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(claimed.code(), StatusCode::kAlreadyExists) << claimed.ToString();
+  EXPECT_NE(claimed.message().find("/in/claim.csv"), std::string::npos) << claimed.message();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"2"}}));
+}
+
+TEST_P(MysqlSinkTest, NamesTheServerRefusesAreInvalidArgument) {
+  for (const std::string& name : {std::string("trailing space "), std::string(65, 'n')}) {
+    const TableDef def{name, {{"id", ColumnType::kInteger, false}}, {}};
+    EXPECT_EQ(sink_->EnsureTable(def).code(), StatusCode::kInvalidArgument) << name;
+  }
+  const TableDef twice{UniqueName("case"),
+                       {{"Id", ColumnType::kInteger, false}, {"iD", ColumnType::kInteger, true}},
+                       {}};
+  EXPECT_EQ(sink_->EnsureTable(twice).code(), StatusCode::kInvalidArgument);
+}
+
+// A user of its own, so its connections can be told from other tests' ones.
+class MysqlUserTest : public MysqlSinkTest {
+ protected:
+  // mysql://USER:PASSWORD@host:port/database for a new user with `grants` on the
+  // test database.
+  std::string NewUser(const std::string& grants, const std::string& password = "pw'd") {
+    user_ = UniqueName("u").substr(0, 30);
+    auto target = ParseMysqlUrl(url_);
+    EXPECT_TRUE(target.has_value());
+    // At the host the server sees this client as: a user at '%' would lose to
+    // an anonymous user at 'localhost', which some installations have.
+    const Rows host = backend_->Query("SELECT SUBSTRING_INDEX(USER(), '@', -1)");
+    host_ = host.empty() ? "%" : host[0][0].value_or("%");
+    backend_->Query("CREATE USER '" + user_ + "'@'" + host_ + "' IDENTIFIED BY 'pw''d'");
+    backend_->Query("GRANT " + grants + " ON `" + target->database + "`.* TO '" + user_ + "'@'" +
+                    host_ + "'");
+    return "mysql://" + user_ + ":" + PercentEncode(password) + "@" + target->host + ":" +
+           std::to_string(target->port) + "/" + target->database +
+           (GetParam() ? "?local-infile=0" : "");
+  }
+  // MariaDB's KILL ... USER: every connection of the user, and no error for one
+  // that is already going away (a KILL by id could meet such an id).
+  void KillUsersConnections() {
+    backend_->Query("KILL CONNECTION USER '" + user_ + "'@'" + host_ + "'");
+  }
+  void TearDown() override {
+    if (!user_.empty()) backend_->Query("DROP USER IF EXISTS '" + user_ + "'@'" + host_ + "'");
+  }
+  std::string user_, host_;
+};
+
+// The server drops the connection mid-load: the load fails as Unavailable (the
+// pipeline retries it), nothing of it is stored, and the next calls reconnect.
+TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
+  auto sink = OpenSink(NewUser("ALL"));
+  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+  const TableDef def{UniqueName("lost"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+  const LoadId load{UniqueName("lost"), "/in/lost.csv"};
+  std::vector<std::string> storage;
+  const Batch rows = testing::IdLabelBatch(def, {1, 2, 3}, storage, "l");
+  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
+  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  KillUsersConnections();
+  Status status = (*sink)->Commit().status();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
+  // Idle: found dead by the next statement, which is sent again on a new one.
+  KillUsersConnections();
+  Result<bool> committed = (*sink)->IsCommitted(load.id);
+  ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
+  EXPECT_FALSE(*committed);
+  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
+  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  auto counts = (*sink)->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 3u);
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+}
+
+// The server refuses sluice's credentials or privileges: PermissionDenied, the
+// status the pipeline treats as "sink down until fixed", never the password.
+TEST_P(MysqlUserTest, RefusedCredentialsAndPrivilegesArePermissionDenied) {
+  const std::string url = NewUser("SELECT", "wrong password");
+  auto refused = OpenSink(url);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status().ToString();
+  EXPECT_EQ(refused.status().message().find("wrong"), std::string::npos);
+  EXPECT_NE(refused.status().message().find(":***@"), std::string::npos);
+
+  auto reader = OpenSink(url.substr(0, url.find(':', 8) + 1) + PercentEncode("pw'd") +
+                         url.substr(url.find('@')));
+  ASSERT_TRUE(reader.has_value()) << reader.status().ToString();
+  const TableDef def{UniqueName("ro"), {{"id", ColumnType::kInteger, false}}, {}};
+  EXPECT_EQ((*reader)->EnsureTable(def).code(), StatusCode::kPermissionDenied);
+}
+
+// ssl-mode=REQUIRED connects over TLS or not at all; VERIFY_IDENTITY without a
+// CA that signed the server's certificate does not connect.
+TEST_P(MysqlSinkTest, TlsModesAreEnforced) {
+  const Rows have = backend_->Query("SELECT @@have_ssl");
+  const bool tls = !have.empty() && have[0][0] == "YES";
+  const std::string sep = url_.find('?') == std::string::npos ? "?" : "&";
+  auto required = OpenSink(url_ + sep + "ssl-mode=REQUIRED");
+  if (tls) {
+    EXPECT_TRUE(required.has_value()) << required.status().ToString();
+  } else {
+    ASSERT_FALSE(required.has_value());
+    EXPECT_EQ(required.status().code(), StatusCode::kPermissionDenied)
+        << required.status().ToString();
+  }
+  auto verified = OpenSink(url_ + sep + "ssl-mode=VERIFY_IDENTITY&ssl-ca=%2Fnonexistent.pem");
+  ASSERT_FALSE(verified.has_value());
+  EXPECT_EQ(verified.status().code(), StatusCode::kPermissionDenied)
+      << verified.status().ToString();
+  auto disabled = OpenSink(url_ + sep + "ssl-mode=DISABLED");
+  EXPECT_TRUE(disabled.has_value()) << disabled.status().ToString();
+  // The CA of the test server's certificate, when scripts/servers/mariadb.sh
+  // could make one: the certificate verifies for 127.0.0.1, and a load works.
+  const char* ca = std::getenv("SLUICE_TEST_MYSQL_SSL_CA");
+  if (tls && ca != nullptr && *ca != '\0') {
+    auto sink = OpenSink(url_ + sep + "ssl-mode=VERIFY_IDENTITY&ssl-ca=" + PercentEncode(ca));
+    ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+    const TableDef def{UniqueName("tls"), {{"id", ColumnType::kInteger, false}}, {}};
+    ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+    Batch batch;
+    batch.Reset(def.columns);
+    batch.columns()[0].AppendInt(1);
+    batch.FinishRow(2);
+    ASSERT_TRUE((*sink)->Begin(def, {{UniqueName("tls"), "/in/tls.csv"}}).ok());
+    ASSERT_TRUE((*sink)->Write(batch, 0).ok());
+    ASSERT_TRUE((*sink)->Commit().has_value());
+    EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)),
+              (Rows{{"1"}}));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, MysqlUserTest, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return info.param ? std::string("InsertFallback")
+                                             : std::string("LoadDataLocal");
+                         });
+
+INSTANTIATE_TEST_SUITE_P(Paths, MysqlSinkTest, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return info.param ? std::string("InsertFallback")
+                                             : std::string("LoadDataLocal");
+                         });
+
+}  // namespace
+}  // namespace sluice
