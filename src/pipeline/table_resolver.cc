@@ -134,7 +134,7 @@ std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& pl
   }
   for (const std::string& name : sample.names) {
     if (table.FindColumn(name) >= 0 || (plan.schema && plan.schema->Find(name) >= 0)) continue;
-    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
     int i = inferred.Find(name);
     add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true});
   }
@@ -215,7 +215,7 @@ std::string TypeConflict(const ColumnDef& in_table, const TablePlan& plan,
     has_value = true;
   }
   if (!has_value) return "";
-  const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+  const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
   return conflict(c < inferred.columns.size() ? inferred.columns[c].type : ColumnType::kString,
                   "inferred from its first rows");
 }
@@ -237,7 +237,7 @@ Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const Fil
     if (d >= 0) {
       schema.columns.push_back(plan.schema->columns[d]);
     } else {
-      const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+      const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
       int i = inferred.Find(name);
       schema.columns.push_back({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString});
     }
