@@ -40,6 +40,15 @@ Status ParquetReader::Open() {
   return Status::Ok();
 }
 
+std::vector<std::optional<ColumnType>> ParquetReader::declared_types() const {
+  std::vector<std::optional<ColumnType>> types;
+  for (const std::string& name : types_) {
+    std::optional<ColumnType> type = ParseColumnType(name);
+    types.push_back(type ? type : ColumnType::kString);  // "time"
+  }
+  return types;
+}
+
 Result<bool> ParquetReader::NextRowGroup() {
   const auto& md = file_->metadata();
   while (next_group_ < md.row_groups.size()) {

@@ -37,9 +37,9 @@ class ParquetReader final : public RecordReader {
 
   Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) override;
 
-  // Per column, the type the file declares, as a schema type name (integer, float,
-  // boolean, date, timestamp, string, time); empty before the first ReadBatch.
-  const std::vector<std::string>& column_types() const { return types_; }
+  // Per column: integer, float, boolean, date, timestamp, or string (also for TIME,
+  // UUID and byte arrays), as docs/formats.md maps them.
+  std::vector<std::optional<ColumnType>> declared_types() const override;
 
  private:
   struct ReadResult {

@@ -21,10 +21,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/input_stream.h"
 #include "core/row_error.h"
 #include "core/status.h"
+#include "core/table.h"
 #include "core/text_batch.h"
 
 namespace sluice {
@@ -79,6 +81,10 @@ class RecordReader {
   virtual Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) = 0;
   // The dialect in use, once known (after the first ReadBatch); CSV/TSV only.
   virtual std::optional<CsvDialect> dialect() const { return std::nullopt; }
+  // The type the file itself declares for each column (Parquet), after the first
+  // ReadBatch; empty for formats without types. Inference takes these over the
+  // text's guess, so a Parquet string of digits stays a string.
+  virtual std::vector<std::optional<ColumnType>> declared_types() const { return {}; }
 };
 
 // Makes the reader for `format` over `input`. Errors: InvalidArgument for a bad

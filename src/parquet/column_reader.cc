@@ -81,7 +81,7 @@ Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
                 "physical type " + TypeName(int(meta_.type)) + " differs from the schema's " +
                     TypeName(*leaf_.element.type));
   }
-  Result<Codec> codec = CodecFromThrift(static_cast<int32_t>(meta_.codec));
+  Result<Codec> codec = CodecFromThrift(static_cast<int32_t>(meta_.codec));  // a known value
   if (!codec) return Fail(where_, start, codec.error().message());
   pos_ = start;
   end_ = start + static_cast<uint64_t>(meta_.total_compressed_size);
@@ -90,7 +90,7 @@ Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
 }
 
 Status ColumnReader::NextPage() {
-  Codec codec = static_cast<Codec>(meta_.codec);
+  Codec codec = meta_.codec;
   while (true) {
     if (pos_ >= end_) {
       return Fail(where_, pos_,
@@ -121,11 +121,11 @@ Status ColumnReader::NextPage() {
       return Fail("page", page_at_,
                   "its " + std::to_string(size) + " bytes run past the end of the column chunk");
     }
-    if (static_cast<uint64_t>(h.uncompressed_page_size) > kMaxPageBytes) {
+    if (static_cast<uint64_t>(h.uncompressed_page_size) > kMaxPageBytes || size > kMaxPageBytes) {
       return Fail("page", page_at_,
-                  "declares " + std::to_string(h.uncompressed_page_size) +
-                      " bytes uncompressed, more than the " + std::to_string(kMaxPageBytes) +
-                      " sluice reads");
+                  "declares " + std::to_string(size) + " bytes (" +
+                      std::to_string(h.uncompressed_page_size) + " uncompressed), more than the " +
+                      std::to_string(kMaxPageBytes) + " sluice reads");
     }
     size_t have = raw_.size() - h.header_size;
     if (have < size) {
@@ -242,7 +242,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
     return Fail("page", at, "dictionary in unsupported encoding " + EncodingName(d.encoding));
   }
   std::string_view data = body;
-  Codec codec = static_cast<Codec>(meta_.codec);
+  Codec codec = meta_.codec;
   if (codec != Codec::kUncompressed) {
     Status s = Decompress(codec, body, static_cast<size_t>(h.uncompressed_page_size), page_,
                           kMaxPageBytes);

@@ -189,7 +189,7 @@ Status ReadColumnMetaData(ThriftReader& r, ColumnMetaData& m) {
       }
       case 4: {
         ASSIGN_OR_RETURN(int32_t c, I32(r, f, "ColumnMetaData.codec"));
-        m.codec = static_cast<CompressionCodec>(c);
+        m.codec = static_cast<Codec>(c);
         has_codec = true;
         return true;
       }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "parquet/codec.h"
 #include "parquet/parquet_types.h"
 
 namespace sluice::parquet {
@@ -47,7 +48,7 @@ struct SchemaElement {
 struct ColumnMetaData {
   Type type = Type::kBoolean;
   std::vector<std::string> path;
-  CompressionCodec codec = CompressionCodec::kUncompressed;
+  Codec codec = Codec::kUncompressed;
   int64_t num_values = 0;
   int64_t total_compressed_size = 0;
   int64_t data_page_offset = 0;

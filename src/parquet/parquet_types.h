@@ -105,16 +105,7 @@ enum class Encoding : int32_t {
   kByteStreamSplit = 9,
 };
 
-enum class CompressionCodec : int32_t {
-  kUncompressed = 0,
-  kSnappy = 1,
-  kGzip = 2,
-  kLzo = 3,
-  kBrotli = 4,
-  kLz4 = 5,  // Hadoop framing (or, from some writers, raw LZ4 blocks)
-  kZstd = 6,
-  kLz4Raw = 7,
-};
+// Compression codecs: Codec in codec.h.
 
 enum class PageType : int32_t {
   kDataPage = 0,

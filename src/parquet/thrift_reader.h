@@ -18,25 +18,12 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "parquet/thrift_writer.h"
 
 namespace sluice::parquet {
 
-// Compact protocol type ids (field headers and list element types).
-enum class TType : uint8_t {
-  kStop = 0,
-  kBoolTrue = 1,
-  kBoolFalse = 2,
-  kByte = 3,
-  kI16 = 4,
-  kI32 = 5,
-  kI64 = 6,
-  kDouble = 7,
-  kBinary = 8,
-  kList = 9,
-  kSet = 10,
-  kMap = 11,
-  kStruct = 12,
-};
+// Compact protocol type ids, as the writer names them.
+using TType = ThriftType;
 
 struct FieldHeader {
   TType type = TType::kStop;  // kStop ends the struct

@@ -253,7 +253,6 @@ ValueText::ValueText(const LeafColumn& leaf) : physical_(static_cast<Type>(*leaf
     case LogicalKind::kInteger:
       if (physical_ == Type::kInt32 || physical_ == Type::kInt64) {
         kind_ = l.is_signed ? Kind::kSigned : Kind::kUnsigned;
-        bit_width_ = physical_ == Type::kInt32 ? 32 : 64;
       }
       return;
     case LogicalKind::kFloat16:
@@ -299,7 +298,6 @@ ValueText::ValueText(const LeafColumn& leaf) : physical_(static_cast<Type>(*leaf
     case ConvertedType::kUint64:
       if (physical_ == Type::kInt32 || physical_ == Type::kInt64) {
         kind_ = Kind::kUnsigned;
-        bit_width_ = physical_ == Type::kInt32 ? 32 : 64;
       }
       break;
     default:
@@ -350,6 +348,14 @@ bool ValueText::Bool(bool v, std::string& out) const {
 }
 
 bool ValueText::Int32(int32_t v, std::string& out) const {
+  if (kind_ == Kind::kUnsigned) {
+    AppendUint(static_cast<uint32_t>(v), out);
+    return true;
+  }
+  return Int64(v, out);
+}
+
+bool ValueText::Int64(int64_t v, std::string& out) const {
   switch (kind_) {
     case Kind::kDate:
       AppendDate(v, out);
@@ -370,36 +376,7 @@ bool ValueText::Int32(int32_t v, std::string& out) const {
       AppendDecimal(v, scale_, out);
       return true;
     case Kind::kUnsigned:
-      AppendUint(static_cast<uint32_t>(v), out);
-      return true;
-    default:
-      AppendInt(v, out);
-      return true;
-  }
-}
-
-bool ValueText::Int64(int64_t v, std::string& out) const {
-  switch (kind_) {
-    case Kind::kTime: {
-      int64_t micros = ToMicros(v, unit_);
-      if (micros < 0 || micros >= kMicrosPerDay) {
-        AppendInt(v, out);
-      } else {
-        AppendTimeOfDay(micros, out);
-      }
-      return true;
-    }
-    case Kind::kTimestamp:
-      AppendTimestampMicros(ToMicros(v, unit_), out);
-      return true;
-    case Kind::kDecimal:
-      AppendDecimal(v, scale_, out);
-      return true;
-    case Kind::kUnsigned:
       AppendUint(static_cast<uint64_t>(v), out);
-      return true;
-    case Kind::kDate:
-      AppendDate(v, out);
       return true;
     default:
       AppendInt(v, out);

@@ -68,7 +68,6 @@ class ValueText {
   Kind kind_ = Kind::kNumber;
   TimeUnit unit_ = TimeUnit::kMillis;
   int32_t scale_ = 0;
-  int bit_width_ = 64;
 };
 
 // Text of a count of microseconds since the Unix epoch: YYYY-MM-DDTHH:MM:SS[.ffffff]Z.

@@ -275,7 +275,9 @@ Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
 Status FileLoader::Prepare(const Sighting& file, Attempt& attempt, Opened& opened,
                            const std::optional<TableDef>& known) {
   ASSIGN_OR_RETURN(opened.table, ResolveTable(*sink_, file.plan,
-                                              {opened.names, opened.first, file.inferred}, known));
+                                              {opened.names, opened.first, file.inferred,
+                                               opened.reader->declared_types()},
+                                              known));
   attempt.table = opened.table.load.name;
   if (!opened.table.added.empty()) {
     RecordColumnsAdded(opened.table.load.name, opened.table.added, file.path);

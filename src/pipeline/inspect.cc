@@ -46,8 +46,9 @@ Result<Opened> Open(const std::string& path, const TablePlan& plan) {
   return Opened{*format, std::move(reader)};
 }
 
-Schema Infer(const TextBatch& sample, const std::vector<std::string>& names) {
-  Schema schema = InferSchema(sample);
+Schema Infer(const TextBatch& sample, const std::vector<std::string>& names,
+             const std::vector<std::optional<ColumnType>>& declared = {}) {
+  Schema schema = InferSchema(sample, declared);
   for (size_t i = 0; i < schema.columns.size() && i < names.size(); ++i) {
     schema.columns[i].name = names[i];
   }
@@ -118,7 +119,7 @@ Result<InferResult> InferFile(const std::string& path, const TablePlan& plan) {
   result.dialect = opened.reader->dialect();
   const std::vector<std::string> names = NormalizeColumnNames(text.columns(), plan.normalize_names);
   Normalizer(plan.normalize).Apply(text, names);  // inference sees normalised values
-  result.schema = Infer(text, names);
+  result.schema = Infer(text, names, opened.reader->declared_types());
   result.sampled_rows = n;
   return result;
 }
@@ -151,7 +152,8 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan,
   // our own that nobody sees.
   ASSIGN_OR_RETURN(std::unique_ptr<Sink> scratch, OpenSink("sqlite::memory:"));
   InferredSchema inferred;
-  Result<ResolvedTable> table = ResolveTable(*scratch, plan, {names, text, inferred});
+  Result<ResolvedTable> table =
+      ResolveTable(*scratch, plan, {names, text, inferred, opened.reader->declared_types()});
   if (!table) return finish(table.error());
   auto validator = Validator::Create(table->schema);
   if (!validator) return validator.error();

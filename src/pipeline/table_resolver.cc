@@ -8,9 +8,10 @@
 
 namespace sluice {
 
-const Schema& InferredSchema::Get(const std::vector<std::string>& names, const TextBatch& rows) {
+const Schema& InferredSchema::Get(const std::vector<std::string>& names, const TextBatch& rows,
+                                  const std::vector<std::optional<ColumnType>>& declared) {
   if (!schema_) {
-    schema_ = InferSchema(rows);
+    schema_ = InferSchema(rows, declared);
     for (size_t i = 0; i < schema_->columns.size() && i < names.size(); ++i) {
       schema_->columns[i].name = names[i];
       schema_->columns[i].nullable = true;
@@ -66,7 +67,7 @@ std::vector<ColumnDef> ExpressionInputs(const std::optional<TableDef>& existing,
     inputs.push_back(typed);
   };
   for (const std::string& name : sample.names) {
-    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
     int i = inferred.Find(name);
     add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true}, true);
   }
@@ -95,7 +96,7 @@ Result<TableDef> ExistingOrCreated(Sink& sink, const TablePlan& plan, const File
                                    const std::vector<ColumnDef>& derived) {
   if (existing) return *existing;
   const Schema& schema =
-      plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows);
+      plan.schema ? *plan.schema : sample.inferred.Get(sample.names, sample.rows, sample.declared);
   TableDef def{plan.table, {}, plan.key};
   for (const ColumnDef& c : schema.Defs()) {
     if (!Dropped(plan, c.name)) def.columns.push_back(c);
@@ -133,7 +134,7 @@ std::vector<ColumnDef> MissingColumns(const TableDef& table, const TablePlan& pl
   }
   for (const std::string& name : sample.names) {
     if (table.FindColumn(name) >= 0 || (plan.schema && plan.schema->Find(name) >= 0)) continue;
-    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+    const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
     int i = inferred.Find(name);
     add({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString, true});
   }
@@ -214,7 +215,7 @@ std::string TypeConflict(const ColumnDef& in_table, const TablePlan& plan,
     has_value = true;
   }
   if (!has_value) return "";
-  const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+  const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
   return conflict(c < inferred.columns.size() ? inferred.columns[c].type : ColumnType::kString,
                   "inferred from its first rows");
 }
@@ -236,7 +237,7 @@ Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const Fil
     if (d >= 0) {
       schema.columns.push_back(plan.schema->columns[d]);
     } else {
-      const Schema& inferred = sample.inferred.Get(sample.names, sample.rows);
+      const Schema& inferred = sample.inferred.Get(sample.names, sample.rows, sample.declared);
       int i = inferred.Find(name);
       schema.columns.push_back({name, i >= 0 ? inferred.columns[i].type : ColumnType::kString});
     }

@@ -46,7 +46,9 @@ class InferredSchema {
   // empty cells proves nothing about later files (declare a schema for NOT NULL).
   // Inferred on the first call; later calls return that schema whatever they are
   // given.
-  const Schema& Get(const std::vector<std::string>& names, const TextBatch& rows);
+  // `declared`: the file's own column types (InferSchema).
+  const Schema& Get(const std::vector<std::string>& names, const TextBatch& rows,
+                    const std::vector<std::optional<ColumnType>>& declared = {});
   // True once Get has inferred.
   bool inferred() const { return schema_.has_value(); }
 
@@ -60,6 +62,7 @@ struct FileSample {
   const std::vector<std::string>& names;
   const TextBatch& rows;
   InferredSchema& inferred;
+  std::vector<std::optional<ColumnType>> declared = {};  // RecordReader::declared_types
 };
 
 // The table a file loads into and the schema it is validated against.

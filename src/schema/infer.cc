@@ -47,7 +47,8 @@ struct Candidates {
 
 }  // namespace
 
-Schema InferSchema(const TextBatch& sample) {
+Schema InferSchema(const TextBatch& sample,
+                   const std::vector<std::optional<ColumnType>>& declared) {
   Schema schema;
   const std::vector<std::string>& names = sample.columns();
   schema.columns.reserve(names.size());
@@ -69,6 +70,7 @@ Schema InferSchema(const TextBatch& sample) {
     ColumnSpec spec;
     spec.name = names[c];
     spec.type = seen_value ? candidates.Narrowest() : ColumnType::kString;
+    if (c < declared.size() && declared[c]) spec.type = *declared[c];
     spec.nullable = seen_empty || !seen_value;
     schema.columns.push_back(std::move(spec));
   }

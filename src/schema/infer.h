@@ -15,13 +15,19 @@
 // Thread-safety: free functions.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "core/text_batch.h"
 #include "schema/schema.h"
 
 namespace sluice {
 
-// Infers a schema from the rows of `sample` (its column names, in order).
-Schema InferSchema(const TextBatch& sample);
+// Infers a schema from the rows of `sample` (its column names, in order). Where
+// `declared` (the file's own types, RecordReader::declared_types) has a type for a
+// column, that type is taken instead of the text's guess.
+Schema InferSchema(const TextBatch& sample,
+                   const std::vector<std::optional<ColumnType>>& declared = {});
 
 // True if every value of a column of type `from` is a value of type `into`: the
 // same type, integer into float, anything into string.

@@ -28,7 +28,19 @@ class ParquetLoadTest(SluiceTestCase):
         self.assertEqual(len(rows), 8)
         self.assertEqual(rows[0], (0, 1, 0, 0, 0.0, "01/01/09", "2009-01-01 00:00:00"))
         self.assertEqual(rows[1], (1, 0, 1, 10, 10.1, "01/01/09", "2009-01-01 00:01:00"))
-        self.assertEqual(self.column_types("alltypes_plain")["timestamp_col"].lower(), "timestamp")
+        types = {k: v.lower() for k, v in self.column_types("alltypes_plain").items()}
+        self.assertEqual(types["timestamp_col"], "timestamp")
+        # string_col is a byte array of digits: the file's type (string) wins.
+        self.assertEqual(types["string_col"], types["date_string_col"])
+        self.assertEqual(self.query("SELECT typeof(string_col) FROM alltypes_plain LIMIT 1"),
+                         [("text",)])
+
+    def test_infer_prints_the_files_types(self):
+        path = self.land("alltypes_plain.parquet")
+        res = self.sluice("infer", path)
+        self.assertExit(res, 0)
+        self.assertIn("name: string_col\n    type: string", res.stdout)
+        self.assertIn("name: timestamp_col\n    type: timestamp", res.stdout)
 
     def test_magic_is_recognised_without_extension(self):
         self.land("alltypes_dictionary.parquet", "exported_dictionary.dat")

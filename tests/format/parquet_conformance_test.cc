@@ -310,7 +310,9 @@ TEST(ParquetDamage, CrcCatchesEveryFlipInAPageBody) {
     flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
     ReadOutcome got = ReadParquet(std::move(flipped));
     if (!got.status.ok() && got.status.message().find("CRC") != std::string::npos) ++caught;
-    if (got.status.ok()) EXPECT_EQ(got.rows, good.rows) << "flip at " << at << " went unseen";
+    if (got.status.ok()) {
+      EXPECT_EQ(got.rows, good.rows) << "flip at " << at << " went unseen";
+    }
   }
   EXPECT_GT(caught, 100u);
 }

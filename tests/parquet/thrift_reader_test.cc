@@ -5,15 +5,12 @@
 #include <string>
 
 #include "parquet/thrift_writer.h"
+#include "parquet_test_util.h"
 
 namespace sluice::parquet {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string s;
-  for (int b : bytes) s.push_back(static_cast<char>(b));
-  return s;
-}
+using testing::Bytes;
 
 TEST(ThriftReaderTest, ReadsWhatThriftWriterWrites) {
   std::string buf;

@@ -30,6 +30,17 @@ TEST(InferSchemaTest, Integers) {
   EXPECT_EQ(TypeOf({" 42 ", "7"}), ColumnType::kInteger);  // the validator trims too
 }
 
+TEST(InferSchemaTest, DeclaredTypesWinOverTheText) {
+  // A Parquet string column of digits stays a string; columns without a declared
+  // type are inferred from their text.
+  Schema schema = InferSchema(MakeBatch({"zip", "n", "x"}, {{"123", "1", "2024-01-01"}}),
+                              {ColumnType::kString, std::nullopt, ColumnType::kTimestamp});
+  ASSERT_EQ(schema.columns.size(), 3u);
+  EXPECT_EQ(schema.columns[0].type, ColumnType::kString);
+  EXPECT_EQ(schema.columns[1].type, ColumnType::kInteger);
+  EXPECT_EQ(schema.columns[2].type, ColumnType::kTimestamp);
+}
+
 TEST(InferSchemaTest, LeadingZerosAreStrings) {
   EXPECT_EQ(TypeOf({"007", "123"}), ColumnType::kString);
   EXPECT_EQ(TypeOf({"02134", "90210"}), ColumnType::kString);
