@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,9 @@ struct FileLoader::Attempt {
   std::string table;
   bool changed = false;      // the file changed after it was hashed
   std::string rejects_file;  // where KeepRejects kept a loaded file's rejects
+  // Rows the database refused in earlier tries of this file, by line: the next
+  // try leaves them out as bad rows (kept across tries, unlike the rest).
+  std::map<uint64_t, RowError> refused;
 };
 
 // A file this call claimed in the ledger (or is about to).
