@@ -155,6 +155,7 @@ bool FileLoader::ExcludeRefused(Member& member, const Status& status, int& tries
     error.column = row.column;
     error.message = "refused by the database: " + row.reason;
     error.kind = RowErrorKind::kRefused;
+    error.hint = "the table's column is narrower than sluice's type: widen it, or fix the value";
     attempt.refused.emplace(row.line, error);
     added.push_back(std::move(error));
   }
@@ -320,11 +321,11 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
   Status status;
   uint64_t validation_rejects = 0;
   {
-    BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
-                            &attempt.rejects, &file.path, NowMicros(), &signals_.stop,
-                            opened.table.transforms ? &*opened.table.transforms : nullptr,
-                            &attempt.refused},
-                           std::move(opened.first));
+    BatchProducer producer(
+        {opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load, &attempt.rejects,
+         &file.path, NowMicros(), &signals_.stop,
+         opened.table.transforms ? &*opened.table.transforms : nullptr, &attempt.refused},
+        std::move(opened.first));
     for (;;) {
       auto batch = producer.Next();
       if (!batch) {

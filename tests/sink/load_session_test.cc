@@ -285,7 +285,6 @@ TEST(LoadSessionTest, AbortIsCalledOncePerSession) {
   EXPECT_EQ(sink.calls, (Calls{"begin", "abort"}));
 }
 
-
 TEST(LoadSessionTest, RefusedRowsAreKeptOnlyAfterAStepFailedWithInvalidData) {
   StepSink sink;
   sink.refuse = {{0, 3, "id", "out of range"}, {1, 2, "", "too long"}, {5, 9, "", "no such load"}};

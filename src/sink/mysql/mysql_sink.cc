@@ -319,8 +319,7 @@ Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
 
 Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
   if (std::optional<mysqlload::UnfitValue> unfit = mysqlload::FindUnfit(batch)) {
-    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name,
-            unfit->problem});
+    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name, unfit->problem});
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
   }

@@ -157,8 +157,7 @@ std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
 
 Status PostgresSink::CheckBatch(const Batch& batch, size_t load) {
   if (std::optional<pgcopy::UnfitValue> unfit = pgcopy::FindUnfit(batch, wire_)) {
-    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name,
-            unfit->problem});
+    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name, unfit->problem});
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
   }
