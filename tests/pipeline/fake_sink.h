@@ -102,6 +102,11 @@ class FakeSink final : public Sink {
     refused_lines_.push_back({std::move(file), line, named});
     return *this;
   }
+  // A Write names only the first row it refuses, as PostgreSQL's COPY does.
+  FakeSink& RefuseOneRowAtATime() {
+    refuse_one_ = true;
+    return *this;
+  }
 
   // Called first thing in every call (before its fault), e.g. to request a stop
   // or change a file in the middle of a load.
@@ -281,6 +286,7 @@ class FakeSink final : public Sink {
                     ": value out of range";
         }
         if (refused.named) Refuse({load, refused.line, "", "value out of range"});
+        if (refuse_one_) return Status::InvalidData(message);
       }
     }
     return message.empty() ? Status::Ok() : Status::InvalidData(message);
@@ -379,6 +385,7 @@ class FakeSink final : public Sink {
 
   std::vector<Fault> faults_;
   std::vector<RefusedLine> refused_lines_;
+  bool refuse_one_ = false;
   std::vector<std::string> calls_;
   std::map<FakeCall, int> counts_;
   std::vector<std::string> protocol_errors_;

@@ -108,6 +108,39 @@ TEST_F(FileLoaderRefusedTest, MoreRefusedRowsThanTheThresholdQuarantineAtOnce) {
   EXPECT_EQ(r.rejected, 2u);
 }
 
+// A sink that names one refused row per try (PostgreSQL's COPY) gets a try per
+// row, each from the start of the file without the rows found so far.
+TEST_F(FileLoaderRefusedTest, RowsRefusedOneAtATimeAreLeftOutOneTryEach) {
+  config_.defaults.max_rejects = 5;
+  const std::string path = Land("orders.csv", "id,name\n1,a\n2,b\n3,c\n4,d\n");
+  sink_->RefuseOneRowAtATime().RefuseLine(path, 3).RefuseLine(path, 5);
+  FileResult r = ProcessOne(path);
+  ASSERT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString() << "\n" << sink_->CallLog();
+  EXPECT_EQ(sink_->Rows("orders"), (std::vector<std::string>{"1|a", "3|c"}));
+  EXPECT_EQ(sink_->Count(FakeCall::kBegin), 3);
+  const auto rejects = RejectsOf(Quarantined("orders.csv.rejects.jsonl"));
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_EQ(rejects[0]["line"], 3);
+  EXPECT_EQ(rejects[1]["line"], 5);
+}
+
+// Tries without refused rows are bounded: past 16, the file is quarantined even
+// within the threshold, rather than read again and again.
+TEST_F(FileLoaderRefusedTest, TriesWithoutRefusedRowsAreBounded) {
+  config_.defaults.max_rejects = 100;
+  std::string text = "id,name\n";
+  for (int i = 1; i <= 20; ++i) text += std::to_string(i) + ",x\n";
+  const std::string path = Land("orders.csv", text);
+  sink_->RefuseOneRowAtATime();
+  for (uint64_t line = 2; line <= 21; ++line) sink_->RefuseLine(path, line);
+  FileResult r = ProcessOne(path);
+  EXPECT_EQ(r.outcome, FileOutcome::kQuarantined);
+  EXPECT_NE(r.error.message().find("line 18"), std::string::npos) << r.error.ToString();
+  EXPECT_EQ(sink_->Count(FakeCall::kBegin), 17);
+  EXPECT_EQ(sink_->Count(FakeCall::kCommit), 0);
+  EXPECT_TRUE(sink_->Rows("orders").empty());
+}
+
 TEST_F(FileLoaderRefusedTest, ARefusalThatNamesNoRowQuarantinesTheFileAsBefore) {
   config_.defaults.max_rejects = 5;
   const std::string path = Land("orders.csv", "id,name\n1,a\n2,b\n");
