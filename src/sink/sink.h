@@ -17,7 +17,8 @@
 // opened by URL through sink/registry.h; this file includes none of them.
 //
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
-// with backoff), InvalidData (the data was refused: quarantine), InvalidArgument
+// with backoff), InvalidData (the data was refused: its rows, if the sink can
+// name them, are listed by refused(); else the file is quarantined), InvalidArgument
 // (configuration: fatal), PermissionDenied (the database refuses sluice's
 // credentials or privileges, or its database is missing: fatal at start-up, at run
 // time the sink is down and files wait), Internal. No message holds a password.
