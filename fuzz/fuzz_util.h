@@ -32,9 +32,18 @@ namespace sluice::fuzz {
   } while (0)
 
 // Serves `data` `chunk` bytes per Read, so that records straddle reads.
-class ChunkedInput final : public InputStream {
+class ChunkedInput final : public InputStream, public RandomAccessInput {
  public:
   ChunkedInput(std::string data, size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+  // Parquet reads at offsets; the sequential readers ignore this.
+  RandomAccessInput* random_access() override { return this; }
+  uint64_t size() const override { return data_.size(); }
+  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) override {
+    if (offset >= data_.size()) return size_t{0};
+    size_t take = std::min<size_t>(n, data_.size() - offset);
+    std::memcpy(dst, data_.data() + offset, take);
+    return take;
+  }
   Result<size_t> Read(char* dst, size_t n) override {
     size_t take = std::min({n, chunk_, data_.size() - pos_});
     std::memcpy(dst, data_.data() + pos_, take);

@@ -24,9 +24,15 @@ if [ $# -eq 0 ]; then
   done
 fi
 mapfile -t packages < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+# A name an installed package provides counts as installed (a nodejs build that
+# bundles npm provides npm and conflicts with Debian's npm package).
+provided=" $(dpkg-query -W -f='${db:Status-Abbrev} ${Provides},\n' 2>/dev/null |
+  awk '/^ii/ { $1 = ""; print }' | sed 's/([^)]*)//g' | tr -d ' ' | tr ',' ' ' | tr '\n' ' ') "
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  [[ "$provided" == *" $p "* ]] && continue
+  missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -36,9 +36,15 @@ std::string ReadFile(const std::string& path) {
 }
 
 namespace {
-class StringStream : public InputStream {
+class StringStream : public InputStream, public RandomAccessInput {
  public:
   StringStream(std::string data, size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+  RandomAccessInput* random_access() override { return this; }
+  uint64_t size() const override { return data_.size(); }
+  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) override {
+    if (offset >= data_.size()) return size_t{0};
+    return data_.copy(dst, n, offset);
+  }
   Result<size_t> Read(char* dst, size_t n) override {
     size_t take = std::min({n, chunk_, data_.size() - pos_});
     data_.copy(dst, take, pos_);

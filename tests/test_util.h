@@ -45,7 +45,7 @@ void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
 
 // An InputStream over `data` that returns at most `chunk` bytes per Read, so
-// readers are exercised across buffer boundaries.
+// readers are exercised across buffer boundaries; random access reads `data` too.
 std::unique_ptr<InputStream> StringInput(std::string data, size_t chunk = 1 << 20);
 
 class CollectingErrors : public RowErrorSink {

@@ -113,26 +113,17 @@ answers() {
   curl -sf -H 'X-ClickHouse-User: default' -H "X-ClickHouse-Key: \$(cat "\$dir/password")" \\
     --data-binary 'SELECT 1' 'http://127.0.0.1:$http_port/' 2>/dev/null | grep -qx 1
 }
-case "\${1:-}" in
-  start)
-    if daemon_running "\$dir/server.pid"; then exit 0; fi
-    setpriv_cmd=()
-    if [ "\$(id -u)" -eq 0 ]; then setpriv_cmd=(setpriv --reuid=$run_as --regid=$run_as --init-groups); fi
-    cd "\$dir"
-    "\${setpriv_cmd[@]}" $server --config-file="\$dir/config.xml" \\
-      >>"\$dir/log/stdout.log" 2>&1 </dev/null &
-    echo \$! > "\$dir/server.pid"
-    daemon_wait "\$dir/server.pid" clickhouse answers "\$dir/log/stdout.log" "\$dir/log/server.err.log"
-    ;;
-  stop|kill)
-    # stop: a clean shutdown (running queries may finish); kill: SIGKILL, a crash.
-    daemon_stop "\$dir/server.pid" "\$1"
-    ;;
-  *)
-    echo "usage: \$0 start|stop|kill" >&2
-    exit 2
-    ;;
-esac
+start() {
+  setpriv_cmd=()
+  if [ "\$(id -u)" -eq 0 ]; then setpriv_cmd=(setpriv --reuid=$run_as --regid=$run_as --init-groups); fi
+  cd "\$dir"
+  "\${setpriv_cmd[@]}" $server --config-file="\$dir/config.xml" \\
+    >>"\$dir/log/stdout.log" 2>&1 </dev/null &
+  echo \$! > "\$dir/server.pid"
+  daemon_wait "\$dir/server.pid" clickhouse answers "\$dir/log/stdout.log" "\$dir/log/server.err.log"
+}
+# stop: a clean shutdown (running queries may finish); kill: SIGKILL, a crash.
+daemon_main "\${1:-}" "\$dir/server.pid" start
 EOF
     chmod 755 "$dir/ctl.sh"
     printf '%s' "$password" > "$dir/password"

@@ -143,28 +143,19 @@ answers() {
     mariadb-admin --no-defaults --protocol=socket -S "\$dir/run/mysqld.sock" -u UNKNOWN_USER \\
       --connect-timeout=2 ping 2>&1 | grep -q -e 'is alive' -e 'Access denied'
 }
-case "\${1:-}" in
-  start)
-    if daemon_running "\$dir/server.pid"; then exit 0; fi
-    user_opt=()
-    if [ "\$(id -u)" -eq 0 ]; then user_opt=(--user=$run_as); fi
-    rm -f "\$dir/run/mysqld.sock"
-    # Its own session and no shared stdout: whoever reads this script's output
-    # is not kept waiting by the server.
-    setsid $server --defaults-file="\$dir/my.cnf" "\${user_opt[@]}" \\
-      >>"\$dir/log/stdout.log" 2>&1 </dev/null &
-    echo \$! > "\$dir/server.pid"
-    daemon_wait "\$dir/server.pid" mariadb answers "\$dir/log/error.log" "\$dir/log/stdout.log"
-    ;;
-  stop|kill)
-    # stop: a clean shutdown (SIGTERM); kill: SIGKILL, a crash (InnoDB recovers).
-    daemon_stop "\$dir/server.pid" "\$1"
-    ;;
-  *)
-    echo "usage: \$0 start|stop|kill" >&2
-    exit 2
-    ;;
-esac
+start() {
+  user_opt=()
+  if [ "\$(id -u)" -eq 0 ]; then user_opt=(--user=$run_as); fi
+  rm -f "\$dir/run/mysqld.sock"
+  # Its own session and no shared stdout: whoever reads this script's output
+  # is not kept waiting by the server.
+  setsid $server --defaults-file="\$dir/my.cnf" "\${user_opt[@]}" \\
+    >>"\$dir/log/stdout.log" 2>&1 </dev/null &
+  echo \$! > "\$dir/server.pid"
+  daemon_wait "\$dir/server.pid" mariadb answers "\$dir/log/error.log" "\$dir/log/stdout.log"
+}
+# stop: a clean shutdown (SIGTERM); kill: SIGKILL, a crash (InnoDB recovers).
+daemon_main "\${1:-}" "\$dir/server.pid" start
 EOF
     chmod 755 "$dir/ctl.sh"
 

@@ -28,7 +28,7 @@ void AddEngineOptions(CLI::App& cmd, SharedOptions& o) {
   cmd.add_option("--quarantine", o.quarantine,
                  "Where refused files, reports and rejects go (default ./quarantine)");
   cmd.add_option("--after-load", o.after_load, "What happens to a loaded file")
-      ->check(CLI::IsMember({"move", "delete", "keep"}));
+      ->check(CLI::IsMember({"move", "delete", "keep", "parquet"}));
   cmd.add_option("--workers", o.workers, "Files loaded in parallel (default: cores)")
       ->check(CLI::PositiveNumber);
   cmd.add_flag("--recursive", o.recursive, "Watch sub-folders too");

@@ -7,6 +7,7 @@
 #include "format/csv_reader.h"
 #include "format/json_reader.h"
 #include "format/jsonl_reader.h"
+#include "format/parquet_reader.h"
 
 namespace sluice {
 namespace {
@@ -29,6 +30,8 @@ std::string_view FormatName(Format format) {
       return "json";
     case Format::kJsonl:
       return "jsonl";
+    case Format::kParquet:
+      return "parquet";
   }
   return "unknown";
 }
@@ -50,6 +53,16 @@ std::optional<Format> FormatFromPath(std::string_view path) {
   if (ext == "tsv" || ext == "tab") return Format::kTsv;
   if (ext == "json") return Format::kJson;
   if (ext == "jsonl" || ext == "ndjson") return Format::kJsonl;
+  if (ext == "parquet" || ext == "parq" || ext == "pq") return Format::kParquet;
+  return std::nullopt;
+}
+
+std::optional<Format> FormatFromMagic(InputStream& input) {
+  RandomAccessInput* raw = input.random_access();
+  if (raw == nullptr) return std::nullopt;
+  char head[4];
+  Result<size_t> got = raw->ReadAt(0, head, sizeof(head));
+  if (got && *got == 4 && std::string_view(head, 4) == "PAR1") return Format::kParquet;
   return std::nullopt;
 }
 
@@ -89,6 +102,9 @@ Result<std::unique_ptr<RecordReader>> OpenReader(Format format, std::unique_ptr<
     case Format::kJsonl:
       return std::unique_ptr<RecordReader>(
           std::make_unique<JsonlReader>(std::move(input), options));
+    case Format::kParquet:
+      return std::unique_ptr<RecordReader>(
+          std::make_unique<ParquetReader>(std::move(input), options));
   }
   return Status::InvalidArgument("unknown format");
 }

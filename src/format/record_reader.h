@@ -1,6 +1,7 @@
 // RecordReader: turns one decoded byte stream into TextBatches, one per call.
 // Implementations: CsvReader (CSV and TSV, with dialect sniffing), JsonReader
-// (one object or an array of objects), JsonlReader (one object per line).
+// (one object or an array of objects), JsonlReader (one object per line),
+// ParquetReader (flat Parquet files; random access, see parquet_reader.h).
 //
 // A record that cannot be read (ragged row, bad JSON line, invalid UTF-8) is
 // reported to the RowErrorSink with its line and skipped; the reader goes on.
@@ -28,13 +29,19 @@
 
 namespace sluice {
 
-enum class Format { kCsv, kTsv, kJson, kJsonl };
+enum class Format { kCsv, kTsv, kJson, kJsonl, kParquet };
 
-// "csv", "tsv", "json", "jsonl".
+// "csv", "tsv", "json", "jsonl", "parquet".
 std::string_view FormatName(Format format);
 // From a file name, ignoring a trailing .gz/.zst: .csv/.txt → csv, .tsv/.tab → tsv,
-// .json → json, .jsonl/.ndjson → jsonl. nullopt for anything else.
+// .json → json, .jsonl/.ndjson → jsonl, .parquet/.parq/.pq → parquet. nullopt for
+// anything else.
 std::optional<Format> FormatFromPath(std::string_view path);
+
+// The format announced by the stream's first bytes, read without consuming them
+// (through random_access(); nullopt when the stream has none): "PAR1" → parquet.
+// For files whose name says nothing (FormatFromPath gave nullopt).
+std::optional<Format> FormatFromMagic(InputStream& input);
 
 // CSV dialect. Unset fields are sniffed from the start of the stream.
 struct CsvDialect {

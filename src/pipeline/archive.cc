@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "core/unique_fd.h"
 
@@ -286,6 +287,63 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
     return s;
   }
   return Status::Ok();
+}
+
+std::string ParquetArchiveName(const std::string& relative) {
+  fs::path path(relative);
+  std::string base = path.filename().string();
+  for (const char* compression : {".gz", ".zst"}) {
+    if (base.size() > std::strlen(compression) + 1 && base.ends_with(compression)) {
+      base.resize(base.size() - std::strlen(compression));
+      break;
+    }
+  }
+  const size_t dot = base.rfind('.');
+  if (dot != std::string::npos && dot > 0) base.resize(dot);
+  return (path.parent_path() / (base + ".parquet")).string();
+}
+
+Result<PendingArchive> PendingArchive::Create(const std::string& dir, const std::string& relative) {
+  static std::atomic<uint64_t> counter{0};
+  const fs::path target = fs::path(dir) / relative;
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    return Status::Unavailable("cannot create " + target.parent_path().string() + ": " +
+                               ec.message());
+  }
+  const std::string temp =
+      (target.parent_path() / ("." + target.filename().string() + ".sluice-tmp-" +
+                               std::to_string(getpid()) + "-" + std::to_string(counter++)))
+          .string();
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("cannot create " + temp);
+  return PendingArchive(fd, temp, dir, relative);
+}
+
+PendingArchive::PendingArchive(PendingArchive&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      temp_(std::exchange(other.temp_, std::string())),
+      dir_(std::move(other.dir_)),
+      relative_(std::move(other.relative_)) {}
+
+PendingArchive::~PendingArchive() {
+  if (fd_ >= 0) close(fd_);
+  if (!temp_.empty()) unlink(temp_.c_str());
+}
+
+Result<std::string> PendingArchive::Publish() {
+  if (fsync(fd_) != 0) return Errno("cannot sync " + temp_);
+  if (close(std::exchange(fd_, -1)) != 0) return Errno("cannot write " + temp_);
+  ASSIGN_OR_RETURN(std::string final_path, MoveNoClobber(temp_, dir_, relative_));
+  temp_.clear();
+  // The rename is durable once the folder holding the new name is synced.
+  UniqueFd folder(
+      open(fs::path(final_path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (folder.get() < 0 || fsync(folder.get()) != 0) {
+    return Errno("cannot sync the folder of " + final_path);
+  }
+  return final_path;
 }
 
 std::string RelativeTo(const std::string& path, const std::string& root) {

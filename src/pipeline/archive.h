@@ -44,6 +44,41 @@ Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& re
 Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& relative,
                               const LandedFile& file);
 
+// The name under which a file is archived as Parquet: `relative` with its
+// compression extension (.gz, .zst) and then its format extension replaced by
+// ".parquet" ("in/orders.csv.gz" → "in/orders.parquet").
+std::string ParquetArchiveName(const std::string& relative);
+
+// A new archive file being written under a temporary hidden name beside its final
+// name, so that the archive holds the whole file or none of it. Publish() makes
+// it durable and names it; if it is never published, destruction removes it (a
+// crash leaves a hidden ".<name>.sluice-tmp-*" file, never a partial archive).
+class PendingArchive {
+ public:
+  // Creates the temporary file for `dir`/`relative` (creating folders). Errors:
+  // Unavailable.
+  static Result<PendingArchive> Create(const std::string& dir, const std::string& relative);
+  PendingArchive(PendingArchive&& other) noexcept;
+  PendingArchive& operator=(PendingArchive&&) = delete;
+  ~PendingArchive();
+
+  int fd() const { return fd_; }
+  const std::string& temp_path() const { return temp_; }
+
+  // Syncs the file, renames it to `dir`/`relative` or a free name beside it (names
+  // as MoveNoClobber), syncs the folder, and returns the final path. Errors:
+  // Unavailable.
+  Result<std::string> Publish();
+
+ private:
+  PendingArchive(int fd, std::string temp, std::string dir, std::string relative)
+      : fd_(fd), temp_(std::move(temp)), dir_(std::move(dir)), relative_(std::move(relative)) {}
+  int fd_ = -1;
+  std::string temp_;  // empty once published or moved from
+  std::string dir_;
+  std::string relative_;
+};
+
 // Writes `content` to `path` through a temporary file and rename, so readers see
 // the whole file or none. Errors: Unavailable.
 Status WriteFileAtomic(const std::string& path, const std::string& content);

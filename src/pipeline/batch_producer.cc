@@ -109,17 +109,11 @@ Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, bool nor
   if (!normalized) normalizer_.Apply(text, names);
   rows_read_ += text.rows();
   slot.batch.Clear();
-  if (in_.transforms == nullptr) {
-    validation_rejects_ += in_.validator->Convert(text, names, slot.batch, *in_.rejects);
-  } else {
-    slot.work.Clear();
-    slot.arena.Clear();
-    validation_rejects_ += in_.validator->Convert(text, names, slot.work, *in_.rejects);
-    ASSIGN_OR_RETURN(RowTransforms::Counts counts,
-                     in_.transforms->Apply(slot.work, text, slot.batch, *in_.rejects, slot.arena));
-    validation_rejects_ += counts.failed;
-    rows_filtered_ += counts.filtered;
-  }
+  ASSIGN_OR_RETURN(RowTransforms::Counts counts,
+                   ConvertBatch(*in_.validator, in_.transforms, text, names, slot.work, slot.batch,
+                                *in_.rejects, slot.arena));
+  validation_rejects_ += counts.failed;
+  rows_filtered_ += counts.filtered;
   if (in_.refused != nullptr && !in_.refused->empty()) validation_rejects_ += ExcludeRefused(slot);
   if (in_.plan->CountExceeded(in_.rejects->count())) {
     return in_.rejects->TooMany(std::to_string(in_.rejects->count()) + " bad rows");

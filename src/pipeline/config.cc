@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "pipeline/config_transforms.h"
+#include "sink/parquet/parquet_url.h"
 #include "sink/registry.h"
 #include "sink/sqlite/sqlite_url.h"
 #include "source/dir_watcher.h"
@@ -135,7 +136,7 @@ Status ParseRule(const YamlContext& ctx, const YAML::Node& node, bool is_table_e
       std::string s;
       RETURN_IF_ERROR(ctx.Get(v, key, s));
       rule.after_load = ParseAfterLoad(s);
-      if (!rule.after_load) return ctx.Error(v, key, "expected move, delete or keep");
+      if (!rule.after_load) return ctx.Error(v, key, "expected move, delete, keep or parquet");
     } else if (key == "format") {
       std::string s;
       RETURN_IF_ERROR(ctx.Get(v, key, s));
@@ -192,6 +193,7 @@ std::optional<AfterLoad> ParseAfterLoad(std::string_view name) {
   if (name == "move") return AfterLoad::kMove;
   if (name == "delete") return AfterLoad::kDelete;
   if (name == "keep") return AfterLoad::kKeep;
+  if (name == "parquet") return AfterLoad::kParquet;
   return std::nullopt;
 }
 
@@ -331,7 +333,8 @@ Status LoadConfigFile(const std::string& path, Config& config) {
         std::string s;
         RETURN_IF_ERROR(ctx.Get(v, key, s));
         config.defaults.after_load = ParseAfterLoad(s);
-        if (!config.defaults.after_load) return ctx.Error(v, key, "expected move, delete or keep");
+        if (!config.defaults.after_load)
+          return ctx.Error(v, key, "expected move, delete, keep or parquet");
       } else if (key == "workers") {
         RETURN_IF_ERROR(ctx.Get(v, key, config.workers));
         if (config.workers < 1) return ctx.Error(v, key, "must be at least 1");
@@ -402,7 +405,7 @@ Status ApplyEnvironment(Config& config) {
   if (auto v = env("SLUICE_AFTER_LOAD")) {
     config.overrides.after_load = ParseAfterLoad(*v);
     if (!config.overrides.after_load) {
-      return Status::InvalidArgument("SLUICE_AFTER_LOAD: expected move, delete or keep");
+      return Status::InvalidArgument("SLUICE_AFTER_LOAD: expected move, delete, keep or parquet");
     }
   }
   if (auto v = env("SLUICE_WORKERS")) {
@@ -508,6 +511,15 @@ Status CheckOutputsOutsideSource(const Config& config) {
   RETURN_IF_ERROR(check_database(config.ledger, "ledger", "--ledger"));
   if (std::optional<std::string> db = SqliteSinkPath(config.sink)) {
     RETURN_IF_ERROR(check_database(*db, "sink database", "--sink"));
+  }
+  // sluice reads Parquet: the files of a Parquet sink under the source would load again.
+  if (std::optional<std::string> lake = ParquetSinkDir(config.sink)) {
+    if (WouldWatch(watch, *lake + "/table/load.parquet")) {
+      return Status::InvalidArgument("the Parquet sink folder " + *lake +
+                                     " is inside the source folder " + config.source +
+                                     ", where sluice would load the files it writes again, for "
+                                     "ever; move it out (--sink) or exclude it (--exclude)");
+    }
   }
   return Status::Ok();
 }

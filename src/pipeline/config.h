@@ -21,8 +21,10 @@
 
 namespace sluice {
 
-enum class AfterLoad { kMove, kDelete, kKeep };
-// Parses "move" / "delete" / "keep".
+// kParquet: the loaded rows are archived in processed/ as a Parquet file, then the
+// original is removed.
+enum class AfterLoad { kMove, kDelete, kKeep, kParquet };
+// Parses "move" / "delete" / "keep" / "parquet".
 std::optional<AfterLoad> ParseAfterLoad(std::string_view name);
 
 // What a file with columns its existing table lacks does: kNone quarantines it;

@@ -83,6 +83,8 @@ struct LoaderSignals {
   mutable LoadGate gate;
 };
 
+class ParquetArchive;
+
 class FileLoader {
  public:
   // `config`, `ledger` and `signals` must outlive the loader. `source_root` is the
@@ -167,6 +169,12 @@ class FileLoader {
   // Reads, validates and writes the file's rows as loads[load] of the sink's
   // current Begin; checks the reject threshold.
   Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
+  // Reads and validates the opened file's rows on a BatchProducer, handing each
+  // batch of good rows to `consume` until the end, a read error or `consume`'s
+  // error, which is returned. Sets attempt.rows_read and `validation_rejects`.
+  Status ForEachBatch(const Sighting& file, Attempt& attempt, Opened& opened,
+                      const std::function<Status(const Batch&)>& consume,
+                      uint64_t& validation_rejects);
 
   // Outcomes (file_outcomes.cc).
   // Moves a committed load's rejects (if any) from scratch to the quarantine
@@ -183,8 +191,16 @@ class FileLoader {
   void RecordColumnsAdded(const std::string& table, const std::vector<ColumnDef>& added,
                           const std::string& path);
   // Archives the file as its plan says, from its descriptor; `resight` is set
-  // when its path now holds another file.
-  Status Archive(const Sighting& file, int64_t file_id, bool& resight);
+  // when its path now holds another file. after_load: parquet finishes `parquet`,
+  // the archive written as the rows loaded, or without one (a file found loaded
+  // after a crash, a duplicate) writes it with ArchiveAsParquet.
+  Status Archive(const Sighting& file, int64_t file_id, bool& resight,
+                 ParquetArchive* parquet = nullptr);
+  // after_load: parquet for a file whose load is not in memory. Reads the file
+  // again as it was loaded (the same plan, table and validation) and writes its
+  // good rows to a Parquet file in the processed folder (file_loader_parquet.cc);
+  // returns its path. The original is left for the caller to remove.
+  Result<std::string> ArchiveAsParquet(const Sighting& file);
   // The file changed after it was hashed: its claim is dropped and it is tried
   // again (as new content) once it has settled.
   FileResult Changed(const Sighting& file, const Status& why);

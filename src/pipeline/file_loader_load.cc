@@ -103,6 +103,7 @@ Status FileLoader::LoadRetrying(Member& member) {
   int refused_tries = 0;
   for (;;) {
     attempt.rejects.Discard();
+    attempt.parquet.reset();
     attempt.rows_read = 0;
     attempt.counts = LoadCounts{};
     member.opened = Opened();
@@ -283,12 +284,13 @@ std::vector<FileResult> FileLoader::RecordLoaded(const std::vector<Member*>& mem
 
 Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
   std::optional<Format> format = file.plan.format ? file.plan.format : FormatFromPath(file.path);
+  ASSIGN_OR_RETURN(auto input, file.landed->Stream());
+  if (!format) format = FormatFromMagic(*input);
   if (!format) {
     return Status::InvalidData(
         "unknown file type (expected .csv, .tsv, .json, .jsonl, .ndjson, "
-        "optionally .gz or .zst)");
+        "optionally .gz or .zst, or .parquet)");
   }
-  ASSIGN_OR_RETURN(auto input, file.landed->Stream());
   ReaderOptions options = file.plan.Reader();
   options.stop = &signals_.stop;
   ASSIGN_OR_RETURN(out.reader, OpenReader(*format, std::move(input), options));
@@ -317,31 +319,45 @@ Status FileLoader::Prepare(const Sighting& file, Attempt& attempt, Opened& opene
   return opened.validator->Bind(opened.names);
 }
 
-Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
+Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& opened,
+                                const std::function<Status(const Batch&)>& consume,
+                                uint64_t& validation_rejects) {
   Status status;
-  uint64_t validation_rejects = 0;
-  {
-    BatchProducer producer(
-        {opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load, &attempt.rejects,
-         &file.path, NowMicros(), &signals_.stop,
-         opened.table.transforms ? &*opened.table.transforms : nullptr, &attempt.refused},
-        std::move(opened.first));
-    for (;;) {
-      auto batch = producer.Next();
-      if (!batch) {
-        status = batch.error();
-        break;
-      }
-      if (*batch == nullptr) break;
-      status = sink_->Write(**batch, load);
-      if (!status.ok()) break;
+  BatchProducer producer(
+      {opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load, &attempt.rejects,
+       &file.path, NowMicros(), &signals_.stop,
+       opened.table.transforms ? &*opened.table.transforms : nullptr, &attempt.refused},
+      std::move(opened.first));
+  for (;;) {
+    auto batch = producer.Next();
+    if (!batch) {
+      status = batch.error();
+      break;
     }
-    producer.Stop();
-    attempt.rows_read = producer.rows_read();
-    attempt.rows_filtered = producer.rows_filtered();
-    validation_rejects = producer.validation_rejects();
+    if (*batch == nullptr) break;
+    status = consume(**batch);
+    if (!status.ok()) break;
   }
-  RETURN_IF_ERROR(status);
+  producer.Stop();
+  attempt.rows_read = producer.rows_read();
+  attempt.rows_filtered = producer.rows_filtered();
+  validation_rejects = producer.validation_rejects();
+  return status;
+}
+
+Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
+  uint64_t validation_rejects = 0;
+  if (file.plan.after_load == AfterLoad::kParquet) {
+    ASSIGN_OR_RETURN(attempt.parquet, ParquetArchive::Start(config_.processed, file.relative,
+                                                            opened.table.load.columns));
+  }
+  RETURN_IF_ERROR(ForEachBatch(
+      file, attempt, opened,
+      [&](const Batch& batch) {
+        RETURN_IF_ERROR(sink_->Write(batch, load));
+        return attempt.parquet ? attempt.parquet->Write(batch) : Status::Ok();
+      },
+      validation_rejects));
   RETURN_IF_ERROR(attempt.rejects.write_status());
   // Records the reader dropped never reached rows_read but count towards the total.
   uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);

@@ -18,6 +18,7 @@
 #include "core/text_batch.h"
 #include "format/record_reader.h"
 #include "pipeline/file_loader.h"
+#include "pipeline/parquet_archive.h"
 #include "pipeline/rejects.h"
 #include "pipeline/table_resolver.h"
 #include "schema/validator.h"
@@ -38,6 +39,8 @@ struct FileLoader::Attempt {
   // Rows the database refused in earlier tries of this file, by line: the next
   // try leaves them out as bad rows (kept across tries, unlike the rest).
   std::map<uint64_t, RowError> refused;
+  // after_load: parquet: the archive written as the rows load, finished by Archive.
+  std::unique_ptr<ParquetArchive> parquet;
 };
 
 // A file this call claimed in the ledger (or is about to).

@@ -147,7 +147,8 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
     result.error = marked;
     return result;
   }
-  Status s = Archive(file, file.file_id, result.resight);
+  Status s = Archive(file, file.file_id, result.resight, attempt.parquet.get());
+  attempt.parquet.reset();
   if (!s.ok()) LogWarn("archive_failed", {{"file", file.path}, {"error", s.ToString()}});
   result.outcome = FileOutcome::kLoaded;
   GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
@@ -280,12 +281,29 @@ FileResult FileLoader::Quarantine(const Sighting& file, int64_t file_id, Attempt
   return result;
 }
 
-Status FileLoader::Archive(const Sighting& file, int64_t file_id, bool& resight) {
+Status FileLoader::Archive(const Sighting& file, int64_t file_id, bool& resight,
+                           ParquetArchive* parquet) {
   std::string final_path;
   switch (file.plan.after_load) {
     case AfterLoad::kKeep:
       final_path = "kept";
       break;
+    case AfterLoad::kParquet: {
+      // The original is removed only once the Parquet file is durable: a crash in
+      // between leaves it, to be recognised as loaded and archived again.
+      if (parquet != nullptr) {
+        ASSIGN_OR_RETURN(final_path, parquet->Finish());
+      } else {
+        ASSIGN_OR_RETURN(final_path, ArchiveAsParquet(file));
+      }
+      auto removed = DeleteLanded(*folder_, file.relative, *file.landed);
+      if (!removed) return removed.error();
+      if (removed->newcomer) {
+        resight = true;
+        LogWarn("replaced_while_loading", {{"file", file.path}, {"archived_as", final_path}});
+      }
+      break;
+    }
     case AfterLoad::kDelete:
     case AfterLoad::kMove: {
       auto archived = file.plan.after_load == AfterLoad::kDelete

@@ -108,7 +108,8 @@ Status RowTransforms::Bind(const std::vector<ColumnDef>& load_data_columns,
 }
 
 Result<RowTransforms::Counts> RowTransforms::Apply(Batch& work, const TextBatch& text, Batch& out,
-                                                   RowErrorSink& errors, StringArena& arena) const {
+                                                   RowErrorSink& errors, StringArena& arena,
+                                                   std::vector<uint64_t>* filtered_lines) const {
   const size_t rows = work.rows();
   const size_t inputs = work_.size() - derived_.size();
   std::vector<Failure> failures;
@@ -165,6 +166,7 @@ Result<RowTransforms::Counts> RowTransforms::Apply(Batch& work, const TextBatch&
       keep[r] = 0;
     } else if (keep[r] == 0) {
       ++counts.filtered;
+      if (filtered_lines != nullptr) filtered_lines->push_back(work.Line(r));
     }
   }
   for (size_t c = 0; c < source_.size(); ++c) {
@@ -180,6 +182,23 @@ Result<RowTransforms::Counts> RowTransforms::Apply(Batch& work, const TextBatch&
   for (size_t r = 0; r < rows; ++r) {
     if (keep[r]) out.FinishRow(work.Line(r));
   }
+  return counts;
+}
+
+Result<RowTransforms::Counts> ConvertBatch(Validator& validator, const RowTransforms* transforms,
+                                           const TextBatch& text,
+                                           const std::vector<std::string>& names, Batch& work,
+                                           Batch& out, RowErrorSink& errors, StringArena& arena,
+                                           std::vector<uint64_t>* filtered_lines) {
+  if (transforms == nullptr) {
+    return RowTransforms::Counts{validator.Convert(text, names, out, errors), 0};
+  }
+  work.Clear();
+  arena.Clear();
+  const uint64_t invalid = validator.Convert(text, names, work, errors);
+  ASSIGN_OR_RETURN(RowTransforms::Counts counts,
+                   transforms->Apply(work, text, out, errors, arena, filtered_lines));
+  counts.failed += invalid;
   return counts;
 }
 

@@ -23,6 +23,7 @@
 #include "core/table.h"
 #include "core/text_batch.h"
 #include "pipeline/config.h"
+#include "schema/validator.h"
 #include "transform/expr/expression.h"
 
 namespace sluice {
@@ -59,9 +60,10 @@ class RowTransforms {
   // the derived columns, reports failures to `errors`, and appends the rows kept
   // to `out`, whose leading columns are the load data columns given to Bind
   // (later ones, the metadata, are left alone). Derived strings live in `arena`,
-  // which the caller clears only when `out` is no longer used.
+  // which the caller clears only when `out` is no longer used. With
+  // `filtered_lines`, the lines of the rows the filter skipped are appended to it.
   Result<Counts> Apply(Batch& work, const TextBatch& text, Batch& out, RowErrorSink& errors,
-                       StringArena& arena) const;
+                       StringArena& arena, std::vector<uint64_t>* filtered_lines = nullptr) const;
 
  private:
   struct Failure {
@@ -77,5 +79,15 @@ class RowTransforms {
   std::string filter_origin_;
   std::vector<int> source_;  // per load data column: index in work_, or -1 (NULL)
 };
+
+// One batch of a load from text to the rows loaded, as a load and `sluice check`
+// both do it: validation straight into `out` without `transforms` (nullptr),
+// else into `work` (of transforms->work_columns(); cleared here, as is `arena`)
+// and through the transforms into `out`. `failed` counts the bad rows of both.
+Result<RowTransforms::Counts> ConvertBatch(Validator& validator, const RowTransforms* transforms,
+                                           const TextBatch& text,
+                                           const std::vector<std::string>& names, Batch& work,
+                                           Batch& out, RowErrorSink& errors, StringArena& arena,
+                                           std::vector<uint64_t>* filtered_lines = nullptr);
 
 }  // namespace sluice

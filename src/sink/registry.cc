@@ -2,6 +2,7 @@
 
 #include "sink/clickhouse/clickhouse_url.h"
 #include "sink/mysql/mysql_url.h"
+#include "sink/parquet/parquet_url.h"
 #include "sink/postgres/pg_url.h"
 #include "sink/sink_scheme.h"
 #include "sink/sqlite/sqlite_url.h"
@@ -15,6 +16,7 @@ const SinkScheme* const kSinks[] = {
     &kClickHouseScheme,
     &kPostgresScheme,
     &kMysqlScheme,
+    &kParquetScheme,
 };
 
 // The entry of `url`'s scheme (the text before its first ':'), or null.

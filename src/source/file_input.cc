@@ -62,7 +62,11 @@ Result<size_t> ReadSome(int fd, char* dst, size_t n, uint64_t offset, const std:
 class RawFile {
  public:
   RawFile(UniqueFd fd, std::string path, uint64_t limit)
-      : fd_(std::move(fd)), path_(std::move(path)), left_(limit), buffer_(NewBuffer()) {}
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        size_(limit),
+        left_(limit),
+        buffer_(NewBuffer()) {}
 
   // Bytes read but not yet consumed.
   std::string_view data() const { return {buffer_.get() + begin_, end_ - begin_}; }
@@ -84,6 +88,22 @@ class RawFile {
   // Reads straight into `dst`, skipping the buffer; requires data() to be empty.
   Result<size_t> ReadDirect(char* dst, size_t n) { return Read(dst, n); }
 
+  // Positioned reads of the first size() bytes (the limit unless set), independent
+  // of the sequential position.
+  uint64_t size() const { return size_; }
+  void set_size(uint64_t size) { size_ = size; }
+  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) {
+    if (offset >= size_) return size_t{0};
+    n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+    size_t done = 0;
+    while (done < n) {
+      ASSIGN_OR_RETURN(size_t got, ReadSome(fd_.get(), dst + done, n - done, offset + done, path_));
+      if (got == 0) break;
+      done += got;
+    }
+    return done;
+  }
+
  private:
   Result<size_t> Read(char* dst, size_t n) {
     n = static_cast<size_t>(std::min<uint64_t>(n, left_));
@@ -100,6 +120,7 @@ class RawFile {
   UniqueFd fd_;
   std::string path_;
   uint64_t offset_ = 0;
+  uint64_t size_;
   uint64_t left_;
   std::unique_ptr<char[]> buffer_;
   size_t begin_ = 0;
@@ -107,9 +128,15 @@ class RawFile {
   bool eof_ = false;
 };
 
-class PlainInput final : public InputStream {
+class PlainInput final : public InputStream, public RandomAccessInput {
  public:
   explicit PlainInput(RawFile raw) : raw_(std::move(raw)) {}
+
+  RandomAccessInput* random_access() override { return this; }
+  uint64_t size() const override { return raw_.size(); }
+  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) override {
+    return raw_.ReadAt(offset, dst, n);
+  }
 
   Result<size_t> Read(char* dst, size_t n) override {
     if (n == 0) return size_t{0};
@@ -310,7 +337,10 @@ Result<std::unique_ptr<InputStream>> DecodingStream(RawFile raw) {
 
 Result<std::unique_ptr<InputStream>> OpenFileInput(const std::string& path) {
   ASSIGN_OR_RETURN(auto opened, OpenRegularFile(path));
-  return DecodingStream(RawFile(std::move(opened.first), path, UINT64_MAX));
+  RawFile raw(std::move(opened.first), path, UINT64_MAX);
+  // Positioned reads see the file as it was at open (a footer is where it was).
+  raw.set_size(static_cast<uint64_t>(opened.second.st_size));
+  return DecodingStream(std::move(raw));
 }
 
 Result<std::unique_ptr<InputStream>> OpenDescriptorInput(int fd, uint64_t size,

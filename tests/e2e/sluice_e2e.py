@@ -336,6 +336,13 @@ class SluiceTestCase(unittest.TestCase):
 
     # ---- crash and outage tests ------------------------------------------
 
+    def events_schema(self):
+        """Writes EVENTS_SCHEMA into the workspace; returns its path."""
+        path = self.path("events.schema.yaml")
+        with open(path, "w") as f:
+            f.write(EVENTS_SCHEMA)
+        return path
+
     def write_events(self, folder, sizes, first_file=0, first_id=1):
         """events_NNNN.csv files (EVENTS_SCHEMA's columns) of the given row counts,
         numbered from first_file, with consecutive ids from first_id, settled; returns
@@ -373,12 +380,14 @@ class SluiceTestCase(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, f"{name}: sluice {mode} failed:\n{f.read()[-3000:]}")
         return False
 
-    def kill_in_waves(self, rng, args, rounds, small, big, visible):
+    def kill_in_waves(self, rng, args, rounds, small, big, visible, modes=None,
+                      delays=(0.05, 1.0)):
         """The kill -9 loop of the sink tests. Each round a wave of `small` events
         files of 1..300 rows and one of rng.randint(*big) rows arrives (one large file
         a round, so that the kills keep landing on loads in progress), then `sluice
-        run` or `once` with `args` is killed at a random moment. visible() (rows seen
-        in the sink) is logged each round. Returns ({name: rows}, the last id)."""
+        run` or `once` with `args` (modes[round], or a random choice of the two) is
+        killed rng.uniform(*delays) seconds after the start. visible() (rows seen in
+        the sink) is logged each round. Returns ({name: rows}, the last id)."""
         pristine = self.path("pristine")
         waves, per_file, first_id = [], {}, 1
         for _ in range(rounds):
@@ -391,8 +400,8 @@ class SluiceTestCase(unittest.TestCase):
         for r in range(rounds):
             for n in waves[r]:
                 shutil.copy2(os.path.join(pristine, n), self.data)
-            mode = rng.choice(["run", "run", "once"])
-            delay = rng.uniform(0.05, 1.0)
+            mode = modes[r] if modes else rng.choice(["run", "run", "once"])
+            delay = rng.uniform(*delays)
             if self.run_and_kill(mode, args, delay, f"round-{r}"):
                 kills += 1
                 outcome = f"killed with {len(self.data_files())} files left"
@@ -458,6 +467,19 @@ class SluiceTestCase(unittest.TestCase):
         self.assertIn("retrying", whole_log)
         self.assertIn("sink_up", whole_log)
         return whole_log
+
+    def duckdb(self, sql):
+        """The results of `sql` (statements separated by ';') in DuckDB, the Parquet
+        oracle (scripts/duckdb.sh, from npm), each a list of rows of JSON values.
+        Without Node.js or the package the test is skipped, or fails when CI=true."""
+        proc = subprocess.run([os.path.join(REPO, "scripts", "duckdb.sh"), "-c", sql],
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode == 77:
+            if os.environ.get("CI") == "true":
+                self.fail("DuckDB is not available: " + proc.stderr)
+            self.skipTest("DuckDB is not available: " + proc.stderr)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [r["rows"] for r in json.loads(proc.stdout)["results"]]
 
     # ---- the database -----------------------------------------------------
 

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from sluice_e2e import EVENTS_SCHEMA, REPO, TEST_DATA, SluiceTestCase, csv_text, log
+from sluice_e2e import REPO, TEST_DATA, SluiceTestCase, csv_text, log
 
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "clickhouse.sh")
 
@@ -90,12 +90,6 @@ class ClickHouseTest(SluiceTestCase):
 
     def count_files_left(self):
         return len(self.data_files())
-
-    def schema(self):
-        path = self.path("events.schema.yaml")
-        with open(path, "w") as f:
-            f.write(EVENTS_SCHEMA)
-        return path
 
     def test_loads_csv_files_and_the_student_dataset(self):
         self.put("orders.csv", csv_text(["id", "item", "price", "paid", "day", "ts"], [
@@ -177,7 +171,7 @@ class ClickHouseTest(SluiceTestCase):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nclickhouse kill test seed={seed}")
         rng = random.Random(seed)
-        schema = self.schema()
+        schema = self.events_schema()
         # --max-crashes 0: no file is quarantined for being in flight at many kills.
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
@@ -252,7 +246,7 @@ class ClickHouseTest(SluiceTestCase):
         file after more than 1 MiB of the good ones was sent; then each file loads
         alone. No insert stored anything, so no delete mutation (each rewrites the
         whole table) is made at all."""
-        schema = self.schema()
+        schema = self.events_schema()
         rows = 15000  # about 0.9 MiB as Native: the second file's rows are sent
         for g in range(50):
             first = 1 + g * 3 * rows
@@ -288,7 +282,7 @@ class ClickHouseTest(SluiceTestCase):
             pristine = self.path("pristine")
             per_file = self.write_events(pristine, [1500000] + [100000] * 15)
             expected = sum(per_file.values())
-            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.schema(),
+            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.events_schema(),
                                   paths=False, settle_ms=50)
             names = sorted(per_file)
             shutil.copy2(os.path.join(pristine, names[0]), self.data)

@@ -20,8 +20,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from sluice_e2e import (EVENTS_SCHEMA, REPO, TEST_DATA, SluiceTestCase, csv_text,
-                        free_port, log)
+from sluice_e2e import REPO, TEST_DATA, SluiceTestCase, csv_text, free_port, log
 
 MARIADB = "/usr/bin/mariadb"
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "mariadb.sh")
@@ -168,12 +167,6 @@ class MySQLTestCase(SluiceTestCase):
         self.assertEqual(self.markers(), 39)
         return res
 
-    def schema(self):
-        path = self.path("events.schema.yaml")
-        with open(path, "w") as f:
-            f.write(EVENTS_SCHEMA)
-        return path
-
 
 class MySQLLoadTest(MySQLTestCase):
 
@@ -301,21 +294,23 @@ class MySQLLoadTest(MySQLTestCase):
 
 
 class MySQLCrashTest(MySQLTestCase):
-    """kill -9 of sluice at random moments while it loads 168 files: at the end
-    every id is in the table exactly once and nothing is quarantined."""
+    """kill -9 of sluice at random moments while it loads 210 files, in 8 rounds of
+    `sluice run` and 2 of `sluice once`: at the end every id is in the table exactly
+    once and nothing is quarantined."""
 
-    ROUNDS = 8
+    MODES = ["run"] * 8 + ["once"] * 2
 
     def test_kill_9_loop_loads_every_id_exactly_once(self):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nmysql kill test seed={seed}")
         rng = random.Random(seed)
-        schema = self.schema()
+        schema = self.events_schema()
         # --max-crashes 0: no file is quarantined for being in flight at many kills.
         args = self.args() + ["--settle-ms", "50", "--rescan-seconds", "1", "--workers", "2",
                               "--schema", schema, "--max-crashes", "0"]
-        per_file, expected = self.kill_in_waves(rng, args, self.ROUNDS, 20, (100000, 200000),
-                                                lambda: self.count("events"))
+        modes = rng.sample(self.MODES, len(self.MODES))
+        per_file, expected = self.kill_in_waves(rng, args, len(modes), 20, (100000, 200000),
+                                                lambda: self.count("events"), modes)
         res = self.sluice("once", *self.args(), "--settle-ms", "50", "--workers", "2",
                           "--schema", schema, "--max-crashes", "0", timeout=600)
         self.assertExit(res, 0)
@@ -348,7 +343,7 @@ class MySQLOutageTest(MySQLTestCase):
 
     def test_server_outage_is_ridden_out(self):
         port = free_port()
-        proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.schema(),
+        proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.events_schema(),
                               "--retry-budget-seconds", "2", "--http", f"127.0.0.1:{port}",
                               paths=False)
         self.ride_out_outage(proc, port,

@@ -35,6 +35,45 @@ TEST(ArchiveTest, MoveNeverOverwritesAndKeepsExtensions) {
   EXPECT_FALSE(fs::exists(dir / "in/a.csv.gz"));
 }
 
+TEST(ArchiveTest, ParquetArchiveNameReplacesFormatAndCompressionExtensions) {
+  EXPECT_EQ(ParquetArchiveName("orders.csv.gz"), "orders.parquet");
+  EXPECT_EQ(ParquetArchiveName("in/2026/orders.jsonl.zst"), "in/2026/orders.parquet");
+  EXPECT_EQ(ParquetArchiveName("orders.2026-11.csv"), "orders.2026-11.parquet");
+  EXPECT_EQ(ParquetArchiveName("events.json"), "events.parquet");
+  EXPECT_EQ(ParquetArchiveName("README"), "README.parquet");
+  EXPECT_EQ(ParquetArchiveName("metrics.parquet"), "metrics.parquet");
+}
+
+TEST(ArchiveTest, PendingArchiveAppearsWholeUnderAFreeName) {
+  TempDir dir;
+  WriteFile(dir / "out/sub/a.parquet", "taken");
+  auto pending = PendingArchive::Create(dir / "out", "sub/a.parquet");
+  ASSERT_TRUE(pending.has_value()) << pending.error().ToString();
+  const std::string temp = pending->temp_path();
+  EXPECT_EQ(fs::path(temp).parent_path(), fs::path(dir / "out/sub"));
+  EXPECT_EQ(fs::path(temp).filename().string().rfind(".a.parquet.sluice-tmp-", 0), 0u) << temp;
+  ASSERT_EQ(write(pending->fd(), "PAR1", 4), 4);
+  auto published = pending->Publish();
+  ASSERT_TRUE(published.has_value()) << published.error().ToString();
+  EXPECT_EQ(*published, dir / "out/sub/a.1.parquet");
+  EXPECT_EQ(ReadFile(*published), "PAR1");
+  EXPECT_EQ(ReadFile(dir / "out/sub/a.parquet"), "taken");
+  EXPECT_FALSE(fs::exists(temp));
+}
+
+TEST(ArchiveTest, UnpublishedPendingArchiveLeavesNothing) {
+  TempDir dir;
+  std::string temp;
+  {
+    auto pending = PendingArchive::Create(dir.path(), "a.parquet");
+    ASSERT_TRUE(pending.has_value());
+    temp = pending->temp_path();
+    EXPECT_TRUE(fs::exists(temp));
+  }
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 TEST(ArchiveTest, MoveOfMissingFileFails) {
   TempDir dir;
   auto moved = MoveNoClobber(dir / "nope.csv", dir / "out", "nope.csv");

@@ -140,7 +140,7 @@ TEST(ConfigTest, ErrorsNameFileKeyAndLine) {
       {"workers: many\n", ":1: key 'workers': expected a whole number"},
       {"workers: 0\n", "key 'workers': must be at least 1"},
       {"max_crashes: -1\n", "key 'max_crashes': must not be negative"},
-      {"after_load: shred\n", "key 'after_load': expected move, delete or keep"},
+      {"after_load: shred\n", "key 'after_load': expected move, delete, keep or parquet"},
       {"tables:\n  - table: t\n", ":2: key 'match': missing"},
       {"tables:\n  - match: x\n    max_reject_ratio: 2\n", ":3: key 'max_reject_ratio'"},
       {"tables:\n  - match: x\n    schema: missing.yaml\n", "key 'schema'"},
@@ -247,6 +247,24 @@ TEST(ConfigTest, ProcessedOrQuarantineEqualToSourceIsRefused) {
   ExpectRefused(c, "is the source folder");
 }
 
+TEST(ConfigTest, ParquetSinkFolderInsideSourceIsRefused) {
+  TempDir dir;
+  Config c = PathsIn(dir);
+  c.recursive = true;  // the files lie in sub-folders: watched only by a recursive watch
+  c.sink = "parquet:" + (dir / "data/lake");
+  ExpectRefused(c, "the Parquet sink folder " + (dir / "data/lake") + " is inside the source");
+  c.sink = "parquet://" + (dir / "data");
+  ExpectRefused(c, "the Parquet sink folder");
+  c.exclude = {"*.parquet"};
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+  c = PathsIn(dir);
+  c.sink = "parquet:" + (dir / "data/lake");
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());  // not recursive: DIR/TABLE/ is not watched
+  c.recursive = true;
+  c.sink = "parquet:" + (dir / "lake");
+  EXPECT_TRUE(CheckOutputsOutsideSource(c).ok());
+}
+
 TEST(ConfigTest, LedgerOrSqliteSinkInsideSourceIsRefused) {
   TempDir dir;
   Config c = PathsIn(dir);
@@ -321,6 +339,14 @@ tables:
   EXPECT_EQ(Config{}.Resolve("x.csv").max_columns, kDefaultMaxColumns);
   c.overrides.max_columns = 7;  // --max-columns beats every rule
   EXPECT_EQ(c.Resolve("narrow.csv").max_columns, 7u);
+}
+
+TEST(ConfigTest, AfterLoadNames) {
+  EXPECT_EQ(ParseAfterLoad("move"), AfterLoad::kMove);
+  EXPECT_EQ(ParseAfterLoad("delete"), AfterLoad::kDelete);
+  EXPECT_EQ(ParseAfterLoad("keep"), AfterLoad::kKeep);
+  EXPECT_EQ(ParseAfterLoad("parquet"), AfterLoad::kParquet);
+  EXPECT_FALSE(ParseAfterLoad("shred").has_value());
 }
 
 }  // namespace

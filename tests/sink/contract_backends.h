@@ -3,8 +3,8 @@
 // PostgreSQL, ClickHouse and MariaDB test servers named by SLUICE_TEST_POSTGRES_URL,
 // SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL), how to read what it holds
 // without the sink (the sqlite3 C API, libpq, ClickHouse's HTTP interface through
-// libcurl, MariaDB Connector/C), and its traits: the documented ways in which the
-// sinks differ.
+// libcurl, MariaDB Connector/C, DuckDB over the Parquet files), and its traits: the documented ways
+// in which the sinks differ.
 //
 // Only the public Sink interface (sink/sink.h, OpenSink) is used for loading, so
 // the suite does not depend on how the sinks are built inside.
@@ -31,7 +31,9 @@
 #include <vector>
 
 #include "core/table.h"
+#include "duckdb_oracle.h"
 #include "sink/mysql/mysql_url.h"
+#include "sink/parquet/parquet_files.h"
 #include "sink/sink_test_rows.h"
 #include "test_util.h"
 
@@ -470,6 +472,113 @@ class MysqlBackend final : public Backend {
 
  private:
   std::string url_;
+};
+
+// A folder of Parquet files read by DuckDB as another client would: each table
+// is a view over its _schema's columns (an empty typed table) united by name with
+// read_parquet('DIR/TABLE/*.parquet'), and sluice_loads is the commit markers whose
+// data file exists (DIR/_sluice/loads/*.json).
+class ParquetBackend final : public Backend {
+ public:
+  ParquetBackend() {
+    traits_.requires_utf8 = true;  // Parquet's STRING is UTF-8; DuckDB refuses other bytes
+    // DATE is 32-bit days; the int64 extremes of TIMESTAMP are DuckDB's infinities.
+    traits_.refused_days = {std::numeric_limits<int64_t>::min(),
+                            std::numeric_limits<int64_t>::max()};
+    traits_.refused_micros = {std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max()};
+  }
+  std::string Url() const override { return "parquet:" + dir_.path(); }
+  // Whether DuckDB runs; its error otherwise.
+  testing::DuckDbRun Probe() { return testing::RunDuckDb(scripts_, "SELECT 1"); }
+  Rows Query(const std::string& sql) override {
+    const testing::DuckDbRun run = testing::RunDuckDb(scripts_, Views() + sql);
+    EXPECT_TRUE(run.error.empty()) << run.error;
+    return run.results.empty() ? Rows() : run.results.back();
+  }
+  std::string QuoteId(const std::string& name) const override { return DoubleQuoted(name); }
+  std::string Render(ColumnType type, const std::string& column) const override {
+    const std::string c = QuoteId(column);
+    switch (type) {
+      case ColumnType::kBoolean:
+        return "CAST(CAST(" + c + " AS INTEGER) AS VARCHAR)";
+      case ColumnType::kTimestamp:  // instants as µs: no time zone in the way
+        return "CAST(epoch_us(" + c + ") AS VARCHAR)";
+      default:
+        return "CAST(" + c + " AS VARCHAR)";
+    }
+  }
+  Cell Canonical(ColumnType type, Cell text) const override {
+    if (text && type == ColumnType::kTimestamp) return MicrosText(std::stoll(*text));
+    return text;
+  }
+  std::string MarkerSql(const std::string& load_id) const override {
+    return "SELECT file, CAST(rows AS VARCHAR) FROM sluice_loads WHERE load_id = " +
+           SqlString(load_id);
+  }
+
+ private:
+  static std::string DuckType(ColumnType type) {
+    switch (type) {
+      case ColumnType::kInteger:
+        return "BIGINT";
+      case ColumnType::kFloat:
+        return "DOUBLE";
+      case ColumnType::kBoolean:
+        return "BOOLEAN";
+      case ColumnType::kDate:
+        return "DATE";
+      case ColumnType::kTimestamp:
+        return "TIMESTAMPTZ";
+      default:
+        return "VARCHAR";
+    }
+  }
+  bool HasFiles(const std::string& folder, const std::string& suffix) const {
+    auto names = parquet_sink::ListDirectory(folder);
+    if (!names.has_value()) return false;
+    for (const std::string& name : *names) {
+      if (name.ends_with(suffix) && !name.starts_with(".")) return true;
+    }
+    return false;
+  }
+  std::string Views() const {
+    std::string sql;
+    const std::string root = dir_.path();
+    auto names = parquet_sink::ListDirectory(root);
+    int n = 0;
+    for (const std::string& folder : names.has_value() ? *names : std::vector<std::string>{}) {
+      auto text = parquet_sink::ReadWholeFile(root + "/" + folder + "/_schema");
+      if (!text.has_value() || !text->has_value()) continue;
+      auto table = parquet_sink::ParseSchemaJson(**text, folder);
+      if (!table.has_value()) continue;
+      const std::string empty = QuoteId("_empty_" + std::to_string(++n));
+      std::string columns;
+      for (const ColumnDef& c : table->columns) {
+        columns += (columns.empty() ? "" : ", ") + QuoteId(c.name) + " " + DuckType(c.type);
+      }
+      sql += "CREATE TABLE " + empty + " (" + columns + ");\n";
+      sql += "CREATE VIEW " + QuoteId(table->name) + " AS SELECT * FROM " + empty;
+      if (HasFiles(root + "/" + folder, ".parquet")) {
+        sql += " UNION ALL BY NAME SELECT * FROM read_parquet(" +
+               SqlString(root + "/" + folder + "/*.parquet") + ", union_by_name = true)";
+      }
+      sql += ";\n";
+    }
+    sql += "CREATE TABLE _markers (load_id VARCHAR, file VARCHAR, rows BIGINT, data VARCHAR);\n";
+    if (HasFiles(root + "/_sluice/loads", ".json")) {
+      sql += "INSERT INTO _markers SELECT load_id, file, rows, data FROM read_json(" +
+             SqlString(root + "/_sluice/loads/*.json") +
+             ", columns = {load_id: 'VARCHAR', file: 'VARCHAR', rows: 'BIGINT', data: "
+             "'VARCHAR', \"table\": 'VARCHAR', \"group\": 'VARCHAR[]'});\n";
+    }
+    sql += "CREATE VIEW sluice_loads AS SELECT * FROM _markers WHERE " + SqlString(root + "/") +
+           " || data IN (SELECT file FROM glob(" + SqlString(root + "/*/*.parquet") + "));\n";
+    return sql;
+  }
+
+  testing::TempDir dir_;
+  testing::TempDir scripts_;
 };
 
 // A name no other test process (tests run in parallel against one server, and

@@ -1,6 +1,6 @@
 // The fixture of SinkContractTest (sink_contract_test.cc and
 // sink_contract_values_test.cc): one Backend per test parameter ("sqlite",
-// "postgres", "clickhouse", "mysql"), a sink opened with OpenSink on it, and the tables,
+// "postgres", "clickhouse", "mysql", "parquet"), a sink opened with OpenSink on it, and the tables,
 // loads and batches the cases share.
 //
 // Thread-safety: none needed (each test runs on one thread; the crash cases fork).
@@ -63,6 +63,15 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     } else if (GetParam() == "postgres") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
       backend_ = std::make_unique<PostgresBackend>(url);
+    } else if (GetParam() == "parquet") {
+      auto parquet = std::make_unique<ParquetBackend>();
+      const testing::DuckDbRun probe = parquet->Probe();
+      if (probe.unavailable) {
+        if (testing::DuckDbRequired()) FAIL() << probe.error;
+        GTEST_SKIP() << probe.error;
+      }
+      ASSERT_TRUE(probe.error.empty()) << probe.error;
+      backend_ = std::move(parquet);
     } else if (GetParam() == "mysql") {
       SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_MYSQL_URL");
       backend_ = std::make_unique<MysqlBackend>(url);
@@ -107,16 +116,7 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
   Result<std::vector<LoadCounts>> Load(Sink& sink, const TableDef& def,
                                        const std::vector<LoadId>& loads,
                                        const std::vector<std::vector<int64_t>>& ids_per_load) {
-    RETURN_IF_ERROR(sink.Begin(def, loads));
-    std::vector<std::string> storage;
-    for (size_t load = 0; load < ids_per_load.size(); ++load) {
-      Status written = sink.Write(Readings(def, ids_per_load[load], storage), load);
-      if (!written.ok()) {
-        sink.Abort();
-        return written;
-      }
-    }
-    return sink.Commit();
+    return testing::LoadIdLabels(sink, def, loads, ids_per_load);
   }
 
   // (id, label) of every row, by id (once keys are applied).

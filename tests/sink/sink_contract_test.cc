@@ -364,7 +364,7 @@ TEST_P(SinkContractTest, ProtocolMisuseIsRefusedNotACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSinks, SinkContractTest,
-                         ::testing::Values("sqlite", "postgres", "clickhouse", "mysql"),
+                         ::testing::Values("sqlite", "postgres", "clickhouse", "mysql", "parquet"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/status.h"
 #include "core/table.h"
+#include "sink/sink.h"
 
 namespace sluice::testing {
 
@@ -41,6 +43,24 @@ inline std::vector<int64_t> IdRange(int64_t from, int64_t to) {
   std::vector<int64_t> ids;
   for (int64_t i = from; i < to; ++i) ids.push_back(i);
   return ids;
+}
+
+// Begin of `loads` into `table` (columns (id, label)), one Write of IdLabelBatch
+// rows per element of `ids_per_load` (to the load of its index), Commit: the
+// counts, or the first error after Abort.
+inline Result<std::vector<LoadCounts>> LoadIdLabels(
+    Sink& sink, const TableDef& table, const std::vector<LoadId>& loads,
+    const std::vector<std::vector<int64_t>>& ids_per_load) {
+  RETURN_IF_ERROR(sink.Begin(table, loads));
+  std::vector<std::string> storage;
+  for (size_t load = 0; load < ids_per_load.size(); ++load) {
+    Status written = sink.Write(IdLabelBatch(table, ids_per_load[load], storage, "l"), load);
+    if (!written.ok()) {
+      sink.Abort();
+      return written;
+    }
+  }
+  return sink.Commit();
 }
 
 // Runs `sql` on a PostgreSQL connection of its own, in UTC: each cell as text,

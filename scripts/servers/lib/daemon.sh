@@ -43,3 +43,17 @@ daemon_stop() {
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$pidfile"
 }
+
+# daemon_main ACTION PIDFILE START: what a ctl.sh does with its argument. start
+# runs the function START unless the process runs already; stop and kill as
+# daemon_stop.
+daemon_main() {
+  case "$1" in
+    start) daemon_running "$2" || "$3" ;;
+    stop | kill) daemon_stop "$2" "$1" ;;
+    *)
+      echo "usage: ctl.sh start|stop|kill" >&2
+      return 2
+      ;;
+  esac
+}

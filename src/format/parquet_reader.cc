@@ -1,0 +1,140 @@
+#include "format/parquet_reader.h"
+
+#include <algorithm>
+
+#include "format/stream_buffer.h"
+#include "parquet/column_reader.h"
+#include "parquet/parquet_file.h"
+#include "parquet/value_text.h"
+
+namespace sluice {
+
+ParquetReader::ParquetReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
+    : input_(std::move(input)),
+      options_(options),
+      // Small first batches, doubled while they stay small: a file of long values
+      // never builds a first batch of batch_rows huge rows.
+      rows_per_batch_(std::min<size_t>(options.batch_rows, 64)) {}
+
+ParquetReader::~ParquetReader() = default;
+
+Status ParquetReader::Open() {
+  RandomAccessInput* raw = input_->random_access();
+  if (raw == nullptr) {
+    return Status::InvalidData(
+        "a Parquet file cannot be read through gzip or zstd (Parquet compresses its own "
+        "pages): land it uncompressed");
+  }
+  ASSIGN_OR_RETURN(file_, parquet::ParquetFile::Open(*raw));
+  const auto& leaves = file_->columns();
+  if (leaves.size() > options_.max_columns) {
+    return Status::InvalidData("the file has " + std::to_string(leaves.size()) +
+                               " columns, more than max_columns (" +
+                               std::to_string(options_.max_columns) + ")");
+  }
+  for (const auto& leaf : leaves) {
+    names_.push_back(leaf.name);
+    types_.emplace_back(parquet::ValueText(leaf).kind_name());
+  }
+  cells_.resize(leaves.size());
+  return Status::Ok();
+}
+
+Result<bool> ParquetReader::NextRowGroup() {
+  const auto& md = file_->metadata();
+  while (next_group_ < md.row_groups.size()) {
+    size_t g = next_group_++;
+    const parquet::RowGroup& group = md.row_groups[g];
+    if (group.num_rows == 0) continue;
+    columns_.clear();
+    for (size_t c = 0; c < file_->columns().size(); ++c) {
+      auto reader = std::make_unique<parquet::ColumnReader>(
+          *input_->random_access(), file_->columns()[c], *group.columns[c].meta, group.num_rows, g);
+      RETURN_IF_ERROR(reader->Open(file_->data_end(), file_->chunk_size_excludes_dictionary()));
+      columns_.push_back(std::move(reader));
+    }
+    group_rows_left_ = group.num_rows;
+    return true;
+  }
+  columns_.clear();
+  return false;
+}
+
+Result<size_t> ParquetReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
+  // A batch whose every row is bad is not the end of the file: read on.
+  while (true) {
+    ASSIGN_OR_RETURN(ReadResult r, ReadRows(out, errors));
+    if (r.added > 0 || r.end) return r.added;
+  }
+}
+
+Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
+  out.Clear();
+  if (!error_.ok()) return error_;
+  if (options_.stop != nullptr && options_.stop->load()) {
+    return Status::Unavailable("stop requested");
+  }
+  if (file_ == nullptr) {
+    error_ = Open();
+    if (!error_.ok()) return error_;
+  }
+  if (out.columns() != names_) out.SetColumns(names_);
+  if (group_rows_left_ == 0) {
+    Result<bool> more = NextRowGroup();
+    if (!more) {
+      error_ = more.error();
+      return error_;
+    }
+    if (!*more) return ReadResult{0, true};
+  }
+  size_t n = static_cast<size_t>(
+      std::min<int64_t>(group_rows_left_, static_cast<int64_t>(rows_per_batch_)));
+  std::vector<parquet::BadValue> bad;
+  std::vector<std::pair<size_t, std::string>> bad_rows;  // (row, message)
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    cells_[c].resize(n);
+    bad.clear();
+    Status read = columns_[c]->Read(n, out, cells_[c].data(), bad);
+    if (!read.ok()) {
+      error_ = read;
+      return error_;
+    }
+    for (auto& b : bad) {
+      bad_rows.emplace_back(b.row, "column '" + names_[c] + "': " + b.message);
+    }
+  }
+  group_rows_left_ -= static_cast<int64_t>(n);
+  std::stable_sort(bad_rows.begin(), bad_rows.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t next_bad = 0;
+  size_t added = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t line = row_ + i + 1;
+    out.StartRow(line, 0, kNullSpan);
+    for (size_t c = 0; c < columns_.size(); ++c) out.SetCell(c, cells_[c][i]);
+    if (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) {
+      RowError e;
+      e.line = line;
+      e.message = std::move(bad_rows[next_bad].second);
+      e.kind = RowErrorKind::kEncoding;
+      while (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) ++next_bad;
+      out.DropRow();
+      errors.Report(std::move(e));
+      continue;
+    }
+    out.FinishRow();
+    ++added;
+  }
+  row_ += n;
+  // Columns are decoded a batch at a time, so the batch cannot be cut when full:
+  // size the next one from this one, keeping batches near kBatchArenaBytes.
+  size_t bytes = out.memory_bytes();
+  if (bytes > kBatchArenaBytes && rows_per_batch_ > 1) {
+    rows_per_batch_ = std::max<size_t>(1, rows_per_batch_ / 2);
+  } else if (bytes < kBatchArenaBytes / 4 && rows_per_batch_ < options_.batch_rows) {
+    rows_per_batch_ = std::min(options_.batch_rows, rows_per_batch_ * 2);
+  }
+  return ReadResult{added, false};
+}
+
+}  // namespace sluice

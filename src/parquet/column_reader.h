@@ -1,0 +1,113 @@
+// ColumnReader: one flat leaf column of one row group, read page by page as cell
+// text. Pages are read from the file one at a time (header, then body), checked
+// against their CRC when they carry one, decompressed, and their levels and values
+// decoded on demand, so memory is one page (plus a dictionary) whatever the chunk.
+//
+// Supported: data pages v1 and v2, dictionary pages (PLAIN / PLAIN_DICTIONARY),
+// values PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans),
+// DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT;
+// definition levels RLE or BIT_PACKED. Columns with repetition levels are not
+// flat and are refused before a ColumnReader is made.
+//
+// Every failure is InvalidData naming the structure ("column chunk 'x' of row group
+// N", "page header", "page") and the byte offset of the page in the file.
+//
+// Thread-safety: none; one owner.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/input_stream.h"
+#include "core/status.h"
+#include "core/text_batch.h"
+#include "parquet/metadata.h"
+#include "parquet/rle.h"
+#include "parquet/value_text.h"
+
+namespace sluice::parquet {
+
+// A page may not decompress to more than this (a hostile header cannot make the
+// reader allocate more; legitimate writers use pages of about 1 MiB).
+inline constexpr size_t kMaxPageBytes = size_t{256} << 20;
+
+// A value that has no cell text: the row is bad (RowErrorKind::kEncoding).
+struct BadValue {
+  size_t row;           // index among the rows of the Read call
+  std::string message;  // e.g. "invalid UTF-8"
+};
+
+class ColumnReader {
+ public:
+  // `leaf` and `file` must outlive the reader. `rows` is the row group's row count;
+  // `row_group` its index (for messages).
+  ColumnReader(RandomAccessInput& file, const LeafColumn& leaf, const ColumnMetaData& meta,
+               int64_t rows, size_t row_group);
+
+  // Checks the chunk's byte range against the file (`data_end`: where the footer
+  // starts). `dictionary_slack`: the chunk's size may leave out its dictionary page
+  // (ParquetFile::chunk_size_excludes_dictionary), so pages may run up to 100 bytes
+  // past it, as Arrow allows.
+  Status Open(uint64_t data_end, bool dictionary_slack = false);
+
+  // Appends the next `n` cells' text to `batch`'s arena and sets cells[i] to its
+  // span (kNullSpan for null). Values without text are reported in `bad` and get
+  // kNullSpan. InvalidData when the chunk is damaged or ends early.
+  Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad);
+
+ private:
+  Status Fail(std::string_view what, uint64_t offset, std::string_view message) const;
+  Status NextPage();
+  Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
+  Status StartValues(int32_t encoding, std::string_view values, uint64_t at, int32_t count);
+  Status ReadLevels(size_t n);
+  // Appends the next value's text to `out`; false when it has none.
+  Result<bool> NextValue(std::string& out);
+  Status PlainValue(std::string& out, bool& ok);
+
+  RandomAccessInput& file_;
+  const LeafColumn& leaf_;
+  const ColumnMetaData& meta_;
+  ValueText text_;
+  std::string where_;  // "column chunk 'x' of row group N"
+  int64_t rows_left_;
+  uint64_t pos_ = 0;  // next page header
+  uint64_t end_ = 0;  // end of the chunk
+  uint64_t page_at_ = 0;
+
+  std::string raw_;        // page as read
+  std::string page_;       // page decompressed
+  int64_t page_left_ = 0;  // values (levels) left in the page
+
+  // Definition levels.
+  enum class Levels { kNone, kRle, kMaterialized } levels_kind_ = Levels::kNone;
+  RleBitPackedDecoder def_;
+  std::vector<int16_t> def_all_;  // BIT_PACKED levels, whole page
+  size_t def_next_ = 0;
+  std::vector<int16_t> levels_;  // levels of the current Read
+
+  // Values.
+  enum class Source { kPlain, kDictionary, kInts, kBytes, kBoolRle } source_ = Source::kPlain;
+  std::string_view plain_;  // PLAIN (and BYTE_STREAM_SPLIT decoded to plain)
+  size_t plain_pos_ = 0;
+  size_t bool_bit_ = 0;
+  std::string split_;  // BYTE_STREAM_SPLIT decoded
+  RleBitPackedDecoder indices_;
+  std::vector<int32_t> ints32_;
+  std::vector<int64_t> ints64_;
+  std::vector<std::string_view> bytes_;
+  std::string delta_arena_;
+  size_t materialized_next_ = 0;
+
+  // The dictionary, as text: entry i is dict_text_[dict_offsets_[i], dict_offsets_[i+1]),
+  // or has no text when dict_bad_[i].
+  bool has_dictionary_ = false;
+  std::string dict_text_;
+  std::vector<uint32_t> dict_offsets_;
+  std::vector<bool> dict_bad_;
+  std::string value_;
+};
+
+}  // namespace sluice::parquet

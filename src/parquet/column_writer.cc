@@ -1,0 +1,324 @@
+// ColumnChunkWriter: see column_writer.h.
+#include "parquet/column_writer.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "parquet/rle.h"
+#include "parquet/thrift_writer.h"
+
+namespace sluice::parquet {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "PLAIN values are copied from memory as little-endian");
+
+// Longer strings are left out of the statistics: readers gain little from them and
+// the footer would carry them once per row group.
+constexpr size_t kMaxStatBytes = 256;
+
+template <typename T>
+void AppendLittleEndian(std::string& out, T value) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T));
+  out.append(bytes, sizeof(T));
+}
+
+void AppendByteArray(std::string& out, std::string_view value) {
+  AppendLittleEndian(out, static_cast<uint32_t>(value.size()));
+  out.append(value);
+}
+
+}  // namespace
+
+Type PhysicalType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kString:
+      return Type::kByteArray;
+    case ColumnType::kInteger:
+    case ColumnType::kTimestamp:
+      return Type::kInt64;
+    case ColumnType::kFloat:
+      return Type::kDouble;
+    case ColumnType::kBoolean:
+      return Type::kBoolean;
+    case ColumnType::kDate:
+      return Type::kInt32;
+  }
+  return Type::kByteArray;
+}
+
+ColumnChunkWriter::ColumnChunkWriter(ColumnDef def, ColumnWriterOptions options)
+    : def_(std::move(def)), options_(options), physical_(PhysicalType(def_.type)) {
+  ResetChunk();
+}
+
+void ColumnChunkWriter::ResetChunk() {
+  use_dictionary_ = options_.dictionary && def_.type == ColumnType::kString;
+  dictionary_used_ = false;
+  plain_pages_ = false;
+  dictionary_.clear();
+  dictionary_plain_.clear();
+  chunk_values_ = 0;
+  info_ = ColumnChunkInfo{};
+  has_minmax_ = false;
+  no_minmax_ = false;
+  min_string_.clear();
+  max_string_.clear();
+}
+
+uint64_t ColumnChunkWriter::buffered_bytes() const {
+  return static_cast<uint64_t>(info_.total_uncompressed_size) + plain_.size() +
+         indices_.size() * sizeof(uint32_t) + def_levels_.size() / 8 + dictionary_plain_.size();
+}
+
+template <typename V, typename T>
+void ColumnChunkWriter::UpdateMinMax(V value, T& min, T& max) {
+  if (!has_minmax_) {
+    min = value;
+    max = value;
+    has_minmax_ = true;
+    return;
+  }
+  if (value < min) min = value;
+  if (value > max) max = value;
+}
+
+void ColumnChunkWriter::UpdateStats(int64_t value) { UpdateMinMax(value, min_int_, max_int_); }
+
+void ColumnChunkWriter::UpdateStats(double value) {
+  // A reader that orders NaN above every number (DuckDB, Spark) would prune wrongly
+  // on min/max that leave NaN out, so a chunk holding a NaN has none, as DuckDB's
+  // writer does.
+  if (std::isnan(value)) {
+    no_minmax_ = true;
+    return;
+  }
+  UpdateMinMax(value, min_double_, max_double_);
+}
+
+void ColumnChunkWriter::UpdateStats(std::string_view value) {
+  if (no_minmax_) return;
+  if (value.size() > kMaxStatBytes) {
+    no_minmax_ = true;
+    return;
+  }
+  // std::string compares as unsigned bytes, Parquet's order for BYTE_ARRAY.
+  UpdateMinMax(value, min_string_, max_string_);
+}
+
+Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end) {
+  if (finished_) {
+    pages_.clear();
+    dictionary_page_.clear();
+    finished_ = false;
+  }
+  for (size_t row = begin; row < end; ++row) {
+    if (column.nulls[row] != 0) {
+      if (!def_.nullable) {
+        return Status::InvalidArgument("Parquet column \"" + def_.name +
+                                       "\" is not nullable but row " + std::to_string(row) +
+                                       " of the batch is null");
+      }
+      def_levels_.push_back(0);
+      ++info_.null_count;
+    } else {
+      if (def_.nullable) def_levels_.push_back(1);
+      switch (def_.type) {
+        case ColumnType::kString: {
+          std::string_view value = column.strings[row];
+          UpdateStats(value);
+          if (use_dictionary_) {
+            auto it = dictionary_.find(value);
+            if (it == dictionary_.end()) {
+              it = dictionary_.emplace(std::string(value), dictionary_.size()).first;
+              AppendByteArray(dictionary_plain_, value);
+            }
+            indices_.push_back(it->second);
+          } else {
+            AppendByteArray(plain_, value);
+          }
+          break;
+        }
+        case ColumnType::kInteger:
+        case ColumnType::kTimestamp:
+          UpdateStats(column.ints[row]);
+          AppendLittleEndian(plain_, column.ints[row]);
+          break;
+        case ColumnType::kDate: {
+          const int64_t days = column.ints[row];
+          if (days < std::numeric_limits<int32_t>::min() ||
+              days > std::numeric_limits<int32_t>::max()) {
+            return Status::InvalidArgument("Parquet column \"" + def_.name + "\": date " +
+                                           std::to_string(days) +
+                                           " days from 1970-01-01 is outside INT32");
+          }
+          UpdateStats(days);
+          AppendLittleEndian(plain_, static_cast<int32_t>(days));
+          break;
+        }
+        case ColumnType::kBoolean:
+          UpdateStats(static_cast<int64_t>(column.ints[row] != 0));
+          plain_.push_back(column.ints[row] != 0 ? 1 : 0);
+          break;
+        case ColumnType::kFloat:
+          UpdateStats(column.floats[row]);
+          AppendLittleEndian(plain_, column.floats[row]);
+          break;
+      }
+      ++chunk_values_;
+    }
+    ++page_rows_;
+    ++info_.num_values;
+    if (plain_.size() + indices_.size() * sizeof(uint32_t) >= options_.page_bytes ||
+        dictionary_plain_.size() > options_.dictionary_bytes) {
+      RETURN_IF_ERROR(ClosePage());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ColumnChunkWriter::ClosePage() {
+  if (page_rows_ == 0) return Status::Ok();
+  body_.clear();
+  if (def_.nullable) {
+    // v1 pages: the levels' runs, prefixed by their length in 4 bytes.
+    body_.append(4, '\0');
+    RleBitPackedEncoder levels(1);
+    levels.Put(def_levels_);
+    levels.Flush(body_);
+    const auto length = static_cast<uint32_t>(body_.size() - 4);
+    std::memcpy(body_.data(), &length, 4);
+  }
+  Encoding encoding = Encoding::kPlain;
+  // A page of nulls only, before any dictionary entry, is written PLAIN (no
+  // values): an empty dictionary page is something readers need not expect.
+  if (use_dictionary_ && !dictionary_.empty()) {
+    const int width = std::max(1, BitWidth(dictionary_.size() - 1));
+    body_.push_back(static_cast<char>(width));
+    RleBitPackedEncoder indices(width);
+    indices.Put(indices_);
+    indices.Flush(body_);
+    encoding = Encoding::kRleDictionary;
+    dictionary_used_ = true;
+  } else if (def_.type == ColumnType::kBoolean) {
+    // PLAIN booleans: bit-packed, least significant bit first.
+    const size_t start = body_.size();
+    body_.append((plain_.size() + 7) / 8, '\0');
+    for (size_t i = 0; i < plain_.size(); ++i) {
+      if (plain_[i] != 0) body_[start + i / 8] |= static_cast<char>(1 << (i % 8));
+    }
+    plain_pages_ = true;
+  } else {
+    body_ += plain_;
+    plain_pages_ = true;
+  }
+  RETURN_IF_ERROR(AppendPage(PageType::kDataPage, body_, page_rows_, encoding, pages_));
+
+  if (use_dictionary_ && (dictionary_plain_.size() > options_.dictionary_bytes ||
+                          static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_)) {
+    use_dictionary_ = false;  // the rest of this chunk is PLAIN
+  }
+  def_levels_.clear();
+  plain_.clear();
+  indices_.clear();
+  page_rows_ = 0;
+  return Status::Ok();
+}
+
+Status ColumnChunkWriter::AppendPage(PageType type, std::string_view body, int32_t num_values,
+                                     Encoding encoding, std::string& to) {
+  RETURN_IF_ERROR(Compress(options_.codec, body, compressed_, options_.compression_level)
+                      .WithContext("Parquet column \"" + def_.name + "\""));
+  if (body.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
+      compressed_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return Status::InvalidArgument("Parquet column \"" + def_.name +
+                                   "\": a page exceeds 2 GiB (a value that large cannot be "
+                                   "written)");
+  }
+  header_.clear();
+  ThriftWriter w(&header_);
+  w.BeginStruct();  // PageHeader
+  w.FieldI32(1, static_cast<int32_t>(type));
+  w.FieldI32(2, static_cast<int32_t>(body.size()));
+  w.FieldI32(3, static_cast<int32_t>(compressed_.size()));
+  if (type == PageType::kDictionaryPage) {
+    w.BeginStructField(7);  // DictionaryPageHeader
+    w.FieldI32(1, num_values);
+    w.FieldI32(2, static_cast<int32_t>(Encoding::kPlain));
+    w.EndStruct();
+  } else {
+    w.BeginStructField(5);  // DataPageHeader
+    w.FieldI32(1, num_values);
+    w.FieldI32(2, static_cast<int32_t>(encoding));
+    w.FieldI32(3, static_cast<int32_t>(Encoding::kRle));  // definition levels
+    w.FieldI32(4, static_cast<int32_t>(Encoding::kRle));  // repetition levels (none)
+    w.EndStruct();
+  }
+  w.EndStruct();
+  to += header_;
+  to += compressed_;
+  info_.total_uncompressed_size += static_cast<int64_t>(header_.size() + body.size());
+  info_.total_compressed_size += static_cast<int64_t>(header_.size() + compressed_.size());
+  return Status::Ok();
+}
+
+Result<ColumnChunkWriter::ChunkBytes> ColumnChunkWriter::Finish(int64_t file_offset,
+                                                                ColumnChunkInfo& info) {
+  if (finished_) {
+    pages_.clear();
+    dictionary_page_.clear();
+  }
+  RETURN_IF_ERROR(ClosePage());
+  if (dictionary_used_) {
+    info_.dictionary_page_offset = file_offset;
+    RETURN_IF_ERROR(AppendPage(PageType::kDictionaryPage, dictionary_plain_,
+                               static_cast<int32_t>(dictionary_.size()), Encoding::kPlain,
+                               dictionary_page_));
+  }
+  info_.data_page_offset = file_offset + static_cast<int64_t>(dictionary_page_.size());
+
+  if (plain_pages_ || dictionary_used_) info_.encodings.push_back(Encoding::kPlain);
+  if (def_.nullable) info_.encodings.push_back(Encoding::kRle);
+  if (dictionary_used_) info_.encodings.push_back(Encoding::kRleDictionary);
+
+  if (has_minmax_ && !no_minmax_) {
+    std::string min, max;
+    switch (def_.type) {
+      case ColumnType::kString:
+        min = min_string_;
+        max = max_string_;
+        break;
+      case ColumnType::kInteger:
+      case ColumnType::kTimestamp:
+        AppendLittleEndian(min, min_int_);
+        AppendLittleEndian(max, max_int_);
+        break;
+      case ColumnType::kDate:
+        AppendLittleEndian(min, static_cast<int32_t>(min_int_));
+        AppendLittleEndian(max, static_cast<int32_t>(max_int_));
+        break;
+      case ColumnType::kBoolean:
+        min.push_back(static_cast<char>(min_int_));
+        max.push_back(static_cast<char>(max_int_));
+        break;
+      case ColumnType::kFloat:
+        // The format asks for -0.0 as a zero minimum and +0.0 as a zero maximum, so
+        // a reader pruning on either sign of zero keeps the chunk.
+        AppendLittleEndian(min, min_double_ == 0.0 ? -0.0 : min_double_);
+        AppendLittleEndian(max, max_double_ == 0.0 ? 0.0 : max_double_);
+        break;
+    }
+    info_.min_value = std::move(min);
+    info_.max_value = std::move(max);
+  }
+  info = std::move(info_);
+  ResetChunk();
+  finished_ = true;
+  return ChunkBytes{dictionary_page_, pages_};
+}
+
+}  // namespace sluice::parquet

@@ -1,0 +1,146 @@
+// ColumnChunkWriter: encodes the values of one typed column into the pages of a
+// Parquet column chunk (one per row group): data pages v1, PLAIN values, or
+// RLE_DICTIONARY indices and a PLAIN dictionary page for strings while the
+// dictionary stays small; definition levels (RLE, bit width 1) for nullable
+// columns; every page compressed with the file's codec; min/max/null_count
+// statistics of the chunk.
+//
+// Mapping of sluice column types (core/table.h) to Parquet:
+//   string     BYTE_ARRAY  STRING (UTF8)
+//   integer    INT64
+//   float      DOUBLE
+//   boolean    BOOLEAN
+//   date       INT32       DATE (days since 1970-01-01)
+//   timestamp  INT64       TIMESTAMP(isAdjustedToUTC=true, MICROS) (TIMESTAMP_MICROS)
+//
+// Pages are kept in memory, compressed, until the row group is written: memory
+// is bounded by the row group size the caller chooses.
+//
+// Thread-safety: none; one owner at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/status.h"
+#include "core/table.h"
+#include "parquet/codec.h"
+#include "parquet/parquet_types.h"
+
+namespace sluice::parquet {
+
+struct ColumnWriterOptions {
+  Codec codec = Codec::kZstd;
+  int compression_level = 0;  // 0: the codec's default
+  // A data page is closed once its values take this many (uncompressed) bytes.
+  size_t page_bytes = 1 << 20;
+  // Dictionary encoding of string columns: kept while the dictionary holds at most
+  // `dictionary_bytes` and fewer distinct values than a tenth of the values seen
+  // (checked as each page closes); past that, the chunk's later pages are PLAIN.
+  bool dictionary = true;
+  size_t dictionary_bytes = 1 << 20;
+};
+
+// What the footer says of one written column chunk.
+struct ColumnChunkInfo {
+  std::vector<Encoding> encodings;
+  int64_t num_values = 0;               // rows, nulls included
+  int64_t total_uncompressed_size = 0;  // page headers included
+  int64_t total_compressed_size = 0;
+  int64_t data_page_offset = 0;
+  std::optional<int64_t> dictionary_page_offset;
+  int64_t null_count = 0;
+  // PLAIN encodings of the smallest and largest value, absent when there is none
+  // (no non-null value, a NaN in the chunk, or a string too long to be worth
+  // keeping).
+  std::optional<std::string> min_value;
+  std::optional<std::string> max_value;
+};
+
+// The physical type that stores a sluice column type.
+Type PhysicalType(ColumnType type);
+
+class ColumnChunkWriter {
+ public:
+  ColumnChunkWriter(ColumnDef def, ColumnWriterOptions options);
+
+  const ColumnDef& def() const { return def_; }
+
+  // Encodes rows [begin, end) of `column`, whose type must be def().type.
+  // Errors: InvalidArgument for a null in a non-nullable column or a date outside
+  // INT32's range; Internal if compression fails.
+  Status Append(const Column& column, size_t begin, size_t end);
+
+  // Bytes the chunk would take uncompressed so far (an estimate for the open page).
+  uint64_t buffered_bytes() const;
+
+  // The bytes of a finished chunk, to be written in this order.
+  struct ChunkBytes {
+    std::string_view dictionary_page;  // empty when no page is dictionary-encoded
+    std::string_view data_pages;
+  };
+
+  // Closes the open page and returns the chunk's bytes and, through `info`, its
+  // metadata, with page offsets counted from `file_offset`, where the caller
+  // writes the bytes. The writer is then empty, ready for the next row group; the
+  // returned views are valid until the next Append or Finish. Errors: Internal if
+  // compression fails, InvalidArgument for a page over 2 GiB.
+  Result<ChunkBytes> Finish(int64_t file_offset, ColumnChunkInfo& info);
+
+ private:
+  Status ClosePage();
+  Status AppendPage(PageType type, std::string_view body, int32_t num_values, Encoding encoding,
+                    std::string& to);
+  // `value` (an integer, double or string_view) widens [min, max] of type T.
+  template <typename V, typename T>
+  void UpdateMinMax(V value, T& min, T& max);
+  void UpdateStats(std::string_view value);
+  void UpdateStats(int64_t value);
+  void UpdateStats(double value);
+  void ResetChunk();
+
+  ColumnDef def_;
+  ColumnWriterOptions options_;
+  Type physical_;
+
+  // The open page.
+  std::vector<uint32_t> def_levels_;  // nullable columns: 1 = value present
+  std::string plain_;                 // PLAIN values (booleans: one byte each, packed on close)
+  std::vector<uint32_t> indices_;     // dictionary indices (dictionary mode)
+  int32_t page_rows_ = 0;
+
+  // The chunk.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  bool use_dictionary_ = false;
+  bool dictionary_used_ = false;  // some data page of this chunk is dictionary-encoded
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> dictionary_;
+  std::string dictionary_plain_;  // the dictionary page's PLAIN body, in index order
+  int64_t chunk_values_ = 0;      // non-null values
+  std::string pages_;             // headers and compressed bodies of the closed data pages
+  std::string dictionary_page_;   // Finish's dictionary page
+  bool finished_ = false;         // pages_ and dictionary_page_ hold a finished chunk
+  bool plain_pages_ = false;
+  ColumnChunkInfo info_;
+
+  // Statistics of the chunk; doubles and integers are kept typed until Finish.
+  bool has_minmax_ = false;
+  bool no_minmax_ = false;  // a NaN, or a string too long to keep
+  int64_t min_int_ = 0, max_int_ = 0;
+  double min_double_ = 0, max_double_ = 0;
+  std::string min_string_, max_string_;
+
+  // Scratch buffers reused between pages.
+  std::string body_;
+  std::string compressed_;
+  std::string header_;
+};
+
+}  // namespace sluice::parquet
