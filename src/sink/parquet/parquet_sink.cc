@@ -282,7 +282,7 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
   return Status::Ok();
 }
 
-Status ParquetSink::CheckRows(const Batch& batch, size_t load) const {
+Status ParquetSink::CheckRows(const Batch& batch, size_t load) {
   for (const Column& column : batch.columns()) {
     for (size_t row = 0; row < batch.rows(); ++row) {
       std::string why;
