@@ -26,6 +26,28 @@ void Batch::Reset(const std::vector<ColumnDef>& defs) {
   lines_.clear();
 }
 
+void Batch::KeepRows(const std::vector<uint8_t>& keep) {
+  auto compact = [&](auto& values) {
+    size_t to = 0;
+    for (size_t r = 0; r < values.size(); ++r) {
+      if (keep[r]) values[to++] = values[r];
+    }
+    values.resize(to);
+  };
+  for (Column& c : columns_) {
+    compact(c.nulls);
+    // Only the type's own vector holds a value per row.
+    if (c.def.type == ColumnType::kFloat) {
+      compact(c.floats);
+    } else if (c.def.type == ColumnType::kString) {
+      compact(c.strings);
+    } else {
+      compact(c.ints);
+    }
+  }
+  compact(lines_);
+}
+
 void Batch::Clear() {
   for (auto& c : columns_) c.Clear();
   lines_.clear();

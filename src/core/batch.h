@@ -60,6 +60,8 @@ class Batch {
   const std::vector<uint64_t>& lines() const { return lines_; }
   // Call once per row after appending one value to every column.
   void FinishRow(uint64_t line) { lines_.push_back(line); }
+  // Keeps the rows whose `keep` entry (one per row) is non-zero, in order.
+  void KeepRows(const std::vector<uint8_t>& keep);
 
  private:
   std::vector<Column> columns_;

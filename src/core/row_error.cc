@@ -5,10 +5,10 @@ namespace sluice {
 namespace {
 
 constexpr std::array<std::string_view, kRowErrorKinds> kNames = {
-    "ragged", "too_long", "json",    "encoding", "type",           "format",
-    "null",   "range",    "allowed", "regex",    "unknown_column", "transform",
+    "ragged", "too_long", "json",  "encoding",       "type",      "format",  "null",
+    "range",  "allowed",  "regex", "unknown_column", "transform", "refused",
 };
-static_assert(static_cast<size_t>(RowErrorKind::kTransform) + 1 == kRowErrorKinds,
+static_assert(static_cast<size_t>(RowErrorKind::kRefused) + 1 == kRowErrorKinds,
               "kNames lists every RowErrorKind");
 
 }  // namespace

@@ -31,15 +31,16 @@ enum class RowErrorKind : uint8_t {
   kRegex,          // does not match the column's regex
   kUnknownColumn,  // a value in a column (JSON key) the schema does not have
   kTransform,      // a derive or filter expression failed on the row
+  kRefused,        // valid for sluice, refused by the database (a narrower column)
 };
 
-inline constexpr size_t kRowErrorKinds = 12;
+inline constexpr size_t kRowErrorKinds = 13;
 
 // Per-kind counts, indexed by the kind's value.
 using RowErrorCounts = std::array<uint64_t, kRowErrorKinds>;
 
 // The kind's name: ragged, too_long, json, encoding, type, format, null, range,
-// allowed, regex, unknown_column, transform.
+// allowed, regex, unknown_column, transform, refused.
 std::string_view RowErrorKindName(RowErrorKind kind);
 // The kind named `name`, if any.
 std::optional<RowErrorKind> ParseRowErrorKind(std::string_view name);

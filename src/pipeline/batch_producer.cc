@@ -114,12 +114,36 @@ Status BatchProducer::Fill(Slot& slot, std::vector<std::string>& names, bool nor
                                 *in_.rejects, slot.arena));
   validation_rejects_ += counts.failed;
   rows_filtered_ += counts.filtered;
+  if (in_.refused != nullptr && !in_.refused->empty()) validation_rejects_ += ExcludeRefused(slot);
   if (in_.plan->CountExceeded(in_.rejects->count())) {
     return in_.rejects->TooMany(std::to_string(in_.rejects->count()) + " bad rows");
   }
   if (slot.batch.rows() > 0)
     FillMetadata(in_.plan->metadata, *in_.file, in_.loaded_at_us, slot.batch);
   return Status::Ok();
+}
+
+size_t BatchProducer::ExcludeRefused(Slot& slot) {
+  const TextBatch& text = slot.text;
+  Batch& batch = slot.batch;
+  std::vector<uint8_t> keep(batch.rows(), 1);
+  size_t excluded = 0;
+  size_t t = 0;  // text rows and batch rows are both in line order
+  for (size_t r = 0; r < batch.rows(); ++r) {
+    auto refused = in_.refused->find(batch.Line(r));
+    if (refused == in_.refused->end()) continue;
+    keep[r] = 0;
+    ++excluded;
+    RowError error = refused->second;
+    while (t < text.rows() && text.Line(t) < error.line) ++t;
+    if (t < text.rows() && text.Line(t) == error.line) {
+      error.byte_offset = text.Offset(t);
+      error.raw = std::string(text.Raw(t));
+    }
+    in_.rejects->Report(std::move(error));
+  }
+  if (excluded > 0) batch.KeepRows(keep);
+  return excluded;
 }
 
 Result<const Batch*> BatchProducer::Next() {

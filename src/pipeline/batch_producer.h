@@ -7,7 +7,8 @@
 // the first (normalize:, transform/normalize.h; the first batch was normalised
 // before inference), converts each TextBatch into a typed Batch, applies the
 // plan's derive, filter and drop (RowTransforms), fills the metadata columns and
-// stops early once the bad rows exceed the plan's count threshold.
+// stops early once the bad rows exceed the plan's count threshold. Rows the
+// database refused in an earlier try of the file are left out as bad rows.
 //
 // An exception on the producer thread ends the load with the status
 // ExceptionStatus makes of it (core/exception_status.h), like any read error.
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -50,6 +52,10 @@ class BatchProducer {
     // Bound to `table`'s data columns; nullptr when the plan has no derive,
     // filter or drop.
     const RowTransforms* transforms;
+    // Lines the database refused in an earlier try (RowErrorKind::kRefused, by
+    // line): their rows are reported as bad rows, with their text, and not
+    // loaded. nullptr or empty: none.
+    const std::map<uint64_t, RowError>* refused = nullptr;
   };
 
   // Starts the thread. `first` is the batch already read (used for inference),
@@ -95,6 +101,8 @@ class BatchProducer {
   // Converts slot.text into slot.batch; `names` are the normalised column names.
   // `normalized`: slot.text's values are normalised already (the first batch).
   Status Fill(Slot& slot, std::vector<std::string>& names, bool normalized);
+  // Reports and removes slot.batch's rows of lines in in_.refused; their number.
+  size_t ExcludeRefused(Slot& slot);
   // Waits for a free slot; -1 if cancelled.
   int TakeFree();
   void Publish(int slot);

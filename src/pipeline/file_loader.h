@@ -140,6 +140,11 @@ class FileLoader {
   // the retry budget, a stop or the sink's outage ends the retries of transient
   // faults (RetryPolicy). Returns the last try's status.
   Status LoadRetrying(Member& member);
+  // After a try of the member failed with `status`: true if the database refused
+  // rows the next try can leave out (added to attempt.refused) within the plan's
+  // reject threshold and the bound on tries; otherwise the refused rows are added
+  // to the try's rejects, so that the quarantine report names them.
+  bool ExcludeRefused(Member& member, const Status& status, int& tries);
   // One try: opens the member's file, resolves its table and loads it alone.
   Status LoadOnce(Member& member);
   // OK if `file` is still what was hashed (the bytes read are never more); else

@@ -25,6 +25,9 @@ namespace {
 
 // A load that fails transiently is tried again within the retry budget.
 constexpr RetryPolicy kSinkRetry{std::chrono::milliseconds(250), std::chrono::seconds(8)};
+// Tries of one file without the rows the database refused: each reads the file
+// again, so a sink that names one row per refusal (PostgreSQL) is bounded.
+constexpr int kRefusedTries = 16;
 
 // The reader of a group member whose rows were all read when it was scouted.
 class EndOfInput final : public RecordReader {
@@ -97,6 +100,7 @@ Status FileLoader::LoadRetrying(Member& member) {
   std::chrono::steady_clock::time_point give_up;
   Attempt& attempt = member.attempt;
   Status status;
+  int refused_tries = 0;
   for (;;) {
     attempt.rejects.Discard();
     attempt.parquet.reset();
@@ -112,6 +116,7 @@ Status FileLoader::LoadRetrying(Member& member) {
       sink_->Abort();
       status = ExceptionStatus("loading the file");
     }
+    if (ExcludeRefused(member, status, refused_tries)) continue;
     if (status.ok() || !status.IsTransient() || attempt.changed || signals_.stop.load() ||
         signals_.sink_down.load()) {
       break;
@@ -137,6 +142,35 @@ Status FileLoader::LoadRetrying(Member& member) {
   }
   member.opened = Opened();
   return status;
+}
+
+bool FileLoader::ExcludeRefused(Member& member, const Status& status, int& tries) {
+  if (status.code() != StatusCode::kInvalidData || member.attempt.changed) return false;
+  Attempt& attempt = member.attempt;
+  std::vector<RowError> added;
+  for (const RefusedRow& row : sink_->refused()) {
+    // A file alone is load 0 (a group's refusals are found by its members alone).
+    if (row.load != 0 || attempt.refused.count(row.line) > 0) continue;
+    RowError error;
+    error.line = row.line;
+    error.column = row.column;
+    error.message = "refused by the database: " + row.reason;
+    error.kind = RowErrorKind::kRefused;
+    error.hint = "the table's column is narrower than sluice's type: widen it, or fix the value";
+    attempt.refused.emplace(row.line, error);
+    added.push_back(std::move(error));
+  }
+  if (added.empty()) return false;  // nothing new to leave out: trying again cannot help
+  const TablePlan& plan = member.file.plan;
+  if (++tries <= kRefusedTries && !plan.CountExceeded(attempt.refused.size())) {
+    LogWarn("rows_refused", {{"file", member.file.path},
+                             {"rows", static_cast<int64_t>(added.size())},
+                             {"first_line", added.front().line},
+                             {"error", status.message()}});
+    return true;
+  }
+  for (RowError& error : added) attempt.rejects.Report(std::move(error));
+  return false;
 }
 
 Status FileLoader::StillAsHashed(const Sighting& file, Attempt& attempt) {
@@ -291,10 +325,11 @@ Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& 
                                 const std::function<Status(const Batch&)>& consume,
                                 uint64_t& validation_rejects) {
   Status status;
-  BatchProducer producer({opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load,
-                          &attempt.rejects, &file.path, NowMicros(), &signals_.stop,
-                          opened.table.transforms ? &*opened.table.transforms : nullptr},
-                         std::move(opened.first));
+  BatchProducer producer(
+      {opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load, &attempt.rejects,
+       &file.path, NowMicros(), &signals_.stop,
+       opened.table.transforms ? &*opened.table.transforms : nullptr, &attempt.refused},
+      std::move(opened.first));
   for (;;) {
     auto batch = producer.Next();
     if (!batch) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct FileLoader::Attempt {
   std::string table;
   bool changed = false;      // the file changed after it was hashed
   std::string rejects_file;  // where KeepRejects kept a loaded file's rejects
+  // Rows the database refused in earlier tries of this file, by line: the next
+  // try leaves them out as bad rows (kept across tries, unlike the rest).
+  std::map<uint64_t, RowError> refused;
   // after_load: parquet: the archive written as the rows load, finished by Archive.
   std::unique_ptr<ParquetArchive> parquet;
 };

@@ -33,7 +33,9 @@ Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
   session_.loads = loads;
   session_.counts.assign(loads.size(), LoadCounts{});
   session_.load = 0;
+  refused_.clear();
   Status status = BeginLoads(session_.table, session_.loads);
+  refused_.clear();  // a refused marker is not a row
   if (!status.ok()) {
     AbortLoads();
     EndSession();
@@ -54,7 +56,9 @@ Status Sink::Write(const Batch& batch, size_t load) {
   }
   RETURN_IF_ERROR(CheckBatchFitsTable(batch, session_.table));
   session_.load = load;
+  refused_.clear();
   Status status = WriteRows(batch, load);
+  KeepRefused(status);
   if (!status.ok()) session_.failed = true;
   return status;
 }
@@ -64,7 +68,9 @@ Result<std::vector<LoadCounts>> Sink::Commit() {
   if (session_.failed) {
     return Status::Internal("Commit after a failed Write; the loads must be aborted");
   }
+  refused_.clear();
   Status status = CommitLoads();
+  KeepRefused(status);
   if (!status.ok()) {
     AbortLoads();
     EndSession();
@@ -79,6 +85,15 @@ void Sink::Abort() noexcept {
   if (!session_.open) return;
   AbortLoads();
   EndSession();
+}
+
+void Sink::KeepRefused(const Status& status) {
+  if (status.code() != StatusCode::kInvalidData) {
+    refused_.clear();
+    return;
+  }
+  // A row of a load out of range would exclude nothing; such an entry is dropped.
+  std::erase_if(refused_, [&](const RefusedRow& row) { return row.load >= session_.loads.size(); });
 }
 
 void Sink::EndSession() {

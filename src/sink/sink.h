@@ -17,7 +17,8 @@
 // opened by URL through sink/registry.h; this file includes none of them.
 //
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
-// with backoff), InvalidData (the data was refused: quarantine), InvalidArgument
+// with backoff), InvalidData (the data was refused: its rows, if the sink can
+// name them, are listed by refused(); else the file is quarantined), InvalidArgument
 // (configuration: fatal), PermissionDenied (the database refuses sluice's
 // credentials or privileges, or its database is missing: fatal at start-up, at run
 // time the sink is down and files wait), Internal. No message holds a password.
@@ -29,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/batch.h"
@@ -40,6 +42,15 @@ namespace sluice {
 struct LoadId {
   std::string id;    // the file's content hash; unique per load
   std::string file;  // the file's path, for the marker's record
+};
+
+// A row the database refused: the load (its index in Begin's loads), the row's
+// source line (Batch::Line), the column if the database names one, and why.
+struct RefusedRow {
+  size_t load = 0;
+  uint64_t line = 0;
+  std::string column;
+  std::string reason;
 };
 
 struct LoadCounts {
@@ -92,6 +103,11 @@ class Sink {
   Result<std::vector<LoadCounts>> Commit();
   // Discards the loads in progress, if any.
   void Abort() noexcept;
+  // The rows the database refused, as far as the sink can name them, when the
+  // latest Write or Commit failed with InvalidData; empty otherwise (and after
+  // Begin). A refusal the sink cannot trace to a row lists none: its message
+  // says what it knows. The pipeline loads the file again without these rows.
+  const std::vector<RefusedRow>& refused() const { return refused_; }
 
   // True if a load with this id was committed.
   virtual Result<bool> IsCommitted(std::string_view load_id) = 0;
@@ -136,6 +152,9 @@ class Sink {
   const std::vector<LoadId>& loads() const { return session_.loads; }
   // One per load, in Begin's order; Commit returns them.
   std::vector<LoadCounts>& counts() { return session_.counts; }
+  // Names a row the database refused, from WriteRows or CommitLoads before they
+  // return InvalidData (see refused()); kept only if they do.
+  void Refuse(RefusedRow row) { refused_.push_back(std::move(row)); }
 
  private:
   struct Session {
@@ -147,8 +166,11 @@ class Sink {
     size_t load = 0;  // of the latest Write
   };
   void EndSession();
+  // Keeps refused_ only for a step that failed with InvalidData.
+  void KeepRefused(const Status& status);
 
   Session session_;
+  std::vector<RefusedRow> refused_;  // outlives the session: a failed Commit ends it
 };
 
 // "load ID" or, for a group, "load ID and N more": names loads in messages.

@@ -274,6 +274,24 @@ class MySQLLoadTest(MySQLTestCase):
         self.assertEqual(self.server.query("SELECT id, day, code FROM things"),
                          [["1", "2026-01-02", "ok"]])
 
+    def test_refused_rows_within_max_rejects_are_bad_rows_and_the_rest_loads(self):
+        """Rows a narrower table refuses are bad rows, like invalid ones: within
+        --max-rejects the file loads without them and its rejects file names each
+        line, with the server's reason and the record's text."""
+        self.server.query("CREATE TABLE things (id TINYINT, day DATE, code VARCHAR(4))")
+        self.put("things_1.csv", csv_text(["id", "day", "code"], [
+            [1, "2026-01-02", "ok"], [1000, "2026-01-02", "ok"], [3, "2026-01-02", "toolong"],
+            [4, "2026-01-02", "ok"]]))
+        self.assertExit(self.my_once("--max-rejects", "5"), 0)
+        self.assertEqual(self.server.query("SELECT id, code FROM things ORDER BY id"),
+                         [["1", "ok"], ["4", "ok"]])
+        recs = self.rejects("things_1.csv")
+        self.assertEqual([(r["line"], r["kind"]) for r in recs], [(3, "refused"), (4, "refused")])
+        self.assertIn("1000", recs[0]["raw"])
+        self.assertIn("1264", recs[0]["reason"])
+        self.assertIn("toolong", recs[1]["raw"])
+        self.assertEqual(ledger_states(self.ledger), {"things_1.csv": "loaded"})
+
 
 class MySQLCrashTest(MySQLTestCase):
     """kill -9 of sluice at random moments while it loads 210 files, in 8 rounds of

@@ -145,6 +145,22 @@ class PostgresLoadTest(PostgresTestCase):
         self.assertIn("line 3", report["reason"])
         self.assertEqual(self.scalar("SELECT count(*) FROM things"), "1")
 
+    def test_refused_rows_within_max_rejects_are_bad_rows_and_the_rest_loads(self):
+        """A table made beforehand with narrower columns: COPY refuses one row at a
+        time; within --max-rejects each refused row is a bad row and the file loads
+        without them."""
+        self.psql("CREATE TABLE things (id smallint, v varchar(3))")
+        self.put("things_1.csv", csv_text(["id", "v"], [
+            [1, "ok"], [40000, "ok"], [3, "ok"], [4, "long"], [5, "ok"]]))
+        self.assertExit(self.pg_once("--max-rejects", "5"), 0)
+        self.assertEqual(self.psql("SELECT id, v FROM things ORDER BY id"),
+                         [["1", "ok"], ["3", "ok"], ["5", "ok"]])
+        recs = self.rejects("things_1.csv")
+        self.assertEqual([(r["line"], r["kind"]) for r in recs], [(3, "refused"), (5, "refused")])
+        self.assertIn("40000", recs[0]["raw"])
+        self.assertIn("long", recs[1]["raw"])
+        self.assertEqual(self.quarantined_files(), [])
+
 
 class PostgresCrashTest(PostgresTestCase):
     """kill -9 at random moments: at the end every id is in the table exactly once."""

@@ -94,6 +94,20 @@ class FakeSink final : public Sink {
     return *this;
   }
 
+  // Writes to the load of `file` holding a row of source line `line` fail with
+  // InvalidData naming the file and line, as a database refusing a value does;
+  // the sink names every such row of the batch in refused() if `named` (else
+  // only its message does). Always, whatever was refused before.
+  FakeSink& RefuseLine(std::string file, uint64_t line, bool named = true) {
+    refused_lines_.push_back({std::move(file), line, named});
+    return *this;
+  }
+  // A Write names only the first row it refuses, as PostgreSQL's COPY does.
+  FakeSink& RefuseOneRowAtATime() {
+    refuse_one_ = true;
+    return *this;
+  }
+
   // Called first thing in every call (before its fault), e.g. to request a stop
   // or change a file in the middle of a load.
   std::function<void(FakeCall)> on_call;
@@ -221,6 +235,7 @@ class FakeSink final : public Sink {
     if (load < last_load_) return Protocol("write to an earlier load");
     last_load_ = load;
     RETURN_IF_ERROR(CheckBatchFitsTable(batch, table_));
+    RETURN_IF_ERROR(RefuseRows(batch, load));
     const Stored& stored = tables_[table_.name];
     for (size_t r = 0; r < batch.rows(); ++r) {
       std::string row = Render(batch, r);
@@ -258,6 +273,23 @@ class FakeSink final : public Sink {
     const Fault* fault = Hit(FakeCall::kAbort, {});
     Record(FakeCall::kAbort, fault != nullptr ? "abort!" : "abort");
     EndLoad();
+  }
+
+  // InvalidData if the batch holds a line RefuseLine gave for this load's file.
+  Status RefuseRows(const Batch& batch, size_t load) {
+    std::string message;
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      for (const RefusedLine& refused : refused_lines_) {
+        if (refused.file != loads_[load].file || refused.line != batch.Line(r)) continue;
+        if (message.empty()) {
+          message = "fake: " + refused.file + ", line " + std::to_string(refused.line) +
+                    ": value out of range";
+        }
+        if (refused.named) Refuse({load, refused.line, "", "value out of range"});
+        if (refuse_one_) return Status::InvalidData(message);
+      }
+    }
+    return message.empty() ? Status::Ok() : Status::InvalidData(message);
   }
 
   // Records the call and applies its fault, if one hits it.
@@ -345,7 +377,15 @@ class FakeSink final : public Sink {
     return false;
   }
 
+  struct RefusedLine {
+    std::string file;
+    uint64_t line;
+    bool named;
+  };
+
   std::vector<Fault> faults_;
+  std::vector<RefusedLine> refused_lines_;
+  bool refuse_one_ = false;
   std::vector<std::string> calls_;
   std::map<FakeCall, int> counts_;
   std::vector<std::string> protocol_errors_;

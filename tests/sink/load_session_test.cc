@@ -20,6 +20,7 @@ class StepSink final : public Sink {
   Status write_result;
   Status commit_result;
   std::vector<std::string> calls;  // "begin", "write <load>", "commit", "abort"
+  std::vector<RefusedRow> refuse;  // named by each failing Write and Commit
   // What BeginLoads saw of the session.
   std::string seen_table;
   size_t seen_loads = 0;
@@ -51,10 +52,12 @@ class StepSink final : public Sink {
   Status WriteRows(const Batch& batch, size_t load) override {
     calls.push_back("write " + std::to_string(load));
     if (write_result.ok()) counts()[load].inserted += batch.rows();
+    for (const RefusedRow& row : refuse) Refuse(row);
     return write_result;
   }
   Status CommitLoads() override {
     calls.push_back("commit");
+    for (const RefusedRow& row : refuse) Refuse(row);
     return commit_result;
   }
   void AbortLoads() noexcept override { calls.push_back("abort"); }
@@ -280,6 +283,40 @@ TEST(LoadSessionTest, AbortIsCalledOncePerSession) {
   sink.Abort();
   sink.Abort();
   EXPECT_EQ(sink.calls, (Calls{"begin", "abort"}));
+}
+
+TEST(LoadSessionTest, RefusedRowsAreKeptOnlyAfterAStepFailedWithInvalidData) {
+  StepSink sink;
+  sink.refuse = {{0, 3, "id", "out of range"}, {1, 2, "", "too long"}, {5, 9, "", "no such load"}};
+  ASSERT_TRUE(sink.Begin(Table(), Loads(2)).ok());
+  sink.write_result = Status::InvalidData("refused");
+  EXPECT_EQ(sink.Write(Rows(2), 0).code(), StatusCode::kInvalidData);
+  // A row of a load out of range is dropped: it would leave out nothing.
+  ASSERT_EQ(sink.refused().size(), 2u);
+  EXPECT_EQ(sink.refused()[0].line, 3u);
+  EXPECT_EQ(sink.refused()[0].column, "id");
+  EXPECT_EQ(sink.refused()[1].load, 1u);
+  sink.Abort();
+  EXPECT_EQ(sink.refused().size(), 2u);  // read after the abort
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  EXPECT_TRUE(sink.refused().empty());
+  sink.write_result = Status::Unavailable("connection lost");
+  EXPECT_FALSE(sink.Write(Rows(1), 0).ok());
+  EXPECT_TRUE(sink.refused().empty());  // not a refusal of the data
+  sink.Abort();
+}
+
+TEST(LoadSessionTest, RefusedRowsOutliveAFailedCommit) {
+  StepSink sink;
+  sink.refuse = {{0, 4, "", "bad date"}};
+  ASSERT_TRUE(sink.Begin(Table(), Loads(1)).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  EXPECT_TRUE(sink.refused().empty());  // named by a step that succeeded: dropped
+  sink.commit_result = Status::InvalidData("refused at commit");
+  EXPECT_EQ(sink.Commit().status().code(), StatusCode::kInvalidData);
+  EXPECT_FALSE(sink.open());
+  ASSERT_EQ(sink.refused().size(), 1u);
+  EXPECT_EQ(sink.refused()[0].line, 4u);
 }
 
 }  // namespace

@@ -181,6 +181,10 @@ TEST_P(SinkContractTest, ValuesOutOfRangeAreRefusedNotAltered) {
     Status status = LoadBatch(*sink_, def, load, batch);
     if (one.must_refuse) {
       EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+      // Every sink names the row it refuses, so the file can load without it.
+      ASSERT_EQ(sink_->refused().size(), 1u) << status.ToString();
+      EXPECT_EQ(sink_->refused()[0].line, 9u);
+      EXPECT_EQ(sink_->refused()[0].column, def.columns[one.column].name);
       EXPECT_FALSE(Committed(load.id));
     } else {
       EXPECT_TRUE(status.ok()) << status.ToString();
@@ -205,6 +209,8 @@ TEST_P(SinkContractTest, ValuesOutOfRangeAreRefusedNotAltered) {
       const LoadId load = NewLoad();
       Status status = LoadBatch(*sink_, def, load, batch);
       EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+      ASSERT_EQ(sink_->refused().size(), 1u) << status.ToString();
+      EXPECT_EQ(sink_->refused()[0].line, 9u);
       EXPECT_FALSE(Committed(load.id));
     }
   }

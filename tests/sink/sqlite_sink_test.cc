@@ -514,6 +514,10 @@ TEST_F(SqliteSinkTest, NotNullViolationIsInvalidDataNamingTheLine) {
   EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
   EXPECT_NE(status.message().find("line 11"), std::string::npos) << status.ToString();
   EXPECT_NE(status.message().find("NOT NULL"), std::string::npos) << status.ToString();
+  // The row, as the pipeline reads it to load the file again without it.
+  ASSERT_EQ(sink->refused().size(), 1u);
+  EXPECT_EQ(sink->refused()[0].line, 11u);
+  EXPECT_NE(sink->refused()[0].reason.find("NOT NULL"), std::string::npos);
   // Line 10 was inserted before the failure; the load must not commit it alone.
   EXPECT_EQ(sink->Commit().status().code(), StatusCode::kInternal);
   sink->Abort();

@@ -213,6 +213,9 @@ Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
     size_t bad_row = 0;
     Status status = AppendNativeColumn(columns[i], encodings_[i], buffer_, &bad_row);
     if (!status.ok()) {
+      // A value the column's type cannot hold, found before sending; what the
+      // server refuses later names no row.
+      Refuse({load, batch.Line(bad_row), columns[i].def.name, status.message()});
       return status.WithContext("insert into \"" + table().name + "\", " + loads()[load].file +
                                 ", line " + std::to_string(batch.Line(bad_row)));
     }

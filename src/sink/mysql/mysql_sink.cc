@@ -190,18 +190,28 @@ Status MysqlSink::Settle(const Chunk& chunk, uint64_t stored) {
   const size_t rows = chunk.lines.size();
   if (const unsigned count = db_.WarningCount(); count > 0) {
     ASSIGN_OR_RETURN(std::vector<MysqlWarning> warnings, db_.Warnings(InsertContext()));
+    // The value was refused or would be stored altered: the row is bad. Every
+    // row the warnings name is reported (refused()), so that one try of the file
+    // finds them all; the message names the first.
+    std::string first;
+    size_t bad = 0;
     for (const MysqlWarning& warning : warnings) {
       if (keyed_ && warning.code == ER_DUP_ENTRY) continue;
-      // The value was refused or would be stored altered: the row is bad.
       const uint64_t row = mysqlload::WarningRow(warning.message);
+      const std::string reason =
+          warning.message + " (MySQL warning " + std::to_string(warning.code) + ")";
       std::string at = InsertContext();
       if (row >= 1 && row <= rows) {
         at = RowContext(chunk.LoadOf(row - 1), chunk.lines[row - 1]);
         const std::string column = mysqlload::WarningColumn(warning.message);
         if (!column.empty()) at += ", column " + column;
+        Refuse({chunk.LoadOf(row - 1), chunk.lines[row - 1], column, reason});
       }
-      return Status::InvalidData(at + ": " + warning.message + " (MySQL warning " +
-                                 std::to_string(warning.code) + ")");
+      if (bad++ == 0) first = at + ": " + reason;
+    }
+    if (bad > 0) {
+      if (bad > 1) first += " (and " + std::to_string(bad - 1) + " more warnings)";
+      return Status::InvalidData(first);
     }
     // Every warning shown was a skipped row's; any not shown must be too.
     if (warnings.size() < count && count != rows - std::min<uint64_t>(stored, rows)) {
@@ -309,6 +319,7 @@ Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
 
 Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
   if (std::optional<mysqlload::UnfitValue> unfit = mysqlload::FindUnfit(batch)) {
+    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name, unfit->problem});
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
   }
@@ -318,9 +329,10 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
     if (!not_null_[i]) continue;
     const auto& nulls = batch.columns()[i].nulls;
     if (auto it = std::find(nulls.begin(), nulls.end(), 1); it != nulls.end()) {
-      return Status::InvalidData(
-          RowContext(load, batch.Line(static_cast<size_t>(it - nulls.begin()))) + ", column " +
-          batch.columns()[i].def.name + ": NULL in a NOT NULL column");
+      const uint64_t line = batch.Line(static_cast<size_t>(it - nulls.begin()));
+      Refuse({load, line, batch.columns()[i].def.name, "NULL in a NOT NULL column"});
+      return Status::InvalidData(RowContext(load, line) + ", column " +
+                                 batch.columns()[i].def.name + ": NULL in a NOT NULL column");
     }
   }
   if (batch.rows() == 0) return Status::Ok();

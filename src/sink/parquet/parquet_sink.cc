@@ -282,7 +282,7 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
   return Status::Ok();
 }
 
-Status ParquetSink::CheckRows(const Batch& batch, size_t load) const {
+Status ParquetSink::CheckRows(const Batch& batch, size_t load) {
   for (const Column& column : batch.columns()) {
     for (size_t row = 0; row < batch.rows(); ++row) {
       std::string why;
@@ -304,6 +304,7 @@ Status ParquetSink::CheckRows(const Batch& batch, size_t load) const {
         why = "not valid UTF-8 (Parquet strings are UTF-8)";
       }
       if (!why.empty()) {
+        Refuse({load, batch.Line(row), column.def.name, why});
         return Status::InvalidData("parquet sink: " + loads()[load].file + ", line " +
                                    std::to_string(batch.Line(row)) + ", column \"" +
                                    column.def.name + "\": " + why);

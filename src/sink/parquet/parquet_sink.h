@@ -90,7 +90,7 @@ class ParquetSink final : public Sink {
   // null in a column that is not nullable, a date beyond INT32 days (both also
   // ParquetWriter's checks, made here so the message names the row), a string
   // that is not UTF-8, a timestamp readers take for an infinity.
-  Status CheckRows(const Batch& batch, size_t load) const;
+  Status CheckRows(const Batch& batch, size_t load);
   void EndLoads() noexcept;
 
   std::string dir_;

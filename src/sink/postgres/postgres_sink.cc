@@ -155,8 +155,9 @@ std::string PostgresSink::RowContext(size_t load, uint64_t line) const {
   return InsertContext() + ", " + loads()[load].file + ", line " + std::to_string(line);
 }
 
-Status PostgresSink::CheckBatch(const Batch& batch, size_t load) const {
+Status PostgresSink::CheckBatch(const Batch& batch, size_t load) {
   if (std::optional<pgcopy::UnfitValue> unfit = pgcopy::FindUnfit(batch, wire_)) {
+    Refuse({load, batch.Line(unfit->row), batch.columns()[unfit->column].def.name, unfit->problem});
     return Status::InvalidData(RowContext(load, batch.Line(unfit->row)) + ", column " +
                                batch.columns()[unfit->column].def.name + ": " + unfit->problem);
   }
@@ -215,6 +216,10 @@ Status PostgresSink::EndCopy() {
       at = RowContext(std::prev(load)->second, copy_lines_[row - 1]);
       const std::string column = pgcopy::ErrorColumn(where);
       if (!column.empty()) at += ", column " + column;
+      // COPY stops at the first row it refuses: one row per try of the file.
+      const char* reason = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
+      Refuse({std::prev(load)->second, copy_lines_[row - 1], column,
+              reason != nullptr ? reason : "refused"});
     }
     status = Error(raw, at);
   }

@@ -130,7 +130,7 @@ class PostgresSink final : public Sink {
   std::string RowContext(size_t load, uint64_t line) const;
   // Errors: Internal (the batch does not match the table), InvalidData (a value
   // the server's narrower column type cannot hold).
-  Status CheckBatch(const Batch& batch, size_t load) const;
+  Status CheckBatch(const Batch& batch, size_t load);
   // Starts the COPY of copy_sql_ and sends the binary COPY header.
   Status StartCopy();
   // Encodes the rows of `batch` into buffer_ (without header or trailer).

@@ -383,6 +383,8 @@ Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     if (rc != SQLITE_OK) {
+      // A constraint of a table made elsewhere (NOT NULL, CHECK, STRICT types).
+      Refuse({load, batch.Line(row), "", sqlite3_errmsg(db_.get())});
       Status status = SqliteError(db_.get(), rc, kWhat,
                                   "insert into \"" + table().name + "\", " + loads()[load].file +
                                       ", line " + std::to_string(batch.Line(row)));

@@ -119,11 +119,58 @@ TEST_P(MysqlSinkTest, EachCoercionIsRefusedAsABadRowWithItsLine) {
     EXPECT_NE(status.message().find("/in/f.csv, line 11, column " + def.columns[c.column].name),
               std::string::npos)
         << status.message();
+    // The refused row, as the pipeline reads it to load the file without it.
+    ASSERT_EQ(sink_->refused().size(), 1u);
+    EXPECT_EQ(sink_->refused()[0].load, 0u);
+    EXPECT_EQ(sink_->refused()[0].line, 11u);
+    EXPECT_EQ(sink_->refused()[0].column, def.columns[c.column].name);
     Result<bool> committed = sink_->IsCommitted(load.id);
     ASSERT_TRUE(committed.has_value());
     EXPECT_FALSE(*committed);
     EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"0"}}));
   }
+}
+
+// Every row a statement's warnings name is reported at once, each with its own
+// load and line, so that one more try of the files loads without all of them.
+TEST_P(MysqlSinkTest, EveryRefusedRowOfAStatementIsReported) {
+  const std::string table = UniqueName("narrow_all");
+  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
+                  "(id BIGINT NOT NULL, small TINYINT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  const TableDef def{
+      table, {{"id", ColumnType::kInteger, false}, {"small", ColumnType::kInteger, true}}, {}};
+  auto batch_of = [&](const std::vector<int64_t>& smalls, uint64_t first_line) {
+    Batch batch;
+    batch.Reset(def.columns);
+    for (size_t i = 0; i < smalls.size(); ++i) {
+      batch.columns()[0].AppendInt(static_cast<int64_t>(i));
+      batch.columns()[1].AppendInt(smalls[i]);
+      batch.FinishRow(first_line + i);
+    }
+    return batch;
+  };
+  const std::vector<LoadId> loads = {{UniqueName("a"), "/in/a.csv"},
+                                     {UniqueName("b"), "/in/b.csv"}};
+  ASSERT_TRUE(sink_->Begin(def, loads).ok());
+  Status status = sink_->Write(batch_of({1, 300, 2, -400}, 2), 0);
+  if (status.ok()) status = sink_->Write(batch_of({500, 3}, 2), 1);
+  if (status.ok()) status = sink_->Commit().status();
+  sink_->Abort();
+  ASSERT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+  std::vector<std::pair<size_t, uint64_t>> refused;
+  for (const RefusedRow& row : sink_->refused()) {
+    EXPECT_EQ(row.column, "small");
+    EXPECT_NE(row.reason.find("1264"), std::string::npos) << row.reason;
+    refused.emplace_back(row.load, row.line);
+  }
+  // LOAD DATA sends both loads' rows as one statement (at Commit); the INSERT
+  // fallback stops at the first batch's statement.
+  if (GetParam()) {
+    EXPECT_EQ(refused, (std::vector<std::pair<size_t, uint64_t>>{{0, 3}, {0, 5}}));
+  } else {
+    EXPECT_EQ(refused, (std::vector<std::pair<size_t, uint64_t>>{{0, 3}, {0, 5}, {1, 2}}));
+  }
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"0"}}));
 }
 
 // IGNORE skips the rows whose key exists (in the table or earlier in the load)

@@ -332,6 +332,11 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
     EXPECT_NE(s.message().find("bad.csv, line 11"), std::string::npos) << s.ToString();
     EXPECT_NE(s.message().find("not-null"), std::string::npos) << s.ToString();
+    // The row, as the pipeline reads it to load the file again without it.
+    ASSERT_EQ(sink->refused().size(), 1u);
+    EXPECT_EQ(sink->refused()[0].load, 0u);
+    EXPECT_EQ(sink->refused()[0].line, 11u);
+    EXPECT_NE(sink->refused()[0].reason.find("not-null"), std::string::npos);
     sink->Abort();
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
     auto committed = sink->IsCommitted(LoadId(keyed ? "k" : "n"));
@@ -563,6 +568,9 @@ TEST_F(PostgresSinkTest, RefusedRowOfALaterLoadNamesItsFileAndLine) {
     Status s = WriteAndCommit(*sink, {{0, &good}, {1, &bad}});
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
     EXPECT_NE(s.message().find("bad.csv, line 11"), std::string::npos) << s.ToString();
+    ASSERT_EQ(sink->refused().size(), 1u);
+    EXPECT_EQ(sink->refused()[0].load, 1u);
+    EXPECT_EQ(sink->refused()[0].line, 11u);
     sink->Abort();
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
   }
