@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -255,17 +256,38 @@ TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
   auto second = OpenSink(url_);
   ASSERT_TRUE(second.has_value()) << second.status().ToString();
   Status claimed;
-  std::thread claimant([&] { claimed = (*second)->Begin(def, {load}); });
-  // Bounded: the claimant's INSERT of the marker shows as a lock wait.
+  std::atomic<bool> returned{false};
+  std::thread claimant([&] {
+    claimed = (*second)->Begin(def, {load});
+    returned = true;
+  });
+  // Bounded: the claimant's INSERT of the marker shows as a lock wait, or as a
+  // statement naming the id that has not returned (a wait InnoDB does not list).
+  const auto blocked = [&] {
+    return backend_->Query(
+               "SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
+               "'LOCK WAIT' AND trx_query LIKE '%" +
+               load.id + "%'") != Rows{} ||
+           backend_->Query(
+               "SELECT 1 FROM information_schema.PROCESSLIST WHERE id <> "
+               "CONNECTION_ID() AND command = 'Query' AND info LIKE '%" +
+               load.id + "%'") != Rows{};
+  };
   bool waiting = false;
-  for (int i = 0; i < 300 && !waiting; ++i) {
-    waiting = backend_->Query(
-                  "SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = "
-                  "'LOCK WAIT' AND trx_query LIKE '%" +
-                  load.id + "%'") != Rows{};
+  for (int i = 0; i < 300 && !waiting && !returned; ++i) {
+    waiting = blocked();
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_TRUE(waiting);
+  EXPECT_TRUE(waiting) << "claimant: "
+                       << (returned ? "returned " + claimed.ToString() : "still waiting")
+                       << "\ntransactions: "
+                       << ::testing::PrintToString(backend_->Query(
+                              "SELECT trx_state, trx_mysql_thread_id, coalesce(trx_query, 'NULL') "
+                              "FROM information_schema.INNODB_TRX"))
+                       << "\nprocesses: "
+                       << ::testing::PrintToString(backend_->Query(
+                              "SELECT id, user, coalesce(state, 'NULL'), coalesce(info, 'NULL') "
+                              "FROM information_schema.PROCESSLIST WHERE command <> 'Sleep'"));
   auto counts = sink_->Commit();
   claimant.join();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
