@@ -53,10 +53,13 @@ std::string MarkerValues(MysqlConnection& db, const std::string& table,
   return values;
 }
 
+// A locking read: it waits for the transaction that inserted the markers, if the
+// server is still committing or rolling it back, and then sees its outcome.
 std::string MarkersIn(MysqlConnection& db, const std::vector<LoadId>& loads) {
   std::string ids;
   for (const LoadId& load : loads) ids += (ids.empty() ? "" : ", ") + db.Literal(load.id);
-  return std::string("SELECT count(*) FROM ") + kMarkerTable + " WHERE load_id IN (" + ids + ")";
+  return std::string("SELECT count(*) FROM ") + kMarkerTable + " WHERE load_id IN (" + ids +
+         ") LOCK IN SHARE MODE";
 }
 
 // MySQL's names are utf8mb3: a character outside the Basic Multilingual Plane
