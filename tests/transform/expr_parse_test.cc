@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "expr_fixture.h"
+#include "transform/expr/parser.h"
 
 namespace sluice::testing {
 namespace {
@@ -191,6 +192,14 @@ TEST_F(ExprParseTest, DeepNestingIsRefusedNotACrash) {
   std::string nots;
   for (int i = 0; i < 5000; ++i) nots += "not ";
   EXPECT_NE(Eval(nots + "true").find("nested too deeply"), std::string::npos);
+}
+
+TEST_F(ExprParseTest, NestingUpToTheLimitIsAccepted) {
+  const int levels = expr::kMaxDepth - 4;
+  EXPECT_EQ(Eval(std::string(levels, '(') + "1" + std::string(levels, ')')), "1");
+  std::string chain = "1";
+  for (int i = 0; i < levels; ++i) chain += " + 1";
+  EXPECT_EQ(Eval(chain), std::to_string(levels + 1));
 }
 
 TEST_F(ExprParseTest, SubjectCopiesCannotGrowTheTreeExponentially) {

@@ -13,9 +13,10 @@
 
 namespace sluice::expr {
 
-// Subtrees deeper than this are refused, so that no later recursion (binding,
-// folding, evaluation) can exhaust the stack whatever the text.
-inline constexpr int kMaxDepth = 200;
+// Subtrees deeper than this are refused, so that no recursion (parsing, where a
+// level of parentheses is a dozen calls, binding, folding, evaluation) can
+// exhaust the stack whatever the text, sanitizer builds' larger frames included.
+inline constexpr int kMaxDepth = 64;
 // Trees larger than this are refused: `in`, `between` and `case x when` copy
 // their subject, so that nesting them could otherwise grow a tree exponentially.
 inline constexpr size_t kMaxNodes = 100'000;
