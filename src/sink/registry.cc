@@ -11,6 +11,7 @@ namespace sluice {
 namespace {
 
 // Every sink sluice can load into: one line each.
+// clang-format off
 const SinkScheme* const kSinks[] = {
     &kSqliteScheme,
     &kClickHouseScheme,
@@ -18,6 +19,7 @@ const SinkScheme* const kSinks[] = {
     &kMysqlScheme,
     &kParquetScheme,
 };
+// clang-format on
 
 // The entry of `url`'s scheme (the text before its first ':'), or null.
 const SinkScheme* Lookup(std::string_view url) {
