@@ -17,6 +17,21 @@ void Column::AppendNull() {
   nulls.push_back(1);
 }
 
+void Column::AppendFrom(const Column& from, size_t row) {
+  switch (def.type) {
+    case ColumnType::kFloat:
+      floats.push_back(from.floats[row]);
+      break;
+    case ColumnType::kString:
+      strings.push_back(from.strings[row]);
+      break;
+    default:
+      ints.push_back(from.ints[row]);
+      break;
+  }
+  nulls.push_back(from.nulls[row]);
+}
+
 void Batch::Reset(const std::vector<ColumnDef>& defs) {
   columns_.resize(defs.size());
   for (size_t i = 0; i < defs.size(); ++i) {

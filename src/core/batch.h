@@ -42,6 +42,9 @@ struct Column {
     strings.push_back(v);
     nulls.push_back(0);
   }
+  // Appends row `row` of `from` (value or null), a column of the same type; a
+  // string stays a view of `from`'s bytes.
+  void AppendFrom(const Column& from, size_t row);
 };
 
 class Batch {

@@ -10,7 +10,8 @@
 
 namespace sluice {
 
-Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
+Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads,
+                   const TableDef* side) {
   if (session_.open) return Status::Internal("Begin while a load is in progress");
   if (loads.empty()) return Status::InvalidArgument("no load to begin");
   std::vector<std::string_view> ids;
@@ -27,9 +28,28 @@ Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads) {
   if (table.columns.empty()) {
     return Status::InvalidArgument("table \"" + table.name + "\" has no columns");
   }
+  if (side != nullptr) {
+    if (side->columns.empty()) {
+      return Status::InvalidArgument("side table \"" + side->name + "\" has no columns");
+    }
+    auto lower = [](std::string name) {
+      for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      return name;
+    };
+    if (lower(side->name) == lower(table.name)) {
+      return Status::InvalidArgument("side table \"" + side->name + "\" is the loaded table");
+    }
+    if (!side->key.empty()) {
+      return Status::InvalidArgument("side table \"" + side->name + "\" has a key");
+    }
+  }
   session_.open = true;
   session_.failed = false;
   session_.table = table;
+  if (side != nullptr) {
+    session_.side = *side;
+    session_.side_rows.Reset(side->columns);
+  }
   session_.loads = loads;
   session_.counts.assign(loads.size(), LoadCounts{});
   session_.load = 0;
@@ -63,14 +83,49 @@ Status Sink::Write(const Batch& batch, size_t load) {
   return status;
 }
 
+Status Sink::WriteSide(const Batch& batch, size_t load) {
+  if (!session_.open) return Status::Internal("WriteSide without Begin");
+  if (!session_.side) return Status::Internal("WriteSide without a side table");
+  if (session_.failed) {
+    return Status::Internal("WriteSide after a failed Write; the loads must be aborted");
+  }
+  if (load >= session_.loads.size()) {
+    return Status::Internal("WriteSide to load " + std::to_string(load) + " of " +
+                            std::to_string(session_.loads.size()));
+  }
+  RETURN_IF_ERROR(CheckBatchFitsTable(batch, *session_.side));
+  std::vector<Column>& into = session_.side_rows.columns();
+  const std::vector<Column>& from = batch.columns();
+  for (size_t row = 0; row < batch.rows(); ++row) {
+    for (size_t c = 0; c < from.size(); ++c) {
+      into[c].AppendFrom(from[c], row);
+      if (from[c].def.type == ColumnType::kString && !from[c].IsNull(row)) {
+        into[c].strings.back() = session_.side_strings.emplace_back(from[c].strings[row]);
+      }
+    }
+    session_.side_rows.FinishRow(batch.Line(row));
+    session_.side_loads.push_back(load);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<LoadCounts>> Sink::Commit() {
   if (!session_.open) return Status::Internal("Commit without Begin");
   if (session_.failed) {
     return Status::Internal("Commit after a failed Write; the loads must be aborted");
   }
   refused_.clear();
-  Status status = CommitLoads();
-  KeepRefused(status);
+  Status status;
+  if (session_.side && session_.side_rows.rows() > 0) {
+    // Rows of load i come before those of load i+1, whatever order WriteSide had.
+    if (!std::is_sorted(session_.side_loads.begin(), session_.side_loads.end())) SortSideRows();
+    status = WriteSideRows(session_.side_rows, session_.side_loads);
+    KeepRefused(status);
+  }
+  if (status.ok()) {
+    status = CommitLoads();
+    KeepRefused(status);
+  }
   if (!status.ok()) {
     AbortLoads();
     EndSession();
@@ -96,12 +151,38 @@ void Sink::KeepRefused(const Status& status) {
   std::erase_if(refused_, [&](const RefusedRow& row) { return row.load >= session_.loads.size(); });
 }
 
+void Sink::SortSideRows() {
+  const size_t n = session_.side_loads.size();
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return session_.side_loads[a] < session_.side_loads[b];
+  });
+  Batch sorted;
+  sorted.Reset(session_.side->columns);
+  std::vector<size_t> loads;
+  loads.reserve(n);
+  for (size_t i : order) {
+    for (size_t c = 0; c < sorted.columns().size(); ++c) {
+      sorted.columns()[c].AppendFrom(session_.side_rows.columns()[c], i);
+    }
+    sorted.FinishRow(session_.side_rows.Line(i));
+    loads.push_back(session_.side_loads[i]);
+  }
+  session_.side_rows = std::move(sorted);
+  session_.side_loads = std::move(loads);
+}
+
 void Sink::EndSession() {
   session_.open = false;
   session_.failed = false;
   session_.loads.clear();
   session_.counts.clear();
   session_.load = 0;
+  session_.side.reset();
+  session_.side_rows = Batch();
+  session_.side_loads.clear();
+  session_.side_strings.clear();
 }
 
 namespace {

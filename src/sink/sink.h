@@ -1,11 +1,12 @@
 // Sink: loads the rows of one file, or of a group of files, into one table
 // atomically, and answers after a crash whether a load was committed.
 //
-// Protocol: Begin(table, loads) → Write(batch, i)* → Commit | Abort. A load is
-// one file; a group of small files for the same table shares one Begin…Commit,
-// so it pays the sink's fixed costs (round trips, transactions, inserts) once.
-// Commit makes the rows of every load visible together with a commit marker for
-// each LoadId, or nothing. IsCommitted(load) reads the marker; the pipeline uses
+// Protocol: Begin(table, loads[, side]) → (Write(batch, i) | WriteSide(batch, i))*
+// → Commit | Abort. A load is one file; a group of small files for the same table
+// shares one Begin…Commit, so it pays the sink's fixed costs (round trips,
+// transactions, inserts) once. Commit makes the rows of every load visible
+// together with a commit marker for each LoadId, or nothing; a load's rows in the
+// side table (its per-file aggregates), if Begin named one, are part of it. IsCommitted(load) reads the marker; the pipeline uses
 // it to finish loads that were in flight when sluice stopped. Rows whose record
 // key already exists in the table are skipped and counted, not loaded twice.
 //
@@ -27,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,11 +84,16 @@ class Sink {
   // the calls and their arguments here, once for every sink, and only then run
   // the sink's own step (BeginLoads, WriteRows, CommitLoads, AbortLoads below).
   //
-  // Starts the loads of one or more files into `table`, which must exist.
-  // Errors: Internal (a load is in progress), InvalidArgument (no loads, an empty
-  // or repeated load id, a table without columns), AlreadyExists (a load is
-  // committed), the sink's own. A failed Begin leaves no load in progress.
-  Status Begin(const TableDef& table, const std::vector<LoadId>& loads);
+  // Starts the loads of one or more files into `table`, which must exist, and,
+  // with `side`, into that second table too (it must exist; without a key): the
+  // side table's rows of each load (WriteSide) are stored in the same transaction,
+  // or the same load-id protocol, as its rows. Errors: Internal (a load is in
+  // progress), InvalidArgument (no loads, an empty or repeated load id, a table
+  // without columns, a side table named like `table` or with a key),
+  // AlreadyExists (a load is committed), the sink's own. A failed Begin leaves no
+  // load in progress.
+  Status Begin(const TableDef& table, const std::vector<LoadId>& loads,
+               const TableDef* side = nullptr);
   // Appends rows of loads[load]. The rows of a load come after those of the loads
   // before it: `load` never decreases within one Begin…Commit (it may skip
   // loads that have no rows). Errors: Internal (no load in progress, an earlier
@@ -96,6 +103,12 @@ class Sink {
   // nothing and the loads go on; after the sink's own error they are failed, and
   // only Abort is accepted.
   Status Write(const Batch& batch, size_t load);
+  // Adds rows of loads[load] to the side table named at Begin. The rows are
+  // copied and kept until Commit, which stores them (WriteSideRows) before the
+  // markers. Errors: Internal (no load in progress, no side table, an earlier
+  // Write failed, `load` out of range, `batch` unlike the side table); a refused
+  // call keeps nothing and the loads go on.
+  Status WriteSide(const Batch& batch, size_t load);
   // Makes the rows of every load and their commit markers visible atomically;
   // returns the counts of each load, in Begin's order. Errors: Internal (no load
   // in progress, or a Write failed: Abort instead), the sink's own. A failed
@@ -137,6 +150,12 @@ class Sink {
   // the last one's) to loads()[load], and adds them to counts()[load]. On error
   // the loads are failed (only Abort follows).
   virtual Status WriteRows(const Batch& batch, size_t load) = 0;
+  // Stores the side rows of every load (`rows` fits side_table(); loads[i] is the
+  // index of row i's load, in Begin's order, ascending), in the loads'
+  // transaction: called once by Commit, just before CommitLoads, when a side
+  // table was named and has rows. A sink names refused side rows with no row
+  // (their lines are not the file's). On error the session calls AbortLoads.
+  virtual Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) = 0;
   // Commits every load with its marker and finishes the loads, counts() final.
   // On error the session calls AbortLoads: a sink that may have committed
   // anyway (ClickHouse's marker insert) leaves its rows alone there.
@@ -150,6 +169,8 @@ class Sink {
   bool in_load() const { return session_.open; }
   const TableDef& table() const { return session_.table; }
   const std::vector<LoadId>& loads() const { return session_.loads; }
+  // The side table named at Begin, or nullptr.
+  const TableDef* side_table() const { return session_.side ? &*session_.side : nullptr; }
   // One per load, in Begin's order; Commit returns them.
   std::vector<LoadCounts>& counts() { return session_.counts; }
   // Names a row the database refused, from WriteRows or CommitLoads before they
@@ -164,8 +185,14 @@ class Sink {
     std::vector<LoadId> loads;
     std::vector<LoadCounts> counts;
     size_t load = 0;  // of the latest Write
+    std::optional<TableDef> side;
+    Batch side_rows;                     // strings point into side_strings
+    std::vector<size_t> side_loads;      // per side row: its load
+    std::deque<std::string> side_strings;
   };
   void EndSession();
+  // Orders the side rows by load (stable), as WriteSideRows receives them.
+  void SortSideRows();
   // Keeps refused_ only for a step that failed with InvalidData.
   void KeepRefused(const Status& status);
 

@@ -191,6 +191,9 @@ class FakeSink final : public Sink {
     return OnBegin(table, loads);
   }
   Status WriteRows(const Batch& batch, size_t load) override { return OnWrite(batch, load); }
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override {
+    return OnSide(rows, loads);
+  }
   Status CommitLoads() override { return OnCommit(); }
   void AbortLoads() noexcept override { OnAbort(); }
 
@@ -249,6 +252,20 @@ class FakeSink final : public Sink {
     return Status::Ok();
   }
 
+  // Side rows (per-file aggregates) are kept until the loads commit, like rows.
+  Status OnSide(const Batch& rows, const std::vector<size_t>& loads) {
+    RETURN_IF_ERROR(Enter(FakeCall::kWrite, "side(" + std::to_string(rows.rows()) + ")"));
+    if (!in_load_ || side_table() == nullptr) return Protocol("side rows without a side table");
+    if (tables_.count(side_table()->name) == 0) {
+      return Status::NotFound("fake: no table " + side_table()->name);
+    }
+    for (size_t r = 0; r < rows.rows(); ++r) {
+      if (loads[r] >= loads_.size()) return Protocol("side row of a load out of range");
+      side_pending_.push_back(Render(rows, r));
+    }
+    return Status::Ok();
+  }
+
   Status OnCommit() {
     const Fault* fault = Hit(FakeCall::kCommit, {});
     Record(FakeCall::kCommit, fault != nullptr ? "commit!" : "commit");
@@ -259,6 +276,10 @@ class FakeSink final : public Sink {
     if (fault != nullptr && fault->kind == Kind::kFail) {
       EndLoad();  // a failed COMMIT leaves nothing
       return fault->status;
+    }
+    if (side_table() != nullptr) {
+      Stored& side = tables_[side_table()->name];
+      for (std::string& row : side_pending_) side.rows.push_back(std::move(row));
     }
     Stored& stored = tables_[table_.name];
     for (size_t i = 0; i < loads_.size(); ++i) {
@@ -329,6 +350,7 @@ class FakeSink final : public Sink {
     in_load_ = false;
     loads_.clear();
     pending_.clear();
+    side_pending_.clear();
   }
 
   static std::string Render(const Batch& batch, size_t r) {
@@ -395,6 +417,7 @@ class FakeSink final : public Sink {
   TableDef table_;
   std::vector<LoadId> loads_;
   std::vector<std::vector<std::string>> pending_;
+  std::vector<std::string> side_pending_;
   size_t last_load_ = 0;
 };
 

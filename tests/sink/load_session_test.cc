@@ -19,6 +19,8 @@ class StepSink final : public Sink {
   Status begin_result;
   Status write_result;
   Status commit_result;
+  Status side_result;
+  std::vector<size_t> side_loads;  // as WriteSideRows got them
   std::vector<std::string> calls;  // "begin", "write <load>", "commit", "abort"
   std::vector<RefusedRow> refuse;  // named by each failing Write and Commit
   // What BeginLoads saw of the session.
@@ -54,6 +56,11 @@ class StepSink final : public Sink {
     if (write_result.ok()) counts()[load].inserted += batch.rows();
     for (const RefusedRow& row : refuse) Refuse(row);
     return write_result;
+  }
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override {
+    calls.push_back("side " + std::to_string(rows.rows()));
+    side_loads = loads;
+    return side_result;
   }
   Status CommitLoads() override {
     calls.push_back("commit");

@@ -352,4 +352,10 @@ void ClickHouseSink::DiscardAttempt(const std::string& table, const LoadId& load
 
 Status ClickHouseSink::Ping() { return http_->Query("SELECT 1", "ping").status(); }
 
+Status ClickHouseSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  (void)rows;
+  (void)loads;
+  return Status::Internal("TODO(side table): not written by this sink yet");
+}
+
 }  // namespace sluice

@@ -122,6 +122,7 @@ class ClickHouseSink final : public Sink {
   // arrive (sent in pieces of about 1 MiB).
   Status WriteRows(const Batch& batch, size_t load) override;
   // See Sink: ends the insert, then inserts the commit markers (one block).
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 

@@ -413,4 +413,10 @@ Status MysqlSink::Ping() {
   return db_.Exec("DO 1", "ping");
 }
 
+Status MysqlSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  (void)rows;
+  (void)loads;
+  return Status::Internal("TODO(side table): not written by this sink yet");
+}
+
 }  // namespace sluice

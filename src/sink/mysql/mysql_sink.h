@@ -89,6 +89,7 @@ class MysqlSink final : public Sink {
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // A refused row may be reported by a later Write or by Commit.
   Status WriteRows(const Batch& batch, size_t load) override;
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 

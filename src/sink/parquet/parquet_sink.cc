@@ -394,4 +394,10 @@ void ParquetSink::EndLoads() noexcept {
   new_keys_.clear();
 }
 
+Status ParquetSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  (void)rows;
+  (void)loads;
+  return Status::Internal("TODO(side table): not written by this sink yet");
+}
+
 }  // namespace sluice

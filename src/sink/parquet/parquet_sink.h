@@ -66,6 +66,7 @@ class ParquetSink final : public Sink {
  protected:
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   Status WriteRows(const Batch& batch, size_t load) override;
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 

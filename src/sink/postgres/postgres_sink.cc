@@ -356,4 +356,10 @@ Status PostgresSink::Ping() {
   return Exec("SELECT 1", "ping").status();
 }
 
+Status PostgresSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  (void)rows;
+  (void)loads;
+  return Status::Internal("TODO(side table): not written by this sink yet");
+}
+
 }  // namespace sluice

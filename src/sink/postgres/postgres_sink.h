@@ -103,6 +103,7 @@ class PostgresSink final : public Sink {
   // See Sink. When the connection is lost while COMMIT is under way, the sink
   // reconnects and asks the markers: all present, the Commit succeeded; otherwise
   // (or unreachable) Unavailable.
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 

@@ -458,4 +458,10 @@ Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {
 
 Status SqliteSink::Ping() { return Exec("SELECT 1", "ping"); }
 
+Status SqliteSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  (void)rows;
+  (void)loads;
+  return Status::Internal("TODO(side table): not written by this sink yet");
+}
+
 }  // namespace sluice

@@ -77,6 +77,7 @@ class SqliteSink final : public Sink {
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. InvalidData for a row SQLite refuses, naming its source line.
   Status WriteRows(const Batch& batch, size_t load) override;
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 
