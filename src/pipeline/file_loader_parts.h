@@ -23,6 +23,7 @@
 #include "pipeline/table_resolver.h"
 #include "schema/validator.h"
 #include "source/landed_file.h"
+#include "transform/aggregates.h"
 
 namespace sluice {
 
@@ -41,6 +42,11 @@ struct FileLoader::Attempt {
   std::map<uint64_t, RowError> refused;
   // after_load: parquet: the archive written as the rows load, finished by Archive.
   std::unique_ptr<ParquetArchive> parquet;
+  // The file's aggregates as committed with its rows (empty without `aggregates:`),
+  // the table they went to, and the file's `_loaded_at`: recorded in the ledger.
+  std::vector<AggregateRow> aggregates;
+  std::string aggregates_table;
+  int64_t loaded_at = 0;
 };
 
 // A file this call claimed in the ledger (or is about to).
