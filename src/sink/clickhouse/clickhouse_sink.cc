@@ -141,7 +141,7 @@ std::string ClickHouseSink::Qualified(std::string_view table) const {
 }
 
 Result<ClickHouseSink::InsertPlan> ClickHouseSink::PlanInsert(const TableDef& table,
-                                                               const Columns& actual) const {
+                                                              const Columns& actual) const {
   InsertPlan plan;
   bool has_load_id = false;
   for (const auto& [name, type] : actual) {

@@ -183,11 +183,11 @@ class ClickHouseSink final : public Sink {
   uint64_t min_block_bytes_ = 0;
 
   // The loads in progress (the rest is the session's: see Sink).
-  bool sent_ = false;       // the insert reached the server, and its rows are ours to delete
-  InsertPlan plan_;       // the rows' insert (its SQL led by the loads' comment)
-  InsertPlan side_plan_;  // the side rows' insert, when Begin named a side table
-  bool side_sent_ = false;  // the side rows' insert was started: they may be stored
-  bool rows_done_ = false;  // the rows' insert has ended with success
+  bool sent_ = false;            // the insert reached the server, and its rows are ours to delete
+  InsertPlan plan_;              // the rows' insert (its SQL led by the loads' comment)
+  InsertPlan side_plan_;         // the side rows' insert, when Begin named a side table
+  bool side_sent_ = false;       // the side rows' insert was started: they may be stored
+  bool rows_done_ = false;       // the rows' insert has ended with success
   std::string insert_settings_;  // query_id and deduplication token, URL-encoded
   size_t current_ = 0;           // the load of the last Write
   std::string load_id_cells_;    // loads()[current_].id as Native String values, copied per block
