@@ -140,6 +140,45 @@ TEST_P(SinkContractTest, AMissingSideTableCommitsNothing) {
   EXPECT_EQ(IdsAndLabels(def), Expected({7}));
 }
 
+TEST_P(SinkContractTest, ARefusedSideRowIsInvalidDataNamingTheSideTableAndNoRow) {
+  const TableDef def = NewReadings();
+  const TableDef side = NewSide();
+  const std::vector<LoadId> loads = {NewLoad(), NewLoad()};
+  ASSERT_TRUE(sink_->Begin(def, loads, &side).ok());
+  std::vector<std::string> storage;
+  ASSERT_TRUE(sink_->Write(Readings(def, {1, 2}, storage), 0).ok());
+  ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[0], {"a"}, storage), 0).ok());
+  ASSERT_TRUE(sink_->Write(Readings(def, {3}, storage), 1).ok());
+  // NULL in the side table's NOT NULL column "count": the session passes it on
+  // (types fit), the sink or its database refuses it.
+  Batch bad = SideRows(side, loads[1], {"b", "c"}, storage);
+  bad.columns()[2].nulls[1] = 1;
+  ASSERT_TRUE(sink_->WriteSide(bad, 1).ok());
+  Result<std::vector<LoadCounts>> counts = sink_->Commit();
+  ASSERT_FALSE(counts.has_value());
+  EXPECT_EQ(counts.status().code(), StatusCode::kInvalidData) << counts.status().ToString();
+  EXPECT_NE(counts.status().message().find(side.name), std::string::npos)
+      << counts.status().ToString();
+  EXPECT_TRUE(sink_->refused().empty()) << "a side row is no line of the file";
+  for (const LoadId& load : loads) {
+    EXPECT_FALSE(Committed(load.id));
+    EXPECT_TRUE(Marker(load).empty());
+  }
+  if (traits().transactional) {
+    EXPECT_EQ(Count(def), "0");
+  }
+  EXPECT_EQ(Count(side), "0");
+
+  // The failed Commit ended the loads: they go in again without the bad row.
+  ASSERT_TRUE(sink_->Begin(def, loads, &side).ok());
+  ASSERT_TRUE(sink_->Write(Readings(def, {1, 2}, storage), 0).ok());
+  ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[1], {"b"}, storage), 1).ok());
+  counts = sink_->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(IdsAndLabels(def), Expected({1, 2}));
+  EXPECT_EQ(SideRowsIn(side), ExpectedSide(loads[1], {"b"}));
+}
+
 TEST_P(SinkContractTest, CrashAfterAWriteWithSideRowsLeavesNeither) {
   CrashAfter(Step::kSeveralWrites, /*side=*/true);
 }
