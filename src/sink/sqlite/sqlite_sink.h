@@ -102,6 +102,9 @@ class SqliteSink final : public Sink {
   Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
   Result<bool> TableExists(const std::string& name);
   Result<InsertStatement*> InsertFor(const TableDef& table);
+  // Binds row `row` of `batch` to `stmt` (an InsertFor statement of a table like
+  // the batch) and steps it; SQLite's result code, SQLITE_OK when stored.
+  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
   // After the load's COMMIT or ROLLBACK: releases the writer lock.
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
@@ -120,7 +123,9 @@ class SqliteSink final : public Sink {
 
   // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
-  // Date and timestamp text of the current row, one buffer per column, bound
+  InsertStatement* side_insert_ = nullptr;  // into side_table(), if any
+  // Date and timestamp text of the current row, one buffer per column (of the
+  // table or the side table, whichever is wider), bound
   // without copying (SQLITE_STATIC) and so alive until the row is stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;
 };
