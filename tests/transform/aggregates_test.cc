@@ -205,12 +205,17 @@ Batch SensorBatch(const std::vector<std::pair<Text, double>>& rows) {
   return batch;
 }
 
-TEST(FileAggregatorTest, ByGroupsInTheOrderFirstSeenWithNullAGroup) {
+// Aggregates SensorBatch's temperature by sensor_id.
+FileAggregator BySensor(size_t max_groups = kMaxAggregateGroups) {
   AggregateSpec spec;
   spec.by = {"sensor_id"};
-  const TableDef table =
-      Table({{"sensor_id", ColumnType::kString}, {"temperature", ColumnType::kFloat}});
-  FileAggregator aggregator = MakeAggregator(spec, table);
+  return MakeAggregator(
+      spec, Table({{"sensor_id", ColumnType::kString}, {"temperature", ColumnType::kFloat}}),
+      max_groups);
+}
+
+TEST(FileAggregatorTest, ByGroupsInTheOrderFirstSeenWithNullAGroup) {
+  FileAggregator aggregator = BySensor();
   // Two batches: the groups carry over, and the strings of the first batch may die.
   {
     std::vector<std::string> ids = {"b", "a"};
@@ -327,11 +332,7 @@ TEST(FileAggregatorTest, ToBatchWithoutByLeavesNullStatisticsNull) {
 }
 
 TEST(FileAggregatorTest, TooManyGroupsIsInvalidDataNamingTheLimit) {
-  AggregateSpec spec;
-  spec.by = {"sensor_id"};
-  const TableDef table =
-      Table({{"sensor_id", ColumnType::kString}, {"temperature", ColumnType::kFloat}});
-  FileAggregator aggregator = MakeAggregator(spec, table, 3);
+  FileAggregator aggregator = BySensor(3);
   ASSERT_TRUE(aggregator.Add(SensorBatch({{"a", 1}, {"b", 1}, {std::nullopt, 1}, {"a", 2}})).ok());
   const Status status = aggregator.Add(SensorBatch({{"b", 1}, {"c", 1}}));
   EXPECT_EQ(status.code(), StatusCode::kInvalidData);
@@ -361,11 +362,7 @@ TEST(FileAggregatorTest, TheDefaultGroupLimitHolds) {
 }
 
 TEST(FileAggregatorTest, ResetForgetsTheRows) {
-  AggregateSpec spec;
-  spec.by = {"sensor_id"};
-  const TableDef table =
-      Table({{"sensor_id", ColumnType::kString}, {"temperature", ColumnType::kFloat}});
-  FileAggregator aggregator = MakeAggregator(spec, table, 1);
+  FileAggregator aggregator = BySensor(1);
   ASSERT_TRUE(aggregator.Add(SensorBatch({{"a", 1}})).ok());
   aggregator.Reset();
   ASSERT_TRUE(aggregator.Add(SensorBatch({{"b", 2}})).ok());  // within the limit again
