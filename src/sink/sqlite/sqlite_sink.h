@@ -5,7 +5,9 @@
 // the write lock from Begin (BEGIN IMMEDIATE) to Commit or Abort, so loads into one
 // file are serialised: a Begin waits up to the busy timeout (60 s) for another
 // connection's load, then fails with Unavailable. A load's rows and its commit
-// marker (a row in table "_sluice_loads") are committed in one transaction. With
+// marker (a row in table "_sluice_loads") are committed in one transaction,
+// with the rows of a side table named at Begin (inserted at Commit, before the
+// markers; one SQLite refuses is InvalidData naming the side table, no row). With
 // synchronous=NORMAL a committed load survives a crash or kill -9 of the process;
 // an uncommitted one leaves nothing behind.
 //
