@@ -68,8 +68,8 @@ class ParquetReader final : public RecordReader {
   size_t next_group_ = 0;
   int64_t group_rows_left_ = 0;
   std::vector<parquet::TopField> fields_;
-  std::vector<std::unique_ptr<parquet::NestedShape>> shapes_;      // per field; null if flat
-  std::vector<std::vector<parquet::LevelEntries>> entries_;        // per field, per leaf
+  std::vector<std::unique_ptr<parquet::NestedShape>> shapes_;  // per field; null if flat
+  std::vector<std::vector<parquet::LevelEntries>> entries_;    // per field, per leaf
   std::string json_;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;  // per leaf
   std::vector<std::vector<Span>> cells_;

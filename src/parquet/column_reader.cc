@@ -569,8 +569,8 @@ Status ColumnReader::ReadRecords(size_t n, LevelEntries& out, std::vector<BadVal
         RETURN_IF_ERROR(NextPage());
         continue;
       }
-      size_t take = static_cast<size_t>(std::min<int64_t>(
-          {page_left_, levels_left_, static_cast<int64_t>(kAhead)}));
+      size_t take = static_cast<size_t>(
+          std::min<int64_t>({page_left_, levels_left_, static_cast<int64_t>(kAhead)}));
       RETURN_IF_ERROR(GetLevels(rep_, take, 0, rep_ahead_));
       RETURN_IF_ERROR(GetLevels(def_, take, leaf_.max_def, def_ahead_));
       ahead_next_ = 0;
@@ -583,14 +583,15 @@ Status ColumnReader::ReadRecords(size_t n, LevelEntries& out, std::vector<BadVal
       if (out.records.size() == n) break;
       out.records.push_back(out.rep.size());
     } else if (out.records.empty()) {
-      return Fail("page", page_at_, "a record that starts with repetition level " +
-                                        std::to_string(rep) + " instead of 0");
+      return Fail(
+          "page", page_at_,
+          "a record that starts with repetition level " + std::to_string(rep) + " instead of 0");
     }
     if (rep < 0 || rep > leaf_.max_rep || def < 0 || def > leaf_.max_def) {
-      return Fail("page", page_at_, "levels " + std::to_string(rep) + "/" + std::to_string(def) +
-                                        " outside the column's maximum " +
-                                        std::to_string(leaf_.max_rep) + "/" +
-                                        std::to_string(leaf_.max_def));
+      return Fail("page", page_at_,
+                  "levels " + std::to_string(rep) + "/" + std::to_string(def) +
+                      " outside the column's maximum " + std::to_string(leaf_.max_rep) + "/" +
+                      std::to_string(leaf_.max_def));
     }
     ++ahead_next_;
     out.rep.push_back(rep);
@@ -622,9 +623,9 @@ Status ColumnReader::ReadRecords(size_t n, LevelEntries& out, std::vector<BadVal
     return Fail(where_, pos_, "holds more records than the row group's rows");
   }
   if (levels_left_ == 0 && page_left_ > 0) {
-    return Fail("page", page_at_,
-                "holds " + std::to_string(page_left_) +
-                    " levels more than the column chunk's num_values");
+    return Fail(
+        "page", page_at_,
+        "holds " + std::to_string(page_left_) + " levels more than the column chunk's num_values");
   }
   out.records.push_back(out.rep.size());
   return Status::Ok();

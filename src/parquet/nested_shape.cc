@@ -26,8 +26,8 @@ size_t SkipSubtree(const std::vector<SchemaElement>& schema, size_t at, size_t& 
 void AppendJsonString(std::string_view text, std::string& out) {
   // Invalid UTF-8 (bytes of a declared string column) becomes U+FFFD rather than
   // JSON that no parser accepts.
-  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Parquet conformance: every file of apache/parquet-testing's data/ reads as
 // DuckDB reads it (tests/data/conformance/parquet-expected/, made by
 // scripts/parquet-expected.py; nested columns as DuckDB's to_json) and as its
-// *_expect.csv says; encrypted files, a map without values, a 1 GiB page, every file of bad_data/ and truncated or bit-flipped copies of good files
-// are refused with InvalidData naming the structure and its byte offset, never a
-// crash (scripts/test-sanitize.sh runs this under ASan and UBSan).
+// *_expect.csv says; encrypted files, a map without values, a 1 GiB page, every file of bad_data/
+// and truncated or bit-flipped copies of good files are refused with InvalidData naming the
+// structure and its byte offset, never a crash (scripts/test-sanitize.sh runs this under ASan and
+// UBSan).
 #include <gtest/gtest.h>
 
 #include <algorithm>
