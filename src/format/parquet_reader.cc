@@ -97,7 +97,16 @@ Status ParquetReader::ReadNested(size_t f, size_t n, TextBatch& out,
   }
   for (size_t i = 0; i < n; ++i) {
     json_.clear();
-    RETURN_IF_ERROR(shapes_[f]->Render(entries, i, json_));
+    Status rendered = shapes_[f]->Render(entries, i, json_);
+    if (!rendered.ok()) {
+      // Name the structure at fault: the field's first column chunk in this row group.
+      const parquet::ColumnMetaData& meta =
+          *file_->metadata().row_groups[next_group_ - 1].columns[field.first_leaf].meta;
+      int64_t at = meta.dictionary_page_offset.value_or(meta.data_page_offset);
+      return Status::InvalidData("column chunk '" + file_->columns()[field.first_leaf].name +
+                                 "' of row group " + std::to_string(next_group_ - 1) +
+                                 " at byte " + std::to_string(at) + ": " + rendered.message());
+    }
     cells_[f][i] = json_ == "null" ? kNullSpan : out.Append(json_);
   }
   return Status::Ok();

@@ -273,7 +273,44 @@ const std::vector<std::string> kMutated = {
     "page_v2_empty_compressed.parquet",
     "fixed_length_decimal.parquet",
     "float16_nonzeros_and_nans.parquet",
+    // Nested: repetition levels, lists, maps and structs.
+    "nested_lists.snappy.parquet",
+    "nested_maps.snappy.parquet",
+    "nullable.impala.parquet",
+    "repeated_no_annotation.parquet",
+    "old_list_structure.parquet",
 };
+
+// Records of nested columns do not depend on where batches end: the rows read a
+// row at a time, or two at a time, are those read at once.
+TEST(ParquetNested, RowsAreTheSameWhateverTheBatchSize) {
+  for (const char* name : {"nested_lists.snappy.parquet", "nested_maps.snappy.parquet",
+                           "nullable.impala.parquet", "repeated_no_annotation.parquet",
+                           "repeated_primitive_no_list.parquet", "list_columns.parquet",
+                           "nulls.snappy.parquet", "datapage_v2.snappy.parquet"}) {
+    SCOPED_TRACE(name);
+    std::string bytes = ReadFile(kData + "/" + name);
+    ReadOutcome whole = ReadParquet(bytes);
+    ASSERT_TRUE(whole.status.ok()) << whole.status.ToString();
+    ASSERT_FALSE(whole.rows.empty());
+    for (size_t batch : {1, 2}) {
+      ReadOutcome pieces = ReadParquet(bytes, batch);
+      ASSERT_TRUE(pieces.status.ok()) << pieces.status.ToString();
+      EXPECT_EQ(pieces.rows, whole.rows) << "batches of " << batch;
+    }
+  }
+}
+
+// A null list, an empty list and a list of one null are three different values.
+TEST(ParquetNested, NullEmptyAndNullElementStayApart) {
+  ReadOutcome got = ReadParquet(ReadFile(kData + "/nullable.impala.parquet"));
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  ASSERT_EQ(got.columns[1], "int_array");
+  std::vector<Cell> lists;
+  for (const auto& row : got.rows) lists.push_back(row[1]);
+  EXPECT_EQ(lists, (std::vector<Cell>{"[1,2,3]", "[null,1,2,null,3,null]", "[]", std::nullopt,
+                                      std::nullopt, std::nullopt, std::nullopt}));
+}
 
 TEST(ParquetDamage, EveryTruncationIsRefusedNamingStructureAndOffset) {
   for (const std::string& name : kMutated) {
