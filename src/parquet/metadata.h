@@ -125,7 +125,7 @@ struct LeafColumn {
   SchemaElement element;
   int16_t max_def = 0;
   int16_t max_rep = 0;
-  // Under a group or repeated: not a flat column (the reader refuses it by name).
+  // Under a group or repeated: part of a nested top-level field (parquet/nested_shape.h).
   bool nested = false;
 };
 
