@@ -42,28 +42,31 @@ duck() { "$DUCKDB" -c "$1" >/dev/null || die "DuckDB failed: $1"; }
 duck_value() { "$DUCKDB" -c "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][-1]["rows"][0][0])'; }
 size_of() { stat -c %s "$1"; }
 
-# The Parquet files, made once per data set.
-if [ "$(cat "$PARQUET_DATA/.stamp" 2>/dev/null)" != "$(cat "$DATA/.stamp") big=$BIG_MB" ]; then
+# The Parquet files, made once per data set (and size of the big file).
+if [ "$(cat "$PARQUET_DATA/.stamp" 2>/dev/null)" != "$(cat "$DATA/.stamp")" ]; then
   rm -rf "$PARQUET_DATA"; mkdir -p "$PARQUET_DATA"
   duck "COPY (SELECT * FROM $CSV_SOURCE) TO '$PARQUET' (FORMAT parquet, COMPRESSION zstd)"
-  if [ "$BIG_MB" -gt 0 ]; then
-    echo "bench: writing a ${BIG_MB} MB Parquet file with DuckDB" >&2
-    # About 300 bytes a row once compressed (the hex payload halves).
-    big_rows=$((BIG_MB * 3500))
-    duck "COPY (SELECT (i % 5000) + 1 AS sensor_id,
-        TIMESTAMPTZ '2026-03-01 00:00:00+00' + to_milliseconds(i * 20) AS ts,
-        -20 + (i % 6000) / 100.0 AS temperature, (i % 100000) / 1000.0 AS humidity,
-        950 + (i % 100000) / 1000.0 AS pressure,
-        ['ok', 'warn', 'fail', 'maintenance'][(i % 4) + 1] AS status,
-        concat(md5(i::VARCHAR || '-0'), md5(i::VARCHAR || '-1'), md5(i::VARCHAR || '-2'), md5(i::VARCHAR || '-3'),
-          md5(i::VARCHAR || '-4'), md5(i::VARCHAR || '-5'), md5(i::VARCHAR || '-6'), md5(i::VARCHAR || '-7'),
-          md5(i::VARCHAR || '-8'), md5(i::VARCHAR || '-9'), md5(i::VARCHAR || '-10'), md5(i::VARCHAR || '-11'),
-          md5(i::VARCHAR || '-12'), md5(i::VARCHAR || '-13'), md5(i::VARCHAR || '-14'), md5(i::VARCHAR || '-15')) AS payload
-      FROM range($big_rows) t(i))
-      TO '$PARQUET_DATA/big.parquet' (FORMAT parquet, COMPRESSION zstd)"
-  fi
-  find "$PARQUET_DATA" -type f -exec touch -d '10 minutes ago' {} +
-  echo "$(cat "$DATA/.stamp") big=$BIG_MB" > "$PARQUET_DATA/.stamp"
+  touch -d '10 minutes ago' "$PARQUET"
+  cat "$DATA/.stamp" > "$PARQUET_DATA/.stamp"
+fi
+if [ "$BIG_MB" -gt 0 ] && [ "$(cat "$PARQUET_DATA/.big-stamp" 2>/dev/null)" != "$BIG_MB" ]; then
+  rm -f "$PARQUET_DATA/big.parquet"
+  echo "bench: writing a ${BIG_MB} MB Parquet file with DuckDB" >&2
+  # About 300 bytes a row once compressed (the hex payload halves).
+  big_rows=$((BIG_MB * 3500))
+  duck "COPY (SELECT (i % 5000) + 1 AS sensor_id,
+      TIMESTAMPTZ '2026-03-01 00:00:00+00' + to_milliseconds(i * 20) AS ts,
+      -20 + (i % 6000) / 100.0 AS temperature, (i % 100000) / 1000.0 AS humidity,
+      950 + (i % 100000) / 1000.0 AS pressure,
+      ['ok', 'warn', 'fail', 'maintenance'][(i % 4) + 1] AS status,
+      concat(md5(i::VARCHAR || '-0'), md5(i::VARCHAR || '-1'), md5(i::VARCHAR || '-2'), md5(i::VARCHAR || '-3'),
+        md5(i::VARCHAR || '-4'), md5(i::VARCHAR || '-5'), md5(i::VARCHAR || '-6'), md5(i::VARCHAR || '-7'),
+        md5(i::VARCHAR || '-8'), md5(i::VARCHAR || '-9'), md5(i::VARCHAR || '-10'), md5(i::VARCHAR || '-11'),
+        md5(i::VARCHAR || '-12'), md5(i::VARCHAR || '-13'), md5(i::VARCHAR || '-14'), md5(i::VARCHAR || '-15')) AS payload
+    FROM range($big_rows) t(i))
+    TO '$PARQUET_DATA/big.parquet' (FORMAT parquet, COMPRESSION zstd)"
+  touch -d '10 minutes ago' "$PARQUET_DATA/big.parquet"
+  echo "$BIG_MB" > "$PARQUET_DATA/.big-stamp"
 fi
 
 verify() { # db table expected what
@@ -122,16 +125,10 @@ duck_write() {
 }
 
 NAMES="load_csv load_parquet check_csv check_parquet duck_read load_csv_archived duck_write"
-declare -A all b m
+MEASUREMENTS=()
+for name in $NAMES; do MEASUREMENTS+=("$name|$REPEAT|$name"); done
 mkdir -p "$WORK"
-for name in $NAMES; do
-  times=()
-  for _ in $(seq "$REPEAT"); do times+=("$($name)"); done
-  b[$name]=$(best "${times[@]}")
-  m[$name]=$(median "${times[@]}")
-  all[$name]="${times[*]}"
-  echo "bench: $name ${times[*]}" >&2
-done
+BENCH_ONLY="" run_measurements  # sets b (best), m (median), all (every run) by name
 archive_size=$(cat "$WORK/archive-size")
 duck_size=$(size_of "$PARQUET")
 

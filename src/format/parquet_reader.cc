@@ -104,8 +104,8 @@ Status ParquetReader::ReadNested(size_t f, size_t n, TextBatch& out,
           *file_->metadata().row_groups[next_group_ - 1].columns[field.first_leaf].meta;
       int64_t at = meta.dictionary_page_offset.value_or(meta.data_page_offset);
       return Status::InvalidData("column chunk '" + file_->columns()[field.first_leaf].name +
-                                 "' of row group " + std::to_string(next_group_ - 1) +
-                                 " at byte " + std::to_string(at) + ": " + rendered.message());
+                                 "' of row group " + std::to_string(next_group_ - 1) + " at byte " +
+                                 std::to_string(at) + ": " + rendered.message());
     }
     cells_[f][i] = json_ == "null" ? kNullSpan : out.Append(json_);
   }

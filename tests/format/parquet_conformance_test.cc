@@ -284,10 +284,10 @@ const std::vector<std::string> kMutated = {
 // Records of nested columns do not depend on where batches end: the rows read a
 // row at a time, or two at a time, are those read at once.
 TEST(ParquetNested, RowsAreTheSameWhateverTheBatchSize) {
-  for (const char* name : {"nested_lists.snappy.parquet", "nested_maps.snappy.parquet",
-                           "nullable.impala.parquet", "repeated_no_annotation.parquet",
-                           "repeated_primitive_no_list.parquet", "list_columns.parquet",
-                           "nulls.snappy.parquet", "datapage_v2.snappy.parquet"}) {
+  for (const char* name :
+       {"nested_lists.snappy.parquet", "nested_maps.snappy.parquet", "nullable.impala.parquet",
+        "repeated_no_annotation.parquet", "repeated_primitive_no_list.parquet",
+        "list_columns.parquet", "nulls.snappy.parquet", "datapage_v2.snappy.parquet"}) {
     SCOPED_TRACE(name);
     std::string bytes = ReadFile(kData + "/" + name);
     ReadOutcome whole = ReadParquet(bytes);
