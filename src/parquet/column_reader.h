@@ -83,6 +83,9 @@ class ColumnReader {
   Status ReadRecords(size_t n, LevelEntries& out, std::vector<BadValue>& bad);
 
  private:
+  // Cell text of one batch stays below this: spans are 32-bit offsets.
+  static constexpr size_t kMaxBatchArena = size_t{1} << 31;
+
   Status Fail(std::string_view what, uint64_t offset, std::string_view message) const;
   Status NextPage();
   Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
