@@ -4,6 +4,7 @@
 
 #include "format/stream_buffer.h"
 #include "parquet/column_reader.h"
+#include "parquet/nested_shape.h"
 #include "parquet/parquet_file.h"
 #include "parquet/value_text.h"
 
@@ -27,16 +28,29 @@ Status ParquetReader::Open() {
   }
   ASSIGN_OR_RETURN(file_, parquet::ParquetFile::Open(*raw));
   const auto& leaves = file_->columns();
-  if (leaves.size() > options_.max_columns) {
-    return Status::InvalidData("the file has " + std::to_string(leaves.size()) +
+  fields_ = parquet::TopFields(file_->metadata().schema, leaves);
+  if (fields_.size() > options_.max_columns) {
+    return Status::InvalidData("the file has " + std::to_string(fields_.size()) +
                                " columns, more than max_columns (" +
                                std::to_string(options_.max_columns) + ")");
   }
-  for (const auto& leaf : leaves) {
-    names_.push_back(leaf.name);
-    types_.emplace_back(parquet::ValueText(leaf).kind_name());
+  for (const parquet::TopField& field : fields_) {
+    names_.push_back(field.name);
+    if (!field.nested) {
+      types_.emplace_back(parquet::ValueText(leaves[field.first_leaf]).kind_name());
+      shapes_.emplace_back();
+    } else {
+      types_.emplace_back("string");  // JSON text
+      ASSIGN_OR_RETURN(std::unique_ptr<parquet::NestedShape> shape,
+                       parquet::NestedShape::Make(file_->metadata().schema, leaves, field));
+      shapes_.push_back(std::move(shape));
+    }
   }
-  cells_.resize(leaves.size());
+  entries_.resize(fields_.size());
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    if (fields_[f].nested) entries_[f].resize(fields_[f].end_leaf - fields_[f].first_leaf);
+  }
+  cells_.resize(fields_.size());
   return Status::Ok();
 }
 
@@ -67,6 +81,35 @@ Result<bool> ParquetReader::NextRowGroup() {
   }
   columns_.clear();
   return false;
+}
+
+Status ParquetReader::ReadNested(size_t f, size_t n, TextBatch& out,
+                                 std::vector<std::pair<size_t, std::string>>& bad_rows) {
+  const parquet::TopField& field = fields_[f];
+  std::vector<parquet::LevelEntries>& entries = entries_[f];
+  std::vector<parquet::BadValue> bad;
+  for (size_t l = field.first_leaf; l < field.end_leaf; ++l) {
+    bad.clear();
+    RETURN_IF_ERROR(columns_[l]->ReadRecords(n, entries[l - field.first_leaf], bad));
+    for (auto& b : bad) {
+      bad_rows.emplace_back(b.row, "column '" + file_->columns()[l].name + "': " + b.message);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    json_.clear();
+    Status rendered = shapes_[f]->Render(entries, i, json_);
+    if (!rendered.ok()) {
+      // Name the structure at fault: the field's first column chunk in this row group.
+      const parquet::ColumnMetaData& meta =
+          *file_->metadata().row_groups[next_group_ - 1].columns[field.first_leaf].meta;
+      int64_t at = meta.dictionary_page_offset.value_or(meta.data_page_offset);
+      return Status::InvalidData("column chunk '" + file_->columns()[field.first_leaf].name +
+                                 "' of row group " + std::to_string(next_group_ - 1) + " at byte " +
+                                 std::to_string(at) + ": " + rendered.message());
+    }
+    cells_[f][i] = json_ == "null" ? kNullSpan : out.Append(json_);
+  }
+  return Status::Ok();
 }
 
 Result<size_t> ParquetReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
@@ -100,10 +143,18 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
       std::min<int64_t>(group_rows_left_, static_cast<int64_t>(rows_per_batch_)));
   std::vector<parquet::BadValue> bad;
   std::vector<std::pair<size_t, std::string>> bad_rows;  // (row, message)
-  for (size_t c = 0; c < columns_.size(); ++c) {
+  for (size_t c = 0; c < fields_.size(); ++c) {
     cells_[c].resize(n);
+    if (fields_[c].nested) {
+      Status read = ReadNested(c, n, out, bad_rows);
+      if (!read.ok()) {
+        error_ = read;
+        return error_;
+      }
+      continue;
+    }
     bad.clear();
-    Status read = columns_[c]->Read(n, out, cells_[c].data(), bad);
+    Status read = columns_[fields_[c].first_leaf]->Read(n, out, cells_[c].data(), bad);
     if (!read.ok()) {
       error_ = read;
       return error_;
@@ -120,7 +171,7 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
   for (size_t i = 0; i < n; ++i) {
     uint64_t line = row_ + i + 1;
     out.StartRow(line, 0, kNullSpan);
-    for (size_t c = 0; c < columns_.size(); ++c) out.SetCell(c, cells_[c][i]);
+    for (size_t c = 0; c < fields_.size(); ++c) out.SetCell(c, cells_[c][i]);
     if (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) {
       RowError e;
       e.line = line;

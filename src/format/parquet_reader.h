@@ -1,7 +1,9 @@
 // ParquetReader: the RecordReader for Parquet files (format/parquet, on the
-// parquet/ library). The columns are the file's flat leaf columns in schema order;
-// each cell is the value's text as parquet/value_text.h describes, null for a
-// Parquet null (an empty string stays an empty string).
+// parquet/ library). The columns are the file's top-level fields in schema order;
+// each cell of a flat column is the value's text as parquet/value_text.h describes,
+// null for a Parquet null (an empty string stays an empty string). A nested field
+// (list, map, struct, repeated field) is one column of JSON text
+// (parquet/nested_shape.h), null when the top-level value is null.
 //
 // The input must be an uncompressed file (Parquet compresses its own pages): the
 // reader needs its RandomAccessInput to read the footer first. A row group is
@@ -12,7 +14,8 @@
 // A value without text (a byte array that is not UTF-8, an INT96 beyond the
 // timestamp range) makes its row a row error (kind encoding) reported with its
 // row number as line (1-based, across row groups). Everything else that is wrong
-// with the file — structure, nested or encrypted columns, unsupported encodings —
+// with the file — structure, encrypted columns, nestings without a JSON form,
+// unsupported encodings —
 // fails the read with InvalidData naming the structure and byte offset.
 //
 // Thread-safety: none; one thread per reader.
@@ -28,6 +31,9 @@ namespace sluice {
 namespace parquet {
 class ParquetFile;
 class ColumnReader;
+class NestedShape;
+struct LevelEntries;
+struct TopField;
 }  // namespace parquet
 
 class ParquetReader final : public RecordReader {
@@ -50,6 +56,9 @@ class ParquetReader final : public RecordReader {
   Status Open();
   // Makes the column readers of the next row group with rows; false at the end.
   Result<bool> NextRowGroup();
+  // Reads field `f`'s next `n` rows as JSON text into cells_[f].
+  Status ReadNested(size_t f, size_t n, TextBatch& out,
+                    std::vector<std::pair<size_t, std::string>>& bad_rows);
 
   std::unique_ptr<InputStream> input_;
   ReaderOptions options_;
@@ -58,7 +67,11 @@ class ParquetReader final : public RecordReader {
   std::vector<std::string> types_;
   size_t next_group_ = 0;
   int64_t group_rows_left_ = 0;
-  std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;
+  std::vector<parquet::TopField> fields_;
+  std::vector<std::unique_ptr<parquet::NestedShape>> shapes_;  // per field; null if flat
+  std::vector<std::vector<parquet::LevelEntries>> entries_;    // per field, per leaf
+  std::string json_;
+  std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;  // per leaf
   std::vector<std::vector<Span>> cells_;
   uint64_t row_ = 0;       // rows read so far
   size_t rows_per_batch_;  // batch_rows, fewer while batches of long values pass 16 MiB

@@ -16,7 +16,6 @@ namespace {
 // (statistics can make it long), up to kMaxHeaderBytes.
 constexpr size_t kHeaderProbeBytes = 16 * 1024;
 constexpr size_t kMaxHeaderBytes = 16 * 1024 * 1024;
-constexpr size_t kMaxBatchArena = size_t{1} << 31;
 
 template <typename T>
 T LoadLE(const char* p) {
@@ -158,34 +157,11 @@ Status ColumnReader::NextPage() {
           if (!s.ok()) return Fail("page", page_at_, s.message());
           data = page_;
         }
-        levels_kind_ = Levels::kNone;
-        if (leaf_.max_def > 0) {
-          int width = BitWidth(static_cast<uint64_t>(leaf_.max_def));
-          if (d.definition_level_encoding == static_cast<int32_t>(Encoding::kRle)) {
-            Result<std::string_view> levels = ReadLengthPrefixed(data);
-            if (!levels)
-              return Fail("page", page_at_, "definition levels: " + levels.error().message());
-            def_.Reset(*levels, width);
-            data.remove_prefix(4 + levels->size());
-            levels_kind_ = Levels::kRle;
-          } else if (d.definition_level_encoding == static_cast<int32_t>(Encoding::kBitPacked)) {
-            if (static_cast<uint64_t>(d.num_values) * width > uint64_t{8} * data.size()) {
-              return Fail("page", page_at_, "definition levels run past the page");
-            }
-            def_all_.resize(static_cast<size_t>(d.num_values));
-            Result<size_t> used =
-                DecodeLegacyBitPacked(data, width, def_all_.size(), def_all_.data());
-            if (!used)
-              return Fail("page", page_at_, "definition levels: " + used.error().message());
-            data.remove_prefix(*used);
-            def_next_ = 0;
-            levels_kind_ = Levels::kMaterialized;
-          } else {
-            return Fail("page", page_at_,
-                        "definition levels in unsupported encoding " +
-                            EncodingName(d.definition_level_encoding));
-          }
-        }
+        // Repetition levels come first, then definition levels.
+        RETURN_IF_ERROR(StartLevels(rep_, d.repetition_level_encoding, data, leaf_.max_rep,
+                                    d.num_values, "repetition"));
+        RETURN_IF_ERROR(StartLevels(def_, d.definition_level_encoding, data, leaf_.max_def,
+                                    d.num_values, "definition"));
         RETURN_IF_ERROR(StartValues(d.encoding, data, page_at_, d.num_values));
         page_left_ = d.num_values;
         return Status::Ok();
@@ -218,10 +194,16 @@ Status ColumnReader::NextPage() {
           }
           data = page_;
         }
-        levels_kind_ = Levels::kNone;
+        def_.kind = Levels::kNone;
         if (leaf_.max_def > 0) {
-          def_.Reset(levels, BitWidth(static_cast<uint64_t>(leaf_.max_def)));
-          levels_kind_ = Levels::kRle;
+          def_.rle.Reset(levels, BitWidth(static_cast<uint64_t>(leaf_.max_def)));
+          def_.kind = Levels::kRle;
+        }
+        rep_.kind = Levels::kNone;
+        if (leaf_.max_rep > 0) {
+          rep_.rle.Reset(body.substr(0, size_t(d.repetition_levels_byte_length)),
+                         BitWidth(static_cast<uint64_t>(leaf_.max_rep)));
+          rep_.kind = Levels::kRle;
         }
         RETURN_IF_ERROR(StartValues(d.encoding, data, page_at_, d.num_values));
         page_left_ = d.num_values;
@@ -463,28 +445,60 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
   return false;
 }
 
-Status ColumnReader::ReadLevels(size_t n) {
-  levels_.resize(n);
-  switch (levels_kind_) {
+Status ColumnReader::StartLevels(LevelStream& stream, int32_t encoding, std::string_view& data,
+                                 int16_t max, int32_t count, std::string_view what) {
+  stream.kind = Levels::kNone;
+  if (max == 0) return Status::Ok();
+  std::string name = std::string(what) + " levels";
+  int width = BitWidth(static_cast<uint64_t>(max));
+  if (encoding == static_cast<int32_t>(Encoding::kRle)) {
+    Result<std::string_view> levels = ReadLengthPrefixed(data);
+    if (!levels) return Fail("page", page_at_, name + ": " + levels.error().message());
+    stream.rle.Reset(*levels, width);
+    data.remove_prefix(4 + levels->size());
+    stream.kind = Levels::kRle;
+    return Status::Ok();
+  }
+  if (encoding == static_cast<int32_t>(Encoding::kBitPacked)) {
+    if (static_cast<uint64_t>(count) * width > uint64_t{8} * data.size()) {
+      return Fail("page", page_at_, name + " run past the page");
+    }
+    stream.all.resize(static_cast<size_t>(count));
+    Result<size_t> used = DecodeLegacyBitPacked(data, width, stream.all.size(), stream.all.data());
+    if (!used) return Fail("page", page_at_, name + ": " + used.error().message());
+    data.remove_prefix(*used);
+    stream.next = 0;
+    stream.kind = Levels::kMaterialized;
+    return Status::Ok();
+  }
+  return Fail("page", page_at_, name + " in unsupported encoding " + EncodingName(encoding));
+}
+
+Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
+                               std::vector<int16_t>& out) {
+  out.resize(n);
+  switch (stream.kind) {
     case Levels::kNone:
-      std::fill(levels_.begin(), levels_.end(), leaf_.max_def);
+      std::fill(out.begin(), out.end(), fill);
       return Status::Ok();
     case Levels::kRle: {
-      Result<size_t> got = def_.Get(levels_.data(), n);
-      if (!got) return Fail("page", page_at_, "definition levels: " + got.error().message());
-      if (*got < n) return Fail("page", page_at_, "fewer definition levels than values");
+      Result<size_t> got = stream.rle.Get(out.data(), n);
+      if (!got) return Fail("page", page_at_, "levels: " + got.error().message());
+      if (*got < n) return Fail("page", page_at_, "fewer levels than values");
       return Status::Ok();
     }
     case Levels::kMaterialized:
-      if (def_all_.size() - def_next_ < n) {
-        return Fail("page", page_at_, "fewer definition levels than values");
+      if (stream.all.size() - stream.next < n) {
+        return Fail("page", page_at_, "fewer levels than values");
       }
-      std::copy_n(def_all_.begin() + static_cast<ptrdiff_t>(def_next_), n, levels_.begin());
-      def_next_ += n;
+      std::copy_n(stream.all.begin() + static_cast<ptrdiff_t>(stream.next), n, out.begin());
+      stream.next += n;
       return Status::Ok();
   }
   return Status::Ok();
 }
+
+Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
 Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad) {
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {

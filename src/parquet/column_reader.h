@@ -6,8 +6,9 @@
 // Supported: data pages v1 and v2, dictionary pages (PLAIN / PLAIN_DICTIONARY),
 // values PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans),
 // DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT;
-// definition levels RLE or BIT_PACKED. Columns with repetition levels are not
-// flat and are refused before a ColumnReader is made.
+// levels RLE or BIT_PACKED. A flat column (no repetition levels) is read a row
+// at a time with Read; a leaf of a nested column is read as level entries with
+// ReadRecords, whole records (rows) at a time.
 //
 // Every failure is InvalidData naming the structure ("column chunk 'x' of row group
 // N", "page header", "page") and the byte offset of the page in the file.
@@ -39,6 +40,24 @@ struct BadValue {
   std::string message;  // e.g. "invalid UTF-8"
 };
 
+// The level entries of some records of a nested column's leaf: entry i has
+// repetition level rep[i], definition level def[i] and, when def[i] is the leaf's
+// maximum and the value has text, text[offsets[i], offsets[i+1]).
+struct LevelEntries {
+  std::vector<int16_t> rep;
+  std::vector<int16_t> def;
+  std::vector<size_t> offsets{0};
+  std::string text;
+  std::vector<size_t> records;  // first entry of each record, then the entry count
+  void Clear() {
+    rep.clear();
+    def.clear();
+    offsets.assign(1, 0);
+    text.clear();
+    records.clear();
+  }
+};
+
 class ColumnReader {
  public:
   // `leaf` and `file` must outlive the reader. `rows` is the row group's row count;
@@ -57,12 +76,26 @@ class ColumnReader {
   // kNullSpan. InvalidData when the chunk is damaged or ends early.
   Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad);
 
+  // Reads the level entries of the next `n` records (rows) into `out` (cleared
+  // first): a record starts at each repetition level 0. Values without text are
+  // reported in `bad` by record index. InvalidData when the chunk is damaged, ends
+  // early or holds more levels than its rows.
+  Status ReadRecords(size_t n, LevelEntries& out, std::vector<BadValue>& bad);
+
  private:
+  // Cell text of one batch stays below this: spans are 32-bit offsets.
+  static constexpr size_t kMaxBatchArena = size_t{1} << 31;
+
   Status Fail(std::string_view what, uint64_t offset, std::string_view message) const;
   Status NextPage();
   Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
   Status StartValues(int32_t encoding, std::string_view values, uint64_t at, int32_t count);
   Status ReadLevels(size_t n);
+  // Decodes the next `n` levels of `stream` into `out`.
+  struct LevelStream;
+  Status GetLevels(LevelStream& stream, size_t n, int16_t fill, std::vector<int16_t>& out);
+  Status StartLevels(LevelStream& stream, int32_t encoding, std::string_view& data, int16_t max,
+                     int32_t count, std::string_view what);
   // Appends the next value's text to `out`; false when it has none.
   Result<bool> NextValue(std::string& out);
   Status PlainValue(std::string& out, bool& ok);
@@ -81,12 +114,23 @@ class ColumnReader {
   std::string page_;       // page decompressed
   int64_t page_left_ = 0;  // values (levels) left in the page
 
-  // Definition levels.
-  enum class Levels { kNone, kRle, kMaterialized } levels_kind_ = Levels::kNone;
-  RleBitPackedDecoder def_;
-  std::vector<int16_t> def_all_;  // BIT_PACKED levels, whole page
-  size_t def_next_ = 0;
+  // Definition and repetition levels of the current page.
+  enum class Levels { kNone, kRle, kMaterialized };
+  struct LevelStream {
+    Levels kind = Levels::kNone;
+    RleBitPackedDecoder rle;
+    std::vector<int16_t> all;  // BIT_PACKED levels, whole page
+    size_t next = 0;
+  };
+  LevelStream def_;
+  LevelStream rep_;
   std::vector<int16_t> levels_;  // levels of the current Read
+  // ReadRecords: levels decoded ahead (a record's end shows only at the next one).
+  std::vector<int16_t> rep_ahead_;
+  std::vector<int16_t> def_ahead_;
+  size_t ahead_next_ = 0;
+  int64_t levels_left_ = 0;  // level entries of the chunk not yet decoded
+  bool started_records_ = false;
 
   // Values.
   enum class Source { kPlain, kDictionary, kInts, kBytes, kBoolRle } source_ = Source::kPlain;

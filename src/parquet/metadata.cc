@@ -278,6 +278,21 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes, uint64_t base) {
           return ReadRowGroup(r, md.row_groups.back());
         }));
         return true;
+      case 5:
+        RETURN_IF_ERROR(StructList(r, f, "FileMetaData.key_value_metadata", [&]() -> Status {
+          std::pair<std::string, std::string> kv;
+          bool has_value = false;
+          RETURN_IF_ERROR(ReadStruct(r, [&](const FieldHeader& g) -> Result<bool> {
+            if (g.id != 1 && g.id != 2) return false;
+            ASSIGN_OR_RETURN(std::string_view s, Binary(r, g, "KeyValue"));
+            (g.id == 1 ? kv.first : kv.second) = s;
+            has_value = has_value || g.id == 2;
+            return true;
+          }));
+          if (has_value) md.key_value.push_back(std::move(kv));
+          return Status::Ok();
+        }));
+        return true;
       case 6: {
         ASSIGN_OR_RETURN(std::string_view s, Binary(r, f, "FileMetaData.created_by"));
         md.created_by = s;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -71,6 +72,8 @@ struct FileMetaData {
   int64_t num_rows = 0;
   std::vector<RowGroup> row_groups;
   std::string created_by;
+  // key_value_metadata pairs that have a value, in file order.
+  std::vector<std::pair<std::string, std::string>> key_value;
   bool encrypted = false;  // encryption_algorithm present (plaintext footer mode)
 };
 
@@ -122,7 +125,7 @@ struct LeafColumn {
   SchemaElement element;
   int16_t max_def = 0;
   int16_t max_rep = 0;
-  // Under a group or repeated: not a flat column (the reader refuses it by name).
+  // Under a group or repeated: part of a nested top-level field (parquet/nested_shape.h).
   bool nested = false;
 };
 

@@ -31,11 +31,6 @@ Status CheckLeaf(const LeafColumn& leaf) {
     return Status::InvalidData("schema: column '" + leaf.name +
                                "' is FIXED_LEN_BYTE_ARRAY without a positive type_length");
   }
-  if (leaf.nested) {
-    return Status::InvalidData("column '" + leaf.name +
-                               "' is nested (a list, map or struct): sluice reads flat Parquet "
-                               "files only");
-  }
   return Status::Ok();
 }
 

@@ -9,8 +9,8 @@
 // ("footer"), a footer that does not decode ("footer at byte N: ..."), a schema
 // that does not add up ("schema"), an encrypted file ("PARE" magic, or encryption
 // metadata in a plaintext footer), column chunks in other files, row groups whose
-// chunks do not match the schema ("row group N"), and nested columns (lists, maps,
-// structs: "column 'a.b' is nested ..."): sluice reads flat files.
+// chunks do not match the schema ("row group N"). Nested columns (lists, maps,
+// structs) are leaves like any other here; parquet/nested_shape.h joins them.
 //
 // Thread-safety: immutable after Open; the RandomAccessInput is the caller's.
 #pragma once

@@ -254,6 +254,15 @@ std::string ParquetWriter::FileMetaData() const {
     w.FieldI64(6, group.total_compressed);
     w.EndStruct();
   }
+  if (!options_.key_value.empty()) {
+    w.BeginListField(5, ThriftType::kStruct, static_cast<uint32_t>(options_.key_value.size()));
+    for (const auto& [key, value] : options_.key_value) {
+      w.BeginListStruct();  // KeyValue
+      w.FieldBinary(1, key);
+      w.FieldBinary(2, value);
+      w.EndStruct();
+    }
+  }
   w.FieldBinary(6, kCreatedBy);
   // TYPE_DEFINED_ORDER for every column: min_value/max_value follow each type's
   // natural order (signed integers, unsigned bytes for strings).

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/batch.h"
@@ -75,6 +76,8 @@ struct ParquetWriterOptions {
   size_t page_bytes = size_t{1} << 20;
   bool dictionary = true;  // for string columns; see ColumnWriterOptions
   size_t dictionary_bytes = size_t{1} << 20;
+  // The footer's key_value_metadata (e.g. where an archive's rows came from).
+  std::vector<std::pair<std::string, std::string>> key_value;
 };
 
 // "zstd", "snappy", "gzip", "none" (also "uncompressed") as a Codec. InvalidArgument

@@ -38,12 +38,15 @@ void AppendDouble(double v, std::string& out) {
   }
 }
 
-void Append2(int v, std::string& out) {
-  out.push_back(static_cast<char>('0' + v / 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+// Writes two digits at p.
+void Put2(int v, char* p) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
 }
 
 // Howard Hinnant's civil_from_days: exact for the proleptic Gregorian calendar.
+// Formatted in a buffer and appended once: this runs for every date and
+// timestamp value, and per-character appends cost more than the arithmetic.
 void AppendDate(int64_t days, std::string& out) {
   days += 719468;
   int64_t era = (days >= 0 ? days : days - 146096) / 146097;
@@ -56,39 +59,43 @@ void AppendDate(int64_t days, std::string& out) {
   int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   if (m <= 2) ++y;
   if (y >= 0 && y <= 9999) {
-    char buf[5];
-    buf[0] = static_cast<char>('0' + y / 1000);
-    buf[1] = static_cast<char>('0' + y / 100 % 10);
-    buf[2] = static_cast<char>('0' + y / 10 % 10);
-    buf[3] = static_cast<char>('0' + y % 10);
-    out.append(buf, 4);
-  } else {
-    AppendInt(y, out);
+    char buf[10];
+    Put2(static_cast<int>(y / 100), buf);
+    Put2(static_cast<int>(y % 100), buf + 2);
+    buf[4] = '-';
+    Put2(m, buf + 5);
+    buf[7] = '-';
+    Put2(d, buf + 8);
+    out.append(buf, sizeof(buf));
+    return;
   }
-  out.push_back('-');
-  Append2(m, out);
-  out.push_back('-');
-  Append2(d, out);
+  AppendInt(y, out);
+  char buf[6] = {'-', 0, 0, '-', 0, 0};
+  Put2(m, buf + 1);
+  Put2(d, buf + 4);
+  out.append(buf, sizeof(buf));
 }
 
 // Microseconds within a day (0 <= micros < one day): HH:MM:SS[.ffffff].
 void AppendTimeOfDay(int64_t micros, std::string& out) {
   int64_t seconds = micros / 1'000'000;
   int64_t fraction = micros % 1'000'000;
-  Append2(static_cast<int>(seconds / 3600), out);
-  out.push_back(':');
-  Append2(static_cast<int>(seconds / 60 % 60), out);
-  out.push_back(':');
-  Append2(static_cast<int>(seconds % 60), out);
+  char buf[15];
+  Put2(static_cast<int>(seconds / 3600), buf);
+  buf[2] = ':';
+  Put2(static_cast<int>(seconds / 60 % 60), buf + 3);
+  buf[5] = ':';
+  Put2(static_cast<int>(seconds % 60), buf + 6);
+  size_t n = 8;
   if (fraction != 0) {
-    char buf[7];
-    for (int i = 5; i >= 0; --i) {
+    buf[8] = '.';
+    for (int i = 14; i >= 9; --i) {
       buf[i] = static_cast<char>('0' + fraction % 10);
       fraction /= 10;
     }
-    out.push_back('.');
-    out.append(buf, 6);
+    n = 15;
   }
+  out.append(buf, n);
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }

@@ -30,6 +30,12 @@ std::string Candidate(const fs::path& target, int n) {
   return (target.parent_path() / (stem + "." + std::to_string(n) + ext)).string();
 }
 
+}  // namespace
+
+std::string NumberedName(const std::string& target, int n) { return Candidate(target, n); }
+
+namespace {
+
 Status Errno(const std::string& what) {
   return Status::Unavailable(what + ": " + std::strerror(errno));
 }

@@ -44,6 +44,10 @@ Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& re
 Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& relative,
                               const LandedFile& file);
 
+// `target`, or for n > 0 its n-th numbered name ("a.csv.gz" → "a.1.csv.gz"): the
+// names MoveNoClobber and PendingArchive::Publish try, in order.
+std::string NumberedName(const std::string& target, int n);
+
 // The name under which a file is archived as Parquet: `relative` with its
 // compression extension (.gz, .zst) and then its format extension replaced by
 // ".parquet" ("in/orders.csv.gz" → "in/orders.parquet").

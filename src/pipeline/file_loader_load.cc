@@ -362,8 +362,9 @@ Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& 
 Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load) {
   uint64_t validation_rejects = 0;
   if (file.plan.after_load == AfterLoad::kParquet) {
-    ASSIGN_OR_RETURN(attempt.parquet, ParquetArchive::Start(config_.processed, file.relative,
-                                                            opened.table.load.columns));
+    ASSIGN_OR_RETURN(attempt.parquet,
+                     ParquetArchive::Start(config_.processed, file.relative,
+                                           opened.table.load.columns, file.id.hash));
   }
   // A new aggregator each try: what an earlier try aggregated (rows the database
   // then refused) is not the file's.

@@ -3,7 +3,9 @@
 // its archive, or a duplicate of a loaded file. (A file that loads now is
 // archived from the batches it loads: WriteRows.)
 //
-// The rows are read again from the landed file (its bytes are those hashed)
+// An archive that already names the file's content hash (a crash between its
+// rename and the original's removal) is the archive: it is not written twice.
+// Otherwise the rows are read again from the landed file (its bytes are those hashed)
 // through the same reader, table resolution and validation as a load, so the
 // archive holds the rows a load of it holds, typed as the table's columns.
 #include "pipeline/file_loader.h"
@@ -13,6 +15,10 @@
 namespace sluice {
 
 Result<std::string> FileLoader::ArchiveAsParquet(const Sighting& file) {
+  if (std::optional<std::string> existing =
+          ParquetArchive::FindArchived(config_.processed, file.relative, file.id.hash)) {
+    return *existing;
+  }
   Attempt attempt(file.path, config_.quarantine);
   Opened opened;
   RETURN_IF_ERROR(Open(file, attempt, opened));
@@ -21,7 +27,7 @@ Result<std::string> FileLoader::ArchiveAsParquet(const Sighting& file) {
   }
   RETURN_IF_ERROR(Prepare(file, attempt, opened, std::nullopt));
   ASSIGN_OR_RETURN(auto archive, ParquetArchive::Start(config_.processed, file.relative,
-                                                       opened.table.load.columns));
+                                                       opened.table.load.columns, file.id.hash));
   uint64_t validation_rejects = 0;
   Status status = ForEachBatch(
       file, attempt, opened, [&](const Batch& batch) { return archive->Write(batch); },

@@ -1,7 +1,9 @@
-"""Parquet files load like any other format: typed columns from the file, bad rows
-rejected, nested and damaged files quarantined with a report naming the column or
-the structure and byte offset; the PAR1 magic is recognised without the extension."""
+"""Parquet files load like any other format: typed columns from the file, nested
+columns as JSON text, bad rows rejected, damaged files (and nestings without a JSON
+form) quarantined with a report naming the structure and byte offset (or the
+column); the PAR1 magic is recognised without the extension."""
 
+import json
 import os
 import shutil
 import unittest
@@ -48,12 +50,42 @@ class ParquetLoadTest(SluiceTestCase):
         self.assertExit(res, 0)
         self.assertEqual(self.count("exported_dictionary"), 2)
 
-    def test_nested_file_is_quarantined_naming_the_column(self):
-        self.land("nested_lists.snappy.parquet")
+    def test_nested_columns_load_as_json_equal_to_duckdbs(self):
+        # DuckDB writes lists (null, empty, with null elements), maps with integer
+        # keys, structs with nested lists, and strings that need escaping.
+        dst = self.path("data", "nested.parquet")
+        select = ("SELECT * FROM (VALUES "
+                  "(1, [1, NULL, 3], MAP {1: 'a\"b', 2: NULL}, {'x': 'new\nline', 'y': [1.5]}), "
+                  "(2, [], MAP {}, {'x': NULL, 'y': []}), "
+                  "(3, NULL, NULL, NULL), "
+                  "(4, [NULL], MAP {3: ''}, {'x': '', 'y': NULL})"
+                  ") t(id, l, m, s)")
+        select = select.replace("\n", "' || chr(10) || '")
+        self.duckdb("COPY (%s) TO '%s' (FORMAT parquet)" % (select, dst))
+        os.utime(dst, (0, 0))
+        want = self.duckdb("SELECT id, to_json(l)::VARCHAR, to_json(m)::VARCHAR, "
+                           "to_json(s)::VARCHAR FROM read_parquet('%s') ORDER BY id" % dst)[0]
+        res = self.once()
+        self.assertExit(res, 0)
+        got = self.query("SELECT id, l, m, s FROM nested ORDER BY id")
+        self.assertEqual(len(got), 4)
+        for g, w in zip(got, want):
+            self.assertEqual(g[0], int(w[0]))
+            for cell, expected in zip(g[1:], w[1:]):
+                if expected is None:
+                    self.assertIsNone(cell, g)
+                else:
+                    self.assertEqual(json.loads(cell), json.loads(expected), g)
+        # NULL list, empty list and list of one NULL stay distinct.
+        self.assertEqual([r[1] for r in got], ["[1,null,3]", "[]", None, "[null]"])
+
+    def test_map_without_values_is_quarantined_naming_the_column(self):
+        self.land("map_no_value.parquet")
         res = self.once()
         self.assertExit(res, 2)
-        report = self.error_report("nested_lists.snappy.parquet")
-        self.assertIn("'a.list.element.list.element.list.element' is nested", str(report))
+        report = self.error_report("map_no_value.parquet")
+        self.assertIn("column 'my_map_no_v' is nested in a form sluice cannot load as JSON",
+                      str(report))
 
     def test_truncated_file_is_quarantined_naming_the_structure(self):
         dst = self.path("data", "cut.parquet")

@@ -7,9 +7,12 @@ import datetime
 import gzip
 import json
 import os
+import random
+import shutil
+import time
 import unittest
 
-from sluice_e2e import REPO, SluiceTestCase, csv_text
+from sluice_e2e import REPO, SluiceTestCase, csv_text, log
 
 HEADER = ["id", "name", "price", "active", "day", "ts"]
 # JSON keeps empty strings apart from nulls (in CSV an empty field is null).
@@ -118,6 +121,31 @@ class ParquetArchiveTest(SluiceTestCase):
         rows, _ = self.parquet_rows(os.path.join(self.processed, "orders.parquet"))
         self.assertEqual(rows, self.loaded_rows())
 
+    def test_an_archived_file_found_again_is_not_archived_twice(self):
+        # As after a crash between the archive's rename and the original's removal:
+        # the archive is in processed/ and the original still lands.
+        self.put_orders("orders.jsonl")
+        original = self.path("orders.jsonl.bak")
+        shutil.copy2(self.path("data", "orders.jsonl"), original)
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 0)
+        self.assertEqual(self.processed_files(), ["orders.parquet"])
+        shutil.copy2(original, self.path("data", "orders.jsonl"))
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 0)
+        self.assertEqual(self.count("orders"), len(ROWS), "not loaded twice")
+        self.assertEqual(self.data_files(), [], "the original is removed")
+        self.assertEqual(self.processed_files(), ["orders.parquet"], "one archive, not two")
+        rows, _ = self.parquet_rows(os.path.join(self.processed, "orders.parquet"))
+        self.assertEqual(rows, self.loaded_rows())
+
+    def test_the_same_name_with_other_content_still_gets_a_numbered_archive(self):
+        self.put_orders("orders.jsonl")
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 0)
+        self.put_orders("orders.jsonl", ROWS[:2])
+        self.assertExit(self.once("--after-load", "parquet", "--schema", self.schema()), 0)
+        self.assertEqual(self.processed_files(), ["orders.1.parquet", "orders.parquet"])
+        rows, _ = self.parquet_rows(os.path.join(self.processed, "orders.1.parquet"))
+        self.assertEqual([r[0] for r in rows], ["1", "2"])
+
     def test_many_rows_and_rejected_rows(self):
         rows = [[i, f"name {i % 17}", str(i / 4), "true" if i % 2 else "false",
                  "2026-01-01", f"2026-01-01T00:00:{i % 60:02d}.{i:06d}Z"] for i in range(1, 30001)]
@@ -166,6 +194,45 @@ class ParquetArchiveTest(SluiceTestCase):
         self.assertEqual(self.processed_files(), ["orders.parquet", "orders_again.parquet"])
         rows, _ = self.parquet_rows(os.path.join(self.processed, "orders_again.parquet"))
         self.assertEqual(rows, self.loaded_rows())
+
+class ParquetArchiveCrashTest(SluiceTestCase):
+    """kill -9 at random moments of loads with after_load: parquet: every file is
+    loaded once and has exactly one archive holding its rows."""
+
+    ROUNDS = int(os.environ.get("SLUICE_CRASH_ROUNDS") or 8)
+
+    def test_kill_9_each_file_loaded_once_and_archived_once(self):
+        seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
+        log(f"\nparquet archive kill test seed={seed}")
+        rng = random.Random(seed)
+        schema = self.events_schema()
+        args = self.paths_args() + ["--settle-ms", "50", "--rescan-seconds", "1",
+                                    "--workers", "2", "--schema", schema, "--max-crashes", "0",
+                                    "--after-load", "parquet"]
+        per_file, expected = self.kill_in_waves(rng, args, self.ROUNDS, 12, (20000, 80000),
+                                                lambda: self.count("events"),
+                                                delays=(0.03, 0.6))
+        res = self.once("--workers", "2", "--schema", schema, "--max-crashes", "0",
+                        "--after-load", "parquet", settle_ms=50, timeout=600)
+        self.assertExit(res, 0)
+        got = self.query("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM events")
+        self.assertEqual(got, [(expected, expected, 1, expected)],
+                         f"seed {seed}: rows lost or duplicated")
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), [])
+        # Exactly one archive per file (a kill before a rename may leave a hidden
+        # temporary file, never a second archive).
+        archives = [n for n in self.processed_files() if not os.path.basename(n).startswith(".")]
+        want = sorted(n[:-len(".csv")] + ".parquet" for n in per_file)
+        self.assertEqual(sorted(archives), want, f"seed {seed}: archives")
+        glob = os.path.join(self.processed, "*.parquet")
+        counts = self.duckdb(f"SELECT parse_filename(filename)::VARCHAR, count(*)::VARCHAR, "
+                             f"count(DISTINCT id)::VARCHAR FROM read_parquet('{glob}', "
+                             f"filename=true) GROUP BY ALL")[0]
+        got_counts = {r[0]: (int(r[1]), int(r[2])) for r in counts}
+        want_counts = {n[:-len(".csv")] + ".parquet": (c, c) for n, c in per_file.items()}
+        self.assertEqual(got_counts, want_counts, f"seed {seed}: archived rows")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -143,6 +143,17 @@ TEST(ParquetWriterRoundTripTest, RowGroupsEndAtTheRowLimit) {
   ExpectReadsBack(bytes, 4);
 }
 
+TEST(ParquetWriterRoundTripTest, KeyValueMetadataReadsBack) {
+  ParquetWriterOptions options;
+  options.key_value = {{"sluice.source_hash", "0123abcd"}, {"other", ""}};
+  const std::string bytes = WriteTenRows(options);
+  StringFile input(bytes);
+  auto file = ParquetFile::Open(input);
+  ASSERT_TRUE(file.has_value()) << file.error().ToString();
+  EXPECT_EQ((*file)->metadata().key_value, options.key_value);
+  ExpectReadsBack(bytes, 1);
+}
+
 TEST(ParquetWriterRoundTripTest, DictionaryAndPlainPagesEveryCodec) {
   for (Codec codec : {Codec::kZstd, Codec::kSnappy, Codec::kGzip, Codec::kUncompressed}) {
     SCOPED_TRACE(CodecName(codec));
