@@ -203,11 +203,7 @@ class ClickHouseTest(SluiceTestCase):
         seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
         log(f"\nclickhouse aggregates kill test seed={seed}")
         rng = random.Random(seed)
-        config = self.path("aggregates.yaml")
-        with open(config, "w") as f:
-            f.write('tables:\n  - match: "events*"\n    table: events\n'
-                    '    aggregates: {columns: [value, id]}\n')
-        common = ["-c", config] + self.args() + [
+        common = ["-c", self.aggregates_config()] + self.args() + [
             "--settle-ms", "50", "--workers", "2", "--schema", self.events_schema(),
             "--max-crashes", "0"]
         per_file, expected = self.kill_in_waves(rng, common + ["--rescan-seconds", "1"], 6, 7,
@@ -216,17 +212,7 @@ class ClickHouseTest(SluiceTestCase):
         self.assertExit(res, 0)
         self.assertEqual(self.ids("events"), (expected, expected, 1, expected),
                          f"seed {seed}: rows lost or duplicated")
-        stats = f"{self.database}.events_file_stats"
-        self.assertEqual(self.count("events_file_stats"), 2 * len(per_file),
-                         f"seed {seed}: aggregate rows lost or duplicated")
-        counts = dict(self.server.query(
-            f"SELECT replaceRegexpOne(_file, '.*/', ''), toString(count) FROM {stats} "
-            f"WHERE column = 'id'"))
-        self.assertEqual(counts, {n: str(c) for n, c in per_file.items()},
-                         f"seed {seed}: a file's aggregates differ from its rows")
-        self.assertEqual(self.server.scalar(
-            f"SELECT count() FROM {stats} WHERE _load_id != _sluice_load_id OR _sluice_load_id "
-            f"NOT IN (SELECT load_id FROM {self.database}.sluice_loads)"), "0")
+        self.assert_aggregates_match(per_file, seed=seed)
         self.assertEqual(self.data_files(), [])
         self.assertEqual(self.quarantined_files(), [])
 
@@ -297,6 +283,53 @@ class ClickHouseTest(SluiceTestCase):
         self.assertEqual(self.server.scalar(
             f"SELECT count() FROM system.mutations WHERE database = '{self.database}'"), "0")
 
+    def aggregates_config(self):
+        """A configuration aggregating value and id of the events files (issue 15)."""
+        config = self.path("aggregates.yaml")
+        with open(config, "w") as f:
+            f.write('tables:\n  - match: "events*"\n    table: events\n'
+                    '    aggregates: {columns: [value, id]}\n')
+        return config
+
+    def assert_aggregates_match(self, per_file, server=None, seed=None):
+        """Exactly one aggregate row per column of every file of `per_file` (count =
+        its rows), all under committed load ids."""
+        server = server or self.server
+        stats = f"{self.database}.events_file_stats"
+        self.assertEqual(self.count("events_file_stats", server), 2 * len(per_file),
+                         f"seed {seed}: aggregate rows lost or duplicated")
+        counts = dict(server.query(
+            f"SELECT replaceRegexpOne(_file, '.*/', ''), toString(count) FROM {stats} "
+            f"WHERE column = 'id'"))
+        self.assertEqual(counts, {n: str(c) for n, c in per_file.items()},
+                         f"seed {seed}: a file's aggregates differ from its rows")
+        self.assertEqual(server.scalar(
+            f"SELECT count() FROM {stats} WHERE _load_id != _sluice_load_id OR _sluice_load_id "
+            f"NOT IN (SELECT load_id FROM {self.database}.sluice_loads)"), "0")
+
+    def test_a_file_quarantined_for_its_aggregates_leaves_neither_rows_nor_aggregates(self):
+        """An aggregates table made by hand whose count is Int8: a file of 300 rows
+        has a count the table cannot hold, its Commit fails (InvalidData naming the
+        aggregates table) and it is quarantined with none of its rows or aggregate
+        rows left; the files of fewer rows load with theirs."""
+        self.server.query(
+            f"CREATE TABLE {self.database}.events_file_stats (_file String, _load_id String, "
+            f"_loaded_at DateTime, column String, count Int8, nulls Int64, "
+            f"min Nullable(Float64), max Nullable(Float64), mean Nullable(Float64), "
+            f"stddev Nullable(Float64), _sluice_load_id String) ENGINE = MergeTree "
+            f"ORDER BY tuple()")
+        per_file = self.write_events(self.data, [5, 300, 7])
+        res = self.sluice("once", "-c", self.aggregates_config(), *self.args(), "--settle-ms",
+                          "0", "--schema", self.events_schema())
+        self.assertExit(res, 2)  # a file was quarantined
+        self.assertEqual(self.quarantined_files(), ["events_0001.csv"])
+        self.assertIn("events_file_stats", res.stdout + res.stderr)
+        del per_file["events_0001.csv"]
+        self.assertEqual(dict(self.server.query(
+            f"SELECT toString(batch), toString(count()) FROM {self.database}.events "
+            f"GROUP BY batch")), {"0": "5", "2": "7"})
+        self.assert_aggregates_match(per_file)
+
     def test_server_outage_mid_load_ends_with_every_row_once(self):
         if not os.access(SERVER_SCRIPT, os.X_OK):
             self.fail(f"{SERVER_SCRIPT} is missing")
@@ -317,8 +350,9 @@ class ClickHouseTest(SluiceTestCase):
             pristine = self.path("pristine")
             per_file = self.write_events(pristine, [1500000] + [100000] * 15)
             expected = sum(per_file.values())
-            proc = self.start_run(*self.args(sink), "--workers", "2", "--schema", self.events_schema(),
-                                  paths=False, settle_ms=50)
+            # With aggregates: they too end exactly once (issue 15).
+            proc = self.start_run("-c", self.aggregates_config(), *self.args(sink), "--workers",
+                                  "2", "--schema", self.events_schema(), paths=False, settle_ms=50)
             names = sorted(per_file)
             shutil.copy2(os.path.join(pristine, names[0]), self.data)
             self.wait_for(lambda: self.count("events", own) > 0, 120, "the first rows", proc=proc)
@@ -337,6 +371,7 @@ class ClickHouseTest(SluiceTestCase):
                           interval=0.5, proc=proc)
             self.assertEqual(self.stop(proc), 0, self.log_tail(proc))
             self.assertEqual(self.ids("events", own), (expected, expected, 1, expected))
+            self.assert_aggregates_match(per_file, own)
             self.assertEqual(self.quarantined_files(), [])
             self.assertEqual(sorted(os.listdir(self.processed)), sorted(per_file))
         finally:

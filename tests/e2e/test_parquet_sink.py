@@ -116,6 +116,29 @@ class ParquetSinkLoadTest(ParquetSinkTestCase):
         with open(os.path.join(self.lake, "readings", "_schema")) as f:
             self.assertIn('"humidity"', f.read())
 
+    def test_a_file_quarantined_for_its_aggregates_leaves_no_file(self):
+        """Aggregates name their file in `_file`, a Parquet STRING: a file whose name
+        is not UTF-8 cannot have them, so it is quarantined, with neither a data nor
+        an aggregates file; the other file loads with its aggregates."""
+        config = self.path("aggregates.yaml")
+        with open(config, "w") as f:
+            f.write('tables:\n  - match: "events*"\n    table: events\n'
+                    '    aggregates: {columns: [value, id]}\n')
+        self.put("events_1.csv", csv_text(["id", "batch", "value", "label"], [[1, 1, "1.5", "a"]]))
+        with open(os.path.join(os.fsencode(self.data), b"events_\xff.csv"), "w") as f:
+            f.write(csv_text(["id", "batch", "value", "label"], [[2, 2, "2.5", "b"]]))
+        res = self.pq_once("-c", config)
+        self.assertExit(res, 2)  # a file was quarantined
+        self.assertIn("not valid UTF-8", res.stderr)
+        self.assertEqual(len(self.quarantined_files()), 1)
+        self.assertEqual(self.read("events", "SELECT id FROM t"), [["1"]])
+        self.assertEqual(
+            self.read("events_file_stats", "SELECT \"column\", \"count\" FROM t ORDER BY 1"),
+            [["id", "1"], ["value", "1"]])
+        for table in ("events", "events_file_stats"):
+            self.assertEqual(len([n for n in os.listdir(os.path.join(self.lake, table))
+                                  if n.endswith(".parquet")]), 1, table)
+
 
 class ParquetSinkCrashTest(ParquetSinkTestCase):
     """kill -9 of `sluice run`/`once` at random moments while it loads 168 files into

@@ -8,6 +8,8 @@
 #include "sink/parquet/parquet_sink.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <deque>
@@ -309,6 +311,28 @@ TEST_F(ParquetSinkTest, AbortAndARefusedSideRowWriteNeitherFile) {
   EXPECT_EQ(Sorted(dir_ / "t"), (std::vector<std::string>{".lock", "_schema"}));
   EXPECT_EQ(Sorted(dir_ / "s"), (std::vector<std::string>{".lock", "_schema"}));
   EXPECT_EQ(Sorted(dir_ / "_sluice/loads"), (std::vector<std::string>{}));
+}
+
+// A Commit that fails between the two renames (the data file's rename fails:
+// a folder stands at its name) removes the side file it had renamed at once.
+TEST_F(ParquetSinkTest, ACommitFailingAtTheDataRenameRemovesItsSideFile) {
+  const TableDef def = Readings("t", false);
+  const TableDef side = StatsTable("s");
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  ASSERT_TRUE(sink_->EnsureTable(side).ok());
+  ASSERT_EQ(::mkdir((dir_ / "t/a.parquet").c_str(), 0755), 0);
+  auto counts =
+      LoadWithSide(*sink_, def, side, {{"a", "/in/a.csv"}}, {{1}}, {{{"/in/a.csv", "id", 1, 1.0}}});
+  ASSERT_FALSE(counts.has_value());
+  EXPECT_EQ(counts.status().code(), StatusCode::kUnavailable) << counts.status().ToString();
+  EXPECT_EQ(Sorted(dir_ / "s"), (std::vector<std::string>{".lock", "_schema"}));
+  ASSERT_EQ(::rmdir((dir_ / "t/a.parquet").c_str()), 0);
+  EXPECT_FALSE(Committed("a"));
+  counts =
+      LoadWithSide(*sink_, def, side, {{"a", "/in/a.csv"}}, {{1}}, {{{"/in/a.csv", "id", 1, 1.0}}});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(Sorted(dir_ / "s"), (std::vector<std::string>{".lock", "_schema", "a.parquet"}));
+  EXPECT_TRUE(Committed("a"));
 }
 
 // A crash between the side file's rename and the data file's (made here by

@@ -68,6 +68,8 @@ Result<std::optional<std::string>> ReadWholeFile(const std::string& path);
 // unlink, where it exists; errors are ignored (best effort).
 void RemoveQuietly(const std::string& path);
 bool Exists(const std::string& path);
+// A regular file (not a folder or anything else) is at `path`.
+bool IsRegularFile(const std::string& path);
 // The names in a folder (not "." or ".."); empty if it does not exist.
 Result<std::vector<std::string>> ListDirectory(const std::string& path);
 

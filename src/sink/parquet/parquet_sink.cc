@@ -413,7 +413,8 @@ void ParquetSink::AbortLoads() noexcept {
   // A Commit that failed after the side file and before the data file's rename
   // (which, if it happened, committed the loads: then the side file stays).
   if (!side_path_.empty() &&
-      !Exists(TableDir(table().name) + "/" + FileName(loads()[0].id) + std::string(kParquet))) {
+      !parquet_sink::IsRegularFile(TableDir(table().name) + "/" + FileName(loads()[0].id) +
+                                   std::string(kParquet))) {
     RemoveSideFile(side_path_.substr(dir_.size() + 1));
   }
   EndLoads();
