@@ -1,5 +1,4 @@
-// The ledger's copy of recent per-file aggregates (docs/observability.md, "Data
-// view"): what a loaded file's aggregates were, the series the status page draws,
+// The ledger's copy of recent per-file aggregates (README, "Data view"): what a loaded file's aggregates were, the series the status page draws,
 // and the files whose mean stood out. The sink's aggregates table holds every
 // file's; the ledger keeps the latest kAggregateFilesKept files of each table, so
 // the page and `sluice status --file` need no query against the sink.
