@@ -32,7 +32,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .up { color: #1a7f37; } .down { color: #cf222e; }
 pre { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 320px; margin: 0; }
 a { color: #0969da; cursor: pointer; }
-.agg-table h3 { font-size: 14px; margin: 12px 0 4px; }
+#data-view h3 { font-size: 14px; margin: 12px 0 4px; }
 .agg-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 8px 16px; }
 .agg-chart-box { font-size: 12px; color: #57606a; }
 .agg-chart-box b { color: #1d2330; }
@@ -60,14 +60,14 @@ table.flagged-list td.flag { color: #cf222e; font-weight: 600; }
 <section><h2>Throughput (rows/s, last 5 minutes)</h2>
 <canvas id="chart" width="1200" height="180" style="width:100%;height:180px"></canvas></section>
 <section><h2>Tables</h2><table id="tables"><thead><tr><th>table</th><th>loaded</th><th>duplicate</th><th>quarantined</th><th>pending</th><th>processing</th></tr></thead><tbody></tbody></table></section>
-<section><h2>Recent files</h2>
-<table id="recent"><thead><tr><th>file</th><th>table</th><th>outcome</th><th>rows</th><th>rejects</th><th>duration</th><th>finished</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section id="data-view" hidden><h2>Data: per-file aggregates (mean and min–max band, latest files)</h2>
 <div id="data-tables"></div>
 <h3>Flagged files</h3>
 <p id="flagged-none">none: no file's mean lay more than 3 standard deviations from the earlier files' means.</p>
 <table id="flagged" class="flagged-list"><thead><tr><th>file</th><th>table</th><th>column</th><th>group</th><th>mean</th><th>expected</th><th>loaded</th></tr></thead><tbody></tbody></table>
 </section>
+<section><h2>Recent files</h2>
+<table id="recent"><thead><tr><th>file</th><th>table</th><th>outcome</th><th>rows</th><th>rejects</th><th>duration</th><th>finished</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section id="report-box" hidden><h2>Error report: <span id="report-name"></span></h2><pre id="report"></pre></section>
 </main>
 <script>
