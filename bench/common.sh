@@ -154,7 +154,8 @@ run_measurements() {
 
 # Writes the table of run_measurements' results to FILE (and stdout), under a
 # line about the run and the line ABOUT (versions): each tool's ratio is against
-# sluice_large, or sluice_small for the measurements of many files.
+# sluice_large (or $RESULTS_BASE if set), or sluice_small for the measurements of
+# many files.
 write_results() { # file about
   local entry name runs label rows files base fps r
   {
@@ -166,7 +167,7 @@ write_results() { # file about
     echo "|---|---:|---:|---:|---:|---:|"
     for entry in "${selected[@]}"; do
       IFS='|' read -r name runs _ label rows files <<< "$entry"
-      if [ -n "$files" ]; then base=sluice_small; fps=$(rate "$files" "${b[$name]}"); else base=sluice_large; fps=; fi
+      if [ -n "$files" ]; then base=sluice_small; fps=$(rate "$files" "${b[$name]}"); else base=${RESULTS_BASE:-sluice_large}; fps=; fi
       r=
       case $name in sluice_*) ;; *) [ -n "${b[$base]:-}" ] && r=$(ratio "${b[$name]}" "${b[$base]}") ;; esac
       echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r |"

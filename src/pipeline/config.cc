@@ -287,6 +287,7 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
   std::optional<std::vector<std::string>> drop;
   Take(drop, o.drop, r.drop, d.drop);
   if (drop) plan.drop = *drop;
+  Take(plan.aggregates, o.aggregates, r.aggregates, d.aggregates);
   return plan;
 }
 

@@ -15,6 +15,7 @@
 #include "observe/log.h"
 #include "schema/schema.h"
 #include "source/dir_watcher.h"
+#include "transform/aggregates.h"
 #include "transform/metadata.h"
 #include "transform/naming.h"
 #include "transform/normalize.h"
@@ -63,6 +64,8 @@ struct TableRule {
   std::optional<std::vector<DerivedColumn>> derive;
   std::optional<std::string> filter;
   std::optional<std::vector<std::string>> drop;
+  // Per-file aggregates (docs/transforms.md#aggregates), taken whole like derive.
+  std::optional<AggregateSpec> aggregates;
   // Where the rule is, for messages: "FILE: tables[1] (match \"x*\")" or "FILE: defaults".
   std::string origin;
 };
@@ -89,6 +92,8 @@ struct TablePlan {
   // The rules derive and filter come from, for messages (TableRule::origin).
   std::string derive_origin;
   std::string filter_origin;
+  // Per-file aggregates into a table of their own; nullopt: none.
+  std::optional<AggregateSpec> aggregates;
 
   // True if derive, filter or drop apply to the rows after validation.
   bool transforms_rows() const { return !derive.empty() || !filter.empty() || !drop.empty(); }

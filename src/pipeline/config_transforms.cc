@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "pipeline/row_transforms.h"
+#include "transform/aggregates.h"
 
 namespace sluice {
 namespace {
@@ -27,6 +31,112 @@ bool GetText(const YAML::Node& node, std::string& out) {
   return true;
 }
 
+// Column names as a list or a comma-separated string; false for anything else.
+bool GetNames(const YAML::Node& node, std::vector<std::string>& out) {
+  out.clear();
+  if (node.IsScalar()) {
+    out = SplitList(node.Scalar());
+    return true;
+  }
+  if (!node.IsSequence()) return false;
+  for (const auto& item : node) {
+    std::string s;
+    if (!GetText(item, s) || s.empty()) return false;
+    out.push_back(s);
+  }
+  return true;
+}
+
+using ErrorAt = std::function<Status(const YAML::Node&, std::string_view)>;
+
+// `aggregates:` is true (every default) or a mapping of table, columns and by.
+Result<AggregateSpec> ParseAggregates(const YAML::Node& v, const ErrorAt& error) {
+  constexpr std::string_view kExpected = "expected true or a mapping of table, columns and by";
+  AggregateSpec spec;
+  if (v.IsScalar()) {
+    bool on = false;
+    if (!YAML::convert<bool>::decode(v, on) || !on) return error(v, kExpected);
+    return spec;
+  }
+  if (!v.IsMap()) return error(v, kExpected);
+  for (const auto& kv : v) {
+    const std::string k = kv.first.Scalar();
+    const YAML::Node& x = kv.second;
+    if (k == "table") {
+      if (!GetText(x, spec.table) || spec.table.empty()) {
+        return error(x, "aggregates.table: expected a table name");
+      }
+    } else if (k == "columns" || k == "by") {
+      std::vector<std::string>& names = k == "columns" ? spec.columns : spec.by;
+      if (!GetNames(x, names)) return error(x, "aggregates." + k + ": expected column names");
+      for (auto it = names.begin(); it != names.end(); ++it) {
+        if (std::find(names.begin(), it, *it) != it) {
+          return error(x, "aggregates." + k + ": column '" + *it + "' is named twice");
+        }
+      }
+    } else {
+      return error(kv.first, "aggregates: unknown key '" + k + "' (expected table, columns or by)");
+    }
+  }
+  return spec;
+}
+
+// What can be checked of a rule's aggregates before any file: the table names,
+// and the columns against the loaded columns as far as they are known (all of
+// them with a declared schema; without one, the derived and metadata columns, a
+// column it names being assumed to come from the file).
+Status CheckAggregates(const Config& config, const TableRule& rule, const TablePlan& plan,
+                       const std::vector<ColumnDef>& derived, bool schema_known) {
+  const TableRule& d = config.defaults;
+  const AggregateSpec& spec = *plan.aggregates;
+  const std::string& origin = (rule.aggregates ? rule : d).origin;
+  auto error = [&](const std::string& what) {
+    return Status::InvalidArgument(origin + ": aggregates: " + what);
+  };
+  const std::optional<std::string>& table = rule.table ? rule.table : d.table;
+  if (table && AggregatesTableName(spec, *table) == *table) {
+    return error("the aggregates table must not be the table " + *table + " itself");
+  }
+  if (!spec.table.empty()) {
+    if (d.table == spec.table) return error("the aggregates table is the defaults' table");
+    for (const TableRule& other : config.tables) {
+      if (other.table == spec.table) {
+        return error("the aggregates table " + spec.table + " is the table of " + other.origin);
+      }
+    }
+  }
+  for (const std::vector<std::string>* names : {&spec.columns, &spec.by}) {
+    for (const std::string& name : *names) {
+      if (std::find(plan.drop.begin(), plan.drop.end(), name) != plan.drop.end()) {
+        return error("column \"" + name + "\" is dropped (drop:), so it is not loaded");
+      }
+    }
+  }
+  TableDef loaded{table.value_or("the file's table"), {}, {}};
+  auto add = [&](const ColumnDef& c) {
+    const bool dropped = std::find(plan.drop.begin(), plan.drop.end(), c.name) != plan.drop.end();
+    if (!dropped && loaded.FindColumn(c.name) < 0) loaded.columns.push_back(c);
+  };
+  if (plan.schema) {
+    for (const ColumnDef& c : plan.schema->Defs()) add(c);
+  }
+  for (const ColumnDef& c : derived) add(c);
+  for (const ColumnDef& c : MetadataColumns(plan.metadata)) add(c);
+  if (!schema_known) {
+    // A column not known yet is the file's: assume it fits until the file says.
+    for (const std::vector<std::string>* names : {&spec.columns, &spec.by}) {
+      for (const std::string& name : *names) add({name, ColumnType::kFloat, true});
+    }
+  }
+  Result<TableDef> aggregates = AggregatesTable(spec, loaded);
+  if (!aggregates) {
+    std::string_view m = aggregates.error().message();
+    if (m.starts_with("aggregates: ")) m.remove_prefix(12);
+    return error(std::string(m));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string RuleLabel(const std::string& file, const YAML::Node& rule, int index) {
@@ -40,7 +150,7 @@ std::string RuleLabel(const std::string& file, const YAML::Node& rule, int index
 
 Result<bool> ParseTransformKey(const std::string& file, const std::string& key, const YAML::Node& v,
                                TableRule& rule) {
-  auto error = [&](const YAML::Node& node, std::string_view what) {
+  const ErrorAt error = [&](const YAML::Node& node, std::string_view what) {
     return Error(file, rule, node, key, what);
   };
   if (key == "normalize") {
@@ -119,20 +229,10 @@ Result<bool> ParseTransformKey(const std::string& file, const std::string& key, 
     rule.filter = f;
   } else if (key == "drop") {
     std::vector<std::string> drop;
-    if (v.IsScalar()) {
-      drop = SplitList(v.Scalar());
-    } else if (v.IsSequence()) {
-      for (const auto& item : v) {
-        std::string s;
-        if (!GetText(item, s) || s.empty()) return error(item, "expected column names");
-        drop.push_back(s);
-      }
-    } else {
-      return error(v, "expected a list of column names");
-    }
+    if (!GetNames(v, drop)) return error(v, "expected a list of column names");
     rule.drop = std::move(drop);
   } else if (key == "aggregates") {
-    return error(v, "not supported yet: per-file aggregates are not part of this version");
+    ASSIGN_OR_RETURN(rule.aggregates, ParseAggregates(v, error));
   } else {
     return false;
   }
@@ -152,11 +252,19 @@ Status CheckTransforms(const Config& config) {
     if (filter.filter) plan.filter = *filter.filter;
     plan.derive_origin = derive.origin;
     plan.filter_origin = filter.origin;
-    if (plan.derive.empty() && plan.filter.empty()) continue;
-    const std::optional<Schema>& schema = rule->schema ? rule->schema : d.schema;
-    const std::vector<ColumnDef> inputs = schema ? schema->Defs() : std::vector<ColumnDef>{};
-    auto compiled = RowTransforms::Compile(plan, inputs, !schema.has_value());
+    plan.aggregates = rule->aggregates ? rule->aggregates : d.aggregates;
+    if (plan.derive.empty() && plan.filter.empty() && !plan.aggregates) continue;
+    plan.schema = rule->schema ? rule->schema : d.schema;
+    const std::vector<ColumnDef> inputs =
+        plan.schema ? plan.schema->Defs() : std::vector<ColumnDef>{};
+    auto compiled = RowTransforms::Compile(plan, inputs, !plan.schema.has_value());
     if (!compiled) return compiled.error();
+    if (plan.aggregates) {
+      if (const auto& drop = rule->drop ? rule->drop : d.drop) plan.drop = *drop;
+      plan.metadata = (rule->metadata ? rule->metadata : d.metadata).value_or(MetadataOptions{});
+      RETURN_IF_ERROR(
+          CheckAggregates(config, *rule, plan, compiled->derived(), plan.schema.has_value()));
+    }
   }
   return Status::Ok();
 }

@@ -1,6 +1,6 @@
 // The transform keys of a table rule in the YAML configuration (normalize, derive,
-// filter, drop; aggregates is refused as not supported yet), and the start-up
-// check of their expressions. See docs/configuration.md#transforms.
+// filter, drop, aggregates), and the start-up check of their expressions and
+// aggregates. See docs/configuration.md#transforms.
 //
 // Thread-safety: free functions.
 #pragma once
@@ -33,7 +33,13 @@ std::string RuleLabel(const std::string& file, const YAML::Node& rule, int index
 // the file's columns and types are known only per file: syntax, functions and the
 // derived columns' own references are checked here, and an unknown column waits
 // for the file (which is quarantined with the same message if it lacks it).
-// Errors: InvalidArgument "FILE: RULE: derive 'NAME' \"EXPR\": at POS: what".
+// The effective aggregates are checked too: the aggregates table is neither the
+// rule's table nor the table of any rule; the columns they name are not dropped,
+// and, as far as the loaded columns are known (all of them with a declared
+// schema; without one the derived and metadata columns), aggregated columns exist
+// and are integer or float and `by` columns exist.
+// Errors: InvalidArgument "FILE: RULE: derive 'NAME' \"EXPR\": at POS: what", or
+// "FILE: RULE: aggregates: what".
 Status CheckTransforms(const Config& config);
 
 }  // namespace sluice

@@ -8,7 +8,7 @@ import unittest
 
 from sluice_e2e import SluiceTestCase, free_port, http_get
 
-# The issue's example, without aggregates (refused as not supported yet).
+# The issue's example, without aggregates.
 RULE = """tables:
   - match: "sensors*"
     table: sensors
@@ -150,12 +150,13 @@ class TransformsTest(SluiceTestCase):
         check = self.sluice("check", "-c", cfg, f)
         self.assertExit(check, 0)
 
-    def test_aggregates_are_refused_as_not_supported_yet(self):
-        cfg = self.config('tables:\n  - match: "s*"\n    aggregates: {columns: [a]}\n')
+    def test_aggregates_of_a_string_column_stop_sluice_at_start_up(self):
+        cfg = self.config('tables:\n  - match: "s*"\n    derive: [{name: d, expr: "\'x\'"}]\n'
+                          '    aggregates: {columns: [d]}\n')
         res = self.sluice("once", "-c", cfg, timeout=30)
         self.assertExit(res, 1)
-        self.assertIn("aggregates", res.stderr + res.stdout)
-        self.assertIn("not supported yet", res.stderr + res.stdout)
+        self.assertIn('tables[0] (match "s*"): aggregates: column "d" is string, not integer or float',
+                      res.stderr + res.stdout)
 
     def test_rows_filtered_in_metrics_and_api_status(self):
         cfg = self.config(RULE)

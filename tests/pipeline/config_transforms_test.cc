@@ -1,5 +1,5 @@
-// The transform keys of the configuration (normalize, derive, filter, drop, and
-// aggregates refused) and the start-up check of their expressions.
+// The transform keys of the configuration (normalize, derive, filter, drop,
+// aggregates) and the start-up check of their expressions and aggregates.
 #include "pipeline/config_transforms.h"
 
 #include <gtest/gtest.h>
@@ -99,10 +99,105 @@ tables:
   EXPECT_EQ(config_.Resolve("u.csv").derive, (std::vector<DerivedColumn>{{"a2", "2"}}));
 }
 
-TEST_F(ConfigTransformsTest, AggregatesAreRefusedAsNotSupportedYet) {
+TEST_F(ConfigTransformsTest, AggregatesParseAsAMappingOrTrue) {
+  ASSERT_TRUE(Load(R"yaml(tables:
+  - match: "sensors*"
+    table: sensors
+    aggregates:
+      table: sensors_stats
+      columns: [temperature_k, humidity]
+      by: "sensor_id, site"
+  - match: "other*"
+    aggregates: true
+)yaml")
+                  .ok());
+  ASSERT_TRUE(config_.tables[0].aggregates.has_value());
+  EXPECT_EQ(*config_.tables[0].aggregates,
+            (AggregateSpec{"sensors_stats", {"temperature_k", "humidity"}, {"sensor_id", "site"}}));
+  EXPECT_EQ(config_.tables[1].aggregates, AggregateSpec{});
+  EXPECT_FALSE(config_.defaults.aggregates.has_value());
+  EXPECT_FALSE(config_.Resolve("x.csv").aggregates.has_value());
+}
+
+TEST_F(ConfigTransformsTest, ARulesAggregatesReplaceTheDefaults) {
+  ASSERT_TRUE(Load(R"yaml(defaults:
+  aggregates: {columns: [a]}
+tables:
+  - match: "t*"
+    aggregates: {by: [s]}
+  - match: "u*"
+    derive: [{name: b, expr: "1"}]
+)yaml")
+                  .ok());
+  EXPECT_EQ(config_.Resolve("t.csv").aggregates, (AggregateSpec{"", {}, {"s"}}));
+  EXPECT_EQ(config_.Resolve("u.csv").aggregates, (AggregateSpec{"", {"a"}, {}}));
+  EXPECT_EQ(config_.Resolve("v.csv").aggregates, (AggregateSpec{"", {"a"}, {}}));
+}
+
+TEST_F(ConfigTransformsTest, MalformedAggregatesNameTheFileLineRuleAndKey) {
+  ExpectError("tables:\n  - match: \"s*\"\n    aggregates:\n      tables: stats\n",
+              {"sluice.yaml:4", "tables[0] (match \"s*\")", "key 'aggregates'",
+               "unknown key 'tables' (expected table, columns or by)"});
+  ExpectError("defaults:\n  aggregates: false\n",
+              {"sluice.yaml:2", "defaults", "expected true or a mapping of table, columns and by"});
+  ExpectError("defaults:\n  aggregates: [a]\n", {"key 'aggregates'", "expected true or a mapping"});
+  ExpectError("defaults:\n  aggregates: {table: \"\"}\n", {"aggregates.table: expected a table"});
+  ExpectError("defaults:\n  aggregates: {columns: {a: 1}}\n",
+              {"aggregates.columns: expected column names"});
+  ExpectError("defaults:\n  aggregates: {by: [a, b, a]}\n",
+              {"aggregates.by: column 'a' is named twice"});
+}
+
+TEST_F(ConfigTransformsTest, AggregatesAreCheckedAgainstADeclaredSchema) {
+  const std::string columns = R"(    columns:
+      - {name: sensor_id, type: string}
+      - {name: temperature, type: float}
+      - {name: humidity, type: integer}
+      - {name: raw, type: float}
+)";
+  const std::string rule = "tables:\n  - match: x\n    table: sensors\n" + columns +
+                           "    derive: [{name: temperature_k, expr: \"temperature + 273.15\"},"
+                           " {name: day, expr: \"date('2024-01-01')\"}]\n    drop: [raw]\n";
+  ASSERT_TRUE(
+      Load(rule + "    aggregates: {columns: [temperature_k, humidity], by: [sensor_id]}\n").ok());
+  ASSERT_TRUE(Load(rule + "    aggregates: true\n    metadata: [line]\n").ok());
+  const std::string at = path_ + ": tables[0] (match \"x\"): aggregates: ";
+  ExpectError(rule + "    aggregates: {columns: [pressure]}\n",
+              {at + "column \"pressure\" is not a column of sensors"});
+  ExpectError(rule + "    aggregates: {columns: [day]}\n",
+              {at + "column \"day\" is date, not integer or float"});
+  ExpectError(rule + "    aggregates: {columns: [sensor_id]}\n", {"\"sensor_id\" is string"});
+  ExpectError(rule + "    aggregates: {columns: [raw]}\n", {at + "column \"raw\" is dropped"});
+  ExpectError(rule + "    aggregates: {by: [site]}\n",
+              {at + "`by` column \"site\" is not a column of sensors"});
+  ExpectError(rule + "    aggregates: {columns: [_file]}\n    metadata: [file]\n",
+              {"\"_file\" is string"});
+  ExpectError(rule + "    aggregates: {table: sensors}\n",
+              {at + "the aggregates table must not be the table sensors itself"});
+  // The defaults' aggregates are checked for a rule that has none, with its schema.
+  ExpectError("defaults:\n  aggregates: {columns: [nope]}\ntables:\n  - match: x\n" + columns,
+              {path_ + ": defaults: aggregates: column \"nope\" is not a column"});
+}
+
+TEST_F(ConfigTransformsTest, AggregatesWithoutASchemaCheckWhatIsKnown) {
+  // The file's columns are known per file: these are checked there.
+  ASSERT_TRUE(Load("defaults:\n  aggregates: {columns: [temperature], by: [sensor_id]}\n").ok());
+  ASSERT_TRUE(Load("defaults:\n  derive: [{name: k, expr: \"temperature + 1\"}]\n"
+                   "  aggregates: {columns: [k]}\n")
+                  .ok());
+  ExpectError("defaults:\n  derive: [{name: d, expr: \"'x'\"}]\n  aggregates: {columns: [d]}\n",
+              {path_ + ": defaults: aggregates: column \"d\" is string, not integer or float"});
+  ExpectError("defaults:\n  drop: [t]\n  aggregates: {columns: [t]}\n", {"\"t\" is dropped"});
+  ExpectError("defaults:\n  metadata: [loaded_at]\n  aggregates: {columns: [_loaded_at]}\n",
+              {"\"_loaded_at\" is timestamp"});
+  ExpectError("defaults:\n  aggregates: {by: [count]}\n",
+              {"`by` column \"count\" has the name of a column of the aggregates table"});
   ExpectError(
-      "tables:\n  - match: \"s*\"\n    aggregates:\n      table: stats\n",
-      {"sluice.yaml:4", "tables[0] (match \"s*\")", "key 'aggregates'", "not supported yet"});
+      "tables:\n  - match: x\n    table: s\n    aggregates: {table: s}\n",
+      {"tables[0] (match \"x\"): aggregates: the aggregates table must not be the table s"});
+  ExpectError("tables:\n  - match: x\n    table: s\n  - match: y\n    aggregates: {table: s}\n",
+              {"tables[1] (match \"y\"): aggregates: the aggregates table s is the table of " +
+               path_ + ": tables[0] (match \"x\")"});
 }
 
 TEST_F(ConfigTransformsTest, MalformedKeysNameTheFileLineRuleAndKey) {
