@@ -125,7 +125,9 @@ class FileLoader {
   void ProcessSmall(const std::vector<const Sighting*>& files, std::vector<FileResult>& results,
                     std::vector<const Sighting*>& alone);
   // Finds whether the file can join a group: its decoded size, table and columns.
-  Status Scout(Member& member, const std::optional<TableDef>& known);
+  // `known`, `known_aggregates`: as Prepare.
+  Status Scout(Member& member, const std::optional<TableDef>& known,
+               const std::optional<TableDef>& known_aggregates);
   // Loads the scouted files of a group together; returns those that must load alone.
   std::vector<const Sighting*> ProcessGroup(std::vector<std::unique_ptr<Member>>& members,
                                             std::vector<FileResult>& results);
@@ -154,24 +156,30 @@ class FileLoader {
   // Reads a file of records without a single column to its end (nothing to load).
   Status ReadColumnless(Member& member);
   // Loads `members` (prepared, all for one table) as one sink transaction: Begin
-  // with a load per member, each member's rows written in turn, every file
-  // checked unchanged, Commit; their counts are in their attempts. On any error
-  // the sink is aborted and nothing is committed.
+  // with a load per member (and the aggregates table as the side table), each
+  // member's rows written in turn, every file checked unchanged, Commit; their
+  // counts and aggregates are in their attempts. On any error the sink is
+  // aborted and nothing is committed.
   Status LoadMembers(const std::vector<Member*>& members);
   // Records committed members loaded (one ledger transaction for several) and
   // archives them; their results in order.
   std::vector<FileResult> RecordLoaded(const std::vector<Member*>& members);
   // Opens the file and reads its first batch and column names.
   Status Open(const Sighting& file, Attempt& attempt, Opened& out);
-  // Resolves the file's table (`known`: as described moments ago) and its validator.
+  // Resolves the file's table (`known`: as described moments ago; `known_aggregates`:
+  // its aggregates table as an earlier file found it) and its validator.
   Status Prepare(const Sighting& file, Attempt& attempt, Opened& opened,
-                 const std::optional<TableDef>& known);
+                 const std::optional<TableDef>& known,
+                 const std::optional<TableDef>& known_aggregates = std::nullopt);
   // Reads, validates and writes the file's rows as loads[load] of the sink's
-  // current Begin; checks the reject threshold.
+  // current Begin; checks the reject threshold. With `aggregates:`, the rows
+  // written are aggregated as they go (opened.aggregator) and the file's
+  // aggregates are written to the side table after them.
   Status WriteRows(const Sighting& file, Attempt& attempt, Opened& opened, size_t load);
   // Reads and validates the opened file's rows on a BatchProducer, handing each
   // batch of good rows to `consume` until the end, a read error or `consume`'s
-  // error, which is returned. Sets attempt.rows_read and `validation_rejects`.
+  // error, which is returned. Sets attempt.loaded_at (the rows' `_loaded_at`),
+  // attempt.rows_read and `validation_rejects`.
   Status ForEachBatch(const Sighting& file, Attempt& attempt, Opened& opened,
                       const std::function<Status(const Batch&)>& consume,
                       uint64_t& validation_rejects);

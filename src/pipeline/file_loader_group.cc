@@ -28,6 +28,7 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
   uint64_t decoded = 0;
   uint64_t kept = 0;  // memory_bytes() of the members' rows kept since scouting
   std::optional<TableDef> known;
+  std::optional<TableDef> known_aggregates;
   auto flush = [&] {
     if (group.size() == 1) {
       alone.push_back(&group.front()->file);
@@ -54,14 +55,21 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
     auto member = std::make_unique<Member>(*file, config_.quarantine);
     Status status;
     try {
-      status = Scout(*member, known);
+      status = Scout(*member, known, known_aggregates);
     } catch (...) {
       status = ExceptionStatus("reading the file");  // it loads alone and meets it again
     }
     if (status.ok() && !group.empty()) {
-      const TableDef& load = group.front()->opened.table.load;
-      if (member->opened.table.load.columns != load.columns ||
-          member->opened.table.load.key != load.key) {
+      const ResolvedTable& first = group.front()->opened.table;
+      const ResolvedTable& table = member->opened.table;
+      // One Begin for all: the same table and the same aggregates table (the side
+      // table), or none.
+      const bool same_side =
+          first.aggregates.has_value() == table.aggregates.has_value() &&
+          (!first.aggregates || (first.aggregates->name == table.aggregates->name &&
+                                 first.aggregates->columns == table.aggregates->columns));
+      if (table.load.columns != first.load.columns || table.load.key != first.load.key ||
+          !same_side) {
         status = Status::InvalidData("columns unlike the group's");
       }
     }
@@ -83,20 +91,22 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
       }
     }
     known = member->opened.table.described;
+    known_aggregates = member->opened.table.aggregates;
     decoded += member->decoded;
     group.push_back(std::move(member));
   }
   flush();
 }
 
-Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known) {
+Status FileLoader::Scout(Member& member, const std::optional<TableDef>& known,
+                         const std::optional<TableDef>& known_aggregates) {
   // A small compressed file may decode to far more than a group should hold;
   // decoding stops as soon as it is too large.
   ASSIGN_OR_RETURN(member.decoded, member.file.landed->DecodedSize(kGroupFileBytes));
   if (member.decoded > kGroupFileBytes) return Status::Ok();
   RETURN_IF_ERROR(Open(member.file, member.attempt, member.opened));
   if (member.opened.names.empty()) return Status::InvalidData("no columns");
-  RETURN_IF_ERROR(Prepare(member.file, member.attempt, member.opened, known));
+  RETURN_IF_ERROR(Prepare(member.file, member.attempt, member.opened, known, known_aggregates));
   // The reader and its buffers go now, so one member's are held at a time. A
   // member whose rows all fit its first batch (most small files) keeps that
   // batch, if the group can afford it; the others are read again.

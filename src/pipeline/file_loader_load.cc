@@ -217,7 +217,8 @@ Status FileLoader::LoadMembers(const std::vector<Member*>& members) {
   std::vector<LoadId> loads;
   loads.reserve(members.size());
   for (const Member* member : members) loads.push_back({member->file.id.hash, member->file.path});
-  Status status = sink_->Begin(members.front()->opened.table.load, loads);
+  const ResolvedTable& table = members.front()->opened.table;
+  Status status = sink_->Begin(table.load, loads, table.aggregates ? &*table.aggregates : nullptr);
   for (size_t i = 0; i < members.size() && status.ok(); ++i) {
     Member& member = *members[i];
     if (member.opened.reader == nullptr) {
@@ -242,6 +243,14 @@ Status FileLoader::LoadMembers(const std::vector<Member*>& members) {
   if (!status.ok()) {
     sink_->Abort();
     return status;
+  }
+  // Kept before the commit, not after: a commit whose answer is lost is found
+  // committed by the next try's Begin (AlreadyExists), which reads nothing, and
+  // these are then the aggregates committed. Read only once the load committed.
+  for (Member* member : members) {
+    if (!member->opened.aggregator) continue;
+    member->attempt.aggregates = member->opened.aggregator->Rows();
+    member->attempt.aggregates_table = member->opened.table.aggregates->name;
   }
   ASSIGN_OR_RETURN(std::vector<LoadCounts> counts, sink_->Commit());
   if (counts.size() != members.size()) {
@@ -307,11 +316,12 @@ Status FileLoader::Open(const Sighting& file, Attempt& attempt, Opened& out) {
 }
 
 Status FileLoader::Prepare(const Sighting& file, Attempt& attempt, Opened& opened,
-                           const std::optional<TableDef>& known) {
+                           const std::optional<TableDef>& known,
+                           const std::optional<TableDef>& known_aggregates) {
   ASSIGN_OR_RETURN(opened.table, ResolveTable(*sink_, file.plan,
                                               {opened.names, opened.first, file.inferred,
                                                opened.reader->declared_types()},
-                                              known));
+                                              known, known_aggregates));
   attempt.table = opened.table.load.name;
   if (!opened.table.added.empty()) {
     RecordColumnsAdded(opened.table.load.name, opened.table.added, file.path);
@@ -325,9 +335,11 @@ Status FileLoader::ForEachBatch(const Sighting& file, Attempt& attempt, Opened& 
                                 const std::function<Status(const Batch&)>& consume,
                                 uint64_t& validation_rejects) {
   Status status;
+  // One instant per reading of the file: its rows' `_loaded_at` and its aggregates'.
+  attempt.loaded_at = NowMicros();
   BatchProducer producer(
       {opened.reader.get(), &*opened.validator, &file.plan, &opened.table.load, &attempt.rejects,
-       &file.path, NowMicros(), &signals_.stop,
+       &file.path, attempt.loaded_at, &signals_.stop,
        opened.table.transforms ? &*opened.table.transforms : nullptr, &attempt.refused},
       std::move(opened.first));
   for (;;) {
@@ -353,10 +365,21 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
     ASSIGN_OR_RETURN(attempt.parquet, ParquetArchive::Start(config_.processed, file.relative,
                                                             opened.table.load.columns));
   }
+  // A new aggregator each try: what an earlier try aggregated (rows the database
+  // then refused) is not the file's.
+  std::optional<FileAggregator>& aggregator = opened.aggregator;
+  aggregator.reset();
+  if (opened.table.aggregates) {
+    ASSIGN_OR_RETURN(FileAggregator created,
+                     FileAggregator::Create(*file.plan.aggregates, opened.table.load));
+    aggregator.emplace(std::move(created));
+  }
   RETURN_IF_ERROR(ForEachBatch(
       file, attempt, opened,
       [&](const Batch& batch) {
         RETURN_IF_ERROR(sink_->Write(batch, load));
+        // The rows written, after the filter and without bad rows.
+        if (aggregator) RETURN_IF_ERROR(aggregator->Add(batch));
         return attempt.parquet ? attempt.parquet->Write(batch) : Status::Ok();
       },
       validation_rejects));
@@ -366,6 +389,11 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
   if (!file.plan.WithinThreshold(attempt.rejects.count(), total)) {
     return attempt.rejects.TooMany(std::to_string(attempt.rejects.count()) + " of " +
                                    std::to_string(total) + " rows are bad");
+  }
+  if (aggregator) {
+    // `_file` as the metadata column has it; `_load_id` the load's id, the hash.
+    RETURN_IF_ERROR(
+        sink_->WriteSide(aggregator->ToBatch(file.path, file.id.hash, attempt.loaded_at), load));
   }
   return Status::Ok();
 }

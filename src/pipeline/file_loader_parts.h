@@ -76,6 +76,8 @@ struct FileLoader::Opened {
   std::vector<std::string> names;  // normalised
   ResolvedTable table;
   std::optional<Validator> validator;  // once the table is resolved
+  // With `aggregates:`: the file's aggregates over the rows written so far.
+  std::optional<FileAggregator> aggregator;
 };
 
 // A file of a load (a group, or a group of one).

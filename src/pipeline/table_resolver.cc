@@ -4,6 +4,7 @@
 
 #include "core/cell_parse.h"
 #include "schema/infer.h"
+#include "transform/aggregates.h"
 #include "transform/metadata.h"
 
 namespace sluice {
@@ -253,10 +254,57 @@ Result<Schema> CheckTypes(const TableDef& load, const TablePlan& plan, const Fil
   return schema;
 }
 
+// "a integer, b string, ...": a table's shape, for messages.
+std::string Shape(const TableDef& table) {
+  std::string out;
+  for (const ColumnDef& c : table.columns) {
+    out += (out.empty() ? "" : ", ") + c.name + " " + std::string(ColumnTypeName(c.type));
+  }
+  return out;
+}
+
+// Same column names and types in the same order (nullability aside: a sink may
+// describe a column nullable that was created NOT NULL, or the reverse).
+bool SameShape(const TableDef& a, const TableDef& b) {
+  if (a.name != b.name || a.columns.size() != b.columns.size() || !b.key.empty()) return false;
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    if (a.columns[i].name != b.columns[i].name || a.columns[i].type != b.columns[i].type) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Part 5: the aggregates table of the loaded columns (`load`), created if it does
+// not exist; one that exists must have the fixed shape, since every file's rows
+// are written to it as they are. `known`: as an earlier resolution found it.
+Result<TableDef> AggregatesFor(Sink& sink, const TablePlan& plan, const TableDef& load,
+                               const std::optional<TableDef>& known) {
+  Result<TableDef> want = AggregatesTable(*plan.aggregates, load);
+  if (!want) return Status::InvalidData(want.error().message());
+  if (known && SameShape(*want, *known)) return *want;
+  ASSIGN_OR_RETURN(std::optional<TableDef> have, sink.DescribeTable(want->name));
+  if (!have) {
+    RETURN_IF_ERROR(sink.EnsureTable(*want));
+    // Another worker may have created it first: it must have the shape too.
+    ASSIGN_OR_RETURN(have, sink.DescribeTable(want->name));
+    if (!have) return Status::Internal("table " + want->name + " missing after creation");
+  }
+  if (!SameShape(*want, *have)) {
+    return Status::InvalidData("the aggregates table \"" + want->name + "\" exists as (" +
+                               Shape(*have) + ")" + (have->key.empty() ? "" : " with a key") +
+                               ", not as the aggregates of table \"" + plan.table + "\" need it (" +
+                               Shape(*want) +
+                               "); drop or rename it, or name another in aggregates: table:");
+  }
+  return *want;
+}
+
 }  // namespace
 
 Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
-                                   const std::optional<TableDef>& known) {
+                                   const std::optional<TableDef>& known,
+                                   const std::optional<TableDef>& known_aggregates) {
   ResolvedTable out;
   std::optional<TableDef> existing = known;
   if (!existing) {
@@ -282,6 +330,9 @@ Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const File
         std::vector<ColumnDef>(out.load.columns.begin(),
                                out.load.columns.end() - static_cast<ptrdiff_t>(meta)),
         plan.drop));
+  }
+  if (plan.aggregates) {
+    ASSIGN_OR_RETURN(out.aggregates, AggregatesFor(sink, plan, out.load, known_aggregates));
   }
   return out;
 }

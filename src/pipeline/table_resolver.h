@@ -14,6 +14,10 @@
 // the file's columns first, so that the derived columns, with their types, take
 // part in all four like the file's own; dropped columns take part in none but
 // validation (an expression may read them).
+// With `aggregates:`, the aggregates table of the loaded columns is resolved last
+// (AggregatesTable): created if it does not exist, refused unless it has the
+// fixed shape if it does, so that, like the table, it exists before any load's
+// transaction begins.
 // Inference runs at most once per file (InferredSchema), however many times its
 // table is resolved.
 //
@@ -77,17 +81,23 @@ struct ResolvedTable {
   // The plan's derive, filter and drop compiled against `schema` and bound to
   // `load`; nullopt when the plan has none.
   std::optional<RowTransforms> transforms;
+  // The plan's aggregates table (AggregatesTable of `load`), as it exists in the
+  // sink; nullopt when the plan has no `aggregates:`.
+  std::optional<TableDef> aggregates;
 };
 
 // If the table exists its definition wins (rules of a declared schema still apply
 // by name); columns it lacks are added (schema_evolution: add_columns) or refuse
 // the file. Otherwise the declared schema, or one inferred from the sample,
 // creates it. `known` is the table as described moments ago, if it is known (the
-// files of a group ask once).
+// files of a group ask once), and `known_aggregates` the aggregates table as an
+// earlier resolution found it (used when the plan's is the same).
 // Errors: InvalidData (a column the table lacks without add_columns, a type
 // conflict, a key column that is not a column, an expression that does not
-// compile against the file's columns), the sink's errors.
+// compile against the file's columns, aggregates of columns the table does not
+// load, an aggregates table of another shape), the sink's errors.
 Result<ResolvedTable> ResolveTable(Sink& sink, const TablePlan& plan, const FileSample& sample,
-                                   const std::optional<TableDef>& known = std::nullopt);
+                                   const std::optional<TableDef>& known = std::nullopt,
+                                   const std::optional<TableDef>& known_aggregates = std::nullopt);
 
 }  // namespace sluice

@@ -59,19 +59,21 @@ std::string ClickHouseCleanup::Qualified(const std::string& table) const {
 }
 
 Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
-    const std::string& table, const std::vector<LoadId>& loads) {
+    const std::string& table, const std::vector<LoadId>& loads, const std::string& side) {
   const std::string context = "check " + DescribeLoads(loads) + " in \"" + table + "\"";
   const std::string ids = QuotedList(Ids(loads));
-  ASSIGN_OR_RETURN(
-      std::string body,
-      http_.Query("SELECT 'committed', load_id, toUInt64(0) FROM " + Qualified(kMarkerTable) +
-                      " WHERE load_id IN (" + ids + ") UNION ALL SELECT 'rows', " +
-                      QuoteClickHouseIdentifier(kLoadIdColumn) + ", count() FROM " +
-                      Qualified(table) + " WHERE " + QuoteClickHouseIdentifier(kLoadIdColumn) +
-                      " IN (" + ids + ") GROUP BY " + QuoteClickHouseIdentifier(kLoadIdColumn) +
-                      " UNION ALL SELECT 'running', '', count() FROM system.processes WHERE " +
-                      RunningInsertsOf(loads) + " FORMAT TabSeparated",
-                  context));
+  const std::string column = QuoteClickHouseIdentifier(kLoadIdColumn);
+  // The rows of the ids in `of`, counted by id, tagged `tag`.
+  auto rows_in = [&](const std::string& tag, const std::string& of) {
+    return " UNION ALL SELECT '" + tag + "', " + column + ", count() FROM " + Qualified(of) +
+           " WHERE " + column + " IN (" + ids + ") GROUP BY " + column;
+  };
+  std::string sql = "SELECT 'committed', load_id, toUInt64(0) FROM " + Qualified(kMarkerTable) +
+                    " WHERE load_id IN (" + ids + ")" + rows_in("rows", table);
+  if (!side.empty()) sql += rows_in("side", side);
+  sql += " UNION ALL SELECT 'running', '', count() FROM system.processes WHERE " +
+         RunningInsertsOf(loads) + " FORMAT TabSeparated";
+  ASSIGN_OR_RETURN(std::string body, http_.Query(sql, context));
   LoadState state;
   for (auto& row : ParseTsv(body)) {
     if (row.size() != 3) return Status::Internal(context + ": malformed answer");
@@ -79,6 +81,8 @@ Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
       state.committed.push_back(std::move(row[1]));
     } else if (row[0] == "rows") {
       state.with_rows.push_back(std::move(row[1]));
+    } else if (row[0] == "side") {
+      state.with_side_rows.push_back(std::move(row[1]));
     } else if (row[0] == "running") {
       state.running = row[2] != "0";
     }

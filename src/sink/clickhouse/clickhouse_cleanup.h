@@ -24,17 +24,20 @@ class ClickHouseCleanup {
  public:
   // What the server knows of some loads.
   struct LoadState {
-    std::vector<std::string> committed;  // ids with a marker
-    std::vector<std::string> with_rows;  // ids with rows in the table
-    bool running = false;                // an insert of one of them is running
+    std::vector<std::string> committed;       // ids with a marker
+    std::vector<std::string> with_rows;       // ids with rows in the table
+    std::vector<std::string> with_side_rows;  // ids with rows in the side table
+    bool running = false;                     // an insert of one of them is running
   };
 
   // `http` must outlive this object; `database` holds the tables and the markers.
   ClickHouseCleanup(ClickHouseHttp& http, std::string database);
 
-  // Which of `loads` are committed, which have rows in `table`, and whether an
-  // insert of any of them is running on the server: one query.
-  Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads);
+  // Which of `loads` are committed, which have rows in `table` and, unless `side`
+  // is empty, in the side table `side`, and whether an insert of any of them is
+  // running on the server: one query.
+  Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads,
+                                  const std::string& side = "");
   // Stops the inserts of `loads` still running on the server (from a process that
   // died mid-request) and waits until none is left. Errors: Unavailable (still
   // running after the time-out), those of the queries.

@@ -285,6 +285,7 @@ Result<std::string> ClickHouseHttp::Query(std::string_view sql, std::string_view
   if (curl_multi_add_handle(static_cast<CURLM*>(multi_), curl) != CURLM_OK) {
     return Status::Internal(std::string(context) + ": curl_multi_add_handle failed");
   }
+  ++requests_;
   Drive(nullptr);
   return Outcome(context);
 }
@@ -332,6 +333,7 @@ Status ClickHouseHttp::StartInsert(std::string_view sql, std::string_view settin
     return Status::Internal(insert_context_ + ": curl_multi_add_handle failed");
   }
   inserting_ = true;
+  ++requests_;
   return Status::Ok();
 }
 

@@ -15,6 +15,7 @@
 // Thread-safety: none; one thread at a time per ClickHouseHttp.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -76,6 +77,10 @@ class ClickHouseHttp {
   // Percent-encodes `text` for a URL parameter.
   std::string Escape(std::string_view text);
 
+  // How many requests (queries and inserts) were started on this connection: the
+  // figure the sink's cost per load is stated in (docs/clickhouse.md).
+  uint64_t requests() const { return requests_; }
+
  private:
   ClickHouseHttp(const ClickHouseEndpoint& endpoint, void* curl);
   // Runs the request set up on the handle to its end (or while `until` is false
@@ -98,6 +103,7 @@ class ClickHouseHttp {
   std::string exception_code_;            // from the last response's headers
   std::string response_;                  // the last response's body
   int curl_code_ = 0;                     // the last transfer's CURLcode
+  uint64_t requests_ = 0;
 
   // The open insert.
   bool inserting_ = false;

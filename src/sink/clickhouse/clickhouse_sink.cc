@@ -69,6 +69,29 @@ bool MayHaveStored(uint64_t rows, uint64_t bytes, uint64_t min_rows, uint64_t mi
   return (min_rows != 0 && rows >= min_rows) || (min_bytes != 0 && bytes >= min_bytes);
 }
 
+// Appends the columns of `batch` to `out`, each as a Native column of its
+// encoding. Errors: InvalidData (a value the column's type cannot hold; *bad_row
+// is its row, *bad_column its column).
+Status AppendColumns(const Batch& batch, const std::vector<ClickHouseColumnEncoding>& encodings,
+                     std::string& out, size_t* bad_row, size_t* bad_column) {
+  const auto& columns = batch.columns();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    native::AppendColumnHeader(out, columns[i].def.name, encodings[i].type);
+    *bad_column = i;
+    RETURN_IF_ERROR(AppendNativeColumn(columns[i], encodings[i], out, bad_row));
+  }
+  return Status::Ok();
+}
+
+// Appends the `_sluice_version` column of `rows` rows written now.
+void AppendVersions(std::string& out, uint64_t rows) {
+  native::AppendColumnHeader(out, kVersionColumn, "UInt64");
+  const uint64_t first = ReserveRowNumbers(rows);
+  for (uint64_t i = 0; i < rows; ++i) {
+    native::AppendFixed<uint64_t>(out, std::numeric_limits<uint64_t>::max() - (first + i));
+  }
+}
+
 }  // namespace
 
 ClickHouseSink::ClickHouseSink(ClickHouseEndpoint endpoint, std::unique_ptr<ClickHouseHttp> http)
@@ -117,12 +140,10 @@ std::string ClickHouseSink::Qualified(std::string_view table) const {
   return QuoteClickHouseIdentifier(endpoint_.database) + "." + QuoteClickHouseIdentifier(table);
 }
 
-Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
-  ASSIGN_OR_RETURN(auto actual, ColumnTypes(table.name));
-  if (actual.empty()) return Status::Internal("table \"" + table.name + "\" does not exist");
-  std::vector<ClickHouseColumnEncoding> encodings;
+Result<ClickHouseSink::InsertPlan> ClickHouseSink::PlanInsert(const TableDef& table,
+                                                              const Columns& actual) const {
+  InsertPlan plan;
   bool has_load_id = false;
-  bool versioned = false;
   for (const auto& [name, type] : actual) {
     if (name == kLoadIdColumn) {
       has_load_id = true;
@@ -133,7 +154,7 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
     } else if (name == kVersionColumn) {
       // A keyed table made before versions has none, and keeps ClickHouse's rule
       // (the row inserted last wins; docs/clickhouse.md).
-      versioned = true;
+      plan.versioned = true;
       if (type != "UInt64") {
         return Status::InvalidArgument("table \"" + table.name + "\": column " + kVersionColumn +
                                        " is " + type + ", not UInt64");
@@ -144,7 +165,7 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
     return Status::InvalidArgument("table \"" + table.name + "\" has no column " + kLoadIdColumn +
                                    ": it was not created by sluice");
   }
-  std::string insert = "INSERT INTO " + Qualified(table.name) + " (";
+  plan.sql = "INSERT INTO " + Qualified(table.name) + " (";
   for (const ColumnDef& column : table.columns) {
     const std::string* type = nullptr;
     for (const auto& [name, t] : actual) {
@@ -158,18 +179,38 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
       return encoding.error().WithContext("table \"" + table.name + "\", column \"" + column.name +
                                           "\"");
     }
-    encodings.push_back(*encoding);
-    insert += QuoteClickHouseIdentifier(column.name) + ", ";
+    plan.encodings.push_back(*encoding);
+    plan.sql += QuoteClickHouseIdentifier(column.name) + ", ";
   }
-  insert += QuoteClickHouseIdentifier(kLoadIdColumn);
-  if (versioned) insert += ", " + QuoteClickHouseIdentifier(kVersionColumn);
-  insert += ") FORMAT Native";
-  ASSIGN_OR_RETURN(ClickHouseCleanup::LoadState state, cleanup_.ReadLoadState(table.name, loads));
+  plan.sql += QuoteClickHouseIdentifier(kLoadIdColumn);
+  if (plan.versioned) plan.sql += ", " + QuoteClickHouseIdentifier(kVersionColumn);
+  plan.sql += ") FORMAT Native";
+  return plan;
+}
+
+Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
+  const TableDef* side = side_table();
+  std::vector<std::string> names = {table.name};
+  if (side != nullptr) names.push_back(side->name);
+  // One query for both tables: a side table costs no request here.
+  ASSIGN_OR_RETURN(std::vector<Columns> actual, ColumnTypesOf(names));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (actual[i].empty()) return Status::Internal("table \"" + names[i] + "\" does not exist");
+  }
+  ASSIGN_OR_RETURN(InsertPlan plan, PlanInsert(table, actual[0]));
+  InsertPlan side_plan;
+  if (side != nullptr) {
+    ASSIGN_OR_RETURN(side_plan, PlanInsert(*side, actual[1]));
+    side_plan.sql = LoadsComment(loads) + side_plan.sql;
+  }
+  const std::string side_name = side != nullptr ? side->name : std::string();
+  ASSIGN_OR_RETURN(ClickHouseCleanup::LoadState state,
+                   cleanup_.ReadLoadState(table.name, loads, side_name));
   if (state.running) {
     // A process that died mid-insert: rows its insert stores after the delete
     // below would stay, and its marker insert may yet commit a load.
     RETURN_IF_ERROR(cleanup_.StopInserts(loads));
-    ASSIGN_OR_RETURN(state, cleanup_.ReadLoadState(table.name, loads));
+    ASSIGN_OR_RETURN(state, cleanup_.ReadLoadState(table.name, loads, side_name));
   }
   for (const LoadId& load : loads) {
     if (std::find(state.committed.begin(), state.committed.end(), load.id) !=
@@ -178,15 +219,21 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
     }
   }
   if (!state.with_rows.empty()) RETURN_IF_ERROR(cleanup_.RemoveRows(table.name, state.with_rows));
+  // An attempt that crashed between its side rows and its markers left both.
+  if (!state.with_side_rows.empty()) {
+    RETURN_IF_ERROR(cleanup_.RemoveRows(side_name, state.with_side_rows));
+  }
 
   const std::string tag = GroupTag(loads);
   std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
   if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
 
   sent_ = false;
-  versioned_ = versioned;
-  encodings_ = std::move(encodings);
-  insert_sql_ = LoadsComment(loads) + insert;
+  side_sent_ = false;
+  rows_done_ = false;
+  plan_ = std::move(plan);
+  plan_.sql = LoadsComment(loads) + plan_.sql;
+  side_plan_ = std::move(side_plan);
   insert_settings_ = std::move(settings);
   current_ = 0;
   load_id_cells_.clear();
@@ -199,7 +246,6 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
 }
 
 Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
-  const auto& columns = batch.columns();
   if (load != current_) {
     current_ = load;
     load_id_cells_.clear();
@@ -207,31 +253,24 @@ Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
   if (batch.rows() == 0) return Status::Ok();
   // One Native block per batch: the server gathers blocks into parts of
   // min_insert_block_size_rows.
-  native::AppendBlockHeader(buffer_, columns.size() + (versioned_ ? 2 : 1), batch.rows());
-  for (size_t i = 0; i < columns.size(); ++i) {
-    native::AppendColumnHeader(buffer_, columns[i].def.name, encodings_[i].type);
-    size_t bad_row = 0;
-    Status status = AppendNativeColumn(columns[i], encodings_[i], buffer_, &bad_row);
-    if (!status.ok()) {
-      // A value the column's type cannot hold, found before sending; what the
-      // server refuses later names no row.
-      Refuse({load, batch.Line(bad_row), columns[i].def.name, status.message()});
-      return status.WithContext("insert into \"" + table().name + "\", " + loads()[load].file +
-                                ", line " + std::to_string(batch.Line(bad_row)));
-    }
+  native::AppendBlockHeader(buffer_, batch.columns().size() + (plan_.versioned ? 2 : 1),
+                            batch.rows());
+  size_t bad_row = 0;
+  size_t bad_column = 0;
+  Status status = AppendColumns(batch, plan_.encodings, buffer_, &bad_row, &bad_column);
+  if (!status.ok()) {
+    // A value the column's type cannot hold, found before sending; what the
+    // server refuses later names no row.
+    Refuse({load, batch.Line(bad_row), batch.columns()[bad_column].def.name, status.message()});
+    return status.WithContext("insert into \"" + table().name + "\", " + loads()[load].file +
+                              ", line " + std::to_string(batch.Line(bad_row)));
   }
   native::AppendColumnHeader(buffer_, kLoadIdColumn, "String");
   std::string cell;
   native::AppendString(cell, loads()[load].id);
   while (load_id_cells_.size() < batch.rows() * cell.size()) load_id_cells_ += cell;
   buffer_.append(load_id_cells_, 0, batch.rows() * cell.size());
-  if (versioned_) {
-    native::AppendColumnHeader(buffer_, kVersionColumn, "UInt64");
-    const uint64_t first = ReserveRowNumbers(batch.rows());
-    for (uint64_t i = 0; i < batch.rows(); ++i) {
-      native::AppendFixed<uint64_t>(buffer_, std::numeric_limits<uint64_t>::max() - (first + i));
-    }
-  }
+  if (plan_.versioned) AppendVersions(buffer_, batch.rows());
   rows_ += batch.rows();
   counts()[load].inserted += batch.rows();
   if (buffer_.size() >= kSendBytes) return Send();
@@ -241,7 +280,7 @@ Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
 Status ClickHouseSink::Send() {
   if (!open_) {
     RETURN_IF_ERROR(http_->StartInsert(
-        insert_sql_, insert_settings_,
+        plan_.sql, insert_settings_,
         "insert into \"" + table().name + "\" (" + DescribeLoads(loads()) + ")"));
     open_ = true;
     // Set before any row is sent: a request that fails may still have stored some
@@ -250,7 +289,7 @@ Status ClickHouseSink::Send() {
   }
   // What the server may hold in memory for these rows: the bytes sent, plus a
   // String's 8-byte offset and terminating zero for every cell (at most).
-  bytes_sent_ += buffer_.size() + (rows_ - rows_sent_) * (encodings_.size() + 2) * 9;
+  bytes_sent_ += buffer_.size() + (rows_ - rows_sent_) * (plan_.encodings.size() + 2) * 9;
   rows_sent_ = rows_;
   Status status = http_->SendInsert(buffer_);
   buffer_.clear();
@@ -258,17 +297,51 @@ Status ClickHouseSink::Send() {
   return status;
 }
 
-Status ClickHouseSink::CommitLoads() {
-  if (rows_ > 0) {
-    RETURN_IF_ERROR(Send());
-    open_ = false;
-    RETURN_IF_ERROR(http_->FinishInsert());
+Status ClickHouseSink::FinishRows() {
+  if (rows_ == 0 || rows_done_) return Status::Ok();
+  RETURN_IF_ERROR(Send());
+  open_ = false;
+  RETURN_IF_ERROR(http_->FinishInsert());
+  rows_done_ = true;
+  return Status::Ok();
+}
+
+Status ClickHouseSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
+  const TableDef& side = *side_table();
+  // Encoded before the rows' insert ends: a value refused here aborts that
+  // insert while it is open, when it has most likely stored nothing.
+  std::string block;
+  native::AppendBlockHeader(block, rows.columns().size() + (side_plan_.versioned ? 2 : 1),
+                            rows.rows());
+  size_t bad_row = 0;
+  size_t bad_column = 0;
+  Status status = AppendColumns(rows, side_plan_.encodings, block, &bad_row, &bad_column);
+  if (!status.ok()) {
+    // A side row is no line of a file: none is refused by name.
+    return status.WithContext("insert into side table \"" + side.name + "\", a row of " +
+                              this->loads()[loads[bad_row]].file);
   }
+  native::AppendColumnHeader(block, kLoadIdColumn, "String");
+  for (size_t load : loads) native::AppendString(block, this->loads()[load].id);
+  if (side_plan_.versioned) AppendVersions(block, rows.rows());
+  // One connection: the rows' insert ends first. The side rows then are
+  // committed by the markers like the rows are.
+  RETURN_IF_ERROR(FinishRows());
+  side_sent_ = true;
+  return http_->Insert(
+      side_plan_.sql,
+      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + GroupTag(this->loads()) + "-side"),
+      block, "insert into side table \"" + side.name + "\" (" + DescribeLoads(this->loads()) + ")");
+}
+
+Status ClickHouseSink::CommitLoads() {
+  RETURN_IF_ERROR(FinishRows());
   // From here on the markers may be stored without our hearing so, and then the
-  // rows are committed: a failure leaves them (sent_ false: AbortLoads deletes
-  // nothing) for the next Begin of these loads to decide (AlreadyExists, or it
-  // removes them).
+  // rows and side rows are committed: a failure leaves them (sent_ and
+  // side_sent_ false: AbortLoads deletes nothing) for the next Begin of these
+  // loads to decide (AlreadyExists, or it removes them).
   sent_ = false;
+  side_sent_ = false;
   // One block, so all markers are stored or none. It carries the group's comment
   // and query id like the rows' insert: a Begin that finds it still running waits
   // for it, then sees the loads committed.
@@ -322,11 +395,15 @@ void ClickHouseSink::AbortLoads() noexcept {
                  !MayHaveStored(rows_sent_, bytes_sent_, min_block_rows_, min_block_bytes_))) {
     cleanup_.DeleteLeftovers(table().name, loads());
   }
+  // One block: stored whole or not at all, but a failed answer does not say which.
+  if (side_sent_) cleanup_.DeleteLeftovers(side_table()->name, loads());
   EndLoad();
 }
 
 void ClickHouseSink::EndLoad() {
   sent_ = false;
+  side_sent_ = false;
+  rows_done_ = false;
   buffer_.clear();
   rows_ = 0;
   // A buffer that grew for one huge batch is not kept between loads.
@@ -351,11 +428,5 @@ void ClickHouseSink::DiscardAttempt(const std::string& table, const LoadId& load
 }
 
 Status ClickHouseSink::Ping() { return http_->Query("SELECT 1", "ping").status(); }
-
-Status ClickHouseSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
-  (void)rows;
-  (void)loads;
-  return Status::Internal("TODO(side table): not written by this sink yet");
-}
 
 }  // namespace sluice

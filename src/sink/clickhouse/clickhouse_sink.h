@@ -23,6 +23,15 @@
 // rows and the running inserts of every id; the rows of all loads go into one
 // streamed insert; Commit inserts one marker block. Any load of a group that
 // crashed can be begun again alone: the clean-up is per id.
+//
+// A side table (Begin's `side`: the loads' per-file aggregates) is made
+// exactly-once the same way, as part of the loads: its rows carry their load's
+// id in `_sluice_load_id` too, Commit inserts them (one Native block, after the
+// rows' insert has ended and before the markers), and Begin's clean-up covers
+// it (its columns and its rows by id ride in Begin's two queries). So a group
+// with a side table costs one request more: five. DiscardAttempt knows only the
+// main table: a crashed attempt's side rows stay until the next Begin of its
+// load (docs/clickhouse.md).
 // Between a crash and the next Begin of the same file, readers may see part of an
 // uncommitted load; query through sluice_loads (docs/clickhouse.md) to exclude it.
 //
@@ -104,25 +113,34 @@ class ClickHouseSink final : public Sink {
                                             const std::vector<ColumnDef>& columns) override;
 
   Result<bool> IsCommitted(std::string_view load_id) override;
-  // See Sink: stops the attempt's insert if the server still runs it, then one
-  // delete mutation for its rows (not awaited), as Abort does.
+  // See Sink: stops the attempt's inserts if the server still runs them, then one
+  // delete mutation for its rows in `table` (not awaited), as Abort does. Rows
+  // the attempt stored in a side table are not known here: the next Begin of the
+  // load, which names its side table, removes them.
   void DiscardAttempt(const std::string& table, const LoadId& load) noexcept override;
   Status Ping() override;
 
   Version server_version() const { return version_; }
+  // Requests sent to the server so far (see ClickHouseHttp::requests).
+  uint64_t requests() const { return http_->requests(); }
 
  protected:
-  // See Sink; removes rows left by crashed attempts of these loads first. Errors:
-  // AlreadyExists (one is committed; the message names its file), InvalidArgument
-  // (a table column of a type sluice cannot write, table without
-  // `_sluice_load_id`), Internal (table missing), Unavailable (the clean-up did
-  // not finish in time).
+  // See Sink; removes rows left by crashed attempts of these loads first, from
+  // the table and from the side table if one is named. Errors: AlreadyExists
+  // (one is committed; the message names its file), InvalidArgument (a column of
+  // a type sluice cannot write, a table without `_sluice_load_id`), Internal
+  // (a table missing), Unavailable (the clean-up did not finish in time).
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // See Sink. The rows of all loads go into one insert, streamed while batches
   // arrive (sent in pieces of about 1 MiB).
   Status WriteRows(const Batch& batch, size_t load) override;
-  // See Sink: ends the insert, then inserts the commit markers (one block).
+  // See Sink: ends the rows' insert, then inserts the side rows, each with its
+  // load's id, as one Native block. Errors: InvalidData (a value the side
+  // table's column cannot hold, found before anything is sent; the server's
+  // refusal), those of the inserts.
   Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
+  // See Sink: ends the rows' insert (unless WriteSideRows did), then inserts the
+  // commit markers (one block).
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 
@@ -134,10 +152,25 @@ class ClickHouseSink final : public Sink {
   Status EnsureMarkerTable(const std::string& where);
   // The server type for a column of `type` (for this server's version).
   std::string TypeName(ColumnType type, bool nullable) const;
+  using Columns = std::vector<std::pair<std::string, std::string>>;  // name, server type
+  // How rows of one table are inserted.
+  struct InsertPlan {
+    std::vector<ClickHouseColumnEncoding> encodings;  // of the TableDef's columns
+    bool versioned = false;                           // the table has _sluice_version
+    std::string sql;                                  // INSERT … FORMAT Native
+  };
   // Name and type of each column of `table`, in order; empty if it does not exist.
-  Result<std::vector<std::pair<std::string, std::string>>> ColumnTypes(std::string_view table);
+  Result<Columns> ColumnTypes(std::string_view table);
+  // ColumnTypes of each of `tables`, in one query.
+  Result<std::vector<Columns>> ColumnTypesOf(const std::vector<std::string>& tables);
+  // The insert of `table`'s columns (and the hidden ones) into the table that has
+  // `actual`. Errors: InvalidArgument (no `_sluice_load_id`, a hidden column or a
+  // column of the wrong type), Internal (a column missing).
+  Result<InsertPlan> PlanInsert(const TableDef& table, const Columns& actual) const;
   // Hands buffer_ to the load's insert, starting it first if need be.
   Status Send();
+  // Ends the rows' insert (once) and waits for the server's answer.
+  Status FinishRows();
   void EndLoad();
 
   ClickHouseEndpoint endpoint_;
@@ -150,10 +183,11 @@ class ClickHouseSink final : public Sink {
   uint64_t min_block_bytes_ = 0;
 
   // The loads in progress (the rest is the session's: see Sink).
-  bool sent_ = false;       // the insert reached the server, and its rows are ours to delete
-  bool versioned_ = false;  // the table has _sluice_version
-  std::vector<ClickHouseColumnEncoding> encodings_;
-  std::string insert_sql_;
+  bool sent_ = false;            // the insert reached the server, and its rows are ours to delete
+  InsertPlan plan_;              // the rows' insert (its SQL led by the loads' comment)
+  InsertPlan side_plan_;         // the side rows' insert, when Begin named a side table
+  bool side_sent_ = false;       // the side rows' insert was started: they may be stored
+  bool rows_done_ = false;       // the rows' insert has ended with success
   std::string insert_settings_;  // query_id and deduplication token, URL-encoded
   size_t current_ = 0;           // the load of the last Write
   std::string load_id_cells_;    // loads()[current_].id as Native String values, copied per block

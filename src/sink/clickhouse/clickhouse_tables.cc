@@ -62,17 +62,25 @@ Status ClickHouseSink::EnsureMarkerTable(const std::string& where) {
       .status();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> ClickHouseSink::ColumnTypes(
-    std::string_view table) {
+Result<ClickHouseSink::Columns> ClickHouseSink::ColumnTypes(std::string_view table) {
+  ASSIGN_OR_RETURN(std::vector<Columns> columns, ColumnTypesOf({std::string(table)}));
+  return std::move(columns[0]);
+}
+
+Result<std::vector<ClickHouseSink::Columns>> ClickHouseSink::ColumnTypesOf(
+    const std::vector<std::string>& tables) {
+  const std::string context = "describe table \"" + tables[0] + "\"";
   ASSIGN_OR_RETURN(std::string body,
-                   http_->Query("SELECT name, type FROM system.columns WHERE database = " +
-                                    QuoteClickHouseString(endpoint_.database) + " AND table = " +
-                                    QuoteClickHouseString(table) + " FORMAT TabSeparated",
-                                "describe table \"" + std::string(table) + "\""));
-  std::vector<std::pair<std::string, std::string>> columns;
+                   http_->Query("SELECT table, name, type FROM system.columns WHERE database = " +
+                                    QuoteClickHouseString(endpoint_.database) + " AND table IN (" +
+                                    clickhouse::QuotedList(tables) + ") FORMAT TabSeparated",
+                                context));
+  std::vector<Columns> columns(tables.size());
   for (auto& row : ParseTsv(body)) {
-    if (row.size() < 2) return Status::Internal("describe table: malformed answer");
-    columns.emplace_back(std::move(row[0]), std::move(row[1]));
+    if (row.size() < 3) return Status::Internal(context + ": malformed answer");
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (row[0] == tables[i]) columns[i].emplace_back(std::move(row[1]), std::move(row[2]));
+    }
   }
   return columns;
 }

@@ -18,7 +18,9 @@
 // INFILE fed from memory (IGNORE with a key), in statements of at most
 // kMaxChunkRows rows: without a key the rows of several Writes and loads share a
 // statement; with one, each load has its own, so the rows its key skipped are
-// counted. Commit writes the counts into the markers and COMMITs; a COMMIT whose
+// counted. Rows of a side table named at Begin (checked there like the table)
+// go in at Commit, after the loads' rows, by the same path in the same
+// transaction. Commit writes the counts into the markers and COMMITs; a COMMIT whose
 // answer is lost is settled by reading the markers after reconnecting.
 //
 // LOAD DATA LOCAL and INSERT IGNORE store a value the column cannot hold coerced,
@@ -40,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +92,9 @@ class MysqlSink final : public Sink {
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // A refused row may be reported by a later Write or by Commit.
   Status WriteRows(const Batch& batch, size_t load) override;
+  // Sends the loads' pending rows, then the side rows (LOAD DATA, or the INSERT
+  // fallback), in the transaction. Any warning on a side row fails with
+  // InvalidData naming the side table and the load's file, with no RefusedRow.
   Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
@@ -100,8 +106,13 @@ class MysqlSink final : public Sink {
   std::string RowContext(size_t load, uint64_t line) const;
   // Sends the pending LOAD DATA rows, if any, and settles them.
   Status Flush();
-  // Loads `batch` through prepared INSERT IGNORE statements (local_infile off).
-  Status InsertBatch(const Batch& batch, size_t load);
+  // After each statement of InsertBatch: its first row in the batch, its rows,
+  // and the rows it stored.
+  using SettleRows = std::function<Status(size_t begin, size_t rows, uint64_t stored)>;
+  // Loads `batch` into `into` through prepared INSERT IGNORE statements
+  // (local_infile off), `settle` checking each; errors name `context`.
+  Status InsertBatch(const TableDef& into, const Batch& batch, const std::string& context,
+                     const SettleRows& settle);
   // After a statement of `rows` rows that stored `stored`: reads its warnings;
   // a warning other than a key's duplicate becomes InvalidData for its row (the
   // statement's rows were `lines`, from loads starting at `starts`), else the

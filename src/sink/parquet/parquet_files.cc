@@ -167,8 +167,9 @@ Result<TableDef> ParseSchemaJson(std::string_view text, const std::string& path)
 }
 
 std::string MarkerJson(const Marker& marker) {
-  const Json doc = {{"load_id", marker.load_id}, {"file", marker.file}, {"rows", marker.rows},
-                    {"table", marker.table},     {"data", marker.data}, {"group", marker.group}};
+  Json doc = {{"load_id", marker.load_id}, {"file", marker.file}, {"rows", marker.rows},
+              {"table", marker.table},     {"data", marker.data}, {"group", marker.group}};
+  if (!marker.side.empty()) doc["side"] = marker.side;
   return doc.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -182,6 +183,7 @@ Result<Marker> ParseMarkerJson(std::string_view text, const std::string& path) {
     marker.table = doc.at("table").get<std::string>();
     marker.data = doc.at("data").get<std::string>();
     marker.group = doc.at("group").get<std::vector<std::string>>();
+    if (doc.contains("side")) marker.side = doc.at("side").get<std::string>();
     return marker;
   } catch (const Json::exception& e) {
     return Status::Internal("parquet sink: " + path + " does not parse: " + e.what());

@@ -6,6 +6,8 @@
 //   DIR/TABLE/.FIRST-ID.parquet.tmp   a load being written (dot: no glob sees it;
 //                                     every temporary file is .NAME.tmp)
 //   DIR/TABLE/.lock                   flock: keyed loads and schema changes
+//   DIR/SIDE/FIRST-ID.parquet         the side table's rows (aggregates) of that
+//                                     load or group, when Begin named a side table
 //   DIR/_sluice/loads/ID.json         the commit marker of each load id
 //   DIR/_sluice/keys/TABLE/FIRST-ID.keys  the keys a keyed load's file added
 //
@@ -85,6 +87,9 @@ struct Marker {
   std::string table;
   std::string data;
   std::vector<std::string> group;  // every load id of the data file, in order
+  // The group's side-table file (relative to DIR), or empty: written before the
+  // data file's rename, it is removed with the markers when that never happened.
+  std::string side;
 };
 std::string MarkerJson(const Marker& marker);
 Result<Marker> ParseMarkerJson(std::string_view text, const std::string& path);

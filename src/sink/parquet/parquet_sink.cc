@@ -70,6 +70,31 @@ void AppendRow(const Batch& from, size_t row, Batch& to) {
   to.FinishRow(from.Line(row));
 }
 
+// Why Parquet cannot hold the value of `column` in `row` as it is (a null in a
+// column that is not nullable, a date beyond INT32 days, a timestamp readers
+// take for an infinity, a string that is not UTF-8); empty if it can.
+std::string Unfit(const Column& column, size_t row) {
+  if (column.IsNull(row)) return column.def.nullable ? "" : "null in a column that is not nullable";
+  if (column.def.type == ColumnType::kDate &&
+      (column.ints[row] < std::numeric_limits<int32_t>::min() ||
+       column.ints[row] > std::numeric_limits<int32_t>::max())) {
+    return "date " + std::to_string(column.ints[row]) +
+           " days from 1970 is beyond Parquet's DATE (32 bits)";
+  }
+  if (column.def.type == ColumnType::kTimestamp &&
+      (column.ints[row] > std::numeric_limits<int64_t>::max() - 1 ||
+       column.ints[row] < std::numeric_limits<int64_t>::min() + 2)) {
+    // Readers take these for +-infinity (DuckDB): stored, they would read altered.
+    return "timestamp " + std::to_string(column.ints[row]) +
+           " µs from 1970 is an infinity to Parquet readers";
+  }
+  if (column.def.type == ColumnType::kString &&
+      !simdjson::validate_utf8(column.strings[row].data(), column.strings[row].size())) {
+    return "not valid UTF-8 (Parquet strings are UTF-8)";
+  }
+  return "";
+}
+
 // A .keys file: each key as a 4-byte length and its bytes.
 std::string KeysFile(const std::vector<std::string>& keys) {
   std::string out;
@@ -184,6 +209,8 @@ Result<bool> ParquetSink::CommittedOrClearStale(std::string_view load_id, bool c
   ASSIGN_OR_RETURN(parquet_sink::Marker marker, parquet_sink::ParseMarkerJson(*text, path));
   if (Exists(dir_ + "/" + marker.data)) return true;
   if (clear) {
+    // Before the markers: a side file no marker names would never be removed.
+    if (!marker.side.empty()) RemoveSideFile(marker.side);
     // The attempt wrote its markers and never renamed its file: none of its group
     // is committed, and no marker of it may later meet a file of that name.
     for (const std::string& other : marker.group) {
@@ -200,6 +227,13 @@ Result<bool> ParquetSink::CommittedOrClearStale(std::string_view load_id, bool c
     parquet_sink::RemoveQuietly(path);
   }
   return false;
+}
+
+void ParquetSink::RemoveSideFile(const std::string& path) {
+  const std::string file = dir_ + "/" + path;
+  const std::string folder = file.substr(0, file.rfind('/'));
+  parquet_sink::RemoveQuietly(parquet_sink::TemporaryPath(folder, file));
+  if (::unlink(file.c_str()) == 0) (void)parquet_sink::SyncDirectory(folder);
 }
 
 Result<bool> ParquetSink::IsCommitted(std::string_view load_id) {
@@ -254,6 +288,12 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
   if (!Exists(folder + "/_schema")) {
     return Status::Internal("parquet sink: table \"" + table.name + "\" does not exist");
   }
+  if (const TableDef* side = side_table()) {
+    RETURN_IF_ERROR(parquet_sink::CheckFileName(side->name, "table"));
+    if (!Exists(TableDir(side->name) + "/_schema")) {
+      return Status::Internal("parquet sink: table \"" + side->name + "\" does not exist");
+    }
+  }
   if (!table.key.empty()) {
     ASSIGN_OR_RETURN(lock_, parquet_sink::LockFile(folder + "/.lock"));
   }
@@ -285,24 +325,7 @@ Status ParquetSink::BeginLoads(const TableDef& table, const std::vector<LoadId>&
 Status ParquetSink::CheckRows(const Batch& batch, size_t load) {
   for (const Column& column : batch.columns()) {
     for (size_t row = 0; row < batch.rows(); ++row) {
-      std::string why;
-      if (column.IsNull(row)) {
-        if (!column.def.nullable) why = "null in a column that is not nullable";
-      } else if (column.def.type == ColumnType::kDate &&
-                 (column.ints[row] < std::numeric_limits<int32_t>::min() ||
-                  column.ints[row] > std::numeric_limits<int32_t>::max())) {
-        why = "date " + std::to_string(column.ints[row]) +
-              " days from 1970 is beyond Parquet's DATE (32 bits)";
-      } else if (column.def.type == ColumnType::kTimestamp &&
-                 (column.ints[row] > std::numeric_limits<int64_t>::max() - 1 ||
-                  column.ints[row] < std::numeric_limits<int64_t>::min() + 2)) {
-        // Readers take these for +-infinity (DuckDB): stored, they would read altered.
-        why = "timestamp " + std::to_string(column.ints[row]) +
-              " µs from 1970 is an infinity to Parquet readers";
-      } else if (column.def.type == ColumnType::kString &&
-                 !simdjson::validate_utf8(column.strings[row].data(), column.strings[row].size())) {
-        why = "not valid UTF-8 (Parquet strings are UTF-8)";
-      }
+      const std::string why = Unfit(column, row);
       if (!why.empty()) {
         Refuse({load, batch.Line(row), column.def.name, why});
         return Status::InvalidData("parquet sink: " + loads()[load].file + ", line " +
@@ -353,6 +376,7 @@ Status ParquetSink::CommitLoads() {
   parquet_sink::Marker marker;
   marker.table = table().name;
   marker.data = FileName(table().name) + "/" + data;
+  if (side_file_) marker.side = FileName(side_table()->name) + "/" + data;
   for (const LoadId& load : loads()) marker.group.push_back(load.id);
   const std::string markers = dir_ + "/_sluice/loads";
   for (size_t i = 0; i < loads().size(); ++i) {
@@ -364,9 +388,16 @@ Status ParquetSink::CommitLoads() {
                                                    /*sync_folder=*/false));
   }
   RETURN_IF_ERROR(parquet_sink::SyncDirectory(markers));
+  if (side_file_) {
+    // Whole, under its name, before the commit: no committed load lacks it.
+    const std::string side_folder = TableDir(side_table()->name);
+    side_path_ = side_folder + "/" + data;
+    RETURN_IF_ERROR(parquet_sink::WriteFileDurably(side_folder, side_path_, *side_file_));
+  }
   // The commit: the data file appears under its name, whole.
   RETURN_IF_ERROR(parquet_sink::PublishFile(out_.get(), temp_, folder + "/" + data, folder));
   temp_.clear();
+  side_path_.clear();
   if (index_ != nullptr) {
     index_->files.insert(data);
     new_keys_.clear();
@@ -378,6 +409,12 @@ Status ParquetSink::CommitLoads() {
 void ParquetSink::AbortLoads() noexcept {
   if (index_ != nullptr) {
     for (const std::string& key : new_keys_) index_->keys.erase(key);
+  }
+  // A Commit that failed after the side file and before the data file's rename
+  // (which, if it happened, committed the loads: then the side file stays).
+  if (!side_path_.empty() &&
+      !Exists(TableDir(table().name) + "/" + FileName(loads()[0].id) + std::string(kParquet))) {
+    RemoveSideFile(side_path_.substr(dir_.size() + 1));
   }
   EndLoads();
 }
@@ -392,12 +429,31 @@ void ParquetSink::EndLoads() noexcept {
   key_columns_.clear();
   index_ = nullptr;
   new_keys_.clear();
+  side_file_.reset();
+  side_path_.clear();
 }
 
 Status ParquetSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
-  (void)rows;
-  (void)loads;
-  return Status::Internal("TODO(side table): not written by this sink yet");
+  const TableDef& side = *side_table();
+  for (const Column& column : rows.columns()) {
+    for (size_t row = 0; row < rows.rows(); ++row) {
+      const std::string why = Unfit(column, row);
+      // A side row is no line of a file: none is refused by name.
+      if (!why.empty()) {
+        return Status::InvalidData("parquet sink: side table \"" + side.name + "\", a row of " +
+                                   this->loads()[loads[row]].file + ", column \"" +
+                                   column.def.name + "\": " + why);
+      }
+    }
+  }
+  std::string file;
+  parquet::StringOutput output(&file);
+  ASSIGN_OR_RETURN(std::unique_ptr<parquet::ParquetWriter> writer,
+                   parquet::ParquetWriter::Open(side.columns, {}, &output));
+  RETURN_IF_ERROR(writer->Write(rows));
+  RETURN_IF_ERROR(writer->Close());
+  side_file_ = std::move(file);
+  return Status::Ok();
 }
 
 }  // namespace sluice

@@ -13,6 +13,16 @@
 // an attempt that never renamed are removed by the next Begin of those ids or by
 // DiscardAttempt, as is the temporary file.
 //
+// Side table (Begin's `side`: the loads' per-file aggregates): a table folder
+// like any other, made by EnsureTable. WriteSideRows encodes the group's side
+// rows as one Parquet file in memory (they are few); Commit writes it, after the
+// markers (which name it) and before the data file's rename, to
+// DIR/SIDE/FIRST-ID.parquet through a temporary name, synced. The data file's
+// rename stays the commit: a crash between the two renames leaves a side file
+// without its data file, visible to a glob of DIR/SIDE until the next Begin of
+// one of the group's ids, or DiscardAttempt, removes it with the markers
+// (docs/sinks.md); IsCommitted does not look at it.
+//
 // Keys: rows whose key (no key column null) already exists are skipped within a
 // load, within a group and across loads. The committed keys are kept beside the
 // data: each keyed file's new keys go to DIR/_sluice/keys/TABLE/FIRST-ID.keys
@@ -83,7 +93,7 @@ class ParquetSink final : public Sink {
   std::string MarkerPath(std::string_view load_id) const;
   std::string KeysDir(std::string_view table) const;
   // True if `load_id` is committed; removes its marker, and those of its group,
-  // when that attempt never renamed its data file.
+  // and the group's side file, when that attempt never renamed its data file.
   Result<bool> CommittedOrClearStale(std::string_view load_id, bool clear);
   // Adds the keys of files committed since the last call to key_indexes_[table].
   Status RefreshKeyIndex(const std::string& table);
@@ -92,6 +102,9 @@ class ParquetSink final : public Sink {
   // ParquetWriter's checks, made here so the message names the row), a string
   // that is not UTF-8, a timestamp readers take for an infinity.
   Status CheckRows(const Batch& batch, size_t load);
+  // Removes the side file `path` (relative to DIR) and its temporary file; syncs
+  // its folder if the file was there, so it cannot outlive the markers naming it.
+  void RemoveSideFile(const std::string& path);
   void EndLoads() noexcept;
 
   std::string dir_;
@@ -105,8 +118,10 @@ class ParquetSink final : public Sink {
   std::unique_ptr<parquet::ParquetWriter> writer_;
   std::vector<size_t> key_columns_;  // empty for an unkeyed table
   KeyIndex* index_ = nullptr;
-  std::vector<std::string> new_keys_;  // added to index_ by this session
-  Batch kept_;                         // a batch's rows not skipped by key
+  std::vector<std::string> new_keys_;     // added to index_ by this session
+  Batch kept_;                            // a batch's rows not skipped by key
+  std::optional<std::string> side_file_;  // the side rows as a Parquet file (WriteSideRows)
+  std::string side_path_;                 // where Commit writes side_file_, once it has begun to
 };
 
 }  // namespace sluice
