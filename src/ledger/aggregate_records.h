@@ -1,7 +1,7 @@
-// The ledger's copy of recent per-file aggregates (README, "Data view"): what a loaded file's aggregates were, the series the status page draws,
-// and the files whose mean stood out. The sink's aggregates table holds every
-// file's; the ledger keeps the latest kAggregateFilesKept files of each table, so
-// the page and `sluice status --file` need no query against the sink.
+// The ledger's copy of recent per-file aggregates (README, "Data view"): what a loaded file's
+// aggregates were, the series the status page draws, and the files whose mean stood out. The sink's
+// aggregates table holds every file's; the ledger keeps the latest kAggregateFilesKept files of
+// each table, so the page and `sluice status --file` need no query against the sink.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -17,6 +17,10 @@ namespace sluice {
 // Files of a table whose aggregates the ledger keeps; older ones are removed by
 // the write that records a newer file.
 inline constexpr size_t kAggregateFilesKept = 1000;
+// Groups of a file whose aggregates the ledger keeps (and flags): the first ones,
+// in the file's order. A file may have many more (the sink's table has them
+// all); the copy stays bounded, and so does the time its flagging takes.
+inline constexpr size_t kAggregateGroupsKept = 100;
 // The files the status page draws, and the history a file's mean is compared with.
 inline constexpr size_t kAggregateSeriesFiles = 200;
 // Flagging: a mean is compared only with at least this many earlier means...

@@ -157,8 +157,9 @@ class Ledger {
 
   // processing → loaded, with its counts and rejects file.
   Status MarkLoaded(int64_t file_id, const LoadSummary& summary);
-  // The same, and in the same transaction the file's aggregates kept (the files
-  // of aggregates.table beyond the latest kAggregateFilesKept removed) with
+  // The same, and in the same transaction the file's aggregates kept (those of
+  // its first kAggregateGroupsKept groups; the files of aggregates.table beyond
+  // the latest kAggregateFilesKept removed) with
   // each mean checked against the earlier files' means of its table, column and
   // group: flagged when, over the latest kAggregateSeriesFiles of them, at least
   // kFlagMinHistory, spread by a standard deviation s > 0 around their mean m,

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,8 +104,13 @@ Result<std::vector<FlaggedAggregate>> Ledger::Impl::KeepAggregates(
                    Prepare("DELETE FROM aggregates WHERE file_id = ?1", kContext));
   RETURN_IF_ERROR(clear.Bind(file_id).Run(kContext));
 
+  std::set<std::string> groups;
   for (const AggregateRecord& row : aggregates.rows) {
-    const std::string group = GroupJson(row.group);
+    std::string group = GroupJson(row.group);
+    if (groups.count(group) == 0) {
+      if (groups.size() == kAggregateGroupsKept) continue;
+      groups.insert(group);
+    }
     std::optional<Band> band;
     if (row.mean) {
       // The earlier files' means of this column and group, latest first.

@@ -213,6 +213,20 @@ TEST_F(LedgerAggregatesTest, HistoryIsTheLatestSeriesFiles) {
   ASSERT_TRUE(batch.Commit().ok());
 }
 
+TEST_F(LedgerAggregatesTest, OnlyTheFirstGroupsOfAFileAreKept) {
+  std::vector<AggregateRecord> rows;
+  for (size_t g = 0; g < kAggregateGroupsKept + 5; ++g) {
+    rows.push_back(Row("t", 1, {std::to_string(g)}));
+    rows.push_back(Row("u", 2, {std::to_string(g)}));
+  }
+  ASSERT_TRUE(Load(1, rows, {"g"}).has_value());
+  auto kept = ledger_->AggregatesOf(last_id_);
+  ASSERT_TRUE(kept.has_value() && kept->has_value());
+  ASSERT_EQ((*kept)->rows.size(), 2 * kAggregateGroupsKept);
+  EXPECT_EQ((*kept)->rows.back().group,
+            (std::vector<std::optional<std::string>>{std::to_string(kAggregateGroupsKept - 1)}));
+}
+
 TEST_F(LedgerAggregatesTest, OnlyTheLatestFilesOfATableAreKept) {
   {
     Ledger::Batch batch(*ledger_);
