@@ -76,10 +76,7 @@ struct AggregatePoint {
   int64_t file_id = 0;
   std::string file;  // its path when seen
   int64_t loaded_at_us = 0;
-  uint64_t count = 0;
-  std::optional<double> min, max, mean;
-  bool flagged = false;
-  std::optional<double> low, high;
+  AggregateRecord value;  // the file's aggregate of the series' column and group
 };
 
 // A column of one group of a table over its latest files, oldest first.

@@ -85,6 +85,28 @@ std::optional<Band> ExpectedBand(const std::vector<double>& means) {
   return Band{mean - kFlagDeviations * s, mean + kFlagDeviations * s, n};
 }
 
+// The columns an AggregateRecord is read from (ReadAggregate), in order.
+constexpr char kAggregateColumns[] =
+    "group_values, column_name, count, nulls, min, max, mean, stddev, flagged, expected_low, "
+    "expected_high";
+
+// The record of a row whose columns from `first` on are kAggregateColumns.
+AggregateRecord ReadAggregate(const SqliteStatement& row, int first) {
+  AggregateRecord out;
+  out.group = ParseGroup(row.Text(first));
+  out.column = row.Text(first + 1);
+  out.count = static_cast<uint64_t>(row.Int(first + 2));
+  out.nulls = static_cast<uint64_t>(row.Int(first + 3));
+  out.min = row.OptionalDouble(first + 4);
+  out.max = row.OptionalDouble(first + 5);
+  out.mean = row.OptionalDouble(first + 6);
+  out.stddev = row.OptionalDouble(first + 7);
+  out.flagged = row.Int(first + 8) != 0;
+  out.low = row.OptionalDouble(first + 9);
+  out.high = row.OptionalDouble(first + 10);
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<FlaggedAggregate>> Ledger::Impl::KeepAggregates(
@@ -188,27 +210,14 @@ Result<std::optional<FileAggregates>> Ledger::AggregatesOf(int64_t file_id) {
   out.loaded_at_us = file.Int(2);
   out.by = ParseNames(file.Text(3));
   ASSIGN_OR_RETURN(SqliteStatement rows,
-                   impl_->Prepare("SELECT group_values, column_name, count, nulls, min, max, "
-                                  "mean, stddev, flagged, expected_low, expected_high "
-                                  "FROM aggregates WHERE file_id = ?1 ORDER BY rowid",
+                   impl_->Prepare(std::string("SELECT ") + kAggregateColumns +
+                                      " FROM aggregates WHERE file_id = ?1 ORDER BY rowid",
                                   kContext));
   rows.Bind(file_id);
   while (true) {
     ASSIGN_OR_RETURN(bool more, rows.Step(kContext));
     if (!more) break;
-    AggregateRecord row;
-    row.group = ParseGroup(rows.Text(0));
-    row.column = rows.Text(1);
-    row.count = static_cast<uint64_t>(rows.Int(2));
-    row.nulls = static_cast<uint64_t>(rows.Int(3));
-    row.min = rows.OptionalDouble(4);
-    row.max = rows.OptionalDouble(5);
-    row.mean = rows.OptionalDouble(6);
-    row.stddev = rows.OptionalDouble(7);
-    row.flagged = rows.Int(8) != 0;
-    row.low = rows.OptionalDouble(9);
-    row.high = rows.OptionalDouble(10);
-    out.rows.push_back(std::move(row));
+    out.rows.push_back(ReadAggregate(rows, 0));
   }
   return std::optional<FileAggregates>(std::move(out));
 }
@@ -237,35 +246,22 @@ Result<std::vector<AggregateSeries>> Ledger::AggregateSeriesOf(const std::string
   constexpr std::string_view kContext = "read aggregate series";
   ASSIGN_OR_RETURN(
       SqliteStatement query,
-      impl_->Prepare(
-          "SELECT a.file_id, COALESCE(f.path, ''), a.loaded_at_us, a.group_values, "
-          "a.column_name, a.count, a.min, a.max, a.mean, a.flagged, a.expected_low, "
-          "a.expected_high FROM aggregates a LEFT JOIN files f ON f.id = a.file_id "
-          "WHERE a.file_id IN (SELECT file_id FROM aggregate_files WHERE table_name = ?1 "
-          "ORDER BY loaded_at_us DESC, file_id DESC LIMIT ?2) "
-          "ORDER BY a.loaded_at_us, a.file_id, a.rowid",
-          kContext));
+      impl_->Prepare(std::string("SELECT a.file_id, COALESCE(f.path, ''), a.loaded_at_us, ") +
+                         kAggregateColumns +
+                         " FROM aggregates a LEFT JOIN files f ON f.id = a.file_id "
+                         "WHERE a.file_id IN (SELECT file_id FROM aggregate_files WHERE "
+                         "table_name = ?1 ORDER BY loaded_at_us DESC, file_id DESC LIMIT ?2) "
+                         "ORDER BY a.loaded_at_us, a.file_id, a.rowid",
+                     kContext));
   query.Bind(table, static_cast<int64_t>(files));
   std::vector<AggregateSeries> series;
   std::map<std::pair<std::string, std::string>, size_t> index;  // (column, group) → series
   while (true) {
     ASSIGN_OR_RETURN(bool more, query.Step(kContext));
     if (!more) return series;
-    const std::string group = query.Text(3);
-    const std::string column = query.Text(4);
-    auto [it, added] = index.try_emplace({column, group}, series.size());
-    if (added) series.push_back({column, ParseGroup(group), {}});
-    AggregatePoint point;
-    point.file_id = query.Int(0);
-    point.file = query.Text(1);
-    point.loaded_at_us = query.Int(2);
-    point.count = static_cast<uint64_t>(query.Int(5));
-    point.min = query.OptionalDouble(6);
-    point.max = query.OptionalDouble(7);
-    point.mean = query.OptionalDouble(8);
-    point.flagged = query.Int(9) != 0;
-    point.low = query.OptionalDouble(10);
-    point.high = query.OptionalDouble(11);
+    AggregatePoint point{query.Int(0), query.Text(1), query.Int(2), ReadAggregate(query, 3)};
+    auto [it, added] = index.try_emplace({point.value.column, query.Text(3)}, series.size());
+    if (added) series.push_back({point.value.column, point.value.group, {}});
     series[it->second].points.push_back(std::move(point));
   }
 }

@@ -117,12 +117,12 @@ std::string ApiAggregatesJson(const Result<std::vector<AggregatedTable>>& tables
                         {"name", BaseName(p.file)},
                         {"loaded_at", Time(p.loaded_at_us)},
                         {"loaded_at_ms", p.loaded_at_us / 1000},
-                        {"count", p.count},
-                        {"min", Optional(p.min)},
-                        {"max", Optional(p.max)},
-                        {"mean", Optional(p.mean)},
-                        {"flagged", p.flagged}});
-      if (p.flagged) flags.push_back({&s, &p});
+                        {"count", p.value.count},
+                        {"min", Optional(p.value.min)},
+                        {"max", Optional(p.value.max)},
+                        {"mean", Optional(p.value.mean)},
+                        {"flagged", p.value.flagged}});
+      if (p.value.flagged) flags.push_back({&s, &p});
     }
     list.push_back(
         {{"column", s.column}, {"group", Group(by, s.group)}, {"points", std::move(points)}});
@@ -138,9 +138,9 @@ std::string ApiAggregatesJson(const Result<std::vector<AggregatedTable>>& tables
                        {"loaded_at_ms", f.point->loaded_at_us / 1000},
                        {"column", f.series->column},
                        {"group", Group(by, f.series->group)},
-                       {"mean", Optional(f.point->mean)},
-                       {"expected_low", Optional(f.point->low)},
-                       {"expected_high", Optional(f.point->high)}});
+                       {"mean", Optional(f.point->value.mean)},
+                       {"expected_low", Optional(f.point->value.low)},
+                       {"expected_high", Optional(f.point->value.high)}});
   }
   out["series"] = std::move(list);
   out["flagged"] = std::move(flagged);

@@ -282,12 +282,12 @@ TEST_F(LedgerAggregatesTest, SeriesAreTheLatestFilesOldestFirstPerColumnAndGroup
   EXPECT_EQ(points.front().file, "/in/f5.csv");
   EXPECT_EQ(points.front().loaded_at_us, 5'000'000);
   EXPECT_EQ(points.back().file, "/in/f9.csv");
-  EXPECT_EQ(points.back().mean, 99.0);
-  EXPECT_EQ(points.back().min, 98.0);
-  EXPECT_EQ(points.back().max, 100.0);
-  EXPECT_TRUE(points.back().flagged);
-  EXPECT_TRUE(points.back().low.has_value());
-  for (size_t i = 0; i + 1 < points.size(); ++i) EXPECT_FALSE(points[i].flagged) << i;
+  EXPECT_EQ(points.back().value.mean, 99.0);
+  EXPECT_EQ(points.back().value.min, 98.0);
+  EXPECT_EQ(points.back().value.max, 100.0);
+  EXPECT_TRUE(points.back().value.flagged);
+  EXPECT_TRUE(points.back().value.low.has_value());
+  for (size_t i = 0; i + 1 < points.size(); ++i) EXPECT_FALSE(points[i].value.flagged) << i;
   EXPECT_EQ((*series)[2].points.size(), 4u);  // file 9 had no null group
 
   auto none = ledger_->AggregateSeriesOf("nothing", 200);

@@ -110,9 +110,11 @@ TEST(StatusJsonTest, ApiAggregatesListsTablesThenTheSeriesAndTheFlaggedFiles) {
   std::vector<AggregatedTable> tables = {
       {"sensors", "sensors_file_stats", {"sensor"}, 3, 3'000'000},
       {"other", "other_file_stats", {}, 1, 1'000'000}};
-  AggregatePoint p1{1, "/in/a.csv", 1'000'000, 5, 1.0, 3.0, 2.0, false, {}, {}};
-  AggregatePoint p2{2, "/in/b.csv", 2'000'000, 5, 9.0, 11.0, 10.0, true, 1.0, 3.0};
-  AggregatePoint p3{3, "/in/c.csv", 3'000'000, 5, -9.0, -7.0, -8.0, true, 1.0, 3.0};
+  AggregatePoint p1{1, "/in/a.csv", 1'000'000, {{}, "", 5, 0, 1.0, 3.0, 2.0, 1.0}};
+  AggregatePoint p2{
+      2, "/in/b.csv", 2'000'000, {{}, "", 5, 0, 9.0, 11.0, 10.0, 1.0, true, 1.0, 3.0}};
+  AggregatePoint p3{
+      3, "/in/c.csv", 3'000'000, {{}, "", 5, 0, -9.0, -7.0, -8.0, 1.0, true, 1.0, 3.0}};
   std::vector<AggregateSeries> series = {{"temperature", {"s1"}, {p1, p2}},
                                          {"humidity", {std::nullopt}, {p1, p3}}};
   const nlohmann::ordered_json j =
