@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS columns_added(
 // column and group of it (aggregates: the group's values as a JSON array of
 // strings and nulls, the statistics, and whether the mean was flagged against
 // the band [expected_low, expected_high]). Its table and loaded_at are repeated
-// in each row so that a series is one index range.
+// in each row so that the history a mean is compared with is one range of an
+// index that holds the means too (read without the table).
 constexpr char kAggregatesSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS aggregate_files(
   file_id INTEGER PRIMARY KEY,
@@ -85,8 +86,8 @@ CREATE TABLE IF NOT EXISTS aggregates(
   expected_low REAL,
   expected_high REAL);
 CREATE INDEX IF NOT EXISTS aggregates_file ON aggregates(file_id);
-CREATE INDEX IF NOT EXISTS aggregates_series
-  ON aggregates(table_name, column_name, group_values, loaded_at_us, file_id);
+CREATE INDEX IF NOT EXISTS aggregates_history
+  ON aggregates(table_name, column_name, group_values, loaded_at_us, file_id, mean);
 )sql";
 
 // Columns added after schema version 1 like columns_added: a ledger that lacks
