@@ -287,7 +287,12 @@ TablePlan Config::Resolve(const std::string& relative_path) const {
   std::optional<std::vector<std::string>> drop;
   Take(drop, o.drop, r.drop, d.drop);
   if (drop) plan.drop = *drop;
-  Take(plan.aggregates, o.aggregates, r.aggregates, d.aggregates);
+  for (const TableRule* level : {&o, &r, &d}) {
+    if (level->aggregates || level->aggregates_off) {
+      plan.aggregates = level->aggregates;
+      break;
+    }
+  }
   return plan;
 }
 

@@ -64,8 +64,10 @@ struct TableRule {
   std::optional<std::vector<DerivedColumn>> derive;
   std::optional<std::string> filter;
   std::optional<std::vector<std::string>> drop;
-  // Per-file aggregates (docs/transforms.md#aggregates), taken whole like derive.
+  // Per-file aggregates (docs/transforms.md#aggregates), taken whole like derive;
+  // `aggregates: false` sets aggregates_off instead (none, whatever the defaults say).
   std::optional<AggregateSpec> aggregates;
+  bool aggregates_off = false;
   // Where the rule is, for messages: "FILE: tables[1] (match \"x*\")" or "FILE: defaults".
   std::string origin;
 };

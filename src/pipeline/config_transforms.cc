@@ -49,14 +49,17 @@ bool GetNames(const YAML::Node& node, std::vector<std::string>& out) {
 
 using ErrorAt = std::function<Status(const YAML::Node&, std::string_view)>;
 
-// `aggregates:` is true (every default) or a mapping of table, columns and by.
-Result<AggregateSpec> ParseAggregates(const YAML::Node& v, const ErrorAt& error) {
-  constexpr std::string_view kExpected = "expected true or a mapping of table, columns and by";
+// `aggregates:` is true (every default), false (none) or a mapping of table,
+// columns and by; nullopt for false.
+Result<std::optional<AggregateSpec>> ParseAggregates(const YAML::Node& v, const ErrorAt& error) {
+  constexpr std::string_view kExpected =
+      "expected true, false or a mapping of table, columns and by";
   AggregateSpec spec;
   if (v.IsScalar()) {
     bool on = false;
-    if (!YAML::convert<bool>::decode(v, on) || !on) return error(v, kExpected);
-    return spec;
+    if (!YAML::convert<bool>::decode(v, on)) return error(v, kExpected);
+    if (!on) return std::optional<AggregateSpec>();
+    return std::optional<AggregateSpec>(spec);
   }
   if (!v.IsMap()) return error(v, kExpected);
   for (const auto& kv : v) {
@@ -78,7 +81,7 @@ Result<AggregateSpec> ParseAggregates(const YAML::Node& v, const ErrorAt& error)
       return error(kv.first, "aggregates: unknown key '" + k + "' (expected table, columns or by)");
     }
   }
-  return spec;
+  return std::optional<AggregateSpec>(std::move(spec));
 }
 
 // What can be checked of a rule's aggregates before any file: the table names,
@@ -233,6 +236,7 @@ Result<bool> ParseTransformKey(const std::string& file, const std::string& key, 
     rule.drop = std::move(drop);
   } else if (key == "aggregates") {
     ASSIGN_OR_RETURN(rule.aggregates, ParseAggregates(v, error));
+    rule.aggregates_off = !rule.aggregates;
   } else {
     return false;
   }
@@ -252,7 +256,8 @@ Status CheckTransforms(const Config& config) {
     if (filter.filter) plan.filter = *filter.filter;
     plan.derive_origin = derive.origin;
     plan.filter_origin = filter.origin;
-    plan.aggregates = rule->aggregates ? rule->aggregates : d.aggregates;
+    const TableRule& aggregates = rule->aggregates || rule->aggregates_off ? *rule : d;
+    plan.aggregates = aggregates.aggregates;
     if (plan.derive.empty() && plan.filter.empty() && !plan.aggregates) continue;
     plan.schema = rule->schema ? rule->schema : d.schema;
     const std::vector<ColumnDef> inputs =

@@ -195,6 +195,41 @@ class ClickHouseTest(SluiceTestCase):
         self.assertEqual(self.data_files(), [])
         self.assertEqual(self.quarantined_files(), [])
 
+    def test_kill_9_loop_keeps_aggregates_exactly_with_their_rows(self):
+        """Issue 15: the aggregates table (the sink's side table) of files killed at
+        random moments: at the end, for every file loaded, exactly its rows and
+        exactly one aggregate row per column, whose count is the file's rows, all
+        under committed load ids (none left by an attempt that did not commit)."""
+        seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
+        log(f"\nclickhouse aggregates kill test seed={seed}")
+        rng = random.Random(seed)
+        config = self.path("aggregates.yaml")
+        with open(config, "w") as f:
+            f.write('tables:\n  - match: "events*"\n    table: events\n'
+                    '    aggregates: {columns: [value, id]}\n')
+        common = ["-c", config] + self.args() + [
+            "--settle-ms", "50", "--workers", "2", "--schema", self.events_schema(),
+            "--max-crashes", "0"]
+        per_file, expected = self.kill_in_waves(rng, common + ["--rescan-seconds", "1"], 6, 7,
+                                                (150000, 300000), lambda: self.count("events"))
+        res = self.sluice("once", *common, timeout=600)
+        self.assertExit(res, 0)
+        self.assertEqual(self.ids("events"), (expected, expected, 1, expected),
+                         f"seed {seed}: rows lost or duplicated")
+        stats = f"{self.database}.events_file_stats"
+        self.assertEqual(self.count("events_file_stats"), 2 * len(per_file),
+                         f"seed {seed}: aggregate rows lost or duplicated")
+        counts = dict(self.server.query(
+            f"SELECT replaceRegexpOne(_file, '.*/', ''), toString(count) FROM {stats} "
+            f"WHERE column = 'id'"))
+        self.assertEqual(counts, {n: str(c) for n, c in per_file.items()},
+                         f"seed {seed}: a file's aggregates differ from its rows")
+        self.assertEqual(self.server.scalar(
+            f"SELECT count() FROM {stats} WHERE _load_id != _sluice_load_id OR _sluice_load_id "
+            f"NOT IN (SELECT load_id FROM {self.database}.sluice_loads)"), "0")
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), [])
+
     def test_file_larger_than_an_insert_block_loads_once_even_when_killed(self):
         rows = 1_100_000  # more than max_insert_block_size (1,048,576)
         with open(self.path("narrow.csv"), "w") as f:

@@ -2,7 +2,8 @@
 Parquet files, one per load or group of loads, which DuckDB (scripts/duckdb.sh:
 from npm; without Node.js the tests skip, and fail when CI=true) reads with
 read_parquet('DIR/TABLE/*.parquet'): every source row once, across `once`, `run`,
-kill -9 at random moments and schema evolution (union_by_name)."""
+kill -9 at random moments (with a file's aggregates in a side table too) and
+schema evolution (union_by_name)."""
 
 import os
 import random
@@ -145,6 +146,46 @@ class ParquetSinkCrashTest(ParquetSinkTestCase):
         self.assertEqual(per_batch, want, f"seed {seed}: per-file row counts differ")
         self.assertEqual(len(os.listdir(os.path.join(self.lake, "_sluice", "loads"))),
                          len(per_file))
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), [])
+        self.assert_no_temporary_files()
+
+    def test_kill_9_loop_keeps_aggregates_exactly_with_their_rows(self):
+        """Issue 15 on parquet:DIR: the aggregates table's files (one per load or
+        group, named like its data file, renamed just before it) through kill -9:
+        at the end every file's rows once and one aggregate row per column whose
+        count is the file's rows, and no side file without its data file."""
+        seed = int(os.environ.get("SLUICE_CRASH_SEED") or (time.time_ns() % (2**31)))
+        log(f"\nparquet aggregates kill test seed={seed}")
+        rng = random.Random(seed)
+        config = self.path("aggregates.yaml")
+        with open(config, "w") as f:
+            f.write('tables:\n  - match: "events*"\n    table: events\n'
+                    '    aggregates: {columns: [value, id]}\n')
+        common = ["-c", config] + self.args() + [
+            "--settle-ms", "50", "--workers", "2", "--schema", self.schema(),
+            "--max-crashes", "0"]
+        per_file, expected = self.kill_in_waves(rng, common + ["--rescan-seconds", "1"],
+                                                self.ROUNDS, 20, (300000, 600000),
+                                                lambda: self.visible_rows("events"),
+                                                delays=(0.03, 0.4))
+        self.assertExit(self.sluice("once", *common, timeout=600), 0)
+        got = self.read("events", "SELECT count(*), count(DISTINCT id) FROM t")
+        self.assertEqual(got, [[str(expected), str(expected)]],
+                         f"seed {seed}: rows lost or duplicated")
+        counts = {r[0].rsplit("/", 1)[-1]: str(r[1]) for r in self.read(
+            "events_file_stats", "SELECT _file, \"count\" FROM t WHERE \"column\" = 'id'")}
+        self.assertEqual(counts, {n: str(c) for n, c in per_file.items()},
+                         f"seed {seed}: a file's aggregates differ from its rows")
+        self.assertEqual(self.read("events_file_stats", "SELECT count(*) FROM t"),
+                         [[str(2 * len(per_file))]], f"seed {seed}: aggregate rows duplicated")
+
+        def files(table):
+            return sorted(n for n in os.listdir(os.path.join(self.lake, table))
+                          if n.endswith(".parquet") and not n.startswith("."))
+        data = files("events")
+        self.assertEqual([n for n in files("events_file_stats") if n not in data], [],
+                         f"seed {seed}: side files whose data file never appeared")
         self.assertEqual(self.data_files(), [])
         self.assertEqual(self.quarantined_files(), [])
         self.assert_no_temporary_files()

@@ -127,20 +127,30 @@ tables:
     aggregates: {by: [s]}
   - match: "u*"
     derive: [{name: b, expr: "1"}]
+  - match: "w*"
+    aggregates: false
 )yaml")
                   .ok());
   EXPECT_EQ(config_.Resolve("t.csv").aggregates, (AggregateSpec{"", {}, {"s"}}));
   EXPECT_EQ(config_.Resolve("u.csv").aggregates, (AggregateSpec{"", {"a"}, {}}));
   EXPECT_EQ(config_.Resolve("v.csv").aggregates, (AggregateSpec{"", {"a"}, {}}));
+  // false: none for the rule's files, whatever the defaults say.
+  EXPECT_FALSE(config_.Resolve("w.csv").aggregates.has_value());
+  // Nor are the defaults' aggregates checked against that rule's columns.
+  ASSERT_TRUE(Load("defaults:\n  aggregates: {columns: [t]}\ntables:\n  - match: x\n"
+                   "    columns: [{name: s, type: string}]\n    aggregates: false\n  - match: y\n")
+                  .ok());
 }
 
 TEST_F(ConfigTransformsTest, MalformedAggregatesNameTheFileLineRuleAndKey) {
   ExpectError("tables:\n  - match: \"s*\"\n    aggregates:\n      tables: stats\n",
               {"sluice.yaml:4", "tables[0] (match \"s*\")", "key 'aggregates'",
                "unknown key 'tables' (expected table, columns or by)"});
-  ExpectError("defaults:\n  aggregates: false\n",
-              {"sluice.yaml:2", "defaults", "expected true or a mapping of table, columns and by"});
-  ExpectError("defaults:\n  aggregates: [a]\n", {"key 'aggregates'", "expected true or a mapping"});
+  ExpectError(
+      "defaults:\n  aggregates: maybe\n",
+      {"sluice.yaml:2", "defaults", "expected true, false or a mapping of table, columns and by"});
+  ExpectError("defaults:\n  aggregates: [a]\n",
+              {"key 'aggregates'", "expected true, false or a mapping"});
   ExpectError("defaults:\n  aggregates: {table: \"\"}\n", {"aggregates.table: expected a table"});
   ExpectError("defaults:\n  aggregates: {columns: {a: 1}}\n",
               {"aggregates.columns: expected column names"});

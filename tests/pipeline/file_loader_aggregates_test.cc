@@ -212,6 +212,21 @@ TEST_F(FileLoaderAggregatesTest, TheAggregatesTableIsCreatedBeforeTheLoadBegins)
   EXPECT_LT(second_ensure, calls.find("begin")) << calls;
 }
 
+TEST_F(FileLoaderAggregatesTest, AGroupAsksTheSinkForItsTablesOnce) {
+  const std::vector<std::string> paths = {Land("sensors_1.csv", "id,temp,hum\n1,10,50\n"),
+                                          Land("sensors_2.csv", "id,temp,hum\n2,20,60\n"),
+                                          Land("sensors_3.csv", "id,temp,hum\n3,30,70\n")};
+  for (const FileResult& r : Process(paths)) {
+    ASSERT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString();
+  }
+  EXPECT_EQ(sink_->Count(FakeCall::kBegin), 1) << sink_->CallLog();
+  // The first file: each table described, created and described again; the
+  // others reuse what it found.
+  EXPECT_EQ(sink_->Count(FakeCall::kDescribe), 4) << sink_->CallLog();
+  EXPECT_EQ(sink_->Count(FakeCall::kEnsure), 2) << sink_->CallLog();
+  EXPECT_EQ(Stats().size(), 6u);
+}
+
 TEST_F(FileLoaderAggregatesTest, AnAggregatedColumnTheTableDoesNotLoadQuarantinesTheFile) {
   config_.defaults.aggregates = AggregateSpec{"", {"temp", "pressure"}, {}};
   FileResult r = ProcessOne(Land("sensors.csv", "id,temp,hum\n1,10,50\n"));

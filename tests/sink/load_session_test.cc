@@ -217,34 +217,31 @@ TEST(LoadSessionTest, WriteToAnEarlierLoadIsInternalAndReachesNoStep) {
   EXPECT_EQ(sink.calls, (Calls{"begin", "write 1", "write 1", "write 2", "commit"}));
 }
 
-TEST(LoadSessionTest, BatchUnlikeTheTableIsInternalAndReachesNoStep) {
+// Batches unlike `table` (of at least two columns) in each way
+// CheckBatchFitsTable finds: fewer columns, a column renamed, one retyped, ragged.
+std::vector<Batch> UnlikeBatches(const TableDef& table) {
   std::vector<Batch> unlike;
-  {
-    Batch fewer;
-    fewer.Reset({Table().columns[0]});
-    fewer.columns()[0].AppendInt(1);
-    fewer.FinishRow(2);
-    unlike.push_back(std::move(fewer));
-  }
-  {
-    TableDef renamed = Table();
-    renamed.columns[1].name = "other";
+  Batch fewer;
+  fewer.Reset({table.columns[0]});
+  fewer.columns()[0].AppendNull();
+  fewer.FinishRow(2);
+  unlike.push_back(std::move(fewer));
+  TableDef renamed = table;
+  renamed.columns[1].name = "other";
+  TableDef retyped = table;
+  retyped.columns[0].type =
+      table.columns[0].type == ColumnType::kString ? ColumnType::kInteger : ColumnType::kString;
+  for (const TableDef* def : std::vector<const TableDef*>{&renamed, &retyped, &table}) {
     Batch batch;
-    batch.Reset(renamed.columns);
+    batch.Reset(def->columns);
     unlike.push_back(std::move(batch));
   }
-  {
-    TableDef retyped = Table();
-    retyped.columns[0].type = ColumnType::kString;
-    Batch batch;
-    batch.Reset(retyped.columns);
-    unlike.push_back(std::move(batch));
-  }
-  {
-    Batch ragged = Rows(1);
-    ragged.columns()[1].AppendString("a value without its row");
-    unlike.push_back(std::move(ragged));
-  }
+  unlike.back().columns()[1].AppendNull();  // a value without its row
+  return unlike;
+}
+
+TEST(LoadSessionTest, BatchUnlikeTheTableIsInternalAndReachesNoStep) {
+  const std::vector<Batch> unlike = UnlikeBatches(Table());
   for (size_t i = 0; i < unlike.size(); ++i) {
     SCOPED_TRACE(i);
     StepSink sink;
@@ -407,27 +404,8 @@ TEST(LoadSessionTest, WriteSideRefusalsAreInternalAndKeepNothing) {
   sink.calls.clear();
   ASSERT_TRUE(sink.Begin(Table(), Loads(2), &side).ok());
   EXPECT_EQ(sink.WriteSide(SideRows(names), 2).code(), StatusCode::kInternal);  // out of range
-  std::vector<Batch> unlike;
+  std::vector<Batch> unlike = UnlikeBatches(Side());
   unlike.push_back(Rows(1));  // the table's columns, not the side table's
-  {
-    Batch fewer;
-    fewer.Reset({Side().columns[0]});
-    fewer.columns()[0].AppendString(names[0]);
-    fewer.FinishRow(2);
-    unlike.push_back(std::move(fewer));
-  }
-  {
-    TableDef retyped = Side();
-    retyped.columns[1].type = ColumnType::kFloat;
-    Batch batch;
-    batch.Reset(retyped.columns);
-    unlike.push_back(std::move(batch));
-  }
-  {
-    Batch ragged = SideRows(names);
-    ragged.columns()[1].AppendInt(7);
-    unlike.push_back(std::move(ragged));
-  }
   for (size_t i = 0; i < unlike.size(); ++i) {
     EXPECT_EQ(sink.WriteSide(unlike[i], 0).code(), StatusCode::kInternal) << i;
   }

@@ -176,6 +176,20 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     return rows;
   }
 
+  // After a load of `loads` into `def` with `side` that did not commit: no marker,
+  // no side row and, on a transactional sink, no row.
+  void ExpectNothingOf(const TableDef& def, const TableDef& side,
+                       const std::vector<LoadId>& loads) {
+    for (const LoadId& load : loads) {
+      EXPECT_FALSE(Committed(load.id));
+      EXPECT_TRUE(Marker(load).empty());
+    }
+    if (traits().transactional) {
+      EXPECT_EQ(Count(def), "0");
+    }
+    EXPECT_EQ(Count(side), "0");
+  }
+
   static Rows Sorted(Rows rows) {
     std::sort(rows.begin(), rows.end());
     return rows;

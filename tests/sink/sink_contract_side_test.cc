@@ -61,14 +61,7 @@ TEST_P(SinkContractTest, AbortLeavesNeitherRowsNorSideRows) {
   ASSERT_TRUE(sink_->Write(Readings(def, Ids(100, 200), storage), 1).ok());
   ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[1], {"a"}, storage), 1).ok());
   sink_->Abort();
-  for (const LoadId& load : loads) {
-    EXPECT_FALSE(Committed(load.id));
-    EXPECT_TRUE(Marker(load).empty());
-  }
-  if (traits().transactional) {
-    EXPECT_EQ(Count(def), "0");
-  }
-  EXPECT_EQ(Count(side), "0");
+  ExpectNothingOf(def, side, loads);
 
   // The same ids again, with the same side table: only this attempt's rows.
   ASSERT_TRUE(sink_->Begin(def, loads, &side).ok());
@@ -160,14 +153,7 @@ TEST_P(SinkContractTest, ARefusedSideRowIsInvalidDataNamingTheSideTableAndNoRow)
   EXPECT_NE(counts.status().message().find(side.name), std::string::npos)
       << counts.status().ToString();
   EXPECT_TRUE(sink_->refused().empty()) << "a side row is no line of the file";
-  for (const LoadId& load : loads) {
-    EXPECT_FALSE(Committed(load.id));
-    EXPECT_TRUE(Marker(load).empty());
-  }
-  if (traits().transactional) {
-    EXPECT_EQ(Count(def), "0");
-  }
-  EXPECT_EQ(Count(side), "0");
+  ExpectNothingOf(def, side, loads);
 
   // The failed Commit ended the loads: they go in again without the bad row.
   ASSERT_TRUE(sink_->Begin(def, loads, &side).ok());

@@ -69,20 +69,6 @@ bool MayHaveStored(uint64_t rows, uint64_t bytes, uint64_t min_rows, uint64_t mi
   return (min_rows != 0 && rows >= min_rows) || (min_bytes != 0 && bytes >= min_bytes);
 }
 
-// Appends the columns of `batch` to `out`, each as a Native column of its
-// encoding. Errors: InvalidData (a value the column's type cannot hold; *bad_row
-// is its row, *bad_column its column).
-Status AppendColumns(const Batch& batch, const std::vector<ClickHouseColumnEncoding>& encodings,
-                     std::string& out, size_t* bad_row, size_t* bad_column) {
-  const auto& columns = batch.columns();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    native::AppendColumnHeader(out, columns[i].def.name, encodings[i].type);
-    *bad_column = i;
-    RETURN_IF_ERROR(AppendNativeColumn(columns[i], encodings[i], out, bad_row));
-  }
-  return Status::Ok();
-}
-
 // Appends the `_sluice_version` column of `rows` rows written now.
 void AppendVersions(std::string& out, uint64_t rows) {
   native::AppendColumnHeader(out, kVersionColumn, "UInt64");
@@ -188,6 +174,18 @@ Result<ClickHouseSink::InsertPlan> ClickHouseSink::PlanInsert(const TableDef& ta
   return plan;
 }
 
+Status ClickHouseSink::AppendBlockColumns(const InsertPlan& plan, const Batch& batch,
+                                          std::string& out, size_t* bad_row, size_t* bad_column) {
+  const auto& columns = batch.columns();
+  native::AppendBlockHeader(out, columns.size() + (plan.versioned ? 2 : 1), batch.rows());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    native::AppendColumnHeader(out, columns[i].def.name, plan.encodings[i].type);
+    *bad_column = i;
+    RETURN_IF_ERROR(AppendNativeColumn(columns[i], plan.encodings[i], out, bad_row));
+  }
+  return Status::Ok();
+}
+
 Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   const TableDef* side = side_table();
   std::vector<std::string> names = {table.name};
@@ -253,11 +251,9 @@ Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {
   if (batch.rows() == 0) return Status::Ok();
   // One Native block per batch: the server gathers blocks into parts of
   // min_insert_block_size_rows.
-  native::AppendBlockHeader(buffer_, batch.columns().size() + (plan_.versioned ? 2 : 1),
-                            batch.rows());
   size_t bad_row = 0;
   size_t bad_column = 0;
-  Status status = AppendColumns(batch, plan_.encodings, buffer_, &bad_row, &bad_column);
+  Status status = AppendBlockColumns(plan_, batch, buffer_, &bad_row, &bad_column);
   if (!status.ok()) {
     // A value the column's type cannot hold, found before sending; what the
     // server refuses later names no row.
@@ -311,11 +307,9 @@ Status ClickHouseSink::WriteSideRows(const Batch& rows, const std::vector<size_t
   // Encoded before the rows' insert ends: a value refused here aborts that
   // insert while it is open, when it has most likely stored nothing.
   std::string block;
-  native::AppendBlockHeader(block, rows.columns().size() + (side_plan_.versioned ? 2 : 1),
-                            rows.rows());
   size_t bad_row = 0;
   size_t bad_column = 0;
-  Status status = AppendColumns(rows, side_plan_.encodings, block, &bad_row, &bad_column);
+  Status status = AppendBlockColumns(side_plan_, rows, block, &bad_row, &bad_column);
   if (!status.ok()) {
     // A side row is no line of a file: none is refused by name.
     return status.WithContext("insert into side table \"" + side.name + "\", a row of " +

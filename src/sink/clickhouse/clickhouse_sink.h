@@ -167,6 +167,12 @@ class ClickHouseSink final : public Sink {
   // `actual`. Errors: InvalidArgument (no `_sluice_load_id`, a hidden column or a
   // column of the wrong type), Internal (a column missing).
   Result<InsertPlan> PlanInsert(const TableDef& table, const Columns& actual) const;
+  // Appends a Native block's header and the columns of `batch` (the table's
+  // columns of `plan`) to `out`; the caller adds the hidden columns. Errors:
+  // InvalidData (a value the column's type cannot hold; *bad_row is its row,
+  // *bad_column its column).
+  static Status AppendBlockColumns(const InsertPlan& plan, const Batch& batch, std::string& out,
+                                   size_t* bad_row, size_t* bad_column);
   // Hands buffer_ to the load's insert, starting it first if need be.
   Status Send();
   // Ends the rows' insert (once) and waits for the server's answer.

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,14 +57,28 @@ Status LoadWithSide(Sink& sink, const TableDef& def, const TableDef& side, const
   return status;
 }
 
-TEST(ClickHouseSideTableTest, SideRowsCommitWithTheRowsAtOneRequestMore) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("main"));
-  const TableDef side = StatsTable(Unique("stats"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
-  ASSERT_TRUE(sink->EnsureTable(side).ok());
+// A sink on the test server, and a table `def` with a side table `side` made by
+// EnsureTable, both new.
+class ClickHouseSideTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SLUICE_SERVER_OR_SKIP(server, "SLUICE_TEST_CLICKHOUSE_URL");
+    url = server;
+    sink = OpenOrDie(url);
+    ASSERT_NE(sink, nullptr);
+    def = Readings(Unique("main"));
+    side = StatsTable(Unique("stats"));
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+    ASSERT_TRUE(sink->EnsureTable(side).ok());
+  }
+
+  std::string url;
+  std::unique_ptr<ClickHouseSink> sink;
+  TableDef def;
+  TableDef side;
+};
+
+TEST_F(ClickHouseSideTableTest, SideRowsCommitWithTheRowsAtOneRequestMore) {
   // Like any table sluice makes: the hidden load id, MergeTree (no key).
   EXPECT_EQ(Query(url, "SELECT engine FROM system.tables WHERE database = '" + Database(url) +
                            "' AND name = '" + side.name + "'"),
@@ -114,14 +129,7 @@ TEST(ClickHouseSideTableTest, SideRowsCommitWithTheRowsAtOneRequestMore) {
 // that is not committed. DiscardAttempt, which knows only the main table, removes
 // the rows; the next Begin of the load, which names the side table, removes the
 // side rows, and only those of its own id.
-TEST(ClickHouseSideTableTest, SideRowsOfAnAttemptAreRemovedByTheNextBeginOfItsLoad) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("main"));
-  const TableDef side = StatsTable(Unique("stats"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
-  ASSERT_TRUE(sink->EnsureTable(side).ok());
+TEST_F(ClickHouseSideTableTest, SideRowsOfAnAttemptAreRemovedByTheNextBeginOfItsLoad) {
   const LoadId kept{Unique("kept"), "/in/kept.csv"};
   ASSERT_TRUE(LoadWithSide(*sink, def, side, kept, Range(0, 2), {{kept.file, "id", 2, 0.5}}).ok());
   const LoadId load{Unique("crashed"), "/in/crashed.csv"};
@@ -161,26 +169,21 @@ TEST(ClickHouseSideTableTest, SideRowsOfAnAttemptAreRemovedByTheNextBeginOfItsLo
 // count UInt8) is found before anything is sent: Commit fails with InvalidData
 // naming no row, the rows' insert is aborted while open, and nothing is stored
 // (no mutation either). The load then commits with a value that fits.
-TEST(ClickHouseSideTableTest, SideValueTheTableCannotHoldCommitsNothing) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("main"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
+TEST_F(ClickHouseSideTableTest, SideValueTheTableCannotHoldCommitsNothing) {
   const std::string name = Unique("narrow_stats");
   Exec(url, "CREATE TABLE " + Table(url, name) +
                 " (_file String, column String, count UInt8, mean Nullable(Float64), "
                 "_sluice_load_id String) ENGINE = MergeTree ORDER BY tuple()");
   auto described = sink->DescribeTable(name);
   ASSERT_TRUE(described.has_value() && described->has_value());
-  const TableDef side = **described;
+  const TableDef narrow = **described;
 
   const LoadId load{Unique("l"), "/in/l.csv"};
-  ASSERT_TRUE(sink->Begin(def, {load}, &side).ok());
+  ASSERT_TRUE(sink->Begin(def, {load}, &narrow).ok());
   std::vector<std::string> labels;
   std::deque<std::string> strings;
   ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 100), labels), 0).ok());
-  ASSERT_TRUE(sink->WriteSide(StatsBatch(side, {{load.file, "id", 1000, 1.0}}, strings), 0).ok());
+  ASSERT_TRUE(sink->WriteSide(StatsBatch(narrow, {{load.file, "id", 1000, 1.0}}, strings), 0).ok());
   auto counts = sink->Commit();
   ASSERT_FALSE(counts.has_value());
   EXPECT_EQ(counts.status().code(), StatusCode::kInvalidData) << counts.status().ToString();
@@ -192,7 +195,7 @@ TEST(ClickHouseSideTableTest, SideValueTheTableCannotHoldCommitsNothing) {
   EXPECT_EQ(Mutations(url, def.name), "0\n");
 
   ASSERT_TRUE(
-      LoadWithSide(*sink, def, side, load, Range(0, 100), {{load.file, "id", 100, 1.0}}).ok());
+      LoadWithSide(*sink, def, narrow, load, Range(0, 100), {{load.file, "id", 100, 1.0}}).ok());
   EXPECT_EQ(RowsOf(url, def.name, load.id), "100\n");
   EXPECT_EQ(RowsOf(url, name, load.id), "1\n");
 }
@@ -201,14 +204,7 @@ TEST(ClickHouseSideTableTest, SideValueTheTableCannotHoldCommitsNothing) {
 // side table throws, and ClickHouse writes the table before its views. Commit
 // fails, no load is committed; Abort deletes what the rows' insert (ended) and
 // the side insert stored; the load begun again commits each row once.
-TEST(ClickHouseSideTableTest, SideInsertTheServerFailsIsRemovedAndTheLoadCommitsOnce) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("main"));
-  const TableDef side = StatsTable(Unique("stats"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
-  ASSERT_TRUE(sink->EnsureTable(side).ok());
+TEST_F(ClickHouseSideTableTest, SideInsertTheServerFailsIsRemovedAndTheLoadCommitsOnce) {
   const std::string sink_table = Unique("refuse_sink");
   const std::string view = Unique("refuse_view");
   Exec(url, "CREATE TABLE " + Table(url, sink_table) + " (x UInt8) ENGINE = Null");

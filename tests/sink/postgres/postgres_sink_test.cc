@@ -308,6 +308,21 @@ Status WriteAndCommit(Sink& sink, const std::vector<std::pair<size_t, const Batc
   return sink.Commit().status();
 }
 
+// AllTypes(name), created with "label" NOT NULL, and a batch of it (the sink
+// takes what the table says) whose row from line 11 has a NULL label.
+TableDef CreateWithNotNullLabel(Sink& sink, const std::string& name, bool keyed, Batch& batch) {
+  TableDef def =
+      AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+  def.columns[5].nullable = false;
+  EXPECT_TRUE(sink.EnsureTable(def).ok());
+  TableDef loose = def;
+  loose.columns[5].nullable = true;
+  batch.Reset(loose.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
+  AddNullRow(batch, 2, 11);
+  return def;
+}
+
 TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
   const std::string name = Name("notnull");
@@ -316,17 +331,9 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
   ASSERT_NE(sink, nullptr);
   for (bool keyed : {false, true}) {
     Drop(url, name);
-    TableDef def =
-        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
-    def.columns[5].nullable = false;
-    ASSERT_TRUE(sink->EnsureTable(def).ok());
     // The sink accepts what the table says; the server refuses the NULL label.
-    TableDef loose = def;
-    loose.columns[5].nullable = true;
     Batch batch;
-    batch.Reset(loose.columns);
-    AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
-    AddNullRow(batch, 2, 11);
+    const TableDef def = CreateWithNotNullLabel(*sink, name, keyed, batch);
     ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}).ok());
     Status s = WriteAndCommit(*sink, {{0, &batch}});
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
@@ -371,16 +378,8 @@ TEST_F(PostgresSinkTest, ARowRefusedWhenTheSideRowsFollowKeepsItsLine) {
   for (bool keyed : {false, true}) {
     SCOPED_TRACE(keyed);
     Drop(url, name);
-    TableDef def =
-        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
-    def.columns[5].nullable = false;
-    ASSERT_TRUE(sink->EnsureTable(def).ok());
-    TableDef loose = def;
-    loose.columns[5].nullable = true;
     Batch batch;
-    batch.Reset(loose.columns);
-    AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
-    AddNullRow(batch, 2, 11);
+    const TableDef def = CreateWithNotNullLabel(*sink, name, keyed, batch);
     ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}, &side).ok());
     ASSERT_TRUE(sink->Write(batch, 0).ok());
     ASSERT_TRUE(sink->WriteSide(side_rows, 0).ok());
