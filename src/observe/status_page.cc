@@ -238,10 +238,17 @@ function renderAggregates(docs) {
   document.getElementById("flagged-none").hidden = flagged.length > 0;
   document.getElementById("flagged").hidden = flagged.length === 0;
 }
+// A table's series are fetched again only when it has a newer file: a series
+// document can be large (200 files of every column and group).
+const aggDocs = new Map();  // table -> [its latest file's time and files kept, its document]
 function pollAggregates() {
   fetch("/api/aggregates", {cache: "no-store"}).then(r => r.json())
-    .then(list => Promise.all((list.tables || []).map(t =>
-      fetch("/api/aggregates?table=" + encodeURIComponent(t.table), {cache: "no-store"}).then(r => r.json()))))
+    .then(list => Promise.all((list.tables || []).map(t => {
+      const version = t.latest_loaded_at_us + "/" + t.files, known = aggDocs.get(t.table);
+      if (known && known[0] === version) return known[1];
+      return fetch("/api/aggregates?table=" + encodeURIComponent(t.table), {cache: "no-store"})
+        .then(r => r.json()).then(d => { aggDocs.set(t.table, [version, d]); return d; });
+    })))
     .then(renderAggregates)
     .catch(() => {});
 }

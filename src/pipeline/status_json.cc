@@ -93,7 +93,8 @@ std::string ApiAggregatesJson(const Result<std::vector<AggregatedTable>>& tables
                       {"aggregates_table", t.aggregates_table},
                       {"by", t.by},
                       {"files", t.files},
-                      {"latest_loaded_at", Time(t.latest_us)}});
+                      {"latest_loaded_at", Time(t.latest_us)},
+                      {"latest_loaded_at_us", t.latest_us}});
     }
     out["tables"] = std::move(list);
   }

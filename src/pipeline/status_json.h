@@ -47,7 +47,7 @@ std::string ApiStatusJson(const Registry& metrics, const EngineHealth& health,
 nlohmann::ordered_json FileAggregatesJson(const FileAggregates& aggregates);
 
 // /api/aggregates: `tables` (each: table, aggregates_table, by, files,
-// latest_loaded_at), and for `table` (when not empty) its `series` (each: column,
+// latest_loaded_at, latest_loaded_at_us), and for `table` (when not empty) its `series` (each: column,
 // group, points oldest first: file, name, loaded_at, loaded_at_ms, count, min,
 // max, mean, flagged) and `flagged` (the flagged points, most recent first, with
 // column, group, expected_low and expected_high). A read that failed gives

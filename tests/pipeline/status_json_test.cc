@@ -123,6 +123,7 @@ TEST(StatusJsonTest, ApiAggregatesListsTablesThenTheSeriesAndTheFlaggedFiles) {
   EXPECT_EQ(j["tables"][0]["table"], "sensors");
   EXPECT_EQ(j["tables"][0]["files"], 3);
   EXPECT_EQ(j["tables"][0]["latest_loaded_at"], "1970-01-01T00:00:03Z");
+  EXPECT_EQ(j["tables"][0]["latest_loaded_at_us"], 3'000'000);
   EXPECT_EQ(j["table"], "sensors");
   EXPECT_EQ(j["by"], nlohmann::ordered_json({"sensor"}));
   ASSERT_EQ(j["series"].size(), 2u);
