@@ -47,11 +47,12 @@ std::string ApiStatusJson(const Registry& metrics, const EngineHealth& health,
 nlohmann::ordered_json FileAggregatesJson(const FileAggregates& aggregates);
 
 // /api/aggregates: `tables` (each: table, aggregates_table, by, files,
-// latest_loaded_at, latest_loaded_at_us), and for `table` (when not empty) its `series` (each: column,
-// group, points oldest first: file, name, loaded_at, loaded_at_ms, count, min,
-// max, mean, flagged) and `flagged` (the flagged points, most recent first, with
-// column, group, expected_low and expected_high). A read that failed gives
-// `error` instead of what it would have filled. One line of JSON text.
+// latest_loaded_at, latest_loaded_at_us), and for `table` (when not empty) its
+// `series` (each: column, group, points oldest first: file, name, loaded_at,
+// loaded_at_ms, count, min, max, mean, flagged) and `flagged` (the flagged
+// points, most recent first, with column, group, expected_low and
+// expected_high). A read that failed gives `error` instead of what it would
+// have filled. One line of JSON text.
 std::string ApiAggregatesJson(const Result<std::vector<AggregatedTable>>& tables,
                               const std::string& table,
                               const Result<std::vector<AggregateSeries>>& series);
