@@ -36,6 +36,9 @@ Result<std::unique_ptr<HttpServer>> StartHttp(const std::string& http, Engine& e
   handlers.metrics = [] { return GlobalMetrics().Expose(); };
   handlers.ready = [&engine] { return engine.Ready(); };
   handlers.status_json = [&engine] { return engine.StatusJson(50); };
+  handlers.aggregates_json = [&engine](const std::string& table) {
+    return engine.AggregatesJson(table);
+  };
   handlers.quarantine_dir = engine.quarantine_dir();
   auto server = HttpServer::Start(host_port.first, host_port.second, std::move(handlers));
   if (!server) {

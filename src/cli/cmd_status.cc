@@ -1,10 +1,17 @@
-// sluice status: what the ledger knows, and for one file its rejects by reason.
+// sluice status: what the ledger knows, and for one file its rejects by reason
+// and its aggregates.
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/clock.h"
+#include "core/text_table.h"
 #include "ledger/ledger.h"
 #include "observe/json_text.h"
 #include "pipeline/reject_summary.h"
@@ -59,8 +66,58 @@ void PrintRejects(const RejectSummary& summary) {
   }
 }
 
+// A statistic as the aggregates table shows it: ten significant digits, "-"
+// when there is none (no value, or stddev of fewer than two).
+std::string Statistic(const std::optional<double>& v) {
+  if (!v) return "-";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.10g", *v);
+  return buf;
+}
+
+// The file's aggregates kept in the ledger, as an aligned table (the group
+// columns first), then the means flagged with their expected band.
+void PrintAggregates(const FileAggregates& aggregates) {
+  std::cout << "  aggregates   in " << aggregates.aggregates_table << ", loaded "
+            << FormatTimeUtc(aggregates.loaded_at_us) << "\n";
+  TextTable table;
+  std::vector<std::string> header;
+  for (const std::string& by : aggregates.by) header.push_back(DisplayCell(by, 40));
+  const size_t first = header.size();
+  for (const char* name : {"column", "count", "nulls", "min", "max", "mean", "stddev"}) {
+    header.emplace_back(name);
+  }
+  table.AddHeader(std::move(header));
+  for (size_t c = first + 1; c < first + 7; ++c) table.AlignRight(c);
+  for (const AggregateRecord& r : aggregates.rows) {
+    std::vector<std::string> row;
+    for (size_t i = 0; i < aggregates.by.size(); ++i) {
+      row.push_back(DisplayCell(i < r.group.size() ? r.group[i] : std::nullopt, 40));
+    }
+    row.push_back(DisplayCell(r.column, 40));
+    row.push_back(std::to_string(r.count));
+    row.push_back(std::to_string(r.nulls));
+    for (const auto& v : {r.min, r.max, r.mean, r.stddev}) row.push_back(Statistic(v));
+    table.AddRow(std::move(row));
+  }
+  std::istringstream lines(table.Render());
+  for (std::string line; std::getline(lines, line);) std::cout << "    " << line << "\n";
+  for (const AggregateRecord& r : aggregates.rows) {
+    if (!r.flagged) continue;
+    std::string group;
+    for (size_t i = 0; i < r.group.size() && i < aggregates.by.size(); ++i) {
+      group += (group.empty() ? " (" : ", ") + VisibleText(aggregates.by[i]) + "=" +
+               DisplayCell(r.group[i], 40);
+    }
+    if (!group.empty()) group += ")";
+    std::cout << "  flagged      " << VisibleText(r.column) << group << ": mean "
+              << Statistic(r.mean) << " outside the expected " << Statistic(r.low) << " .. "
+              << Statistic(r.high) << "\n";
+  }
+}
+
 // `sluice status --file NAME`: every record of that file, most recent first, with
-// its rejects grouped by reason.
+// its rejects grouped by reason and its aggregates.
 int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
   auto records = ledger.FindByName(name);
   if (!records) return Fail(records.error());
@@ -71,6 +128,9 @@ int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
       if (auto rejects = FindRejects(r)) {
         record["rejects"] = RejectSummaryJson(*rejects);
       }
+      auto aggregates = ledger.AggregatesOf(r.id);
+      if (!aggregates) return Fail(aggregates.error());
+      if (*aggregates) record["aggregates"] = FileAggregatesJson(**aggregates);
       out.push_back(std::move(record));
     }
     std::cout << JsonText(out) << "\n";
@@ -98,6 +158,9 @@ int ExplainFile(Ledger& ledger, const std::string& name, bool json) {
     if (!r.duplicate_of.empty()) std::cout << "  same as      " << r.duplicate_of << "\n";
     if (!r.error.empty()) std::cout << "  error        " << r.error << "\n";
     if (auto rejects = FindRejects(r)) PrintRejects(*rejects);
+    auto aggregates = ledger.AggregatesOf(r.id);
+    if (!aggregates) return Fail(aggregates.error());
+    if (*aggregates) PrintAggregates(**aggregates);
   }
   return 0;
 }
@@ -167,7 +230,7 @@ void AddStatusCommand(CLI::App& app, int& exit_code) {
       "--file", *file,
       "Explain one file (base name, relative or absolute path; exit 1 if unknown): when seen, "
       "hash, timings, rows, where it and its rejects went, its rejects by reason (with an "
-      "example each)");
+      "example each), its aggregates (column, count, nulls, min, max, mean, stddev)");
   cmd->callback([cmd, o, recent, json, file, &exit_code] {
     exit_code = Status(*cmd, *o, *recent, *json, *file);
   });

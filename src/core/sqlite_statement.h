@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -93,6 +94,11 @@ class SqliteStatement {
   }
 
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  // A REAL column; nullopt for NULL.
+  std::optional<double> OptionalDouble(int column) const {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(stmt_, column);
+  }
   std::string Text(int column) const {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     return text != nullptr ? std::string(text, sqlite3_column_bytes(stmt_, column)) : "";
@@ -104,6 +110,14 @@ class SqliteStatement {
     sqlite3_bind_int64(stmt_, index, static_cast<sqlite3_int64>(v));
   }
   void BindOne(int index, int v) { sqlite3_bind_int64(stmt_, index, v); }
+  void BindOne(int index, double v) { sqlite3_bind_double(stmt_, index, v); }
+  void BindOne(int index, const std::optional<double>& v) {
+    if (v) {
+      sqlite3_bind_double(stmt_, index, *v);
+    } else {
+      sqlite3_bind_null(stmt_, index);
+    }
+  }
   void BindOne(int index, std::string_view v) {
     sqlite3_bind_text64(stmt_, index, v.data() != nullptr ? v.data() : "", v.size(),
                         SQLITE_TRANSIENT, SQLITE_UTF8);

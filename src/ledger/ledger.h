@@ -14,7 +14,8 @@
 // statement; a write the table does not allow changes nothing and returns
 // Internal (naming the record, the operation, the expected and the actual state).
 //
-// It also records every column sluice added to a table (schema evolution).
+// It also records every column sluice added to a table (schema evolution), and
+// keeps a copy of the recent per-file aggregates (aggregate_records.h).
 //
 // Backed by SQLite (WAL). Thread-safety: all methods are thread-safe; claims are
 // serialised in IMMEDIATE transactions, so two workers never claim one hash. A
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ledger/aggregate_records.h"
 #include "ledger/file_state.h"
 
 namespace sluice {
@@ -155,6 +157,16 @@ class Ledger {
 
   // processing → loaded, with its counts and rejects file.
   Status MarkLoaded(int64_t file_id, const LoadSummary& summary);
+  // The same, and in the same transaction the file's aggregates kept (those of
+  // its first kAggregateGroupsKept groups; the files of aggregates.table beyond
+  // the latest kAggregateFilesKept removed) with
+  // each mean checked against the earlier files' means of its table, column and
+  // group: flagged when, over the latest kAggregateSeriesFiles of them, at least
+  // kFlagMinHistory, spread by a standard deviation s > 0 around their mean m,
+  // it lies outside [m - kFlagDeviations s, m + kFlagDeviations s]. Returns the
+  // means flagged. Errors: those of MarkLoaded; nothing is written on error.
+  Result<std::vector<FlaggedAggregate>> MarkLoaded(int64_t file_id, const LoadSummary& summary,
+                                                   const FileAggregates& aggregates);
   // processing (or already quarantined by the claim or the crash guard, or that
   // guard's record a failed move left pending) → quarantined, with its counts and
   // why. Its rejects file is recorded with its final path (it is named after it).
@@ -203,6 +215,16 @@ class Ledger {
 
   // Counts, totals and the `recent` most recent records, errors and added columns.
   Result<LedgerReport> Report(size_t recent);
+
+  // The aggregates kept for record `file_id`; nullopt if none are (a file loaded
+  // without `aggregates:`, before this ledger kept them, or long enough ago to
+  // be removed).
+  Result<std::optional<FileAggregates>> AggregatesOf(int64_t file_id);
+  // The tables with aggregates kept, by name.
+  Result<std::vector<AggregatedTable>> AggregatedTables();
+  // The series of `table` over its latest `files` files kept: one per column and
+  // group, in the order the files recorded them, each oldest first.
+  Result<std::vector<AggregateSeries>> AggregateSeriesOf(const std::string& table, size_t files);
 
   // While a Batch lives, the calls its thread makes on the ledger (except Report)
   // run in one write transaction that Commit() makes durable at once: one commit

@@ -2,7 +2,8 @@
 // transactions, and the guarded statements that make the state machine of
 // file_state.h. Its members are defined by role: ledger.cc (opening, batches,
 // transactions), ledger_schema.cc (schema and migrations), ledger_writes.cc (the
-// state machine's writes), ledger_queries.cc (records and reports).
+// state machine's writes), ledger_queries.cc (records and reports),
+// ledger_aggregates.cc (the copy of recent aggregates).
 //
 // Thread-safety: none of its own; every Ledger method holds `mu` while it uses it.
 #pragma once
@@ -106,6 +107,12 @@ struct Ledger::Impl {
   Status ClaimLocked(const FileIdentity& file, std::string_view table, Claim& claim);
   Status Finish(int64_t file_id, LedgerOp op, FileState state, const LoadSummary& summary,
                 std::string_view error);
+
+  // ledger_aggregates.cc: keeps a loaded file's aggregates, flagging the means
+  // that stand out, and removes the table's files beyond the latest
+  // kAggregateFilesKept. Called inside MarkLoaded's transaction.
+  Result<std::vector<FlaggedAggregate>> KeepAggregates(int64_t file_id,
+                                                       const FileAggregates& aggregates);
 
   // ledger_queries.cc: reading records.
 

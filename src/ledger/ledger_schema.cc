@@ -53,6 +53,43 @@ CREATE TABLE IF NOT EXISTS columns_added(
   added_at_us INTEGER NOT NULL);
 )sql";
 
+// The copy of recent per-file aggregates (aggregate_records.h), added after
+// schema version 1 like columns_added. One row per file kept (aggregate_files:
+// its table, and the JSON array of its group columns' names), and one per
+// column and group of it (aggregates: the group's values as a JSON array of
+// strings and nulls, the statistics, and whether the mean was flagged against
+// the band [expected_low, expected_high]). Its table and loaded_at are repeated
+// in each row so that the history a mean is compared with is one range of an
+// index that holds the means too (read without the table).
+constexpr char kAggregatesSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS aggregate_files(
+  file_id INTEGER PRIMARY KEY,
+  table_name TEXT NOT NULL,
+  aggregates_table TEXT NOT NULL,
+  loaded_at_us INTEGER NOT NULL,
+  by_columns TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aggregate_files_latest
+  ON aggregate_files(table_name, loaded_at_us, file_id);
+CREATE TABLE IF NOT EXISTS aggregates(
+  file_id INTEGER NOT NULL,
+  table_name TEXT NOT NULL,
+  loaded_at_us INTEGER NOT NULL,
+  group_values TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  nulls INTEGER NOT NULL,
+  min REAL,
+  max REAL,
+  mean REAL,
+  stddev REAL,
+  flagged INTEGER NOT NULL DEFAULT 0,
+  expected_low REAL,
+  expected_high REAL);
+CREATE INDEX IF NOT EXISTS aggregates_file ON aggregates(file_id);
+CREATE INDEX IF NOT EXISTS aggregates_history
+  ON aggregates(table_name, column_name, group_values, loaded_at_us, file_id, mean);
+)sql";
+
 // Columns added after schema version 1 like columns_added: a ledger that lacks
 // one gets it when opened (older sluices select their columns by name and ignore
 // it). Records written before have its default.
@@ -90,6 +127,7 @@ Status Ledger::Impl::Initialize() {
     if (empty) {
       RETURN_IF_ERROR(Exec(kSchema, "create schema"));
       RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
+      RETURN_IF_ERROR(Exec(kAggregatesSchema, "create schema"));
       ASSIGN_OR_RETURN(SqliteStatement meta,
                        Prepare("INSERT INTO meta(key, value) VALUES('format', ?1), "
                                "('schema_version', ?2), (?3, ?4)",
@@ -119,6 +157,7 @@ Status Ledger::Impl::Initialize() {
                                      std::to_string(kSchemaVersion) + ")");
     }
     RETURN_IF_ERROR(Exec(kColumnsAddedSchema, "create schema"));
+    RETURN_IF_ERROR(Exec(kAggregatesSchema, "create schema"));
     for (const AddedColumn& column : kAddedColumns) {
       ASSIGN_OR_RETURN(
           SqliteStatement has,

@@ -172,6 +172,19 @@ Status Ledger::MarkLoaded(int64_t file_id, const LoadSummary& summary) {
   return impl_->Finish(file_id, LedgerOp::kMarkLoaded, FileState::kLoaded, summary, "");
 }
 
+Result<std::vector<FlaggedAggregate>> Ledger::MarkLoaded(int64_t file_id,
+                                                         const LoadSummary& summary,
+                                                         const FileAggregates& aggregates) {
+  std::lock_guard lock(impl_->mu);
+  std::vector<FlaggedAggregate> flagged;
+  RETURN_IF_ERROR(impl_->InWriteTransaction("mark loaded", [&]() -> Status {
+    RETURN_IF_ERROR(impl_->Finish(file_id, LedgerOp::kMarkLoaded, FileState::kLoaded, summary, ""));
+    ASSIGN_OR_RETURN(flagged, impl_->KeepAggregates(file_id, aggregates));
+    return Status::Ok();
+  }));
+  return flagged;
+}
+
 Status Ledger::MarkQuarantined(int64_t file_id, const LoadSummary& summary,
                                std::string_view error) {
   std::lock_guard lock(impl_->mu);

@@ -124,6 +124,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, i
     res.set_header("Cache-Control", "no-store");
     res.set_content(h.status_json(), "application/json");
   });
+  s.Get("/api/aggregates", [&h](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    if (!h.aggregates_json) {
+      res.status = 404;
+      res.set_content(JsonText({{"error", "no aggregates here"}}), "application/json");
+      return;
+    }
+    res.set_content(h.aggregates_json(req.get_param_value("table")), "application/json");
+  });
   s.Get("/api/report", [&h](const httplib::Request& req, httplib::Response& res) {
     auto report = ReadReport(h.quarantine_dir, req.get_param_value("file"));
     if (!report) {

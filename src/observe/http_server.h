@@ -6,6 +6,9 @@
 //   /healthz      200 while the process serves requests
 //   /readyz       200 when the sink answers and the ledger is writable, else 503
 //   /api/status   JSON from the engine (counts, recent files, recent errors)
+//   /api/aggregates  JSON from the engine: the tables with aggregates, and with
+//                 ?table=T that table's series over its latest files and the
+//                 files flagged
 //   /api/report   ?file=NAME: the .error.json report of a quarantined file,
 //                 only from inside the quarantine folder
 //   /             the status page (embedded; no downloads at run time)
@@ -30,7 +33,9 @@ struct HttpHandlers {
   std::function<std::string()> metrics;      // the exposition text
   std::function<Status()> ready;             // Ok when ready, else why not
   std::function<std::string()> status_json;  // the body of /api/status
-  std::string quarantine_dir;                // absolute; /api/report reads only here
+  // The body of /api/aggregates for ?table= (empty when not given); unset: 404.
+  std::function<std::string(const std::string& table)> aggregates_json;
+  std::string quarantine_dir;  // absolute; /api/report reads only here
 };
 
 // Parses "HOST:PORT" (PORT 0..65535; 0 picks a free port). Errors: InvalidArgument.

@@ -156,6 +156,9 @@ IngestMetrics::IngestMetrics() {
                    "Bad rows of finished files, by table and reason (the row error's kind).");
   r.DeclareCounter("sluice_rows_filtered_total",
                    "Rows of loaded files skipped by their table's filter, by table.");
+  r.DeclareCounter("sluice_files_flagged_total",
+                   "Loaded files whose mean of an aggregated column lay more than 3 standard "
+                   "deviations from the earlier files' means, by table and column.");
   r.DeclareCounter("sluice_bytes_read_total", "Bytes of files read.");
   r.DeclareHistogram("sluice_load_duration_seconds",
                      "Time to load one file (loaded or quarantined), from claim to archive.",
@@ -209,6 +212,10 @@ void IngestMetrics::RowsRejected(const std::string& table, const RowErrorCounts&
 
 void IngestMetrics::RowsFiltered(const std::string& table, uint64_t rows) {
   registry_.Add("sluice_rows_filtered_total", {{"table", table}}, static_cast<double>(rows));
+}
+
+void IngestMetrics::FileFlagged(const std::string& table, const std::string& column) {
+  registry_.Add("sluice_files_flagged_total", {{"table", table}, {"column", column}});
 }
 
 void IngestMetrics::SinkRetry() { registry_.Add("sluice_sink_retries_total", {}); }

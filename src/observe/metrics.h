@@ -89,6 +89,10 @@ class IngestMetrics {
   void RowsRejected(const std::string& table, const RowErrorCounts& counts);
   // The rows a loaded file's table filter skipped: sluice_rows_filtered_total{table}.
   void RowsFiltered(const std::string& table, uint64_t rows);
+  // A loaded file's mean of `column` (in one group or more) stood out from the
+  // earlier files' means: sluice_files_flagged_total{table,column}, once per
+  // file and column.
+  void FileFlagged(const std::string& table, const std::string& column);
   // A load was retried after a transient sink error.
   void SinkRetry();
   // A file refused for its data could not be moved to quarantine (it stays pending).

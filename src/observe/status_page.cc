@@ -1,5 +1,8 @@
 // The status page served at /: one self-contained document (no external
-// resources), polling /api/status every 2 s.
+// resources), polling /api/status every 2 s, and /api/aggregates every 5 s for
+// its data view: per table with aggregates, each column's (and group's) mean
+// with its min-max band over the latest files, drawn as inline SVG, flagged
+// files marked on the chart and listed.
 #include "observe/http_server.h"
 
 namespace sluice {
@@ -29,6 +32,17 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .up { color: #1a7f37; } .down { color: #cf222e; }
 pre { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 320px; margin: 0; }
 a { color: #0969da; cursor: pointer; }
+#data-view h3 { font-size: 14px; margin: 12px 0 4px; }
+.agg-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 8px 16px; }
+.agg-chart-box { font-size: 12px; color: #57606a; }
+.agg-chart-box b { color: #1d2330; }
+svg.agg-chart { width: 100%; height: 150px; display: block; }
+svg.agg-chart .band { fill: #0969da22; stroke: none; }
+svg.agg-chart .mean { fill: none; stroke: #0969da; stroke-width: 1.5; }
+svg.agg-chart .grid { stroke: #e3e5ea; }
+svg.agg-chart text { fill: #6e7781; font: 10px sans-serif; }
+svg.agg-chart .flagged-point { fill: #cf222e; stroke: #fff; stroke-width: 1; }
+table.flagged-list td.flag { color: #cf222e; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -46,6 +60,12 @@ a { color: #0969da; cursor: pointer; }
 <section><h2>Throughput (rows/s, last 5 minutes)</h2>
 <canvas id="chart" width="1200" height="180" style="width:100%;height:180px"></canvas></section>
 <section><h2>Tables</h2><table id="tables"><thead><tr><th>table</th><th>loaded</th><th>duplicate</th><th>quarantined</th><th>pending</th><th>processing</th></tr></thead><tbody></tbody></table></section>
+<section id="data-view" hidden><h2>Data: per-file aggregates (mean and min–max band, latest files)</h2>
+<div id="data-tables"></div>
+<h3>Flagged files</h3>
+<p id="flagged-none">none: no file's mean lay more than 3 standard deviations from the earlier files' means.</p>
+<table id="flagged" class="flagged-list"><thead><tr><th>file</th><th>table</th><th>column</th><th>group</th><th>mean</th><th>expected</th><th>loaded</th></tr></thead><tbody></tbody></table>
+</section>
 <section><h2>Recent files</h2>
 <table id="recent"><thead><tr><th>file</th><th>table</th><th>outcome</th><th>rows</th><th>rejects</th><th>duration</th><th>finished</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section id="report-box" hidden><h2>Error report: <span id="report-name"></span></h2><pre id="report"></pre></section>
@@ -133,12 +153,113 @@ function render(s) {
   if (shownReport === null && latestQuarantined) showReport(latestQuarantined);
   document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString("en-GB");
 }
+const SVG = "http://www.w3.org/2000/svg";
+let aggShown = null;
+function svg(tag, attrs, parent) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.append(e);
+  return e;
+}
+function num(v) { return v === null ? "–" : Number(v.toPrecision(6)).toString(); }
+function groupText(g) {
+  return Object.entries(g).map(([k, v]) => k + "=" + (v === null ? "NULL" : v)).join(", ");
+}
+// One series: the min-max band, the mean line and the flagged files as red dots,
+// x by load time.
+function drawSeries(table, s) {
+  const W = 600, H = 150, L = 48, R = 8, T = 8, B = 18;
+  const pts = s.points.filter(p => p.mean !== null);
+  const box = el("div", undefined, "agg-chart-box");
+  const title = el("div"); title.append(el("b", s.column));
+  const g = groupText(s.group);
+  if (g) title.append(" (" + g + ")");
+  title.append(" · " + pts.length + " files");
+  box.append(title);
+  const c = svg("svg", {viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", class: "agg-chart",
+                        "data-table": table, "data-column": s.column, "data-group": g});
+  box.append(c);
+  if (!pts.length) return box;
+  const lo = Math.min(...pts.map(p => p.min !== null ? p.min : p.mean));
+  const hi = Math.max(...pts.map(p => p.max !== null ? p.max : p.mean));
+  const t0 = pts[0].loaded_at_ms, t1 = pts[pts.length - 1].loaded_at_ms;
+  const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.05 + 1;
+  const y0 = lo - pad, y1 = hi + pad;
+  const x = t => t1 > t0 ? L + (W - L - R) * (t - t0) / (t1 - t0) : (L + W - R) / 2;
+  const y = v => T + (H - T - B) * (1 - (v - y0) / (y1 - y0));
+  for (let i = 0; i <= 3; i++) {
+    const v = y0 + (y1 - y0) * i / 3, yy = y(v).toFixed(1);
+    svg("line", {x1: L, x2: W - R, y1: yy, y2: yy, class: "grid"}, c);
+    svg("text", {x: 2, y: Number(yy) + 3}, c).textContent = num(v);
+  }
+  svg("text", {x: L, y: H - 4}, c).textContent = new Date(t0).toLocaleTimeString("en-GB");
+  svg("text", {x: W - R, y: H - 4, "text-anchor": "end"}, c).textContent =
+      new Date(t1).toLocaleTimeString("en-GB");
+  const top = pts.map(p => [x(p.loaded_at_ms), y(p.max !== null ? p.max : p.mean)]);
+  const bottom = pts.map(p => [x(p.loaded_at_ms), y(p.min !== null ? p.min : p.mean)]).reverse();
+  const band = top.concat(bottom).map(q => q[0].toFixed(1) + "," + q[1].toFixed(1)).join(" ");
+  svg("polygon", {points: band, class: "band"}, c);
+  svg("polyline", {points: pts.map(p => x(p.loaded_at_ms).toFixed(1) + "," + y(p.mean).toFixed(1)).join(" "),
+                   class: "mean"}, c);
+  for (const p of pts) {
+    if (!p.flagged) continue;
+    const dot = svg("circle", {cx: x(p.loaded_at_ms).toFixed(1), cy: y(p.mean).toFixed(1), r: 4,
+                               class: "flagged-point", "data-file": p.name}, c);
+    svg("title", {}, dot).textContent = p.name + ": mean " + num(p.mean);
+  }
+  return box;
+}
+function renderAggregates(docs) {
+  const text = JSON.stringify(docs);
+  if (text === aggShown) return;
+  aggShown = text;
+  document.getElementById("data-view").hidden = docs.length === 0;
+  const root = document.getElementById("data-tables"); root.replaceChildren();
+  const fb = document.querySelector("#flagged tbody"); fb.replaceChildren();
+  let flagged = [];
+  for (const d of docs) {
+    const sec = el("div", undefined, "agg-table");
+    sec.append(el("h3", d.table + (d.by.length ? " by " + d.by.join(", ") : "")));
+    const charts = el("div", undefined, "agg-charts");
+    for (const s of d.series || []) charts.append(drawSeries(d.table, s));
+    sec.append(charts);
+    root.append(sec);
+    for (const f of d.flagged || []) flagged.push(Object.assign({table: d.table}, f));
+  }
+  flagged.sort((a, b) => b.loaded_at_ms - a.loaded_at_ms);
+  for (const f of flagged) {
+    const tr = el("tr");
+    tr.append(el("td", f.name, "flag"), el("td", f.table), el("td", f.column), el("td", groupText(f.group)),
+              el("td", num(f.mean), "num"), el("td", num(f.expected_low) + " .. " + num(f.expected_high), "num"),
+              el("td", f.loaded_at));
+    tr.title = f.file;
+    fb.append(tr);
+  }
+  document.getElementById("flagged-none").hidden = flagged.length > 0;
+  document.getElementById("flagged").hidden = flagged.length === 0;
+}
+// A table's series are fetched again only when it has a newer file: a series
+// document can be large (200 files of every column and group).
+const aggDocs = new Map();  // table -> [its latest file's time and files kept, its document]
+function pollAggregates() {
+  fetch("/api/aggregates", {cache: "no-store"}).then(r => r.json())
+    .then(list => Promise.all((list.tables || []).map(t => {
+      const version = t.latest_loaded_at_us + "/" + t.files, known = aggDocs.get(t.table);
+      if (known && known[0] === version) return known[1];
+      return fetch("/api/aggregates?table=" + encodeURIComponent(t.table), {cache: "no-store"})
+        .then(r => r.json()).then(d => { aggDocs.set(t.table, [version, d]); return d; });
+    })))
+    .then(renderAggregates)
+    .catch(() => {});
+}
 function poll() {
   fetch("/api/status", {cache: "no-store"}).then(r => r.json()).then(render)
     .catch(e => { document.getElementById("updated").textContent = "unreachable: " + e; });
 }
 poll();
 setInterval(poll, 2000);
+pollAggregates();
+setInterval(pollAggregates, 5000);
 </script>
 </body>
 </html>

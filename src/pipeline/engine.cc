@@ -420,4 +420,12 @@ std::string Engine::StatusJson(size_t recent) {
   return ApiStatusJson(GlobalMetrics().registry(), health, impl_->ledger->Report(recent));
 }
 
+std::string Engine::AggregatesJson(const std::string& table) {
+  Ledger& ledger = *impl_->ledger;
+  return ApiAggregatesJson(
+      ledger.AggregatedTables(), table,
+      table.empty() ? Result<std::vector<AggregateSeries>>(std::vector<AggregateSeries>())
+                    : ledger.AggregateSeriesOf(table, kAggregateSeriesFiles));
+}
+
 }  // namespace sluice

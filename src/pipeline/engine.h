@@ -7,7 +7,7 @@
 // from working on the same ledger at the same time.
 //
 // Thread-safety: Run is called from one thread; `stop` may be set from any
-// thread or a signal handler. Ready, StatusJson and quarantine_dir may be called
+// thread or a signal handler. Ready, StatusJson, AggregatesJson and quarantine_dir may be called
 // from any thread (the HTTP server's) while Run works.
 #pragma once
 
@@ -48,6 +48,9 @@ class Engine {
   // /api/status: files per state and per table, rows, backlog, sink state, and
   // the `recent` most recent files, errors and added columns, as one JSON object.
   std::string StatusJson(size_t recent);
+  // The body of /api/aggregates (ApiAggregatesJson) for `table` ("" : the list
+  // of tables only), over its latest kAggregateSeriesFiles files.
+  std::string AggregatesJson(const std::string& table);
 
   // The absolute quarantine folder.
   const std::string& quarantine_dir() const;

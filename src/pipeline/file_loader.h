@@ -188,7 +188,9 @@ class FileLoader {
   // Moves a committed load's rejects (if any) from scratch to the quarantine
   // folder, so that MarkLoaded records where they are.
   void KeepRejects(const Sighting& file, Attempt& attempt);
-  Status MarkLoaded(const Sighting& file, const Attempt& attempt);
+  // Records the load in the ledger, with the file's aggregates if it has any
+  // (their flagged means in attempt.flagged).
+  Status MarkLoaded(const Sighting& file, Attempt& attempt);
   // The outcome of a committed load whose ledger record returned `recorded`.
   FileResult Loaded(const Sighting& file, Attempt& attempt, const Status& recorded);
   // Back to pending (interrupted or transient): the file is tried again later.

@@ -47,6 +47,9 @@ struct FileLoader::Attempt {
   std::vector<AggregateRow> aggregates;
   std::string aggregates_table;
   int64_t loaded_at = 0;
+  // The means the ledger flagged when it recorded the load (MarkLoaded),
+  // reported once that record is durable (Loaded).
+  std::vector<FlaggedAggregate> flagged;
 };
 
 // A file this call claimed in the ledger (or is about to).

@@ -4,7 +4,11 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/retry_policy.h"
@@ -20,6 +24,47 @@ namespace sluice {
 namespace {
 // A ledger write that finds the ledger busy (another process holds its lock).
 constexpr RetryPolicy kLedgerRetry{std::chrono::milliseconds(250), std::chrono::seconds(8)};
+
+// The ledger's copy of a file's aggregates (the ledger includes nothing of
+// transform/).
+FileAggregates LedgerAggregates(const std::string& table, const std::string& aggregates_table,
+                                int64_t loaded_at, std::vector<std::string> by,
+                                const std::vector<AggregateRow>& rows) {
+  FileAggregates out{table, aggregates_table, loaded_at, std::move(by), {}};
+  out.rows.reserve(rows.size());
+  for (const AggregateRow& r : rows) {
+    out.rows.push_back({r.by, r.column, r.count, r.nulls, r.min, r.max, r.mean, r.stddev});
+  }
+  return out;
+}
+
+// "by1=v1, by2=v2" of a flagged group ("" without `by`), as the log shows it.
+std::string GroupText(const FlaggedAggregate& flag) {
+  std::string out;
+  for (size_t i = 0; i < flag.group.size(); ++i) {
+    if (!out.empty()) out += ", ";
+    out += (i < flag.by.size() ? flag.by[i] : "?") + "=" + flag.group[i].value_or("NULL");
+  }
+  return out;
+}
+
+// Logs each flagged mean and counts the file once per column flagged.
+void ReportFlagged(const std::string& path, const std::vector<FlaggedAggregate>& flagged) {
+  std::set<std::pair<std::string, std::string>> counted;
+  for (const FlaggedAggregate& flag : flagged) {
+    LogWarn("file_flagged", {{"table", flag.table},
+                             {"column", flag.column},
+                             {"file", path},
+                             {"group", GroupText(flag)},
+                             {"mean", flag.mean},
+                             {"expected_low", flag.low},
+                             {"expected_high", flag.high},
+                             {"history", static_cast<uint64_t>(flag.history)}});
+    if (counted.emplace(flag.table, flag.column).second) {
+      GlobalMetrics().FileFlagged(flag.table, flag.column);
+    }
+  }
+}
 }  // namespace
 
 Status FileLoader::Recover(uint64_t* quarantined) {
@@ -122,11 +167,20 @@ void FileLoader::KeepRejects(const Sighting& file, Attempt& attempt) {
           {{"file", file.path}, {"rejects", attempt.rejects.count()}, {"rejects_file", *kept}});
 }
 
-Status FileLoader::MarkLoaded(const Sighting& file, const Attempt& attempt) {
+Status FileLoader::MarkLoaded(const Sighting& file, Attempt& attempt) {
   LoadSummary summary{attempt.counts.inserted, attempt.rejects.count(),
                       attempt.counts.skipped_by_key, file.id.size, attempt.rejects_file};
   summary.rows_filtered = attempt.rows_filtered;
-  return ledger_.MarkLoaded(file.file_id, summary);
+  attempt.flagged.clear();
+  if (attempt.aggregates_table.empty()) return ledger_.MarkLoaded(file.file_id, summary);
+  ASSIGN_OR_RETURN(attempt.flagged,
+                   ledger_.MarkLoaded(
+                       file.file_id, summary,
+                       LedgerAggregates(attempt.table, attempt.aggregates_table, attempt.loaded_at,
+                                        file.plan.aggregates ? file.plan.aggregates->by
+                                                             : std::vector<std::string>(),
+                                        attempt.aggregates)));
+  return Status::Ok();
 }
 
 FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Status& recorded) {
@@ -153,6 +207,7 @@ FileResult FileLoader::Loaded(const Sighting& file, Attempt& attempt, const Stat
   result.outcome = FileOutcome::kLoaded;
   GlobalMetrics().RowsRejected(result.table, attempt.rejects.counts());
   if (result.filtered > 0) GlobalMetrics().RowsFiltered(result.table, result.filtered);
+  ReportFlagged(file.path, attempt.flagged);
   return result;
 }
 

@@ -1,5 +1,5 @@
 // The JSON documents that describe the ledger and a running engine: /api/status,
-// `sluice status --json` and `sluice status --file NAME --json`. Built as
+// /api/aggregates, `sluice status --json` and `sluice status --file NAME --json`. Built as
 // nlohmann-json values and written by JsonText (observe/json_text.h).
 //
 // Thread-safety: pure functions of their arguments.
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "ledger/ledger.h"
@@ -38,5 +39,22 @@ nlohmann::ordered_json LedgerReportJson(const LedgerReport& report);
 // could not be read. One line of JSON text.
 std::string ApiStatusJson(const Registry& metrics, const EngineHealth& health,
                           const Result<LedgerReport>& report);
+
+// A file's aggregates kept in the ledger: table, aggregates_table, loaded_at, by
+// (the group columns), rows (each: group (by column → value, null for NULL),
+// column, count, nulls, min, max, mean, stddev, flagged, expected_low,
+// expected_high; a missing statistic is null).
+nlohmann::ordered_json FileAggregatesJson(const FileAggregates& aggregates);
+
+// /api/aggregates: `tables` (each: table, aggregates_table, by, files,
+// latest_loaded_at, latest_loaded_at_us), and for `table` (when not empty) its
+// `series` (each: column, group, points oldest first: file, name, loaded_at,
+// loaded_at_ms, count, min, max, mean, flagged) and `flagged` (the flagged
+// points, most recent first, with column, group, expected_low and
+// expected_high). A read that failed gives `error` instead of what it would
+// have filled. One line of JSON text.
+std::string ApiAggregatesJson(const Result<std::vector<AggregatedTable>>& tables,
+                              const std::string& table,
+                              const Result<std::vector<AggregateSeries>>& series);
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -231,6 +232,32 @@ TEST_F(LedgerSchemaTest, ALedgerWithCrashesCountsThemAmongFailedAttempts) {
   ASSERT_TRUE(settled.has_value()) << settled.status().ToString();
   EXPECT_EQ(settled->crashes, 2);
   EXPECT_EQ(settled->attempts, 3);
+}
+
+// Ledgers written before the aggregates were kept get their tables when opened:
+// a loaded record has none, and the next load keeps its own.
+TEST_F(LedgerSchemaTest, ALedgerWithoutTheAggregatesTablesGetsThem) {
+  WriteOldLedger(std::string(kFirstSchema) + kCrashesAndColumns +
+                 "ALTER TABLE files ADD COLUMN rejects_file TEXT NOT NULL DEFAULT '';"
+                 "ALTER TABLE files ADD COLUMN rows_filtered INTEGER NOT NULL DEFAULT 0;" +
+                 kOldRecords);
+  ledger_ = Open();
+  ASSERT_NE(ledger_, nullptr);
+  auto none = ledger_->AggregatesOf(1);
+  ASSERT_TRUE(none.has_value()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  FileAggregates aggregates{"t", "t_file_stats", 5'000'000, {}, {}};
+  aggregates.rows.push_back({{}, "x", 2, 0, 1.0, 3.0, 2.0, std::sqrt(2.0)});
+  auto flagged = ledger_->MarkLoaded(4, {2, 0, 0, 1, ""}, aggregates);
+  ASSERT_TRUE(flagged.has_value()) << flagged.status().ToString();
+  ledger_ = Open();  // migrated once: reopening keeps them
+  ASSERT_NE(ledger_, nullptr);
+  auto kept = ledger_->AggregatesOf(4);
+  ASSERT_TRUE(kept.has_value()) << kept.status().ToString();
+  ASSERT_TRUE(kept->has_value());
+  ASSERT_EQ((*kept)->rows.size(), 1u);
+  EXPECT_EQ((*kept)->rows[0].mean, 2.0);
+  EXPECT_EQ(Record(4).state, FileState::kLoaded);
 }
 
 TEST_F(LedgerSchemaTest, ANewLedgerIsNotMigratedWhenReopened) {

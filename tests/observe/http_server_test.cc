@@ -38,6 +38,7 @@ class HttpServerTest : public ::testing::Test {
     h.metrics = [] { return std::string("m 1\n"); };
     h.ready = [this] { return ready_ ? Status::Ok() : Status::Unavailable("sink down"); };
     h.status_json = [] { return std::string("{\"ok\":true}"); };
+    h.aggregates_json = [](const std::string& table) { return "{\"table\":\"" + table + "\"}"; };
     h.quarantine_dir = quarantine_;
     auto server = HttpServer::Start("127.0.0.1", 0, std::move(h));
     ASSERT_TRUE(server.has_value()) << server.status().ToString();
@@ -67,6 +68,30 @@ TEST_F(HttpServerTest, ServesMetricsHealthAndStatus) {
   auto page = client_->Get("/");
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("<canvas"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, AggregatesAreAskedForByTable) {
+  auto one = client_->Get("/api/aggregates?table=sensors");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  EXPECT_EQ(one->body, "{\"table\":\"sensors\"}");
+  EXPECT_EQ(one->get_header_value("Content-Type"), "application/json");
+  auto all = client_->Get("/api/aggregates");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->body, "{\"table\":\"\"}");
+}
+
+TEST(HttpServerAggregatesTest, WithoutAHandlerAggregatesAreNotFound) {
+  HttpHandlers h;
+  h.metrics = [] { return std::string(); };
+  h.ready = [] { return Status::Ok(); };
+  h.status_json = [] { return std::string("{}"); };
+  auto server = HttpServer::Start("127.0.0.1", 0, std::move(h));
+  ASSERT_TRUE(server.has_value()) << server.status().ToString();
+  httplib::Client client("127.0.0.1", (*server)->port());
+  auto r = client.Get("/api/aggregates?table=x");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST_F(HttpServerTest, ReadinessFollowsTheCallback) {

@@ -132,6 +132,23 @@ TEST(MetricsTest, RowsFilteredCountsPerTable) {
       << text;
 }
 
+TEST(MetricsTest, FilesFlaggedCountsPerTableAndColumn) {
+  IngestMetrics m;
+  m.FileFlagged("sensors", "temperature");
+  m.FileFlagged("sensors", "temperature");
+  m.FileFlagged("sensors", "humidity");
+  const Registry& r = m.registry();
+  EXPECT_EQ(
+      r.Value("sluice_files_flagged_total", {{"table", "sensors"}, {"column", "temperature"}}), 2);
+  EXPECT_EQ(r.Value("sluice_files_flagged_total", {{"table", "sensors"}, {"column", "humidity"}}),
+            1);
+  const std::string text = m.Expose();
+  EXPECT_NE(text.find("# TYPE sluice_files_flagged_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_files_flagged_total{table=\"sensors\",column=\"humidity\"} 1\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(MetricsTest, RowsRejectedCountsEachReasonOfAFile) {
   IngestMetrics m;
   RowErrorCounts counts{};

@@ -79,5 +79,87 @@ TEST(StatusJsonTest, ApiStatusNamesALedgerError) {
   EXPECT_EQ(j["sink_up"], 0);
 }
 
+TEST(StatusJsonTest, FileAggregatesShowEachRowWithItsGroup) {
+  FileAggregates f{"sensors", "sensors_file_stats", 1'700'000'000'000'000, {"sensor", "site"}, {}};
+  AggregateRecord a{{"s1", std::nullopt}, "temperature", 3, 1, 1.5, 2.5, 2.0, 0.5};
+  a.flagged = true;
+  a.low = 0.5;
+  a.high = 1.5;
+  f.rows = {a, {{"s2", "x"}, "humidity", 0, 2, {}, {}, {}, {}}};
+  const nlohmann::ordered_json j = FileAggregatesJson(f);
+  EXPECT_EQ(j["table"], "sensors");
+  EXPECT_EQ(j["aggregates_table"], "sensors_file_stats");
+  EXPECT_EQ(j["loaded_at"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(j["by"], nlohmann::ordered_json({"sensor", "site"}));
+  ASSERT_EQ(j["rows"].size(), 2u);
+  std::vector<std::string> keys;
+  for (const auto& item : j["rows"][0].items()) keys.push_back(item.key());
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"group", "column", "count", "nulls", "min", "max", "mean",
+                                      "stddev", "flagged", "expected_low", "expected_high"}));
+  EXPECT_EQ(j["rows"][0]["group"], nlohmann::ordered_json({{"sensor", "s1"}, {"site", nullptr}}));
+  EXPECT_EQ(j["rows"][0]["mean"], 2.0);
+  EXPECT_EQ(j["rows"][0]["flagged"], true);
+  EXPECT_EQ(j["rows"][0]["expected_high"], 1.5);
+  EXPECT_TRUE(j["rows"][1]["min"].is_null());
+  EXPECT_TRUE(j["rows"][1]["stddev"].is_null());
+  EXPECT_EQ(j["rows"][1]["nulls"], 2);
+}
+
+TEST(StatusJsonTest, ApiAggregatesListsTablesThenTheSeriesAndTheFlaggedFiles) {
+  std::vector<AggregatedTable> tables = {
+      {"sensors", "sensors_file_stats", {"sensor"}, 3, 3'000'000},
+      {"other", "other_file_stats", {}, 1, 1'000'000}};
+  AggregatePoint p1{1, "/in/a.csv", 1'000'000, {{}, "", 5, 0, 1.0, 3.0, 2.0, 1.0}};
+  AggregatePoint p2{
+      2, "/in/b.csv", 2'000'000, {{}, "", 5, 0, 9.0, 11.0, 10.0, 1.0, true, 1.0, 3.0}};
+  AggregatePoint p3{
+      3, "/in/c.csv", 3'000'000, {{}, "", 5, 0, -9.0, -7.0, -8.0, 1.0, true, 1.0, 3.0}};
+  std::vector<AggregateSeries> series = {{"temperature", {"s1"}, {p1, p2}},
+                                         {"humidity", {std::nullopt}, {p1, p3}}};
+  const nlohmann::ordered_json j =
+      nlohmann::ordered_json::parse(ApiAggregatesJson(tables, "sensors", series));
+  ASSERT_EQ(j["tables"].size(), 2u);
+  EXPECT_EQ(j["tables"][0]["table"], "sensors");
+  EXPECT_EQ(j["tables"][0]["files"], 3);
+  EXPECT_EQ(j["tables"][0]["latest_loaded_at"], "1970-01-01T00:00:03Z");
+  EXPECT_EQ(j["tables"][0]["latest_loaded_at_us"], 3'000'000);
+  EXPECT_EQ(j["table"], "sensors");
+  EXPECT_EQ(j["by"], nlohmann::ordered_json({"sensor"}));
+  ASSERT_EQ(j["series"].size(), 2u);
+  EXPECT_EQ(j["series"][0]["column"], "temperature");
+  EXPECT_EQ(j["series"][0]["group"], nlohmann::ordered_json({{"sensor", "s1"}}));
+  EXPECT_EQ(j["series"][1]["group"], nlohmann::ordered_json({{"sensor", nullptr}}));
+  const auto& point = j["series"][0]["points"][1];
+  EXPECT_EQ(point["file"], "/in/b.csv");
+  EXPECT_EQ(point["name"], "b.csv");
+  EXPECT_EQ(point["loaded_at_ms"], 2000);
+  EXPECT_EQ(point["loaded_at"], "1970-01-01T00:00:02Z");
+  EXPECT_EQ(point["min"], 9.0);
+  EXPECT_EQ(point["max"], 11.0);
+  EXPECT_EQ(point["mean"], 10.0);
+  EXPECT_EQ(point["flagged"], true);
+  // Flagged points, most recent first.
+  ASSERT_EQ(j["flagged"].size(), 2u);
+  EXPECT_EQ(j["flagged"][0]["name"], "c.csv");
+  EXPECT_EQ(j["flagged"][0]["column"], "humidity");
+  EXPECT_EQ(j["flagged"][0]["mean"], -8.0);
+  EXPECT_EQ(j["flagged"][0]["expected_low"], 1.0);
+  EXPECT_EQ(j["flagged"][1]["name"], "b.csv");
+
+  // Without a table, only the list.
+  const nlohmann::ordered_json list =
+      nlohmann::ordered_json::parse(ApiAggregatesJson(tables, "", std::vector<AggregateSeries>()));
+  EXPECT_EQ(list.size(), 1u);
+  EXPECT_EQ(list["tables"].size(), 2u);
+}
+
+TEST(StatusJsonTest, ApiAggregatesNamesALedgerError) {
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(
+      ApiAggregatesJson(Status::Unavailable("locked"), "sensors", Status::Unavailable("locked")));
+  EXPECT_EQ(j["error"], "unavailable: locked");
+  EXPECT_FALSE(j.contains("series"));
+}
+
 }  // namespace
 }  // namespace sluice
