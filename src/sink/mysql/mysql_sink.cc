@@ -109,6 +109,7 @@ Result<std::unique_ptr<MysqlSink>> MysqlSink::Open(std::string_view url) {
 }
 
 Result<std::optional<TableDef>> MysqlSink::DescribeTable(std::string_view name) {
+  if (in_load()) Quiesce();
   RETURN_IF_ERROR(db_.EnsureConnected());
   return mysql::DescribeTable(db_, name);
 }
@@ -189,10 +190,12 @@ std::string MysqlSink::RowContext(size_t load, uint64_t line) const {
   return InsertContext() + ", " + loads()[load].file + ", line " + std::to_string(line);
 }
 
-Status MysqlSink::Settle(const Chunk& chunk, uint64_t stored) {
+Status MysqlSink::Settle(const Chunk& chunk, const StatementOutcome& outcome) {
+  RETURN_IF_ERROR(outcome.status);
   const size_t rows = chunk.lines.size();
-  if (const unsigned count = db_.WarningCount(); count > 0) {
-    ASSIGN_OR_RETURN(std::vector<MysqlWarning> warnings, db_.Warnings(InsertContext()));
+  const uint64_t stored = outcome.stored;
+  if (const unsigned count = outcome.warning_count; count > 0) {
+    const std::vector<MysqlWarning>& warnings = outcome.warnings;
     // The value was refused or would be stored altered: the row is bad. Every
     // row the warnings name is reported (refused()), so that one try of the file
     // finds them all; the message names the first.
@@ -239,17 +242,32 @@ Status MysqlSink::Settle(const Chunk& chunk, uint64_t stored) {
   return Status::Ok();
 }
 
-Status MysqlSink::Flush() {
-  if (pending_.lines.empty()) return Status::Ok();
-  Result<uint64_t> stored = db_.LoadDataLocal(load_sql_, buffer_, InsertContext());
-  buffer_.clear();
-  if (!stored.has_value()) {
-    pending_.Clear();
-    return stored.error();
+void MysqlSink::EndStatement() {
+  if (open_.lines.empty()) return;
+  stream_.End();
+  sent_.push_back(std::move(open_));
+  open_.Clear();
+}
+
+Status MysqlSink::SettleSent(bool wait) {
+  while (!sent_.empty()) {
+    std::optional<StatementOutcome> outcome = stream_.Take(wait);
+    if (!outcome) return Status::Ok();
+    const Chunk chunk = std::move(sent_.front());
+    sent_.pop_front();
+    RETURN_IF_ERROR(Settle(chunk, *outcome));
   }
-  Status status = Settle(pending_, *stored);
-  pending_.Clear();
-  return status;
+  return Status::Ok();
+}
+
+Status MysqlSink::Flush() {
+  EndStatement();
+  return SettleSent(/*wait=*/true);
+}
+
+void MysqlSink::Quiesce() {
+  EndStatement();
+  stream_.Idle();
 }
 
 Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
@@ -313,8 +331,9 @@ Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
     }
     Chunk chunk;
     chunk.Add(batch.lines(), begin, begin + n, load);
-    ASSIGN_OR_RETURN(uint64_t stored, db_.ExecPrepared(sql, binds.data(), InsertContext()));
-    RETURN_IF_ERROR(Settle(chunk, stored));
+    RETURN_IF_ERROR(
+        Settle(chunk, FinishStatement(db_, db_.ExecPrepared(sql, binds.data(), InsertContext()),
+                                      InsertContext())));
     begin += n;
   }
   return Status::Ok();
@@ -340,16 +359,18 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
   }
   if (batch.rows() == 0) return Status::Ok();
   if (!local_infile_) return InsertBatch(batch, load);
+  // The statements that finished meanwhile: a refused row stops the load early.
+  RETURN_IF_ERROR(SettleSent(/*wait=*/false));
   // With a key, each load's rows are a statement of their own: its skipped rows
   // are counted for it.
-  if (keyed_ && !pending_.starts.empty() && pending_.starts.back().second != load) {
-    RETURN_IF_ERROR(Flush());
-  }
+  if (keyed_ && !open_.starts.empty() && open_.starts.back().second != load) EndStatement();
   for (size_t begin = 0; begin < batch.rows();) {
-    const size_t end = std::min(batch.rows(), begin + (kMaxChunkRows - pending_.lines.size()));
-    mysqlload::AppendRows(batch, begin, end, buffer_);
-    pending_.Add(batch.lines(), begin, end, load);
-    if (pending_.lines.size() >= kMaxChunkRows) RETURN_IF_ERROR(Flush());
+    const size_t end = std::min(batch.rows(), begin + (kMaxChunkRows - open_.lines.size()));
+    std::string text = stream_.TakeBuffer();
+    mysqlload::AppendRows(batch, begin, end, text);
+    open_.Add(batch.lines(), begin, end, load);
+    RETURN_IF_ERROR(stream_.Send(load_sql_, InsertContext(), std::move(text)));
+    if (open_.lines.size() >= kMaxChunkRows) EndStatement();
     begin = end;
   }
   return Status::Ok();
@@ -382,13 +403,14 @@ Status MysqlSink::CommitLoads() {
 }
 
 void MysqlSink::AbortLoads() noexcept {
+  stream_.Stop();
   db_.RollBack();
   EndLoad();
 }
 
 void MysqlSink::EndLoad() {
-  buffer_.clear();
-  pending_.Clear();
+  open_.Clear();
+  sent_.clear();
   texts_.clear();
 }
 
@@ -398,6 +420,7 @@ Result<bool> MysqlSink::IsCommitted(std::string_view load_id) {
     for (const LoadId& load : loads()) {
       if (load.id == load_id) return false;
     }
+    Quiesce();
   } else {
     RETURN_IF_ERROR(db_.EnsureConnected());
   }
@@ -409,6 +432,7 @@ Result<bool> MysqlSink::IsCommitted(std::string_view load_id) {
 }
 
 Status MysqlSink::Ping() {
+  if (in_load()) Quiesce();
   RETURN_IF_ERROR(db_.EnsureConnected());
   return db_.Exec("DO 1", "ping");
 }

@@ -18,8 +18,12 @@
 // INFILE fed from memory (IGNORE with a key), in statements of at most
 // kMaxChunkRows rows: without a key the rows of several Writes and loads share a
 // statement; with one, each load has its own, so the rows its key skipped are
-// counted. Commit writes the counts into the markers and COMMITs; a COMMIT whose
-// answer is lost is settled by reading the markers after reconnecting.
+// counted. The statements run on the stream's thread (mysql_load_stream.h) while
+// Write validates and encodes the next rows: a Write returns once its rows are
+// queued, and a statement's outcome is settled by a later Write or by Commit,
+// which waits for the last. Commit writes the counts into the markers and
+// COMMITs; a COMMIT whose answer is lost is settled by reading the markers after
+// reconnecting.
 //
 // LOAD DATA LOCAL and INSERT IGNORE store a value the column cannot hold coerced,
 // with a warning, even in strict mode. After each statement the sink reads the
@@ -36,10 +40,13 @@
 // Errors: classified by MysqlStatus (mysql_connection.h). Passwords never appear
 // in messages: the URL is shown through RedactMysqlUrl.
 //
-// Thread-safety: none; one thread at a time per MysqlSink.
+// Thread-safety: none; one thread at a time per MysqlSink (which runs its LOAD
+// DATA statements on a thread of its own: no call touches the connection while
+// one runs).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +58,7 @@
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/mysql/mysql_connection.h"
+#include "sink/mysql/mysql_load_stream.h"
 #include "sink/sink.h"
 
 namespace sluice {
@@ -89,6 +97,7 @@ class MysqlSink final : public Sink {
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // A refused row may be reported by a later Write or by Commit.
   Status WriteRows(const Batch& batch, size_t load) override;
+  // (Before it uses the connection: Flush, which settles the rows' statements.)
   Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
@@ -98,14 +107,11 @@ class MysqlSink final : public Sink {
   // "insert into "t"" and, for a row, ", FILE, line N": where errors happened.
   std::string InsertContext() const;
   std::string RowContext(size_t load, uint64_t line) const;
-  // Sends the pending LOAD DATA rows, if any, and settles them.
+  // Ends the LOAD DATA statement being sent, if any, and settles every one sent.
   Status Flush();
   // Loads `batch` through prepared INSERT IGNORE statements (local_infile off).
   Status InsertBatch(const Batch& batch, size_t load);
-  // After a statement of `rows` rows that stored `stored`: reads its warnings;
-  // a warning other than a key's duplicate becomes InvalidData for its row (the
-  // statement's rows were `lines`, from loads starting at `starts`), else the
-  // rows are counted.
+  // The rows of a statement: their source lines and loads.
   struct Chunk {
     std::vector<uint64_t> lines;                    // source line of each row
     std::vector<std::pair<size_t, size_t>> starts;  // (first row's index, load)
@@ -116,7 +122,16 @@ class MysqlSink final : public Sink {
       starts.clear();
     }
   };
-  Status Settle(const Chunk& chunk, uint64_t stored);
+  // Ends the statement being sent (open_), if any: it joins sent_.
+  void EndStatement();
+  // Settles the statements sent whose outcome is known; with `wait`, all of them.
+  Status SettleSent(bool wait);
+  // Frees the connection for a call during a load: the statement being sent
+  // ends and the stream finishes the ones sent (settled later).
+  void Quiesce();
+  // After a statement of `chunk`'s rows: a warning other than a key's duplicate
+  // becomes InvalidData for its row, else the rows are counted.
+  Status Settle(const Chunk& chunk, const StatementOutcome& outcome);
   void EndLoad();
 
   MysqlConnection db_;
@@ -125,9 +140,10 @@ class MysqlSink final : public Sink {
   bool keyed_ = false;
   std::vector<bool> not_null_;      // per column of table(): NOT NULL on the server
   bool local_infile_ = true;        // this load uses LOAD DATA (decided at Begin)
-  std::string buffer_;              // pending LOAD DATA text
-  Chunk pending_;                   // its rows
+  Chunk open_;                      // the rows of the statement being sent
+  std::deque<Chunk> sent_;          // statements ended, not settled yet, in order
   std::vector<std::string> texts_;  // INSERT fallback: dates and times as text
+  MysqlLoadStream stream_{db_};     // runs the LOAD DATA statements (after db_)
 };
 
 }  // namespace sluice

@@ -3,7 +3,8 @@
 // naming its file, line and column, on both load paths (LOAD DATA LOCAL and the
 // INSERT fallback); keyed loads count the rows IGNORE skipped; string keys compare
 // byte for byte; the INSERT fallback stores what LOAD DATA stores; names the
-// server refuses are InvalidArgument.
+// server refuses are InvalidArgument; a refusal, an Abort or a lost connection
+// while LOAD DATA statements are streamed leaves nothing behind.
 #include "sink/mysql/mysql_sink.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include "sink/contract_backends.h"
 #include "sink/mysql/mysql_url.h"
 #include "sink/registry.h"
+#include "sink/sink_test_rows.h"
 #include "sink/sink_text.h"
 #include "test_util.h"
 
@@ -241,6 +243,89 @@ TEST_P(MysqlSinkTest, LargeLoadsSpanSeveralStatements) {
             (Rows{{"75000", "75000", "0", "74999", "75000"}}));
 }
 
+// A refused row in a statement that has ended while later rows are still being
+// sent (LOAD DATA streams its statements): a later Write or Commit fails with
+// InvalidData naming every bad row, nothing is stored, and the sink loads again.
+TEST_P(MysqlSinkTest, ARefusedRowStopsTheLoadWhileLaterRowsAreSent) {
+  const std::string table = UniqueName("refused_mid");
+  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
+                  "(id BIGINT NOT NULL, label VARCHAR(8)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  const TableDef def{
+      table, {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}}, {}};
+  const LoadId load{UniqueName("mid"), "/in/mid.csv"};
+  std::vector<std::string> storage;
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  // Lines 2..5 are too long for VARCHAR(8) (four rows: one INSERT statement on
+  // the fallback path); then the first statement fills up, and more rows follow
+  // until the refusal comes back.
+  Status status = sink_->Write(testing::IdLabelBatch(def, {0, 1, 2, 3}, storage, "too-long-"), 0);
+  const int64_t full = static_cast<int64_t>(MysqlSink::kMaxChunkRows);
+  if (status.ok()) {
+    status = sink_->Write(testing::IdLabelBatch(def, testing::IdRange(4, full), storage, "l"), 0);
+  }
+  for (int64_t b = 0; b < 10 && status.ok(); ++b) {
+    const int64_t from = full + b * 8192;
+    status = sink_->Write(
+        testing::IdLabelBatch(def, testing::IdRange(from, from + 8192), storage, "l"), 0);
+  }
+  if (status.ok()) status = sink_->Commit().status();
+  ASSERT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+  EXPECT_NE(status.message().find("/in/mid.csv, line 2, column label"), std::string::npos)
+      << status.message();
+  std::vector<uint64_t> lines;
+  for (const RefusedRow& row : sink_->refused()) {
+    EXPECT_EQ(row.column, "label");
+    lines.push_back(row.line);
+  }
+  EXPECT_EQ(lines, (std::vector<uint64_t>{2, 3, 4, 5}));
+  sink_->Abort();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"0"}}));
+  Result<bool> committed = sink_->IsCommitted(load.id);
+  ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
+  EXPECT_FALSE(*committed);
+  auto counts = testing::LoadIdLabels(*sink_, def, {load}, {testing::IdRange(0, 5)});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"5"}}));
+}
+
+// Abort (and the sink's destruction) while a statement is half sent: nothing
+// is stored, no marker, and the same sink loads again; a call that needs the
+// connection during a load (IsCommitted) waits for the statements sent.
+TEST_P(MysqlSinkTest, AbortWhileAStatementIsHalfSentStoresNothing) {
+  const TableDef def{UniqueName("abort_mid"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const std::string count_sql = "SELECT count(*) FROM " + backend_->QuoteId(def.name);
+  const LoadId load{UniqueName("abort"), "/in/abort.csv"};
+  std::vector<std::string> storage;
+  // More than a statement: the first has ended, the second waits for rows.
+  const Batch many = testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, "l");
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  sink_->Abort();
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"0"}}));
+  EXPECT_EQ(backend_->Query(backend_->MarkerSql(load.id)), (Rows{}));
+
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  Result<bool> other = sink_->IsCommitted(UniqueName("other"));
+  ASSERT_TRUE(other.has_value()) << other.status().ToString();
+  EXPECT_FALSE(*other);
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  auto counts = sink_->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 80000u);
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"80000"}}));
+
+  const LoadId dropped{UniqueName("dropped"), "/in/dropped.csv"};
+  ASSERT_TRUE(sink_->Begin(def, {dropped}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  sink_.reset();
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"80000"}}));
+  EXPECT_EQ(backend_->Query(backend_->MarkerSql(dropped.id)), (Rows{}));
+}
+
 // Two sluices claim one id at once: the second waits on the marker's row lock
 // and, once the first commits, finds the id committed (AlreadyExists).
 TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
@@ -366,6 +451,33 @@ TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
   auto counts = (*sink)->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ((*counts)[0].inserted, 3u);
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+}
+
+// The connection is lost between Writes while a statement is being sent: the
+// load fails as Unavailable (by a later Write or by Commit), nothing is stored,
+// and the next load reconnects.
+TEST_P(MysqlUserTest, AConnectionLostWhileRowsAreSentIsUnavailable) {
+  auto sink = OpenSink(NewUser("ALL"));
+  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
+  const TableDef def{UniqueName("lost_mid"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+  const LoadId load{UniqueName("lost_mid"), "/in/lost.csv"};
+  std::vector<std::string> storage;
+  const Batch rows = testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, "l");
+  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
+  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  KillUsersConnections();
+  Status status;
+  for (int i = 0; i < 4 && status.ok(); ++i) status = (*sink)->Write(rows, 0);
+  if (status.ok()) status = (*sink)->Commit().status();
+  (*sink)->Abort();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
+  auto counts = testing::LoadIdLabels(**sink, def, {load}, {testing::IdRange(0, 3)});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
 }
 
