@@ -51,6 +51,16 @@ class MysqlSinkTest : public ::testing::TestWithParam<bool> {
     return status;
   }
 
+  // A table (id BIGINT NOT NULL, `column` `sql_type`) made by hand, as sluice
+  // sees it: `column` of `type`.
+  TableDef HandMadeTable(const std::string& name, const std::string& column,
+                         const std::string& sql_type, ColumnType type) {
+    const std::string table = UniqueName(name);
+    backend_->Query("CREATE TABLE " + backend_->QuoteId(table) + "(id BIGINT NOT NULL, " + column +
+                    " " + sql_type + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    return {table, {{"id", ColumnType::kInteger, false}, {column, type, true}}, {}};
+  }
+
   std::unique_ptr<contract::MysqlBackend> backend_;
   std::string url_;
   std::unique_ptr<Sink> sink_;
@@ -137,11 +147,8 @@ TEST_P(MysqlSinkTest, EachCoercionIsRefusedAsABadRowWithItsLine) {
 // Every row a statement's warnings name is reported at once, each with its own
 // load and line, so that one more try of the files loads without all of them.
 TEST_P(MysqlSinkTest, EveryRefusedRowOfAStatementIsReported) {
-  const std::string table = UniqueName("narrow_all");
-  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
-                  "(id BIGINT NOT NULL, small TINYINT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-  const TableDef def{
-      table, {{"id", ColumnType::kInteger, false}, {"small", ColumnType::kInteger, true}}, {}};
+  const TableDef def = HandMadeTable("narrow_all", "small", "TINYINT", ColumnType::kInteger);
+  const std::string& table = def.name;
   auto batch_of = [&](const std::vector<int64_t>& smalls, uint64_t first_line) {
     Batch batch;
     batch.Reset(def.columns);
@@ -247,11 +254,8 @@ TEST_P(MysqlSinkTest, LargeLoadsSpanSeveralStatements) {
 // sent (LOAD DATA streams its statements): a later Write or Commit fails with
 // InvalidData naming every bad row, nothing is stored, and the sink loads again.
 TEST_P(MysqlSinkTest, ARefusedRowStopsTheLoadWhileLaterRowsAreSent) {
-  const std::string table = UniqueName("refused_mid");
-  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
-                  "(id BIGINT NOT NULL, label VARCHAR(8)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-  const TableDef def{
-      table, {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}}, {}};
+  const TableDef def = HandMadeTable("refused_mid", "label", "VARCHAR(8)", ColumnType::kString);
+  const std::string& table = def.name;
   const LoadId load{UniqueName("mid"), "/in/mid.csv"};
   std::vector<std::string> storage;
   ASSERT_TRUE(sink_->Begin(def, {load}).ok());
@@ -417,68 +421,68 @@ class MysqlUserTest : public MysqlSinkTest {
   void KillUsersConnections() {
     backend_->Query("KILL CONNECTION USER '" + user_ + "'@'" + host_ + "'");
   }
+  // A sink of a new user with every right, and a new table (id, label) `name`.
+  std::unique_ptr<Sink> NewUserSink(const std::string& name, TableDef& def) {
+    auto sink = OpenSink(NewUser("ALL"));
+    EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+    if (!sink.has_value()) return nullptr;
+    def = {UniqueName(name),
+           {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+           {}};
+    EXPECT_TRUE((*sink)->EnsureTable(def).ok());
+    return std::move(*sink);
+  }
   void TearDown() override {
     if (!user_.empty()) backend_->Query("DROP USER IF EXISTS '" + user_ + "'@'" + host_ + "'");
   }
   std::string user_, host_;
 };
 
-// The server drops the connection mid-load: the load fails as Unavailable (the
-// pipeline retries it), nothing of it is stored, and the next calls reconnect.
+// The server drops the connection mid-load (also while a LOAD DATA statement is
+// being sent): the load fails as Unavailable (the pipeline retries it), nothing
+// of it is stored, and the next calls reconnect.
 TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
-  auto sink = OpenSink(NewUser("ALL"));
-  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
-  const TableDef def{UniqueName("lost"),
-                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
-                     {}};
-  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+  TableDef def;
+  std::unique_ptr<Sink> sink = NewUserSink("lost", def);
+  ASSERT_NE(sink, nullptr);
   const LoadId load{UniqueName("lost"), "/in/lost.csv"};
   std::vector<std::string> storage;
   const Batch rows = testing::IdLabelBatch(def, {1, 2, 3}, storage, "l");
-  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
-  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  ASSERT_TRUE(sink->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink->Write(rows, 0).ok());
   KillUsersConnections();
-  Status status = (*sink)->Commit().status();
+  Status status = sink->Commit().status();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
   // Idle: found dead by the next statement, which is sent again on a new one.
   KillUsersConnections();
-  Result<bool> committed = (*sink)->IsCommitted(load.id);
+  Result<bool> committed = sink->IsCommitted(load.id);
   ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
   EXPECT_FALSE(*committed);
-  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
-  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
-  auto counts = (*sink)->Commit();
+  ASSERT_TRUE(sink->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink->Write(rows, 0).ok());
+  auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ((*counts)[0].inserted, 3u);
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
-}
 
-// The connection is lost between Writes while a statement is being sent: the
-// load fails as Unavailable (by a later Write or by Commit), nothing is stored,
-// and the next load reconnects.
-TEST_P(MysqlUserTest, AConnectionLostWhileRowsAreSentIsUnavailable) {
-  auto sink = OpenSink(NewUser("ALL"));
-  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
-  const TableDef def{UniqueName("lost_mid"),
-                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
-                     {}};
-  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
-  const LoadId load{UniqueName("lost_mid"), "/in/lost.csv"};
-  std::vector<std::string> storage;
-  const Batch rows = testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, "l");
-  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
-  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  // Lost between Writes while a LOAD DATA statement is being sent: a later
+  // Write or Commit fails the same way, and nothing of that load is stored.
+  const LoadId streamed{UniqueName("lost_mid"), "/in/lost_mid.csv"};
+  std::vector<std::string> many_storage;
+  const Batch many = testing::IdLabelBatch(def, testing::IdRange(0, 40000), many_storage, "l");
+  ASSERT_TRUE(sink->Begin(def, {streamed}).ok());
+  ASSERT_TRUE(sink->Write(many, 0).ok());
   KillUsersConnections();
-  Status status;
-  for (int i = 0; i < 4 && status.ok(); ++i) status = (*sink)->Write(rows, 0);
-  if (status.ok()) status = (*sink)->Commit().status();
-  (*sink)->Abort();
+  status = Status::Ok();
+  for (int i = 0; i < 4 && status.ok(); ++i) status = sink->Write(many, 0);
+  if (status.ok()) status = sink->Commit().status();
+  sink->Abort();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
-  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
-  auto counts = testing::LoadIdLabels(**sink, def, {load}, {testing::IdRange(0, 3)});
-  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+  counts = testing::LoadIdLabels(*sink, def, {streamed}, {testing::IdRange(10, 13)});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"6"}}));
 }
 
 // The server refuses sluice's credentials or privileges: PermissionDenied, the
