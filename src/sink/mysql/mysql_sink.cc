@@ -242,11 +242,20 @@ Status MysqlSink::Settle(const Chunk& chunk, const StatementOutcome& outcome) {
   return Status::Ok();
 }
 
-void MysqlSink::EndStatement() {
-  if (open_.lines.empty()) return;
+Status MysqlSink::SendText() {
+  if (text_.empty()) return Status::Ok();
+  Status sent = stream_.Send(load_sql_, InsertContext(), std::move(text_));
+  text_ = stream_.TakeBuffer();
+  return sent;
+}
+
+Status MysqlSink::EndStatement() {
+  if (open_.lines.empty()) return Status::Ok();
+  Status sent = SendText();
   stream_.End();
   sent_.push_back(std::move(open_));
   open_.Clear();
+  return sent;
 }
 
 Status MysqlSink::SettleSent(bool wait) {
@@ -261,12 +270,13 @@ Status MysqlSink::SettleSent(bool wait) {
 }
 
 Status MysqlSink::Flush() {
-  EndStatement();
+  RETURN_IF_ERROR(EndStatement());
   return SettleSent(/*wait=*/true);
 }
 
 void MysqlSink::Quiesce() {
-  EndStatement();
+  // An error here is the stream's: the next settling reports it.
+  (void)EndStatement();
   stream_.Idle();
 }
 
@@ -363,14 +373,17 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
   RETURN_IF_ERROR(SettleSent(/*wait=*/false));
   // With a key, each load's rows are a statement of their own: its skipped rows
   // are counted for it.
-  if (keyed_ && !open_.starts.empty() && open_.starts.back().second != load) EndStatement();
+  if (keyed_ && !open_.starts.empty() && open_.starts.back().second != load) {
+    RETURN_IF_ERROR(EndStatement());
+  }
   for (size_t begin = 0; begin < batch.rows();) {
     const size_t end = std::min(batch.rows(), begin + (kMaxChunkRows - open_.lines.size()));
-    std::string text = stream_.TakeBuffer();
-    mysqlload::AppendRows(batch, begin, end, text);
+    mysqlload::AppendRows(batch, begin, end, text_);
     open_.Add(batch.lines(), begin, end, load);
-    RETURN_IF_ERROR(stream_.Send(load_sql_, InsertContext(), std::move(text)));
-    if (open_.lines.size() >= kMaxChunkRows) EndStatement();
+    // Small loads' text waits for more (or the statement's end): a handover to
+    // the stream's thread per few rows would cost more than it saves.
+    if (text_.size() >= kMinSendBytes) RETURN_IF_ERROR(SendText());
+    if (open_.lines.size() >= kMaxChunkRows) RETURN_IF_ERROR(EndStatement());
     begin = end;
   }
   return Status::Ok();
@@ -409,6 +422,7 @@ void MysqlSink::AbortLoads() noexcept {
 }
 
 void MysqlSink::EndLoad() {
+  text_.clear();
   open_.Clear();
   sent_.clear();
   texts_.clear();

@@ -69,6 +69,9 @@ class MysqlSink final : public Sink {
   // one duplicate-key warning, so the first other warning is among the first
   // kMaxChunkRows + 1, well within max_error_count (65535).
   static constexpr size_t kMaxChunkRows = 32768;
+  // LOAD DATA text handed to the stream's thread at once, at least (but for a
+  // statement's last part).
+  static constexpr size_t kMinSendBytes = size_t{256} << 10;
 
   // Connects to `url` (see ParseMysqlUrl) and creates `sluice_loads` if missing.
   // Errors: InvalidArgument (bad URL), PermissionDenied (authentication,
@@ -122,8 +125,10 @@ class MysqlSink final : public Sink {
       starts.clear();
     }
   };
-  // Ends the statement being sent (open_), if any: it joins sent_.
-  void EndStatement();
+  // Hands the text encoded so far (text_) to the stream.
+  Status SendText();
+  // Ends the statement being sent (open_), if any, its text sent: it joins sent_.
+  Status EndStatement();
   // Settles the statements sent whose outcome is known; with `wait`, all of them.
   Status SettleSent(bool wait);
   // Frees the connection for a call during a load: the statement being sent
@@ -140,6 +145,7 @@ class MysqlSink final : public Sink {
   bool keyed_ = false;
   std::vector<bool> not_null_;      // per column of table(): NOT NULL on the server
   bool local_infile_ = true;        // this load uses LOAD DATA (decided at Begin)
+  std::string text_;                // LOAD DATA text not handed to the stream yet
   Chunk open_;                      // the rows of the statement being sent
   std::deque<Chunk> sent_;          // statements ended, not settled yet, in order
   std::vector<std::string> texts_;  // INSERT fallback: dates and times as text

@@ -303,8 +303,10 @@ TEST_P(MysqlSinkTest, AbortWhileAStatementIsHalfSentStoresNothing) {
   const std::string count_sql = "SELECT count(*) FROM " + backend_->QuoteId(def.name);
   const LoadId load{UniqueName("abort"), "/in/abort.csv"};
   std::vector<std::string> storage;
-  // More than a statement: the first has ended, the second waits for rows.
-  const Batch many = testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, "l");
+  // More than a statement: the first has ended, the second has its first rows
+  // (more than kMinSendBytes of them) and waits for more.
+  const Batch many =
+      testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, std::string(60, 'l'));
   ASSERT_TRUE(sink_->Begin(def, {load}).ok());
   ASSERT_TRUE(sink_->Write(many, 0).ok());
   sink_->Abort();
@@ -470,7 +472,8 @@ TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
   // Write or Commit fails the same way, and nothing of that load is stored.
   const LoadId streamed{UniqueName("lost_mid"), "/in/lost_mid.csv"};
   std::vector<std::string> many_storage;
-  const Batch many = testing::IdLabelBatch(def, testing::IdRange(0, 40000), many_storage, "l");
+  const Batch many =
+      testing::IdLabelBatch(def, testing::IdRange(0, 40000), many_storage, std::string(60, 'l'));
   ASSERT_TRUE(sink->Begin(def, {streamed}).ok());
   ASSERT_TRUE(sink->Write(many, 0).ok());
   KillUsersConnections();
