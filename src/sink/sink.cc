@@ -10,8 +10,7 @@
 
 namespace sluice {
 
-Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads,
-                   const TableDef* side) {
+Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads, const TableDef* side) {
   if (session_.open) return Status::Internal("Begin while a load is in progress");
   if (loads.empty()) return Status::InvalidArgument("no load to begin");
   std::vector<std::string_view> ids;

@@ -6,16 +6,18 @@
 // shares one Begin…Commit, so it pays the sink's fixed costs (round trips,
 // transactions, inserts) once. Commit makes the rows of every load visible
 // together with a commit marker for each LoadId, or nothing; a load's rows in the
-// side table (its per-file aggregates), if Begin named one, are part of it. IsCommitted(load) reads the marker; the pipeline uses
-// it to finish loads that were in flight when sluice stopped. Rows whose record
-// key already exists in the table are skipped and counted, not loaded twice.
+// side table (its per-file aggregates), if Begin named one, are part of it.
+// IsCommitted(load) reads the marker; the pipeline uses it to finish loads that
+// were in flight when sluice stopped. Rows whose record key already exists in the
+// table are skipped and counted, not loaded twice.
 //
 // The protocol's rules are kept in one place, the load session of this class
-// (sink.cc): Begin/Write/Commit/Abort are not virtual; they check the order of
-// the calls and their arguments, keep the loads, their counts and whether a Write
-// failed, and call the sink's steps (BeginLoads/WriteRows/CommitLoads/AbortLoads)
-// only for calls that passed. A sink implements the steps and the rest. Sinks are
-// opened by URL through sink/registry.h; this file includes none of them.
+// (sink.cc): Begin/Write/WriteSide/Commit/Abort are not virtual; they check the
+// order of the calls and their arguments, keep the loads, their counts, whether a
+// Write failed and the side rows, and call the sink's steps (BeginLoads/WriteRows/
+// WriteSideRows/CommitLoads/AbortLoads) only for calls that passed. A sink
+// implements the steps and the rest. Sinks are opened by URL through
+// sink/registry.h; this file includes none of them.
 //
 // Errors are classified by each sink in one place: Unavailable/Timeout (retry
 // with backoff), InvalidData (the data was refused: its rows, if the sink can
@@ -186,8 +188,8 @@ class Sink {
     std::vector<LoadCounts> counts;
     size_t load = 0;  // of the latest Write
     std::optional<TableDef> side;
-    Batch side_rows;                     // strings point into side_strings
-    std::vector<size_t> side_loads;      // per side row: its load
+    Batch side_rows;                 // strings point into side_strings
+    std::vector<size_t> side_loads;  // per side row: its load
     std::deque<std::string> side_strings;
   };
   void EndSession();

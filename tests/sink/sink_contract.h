@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -107,6 +108,93 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
     return {UniqueName("rd"), {{"id", ColumnType::kInteger, false}}, {}};
   }
 
+  // A new side table of the shape of per-file aggregates (a part of it): the
+  // load's id, the column aggregated, a count and a mean (nullable).
+  TableDef NewSide() {
+    TableDef def{UniqueName("side"),
+                 {{"_load_id", ColumnType::kString, false},
+                  {"column", ColumnType::kString, false},
+                  {"count", ColumnType::kInteger, false},
+                  {"mean", ColumnType::kFloat, true}},
+                 {}};
+    Status created = sink_->EnsureTable(def);
+    EXPECT_TRUE(created.ok()) << created.ToString();
+    return def;
+  }
+
+  // One side row per column name of `columns` for `load`: count = its index + 1,
+  // mean = count + 0.5 (NULL for the first; not integral: SQLite would store it as
+  // an integer). The strings live in `storage`, which
+  // must outlive the batch.
+  static Batch SideRows(const TableDef& side, const LoadId& load,
+                        const std::vector<std::string>& columns,
+                        std::vector<std::string>& storage) {
+    Batch batch;
+    batch.Reset(side.columns);
+    storage.clear();
+    storage.reserve(columns.size() + 1);
+    storage.push_back(load.id);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      storage.push_back(columns[i]);
+      batch.columns()[0].AppendString(storage.front());
+      batch.columns()[1].AppendString(storage.back());
+      batch.columns()[2].AppendInt(static_cast<int64_t>(i + 1));
+      if (i == 0) {
+        batch.columns()[3].AppendNull();
+      } else {
+        batch.columns()[3].AppendFloat(static_cast<double>(i + 1) + 0.5);
+      }
+      batch.FinishRow(0);
+    }
+    return batch;
+  }
+
+  // The rows SideRows(side, load, columns) stores, as SideRowsIn reads them.
+  static Rows ExpectedSide(const LoadId& load, const std::vector<std::string>& columns) {
+    Rows rows;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const double mean = static_cast<double>(i + 1) + 0.5;
+      rows.push_back(
+          {load.id, columns[i], std::to_string(i + 1), i == 0 ? Cell() : Cell(FloatText(mean))});
+    }
+    return rows;
+  }
+
+  // Every row of the side table, sorted.
+  Rows SideRowsIn(const TableDef& side) {
+    std::string columns;
+    for (const ColumnDef& c : side.columns) {
+      columns += (columns.empty() ? "" : ", ") + backend_->Render(c.type, c.name);
+    }
+    Rows rows = backend_->Query("SELECT " + columns + " FROM " + backend_->From(side.name, false));
+    for (auto& row : rows) {
+      for (size_t i = 0; i < row.size() && i < side.columns.size(); ++i) {
+        row[i] = backend_->Canonical(side.columns[i].type, row[i]);
+      }
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  // After a load of `loads` into `def` with `side` that did not commit: no marker,
+  // no side row and, on a transactional sink, no row.
+  void ExpectNothingOf(const TableDef& def, const TableDef& side,
+                       const std::vector<LoadId>& loads) {
+    for (const LoadId& load : loads) {
+      EXPECT_FALSE(Committed(load.id));
+      EXPECT_TRUE(Marker(load).empty());
+    }
+    if (traits().transactional) {
+      EXPECT_EQ(Count(def), "0");
+    }
+    EXPECT_EQ(Count(side), "0");
+  }
+
+  static Rows Sorted(Rows rows) {
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
   static LoadId NewLoad() {
     const std::string id = UniqueName("load");
     return {id, "/in/" + id + ".csv"};
@@ -146,8 +234,10 @@ class SinkContractTest : public ::testing::TestWithParam<std::string> {
   // The crash cases: a child process runs the protocol up to `step` and dies there
   // (_exit: no destructor, no Abort); then this process recovers the load as the
   // pipeline does at start-up.
+  // With `side`, each Write is followed by side rows of the load (into a new
+  // side table named at Begin), and the recovery checks them too.
   enum class Step { kBegin, kOneWrite, kSeveralWrites, kCommit };
-  void CrashAfter(Step step);
+  void CrashAfter(Step step, bool side = false);
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Sink> sink_;

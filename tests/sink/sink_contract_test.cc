@@ -130,8 +130,10 @@ TEST_P(SinkContractTest, CommittedIdIsAlreadyExistsAloneAndInAGroup) {
 
 }  // namespace
 
-void SinkContractTest::CrashAfter(Step step) {
+void SinkContractTest::CrashAfter(Step step, bool side) {
   const TableDef def = NewReadings();
+  const TableDef side_def = side ? NewSide() : TableDef();
+  const TableDef* side_table = side ? &side_def : nullptr;
   const LoadId load = NewLoad();
   const std::string url = backend_->Url();
   sink_.reset();  // no connection of this process is shared with the child
@@ -140,7 +142,7 @@ void SinkContractTest::CrashAfter(Step step) {
   if (child == 0) {
     auto sink = OpenSink(url);
     if (!sink.has_value()) _exit(2);
-    if (!(*sink)->Begin(def, {load}).ok()) _exit(3);
+    if (!(*sink)->Begin(def, {load}, side_table).ok()) _exit(3);
     std::vector<std::string> storage;
     const int writes = step == Step::kBegin ? 0 : step == Step::kOneWrite ? 1 : 3;
     for (int i = 0; i < writes; ++i) {
@@ -148,6 +150,11 @@ void SinkContractTest::CrashAfter(Step step) {
                ->Write(Readings(def, Ids(1000 * (i + 1), 1000 * (i + 1) + 500), storage), 0)
                .ok()) {
         _exit(4);
+      }
+      if (side && !(*sink)
+                       ->WriteSide(SideRows(side_def, load, {"c" + std::to_string(i)}, storage), 0)
+                       .ok()) {
+        _exit(6);
       }
     }
     if (step == Step::kCommit && !(*sink)->Commit().has_value()) _exit(5);
@@ -163,23 +170,39 @@ void SinkContractTest::CrashAfter(Step step) {
   if (step == Step::kCommit) {
     EXPECT_TRUE(Committed(load.id));
     EXPECT_EQ(Marker(load), (Rows{{load.file, "1500"}}));
-    EXPECT_EQ(sink_->Begin(def, {load}).code(), StatusCode::kAlreadyExists);
+    EXPECT_EQ(sink_->Begin(def, {load}, side_table).code(), StatusCode::kAlreadyExists);
     EXPECT_EQ(Count(def), "1500");
+    if (side) {
+      Rows side_rows;
+      for (const char* column : {"c0", "c1", "c2"}) {
+        side_rows.push_back(ExpectedSide(load, {column})[0]);
+      }
+      EXPECT_EQ(SideRowsIn(side_def), Sorted(side_rows));
+    }
     return;
   }
   EXPECT_FALSE(Committed(load.id));
   EXPECT_TRUE(Marker(load).empty());
   sink_->DiscardAttempt(def.name, load);
-  Status begun = sink_->Begin(def, {load});
+  Status begun = sink_->Begin(def, {load}, side_table);
   ASSERT_TRUE(begun.ok()) << begun.ToString();
   EXPECT_EQ(Count(def), "0") << "rows of the crashed attempt remain";
+  if (side) {
+    EXPECT_EQ(Count(side_def), "0") << "side rows of the crashed attempt remain";
+  }
   std::vector<std::string> storage;
   ASSERT_TRUE(sink_->Write(Readings(def, {1, 2, 3}, storage), 0).ok());
+  if (side) {
+    ASSERT_TRUE(sink_->WriteSide(SideRows(side_def, load, {"x", "y"}, storage), 0).ok());
+  }
   auto counts = sink_->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ((*counts)[0].inserted, 3u);
   EXPECT_EQ(IdsAndLabels(def), Expected({1, 2, 3}));
   EXPECT_EQ(Marker(load), (Rows{{load.file, "3"}}));
+  if (side) {
+    EXPECT_EQ(SideRowsIn(side_def), ExpectedSide(load, {"x", "y"}));
+  }
 }
 
 namespace {

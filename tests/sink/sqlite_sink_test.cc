@@ -526,6 +526,43 @@ TEST_F(SqliteSinkTest, NotNullViolationIsInvalidDataNamingTheLine) {
   EXPECT_TRUE(Load(*sink, Readings(), "h", {1}).has_value());
 }
 
+// The aggregates table is wider than many loaded tables and holds timestamps:
+// its dates and times are bound from their own text buffers, past the table's
+// columns. Both tables are committed with the marker, in one transaction.
+TEST_F(SqliteSinkTest, SideRowsOfAWiderTableKeepTheirDatesAndTimes) {
+  auto sink = OpenOrDie(db_);
+  ASSERT_TRUE(sink->EnsureTable(Readings()).ok());
+  const TableDef side{"readings_file_stats",
+                      {{"_file", ColumnType::kString, false},
+                       {"column", ColumnType::kString, false},
+                       {"mean", ColumnType::kFloat, true},
+                       {"day", ColumnType::kDate, true},
+                       {"_loaded_at", ColumnType::kTimestamp, false}},
+                      {}};
+  ASSERT_TRUE(sink->EnsureTable(side).ok());
+  Batch stats;
+  stats.Reset(side.columns);
+  auto& c = stats.columns();
+  for (int64_t i : {0, 1}) {
+    c[0].AppendString("/in/h.csv");
+    c[1].AppendString(i == 0 ? "id" : "label");
+    c[2].AppendFloat(2.5 + static_cast<double>(i));
+    c[3].AppendInt(19782 + i);                              // 2024-02-29, 2024-03-01
+    c[4].AppendInt(1'709'210'096'000'001 + i * 1'000'000);  // 2024-02-29T12:34:56.000001Z
+    stats.FinishRow(0);
+  }
+  std::vector<std::string> labels;
+  ASSERT_TRUE(sink->Begin(Readings(), {{"h", "/in/h.csv"}}, &side).ok());
+  ASSERT_TRUE(sink->Write(ReadingsBatch({1, 2}, labels), 0).ok());
+  ASSERT_TRUE(sink->WriteSide(stats, 0).ok());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings_file_stats"), "0");
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(Query(db_, "SELECT * FROM readings_file_stats ORDER BY \"column\""),
+            (Rows{{"/in/h.csv", "id", "2.5", "2024-02-29", "2024-02-29 12:34:56.000001"},
+                  {"/in/h.csv", "label", "3.5", "2024-03-01", "2024-02-29 12:34:57.000001"}}));
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM readings"), "2");
+}
+
 TEST_F(SqliteSinkTest, ConcurrentOpensOfAFreshFileSucceed) {
   constexpr int kThreads = 4;
   std::latch start(kThreads);

@@ -80,6 +80,41 @@ Status CheckNames(const TableDef& table) {
   return Status::Ok();
 }
 
+// Whether each column of `table` is NOT NULL on the server, whose columns are
+// `info`. Errors: InvalidData (a column is missing), InvalidArgument (a column of
+// a type sluice cannot load its values into).
+Result<std::vector<bool>> CheckColumns(const TableDef& table,
+                                       const std::vector<mysql::ColumnInfo>& info) {
+  std::vector<bool> not_null;
+  for (const ColumnDef& column : table.columns) {
+    const mysql::ColumnInfo* found = nullptr;
+    for (const mysql::ColumnInfo& c : info) {
+      if (mysql::SameColumnName(c.name, column.name)) found = &c;
+    }
+    if (found == nullptr) {
+      return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
+                                 "\"");
+    }
+    not_null.push_back(!found->nullable);
+    if (mysql::TypeFromMysql(*found) != column.type) {
+      return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
+                                     "\" has type " + found->column_type +
+                                     ", which sluice cannot load " +
+                                     std::string(ColumnTypeName(column.type)) + " values into");
+    }
+  }
+  return not_null;
+}
+
+// LOAD DATA LOCAL of `table`'s columns from the text mysql_load_data.h writes.
+std::string LoadDataSql(const TableDef& table) {
+  return std::string("LOAD DATA LOCAL INFILE 'sluice' ") + (table.key.empty() ? "" : "IGNORE ") +
+         "INTO TABLE " + Quote(table.name) +
+         " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' "
+         "LINES TERMINATED BY '\\n' (" +
+         mysql::ColumnList(table) + ")";
+}
+
 }  // namespace
 
 void MysqlSink::Chunk::Add(const std::vector<uint64_t>& batch_lines, size_t begin, size_t end,
@@ -137,35 +172,19 @@ Result<std::vector<ColumnDef>> MysqlSink::AddColumns(const std::string& table,
 Status MysqlSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   RETURN_IF_ERROR(db_.EnsureConnected());
   NoteLocalInfile(db_);
-  not_null_.clear();
   const std::string context = "begin " + DescribeLoads(loads) + " into \"" + table.name + "\"";
   ASSIGN_OR_RETURN(std::optional<std::vector<mysql::ColumnInfo>> info,
                    mysql::LookUpTable(db_, table.name));
   if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
-  for (const ColumnDef& column : table.columns) {
-    const mysql::ColumnInfo* found = nullptr;
-    for (const mysql::ColumnInfo& c : *info) {
-      if (mysql::SameColumnName(c.name, column.name)) found = &c;
-    }
-    if (found == nullptr) {
-      return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
-                                 "\"");
-    }
-    not_null_.push_back(!found->nullable);
-    if (mysql::TypeFromMysql(*found) != column.type) {
-      return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
-                                     "\" has type " + found->column_type +
-                                     ", which sluice cannot load " +
-                                     std::string(ColumnTypeName(column.type)) + " values into");
-    }
+  ASSIGN_OR_RETURN(not_null_, CheckColumns(table, *info));
+  if (const TableDef* side = side_table()) {
+    ASSIGN_OR_RETURN(info, mysql::LookUpTable(db_, side->name));
+    if (!info) return Status::InvalidData("table \"" + side->name + "\" does not exist");
+    RETURN_IF_ERROR(CheckColumns(*side, *info).status());
   }
   keyed_ = !table.key.empty();
   local_infile_ = db_.local_infile();
-  load_sql_ = std::string("LOAD DATA LOCAL INFILE 'sluice' ") + (keyed_ ? "IGNORE " : "") +
-              "INTO TABLE " + Quote(table.name) +
-              " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' "
-              "LINES TERMINATED BY '\\n' (" +
-              mysql::ColumnList(table) + ")";
+  load_sql_ = LoadDataSql(table);
   RETURN_IF_ERROR(db_.Exec("START TRANSACTION", context));
   // The markers first: their row locks claim the ids until COMMIT or ROLLBACK.
   Status claimed =
@@ -280,12 +299,13 @@ void MysqlSink::Quiesce() {
   stream_.Idle();
 }
 
-Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
+Status MysqlSink::InsertBatch(const TableDef& into, const Batch& batch, const std::string& context,
+                              const SettleRows& settle) {
   const auto& columns = batch.columns();
   const size_t width = columns.size();
   const size_t most = std::max<size_t>(1, std::min(kInsertRows, 65535 / width));
   std::string head =
-      "INSERT IGNORE INTO " + Quote(table().name) + "(" + mysql::ColumnList(table()) + ") VALUES ";
+      "INSERT IGNORE INTO " + Quote(into.name) + "(" + mysql::ColumnList(into) + ") VALUES ";
   std::string row_sql = "(";
   for (size_t i = 0; i < width; ++i) row_sql += i == 0 ? "?" : ", ?";
   row_sql += ")";
@@ -339,11 +359,8 @@ Status MysqlSink::InsertBatch(const Batch& batch, size_t load) {
         }
       }
     }
-    Chunk chunk;
-    chunk.Add(batch.lines(), begin, begin + n, load);
-    RETURN_IF_ERROR(
-        Settle(chunk, FinishStatement(db_, db_.ExecPrepared(sql, binds.data(), InsertContext()),
-                                      InsertContext())));
+    ASSIGN_OR_RETURN(uint64_t stored, db_.ExecPrepared(sql, binds.data(), context));
+    RETURN_IF_ERROR(settle(begin, n, stored));
     begin += n;
   }
   return Status::Ok();
@@ -368,7 +385,14 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
     }
   }
   if (batch.rows() == 0) return Status::Ok();
-  if (!local_infile_) return InsertBatch(batch, load);
+  if (!local_infile_) {
+    return InsertBatch(table(), batch, InsertContext(),
+                       [&](size_t begin, size_t n, uint64_t stored) {
+                         Chunk chunk;
+                         chunk.Add(batch.lines(), begin, begin + n, load);
+                         return Settle(chunk, FinishStatement(db_, stored, InsertContext()));
+                       });
+  }
   // The statements that finished meanwhile: a refused row stops the load early.
   RETURN_IF_ERROR(SettleSent(/*wait=*/false));
   // With a key, each load's rows are a statement of their own: its skipped rows
@@ -451,10 +475,45 @@ Status MysqlSink::Ping() {
   return db_.Exec("DO 1", "ping");
 }
 
-Status MysqlSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
-  (void)rows;
-  (void)loads;
-  return Status::Internal("TODO(side table): not written by this sink yet");
+Status MysqlSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& row_loads) {
+  // The loads' pending rows first: a refused one is reported with its line.
+  RETURN_IF_ERROR(Flush());
+  const std::string context = "insert into side table \"" + side_table()->name + "\"";
+  // Side rows are not lines of the file: a refusal names the load's file, no row.
+  auto at = [&](size_t row) { return context + ", " + loads()[row_loads[row]].file; };
+  if (std::optional<mysqlload::UnfitValue> unfit = mysqlload::FindUnfit(rows)) {
+    return Status::InvalidData(at(unfit->row) + ", column " +
+                               rows.columns()[unfit->column].def.name + ": " + unfit->problem);
+  }
+  // Any warning is a value refused or altered (the side table has no key).
+  auto settle = [&](size_t begin, size_t n, uint64_t stored) -> Status {
+    if (db_.WarningCount() > 0) {
+      ASSIGN_OR_RETURN(std::vector<MysqlWarning> warnings, db_.Warnings(context));
+      if (warnings.empty()) return Status::InvalidData(context + ": the server warned");
+      const MysqlWarning& first = warnings.front();
+      const uint64_t row = mysqlload::WarningRow(first.message);
+      return Status::InvalidData((row >= 1 && row <= n ? at(begin + row - 1) : context) + ": " +
+                                 first.message + " (MySQL warning " + std::to_string(first.code) +
+                                 ")");
+    }
+    if (stored != n) {
+      return Status::Internal(context + ": the server stored " + std::to_string(stored) +
+                              " rows of " + std::to_string(n));
+    }
+    return Status::Ok();
+  };
+  if (!local_infile_) return InsertBatch(*side_table(), rows, context, settle);
+  const std::string sql = LoadDataSql(*side_table());
+  for (size_t begin = 0; begin < rows.rows(); begin += kMaxChunkRows) {
+    const size_t end = std::min(rows.rows(), begin + kMaxChunkRows);
+    text_.clear();
+    mysqlload::AppendRows(rows, begin, end, text_);
+    Result<uint64_t> stored = db_.LoadDataLocal(sql, text_, context);
+    text_.clear();
+    RETURN_IF_ERROR(stored.status());
+    RETURN_IF_ERROR(settle(begin, end - begin, *stored));
+  }
+  return Status::Ok();
 }
 
 }  // namespace sluice

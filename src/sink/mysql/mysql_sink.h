@@ -21,8 +21,10 @@
 // counted. The statements run on the stream's thread (mysql_load_stream.h) while
 // Write validates and encodes the next rows: a Write returns once its rows are
 // queued, and a statement's outcome is settled by a later Write or by Commit,
-// which waits for the last. Commit writes the counts into the markers and
-// COMMITs; a COMMIT whose answer is lost is settled by reading the markers after
+// which waits for the last. Rows of a side table named at Begin (checked there
+// like the table) go in at Commit, after the loads' rows, by the same path in
+// the same transaction. Commit writes the counts into the markers and COMMITs; a
+// COMMIT whose answer is lost is settled by reading the markers after
 // reconnecting.
 //
 // LOAD DATA LOCAL and INSERT IGNORE store a value the column cannot hold coerced,
@@ -47,6 +49,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,7 +103,9 @@ class MysqlSink final : public Sink {
   Status BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) override;
   // A refused row may be reported by a later Write or by Commit.
   Status WriteRows(const Batch& batch, size_t load) override;
-  // (Before it uses the connection: Flush, which settles the rows' statements.)
+  // Sends the loads' pending rows, then the side rows (LOAD DATA, or the INSERT
+  // fallback), in the transaction. Any warning on a side row fails with
+  // InvalidData naming the side table and the load's file, with no RefusedRow.
   Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
@@ -112,8 +117,13 @@ class MysqlSink final : public Sink {
   std::string RowContext(size_t load, uint64_t line) const;
   // Ends the LOAD DATA statement being sent, if any, and settles every one sent.
   Status Flush();
-  // Loads `batch` through prepared INSERT IGNORE statements (local_infile off).
-  Status InsertBatch(const Batch& batch, size_t load);
+  // After each statement of InsertBatch: its first row in the batch, its rows,
+  // and the rows it stored.
+  using SettleRows = std::function<Status(size_t begin, size_t rows, uint64_t stored)>;
+  // Loads `batch` into `into` through prepared INSERT IGNORE statements
+  // (local_infile off), `settle` checking each; errors name `context`.
+  Status InsertBatch(const TableDef& into, const Batch& batch, const std::string& context,
+                     const SettleRows& settle);
   // The rows of a statement: their source lines and loads.
   struct Chunk {
     std::vector<uint64_t> lines;                    // source line of each row

@@ -32,6 +32,42 @@ constexpr char kMarkersSql[] = "SELECT load_id FROM sluice.loads WHERE load_id =
 // Rows in one COPY, at most (plus one batch): see Write.
 constexpr size_t kCopyRows = 65536;
 
+// How each column of `table` goes on the wire into the server's table `info`.
+// Errors: InvalidData (a column is missing), InvalidArgument (a column of a type
+// sluice cannot load its values into).
+Result<std::vector<Wire>> WiresFor(const TableDef& table, const TableInfo& info) {
+  std::vector<Wire> wires;
+  for (const ColumnDef& column : table.columns) {
+    const ColumnInfo* found = nullptr;
+    for (const ColumnInfo& c : info.columns) {
+      if (c.name == column.name) found = &c;
+    }
+    if (found == nullptr) {
+      return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
+                                 "\"");
+    }
+    static constexpr std::pair<std::string_view, Wire> kWires[] = {
+        {"int8", Wire::kInt8},           {"int4", Wire::kInt4},
+        {"int2", Wire::kInt2},           {"float8", Wire::kFloat8},
+        {"float4", Wire::kFloat4},       {"bool", Wire::kBool},
+        {"date", Wire::kDate},           {"timestamptz", Wire::kTimestamp},
+        {"timestamp", Wire::kTimestamp}, {"text", Wire::kText},
+        {"varchar", Wire::kText},        {"bpchar", Wire::kText},
+    };
+    std::optional<Wire> wire;
+    for (const auto& [name, w] : kWires) {
+      if (found->type == name) wire = w;
+    }
+    if (!wire || TypeFromPg(found->type) != column.type) {
+      return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
+                                     "\" has type " + found->type + ", which sluice cannot load " +
+                                     std::string(ColumnTypeName(column.type)) + " values into");
+    }
+    wires.push_back(*wire);
+  }
+  return wires;
+}
+
 }  // namespace
 
 PostgresSink::PostgresSink(std::string conninfo, std::string display, std::string password)
@@ -84,15 +120,16 @@ Status PostgresSink::BeginLoads(const TableDef& table, const std::vector<LoadId>
   // true until our COMMIT. Taken in the order of their keys, so two groups that
   // share ids wait for each other instead of deadlocking.
   const std::string id_array = PostgresArray(ids);
-  ASSIGN_OR_RETURN(std::vector<ResultPtr> begun,
-                   ExecAll({{"BEGIN", {}},
-                            {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
-                                 ", h) FROM (SELECT DISTINCT hashtext(id) AS h "
-                                 "FROM unnest($1::text[]) AS u(id) ORDER BY h) AS keys",
-                             {id_array}},
-                            {kMarkersSql, {id_array}},
-                            {kLookUpTableSql, {table.name, schema_name_}}},
-                           context));
+  std::vector<Statement> statements = {{"BEGIN", {}},
+                                       {std::string("SELECT pg_advisory_xact_lock(") + kLockSpace +
+                                            ", h) FROM (SELECT DISTINCT hashtext(id) AS h "
+                                            "FROM unnest($1::text[]) AS u(id) ORDER BY h) AS keys",
+                                        {id_array}},
+                                       {kMarkersSql, {id_array}},
+                                       {kLookUpTableSql, {table.name, schema_name_}}};
+  const TableDef* side = side_table();
+  if (side != nullptr) statements.push_back({kLookUpTableSql, {side->name, schema_name_}});
+  ASSIGN_OR_RETURN(std::vector<ResultPtr> begun, ExecAll(statements, context));
   const PGresult* committed = begun[2].get();
   for (const LoadId& load : loads) {
     for (int row = 0; row < PQntuples(committed); ++row) {
@@ -104,34 +141,13 @@ Status PostgresSink::BeginLoads(const TableDef& table, const std::vector<LoadId>
   }
   std::optional<TableInfo> info = TableInfoOf(begun[3].get());
   if (!info) return Status::InvalidData("table \"" + table.name + "\" does not exist");
-  wire_.clear();
-  for (const ColumnDef& column : table.columns) {
-    const ColumnInfo* found = nullptr;
-    for (const ColumnInfo& c : info->columns) {
-      if (c.name == column.name) found = &c;
-    }
-    if (found == nullptr) {
-      return Status::InvalidData("table \"" + table.name + "\" has no column \"" + column.name +
-                                 "\"");
-    }
-    static constexpr std::pair<std::string_view, Wire> kWires[] = {
-        {"int8", Wire::kInt8},           {"int4", Wire::kInt4},
-        {"int2", Wire::kInt2},           {"float8", Wire::kFloat8},
-        {"float4", Wire::kFloat4},       {"bool", Wire::kBool},
-        {"date", Wire::kDate},           {"timestamptz", Wire::kTimestamp},
-        {"timestamp", Wire::kTimestamp}, {"text", Wire::kText},
-        {"varchar", Wire::kText},        {"bpchar", Wire::kText},
-    };
-    std::optional<Wire> wire;
-    for (const auto& [name, w] : kWires) {
-      if (found->type == name) wire = w;
-    }
-    if (!wire || TypeFromPg(found->type) != column.type) {
-      return Status::InvalidArgument("column \"" + column.name + "\" of table \"" + table.name +
-                                     "\" has type " + found->type + ", which sluice cannot load " +
-                                     std::string(ColumnTypeName(column.type)) + " values into");
-    }
-    wire_.push_back(*wire);
+  ASSIGN_OR_RETURN(wire_, WiresFor(table, *info));
+  if (side != nullptr) {
+    std::optional<TableInfo> side_info = TableInfoOf(begun[4].get());
+    if (!side_info) return Status::InvalidData("table \"" + side->name + "\" does not exist");
+    ASSIGN_OR_RETURN(side_wire_, WiresFor(*side, *side_info));
+    side_copy_sql_ = "COPY " + schema_ + "." + Quote(side->name) + "(" + ColumnList(*side) +
+                     ") FROM STDIN (FORMAT binary)";
   }
   target_ = schema_ + "." + Quote(table.name);
   const std::string columns = ColumnList(table);
@@ -248,6 +264,11 @@ Status PostgresSink::MoveStaged(bool reuse) {
   return Status::Ok();
 }
 
+Status PostgresSink::FinishCopy() {
+  if (!table().key.empty()) return MoveStaged(/*reuse=*/false);
+  return copying_ ? EndCopy() : Status::Ok();
+}
+
 Status PostgresSink::WriteRows(const Batch& batch, size_t load) {
   RETURN_IF_ERROR(CheckBatch(batch, load));
   if (batch.rows() == 0) return Status::Ok();
@@ -277,11 +298,7 @@ Status PostgresSink::WriteRows(const Batch& batch, size_t load) {
 Status PostgresSink::CommitLoads() {
   const std::string context = "commit " + DescribeLoads(loads());
   Status status = [&]() -> Status {
-    if (!table().key.empty()) {
-      RETURN_IF_ERROR(MoveStaged(/*reuse=*/false));
-    } else if (copying_) {
-      RETURN_IF_ERROR(EndCopy());
-    }
+    RETURN_IF_ERROR(FinishCopy());
     if (PQtransactionStatus(conn_) != PQTRANS_INTRANS) {
       return Status::Internal(context + ": the transaction was rolled back");
     }
@@ -356,10 +373,36 @@ Status PostgresSink::Ping() {
   return Exec("SELECT 1", "ping").status();
 }
 
-Status PostgresSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
-  (void)rows;
-  (void)loads;
-  return Status::Internal("TODO(side table): not written by this sink yet");
+Status PostgresSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& row_loads) {
+  // One COPY at a time on a connection: the loads' own ends first.
+  RETURN_IF_ERROR(FinishCopy());
+  // Side rows are not lines of the file: a refusal names the load's file, no row.
+  const std::string context = "insert into side table \"" + side_table()->name + "\"";
+  auto at = [&](size_t row) { return context + ", " + loads()[row_loads[row]].file; };
+  if (std::optional<pgcopy::UnfitValue> unfit = pgcopy::FindUnfit(rows, side_wire_)) {
+    return Status::InvalidData(at(unfit->row) + ", column " +
+                               rows.columns()[unfit->column].def.name + ": " + unfit->problem);
+  }
+  ResultPtr start(PQexec(conn_, side_copy_sql_.c_str()));
+  if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) return Error(start.get(), context);
+  buffer_.clear();
+  pgcopy::AppendHeader(buffer_);
+  pgcopy::AppendRows(rows, side_wire_, buffer_);
+  pgcopy::AppendTrailer(buffer_);
+  int sent = PQputCopyData(conn_, buffer_.data(), static_cast<int>(buffer_.size()));
+  if (sent == 1) sent = PQputCopyEnd(conn_, nullptr);
+  if (sent != 1) PQputCopyEnd(conn_, "sluice could not send the rows");
+  buffer_.clear();
+  // The COPY's result, then nothing: read to the end so the connection is usable.
+  Status status;
+  while (PGresult* raw = PQgetResult(conn_)) {
+    ResultPtr result(raw);
+    if (!status.ok() || PQresultStatus(raw) == PGRES_COMMAND_OK) continue;
+    const uint64_t row = pgcopy::ErrorRow(PQresultErrorField(raw, PG_DIAG_CONTEXT));
+    status = Error(raw, row >= 1 && row <= rows.rows() ? at(row - 1) : context);
+  }
+  if (status.ok() && sent != 1) status = Error(nullptr, context);
+  return status;
 }
 
 }  // namespace sluice

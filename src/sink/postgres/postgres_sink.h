@@ -30,9 +30,11 @@
 // named by its load's file and source line. With a key, each load's rows are
 // copied into a temporary table (ON COMMIT DROP) and moved when the load ends
 // with INSERT ... SELECT ... ON CONFLICT DO NOTHING, which counts the load's rows
-// skipped by key. Commit (the markers of all loads in "sluice"."loads", then
-// COMMIT: one round trip). "sluice"."loads" (load_id, table_name, file, rows,
-// skipped, committed_at) is created when the sink is opened.
+// skipped by key. A side table named at Begin (looked up in Begin's round trip)
+// gets its rows at Commit, after the loads' COPY ends, in one binary COPY of its
+// own in the same transaction. Commit (the markers of all loads in
+// "sluice"."loads", then COMMIT: one round trip). "sluice"."loads" (load_id, table_name, file,
+// rows, skipped, committed_at) is created when the sink is opened.
 //
 // Errors: classified by PostgresStatus (pg_connection.h): Unavailable/Timeout
 // (connection lost or refused, shutdown, deadlock, lock timeout, resources),
@@ -100,10 +102,13 @@ class PostgresSink final : public Sink {
   // See Sink. A row the server refuses may be reported by a later Write or by
   // Commit (InvalidData naming the row's file and source line).
   Status WriteRows(const Batch& batch, size_t load) override;
+  // See Sink. Ends the loads' COPY (a refused row of theirs is reported here),
+  // then one binary COPY of every side row. A side row the server refuses is
+  // InvalidData naming the side table and the load's file, with no RefusedRow.
+  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   // See Sink. When the connection is lost while COMMIT is under way, the sink
   // reconnects and asks the markers: all present, the Commit succeeded; otherwise
   // (or unreachable) Unavailable.
-  Status WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) override;
   Status CommitLoads() override;
   void AbortLoads() noexcept override;
 
@@ -139,6 +144,9 @@ class PostgresSink final : public Sink {
   // Ends the open COPY and checks the server took every row sent; a refused row
   // is InvalidData with its load's file and source line.
   Status EndCopy();
+  // Ends the loads' open COPY, if any; keyed tables: moves the staged rows too
+  // (MoveStaged).
+  Status FinishCopy();
   // Keyed tables: ends the COPY and moves the staged rows of load_ into the table,
   // recording its counts; with `reuse`, empties the stage for the next load.
   Status MoveStaged(bool reuse);
@@ -156,6 +164,8 @@ class PostgresSink final : public Sink {
   std::string target_;   // quoted schema and table name
   std::string copy_sql_;
   std::vector<pgcopy::Wire> wire_;
+  std::vector<pgcopy::Wire> side_wire_;  // of side_table(), if any
+  std::string side_copy_sql_;
   // The open COPY, if any. Its rows, in the server's numbering from 1, map back
   // to their source: the line of each, and the loads they belong to.
   bool copying_ = false;

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -323,6 +324,12 @@ Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table
 
 Status SqliteSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& loads) {
   ASSIGN_OR_RETURN(insert_, InsertFor(table));
+  size_t width = table.columns.size();
+  if (const TableDef* side = side_table()) {
+    // Prepared now: a side table that does not exist fails the Begin, not the Commit.
+    ASSIGN_OR_RETURN(side_insert_, InsertFor(*side));
+    width = std::max(width, side->columns.size());
+  }
   RETURN_IF_ERROR(BeginWrite("begin load " + loads.front().id));
   // Checked under the write lock, so no other connection can commit these ids
   // between the check and our Commit.
@@ -332,57 +339,61 @@ Status SqliteSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& 
       return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
     }
   }
-  text_.resize(table.columns.size());
+  text_.resize(width);
   return Status::Ok();
+}
+
+int SqliteSink::BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row) {
+  const auto& columns = batch.columns();
+  const int column_count = static_cast<int>(columns.size());
+  int rc = SQLITE_OK;
+  for (int i = 0; i < column_count && rc == SQLITE_OK; ++i) {
+    const Column& column = columns[i];
+    const int param = i + 1;
+    if (column.nulls[row] != 0) {
+      sqlite3_bind_null(stmt, param);
+      continue;
+    }
+    switch (column.def.type) {
+      case ColumnType::kInteger:
+      case ColumnType::kBoolean:
+        sqlite3_bind_int64(stmt, param, column.ints[row]);
+        break;
+      case ColumnType::kFloat:
+        sqlite3_bind_double(stmt, param, column.floats[row]);
+        break;
+      case ColumnType::kDate: {
+        const size_t n = FormatIsoDate(column.ints[row], text_[i].data());
+        sqlite3_bind_text(stmt, param, text_[i].data(), static_cast<int>(n), SQLITE_STATIC);
+        break;
+      }
+      case ColumnType::kTimestamp: {
+        const size_t n = FormatIsoTimestamp(column.ints[row], text_[i].data());
+        sqlite3_bind_text(stmt, param, text_[i].data(), static_cast<int>(n), SQLITE_STATIC);
+        break;
+      }
+      case ColumnType::kString: {
+        const std::string_view s = column.strings[row];
+        // A null pointer would bind SQL NULL; an empty string must stay ''. Only
+        // this bind can fail on valid input (SQLITE_TOOBIG).
+        rc = sqlite3_bind_text64(stmt, param, s.data() != nullptr ? s.data() : "", s.size(),
+                                 SQLITE_STATIC, SQLITE_UTF8);
+        break;
+      }
+    }
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  return rc;
 }
 
 Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
   LoadCounts& tally = counts()[load];
   sqlite3_stmt* stmt = insert_->cached.stmt;
-  const auto& columns = batch.columns();
-  const int column_count = static_cast<int>(columns.size());
   for (size_t row = 0; row < batch.rows(); ++row) {
-    int rc = SQLITE_OK;
-    for (int i = 0; i < column_count && rc == SQLITE_OK; ++i) {
-      const Column& column = columns[i];
-      const int param = i + 1;
-      if (column.nulls[row] != 0) {
-        sqlite3_bind_null(stmt, param);
-        continue;
-      }
-      switch (column.def.type) {
-        case ColumnType::kInteger:
-        case ColumnType::kBoolean:
-          sqlite3_bind_int64(stmt, param, column.ints[row]);
-          break;
-        case ColumnType::kFloat:
-          sqlite3_bind_double(stmt, param, column.floats[row]);
-          break;
-        case ColumnType::kDate: {
-          const size_t n = FormatIsoDate(column.ints[row], text_[i].data());
-          sqlite3_bind_text(stmt, param, text_[i].data(), static_cast<int>(n), SQLITE_STATIC);
-          break;
-        }
-        case ColumnType::kTimestamp: {
-          const size_t n = FormatIsoTimestamp(column.ints[row], text_[i].data());
-          sqlite3_bind_text(stmt, param, text_[i].data(), static_cast<int>(n), SQLITE_STATIC);
-          break;
-        }
-        case ColumnType::kString: {
-          const std::string_view s = column.strings[row];
-          // A null pointer would bind SQL NULL; an empty string must stay ''. Only
-          // this bind can fail on valid input (SQLITE_TOOBIG).
-          rc = sqlite3_bind_text64(stmt, param, s.data() != nullptr ? s.data() : "", s.size(),
-                                   SQLITE_STATIC, SQLITE_UTF8);
-          break;
-        }
-      }
-    }
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(stmt);
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) {
+    if (const int rc = BindRow(stmt, batch, row); rc != SQLITE_OK) {
       // A constraint of a table made elsewhere (NOT NULL, CHECK, STRICT types).
       Refuse({load, batch.Line(row), "", sqlite3_errmsg(db_.get())});
       Status status = SqliteError(db_.get(), rc, kWhat,
@@ -396,6 +407,22 @@ Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
       ++tally.skipped_by_key;
     } else {
       ++tally.inserted;
+    }
+    sqlite3_reset(stmt);
+  }
+  return Status::Ok();
+}
+
+Status SqliteSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& row_loads) {
+  sqlite3_stmt* stmt = side_insert_->cached.stmt;
+  for (size_t row = 0; row < rows.rows(); ++row) {
+    if (const int rc = BindRow(stmt, rows, row); rc != SQLITE_OK) {
+      // Side rows are not lines of the file: the refusal names no row.
+      Status status = SqliteError(
+          db_.get(), rc, kWhat,
+          "insert into side table \"" + side_table()->name + "\", " + loads()[row_loads[row]].file);
+      sqlite3_reset(stmt);
+      return status;
     }
     sqlite3_reset(stmt);
   }
@@ -435,6 +462,7 @@ Status SqliteSink::CommitLoads() {
 
 void SqliteSink::AbortLoads() noexcept {
   if (insert_ != nullptr) sqlite3_reset(insert_->cached.stmt);
+  if (side_insert_ != nullptr) sqlite3_reset(side_insert_->cached.stmt);
   if (sqlite3_get_autocommit(db_.get()) == 0) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -444,6 +472,7 @@ void SqliteSink::AbortLoads() noexcept {
 void SqliteSink::EndLoad() {
   EndWrite();
   insert_ = nullptr;
+  side_insert_ = nullptr;
 }
 
 Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {
@@ -457,11 +486,5 @@ Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {
 }
 
 Status SqliteSink::Ping() { return Exec("SELECT 1", "ping"); }
-
-Status SqliteSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& loads) {
-  (void)rows;
-  (void)loads;
-  return Status::Internal("TODO(side table): not written by this sink yet");
-}
 
 }  // namespace sluice

@@ -5,7 +5,9 @@
 // the write lock from Begin (BEGIN IMMEDIATE) to Commit or Abort, so loads into one
 // file are serialised: a Begin waits up to the busy timeout (60 s) for another
 // connection's load, then fails with Unavailable. A load's rows and its commit
-// marker (a row in table "_sluice_loads") are committed in one transaction. With
+// marker (a row in table "_sluice_loads") are committed in one transaction,
+// with the rows of a side table named at Begin (inserted at Commit, before the
+// markers; one SQLite refuses is InvalidData naming the side table, no row). With
 // synchronous=NORMAL a committed load survives a crash or kill -9 of the process;
 // an uncommitted one leaves nothing behind.
 //
@@ -102,6 +104,9 @@ class SqliteSink final : public Sink {
   Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
   Result<bool> TableExists(const std::string& name);
   Result<InsertStatement*> InsertFor(const TableDef& table);
+  // Binds row `row` of `batch` to `stmt` (an InsertFor statement of a table like
+  // the batch) and steps it; SQLite's result code, SQLITE_OK when stored.
+  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
   // After the load's COMMIT or ROLLBACK: releases the writer lock.
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
@@ -120,7 +125,9 @@ class SqliteSink final : public Sink {
 
   // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
-  // Date and timestamp text of the current row, one buffer per column, bound
+  InsertStatement* side_insert_ = nullptr;  // into side_table(), if any
+  // Date and timestamp text of the current row, one buffer per column (of the
+  // table or the side table, whichever is wider), bound
   // without copying (SQLITE_STATIC) and so alive until the row is stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;
 };

@@ -144,6 +144,75 @@ TEST_P(MysqlSinkTest, EachCoercionIsRefusedAsABadRowWithItsLine) {
   }
 }
 
+// Side rows go in on both paths with the loads' rows; a side row the server
+// would coerce fails the Commit with InvalidData naming the side table and the
+// load's file, no RefusedRow, and nothing stored; a coerced row of the loads
+// still pending when the side rows follow is reported with its line.
+TEST_P(MysqlSinkTest, SideRowsAreCheckedLikeRowsAndNameNoRow) {
+  const std::string table = UniqueName("main"), side_table = UniqueName("side");
+  for (const std::string& name : {table, side_table}) {
+    backend_->Query("CREATE TABLE " + backend_->QuoteId(name) +
+                    "(id BIGINT NOT NULL, small TINYINT, k VARCHAR(4)) ENGINE=InnoDB DEFAULT "
+                    "CHARSET=utf8mb4");
+  }
+  const std::vector<ColumnDef> columns = {{"id", ColumnType::kInteger, false},
+                                          {"small", ColumnType::kInteger, true},
+                                          {"k", ColumnType::kString, true}};
+  const TableDef def{table, columns, {}}, side{side_table, columns, {}};
+  // Rows (i, small, "k<i>") for i in [0, n), from line 10 + i.
+  const std::string keys[] = {"k0", "k1", "k2"};
+  auto rows = [&](const TableDef& into, size_t n, int64_t small) {
+    Batch batch;
+    batch.Reset(into.columns);
+    for (size_t i = 0; i < n; ++i) {
+      batch.columns()[0].AppendInt(static_cast<int64_t>(i));
+      batch.columns()[1].AppendInt(i == 1 ? small : 7);
+      batch.columns()[2].AppendString(keys[i]);
+      batch.FinishRow(10 + i);
+    }
+    return batch;
+  };
+  auto count = [&](const std::string& name) {
+    return backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(name));
+  };
+
+  // A side value the column cannot hold.
+  const LoadId first{UniqueName("side"), "/in/first.csv"};
+  ASSERT_TRUE(sink_->Begin(def, {first}, &side).ok());
+  ASSERT_TRUE(sink_->Write(rows(def, 3, 7), 0).ok());
+  ASSERT_TRUE(sink_->WriteSide(rows(side, 2, 300), 0).ok());
+  Status status = sink_->Commit().status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+  EXPECT_NE(status.message().find("side table \"" + side_table + "\", /in/first.csv"),
+            std::string::npos)
+      << status.message();
+  EXPECT_TRUE(sink_->refused().empty());
+  EXPECT_EQ(count(table), (Rows{{"0"}}));
+  EXPECT_EQ(count(side_table), (Rows{{"0"}}));
+
+  // A row of the load the column cannot hold: reported with its line, by the
+  // Write (INSERT fallback) or when the side rows follow it (LOAD DATA).
+  ASSERT_TRUE(sink_->Begin(def, {first}, &side).ok());
+  status = sink_->Write(rows(def, 3, 300), 0);
+  if (status.ok()) status = sink_->WriteSide(rows(side, 2, 7), 0);
+  if (status.ok()) status = sink_->Commit().status();
+  sink_->Abort();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+  ASSERT_EQ(sink_->refused().size(), 1u);
+  EXPECT_EQ(sink_->refused()[0].line, 11u);
+  EXPECT_EQ(sink_->refused()[0].column, "small");
+  EXPECT_EQ(count(side_table), (Rows{{"0"}}));
+
+  ASSERT_TRUE(sink_->Begin(def, {first}, &side).ok());
+  ASSERT_TRUE(sink_->Write(rows(def, 3, 7), 0).ok());
+  ASSERT_TRUE(sink_->WriteSide(rows(side, 2, -5), 0).ok());
+  ASSERT_TRUE(sink_->Commit().has_value());
+  EXPECT_EQ(count(table), (Rows{{"3"}}));
+  EXPECT_EQ(
+      backend_->Query("SELECT id, small, k FROM " + backend_->QuoteId(side_table) + " ORDER BY id"),
+      (Rows{{"0", "7", "k0"}, {"1", "-5", "k1"}}));
+}
+
 // Every row a statement's warnings name is reported at once, each with its own
 // load and line, so that one more try of the files loads without all of them.
 TEST_P(MysqlSinkTest, EveryRefusedRowOfAStatementIsReported) {

@@ -308,6 +308,21 @@ Status WriteAndCommit(Sink& sink, const std::vector<std::pair<size_t, const Batc
   return sink.Commit().status();
 }
 
+// AllTypes(name), created with "label" NOT NULL, and a batch of it (the sink
+// takes what the table says) whose row from line 11 has a NULL label.
+TableDef CreateWithNotNullLabel(Sink& sink, const std::string& name, bool keyed, Batch& batch) {
+  TableDef def =
+      AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
+  def.columns[5].nullable = false;
+  EXPECT_TRUE(sink.EnsureTable(def).ok());
+  TableDef loose = def;
+  loose.columns[5].nullable = true;
+  batch.Reset(loose.columns);
+  AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
+  AddNullRow(batch, 2, 11);
+  return def;
+}
+
 TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
   const std::string name = Name("notnull");
@@ -316,17 +331,9 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
   ASSERT_NE(sink, nullptr);
   for (bool keyed : {false, true}) {
     Drop(url, name);
-    TableDef def =
-        AllTypes(name, keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{});
-    def.columns[5].nullable = false;
-    ASSERT_TRUE(sink->EnsureTable(def).ok());
     // The sink accepts what the table says; the server refuses the NULL label.
-    TableDef loose = def;
-    loose.columns[5].nullable = true;
     Batch batch;
-    batch.Reset(loose.columns);
-    AddRow(batch, 1, 1, true, 0, 0, "fine", 10);
-    AddNullRow(batch, 2, 11);
+    const TableDef def = CreateWithNotNullLabel(*sink, name, keyed, batch);
     ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}).ok());
     Status s = WriteAndCommit(*sink, {{0, &batch}});
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
@@ -351,6 +358,52 @@ TEST_F(PostgresSinkTest, RefusedRowIsInvalidDataWithItsLine) {
     EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "1");
   }
   Drop(url, name);
+}
+
+// A refused row still in the loads' COPY when Commit writes the side rows is
+// reported with its line (the side step ends that COPY first), and the side
+// table keeps nothing; then side rows of every type round-trip.
+TEST_F(PostgresSinkTest, ARowRefusedWhenTheSideRowsFollowKeepsItsLine) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("sidenn"), side_name = Name("sidestats");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef side = AllTypes(side_name);
+  Drop(url, side_name);
+  ASSERT_TRUE(sink->EnsureTable(side).ok());
+  Batch side_rows;
+  side_rows.Reset(side.columns);
+  AddRow(side_rows, 1, -1.5, true, -1, -500000, "naïve", 1);
+  AddNullRow(side_rows, 2, 1);
+  for (bool keyed : {false, true}) {
+    SCOPED_TRACE(keyed);
+    Drop(url, name);
+    Batch batch;
+    const TableDef def = CreateWithNotNullLabel(*sink, name, keyed, batch);
+    ASSERT_TRUE(sink->Begin(def, {{LoadId(keyed ? "k" : "n"), "bad.csv"}}, &side).ok());
+    ASSERT_TRUE(sink->Write(batch, 0).ok());
+    ASSERT_TRUE(sink->WriteSide(side_rows, 0).ok());
+    Status s = sink->Commit().status();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
+    EXPECT_NE(s.message().find("bad.csv, line 11"), std::string::npos) << s.ToString();
+    ASSERT_EQ(sink->refused().size(), 1u);
+    EXPECT_EQ(sink->refused()[0].line, 11u);
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(name)), "0");
+    EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + QuoteId(side_name)), "0");
+  }
+  Batch batch;
+  batch.Reset(AllTypes(name).columns);
+  AddRow(batch, 3, 1, true, 0, 0, "fine", 2);
+  ASSERT_TRUE(sink->Begin(AllTypes(name), {{LoadId("good"), "good.csv"}}, &side).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
+  ASSERT_TRUE(sink->WriteSide(side_rows, 0).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+  EXPECT_EQ(
+      Query(url, "SELECT id, x, ok, day, at, label FROM " + QuoteId(side_name) + " ORDER BY id"),
+      (Rows{{"1", "-1.5", "t", "1969-12-31", "1969-12-31 23:59:59.5+00", "naïve"},
+            {"2", "NULL", "NULL", "NULL", "NULL", "NULL"}}));
+  Drop(url, name);
+  Drop(url, side_name);
 }
 
 TEST_F(PostgresSinkTest, GroupCommitsEveryLoadWithItsCounts) {
