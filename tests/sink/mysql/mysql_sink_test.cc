@@ -29,6 +29,13 @@ namespace {
 using contract::Rows;
 using contract::UniqueName;
 
+// 40,000 rows of `def` (id, label): more than a LOAD DATA statement, the rest
+// more than MysqlSink::kMinSendBytes, so that after one Write of them the first
+// statement has ended and the second has its first rows and waits for more.
+Batch MoreThanAStatement(const TableDef& def, std::vector<std::string>& storage) {
+  return testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, std::string(60, 'l'));
+}
+
 class MysqlSinkTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
@@ -372,10 +379,7 @@ TEST_P(MysqlSinkTest, AbortWhileAStatementIsHalfSentStoresNothing) {
   const std::string count_sql = "SELECT count(*) FROM " + backend_->QuoteId(def.name);
   const LoadId load{UniqueName("abort"), "/in/abort.csv"};
   std::vector<std::string> storage;
-  // More than a statement: the first has ended, the second has its first rows
-  // (more than kMinSendBytes of them) and waits for more.
-  const Batch many =
-      testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, std::string(60, 'l'));
+  const Batch many = MoreThanAStatement(def, storage);
   ASSERT_TRUE(sink_->Begin(def, {load}).ok());
   ASSERT_TRUE(sink_->Write(many, 0).ok());
   sink_->Abort();
@@ -539,10 +543,9 @@ TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
 
   // Lost between Writes while a LOAD DATA statement is being sent: a later
   // Write or Commit fails the same way, and nothing of that load is stored.
-  const LoadId streamed{UniqueName("lost_mid"), "/in/lost_mid.csv"};
   std::vector<std::string> many_storage;
-  const Batch many =
-      testing::IdLabelBatch(def, testing::IdRange(0, 40000), many_storage, std::string(60, 'l'));
+  const Batch many = MoreThanAStatement(def, many_storage);
+  const LoadId streamed{UniqueName("lost_mid"), "/in/lost_mid.csv"};
   ASSERT_TRUE(sink->Begin(def, {streamed}).ok());
   ASSERT_TRUE(sink->Write(many, 0).ok());
   KillUsersConnections();
