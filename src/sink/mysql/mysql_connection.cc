@@ -116,24 +116,24 @@ Status MysqlConnection::Connect() {
     mysql_options(conn_, MYSQL_OPT_SSL_ENFORCE, &enforce);
     mysql_options(conn_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
   }
-  // The only "file" LOAD DATA LOCAL can read is the buffer LoadDataLocal sets: a
-  // server asking for another file (a known attack on LOCAL) gets no bytes.
+  // The only "file" LOAD DATA LOCAL can read is what LoadDataLocal feeds it: a
+  // server asking for a file at any other time (a known attack on LOCAL) gets none.
   mysql_set_local_infile_handler(
       conn_,
       [](void** ptr, const char*, void* self) {
         *ptr = self;
-        return 0;
+        return static_cast<MysqlConnection*>(self)->infile_ != nullptr ? 0 : 1;
       },
       [](void* ptr, char* buf, unsigned int len) -> int {
-        Infile& in = static_cast<MysqlConnection*>(ptr)->infile_;
-        const size_t n = std::min<size_t>(len, in.data.size() - in.sent);
-        std::memcpy(buf, in.data.data() + in.sent, n);
-        in.sent += n;
-        return static_cast<int>(n);
+        const InfileRead* read = static_cast<MysqlConnection*>(ptr)->infile_;
+        return read != nullptr ? (*read)(buf, len) : -1;
       },
       [](void*) {},
-      [](void*, char* message, unsigned int len) {
-        std::snprintf(message, len, "sluice sends no file");
+      [](void* ptr, char* message, unsigned int len) {
+        std::snprintf(message, len, "%s",
+                      static_cast<MysqlConnection*>(ptr)->infile_ != nullptr
+                          ? "the load stopped sending its rows"
+                          : "sluice sends no file");
         return 2000;
       },
       this);
@@ -236,12 +236,12 @@ std::string MysqlConnection::Literal(std::string_view value) const {
   return out;
 }
 
-Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, std::string_view data,
+Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, const InfileRead& read,
                                                 std::string_view context) {
-  infile_ = {data, 0};
+  infile_ = &read;
   // Never resent: it runs inside the load's transaction.
   const int failed = mysql_real_query(conn_, sql.data(), sql.size());
-  infile_ = {};
+  infile_ = nullptr;
   if (failed != 0) {
     // The server (or its configuration, changed since Connect) refuses LOAD DATA
     // LOCAL: the next load on this connection uses INSERT; this one is retried.
@@ -249,6 +249,18 @@ Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, std::str
     return Error(context);
   }
   return static_cast<uint64_t>(mysql_affected_rows(conn_));
+}
+
+Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, std::string_view data,
+                                                std::string_view context) {
+  size_t sent = 0;
+  const InfileRead read = [&](char* buf, unsigned len) {
+    const size_t n = std::min<size_t>(len, data.size() - sent);
+    std::memcpy(buf, data.data() + sent, n);
+    sent += n;
+    return static_cast<int>(n);
+  };
+  return LoadDataLocal(sql, read, context);
 }
 
 Result<uint64_t> MysqlConnection::ExecPrepared(const std::string& sql, MYSQL_BIND* binds,

@@ -15,6 +15,7 @@
 #include <mysql.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,8 +84,16 @@ class MysqlConnection {
   // `value` as a quoted string literal for this connection's character set.
   std::string Literal(std::string_view value) const;
 
-  // Runs `sql`, a LOAD DATA LOCAL INFILE statement, feeding `data` as the file
-  // (from memory, no file is read). Returns the rows the server stored.
+  // Fills `buf` (at most `len` bytes) with the next bytes of the file LOAD DATA
+  // LOCAL reads; returns how many, 0 at its end, or -1 to end the statement with
+  // an error (what was sent before stays in the transaction: roll it back).
+  using InfileRead = std::function<int(char* buf, unsigned len)>;
+  // Runs `sql`, a LOAD DATA LOCAL INFILE statement, feeding it what `read` gives
+  // as the file (from memory, no file is read). Returns the rows the server
+  // stored. May run on another thread than the other calls, never at the same time.
+  Result<uint64_t> LoadDataLocal(const std::string& sql, const InfileRead& read,
+                                 std::string_view context);
+  // The same, `data` being the whole file.
   Result<uint64_t> LoadDataLocal(const std::string& sql, std::string_view data,
                                  std::string_view context);
   // Runs the prepared statement of `sql` (prepared once per connection) with
@@ -112,11 +121,6 @@ class MysqlConnection {
   const std::string& database() const { return target_.database; }
 
  private:
-  // The infile the next LOAD DATA LOCAL reads (see LoadDataLocal).
-  struct Infile {
-    std::string_view data;
-    size_t sent = 0;
-  };
   void Close() noexcept;
   bool InTransaction() const;
   // Runs `sql` once; a dead idle connection is replaced and `sql` sent again.
@@ -127,7 +131,7 @@ class MysqlConnection {
   bool lost_ = false;
   bool local_infile_ = false;
   std::string binary_collation_;
-  Infile infile_;
+  const InfileRead* infile_ = nullptr;                     // what the running LOAD DATA LOCAL reads
   std::unordered_map<std::string, MYSQL_STMT*> prepared_;  // SQL text to statement
 };
 

@@ -10,35 +10,58 @@
 namespace sluice::mysqlload {
 namespace {
 
-void AppendEscaped(std::string_view text, std::string& out) {
-  size_t from = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char escape = 0;
-    switch (text[i]) {
-      case '\\':
-        escape = '\\';
-        break;
-      case '\t':
-        escape = 't';
-        break;
-      case '\n':
-        escape = 'n';
-        break;
-      case '\r':
-        escape = 'r';
-        break;
-      case '\0':
-        escape = '0';
-        break;
-      default:
-        continue;
-    }
-    out.append(text.data() + from, i - from);
-    out += '\\';
-    out += escape;
-    from = i + 1;
+// The escape for a byte that could end a field or a line (its letter after a
+// backslash), or 0.
+constexpr char EscapeOf(char c) {
+  switch (c) {
+    case '\\':
+      return '\\';
+    case '\t':
+      return 't';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    case '\0':
+      return '0';
+    default:
+      return 0;
   }
-  out.append(text.data() + from, text.size() - from);
+}
+
+// Writes `text` escaped at `p` (room for twice its size); returns the end.
+char* PutEscaped(std::string_view text, char* p) {
+  for (const char c : text) {
+    const char escape = EscapeOf(c);
+    if (escape == 0) {
+      *p++ = c;
+    } else {
+      *p++ = '\\';
+      *p++ = escape;
+    }
+  }
+  return p;
+}
+
+// The most bytes rows [begin, end) of `column` take, each with its separator.
+size_t MaxBytes(const Column& column, size_t begin, size_t end) {
+  const size_t rows = end - begin;
+  switch (column.def.type) {
+    case ColumnType::kInteger:
+    case ColumnType::kBoolean:
+      return rows * 21;  // "-9223372036854775808"
+    case ColumnType::kFloat:
+      return rows * 25;  // the shortest round trip: at most 24 characters
+    case ColumnType::kDate:
+    case ColumnType::kTimestamp:
+      return rows * (kIsoTextCapacity + 1);
+    case ColumnType::kString: {
+      size_t bytes = rows * 3;  // \N and the separator
+      for (size_t row = begin; row < end; ++row) bytes += 2 * column.strings[row].size();
+      return bytes;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -71,20 +94,43 @@ void AppendValue(const Column& column, size_t row, std::string& out) {
 
 void AppendRows(const Batch& batch, size_t begin, size_t end, std::string& out) {
   const auto& columns = batch.columns();
+  // Written in place into room for the longest text the rows can take, then cut
+  // to what was written: no check of the room per value.
+  size_t room = 0;
+  for (const Column& column : columns) room += MaxBytes(column, begin, end);
+  const size_t start = out.size();
+  out.resize(start + room);
+  char* p = out.data() + start;
   for (size_t row = begin; row < end; ++row) {
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (i > 0) out += '\t';
       const Column& column = columns[i];
       if (column.nulls[row] != 0) {
-        out += "\\N";
-      } else if (column.def.type == ColumnType::kString) {
-        AppendEscaped(column.strings[row], out);
+        *p++ = '\\';
+        *p++ = 'N';
       } else {
-        AppendValue(column, row, out);
+        switch (column.def.type) {
+          case ColumnType::kInteger:
+          case ColumnType::kBoolean:
+            p = std::to_chars(p, p + 20, column.ints[row]).ptr;
+            break;
+          case ColumnType::kFloat:
+            p = std::to_chars(p, p + 24, column.floats[row]).ptr;
+            break;
+          case ColumnType::kDate:
+            p += FormatIsoDate(column.ints[row], p);
+            break;
+          case ColumnType::kTimestamp:
+            p += FormatIsoTimestamp(column.ints[row], p);
+            break;
+          case ColumnType::kString:
+            p = PutEscaped(column.strings[row], p);
+            break;
+        }
       }
+      *p++ = i + 1 < columns.size() ? '\t' : '\n';
     }
-    out += '\n';
   }
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 std::optional<UnfitValue> FindUnfit(const Batch& batch) {

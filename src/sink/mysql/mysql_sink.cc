@@ -144,6 +144,7 @@ Result<std::unique_ptr<MysqlSink>> MysqlSink::Open(std::string_view url) {
 }
 
 Result<std::optional<TableDef>> MysqlSink::DescribeTable(std::string_view name) {
+  if (in_load()) Quiesce();
   RETURN_IF_ERROR(db_.EnsureConnected());
   return mysql::DescribeTable(db_, name);
 }
@@ -208,10 +209,12 @@ std::string MysqlSink::RowContext(size_t load, uint64_t line) const {
   return InsertContext() + ", " + loads()[load].file + ", line " + std::to_string(line);
 }
 
-Status MysqlSink::Settle(const Chunk& chunk, uint64_t stored) {
+Status MysqlSink::Settle(const Chunk& chunk, const StatementOutcome& outcome) {
+  RETURN_IF_ERROR(outcome.status);
   const size_t rows = chunk.lines.size();
-  if (const unsigned count = db_.WarningCount(); count > 0) {
-    ASSIGN_OR_RETURN(std::vector<MysqlWarning> warnings, db_.Warnings(InsertContext()));
+  const uint64_t stored = outcome.stored;
+  if (const unsigned count = outcome.warning_count; count > 0) {
+    const std::vector<MysqlWarning>& warnings = outcome.warnings;
     // The value was refused or would be stored altered: the row is bad. Every
     // row the warnings name is reported (refused()), so that one try of the file
     // finds them all; the message names the first.
@@ -258,17 +261,42 @@ Status MysqlSink::Settle(const Chunk& chunk, uint64_t stored) {
   return Status::Ok();
 }
 
-Status MysqlSink::Flush() {
-  if (pending_.lines.empty()) return Status::Ok();
-  Result<uint64_t> stored = db_.LoadDataLocal(load_sql_, buffer_, InsertContext());
-  buffer_.clear();
-  if (!stored.has_value()) {
-    pending_.Clear();
-    return stored.error();
+Status MysqlSink::SendText() {
+  if (text_.empty()) return Status::Ok();
+  Status sent = stream_.Send(load_sql_, InsertContext(), std::move(text_));
+  text_ = stream_.TakeBuffer();
+  return sent;
+}
+
+Status MysqlSink::EndStatement() {
+  if (open_.lines.empty()) return Status::Ok();
+  Status sent = SendText();
+  stream_.End();
+  sent_.push_back(std::move(open_));
+  open_.Clear();
+  return sent;
+}
+
+Status MysqlSink::SettleSent(bool wait) {
+  while (!sent_.empty()) {
+    std::optional<StatementOutcome> outcome = stream_.Take(wait);
+    if (!outcome) return Status::Ok();
+    const Chunk chunk = std::move(sent_.front());
+    sent_.pop_front();
+    RETURN_IF_ERROR(Settle(chunk, *outcome));
   }
-  Status status = Settle(pending_, *stored);
-  pending_.Clear();
-  return status;
+  return Status::Ok();
+}
+
+Status MysqlSink::Flush() {
+  RETURN_IF_ERROR(EndStatement());
+  return SettleSent(/*wait=*/true);
+}
+
+void MysqlSink::Quiesce() {
+  // An error here is the stream's: the next settling reports it.
+  (void)EndStatement();
+  stream_.Idle();
 }
 
 Status MysqlSink::InsertBatch(const TableDef& into, const Batch& batch, const std::string& context,
@@ -362,19 +390,24 @@ Status MysqlSink::WriteRows(const Batch& batch, size_t load) {
                        [&](size_t begin, size_t n, uint64_t stored) {
                          Chunk chunk;
                          chunk.Add(batch.lines(), begin, begin + n, load);
-                         return Settle(chunk, stored);
+                         return Settle(chunk, FinishStatement(db_, stored, InsertContext()));
                        });
   }
+  // The statements that finished meanwhile: a refused row stops the load early.
+  RETURN_IF_ERROR(SettleSent(/*wait=*/false));
   // With a key, each load's rows are a statement of their own: its skipped rows
   // are counted for it.
-  if (keyed_ && !pending_.starts.empty() && pending_.starts.back().second != load) {
-    RETURN_IF_ERROR(Flush());
+  if (keyed_ && !open_.starts.empty() && open_.starts.back().second != load) {
+    RETURN_IF_ERROR(EndStatement());
   }
   for (size_t begin = 0; begin < batch.rows();) {
-    const size_t end = std::min(batch.rows(), begin + (kMaxChunkRows - pending_.lines.size()));
-    mysqlload::AppendRows(batch, begin, end, buffer_);
-    pending_.Add(batch.lines(), begin, end, load);
-    if (pending_.lines.size() >= kMaxChunkRows) RETURN_IF_ERROR(Flush());
+    const size_t end = std::min(batch.rows(), begin + (kMaxChunkRows - open_.lines.size()));
+    mysqlload::AppendRows(batch, begin, end, text_);
+    open_.Add(batch.lines(), begin, end, load);
+    // Small loads' text waits for more (or the statement's end): a handover to
+    // the stream's thread per few rows would cost more than it saves.
+    if (text_.size() >= kMinSendBytes) RETURN_IF_ERROR(SendText());
+    if (open_.lines.size() >= kMaxChunkRows) RETURN_IF_ERROR(EndStatement());
     begin = end;
   }
   return Status::Ok();
@@ -407,13 +440,15 @@ Status MysqlSink::CommitLoads() {
 }
 
 void MysqlSink::AbortLoads() noexcept {
+  stream_.Stop();
   db_.RollBack();
   EndLoad();
 }
 
 void MysqlSink::EndLoad() {
-  buffer_.clear();
-  pending_.Clear();
+  text_.clear();
+  open_.Clear();
+  sent_.clear();
   texts_.clear();
 }
 
@@ -423,6 +458,7 @@ Result<bool> MysqlSink::IsCommitted(std::string_view load_id) {
     for (const LoadId& load : loads()) {
       if (load.id == load_id) return false;
     }
+    Quiesce();
   } else {
     RETURN_IF_ERROR(db_.EnsureConnected());
   }
@@ -434,6 +470,7 @@ Result<bool> MysqlSink::IsCommitted(std::string_view load_id) {
 }
 
 Status MysqlSink::Ping() {
+  if (in_load()) Quiesce();
   RETURN_IF_ERROR(db_.EnsureConnected());
   return db_.Exec("DO 1", "ping");
 }
@@ -469,10 +506,10 @@ Status MysqlSink::WriteSideRows(const Batch& rows, const std::vector<size_t>& ro
   const std::string sql = LoadDataSql(*side_table());
   for (size_t begin = 0; begin < rows.rows(); begin += kMaxChunkRows) {
     const size_t end = std::min(rows.rows(), begin + kMaxChunkRows);
-    buffer_.clear();
-    mysqlload::AppendRows(rows, begin, end, buffer_);
-    Result<uint64_t> stored = db_.LoadDataLocal(sql, buffer_, context);
-    buffer_.clear();
+    text_.clear();
+    mysqlload::AppendRows(rows, begin, end, text_);
+    Result<uint64_t> stored = db_.LoadDataLocal(sql, text_, context);
+    text_.clear();
     RETURN_IF_ERROR(stored.status());
     RETURN_IF_ERROR(settle(begin, end - begin, *stored));
   }

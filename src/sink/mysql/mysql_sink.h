@@ -18,10 +18,14 @@
 // INFILE fed from memory (IGNORE with a key), in statements of at most
 // kMaxChunkRows rows: without a key the rows of several Writes and loads share a
 // statement; with one, each load has its own, so the rows its key skipped are
-// counted. Rows of a side table named at Begin (checked there like the table)
-// go in at Commit, after the loads' rows, by the same path in the same
-// transaction. Commit writes the counts into the markers and COMMITs; a COMMIT whose
-// answer is lost is settled by reading the markers after reconnecting.
+// counted. The statements run on the stream's thread (mysql_load_stream.h) while
+// Write validates and encodes the next rows: a Write returns once its rows are
+// queued, and a statement's outcome is settled by a later Write or by Commit,
+// which waits for the last. Rows of a side table named at Begin (checked there
+// like the table) go in at Commit, after the loads' rows, by the same path in
+// the same transaction. Commit writes the counts into the markers and COMMITs; a
+// COMMIT whose answer is lost is settled by reading the markers after
+// reconnecting.
 //
 // LOAD DATA LOCAL and INSERT IGNORE store a value the column cannot hold coerced,
 // with a warning, even in strict mode. After each statement the sink reads the
@@ -38,10 +42,13 @@
 // Errors: classified by MysqlStatus (mysql_connection.h). Passwords never appear
 // in messages: the URL is shown through RedactMysqlUrl.
 //
-// Thread-safety: none; one thread at a time per MysqlSink.
+// Thread-safety: none; one thread at a time per MysqlSink (which runs its LOAD
+// DATA statements on a thread of its own: no call touches the connection while
+// one runs).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +61,7 @@
 #include "core/status.h"
 #include "core/table.h"
 #include "sink/mysql/mysql_connection.h"
+#include "sink/mysql/mysql_load_stream.h"
 #include "sink/sink.h"
 
 namespace sluice {
@@ -64,6 +72,9 @@ class MysqlSink final : public Sink {
   // one duplicate-key warning, so the first other warning is among the first
   // kMaxChunkRows + 1, well within max_error_count (65535).
   static constexpr size_t kMaxChunkRows = 32768;
+  // LOAD DATA text handed to the stream's thread at once, at least (but for a
+  // statement's last part).
+  static constexpr size_t kMinSendBytes = size_t{256} << 10;
 
   // Connects to `url` (see ParseMysqlUrl) and creates `sluice_loads` if missing.
   // Errors: InvalidArgument (bad URL), PermissionDenied (authentication,
@@ -104,7 +115,7 @@ class MysqlSink final : public Sink {
   // "insert into "t"" and, for a row, ", FILE, line N": where errors happened.
   std::string InsertContext() const;
   std::string RowContext(size_t load, uint64_t line) const;
-  // Sends the pending LOAD DATA rows, if any, and settles them.
+  // Ends the LOAD DATA statement being sent, if any, and settles every one sent.
   Status Flush();
   // After each statement of InsertBatch: its first row in the batch, its rows,
   // and the rows it stored.
@@ -113,10 +124,7 @@ class MysqlSink final : public Sink {
   // (local_infile off), `settle` checking each; errors name `context`.
   Status InsertBatch(const TableDef& into, const Batch& batch, const std::string& context,
                      const SettleRows& settle);
-  // After a statement of `rows` rows that stored `stored`: reads its warnings;
-  // a warning other than a key's duplicate becomes InvalidData for its row (the
-  // statement's rows were `lines`, from loads starting at `starts`), else the
-  // rows are counted.
+  // The rows of a statement: their source lines and loads.
   struct Chunk {
     std::vector<uint64_t> lines;                    // source line of each row
     std::vector<std::pair<size_t, size_t>> starts;  // (first row's index, load)
@@ -127,7 +135,18 @@ class MysqlSink final : public Sink {
       starts.clear();
     }
   };
-  Status Settle(const Chunk& chunk, uint64_t stored);
+  // Hands the text encoded so far (text_) to the stream.
+  Status SendText();
+  // Ends the statement being sent (open_), if any, its text sent: it joins sent_.
+  Status EndStatement();
+  // Settles the statements sent whose outcome is known; with `wait`, all of them.
+  Status SettleSent(bool wait);
+  // Frees the connection for a call during a load: the statement being sent
+  // ends and the stream finishes the ones sent (settled later).
+  void Quiesce();
+  // After a statement of `chunk`'s rows: a warning other than a key's duplicate
+  // becomes InvalidData for its row, else the rows are counted.
+  Status Settle(const Chunk& chunk, const StatementOutcome& outcome);
   void EndLoad();
 
   MysqlConnection db_;
@@ -136,9 +155,11 @@ class MysqlSink final : public Sink {
   bool keyed_ = false;
   std::vector<bool> not_null_;      // per column of table(): NOT NULL on the server
   bool local_infile_ = true;        // this load uses LOAD DATA (decided at Begin)
-  std::string buffer_;              // pending LOAD DATA text
-  Chunk pending_;                   // its rows
+  std::string text_;                // LOAD DATA text not handed to the stream yet
+  Chunk open_;                      // the rows of the statement being sent
+  std::deque<Chunk> sent_;          // statements ended, not settled yet, in order
   std::vector<std::string> texts_;  // INSERT fallback: dates and times as text
+  MysqlLoadStream stream_{db_};     // runs the LOAD DATA statements (after db_)
 };
 
 }  // namespace sluice

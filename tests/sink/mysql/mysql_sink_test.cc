@@ -3,7 +3,8 @@
 // naming its file, line and column, on both load paths (LOAD DATA LOCAL and the
 // INSERT fallback); keyed loads count the rows IGNORE skipped; string keys compare
 // byte for byte; the INSERT fallback stores what LOAD DATA stores; names the
-// server refuses are InvalidArgument.
+// server refuses are InvalidArgument; a refusal, an Abort or a lost connection
+// while LOAD DATA statements are streamed leaves nothing behind.
 #include "sink/mysql/mysql_sink.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 #include "sink/contract_backends.h"
 #include "sink/mysql/mysql_url.h"
 #include "sink/registry.h"
+#include "sink/sink_test_rows.h"
 #include "sink/sink_text.h"
 #include "test_util.h"
 
@@ -26,6 +28,13 @@ namespace {
 
 using contract::Rows;
 using contract::UniqueName;
+
+// 40,000 rows of `def` (id, label): more than a LOAD DATA statement, the rest
+// more than MysqlSink::kMinSendBytes, so that after one Write of them the first
+// statement has ended and the second has its first rows and waits for more.
+Batch MoreThanAStatement(const TableDef& def, std::vector<std::string>& storage) {
+  return testing::IdLabelBatch(def, testing::IdRange(0, 40000), storage, std::string(60, 'l'));
+}
 
 class MysqlSinkTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -47,6 +56,16 @@ class MysqlSinkTest : public ::testing::TestWithParam<bool> {
     if (status.ok()) status = sink_->Commit().status();
     if (!status.ok()) sink_->Abort();
     return status;
+  }
+
+  // A table (id BIGINT NOT NULL, `column` `sql_type`) made by hand, as sluice
+  // sees it: `column` of `type`.
+  TableDef HandMadeTable(const std::string& name, const std::string& column,
+                         const std::string& sql_type, ColumnType type) {
+    const std::string table = UniqueName(name);
+    backend_->Query("CREATE TABLE " + backend_->QuoteId(table) + "(id BIGINT NOT NULL, " + column +
+                    " " + sql_type + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    return {table, {{"id", ColumnType::kInteger, false}, {column, type, true}}, {}};
   }
 
   std::unique_ptr<contract::MysqlBackend> backend_;
@@ -204,11 +223,8 @@ TEST_P(MysqlSinkTest, SideRowsAreCheckedLikeRowsAndNameNoRow) {
 // Every row a statement's warnings name is reported at once, each with its own
 // load and line, so that one more try of the files loads without all of them.
 TEST_P(MysqlSinkTest, EveryRefusedRowOfAStatementIsReported) {
-  const std::string table = UniqueName("narrow_all");
-  backend_->Query("CREATE TABLE " + backend_->QuoteId(table) +
-                  "(id BIGINT NOT NULL, small TINYINT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-  const TableDef def{
-      table, {{"id", ColumnType::kInteger, false}, {"small", ColumnType::kInteger, true}}, {}};
+  const TableDef def = HandMadeTable("narrow_all", "small", "TINYINT", ColumnType::kInteger);
+  const std::string& table = def.name;
   auto batch_of = [&](const std::vector<int64_t>& smalls, uint64_t first_line) {
     Batch batch;
     batch.Reset(def.columns);
@@ -310,6 +326,85 @@ TEST_P(MysqlSinkTest, LargeLoadsSpanSeveralStatements) {
             (Rows{{"75000", "75000", "0", "74999", "75000"}}));
 }
 
+// A refused row in a statement that has ended while later rows are still being
+// sent (LOAD DATA streams its statements): a later Write or Commit fails with
+// InvalidData naming every bad row, nothing is stored, and the sink loads again.
+TEST_P(MysqlSinkTest, ARefusedRowStopsTheLoadWhileLaterRowsAreSent) {
+  const TableDef def = HandMadeTable("refused_mid", "label", "VARCHAR(8)", ColumnType::kString);
+  const std::string& table = def.name;
+  const LoadId load{UniqueName("mid"), "/in/mid.csv"};
+  std::vector<std::string> storage;
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  // Lines 2..5 are too long for VARCHAR(8) (four rows: one INSERT statement on
+  // the fallback path); then the first statement fills up, and more rows follow
+  // until the refusal comes back.
+  Status status = sink_->Write(testing::IdLabelBatch(def, {0, 1, 2, 3}, storage, "too-long-"), 0);
+  const int64_t full = static_cast<int64_t>(MysqlSink::kMaxChunkRows);
+  if (status.ok()) {
+    status = sink_->Write(testing::IdLabelBatch(def, testing::IdRange(4, full), storage, "l"), 0);
+  }
+  for (int64_t b = 0; b < 10 && status.ok(); ++b) {
+    const int64_t from = full + b * 8192;
+    status = sink_->Write(
+        testing::IdLabelBatch(def, testing::IdRange(from, from + 8192), storage, "l"), 0);
+  }
+  if (status.ok()) status = sink_->Commit().status();
+  ASSERT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+  EXPECT_NE(status.message().find("/in/mid.csv, line 2, column label"), std::string::npos)
+      << status.message();
+  std::vector<uint64_t> lines;
+  for (const RefusedRow& row : sink_->refused()) {
+    EXPECT_EQ(row.column, "label");
+    lines.push_back(row.line);
+  }
+  EXPECT_EQ(lines, (std::vector<uint64_t>{2, 3, 4, 5}));
+  sink_->Abort();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"0"}}));
+  Result<bool> committed = sink_->IsCommitted(load.id);
+  ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
+  EXPECT_FALSE(*committed);
+  auto counts = testing::LoadIdLabels(*sink_, def, {load}, {testing::IdRange(0, 5)});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(table)), (Rows{{"5"}}));
+}
+
+// Abort (and the sink's destruction) while a statement is half sent: nothing
+// is stored, no marker, and the same sink loads again; a call that needs the
+// connection during a load (IsCommitted) waits for the statements sent.
+TEST_P(MysqlSinkTest, AbortWhileAStatementIsHalfSentStoresNothing) {
+  const TableDef def{UniqueName("abort_mid"),
+                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const std::string count_sql = "SELECT count(*) FROM " + backend_->QuoteId(def.name);
+  const LoadId load{UniqueName("abort"), "/in/abort.csv"};
+  std::vector<std::string> storage;
+  const Batch many = MoreThanAStatement(def, storage);
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  sink_->Abort();
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"0"}}));
+  EXPECT_EQ(backend_->Query(backend_->MarkerSql(load.id)), (Rows{}));
+
+  ASSERT_TRUE(sink_->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  Result<bool> other = sink_->IsCommitted(UniqueName("other"));
+  ASSERT_TRUE(other.has_value()) << other.status().ToString();
+  EXPECT_FALSE(*other);
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  auto counts = sink_->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, 80000u);
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"80000"}}));
+
+  const LoadId dropped{UniqueName("dropped"), "/in/dropped.csv"};
+  ASSERT_TRUE(sink_->Begin(def, {dropped}).ok());
+  ASSERT_TRUE(sink_->Write(many, 0).ok());
+  sink_.reset();
+  EXPECT_EQ(backend_->Query(count_sql), (Rows{{"80000"}}));
+  EXPECT_EQ(backend_->Query(backend_->MarkerSql(dropped.id)), (Rows{}));
+}
+
 // Two sluices claim one id at once: the second waits on the marker's row lock
 // and, once the first commits, finds the id committed (AlreadyExists).
 TEST_P(MysqlSinkTest, AConcurrentClaimantWaitsThenSeesTheIdCommitted) {
@@ -401,41 +496,68 @@ class MysqlUserTest : public MysqlSinkTest {
   void KillUsersConnections() {
     backend_->Query("KILL CONNECTION USER '" + user_ + "'@'" + host_ + "'");
   }
+  // A sink of a new user with every right, and a new table (id, label) `name`.
+  std::unique_ptr<Sink> NewUserSink(const std::string& name, TableDef& def) {
+    auto sink = OpenSink(NewUser("ALL"));
+    EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
+    if (!sink.has_value()) return nullptr;
+    def = {UniqueName(name),
+           {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+           {}};
+    EXPECT_TRUE((*sink)->EnsureTable(def).ok());
+    return std::move(*sink);
+  }
   void TearDown() override {
     if (!user_.empty()) backend_->Query("DROP USER IF EXISTS '" + user_ + "'@'" + host_ + "'");
   }
   std::string user_, host_;
 };
 
-// The server drops the connection mid-load: the load fails as Unavailable (the
-// pipeline retries it), nothing of it is stored, and the next calls reconnect.
+// The server drops the connection mid-load (also while a LOAD DATA statement is
+// being sent): the load fails as Unavailable (the pipeline retries it), nothing
+// of it is stored, and the next calls reconnect.
 TEST_P(MysqlUserTest, ALostConnectionIsUnavailableAndTheNextLoadReconnects) {
-  auto sink = OpenSink(NewUser("ALL"));
-  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
-  const TableDef def{UniqueName("lost"),
-                     {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
-                     {}};
-  ASSERT_TRUE((*sink)->EnsureTable(def).ok());
+  TableDef def;
+  std::unique_ptr<Sink> sink = NewUserSink("lost", def);
+  ASSERT_NE(sink, nullptr);
   const LoadId load{UniqueName("lost"), "/in/lost.csv"};
   std::vector<std::string> storage;
   const Batch rows = testing::IdLabelBatch(def, {1, 2, 3}, storage, "l");
-  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
-  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
+  ASSERT_TRUE(sink->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink->Write(rows, 0).ok());
   KillUsersConnections();
-  Status status = (*sink)->Commit().status();
+  Status status = sink->Commit().status();
   EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"0"}}));
   // Idle: found dead by the next statement, which is sent again on a new one.
   KillUsersConnections();
-  Result<bool> committed = (*sink)->IsCommitted(load.id);
+  Result<bool> committed = sink->IsCommitted(load.id);
   ASSERT_TRUE(committed.has_value()) << committed.status().ToString();
   EXPECT_FALSE(*committed);
-  ASSERT_TRUE((*sink)->Begin(def, {load}).ok());
-  ASSERT_TRUE((*sink)->Write(rows, 0).ok());
-  auto counts = (*sink)->Commit();
+  ASSERT_TRUE(sink->Begin(def, {load}).ok());
+  ASSERT_TRUE(sink->Write(rows, 0).ok());
+  auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ((*counts)[0].inserted, 3u);
   EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+
+  // Lost between Writes while a LOAD DATA statement is being sent: a later
+  // Write or Commit fails the same way, and nothing of that load is stored.
+  std::vector<std::string> many_storage;
+  const Batch many = MoreThanAStatement(def, many_storage);
+  const LoadId streamed{UniqueName("lost_mid"), "/in/lost_mid.csv"};
+  ASSERT_TRUE(sink->Begin(def, {streamed}).ok());
+  ASSERT_TRUE(sink->Write(many, 0).ok());
+  KillUsersConnections();
+  status = Status::Ok();
+  for (int i = 0; i < 4 && status.ok(); ++i) status = sink->Write(many, 0);
+  if (status.ok()) status = sink->Commit().status();
+  sink->Abort();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"3"}}));
+  counts = testing::LoadIdLabels(*sink, def, {streamed}, {testing::IdRange(10, 13)});
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + backend_->QuoteId(def.name)), (Rows{{"6"}}));
 }
 
 // The server refuses sluice's credentials or privileges: PermissionDenied, the
