@@ -7,6 +7,13 @@
 // that need unescaping are stored again. Clear() keeps capacity, so a batch is
 // reused between reads without per-row allocation.
 //
+// A reader whose file has typed values (Parquet) may also give a column's values
+// in a typed Batch's representation (core/table.h) beside their text, with
+// SetTyped then SetTypedInt / SetTypedFloat per row: the Validator then skips
+// parsing the text back. The text stays the truth: a typed value must be exactly
+// what parsing its cell's text gives, and a column whose cells are rewritten
+// (ReplaceCell) or a batch that is cleared loses its typed values.
+//
 // Thread-safety: none; one owner at a time.
 #pragma once
 
@@ -15,6 +22,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/table.h"
 
 namespace sluice {
 
@@ -25,6 +34,14 @@ struct Span {
   bool is_null() const { return size == std::numeric_limits<uint32_t>::max(); }
 };
 inline constexpr Span kNullSpan{};
+
+// A column's typed values, row for row with its cells; a null cell's value is 0.
+// kInteger, kBoolean, kDate and kTimestamp use `ints`, kFloat `floats`.
+struct TypedCells {
+  ColumnType type;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+};
 
 class TextBatch {
  public:
@@ -64,7 +81,21 @@ class TextBatch {
   // The cell of a finished row, and replacing it (value normalisation rewrites
   // cells in place; a replacement's bytes come from Append).
   Span CellSpan(size_t row, size_t column) const { return cells_[column][row]; }
-  void ReplaceCell(size_t row, size_t column, Span value) { cells_[column][row] = value; }
+  void ReplaceCell(size_t row, size_t column, Span value) {
+    cells_[column][row] = value;
+    if (column < typed_.size()) typed_[column] = -1;
+  }
+
+  // Declares that `column` (with no row yet in this batch) carries typed values of
+  // `type` (not kString). Clear() undoes it.
+  void SetTyped(size_t column, ColumnType type);
+  // The typed value of the row being built; the column must be typed (ints or floats).
+  void SetTypedInt(size_t column, int64_t v) { typed_cells_[typed_[column]].ints.back() = v; }
+  void SetTypedFloat(size_t column, double v) { typed_cells_[typed_[column]].floats.back() = v; }
+  // The column's typed values, or null when it has text only.
+  const TypedCells* Typed(size_t column) const {
+    return column < typed_.size() && typed_[column] >= 0 ? &typed_cells_[typed_[column]] : nullptr;
+  }
   void FinishRow() { ++rows_; }
   // Discards the row being built (its arena bytes stay until Clear).
   void DropRow();
@@ -98,6 +129,10 @@ class TextBatch {
   std::vector<Span> raws_;
   std::string arena_;
   size_t rows_ = 0;
+  // Per column: index into typed_cells_, or -1; empty while no column is typed.
+  std::vector<int> typed_;
+  std::vector<TypedCells> typed_cells_;  // reused between batches
+  size_t typed_count_ = 0;               // entries of typed_cells_ in use
 };
 
 }  // namespace sluice

@@ -18,6 +18,9 @@
 // unsupported encodings —
 // fails the read with InvalidData naming the structure and byte offset.
 //
+// Columns whose values have a typed form (ValueText::typed_type) also carry it in
+// the batch (TextBatch::SetTyped), so that the Validator need not parse the text.
+//
 // Thread-safety: none; one thread per reader.
 #pragma once
 
@@ -73,6 +76,10 @@ class ParquetReader final : public RecordReader {
   std::string json_;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;  // per leaf
   std::vector<std::vector<Span>> cells_;
+  // Per flat column with typed values (ColumnReader::typed_type), this batch's
+  // values; empty for the others.
+  std::vector<std::vector<int64_t>> typed_ints_;
+  std::vector<std::vector<double>> typed_floats_;
   uint64_t row_ = 0;       // rows read so far
   size_t rows_per_batch_;  // batch_rows, fewer while batches of long values pass 16 MiB
   Status error_;           // sticky once the file fails
