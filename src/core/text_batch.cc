@@ -19,11 +19,21 @@ void TextBatch::Reset() {
   cells_.clear();
 }
 
-void TextBatch::SetTyped(size_t column, ColumnType type) {
+std::string_view TextBatch::CellText(size_t row, size_t column, std::string& scratch) const {
+  const Span span = cells_[column][row];
+  if (span.is_null() || !Textless(column)) return View(span);
+  const TypedCells& typed = *Typed(column);
+  scratch.clear();
+  typed.text->Append(typed, row, scratch);
+  return scratch;
+}
+
+void TextBatch::SetTyped(size_t column, ColumnType type, const TypedText* text) {
   if (typed_.size() < columns_.size()) typed_.resize(columns_.size(), -1);
   if (typed_count_ == typed_cells_.size()) typed_cells_.emplace_back();
   TypedCells& cells = typed_cells_[typed_count_];
   cells.type = type;
+  cells.text = text;
   cells.ints.clear();
   cells.floats.clear();
   typed_[column] = static_cast<int>(typed_count_++);

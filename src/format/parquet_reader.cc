@@ -9,6 +9,25 @@
 #include "parquet/value_text.h"
 
 namespace sluice {
+namespace {
+
+// The text of a textless cell: as the column reader would have made it.
+class ParquetTypedText final : public TypedText {
+ public:
+  explicit ParquetTypedText(const parquet::LeafColumn& leaf) : text_(leaf) {}
+  void Append(const TypedCells& cells, size_t row, std::string& out) const override {
+    if (cells.type == ColumnType::kFloat) {
+      text_.TypedText(0, cells.floats[row], out);
+    } else {
+      text_.TypedText(cells.ints[row], 0, out);
+    }
+  }
+
+ private:
+  parquet::ValueText text_;
+};
+
+}  // namespace
 
 ParquetReader::ParquetReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
     : input_(std::move(input)),
@@ -53,6 +72,10 @@ Status ParquetReader::Open() {
   cells_.resize(fields_.size());
   typed_ints_.resize(fields_.size());
   typed_floats_.resize(fields_.size());
+  for (const parquet::TopField& field : fields_) {
+    typed_text_.push_back(
+        field.nested ? nullptr : std::make_unique<ParquetTypedText>(leaves[field.first_leaf]));
+  }
   return Status::Ok();
 }
 
@@ -167,8 +190,11 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
       typed_ints_[c].assign(n, 0);
       ints = typed_ints_[c].data();
     }
-    if (typed != ColumnType::kString) out.SetTyped(c, typed);
-    Status read = column.Read(n, out, cells_[c].data(), bad, ints, floats);
+    const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
+    if (typed != ColumnType::kString) {
+      out.SetTyped(c, typed, textless ? typed_text_[c].get() : nullptr);
+    }
+    Status read = column.Read(n, out, cells_[c].data(), bad, ints, floats, !textless);
     if (!read.ok()) {
       error_ = read;
       return error_;

@@ -248,6 +248,9 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
   dict_bad_.clear();
   dict_ints_.clear();
   dict_floats_.clear();
+  // The dictionary keeps its text whatever this Read wants: later reads may.
+  const bool format = format_;
+  format_ = true;
   for (uint64_t i = 0; i < n; ++i) {
     value_.clear();
     bool ok = false;
@@ -264,6 +267,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
     }
   }
   has_dictionary_ = true;
+  format_ = format;
   plain_ = {};
   return Status::Ok();
 }
@@ -357,20 +361,20 @@ Status ColumnReader::PlainValue(std::string& out, bool& ok) {
       bool v = (static_cast<unsigned char>(plain_[bool_bit_ >> 3]) >> (bool_bit_ & 7)) & 1;
       ++bool_bit_;
       int_ = v;
-      ok = text_.Bool(v, out);
+      ok = !format_ || text_.Bool(v, out);
       return Status::Ok();
     }
     case Type::kInt32:
       RETURN_IF_ERROR(need(4));
       plain_pos_ += 4;
       int_ = LoadLE<int32_t>(p);
-      ok = text_.Int32(static_cast<int32_t>(int_), out);
+      ok = !format_ || text_.Int32(static_cast<int32_t>(int_), out);
       return Status::Ok();
     case Type::kInt64:
       RETURN_IF_ERROR(need(8));
       plain_pos_ += 8;
       int_ = LoadLE<int64_t>(p);
-      ok = text_.Int64(int_, out);
+      ok = !format_ || text_.Int64(int_, out);
       return Status::Ok();
     case Type::kInt96:
       RETURN_IF_ERROR(need(12));
@@ -381,13 +385,13 @@ Status ColumnReader::PlainValue(std::string& out, bool& ok) {
       RETURN_IF_ERROR(need(4));
       plain_pos_ += 4;
       float_ = LoadLE<float>(p);
-      ok = text_.Float(static_cast<float>(float_), out);
+      ok = !format_ || text_.Float(static_cast<float>(float_), out);
       return Status::Ok();
     case Type::kDouble:
       RETURN_IF_ERROR(need(8));
       plain_pos_ += 8;
       float_ = LoadLE<double>(p);
-      ok = text_.Double(float_, out);
+      ok = !format_ || text_.Double(float_, out);
       return Status::Ok();
     case Type::kByteArray: {
       RETURN_IF_ERROR(need(4));
@@ -423,7 +427,7 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
       if (*got == 0) return Fail("page", page_at_, "its values end before its value count");
       if (source_ == Source::kBoolRle) {
         int_ = index != 0;
-        return text_.Bool(index != 0, out);
+        return !format_ || text_.Bool(index != 0, out);
       }
       if (index >= dict_bad_.size()) {
         return Fail("page", page_at_,
@@ -434,6 +438,7 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
       if (typed_ != ColumnType::kString) {
         int_ = dict_ints_[index];
         float_ = dict_floats_[index];
+        if (!format_) return true;
       }
       out.append(dict_text_, dict_offsets_[index], dict_offsets_[index + 1] - dict_offsets_[index]);
       return true;
@@ -444,12 +449,12 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
         if (i >= ints32_.size())
           return Fail("page", page_at_, "its values end before its value count");
         int_ = ints32_[i];
-        return text_.Int32(ints32_[i], out);
+        return !format_ || text_.Int32(ints32_[i], out);
       }
       if (i >= ints64_.size())
         return Fail("page", page_at_, "its values end before its value count");
       int_ = ints64_[i];
-      return text_.Int64(ints64_[i], out);
+      return !format_ || text_.Int64(ints64_[i], out);
     }
     case Source::kBytes: {
       size_t i = materialized_next_++;
@@ -522,7 +527,9 @@ Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
 Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
 Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-                          int64_t* ints, double* floats) {
+                          int64_t* ints, double* floats, bool text) {
+  // Only a typed column goes without text (its values are in `ints` or `floats`).
+  format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }
@@ -554,7 +561,7 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
         if (batch.arena_bytes() + value_.size() > kMaxBatchArena) {
           return Fail("page", page_at_, "values too long for one batch of rows (over 2 GiB)");
         }
-        cells[done + i] = batch.Append(value_);
+        cells[done + i] = format_ ? batch.Append(value_) : Span{0, 0};
         if (ints != nullptr) ints[done + i] = text_.TypedInt(int_);
         if (floats != nullptr) floats[done + i] = float_;
       } else {

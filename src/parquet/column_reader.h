@@ -76,9 +76,10 @@ class ColumnReader {
   // kNullSpan. InvalidData when the chunk is damaged or ends early. For a column
   // with typed values (typed_type() not kString), `ints` (integer, boolean, date,
   // timestamp) or `floats` (float), when given, receive each cell's value
-  // (left alone for null and bad cells).
+  // (left alone for null and bad cells). Without `text` (only with `ints` or
+  // `floats`), non-null cells get an empty span and no text is made.
   Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-              int64_t* ints = nullptr, double* floats = nullptr);
+              int64_t* ints = nullptr, double* floats = nullptr, bool text = true);
 
   // The type of the column's typed values (ValueText::typed_type).
   ColumnType typed_type() const { return typed_; }
@@ -115,7 +116,8 @@ class ColumnReader {
   // The last value decoded, for typed values (raw: TypedInt converts).
   int64_t int_ = 0;
   double float_ = 0;
-  std::string where_;  // "column chunk 'x' of row group N"
+  bool format_ = true;  // make values' text (false: typed values only)
+  std::string where_;   // "column chunk 'x' of row group N"
   int64_t rows_left_;
   uint64_t pos_ = 0;  // next page header
   uint64_t end_ = 0;  // end of the chunk

@@ -380,6 +380,18 @@ int64_t ValueText::TypedInt(int64_t v) const {
   return kind_ == Kind::kTimestamp ? ToMicros(v, unit_) : v;
 }
 
+void ValueText::TypedText(int64_t i, double f, std::string& out) const {
+  if (kind_ == Kind::kTimestamp) {
+    AppendTimestampMicros(i, out);
+  } else if (physical_ == Type::kBoolean) {
+    Bool(i != 0, out);
+  } else if (physical_ == Type::kFloat || physical_ == Type::kDouble) {
+    Double(f, out);
+  } else {
+    Int64(i, out);
+  }
+}
+
 bool ValueText::Bool(bool v, std::string& out) const {
   out += v ? "true" : "false";
   return true;

@@ -55,6 +55,9 @@ class ValueText {
   // The representation of an INT32/INT64 value of a typed column: the value, or a
   // timestamp's microseconds (as its text, truncated).
   int64_t TypedInt(int64_t v) const;
+  // Appends the text of a typed column's value given in its representation
+  // (`i`, or `f` for a float column): the text its Parquet value has.
+  void TypedText(int64_t i, double f, std::string& out) const;
   // What the column holds, for messages and inference: "string", "integer",
   // "float", "boolean", "date", "timestamp", "time".
   std::string_view kind_name() const;

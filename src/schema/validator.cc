@@ -419,6 +419,11 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   };
 
   const TypedCells* typed = TypedSource(c, in);
+  // A cell's text for the text path, made when the column is textless.
+  auto text_of = [&](std::string_view cell, size_t r) {
+    const size_t source = static_cast<size_t>(source_of_[c]);
+    return in.Textless(source) ? in.CellText(r, source, scratch_) : cell;
+  };
   switch (spec.type) {
     case ColumnType::kString:
       ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
@@ -476,7 +481,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const double v = typed->type == ColumnType::kFloat ? typed->floats[r]
                                                            : static_cast<double>(typed->ints[r]);
         // NaN and infinities have text the text path refuses: let it say so.
-        if (!std::isfinite(v)) return parse(cell, r);
+        if (!std::isfinite(v)) return parse(text_of(cell, r), r);
         if (v < min) return CellError::kBelowMin;
         if (v > max) return CellError::kAboveMax;
         out.AppendFloat(v);
@@ -517,7 +522,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
         const int64_t days = typed->ints[r];
         // Years 1 to 9999 print as YYYY-MM-DD; others have text the parser judges.
-        if (days < kFirstDay || days > kLastDay) return parse(cell, r);
+        if (days < kFirstDay || days > kLastDay) return parse(text_of(cell, r), r);
         out.AppendInt(days);
         return CellError::kNone;
       });
@@ -540,7 +545,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
         const int64_t micros = typed->ints[r];
         if (micros < kFirstDay * kMicrosPerDay || micros >= (kLastDay + 1) * kMicrosPerDay) {
-          return parse(cell, r);
+          return parse(text_of(cell, r), r);
         }
         out.AppendInt(micros);
         return CellError::kNone;
@@ -548,6 +553,14 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       return;
     }
   }
+}
+
+std::vector<bool> Validator::TextlessColumns(const TextBatch& sample) const {
+  std::vector<bool> textless(sample.columns().size(), false);
+  for (size_t c = 0; c < schema_.columns.size(); ++c) {
+    if (TypedSource(c, sample) != nullptr) textless[static_cast<size_t>(source_of_[c])] = true;
+  }
+  return textless;
 }
 
 const TypedCells* Validator::TypedSource(size_t c, const TextBatch& in) const {
@@ -569,7 +582,10 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
   const ColumnSpec& spec = schema_.columns[c];
   const int source = source_of_[c];
   const bool present = source >= 0 && static_cast<size_t>(source) < in.columns().size();
-  const bool trim = spec.type != ColumnType::kString;
+  // A textless column's cells have no bytes: nullness is the cell's, and the text
+  // is made only for a message.
+  const bool textless = present && in.Textless(static_cast<size_t>(source));
+  const bool trim = spec.type != ColumnType::kString && !textless;
   for (size_t r = 0; r < in.rows(); ++r) {
     if (row_error_[r] != 0) {
       out.AppendNull();
@@ -594,6 +610,7 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     }
     const CellError error = convert(cell, r);
     if (error != CellError::kNone) {
+      if (textless) cell = in.CellText(r, static_cast<size_t>(source), scratch_);
       Reject(in, r, spec.name, CellMessage(spec, error, cell), CellKind(spec, error),
              CellHint(spec, error));
       out.AppendNull();
@@ -616,7 +633,7 @@ void Validator::Reject(const TextBatch& in, size_t row, std::string column, std:
   } else {
     for (size_t c = 0; c < in.columns().size(); ++c) {
       if (c > 0) error.raw += ',';
-      error.raw += in.Cell(row, c);
+      error.raw += in.CellText(row, c, scratch_);
     }
   }
   pending_.push_back(std::move(error));

@@ -58,6 +58,11 @@ class Validator {
   size_t Convert(const TextBatch& in, const std::vector<std::string>& column_names, Batch& out,
                  RowErrorSink& errors);
 
+  // Per column of `sample` (a batch of the bound file): true when Convert takes
+  // the column's typed values and needs no text but for messages (TypedSource), so
+  // that the reader may make it textless (RecordReader::SetTextless).
+  std::vector<bool> TextlessColumns(const TextBatch& sample) const;
+
  private:
   class Utf8Check;
 
@@ -94,6 +99,7 @@ class Validator {
   // Scratch reused by Convert: per row 0 (good) or 1 + index into pending_.
   std::vector<uint32_t> row_error_;
   std::vector<RowError> pending_;
+  std::string scratch_;  // a textless cell's text (TextBatch::CellText)
 };
 
 }  // namespace sluice

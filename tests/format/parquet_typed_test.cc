@@ -102,5 +102,55 @@ TEST(ParquetTypedTest, TypedValuesAreWhatTheirTextParsesTo) {
   EXPECT_GT(typed_cells, 10000u);
 }
 
+// Every cell's text, through CellText, in row order (null: nullopt).
+std::vector<Row> AllText(RecordReader& reader, bool textless, size_t* textless_columns) {
+  std::vector<Row> rows;
+  TextBatch batch;
+  CollectingErrors errors;
+  std::string scratch;
+  bool asked = false;
+  for (;;) {
+    Result<size_t> n = reader.ReadBatch(batch, errors);
+    if (!n.has_value() || *n == 0) break;
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      Row row;
+      for (size_t c = 0; c < batch.columns().size(); ++c) {
+        if (batch.Textless(c)) {
+          ++*textless_columns;
+          EXPECT_TRUE(batch.IsNull(r, c) || batch.Cell(r, c).empty());
+        }
+        row.push_back(batch.IsNull(r, c) ? Cell()
+                                         : Cell(std::string(batch.CellText(r, c, scratch))));
+      }
+      rows.push_back(std::move(row));
+    }
+    if (textless && !asked) {  // as the pipeline does: from the second batch on
+      reader.SetTextless(std::vector<bool>(batch.columns().size(), true));
+      asked = true;
+    }
+  }
+  return rows;
+}
+
+TEST(ParquetTypedTest, TextlessCellsMakeTheTextTheReaderGives) {
+  const std::string dir = std::string(SLUICE_TEST_DATA_DIR) + "/conformance/parquet-testing/data";
+  size_t textless_cells = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".parquet")) continue;
+    const std::string bytes = ReadFile(entry.path().string());
+    ReaderOptions options;
+    options.batch_rows = 7;  // several batches, so that SetTextless takes effect
+    auto text = OpenReader(Format::kParquet, StringInput(bytes, 1 << 20), options);
+    auto typed = OpenReader(Format::kParquet, StringInput(bytes, 1 << 20), options);
+    ASSERT_TRUE(text.has_value() && typed.has_value()) << name;
+    size_t unused = 0;
+    const std::vector<Row> want = AllText(**text, false, &unused);
+    const std::vector<Row> got = AllText(**typed, true, &textless_cells);
+    EXPECT_EQ(got, want) << name;
+  }
+  EXPECT_GT(textless_cells, 10000u);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "schema/validator.h"
 #include "test_util.h"
@@ -165,6 +166,65 @@ TEST(ValidatorTypedTest, ValuesWithoutParsableTextGoToTheTextPath) {
   TypedRun t(Spec(ColumnType::kTimestamp), ColumnType::kTimestamp,
              {{"1970-01-01T00:00:00Z", -719163 * int64_t{86400000000}}});
   EXPECT_EQ(t.x().ints, (std::vector<int64_t>{0}));
+}
+
+// Formats a textless cell as "<value>!" so that tests see where text came from.
+class MarkedText final : public TypedText {
+ public:
+  void Append(const TypedCells& cells, size_t row, std::string& out) const override {
+    out += cells.type == ColumnType::kFloat ? std::to_string(cells.floats[row])
+                                            : std::to_string(cells.ints[row]);
+    out += '!';
+  }
+};
+
+TEST(ValidatorTypedTest, TextlessColumnsMakeTextOnlyForMessages) {
+  Schema schema;
+  ColumnSpec x = Spec(ColumnType::kInteger, false);
+  x.name = "x";
+  x.rules.max = 10;
+  ColumnSpec y = Spec(ColumnType::kFloat);
+  y.name = "y";
+  ColumnSpec s = Spec(ColumnType::kString);
+  s.name = "s";
+  schema.columns = {x, y, s};
+  const MarkedText marked;
+  TextBatch in;
+  in.SetColumns({"x", "y", "s"});
+  in.SetTyped(0, ColumnType::kInteger, &marked);
+  in.SetTyped(1, ColumnType::kFloat, &marked);
+  in.SetTyped(2, ColumnType::kInteger, &marked);  // a string column keeps its text
+  const std::vector<std::tuple<int64_t, double, bool>> rows = {
+      {5, 1.5, false},
+      {12, 2.0, false},
+      {3, std::numeric_limits<double>::infinity(), false},
+      {0, 0, true}};
+  for (size_t r = 0; r < rows.size(); ++r) {
+    in.StartRow(r + 1, 0, kNullSpan);
+    if (!std::get<2>(rows[r])) {
+      in.SetCell(0, Span{0, 0});
+      in.SetCell(1, Span{0, 0});
+    }
+    in.SetTypedInt(0, std::get<0>(rows[r]));
+    in.SetTypedFloat(1, std::get<1>(rows[r]));
+    in.FinishRow();
+  }
+  Result<Validator> v = Validator::Create(schema);
+  ASSERT_TRUE(v.has_value());
+  ASSERT_TRUE(v->Bind(in.columns()).ok());
+  EXPECT_EQ(v->TextlessColumns(in), (std::vector<bool>{true, true, false}));
+  Batch out;
+  out.Reset(schema.Defs());
+  CollectingErrors errors;
+  EXPECT_EQ(v->Convert(in, in.columns(), out, errors), 3u);
+  ASSERT_EQ(errors.errors.size(), 3u);
+  EXPECT_EQ(errors.errors[0].message, "column \"x\": 12! is above max 10");
+  EXPECT_EQ(errors.errors[0].raw, "12!,2.000000!,");
+  EXPECT_EQ(errors.errors[1].message, "column \"y\": \"inf!\" is not a float");
+  EXPECT_EQ(errors.errors[2].kind, RowErrorKind::kNull);
+  EXPECT_EQ(errors.errors[2].raw, ",,");
+  EXPECT_EQ(out.columns()[0].ints, (std::vector<int64_t>{5}));
+  EXPECT_EQ(out.columns()[1].floats, (std::vector<double>{1.5}));
 }
 
 TEST(ValidatorTypedTest, ARewrittenCellDropsTheColumnsTypedValues) {
