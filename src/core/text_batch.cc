@@ -9,6 +9,8 @@ void TextBatch::Clear() {
   raws_.clear();
   arena_.clear();
   rows_ = 0;
+  typed_.clear();
+  typed_count_ = 0;
 }
 
 void TextBatch::Reset() {
@@ -17,9 +19,31 @@ void TextBatch::Reset() {
   cells_.clear();
 }
 
+std::string_view TextBatch::CellText(size_t row, size_t column, std::string& scratch) const {
+  const Span span = cells_[column][row];
+  if (span.is_null() || !Textless(column)) return View(span);
+  const TypedCells& typed = *Typed(column);
+  scratch.clear();
+  typed.text->Append(typed, row, scratch);
+  return scratch;
+}
+
+void TextBatch::SetTyped(size_t column, ColumnType type, const TypedText* text) {
+  if (typed_.size() < columns_.size()) typed_.resize(columns_.size(), -1);
+  if (typed_count_ == typed_cells_.size()) typed_cells_.emplace_back();
+  TypedCells& cells = typed_cells_[typed_count_];
+  cells.type = type;
+  cells.text = text;
+  cells.ints.clear();
+  cells.floats.clear();
+  typed_[column] = static_cast<int>(typed_count_++);
+}
+
 void TextBatch::SetColumns(std::vector<std::string> names) {
   columns_ = std::move(names);
   cells_.resize(columns_.size());
+  typed_.clear();
+  typed_count_ = 0;
 }
 
 size_t TextBatch::FindOrAddColumn(std::string_view name) {
@@ -44,6 +68,14 @@ Span TextBatch::Append(std::string_view bytes) {
 
 void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
   for (auto& c : cells_) c.push_back(kNullSpan);
+  for (size_t t = 0; t < typed_count_; ++t) {
+    TypedCells& cells = typed_cells_[t];
+    if (cells.type == ColumnType::kFloat) {
+      cells.floats.push_back(0);
+    } else {
+      cells.ints.push_back(0);
+    }
+  }
   lines_.push_back(line);
   offsets_.push_back(offset);
   raws_.push_back(raw);
@@ -52,6 +84,14 @@ void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
 void TextBatch::DropRow() {
   if (lines_.size() == rows_) return;  // no row in progress
   for (auto& c : cells_) c.pop_back();
+  for (size_t t = 0; t < typed_count_; ++t) {
+    TypedCells& cells = typed_cells_[t];
+    if (cells.type == ColumnType::kFloat) {
+      cells.floats.pop_back();
+    } else {
+      cells.ints.pop_back();
+    }
+  }
   lines_.pop_back();
   offsets_.pop_back();
   raws_.pop_back();

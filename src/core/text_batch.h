@@ -7,6 +7,19 @@
 // that need unescaping are stored again. Clear() keeps capacity, so a batch is
 // reused between reads without per-row allocation.
 //
+// A reader whose file has typed values (Parquet) may also give a column's values
+// in a typed Batch's representation (core/table.h) beside their text, with
+// SetTyped then SetTypedInt / SetTypedFloat per row: the Validator then skips
+// parsing the text back. The text stays the truth: a typed value must be exactly
+// what parsing its cell's text gives, and a column whose cells are rewritten
+// (ReplaceCell) or a batch that is cleared loses its typed values.
+//
+// A typed column may also be textless: its non-null cells have no bytes (Cell is
+// empty), and CellText makes a cell's text on demand (TypedText, the reader's own
+// formatting). A reader makes a column textless only when its consumer asked
+// (RecordReader::SetTextless), i.e. reads the typed values and only ever the
+// text of cells through CellText.
+//
 // Thread-safety: none; one owner at a time.
 #pragma once
 
@@ -15,6 +28,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/table.h"
 
 namespace sluice {
 
@@ -25,6 +40,24 @@ struct Span {
   bool is_null() const { return size == std::numeric_limits<uint32_t>::max(); }
 };
 inline constexpr Span kNullSpan{};
+
+struct TypedCells;
+
+// Makes the text of a textless cell: exactly the text the reader would have given.
+class TypedText {
+ public:
+  virtual ~TypedText() = default;
+  virtual void Append(const TypedCells& cells, size_t row, std::string& out) const = 0;
+};
+
+// A column's typed values, row for row with its cells; a null cell's value is 0.
+// kInteger, kBoolean, kDate and kTimestamp use `ints`, kFloat `floats`.
+struct TypedCells {
+  ColumnType type;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  const TypedText* text = nullptr;  // set when the column is textless
+};
 
 class TextBatch {
  public:
@@ -64,7 +97,30 @@ class TextBatch {
   // The cell of a finished row, and replacing it (value normalisation rewrites
   // cells in place; a replacement's bytes come from Append).
   Span CellSpan(size_t row, size_t column) const { return cells_[column][row]; }
-  void ReplaceCell(size_t row, size_t column, Span value) { cells_[column][row] = value; }
+  void ReplaceCell(size_t row, size_t column, Span value) {
+    cells_[column][row] = value;
+    if (column < typed_.size()) typed_[column] = -1;
+  }
+
+  // Declares that `column` (with no row yet in this batch) carries typed values of
+  // `type` (not kString); textless when `text` is given (it must outlive the
+  // batch's rows). Clear() undoes it.
+  void SetTyped(size_t column, ColumnType type, const TypedText* text = nullptr);
+  // The typed value of the row being built; the column must be typed (ints or floats).
+  void SetTypedInt(size_t column, int64_t v) { typed_cells_[typed_[column]].ints.back() = v; }
+  void SetTypedFloat(size_t column, double v) { typed_cells_[typed_[column]].floats.back() = v; }
+  // True when the column's non-null cells have no bytes: read them with CellText.
+  bool Textless(size_t column) const {
+    const TypedCells* typed = Typed(column);
+    return typed != nullptr && typed->text != nullptr;
+  }
+  // The cell's text, made in `scratch` for a textless cell (the view is valid
+  // until `scratch` changes or the batch is cleared); empty for a null cell.
+  std::string_view CellText(size_t row, size_t column, std::string& scratch) const;
+  // The column's typed values, or null when it has text only.
+  const TypedCells* Typed(size_t column) const {
+    return column < typed_.size() && typed_[column] >= 0 ? &typed_cells_[typed_[column]] : nullptr;
+  }
   void FinishRow() { ++rows_; }
   // Discards the row being built (its arena bytes stay until Clear).
   void DropRow();
@@ -98,6 +154,10 @@ class TextBatch {
   std::vector<Span> raws_;
   std::string arena_;
   size_t rows_ = 0;
+  // Per column: index into typed_cells_, or -1; empty while no column is typed.
+  std::vector<int> typed_;
+  std::vector<TypedCells> typed_cells_;  // reused between batches
+  size_t typed_count_ = 0;               // entries of typed_cells_ in use
 };
 
 }  // namespace sluice

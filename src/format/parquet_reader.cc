@@ -9,6 +9,25 @@
 #include "parquet/value_text.h"
 
 namespace sluice {
+namespace {
+
+// The text of a textless cell: as the column reader would have made it.
+class ParquetTypedText final : public TypedText {
+ public:
+  explicit ParquetTypedText(const parquet::LeafColumn& leaf) : text_(leaf) {}
+  void Append(const TypedCells& cells, size_t row, std::string& out) const override {
+    if (cells.type == ColumnType::kFloat) {
+      text_.TypedText(0, cells.floats[row], out);
+    } else {
+      text_.TypedText(cells.ints[row], 0, out);
+    }
+  }
+
+ private:
+  parquet::ValueText text_;
+};
+
+}  // namespace
 
 ParquetReader::ParquetReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
     : input_(std::move(input)),
@@ -51,6 +70,12 @@ Status ParquetReader::Open() {
     if (fields_[f].nested) entries_[f].resize(fields_[f].end_leaf - fields_[f].first_leaf);
   }
   cells_.resize(fields_.size());
+  typed_ints_.resize(fields_.size());
+  typed_floats_.resize(fields_.size());
+  for (const parquet::TopField& field : fields_) {
+    typed_text_.push_back(
+        field.nested ? nullptr : std::make_unique<ParquetTypedText>(leaves[field.first_leaf]));
+  }
   return Status::Ok();
 }
 
@@ -154,7 +179,22 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
       continue;
     }
     bad.clear();
-    Status read = columns_[fields_[c].first_leaf]->Read(n, out, cells_[c].data(), bad);
+    parquet::ColumnReader& column = *columns_[fields_[c].first_leaf];
+    const ColumnType typed = column.typed_type();
+    int64_t* ints = nullptr;
+    double* floats = nullptr;
+    if (typed == ColumnType::kFloat) {
+      typed_floats_[c].assign(n, 0);
+      floats = typed_floats_[c].data();
+    } else if (typed != ColumnType::kString) {
+      typed_ints_[c].assign(n, 0);
+      ints = typed_ints_[c].data();
+    }
+    const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
+    if (typed != ColumnType::kString) {
+      out.SetTyped(c, typed, textless ? typed_text_[c].get() : nullptr);
+    }
+    Status read = column.Read(n, out, cells_[c].data(), bad, ints, floats, !textless);
     if (!read.ok()) {
       error_ = read;
       return error_;
@@ -171,7 +211,14 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
   for (size_t i = 0; i < n; ++i) {
     uint64_t line = row_ + i + 1;
     out.StartRow(line, 0, kNullSpan);
-    for (size_t c = 0; c < fields_.size(); ++c) out.SetCell(c, cells_[c][i]);
+    for (size_t c = 0; c < fields_.size(); ++c) {
+      out.SetCell(c, cells_[c][i]);
+      if (!typed_ints_[c].empty()) {
+        out.SetTypedInt(c, typed_ints_[c][i]);
+      } else if (!typed_floats_[c].empty()) {
+        out.SetTypedFloat(c, typed_floats_[c][i]);
+      }
+    }
     if (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) {
       RowError e;
       e.line = line;

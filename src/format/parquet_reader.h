@@ -18,6 +18,10 @@
 // unsupported encodings —
 // fails the read with InvalidData naming the structure and byte offset.
 //
+// Columns whose values have a typed form (ValueText::typed_type) also carry it in
+// the batch (TextBatch::SetTyped), so that the Validator need not parse the text;
+// after SetTextless, those columns come without text (made on demand, CellText).
+//
 // Thread-safety: none; one thread per reader.
 #pragma once
 
@@ -46,6 +50,7 @@ class ParquetReader final : public RecordReader {
   // Per column: integer, float, boolean, date, timestamp, or string (also for TIME,
   // UUID and byte arrays), as docs/formats.md maps them.
   std::vector<std::optional<ColumnType>> declared_types() const override;
+  void SetTextless(const std::vector<bool>& columns) override { textless_ = columns; }
 
  private:
   struct ReadResult {
@@ -73,6 +78,13 @@ class ParquetReader final : public RecordReader {
   std::string json_;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;  // per leaf
   std::vector<std::vector<Span>> cells_;
+  // Per flat column with typed values (ColumnReader::typed_type), this batch's
+  // values; empty for the others.
+  std::vector<std::vector<int64_t>> typed_ints_;
+  std::vector<std::vector<double>> typed_floats_;
+  std::vector<bool> textless_;  // SetTextless
+  // Per flat column with typed values: the text of a textless cell.
+  std::vector<std::unique_ptr<TypedText>> typed_text_;
   uint64_t row_ = 0;       // rows read so far
   size_t rows_per_batch_;  // batch_rows, fewer while batches of long values pass 16 MiB
   Status error_;           // sticky once the file fails

@@ -85,6 +85,11 @@ class RecordReader {
   // ReadBatch; empty for formats without types. Inference takes these over the
   // text's guess, so a Parquet string of digits stays a string.
   virtual std::vector<std::optional<ColumnType>> declared_types() const { return {}; }
+  // Columns (by index, true) whose cells the consumer takes from their typed
+  // values (TextBatch::Typed) and reads as text only through TextBatch::CellText:
+  // from the next batch on, the reader may leave them textless. Readers without
+  // typed values ignore it.
+  virtual void SetTextless(const std::vector<bool>& columns) { (void)columns; }
 };
 
 // Makes the reader for `format` over `input`. Errors: InvalidArgument for a bad

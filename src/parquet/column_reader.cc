@@ -52,6 +52,7 @@ ColumnReader::ColumnReader(RandomAccessInput& file, const LeafColumn& leaf,
       leaf_(leaf),
       meta_(meta),
       text_(leaf),
+      typed_(text_.typed_type()),
       where_("column chunk '" + leaf.name + "' of row group " + std::to_string(row_group)),
       rows_left_(rows) {}
 
@@ -245,6 +246,11 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
   dict_text_.clear();
   dict_offsets_.assign(1, 0);
   dict_bad_.clear();
+  dict_ints_.clear();
+  dict_floats_.clear();
+  // The dictionary keeps its text whatever this Read wants: later reads may.
+  const bool format = format_;
+  format_ = true;
   for (uint64_t i = 0; i < n; ++i) {
     value_.clear();
     bool ok = false;
@@ -255,8 +261,13 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
     if (ok) dict_text_ += value_;
     dict_offsets_.push_back(static_cast<uint32_t>(dict_text_.size()));
     dict_bad_.push_back(!ok);
+    if (typed_ != ColumnType::kString) {
+      dict_ints_.push_back(int_);
+      dict_floats_.push_back(float_);
+    }
   }
   has_dictionary_ = true;
+  format_ = format;
   plain_ = {};
   return Status::Ok();
 }
@@ -349,18 +360,21 @@ Status ColumnReader::PlainValue(std::string& out, bool& ok) {
       if ((bool_bit_ >> 3) >= plain_.size()) return need(1);
       bool v = (static_cast<unsigned char>(plain_[bool_bit_ >> 3]) >> (bool_bit_ & 7)) & 1;
       ++bool_bit_;
-      ok = text_.Bool(v, out);
+      int_ = v;
+      ok = !format_ || text_.Bool(v, out);
       return Status::Ok();
     }
     case Type::kInt32:
       RETURN_IF_ERROR(need(4));
       plain_pos_ += 4;
-      ok = text_.Int32(LoadLE<int32_t>(p), out);
+      int_ = LoadLE<int32_t>(p);
+      ok = !format_ || text_.Int32(static_cast<int32_t>(int_), out);
       return Status::Ok();
     case Type::kInt64:
       RETURN_IF_ERROR(need(8));
       plain_pos_ += 8;
-      ok = text_.Int64(LoadLE<int64_t>(p), out);
+      int_ = LoadLE<int64_t>(p);
+      ok = !format_ || text_.Int64(int_, out);
       return Status::Ok();
     case Type::kInt96:
       RETURN_IF_ERROR(need(12));
@@ -370,12 +384,14 @@ Status ColumnReader::PlainValue(std::string& out, bool& ok) {
     case Type::kFloat:
       RETURN_IF_ERROR(need(4));
       plain_pos_ += 4;
-      ok = text_.Float(LoadLE<float>(p), out);
+      float_ = LoadLE<float>(p);
+      ok = !format_ || text_.Float(static_cast<float>(float_), out);
       return Status::Ok();
     case Type::kDouble:
       RETURN_IF_ERROR(need(8));
       plain_pos_ += 8;
-      ok = text_.Double(LoadLE<double>(p), out);
+      float_ = LoadLE<double>(p);
+      ok = !format_ || text_.Double(float_, out);
       return Status::Ok();
     case Type::kByteArray: {
       RETURN_IF_ERROR(need(4));
@@ -409,13 +425,21 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
       Result<size_t> got = indices_.Get(&index, 1);
       if (!got) return Fail("page", page_at_, got.error().message());
       if (*got == 0) return Fail("page", page_at_, "its values end before its value count");
-      if (source_ == Source::kBoolRle) return text_.Bool(index != 0, out);
+      if (source_ == Source::kBoolRle) {
+        int_ = index != 0;
+        return !format_ || text_.Bool(index != 0, out);
+      }
       if (index >= dict_bad_.size()) {
         return Fail("page", page_at_,
                     "dictionary index " + std::to_string(index) + " beyond the dictionary's " +
                         std::to_string(dict_bad_.size()) + " values");
       }
       if (dict_bad_[index]) return false;
+      if (typed_ != ColumnType::kString) {
+        int_ = dict_ints_[index];
+        float_ = dict_floats_[index];
+        if (!format_) return true;
+      }
       out.append(dict_text_, dict_offsets_[index], dict_offsets_[index + 1] - dict_offsets_[index]);
       return true;
     }
@@ -424,11 +448,13 @@ Result<bool> ColumnReader::NextValue(std::string& out) {
       if (static_cast<Type>(*leaf_.element.type) == Type::kInt32) {
         if (i >= ints32_.size())
           return Fail("page", page_at_, "its values end before its value count");
-        return text_.Int32(ints32_[i], out);
+        int_ = ints32_[i];
+        return !format_ || text_.Int32(ints32_[i], out);
       }
       if (i >= ints64_.size())
         return Fail("page", page_at_, "its values end before its value count");
-      return text_.Int64(ints64_[i], out);
+      int_ = ints64_[i];
+      return !format_ || text_.Int64(ints64_[i], out);
     }
     case Source::kBytes: {
       size_t i = materialized_next_++;
@@ -500,7 +526,10 @@ Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
 
 Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
-Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad) {
+Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
+                          int64_t* ints, double* floats, bool text) {
+  // Only a typed column goes without text (its values are in `ints` or `floats`).
+  format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }
@@ -532,7 +561,9 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
         if (batch.arena_bytes() + value_.size() > kMaxBatchArena) {
           return Fail("page", page_at_, "values too long for one batch of rows (over 2 GiB)");
         }
-        cells[done + i] = batch.Append(value_);
+        cells[done + i] = format_ ? batch.Append(value_) : Span{0, 0};
+        if (ints != nullptr) ints[done + i] = text_.TypedInt(int_);
+        if (floats != nullptr) floats[done + i] = float_;
       } else {
         cells[done + i] = kNullSpan;
         Type type = static_cast<Type>(*leaf_.element.type);

@@ -73,8 +73,16 @@ class ColumnReader {
 
   // Appends the next `n` cells' text to `batch`'s arena and sets cells[i] to its
   // span (kNullSpan for null). Values without text are reported in `bad` and get
-  // kNullSpan. InvalidData when the chunk is damaged or ends early.
-  Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad);
+  // kNullSpan. InvalidData when the chunk is damaged or ends early. For a column
+  // with typed values (typed_type() not kString), `ints` (integer, boolean, date,
+  // timestamp) or `floats` (float), when given, receive each cell's value
+  // (left alone for null and bad cells). Without `text` (only with `ints` or
+  // `floats`), non-null cells get an empty span and no text is made.
+  Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
+              int64_t* ints = nullptr, double* floats = nullptr, bool text = true);
+
+  // The type of the column's typed values (ValueText::typed_type).
+  ColumnType typed_type() const { return typed_; }
 
   // Reads the level entries of the next `n` records (rows) into `out` (cleared
   // first): a record starts at each repetition level 0. Values without text are
@@ -104,7 +112,12 @@ class ColumnReader {
   const LeafColumn& leaf_;
   const ColumnMetaData& meta_;
   ValueText text_;
-  std::string where_;  // "column chunk 'x' of row group N"
+  ColumnType typed_;
+  // The last value decoded, for typed values (raw: TypedInt converts).
+  int64_t int_ = 0;
+  double float_ = 0;
+  bool format_ = true;  // make values' text (false: typed values only)
+  std::string where_;   // "column chunk 'x' of row group N"
   int64_t rows_left_;
   uint64_t pos_ = 0;  // next page header
   uint64_t end_ = 0;  // end of the chunk
@@ -151,6 +164,8 @@ class ColumnReader {
   std::string dict_text_;
   std::vector<uint32_t> dict_offsets_;
   std::vector<bool> dict_bad_;
+  std::vector<int64_t> dict_ints_;  // typed columns: entry i's value
+  std::vector<double> dict_floats_;
   std::string value_;
 };
 

@@ -349,6 +349,49 @@ std::string_view ValueText::kind_name() const {
   }
 }
 
+ColumnType ValueText::typed_type() const {
+  const bool int_physical = physical_ == Type::kInt32 || physical_ == Type::kInt64;
+  switch (kind_) {
+    case Kind::kSigned:
+      return int_physical ? ColumnType::kInteger : ColumnType::kString;
+    case Kind::kDate:
+      return physical_ == Type::kInt32 ? ColumnType::kDate : ColumnType::kString;
+    case Kind::kTimestamp:
+      return int_physical ? ColumnType::kTimestamp : ColumnType::kString;
+    case Kind::kNumber:
+      switch (physical_) {
+        case Type::kBoolean:
+          return ColumnType::kBoolean;
+        case Type::kInt32:
+        case Type::kInt64:
+          return ColumnType::kInteger;
+        case Type::kFloat:
+        case Type::kDouble:
+          return ColumnType::kFloat;
+        default:
+          return ColumnType::kString;
+      }
+    default:
+      return ColumnType::kString;
+  }
+}
+
+int64_t ValueText::TypedInt(int64_t v) const {
+  return kind_ == Kind::kTimestamp ? ToMicros(v, unit_) : v;
+}
+
+void ValueText::TypedText(int64_t i, double f, std::string& out) const {
+  if (kind_ == Kind::kTimestamp) {
+    AppendTimestampMicros(i, out);
+  } else if (physical_ == Type::kBoolean) {
+    Bool(i != 0, out);
+  } else if (physical_ == Type::kFloat || physical_ == Type::kDouble) {
+    Double(f, out);
+  } else {
+    Int64(i, out);
+  }
+}
+
 bool ValueText::Bool(bool v, std::string& out) const {
   out += v ? "true" : "false";
   return true;

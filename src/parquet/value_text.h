@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/table.h"
 #include "parquet/metadata.h"
 
 namespace sluice::parquet {
@@ -46,6 +47,17 @@ class ValueText {
   bool Bytes(std::string_view v, std::string& out) const;
 
   Type physical() const { return physical_; }
+  // The type whose representation (core/table.h) the column's values also have
+  // when their text is exactly what that type prints and parses back: signed
+  // integers, FLOAT/DOUBLE, BOOLEAN, DATE and INT32/INT64 TIMESTAMP. kString for
+  // every other column (text only).
+  ColumnType typed_type() const;
+  // The representation of an INT32/INT64 value of a typed column: the value, or a
+  // timestamp's microseconds (as its text, truncated).
+  int64_t TypedInt(int64_t v) const;
+  // Appends the text of a typed column's value given in its representation
+  // (`i`, or `f` for a float column): the text its Parquet value has.
+  void TypedText(int64_t i, double f, std::string& out) const;
   // What the column holds, for messages and inference: "string", "integer",
   // "float", "boolean", "date", "timestamp", "time".
   std::string_view kind_name() const;

@@ -63,6 +63,8 @@ void BatchProducer::Produce(TextBatch first) {
 
 Status BatchProducer::ProduceAll(TextBatch first) {
   std::vector<std::string> names = NormalizeColumnNames(first.columns(), in_.plan->normalize_names);
+  // Values normalisation rewrites text: with it, every cell keeps its text.
+  if (!in_.plan->normalize.any()) in_.reader->SetTextless(in_.validator->TextlessColumns(first));
   bool have_first = true;
   Status status;
   for (;;) {

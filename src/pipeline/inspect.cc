@@ -159,6 +159,8 @@ Result<CheckResult> CheckFile(const std::string& path, const TablePlan& plan,
   if (!validator) return validator.error();
   Status bound = validator->Bind(names);
   if (!bound.ok()) return finish(bound);
+  // Values normalisation rewrites text: with it, every cell keeps its text.
+  if (!plan.normalize.any()) opened.reader->SetTextless(validator->TextlessColumns(text));
   const RowTransforms* transforms = table->transforms ? &*table->transforms : nullptr;
   RowPreview& preview = result.preview;
   preview.table = table->load.name;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <functional>
 #include <limits>
 
@@ -55,6 +56,12 @@ enum class CellError {
   kNoMatch,
   kInvalidUtf8,
 };
+
+// Dates from 0001-01-01 to 9999-12-31, as days since 1970-01-01: the range in
+// which a typed date or timestamp is known to be what its text parses to.
+constexpr int64_t kFirstDay = -719162;
+constexpr int64_t kLastDay = 2932896;
+constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
 
 // Values in messages are cut at this many bytes; the RowError's raw text has all.
 constexpr size_t kMaxShownValue = 64;
@@ -411,17 +418,33 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
     return check_text ? CheckText(allowed, regex, cell) : CellError::kNone;
   };
 
+  const TypedCells* typed = TypedSource(c, in);
+  // A cell's text for the text path, made when the column is textless.
+  auto text_of = [&](std::string_view cell, size_t r) {
+    const size_t source = static_cast<size_t>(source_of_[c]);
+    return in.Textless(source) ? in.CellText(r, source, scratch_) : cell;
+  };
   switch (spec.type) {
     case ColumnType::kString:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
         if (!utf8.Valid(cell)) return CellError::kInvalidUtf8;
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendString(cell);
         return error;
       });
       return;
-    case ColumnType::kInteger:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+    case ColumnType::kInteger: {
+      if (typed != nullptr) {
+        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
+          const int64_t v = typed->ints[r];
+          if (static_cast<double>(v) < min) return CellError::kBelowMin;
+          if (static_cast<double>(v) > max) return CellError::kAboveMax;
+          out.AppendInt(v);
+          return CellError::kNone;
+        });
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
         int64_t v = 0;
         const ParseResult parsed = ParseInteger(cell, &v);
         if (parsed != ParseResult::kOk) {
@@ -436,8 +459,9 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         return error;
       });
       return;
-    case ColumnType::kFloat:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+    }
+    case ColumnType::kFloat: {
+      auto parse = [&](std::string_view cell, size_t) {
         double v = 0;
         const ParseResult parsed = ParseFloat(cell, &v);
         if (parsed != ParseResult::kOk) {
@@ -448,10 +472,32 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendFloat(v);
         return error;
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+        const double v = typed->type == ColumnType::kFloat ? typed->floats[r]
+                                                           : static_cast<double>(typed->ints[r]);
+        // NaN and infinities have text the text path refuses: let it say so.
+        if (!std::isfinite(v)) return parse(text_of(cell, r), r);
+        if (v < min) return CellError::kBelowMin;
+        if (v > max) return CellError::kAboveMax;
+        out.AppendFloat(v);
+        return CellError::kNone;
       });
       return;
+    }
     case ColumnType::kBoolean:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+      if (typed != nullptr) {
+        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
+          out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
+          return CellError::kNone;
+        });
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
         bool v = false;
         if (!ParseBoolean(cell, &v)) return CellError::kNotType;
         const CellError error = text_rules(cell);
@@ -459,8 +505,8 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         return error;
       });
       return;
-    case ColumnType::kDate:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+    case ColumnType::kDate: {
+      auto parse = [&](std::string_view cell, size_t) {
         int64_t days = 0;
         const bool ok =
             format != nullptr ? ParseFormattedDate(cell, format, &days) : ParseIsoDate(cell, &days);
@@ -468,10 +514,22 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(days);
         return error;
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+        const int64_t days = typed->ints[r];
+        // Years 1 to 9999 print as YYYY-MM-DD; others have text the parser judges.
+        if (days < kFirstDay || days > kLastDay) return parse(text_of(cell, r), r);
+        out.AppendInt(days);
+        return CellError::kNone;
       });
       return;
-    case ColumnType::kTimestamp:
-      ConvertRows(c, in, out, [&](std::string_view cell) {
+    }
+    case ColumnType::kTimestamp: {
+      auto parse = [&](std::string_view cell, size_t) {
         int64_t micros = 0;
         const bool ok = format != nullptr ? ParseFormattedTimestamp(cell, format, &micros)
                                           : ParseIsoTimestamp(cell, &micros);
@@ -479,9 +537,44 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(micros);
         return error;
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+        const int64_t micros = typed->ints[r];
+        if (micros < kFirstDay * kMicrosPerDay || micros >= (kLastDay + 1) * kMicrosPerDay) {
+          return parse(text_of(cell, r), r);
+        }
+        out.AppendInt(micros);
+        return CellError::kNone;
       });
       return;
+    }
   }
+}
+
+std::vector<bool> Validator::TextlessColumns(const TextBatch& sample) const {
+  std::vector<bool> textless(sample.columns().size(), false);
+  for (size_t c = 0; c < schema_.columns.size(); ++c) {
+    if (TypedSource(c, sample) != nullptr) textless[static_cast<size_t>(source_of_[c])] = true;
+  }
+  return textless;
+}
+
+const TypedCells* Validator::TypedSource(size_t c, const TextBatch& in) const {
+  const ColumnSpec& spec = schema_.columns[c];
+  const int source = source_of_[c];
+  if (source < 0 || static_cast<size_t>(source) >= in.columns().size()) return nullptr;
+  const TypedCells* typed = in.Typed(static_cast<size_t>(source));
+  // Rules on the text, and formats (which describe text), need the text path.
+  if (typed == nullptr || !allowed_[c].empty() || regexes_[c] != nullptr || spec.rules.format) {
+    return nullptr;
+  }
+  const bool usable = typed->type == spec.type ||
+                      (spec.type == ColumnType::kFloat && typed->type == ColumnType::kInteger);
+  return usable && spec.type != ColumnType::kString ? typed : nullptr;
 }
 
 template <typename ConvertCell>
@@ -489,7 +582,10 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
   const ColumnSpec& spec = schema_.columns[c];
   const int source = source_of_[c];
   const bool present = source >= 0 && static_cast<size_t>(source) < in.columns().size();
-  const bool trim = spec.type != ColumnType::kString;
+  // A textless column's cells have no bytes: nullness is the cell's, and the text
+  // is made only for a message.
+  const bool textless = present && in.Textless(static_cast<size_t>(source));
+  const bool trim = spec.type != ColumnType::kString && !textless;
   for (size_t r = 0; r < in.rows(); ++r) {
     if (row_error_[r] != 0) {
       out.AppendNull();
@@ -512,8 +608,9 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
       out.AppendNull();
       continue;
     }
-    const CellError error = convert(cell);
+    const CellError error = convert(cell, r);
     if (error != CellError::kNone) {
+      if (textless) cell = in.CellText(r, static_cast<size_t>(source), scratch_);
       Reject(in, r, spec.name, CellMessage(spec, error, cell), CellKind(spec, error),
              CellHint(spec, error));
       out.AppendNull();
@@ -536,7 +633,7 @@ void Validator::Reject(const TextBatch& in, size_t row, std::string column, std:
   } else {
     for (size_t c = 0; c < in.columns().size(); ++c) {
       if (c > 0) error.raw += ',';
-      error.raw += in.Cell(row, c);
+      error.raw += in.CellText(row, c, scratch_);
     }
   }
   pending_.push_back(std::move(error));

@@ -13,6 +13,11 @@
 // be valid UTF-8. Then the column's rules: min/max (numbers), allowed (exact match
 // of the cell text, trimmed for non-strings), regex (RE2 syntax, must match the whole value).
 //
+// When the reader gives a column's values typed as well (TextBatch::Typed; Parquet
+// does), a column whose type takes them uses them as the parsed values, with the
+// same rules and messages (which quote the cell text); other columns, and columns
+// with rules on the text, parse the text as above.
+//
 // Thread-safety: a Validator is used by one thread; it holds compiled regexes.
 #pragma once
 
@@ -53,6 +58,11 @@ class Validator {
   size_t Convert(const TextBatch& in, const std::vector<std::string>& column_names, Batch& out,
                  RowErrorSink& errors);
 
+  // Per column of `sample` (a batch of the bound file): true when Convert takes
+  // the column's typed values and needs no text but for messages (TypedSource), so
+  // that the reader may make it textless (RecordReader::SetTextless).
+  std::vector<bool> TextlessColumns(const TextBatch& sample) const;
+
  private:
   class Utf8Check;
 
@@ -60,8 +70,14 @@ class Validator {
   // Maps the columns of `columns` beyond file_columns_ (keys first seen after Bind).
   void BindNewColumns(const std::vector<std::string>& columns);
   void ConvertColumn(size_t c, const TextBatch& in, Column& out, const Utf8Check& utf8);
-  // Runs `convert` (parse, check, append; returns a CellError) on each non-null
-  // cell of schema column `c` and handles NULLs and rejections.
+  // The typed values (TextBatch::Typed) of schema column `c`'s cells when the
+  // Validator may use them instead of parsing the text: the column's type takes
+  // them as they are (integer, boolean, date, timestamp from the same; float from
+  // float or integer) and no rule needs the text (allowed, regex, format). Else null.
+  const TypedCells* TypedSource(size_t c, const TextBatch& in) const;
+  // Runs `convert(cell, row)` (parse or take the typed value, check, append;
+  // returns a CellError) on each non-null cell of schema column `c` and handles
+  // NULLs and rejections.
   template <typename ConvertCell>
   void ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertCell convert);
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
@@ -83,6 +99,7 @@ class Validator {
   // Scratch reused by Convert: per row 0 (good) or 1 + index into pending_.
   std::vector<uint32_t> row_error_;
   std::vector<RowError> pending_;
+  std::string scratch_;  // a textless cell's text (TextBatch::CellText)
 };
 
 }  // namespace sluice

@@ -79,6 +79,39 @@ class ParquetLoadTest(SluiceTestCase):
         # NULL list, empty list and list of one NULL stay distinct.
         self.assertEqual([r[1] for r in got], ["[1,null,3]", "[]", None, "[null]"])
 
+    def test_typed_columns_reject_rows_with_their_text_past_the_first_batch(self):
+        # Typed columns skip their text after the first batch; a rejected row's
+        # text is made again, as the reader gives it, and the good rows load.
+        dst = self.path("data", "typed.parquet")
+        self.duckdb("COPY (SELECT i AS id, CASE WHEN i = 700 THEN 9000 ELSE i END AS n, "
+                    "CASE WHEN i = 800 THEN 'nan'::DOUBLE ELSE i / 8.0 END AS f, "
+                    "TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_microseconds(i * 1500001) AS ts, "
+                    "DATE '2000-01-01' + i::INTEGER AS d, i %% 2 = 0 AS b "
+                    "FROM range(1000) t(i)) TO '%s' (FORMAT parquet)" % dst)
+        os.utime(dst, (0, 0))
+        schema = self.path("typed.schema.yaml")
+        with open(schema, "w") as f:
+            f.write("columns:\n"
+                    "  - {name: id, type: integer, nullable: false}\n"
+                    "  - {name: n, type: integer, max: 5000}\n"
+                    "  - {name: f, type: float}\n"
+                    "  - {name: ts, type: timestamp}\n"
+                    "  - {name: d, type: date}\n"
+                    "  - {name: b, type: boolean}\n")
+        self.assertExit(self.once("--schema", schema, "--max-rejects", "5"), 0)
+        self.assertEqual(self.count("typed"), 998)
+        self.assertEqual(self.query("SELECT n, f, ts, d, b FROM typed WHERE id = 701"),
+                         [(701, 87.625, "2026-01-01 00:17:31.500701", "2001-12-02", 0)])
+        rejects = self.rejects("typed.parquet")
+        self.assertEqual([(r["line"], r["column"], r["kind"]) for r in rejects],
+                         [(701, "n", "range"), (801, "f", "type")])
+        self.assertEqual(rejects[0]["reason"], 'column "n": 9000 is above max 5000')
+        self.assertEqual(rejects[0]["raw"],
+                         "700,9000,87.5,2026-01-01T00:17:30.000700Z,2001-12-01,true")
+        self.assertEqual(rejects[1]["reason"], 'column "f": "NaN" is not a float')
+        self.assertEqual(rejects[1]["raw"],
+                         "800,800,NaN,2026-01-01T00:20:00.000800Z,2002-03-11,true")
+
     def test_map_without_values_is_quarantined_naming_the_column(self):
         self.land("map_no_value.parquet")
         res = self.once()
