@@ -8,23 +8,11 @@
 #include <optional>
 
 #include "parquet/rle.h"
+#include "parquet/string_file.h"
 #include "parquet/thrift_writer.h"
 
 namespace sluice::parquet {
 namespace {
-
-class StringFile : public RandomAccessInput {
- public:
-  explicit StringFile(std::string data) : data_(std::move(data)) {}
-  uint64_t size() const override { return data_.size(); }
-  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) override {
-    if (offset >= data_.size()) return size_t{0};
-    return data_.copy(dst, n, offset);
-  }
-
- private:
-  std::string data_;
-};
 
 std::string I32s(std::initializer_list<int32_t> values) {
   std::string out;

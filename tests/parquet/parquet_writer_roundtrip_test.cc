@@ -13,24 +13,10 @@
 #include "parquet/column_reader.h"
 #include "parquet/parquet_file.h"
 #include "parquet/parquet_writer.h"
+#include "parquet/string_file.h"
 
 namespace sluice::parquet {
 namespace {
-
-class StringFile : public RandomAccessInput {
- public:
-  explicit StringFile(std::string data) : data_(std::move(data)) {}
-  uint64_t size() const override { return data_.size(); }
-  Result<size_t> ReadAt(uint64_t offset, char* dst, size_t n) override {
-    if (offset >= data_.size()) return size_t{0};
-    n = std::min<size_t>(n, data_.size() - offset);
-    std::memcpy(dst, data_.data() + offset, n);
-    return n;
-  }
-
- private:
-  std::string data_;
-};
 
 using Cell = std::optional<std::string>;
 
