@@ -118,6 +118,14 @@ def http_get(url, timeout=5):
         return e.code, e.read().decode("utf-8")
 
 
+def open_sqlite(path, timeout=30):
+    """A connection to an existing SQLite database (never creates one). Read-write,
+    not mode=ro: after sluice is killed the first connection may have to recover
+    the WAL, which a read-only connection cannot ("attempt to write a readonly
+    database"). Tests only read through it."""
+    return sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout)
+
+
 def files_under(folder):
     """Relative paths of every regular file under folder (recursive), sorted."""
     out = []
@@ -489,7 +497,7 @@ class SluiceTestCase(unittest.TestCase):
         db = db or self.db
         if not os.path.exists(db):
             return None
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        con = open_sqlite(db)
         try:
             con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
             return con.execute(sql, params).fetchall()

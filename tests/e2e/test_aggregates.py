@@ -7,12 +7,11 @@ test_aggregates_sinks.py runs them on PostgreSQL, ClickHouse and MySQL too."""
 
 import os
 import random
-import sqlite3
 import statistics
 import time
 import unittest
 
-from sluice_e2e import SluiceTestCase, log
+from sluice_e2e import SluiceTestCase, log, open_sqlite
 
 # The aggregates table's fixed columns around the `by` ones.
 HEAD = ["_file", "_load_id", "_loaded_at"]
@@ -82,7 +81,7 @@ class AggregatesOnSinks:
         return out
 
     def ledger_hash(self, name):
-        con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+        con = open_sqlite(self.ledger)
         try:
             rows = con.execute("SELECT hash FROM files WHERE path LIKE ?",
                                ("%/" + name,)).fetchall()

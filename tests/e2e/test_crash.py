@@ -7,6 +7,8 @@ kills (default 15)."""
 import os
 import random
 import shutil
+import subprocess
+import sys
 import time
 import unittest
 
@@ -124,6 +126,28 @@ class CrashTest(SluiceTestCase):
         self.assertEqual(self.quarantined_files(), [], f"seed {seed}: files quarantined")
         self.assertEqual(sorted(self.processed_files()), sorted(per_file),
                          f"seed {seed}: processed/ does not hold each file once")
+
+
+class ReadAfterCrashTest(SluiceTestCase):
+    """The tests read the sink and the ledger between kills: a database left with
+    a hot journal by a killed writer must still be readable (a read-only
+    connection cannot roll the journal back: "attempt to write a readonly
+    database", seen once in the aggregates kill loop)."""
+
+    def test_query_reads_a_database_left_with_a_hot_journal(self):
+        writer = (
+            "import os, sqlite3, sys\n"
+            "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "con.execute('CREATE TABLE t(x)')\n"
+            "con.execute('INSERT INTO t VALUES (1)')\n"
+            "con.execute('PRAGMA cache_size=1')\n"
+            "con.execute('BEGIN')\n"
+            "con.execute('INSERT INTO t SELECT randomblob(1000) FROM (WITH RECURSIVE "
+            "r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 1000) SELECT i FROM r)')\n"
+            "os._exit(0)  # dies inside the transaction, its pages already spilled\n")
+        subprocess.run([sys.executable, "-c", writer, self.db], check=True)
+        self.assertTrue(os.path.exists(self.db + "-journal"), "the writer left no hot journal")
+        self.assertEqual(self.query("SELECT count(*) FROM t"), [(1,)])
 
 
 if __name__ == "__main__":

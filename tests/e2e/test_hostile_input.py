@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import zlib
 
-from sluice_e2e import SluiceTestCase
+from sluice_e2e import SluiceTestCase, open_sqlite
 
 
 def sparse_jsonl(keys):
@@ -26,7 +26,7 @@ def sparse_jsonl(keys):
 class HostileInputTest(SluiceTestCase):
     def ledger_states(self):
         try:
-            con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=1)
+            con = open_sqlite(self.ledger, timeout=1)
             try:
                 return [r[0] for r in con.execute("SELECT state FROM files")]
             finally:

@@ -17,7 +17,7 @@ import sqlite3
 import unittest
 
 from sluice_e2e import SluiceTestCase, backdate, csv_text, files_under, free_port, http_get, \
-    read_bytes
+    open_sqlite, read_bytes
 
 
 class _Xxh128(ctypes.Structure):
@@ -70,7 +70,7 @@ class IdentityTestCase(SluiceTestCase):
         os.rename(tmp, os.path.join(self.data, name))
 
     def ledger_rows(self):
-        con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+        con = open_sqlite(self.ledger)
         try:
             return con.execute("SELECT path, hash, state FROM files ORDER BY id").fetchall()
         finally:

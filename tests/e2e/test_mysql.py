@@ -12,7 +12,6 @@ SLUICE_CRASH_SEED=<n> replays the kill loop."""
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -20,7 +19,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from sluice_e2e import REPO, TEST_DATA, SluiceTestCase, csv_text, free_port, log
+from sluice_e2e import REPO, TEST_DATA, SluiceTestCase, csv_text, free_port, log, open_sqlite
 
 MARIADB = "/usr/bin/mariadb"
 SERVER_SCRIPT = os.path.join(REPO, "scripts", "servers", "mariadb.sh")
@@ -88,7 +87,7 @@ def start_private_server(test, prefix):
 
 def ledger_states(ledger):
     """{file name: state} from a ledger."""
-    con = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30)
+    con = open_sqlite(ledger)
     try:
         rows = con.execute("SELECT path, state FROM files").fetchall()
     finally:

@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import unittest
 
-from sluice_e2e import SluiceTestCase, csv_text, files_under, free_port, http_get
+from sluice_e2e import SluiceTestCase, csv_text, files_under, free_port, http_get, open_sqlite
 
 SCHEMA = """columns:
   - name: id
@@ -68,7 +68,7 @@ class FaultTestCase(SluiceTestCase):
     def ledger_row(self, name, columns):
         """`columns` of the latest ledger record of data/<name>, or None."""
         try:
-            con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+            con = open_sqlite(self.ledger)
         except sqlite3.OperationalError:
             return None  # not created yet
         try:

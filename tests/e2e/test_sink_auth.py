@@ -23,7 +23,7 @@ import uuid
 import test_clickhouse as tch
 import test_mysql as tmy
 import test_postgres as tpg
-from sluice_e2e import SluiceTestCase, csv_text, free_port, http_get
+from sluice_e2e import SluiceTestCase, csv_text, free_port, http_get, open_sqlite
 
 
 def secret_forms(password):
@@ -44,7 +44,7 @@ class ShowsNoPasswordMixin:
         """{file name: (state, error)} from the ledger."""
         if not os.path.exists(self.ledger):
             return {}
-        con = sqlite3.connect(f"file:{self.ledger}?mode=ro", uri=True, timeout=30)
+        con = open_sqlite(self.ledger)
         try:
             rows = con.execute("SELECT path, state, error FROM files").fetchall()
         finally:
