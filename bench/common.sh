@@ -144,6 +144,7 @@ rss_reset() {
 rss_measured() { # command...
   [ -n "$RSS_LOG" ] || rss_reset
   if [ -x /usr/bin/time ]; then
+    # shellcheck disable=SC2097,SC2098  # the real binary, for the wrapper to run
     SLUICE_REAL=$SLUICE_BIN SLUICE_RSS_LOG=$RSS_LOG SLUICE_BIN=$ROOT/bench/peak_rss.sh "$@"
   else
     "$@"
@@ -221,13 +222,17 @@ record_result() { # name label kind vs runs best median rows files rss
 # record_result for each measurement run_measurements selected (ROWS for an
 # entry that gives no rows); the ratio base as in write_results. For scripts
 # that lay out a table of their own.
+# shellcheck disable=SC2120  # the argument is optional
 record_measurements() { # [rows]
   local entry name runs label rows files vs kind
   for entry in "${selected[@]}"; do
     IFS='|' read -r name runs _ label rows files <<< "$entry"
     rows=${rows:-${1:-}}
-    if [ -n "${rss[$name]:-}" ]; then kind=sluice; vs=; else kind=baseline; vs=$(base_of "$files"); fi
-    [ -n "${b[$vs]:-}" ] || vs=
+    kind=sluice vs=
+    if [ -z "${rss[$name]:-}" ]; then
+      kind=baseline vs=$(base_of "$files")
+      [ -n "${b[$vs]:-}" ] || vs=
+    fi
     record_result "$name" "${label:-$name}" "$kind" "$vs" "$runs" "${b[$name]}" "${m[$name]}" \
       "$rows" "${files:-}" "${rss[$name]:-}"
   done
@@ -266,6 +271,7 @@ write_results() { # file about
       echo "- $name: ${all[$name]}"
     done
   } > "$1"
+  # shellcheck disable=SC2119  # every entry of write_results gives its rows
   record_measurements
   cat "$1"
   echo "bench: results written to $1" >&2

@@ -98,13 +98,13 @@ class HostileInputMemoryTest(SluiceTestCase):
         args = self.paths_args()
         if sink:
             args[args.index("--sink") + 1] = sink
-        code, peak = self.peak_rss_mib("once", *args, "--settle-ms", "0", *extra)
-        return code, peak
+        return self.peak_rss_mib("once", *args, "--settle-ms", "0", *extra)
 
     def assert_all_accounted(self, loaded, quarantined=()):
         """Every landed file is in processed/ or, with its error report, in
         quarantine/: nothing left behind, nothing lost."""
-        names = lambda paths: sorted(os.path.basename(p) for p in paths)
+        def names(paths):
+            return sorted(os.path.basename(p) for p in paths)
         self.assertEqual(names(self.processed_files()), sorted(loaded))
         self.assertEqual(names(self.quarantined_files()), sorted(quarantined))
         for name in quarantined:
@@ -149,6 +149,16 @@ class HostileInputMemoryTest(SluiceTestCase):
         self.assert_all_accounted(["wide.csv"])
         self.assertEqual(self.count("wide"), 6000)
         self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "1,500 columns")
+
+    @unittest.expectedFailure
+    def test_1500_columns_into_parquet(self):
+        # About 285 MiB within the default limits, for the reasons below.
+        self.write_wide_csv("wide.csv", 1500, 6000)
+        code, peak = self.once_peak(sink="parquet:" + self.path("lake"))
+        self.report("1,500 columns x 6,000 rows (41 MB), Parquet", peak)
+        self.assertEqual(code, 0)
+        self.assert_all_accounted(["wide.csv"])
+        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "1,500 columns into Parquet")
 
     @unittest.expectedFailure
     def test_5000_columns_into_parquet(self):
@@ -202,23 +212,22 @@ class HostileInputMemoryTest(SluiceTestCase):
         self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "JSONL lines of 20 MiB")
 
     def small_files(self, count, suffix):
-        body = lambda i: b"id,v\n" + b"".join(b"%d,%d\n" % (i, j) for j in range(50))
+        """`count` files of 50 rows, compressed by gzip or zstd (by `suffix`);
+        their names."""
         names = []
         for i in range(count):
-            name = f"m{i:04d}.csv{suffix}"
-            path = os.path.join(self.data, name)
+            body = b"id,v\n" + b"".join(b"%d,%d\n" % (i, j) for j in range(50))
+            names.append(f"m{i:04d}.csv{suffix}")
+            path = os.path.join(self.data, names[-1])
             if suffix == ".gz":
                 with gzip.open(path, "wb") as f:
-                    f.write(body(i))
+                    f.write(body)
             else:
-                with open(path, "wb") as f:
-                    f.write(body(i))
-            names.append(name)
+                with open(path[:-len(suffix)], "wb") as f:
+                    f.write(body)
         if suffix == ".zst":
-            plain = [os.path.join(self.data, n) for n in names]
-            for path in plain:
-                os.rename(path, path[:-len(suffix)])
-            subprocess.run(["zstd", "-q", "--rm"] + [p[:-len(suffix)] for p in plain], check=True)
+            plain = [os.path.join(self.data, n[:-len(suffix)]) for n in names]
+            subprocess.run(["zstd", "-q", "--rm"] + plain, check=True)
         for name in names:
             os.utime(os.path.join(self.data, name), (0, 0))
         return names
