@@ -94,25 +94,28 @@ class HostileInputMemoryTest(SluiceTestCase):
     input"); once fixed, unittest reports an unexpected success and the marker
     goes."""
 
-    def once_peak(self, *extra, sink=None):
+    def check_once(self, what, loaded, *extra, quarantined=(), rows=None, sink=None):
+        """Runs `sluice once` on the landing folder; checks its exit code, that
+        every file is in processed/ (`loaded`) or, with its error report, in
+        quarantine/ (`quarantined`), the row count of `rows` (table, count),
+        then the bound."""
         args = self.paths_args()
         if sink:
             args[args.index("--sink") + 1] = sink
-        return self.peak_rss_mib("once", *args, "--settle-ms", "0", *extra)
+        code, peak = self.peak_rss_mib("once", *args, "--settle-ms", "0", *extra)
+        print(f"\n{what}: peak RSS {peak:.0f} MiB")
+        self.assertEqual(code, 2 if quarantined else 0)
 
-    def assert_all_accounted(self, loaded, quarantined=()):
-        """Every landed file is in processed/ or, with its error report, in
-        quarantine/: nothing left behind, nothing lost."""
         def names(paths):
             return sorted(os.path.basename(p) for p in paths)
         self.assertEqual(names(self.processed_files()), sorted(loaded))
         self.assertEqual(names(self.quarantined_files()), sorted(quarantined))
         for name in quarantined:
-            self.assertTrue(self.error_report(name), f"no error report for {name}")
+            self.assertTrue(self.error_report(name)["reason"], f"no reason for {name}")
         self.assertEqual(self.data_files(), [])
-
-    def report(self, what, peak):
-        print(f"\n{what}: peak RSS {peak:.0f} MiB")
+        if rows:
+            self.assertEqual(self.count(rows[0]), rows[1])
+        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, what)
 
     def write_wide_csv(self, name, columns, rows):
         path = os.path.join(self.data, name)
@@ -134,43 +137,30 @@ class HostileInputMemoryTest(SluiceTestCase):
 
     def test_5000_columns_are_quarantined_with_the_reason(self):
         self.write_wide_csv("wide.csv", 5000, 2000)
-        code, peak = self.once_peak()
-        self.report("5,000 columns x 2,000 rows (48 MB), SQLite", peak)
-        self.assertEqual(code, 2)
-        self.assert_all_accounted([], ["wide.csv"])
+        self.check_once("5,000 columns x 2,000 rows (48 MB), SQLite", [],
+                        quarantined=["wide.csv"])
         self.assertIn("max_columns", self.error_report("wide.csv")["reason"])
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "5,000 columns")
 
     def test_1500_columns_the_default_limit_load(self):
         self.write_wide_csv("wide.csv", 1500, 6000)
-        code, peak = self.once_peak()
-        self.report("1,500 columns x 6,000 rows (41 MB), SQLite", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["wide.csv"])
-        self.assertEqual(self.count("wide"), 6000)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "1,500 columns")
+        self.check_once("1,500 columns x 6,000 rows (41 MB), SQLite", ["wide.csv"],
+                        rows=("wide", 6000))
 
     @unittest.expectedFailure
     def test_1500_columns_into_parquet(self):
         # About 285 MiB within the default limits, for the reasons below.
         self.write_wide_csv("wide.csv", 1500, 6000)
-        code, peak = self.once_peak(sink="parquet:" + self.path("lake"))
-        self.report("1,500 columns x 6,000 rows (41 MB), Parquet", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["wide.csv"])
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "1,500 columns into Parquet")
+        self.check_once("1,500 columns x 6,000 rows (41 MB), Parquet", ["wide.csv"],
+                        sink="parquet:" + self.path("lake"))
 
     @unittest.expectedFailure
     def test_5000_columns_into_parquet(self):
-        # About 350 MiB: the Parquet writer keeps an unflushed page for every
-        # column (pages are cut at 1 MiB a column, so 5,000 columns hold the
-        # whole row group's values), and the text batch's per-cell offsets.
+        # About 350 MiB: the Parquet writer keeps an unfinished page for every
+        # column (pages are cut at 1 MiB a column, so thousands of columns hold
+        # the whole row group's values), and the text batch's per-cell offsets.
         self.write_wide_csv("wide.csv", 5000, 2000)
-        code, peak = self.once_peak("--max-columns", "6000", sink="parquet:" + self.path("lake"))
-        self.report("5,000 columns x 2,000 rows (48 MB), Parquet", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["wide.csv"])
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "5,000 columns into Parquet")
+        self.check_once("5,000 columns x 2,000 rows (48 MB), Parquet", ["wide.csv"],
+                        "--max-columns", "6000", sink="parquet:" + self.path("lake"))
 
     @unittest.expectedFailure
     def test_a_50_mb_cell(self):
@@ -178,21 +168,11 @@ class HostileInputMemoryTest(SluiceTestCase):
         # (grown by doubling to 64 MiB), the text batch, SQLite's record and
         # SQLite's page cache (overflow pages).
         self.write_big_cells("cell.csv", 1, 50 << 20)
-        code, peak = self.once_peak()
-        self.report("one 50 MiB cell, SQLite", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["cell.csv"])
-        self.assertEqual(self.count("cell"), 1)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "a 50 MiB cell")
+        self.check_once("one 50 MiB cell, SQLite", ["cell.csv"], rows=("cell", 1))
 
     def test_many_1_mib_cells(self):
         self.write_big_cells("cells.csv", 100, 1 << 20)
-        code, peak = self.once_peak()
-        self.report("100 cells of 1 MiB, SQLite", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["cells.csv"])
-        self.assertEqual(self.count("cells"), 100)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "100 cells of 1 MiB")
+        self.check_once("100 cells of 1 MiB, SQLite", ["cells.csv"], rows=("cells", 100))
 
     @unittest.expectedFailure
     def test_jsonl_with_20_mb_lines(self):
@@ -204,14 +184,9 @@ class HostileInputMemoryTest(SluiceTestCase):
             for i in range(5):
                 f.write('{"id": %d, "note": "%s"}\n' % (i, "z" * (20 << 20)))
         os.utime(path, (0, 0))
-        code, peak = self.once_peak()
-        self.report("5 JSONL lines of 20 MiB, SQLite", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(["long.jsonl"])
-        self.assertEqual(self.count("long"), 5)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "JSONL lines of 20 MiB")
+        self.check_once("5 JSONL lines of 20 MiB, SQLite", ["long.jsonl"], rows=("long", 5))
 
-    def small_files(self, count, suffix):
+    def write_small_files(self, count, suffix):
         """`count` files of 50 rows, compressed by gzip or zstd (by `suffix`);
         their names."""
         names = []
@@ -233,30 +208,18 @@ class HostileInputMemoryTest(SluiceTestCase):
         return names
 
     def test_2000_small_gzip_files_in_groups(self):
-        names = self.small_files(2000, ".gz")
-        code, peak = self.once_peak("--workers", "2")
-        self.report("2,000 gzip files of 50 rows, 2 workers", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(names)
-        self.assertEqual(self.count("m"), 2000 * 50)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "2,000 gzip files")
+        names = self.write_small_files(2000, ".gz")
+        self.check_once("2,000 gzip files of 50 rows, 2 workers", names, "--workers", "2",
+                        rows=("m", 2000 * 50))
 
     def test_2000_small_zstd_files_in_groups(self):
-        names = self.small_files(2000, ".zst")
-        code, peak = self.once_peak("--workers", "2")
-        self.report("2,000 zstd files of 50 rows, 2 workers", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(names)
-        self.assertEqual(self.count("m"), 2000 * 50)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "2,000 zstd files")
+        names = self.write_small_files(2000, ".zst")
+        self.check_once("2,000 zstd files of 50 rows, 2 workers", names, "--workers", "2",
+                        rows=("m", 2000 * 50))
 
     def test_four_workers_on_files_of_big_cells(self):
-        names = []
-        for k in range(4):
-            names.append(f"cells{k}.csv")
-            self.write_big_cells(names[-1], 20, 2 << 20)
-        code, peak = self.once_peak("--workers", "4")
-        self.report("4 files of 20 cells of 2 MiB, 4 workers", peak)
-        self.assertEqual(code, 0)
-        self.assert_all_accounted(names)
-        self.assert_peak_below(peak, HOSTILE_BOUND_MIB, "4 workers")
+        names = [f"cells{k}.csv" for k in range(4)]
+        for name in names:
+            self.write_big_cells(name, 20, 2 << 20)
+        self.check_once("4 files of 20 cells of 2 MiB, 4 workers", names, "--workers", "4",
+                        rows=("cells0", 20))
