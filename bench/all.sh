@@ -63,11 +63,12 @@ render_table() { # tsv
 write_table() { # notes...
   local note
   {
-    echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "Benchmark table of $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "Seconds: best of the runs (each script's own results file has the medians and every run)."
     echo "Ratio = baseline seconds / sluice seconds on the same data (>1: sluice faster); rows/s and files/s are sluice's (the baseline's where no sluice measurement is beside it)."
     echo
     render_table "$TSV"
+    if [ $# -gt 0 ]; then echo; echo "Scripts:"; fi
     for note in "$@"; do echo "- $note"; done
   } > "$RESULTS"
   cat "$RESULTS"
