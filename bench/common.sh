@@ -134,8 +134,8 @@ measure_sluice() { # large | keyed | small
 # Peak RSS: rss_measured COMMAND... runs COMMAND with SLUICE_BIN standing for
 # bench/peak_rss.sh, which runs the real binary under GNU time (scripts/packages/
 # core.txt) and logs each sluice process's peak RSS to RSS_LOG; rss_peak_mib
-# prints the largest logged since rss_reset, in MiB (empty when no sluice ran:
-# the measurement is a baseline tool's). Without GNU time, COMMAND runs as is.
+# prints the largest logged since rss_reset, in MiB (empty when no sluice ran).
+# Without GNU time, COMMAND runs as is.
 RSS_LOG=
 rss_reset() {
   [ -n "$RSS_LOG" ] || { mkdir -p "$OUT"; RSS_LOG=$(mktemp "$OUT/.peak-rss.XXXXXX"); }
@@ -167,7 +167,8 @@ rss_peak_mib() {
 # Runs the entries of MEASUREMENTS ("name|runs|command|label|rows|files", files
 # empty for the large file) whose names match BENCH_ONLY, each `runs` times; sets
 # `selected` and, by name, `b` (best seconds), `m` (median), `all` (every run)
-# and `rss` (sluice's peak RSS in MiB over the runs; empty for a baseline tool).
+# and `rss` (the peak RSS in MiB of the sluice processes over the runs; empty
+# when none ran).
 run_measurements() {
   local entry name runs command times
   selected=()
@@ -224,19 +225,23 @@ record_result() { # name label kind vs runs best median rows files rss
 # that lay out a table of their own.
 # shellcheck disable=SC2120  # the argument is optional
 record_measurements() { # [rows]
-  local entry name runs label rows files vs kind
+  local entry name runs label rows files vs kind peak
   for entry in "${selected[@]}"; do
     IFS='|' read -r name runs _ label rows files <<< "$entry"
     rows=${rows:-${1:-}}
-    kind=sluice vs=
-    if [ -z "${rss[$name]:-}" ]; then
-      kind=baseline vs=$(base_of "$files")
+    kind=sluice vs='' peak=${rss[$name]:-}
+    if ! is_sluice "$name"; then
+      kind=baseline vs=$(base_of "$files") peak=
       [ -n "${b[$vs]:-}" ] || vs=
     fi
     record_result "$name" "${label:-$name}" "$kind" "$vs" "$runs" "${b[$name]}" "${m[$name]}" \
-      "$rows" "${files:-}" "${rss[$name]:-}"
+      "$rows" "${files:-}" "$peak"
   done
 }
+# Whether measurement NAME times sluice (the others time a baseline, which may
+# run sluice untimed to prepare its data): its name matches SLUICE_NAMES, a
+# regular expression, default sluice_.*
+is_sluice() { [[ $1 =~ ^(${SLUICE_NAMES:-sluice_.*})$ ]]; }
 # The sluice measurement a tool is compared with: sluice_small for many files,
 # else $RESULTS_BASE or sluice_large.
 base_of() { # files
@@ -247,7 +252,7 @@ base_of() { # files
 # line about the run and the line ABOUT (versions): each tool's ratio is against
 # base_of's sluice measurement; the lines go to results.tsv too.
 write_results() { # file about
-  local entry name runs label rows files base fps r
+  local entry name runs label rows files base fps r peak
   {
     echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?')"
     echo "$2"
@@ -260,9 +265,12 @@ write_results() { # file about
       base=$(base_of "$files")
       fps=
       [ -z "$files" ] || fps=$(rate "$files" "${b[$name]}")
-      r=
-      case $name in sluice_*) ;; *) [ -n "${b[$base]:-}" ] && r=$(ratio "${b[$name]}" "${b[$base]}") ;; esac
-      echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r | ${rss[$name]:-} |"
+      r='' peak=${rss[$name]:-}
+      if ! is_sluice "$name"; then
+        peak=
+        [ -z "${b[$base]:-}" ] || r=$(ratio "${b[$name]}" "${b[$base]}")
+      fi
+      echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r | $peak |"
     done
     echo
     echo "All runs (seconds):"

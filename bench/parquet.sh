@@ -129,7 +129,7 @@ MEASUREMENTS=()
 for name in $NAMES; do MEASUREMENTS+=("$name|$REPEAT|$name"); done
 mkdir -p "$WORK"
 BENCH_ONLY="" run_measurements  # sets b (best), m (median), all (every run) by name
-record_measurements "$ROWS"  # the lines of bench/all.sh's table
+SLUICE_NAMES='load_.*|check_.*' record_measurements "$ROWS"  # the lines of bench/all.sh's table
 archive_size=$(cat "$WORK/archive-size")
 duck_size=$(size_of "$PARQUET")
 
