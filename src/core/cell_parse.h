@@ -26,6 +26,7 @@ enum class ParseResult {
 // Inline: it runs on every non-string cell, usually to remove nothing.
 inline std::string_view TrimBlanks(std::string_view text) {
   auto blank = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  if (text.empty() || (!blank(text.front()) && !blank(text.back()))) return text;
   size_t begin = 0;
   size_t end = text.size();
   while (begin < end && blank(text[begin])) ++begin;

@@ -80,13 +80,23 @@ void DropRejectedRows(Column& column, const std::vector<uint32_t>& row_error) {
   }
 }
 
+// Whether `cell` is one of `allowed` (sorted). A short list, the usual case
+// (status codes, enums), is scanned comparing lengths first, which rules out most
+// entries without comparing bytes; a long one is searched.
+bool IsAllowed(const std::vector<std::string>& allowed, std::string_view cell) {
+  if (allowed.size() > 16) {
+    return std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>());
+  }
+  for (const std::string& value : allowed) {
+    if (std::string_view(value) == cell) return true;  // sizes first, then bytes
+  }
+  return false;
+}
+
 // The allowed and regex rules of a column on a cell's text. `allowed` is sorted.
 CellError CheckText(const std::vector<std::string>& allowed, const RegexRule* regex,
                     std::string_view cell) {
-  if (!allowed.empty() &&
-      !std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>())) {
-    return CellError::kNotAllowed;
-  }
+  if (!allowed.empty() && !IsAllowed(allowed, cell)) return CellError::kNotAllowed;
   if (regex != nullptr && !regex->Matches(cell)) {
     return CellError::kNoMatch;
   }

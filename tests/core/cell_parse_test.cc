@@ -43,6 +43,16 @@ TEST(TrimBlanksTest, RemovesAsciiBlanksOnBothSides) {
   EXPECT_EQ(TrimBlanks(""), "");
 }
 
+TEST(TrimBlanksTest, KeepsUntrimmedTextAndEmptyText) {
+  EXPECT_EQ(TrimBlanks(""), "");
+  EXPECT_EQ(TrimBlanks("a"), "a");
+  EXPECT_EQ(TrimBlanks("a b"), "a b");
+  EXPECT_EQ(TrimBlanks(" "), "");
+  EXPECT_EQ(TrimBlanks("\r\n"), "");
+  EXPECT_EQ(TrimBlanks("a\t"), "a");
+  EXPECT_EQ(TrimBlanks("\va"), "a");
+}
+
 TEST(ParseIntegerTest, AcceptsSignedDigitsWithinInt64) {
   int64_t v = 0;
   EXPECT_EQ(ParseInteger("0", &v), ParseResult::kOk);
