@@ -264,8 +264,24 @@ bool ParseIsoDate(std::string_view text, int64_t* days) {
 bool ParseIsoTimestamp(std::string_view text, int64_t* micros) {
   // Shortest form: "YYYY-MM-DDTHH:MM".
   if (text.size() < 16) return false;
+  // A column's timestamps mostly share their date with the previous cell's: the
+  // last date read on this thread is kept, so that checking the calendar and
+  // counting days is done once per date, not once per cell.
+  struct LastDate {
+    bool valid = false;
+    char text[10] = {};
+    int64_t days = 0;
+  };
+  thread_local LastDate last;
   int64_t days = 0;
-  if (!ParseIsoDate(text.substr(0, 10), &days)) return false;
+  if (last.valid && std::memcmp(text.data(), last.text, 10) == 0) {
+    days = last.days;
+  } else {
+    if (!ParseIsoDate(text.substr(0, 10), &days)) return false;
+    std::memcpy(last.text, text.data(), 10);
+    last.days = days;
+    last.valid = true;
+  }
   if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return false;
   int hour = 0;
   int minute = 0;

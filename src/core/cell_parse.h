@@ -7,7 +7,7 @@
 // hand, and only a column's declared strptime format uses the C library (on a
 // stack copy of the cell). Inputs are expected to be trimmed already (TrimBlanks).
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions (ParseIsoTimestamp keeps a per-thread cache).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ enum class ParseResult {
 
 // `text` without leading and trailing ASCII blanks (space, \t, \r, \n, \v, \f).
 // Inline: it runs on every non-string cell, usually to remove nothing.
-inline std::string_view TrimBlanks(std::string_view text) {
+[[gnu::always_inline]] inline std::string_view TrimBlanks(std::string_view text) {
   auto blank = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   if (text.empty() || (!blank(text.front()) && !blank(text.back()))) return text;
   size_t begin = 0;

@@ -313,6 +313,21 @@ TEST(ParseIsoTimestampTest, RejectsOutOfRangeFieldsAndJunk) {
   }
 }
 
+// ParseIsoTimestamp keeps the last date it read: a repeated date, a changed
+// one and an invalid one after a valid one must each be read as they are.
+TEST(ParseIsoTimestampTest, RepeatedAndChangingDates) {
+  EXPECT_EQ(Micros("2024-02-29T00:00:01Z"), Micros("2024-02-29T00:00:00Z") + 1'000'000);
+  EXPECT_EQ(Micros("2024-02-29T00:00:00Z"), Micros("2024-03-01T00:00:00Z") - kMicrosPerDay);
+  EXPECT_EQ(Micros("2024-02-29 12:00"), Micros("2024-02-29T00:00") + kMicrosPerDay / 2);
+  EXPECT_FALSE(IsTimestamp("2024-02-29T25:00:00"));  // the date is known, the hour is not
+  EXPECT_FALSE(IsTimestamp("2023-02-29T00:00:00"));
+  EXPECT_FALSE(IsTimestamp("2023-02-29T00:00:00"));  // still invalid when asked again
+  EXPECT_FALSE(IsTimestamp(std::string(16, '\0')));
+  EXPECT_FALSE(IsTimestamp(std::string("\0\0\0\0\0\0\0\0\0\0T00:00", 16)));
+  EXPECT_EQ(Micros("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(Micros("1970-01-01T00:00:00.5Z"), 500'000);
+}
+
 TEST(ParseFormattedTest, DatesFollowTheFormat) {
   int64_t days = 0;
   ASSERT_TRUE(ParseFormattedDate("29/02/2024", "%d/%m/%Y", &days));
