@@ -1,6 +1,5 @@
 #include "core/cell_parse.h"
 
-#include <cfloat>
 #include <charconv>
 #include <cstring>
 #include <ctime>
@@ -71,45 +70,6 @@ bool ParseZone(std::string_view zone, int* offset_seconds) {
   return true;
 }
 
-// Clinger's fast path for plain decimals ("29.39", "-7", "1010.234"): with at
-// most 15 significant digits the digits form an integer m < 2^53 and the
-// fraction's length k <= 15, so m and 10^k are both exact doubles and one IEEE
-// division (correctly rounded) gives exactly the double nearest to m / 10^k,
-// the same value from_chars gives. False (value untouched) for anything else:
-// exponents, more digits, junk; the caller then uses from_chars. Requires
-// FLT_EVAL_METHOD 0 (no x87 double rounding).
-bool FastDecimal(std::string_view number, bool negative, double* value) {
-#if FLT_EVAL_METHOD != 0
-  return false;
-#endif
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6, 1e7,
-                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  if (number.size() > 16) return false;  // 15 digits and a point at most
-  uint64_t m = 0;
-  size_t i = 0;
-  const size_t n = number.size();
-  for (; i < n; ++i) {
-    const unsigned d = static_cast<unsigned char>(number[i] - '0');
-    if (d > 9) break;
-    m = m * 10 + d;
-  }
-  size_t digits = i;
-  size_t fraction = 0;
-  if (i < n && number[i] == '.') {
-    for (++i; i < n; ++i) {
-      const unsigned d = static_cast<unsigned char>(number[i] - '0');
-      if (d > 9) return false;
-      m = m * 10 + d;
-      ++fraction;
-    }
-    digits += fraction;
-  }
-  if (i != n || digits == 0 || digits > 15) return false;
-  const double v = static_cast<double>(m) / kPow10[fraction];
-  *value = negative ? -v : v;
-  return true;
-}
-
 // strptime needs a NUL-terminated string; the copy stays on the stack.
 bool Strptime(std::string_view text, const char* format, std::tm* tm) {
   char buffer[128];
@@ -159,7 +119,7 @@ ParseResult ParseInteger(std::string_view text, int64_t* value) {
   return ec == std::errc() ? ParseResult::kOk : ParseResult::kInvalid;
 }
 
-ParseResult ParseFloat(std::string_view text, double* value) {
+ParseResult ParseFloatChars(std::string_view text, double* value) {
   const bool has_sign = !text.empty() && (text[0] == '+' || text[0] == '-');
   const size_t number_at = has_sign ? 1 : 0;
   // Requiring a digit or '.' first rules out "inf", "nan" and a second sign;
@@ -167,7 +127,6 @@ ParseResult ParseFloat(std::string_view text, double* value) {
   if (text.size() <= number_at || !(IsDigit(text[number_at]) || text[number_at] == '.')) {
     return ParseResult::kInvalid;
   }
-  if (FastDecimal(text.substr(number_at), text[0] == '-', value)) return ParseResult::kOk;
   const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(begin, end, *value, std::chars_format::general);
