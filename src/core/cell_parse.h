@@ -56,7 +56,7 @@ inline bool PlainDecimal(std::string_view text, double* value) {
 #if FLT_EVAL_METHOD != 0
   return false;
 #endif
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6, 1e7,
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   size_t i = 0;
   const size_t n = text.size();

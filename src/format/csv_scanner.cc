@@ -60,8 +60,7 @@ uint32_t CsvScanner::Specials(const char* p) const {
 CsvScanner::Scan CsvScanner::EndRecord(const char* begin, const char* field, const char* p,
                                        CsvField::Kind kind, const char* end, bool eof,
                                        uint64_t newlines, std::vector<CsvField>& fields) const {
-  fields.push_back(
-      {static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
+  fields.push_back({static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
   if (p == end) {
     if (!eof) return {Outcome::kNeedMore};
     return {Outcome::kRecord, static_cast<size_t>(p - begin), static_cast<size_t>(p - begin),

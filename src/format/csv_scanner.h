@@ -81,8 +81,7 @@ class CsvScanner {
   // Adds the last field, [field, p) of `kind`, where the record ends at *p ('\n',
   // '\r' or `end`), and says how the record ends.
   Scan EndRecord(const char* begin, const char* field, const char* p, CsvField::Kind kind,
-                 const char* end, bool eof, uint64_t newlines,
-                 std::vector<CsvField>& fields) const;
+                 const char* end, bool eof, uint64_t newlines, std::vector<CsvField>& fields) const;
 
   char delimiter_;
   char quote_;

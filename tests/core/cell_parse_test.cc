@@ -5,9 +5,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
-#include <limits>
 
 namespace sluice {
 namespace {
@@ -149,11 +149,27 @@ TEST(ParseFloatTest, PlainDecimalsReadExactlyAsFromChars) {
 
 TEST(ParseFloatTest, FastPathEdges) {
   double v = 0;
-  for (std::string_view text :
-       {"0", "-0", "-0.0", "0.", "5.", ".5", "-.5", "999999999999999", "999999999999999.",
-        "9999999999999999", "0.000000000000001", ".000000000000001", "0.1", "0.2", "0.3",
-        "1.7976931348623157", "4503599627370497", "9007199254740993", "123456789.123456",
-        "000000000000000000001.5", "1.100000000000000000000000000000000000001"}) {
+  for (std::string_view text : {"0",
+                                "-0",
+                                "-0.0",
+                                "0.",
+                                "5.",
+                                ".5",
+                                "-.5",
+                                "999999999999999",
+                                "999999999999999.",
+                                "9999999999999999",
+                                "0.000000000000001",
+                                ".000000000000001",
+                                "0.1",
+                                "0.2",
+                                "0.3",
+                                "1.7976931348623157",
+                                "4503599627370497",
+                                "9007199254740993",
+                                "123456789.123456",
+                                "000000000000000000001.5",
+                                "1.100000000000000000000000000000000000001"}) {
     ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
     const double expected = FromChars(text);
     EXPECT_EQ(std::memcmp(&v, &expected, sizeof v), 0) << text;
@@ -166,16 +182,17 @@ TEST(ParseFloatTest, FastPathEdges) {
 TEST(ParseIntegerTest, FastPathAgreesAtEveryLength) {
   int64_t v = 0;
   // 18 digits take the fast path, 19 do not: both sides, with signs.
-  for (std::string_view text : {"999999999999999999", "-999999999999999999", "+000000000000000001",
-                                "1000000000000000000", "-1000000000000000000", "0000000000000000000007"}) {
+  for (std::string_view text :
+       {"999999999999999999", "-999999999999999999", "+000000000000000001", "1000000000000000000",
+        "-1000000000000000000", "0000000000000000000007"}) {
     ASSERT_EQ(ParseInteger(text, &v), ParseResult::kOk) << text;
     int64_t expected = 0;
     std::string_view digits = text[0] == '+' ? text.substr(1) : text;
     std::from_chars(digits.data(), digits.data() + digits.size(), expected);
     EXPECT_EQ(v, expected) << text;
   }
-  for (std::string_view bad : {"12345678901234567x", "1-", "-1-", "12 3", "+12345678901234567.",
-                               "1234567890123456789x"}) {
+  for (std::string_view bad :
+       {"12345678901234567x", "1-", "-1-", "12 3", "+12345678901234567.", "1234567890123456789x"}) {
     EXPECT_EQ(ParseInteger(bad, &v), ParseResult::kInvalid) << bad;
   }
 }
