@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int64_t i = 0;
   (void)sluice::ParseInteger(text, &i);
   double d = 0;
-  if (sluice::ParseFloat(text, &d) == sluice::ParseResult::kOk) {
+  const sluice::ParseResult parsed = sluice::ParseFloat(text, &d);
+  // The plain-decimal fast path must agree with from_chars, bit for bit.
+  double reference = 0;
+  FUZZ_CHECK(sluice::ParseFloatChars(text, &reference) == parsed);
+  if (parsed == sluice::ParseResult::kOk) {
+    FUZZ_CHECK(std::memcmp(&reference, &d, sizeof d) == 0);
+  }
+  if (parsed == sluice::ParseResult::kOk) {
     FUZZ_CHECK(std::isfinite(d));
     double back = 0;
     FUZZ_CHECK(sluice::ParseFloat(sluice::FormatFloat(d), &back) == sluice::ParseResult::kOk);

@@ -97,6 +97,19 @@ ParseResult ParseInteger(std::string_view text, int64_t* value) {
   if (text.size() <= (has_sign ? 1u : 0u) || !IsDigit(text[has_sign ? 1 : 0])) {
     return ParseResult::kInvalid;
   }
+  // Fast path: up to 18 digits cannot overflow uint64 nor, negated, int64.
+  const size_t digits = text.size() - (has_sign ? 1 : 0);
+  if (digits <= 18) {
+    uint64_t v = 0;
+    for (size_t i = has_sign ? 1 : 0; i < text.size(); ++i) {
+      const unsigned d = static_cast<unsigned char>(text[i] - '0');
+      if (d > 9) return ParseResult::kInvalid;
+      v = v * 10 + d;
+    }
+    const int64_t magnitude = static_cast<int64_t>(v);
+    *value = text[0] == '-' ? -magnitude : magnitude;
+    return ParseResult::kOk;
+  }
   // from_chars takes '-' but not '+'.
   const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
   const char* end = text.data() + text.size();
@@ -106,7 +119,7 @@ ParseResult ParseInteger(std::string_view text, int64_t* value) {
   return ec == std::errc() ? ParseResult::kOk : ParseResult::kInvalid;
 }
 
-ParseResult ParseFloat(std::string_view text, double* value) {
+ParseResult ParseFloatChars(std::string_view text, double* value) {
   const bool has_sign = !text.empty() && (text[0] == '+' || text[0] == '-');
   const size_t number_at = has_sign ? 1 : 0;
   // Requiring a digit or '.' first rules out "inf", "nan" and a second sign;
@@ -210,8 +223,24 @@ bool ParseIsoDate(std::string_view text, int64_t* days) {
 bool ParseIsoTimestamp(std::string_view text, int64_t* micros) {
   // Shortest form: "YYYY-MM-DDTHH:MM".
   if (text.size() < 16) return false;
+  // A column's timestamps mostly share their date with the previous cell's: the
+  // last date read on this thread is kept, so that checking the calendar and
+  // counting days is done once per date, not once per cell.
+  struct LastDate {
+    bool valid = false;
+    char text[10] = {};
+    int64_t days = 0;
+  };
+  thread_local LastDate last;
   int64_t days = 0;
-  if (!ParseIsoDate(text.substr(0, 10), &days)) return false;
+  if (last.valid && std::memcmp(text.data(), last.text, 10) == 0) {
+    days = last.days;
+  } else {
+    if (!ParseIsoDate(text.substr(0, 10), &days)) return false;
+    std::memcpy(last.text, text.data(), 10);
+    last.days = days;
+    last.valid = true;
+  }
   if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return false;
   int hour = 0;
   int minute = 0;

@@ -1,7 +1,12 @@
 #include "format/csv_scanner.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "format/byte_search.h"
 
@@ -11,6 +16,66 @@ CsvScanner::CsvScanner(char delimiter, char quote) : delimiter_(delimiter), quot
 
 CsvScanner::Scan CsvScanner::Next(const char* begin, const char* end, bool eof,
                                   std::vector<CsvField>& fields) const {
+  fields.clear();
+  // Sixteen bytes per step: a mask of the delimiters, quotes and line breaks among
+  // them, walked bit by bit, so a field costs a few instructions instead of its
+  // own search. Ends at the '\n' at `end` at the latest, in a step that reads at
+  // most 15 bytes past it.
+  const char* field = begin;
+  for (const char* block = begin;; block += 16) {
+    for (uint32_t hits = Specials(block); hits != 0; hits &= hits - 1) {
+      const char* p = block + std::countr_zero(hits);
+      const char c = *p;
+      if (c == delimiter_) {
+        fields.push_back({static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin),
+                          CsvField::kPlain});
+        field = p + 1;
+        continue;
+      }
+      // A quote anywhere: the general path, from the record's start.
+      if (c == quote_) return NextQuoted(begin, end, eof, fields);
+      return EndRecord(begin, field, p, CsvField::kPlain, end, eof, 0, fields);
+    }
+  }
+}
+
+uint32_t CsvScanner::Specials(const char* p) const {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hits = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(delimiter_)),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8(quote_))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+  return static_cast<uint32_t>(_mm_movemask_epi8(hits));
+#else
+  uint32_t hits = 0;
+  for (int i = 0; i < 16; ++i) {
+    const char c = p[i];
+    if (c == delimiter_ || c == quote_ || c == '\n' || c == '\r') hits |= uint32_t{1} << i;
+  }
+  return hits;
+#endif
+}
+
+CsvScanner::Scan CsvScanner::EndRecord(const char* begin, const char* field, const char* p,
+                                       CsvField::Kind kind, const char* end, bool eof,
+                                       uint64_t newlines, std::vector<CsvField>& fields) const {
+  fields.push_back({static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
+  if (p == end) {
+    if (!eof) return {Outcome::kNeedMore};
+    return {Outcome::kRecord, static_cast<size_t>(p - begin), static_cast<size_t>(p - begin),
+            newlines};
+  }
+  size_t content = p - begin;
+  if (*p == '\r') {
+    if (p + 1 == end && !eof) return {Outcome::kNeedMore};
+    if (p + 1 < end && p[1] == '\n') ++p;
+  }
+  return {Outcome::kRecord, content, static_cast<size_t>(p + 1 - begin), newlines};
+}
+
+CsvScanner::Scan CsvScanner::NextQuoted(const char* begin, const char* end, bool eof,
+                                        std::vector<CsvField>& fields) const {
   fields.clear();
   uint64_t newlines = 0;
   const char* p = begin;
@@ -38,23 +103,13 @@ CsvScanner::Scan CsvScanner::Next(const char* begin, const char* end, bool eof,
     } else {
       p = FindFirstOf(p, delimiter_, '\n', '\r');
     }
-    fields.push_back(
-        {static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
-    if (p == end) {
-      if (!eof) return {Outcome::kNeedMore};
-      return {Outcome::kRecord, static_cast<size_t>(p - begin), static_cast<size_t>(p - begin),
-              newlines};
-    }
     if (*p == delimiter_) {
+      fields.push_back(
+          {static_cast<uint32_t>(field - begin), static_cast<uint32_t>(p - begin), kind});
       ++p;
       continue;
     }
-    size_t content = p - begin;
-    if (*p == '\r') {
-      if (p + 1 == end && !eof) return {Outcome::kNeedMore};
-      if (p + 1 < end && p[1] == '\n') ++p;
-    }
-    return {Outcome::kRecord, content, static_cast<size_t>(p + 1 - begin), newlines};
+    return EndRecord(begin, field, p, kind, end, eof, newlines, fields);
   }
 }
 

@@ -80,13 +80,27 @@ void DropRejectedRows(Column& column, const std::vector<uint32_t>& row_error) {
   }
 }
 
+// Whether `cell` is one of `allowed` (sorted). A short list, the usual case
+// (status codes, enums), is scanned comparing lengths first, which rules out most
+// entries without comparing bytes; a long one is searched.
+bool IsAllowed(const std::vector<std::string>& allowed, std::string_view cell) {
+  if (allowed.size() > 16) {
+    return std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>());
+  }
+  for (const std::string& value : allowed) {
+    if (value.size() != cell.size()) continue;
+    // Byte by byte: values are short, and a library memcmp call costs more.
+    size_t i = 0;
+    while (i < cell.size() && value[i] == cell[i]) ++i;
+    if (i == cell.size()) return true;
+  }
+  return false;
+}
+
 // The allowed and regex rules of a column on a cell's text. `allowed` is sorted.
 CellError CheckText(const std::vector<std::string>& allowed, const RegexRule* regex,
                     std::string_view cell) {
-  if (!allowed.empty() &&
-      !std::binary_search(allowed.begin(), allowed.end(), cell, std::less<>())) {
-    return CellError::kNotAllowed;
-  }
+  if (!allowed.empty() && !IsAllowed(allowed, cell)) return CellError::kNotAllowed;
   if (regex != nullptr && !regex->Matches(cell)) {
     return CellError::kNoMatch;
   }

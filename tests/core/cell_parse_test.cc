@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 namespace sluice {
 namespace {
@@ -37,6 +41,16 @@ TEST(TrimBlanksTest, RemovesAsciiBlanksOnBothSides) {
   EXPECT_EQ(TrimBlanks("a b"), "a b");
   EXPECT_EQ(TrimBlanks("   "), "");
   EXPECT_EQ(TrimBlanks(""), "");
+}
+
+TEST(TrimBlanksTest, KeepsUntrimmedTextAndEmptyText) {
+  EXPECT_EQ(TrimBlanks(""), "");
+  EXPECT_EQ(TrimBlanks("a"), "a");
+  EXPECT_EQ(TrimBlanks("a b"), "a b");
+  EXPECT_EQ(TrimBlanks(" "), "");
+  EXPECT_EQ(TrimBlanks("\r\n"), "");
+  EXPECT_EQ(TrimBlanks("a\t"), "a");
+  EXPECT_EQ(TrimBlanks("\va"), "a");
 }
 
 TEST(ParseIntegerTest, AcceptsSignedDigitsWithinInt64) {
@@ -100,6 +114,87 @@ TEST(ParseFloatTest, ReportsOverflowAsOutOfRange) {
   EXPECT_EQ(ParseFloat("-1e400", &v), ParseResult::kOutOfRange);
   EXPECT_EQ(ParseFloat("1e-400", &v), ParseResult::kOutOfRange);
   EXPECT_EQ(ParseFloat("0e-400", &v), ParseResult::kOk);
+}
+
+// The reference ParseFloat's fast path must agree with: from_chars on the
+// whole text (after a '+' sign, which from_chars does not take).
+double FromChars(std::string_view text) {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  EXPECT_TRUE(ec == std::errc() && ptr == text.data() + text.size()) << text;
+  return v;
+}
+
+TEST(ParseFloatTest, PlainDecimalsReadExactlyAsFromChars) {
+  std::mt19937_64 random(17);
+  for (int i = 0; i < 200000; ++i) {
+    // 1 to 17 digits with the point anywhere (or nowhere), some signed: both
+    // sides of the 15-digit fast-path limit.
+    const int digits = 1 + static_cast<int>(random() % 17);
+    std::string text;
+    if (random() % 4 == 0) text += random() % 2 ? '-' : '+';
+    const int point = static_cast<int>(random() % (digits + 2)) - 1;
+    for (int d = 0; d < digits; ++d) {
+      if (d == point) text += '.';
+      text += static_cast<char>('0' + random() % 10);
+    }
+    if (point == digits) text += '.';
+    double v = 0;
+    ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
+    const double expected = FromChars(text);
+    ASSERT_EQ(std::memcmp(&v, &expected, sizeof v), 0) << text;  // same bits, -0 too
+  }
+}
+
+TEST(ParseFloatTest, FastPathEdges) {
+  double v = 0;
+  for (std::string_view text : {"0",
+                                "-0",
+                                "-0.0",
+                                "0.",
+                                "5.",
+                                ".5",
+                                "-.5",
+                                "999999999999999",
+                                "999999999999999.",
+                                "9999999999999999",
+                                "0.000000000000001",
+                                ".000000000000001",
+                                "0.1",
+                                "0.2",
+                                "0.3",
+                                "1.7976931348623157",
+                                "4503599627370497",
+                                "9007199254740993",
+                                "123456789.123456",
+                                "000000000000000000001.5",
+                                "1.100000000000000000000000000000000000001"}) {
+    ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
+    const double expected = FromChars(text);
+    EXPECT_EQ(std::memcmp(&v, &expected, sizeof v), 0) << text;
+  }
+  for (std::string_view bad : {"1..5", ".", "-.", "1.-5", "1.5-", "1 .5", "12345678901234.x"}) {
+    EXPECT_EQ(ParseFloat(bad, &v), ParseResult::kInvalid) << bad;
+  }
+}
+
+TEST(ParseIntegerTest, FastPathAgreesAtEveryLength) {
+  int64_t v = 0;
+  // 18 digits take the fast path, 19 do not: both sides, with signs.
+  for (std::string_view text :
+       {"999999999999999999", "-999999999999999999", "+000000000000000001", "1000000000000000000",
+        "-1000000000000000000", "0000000000000000000007"}) {
+    ASSERT_EQ(ParseInteger(text, &v), ParseResult::kOk) << text;
+    int64_t expected = 0;
+    std::string_view digits = text[0] == '+' ? text.substr(1) : text;
+    std::from_chars(digits.data(), digits.data() + digits.size(), expected);
+    EXPECT_EQ(v, expected) << text;
+  }
+  for (std::string_view bad :
+       {"12345678901234567x", "1-", "-1-", "12 3", "+12345678901234567.", "1234567890123456789x"}) {
+    EXPECT_EQ(ParseInteger(bad, &v), ParseResult::kInvalid) << bad;
+  }
 }
 
 TEST(FormatFloatTest, ShortestTextReadsBackExactly) {
@@ -233,6 +328,21 @@ TEST(ParseIsoTimestampTest, RejectsOutOfRangeFieldsAndJunk) {
        }) {
     EXPECT_FALSE(IsTimestamp(bad)) << bad;
   }
+}
+
+// ParseIsoTimestamp keeps the last date it read: a repeated date, a changed
+// one and an invalid one after a valid one must each be read as they are.
+TEST(ParseIsoTimestampTest, RepeatedAndChangingDates) {
+  EXPECT_EQ(Micros("2024-02-29T00:00:01Z"), Micros("2024-02-29T00:00:00Z") + 1'000'000);
+  EXPECT_EQ(Micros("2024-02-29T00:00:00Z"), Micros("2024-03-01T00:00:00Z") - kMicrosPerDay);
+  EXPECT_EQ(Micros("2024-02-29 12:00"), Micros("2024-02-29T00:00") + kMicrosPerDay / 2);
+  EXPECT_FALSE(IsTimestamp("2024-02-29T25:00:00"));  // the date is known, the hour is not
+  EXPECT_FALSE(IsTimestamp("2023-02-29T00:00:00"));
+  EXPECT_FALSE(IsTimestamp("2023-02-29T00:00:00"));  // still invalid when asked again
+  EXPECT_FALSE(IsTimestamp(std::string(16, '\0')));
+  EXPECT_FALSE(IsTimestamp(std::string("\0\0\0\0\0\0\0\0\0\0T00:00", 16)));
+  EXPECT_EQ(Micros("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(Micros("1970-01-01T00:00:00.5Z"), 500'000);
 }
 
 TEST(ParseFormattedTest, DatesFollowTheFormat) {

@@ -297,6 +297,22 @@ TEST(ValidatorTest, AllowedMatchesExactTextTrimmedForNonStrings) {
   EXPECT_EQ(i.ErrorFor("02"), "column \"level\": \"02\" is not one of the allowed values: 1, 2, 3");
 }
 
+// Up to 16 allowed values are scanned, more are searched: both must match the
+// exact text, the empty string and prefixes included.
+TEST(ValidatorTest, AllowedShortAndLongLists) {
+  for (size_t count : {4u, 16u, 17u, 40u}) {
+    SCOPED_TRACE(count);
+    ColumnSpec status = Col("status", ColumnType::kString);
+    for (size_t i = 0; i < count; ++i) status.rules.allowed.push_back("v" + std::to_string(i));
+    status.rules.allowed.push_back("");
+    OneColumn s(status);
+    EXPECT_EQ(s.Run({{"v0"}, {"v3"}, {""}, {"v" + std::to_string(count - 1)}}), 0u);
+    for (const char* bad : {"v", "v00", "V0", "v0 ", "w0"}) {
+      EXPECT_EQ(s.Run({{bad}}), 1u) << bad;
+    }
+  }
+}
+
 TEST(ValidatorTest, RegexMustMatchWholeValue) {
   ColumnSpec code = Col("code", ColumnType::kString);
   code.rules.regex = "[a-z]+";
