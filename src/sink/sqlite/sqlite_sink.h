@@ -94,7 +94,12 @@ class SqliteSink final : public Sink {
 
   struct InsertStatement {
     std::string sql;
-    Cached cached;
+    Cached cached;  // one row
+    // kRowsPerInsert rows in one statement (fewer when the table is so wide that
+    // they would pass SQLite's bound-parameter limit); no statement when fewer
+    // than two rows fit. See WriteRows.
+    Cached multi;
+    size_t multi_rows = 0;
     bool keyed = false;
   };
 
@@ -105,8 +110,16 @@ class SqliteSink final : public Sink {
   Result<bool> TableExists(const std::string& name);
   Result<InsertStatement*> InsertFor(const TableDef& table);
   // Binds row `row` of `batch` to `stmt` (an InsertFor statement of a table like
-  // the batch) and steps it; SQLite's result code, SQLITE_OK when stored.
-  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
+  // the batch) from parameter `first_param` on, formatting its dates and
+  // timestamps into text_ from entry `text_base` on. SQLite's result code of the
+  // binds, SQLITE_OK when all are bound.
+  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row, int first_param,
+              size_t text_base);
+  // BindRow into parameter 1 on, then steps `stmt`; SQLITE_OK when stored.
+  int InsertRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
+  // Inserts rows [begin, end) of `batch` one statement per row, counting them in
+  // counts()[load]; the first row SQLite refuses is refused and ends the load.
+  Status InsertEach(const Batch& batch, size_t load, size_t begin, size_t end);
   // After the load's COMMIT or ROLLBACK: releases the writer lock.
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
@@ -126,9 +139,10 @@ class SqliteSink final : public Sink {
   // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
   InsertStatement* side_insert_ = nullptr;  // into side_table(), if any
-  // Date and timestamp text of the current row, one buffer per column (of the
-  // table or the side table, whichever is wider), bound
-  // without copying (SQLITE_STATIC) and so alive until the row is stepped.
+  // Date and timestamp text of the rows of the current statement, one buffer per
+  // column of each row (of the table or the side table, whichever is wider),
+  // bound without copying (SQLITE_STATIC) and so alive until the statement is
+  // stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;
 };
 
