@@ -187,6 +187,76 @@ TEST_F(SqliteSinkChunksTest, KeysRepeatedInsideAStatementAreSkipped) {
             (Rows{{std::to_string(kNew), std::to_string(kManyRows - kNew)}}));
 }
 
+// With a key, statements of many rows keep the rows before a refused one (OR
+// FAIL); the refused row is still the one named, and nothing of the load stays.
+TEST_F(SqliteSinkChunksTest, ARefusedRowOfAKeyedLoadIsNamedWhereverItIs) {
+  TableDef table = kTyped;
+  table.name = "typed_keyed";
+  table.key = {"s"};  // NULL in every seventh row: NULL keys never match
+  auto sink = OpenOrDie(db_);
+  ASSERT_TRUE(sink->EnsureTable(table).ok());
+  std::vector<std::string> storage;
+  for (size_t bad : {size_t{0}, size_t{40}, size_t{63}, size_t{64}, size_t{200}, kManyRows - 1}) {
+    Batch batch = TypedBatch(kManyRows, storage);
+    // Row 20 again as row 30: a key repeated before the refused row.
+    batch.columns()[4].strings[30] = batch.columns()[4].strings[20];
+    batch.columns()[0].nulls[bad] = 1;  // id is NOT NULL
+    ASSERT_TRUE(sink->Begin(table, {{"h", "/in/h.csv"}}).ok());
+    Status status = sink->Write(batch, 0);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidData) << bad << ": " << status.ToString();
+    ASSERT_EQ(sink->refused().size(), 1u) << bad;
+    EXPECT_EQ(sink->refused()[0].line, 2 + bad);
+    EXPECT_NE(sink->refused()[0].reason.find("NOT NULL"), std::string::npos);
+    sink->Abort();
+    EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM typed_keyed"), "0") << bad;
+  }
+  ASSERT_TRUE(sink->Begin(table, {{"h", "/in/h.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(TypedBatch(kManyRows, storage), 0).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->front().inserted, kManyRows);
+  EXPECT_EQ(counts->front().skipped_by_key, 0u);
+}
+
+// A conflict clause of a table made by hand decides as it says: OR FAIL, which
+// would override it, is not used on such a table.
+TEST_F(SqliteSinkChunksTest, AConflictClauseOfAHandMadeKeyedTableIsHonoured) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE hand(id INTEGER NOT NULL, label TEXT NOT NULL ON "
+                           "CONFLICT IGNORE); CREATE UNIQUE INDEX sluice_key_hand ON hand(id)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto sink = OpenOrDie(db_);
+  auto table = sink->DescribeTable("hand");
+  ASSERT_TRUE(table.has_value() && table->has_value());
+  ASSERT_EQ((*table)->key, std::vector<std::string>{"id"});
+  Batch batch;
+  batch.Reset((*table)->columns);
+  size_t ignored = 0;
+  for (size_t i = 0; i < kManyRows; ++i) {
+    batch.columns()[0].AppendInt(static_cast<int64_t>(i));
+    if (i % 10 == 5) {
+      batch.columns()[1].AppendNull();  // ignored by the table's own clause
+      ++ignored;
+    } else {
+      batch.columns()[1].AppendString("x");
+    }
+    batch.FinishRow(2 + i);
+  }
+  ASSERT_TRUE(sink->Begin(**table, {{"h", "/in/h.csv"}}).ok());
+  Status written = sink->Write(batch, 0);
+  ASSERT_TRUE(written.ok()) << written.ToString();
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->front().inserted, kManyRows - ignored);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM hand"), std::to_string(kManyRows - ignored));
+}
+
 // So wide that 64 rows would pass SQLite's limit of bound parameters: fewer rows
 // go in each statement.
 TEST_F(SqliteSinkChunksTest, WideTablesLoadInSmallerStatements) {

@@ -300,46 +300,75 @@ Result<bool> SqliteSink::TableExists(const std::string& name) {
   return query.Bind(name).Step(context);
 }
 
+Result<bool> SqliteSink::HasConflictClause(const std::string& table) {
+  const std::string context = "look up table \"" + table + "\"";
+  // LIKE ignores ASCII case. Conservative: a name containing "conflict" counts too.
+  ASSIGN_OR_RETURN(SqliteStatement query,
+                   SqliteStatement::Prepare(db_.get(),
+                                            "SELECT 1 FROM sqlite_master WHERE tbl_name = ?1 "
+                                            "COLLATE NOCASE AND sql LIKE '%conflict%'",
+                                            kWhat, context));
+  return query.Bind(table).Step(context);
+}
+
 Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table) {
-  std::string head = "INSERT INTO " + Quote(table.name) + "(";
+  std::string columns = Quote(table.name) + "(";
   std::string row = "(";
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (i > 0) {
-      head += ", ";
+      columns += ", ";
       row += ", ";
     }
-    head += Quote(table.columns[i].name);
+    columns += Quote(table.columns[i].name);
     row += '?';
   }
-  head += ") VALUES";
+  columns += ") VALUES";
   row += ')';
-  const std::string conflict = table.key.empty() ? "" : " ON CONFLICT DO NOTHING";
-  std::string sql = head + row + conflict;
+  const bool keyed = !table.key.empty();
+  const std::string conflict = keyed ? " ON CONFLICT DO NOTHING" : "";
+  std::string sql = "INSERT INTO " + columns + row + conflict;
 
   InsertStatement& insert = inserts_[table.name];
   if (insert.cached.stmt == nullptr || insert.sql != sql) {
     const std::string context = "prepare insert into \"" + table.name + "\"";
     RETURN_IF_ERROR(PrepareCached(insert.cached, sql, context));
+    insert.multi.owner.reset();
+    insert.multi.stmt = nullptr;
+    insert.multi_rows = 0;
     // Never more bound parameters than this connection allows.
     const size_t max_params =
         static_cast<size_t>(sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1));
     const size_t rows = std::min(kRowsPerInsert, max_params / table.columns.size());
-    insert.multi.owner.reset();
-    insert.multi.stmt = nullptr;
-    insert.multi_rows = 0;
-    if (rows >= 2) {
-      std::string multi = head;
-      multi.reserve(head.size() + rows * (row.size() + 1) + conflict.size());
+    // A statement of many rows that may stop half-way keeps a statement journal
+    // to undo its own rows: cheap when rows are appended (it holds the last page
+    // or two), but with a key each row changes its own page of the key index, and
+    // the journal copied 16 KiB per row (measured: 5 s of system time per million
+    // rows). Keyed statements are therefore OR FAIL, which needs no journal: a
+    // failed one keeps the rows before the failing one, harmless since a failed
+    // Write is never committed, and inserting them again one by one skips them by
+    // their key (see WriteRows). OR FAIL would override a conflict clause of the
+    // table's own (NOT NULL ON CONFLICT IGNORE, ...), so such tables, which
+    // sluice never creates, keep one row per statement.
+    bool multi = rows >= 2;
+    if (multi && keyed) {
+      ASSIGN_OR_RETURN(bool has_conflict_clause, HasConflictClause(table.name));
+      multi = !has_conflict_clause;
+    }
+    if (multi) {
+      std::string multi_sql = keyed ? "INSERT OR FAIL INTO " : "INSERT INTO ";
+      multi_sql.reserve(multi_sql.size() + columns.size() + rows * (row.size() + 1) +
+                        conflict.size());
+      multi_sql += columns;
       for (size_t r = 0; r < rows; ++r) {
-        if (r > 0) multi += ',';
-        multi += row;
+        if (r > 0) multi_sql += ',';
+        multi_sql += row;
       }
-      multi += conflict;
-      RETURN_IF_ERROR(PrepareCached(insert.multi, multi, context));
+      multi_sql += conflict;
+      RETURN_IF_ERROR(PrepareCached(insert.multi, multi_sql, context));
       insert.multi_rows = rows;
     }
     insert.sql = std::move(sql);
-    insert.keyed = !table.key.empty();
+    insert.keyed = keyed;
   }
   return &insert;
 }
@@ -443,10 +472,12 @@ Status SqliteSink::InsertEach(const Batch& batch, size_t load, size_t begin, siz
 }
 
 // Most rows go in statements of multi_rows rows: the per-statement work (cursor,
-// halt, reset) is then paid once per chunk instead of once per row. A chunk SQLite
-// refuses is undone by SQLite alone (the statement's own rollback), and its rows
-// are inserted again one statement each, so that the refused row is named. The
-// rows after the last whole chunk go one statement each.
+// halt, reset) is then paid once per chunk instead of once per row. When SQLite
+// refuses a chunk, its rows are inserted again one statement each, so that the
+// refused row is named: SQLite has undone the chunk's rows (without a key), or
+// the rows before the refused one are in the table and skipped now by their key
+// (OR FAIL, see InsertFor); either way the Write fails and is never committed.
+// The rows after the last whole chunk go one statement each.
 Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
   LoadCounts& tally = counts()[load];
   const size_t rows = batch.rows();
@@ -473,16 +504,17 @@ Status SqliteSink::WriteRows(const Batch& batch, size_t load) {
         sqlite3_reset(stmt);
         continue;
       }
+      Status failed = SqliteError(db_.get(), rc, kWhat,
+                                  "insert into \"" + table().name + "\", " + loads()[load].file +
+                                      ", lines " + std::to_string(batch.Line(row)) + "-" +
+                                      std::to_string(batch.Line(row + chunk - 1)));
       sqlite3_reset(stmt);
       // After some errors (I/O, full disk) SQLite has rolled back the whole
       // transaction: rows inserted now would commit on their own.
-      if (sqlite3_get_autocommit(db_.get()) != 0) {
-        return SqliteError(db_.get(), rc, kWhat,
-                           "insert into \"" + table().name + "\", " + loads()[load].file +
-                               ", lines " + std::to_string(batch.Line(row)) + "-" +
-                               std::to_string(batch.Line(row + chunk - 1)));
-      }
+      if (sqlite3_get_autocommit(db_.get()) != 0) return failed;
       RETURN_IF_ERROR(InsertEach(batch, load, row, row + chunk));
+      // No row refused one by one (the error passed): the chunk still failed.
+      return failed;
     }
   }
   return InsertEach(batch, load, row, rows);

@@ -108,6 +108,9 @@ class SqliteSink final : public Sink {
   // Prepares `sql` into `into`, replacing what it held.
   Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
   Result<bool> TableExists(const std::string& name);
+  // Whether the schema of `table` (its table, indexes, triggers) may hold an ON
+  // CONFLICT clause.
+  Result<bool> HasConflictClause(const std::string& table);
   Result<InsertStatement*> InsertFor(const TableDef& table);
   // Binds row `row` of `batch` to `stmt` (an InsertFor statement of a table like
   // the batch) from parameter `first_param` on, formatting its dates and
