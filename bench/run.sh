@@ -64,6 +64,26 @@ measure_sluice_large() {
   elapsed "$t0" "$t1"
 }
 
+# The large file into a table with a unique index on the key (sensor_id, ts):
+# sqlite3 .import into the typed table with that index made first, or sluice
+# with --key, which makes the same index (and skips rows whose key exists).
+measure_keyed() { # sqlite3 | sluice
+  local w=$WORK/keyed t0 t1
+  rm -rf "$w"; mkdir -p "$w/data"
+  if [ "$1" = sqlite3 ]; then
+    sqlite3 "$w/out.db" "$TYPED_DDL CREATE UNIQUE INDEX readings_key ON readings(sensor_id, ts);"
+    t0=$(now)
+    sqlite3 "$w/out.db" ".import --csv --skip 1 $LARGE readings" >/dev/null
+  else
+    cp -p "$LARGE" "$w/data/"
+    t0=$(now)
+    run_sluice "$w" --after-load keep --key sensor_id,ts
+  fi
+  t1=$(now)
+  verify "$w/out.db" "$ROWS" "$1, keyed"
+  elapsed "$t0" "$t1"
+}
+
 measure_sqlite_small() { # default | wal
   local w=$WORK/sqlite-small t0 t1 f first=1
   rm -rf "$w"; mkdir -p "$w"
@@ -98,7 +118,7 @@ measure_sluice_small() {
 }
 
 declare -A times
-NAMES="sqlite_large_untyped sqlite_large_typed sluice_large sqlite_small sqlite_small_wal sluice_small"
+NAMES="sqlite_large_untyped sqlite_large_typed sluice_large sqlite_keyed sluice_keyed sqlite_small sqlite_small_wal sluice_small"
 for name in $NAMES; do
   times[$name]=""
 done
@@ -107,6 +127,8 @@ for i in $(seq "$REPEAT"); do
   times[sqlite_large_untyped]+=" $(measure_sqlite_large untyped)"
   times[sqlite_large_typed]+=" $(measure_sqlite_large typed)"
   times[sluice_large]+=" $(measure_sluice_large)"
+  times[sqlite_keyed]+=" $(measure_keyed sqlite3)"
+  times[sluice_keyed]+=" $(measure_keyed sluice)"
   times[sqlite_small]+=" $(measure_sqlite_small default)"
   times[sqlite_small_wal]+=" $(measure_sqlite_small wal)"
   times[sluice_small]+=" $(measure_sluice_small)"
@@ -133,6 +155,8 @@ results=$OUT/results.md
   echo "| sqlite3 .import, 1M rows, table created by .import | ${b[sqlite_large_untyped]} (${m[sqlite_large_untyped]}) | $(rate $ROWS "${b[sqlite_large_untyped]}") | | |"
   echo "| sqlite3 .import, 1M rows, typed table | ${b[sqlite_large_typed]} (${m[sqlite_large_typed]}) | $(rate $ROWS "${b[sqlite_large_typed]}") | | |"
   echo "| sluice once, 1M rows, declared schema | ${b[sluice_large]} (${m[sluice_large]}) | $(rate $ROWS "${b[sluice_large]}") | | $(ratio "${b[sqlite_large_untyped]}" "${b[sluice_large]}") vs untyped, $(ratio "${b[sqlite_large_typed]}" "${b[sluice_large]}") vs typed |"
+  echo "| sqlite3 .import, 1M rows, typed table, unique index (sensor_id, ts) | ${b[sqlite_keyed]} (${m[sqlite_keyed]}) | $(rate $ROWS "${b[sqlite_keyed]}") | | |"
+  echo "| sluice once, 1M rows, declared schema, key (sensor_id, ts) | ${b[sluice_keyed]} (${m[sluice_keyed]}) | $(rate $ROWS "${b[sluice_keyed]}") | | $(ratio "${b[sqlite_keyed]}" "${b[sluice_keyed]}") vs keyed |"
   echo "| sqlite3 .import x$SMALL_FILES files, one process | ${b[sqlite_small]} (${m[sqlite_small]}) | $(rate $SMALL_TOTAL "${b[sqlite_small]}") | $(rate $SMALL_FILES "${b[sqlite_small]}") | |"
   echo "| sqlite3 .import x$SMALL_FILES files, one process, WAL + synchronous=NORMAL | ${b[sqlite_small_wal]} (${m[sqlite_small_wal]}) | $(rate $SMALL_TOTAL "${b[sqlite_small_wal]}") | $(rate $SMALL_FILES "${b[sqlite_small_wal]}") | |"
   echo "| sluice once, $SMALL_FILES files, declared schema | ${b[sluice_small]} (${m[sluice_small]}) | $(rate $SMALL_TOTAL "${b[sluice_small]}") | $(rate $SMALL_FILES "${b[sluice_small]}") | $(ratio "${b[sqlite_small]}" "${b[sluice_small]}") vs default, $(ratio "${b[sqlite_small_wal]}" "${b[sluice_small]}") vs WAL |"
