@@ -16,11 +16,7 @@
 namespace sluice {
 namespace {
 
-using ::sluice::testing::TempDir;
-using Rows = testing::SqliteRows;
-constexpr auto& Query = testing::SqliteQuery;
-constexpr auto& Scalar = testing::SqliteScalar;
-constexpr auto& OpenOrDie = testing::OpenSqliteOrFail;
+using namespace ::sluice::testing;  // NOLINT: TempDir and the Sqlite* readers
 
 // Comfortably more than one statement's rows (64) and not a multiple of them.
 constexpr size_t kManyRows = 300;
@@ -82,7 +78,7 @@ class SqliteSinkChunksTest : public ::testing::Test {
 };
 
 TEST_F(SqliteSinkChunksTest, EveryRowIsStoredWhateverTheBatchSize) {
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   ASSERT_TRUE(sink->EnsureTable(kTyped).ok());
   // Around one and two whole statements, and none at all.
   const std::vector<size_t> sizes = {1, 63, 64, 65, 127, 128, 129, kManyRows};
@@ -96,10 +92,11 @@ TEST_F(SqliteSinkChunksTest, EveryRowIsStoredWhateverTheBatchSize) {
     ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
     EXPECT_EQ(counts->front().inserted, rows);
 
-    Rows expected;
+    SqliteRows expected;
     for (size_t i = 0; i < rows; ++i) expected.push_back(ExpectedTypedRow(i));
-    EXPECT_EQ(Query(db_, "SELECT id, f, d, t, s FROM typed ORDER BY rowid"), expected) << rows;
-    EXPECT_EQ(Scalar(db_, "SELECT rows FROM _sluice_loads WHERE load_id = '" + id + "'"),
+    EXPECT_EQ(SqliteQuery(db_, "SELECT id, f, d, t, s FROM typed ORDER BY rowid"), expected)
+        << rows;
+    EXPECT_EQ(SqliteScalar(db_, "SELECT rows FROM _sluice_loads WHERE load_id = '" + id + "'"),
               std::to_string(rows));
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
@@ -112,7 +109,7 @@ TEST_F(SqliteSinkChunksTest, EveryRowIsStoredWhateverTheBatchSize) {
 // after the last whole statement) is named by its own line, and nothing of the
 // load stays.
 TEST_F(SqliteSinkChunksTest, ARefusedRowIsNamedWhereverItIs) {
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   ASSERT_TRUE(sink->EnsureTable(kTyped).ok());
   std::vector<std::string> storage;
   for (size_t bad : {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{100}, size_t{127},
@@ -130,14 +127,14 @@ TEST_F(SqliteSinkChunksTest, ARefusedRowIsNamedWhereverItIs) {
     EXPECT_NE(sink->refused()[0].reason.find("NOT NULL"), std::string::npos);
     EXPECT_EQ(sink->Commit().status().code(), StatusCode::kInternal);
     sink->Abort();
-    EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM typed"), "0") << bad;
+    EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM typed"), "0") << bad;
   }
-  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM _sluice_loads"), "0");
+  EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM _sluice_loads"), "0");
   // The sink is usable afterwards, through the same statements.
   ASSERT_TRUE(sink->Begin(kTyped, {{"h", "/in/h.csv"}}).ok());
   ASSERT_TRUE(sink->Write(TypedBatch(kManyRows, storage), 0).ok());
   ASSERT_TRUE(sink->Commit().has_value());
-  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM typed"), std::to_string(kManyRows));
+  EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM typed"), std::to_string(kManyRows));
 }
 
 // A key repeated inside one statement, or already in the table, is skipped: the
@@ -145,7 +142,7 @@ TEST_F(SqliteSinkChunksTest, ARefusedRowIsNamedWhereverItIs) {
 TEST_F(SqliteSinkChunksTest, KeysRepeatedInsideAStatementAreSkipped) {
   const TableDef table{
       "keyed", {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}}, {"id"}};
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   ASSERT_TRUE(sink->EnsureTable(table).ok());
   std::vector<std::string> labels;
   auto batch_of = [&](const std::vector<int64_t>& ids) {
@@ -180,11 +177,12 @@ TEST_F(SqliteSinkChunksTest, KeysRepeatedInsideAStatementAreSkipped) {
   EXPECT_EQ(counts->front().inserted, kNew);
   EXPECT_EQ(counts->front().skipped_by_key, kManyRows - kNew);
 
-  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM keyed"), std::to_string(kManyRows / 2 + 1));
-  EXPECT_EQ(Query(db_, "SELECT label FROM keyed WHERE id IN (5, 10, 31, 32, 150) ORDER BY id"),
-            (Rows{{"row5"}, {"row19"}, {"row61"}, {"row63"}, {"row299"}}));
-  EXPECT_EQ(Query(db_, "SELECT rows, skipped FROM _sluice_loads WHERE load_id = 'f2'"),
-            (Rows{{std::to_string(kNew), std::to_string(kManyRows - kNew)}}));
+  EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM keyed"), std::to_string(kManyRows / 2 + 1));
+  EXPECT_EQ(
+      SqliteQuery(db_, "SELECT label FROM keyed WHERE id IN (5, 10, 31, 32, 150) ORDER BY id"),
+      (SqliteRows{{"row5"}, {"row19"}, {"row61"}, {"row63"}, {"row299"}}));
+  EXPECT_EQ(SqliteQuery(db_, "SELECT rows, skipped FROM _sluice_loads WHERE load_id = 'f2'"),
+            (SqliteRows{{std::to_string(kNew), std::to_string(kManyRows - kNew)}}));
 }
 
 // With a key, statements of many rows keep the rows before a refused one (OR
@@ -193,7 +191,7 @@ TEST_F(SqliteSinkChunksTest, ARefusedRowOfAKeyedLoadIsNamedWhereverItIs) {
   TableDef table = kTyped;
   table.name = "typed_keyed";
   table.key = {"s"};  // NULL in every seventh row: NULL keys never match
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   ASSERT_TRUE(sink->EnsureTable(table).ok());
   std::vector<std::string> storage;
   for (size_t bad : {size_t{0}, size_t{40}, size_t{63}, size_t{64}, size_t{200}, kManyRows - 1}) {
@@ -208,7 +206,7 @@ TEST_F(SqliteSinkChunksTest, ARefusedRowOfAKeyedLoadIsNamedWhereverItIs) {
     EXPECT_EQ(sink->refused()[0].line, 2 + bad);
     EXPECT_NE(sink->refused()[0].reason.find("NOT NULL"), std::string::npos);
     sink->Abort();
-    EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM typed_keyed"), "0") << bad;
+    EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM typed_keyed"), "0") << bad;
   }
   ASSERT_TRUE(sink->Begin(table, {{"h", "/in/h.csv"}}).ok());
   ASSERT_TRUE(sink->Write(TypedBatch(kManyRows, storage), 0).ok());
@@ -231,7 +229,7 @@ TEST_F(SqliteSinkChunksTest, AConflictClauseOfAHandMadeKeyedTableIsHonoured) {
               SQLITE_OK);
     sqlite3_close(db);
   }
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   auto table = sink->DescribeTable("hand");
   ASSERT_TRUE(table.has_value() && table->has_value());
   ASSERT_EQ((*table)->key, std::vector<std::string>{"id"});
@@ -254,7 +252,7 @@ TEST_F(SqliteSinkChunksTest, AConflictClauseOfAHandMadeKeyedTableIsHonoured) {
   auto counts = sink->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(counts->front().inserted, kManyRows - ignored);
-  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM hand"), std::to_string(kManyRows - ignored));
+  EXPECT_EQ(SqliteScalar(db_, "SELECT count(*) FROM hand"), std::to_string(kManyRows - ignored));
 }
 
 // So wide that 64 rows would pass SQLite's limit of bound parameters: fewer rows
@@ -265,7 +263,7 @@ TEST_F(SqliteSinkChunksTest, WideTablesLoadInSmallerStatements) {
   for (size_t i = 0; i < kColumns; ++i) {
     table.columns.push_back({"c" + std::to_string(i), ColumnType::kInteger, true});
   }
-  auto sink = OpenOrDie(db_);
+  auto sink = OpenSqliteOrFail(db_);
   ASSERT_TRUE(sink->EnsureTable(table).ok());
   Batch batch;
   batch.Reset(table.columns);
@@ -287,13 +285,13 @@ TEST_F(SqliteSinkChunksTest, WideTablesLoadInSmallerStatements) {
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(counts->front().inserted, kRows);
   // Every cell in its place.
-  Rows expected(kRows);
+  SqliteRows expected(kRows);
   for (size_t row = 0; row < kRows; ++row) {
     for (size_t i = 0; i < kColumns; ++i) {
       expected[row].push_back((row + i) % 11 == 0 ? "NULL" : std::to_string(row * kColumns + i));
     }
   }
-  EXPECT_EQ(Query(db_, "SELECT * FROM wide ORDER BY rowid"), expected);
+  EXPECT_EQ(SqliteQuery(db_, "SELECT * FROM wide ORDER BY rowid"), expected);
 }
 
 }  // namespace

@@ -289,26 +289,23 @@ void SqliteSink::EndWrite() {
   if (write_lock_.owns_lock()) write_lock_.unlock();
 }
 
+Result<bool> SqliteSink::SchemaHas(const char* sql, const std::string& table) {
+  const std::string context = "look up table \"" + table + "\"";
+  ASSIGN_OR_RETURN(SqliteStatement query, SqliteStatement::Prepare(db_.get(), sql, kWhat, context));
+  return query.Bind(table).Step(context);
+}
+
 Result<bool> SqliteSink::TableExists(const std::string& name) {
-  const std::string context = "look up table \"" + name + "\"";
   // SQLite matches table names ignoring ASCII case.
-  ASSIGN_OR_RETURN(SqliteStatement query,
-                   SqliteStatement::Prepare(db_.get(),
-                                            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                            "name = ?1 COLLATE NOCASE",
-                                            kWhat, context));
-  return query.Bind(name).Step(context);
+  return SchemaHas("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+                   name);
 }
 
 Result<bool> SqliteSink::HasConflictClause(const std::string& table) {
-  const std::string context = "look up table \"" + table + "\"";
   // LIKE ignores ASCII case. Conservative: a name containing "conflict" counts too.
-  ASSIGN_OR_RETURN(SqliteStatement query,
-                   SqliteStatement::Prepare(db_.get(),
-                                            "SELECT 1 FROM sqlite_master WHERE tbl_name = ?1 "
-                                            "COLLATE NOCASE AND sql LIKE '%conflict%'",
-                                            kWhat, context));
-  return query.Bind(table).Step(context);
+  return SchemaHas(
+      "SELECT 1 FROM sqlite_master WHERE tbl_name = ?1 COLLATE NOCASE AND sql LIKE '%conflict%'",
+      table);
 }
 
 Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table) {

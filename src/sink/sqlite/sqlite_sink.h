@@ -107,6 +107,8 @@ class SqliteSink final : public Sink {
   Status Exec(const char* sql, std::string_view context);
   // Prepares `sql` into `into`, replacing what it held.
   Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
+  // Whether the schema query `sql` returns a row for ?1 = `table`.
+  Result<bool> SchemaHas(const char* sql, const std::string& table);
   Result<bool> TableExists(const std::string& name);
   // Whether the schema of `table` (its table, indexes, triggers) may hold an ON
   // CONFLICT clause.
