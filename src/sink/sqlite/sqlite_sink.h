@@ -18,6 +18,9 @@
 // unique index named "sluice_key_<table>"; rows whose key exists are skipped (NULL
 // key values never match, as in SQL).
 //
+// Rows are inserted 64 to a statement (the rest of a batch one each); a refused
+// statement's rows are inserted again one by one to name the refused row.
+//
 // Memory: each connection's page cache grows up to 64 MiB during large loads.
 //
 // Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
