@@ -28,8 +28,9 @@ test-sanitize: setup
 fuzz: setup
 	JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Every sink's benchmark and one table of them all, bench/out/results.md (about an hour).
 bench: build
-	bench/run.sh
+	bench/all.sh
 
 # Rename-to-visible latency of a running sluice, SQLite and PostgreSQL (about 6 minutes).
 bench-latency: build

@@ -17,6 +17,7 @@
 # docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh  # peak RSS and results.tsv (the settings below are the same)
 ROOT=$PWD
 SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/sluice}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
@@ -186,9 +187,11 @@ measure_sluice_small() {
   elapsed "$t0" "$t1"
 }
 
-declare -A b m
+declare -A b m rss
+rss_measure_every_sluice
 for what in client curl sluice_plain sluice_keyed client_small curl_small sluice_small; do
   runs=()
+  rss_reset
   for _ in $(seq "$REPEAT"); do
     case $what in
       client) runs+=("$(measure_client)") ;;
@@ -202,6 +205,7 @@ for what in client curl sluice_plain sluice_keyed client_small curl_small sluice
   done
   b[$what]=$(best "${runs[@]}")
   m[$what]=$(median "${runs[@]}")
+  rss[$what]=$(rss_peak_mib)
   echo "bench: $what ${runs[*]}" >&2
 done
 
@@ -224,6 +228,20 @@ results=$OUT/clickhouse-results.md
   echo "| clickhouse-client x$SMALL_FILES files (a process each) | ${b[client_small]} (${m[client_small]}) | $(rate $SMALL_FILES "${b[client_small]}") | | |"
   echo "| curl x$SMALL_FILES requests, one keep-alive connection | ${b[curl_small]} (${m[curl_small]}) | $(rate $SMALL_FILES "${b[curl_small]}") | | |"
   echo "| sluice once, $SMALL_FILES files × $SMALL_ROWS rows, declared schema | ${b[sluice_small]} (${m[sluice_small]}) | $(rate $SMALL_FILES "${b[sluice_small]}") | $(ratio "${b[client_small]}" "${b[sluice_small]}") | $(ratio "${b[curl_small]}" "${b[sluice_small]}") |"
+  echo
+  echo "Peak RSS of sluice (MiB, the largest of the runs): plain ${rss[sluice_plain]}, keyed ${rss[sluice_keyed]}, $SMALL_FILES files ${rss[sluice_small]}"
 } > "$results"
+# The lines of bench/all.sh's table: name label kind vs runs best median rows files rss.
+for line in "client|clickhouse-client INSERT … FORMAT CSVWithNames, 1M rows|baseline|sluice_plain|$ROWS|" \
+  "curl|curl POST INSERT … FORMAT CSVWithNames, 1M rows|baseline|sluice_plain|$ROWS|" \
+  "sluice_plain|sluice once, 1M rows, declared schema|sluice||$ROWS|" \
+  "sluice_keyed|sluice once, 1M rows, key (sensor_id, ts): ReplacingMergeTree|sluice||$ROWS|" \
+  "client_small|clickhouse-client x$SMALL_FILES files (a process each)|baseline|sluice_small|$SMALL_TOTAL|$SMALL_FILES" \
+  "curl_small|curl x$SMALL_FILES requests, one keep-alive connection|baseline|sluice_small|$SMALL_TOTAL|$SMALL_FILES" \
+  "sluice_small|sluice once, $SMALL_FILES files × $SMALL_ROWS rows, declared schema|sluice||$SMALL_TOTAL|$SMALL_FILES"; do
+  IFS='|' read -r what label kind vs rows files <<< "$line"
+  record_result "$what" "$label" "$kind" "$vs" "$REPEAT" "${b[$what]}" "${m[$what]}" "$rows" "$files" \
+    "${rss[$what]}"
+done
 cat "$results"
 echo "bench: results written to $results" >&2

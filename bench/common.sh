@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034  # sourced: the variables are for the scripts
 # Shared by the bench/ scripts (sourced, after `cd` to the repository root):
-# the data set, its generation, the throwaway servers, the measurement loop and
-# the arithmetic and layout of the result tables.
+# the data set, its generation, the throwaway servers, the measurement loop (with
+# sluice's peak RSS), the arithmetic and layout of the result tables, and the
+# rows every script adds to $BENCH_OUT/results.tsv for bench/all.sh's table.
 ROOT=$PWD
 SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/sluice}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
@@ -130,9 +131,44 @@ measure_sluice() { # large | keyed | small
   elapsed "$t0" "$t1"
 }
 
+# Peak RSS: rss_measured COMMAND... runs COMMAND with SLUICE_BIN standing for
+# bench/peak_rss.sh, which runs the real binary under GNU time (scripts/packages/
+# core.txt) and logs each sluice process's peak RSS to RSS_LOG; rss_peak_mib
+# prints the largest logged since rss_reset, in MiB (empty when no sluice ran).
+# Without GNU time, COMMAND runs as is.
+RSS_LOG=
+rss_reset() {
+  [ -n "$RSS_LOG" ] || { mkdir -p "$OUT"; RSS_LOG=$(mktemp "$OUT/.peak-rss.XXXXXX"); }
+  : > "$RSS_LOG"
+}
+rss_measured() { # command...
+  [ -n "$RSS_LOG" ] || rss_reset
+  if [ -x /usr/bin/time ]; then
+    # shellcheck disable=SC2097,SC2098  # the real binary, for the wrapper to run
+    SLUICE_REAL=$SLUICE_BIN SLUICE_RSS_LOG=$RSS_LOG SLUICE_BIN=$ROOT/bench/peak_rss.sh "$@"
+  else
+    "$@"
+  fi
+}
+# For a script with a measurement loop of its own that runs no sluice in the
+# background: from now on every sluice it starts is measured (rss_reset between
+# measurements).
+rss_measure_every_sluice() {
+  rss_reset
+  [ -x /usr/bin/time ] || return 0
+  export SLUICE_REAL=$SLUICE_BIN SLUICE_RSS_LOG=$RSS_LOG
+  SLUICE_BIN=$ROOT/bench/peak_rss.sh
+}
+rss_peak_mib() {
+  awk '$1 == "peak_rss_kib" && $2 > max { max = $2 } END { if (max) printf "%.0f", max / 1024 }' \
+    "$RSS_LOG"
+}
+
 # Runs the entries of MEASUREMENTS ("name|runs|command|label|rows|files", files
 # empty for the large file) whose names match BENCH_ONLY, each `runs` times; sets
-# `selected` and, by name, `b` (best seconds), `m` (median) and `all` (every run).
+# `selected` and, by name, `b` (best seconds), `m` (median), `all` (every run)
+# and `rss` (the peak RSS in MiB of the sluice processes over the runs; empty
+# when none ran).
 run_measurements() {
   local entry name runs command times
   selected=()
@@ -140,37 +176,101 @@ run_measurements() {
     [[ ${entry%%|*} =~ ^(${BENCH_ONLY:-.*})$ ]] && selected+=("$entry")
   done
   [ ${#selected[@]} -gt 0 ] || die "BENCH_ONLY=$BENCH_ONLY matches no measurement"
-  declare -gA b m all
+  declare -gA b m all rss
   for entry in "${selected[@]}"; do
     IFS='|' read -r name runs command _ <<< "$entry"
     times=()
-    for _ in $(seq "$runs"); do times+=("$($command)"); done
+    rss_reset
+    # shellcheck disable=SC2086  # command is a function and its arguments
+    for _ in $(seq "$runs"); do times+=("$(rss_measured $command)"); done
     b[$name]=$(best "${times[@]}")
     m[$name]=$(median "${times[@]}")
     all[$name]="${times[*]}"
-    echo "bench: $name ${times[*]}" >&2
+    rss[$name]=$(rss_peak_mib)
+    echo "bench: $name ${times[*]}${rss[$name]:+ (peak RSS ${rss[$name]} MiB)}" >&2
   done
+  rm -f "$RSS_LOG"
+  RSS_LOG=
+}
+
+# The combined results, $OUT/results.tsv: a header line, then one line a
+# measurement, tab-separated:
+#   script name label kind vs runs best_s median_s rows files peak_rss_mib
+# script: the bench script (BENCH_NAME, default its file name without .sh);
+# kind: sluice or baseline; vs: for a baseline, the name of the sluice
+# measurement of the same script it is compared with (may be empty); files:
+# empty unless the data is many files; peak_rss_mib: sluice's, empty for a
+# baseline. A script's first record_result drops the lines of its previous run,
+# so the file holds the last run of each script; bench/all.sh renders it.
+RESULTS_TSV=$OUT/results.tsv
+RESULTS_TSV_HEADER=$'script\tname\tlabel\tkind\tvs\truns\tbest_s\tmedian_s\trows\tfiles\tpeak_rss_mib'
+RESULTS_TSV_STARTED=
+record_result() { # name label kind vs runs best median rows files rss
+  local script=${BENCH_NAME:-$(basename "$0" .sh)} field line
+  line=$script
+  mkdir -p "$OUT"
+  if [ -z "$RESULTS_TSV_STARTED" ]; then
+    {
+      echo "$RESULTS_TSV_HEADER"
+      [ -f "$RESULTS_TSV" ] && awk -F'\t' -v s="$script" 'NR > 1 && $1 != s' "$RESULTS_TSV"
+    } > "$RESULTS_TSV.new"
+    mv "$RESULTS_TSV.new" "$RESULTS_TSV"
+    RESULTS_TSV_STARTED=1
+  fi
+  for field in "$@"; do line+=$'\t'${field//$'\t'/ }; done
+  echo "$line" >> "$RESULTS_TSV"
+}
+# record_result for each measurement run_measurements selected (ROWS for an
+# entry that gives no rows); the ratio base as in write_results. For scripts
+# that lay out a table of their own.
+# shellcheck disable=SC2120  # the argument is optional
+record_measurements() { # [rows]
+  local entry name runs label rows files vs kind peak
+  for entry in "${selected[@]}"; do
+    IFS='|' read -r name runs _ label rows files <<< "$entry"
+    rows=${rows:-${1:-}}
+    kind=sluice vs='' peak=${rss[$name]:-}
+    if ! is_sluice "$name"; then
+      kind=baseline vs=$(base_of "$files") peak=
+      [ -n "${b[$vs]:-}" ] || vs=
+    fi
+    record_result "$name" "${label:-$name}" "$kind" "$vs" "$runs" "${b[$name]}" "${m[$name]}" \
+      "$rows" "${files:-}" "$peak"
+  done
+}
+# Whether measurement NAME times sluice (the others time a baseline, which may
+# run sluice untimed to prepare its data): its name matches SLUICE_NAMES, a
+# regular expression, default sluice_.*
+is_sluice() { [[ $1 =~ ^(${SLUICE_NAMES:-sluice_.*})$ ]]; }
+# The sluice measurement a tool is compared with: sluice_small for many files,
+# else $RESULTS_BASE or sluice_large.
+base_of() { # files
+  if [ -n "$1" ]; then echo sluice_small; else echo "${RESULTS_BASE:-sluice_large}"; fi
 }
 
 # Writes the table of run_measurements' results to FILE (and stdout), under a
 # line about the run and the line ABOUT (versions): each tool's ratio is against
-# sluice_large (or $RESULTS_BASE if set), or sluice_small for the measurements of
-# many files.
+# base_of's sluice measurement; the lines go to results.tsv too.
 write_results() { # file about
-  local entry name runs label rows files base fps r
+  local entry name runs label rows files base fps r peak
   {
     echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?')"
     echo "$2"
-    echo "Best of the runs (median in brackets). Ratio = the tool's seconds / sluice's seconds on the same data (>1: sluice faster)."
+    echo "Best of the runs (median in brackets). Ratio = the tool's seconds / sluice's seconds on the same data (>1: sluice faster). Peak RSS: sluice's largest over the runs."
     echo
-    echo "| measurement | runs | seconds | rows/s | files/s | ratio tool/sluice |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| measurement | runs | seconds | rows/s | files/s | ratio tool/sluice | peak RSS (MiB) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
     for entry in "${selected[@]}"; do
       IFS='|' read -r name runs _ label rows files <<< "$entry"
-      if [ -n "$files" ]; then base=sluice_small; fps=$(rate "$files" "${b[$name]}"); else base=${RESULTS_BASE:-sluice_large}; fps=; fi
-      r=
-      case $name in sluice_*) ;; *) [ -n "${b[$base]:-}" ] && r=$(ratio "${b[$name]}" "${b[$base]}") ;; esac
-      echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r |"
+      base=$(base_of "$files")
+      fps=
+      [ -z "$files" ] || fps=$(rate "$files" "${b[$name]}")
+      r='' peak=${rss[$name]:-}
+      if ! is_sluice "$name"; then
+        peak=
+        [ -z "${b[$base]:-}" ] || r=$(ratio "${b[$name]}" "${b[$base]}")
+      fi
+      echo "| $label | $runs | ${b[$name]} (${m[$name]}) | $(rate "$rows" "${b[$name]}") | $fps | $r | $peak |"
     done
     echo
     echo "All runs (seconds):"
@@ -179,6 +279,8 @@ write_results() { # file about
       echo "- $name: ${all[$name]}"
     done
   } > "$1"
+  # shellcheck disable=SC2119  # every entry of write_results gives its rows
+  record_measurements
   cat "$1"
   echo "bench: results written to $1" >&2
 }

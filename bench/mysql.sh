@@ -9,7 +9,9 @@
 #     SQLAlchemy and PyMySQL (bench/pandas_to_sql.py), into the same table;
 #   - sluice once with the declared schema (validation, exactly-once), for the
 #     large file also with a key;
-#   - sluice once again with the server's local_infile off: its INSERT fallback.
+#   - sluice once again with the server's local_infile off: its INSERT fallback;
+#   - the floor: the server alone copying the 1M rows from one table into an empty
+#     one (INSERT ... SELECT), which no loader can beat.
 #
 #   bench/mysql.sh
 #
@@ -131,6 +133,24 @@ measure_client_small() { # session | processes
   elapsed "$t0" "$t1"
 }
 
+# The floor under any loader: the server alone inserting the 1M rows, INSERT ...
+# SELECT from a table a LOAD DATA filled (untimed, its pages in the buffer pool)
+# into an empty copy (no client, no parsing, no network). pandas' time over it is
+# the highest ratio to pandas that any loader could reach on this server.
+measure_server_copy() {
+  local t0 t1 got
+  prepare typed
+  sql --local-infile=1 -D "$DB" -e "$(load_data "$LARGE")"
+  sql -D "$DB" -e "CREATE TABLE copy LIKE readings"
+  t0=$(now)
+  sql -D "$DB" -e "INSERT INTO copy SELECT * FROM readings"
+  t1=$(now)
+  got=$(sql -D "$DB" -e "SELECT count(*) FROM copy")
+  [ "$got" = "$ROWS" ] || die "server copy: expected $ROWS rows, found $got"
+  finish "$ROWS" "server copy"
+  elapsed "$t0" "$t1"
+}
+
 # The INSERT fallback: sluice once with the server's local_infile off.
 fast_path_off_logged() {
   grep -q local_infile "$1" || die "sluice once: the log does not say the fast path is off ($1)"
@@ -145,6 +165,7 @@ measure_sluice_insert() { # large | small
 # shellcheck disable=SC2034
 MEASUREMENTS=(
   "client_large|$REPEAT|measure_client_large|mariadb LOAD DATA LOCAL INFILE, 1M rows|$ROWS|"
+  "server_copy_large|$REPEAT|measure_server_copy|the floor: the server alone, INSERT ... SELECT of the 1M rows into an empty copy|$ROWS|"
   "pandas_large|$SLOW_REPEAT|measure_pandas large|pandas to_sql (multi, chunksize 10000), 1M rows|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice large|sluice once, 1M rows, declared schema|$ROWS|"
   "sluice_keyed|$REPEAT|measure_sluice keyed|sluice once, 1M rows, declared schema, key (sensor_id, ts)|$ROWS|"
@@ -158,3 +179,7 @@ MEASUREMENTS=(
 run_measurements
 write_results "$OUT/mysql-results.md" \
   "MariaDB $(sql -e 'SELECT version()'), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), PyMySQL $("$PYTHON" -c 'import pymysql; print(pymysql.__version__)'), $(nproc) cores"
+if [ -n "${b[server_copy_large]:-}" ] && [ -n "${b[pandas_large]:-}" ]; then
+  echo "pandas / the floor (1M rows): $(ratio "${b[pandas_large]}" "${b[server_copy_large]}"), the highest ratio to pandas any loader could reach on this server (target for sluice: >= 50)." |
+    tee -a "$OUT/mysql-results.md"
+fi

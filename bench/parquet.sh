@@ -129,6 +129,7 @@ MEASUREMENTS=()
 for name in $NAMES; do MEASUREMENTS+=("$name|$REPEAT|$name"); done
 mkdir -p "$WORK"
 BENCH_ONLY="" run_measurements  # sets b (best), m (median), all (every run) by name
+SLUICE_NAMES='load_.*|check_.*' record_measurements "$ROWS"  # the lines of bench/all.sh's table
 archive_size=$(cat "$WORK/archive-size")
 duck_size=$(size_of "$PARQUET")
 
@@ -172,6 +173,7 @@ results=$OUT/parquet-results.md
   echo
   echo "All runs (seconds):"
   for name in $NAMES; do echo "- $name: ${all[$name]}"; done
+  echo "Peak RSS of sluice (MiB, the largest of the runs):$(for name in $NAMES; do [ -z "${rss[$name]}" ] || printf ' %s %s' "$name" "${rss[$name]}"; done)"
 } > "$results"
 rm -rf "$WORK"
 cat "$results"

@@ -2,10 +2,12 @@
 # One benchmark run: generates the data if absent, then measures sluice against
 # the sqlite3 command-line shell's .import on the same machine, in the same run.
 #
-#   bench/run.sh                      (or: make bench)
+#   bench/run.sh          (make bench runs it with the other sinks' scripts: bench/all.sh)
 #
 # Environment: SLUICE_BIN (default build/sluice), BENCH_OUT (default bench/out),
-# BENCH_REPEAT (runs per measurement, default 3; the best is reported).
+# BENCH_REPEAT (runs per measurement, default 3; the best is reported),
+# BENCH_ONLY (a regular expression: only the measurements whose names match).
+# Results: bench/out/sqlite-results.md, and their lines in bench/out/results.tsv.
 # Every run's row count is verified: a run that loads the wrong number of rows
 # fails the benchmark. See docs/benchmarks.md.
 set -euo pipefail
@@ -117,55 +119,23 @@ measure_sluice_small() {
   elapsed "$t0" "$t1"
 }
 
-declare -A times
-NAMES="sqlite_large_untyped sqlite_large_typed sluice_large sqlite_keyed sluice_keyed sqlite_small sqlite_small_wal sluice_small"
-for name in $NAMES; do
-  times[$name]=""
-done
-for i in $(seq "$REPEAT"); do
-  echo "bench: run $i of $REPEAT" >&2
-  times[sqlite_large_untyped]+=" $(measure_sqlite_large untyped)"
-  times[sqlite_large_typed]+=" $(measure_sqlite_large typed)"
-  times[sluice_large]+=" $(measure_sluice_large)"
-  times[sqlite_keyed]+=" $(measure_keyed sqlite3)"
-  times[sluice_keyed]+=" $(measure_keyed sluice)"
-  times[sqlite_small]+=" $(measure_sqlite_small default)"
-  times[sqlite_small_wal]+=" $(measure_sqlite_small wal)"
-  times[sluice_small]+=" $(measure_sluice_small)"
-done
+# name|runs|command|label|rows|files (run by run_measurements; files empty for
+# the large file). Each tool's ratio is against sluice_large, or sluice_small for
+# the small files.
+# shellcheck disable=SC2034
+MEASUREMENTS=(
+  "sqlite_large_untyped|$REPEAT|measure_sqlite_large untyped|sqlite3 .import, 1M rows, table created by .import|$ROWS|"
+  "sqlite_large_typed|$REPEAT|measure_sqlite_large typed|sqlite3 .import, 1M rows, typed table|$ROWS|"
+  "sluice_large|$REPEAT|measure_sluice_large|sluice once, 1M rows, declared schema|$ROWS|"
+  "sqlite_keyed|$REPEAT|measure_keyed sqlite3|sqlite3 .import, 1M rows, typed table with a unique index (sensor_id, ts) (ratio: against the plain sluice load)|$ROWS|"
+  "sluice_keyed|$REPEAT|measure_keyed sluice|sluice once, 1M rows, declared schema, key (sensor_id, ts)|$ROWS|"
+  "sqlite_small|$REPEAT|measure_sqlite_small default|sqlite3 .import x$SMALL_FILES files, one process|$SMALL_TOTAL|$SMALL_FILES"
+  "sqlite_small_wal|$REPEAT|measure_sqlite_small wal|sqlite3 .import x$SMALL_FILES files, one process, WAL + synchronous=NORMAL|$SMALL_TOTAL|$SMALL_FILES"
+  "sluice_small|$REPEAT|measure_sluice_small|sluice once, $SMALL_FILES files, declared schema|$SMALL_TOTAL|$SMALL_FILES"
+)
+run_measurements
 rm -rf "$WORK"
 
-declare -A b m
-for name in "${!times[@]}"; do
-  # shellcheck disable=SC2086
-  b[$name]=$(best ${times[$name]})
-  # shellcheck disable=SC2086
-  m[$name]=$(median ${times[$name]})
-done
-
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
-results=$OUT/results.md
-{
-  echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?') at $SLUICE_BIN"
-  echo "Machine: $(nproc) cores, $cpu; $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /')"
-  echo "Best of $REPEAT runs (median in brackets). Ratio = sqlite3 seconds / sluice seconds (>1: sluice faster)."
-  echo
-  echo "| measurement | seconds | rows/s | files/s | ratio sluice/sqlite3 |"
-  echo "|---|---:|---:|---:|---:|"
-  echo "| sqlite3 .import, 1M rows, table created by .import | ${b[sqlite_large_untyped]} (${m[sqlite_large_untyped]}) | $(rate $ROWS "${b[sqlite_large_untyped]}") | | |"
-  echo "| sqlite3 .import, 1M rows, typed table | ${b[sqlite_large_typed]} (${m[sqlite_large_typed]}) | $(rate $ROWS "${b[sqlite_large_typed]}") | | |"
-  echo "| sluice once, 1M rows, declared schema | ${b[sluice_large]} (${m[sluice_large]}) | $(rate $ROWS "${b[sluice_large]}") | | $(ratio "${b[sqlite_large_untyped]}" "${b[sluice_large]}") vs untyped, $(ratio "${b[sqlite_large_typed]}" "${b[sluice_large]}") vs typed |"
-  echo "| sqlite3 .import, 1M rows, typed table, unique index (sensor_id, ts) | ${b[sqlite_keyed]} (${m[sqlite_keyed]}) | $(rate $ROWS "${b[sqlite_keyed]}") | | |"
-  echo "| sluice once, 1M rows, declared schema, key (sensor_id, ts) | ${b[sluice_keyed]} (${m[sluice_keyed]}) | $(rate $ROWS "${b[sluice_keyed]}") | | $(ratio "${b[sqlite_keyed]}" "${b[sluice_keyed]}") vs keyed |"
-  echo "| sqlite3 .import x$SMALL_FILES files, one process | ${b[sqlite_small]} (${m[sqlite_small]}) | $(rate $SMALL_TOTAL "${b[sqlite_small]}") | $(rate $SMALL_FILES "${b[sqlite_small]}") | |"
-  echo "| sqlite3 .import x$SMALL_FILES files, one process, WAL + synchronous=NORMAL | ${b[sqlite_small_wal]} (${m[sqlite_small_wal]}) | $(rate $SMALL_TOTAL "${b[sqlite_small_wal]}") | $(rate $SMALL_FILES "${b[sqlite_small_wal]}") | |"
-  echo "| sluice once, $SMALL_FILES files, declared schema | ${b[sluice_small]} (${m[sluice_small]}) | $(rate $SMALL_TOTAL "${b[sluice_small]}") | $(rate $SMALL_FILES "${b[sluice_small]}") | $(ratio "${b[sqlite_small]}" "${b[sluice_small]}") vs default, $(ratio "${b[sqlite_small_wal]}" "${b[sluice_small]}") vs WAL |"
-  echo
-  echo "All runs (seconds):"
-  for name in $NAMES; do
-    echo "- $name:${times[$name]}"
-  done
-} > "$results"
-cat "$results"
-echo
-echo "bench: results written to $results" >&2
+BENCH_NAME=sqlite write_results "$OUT/sqlite-results.md" \
+  "Machine: $(nproc) cores, $cpu; $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /')"

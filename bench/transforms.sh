@@ -8,6 +8,8 @@
 #     (trim, null_values ["", "NA"], status lower-cased), derive temperature_k =
 #     temperature + 273.15, day = date(ts), ratio = humidity / pressure, filter
 #     status <> 'maintenance', aggregates over temperature_k, humidity, pressure;
+#   - the floor: SQLite alone copying the transformed rows from one of its tables
+#     into an empty one (INSERT ... SELECT), which no loader can beat;
 #   - the reference pandas pipeline doing the same work (bench/pandas_transforms.py:
 #     read_csv, the Kelvin column, groupby describe, to_sql of rows and metrics),
 #     run with Debian's /usr/bin/python3.
@@ -81,21 +83,44 @@ verify_aggregates() { # db what
 # Each measure_* prepares a fresh folder (untimed), times the load, verifies it
 # and prints the seconds.
 W=$WORK/load
-measure_sluice() { # plain | transforms
-  local t0 t1 args=(--schema "$SCHEMA") expected=$ROWS
+sluice_load() { # plain | transforms: into $W/out.db from a fresh $W/data
+  local args=(--schema "$SCHEMA")
   rm -rf "$W"; mkdir -p "$W/data"
   cp -p "$LARGE" "$W/data/"
-  if [ "$1" = transforms ]; then args=(-c "$CONFIG"); expected=$KEPT; fi
-  t0=$(now)
+  if [ "$1" = transforms ]; then args=(-c "$CONFIG"); fi
   "$SLUICE_BIN" once "${args[@]}" --source "$W/data" --sink "sqlite:$W/out.db" \
     --ledger "$W/ledger.db" --processed "$W/processed" --quarantine "$W/quarantine" \
     --settle-ms 0 --after-load keep >"$W/sluice.log" 2>&1 ||
     die "sluice once exited $? (log: $W/sluice.log)"
+}
+measure_sluice() { # plain | transforms
+  local t0 t1 expected=$ROWS
+  [ "$1" = plain ] || expected=$KEPT
+  t0=$(now)
+  sluice_load "$1"
   t1=$(now)
   verify "$W/out.db" "$expected" "sluice once ($1)"
   if [ "$1" = transforms ] && [ "$AGGREGATES" = 1 ]; then
     verify_aggregates "$W/out.db" "sluice once ($1)"
   fi
+  rm -rf "$W"
+  elapsed "$t0" "$t1"
+}
+
+# The floor under any loader: SQLite alone inserting the transformed rows, copied
+# with INSERT ... SELECT from the table a transform load made (untimed) into an
+# empty table of the same columns in the same database (no reading, no parsing,
+# no transforms, no other process). pandas' time over it is the highest ratio to
+# pandas that any loader could reach here.
+measure_sqlite_copy() {
+  local t0 t1 got
+  sluice_load transforms
+  t0=$(now)
+  sqlite3 "$W/out.db" "CREATE TABLE copy AS SELECT * FROM readings WHERE 0;
+    INSERT INTO copy SELECT * FROM readings;"
+  t1=$(now)
+  got=$(sqlite_value "$W/out.db" "SELECT count(*) FROM copy")
+  [ "$got" = "$KEPT" ] || die "SQLite copy: expected $KEPT rows, found $got (work folder $W)"
   rm -rf "$W"
   elapsed "$t0" "$t1"
 }
@@ -119,6 +144,7 @@ with_aggregates=", aggregates"
 MEASUREMENTS=(
   "sluice_plain|$REPEAT|measure_sluice plain|sluice once, declared schema (plain load)|$ROWS|"
   "sluice_transforms|$REPEAT|measure_sluice transforms|sluice once, declared schema, normalize, derive, filter$with_aggregates|$ROWS|"
+  "sqlite_copy|$REPEAT|measure_sqlite_copy|the floor: SQLite alone, INSERT ... SELECT of the kept rows into an empty table|$KEPT|"
   "pandas|$SLOW_REPEAT|measure_pandas|pandas read_csv, the same transforms, describe, to_sql rows and metrics|$ROWS|"
 )
 run_measurements
@@ -128,6 +154,10 @@ RESULTS_BASE=sluice_transforms write_results "$RESULTS" \
   "$ROWS rows ($KEPT kept by the filter), SQLite $(sqlite3 --version | cut -d' ' -f1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"
 if [ -n "${b[sluice_plain]:-}" ] && [ -n "${b[sluice_transforms]:-}" ]; then
   line="Transform load / plain load: $(ratio "${b[sluice_transforms]}" "${b[sluice_plain]}") (target <= 1.15)."
+  echo "$line" | tee -a "$RESULTS"
+fi
+if [ -n "${b[sqlite_copy]:-}" ] && [ -n "${b[pandas]:-}" ]; then
+  line="pandas / the floor: $(ratio "${b[pandas]}" "${b[sqlite_copy]}"), the highest ratio to pandas any loader could reach here (target for sluice: >= 50)."
   echo "$line" | tee -a "$RESULTS"
 fi
 rm -rf "$WORK"

@@ -342,6 +342,14 @@ class SluiceTestCase(unittest.TestCase):
                           f"log tail:\n{self.log_tail(proc)}")
             time.sleep(interval)
 
+    def aggregates_config(self, columns=("value", "id")):
+        """A configuration (-c) aggregating `columns` of the events files (issue 15)."""
+        config = self.path("aggregates.yaml")
+        with open(config, "w") as f:
+            f.write('tables:\n  - match: "events*"\n    table: events\n'
+                    f'    aggregates: {{columns: [{", ".join(columns)}]}}\n')
+        return config
+
     # ---- crash and outage tests ------------------------------------------
 
     def events_schema(self):

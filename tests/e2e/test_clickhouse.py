@@ -283,14 +283,6 @@ class ClickHouseTest(SluiceTestCase):
         self.assertEqual(self.server.scalar(
             f"SELECT count() FROM system.mutations WHERE database = '{self.database}'"), "0")
 
-    def aggregates_config(self):
-        """A configuration aggregating value and id of the events files (issue 15)."""
-        config = self.path("aggregates.yaml")
-        with open(config, "w") as f:
-            f.write('tables:\n  - match: "events*"\n    table: events\n'
-                    '    aggregates: {columns: [value, id]}\n')
-        return config
-
     def assert_aggregates_match(self, per_file, server=None, seed=None):
         """Exactly one aggregate row per column of every file of `per_file` (count =
         its rows), all under committed load ids."""

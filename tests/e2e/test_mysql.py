@@ -342,9 +342,10 @@ class MySQLOutageTest(MySQLTestCase):
 
     def test_server_outage_is_ridden_out(self):
         port = free_port()
-        proc = self.start_run(*self.args(), "--workers", "2", "--schema", self.events_schema(),
-                              "--retry-budget-seconds", "2", "--http", f"127.0.0.1:{port}",
-                              paths=False)
+        # With aggregates: they too end exactly once (issue 15).
+        proc = self.start_run("-c", self.aggregates_config(["value"]), *self.args(), "--workers",
+                              "2", "--schema", self.events_schema(), "--retry-budget-seconds",
+                              "2", "--http", f"127.0.0.1:{port}", paths=False)
         self.ride_out_outage(proc, port,
                              lambda: subprocess.run([self.ctl, "kill"], check=True, timeout=90),
                              lambda: subprocess.run([self.ctl, "start"], check=True, timeout=120),
@@ -352,6 +353,14 @@ class MySQLOutageTest(MySQLTestCase):
         total = self.FILES * self.ROWS
         self.assertEqual(self.ids("events"), (total, total, 1, total))
         self.assertEqual(self.markers(), self.FILES)
+        # One aggregate row per file, over all its rows, under a committed load id.
+        self.assertEqual(self.server.query(
+            "SELECT count(*), count(DISTINCT _file), min(`count`), max(`count`) "
+            "FROM events_file_stats"),
+            [[str(self.FILES), str(self.FILES), str(self.ROWS), str(self.ROWS)]])
+        self.assertEqual(self.server.scalar(
+            "SELECT count(*) FROM events_file_stats WHERE _load_id NOT IN "
+            "(SELECT load_id FROM sluice_loads)"), "0")
 
 
 class MySQLLocalInfileOffTest(MySQLTestCase):

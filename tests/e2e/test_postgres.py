@@ -263,7 +263,9 @@ class PostgresOutageTest(PostgresTestCase):
         with open(schema, "w") as f:
             f.write(EVENTS_SCHEMA)
         port = free_port()
-        proc = self.start_run(*self.paths_without_sink(), "--sink", self.pg, "--workers", "2",
+        # With aggregates: they too end exactly once (issue 15).
+        proc = self.start_run("-c", self.aggregates_config(["value"]), *self.paths_without_sink(),
+                              "--sink", self.pg, "--workers", "2",
                               "--schema", schema, "--retry-budget-seconds", "2",
                               "--http", f"127.0.0.1:{port}", paths=False)
         self.ride_out_outage(proc, port, lambda: self.ctl("stop", "-m", "fast"),
@@ -274,6 +276,12 @@ class PostgresOutageTest(PostgresTestCase):
         self.assertEqual(self.psql("SELECT count(*), count(DISTINCT id) FROM events"),
                          [[str(total), str(total)]])
         self.assertEqual(self.scalar("SELECT count(*) FROM sluice.loads"), str(self.FILES))
+        # One aggregate row per file, over all its rows, under a committed load id.
+        self.assertEqual(self.psql("SELECT count(*), count(DISTINCT _file), min(count), "
+                                   "max(count) FROM events_file_stats"),
+                         [[str(self.FILES), str(self.FILES), str(self.ROWS), str(self.ROWS)]])
+        self.assertEqual(self.scalar("SELECT count(*) FROM events_file_stats WHERE _load_id "
+                                     "NOT IN (SELECT load_id FROM sluice.loads)"), "0")
 
     def paths_without_sink(self):
         return ["--source", self.data, "--ledger", self.ledger, "--processed", self.processed,
