@@ -66,6 +66,26 @@ measure_sluice_large() {
   elapsed "$t0" "$t1"
 }
 
+# The large file into a table with a unique index on the key (sensor_id, ts):
+# sqlite3 .import into the typed table with that index made first, or sluice
+# with --key, which makes the same index (and skips rows whose key exists).
+measure_keyed() { # sqlite3 | sluice
+  local w=$WORK/keyed t0 t1
+  rm -rf "$w"; mkdir -p "$w/data"
+  if [ "$1" = sqlite3 ]; then
+    sqlite3 "$w/out.db" "$TYPED_DDL CREATE UNIQUE INDEX readings_key ON readings(sensor_id, ts);"
+    t0=$(now)
+    sqlite3 "$w/out.db" ".import --csv --skip 1 $LARGE readings" >/dev/null
+  else
+    cp -p "$LARGE" "$w/data/"
+    t0=$(now)
+    run_sluice "$w" --after-load keep --key sensor_id,ts
+  fi
+  t1=$(now)
+  verify "$w/out.db" "$ROWS" "$1, keyed"
+  elapsed "$t0" "$t1"
+}
+
 measure_sqlite_small() { # default | wal
   local w=$WORK/sqlite-small t0 t1 f first=1
   rm -rf "$w"; mkdir -p "$w"
@@ -107,6 +127,8 @@ MEASUREMENTS=(
   "sqlite_large_untyped|$REPEAT|measure_sqlite_large untyped|sqlite3 .import, 1M rows, table created by .import|$ROWS|"
   "sqlite_large_typed|$REPEAT|measure_sqlite_large typed|sqlite3 .import, 1M rows, typed table|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice_large|sluice once, 1M rows, declared schema|$ROWS|"
+  "sqlite_keyed|$REPEAT|measure_keyed sqlite3|sqlite3 .import, 1M rows, typed table with a unique index (sensor_id, ts) (ratio: against the plain sluice load)|$ROWS|"
+  "sluice_keyed|$REPEAT|measure_keyed sluice|sluice once, 1M rows, declared schema, key (sensor_id, ts)|$ROWS|"
   "sqlite_small|$REPEAT|measure_sqlite_small default|sqlite3 .import x$SMALL_FILES files, one process|$SMALL_TOTAL|$SMALL_FILES"
   "sqlite_small_wal|$REPEAT|measure_sqlite_small wal|sqlite3 .import x$SMALL_FILES files, one process, WAL + synchronous=NORMAL|$SMALL_TOTAL|$SMALL_FILES"
   "sluice_small|$REPEAT|measure_sluice_small|sluice once, $SMALL_FILES files, declared schema|$SMALL_TOTAL|$SMALL_FILES"

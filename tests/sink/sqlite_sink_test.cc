@@ -17,45 +17,19 @@
 
 #include "sink/add_columns_contract.h"
 #include "sink/registry.h"
+#include "sink/sqlite_test_db.h"
 #include "test_util.h"
 
 namespace sluice {
 namespace {
 
 using ::sluice::testing::TempDir;
-using Rows = std::vector<std::vector<std::string>>;
+using Rows = testing::SqliteRows;
 
-// Reads the database through a separate connection, as another process would.
-// Each cell is its text, or "NULL".
-Rows Query(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-      << sql << ": " << sqlite3_errmsg(db);
-  Rows rows;
-  while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string>& row = rows.emplace_back();
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      row.emplace_back(text != nullptr ? text : "NULL");
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
-
-std::string Scalar(const std::string& db_path, const std::string& sql) {
-  Rows rows = Query(db_path, sql);
-  return rows.empty() || rows[0].empty() ? "<no row>" : rows[0][0];
-}
-
-std::unique_ptr<SqliteSink> OpenOrDie(const std::string& path) {
-  auto sink = SqliteSink::Open(path);
-  EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
-  return sink.has_value() ? std::move(*sink) : nullptr;
-}
+// Read the database through a separate connection, as another process would.
+constexpr auto& Query = testing::SqliteQuery;
+constexpr auto& Scalar = testing::SqliteScalar;
+constexpr auto& OpenOrDie = testing::OpenSqliteOrFail;
 
 TableDef Readings(std::vector<std::string> key = {}) {
   return {"readings",

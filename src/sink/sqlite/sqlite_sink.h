@@ -18,6 +18,9 @@
 // unique index named "sluice_key_<table>"; rows whose key exists are skipped (NULL
 // key values never match, as in SQL).
 //
+// Rows are inserted 64 to a statement (the rest of a batch one each); a refused
+// statement's rows are inserted again one by one to name the refused row.
+//
 // Memory: each connection's page cache grows up to 64 MiB during large loads.
 //
 // Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
@@ -94,7 +97,12 @@ class SqliteSink final : public Sink {
 
   struct InsertStatement {
     std::string sql;
-    Cached cached;
+    Cached cached;  // one row
+    // kRowsPerInsert rows in one statement (fewer when the table is so wide that
+    // they would pass SQLite's bound-parameter limit); no statement when fewer
+    // than two rows fit. See WriteRows.
+    Cached multi;
+    size_t multi_rows = 0;
     bool keyed = false;
   };
 
@@ -102,11 +110,24 @@ class SqliteSink final : public Sink {
   Status Exec(const char* sql, std::string_view context);
   // Prepares `sql` into `into`, replacing what it held.
   Status PrepareCached(Cached& into, const std::string& sql, std::string_view context);
+  // Whether the schema query `sql` returns a row for ?1 = `table`.
+  Result<bool> SchemaHas(const char* sql, const std::string& table);
   Result<bool> TableExists(const std::string& name);
+  // Whether the schema of `table` (its table, indexes, triggers) may hold an ON
+  // CONFLICT clause.
+  Result<bool> HasConflictClause(const std::string& table);
   Result<InsertStatement*> InsertFor(const TableDef& table);
   // Binds row `row` of `batch` to `stmt` (an InsertFor statement of a table like
-  // the batch) and steps it; SQLite's result code, SQLITE_OK when stored.
-  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
+  // the batch) from parameter `first_param` on, formatting its dates and
+  // timestamps into text_ from entry `text_base` on. SQLite's result code of the
+  // binds, SQLITE_OK when all are bound.
+  int BindRow(sqlite3_stmt* stmt, const Batch& batch, size_t row, int first_param,
+              size_t text_base);
+  // BindRow into parameter 1 on, then steps `stmt`; SQLITE_OK when stored.
+  int InsertRow(sqlite3_stmt* stmt, const Batch& batch, size_t row);
+  // Inserts rows [begin, end) of `batch` one statement per row, counting them in
+  // counts()[load]; the first row SQLite refuses is refused and ends the load.
+  Status InsertEach(const Batch& batch, size_t load, size_t begin, size_t end);
   // After the load's COMMIT or ROLLBACK: releases the writer lock.
   void EndLoad();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
@@ -126,9 +147,10 @@ class SqliteSink final : public Sink {
   // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
   InsertStatement* side_insert_ = nullptr;  // into side_table(), if any
-  // Date and timestamp text of the current row, one buffer per column (of the
-  // table or the side table, whichever is wider), bound
-  // without copying (SQLITE_STATIC) and so alive until the row is stepped.
+  // Date and timestamp text of the rows of the current statement, one buffer per
+  // column of each row (of the table or the side table, whichever is wider),
+  // bound without copying (SQLITE_STATIC) and so alive until the statement is
+  // stepped.
   std::vector<std::array<char, kIsoTextCapacity>> text_;
 };
 
