@@ -75,11 +75,21 @@ Result<std::vector<ClickHouseSink::Columns>> ClickHouseSink::ColumnTypesOf(
                                     QuoteClickHouseString(endpoint_.database) + " AND table IN (" +
                                     clickhouse::QuotedList(tables) + ") FORMAT TabSeparated",
                                 context));
-  std::vector<Columns> columns(tables.size());
+  std::vector<ClickHouseCleanup::LoadState::Column> rows;
   for (auto& row : ParseTsv(body)) {
     if (row.size() < 3) return Status::Internal(context + ": malformed answer");
+    rows.push_back({std::move(row[0]), std::move(row[1]), std::move(row[2])});
+  }
+  return ByTable(tables, std::move(rows));
+}
+
+std::vector<ClickHouseSink::Columns> ClickHouseSink::ByTable(
+    const std::vector<std::string>& tables,
+    std::vector<ClickHouseCleanup::LoadState::Column> rows) {
+  std::vector<Columns> columns(tables.size());
+  for (auto& row : rows) {
     for (size_t i = 0; i < tables.size(); ++i) {
-      if (row[0] == tables[i]) columns[i].emplace_back(std::move(row[1]), std::move(row[2]));
+      if (row.table == tables[i]) columns[i].emplace_back(std::move(row.name), std::move(row.type));
     }
   }
   return columns;
