@@ -1,5 +1,5 @@
 // What a group of loads costs the ClickHouse sink in requests (Begin is one
-// query: the columns and the loads' state together), and that the one query
+// query: the columns and the loads' state together; DescribeTable one), and that the one query
 // still gives each failure its own error and leaves exactly-once intact after
 // a crash between the rows' insert and the markers'.
 #include <gtest/gtest.h>
@@ -56,6 +56,35 @@ TEST(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
     for (const LoadId& load : loads) EXPECT_EQ(RowsOf(url, def.name, load.id), "5\n");
   }
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "160\n");
+}
+
+// DescribeTable is one query too (the pipeline asks it for every group): the
+// columns with the table's engine; a key only on a ReplacingMergeTree.
+TEST(ClickHouseRequestsTest, DescribeTableIsOneRequest) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef keyed = Readings(Unique("keyed"), {"id"});
+  ASSERT_TRUE(sink->EnsureTable(keyed).ok());
+  uint64_t before = sink->requests();
+  auto described = sink->DescribeTable(keyed.name);
+  EXPECT_EQ(sink->requests() - before, 1u);
+  ASSERT_TRUE(described.has_value() && described->has_value()) << described.status().ToString();
+  EXPECT_EQ((*described)->columns, keyed.columns);
+  EXPECT_EQ((*described)->key, keyed.key);
+
+  const std::string ordered = Unique("ordered");
+  Exec(url, "CREATE TABLE " + Table(url, ordered) +
+                " (id Int64, _sluice_load_id String) ENGINE = MergeTree ORDER BY id");
+  described = sink->DescribeTable(ordered);
+  ASSERT_TRUE(described.has_value() && described->has_value()) << described.status().ToString();
+  EXPECT_TRUE((*described)->key.empty()) << "a MergeTree's sorting key is no record key";
+
+  before = sink->requests();
+  described = sink->DescribeTable(Unique("absent"));
+  EXPECT_EQ(sink->requests() - before, 1u);
+  ASSERT_TRUE(described.has_value()) << described.status().ToString();
+  EXPECT_FALSE(described->has_value());
 }
 
 // The one query fails on a table that is missing or was not made by sluice; the
