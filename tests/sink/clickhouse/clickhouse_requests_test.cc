@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,12 +37,24 @@ void WriteEach(Sink& sink, const TableDef& def, const std::vector<LoadId>& loads
   }
 }
 
-TEST(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("requests"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
+// A sink on the test server and a new table `def` that EnsureTable made.
+class ClickHouseRequestsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SLUICE_SERVER_OR_SKIP(server, "SLUICE_TEST_CLICKHOUSE_URL");
+    url = server;
+    sink = OpenOrDie(url);
+    ASSERT_NE(sink, nullptr);
+    def = Readings(Unique("t"));
+    ASSERT_TRUE(sink->EnsureTable(def).ok());
+  }
+
+  std::string url;
+  std::unique_ptr<ClickHouseSink> sink;
+  TableDef def;
+};
+
+TEST_F(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
   for (int round = 0; round < 2; ++round) {
     const std::vector<LoadId> loads = Group("r" + std::to_string(round) + "_", 16);
     const uint64_t before = sink->requests();
@@ -60,10 +73,7 @@ TEST(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
 
 // DescribeTable is one query too (the pipeline asks it for every group): the
 // columns with the table's engine; a key only on a ReplacingMergeTree.
-TEST(ClickHouseRequestsTest, DescribeTableIsOneRequest) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseRequestsTest, DescribeTableIsOneRequest) {
   const TableDef keyed = Readings(Unique("keyed"), {"id"});
   ASSERT_TRUE(sink->EnsureTable(keyed).ok());
   uint64_t before = sink->requests();
@@ -89,10 +99,7 @@ TEST(ClickHouseRequestsTest, DescribeTableIsOneRequest) {
 
 // The one query fails on a table that is missing or was not made by sluice; the
 // columns, asked then, give the error Begin owes: Internal and InvalidArgument.
-TEST(ClickHouseRequestsTest, BeginNamesAMissingOrForeignTable) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseRequestsTest, BeginNamesAMissingOrForeignTable) {
   const TableDef missing = Readings(Unique("missing"));
   Status begun = sink->Begin(missing, Group("m", 1));
   EXPECT_EQ(begun.code(), StatusCode::kInternal) << begun.ToString();
@@ -106,8 +113,6 @@ TEST(ClickHouseRequestsTest, BeginNamesAMissingOrForeignTable) {
   EXPECT_NE(begun.message().find("_sluice_load_id"), std::string::npos) << begun.message();
 
   // Nothing is left in progress: a load into a table sluice made goes through.
-  const TableDef def = Readings(Unique("after"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
   ASSERT_TRUE(Load(*sink, def, Unique("after_load"), Range(0, 3)).ok());
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "3\n");
 }
@@ -117,12 +122,7 @@ TEST(ClickHouseRequestsTest, BeginNamesAMissingOrForeignTable) {
 // Beginning the group again finds them in its one query, removes them before
 // inserting, and the group then holds each load's rows once; a committed member
 // is still AlreadyExists.
-TEST(ClickHouseRequestsTest, CrashBetweenRowsAndMarkersLoadsExactlyOnce) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
-  const TableDef def = Readings(Unique("between"));
-  ASSERT_TRUE(sink->EnsureTable(def).ok());
+TEST_F(ClickHouseRequestsTest, CrashBetweenRowsAndMarkersLoadsExactlyOnce) {
   const std::vector<LoadId> loads = Group("b", 3);
   ASSERT_TRUE(sink->Begin(def, loads).ok());
   WriteEach(*sink, def, loads);
