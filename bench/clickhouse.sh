@@ -3,7 +3,8 @@
 # ClickHouse — the 1M-row file, and the 2,000 files of 50 rows — against
 # clickhouse-client (native protocol) and curl (HTTP) sending the same files as
 # INSERT … FORMAT CSVWithNames into a typed table, on the same server in the same
-# run. Small files: clickhouse-client runs once per file (a process each); curl
+# run, and the keyed load against clickhouse-client into the same kind of table
+# (ReplacingMergeTree ORDER BY the key). Small files: clickhouse-client runs once per file (a process each); curl
 # sends one request per file over one keep-alive connection (one process).
 #
 #   bench/clickhouse.sh
@@ -77,14 +78,18 @@ verify() { # db what [rows]
 # Like the table sluice creates from the declared schema on this server version
 # (without its load-id column). The timestamps are ISO 8601 with a 'T' and a 'Z':
 # best_effort parsing reads them.
-TYPED_DDL="(sensor_id Int64, ts DateTime, temperature Nullable(Float64),
-  humidity Nullable(Float64), pressure Nullable(Float64), status Nullable(String))
-  ENGINE = MergeTree ORDER BY tuple()"
+COLUMNS_DDL="(sensor_id Int64, ts DateTime, temperature Nullable(Float64),
+  humidity Nullable(Float64), pressure Nullable(Float64), status Nullable(String))"
+TYPED_DDL="$COLUMNS_DDL ENGINE = MergeTree ORDER BY tuple()"
+# The keyed load's table, as sluice makes it for --key sensor_id,ts (without its
+# hidden columns): clickhouse-client loads the same file into it.
+KEYED_DDL="$COLUMNS_DDL ENGINE = ReplacingMergeTree ORDER BY (sensor_id, ts)"
 
-measure_client() {
-  local db=bench_client t0 t1
+measure_client() { # [keyed]
+  local db=bench_client t0 t1 ddl=$TYPED_DDL
+  [ "${1:-}" = keyed ] && ddl=$KEYED_DDL
   fresh_db $db
-  query "CREATE TABLE $db.readings $TYPED_DDL"
+  query "CREATE TABLE $db.readings $ddl"
   t0=$(now)
   clickhouse-client --host 127.0.0.1 --port "$TCP_PORT" --user default --password "$PASSWORD" \
     --date_time_input_format=best_effort \
@@ -189,12 +194,13 @@ measure_sluice_small() {
 
 declare -A b m rss
 rss_measure_every_sluice
-for what in client curl sluice_plain sluice_keyed client_small curl_small sluice_small; do
+for what in client curl sluice_plain client_keyed sluice_keyed client_small curl_small sluice_small; do
   runs=()
   rss_reset
   for _ in $(seq "$REPEAT"); do
     case $what in
       client) runs+=("$(measure_client)") ;;
+      client_keyed) runs+=("$(measure_client keyed)") ;;
       curl) runs+=("$(measure_curl)") ;;
       sluice_plain) runs+=("$(measure_sluice plain)") ;;
       sluice_keyed) runs+=("$(measure_sluice keyed)") ;;
@@ -217,11 +223,9 @@ results=$OUT/clickhouse-results.md
   echo "|---|---|---|---|---|"
   echo "| clickhouse-client INSERT … FORMAT CSVWithNames, 1M rows, typed table | ${b[client]} (${m[client]}) | $(rate $ROWS "${b[client]}") | | |"
   echo "| curl POST INSERT … FORMAT CSVWithNames, 1M rows, typed table | ${b[curl]} (${m[curl]}) | $(rate $ROWS "${b[curl]}") | | |"
-  for s in sluice_plain sluice_keyed; do
-    label="sluice once, 1M rows, declared schema"
-    [ $s = sluice_keyed ] && label="$label, key (sensor_id, ts): ReplacingMergeTree"
-    echo "| $label | ${b[$s]} (${m[$s]}) | $(rate $ROWS "${b[$s]}") | $(ratio "${b[client]}" "${b[$s]}") | $(ratio "${b[curl]}" "${b[$s]}") |"
-  done
+  echo "| sluice once, 1M rows, declared schema | ${b[sluice_plain]} (${m[sluice_plain]}) | $(rate $ROWS "${b[sluice_plain]}") | $(ratio "${b[client]}" "${b[sluice_plain]}") | $(ratio "${b[curl]}" "${b[sluice_plain]}") |"
+  echo "| clickhouse-client, 1M rows, ReplacingMergeTree ORDER BY (sensor_id, ts) | ${b[client_keyed]} (${m[client_keyed]}) | $(rate $ROWS "${b[client_keyed]}") | | |"
+  echo "| sluice once, 1M rows, key (sensor_id, ts): ReplacingMergeTree | ${b[sluice_keyed]} (${m[sluice_keyed]}) | $(rate $ROWS "${b[sluice_keyed]}") | $(ratio "${b[client_keyed]}" "${b[sluice_keyed]}") (keyed client) | |"
   echo
   echo "| measurement | seconds | files/s | ratio clickhouse-client/sluice | ratio curl/sluice |"
   echo "|---|---|---|---|---|"
@@ -235,6 +239,7 @@ results=$OUT/clickhouse-results.md
 for line in "client|clickhouse-client INSERT … FORMAT CSVWithNames, 1M rows|baseline|sluice_plain|$ROWS|" \
   "curl|curl POST INSERT … FORMAT CSVWithNames, 1M rows|baseline|sluice_plain|$ROWS|" \
   "sluice_plain|sluice once, 1M rows, declared schema|sluice||$ROWS|" \
+  "client_keyed|clickhouse-client, 1M rows, ReplacingMergeTree ORDER BY (sensor_id, ts)|baseline|sluice_keyed|$ROWS|" \
   "sluice_keyed|sluice once, 1M rows, key (sensor_id, ts): ReplacingMergeTree|sluice||$ROWS|" \
   "client_small|clickhouse-client x$SMALL_FILES files (a process each)|baseline|sluice_small|$SMALL_TOTAL|$SMALL_FILES" \
   "curl_small|curl x$SMALL_FILES requests, one keep-alive connection|baseline|sluice_small|$SMALL_TOTAL|$SMALL_FILES" \

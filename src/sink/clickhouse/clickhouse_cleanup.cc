@@ -59,24 +59,32 @@ std::string ClickHouseCleanup::Qualified(const std::string& table) const {
 }
 
 Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
-    const std::string& table, const std::vector<LoadId>& loads, const std::string& side) {
+    const std::string& table, const std::vector<LoadId>& loads, const std::string& side,
+    const std::vector<std::string>& describe) {
   const std::string context = "check " + DescribeLoads(loads) + " in \"" + table + "\"";
   const std::string ids = QuotedList(Ids(loads));
   const std::string column = QuoteClickHouseIdentifier(kLoadIdColumn);
-  // The rows of the ids in `of`, counted by id, tagged `tag`.
+  // Every part answers four strings: a tag and three fields.
+  // The ids in `of` that have rows, tagged `tag`.
   auto rows_in = [&](const std::string& tag, const std::string& of) {
-    return " UNION ALL SELECT '" + tag + "', " + column + ", count() FROM " + Qualified(of) +
+    return " UNION ALL SELECT '" + tag + "', " + column + ", '', '' FROM " + Qualified(of) +
            " WHERE " + column + " IN (" + ids + ") GROUP BY " + column;
   };
-  std::string sql = "SELECT 'committed', load_id, toUInt64(0) FROM " + Qualified(kMarkerTable) +
-                    " WHERE load_id IN (" + ids + ")" + rows_in("rows", table);
+  std::string sql = "SELECT 'committed' AS tag, load_id AS a, '' AS b, '' AS c FROM " +
+                    Qualified(kMarkerTable) + " WHERE load_id IN (" + ids + ")" +
+                    rows_in("rows", table);
   if (!side.empty()) sql += rows_in("side", side);
-  sql += " UNION ALL SELECT 'running', '', count() FROM system.processes WHERE " +
-         RunningInsertsOf(loads) + " FORMAT TabSeparated";
+  sql += " UNION ALL SELECT 'running', '', toString(count()), '' FROM system.processes WHERE " +
+         RunningInsertsOf(loads);
+  if (!describe.empty()) {
+    sql += " UNION ALL SELECT 'column', table, name, type FROM system.columns WHERE database = " +
+           QuoteClickHouseString(database_) + " AND table IN (" + QuotedList(describe) + ")";
+  }
+  sql += " FORMAT TabSeparated";
   ASSIGN_OR_RETURN(std::string body, http_.Query(sql, context));
   LoadState state;
   for (auto& row : ParseTsv(body)) {
-    if (row.size() != 3) return Status::Internal(context + ": malformed answer");
+    if (row.size() != 4) return Status::Internal(context + ": malformed answer");
     if (row[0] == "committed") {
       state.committed.push_back(std::move(row[1]));
     } else if (row[0] == "rows") {
@@ -85,6 +93,8 @@ Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
       state.with_side_rows.push_back(std::move(row[1]));
     } else if (row[0] == "running") {
       state.running = row[2] != "0";
+    } else if (row[0] == "column") {
+      state.columns.push_back({std::move(row[1]), std::move(row[2]), std::move(row[3])});
     }
   }
   return state;

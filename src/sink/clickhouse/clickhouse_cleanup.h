@@ -28,6 +28,11 @@ class ClickHouseCleanup {
     std::vector<std::string> with_rows;       // ids with rows in the table
     std::vector<std::string> with_side_rows;  // ids with rows in the side table
     bool running = false;                     // an insert of one of them is running
+    // system.columns of the tables ReadLoadState was asked to describe.
+    struct Column {
+      std::string table, name, type;
+    };
+    std::vector<Column> columns;
   };
 
   // `http` must outlive this object; `database` holds the tables and the markers.
@@ -35,9 +40,11 @@ class ClickHouseCleanup {
 
   // Which of `loads` are committed, which have rows in `table` and, unless `side`
   // is empty, in the side table `side`, and whether an insert of any of them is
-  // running on the server: one query.
+  // running on the server, and the columns of the tables in `describe` (so that
+  // Begin needs no query of its own for them): one query.
   Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads,
-                                  const std::string& side = "");
+                                  const std::string& side = "",
+                                  const std::vector<std::string>& describe = {});
   // Stops the inserts of `loads` still running on the server (from a process that
   // died mid-request) and waits until none is left. Errors: Unavailable (still
   // running after the time-out), those of the queries.

@@ -174,6 +174,20 @@ Result<ClickHouseSink::InsertPlan> ClickHouseSink::PlanInsert(const TableDef& ta
   return plan;
 }
 
+Result<std::pair<ClickHouseSink::InsertPlan, ClickHouseSink::InsertPlan>>
+ClickHouseSink::PlanInserts(const TableDef& table, const std::vector<std::string>& names,
+                            const std::vector<Columns>& actual) const {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (actual[i].empty()) return Status::Internal("table \"" + names[i] + "\" does not exist");
+  }
+  std::pair<InsertPlan, InsertPlan> plans;
+  ASSIGN_OR_RETURN(plans.first, PlanInsert(table, actual[0]));
+  if (names.size() > 1) {
+    ASSIGN_OR_RETURN(plans.second, PlanInsert(*side_table(), actual[1]));
+  }
+  return plans;
+}
+
 Status ClickHouseSink::AppendBlockColumns(const InsertPlan& plan, const Batch& batch,
                                           std::string& out, size_t* bad_row, size_t* bad_column) {
   const auto& columns = batch.columns();
@@ -190,20 +204,23 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
   const TableDef* side = side_table();
   std::vector<std::string> names = {table.name};
   if (side != nullptr) names.push_back(side->name);
-  // One query for both tables: a side table costs no request here.
-  ASSIGN_OR_RETURN(std::vector<Columns> actual, ColumnTypesOf(names));
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (actual[i].empty()) return Status::Internal("table \"" + names[i] + "\" does not exist");
-  }
-  ASSIGN_OR_RETURN(InsertPlan plan, PlanInsert(table, actual[0]));
-  InsertPlan side_plan;
-  if (side != nullptr) {
-    ASSIGN_OR_RETURN(side_plan, PlanInsert(*side, actual[1]));
-    side_plan.sql = LoadsComment(loads) + side_plan.sql;
-  }
   const std::string side_name = side != nullptr ? side->name : std::string();
-  ASSIGN_OR_RETURN(ClickHouseCleanup::LoadState state,
-                   cleanup_.ReadLoadState(table.name, loads, side_name));
+  // One query asks for the tables' columns and the loads' state together: a
+  // group's Begin is one request (the columns are read at the same moment as
+  // before, ahead of any insert of the group).
+  Result<ClickHouseCleanup::LoadState> read =
+      cleanup_.ReadLoadState(table.name, loads, side_name, names);
+  if (!read.has_value()) {
+    // A missing table, or one without _sluice_load_id, fails that query; the
+    // columns alone say which, with the error the caller is owed.
+    ASSIGN_OR_RETURN(std::vector<Columns> actual, ColumnTypesOf(names));
+    RETURN_IF_ERROR(PlanInserts(table, names, actual).status());
+    return read.status();
+  }
+  ClickHouseCleanup::LoadState state = std::move(*read);
+  ASSIGN_OR_RETURN(auto plans, PlanInserts(table, names, ByTable(names, std::move(state.columns))));
+  auto& [plan, side_plan] = plans;
+  if (side != nullptr) side_plan.sql = LoadsComment(loads) + side_plan.sql;
   if (state.running) {
     // A process that died mid-insert: rows its insert stores after the delete
     // below would stay, and its marker insert may yet commit a load.

@@ -18,18 +18,18 @@
 //     guarantee. Neither makes a delete mutation for rows that are not there, nor
 //     a second one for a load id while one covering it is not done
 //     (clickhouse_cleanup.h).
-// A group of loads (one Begin…Commit) costs a fixed number of queries whatever
-// its size: Begin reads the table's columns and, in one query, the markers, the
-// rows and the running inserts of every id; the rows of all loads go into one
-// streamed insert; Commit inserts one marker block. Any load of a group that
+// A group of loads (one Begin…Commit) costs three requests whatever its size:
+// Begin reads, in one query, the table's columns, the markers, the rows and the
+// running inserts of every id; the rows of all loads go into one streamed
+// insert; Commit inserts one marker block. Any load of a group that
 // crashed can be begun again alone: the clean-up is per id.
 //
 // A side table (Begin's `side`: the loads' per-file aggregates) is made
 // exactly-once the same way, as part of the loads: its rows carry their load's
 // id in `_sluice_load_id` too, Commit inserts them (one Native block, after the
 // rows' insert has ended and before the markers), and Begin's clean-up covers
-// it (its columns and its rows by id ride in Begin's two queries). So a group
-// with a side table costs one request more: five. DiscardAttempt knows only the
+// it (its columns and its rows by id ride in Begin's one query). So a group
+// with a side table costs one request more: four. DiscardAttempt knows only the
 // main table: a crashed attempt's side rows stay until the next Begin of its
 // load (docs/clickhouse.md).
 // Between a crash and the next Begin of the same file, readers may see part of an
@@ -70,6 +70,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/batch.h"
@@ -163,10 +164,19 @@ class ClickHouseSink final : public Sink {
   Result<Columns> ColumnTypes(std::string_view table);
   // ColumnTypes of each of `tables`, in one query.
   Result<std::vector<Columns>> ColumnTypesOf(const std::vector<std::string>& tables);
+  // The columns of each of `tables`, from rows of system.columns.
+  static std::vector<Columns> ByTable(const std::vector<std::string>& tables,
+                                      std::vector<ClickHouseCleanup::LoadState::Column> rows);
   // The insert of `table`'s columns (and the hidden ones) into the table that has
   // `actual`. Errors: InvalidArgument (no `_sluice_load_id`, a hidden column or a
   // column of the wrong type), Internal (a column missing).
   Result<InsertPlan> PlanInsert(const TableDef& table, const Columns& actual) const;
+  // The plans of `table` and, when `names` has a second table (the side table),
+  // of the side table; `actual` holds the columns of each of `names`. Errors: as
+  // PlanInsert, and Internal (a table missing).
+  Result<std::pair<InsertPlan, InsertPlan>> PlanInserts(const TableDef& table,
+                                                        const std::vector<std::string>& names,
+                                                        const std::vector<Columns>& actual) const;
   // Appends a Native block's header and the columns of `batch` (the table's
   // columns of `plan`) to `out`; the caller adds the hidden columns. Errors:
   // InvalidData (a value the column's type cannot hold; *bad_row is its row,

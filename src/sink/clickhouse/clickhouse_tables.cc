@@ -75,11 +75,21 @@ Result<std::vector<ClickHouseSink::Columns>> ClickHouseSink::ColumnTypesOf(
                                     QuoteClickHouseString(endpoint_.database) + " AND table IN (" +
                                     clickhouse::QuotedList(tables) + ") FORMAT TabSeparated",
                                 context));
-  std::vector<Columns> columns(tables.size());
+  std::vector<ClickHouseCleanup::LoadState::Column> rows;
   for (auto& row : ParseTsv(body)) {
     if (row.size() < 3) return Status::Internal(context + ": malformed answer");
+    rows.push_back({std::move(row[0]), std::move(row[1]), std::move(row[2])});
+  }
+  return ByTable(tables, std::move(rows));
+}
+
+std::vector<ClickHouseSink::Columns> ClickHouseSink::ByTable(
+    const std::vector<std::string>& tables,
+    std::vector<ClickHouseCleanup::LoadState::Column> rows) {
+  std::vector<Columns> columns(tables.size());
+  for (auto& row : rows) {
     for (size_t i = 0; i < tables.size(); ++i) {
-      if (row[0] == tables[i]) columns[i].emplace_back(std::move(row[1]), std::move(row[2]));
+      if (row.table == tables[i]) columns[i].emplace_back(std::move(row.name), std::move(row.type));
     }
   }
   return columns;
@@ -87,30 +97,29 @@ Result<std::vector<ClickHouseSink::Columns>> ClickHouseSink::ColumnTypesOf(
 
 Result<std::optional<TableDef>> ClickHouseSink::DescribeTable(std::string_view name) {
   const std::string context = "describe table \"" + std::string(name) + "\"";
-  ASSIGN_OR_RETURN(std::string engine,
-                   http_->Query("SELECT engine FROM system.tables WHERE database = " +
-                                    QuoteClickHouseString(endpoint_.database) + " AND name = " +
-                                    QuoteClickHouseString(name) + " FORMAT TabSeparated",
-                                context));
-  if (engine.empty()) return std::optional<TableDef>();
-  while (!engine.empty() && engine.back() == '\n') engine.pop_back();
+  // One query: the columns, each with the table's engine (any() of no row is
+  // '', but a table that is missing has no column row either).
+  const std::string database = QuoteClickHouseString(endpoint_.database);
+  const std::string quoted = QuoteClickHouseString(name);
   ASSIGN_OR_RETURN(
       std::string body,
-      http_->Query("SELECT name, type, is_in_sorting_key FROM system.columns WHERE database = " +
-                       QuoteClickHouseString(endpoint_.database) +
-                       " AND table = " + QuoteClickHouseString(name) + " FORMAT TabSeparated",
+      http_->Query("SELECT name, type, is_in_sorting_key, (SELECT any(engine) FROM system.tables "
+                   "WHERE database = " +
+                       database + " AND name = " + quoted +
+                       ") FROM system.columns WHERE database = " + database +
+                       " AND table = " + quoted + " FORMAT TabSeparated",
                    context));
   TableDef table;
   table.name = std::string(name);
   for (const auto& row : ParseTsv(body)) {
-    if (row.size() < 3) return Status::Internal(context + ": malformed answer");
+    if (row.size() < 4) return Status::Internal(context + ": malformed answer");
     if (row[0] == kLoadIdColumn || row[0] == kVersionColumn) continue;
     bool nullable = false;
     const ColumnType type = TypeFromClickHouse(row[1], &nullable);
     table.columns.push_back({row[0], type, nullable});
     // Only a ReplacingMergeTree collapses rows by key; another engine's sorting key
     // is just an order.
-    if (row[2] == "1" && engine == "ReplacingMergeTree") table.key.push_back(row[0]);
+    if (row[2] == "1" && row[3] == "ReplacingMergeTree") table.key.push_back(row[0]);
   }
   if (table.columns.empty()) return std::optional<TableDef>();
   return std::optional<TableDef>(std::move(table));
