@@ -80,6 +80,12 @@ case "$cmd" in
       echo "mariadb: DIR is too long for a unix socket path: $dir" >&2
       exit 1
     fi
+    # mariadb-install-db leaves an existing datadir as it is (and exits 0): its
+    # accounts would not have the passwords printed below.
+    if [ -n "$(ls -A "$dir/data" 2>/dev/null)" ]; then
+      echo "mariadb: $dir/data already holds a database: stop it and remove DIR, or use a new DIR" >&2
+      exit 1
+    fi
     mkdir -p "$dir/data" "$dir/tmp" "$dir/log" "$dir/run"
     password=$(new_password)
     admin_password=$(new_password)
