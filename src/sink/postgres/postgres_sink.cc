@@ -249,10 +249,17 @@ Status PostgresSink::MoveStaged(bool reuse) {
   if (copying_) RETURN_IF_ERROR(EndCopy());
   if (staged_ == 0) return Status::Ok();
   const std::string columns = ColumnList(table());
-  std::vector<Statement> statements = {{"INSERT INTO " + target_ + "(" + columns + ") SELECT " +
-                                            columns + " FROM " + kStageTable +
-                                            " ON CONFLICT DO NOTHING",
-                                        {}}};
+  // In key order the unique index takes its entries left to right, page after
+  // page, instead of at random: the move's cost is mostly those index inserts.
+  // ctid breaks ties in the order the rows were copied (the stage only grows),
+  // so of one key's rows in the file the first is kept, as documented. (More
+  // work_mem for the sort measured no faster: the server's setting stays.)
+  std::string order;
+  for (const std::string& key : table().key) order += Quote(key) + ", ";
+  std::vector<Statement> statements = {
+      {"INSERT INTO " + target_ + "(" + columns + ") SELECT " + columns + " FROM " + kStageTable +
+           " ORDER BY " + order + "ctid ON CONFLICT DO NOTHING",
+       {}}};
   // Emptied for the next load in the same round trip; a temporary table made in
   // this transaction is truncated in place, cheaply.
   if (reuse) statements.push_back({std::string("TRUNCATE ") + kStageTable, {}});
