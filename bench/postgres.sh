@@ -143,3 +143,9 @@ MEASUREMENTS=(
 run_measurements
 write_results "$OUT/postgres-results.md" \
   "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(pgloader --version | head -n 1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"
+# The table's ratios are against the plain load; the keyed load's baseline is
+# \copy into the keyed table.
+if [ -n "${b[sluice_keyed]:-}" ] && [ -n "${b[psql_keyed]:-}" ]; then
+  echo "Keyed: sluice / psql \\copy into the keyed table = $(ratio "${b[sluice_keyed]}" "${b[psql_keyed]}") (best runs)" |
+    tee -a "$OUT/postgres-results.md"
+fi
