@@ -4,6 +4,8 @@
 # 50 rows), on the same server in the same run:
 #
 #   - psql \copy (the real psql binary, not Debian's wrapper), into a typed table;
+#     for the large file also into the typed table with the unique index sluice
+#     makes for the key (sensor_id, ts), the baseline of sluice's keyed load;
 #   - pgloader, LOAD CSV into the same typed table;
 #   - pandas: read_csv, then to_sql(method='multi', chunksize=10000) through
 #     SQLAlchemy and psycopg2 (bench/pandas_to_sql.py), into the same table;
@@ -42,6 +44,8 @@ DB_URL=$(db_url $DB)
 # The table sluice creates from the declared schema, made first for the others.
 TYPED_DDL="CREATE TABLE readings(sensor_id bigint NOT NULL, ts timestamptz NOT NULL,
   temperature double precision, humidity double precision, pressure double precision, status text)"
+# The unique index sluice makes for the key (sensor_id, ts) (pg_tables.cc).
+KEY_DDL='CREATE UNIQUE INDEX "sluice_key_readings" ON readings(sensor_id, ts)'
 COLUMNS="sensor_id, ts, temperature, humidity, pressure, status"
 
 # A fresh database $DB and work folder $W; with "typed", the table made first.
@@ -50,6 +54,7 @@ prepare() {
   sql "$URL" "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
   sql "$URL" "CREATE DATABASE $DB"
   if [ "${1:-}" = typed ]; then sql "$DB_URL" "$TYPED_DDL"; fi
+  if [ "${2:-}" = keyed ]; then sql "$DB_URL" "$KEY_DDL"; fi
   rm -rf "$W"; mkdir -p "$W"
 }
 finish() { # expected-rows what
@@ -61,9 +66,9 @@ finish() { # expected-rows what
 }
 
 # Each measure_* prepares (untimed), times the load, verifies and prints seconds.
-measure_psql_large() {
+measure_psql_large() { # [keyed]
   local t0 t1
-  prepare typed
+  prepare typed "${1:-}"
   t0=$(now)
   "$PSQL" -X -q -d "$DB_URL" -c "\\copy readings FROM '$LARGE' WITH (FORMAT csv, HEADER true)"
   t1=$(now)
@@ -124,6 +129,7 @@ PGLOADER
 # shellcheck disable=SC2034
 MEASUREMENTS=(
   "psql_large|$REPEAT|measure_psql_large|psql \\copy, 1M rows|$ROWS|"
+  "psql_keyed|$REPEAT|measure_psql_large keyed|psql \\copy, 1M rows, unique index on (sensor_id, ts)|$ROWS|"
   "pgloader_large|$SLOW_REPEAT|measure_pgloader large|pgloader, 1M rows|$ROWS|"
   "pandas_large|$SLOW_REPEAT|measure_pandas large|pandas to_sql (multi, chunksize 10000), 1M rows|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice large|sluice once, 1M rows, declared schema|$ROWS|"
@@ -137,3 +143,9 @@ MEASUREMENTS=(
 run_measurements
 write_results "$OUT/postgres-results.md" \
   "PostgreSQL $("$PSQL" -X -A -t -d "$URL" -c 'SHOW server_version'), $(pgloader --version | head -n 1), pandas $("$PYTHON" -c 'import pandas; print(pandas.__version__)'), $(nproc) cores"
+# The table's ratios are against the plain load; the keyed load's baseline is
+# \copy into the keyed table.
+if [ -n "${b[sluice_keyed]:-}" ] && [ -n "${b[psql_keyed]:-}" ]; then
+  echo "Keyed: sluice / psql \\copy into the keyed table = $(ratio "${b[sluice_keyed]}" "${b[psql_keyed]}") (best runs)" |
+    tee -a "$OUT/postgres-results.md"
+fi

@@ -1,5 +1,6 @@
 #include "sink/postgres/pg_copy.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -144,6 +145,24 @@ std::optional<UnfitValue> FindUnfit(const Batch& batch, const std::vector<Wire>&
     }
   }
   return std::nullopt;
+}
+
+void RowMap::Add(size_t load, const std::vector<uint64_t>& lines) {
+  for (const uint64_t line : lines) {
+    if (runs_.empty() || runs_.back().load != load ||
+        runs_.back().line + (rows_ - runs_.back().row) != line) {
+      runs_.push_back({rows_, line, load});
+    }
+    ++rows_;
+  }
+}
+
+RowMap::Source RowMap::At(uint64_t row) const {
+  // The last run starting at or before `row`.
+  auto run = std::upper_bound(runs_.begin(), runs_.end(), row,
+                              [](uint64_t r, const Run& x) { return r < x.row; });
+  --run;
+  return {run->load, run->line + (row - run->row)};
 }
 
 uint64_t ErrorRow(const char* context) {

@@ -25,16 +25,16 @@
 // in one order, so two sluices cannot commit one id twice nor deadlock), the
 // check of their commit markers, and the table's columns. Writes stream binary
 // COPY: one COPY stays open across batches and, without a key, across the loads
-// of the group; it is ended at Commit, when a keyed load ends, and after 65536
-// rows (a new one follows), and only then does the server report a refused row,
-// named by its load's file and source line. With a key, each load's rows are
-// copied into a temporary table (ON COMMIT DROP) and moved when the load ends
-// with INSERT ... SELECT ... ON CONFLICT DO NOTHING, which counts the load's rows
-// skipped by key. A side table named at Begin (looked up in Begin's round trip)
-// gets its rows at Commit, after the loads' COPY ends, in one binary COPY of its
-// own in the same transaction. Commit (the markers of all loads in
-// "sluice"."loads", then COMMIT: one round trip). "sluice"."loads" (load_id, table_name, file,
-// rows, skipped, committed_at) is created when the sink is opened.
+// of the group; it is ended at Commit, when a keyed load ends, and after 2^20
+// rows or 65536 runs of following lines (a new one follows), and only then does the server report a
+// refused row, named by its load's file and source line. With a key, each load's rows are copied
+// into a temporary table (ON COMMIT DROP) and moved when the load ends with INSERT ... SELECT ...
+// ORDER BY <key>, ctid ON CONFLICT DO NOTHING, which counts the load's rows skipped by key and
+// keeps the file's first row of a key. A side table named at Begin (looked up in Begin's round
+// trip) gets its rows at Commit, after the loads' COPY ends, in one binary COPY of its own in the
+// same transaction. Commit (the markers of all loads in "sluice"."loads", then COMMIT: one round
+// trip). "sluice"."loads" (load_id, table_name, file, rows, skipped, committed_at) is created when
+// the sink is opened.
 //
 // Errors: classified by PostgresStatus (pg_connection.h): Unavailable/Timeout
 // (connection lost or refused, shutdown, deadlock, lock timeout, resources),
@@ -169,9 +169,8 @@ class PostgresSink final : public Sink {
   // The open COPY, if any. Its rows, in the server's numbering from 1, map back
   // to their source: the line of each, and the loads they belong to.
   bool copying_ = false;
-  std::vector<uint64_t> copy_lines_;
-  std::vector<std::pair<uint64_t, size_t>> copy_loads_;  // (first row's index, load)
-  std::string buffer_;                                   // binary COPY data of one batch, reused
+  pgcopy::RowMap copy_rows_;
+  std::string buffer_;  // binary COPY data of one batch, reused
 };
 
 }  // namespace sluice

@@ -166,5 +166,27 @@ TEST(PgCopyTest, ReadsTheRowAndColumnOfACopyError) {
   EXPECT_EQ(pgcopy::ErrorRow("SQL statement"), 0u);
 }
 
+TEST(PgCopyTest, RowMapKeepsRunsOfFollowingLinesAndFindsEachRow) {
+  pgcopy::RowMap map;
+  map.Add(0, {2, 3, 4});     // one run
+  map.Add(0, {5, 6});        // the same run, in a later batch
+  map.Add(0, {9, 10});       // a gap: a new run
+  map.Add(1, {11, 12, 14});  // another load: a new run, then a gap
+  EXPECT_EQ(map.rows(), 10u);
+  EXPECT_EQ(map.runs(), 4u);
+  const std::vector<std::pair<size_t, uint64_t>> want = {
+      {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 9}, {0, 10}, {1, 11}, {1, 12}, {1, 14}};
+  for (uint64_t row = 0; row < want.size(); ++row) {
+    const pgcopy::RowMap::Source source = map.At(row);
+    EXPECT_EQ(source.load, want[row].first) << "row " << row;
+    EXPECT_EQ(source.line, want[row].second) << "row " << row;
+  }
+  map.Clear();
+  EXPECT_EQ(map.rows(), 0u);
+  map.Add(2, {7});
+  EXPECT_EQ(map.At(0).load, 2u);
+  EXPECT_EQ(map.At(0).line, 7u);
+}
+
 }  // namespace
 }  // namespace sluice

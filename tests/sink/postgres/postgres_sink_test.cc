@@ -245,6 +245,58 @@ TEST_F(PostgresSinkTest, KeyDeduplicatesWithinAndAcrossLoads) {
   Drop(url, name);
 }
 
+// The move from the stage sorts by key; of one key's rows the first of the file
+// must still win, whether its duplicates are in the same batch, in later
+// batches, or already in the table, and the skips must be counted.
+TEST_F(PostgresSinkTest, KeyedLoadKeepsTheFirstRowOfEachKeyInFileOrder) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("keyed_order");
+  Drop(url, name);
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  const TableDef table = AllTypes(name, {"id", "day"});
+  ASSERT_TRUE(sink->EnsureTable(table).ok());
+
+  // Load 1: keys 0..99 already in the table, labelled "old".
+  Batch batch;
+  batch.Reset(table.columns);
+  for (int64_t id = 0; id < 100; ++id) AddRow(batch, id, 0, true, 7, 0, "old", 2 + id);
+  ASSERT_TRUE(sink->Begin(table, {{LoadId("1"), "1.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
+  ASSERT_TRUE(sink->Commit().has_value());
+
+  // Load 2: 6,000 rows over keys 50..249 in descending id order (so the key
+  // order is not the file's), each key 30 times across three batches; the
+  // label is the row's line. Keys 50..99 collide with load 1.
+  ASSERT_TRUE(sink->Begin(table, {{LoadId("2"), "2.csv"}}).ok());
+  std::vector<std::string> labels;  // the batch holds views of them
+  labels.reserve(6000);
+  uint64_t line = 2;
+  for (int part = 0; part < 3; ++part) {
+    batch.Clear();
+    for (int round = 0; round < 10; ++round) {
+      for (int64_t id = 249; id >= 50; --id, ++line) {
+        labels.push_back("line " + std::to_string(line));
+        AddRow(batch, id, 0, true, 7, 0, labels.back(), line);
+      }
+    }
+    ASSERT_TRUE(sink->Write(batch, 0).ok());
+  }
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ(counts->front().inserted, 150u);
+  EXPECT_EQ(counts->front().skipped_by_key, 6000u - 150u);
+
+  const std::string t = QuoteId(name);
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + t), "250");
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + t + " WHERE label = 'old'"), "100");
+  // Key id (100..249) first appears on line 2 + (249 - id).
+  EXPECT_EQ(Scalar(url, "SELECT count(*) FROM " + t +
+                            " WHERE id >= 100 AND label = 'line ' || (251 - id)"),
+            "150");
+  Drop(url, name);
+}
+
 TEST_F(PostgresSinkTest, HostileIdentifiersAreQuoted) {
   SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
   const std::string name = "we\"ird; DROP TABLE x; --" + std::to_string(getpid());
@@ -636,7 +688,9 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
   auto sink = OpenOrDie(url);
   ASSERT_NE(sink, nullptr);
   constexpr int kBatches = 15;
-  constexpr int kRows = 5000;  // 75000 rows: more than one COPY's 65536
+  // 75000 rows, each line one after a gap (records of two lines): more than
+  // the 65536 runs of lines one COPY keeps.
+  constexpr int kRows = 5000;
   for (bool keyed : {false, true}) {
     Drop(url, name);
     TableDef def =
@@ -658,7 +712,7 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
       batch.Clear();
       for (int r = 0; r < kRows; ++r) {
         const int64_t id = int64_t{b} * kRows + r;
-        AddRow(batch, id, 0.5, true, 0, 0, "row", id + 2);
+        AddRow(batch, id, 0.5, true, 0, 0, "row", 2 * id + 2);
       }
       Status s = sink->Write(batch, 1);
       ASSERT_TRUE(s.ok()) << s.ToString();
@@ -678,16 +732,16 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
       for (int r = 0; r < kRows; ++r) {
         const int64_t id = 1000000 + int64_t{b} * kRows + r;
         if (id == 1071234) {
-          AddNullRow(batch, id, id);
+          AddNullRow(batch, id, 2 * id);
         } else {
-          AddRow(batch, id, 0.5, true, 0, 0, "row", id);
+          AddRow(batch, id, 0.5, true, 0, 0, "row", 2 * id);
         }
       }
       s = sink->Write(batch, 0);
     }
     if (s.ok()) s = sink->Commit().status();
     EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
-    EXPECT_NE(s.message().find("bad.csv, line 1071234"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("bad.csv, line 2142468"), std::string::npos) << s.ToString();
     sink->Abort();
   }
   Drop(url, name);
