@@ -532,6 +532,7 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
                           int64_t* ints, double* floats, bool text) {
   // Only a typed column goes without text (its values are in `ints` or `floats`).
   format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
+  dict_in_arena_ = false;  // a new batch
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }

@@ -159,6 +159,11 @@ class ColumnReader {
   std::string split_;  // BYTE_STREAM_SPLIT decoded
   RleBitPackedDecoder indices_;
   std::vector<uint32_t> indices_buf_;  // DecodeValues: a run's dictionary indices
+  // A dictionary of at most kDictInArenaBytes of text is copied into the batch once
+  // per Read (at dict_arena_at_) and its cells point into that copy.
+  static constexpr size_t kDictInArenaBytes = 64 * 1024;
+  bool dict_in_arena_ = false;
+  uint32_t dict_arena_at_ = 0;
   std::vector<int32_t> ints32_;
   std::vector<int64_t> ints64_;
   std::vector<std::string_view> bytes_;

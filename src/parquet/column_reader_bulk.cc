@@ -44,7 +44,20 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
                   "dictionary index " + std::to_string(index) + " beyond the dictionary's " +
                       std::to_string(dict_size) + " values");
     }
-    const bool typed = typed_ != ColumnType::kString;
+    // Locals, not members: stores through `cells` could alias them otherwise.
+    const uint8_t* dict_bad = dict_bad_.data();
+    const int64_t* dict_ints = typed_ != ColumnType::kString ? dict_typed_ints_.data() : nullptr;
+    const double* dict_floats = typed_ != ColumnType::kString ? dict_floats_.data() : nullptr;
+    if (dict_ints == nullptr) ints = nullptr;
+    if (dict_floats == nullptr) floats = nullptr;
+    const uint32_t* offsets = dict_offsets_.data();
+    // A small dictionary's text goes into the batch once per Read and cells point
+    // into it; a large one's values are copied one by one (only those used).
+    if (format_ && !dict_in_arena_ && dict_text_.size() <= kDictInArenaBytes) {
+      if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
+      dict_arena_at_ = batch.Append(dict_text_).offset;
+      dict_in_arena_ = true;
+    }
     size_t k = 0;
     for (size_t i = 0; i < take; ++i) {
       if (levels[i] != max) {
@@ -52,23 +65,23 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
         continue;
       }
       const uint32_t index = idx[k++];
-      if (dict_bad_[index]) {
+      if (dict_bad[index]) {
         cells[i] = kNullSpan;
         bad.push_back({first_row + i, std::string(NoTextReason(type))});
         continue;
       }
-      if (typed) {
-        if (ints != nullptr) ints[i] = dict_typed_ints_[index];
-        if (floats != nullptr) floats[i] = dict_floats_[index];
-      }
+      if (ints != nullptr) ints[i] = dict_ints[index];
+      if (floats != nullptr) floats[i] = dict_floats[index];
+      const uint32_t from = offsets[index];
+      const uint32_t size = offsets[index + 1] - from;
       if (!format_) {
         cells[i] = Span{0, 0};
-        continue;
+      } else if (dict_in_arena_) {
+        cells[i] = Span{dict_arena_at_ + from, size};
+      } else {
+        if (batch.arena_bytes() + size > kMaxBatchArena) return ArenaFull();
+        cells[i] = batch.Append(std::string_view(dict_text_.data() + from, size));
       }
-      const uint32_t from = dict_offsets_[index];
-      const uint32_t size = dict_offsets_[index + 1] - from;
-      if (batch.arena_bytes() + size > kMaxBatchArena) return ArenaFull();
-      cells[i] = batch.Append(std::string_view(dict_text_.data() + from, size));
     }
     return Status::Ok();
   }
