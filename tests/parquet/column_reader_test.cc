@@ -22,13 +22,17 @@ std::string I32s(std::initializer_list<int32_t> values) {
 }
 
 // Definition levels (bit width 1) as a v1 page carries them: length, then runs.
-std::string V1Levels(std::initializer_list<uint32_t> levels) {
+std::string V1LevelsOf(const std::vector<uint32_t>& levels) {
   RleBitPackedEncoder enc(1);
-  for (uint32_t l : levels) enc.Put(l);
+  enc.Put(levels);
   std::string runs;
   enc.Flush(runs);
   uint32_t n = static_cast<uint32_t>(runs.size());
   return std::string(reinterpret_cast<const char*>(&n), 4) + runs;
+}
+
+std::string V1Levels(std::initializer_list<uint32_t> levels) {
+  return V1LevelsOf(std::vector<uint32_t>(levels));
 }
 
 struct PageSpec {
@@ -193,15 +197,6 @@ std::vector<uint32_t> LevelsWithNullAt(size_t n, size_t null_at) {
   std::vector<uint32_t> levels(n, 1);
   if (null_at < n) levels[null_at] = 0;
   return levels;
-}
-
-std::string V1LevelsOf(const std::vector<uint32_t>& levels) {
-  RleBitPackedEncoder enc(1);
-  enc.Put(levels);
-  std::string runs;
-  enc.Flush(runs);
-  uint32_t n = static_cast<uint32_t>(runs.size());
-  return std::string(reinterpret_cast<const char*>(&n), 4) + runs;
 }
 
 std::string DictIndices(const std::vector<uint32_t>& indices, int width) {
