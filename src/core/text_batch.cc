@@ -81,6 +81,58 @@ void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
   raws_.push_back(raw);
 }
 
+void TextBatch::AppendRows(size_t n, uint64_t first_line) {
+  const size_t first = lines_.size();
+  const size_t rows = first + n;
+  for (auto& c : cells_) c.resize(rows);  // a Span is null until set
+  for (size_t t = 0; t < typed_count_; ++t) {
+    TypedCells& cells = typed_cells_[t];
+    if (cells.type == ColumnType::kFloat) {
+      cells.floats.resize(rows);
+    } else {
+      cells.ints.resize(rows);
+    }
+  }
+  lines_.resize(rows);
+  for (size_t i = 0; i < n; ++i) lines_[first + i] = first_line + i;
+  offsets_.resize(rows);
+  raws_.resize(rows);
+  rows_ = rows;
+}
+
+namespace {
+
+// Erases the entries at `rows` (ascending) from `v`, keeping the others' order.
+template <typename T>
+void EraseAt(std::vector<T>& v, const std::vector<size_t>& rows) {
+  size_t to = rows.empty() ? v.size() : rows.front();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const size_t from = rows[r] + 1;
+    const size_t until = r + 1 < rows.size() ? rows[r + 1] : v.size();
+    for (size_t i = from; i < until; ++i) v[to++] = v[i];
+  }
+  v.resize(to);
+}
+
+}  // namespace
+
+void TextBatch::RemoveRows(const std::vector<size_t>& rows) {
+  if (rows.empty()) return;
+  for (auto& c : cells_) EraseAt(c, rows);
+  for (size_t t = 0; t < typed_count_; ++t) {
+    TypedCells& cells = typed_cells_[t];
+    if (cells.type == ColumnType::kFloat) {
+      EraseAt(cells.floats, rows);
+    } else {
+      EraseAt(cells.ints, rows);
+    }
+  }
+  EraseAt(lines_, rows);
+  EraseAt(offsets_, rows);
+  EraseAt(raws_, rows);
+  rows_ -= rows.size();
+}
+
 void TextBatch::DropRow() {
   if (lines_.size() == rows_) return;  // no row in progress
   for (auto& c : cells_) c.pop_back();

@@ -122,6 +122,17 @@ class TextBatch {
     return column < typed_.size() && typed_[column] >= 0 ? &typed_cells_[typed_[column]] : nullptr;
   }
   void FinishRow() { ++rows_; }
+  // Appends `n` finished rows at once (no row may be in progress), lines
+  // `first_line`, `first_line` + 1, ..., offset 0, no raw text, every cell null and
+  // every typed value 0: a reader that decodes whole columns (Parquet) then fills
+  // them through MutableCells / MutableInts / MutableFloats.
+  void AppendRows(size_t n, uint64_t first_line);
+  Span* MutableCells(size_t column) { return cells_[column].data(); }
+  // Removes the finished rows at the indices `rows` (ascending, no repeats); their
+  // arena bytes stay until Clear.
+  void RemoveRows(const std::vector<size_t>& rows);
+  int64_t* MutableInts(size_t column) { return typed_cells_[typed_[column]].ints.data(); }
+  double* MutableFloats(size_t column) { return typed_cells_[typed_[column]].floats.data(); }
   // Discards the row being built (its arena bytes stay until Clear).
   void DropRow();
 

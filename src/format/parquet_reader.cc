@@ -69,9 +69,6 @@ Status ParquetReader::Open() {
   for (size_t f = 0; f < fields_.size(); ++f) {
     if (fields_[f].nested) entries_[f].resize(fields_[f].end_leaf - fields_[f].first_leaf);
   }
-  cells_.resize(fields_.size());
-  typed_ints_.resize(fields_.size());
-  typed_floats_.resize(fields_.size());
   for (const parquet::TopField& field : fields_) {
     typed_text_.push_back(
         field.nested ? nullptr : std::make_unique<ParquetTypedText>(leaves[field.first_leaf]));
@@ -132,7 +129,7 @@ Status ParquetReader::ReadNested(size_t f, size_t n, TextBatch& out,
                                  "' of row group " + std::to_string(next_group_ - 1) + " at byte " +
                                  std::to_string(at) + ": " + rendered.message());
     }
-    cells_[f][i] = json_ == "null" ? kNullSpan : out.Append(json_);
+    out.MutableCells(f)[i] = json_ == "null" ? kNullSpan : out.Append(json_);
   }
   return Status::Ok();
 }
@@ -166,13 +163,24 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
   }
   size_t n = static_cast<size_t>(
       std::min<int64_t>(group_rows_left_, static_cast<int64_t>(rows_per_batch_)));
+  // The columns are decoded straight into the batch, whole: first the typed
+  // columns are declared, then the rows made (null), then each column filled.
+  for (size_t c = 0; c < fields_.size(); ++c) {
+    if (fields_[c].nested) continue;
+    const ColumnType typed = columns_[fields_[c].first_leaf]->typed_type();
+    const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
+    if (typed != ColumnType::kString) {
+      out.SetTyped(c, typed, textless ? typed_text_[c].get() : nullptr);
+    }
+  }
+  out.AppendRows(n, row_ + 1);
   std::vector<parquet::BadValue> bad;
   std::vector<std::pair<size_t, std::string>> bad_rows;  // (row, message)
   for (size_t c = 0; c < fields_.size(); ++c) {
-    cells_[c].resize(n);
     if (fields_[c].nested) {
       Status read = ReadNested(c, n, out, bad_rows);
       if (!read.ok()) {
+        out.Clear();  // no half-read rows
         error_ = read;
         return error_;
       }
@@ -184,18 +192,14 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     int64_t* ints = nullptr;
     double* floats = nullptr;
     if (typed == ColumnType::kFloat) {
-      typed_floats_[c].assign(n, 0);
-      floats = typed_floats_[c].data();
+      floats = out.MutableFloats(c);
     } else if (typed != ColumnType::kString) {
-      typed_ints_[c].assign(n, 0);
-      ints = typed_ints_[c].data();
+      ints = out.MutableInts(c);
     }
     const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
-    if (typed != ColumnType::kString) {
-      out.SetTyped(c, typed, textless ? typed_text_[c].get() : nullptr);
-    }
-    Status read = column.Read(n, out, cells_[c].data(), bad, ints, floats, !textless);
+    Status read = column.Read(n, out, out.MutableCells(c), bad, ints, floats, !textless);
     if (!read.ok()) {
+      out.Clear();  // no half-read rows
       error_ = read;
       return error_;
     }
@@ -204,35 +208,31 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     }
   }
   group_rows_left_ -= static_cast<int64_t>(n);
+  const uint64_t first_line = row_ + 1;
+  row_ += n;
+  if (bad_rows.empty()) {
+    ResizeBatch(out);
+    return ReadResult{n, false};
+  }
+  // A row with a value without text is reported (its first such value) and dropped.
   std::stable_sort(bad_rows.begin(), bad_rows.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t next_bad = 0;
-  size_t added = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t line = row_ + i + 1;
-    out.StartRow(line, 0, kNullSpan);
-    for (size_t c = 0; c < fields_.size(); ++c) {
-      out.SetCell(c, cells_[c][i]);
-      if (!typed_ints_[c].empty()) {
-        out.SetTypedInt(c, typed_ints_[c][i]);
-      } else if (!typed_floats_[c].empty()) {
-        out.SetTypedFloat(c, typed_floats_[c][i]);
-      }
-    }
-    if (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) {
-      RowError e;
-      e.line = line;
-      e.message = std::move(bad_rows[next_bad].second);
-      e.kind = RowErrorKind::kEncoding;
-      while (next_bad < bad_rows.size() && bad_rows[next_bad].first == i) ++next_bad;
-      out.DropRow();
-      errors.Report(std::move(e));
-      continue;
-    }
-    out.FinishRow();
-    ++added;
+  std::vector<size_t> dropped;
+  for (auto& [row, message] : bad_rows) {
+    if (!dropped.empty() && dropped.back() == row) continue;
+    dropped.push_back(row);
+    RowError e;
+    e.line = first_line + row;
+    e.message = std::move(message);
+    e.kind = RowErrorKind::kEncoding;
+    errors.Report(std::move(e));
   }
-  row_ += n;
+  out.RemoveRows(dropped);
+  ResizeBatch(out);
+  return ReadResult{n - dropped.size(), false};
+}
+
+void ParquetReader::ResizeBatch(const TextBatch& out) {
   // Columns are decoded a batch at a time, so the batch cannot be cut when full:
   // size the next one from this one, keeping batches near kBatchArenaBytes.
   size_t bytes = out.memory_bytes();
@@ -241,7 +241,6 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
   } else if (bytes < kBatchArenaBytes / 4 && rows_per_batch_ < options_.batch_rows) {
     rows_per_batch_ = std::min(options_.batch_rows, rows_per_batch_ * 2);
   }
-  return ReadResult{added, false};
 }
 
 }  // namespace sluice

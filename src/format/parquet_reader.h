@@ -58,10 +58,12 @@ class ParquetReader final : public RecordReader {
     bool end;
   };
   Result<ReadResult> ReadRows(TextBatch& out, RowErrorSink& errors);
+  // Sizes the next batch from `out`, the batch just read.
+  void ResizeBatch(const TextBatch& out);
   Status Open();
   // Makes the column readers of the next row group with rows; false at the end.
   Result<bool> NextRowGroup();
-  // Reads field `f`'s next `n` rows as JSON text into cells_[f].
+  // Reads field `f`'s next `n` rows as JSON text into `out`'s column `f`.
   Status ReadNested(size_t f, size_t n, TextBatch& out,
                     std::vector<std::pair<size_t, std::string>>& bad_rows);
 
@@ -77,12 +79,7 @@ class ParquetReader final : public RecordReader {
   std::vector<std::vector<parquet::LevelEntries>> entries_;    // per field, per leaf
   std::string json_;
   std::vector<std::unique_ptr<parquet::ColumnReader>> columns_;  // per leaf
-  std::vector<std::vector<Span>> cells_;
-  // Per flat column with typed values (ColumnReader::typed_type), this batch's
-  // values; empty for the others.
-  std::vector<std::vector<int64_t>> typed_ints_;
-  std::vector<std::vector<double>> typed_floats_;
-  std::vector<bool> textless_;  // SetTextless
+  std::vector<bool> textless_;                                   // SetTextless
   // Per flat column with typed values: the text of a textless cell.
   std::vector<std::unique_ptr<TypedText>> typed_text_;
   uint64_t row_ = 0;       // rows read so far

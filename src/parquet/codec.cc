@@ -145,6 +145,9 @@ Status DecompressGzip(std::string_view in, GrowingOutput& out) {
 struct ZstdDctxFree {
   void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
 };
+struct ZstdCctxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
 
 Status DecompressZstd(std::string_view in, GrowingOutput& out) {
   // One context per thread, reused page after page (creating one costs more than
@@ -423,9 +426,13 @@ Status Compress(Codec codec, std::string_view in, std::string& out, int level) {
     case Codec::kGzip:
       return CompressGzip(in, out, level);
     case Codec::kZstd: {
+      // One context per thread, reused: ZSTD_compress would allocate and clear
+      // its tables (about 1 MiB at level 3) for every page.
+      thread_local std::unique_ptr<ZSTD_CCtx, ZstdCctxFree> cctx(ZSTD_createCCtx());
+      if (cctx == nullptr) return Status::Internal("ZSTD: out of memory");
       out.resize(ZSTD_compressBound(in.size()));
-      const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(),
-                                     level == 0 ? ZSTD_CLEVEL_DEFAULT : level);
+      const size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), in.data(), in.size(),
+                                         level == 0 ? ZSTD_CLEVEL_DEFAULT : level);
       if (ZSTD_isError(n)) return Status::Internal(std::string("ZSTD: ") + ZSTD_getErrorName(n));
       out.resize(n);
       return Status::Ok();

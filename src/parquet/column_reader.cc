@@ -247,6 +247,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
   dict_offsets_.assign(1, 0);
   dict_bad_.clear();
   dict_ints_.clear();
+  dict_typed_ints_.clear();
   dict_floats_.clear();
   // The dictionary keeps its text whatever this Read wants: later reads may.
   const bool format = format_;
@@ -263,6 +264,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
     dict_bad_.push_back(!ok);
     if (typed_ != ColumnType::kString) {
       dict_ints_.push_back(int_);
+      dict_typed_ints_.push_back(text_.TypedInt(int_));
       dict_floats_.push_back(float_);
     }
   }
@@ -530,6 +532,7 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
                           int64_t* ints, double* floats, bool text) {
   // Only a typed column goes without text (its values are in `ints` or `floats`).
   format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
+  dict_in_arena_ = false;  // a new batch
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }
@@ -542,35 +545,27 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
     size_t take =
         static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n - done), page_left_));
     RETURN_IF_ERROR(ReadLevels(take));
+    const int16_t max = leaf_.max_def;
+    size_t values = 0;
+    bool out_of_range = false;
     for (size_t i = 0; i < take; ++i) {
-      int16_t level = levels_[i];
-      if (level < leaf_.max_def) {
-        if (level < 0) return Fail("page", page_at_, "negative definition level");
-        cells[done + i] = kNullSpan;
-        continue;
-      }
-      if (level > leaf_.max_def) {
-        return Fail("page", page_at_,
-                    "definition level " + std::to_string(level) + " above the column's maximum " +
-                        std::to_string(leaf_.max_def));
-      }
-      value_.clear();
-      ASSIGN_OR_RETURN(bool ok, NextValue(value_));
-      if (ok) {
-        // Spans are 32-bit offsets: refuse rather than wrap.
-        if (batch.arena_bytes() + value_.size() > kMaxBatchArena) {
-          return Fail("page", page_at_, "values too long for one batch of rows (over 2 GiB)");
+      const int16_t level = levels_[i];
+      values += level == max;
+      out_of_range |= level < 0 || level > max;
+    }
+    if (out_of_range) {
+      for (size_t i = 0; i < take; ++i) {
+        if (levels_[i] < 0) return Fail("page", page_at_, "negative definition level");
+        if (levels_[i] > max) {
+          return Fail("page", page_at_,
+                      "definition level " + std::to_string(levels_[i]) +
+                          " above the column's maximum " + std::to_string(max));
         }
-        cells[done + i] = format_ ? batch.Append(value_) : Span{0, 0};
-        if (ints != nullptr) ints[done + i] = text_.TypedInt(int_);
-        if (floats != nullptr) floats[done + i] = float_;
-      } else {
-        cells[done + i] = kNullSpan;
-        Type type = static_cast<Type>(*leaf_.element.type);
-        bad.push_back({done + i, type == Type::kInt96 ? "INT96 timestamp out of range"
-                                                      : "invalid UTF-8 in a byte array"});
       }
     }
+    RETURN_IF_ERROR(DecodeValues(take, values, batch, cells + done, done, bad,
+                                 ints == nullptr ? nullptr : ints + done,
+                                 floats == nullptr ? nullptr : floats + done));
     page_left_ -= static_cast<int64_t>(take);
     done += take;
   }

@@ -99,6 +99,12 @@ class ColumnReader {
   Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
   Status StartValues(int32_t encoding, std::string_view values, uint64_t at, int32_t count);
   Status ReadLevels(size_t n);
+  // Decodes the values of the next `take` rows of the page, whose definition levels
+  // are in levels_ (`values` of them at the maximum), into cells[0..take) and
+  // ints / floats (as Read); bad values are reported as row first_row + i.
+  Status DecodeValues(size_t take, size_t values, TextBatch& batch, Span* cells, size_t first_row,
+                      std::vector<BadValue>& bad, int64_t* ints, double* floats);
+  Status ArenaFull() const;
   // Decodes the next `n` levels of `stream` into `out`.
   struct LevelStream;
   Status GetLevels(LevelStream& stream, size_t n, int16_t fill, std::vector<int16_t>& out);
@@ -152,6 +158,12 @@ class ColumnReader {
   size_t bool_bit_ = 0;
   std::string split_;  // BYTE_STREAM_SPLIT decoded
   RleBitPackedDecoder indices_;
+  std::vector<uint32_t> indices_buf_;  // DecodeValues: a run's dictionary indices
+  // A dictionary of at most kDictInArenaBytes of text is copied into the batch once
+  // per Read (at dict_arena_at_) and its cells point into that copy.
+  static constexpr size_t kDictInArenaBytes = 64 * 1024;
+  bool dict_in_arena_ = false;
+  uint32_t dict_arena_at_ = 0;
   std::vector<int32_t> ints32_;
   std::vector<int64_t> ints64_;
   std::vector<std::string_view> bytes_;
@@ -163,8 +175,9 @@ class ColumnReader {
   bool has_dictionary_ = false;
   std::string dict_text_;
   std::vector<uint32_t> dict_offsets_;
-  std::vector<bool> dict_bad_;
-  std::vector<int64_t> dict_ints_;  // typed columns: entry i's value
+  std::vector<uint8_t> dict_bad_;
+  std::vector<int64_t> dict_ints_;        // typed columns: entry i's value
+  std::vector<int64_t> dict_typed_ints_;  // and its representation (ValueText::TypedInt)
   std::vector<double> dict_floats_;
   std::string value_;
 };

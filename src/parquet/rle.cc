@@ -109,17 +109,43 @@ Result<size_t> RleBitPackedDecoder::GetImpl(T* out, size_t n) {
       if (bit_width_ == 0) {
         std::fill_n(out + produced, k, T{0});
       } else {
-        for (size_t i = 0; i < k; ++i) {
-          const uint32_t v =
-              static_cast<uint32_t>(UnpackBits(packed_, packed_size_, packed_bit_, bit_width_));
-          if (check && v > kMax) {
-            failed_ = true;
-            return Status::InvalidData("RLE/bit-packed: value " + std::to_string(v) +
-                                       " exceeds the level range");
-          }
-          out[produced + i] = static_cast<T>(v);
-          packed_bit_ += static_cast<uint64_t>(bit_width_);
+        // The run is unpacked a run at a time: values whose 8 bytes from their first
+        // byte lie inside the run load with one unaligned read and no bounds test;
+        // only the last few take UnpackBits' careful path.
+        const uint64_t width = static_cast<uint64_t>(bit_width_);
+        const uint64_t mask = (uint64_t{1} << width) - 1;
+        const uint64_t fast_limit = packed_size_ >= 8 ? (packed_size_ - 7) * 8 : 0;
+        const size_t fast = packed_bit_ >= fast_limit
+                                ? 0
+                                : static_cast<size_t>(std::min<uint64_t>(
+                                      k, (fast_limit - 1 - packed_bit_) / width + 1));
+        T* dst = out + produced;
+        uint64_t bit = packed_bit_;
+        uint32_t widest = 0;
+        for (size_t i = 0; i < fast; ++i, bit += width) {
+          uint64_t word;
+          std::memcpy(&word, packed_ + (bit >> 3), 8);
+          const auto v = static_cast<uint32_t>((word >> (bit & 7)) & mask);
+          widest |= v;
+          dst[i] = static_cast<T>(v);
         }
+        for (size_t i = fast; i < k; ++i, bit += width) {
+          const auto v = static_cast<uint32_t>(UnpackBits(packed_, packed_size_, bit, bit_width_));
+          widest |= v;
+          dst[i] = static_cast<T>(v);
+        }
+        if (check && widest > kMax) {
+          failed_ = true;
+          for (size_t i = 0; i < k; ++i) {
+            const auto v = static_cast<uint32_t>(
+                UnpackBits(packed_, packed_size_, packed_bit_ + i * width, bit_width_));
+            if (v > kMax) {
+              return Status::InvalidData("RLE/bit-packed: value " + std::to_string(v) +
+                                         " exceeds the level range");
+            }
+          }
+        }
+        packed_bit_ = bit;
       }
       packed_left_ -= k;
       produced += k;

@@ -384,6 +384,7 @@ Status FileLoader::WriteRows(const Sighting& file, Attempt& attempt, Opened& ope
         return attempt.parquet ? attempt.parquet->Write(batch) : Status::Ok();
       },
       validation_rejects));
+  if (attempt.parquet) RETURN_IF_ERROR(attempt.parquet->Drain());  // written, or the load fails
   RETURN_IF_ERROR(attempt.rejects.write_status());
   // Records the reader dropped never reached rows_read but count towards the total.
   uint64_t total = attempt.rows_read + (attempt.rejects.count() - validation_rejects);

@@ -5,12 +5,21 @@
 // dropped (a failed or retried load). The footer names the original's content
 // hash, so that an archive already made for it is recognised (FindArchived).
 //
-// Thread-safety: none; one owner at a time.
+// The rows are encoded and compressed on a thread of the archive's own, beside the
+// load: Write copies the batch (its strings too) and returns, at most two batches
+// ahead of the writing; Drain waits for the writing and returns its first error,
+// so that a load ends with its archive's rows written or fails as before.
+//
+// Thread-safety: one owner at a time (the calls below); the thread is internal.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/batch.h"
@@ -43,21 +52,44 @@ class ParquetArchive {
                                                  const std::string& relative,
                                                  const std::string& source_hash);
 
-  // Appends the rows of `batch` (of the columns given to Start). Errors as
-  // ParquetWriter::Write.
-  Status Write(const Batch& batch) { return writer_->Write(batch); }
+  ~ParquetArchive();
 
-  // Writes the footer, syncs and names the file; returns its path. Errors:
-  // Unavailable.
+  // Queues the rows of `batch` (of the columns given to Start; copied, so the
+  // batch may change once this returns). Errors as ParquetWriter::Write, of this
+  // batch or an earlier one (then every later call returns it).
+  Status Write(const Batch& batch);
+
+  // Waits until every batch queued is written; the first error of any.
+  Status Drain();
+
+  // Drains, writes the footer, syncs and names the file; returns its path.
+  // Errors: Unavailable.
   Result<std::string> Finish();
 
  private:
   explicit ParquetArchive(PendingArchive pending)
       : pending_(std::move(pending)), output_(pending_.fd(), pending_.temp_path()) {}
+  void Run();  // the writing thread
+
+  // A batch whose strings point into its own bytes.
+  struct Owned {
+    Batch batch;
+    std::string bytes;
+  };
+  static constexpr size_t kMaxQueued = 2;
 
   PendingArchive pending_;
   parquet::FdOutput output_;
-  std::unique_ptr<parquet::ParquetWriter> writer_;
+  std::unique_ptr<parquet::ParquetWriter> writer_;  // the thread's until Finish joins it
+  std::vector<ColumnDef> columns_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Owned>> queue_;  // guarded by mu_
+  std::vector<std::unique_ptr<Owned>> free_;  // guarded by mu_; reused copies
+  bool writing_ = false;                      // guarded by mu_; the thread holds a batch
+  bool closing_ = false;                      // guarded by mu_
+  Status error_;                              // guarded by mu_; sticky
 };
 
 }  // namespace sluice

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "parquet/delta.h"
 #include "parquet/rle.h"
 #include "parquet/string_file.h"
 #include "parquet/thrift_writer.h"
@@ -21,13 +22,17 @@ std::string I32s(std::initializer_list<int32_t> values) {
 }
 
 // Definition levels (bit width 1) as a v1 page carries them: length, then runs.
-std::string V1Levels(std::initializer_list<uint32_t> levels) {
+std::string V1LevelsOf(const std::vector<uint32_t>& levels) {
   RleBitPackedEncoder enc(1);
-  for (uint32_t l : levels) enc.Put(l);
+  enc.Put(levels);
   std::string runs;
   enc.Flush(runs);
   uint32_t n = static_cast<uint32_t>(runs.size());
   return std::string(reinterpret_cast<const char*>(&n), 4) + runs;
+}
+
+std::string V1Levels(std::initializer_list<uint32_t> levels) {
+  return V1LevelsOf(std::vector<uint32_t>(levels));
 }
 
 struct PageSpec {
@@ -181,6 +186,217 @@ TEST(ColumnReaderTest, AChunkOutsideTheFileIsRefusedBeforeReading) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidData);
   EXPECT_TRUE(s.message().starts_with("column chunk 'x' of row group 3 at byte 4: "))
       << s.message();
+}
+
+// Bulk decoding (column_reader_bulk.cc): pages of dictionary indices, PLAIN and
+// DELTA values with a null at every position, read in pieces that cross page
+// boundaries, as text and as typed values.
+
+// Definition levels of `n` rows, all 1 but row `null_at` (none when n or more).
+std::vector<uint32_t> LevelsWithNullAt(size_t n, size_t null_at) {
+  std::vector<uint32_t> levels(n, 1);
+  if (null_at < n) levels[null_at] = 0;
+  return levels;
+}
+
+std::string DictIndices(const std::vector<uint32_t>& indices, int width) {
+  std::string out(1, static_cast<char>(width));
+  RleBitPackedEncoder enc(width);
+  enc.Put(indices);
+  enc.Flush(out);
+  return out;
+}
+
+// Reads `rows` cells in reads of `per_read` as text, and again as typed values
+// without text; both must agree with `want`.
+void ExpectColumn(Chunk& c, const Cells& want, size_t per_read, const std::string& what) {
+  auto got = ReadColumn(c, want.size(), per_read);
+  ASSERT_TRUE(got) << what << ": " << got.error().ToString();
+  EXPECT_EQ(*got, want) << what;
+  ColumnReader reader(*c.file, c.leaf, c.meta, static_cast<int64_t>(want.size()), 0);
+  ASSERT_TRUE(reader.Open(c.file->size() - 8).ok());
+  ASSERT_EQ(reader.typed_type(), ColumnType::kInteger);
+  TextBatch batch;
+  batch.SetColumns({"x"});
+  std::vector<BadValue> bad;
+  for (size_t done = 0; done < want.size();) {
+    size_t n = std::min(per_read, want.size() - done);
+    std::vector<Span> cells(n);
+    std::vector<int64_t> ints(n, -1);
+    ASSERT_TRUE(reader.Read(n, batch, cells.data(), bad, ints.data(), nullptr, false).ok());
+    for (size_t i = 0; i < n; ++i) {
+      const auto& w = want[done + i];
+      EXPECT_EQ(cells[i].is_null(), !w.has_value()) << what << " row " << done + i;
+      EXPECT_EQ(ints[i], w ? std::stoll(*w) : -1) << what << " row " << done + i;
+    }
+    done += n;
+  }
+  EXPECT_TRUE(bad.empty()) << what;
+}
+
+TEST(ColumnReaderBulkTest, DictionaryIndicesWithANullAtEveryPositionAcrossPages) {
+  const std::vector<int32_t> dict = {10, 20, 30, 40, 50};
+  std::string dict_body;
+  for (int32_t v : dict) dict_body += I32s({v});
+  for (size_t null_at = 0; null_at <= 20; ++null_at) {
+    std::string pages = Page({.type = 2, .num_values = 5, .body = dict_body});
+    Cells want;
+    for (size_t page = 0; page < 2; ++page) {
+      std::vector<uint32_t> levels = LevelsWithNullAt(10, null_at - page * 10);
+      std::vector<uint32_t> indices;
+      for (size_t i = 0; i < levels.size(); ++i) {
+        if (levels[i] == 0) {
+          want.push_back(std::nullopt);
+          continue;
+        }
+        uint32_t index = static_cast<uint32_t>((i * 3 + page) % dict.size());
+        indices.push_back(index);
+        want.push_back(std::to_string(dict[index]));
+      }
+      pages += Page(
+          {.num_values = 10, .encoding = 8, .body = V1LevelsOf(levels) + DictIndices(indices, 3)});
+    }
+    Chunk c = MakeChunk(pages, true, true);
+    for (size_t per_read : {1, 3, 7, 20}) {
+      ExpectColumn(c, want, per_read,
+                   "null at " + std::to_string(null_at) + ", reads of " + std::to_string(per_read));
+    }
+  }
+}
+
+TEST(ColumnReaderBulkTest, DictionaryIndexOutOfRangeIsRefusedWithThePageAndItsOffset) {
+  std::string dict_page = Page({.type = 2, .num_values = 3, .body = I32s({1, 2, 3})});
+  std::string pages =
+      dict_page +
+      Page({.num_values = 9, .encoding = 8, .body = DictIndices({0, 1, 2, 0, 1, 2, 3, 0, 1}, 2)});
+  Chunk c = MakeChunk(pages, false, true);
+  auto got = ReadColumn(c, 9, 9);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().message(), "page of column chunk 'x' of row group 0 at byte " +
+                                       std::to_string(4 + dict_page.size()) +
+                                       ": dictionary index 3 beyond the dictionary's 3 values");
+}
+
+TEST(ColumnReaderBulkTest, DictionaryIndicesOfEveryBitWidth) {
+  for (int width = 0; width <= 32; ++width) {
+    // A dictionary of 2^min(width, 6) entries; indices up to its last.
+    const size_t size = size_t{1} << std::min(width, 6);
+    std::string dict_body;
+    for (size_t i = 0; i < size; ++i) dict_body += I32s({static_cast<int32_t>(i * 11)});
+    std::vector<uint32_t> indices;
+    Cells want;
+    for (size_t i = 0; i < 37; ++i) {
+      indices.push_back(static_cast<uint32_t>((i * 7) % size));
+      want.push_back(std::to_string(indices.back() * 11));
+    }
+    std::string pages =
+        Page({.type = 2, .num_values = static_cast<int32_t>(size), .body = dict_body}) +
+        Page({.num_values = 37, .encoding = 8, .body = DictIndices(indices, width)});
+    Chunk c = MakeChunk(pages, false, true);
+    ExpectColumn(c, want, 10, "width " + std::to_string(width));
+  }
+}
+
+TEST(ColumnReaderBulkTest, PlainNumbersWithANullAtEveryPositionAcrossPages) {
+  for (size_t null_at = 0; null_at <= 12; ++null_at) {
+    std::string pages;
+    Cells want;
+    for (size_t page = 0; page < 2; ++page) {
+      std::vector<uint32_t> levels = LevelsWithNullAt(6, null_at - page * 6);
+      std::string values;
+      for (size_t i = 0; i < levels.size(); ++i) {
+        if (levels[i] == 0) {
+          want.push_back(std::nullopt);
+          continue;
+        }
+        int32_t v = static_cast<int32_t>(page * 100 + i) - 3;
+        values += I32s({v});
+        want.push_back(std::to_string(v));
+      }
+      pages += Page({.num_values = 6, .body = V1LevelsOf(levels) + values});
+    }
+    Chunk c = MakeChunk(pages, true);
+    for (size_t per_read : {1, 4, 12}) {
+      ExpectColumn(c, want, per_read, "null at " + std::to_string(null_at));
+    }
+  }
+}
+
+TEST(ColumnReaderBulkTest, PlainValuesShortOfTheirCountAreDamage) {
+  std::string pages = Page({.num_values = 4, .body = V1Levels({1, 0, 1, 1}) + I32s({1, 2})});
+  Chunk c = MakeChunk(pages, true);
+  auto got = ReadColumn(c, 4, 4);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().message(),
+            "page of column chunk 'x' of row group 0 at byte 4: its values end before its value "
+            "count");
+}
+
+TEST(ColumnReaderBulkTest, DeltaBinaryPackedAcrossPagesAndReads) {
+  // Blocks of 128 values: pages of 130 values end one block and start another.
+  for (size_t null_at : {size_t{0}, size_t{127}, size_t{128}, size_t{129}, size_t{259}}) {
+    std::string pages;
+    Cells want;
+    for (size_t page = 0; page < 2; ++page) {
+      std::vector<uint32_t> levels = LevelsWithNullAt(130, null_at - page * 130);
+      std::vector<int32_t> values;
+      for (size_t i = 0; i < levels.size(); ++i) {
+        if (levels[i] == 0) {
+          want.push_back(std::nullopt);
+          continue;
+        }
+        values.push_back(static_cast<int32_t>(i * i) - (page == 0 ? 5000 : -7));
+        want.push_back(std::to_string(values.back()));
+      }
+      std::string delta;
+      EncodeDeltaBinaryPacked(std::span<const int32_t>(values), delta);
+      pages += Page({.num_values = 130, .encoding = 5, .body = V1LevelsOf(levels) + delta});
+    }
+    Chunk c = MakeChunk(pages, true);
+    for (size_t per_read : {1, 64, 129, 260}) {
+      ExpectColumn(c, want, per_read, "null at " + std::to_string(null_at));
+    }
+  }
+}
+
+TEST(ColumnReaderBulkTest, AStringDictionaryLargerThanTheSharedCopyAndBadValues) {
+  // Over 64 KiB of dictionary text (copied value by value) with an invalid UTF-8
+  // entry: its rows are reported bad at their index, the others keep their text.
+  std::vector<std::string> dict = {std::string(70000, 'a'), "b", std::string("\xff", 1)};
+  for (bool small : {false, true}) {
+    if (small) dict[0] = "aa";
+    std::string dict_body;
+    for (const std::string& v : dict) {
+      uint32_t n = static_cast<uint32_t>(v.size());
+      dict_body += std::string(reinterpret_cast<const char*>(&n), 4) + v;
+    }
+    std::string pages =
+        Page({.type = 2, .num_values = 3, .body = dict_body}) +
+        Page({.num_values = 6,
+              .encoding = 8,
+              .body = V1Levels({1, 1, 0, 1, 1, 1}) + DictIndices({1, 2, 0, 2, 1}, 2)});
+    Chunk c = MakeChunk(pages, true, true);
+    c.leaf.element.type = static_cast<int32_t>(Type::kByteArray);
+    c.meta.type = Type::kByteArray;
+    ColumnReader reader(*c.file, c.leaf, c.meta, 6, 0);
+    ASSERT_TRUE(reader.Open(c.file->size() - 8).ok());
+    TextBatch batch;
+    batch.SetColumns({"x"});
+    std::vector<BadValue> bad;
+    std::vector<Span> cells(6);
+    ASSERT_TRUE(reader.Read(2, batch, cells.data(), bad).ok());
+    ASSERT_TRUE(reader.Read(4, batch, cells.data() + 2, bad).ok());
+    EXPECT_EQ(batch.View(cells[0]), "b");
+    EXPECT_TRUE(cells[1].is_null());
+    EXPECT_TRUE(cells[2].is_null());
+    EXPECT_EQ(batch.View(cells[3]), dict[0]);
+    EXPECT_TRUE(cells[4].is_null());
+    EXPECT_EQ(batch.View(cells[5]), "b");
+    ASSERT_EQ(bad.size(), 2u);
+    EXPECT_EQ(bad[0].row, 1u);
+    EXPECT_EQ(bad[1].row, 2u);  // row 4 of the chunk, row 2 of the second read
+    EXPECT_EQ(bad[0].message, "invalid UTF-8 in a byte array");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -167,6 +168,54 @@ TEST(RleTest, LevelsAboveInt16AreRefused) {
   RleBitPackedDecoder ok(widest, 16);
   ASSERT_EQ(*ok.Get(levels.data(), 4), 4u);
   EXPECT_EQ(levels[3], 32767);
+}
+
+// Bit-packed runs are unpacked a run at a time, with a careful path for the last
+// values of a run: every width, any piece size, and a run cut at every byte of its
+// tail give exactly the values a value-at-a-time reading gives.
+TEST(RleTest, BitPackedRunsUnpackInAnyPiecesAtEveryWidth) {
+  std::mt19937 rng(11);
+  for (int width = 0; width <= 32; ++width) {
+    const uint64_t limit = width == 32 ? UINT32_MAX : (uint64_t{1} << width) - 1;
+    std::vector<uint32_t> values(1003);  // noise: literal runs, the last one padded
+    for (uint32_t& v : values) v = static_cast<uint32_t>(rng() & limit);
+    values[500] = static_cast<uint32_t>(limit);
+    const std::string data = Encode(values, width);
+    for (size_t piece : {size_t{1}, size_t{3}, size_t{8}, size_t{61}, size_t{1003}}) {
+      RleBitPackedDecoder decoder(data, width);
+      std::vector<uint32_t> got;
+      while (got.size() < values.size()) {
+        std::vector<uint32_t> chunk(std::min(piece, values.size() - got.size()));
+        auto n = decoder.Get(chunk.data(), chunk.size());
+        ASSERT_TRUE(n.has_value()) << n.error().ToString();
+        ASSERT_EQ(*n, chunk.size()) << "width " << width << " piece " << piece;
+        got.insert(got.end(), chunk.begin(), chunk.end());
+      }
+      EXPECT_EQ(got, values) << "width " << width << " piece " << piece;
+    }
+    // The run cut short at each of its last 12 bytes: the values whose bits remain.
+    for (size_t cut = 1; width > 0 && cut <= 12 && cut < data.size(); ++cut) {
+      const std::string_view cut_data(data.data(), data.size() - cut);
+      std::vector<uint32_t> got = DecodeAll(cut_data, width, values.size());
+      ASSERT_LE(got.size(), values.size());
+      EXPECT_TRUE(std::equal(got.begin(), got.end(), values.begin()))
+          << "width " << width << " cut " << cut;
+    }
+  }
+}
+
+TEST(RleTest, BitPackedLevelsAboveInt16AreRefusedAtAnyPosition) {
+  for (size_t at = 0; at < 24; ++at) {
+    std::vector<uint32_t> values(24, 7);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<uint32_t>(i % 5);
+    values[at] = 40000;
+    const std::string data = Encode(values, 16);
+    std::vector<int16_t> levels(values.size());
+    RleBitPackedDecoder rle(data, 16);
+    auto got = rle.Get(levels.data(), levels.size());
+    ASSERT_FALSE(got.has_value()) << "at " << at;
+    EXPECT_EQ(got.error().message(), "RLE/bit-packed: value 40000 exceeds the level range");
+  }
 }
 
 TEST(RleTest, TruncationAtEveryByteNeverCrashes) {

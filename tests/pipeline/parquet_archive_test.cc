@@ -1,0 +1,109 @@
+// ParquetArchive: rows queued to its writing thread are copied (strings too), so
+// the caller may reuse a batch as soon as Write returns; Drain and Finish wait for
+// the writing; a dropped archive leaves nothing.
+#include "pipeline/parquet_archive.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "format/parquet_reader.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using testing::ReadFile;
+using testing::StringInput;
+using testing::TempDir;
+
+std::vector<ColumnDef> Columns() {
+  ColumnDef id;
+  id.name = "id";
+  id.type = ColumnType::kInteger;
+  ColumnDef name;
+  name.name = "name";
+  name.type = ColumnType::kString;
+  return {id, name};
+}
+
+TEST(ParquetArchiveTest, BatchesAreCopiedSoTheCallerMayReuseThem) {
+  TempDir dir;
+  auto archive = ParquetArchive::Start(dir.path(), "in.csv", Columns(), "hash");
+  ASSERT_TRUE(archive) << archive.error().ToString();
+  Batch batch;
+  batch.Reset(Columns());
+  std::string text;  // the strings' bytes, overwritten after each Write
+  for (int b = 0; b < 50; ++b) {
+    batch.Clear();
+    text.assign(100, static_cast<char>('a' + b % 26));
+    for (int r = 0; r < 100; ++r) {
+      batch.columns()[0].AppendInt(b * 100 + r);
+      if (r % 7 == 3) {
+        batch.columns()[1].AppendNull();
+      } else {
+        batch.columns()[1].AppendString(std::string_view(text).substr(0, 1 + r % 5));
+      }
+      batch.FinishRow(static_cast<uint64_t>(b * 100 + r + 1));
+    }
+    ASSERT_TRUE((*archive)->Write(batch).ok());
+    text.assign(100, '#');
+  }
+  ASSERT_TRUE((*archive)->Drain().ok());
+  auto path = (*archive)->Finish();
+  ASSERT_TRUE(path) << path.error().ToString();
+  archive->reset();
+
+  ParquetReader reader(StringInput(ReadFile(*path)), ReaderOptions{});
+  testing::CollectingErrors errors;
+  TextBatch rows;
+  size_t seen = 0;
+  while (true) {
+    auto n = reader.ReadBatch(rows, errors);
+    ASSERT_TRUE(n) << n.error().ToString();
+    if (*n == 0) break;
+    std::string scratch;
+    for (size_t i = 0; i < rows.rows(); ++i, ++seen) {
+      const int b = static_cast<int>(seen / 100);
+      const int r = static_cast<int>(seen % 100);
+      EXPECT_EQ(rows.CellText(i, 0, scratch), std::to_string(seen));
+      if (r % 7 == 3) {
+        EXPECT_TRUE(rows.IsNull(i, 1));
+      } else {
+        EXPECT_EQ(rows.Cell(i, 1), std::string(1 + r % 5, static_cast<char>('a' + b % 26)))
+            << "row " << seen;
+      }
+    }
+  }
+  EXPECT_EQ(seen, 5000u);
+  EXPECT_TRUE(errors.errors.empty());
+}
+
+TEST(ParquetArchiveTest, ADroppedArchiveWithQueuedRowsLeavesNothing) {
+  TempDir dir;
+  {
+    auto archive = ParquetArchive::Start(dir.path(), "in.csv", Columns(), "hash");
+    ASSERT_TRUE(archive);
+    Batch batch;
+    batch.Reset(Columns());
+    for (int r = 0; r < 1000; ++r) {
+      batch.columns()[0].AppendInt(r);
+      batch.columns()[1].AppendString("x");
+      batch.FinishRow(static_cast<uint64_t>(r + 1));
+    }
+    for (int b = 0; b < 5; ++b) ASSERT_TRUE((*archive)->Write(batch).ok());
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(ParquetArchiveTest, ABatchOfOtherColumnsIsRefused) {
+  TempDir dir;
+  auto archive = ParquetArchive::Start(dir.path(), "in.csv", Columns(), "hash");
+  ASSERT_TRUE(archive);
+  Batch batch;
+  batch.Reset({Columns()[0]});
+  EXPECT_EQ((*archive)->Write(batch).code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace sluice
