@@ -1,9 +1,61 @@
 #include "format/json_row.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace sluice {
+namespace {
+
+constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+constexpr uint64_t kMaxMantissa = 1'000'000'000'000'000;  // 10^15: exact as a double
+
+}  // namespace
+
+char* FormatDouble(double value, char* first, char* last) {
+  const double magnitude = value < 0 ? -value : value;
+  if (!(magnitude >= 0.1 && magnitude < 1e15)) return std::to_chars(first, last, value).ptr;
+  // The decimal with 15 significant digits nearest `magnitude`, M / 10^k. Any
+  // decimal of at most 15 significant digits reads back as one double only (their
+  // spacing exceeds a double's), so if some such decimal reads back as `magnitude`
+  // it is this one padded with zeros, and M's trailing zeros removed give the
+  // shortest. M and 10^k are exact doubles, so M / 10^k is the correctly rounded
+  // reading of the decimal (as from_chars would make it).
+  int integer_digits = 0;
+  while (integer_digits < 15 && magnitude >= kPow10[integer_digits]) ++integer_digits;
+  int k = 15 - integer_digits;
+  double scaled = std::nearbyint(magnitude * kPow10[k]);
+  if (!(scaled < static_cast<double>(kMaxMantissa)) || scaled / kPow10[k] != magnitude) {
+    return std::to_chars(first, last, value).ptr;
+  }
+  auto mantissa = static_cast<uint64_t>(scaled);
+  while (k > 0 && mantissa % 10 == 0) {
+    mantissa /= 10;
+    --k;
+  }
+  // An integer ending in zeros may be shorter in scientific notation (1e+06).
+  if (k == 0 && mantissa % 10 == 0) return std::to_chars(first, last, value).ptr;
+  // In [0.1, 1e15) with no trailing zeros, fixed notation is the shorter: the
+  // scientific form has the same digits plus an exponent of at least 4 bytes.
+  char digits[20];
+  char* digits_end = std::to_chars(digits, digits + sizeof digits, mantissa).ptr;
+  const auto count = static_cast<int>(digits_end - digits);
+  char* out = first;
+  if (value < 0) *out++ = '-';
+  if (count <= k) {  // magnitude < 1: k == count, as magnitude >= 0.1
+    *out++ = '0';
+    *out++ = '.';
+    return std::copy(digits, digits_end, out);
+  }
+  out = std::copy(digits, digits_end - k, out);
+  if (k > 0) {
+    *out++ = '.';
+    out = std::copy(digits_end - k, digits_end, out);
+  }
+  return out;
+}
 
 void JsonRowBuilder::StartBatch(TextBatch& out) {
   out.Clear();
@@ -69,7 +121,7 @@ Span JsonRowBuilder::Text(simdjson::dom::element value, TextBatch& out) {
       written = std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe());
       break;
     case simdjson::dom::element_type::DOUBLE:
-      written = std::to_chars(digits, digits + sizeof digits, value.get_double().value_unsafe());
+      written.ptr = FormatDouble(value.get_double().value_unsafe(), digits, digits + sizeof digits);
       break;
     case simdjson::dom::element_type::BOOL:
       return out.Append(value.get_bool().value_unsafe() ? "true" : "false");

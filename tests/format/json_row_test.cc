@@ -1,0 +1,121 @@
+// Tests of JsonRowBuilder's fast paths (json_row.h): FormatDouble against
+// std::to_chars, and the key-position cache against objects whose keys change.
+#include "format/json_row.h"
+
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "read_all.h"
+
+namespace sluice::testing {
+namespace {
+
+std::string Formatted(double value) {
+  char buf[32];
+  return std::string(buf, FormatDouble(value, buf, buf + sizeof buf));
+}
+
+std::string ToChars(double value) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+TEST(FormatDoubleTest, EdgesMatchToChars) {
+  for (double v : {0.0, -0.0, 0.1, -0.1, 0.09999999999999999, 0.5, 1.0, -1.0, 10.0, 1e6, 1e15,
+                   999999999999999.0, 999999999999999.9, 123456789012345.6, 0.123456789012345,
+                   0.1234567890123456, 1.7976931348623157e308, 5e-324, 1e-7, 0.01, 0.05, 21.5,
+                   -20.0, 100.25, 1e14, 1.5e14, 3.0e14, 0.3, 0.7, 2.675, 1e22, 9007199254740993.0,
+                   4.35, 1.005, 99.995, 0.99999999999999994, 9.999999999999999e14}) {
+    EXPECT_EQ(Formatted(v), ToChars(v)) << ToChars(v);
+  }
+}
+
+TEST(FormatDoubleTest, RandomDecimalsMatchToChars) {
+  std::mt19937_64 rng(20261207);
+  for (int i = 0; i < 200000; ++i) {
+    // Decimals as they appear in files: up to 16 digits, 0 to 12 of them after the point.
+    int digits = 1 + static_cast<int>(rng() % 16);
+    int decimals = static_cast<int>(rng() % 13);
+    std::string text = rng() % 2 ? "-" : "";
+    for (int d = 0; d < digits; ++d) {
+      if (d == digits - decimals) text += d == 0 ? "0." : ".";
+      text += static_cast<char>('0' + rng() % 10);
+    }
+    double v = 0;
+    std::from_chars(text.data() + (text[0] == '-'), text.data() + text.size(), v);
+    if (text[0] == '-') v = -v;
+    ASSERT_EQ(Formatted(v), ToChars(v)) << text;
+  }
+}
+
+TEST(FormatDoubleTest, RandomBitPatternsMatchToChars) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v)) continue;
+    ASSERT_EQ(Formatted(v), ToChars(v)) << bits;
+    // Near the fast path's range too: magnitudes 0.1 to 1e15.
+    int exponent = 0;
+    double scaled = std::ldexp(std::fabs(std::frexp(v, &exponent)), static_cast<int>(rng() % 54) - 3);
+    ASSERT_EQ(Formatted(scaled), ToChars(scaled)) << bits;
+  }
+}
+
+TEST(JsonRowTest, KeysChangingOrderMidFileKeepTheirColumns) {
+  const std::string lines =
+      "{\"a\": 1, \"b\": 2, \"c\": 3}\n"
+      "{\"a\": 4, \"b\": 5, \"c\": 6}\n"
+      "{\"c\": 7, \"a\": 8, \"b\": 9}\n"      // order changed
+      "{\"b\": 10}\n"                         // keys missing
+      "{\"a\": 11, \"d\": 12, \"b\": 13, \"c\": 14}\n"  // a new key in the middle
+      "{\"a\": 15, \"b\": 16, \"c\": 17}\n"   // back to the first order
+      "{\"\\u0061\": 18, \"b\\\"\": 19}\n"     // an escaped "a", and a key with a quote
+      "{\"a\": 20, \"a\": 21, \"ab\": 22}\n";  // a repeated key keeps its last value
+  ReadOutcome got = ReadString(Format::kJsonl, lines);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(got.columns, (std::vector<std::string>{"a", "b", "c", "d", "b\"", "ab"}));
+  EXPECT_EQ(got.rows, (std::vector<Row>{
+                          {Cell("1"), Cell("2"), Cell("3"), Cell(), Cell(), Cell()},
+                          {Cell("4"), Cell("5"), Cell("6"), Cell(), Cell(), Cell()},
+                          {Cell("8"), Cell("9"), Cell("7"), Cell(), Cell(), Cell()},
+                          {Cell(), Cell("10"), Cell(), Cell(), Cell(), Cell()},
+                          {Cell("11"), Cell("13"), Cell("14"), Cell("12"), Cell(), Cell()},
+                          {Cell("15"), Cell("16"), Cell("17"), Cell(), Cell(), Cell()},
+                          {Cell("18"), Cell(), Cell(), Cell(), Cell("19"), Cell()},
+                          {Cell("21"), Cell(), Cell(), Cell(), Cell(), Cell("22")},
+                      }));
+}
+
+TEST(JsonRowTest, NumbersAndNestingBecomeText) {
+  std::string deep(200, '[');
+  deep += std::string(200, ']');
+  const std::string lines =
+      "{\"i\": -9223372036854775808, \"u\": 18446744073709551615, \"f\": 21.50, \"e\": 1E6, "
+      "\"s\": 0.05, \"z\": -0.0}\n"
+      "{\"n\": 123456789012345678901234567890}\n"  // past 64 bits: simdjson rejects it
+      "{\"i\": 1e400}\n"                          // past a double's range
+      "{\"f\": 2.675, \"e\": 1.5e-3, \"s\": 12345678901234567, \"deep\": " + deep + "}\n";
+  ReadOutcome got = ReadString(Format::kJsonl, lines);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(got.columns, (std::vector<std::string>{"i", "u", "f", "e", "s", "z", "deep"}));
+  EXPECT_EQ(got.rows, (std::vector<Row>{
+                          {Cell("-9223372036854775808"), Cell("18446744073709551615"), Cell("21.5"),
+                           Cell("1e+06"), Cell("0.05"), Cell("-0"), Cell()},
+                          {Cell(), Cell(), Cell("2.675"), Cell("0.0015"), Cell("12345678901234567"),
+                           Cell(), Cell(deep)},
+                      }));
+  ASSERT_EQ(got.errors.size(), 2u);
+  EXPECT_EQ(got.errors[0].line, 2u);
+  EXPECT_EQ(got.errors[1].line, 3u);
+}
+
+}  // namespace
+}  // namespace sluice::testing
