@@ -79,7 +79,8 @@ Pass Stream(const simdjson::padded_string& json) {
   if (parser.parse_many(json).get(docs)) Die("parse_many failed");
   for (auto doc : docs) {
     simdjson::dom::object object;
-    if (doc.get_object().get(object)) Die("row " + std::to_string(pass.rows + 1) + ": not an object");
+    if (doc.get_object().get(object))
+      Die("row " + std::to_string(pass.rows + 1) + ": not an object");
     pass.sum += Touch(object);
     ++pass.rows;
   }

@@ -27,11 +27,43 @@ std::string ToChars(double value) {
 }
 
 TEST(FormatDoubleTest, EdgesMatchToChars) {
-  for (double v : {0.0, -0.0, 0.1, -0.1, 0.09999999999999999, 0.5, 1.0, -1.0, 10.0, 1e6, 1e15,
-                   999999999999999.0, 999999999999999.9, 123456789012345.6, 0.123456789012345,
-                   0.1234567890123456, 1.7976931348623157e308, 5e-324, 1e-7, 0.01, 0.05, 21.5,
-                   -20.0, 100.25, 1e14, 1.5e14, 3.0e14, 0.3, 0.7, 2.675, 1e22, 9007199254740993.0,
-                   4.35, 1.005, 99.995, 0.99999999999999994, 9.999999999999999e14}) {
+  for (double v : {0.0,
+                   -0.0,
+                   0.1,
+                   -0.1,
+                   0.09999999999999999,
+                   0.5,
+                   1.0,
+                   -1.0,
+                   10.0,
+                   1e6,
+                   1e15,
+                   999999999999999.0,
+                   999999999999999.9,
+                   123456789012345.6,
+                   0.123456789012345,
+                   0.1234567890123456,
+                   1.7976931348623157e308,
+                   5e-324,
+                   1e-7,
+                   0.01,
+                   0.05,
+                   21.5,
+                   -20.0,
+                   100.25,
+                   1e14,
+                   1.5e14,
+                   3.0e14,
+                   0.3,
+                   0.7,
+                   2.675,
+                   1e22,
+                   9007199254740993.0,
+                   4.35,
+                   1.005,
+                   99.995,
+                   0.99999999999999994,
+                   9.999999999999999e14}) {
     EXPECT_EQ(Formatted(v), ToChars(v)) << ToChars(v);
   }
 }
@@ -64,7 +96,8 @@ TEST(FormatDoubleTest, RandomBitPatternsMatchToChars) {
     ASSERT_EQ(Formatted(v), ToChars(v)) << bits;
     // Near the fast path's range too: magnitudes 0.1 to 1e15.
     int exponent = 0;
-    double scaled = std::ldexp(std::fabs(std::frexp(v, &exponent)), static_cast<int>(rng() % 54) - 3);
+    double scaled =
+        std::ldexp(std::fabs(std::frexp(v, &exponent)), static_cast<int>(rng() % 54) - 3);
     ASSERT_EQ(Formatted(scaled), ToChars(scaled)) << bits;
   }
 }
@@ -73,12 +106,12 @@ TEST(JsonRowTest, KeysChangingOrderMidFileKeepTheirColumns) {
   const std::string lines =
       "{\"a\": 1, \"b\": 2, \"c\": 3}\n"
       "{\"a\": 4, \"b\": 5, \"c\": 6}\n"
-      "{\"c\": 7, \"a\": 8, \"b\": 9}\n"      // order changed
-      "{\"b\": 10}\n"                         // keys missing
+      "{\"c\": 7, \"a\": 8, \"b\": 9}\n"                // order changed
+      "{\"b\": 10}\n"                                   // keys missing
       "{\"a\": 11, \"d\": 12, \"b\": 13, \"c\": 14}\n"  // a new key in the middle
-      "{\"a\": 15, \"b\": 16, \"c\": 17}\n"   // back to the first order
-      "{\"\\u0061\": 18, \"b\\\"\": 19}\n"     // an escaped "a", and a key with a quote
-      "{\"a\": 20, \"a\": 21, \"ab\": 22}\n";  // a repeated key keeps its last value
+      "{\"a\": 15, \"b\": 16, \"c\": 17}\n"             // back to the first order
+      "{\"\\u0061\": 18, \"b\\\"\": 19}\n"              // an escaped "a", and a key with a quote
+      "{\"a\": 20, \"a\": 21, \"ab\": 22}\n";           // a repeated key keeps its last value
   ReadOutcome got = ReadString(Format::kJsonl, lines);
   ASSERT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_EQ(got.columns, (std::vector<std::string>{"a", "b", "c", "d", "b\"", "ab"}));
@@ -101,8 +134,9 @@ TEST(JsonRowTest, NumbersAndNestingBecomeText) {
       "{\"i\": -9223372036854775808, \"u\": 18446744073709551615, \"f\": 21.50, \"e\": 1E6, "
       "\"s\": 0.05, \"z\": -0.0}\n"
       "{\"n\": 123456789012345678901234567890}\n"  // past 64 bits: simdjson rejects it
-      "{\"i\": 1e400}\n"                          // past a double's range
-      "{\"f\": 2.675, \"e\": 1.5e-3, \"s\": 12345678901234567, \"deep\": " + deep + "}\n";
+      "{\"i\": 1e400}\n"                           // past a double's range
+      "{\"f\": 2.675, \"e\": 1.5e-3, \"s\": 12345678901234567, \"deep\": " +
+      deep + "}\n";
   ReadOutcome got = ReadString(Format::kJsonl, lines);
   ASSERT_TRUE(got.status.ok()) << got.status.ToString();
   EXPECT_EQ(got.columns, (std::vector<std::string>{"i", "u", "f", "e", "s", "z", "deep"}));
