@@ -8,12 +8,12 @@
 #
 # The JSONL file holds the CSV's rows, one object per line with the CSV's keys in
 # order: sensor_id and the three floats as JSON numbers (the CSV's digits), ts and
-# status as strings. It is made from the CSV here (same bytes on every run).
-# bench/simdjson_probe.cc, compiled here, reads the JSONL file into memory and
-# parses every line, touching every field, with simdjson's document stream
-# (parse_many) and with one parse per line; the ratio is sluice's JSONL rate per
-# CPU second over the document stream's (simdjson: the faster of the two ways,
-# one core).
+# status as strings. It is made from the CSV here, once per data set (same bytes
+# on every run), under $BENCH_OUT/data/jsonl. bench/simdjson_probe.cc, compiled
+# here, reads the JSONL file into memory and parses every line, touching every
+# field, with simdjson's document stream (parse_many) and with one parse per
+# line; the ratio is sluice's JSONL MB per CPU second over the document
+# stream's (the faster of the two ways; one core).
 #
 # Each sluice run is timed by GNU time (/usr/bin/time): wall seconds, user+sys
 # CPU seconds, peak RSS. Reported: the best of BENCH_REPEAT runs (by CPU
@@ -30,7 +30,8 @@ cd "$(dirname "$0")/.."
 source bench/common.sh
 WORK=$OUT/work-reader
 PROBE=$OUT/simdjson_probe
-JSONL=$DATA/large/readings.jsonl
+JSONL_DATA=$DATA/jsonl
+JSONL=$JSONL_DATA/readings.jsonl
 RESULTS=$OUT/reader-results.md
 
 scripts/setup.sh core
@@ -43,8 +44,9 @@ if [ ! -x "$PROBE" ] || [ bench/simdjson_probe.cc -nt "$PROBE" ]; then
     $(pkg-config --cflags --libs simdjson) || die "cannot compile bench/simdjson_probe.cc"
 fi
 
-# The JSONL twin of the CSV, remade when the CSV is newer.
-if [ ! -s "$JSONL" ] || [ "$LARGE" -nt "$JSONL" ]; then
+# The JSONL twin of the CSV, made once per data set (as bench/parquet.sh does).
+if [ "$(cat "$JSONL_DATA/.stamp" 2>/dev/null)" != "$(cat "$DATA/.stamp")" ]; then
+  rm -rf "$JSONL_DATA"; mkdir -p "$JSONL_DATA"
   python3 - "$LARGE" "$JSONL.tmp" <<'PY'
 import sys
 src, dst = sys.argv[1], sys.argv[2]
@@ -62,6 +64,7 @@ with open(src, newline="") as f, open(dst, "w", newline="") as out:
     out.write("".join(buf))
 PY
   mv "$JSONL.tmp" "$JSONL"
+  cat "$DATA/.stamp" > "$JSONL_DATA/.stamp"
 fi
 
 # One `sluice check` of file $1: prints "wall cpu rss_kb".
