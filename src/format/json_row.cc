@@ -1,8 +1,10 @@
 #include "format/json_row.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace sluice {
@@ -86,7 +88,7 @@ Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw
                             (key.size() > kShownKeyBytes ? "...\"" : "\"");
       return Status::InvalidData(std::move(message));
     }
-    out.SetCell(column, Text(field.value, out));
+    SetValue(column, field.value, out);
   }
   out.FinishRow();
   return Status::Ok();
@@ -113,32 +115,54 @@ size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatc
   return column;
 }
 
-Span JsonRowBuilder::Text(simdjson::dom::element value, TextBatch& out) {
+void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextBatch& out) {
+  // Typed beside the text: the Validator takes these instead of parsing the text
+  // back, which gives the same value (FormatDouble's text reads back exactly).
+  auto typed = [&](TypedKind kind, int64_t v) {
+    if (out.Typed(column) == nullptr) out.SetTypedPerCell(column);
+    out.SetCellInt(column, kind, v);
+  };
   char digits[32];
   std::to_chars_result written{digits, std::errc()};
   switch (value.type()) {
     case simdjson::dom::element_type::STRING:
-      return out.Append(value.get_string().value_unsafe());
-    case simdjson::dom::element_type::INT64:
-      written = std::to_chars(digits, digits + sizeof digits, value.get_int64().value_unsafe());
+      out.SetCell(column, out.Append(value.get_string().value_unsafe()));
+      return;
+    case simdjson::dom::element_type::INT64: {
+      const int64_t v = value.get_int64().value_unsafe();
+      written = std::to_chars(digits, digits + sizeof digits, v);
+      typed(TypedKind::kInteger, v);
       break;
+    }
     case simdjson::dom::element_type::UINT64:
+      // Beyond int64: text only, which integer columns refuse as out of range.
       written = std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe());
       break;
-    case simdjson::dom::element_type::DOUBLE:
-      written.ptr = FormatDouble(value.get_double().value_unsafe(), digits, digits + sizeof digits);
+    case simdjson::dom::element_type::DOUBLE: {
+      const double v = value.get_double().value_unsafe();
+      written.ptr = FormatDouble(v, digits, digits + sizeof digits);
+      // Subnormals stay text only: whether their text parses is the text path's call.
+      if (v == 0 || std::fabs(v) >= std::numeric_limits<double>::min()) {
+        typed(TypedKind::kFloat, std::bit_cast<int64_t>(v));
+      }
       break;
-    case simdjson::dom::element_type::BOOL:
-      return out.Append(value.get_bool().value_unsafe() ? "true" : "false");
+    }
+    case simdjson::dom::element_type::BOOL: {
+      const bool v = value.get_bool().value_unsafe();
+      out.SetCell(column, out.Append(v ? "true" : "false"));
+      typed(TypedKind::kBoolean, v ? 1 : 0);
+      return;
+    }
     case simdjson::dom::element_type::NULL_VALUE:
-      return kNullSpan;
+      return;  // the cell stays null
     case simdjson::dom::element_type::ARRAY:
     case simdjson::dom::element_type::OBJECT:
       nested_.clear();
       nested_.append(value);
-      return out.Append(nested_.str());
+      out.SetCell(column, out.Append(nested_.str()));
+      return;
   }
-  return out.Append(std::string_view(digits, written.ptr - digits));
+  out.SetCell(column, out.Append(std::string_view(digits, written.ptr - digits)));
 }
 
 }  // namespace sluice

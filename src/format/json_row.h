@@ -6,7 +6,9 @@
 // repeated in one object keeps its last value. Values: a string is its unescaped
 // UTF-8; an integer its decimal text; a float the shortest text that reads back
 // the same double; true/false as such; null a null cell; an array or object its
-// minified JSON text.
+// minified JSON text. Integers that fit int64, doubles and booleans are typed
+// values too, beside their text (TextBatch::SetCellInt), so that the Validator
+// need not parse back the text made here.
 //
 // At most max_columns distinct keys: the key past them fails the read
 // (InvalidData), so that a file cannot make a batch arbitrarily wide. Keys are
@@ -57,7 +59,10 @@ class JsonRowBuilder {
   // The column of `key`, added if new; kTooMany past max_columns_.
   static constexpr size_t kTooMany = static_cast<size_t>(-1);
   size_t ColumnFor(size_t position, std::string_view key, TextBatch& out);
-  Span Text(simdjson::dom::element value, TextBatch& out);
+  // Sets the cell of `column` in the row being built: its text, and for an integer
+  // that fits int64, a finite double that is not subnormal, or a boolean, its
+  // typed value too (TextBatch::SetTypedPerCell).
+  void SetValue(size_t column, simdjson::dom::element value, TextBatch& out);
 
   struct StringHash {
     using is_transparent = void;

@@ -254,17 +254,13 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       });
       return;
     case ColumnType::kInteger: {
-      if (typed != nullptr) {
-        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
-          const int64_t v = typed->ints[r];
-          if (static_cast<double>(v) < min) return CellError::kBelowMin;
-          if (static_cast<double>(v) > max) return CellError::kAboveMax;
-          out.AppendInt(v);
-          return CellError::kNone;
-        });
-        return;
-      }
-      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
+      auto take = [&](int64_t v) {
+        if (static_cast<double>(v) < min) return CellError::kBelowMin;
+        if (static_cast<double>(v) > max) return CellError::kAboveMax;
+        out.AppendInt(v);
+        return CellError::kNone;
+      };
+      auto parse = [&](std::string_view cell, size_t) {
         int64_t v = 0;
         const ParseResult parsed = ParseInteger(cell, &v);
         if (parsed != ParseResult::kOk) {
@@ -277,7 +273,16 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(v);
         return error;
-      });
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+      } else if (typed->per_cell) {
+        ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+          return typed->kinds[r] == TypedKind::kInteger ? take(typed->ints[r]) : parse(cell, r);
+        });
+      } else {
+        ConvertRows(c, in, out, [&](std::string_view, size_t r) { return take(typed->ints[r]); });
+      }
       return;
     }
     case ColumnType::kFloat: {
@@ -297,6 +302,26 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         ConvertRows(c, in, out, parse);
         return;
       }
+      if (typed->per_cell) {
+        ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+          double v = 0;
+          switch (typed->kinds[r]) {
+            case TypedKind::kInteger:
+              v = static_cast<double>(typed->ints[r]);  // rounds as parsing the text does
+              break;
+            case TypedKind::kFloat:
+              v = typed->Float(r);
+              break;
+            default:
+              return parse(cell, r);
+          }
+          if (v < min) return CellError::kBelowMin;
+          if (v > max) return CellError::kAboveMax;
+          out.AppendFloat(v);
+          return CellError::kNone;
+        });
+        return;
+      }
       ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
         const double v = typed->type == ColumnType::kFloat ? typed->floats[r]
                                                            : static_cast<double>(typed->ints[r]);
@@ -309,22 +334,26 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       });
       return;
     }
-    case ColumnType::kBoolean:
-      if (typed != nullptr) {
-        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
-          out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
-          return CellError::kNone;
-        });
-        return;
-      }
-      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
+    case ColumnType::kBoolean: {
+      auto parse = [&](std::string_view cell, size_t) {
         bool v = false;
         if (!ParseBoolean(cell, &v)) return CellError::kNotType;
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(v ? 1 : 0);
         return error;
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+        // A per-cell column's numbers ("1", "0") are booleans by their text.
+        if (typed->per_cell && typed->kinds[r] != TypedKind::kBoolean) return parse(cell, r);
+        out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
+        return CellError::kNone;
       });
       return;
+    }
     case ColumnType::kDate: {
       auto parse = [&](std::string_view cell, size_t) {
         int64_t days = 0;
@@ -378,7 +407,9 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
 std::vector<bool> Validator::TextlessColumns(const TextBatch& sample) const {
   std::vector<bool> textless(sample.columns().size(), false);
   for (size_t c = 0; c < schema_.columns.size(); ++c) {
-    if (TypedSource(c, sample) != nullptr) textless[static_cast<size_t>(source_of_[c])] = true;
+    // A per-cell typed column keeps its text: some of its cells have no typed value.
+    const TypedCells* typed = TypedSource(c, sample);
+    if (typed != nullptr && !typed->per_cell) textless[static_cast<size_t>(source_of_[c])] = true;
   }
   return textless;
 }
@@ -391,6 +422,13 @@ const TypedCells* Validator::TypedSource(size_t c, const TextBatch& in) const {
   // Rules on the text, and formats (which describe text), need the text path.
   if (typed == nullptr || !allowed_[c].empty() || regexes_[c] != nullptr || spec.rules.format) {
     return nullptr;
+  }
+  if (typed->per_cell) {
+    // Rows without a typed value of the column's kind go the text path, row by row.
+    return spec.type == ColumnType::kInteger || spec.type == ColumnType::kFloat ||
+                   spec.type == ColumnType::kBoolean
+               ? typed
+               : nullptr;
   }
   const bool usable = typed->type == spec.type ||
                       (spec.type == ColumnType::kFloat && typed->type == ColumnType::kInteger);
@@ -406,6 +444,9 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
   // is made only for a message.
   const bool textless = present && in.Textless(static_cast<size_t>(source));
   const bool trim = spec.type != ColumnType::kString && !textless;
+  // A typed cell of a per-cell typed column has text with no blanks to trim.
+  const TypedCells* typed = present ? in.Typed(static_cast<size_t>(source)) : nullptr;
+  const TypedKind* kinds = typed != nullptr && typed->per_cell ? typed->kinds.data() : nullptr;
   for (size_t r = 0; r < in.rows(); ++r) {
     if (row_error_[r] != 0) {
       out.AppendNull();
@@ -415,7 +456,7 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     bool null = !present || in.IsNull(r, source);
     if (!null) {
       cell = in.Cell(r, source);
-      if (trim) {
+      if (trim && (kinds == nullptr || kinds[r] == TypedKind::kText)) {
         cell = TrimBlanks(cell);
         null = cell.empty();
       }

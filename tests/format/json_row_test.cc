@@ -1,9 +1,11 @@
 // Tests of JsonRowBuilder's fast paths (json_row.h): FormatDouble against
-// std::to_chars, and the key-position cache against objects whose keys change.
+// std::to_chars, the key-position cache against objects whose keys change, and
+// the typed values beside the text (TextBatch::SetTypedPerCell).
 #include "format/json_row.h"
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cell_parse.h"
 #include "read_all.h"
 
 namespace sluice::testing {
@@ -149,6 +152,94 @@ TEST(JsonRowTest, NumbersAndNestingBecomeText) {
   ASSERT_EQ(got.errors.size(), 2u);
   EXPECT_EQ(got.errors[0].line, 2u);
   EXPECT_EQ(got.errors[1].line, 3u);
+}
+
+// One batch of `lines` (JSON Lines) as the reader gives it.
+void ReadOneBatch(const std::string& lines, TextBatch& batch) {
+  Result<std::unique_ptr<RecordReader>> reader =
+      OpenReader(Format::kJsonl, StringInput(lines, 1 << 20), ReaderOptions{});
+  ASSERT_TRUE(reader.has_value()) << reader.status().ToString();
+  CollectingErrors errors;
+  Result<size_t> rows = (*reader)->ReadBatch(batch, errors);
+  ASSERT_TRUE(rows.has_value()) << rows.status().ToString();
+  EXPECT_TRUE(errors.errors.empty());
+}
+
+TEST(JsonRowTest, TypedValuesAreWhatTheirTextParsesTo) {
+  const std::string lines =
+      "{\"v\": 0}\n{\"v\": -0}\n{\"v\": -0.0}\n{\"v\": 7}\n{\"v\": -9223372036854775808}\n"
+      "{\"v\": 9223372036854775807}\n{\"v\": 9223372036854775808}\n"
+      "{\"v\": 18446744073709551615}\n{\"v\": 21.50}\n{\"v\": 100.0}\n{\"v\": 1E2}\n"
+      "{\"v\": 1e21}\n{\"v\": -1.5e-3}\n{\"v\": 2.675}\n{\"v\": 12345678901234567.0}\n"
+      "{\"v\": 1.7976931348623157e308}\n{\"v\": 2.2250738585072014e-308}\n"
+      "{\"v\": 5e-324}\n{\"v\": 1e-400}\n{\"v\": true}\n{\"v\": false}\n"
+      "{\"v\": \"12\"}\n{\"v\": null}\n{\"v\": [1]}\n{\"v\": {\"a\": 1}}\n";
+  TextBatch batch;
+  ReadOneBatch(lines, batch);
+  ASSERT_EQ(batch.rows(), 25u);
+  const TypedCells* typed = batch.Typed(0);
+  ASSERT_NE(typed, nullptr);
+  ASSERT_TRUE(typed->per_cell);
+  std::vector<TypedKind> kinds;
+  for (size_t r = 0; r < batch.rows(); ++r) {
+    kinds.push_back(typed->kinds[r]);
+    const std::string_view text = batch.Cell(r, 0);
+    switch (typed->kinds[r]) {
+      case TypedKind::kInteger: {
+        int64_t v = 0;
+        ASSERT_EQ(ParseInteger(text, &v), ParseResult::kOk) << text;
+        EXPECT_EQ(typed->ints[r], v) << text;
+        break;
+      }
+      case TypedKind::kFloat: {
+        double v = 0;
+        ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
+        EXPECT_EQ(std::bit_cast<int64_t>(typed->Float(r)), std::bit_cast<int64_t>(v)) << text;
+        break;
+      }
+      case TypedKind::kBoolean: {
+        bool v = false;
+        ASSERT_TRUE(ParseBoolean(text, &v)) << text;
+        EXPECT_EQ(typed->ints[r], v ? 1 : 0) << text;
+        break;
+      }
+      case TypedKind::kText:
+        break;
+    }
+  }
+  constexpr TypedKind I = TypedKind::kInteger, F = TypedKind::kFloat, B = TypedKind::kBoolean,
+                      T = TypedKind::kText;
+  // Past int64 and subnormals are text only; so are strings, null and nesting.
+  EXPECT_EQ(kinds, (std::vector<TypedKind>{I, batch.Cell(1, 0) == "0" ? I : F,
+                                           F, I,
+                                           I, I,
+                                           T, T,
+                                           F, F,
+                                           F, F,
+                                           F, F,
+                                           F, F,
+                                           F, T,
+                                           F, B,
+                                           B, T,
+                                           T, T,
+                                           T}));
+}
+
+TEST(JsonRowTest, AKeyTypedMidBatchLeavesEarlierRowsText) {
+  TextBatch batch;
+  ReadOneBatch("{\"a\": \"x\"}\n{\"b\": 1}\n{\"a\": 2, \"b\": \"y\"}\n", batch);
+  ASSERT_EQ(batch.rows(), 3u);
+  const TypedCells* a = batch.Typed(0);
+  const TypedCells* b = batch.Typed(1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->kinds,
+            (std::vector<TypedKind>{TypedKind::kText, TypedKind::kText, TypedKind::kInteger}));
+  EXPECT_EQ(a->ints[2], 2);
+  EXPECT_EQ(b->kinds,
+            (std::vector<TypedKind>{TypedKind::kText, TypedKind::kInteger, TypedKind::kText}));
+  EXPECT_EQ(b->ints[1], 1);
+  EXPECT_EQ(batch.Cell(2, 1), "y");
 }
 
 }  // namespace
