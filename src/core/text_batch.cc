@@ -23,6 +23,7 @@ std::string_view TextBatch::CellText(size_t row, size_t column, std::string& scr
   const Span span = cells_[column][row];
   if (span.is_null() || !Textless(column)) return View(span);
   const TypedCells& typed = *Typed(column);
+  if (typed.per_cell && typed.kinds[row] == TypedKind::kText) return View(span);
   scratch.clear();
   typed.text->Append(typed, row, scratch);
   return scratch;
@@ -41,8 +42,8 @@ void TextBatch::SetTyped(size_t column, ColumnType type, const TypedText* text) 
   typed_[column] = static_cast<int>(typed_count_++);
 }
 
-void TextBatch::SetTypedPerCell(size_t column) {
-  SetTyped(column, ColumnType::kString);
+void TextBatch::SetTypedPerCell(size_t column, const TypedText* text) {
+  SetTyped(column, ColumnType::kString, text);
   TypedCells& cells = typed_cells_[typed_[column]];
   cells.per_cell = true;
   cells.kinds.assign(lines_.size(), TypedKind::kText);

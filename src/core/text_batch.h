@@ -22,7 +22,9 @@
 //
 // A column may instead be typed cell by cell (SetTypedPerCell; JSON, where a
 // key's values differ from row to row): each row says whether it has a typed
-// value, and which (TypedKind), beside its text, which it always keeps.
+// value, and which (TypedKind), beside its text. Textless, only its typed cells
+// lack bytes (their Span is empty, not null): cells without a typed value keep
+// their text, which CellText returns as it is.
 //
 // Thread-safety: none; one owner at a time.
 #pragma once
@@ -124,10 +126,12 @@ class TextBatch {
   void SetTypedInt(size_t column, int64_t v) { typed_cells_[typed_[column]].ints.back() = v; }
   void SetTypedFloat(size_t column, double v) { typed_cells_[typed_[column]].floats.back() = v; }
   // Makes `column` typed cell by cell (see TypedCells), with the rows so far
-  // (the one being built included) text only. Clear() undoes it.
-  void SetTypedPerCell(size_t column);
+  // (the one being built included) text only; textless when `text` is given.
+  // Clear() undoes it.
+  void SetTypedPerCell(size_t column, const TypedText* text = nullptr);
   // The typed value of the row being built in a per-cell typed column; its text
-  // must be set too (SetCell) and be what parsing it as `kind` gives back.
+  // must be set too (SetCell: an empty span when textless) and be what parsing
+  // it as `kind` gives back.
   void SetCellInt(size_t column, TypedKind kind, int64_t v) {
     TypedCells& cells = typed_cells_[typed_[column]];
     cells.kinds.back() = kind;

@@ -64,6 +64,26 @@ char* FormatDouble(double value, char* first, char* last) {
   return out;
 }
 
+namespace {
+
+// The text of a typed JSON value (kind not kText; a kFloat as its double's bits)
+// in `text` (32 bytes); returns its end.
+char* FormatTyped(TypedKind kind, int64_t value, char* text) {
+  switch (kind) {
+    case TypedKind::kInteger:
+      return std::to_chars(text, text + 32, value).ptr;
+    case TypedKind::kFloat:
+      return FormatDouble(std::bit_cast<double>(value), text, text + 32);
+    case TypedKind::kBoolean:
+    case TypedKind::kText:
+      break;
+  }
+  const std::string_view word = value != 0 ? "true" : "false";
+  return std::copy(word.begin(), word.end(), text);
+}
+
+}  // namespace
+
 void JsonRowBuilder::StartBatch(TextBatch& out) {
   out.Clear();
   if (out.columns() != columns_) {
@@ -116,43 +136,36 @@ size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatc
 }
 
 void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextBatch& out) {
-  // Typed beside the text: the Validator takes these instead of parsing the text
-  // back, which gives the same value (FormatDouble's text reads back exactly).
-  auto typed = [&](TypedKind kind, int64_t v) {
-    if (out.Typed(column) == nullptr) out.SetTypedPerCell(column);
-    out.SetCellInt(column, kind, v);
-  };
-  char digits[32];
-  std::to_chars_result written{digits, std::errc()};
+  TypedKind kind = TypedKind::kText;
+  int64_t typed = 0;  // a kFloat value as the bits of its double
   switch (value.type()) {
     case simdjson::dom::element_type::STRING:
       out.SetCell(column, out.Append(value.get_string().value_unsafe()));
       return;
-    case simdjson::dom::element_type::INT64: {
-      const int64_t v = value.get_int64().value_unsafe();
-      written = std::to_chars(digits, digits + sizeof digits, v);
-      typed(TypedKind::kInteger, v);
+    case simdjson::dom::element_type::INT64:
+      kind = TypedKind::kInteger;
+      typed = value.get_int64().value_unsafe();
       break;
-    }
-    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::UINT64: {
       // Beyond int64: text only, which integer columns refuse as out of range.
-      written = std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe());
-      break;
-    case simdjson::dom::element_type::DOUBLE: {
-      const double v = value.get_double().value_unsafe();
-      written.ptr = FormatDouble(v, digits, digits + sizeof digits);
-      // Subnormals stay text only: whether their text parses is the text path's call.
-      if (v == 0 || std::fabs(v) >= std::numeric_limits<double>::min()) {
-        typed(TypedKind::kFloat, std::bit_cast<int64_t>(v));
-      }
-      break;
-    }
-    case simdjson::dom::element_type::BOOL: {
-      const bool v = value.get_bool().value_unsafe();
-      out.SetCell(column, out.Append(v ? "true" : "false"));
-      typed(TypedKind::kBoolean, v ? 1 : 0);
+      char digits[32];
+      char* end =
+          std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe()).ptr;
+      out.SetCell(column, out.Append(std::string_view(digits, end - digits)));
       return;
     }
+    case simdjson::dom::element_type::DOUBLE: {
+      const double v = value.get_double().value_unsafe();
+      // Subnormals are text only: whether their text parses is the text path's call.
+      kind = v == 0 || std::fabs(v) >= std::numeric_limits<double>::min() ? TypedKind::kFloat
+                                                                          : TypedKind::kText;
+      typed = std::bit_cast<int64_t>(v);
+      break;
+    }
+    case simdjson::dom::element_type::BOOL:
+      kind = TypedKind::kBoolean;
+      typed = value.get_bool().value_unsafe() ? 1 : 0;
+      break;
     case simdjson::dom::element_type::NULL_VALUE:
       return;  // the cell stays null
     case simdjson::dom::element_type::ARRAY:
@@ -162,7 +175,28 @@ void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextB
       out.SetCell(column, out.Append(nested_.str()));
       return;
   }
-  out.SetCell(column, out.Append(std::string_view(digits, written.ptr - digits)));
+  const bool textless = kind != TypedKind::kText && column < textless_.size() && textless_[column];
+  if (textless) {
+    out.SetCell(column, out.SpanFrom(out.Mark()));  // empty, not null
+  } else {
+    char text[32];
+    const size_t size =
+        FormatTyped(kind == TypedKind::kText ? TypedKind::kFloat : kind, typed, text) - text;
+    out.SetCell(column, out.Append(std::string_view(text, size)));
+  }
+  if (kind == TypedKind::kText) return;
+  // Typed beside the text: the Validator takes these instead of parsing the text
+  // back, which gives the same value (FormatDouble's text reads back exactly).
+  if (out.Typed(column) == nullptr) {
+    out.SetTypedPerCell(column, textless ? &cell_text_ : nullptr);
+  }
+  out.SetCellInt(column, kind, typed);
+}
+
+void JsonRowBuilder::CellText::Append(const TypedCells& cells, size_t row, std::string& out) const {
+  if (cells.kinds[row] == TypedKind::kText) return;
+  char text[32];
+  out.append(text, FormatTyped(cells.kinds[row], cells.ints[row], text));
 }
 
 }  // namespace sluice

@@ -8,7 +8,9 @@
 // the same double; true/false as such; null a null cell; an array or object its
 // minified JSON text. Integers that fit int64, doubles and booleans are typed
 // values too, beside their text (TextBatch::SetCellInt), so that the Validator
-// need not parse back the text made here.
+// need not parse back the text made here. Columns the consumer reads typed
+// (SetTextless) leave those cells textless: the text is made only if asked for
+// (TextBatch::CellText), which saves formatting most numbers.
 //
 // At most max_columns distinct keys: the key past them fails the read
 // (InvalidData), so that a file cannot make a batch arbitrarily wide. Keys are
@@ -46,6 +48,10 @@ class JsonRowBuilder {
  public:
   explicit JsonRowBuilder(size_t max_columns) : max_columns_(max_columns) {}
 
+  // Columns (by index, true) whose typed cells may be textless from the next
+  // batch on (RecordReader::SetTextless).
+  void SetTextless(const std::vector<bool>& columns) { textless_ = columns; }
+
   // Clears `out` and gives it the columns of the earlier batches.
   void StartBatch(TextBatch& out);
   // Appends `object` as a row of `out`; `raw` is its source text, `line` and
@@ -64,6 +70,12 @@ class JsonRowBuilder {
   // typed value too (TextBatch::SetTypedPerCell).
   void SetValue(size_t column, simdjson::dom::element value, TextBatch& out);
 
+  // The text of a textless cell, as SetValue would have made it.
+  class CellText final : public TypedText {
+   public:
+    void Append(const TypedCells& cells, size_t row, std::string& out) const override;
+  };
+
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
@@ -78,6 +90,8 @@ class JsonRowBuilder {
   // Minified nested values are built here; simdjson::minify does the same but
   // returns a new string for each value.
   simdjson::internal::string_builder<> nested_;
+  std::vector<bool> textless_;
+  CellText cell_text_;
 };
 
 }  // namespace sluice

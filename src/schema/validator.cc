@@ -239,10 +239,14 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   };
 
   const TypedCells* typed = TypedSource(c, in);
-  // A cell's text for the text path, made when the column is textless.
+  // A cell's text for the text path, made when the cell is textless (a per-cell
+  // typed column's cells without a typed value have their text, trimmed).
   auto text_of = [&](std::string_view cell, size_t r) {
     const size_t source = static_cast<size_t>(source_of_[c]);
-    return in.Textless(source) ? in.CellText(r, source, scratch_) : cell;
+    if (!in.Textless(source) || (typed->per_cell && typed->kinds[r] == TypedKind::kText)) {
+      return cell;
+    }
+    return in.CellText(r, source, scratch_);
   };
   switch (spec.type) {
     case ColumnType::kString:
@@ -278,7 +282,8 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         ConvertRows(c, in, out, parse);
       } else if (typed->per_cell) {
         ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
-          return typed->kinds[r] == TypedKind::kInteger ? take(typed->ints[r]) : parse(cell, r);
+          return typed->kinds[r] == TypedKind::kInteger ? take(typed->ints[r])
+                                                        : parse(text_of(cell, r), r);
         });
       } else {
         ConvertRows(c, in, out, [&](std::string_view, size_t r) { return take(typed->ints[r]); });
@@ -313,7 +318,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
               v = typed->Float(r);
               break;
             default:
-              return parse(cell, r);
+              return parse(text_of(cell, r), r);
           }
           if (v < min) return CellError::kBelowMin;
           if (v > max) return CellError::kAboveMax;
@@ -348,7 +353,9 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       }
       ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
         // A per-cell column's numbers ("1", "0") are booleans by their text.
-        if (typed->per_cell && typed->kinds[r] != TypedKind::kBoolean) return parse(cell, r);
+        if (typed->per_cell && typed->kinds[r] != TypedKind::kBoolean) {
+          return parse(text_of(cell, r), r);
+        }
         out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
         return CellError::kNone;
       });
@@ -407,9 +414,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
 std::vector<bool> Validator::TextlessColumns(const TextBatch& sample) const {
   std::vector<bool> textless(sample.columns().size(), false);
   for (size_t c = 0; c < schema_.columns.size(); ++c) {
-    // A per-cell typed column keeps its text: some of its cells have no typed value.
-    const TypedCells* typed = TypedSource(c, sample);
-    if (typed != nullptr && !typed->per_cell) textless[static_cast<size_t>(source_of_[c])] = true;
+    if (TypedSource(c, sample) != nullptr) textless[static_cast<size_t>(source_of_[c])] = true;
   }
   return textless;
 }
@@ -443,8 +448,9 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
   // A textless column's cells have no bytes: nullness is the cell's, and the text
   // is made only for a message.
   const bool textless = present && in.Textless(static_cast<size_t>(source));
-  const bool trim = spec.type != ColumnType::kString && !textless;
-  // A typed cell of a per-cell typed column has text with no blanks to trim.
+  const bool trim = spec.type != ColumnType::kString;
+  // In a per-cell typed column, only the typed cells are textless (and their text
+  // has no blanks to trim).
   const TypedCells* typed = present ? in.Typed(static_cast<size_t>(source)) : nullptr;
   const TypedKind* kinds = typed != nullptr && typed->per_cell ? typed->kinds.data() : nullptr;
   for (size_t r = 0; r < in.rows(); ++r) {
@@ -456,7 +462,7 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     bool null = !present || in.IsNull(r, source);
     if (!null) {
       cell = in.Cell(r, source);
-      if (trim && (kinds == nullptr || kinds[r] == TypedKind::kText)) {
+      if (trim && (kinds == nullptr ? !textless : kinds[r] == TypedKind::kText)) {
         cell = TrimBlanks(cell);
         null = cell.empty();
       }
@@ -471,7 +477,9 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     }
     const CellError error = convert(cell, r);
     if (error != CellError::kNone) {
-      if (textless) cell = in.CellText(r, static_cast<size_t>(source), scratch_);
+      if (textless && (kinds == nullptr || kinds[r] != TypedKind::kText)) {
+        cell = in.CellText(r, static_cast<size_t>(source), scratch_);
+      }
       Reject(in, r, spec.name, CellMessage(spec, error, cell), CellKind(spec, error),
              CellHint(spec, error));
       out.AppendNull();

@@ -63,7 +63,8 @@ class Validator {
 
   // Per column of `sample` (a batch of the bound file): true when Convert takes
   // the column's typed values and needs no text but for messages (TypedSource), so
-  // that the reader may make it textless (RecordReader::SetTextless).
+  // that the reader may make it textless (RecordReader::SetTextless); for a
+  // per-cell typed column, the cells it has typed values for.
   std::vector<bool> TextlessColumns(const TextBatch& sample) const;
 
  private:

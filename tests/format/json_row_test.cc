@@ -154,11 +154,14 @@ TEST(JsonRowTest, NumbersAndNestingBecomeText) {
   EXPECT_EQ(got.errors[1].line, 3u);
 }
 
-// One batch of `lines` (JSON Lines) as the reader gives it.
-void ReadOneBatch(const std::string& lines, TextBatch& batch) {
+// One batch of `lines` (JSON Lines) as the reader gives it; `textless` as given
+// to RecordReader::SetTextless.
+void ReadOneBatch(const std::string& lines, TextBatch& batch,
+                  const std::vector<bool>& textless = {}) {
   Result<std::unique_ptr<RecordReader>> reader =
       OpenReader(Format::kJsonl, StringInput(lines, 1 << 20), ReaderOptions{});
   ASSERT_TRUE(reader.has_value()) << reader.status().ToString();
+  (*reader)->SetTextless(textless);
   CollectingErrors errors;
   Result<size_t> rows = (*reader)->ReadBatch(batch, errors);
   ASSERT_TRUE(rows.has_value()) << rows.status().ToString();
@@ -223,6 +226,37 @@ TEST(JsonRowTest, TypedValuesAreWhatTheirTextParsesTo) {
                                            B, T,
                                            T, T,
                                            T}));
+}
+
+// Textless, typed cells have no bytes but are not null, and CellText makes the
+// text the reader gives when not textless; other cells keep their text.
+TEST(JsonRowTest, TextlessCellsHaveTheirTextOnDemand) {
+  const std::string lines =
+      "{\"v\": 21.50, \"w\": 1}\n{\"v\": -0.0, \"w\": 2}\n{\"v\": 1e21}\n"
+      "{\"v\": -9223372036854775808}\n{\"v\": 18446744073709551615}\n{\"v\": 5e-324}\n"
+      "{\"v\": true}\n{\"v\": false}\n{\"v\": \" 12\"}\n{\"v\": \"\"}\n{\"v\": null}\n"
+      "{\"v\": [1, 2.50]}\n";
+  TextBatch text;
+  ReadOneBatch(lines, text);
+  TextBatch textless;
+  ReadOneBatch(lines, textless, {true});
+  ASSERT_EQ(textless.rows(), text.rows());
+  ASSERT_TRUE(textless.Textless(0));
+  EXPECT_FALSE(textless.Textless(1));  // not asked for
+  EXPECT_FALSE(text.Textless(0));
+  const TypedCells* typed = textless.Typed(0);
+  ASSERT_NE(typed, nullptr);
+  std::string scratch;
+  for (size_t r = 0; r < text.rows(); ++r) {
+    EXPECT_EQ(textless.IsNull(r, 0), text.IsNull(r, 0)) << r;
+    EXPECT_EQ(textless.CellText(r, 0, scratch), text.Cell(r, 0)) << r;
+    EXPECT_EQ(typed->kinds[r], text.Typed(0)->kinds[r]) << r;
+    if (typed->kinds[r] != TypedKind::kText) {
+      EXPECT_TRUE(textless.Cell(r, 0).empty()) << r;
+    } else {
+      EXPECT_EQ(textless.Cell(r, 0), text.Cell(r, 0)) << r;
+    }
+  }
 }
 
 TEST(JsonRowTest, AKeyTypedMidBatchLeavesEarlierRowsText) {
