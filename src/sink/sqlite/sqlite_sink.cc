@@ -398,8 +398,8 @@ Status SqliteSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& 
     width = std::max(width, side->columns.size());
   }
   const bool indexed = insert_->indexed || (side_insert_ != nullptr && side_insert_->indexed);
-  RETURN_IF_ERROR(SetCacheKiB(indexed ? kIndexedCacheKiB : kAppendCacheKiB,
-                              "begin load " + loads.front().id));
+  RETURN_IF_ERROR(
+      SetCacheKiB(indexed ? kIndexedCacheKiB : kAppendCacheKiB, "begin load " + loads.front().id));
   RETURN_IF_ERROR(BeginWrite("begin load " + loads.front().id));
   // Checked under the write lock, so no other connection can commit these ids
   // between the check and our Commit.
