@@ -21,7 +21,10 @@
 // Rows are inserted 64 to a statement (the rest of a batch one each); a refused
 // statement's rows are inserted again one by one to name the refused row.
 //
-// Memory: each connection's page cache grows up to 64 MiB during large loads.
+// Memory: a connection's page cache grows up to 64 MiB during a load into a
+// table with an index (or a primary key, or no rowid), 8 MiB otherwise; with
+// other sinks of the process on the same database it is freed after each load,
+// so several workers' caches hold one load's pages (docs/sinks.md).
 //
 // Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
 // open), InvalidData (a row was refused: NOT NULL, type, too big; the message
