@@ -89,7 +89,7 @@ class HostileInputMemoryTest(SluiceTestCase):
     small compressed files, several workers. Each file must also end loaded or
     quarantined with its reason, never lost.
 
-    The cases marked expectedFailure pass the bound today (figures and the
+    The cases marked expectedFailure exceed the bound today (figures and the
     allocations that make them in docs/benchmarks.md, "Memory on hostile
     input"); once fixed, unittest reports an unexpected success and the marker
     goes."""
