@@ -95,6 +95,8 @@ class SqliteSink final : public Sink {
   void AbortLoads() noexcept override;
 
  private:
+  // Names this database in every message (SqliteStatement and SqliteExec's `what`).
+  static constexpr char kWhat[] = "sqlite sink";
   // A statement kept for the connection's life (SQLITE_PREPARE_PERSISTENT), owned
   // by `owner` and used through `stmt`: the hot insert path binds its values
   // without copying them (SQLITE_STATIC), which SqliteStatement::Bind does not.
