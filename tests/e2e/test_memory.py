@@ -176,9 +176,10 @@ class HostileInputMemoryTest(SluiceTestCase):
 
     @unittest.expectedFailure
     def test_jsonl_with_20_mb_lines(self):
-        # About 315 MiB: simdjson's DOM parser sizes its tape and structural
-        # index for the longest line (about 14 bytes of allocation per byte of
-        # line), and the text batch holds the values besides.
+        # Was 300 MiB (the parser kept the longest line's capacity, each batch
+        # held a line's value beside its raw text); now about 203 MiB, of which
+        # SQLite's page cache and record are 82 MB (docs/benchmarks.md, "Memory
+        # on hostile input").
         path = os.path.join(self.data, "long.jsonl")
         with open(path, "w") as f:
             for i in range(5):
