@@ -175,12 +175,10 @@ class HostileInputMemoryTest(SluiceTestCase):
         self.write_big_cells("cells.csv", 100, 1 << 20)
         self.check_once("100 cells of 1 MiB, SQLite", ["cells.csv"], rows=("cells", 100))
 
-    @unittest.expectedFailure
     def test_jsonl_with_20_mb_lines(self):
-        # Was 300 MiB (the parser kept the longest line's capacity, each batch
-        # held a line's value beside its raw text); now about 203 MiB, of which
-        # SQLite's page cache and record are 82 MB (docs/benchmarks.md, "Memory
-        # on hostile input").
+        # Was 300 MiB: the parser kept the longest line's capacity, and each
+        # batch held a line's value beside its raw text (docs/benchmarks.md,
+        # "Memory on hostile input").
         path = os.path.join(self.data, "long.jsonl")
         with open(path, "w") as f:
             for i in range(5):
