@@ -87,12 +87,18 @@ struct ElementScan {
 }  // namespace
 
 JsonReader::JsonReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input), options.stop), options_(options), rows_(options.max_columns) {}
+    : buf_(std::move(input), options.stop, options.max_record_bytes),
+      options_(options),
+      rows_(options.max_columns) {}
 
 Result<size_t> JsonReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
   if (!error_.ok()) return error_;
-  return RowsThenError(ReadRows(out, errors), out, error_);
+  Status read = ReadRows(out, errors);
+  // The batch holds its own copy of a long element: the buffer's goes before the
+  // batch is written.
+  buf_.ReleaseGrowth();
+  return RowsThenError(std::move(read), out, error_);
 }
 
 Status JsonReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
@@ -161,6 +167,7 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   while (!scan.Advance(buf_.data(), buf_.data() + buf_.size(), buf_.eof())) {
     if (buf_.eof()) return InvalidAt(line, "unexpected end of input inside a value");
     if (scan.scanned > options_.max_record_bytes) {
+      if (expect_ == Expect::kDocument) return DocumentTooLong(line);
       // Drop what was examined; the scan goes on to the element's end.
       std::string_view seen(buf_.data(), scan.scanned);
       if (!too_long) errors.Report(TooLongRecord(line, offset, seen, options_.max_record_bytes));
@@ -173,6 +180,7 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   std::string_view text(buf_.data(), scan.scanned);
   line_ += scan.newlines;
   if (!too_long && text.size() > options_.max_record_bytes) {
+    if (expect_ == Expect::kDocument) return DocumentTooLong(line);
     errors.Report(TooLongRecord(line, offset, text, options_.max_record_bytes));
     too_long = true;
   }
@@ -195,7 +203,15 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
     RETURN_IF_ERROR(rows_.AddRow(object, text, line, offset, out));
   }
   buf_.Consume(text.size());
+  // simdjson's parser keeps the capacity of the longest element it parsed.
+  if (text.size() > kLongJsonBytes) parser_ = simdjson::dom::parser();
   return Status::Ok();
+}
+
+Status JsonReader::DocumentTooLong(uint64_t line) const {
+  return InvalidAt(line, "the document, one JSON object, is longer than max_record_bytes (" +
+                             std::to_string(options_.max_record_bytes) +
+                             " bytes); an array of objects is read element by element");
 }
 
 Status JsonReader::Error(std::string_view what) const { return InvalidAt(line_, what); }

@@ -9,7 +9,9 @@
 // and the largest element.
 //
 // Row errors: an array element that is valid JSON but not an object; an element
-// longer than max_record_bytes (skipped unparsed up to its end). Stream errors
+// longer than max_record_bytes (skipped unparsed up to its end, never held). A
+// document that is one object is one record: longer than max_record_bytes, it
+// fails the read (InvalidData) as soon as that is known. Stream errors
 // (InvalidData, "line N: ..." where N is the line of the damage or of the element
 // that holds it), after the rows before them have been returned: any syntax
 // error, invalid UTF-8, truncated input, an empty document, and a top-level
@@ -53,6 +55,9 @@ class JsonReader final : public RecordReader {
   // Reads the element that starts at the front of the buffer into `out`.
   Status ReadElement(TextBatch& out, RowErrorSink& errors);
   Status Error(std::string_view what) const;
+  // The error for a top-level object (the whole document) starting at `line` that
+  // is longer than max_record_bytes: it cannot be read in parts.
+  Status DocumentTooLong(uint64_t line) const;
 
   static constexpr int kEndOfInput = -1;
 

@@ -4,6 +4,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -85,6 +86,7 @@ char* FormatTyped(TypedKind kind, int64_t value, char* text) {
 }  // namespace
 
 void JsonRowBuilder::StartBatch(TextBatch& out) {
+  if (out.memory_bytes() > 2 * kBatchArenaBytes) out = TextBatch();
   out.Clear();
   if (out.columns() != columns_) {
     out.Reset();
@@ -94,7 +96,9 @@ void JsonRowBuilder::StartBatch(TextBatch& out) {
 
 Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
                               uint64_t offset, TextBatch& out) {
-  out.StartRow(line, offset, out.Append(raw));
+  raw_ = out.Append(raw);
+  shared_end_ = 0;
+  out.StartRow(line, offset, raw_);
   size_t position = 0;
   for (simdjson::dom::key_value_pair field : object) {
     size_t column = ColumnFor(position++, field.key, out);
@@ -135,12 +139,29 @@ size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatc
   return column;
 }
 
+Span JsonRowBuilder::StringCell(std::string_view text, TextBatch& out) {
+  if (text.size() < kSharedStringBytes || shared_end_ == kNoSharing) return out.Append(text);
+  // Values come in source order, so each search starts past the previous match:
+  // the searches of a row scan its raw text about once. A value that is not
+  // there verbatim (it had escapes) is copied and ends the sharing for the row,
+  // which bounds the cost of the failed search to one scan too.
+  const std::string_view rest = out.View(raw_).substr(shared_end_);
+  const void* found = memmem(rest.data(), rest.size(), text.data(), text.size());
+  if (found == nullptr) {
+    shared_end_ = kNoSharing;
+    return out.Append(text);
+  }
+  const size_t at = shared_end_ + (static_cast<const char*>(found) - rest.data());
+  shared_end_ = at + text.size();
+  return Span{static_cast<uint32_t>(raw_.offset + at), static_cast<uint32_t>(text.size())};
+}
+
 void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextBatch& out) {
   TypedKind kind = TypedKind::kText;
   int64_t typed = 0;  // a kFloat value as the bits of its double
   switch (value.type()) {
     case simdjson::dom::element_type::STRING:
-      out.SetCell(column, out.Append(value.get_string().value_unsafe()));
+      out.SetCell(column, StringCell(value.get_string().value_unsafe(), out));
       return;
     case simdjson::dom::element_type::INT64:
       kind = TypedKind::kInteger;

@@ -44,6 +44,11 @@ static_assert(StreamBuffer::kPadding >= simdjson::SIMDJSON_PADDING);
 // file of sensor readings.
 char* FormatDouble(double value, char* first, char* last);
 
+// A JSON record (line, element) longer than this has its simdjson parser replaced
+// after it: a parser keeps the capacity of the longest record it parsed (about
+// 14 bytes per byte of record) for the rest of the stream.
+inline constexpr size_t kLongJsonBytes = 1 << 20;
+
 class JsonRowBuilder {
  public:
   explicit JsonRowBuilder(size_t max_columns) : max_columns_(max_columns) {}
@@ -52,7 +57,9 @@ class JsonRowBuilder {
   // batch on (RecordReader::SetTextless).
   void SetTextless(const std::vector<bool>& columns) { textless_ = columns; }
 
-  // Clears `out` and gives it the columns of the earlier batches.
+  // Clears `out` and gives it the columns of the earlier batches. A batch that held
+  // more than twice kBatchArenaBytes (a few long records) is replaced rather than
+  // cleared, so that its arena's capacity does not outlive them.
   void StartBatch(TextBatch& out);
   // Appends `object` as a row of `out`; `raw` is its source text, `line` and
   // `offset` where it starts. Requires StartBatch(out) for this batch.
@@ -65,6 +72,12 @@ class JsonRowBuilder {
   // The column of `key`, added if new; kTooMany past max_columns_.
   static constexpr size_t kTooMany = static_cast<size_t>(-1);
   size_t ColumnFor(size_t position, std::string_view key, TextBatch& out);
+  // The cell of a string value of the row being built: long strings (at least
+  // kSharedStringBytes) found verbatim in the row's raw text point into it rather
+  // than being stored twice, which halves the batch of a file of long values.
+  static constexpr size_t kSharedStringBytes = 4096;
+  static constexpr size_t kNoSharing = static_cast<size_t>(-1);
+  Span StringCell(std::string_view text, TextBatch& out);
   // Sets the cell of `column` in the row being built: its text, and for an integer
   // that fits int64, a finite double that is not subnormal, or a boolean, its
   // typed value too (TextBatch::SetTypedPerCell).
@@ -82,6 +95,9 @@ class JsonRowBuilder {
   };
 
   size_t max_columns_;
+  Span raw_;  // the raw text of the row being built
+  // Bytes of raw_ before which no later string value is searched, or kNoSharing.
+  size_t shared_end_ = 0;
   std::vector<std::string> columns_;
   std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index_;
   // The column of the key at each position of the previous object: objects in a

@@ -12,12 +12,18 @@ constexpr char kOneObjectPerLine[] = "JSON lines: each line must be one JSON obj
 }  // namespace
 
 JsonlReader::JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input), options.stop), options_(options), rows_(options.max_columns) {}
+    : buf_(std::move(input), options.stop, options.max_record_bytes),
+      options_(options),
+      rows_(options.max_columns) {}
 
 Result<size_t> JsonlReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   rows_.StartBatch(out);
   if (!error_.ok()) return error_;
-  return RowsThenError(ReadRows(out, errors), out, error_);
+  Status read = ReadRows(out, errors);
+  // The batch holds its own copy of a long line: the buffer's goes before the
+  // batch is written.
+  buf_.ReleaseGrowth();
+  return RowsThenError(std::move(read), out, error_);
 }
 
 Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
@@ -44,7 +50,12 @@ Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
       continue;
     }
     size_t length = newline == nullptr ? size : newline - begin;
-    if (!skipping_) RETURN_IF_ERROR(AddLine(std::string_view(begin, length), out, errors));
+    if (!skipping_) {
+      RETURN_IF_ERROR(AddLine(std::string_view(begin, length), out, errors));
+      // simdjson's parser keeps the capacity of the longest line it parsed, about
+      // 14 bytes per byte of line: a long line's is released with it.
+      if (length > kLongJsonBytes) parser_ = simdjson::dom::parser();
+    }
     skipping_ = false;
     searched_ = 0;
     ++line_;

@@ -6,7 +6,10 @@
 // than max_record_bytes (skipped without being held) is a row error with its line
 // number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
 // order mark at the start are skipped. The only stream errors are the
-// InputStream's and more than max_columns distinct keys.
+// InputStream's and more than max_columns distinct keys. (A CSV header too long
+// fails the read; JSON Lines has none, so every line over the limit is only a
+// row error.) The parser is replaced after a line over kLongJsonBytes, so that
+// it does not keep that line's capacity.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once

@@ -175,11 +175,10 @@ class HostileInputMemoryTest(SluiceTestCase):
         self.write_big_cells("cells.csv", 100, 1 << 20)
         self.check_once("100 cells of 1 MiB, SQLite", ["cells.csv"], rows=("cells", 100))
 
-    @unittest.expectedFailure
     def test_jsonl_with_20_mb_lines(self):
-        # About 315 MiB: simdjson's DOM parser sizes its tape and structural
-        # index for the longest line (about 14 bytes of allocation per byte of
-        # line), and the text batch holds the values besides.
+        # Was 300 MiB: the parser kept the longest line's capacity, and each
+        # batch held a line's value beside its raw text (docs/benchmarks.md,
+        # "Memory on hostile input").
         path = os.path.join(self.data, "long.jsonl")
         with open(path, "w") as f:
             for i in range(5):

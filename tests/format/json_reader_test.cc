@@ -289,5 +289,44 @@ TEST(JsonReaderTest, TooLongElementsAreSkipped) {
   }
 }
 
+// A document that is one object is one record: over max_record_bytes it fails
+// the read, naming the limit and the line it starts on; at the limit it loads.
+TEST(JsonReaderTest, ADocumentOfOneObjectOverTheLimitFailsTheRead) {
+  ReaderOptions options;
+  options.max_record_bytes = 64;
+  const std::string at_limit = "{\"a\":\"" + std::string(56, 'x') + "\"}";
+  for (size_t chunk : {1, 7, 1 << 20}) {
+    SCOPED_TRACE(chunk);
+    ReadOutcome ok = ReadString(Format::kJson, "\n" + at_limit + "\n", chunk, options);
+    ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+    EXPECT_EQ(ok.rows, (std::vector<Row>{{Cell(std::string(56, 'x'))}}));
+    for (const std::string& big :
+         {"{\"a\":\"" + std::string(57, 'x') + "\"}", "{\"a\":\"" + std::string(5000, 'x')}) {
+      ReadOutcome got = ReadString(Format::kJson, "\n" + big, chunk, options);
+      EXPECT_EQ(got.status.code(), StatusCode::kInvalidData);
+      EXPECT_EQ(got.status.message(),
+                "line 2: the document, one JSON object, is longer than max_record_bytes (64 "
+                "bytes); an array of objects is read element by element");
+      EXPECT_TRUE(got.rows.empty());
+      EXPECT_TRUE(got.errors.empty());
+    }
+  }
+}
+
+// An element of MiBs over the limit in an array: a row error, the elements
+// around it load.
+TEST(JsonReaderTest, AVeryLongElementAmongGoodOnesIsOneRowError) {
+  std::string data = "[{\"a\":1},\n{\"a\":\"" + std::string(6 << 20, 'y') + "\"},\n{\"a\":2}]";
+  ReaderOptions options;
+  options.max_record_bytes = 1 << 20;
+  ReadOutcome got = ReadString(Format::kJson, data, 1 << 16, options);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(got.rows, (std::vector<Row>{{Cell("1")}, {Cell("2")}}));
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].line, 2u);
+  EXPECT_EQ(got.errors[0].kind, RowErrorKind::kTooLong);
+  EXPECT_LE(got.errors[0].raw.size(), 4096u);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -83,6 +83,71 @@ TEST(JsonlReaderTest, TooLongLinesAreSkipped) {
   }
 }
 
+// A line of exactly max_record_bytes loads (its CR not counted); one byte more
+// is a row error naming the limit and the line, and the lines around it load.
+TEST(JsonlReaderTest, LinesBelowAtAndAboveTheLimit) {
+  auto line = [](size_t bytes) {  // {"a":"x...x"} of `bytes` bytes
+    return "{\"a\":\"" + std::string(bytes - 8, 'x') + "\"}";
+  };
+  std::string data = line(63) + "\n" + line(64) + "\r\n" + line(65) + "\n" + line(64) + "\n" +
+                     line(65);  // no final newline
+  ReaderOptions options;
+  options.max_record_bytes = 64;
+  for (size_t chunk : {1, 7, 64, 65, 66, 1 << 20}) {
+    SCOPED_TRACE(chunk);
+    ReadOutcome got = ReadString(Format::kJsonl, data, chunk, options);
+    ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+    EXPECT_EQ(got.rows, (std::vector<Row>{{Cell(std::string(55, 'x'))},
+                                          {Cell(std::string(56, 'x'))},
+                                          {Cell(std::string(56, 'x'))}}));
+    EXPECT_EQ(got.lines, (std::vector<uint64_t>{1, 2, 4}));
+    ASSERT_EQ(got.errors.size(), 2u);
+    EXPECT_EQ(got.errors[0].line, 3u);
+    EXPECT_EQ(got.errors[0].byte_offset, data.find(line(65)));
+    EXPECT_EQ(got.errors[0].message, "record longer than max_record_bytes (64 bytes)");
+    EXPECT_EQ(got.errors[0].kind, RowErrorKind::kTooLong);
+    EXPECT_EQ(got.errors[1].line, 5u);
+  }
+}
+
+// A line of MiBs over the limit among good lines: the others load, the long one
+// is a row error with its line and only its first KiBs, and reading it holds no
+// more than the limit.
+TEST(JsonlReaderTest, AVeryLongLineAmongGoodLinesIsOneRowError) {
+  std::string data =
+      "{\"a\":1}\n{\"a\":2}\n{\"a\":\"" + std::string(6 << 20, 'y') + "\"}\n{\"a\":3}\n";
+  ReaderOptions options;
+  options.max_record_bytes = 1 << 20;
+  ReadOutcome got = ReadString(Format::kJsonl, data, 1 << 16, options);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(got.rows, (std::vector<Row>{{Cell("1")}, {Cell("2")}, {Cell("3")}}));
+  EXPECT_EQ(got.lines, (std::vector<uint64_t>{1, 2, 4}));
+  ASSERT_EQ(got.errors.size(), 1u);
+  EXPECT_EQ(got.errors[0].line, 3u);
+  EXPECT_EQ(got.errors[0].message, "record longer than max_record_bytes (1048576 bytes)");
+  EXPECT_LE(got.errors[0].raw.size(), 4096u);
+}
+
+// Long string values point into the row's raw text when found there verbatim;
+// every value reads the same whether shared or copied (escapes, repeats, keys
+// that hold the same bytes, duplicate keys).
+TEST(JsonlReaderTest, LongStringValuesReadTheSameSharedOrCopied) {
+  const std::string a(5000, 'a');
+  const std::string b = std::string(4096, 'b') + "c";
+  std::string data =
+      "{\"k\":\"" + a + "\",\"v\":\"" + a.substr(0, 4096) + "\"}\n" +  // a prefix again
+      "{\"" + b + "\":\"" + b + "\",\"k\":\"" + b + "\"}\n" +          // key = value
+      "{\"k\":\"" + a + "\\n\",\"v\":\"" + b + "\"}\n" +               // escape, then plain
+      "{\"k\":\"short\",\"k\":\"" + a + "\",\"v\":\"" + a + "\"}\n";   // duplicate key
+  ReadOutcome got = ReadString(Format::kJsonl, data);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_EQ(got.columns, (std::vector<std::string>{"k", "v", b}));
+  EXPECT_EQ(got.rows, (std::vector<Row>{{Cell(a), Cell(a.substr(0, 4096)), Cell()},
+                                        {Cell(b), Cell(), Cell(b)},
+                                        {Cell(a + "\n"), Cell(b), Cell()},
+                                        {Cell(a), Cell(a), Cell()}}));
+}
+
 TEST(JsonlReaderTest, EmptyInput) {
   for (std::string data : {"", "\n\n", "\xEF\xBB\xBF"}) {
     ReadOutcome got = ReadString(Format::kJsonl, data);
