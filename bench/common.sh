@@ -164,8 +164,10 @@ rss_peak_mib() {
     "$RSS_LOG"
 }
 
-# Runs the entries of MEASUREMENTS ("name|runs|command|label|rows|files", files
-# empty for the large file) whose names match BENCH_ONLY, each `runs` times; sets
+# Runs the entries of MEASUREMENTS ("name|runs|command|label|rows|files[|vs]",
+# files empty for the large file; vs, for a baseline, the name of the sluice
+# measurement it is compared with, default base_of's) whose names match
+# BENCH_ONLY, each `runs` times; sets
 # `selected` and, by name, `b` (best seconds), `m` (median), `all` (every run)
 # and `rss` (the peak RSS in MiB of the sluice processes over the runs; empty
 # when none ran).
@@ -227,11 +229,13 @@ record_result() { # name label kind vs runs best median rows files rss
 record_measurements() { # [rows]
   local entry name runs label rows files vs kind peak
   for entry in "${selected[@]}"; do
-    IFS='|' read -r name runs _ label rows files <<< "$entry"
+    IFS='|' read -r name runs _ label rows files vs <<< "$entry"
     rows=${rows:-${1:-}}
-    kind=sluice vs='' peak=${rss[$name]:-}
-    if ! is_sluice "$name"; then
-      kind=baseline vs=$(base_of "$files") peak=
+    kind=sluice peak=${rss[$name]:-}
+    if is_sluice "$name"; then
+      vs=
+    else
+      kind=baseline vs=$(base_of "$files" "$vs") peak=
       [ -n "${b[$vs]:-}" ] || vs=
     fi
     record_result "$name" "${label:-$name}" "$kind" "$vs" "$runs" "${b[$name]}" "${m[$name]}" \
@@ -242,17 +246,23 @@ record_measurements() { # [rows]
 # run sluice untimed to prepare its data): its name matches SLUICE_NAMES, a
 # regular expression, default sluice_.*
 is_sluice() { [[ $1 =~ ^(${SLUICE_NAMES:-sluice_.*})$ ]]; }
-# The sluice measurement a tool is compared with: sluice_small for many files,
-# else $RESULTS_BASE or sluice_large.
-base_of() { # files
-  if [ -n "$1" ]; then echo sluice_small; else echo "${RESULTS_BASE:-sluice_large}"; fi
+# The sluice measurement a tool is compared with: the entry's own `vs` if it
+# names one, else sluice_small for many files, else $RESULTS_BASE or sluice_large.
+base_of() { # files [vs]
+  if [ -n "${2:-}" ]; then
+    echo "$2"
+  elif [ -n "$1" ]; then
+    echo sluice_small
+  else
+    echo "${RESULTS_BASE:-sluice_large}"
+  fi
 }
 
 # Writes the table of run_measurements' results to FILE (and stdout), under a
 # line about the run and the line ABOUT (versions): each tool's ratio is against
 # base_of's sluice measurement; the lines go to results.tsv too.
 write_results() { # file about
-  local entry name runs label rows files base fps r peak
+  local entry name runs label rows files vs base fps r peak
   {
     echo "Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), tree $(git describe --always --dirty 2>/dev/null || echo '?'), $("$SLUICE_BIN" --version 2>/dev/null || echo 'sluice ?')"
     echo "$2"
@@ -261,8 +271,8 @@ write_results() { # file about
     echo "| measurement | runs | seconds | rows/s | files/s | ratio tool/sluice | peak RSS (MiB) |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     for entry in "${selected[@]}"; do
-      IFS='|' read -r name runs _ label rows files <<< "$entry"
-      base=$(base_of "$files")
+      IFS='|' read -r name runs _ label rows files vs <<< "$entry"
+      base=$(base_of "$files" "$vs")
       fps=
       [ -z "$files" ] || fps=$(rate "$files" "${b[$name]}")
       r='' peak=${rss[$name]:-}

@@ -129,7 +129,7 @@ PGLOADER
 # shellcheck disable=SC2034
 MEASUREMENTS=(
   "psql_large|$REPEAT|measure_psql_large|psql \\copy, 1M rows|$ROWS|"
-  "psql_keyed|$REPEAT|measure_psql_large keyed|psql \\copy, 1M rows, unique index on (sensor_id, ts)|$ROWS|"
+  "psql_keyed|$REPEAT|measure_psql_large keyed|psql \\copy, 1M rows, unique index on (sensor_id, ts)|$ROWS||sluice_keyed"
   "pgloader_large|$SLOW_REPEAT|measure_pgloader large|pgloader, 1M rows|$ROWS|"
   "pandas_large|$SLOW_REPEAT|measure_pandas large|pandas to_sql (multi, chunksize 10000), 1M rows|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice large|sluice once, 1M rows, declared schema|$ROWS|"

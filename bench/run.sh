@@ -119,15 +119,15 @@ measure_sluice_small() {
   elapsed "$t0" "$t1"
 }
 
-# name|runs|command|label|rows|files (run by run_measurements; files empty for
-# the large file). Each tool's ratio is against sluice_large, or sluice_small for
-# the small files.
+# name|runs|command|label|rows|files[|vs] (run by run_measurements; files empty
+# for the large file). Each tool's ratio is against vs, or sluice_large, or
+# sluice_small for the small files.
 # shellcheck disable=SC2034
 MEASUREMENTS=(
   "sqlite_large_untyped|$REPEAT|measure_sqlite_large untyped|sqlite3 .import, 1M rows, table created by .import|$ROWS|"
   "sqlite_large_typed|$REPEAT|measure_sqlite_large typed|sqlite3 .import, 1M rows, typed table|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice_large|sluice once, 1M rows, declared schema|$ROWS|"
-  "sqlite_keyed|$REPEAT|measure_keyed sqlite3|sqlite3 .import, 1M rows, typed table with a unique index (sensor_id, ts) (ratio: against the plain sluice load)|$ROWS|"
+  "sqlite_keyed|$REPEAT|measure_keyed sqlite3|sqlite3 .import, 1M rows, typed table with a unique index (sensor_id, ts)|$ROWS||sluice_keyed"
   "sluice_keyed|$REPEAT|measure_keyed sluice|sluice once, 1M rows, declared schema, key (sensor_id, ts)|$ROWS|"
   "sqlite_small|$REPEAT|measure_sqlite_small default|sqlite3 .import x$SMALL_FILES files, one process|$SMALL_TOTAL|$SMALL_FILES"
   "sqlite_small_wal|$REPEAT|measure_sqlite_small wal|sqlite3 .import x$SMALL_FILES files, one process, WAL + synchronous=NORMAL|$SMALL_TOTAL|$SMALL_FILES"

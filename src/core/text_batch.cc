@@ -23,6 +23,7 @@ std::string_view TextBatch::CellText(size_t row, size_t column, std::string& scr
   const Span span = cells_[column][row];
   if (span.is_null() || !Textless(column)) return View(span);
   const TypedCells& typed = *Typed(column);
+  if (typed.per_cell && typed.kinds[row] == TypedKind::kText) return View(span);
   scratch.clear();
   typed.text->Append(typed, row, scratch);
   return scratch;
@@ -34,9 +35,19 @@ void TextBatch::SetTyped(size_t column, ColumnType type, const TypedText* text) 
   TypedCells& cells = typed_cells_[typed_count_];
   cells.type = type;
   cells.text = text;
+  cells.per_cell = false;
   cells.ints.clear();
   cells.floats.clear();
+  cells.kinds.clear();
   typed_[column] = static_cast<int>(typed_count_++);
+}
+
+void TextBatch::SetTypedPerCell(size_t column, const TypedText* text) {
+  SetTyped(column, ColumnType::kString, text);
+  TypedCells& cells = typed_cells_[typed_[column]];
+  cells.per_cell = true;
+  cells.kinds.assign(lines_.size(), TypedKind::kText);
+  cells.ints.assign(lines_.size(), 0);
 }
 
 void TextBatch::SetColumns(std::vector<std::string> names) {
@@ -70,7 +81,10 @@ void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
   for (auto& c : cells_) c.push_back(kNullSpan);
   for (size_t t = 0; t < typed_count_; ++t) {
     TypedCells& cells = typed_cells_[t];
-    if (cells.type == ColumnType::kFloat) {
+    if (cells.per_cell) {
+      cells.kinds.push_back(TypedKind::kText);
+      cells.ints.push_back(0);
+    } else if (cells.type == ColumnType::kFloat) {
       cells.floats.push_back(0);
     } else {
       cells.ints.push_back(0);
@@ -138,7 +152,10 @@ void TextBatch::DropRow() {
   for (auto& c : cells_) c.pop_back();
   for (size_t t = 0; t < typed_count_; ++t) {
     TypedCells& cells = typed_cells_[t];
-    if (cells.type == ColumnType::kFloat) {
+    if (cells.per_cell) {
+      cells.kinds.pop_back();
+      cells.ints.pop_back();
+    } else if (cells.type == ColumnType::kFloat) {
       cells.floats.pop_back();
     } else {
       cells.ints.pop_back();

@@ -20,6 +20,12 @@
 // (RecordReader::SetTextless), i.e. reads the typed values and only ever the
 // text of cells through CellText.
 //
+// A column may instead be typed cell by cell (SetTypedPerCell; JSON, where a
+// key's values differ from row to row): each row says whether it has a typed
+// value, and which (TypedKind), beside its text. Textless, only its typed cells
+// lack bytes (their Span is empty, not null): cells without a typed value keep
+// their text, which CellText returns as it is.
+//
 // Thread-safety: none; one owner at a time.
 #pragma once
 
@@ -44,6 +50,9 @@ inline constexpr Span kNullSpan{};
 
 struct TypedCells;
 
+// The typed value a cell of a per-cell typed column has, if any.
+enum class TypedKind : uint8_t { kText, kInteger, kFloat, kBoolean };
+
 // Makes the text of a textless cell: exactly the text the reader would have given.
 class TypedText {
  public:
@@ -53,11 +62,17 @@ class TypedText {
 
 // A column's typed values, row for row with its cells; a null cell's value is 0.
 // kInteger, kBoolean, kDate and kTimestamp use `ints`, kFloat `floats`.
+// A per-cell typed column (per_cell) has a kind per row in `kinds` and its
+// values in `ints` only (a kFloat value as the bits of its double, Float(row)),
+// so that a row costs two appends, whatever its kind.
 struct TypedCells {
   ColumnType type;
   std::vector<int64_t> ints;
   std::vector<double> floats;
   const TypedText* text = nullptr;  // set when the column is textless
+  bool per_cell = false;
+  std::vector<TypedKind> kinds;
+  double Float(size_t row) const { return std::bit_cast<double>(ints[row]); }
 };
 
 class TextBatch {
@@ -110,6 +125,21 @@ class TextBatch {
   // The typed value of the row being built; the column must be typed (ints or floats).
   void SetTypedInt(size_t column, int64_t v) { typed_cells_[typed_[column]].ints.back() = v; }
   void SetTypedFloat(size_t column, double v) { typed_cells_[typed_[column]].floats.back() = v; }
+  // Makes `column` typed cell by cell (see TypedCells), with the rows so far
+  // (the one being built included) text only; textless when `text` is given.
+  // Clear() undoes it.
+  void SetTypedPerCell(size_t column, const TypedText* text = nullptr);
+  // The typed value of the row being built in a per-cell typed column; its text
+  // must be set too (SetCell: an empty span when textless) and be what parsing
+  // it as `kind` gives back.
+  void SetCellInt(size_t column, TypedKind kind, int64_t v) {
+    TypedCells& cells = typed_cells_[typed_[column]];
+    cells.kinds.back() = kind;
+    cells.ints.back() = v;
+  }
+  void SetCellFloat(size_t column, double v) {
+    SetCellInt(column, TypedKind::kFloat, std::bit_cast<int64_t>(v));
+  }
   // True when the column's non-null cells have no bytes: read them with CellText.
   bool Textless(size_t column) const {
     const TypedCells* typed = Typed(column);

@@ -18,14 +18,18 @@ constexpr size_t kSniffBytes = 64 << 10;
 }  // namespace
 
 CsvReader::CsvReader(std::unique_ptr<InputStream> input, const ReaderOptions& options)
-    : buf_(std::move(input), options.stop), options_(options) {}
+    : buf_(std::move(input), options.stop, options.max_record_bytes), options_(options) {}
 
 Result<size_t> CsvReader::ReadBatch(TextBatch& out, RowErrorSink& errors) {
   out.Clear();
   if (error_.ok() && !scanner_) error_ = Start();
   if (!error_.ok()) return error_;
   if (out.columns() != columns_) out.SetColumns(columns_);
-  return RowsThenError(ReadRows(out, errors), out, error_);
+  Status read = ReadRows(out, errors);
+  // The batch holds its own copy of a long record: the buffer's goes before the
+  // batch is written.
+  buf_.ReleaseGrowth();
+  return RowsThenError(std::move(read), out, error_);
 }
 
 Status CsvReader::Start() {

@@ -34,6 +34,7 @@ class JsonReader final : public RecordReader {
   JsonReader(std::unique_ptr<InputStream> input, const ReaderOptions& options);
 
   Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) override;
+  void SetTextless(const std::vector<bool>& columns) override { rows_.SetTextless(columns); }
 
  private:
   // What the document allows next.

@@ -1,9 +1,88 @@
 #include "format/json_row.h"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace sluice {
+namespace {
+
+constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+constexpr uint64_t kMaxMantissa = 1'000'000'000'000'000;  // 10^15: exact as a double
+
+}  // namespace
+
+char* FormatDouble(double value, char* first, char* last) {
+  const double magnitude = value < 0 ? -value : value;
+  if (!(magnitude >= 0.1 && magnitude < 1e15)) return std::to_chars(first, last, value).ptr;
+  // The decimal with 15 significant digits nearest `magnitude`, M / 10^k. Any
+  // decimal of at most 15 significant digits reads back as one double only (their
+  // spacing exceeds a double's), so if some such decimal reads back as `magnitude`
+  // it is this one padded with zeros, and M's trailing zeros removed give the
+  // shortest. M and 10^k are exact doubles, so M / 10^k is the correctly rounded
+  // reading of the decimal (as from_chars would make it).
+  int integer_digits = 0;
+  while (integer_digits < 15 && magnitude >= kPow10[integer_digits]) ++integer_digits;
+  int k = 15 - integer_digits;
+  double scaled = std::nearbyint(magnitude * kPow10[k]);
+  if (!(scaled < static_cast<double>(kMaxMantissa)) || scaled / kPow10[k] != magnitude) {
+    return std::to_chars(first, last, value).ptr;
+  }
+  auto mantissa = static_cast<uint64_t>(scaled);
+  // Drops up to k trailing zeros, 8, 4, 2, 1 at a time (k <= 15): a decimal from
+  // a file has few digits, so its 15-digit M ends in many zeros.
+  for (int step : {8, 4, 2, 1}) {
+    const auto divisor = static_cast<uint64_t>(kPow10[step]);
+    if (k >= step && mantissa % divisor == 0) {
+      mantissa /= divisor;
+      k -= step;
+    }
+  }
+  // An integer ending in zeros may be shorter in scientific notation (1e+06).
+  if (k == 0 && mantissa % 10 == 0) return std::to_chars(first, last, value).ptr;
+  // In [0.1, 1e15) with no trailing zeros, fixed notation is the shorter: the
+  // scientific form has the same digits plus an exponent of at least 4 bytes.
+  char digits[20];
+  char* digits_end = std::to_chars(digits, digits + sizeof digits, mantissa).ptr;
+  const auto count = static_cast<int>(digits_end - digits);
+  char* out = first;
+  if (value < 0) *out++ = '-';
+  if (count <= k) {  // magnitude < 1: k == count, as magnitude >= 0.1
+    *out++ = '0';
+    *out++ = '.';
+    return std::copy(digits, digits_end, out);
+  }
+  out = std::copy(digits, digits_end - k, out);
+  if (k > 0) {
+    *out++ = '.';
+    out = std::copy(digits_end - k, digits_end, out);
+  }
+  return out;
+}
+
+namespace {
+
+// The text of a typed JSON value (kind not kText; a kFloat as its double's bits)
+// in `text` (32 bytes); returns its end.
+char* FormatTyped(TypedKind kind, int64_t value, char* text) {
+  switch (kind) {
+    case TypedKind::kInteger:
+      return std::to_chars(text, text + 32, value).ptr;
+    case TypedKind::kFloat:
+      return FormatDouble(std::bit_cast<double>(value), text, text + 32);
+    case TypedKind::kBoolean:
+    case TypedKind::kText:
+      break;
+  }
+  const std::string_view word = value != 0 ? "true" : "false";
+  return std::copy(word.begin(), word.end(), text);
+}
+
+}  // namespace
 
 void JsonRowBuilder::StartBatch(TextBatch& out) {
   out.Clear();
@@ -29,7 +108,7 @@ Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw
                             (key.size() > kShownKeyBytes ? "...\"" : "\"");
       return Status::InvalidData(std::move(message));
     }
-    out.SetCell(column, Text(field.value, out));
+    SetValue(column, field.value, out);
   }
   out.FinishRow();
   return Status::Ok();
@@ -56,32 +135,68 @@ size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatc
   return column;
 }
 
-Span JsonRowBuilder::Text(simdjson::dom::element value, TextBatch& out) {
-  char digits[32];
-  std::to_chars_result written{digits, std::errc()};
+void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextBatch& out) {
+  TypedKind kind = TypedKind::kText;
+  int64_t typed = 0;  // a kFloat value as the bits of its double
   switch (value.type()) {
     case simdjson::dom::element_type::STRING:
-      return out.Append(value.get_string().value_unsafe());
+      out.SetCell(column, out.Append(value.get_string().value_unsafe()));
+      return;
     case simdjson::dom::element_type::INT64:
-      written = std::to_chars(digits, digits + sizeof digits, value.get_int64().value_unsafe());
+      kind = TypedKind::kInteger;
+      typed = value.get_int64().value_unsafe();
       break;
-    case simdjson::dom::element_type::UINT64:
-      written = std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::UINT64: {
+      // Beyond int64: text only, which integer columns refuse as out of range.
+      char digits[32];
+      char* end =
+          std::to_chars(digits, digits + sizeof digits, value.get_uint64().value_unsafe()).ptr;
+      out.SetCell(column, out.Append(std::string_view(digits, end - digits)));
+      return;
+    }
+    case simdjson::dom::element_type::DOUBLE: {
+      const double v = value.get_double().value_unsafe();
+      // Subnormals are text only: whether their text parses is the text path's call.
+      kind = v == 0 || std::fabs(v) >= std::numeric_limits<double>::min() ? TypedKind::kFloat
+                                                                          : TypedKind::kText;
+      typed = std::bit_cast<int64_t>(v);
       break;
-    case simdjson::dom::element_type::DOUBLE:
-      written = std::to_chars(digits, digits + sizeof digits, value.get_double().value_unsafe());
-      break;
+    }
     case simdjson::dom::element_type::BOOL:
-      return out.Append(value.get_bool().value_unsafe() ? "true" : "false");
+      kind = TypedKind::kBoolean;
+      typed = value.get_bool().value_unsafe() ? 1 : 0;
+      break;
     case simdjson::dom::element_type::NULL_VALUE:
-      return kNullSpan;
+      return;  // the cell stays null
     case simdjson::dom::element_type::ARRAY:
     case simdjson::dom::element_type::OBJECT:
       nested_.clear();
       nested_.append(value);
-      return out.Append(nested_.str());
+      out.SetCell(column, out.Append(nested_.str()));
+      return;
   }
-  return out.Append(std::string_view(digits, written.ptr - digits));
+  const bool textless = kind != TypedKind::kText && column < textless_.size() && textless_[column];
+  if (textless) {
+    out.SetCell(column, out.SpanFrom(out.Mark()));  // empty, not null
+  } else {
+    char text[32];
+    const size_t size =
+        FormatTyped(kind == TypedKind::kText ? TypedKind::kFloat : kind, typed, text) - text;
+    out.SetCell(column, out.Append(std::string_view(text, size)));
+  }
+  if (kind == TypedKind::kText) return;
+  // Typed beside the text: the Validator takes these instead of parsing the text
+  // back, which gives the same value (FormatDouble's text reads back exactly).
+  if (out.Typed(column) == nullptr) {
+    out.SetTypedPerCell(column, textless ? &cell_text_ : nullptr);
+  }
+  out.SetCellInt(column, kind, typed);
+}
+
+void JsonRowBuilder::CellText::Append(const TypedCells& cells, size_t row, std::string& out) const {
+  if (cells.kinds[row] == TypedKind::kText) return;
+  char text[32];
+  out.append(text, FormatTyped(cells.kinds[row], cells.ints[row], text));
 }
 
 }  // namespace sluice

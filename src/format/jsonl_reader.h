@@ -28,6 +28,7 @@ class JsonlReader final : public RecordReader {
   JsonlReader(std::unique_ptr<InputStream> input, const ReaderOptions& options);
 
   Result<size_t> ReadBatch(TextBatch& out, RowErrorSink& errors) override;
+  void SetTextless(const std::vector<bool>& columns) override { rows_.SetTextless(columns); }
 
  private:
   Status ReadRows(TextBatch& out, RowErrorSink& errors);

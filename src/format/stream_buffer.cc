@@ -1,15 +1,11 @@
 #include "format/stream_buffer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace sluice {
-namespace {
-
-constexpr size_t kCapacity = 1 << 20;  // before a record needs more
-
-}  // namespace
 
 RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
                        size_t max_record_bytes) {
@@ -25,12 +21,31 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
           " bytes; check for an unbalanced quote or bracket that runs on, or split the record"};
 }
 
-StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input, const std::atomic<bool>* stop)
+StreamBuffer::StreamBuffer(std::unique_ptr<InputStream> input, const std::atomic<bool>* stop,
+                           size_t max_record_bytes)
     : input_(std::move(input)),
       stop_(stop),
       buf_(std::make_unique_for_overwrite<char[]>(kCapacity + kPadding)),
-      capacity_(kCapacity) {
+      capacity_(kCapacity),
+      max_capacity_(max_record_bytes > SIZE_MAX - kCapacity ? SIZE_MAX
+                                                            : max_record_bytes + kCapacity) {
   buf_[0] = '\n';
+}
+
+void StreamBuffer::Reallocate(size_t capacity) {
+  auto moved = std::make_unique_for_overwrite<char[]>(capacity + kPadding);
+  std::memcpy(moved.get(), data(), size());
+  buf_ = std::move(moved);
+  capacity_ = capacity;
+  end_ = size();
+  begin_ = 0;
+  buf_[end_] = '\n';
+}
+
+void StreamBuffer::ReleaseGrowth() {
+  // Not below 4 MiB: records of a few MiB each would otherwise reallocate twice
+  // per record, for little memory.
+  if (capacity_ >= 4 * kCapacity && size() <= kCapacity / 2) Reallocate(kCapacity);
 }
 
 Status StreamBuffer::Fill() {
@@ -40,12 +55,15 @@ Status StreamBuffer::Fill() {
   if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
     return Status::Unavailable("stop requested");
   }
+  ReleaseGrowth();
   size_t kept = size();
   if (kept == capacity_) {
-    auto bigger = std::make_unique_for_overwrite<char[]>(2 * capacity_ + kPadding);
-    std::memcpy(bigger.get(), data(), kept);
-    buf_ = std::move(bigger);
-    capacity_ *= 2;
+    // An eighth rather than double: a record of N bytes leaves at most N/8 unused
+    // (doubling could leave N), for a few more copies of a record that long.
+    if (capacity_ >= max_capacity_) {
+      return Status::Internal("stream buffer full: a record longer than max_record_bytes kept");
+    }
+    Reallocate(std::min(max_capacity_, capacity_ + std::max(kCapacity, capacity_ / 8)));
   } else if (begin_ > 0) {
     std::memmove(buf_.get(), data(), kept);
   }

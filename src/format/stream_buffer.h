@@ -1,7 +1,10 @@
 // StreamBuffer: the window over an InputStream that the format readers parse in
 // place. It reads into a 1 MiB buffer, keeps the unconsumed tail (a partial
-// record) when it reads more, and grows only when one record fills it, so its
-// size is bounded by 1 MiB and the longest record the reader accepts.
+// record) when it reads more, and grows only when one record fills it, in steps
+// of an eighth (so a record of N bytes costs about N, not up to 2N), never past
+// max_record_bytes plus one 1 MiB refill; once the long record is consumed the
+// buffer goes back to 1 MiB, so one huge record does not keep its memory for the
+// rest of the stream.
 //
 // Two guarantees let readers scan without bounds checks and hand bytes to
 // simdjson without copying: the byte just past the data is always '\n', and at
@@ -47,10 +50,15 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 
 class StreamBuffer {
  public:
-  static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
+  static constexpr size_t kPadding = 64;        // at least SIMDJSON_PADDING
+  static constexpr size_t kCapacity = 1 << 20;  // until a record needs more
   // `stop`, when given, is checked by every Fill (see ReaderOptions::stop).
-  explicit StreamBuffer(std::unique_ptr<InputStream> input,
-                        const std::atomic<bool>* stop = nullptr);
+  // `max_record_bytes` bounds the growth: the buffer holds at most that plus one
+  // refill (kCapacity), enough for a record of max_record_bytes, its CR and the
+  // byte that shows a longer record is too long. A reader stops calling Fill for
+  // a record once it holds more than max_record_bytes + 1 bytes of it.
+  explicit StreamBuffer(std::unique_ptr<InputStream> input, const std::atomic<bool>* stop = nullptr,
+                        size_t max_record_bytes = SIZE_MAX);
 
   // The unconsumed bytes: [data(), data() + size()).
   const char* data() const { return buf_.get() + begin_; }
@@ -65,12 +73,23 @@ class StreamBuffer {
     offset_ += n;
   }
 
-  // Moves the unconsumed bytes to the front, doubles the buffer if they fill it,
-  // then reads once, adding at least one byte unless the stream ends (which sets
-  // eof()). Reading once rather than to the brim keeps a slow stream flowing and
-  // lets tests place buffer boundaries anywhere. Does nothing after eof().
-  // Errors: those of InputStream::Read; Unavailable once a stop was requested.
+  // The buffer's size (without the padding).
+  size_t capacity() const { return capacity_; }
+
+  // Moves the unconsumed bytes to the front, grows the buffer by an eighth (at
+  // least kCapacity, at most to the bound above) if they fill it, then reads
+  // once, adding at least one byte unless the stream ends (which sets eof()).
+  // Reading once rather than to the brim keeps a slow stream flowing and lets
+  // tests place buffer boundaries anywhere. Does nothing after eof().
+  // Errors: those of InputStream::Read; Unavailable once a stop was requested;
+  // Internal when the buffer is full at its bound (a reader that kept more than
+  // max_record_bytes + 1 bytes of one record).
   Status Fill();
+  // Returns a buffer grown for a long record to kCapacity once what is left of
+  // it fits easily. Fill does this itself; a reader calls it too when it hands
+  // over a batch, so the buffer's copy of a long record is gone before the batch
+  // is written.
+  void ReleaseGrowth();
   // Fills until at least `bytes` are buffered or the stream ends.
   Status FillAtLeast(size_t bytes);
   // Drops a UTF-8 byte order mark at the start of the stream, reading first if
@@ -81,8 +100,12 @@ class StreamBuffer {
  private:
   std::unique_ptr<InputStream> input_;
   const std::atomic<bool>* stop_;
+  // Moves the unconsumed bytes to the front of a new buffer of `capacity` bytes.
+  void Reallocate(size_t capacity);
+
   std::unique_ptr<char[]> buf_;
   size_t capacity_;
+  size_t max_capacity_;
   size_t begin_ = 0;
   size_t end_ = 0;
   uint64_t offset_ = 0;

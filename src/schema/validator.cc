@@ -253,10 +253,14 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   };
 
   const TypedCells* typed = TypedSource(c, in);
-  // A cell's text for the text path, made when the column is textless.
+  // A cell's text for the text path, made when the cell is textless (a per-cell
+  // typed column's cells without a typed value have their text, trimmed).
   auto text_of = [&](std::string_view cell, size_t r) {
     const size_t source = static_cast<size_t>(source_of_[c]);
-    return in.Textless(source) ? in.CellText(r, source, scratch_) : cell;
+    if (!in.Textless(source) || (typed->per_cell && typed->kinds[r] == TypedKind::kText)) {
+      return cell;
+    }
+    return in.CellText(r, source, scratch_);
   };
   switch (spec.type) {
     case ColumnType::kString:
@@ -268,17 +272,13 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       });
       return;
     case ColumnType::kInteger: {
-      if (typed != nullptr) {
-        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
-          const int64_t v = typed->ints[r];
-          if (static_cast<double>(v) < min) return CellError::kBelowMin;
-          if (static_cast<double>(v) > max) return CellError::kAboveMax;
-          out.AppendInt(v);
-          return CellError::kNone;
-        });
-        return;
-      }
-      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
+      auto take = [&](int64_t v) {
+        if (static_cast<double>(v) < min) return CellError::kBelowMin;
+        if (static_cast<double>(v) > max) return CellError::kAboveMax;
+        out.AppendInt(v);
+        return CellError::kNone;
+      };
+      auto parse = [&](std::string_view cell, size_t) {
         int64_t v = 0;
         const ParseResult parsed = ParseInteger(cell, &v);
         if (parsed != ParseResult::kOk) {
@@ -291,7 +291,17 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(v);
         return error;
-      });
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+      } else if (typed->per_cell) {
+        ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+          return typed->kinds[r] == TypedKind::kInteger ? take(typed->ints[r])
+                                                        : parse(text_of(cell, r), r);
+        });
+      } else {
+        ConvertRows(c, in, out, [&](std::string_view, size_t r) { return take(typed->ints[r]); });
+      }
       return;
     }
     case ColumnType::kFloat: {
@@ -311,6 +321,26 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
         ConvertRows(c, in, out, parse);
         return;
       }
+      if (typed->per_cell) {
+        ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+          double v = 0;
+          switch (typed->kinds[r]) {
+            case TypedKind::kInteger:
+              v = static_cast<double>(typed->ints[r]);  // rounds as parsing the text does
+              break;
+            case TypedKind::kFloat:
+              v = typed->Float(r);
+              break;
+            default:
+              return parse(text_of(cell, r), r);
+          }
+          if (v < min) return CellError::kBelowMin;
+          if (v > max) return CellError::kAboveMax;
+          out.AppendFloat(v);
+          return CellError::kNone;
+        });
+        return;
+      }
       ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
         const double v = typed->type == ColumnType::kFloat ? typed->floats[r]
                                                            : static_cast<double>(typed->ints[r]);
@@ -323,22 +353,28 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       });
       return;
     }
-    case ColumnType::kBoolean:
-      if (typed != nullptr) {
-        ConvertRows(c, in, out, [&](std::string_view, size_t r) {
-          out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
-          return CellError::kNone;
-        });
-        return;
-      }
-      ConvertRows(c, in, out, [&](std::string_view cell, size_t) {
+    case ColumnType::kBoolean: {
+      auto parse = [&](std::string_view cell, size_t) {
         bool v = false;
         if (!ParseBoolean(cell, &v)) return CellError::kNotType;
         const CellError error = text_rules(cell);
         if (error == CellError::kNone) out.AppendInt(v ? 1 : 0);
         return error;
+      };
+      if (typed == nullptr) {
+        ConvertRows(c, in, out, parse);
+        return;
+      }
+      ConvertRows(c, in, out, [&](std::string_view cell, size_t r) {
+        // A per-cell column's numbers ("1", "0") are booleans by their text.
+        if (typed->per_cell && typed->kinds[r] != TypedKind::kBoolean) {
+          return parse(text_of(cell, r), r);
+        }
+        out.AppendInt(typed->ints[r] != 0 ? 1 : 0);
+        return CellError::kNone;
       });
       return;
+    }
     case ColumnType::kDate: {
       auto parse = [&](std::string_view cell, size_t) {
         int64_t days = 0;
@@ -406,6 +442,13 @@ const TypedCells* Validator::TypedSource(size_t c, const TextBatch& in) const {
   if (typed == nullptr || !allowed_[c].empty() || regexes_[c] != nullptr || spec.rules.format) {
     return nullptr;
   }
+  if (typed->per_cell) {
+    // Rows without a typed value of the column's kind go the text path, row by row.
+    return spec.type == ColumnType::kInteger || spec.type == ColumnType::kFloat ||
+                   spec.type == ColumnType::kBoolean
+               ? typed
+               : nullptr;
+  }
   const bool usable = typed->type == spec.type ||
                       (spec.type == ColumnType::kFloat && typed->type == ColumnType::kInteger);
   return usable && spec.type != ColumnType::kString ? typed : nullptr;
@@ -419,7 +462,11 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
   // A textless column's cells have no bytes: nullness is the cell's, and the text
   // is made only for a message.
   const bool textless = present && in.Textless(static_cast<size_t>(source));
-  const bool trim = spec.type != ColumnType::kString && !textless;
+  const bool trim = spec.type != ColumnType::kString;
+  // In a per-cell typed column, only the typed cells are textless (and their text
+  // has no blanks to trim).
+  const TypedCells* typed = present ? in.Typed(static_cast<size_t>(source)) : nullptr;
+  const TypedKind* kinds = typed != nullptr && typed->per_cell ? typed->kinds.data() : nullptr;
   for (size_t r = 0; r < in.rows(); ++r) {
     if (row_error_[r] != 0) {
       out.AppendNull();
@@ -429,7 +476,7 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     bool null = !present || in.IsNull(r, source);
     if (!null) {
       cell = in.Cell(r, source);
-      if (trim) {
+      if (trim && (kinds == nullptr ? !textless : kinds[r] == TypedKind::kText)) {
         cell = TrimBlanks(cell);
         null = cell.empty();
       }
@@ -444,7 +491,9 @@ void Validator::ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertC
     }
     const CellError error = convert(cell, r);
     if (error != CellError::kNone) {
-      if (textless) cell = in.CellText(r, static_cast<size_t>(source), scratch_);
+      if (textless && (kinds == nullptr || kinds[r] != TypedKind::kText)) {
+        cell = in.CellText(r, static_cast<size_t>(source), scratch_);
+      }
       Reject(in, r, spec.name, CellMessage(spec, error, cell), CellKind(spec, error),
              CellHint(spec, error));
       out.AppendNull();

@@ -16,7 +16,10 @@
 // When the reader gives a column's values typed as well (TextBatch::Typed; Parquet
 // does), a column whose type takes them uses them as the parsed values, with the
 // same rules and messages (which quote the cell text); other columns, and columns
-// with rules on the text, parse the text as above.
+// with rules on the text, parse the text as above. A column typed cell by cell
+// (JSON) does so row by row: a row's typed value when it has one of the column's
+// kind (an integer for integer columns, an integer or float for floats, a boolean
+// for booleans), its text otherwise.
 //
 // Thread-safety: a Validator is used by one thread; it holds compiled regexes.
 #pragma once
@@ -60,7 +63,8 @@ class Validator {
 
   // Per column of `sample` (a batch of the bound file): true when Convert takes
   // the column's typed values and needs no text but for messages (TypedSource), so
-  // that the reader may make it textless (RecordReader::SetTextless).
+  // that the reader may make it textless (RecordReader::SetTextless); for a
+  // per-cell typed column, the cells it has typed values for.
   std::vector<bool> TextlessColumns(const TextBatch& sample) const;
 
  private:
@@ -73,7 +77,8 @@ class Validator {
   // The typed values (TextBatch::Typed) of schema column `c`'s cells when the
   // Validator may use them instead of parsing the text: the column's type takes
   // them as they are (integer, boolean, date, timestamp from the same; float from
-  // float or integer) and no rule needs the text (allowed, regex, format). Else null.
+  // float or integer; a per-cell typed column for integer, float and boolean
+  // columns) and no rule needs the text (allowed, regex, format). Else null.
   const TypedCells* TypedSource(size_t c, const TextBatch& in) const;
   // Runs `convert(cell, row)` (parse or take the typed value, check, append;
   // returns a CellError) on each non-null cell of schema column `c` and handles

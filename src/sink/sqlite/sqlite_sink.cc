@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -22,6 +26,18 @@ constexpr char kWhat[] = "sqlite sink";
 // Rows per multi-row INSERT (see WriteRows). 32, 64 and 128 measured alike on
 // the 1M-row load, each about twice as fast as one row per statement.
 constexpr size_t kRowsPerInsert = 64;
+// Page cache sizes (KiB) for a load (see Open). Inserts into an index (or a
+// table ordered by its own key) land all over its B-tree: with SQLite's default
+// 2 MiB cache a keyed load of a million rows spends most of its time spilling and
+// re-reading pages (measured 5x slower), hence 64 MiB. Rows appended to a table
+// without one touch only its last pages, which a small cache holds; a larger one
+// would only keep the transaction's pages until the commit, memory that grows
+// with the file (a file of big cells: its whole size).
+constexpr int kIndexedCacheKiB = 64 << 10;
+constexpr int kAppendCacheKiB = 8 << 10;
+// A page cache released after a load returns its memory to the system when it
+// held at least this much (see ReleaseCache).
+constexpr int64_t kTrimAfterBytes = 1 << 20;
 
 // One writer mutex per database file, shared by every sink of this process on it.
 std::shared_ptr<std::mutex> WriterMutexFor(const std::string& path) {
@@ -127,11 +143,7 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path) {
   std::unique_ptr<SqliteSink> sink(new SqliteSink(std::move(db)));
   sink->writer_ = WriterMutexFor(path);
   const std::string context = "sqlite sink: set up " + path;
-  // Inserts into a key index land all over its B-tree; with SQLite's default 2 MiB
-  // page cache a keyed load of a million rows spends most of its time spilling and
-  // re-reading pages (measured 5x slower). The cache is per connection and only
-  // grows as pages are used.
-  RETURN_IF_ERROR(sink->Exec("PRAGMA cache_size=-65536", context));  // KiB: 64 MiB
+  RETURN_IF_ERROR(sink->SetCacheKiB(kAppendCacheKiB, context));
   RETURN_IF_ERROR(sink->Exec(
       "CREATE TABLE IF NOT EXISTS \"_sluice_loads\"(load_id TEXT PRIMARY KEY, table_name TEXT, "
       "file TEXT, rows INTEGER, skipped INTEGER, committed_at TEXT)",
@@ -364,6 +376,13 @@ Result<SqliteSink::InsertStatement*> SqliteSink::InsertFor(const TableDef& table
       RETURN_IF_ERROR(PrepareCached(insert.multi, multi_sql, context));
       insert.multi_rows = rows;
     }
+    // Sluice's own tables are indexed only by their key; one made by hand may have
+    // indexes, a primary key or no rowid (then the table is a B-tree in key order).
+    ASSIGN_OR_RETURN(insert.indexed,
+                     SchemaHas("SELECT 1 FROM sqlite_master WHERE tbl_name = ?1 COLLATE NOCASE "
+                               "AND (type = 'index' OR (type = 'table' AND (sql LIKE "
+                               "'%PRIMARY%KEY%' OR sql LIKE '%WITHOUT%ROWID%')))",
+                               table.name));
     insert.sql = std::move(sql);
     insert.keyed = keyed;
   }
@@ -378,6 +397,9 @@ Status SqliteSink::BeginLoads(const TableDef& table, const std::vector<LoadId>& 
     ASSIGN_OR_RETURN(side_insert_, InsertFor(*side));
     width = std::max(width, side->columns.size());
   }
+  const bool indexed = insert_->indexed || (side_insert_ != nullptr && side_insert_->indexed);
+  RETURN_IF_ERROR(
+      SetCacheKiB(indexed ? kIndexedCacheKiB : kAppendCacheKiB, "begin load " + loads.front().id));
   RETURN_IF_ERROR(BeginWrite("begin load " + loads.front().id));
   // Checked under the write lock, so no other connection can commit these ids
   // between the check and our Commit.
@@ -577,9 +599,53 @@ void SqliteSink::AbortLoads() noexcept {
 }
 
 void SqliteSink::EndLoad() {
+  // Loads into one database are serialised (writer_), so only one of its
+  // connections in this process has a transaction's pages at a time; but each one
+  // keeps its (clean) cache after its load. When another connection writes in
+  // between, SQLite drops that cache at this one's next transaction anyway, so
+  // with several sinks on the database it is freed now: their caches together
+  // then hold one load's pages, not one per worker. A lone sink keeps its cache
+  // warm for its next load.
+  if (writer_.use_count() > 1) ReleaseCache();
   EndWrite();
   insert_ = nullptr;
   side_insert_ = nullptr;
+}
+
+Status SqliteSink::SetCacheKiB(int kib, std::string_view context) {
+  if (kib == cache_kib_) return Status::Ok();
+  const std::string pragma = "PRAGMA cache_size=-" + std::to_string(kib);
+  RETURN_IF_ERROR(Exec(pragma.c_str(), context));
+  cache_kib_ = kib;
+  return Status::Ok();
+}
+
+Result<int> SqliteSink::CacheKiB() {
+  ASSIGN_OR_RETURN(SqliteStatement query, SqliteStatement::Prepare(db_.get(), "PRAGMA cache_size",
+                                                                   kWhat, "read cache size"));
+  ASSIGN_OR_RETURN(bool row, query.Step("read cache size"));
+  if (!row) return Status::Internal(std::string(kWhat) + ": PRAGMA cache_size returned no row");
+  // Negative: KiB; positive: pages (never set so by this sink).
+  return static_cast<int>(-query.Int(0));
+}
+
+void SqliteSink::ReleaseCache() {
+  const int64_t before = CacheBytes();
+  sqlite3_db_release_memory(db_.get());
+#if defined(__GLIBC__)
+  // The pages were allocated by this worker's thread, in its own malloc arena,
+  // which keeps freed memory for that thread; the next load's pages come from
+  // another worker's arena. Returning the freed pages to the system keeps the
+  // process's memory at one load's pages, not one per worker.
+  if (before - CacheBytes() >= kTrimAfterBytes) malloc_trim(0);
+#endif
+}
+
+int64_t SqliteSink::CacheBytes() {
+  int current = 0;
+  int highwater = 0;
+  sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0);
+  return current;
 }
 
 Result<bool> SqliteSink::IsCommitted(std::string_view load_id) {

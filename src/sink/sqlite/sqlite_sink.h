@@ -21,7 +21,10 @@
 // Rows are inserted 64 to a statement (the rest of a batch one each); a refused
 // statement's rows are inserted again one by one to name the refused row.
 //
-// Memory: each connection's page cache grows up to 64 MiB during large loads.
+// Memory: a connection's page cache grows up to 64 MiB during a load into a
+// table with an index (or a primary key, or no rowid), 8 MiB otherwise; with
+// other sinks of the process on the same database it is freed after each load,
+// so several workers' caches hold one load's pages (docs/sinks.md).
 //
 // Errors: Unavailable (busy/locked past the timeout, disk full, I/O error, cannot
 // open), InvalidData (a row was refused: NOT NULL, type, too big; the message
@@ -75,6 +78,11 @@ class SqliteSink final : public Sink {
   Result<bool> IsCommitted(std::string_view load_id) override;
   Status Ping() override;
 
+  // Bytes held by this connection's page cache (SQLite's own count).
+  int64_t CacheBytes();
+  // The page cache's size limit in KiB (PRAGMA cache_size).
+  Result<int> CacheKiB();
+
  protected:
   // See Sink. Errors: AlreadyExists (a load id is committed), Unavailable (write
   // lock not obtained within the busy timeout), Internal (table missing or unlike
@@ -104,6 +112,8 @@ class SqliteSink final : public Sink {
     Cached multi;
     size_t multi_rows = 0;
     bool keyed = false;
+    // The table has an index, a primary key or no rowid: see kIndexedCacheKiB.
+    bool indexed = false;
   };
 
   explicit SqliteSink(SqliteDb db);
@@ -128,8 +138,13 @@ class SqliteSink final : public Sink {
   // Inserts rows [begin, end) of `batch` one statement per row, counting them in
   // counts()[load]; the first row SQLite refuses is refused and ends the load.
   Status InsertEach(const Batch& batch, size_t load, size_t begin, size_t end);
-  // After the load's COMMIT or ROLLBACK: releases the writer lock.
+  // After the load's COMMIT or ROLLBACK: releases the writer lock, and the page
+  // cache when other sinks of this process load into the same database.
   void EndLoad();
+  // Sets the page cache's size limit (PRAGMA cache_size) if it differs.
+  Status SetCacheKiB(int kib, std::string_view context);
+  // Frees the page cache's unused pages (after a load: all of them).
+  void ReleaseCache();
   // BEGIN IMMEDIATE, after taking this process's writer lock for the database.
   // SQLite's busy handler waits by sleeping (1 ms, then longer), which leaves the
   // database idle between the loads of workers in one process; they queue on a
@@ -143,6 +158,7 @@ class SqliteSink final : public Sink {
   Cached is_committed_;
   Cached insert_marker_;
   std::unordered_map<std::string, InsertStatement> inserts_;  // by table name
+  int cache_kib_ = 0;  // the page cache's size limit as last set
 
   // The load in progress (the rest is the session's: see Sink).
   InsertStatement* insert_ = nullptr;
