@@ -172,10 +172,14 @@ class TextBatch {
   // What the rows occupy: the arena plus, per row, a Span for every column (null
   // or not) and its line, offset and raw text. Readers bound this, not only the
   // arena, so that a batch of many sparse columns (JSON with thousands of keys)
-  // is cut as early as one of long values.
+  // is cut as early as one of long values. The per-row vectors grow by doubling,
+  // so they are counted at the capacity that holds the rows and the next one (a
+  // power of two): a reader checks this before each row, and a batch of thousands
+  // of columns cut by it then has cell vectors of about the bound, not up to
+  // twice it. A batch whose 8192 rows (the default) fitted the bound still does.
   size_t memory_bytes() const {
-    return arena_.size() +
-           lines_.size() * (columns_.size() * sizeof(Span) + 2 * sizeof(uint64_t) + sizeof(Span));
+    return arena_.size() + std::bit_ceil(lines_.size() + 1) * (columns_.size() * sizeof(Span) +
+                                                               2 * sizeof(uint64_t) + sizeof(Span));
   }
   bool IsNull(size_t row, size_t column) const { return cells_[column][row].is_null(); }
   // The cell's bytes; empty for a null cell.

@@ -32,6 +32,15 @@ void AppendByteArray(std::string& out, std::string_view value) {
   out.append(value);
 }
 
+// The body of the page being closed and its compressed bytes: scratch shared by
+// every column writer of the thread (a page is closed by one writer at a time), so
+// that memory holds a page's worth of it, not one per column.
+struct PageScratch {
+  std::string body;
+  std::string compressed;
+};
+thread_local PageScratch page_scratch;
+
 }  // namespace
 
 Type PhysicalType(ColumnType type) {
@@ -173,7 +182,7 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
     }
     ++page_rows_;
     ++info_.num_values;
-    if (plain_.size() + indices_.size() * sizeof(uint32_t) >= options_.page_bytes ||
+    if (open_page_bytes() >= options_.page_bytes ||
         dictionary_plain_.size() > options_.dictionary_bytes) {
       RETURN_IF_ERROR(ClosePage());
     }
@@ -183,40 +192,41 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
 
 Status ColumnChunkWriter::ClosePage() {
   if (page_rows_ == 0) return Status::Ok();
-  body_.clear();
+  std::string& body = page_scratch.body;
+  body.clear();
   if (def_.nullable) {
     // v1 pages: the levels' runs, prefixed by their length in 4 bytes.
-    body_.append(4, '\0');
+    body.append(4, '\0');
     RleBitPackedEncoder levels(1);
-    levels.Put(def_levels_);
-    levels.Flush(body_);
-    const auto length = static_cast<uint32_t>(body_.size() - 4);
-    std::memcpy(body_.data(), &length, 4);
+    for (uint8_t level : def_levels_) levels.Put(level);
+    levels.Flush(body);
+    const auto length = static_cast<uint32_t>(body.size() - 4);
+    std::memcpy(body.data(), &length, 4);
   }
   Encoding encoding = Encoding::kPlain;
   // A page of nulls only, before any dictionary entry, is written PLAIN (no
   // values): an empty dictionary page is something readers need not expect.
   if (use_dictionary_ && !dictionary_.empty()) {
     const int width = std::max(1, BitWidth(dictionary_.size() - 1));
-    body_.push_back(static_cast<char>(width));
+    body.push_back(static_cast<char>(width));
     RleBitPackedEncoder indices(width);
     indices.Put(indices_);
-    indices.Flush(body_);
+    indices.Flush(body);
     encoding = Encoding::kRleDictionary;
     dictionary_used_ = true;
   } else if (def_.type == ColumnType::kBoolean) {
     // PLAIN booleans: bit-packed, least significant bit first.
-    const size_t start = body_.size();
-    body_.append((plain_.size() + 7) / 8, '\0');
+    const size_t start = body.size();
+    body.append((plain_.size() + 7) / 8, '\0');
     for (size_t i = 0; i < plain_.size(); ++i) {
-      if (plain_[i] != 0) body_[start + i / 8] |= static_cast<char>(1 << (i % 8));
+      if (plain_[i] != 0) body[start + i / 8] |= static_cast<char>(1 << (i % 8));
     }
     plain_pages_ = true;
   } else {
-    body_ += plain_;
+    body += plain_;
     plain_pages_ = true;
   }
-  RETURN_IF_ERROR(AppendPage(PageType::kDataPage, body_, page_rows_, encoding, pages_));
+  RETURN_IF_ERROR(AppendPage(PageType::kDataPage, body, page_rows_, encoding, pages_));
 
   if (use_dictionary_ && (dictionary_plain_.size() > options_.dictionary_bytes ||
                           static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_)) {
@@ -231,10 +241,11 @@ Status ColumnChunkWriter::ClosePage() {
 
 Status ColumnChunkWriter::AppendPage(PageType type, std::string_view body, int32_t num_values,
                                      Encoding encoding, std::string& to) {
-  RETURN_IF_ERROR(Compress(options_.codec, body, compressed_, options_.compression_level)
+  std::string& compressed = page_scratch.compressed;
+  RETURN_IF_ERROR(Compress(options_.codec, body, compressed, options_.compression_level)
                       .WithContext("Parquet column \"" + def_.name + "\""));
   if (body.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) ||
-      compressed_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      compressed.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return Status::InvalidArgument("Parquet column \"" + def_.name +
                                    "\": a page exceeds 2 GiB (a value that large cannot be "
                                    "written)");
@@ -244,7 +255,7 @@ Status ColumnChunkWriter::AppendPage(PageType type, std::string_view body, int32
   w.BeginStruct();  // PageHeader
   w.FieldI32(1, static_cast<int32_t>(type));
   w.FieldI32(2, static_cast<int32_t>(body.size()));
-  w.FieldI32(3, static_cast<int32_t>(compressed_.size()));
+  w.FieldI32(3, static_cast<int32_t>(compressed.size()));
   if (type == PageType::kDictionaryPage) {
     w.BeginStructField(7);  // DictionaryPageHeader
     w.FieldI32(1, num_values);
@@ -260,9 +271,9 @@ Status ColumnChunkWriter::AppendPage(PageType type, std::string_view body, int32
   }
   w.EndStruct();
   to += header_;
-  to += compressed_;
+  to += compressed;
   info_.total_uncompressed_size += static_cast<int64_t>(header_.size() + body.size());
-  info_.total_compressed_size += static_cast<int64_t>(header_.size() + compressed_.size());
+  info_.total_compressed_size += static_cast<int64_t>(header_.size() + compressed.size());
   return Status::Ok();
 }
 

@@ -14,7 +14,10 @@
 //   timestamp  INT64       TIMESTAMP(isAdjustedToUTC=true, MICROS) (TIMESTAMP_MICROS)
 //
 // Pages are kept in memory, compressed, until the row group is written: memory
-// is bounded by the row group size the caller chooses.
+// is bounded by the row group size and the page size the caller chooses (the
+// open page, uncompressed, is at most about `page_bytes`). The scratch buffers a
+// page is encoded and compressed in are shared by the writers of a thread, so
+// that a file of thousands of columns does not keep one per column.
 //
 // Thread-safety: none; one owner at a time.
 #pragma once
@@ -37,7 +40,8 @@ namespace sluice::parquet {
 struct ColumnWriterOptions {
   Codec codec = Codec::kZstd;
   int compression_level = 0;  // 0: the codec's default
-  // A data page is closed once its values take this many (uncompressed) bytes.
+  // A data page is closed once its values and definition levels take this many
+  // (uncompressed, as buffered) bytes.
   size_t page_bytes = 1 << 20;
   // Dictionary encoding of string columns: kept while the dictionary holds at most
   // `dictionary_bytes` and fewer distinct values than a tenth of the values seen
@@ -78,6 +82,11 @@ class ColumnChunkWriter {
 
   // Bytes the chunk would take uncompressed so far (an estimate for the open page).
   uint64_t buffered_bytes() const;
+  // Bytes the open page holds in memory (values, dictionary indices, definition
+  // levels), below page_bytes once Append returns.
+  size_t open_page_bytes() const {
+    return plain_.size() + indices_.size() * sizeof(uint32_t) + def_levels_.size();
+  }
 
   // The bytes of a finished chunk, to be written in this order.
   struct ChunkBytes {
@@ -109,9 +118,9 @@ class ColumnChunkWriter {
   Type physical_;
 
   // The open page.
-  std::vector<uint32_t> def_levels_;  // nullable columns: 1 = value present
-  std::string plain_;                 // PLAIN values (booleans: one byte each, packed on close)
-  std::vector<uint32_t> indices_;     // dictionary indices (dictionary mode)
+  std::vector<uint8_t> def_levels_;  // nullable columns: 1 = value present
+  std::string plain_;                // PLAIN values (booleans: one byte each, packed on close)
+  std::vector<uint32_t> indices_;    // dictionary indices (dictionary mode)
   int32_t page_rows_ = 0;
 
   // The chunk.
@@ -137,10 +146,7 @@ class ColumnChunkWriter {
   double min_double_ = 0, max_double_ = 0;
   std::string min_string_, max_string_;
 
-  // Scratch buffers reused between pages.
-  std::string body_;
-  std::string compressed_;
-  std::string header_;
+  std::string header_;  // scratch: a page header
 };
 
 }  // namespace sluice::parquet

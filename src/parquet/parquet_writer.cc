@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -94,7 +95,10 @@ ParquetWriter::ParquetWriter(std::vector<ColumnDef> columns, const ParquetWriter
   ColumnWriterOptions column_options;
   column_options.codec = options.codec;
   column_options.compression_level = options.compression_level;
-  column_options.page_bytes = options.page_bytes;
+  // A column's share of the open-page budget; columns_ is non-empty (Open checks).
+  const size_t share =
+      std::max(ParquetWriterOptions::kMinPageBytes, options.open_page_bytes / columns_.size());
+  column_options.page_bytes = std::min(options.page_bytes, share);
   column_options.dictionary = options.dictionary;
   column_options.dictionary_bytes = options.dictionary_bytes;
   chunks_.reserve(columns_.size());
@@ -112,7 +116,8 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(std::vector<ColumnDef
       return Status::InvalidArgument("Parquet column \"" + def.name + "\" appears twice");
     }
   }
-  if (options.row_group_rows == 0 || options.row_group_bytes == 0 || options.page_bytes == 0) {
+  if (options.row_group_rows == 0 || options.row_group_bytes == 0 || options.page_bytes == 0 ||
+      options.open_page_bytes == 0) {
     return Status::InvalidArgument("Parquet row group and page limits must be above zero");
   }
   if (options.codec == Codec::kLzo) {

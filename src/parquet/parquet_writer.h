@@ -5,7 +5,9 @@
 //
 // Memory is bounded by one row group: a row group is written out as soon as it
 // holds `row_group_rows` rows or its pages take `row_group_bytes` uncompressed,
-// whichever comes first, so any number of rows can be written. The writer only
+// whichever comes first, so any number of rows can be written. Finished pages are
+// held compressed; the open pages of all columns together are bounded by
+// `open_page_bytes` (pages of a wide table are smaller). The writer only
 // appends; the caller decides where the bytes go and makes the file durable
 // (temporary name, fsync, rename).
 //
@@ -74,6 +76,13 @@ struct ParquetWriterOptions {
   uint64_t row_group_rows = 1'000'000;
   uint64_t row_group_bytes = uint64_t{128} << 20;
   size_t page_bytes = size_t{1} << 20;
+  // The open (unfinished, uncompressed) pages of all columns together hold about
+  // this much at most: a column's pages close at page_bytes or at open_page_bytes
+  // divided by the number of columns, whichever is smaller (but not below
+  // kMinPageBytes). Without it a table of thousands of columns fills no page
+  // before the row group ends and holds the whole row group uncompressed.
+  size_t open_page_bytes = size_t{16} << 20;
+  static constexpr size_t kMinPageBytes = size_t{4} << 10;
   bool dictionary = true;  // for string columns; see ColumnWriterOptions
   size_t dictionary_bytes = size_t{1} << 20;
   // The footer's key_value_metadata (e.g. where an archive's rows came from).

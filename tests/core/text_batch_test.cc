@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace sluice {
 namespace {
 
@@ -51,6 +54,38 @@ TEST(TextBatchTest, RemoveRowsKeepsTheOthersInOrder) {
   batch.FinishRow();
   EXPECT_EQ(batch.rows(), 3u);
   EXPECT_EQ(batch.Line(2), 9u);
+}
+
+// `columns` columns and `rows` rows, each with one cell set (sparse, as JSON keys).
+TextBatch SparseRows(size_t columns, size_t rows) {
+  TextBatch batch;
+  std::vector<std::string> names;
+  for (size_t c = 0; c < columns; ++c) names.push_back("c" + std::to_string(c));
+  batch.SetColumns(names);
+  for (size_t r = 0; r < rows; ++r) {
+    batch.StartRow(r + 2, 0, kNullSpan);
+    batch.SetCell(r % columns, batch.Append("v"));
+    batch.FinishRow();
+  }
+  return batch;
+}
+
+TEST(TextBatchTest, MemoryBytesGrowsWithTheCellCount) {
+  // Null cells cost a Span each, as set ones do: a reader bounding memory_bytes
+  // cuts a batch of thousands of columns after fewer rows.
+  const size_t narrow = SparseRows(1, 300).memory_bytes();
+  const size_t wide = SparseRows(1000, 300).memory_bytes();
+  EXPECT_GE(wide - narrow, 300 * 999 * sizeof(Span));
+  EXPECT_GT(SparseRows(1000, 301).memory_bytes(), SparseRows(500, 301).memory_bytes());
+}
+
+TEST(TextBatchTest, MemoryBytesCountsTheCapacityTheNextRowNeeds) {
+  // The cell vectors grow by doubling: the 257th row of 1,000 columns makes them
+  // hold 512 rows, so a batch of 256 rows counts 512 (the reader checks before
+  // each row and stops before the vectors double past its bound).
+  const TextBatch batch = SparseRows(1000, 256);
+  EXPECT_GE(batch.memory_bytes(), 512 * 1000 * sizeof(Span));
+  EXPECT_LT(SparseRows(1000, 255).memory_bytes(), 257 * 1000 * sizeof(Span) + 4096);
 }
 
 }  // namespace

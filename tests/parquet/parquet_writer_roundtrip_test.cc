@@ -153,5 +153,70 @@ TEST(ParquetWriterRoundTripTest, DictionaryAndPlainPagesEveryCodec) {
   }
 }
 
+// The data pages of column chunk `column` of row group 0: their value counts.
+std::vector<int32_t> PageValues(const std::string& bytes, size_t column) {
+  StringFile input(bytes);
+  auto file = ParquetFile::Open(input);
+  EXPECT_TRUE(file.has_value());
+  if (!file.has_value()) return {};
+  const ColumnMetaData& meta = *(*file)->metadata().row_groups[0].columns[column].meta;
+  std::vector<int32_t> values;
+  int64_t seen = 0;
+  uint64_t at = static_cast<uint64_t>(meta.data_page_offset);
+  while (seen < meta.num_values) {
+    auto header = ParsePageHeader(std::string_view(bytes).substr(at), at);
+    EXPECT_TRUE(header.has_value());
+    if (!header.has_value() || !header->data_page) return values;
+    values.push_back(header->data_page->num_values);
+    seen += header->data_page->num_values;
+    at += header->header_size + static_cast<uint64_t>(header->compressed_page_size);
+  }
+  return values;
+}
+
+// `columns` nullable integer columns of `rows` rows each, written with `options`.
+std::string WriteIntegers(size_t columns, size_t rows, const ParquetWriterOptions& options) {
+  std::vector<ColumnDef> defs;
+  for (size_t c = 0; c < columns; ++c)
+    defs.push_back({"c" + std::to_string(c), ColumnType::kInteger, true});
+  std::string file;
+  StringOutput out(&file);
+  auto writer = ParquetWriter::Open(defs, options, &out);
+  EXPECT_TRUE(writer.has_value());
+  Batch batch;
+  batch.Reset(defs);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < columns; ++c) batch.columns()[c].AppendInt(static_cast<int64_t>(r * c));
+    batch.FinishRow(r + 1);
+  }
+  EXPECT_TRUE((*writer)->Write(batch).ok());
+  EXPECT_TRUE((*writer)->Close().ok());
+  return file;
+}
+
+TEST(ParquetWriterRoundTripTest, WideTablesShareTheOpenPageBudget) {
+  // 200 columns share 200 x 9 KiB of open pages: each column's pages close at
+  // 9 KiB (1,024 values of 9 bytes: the value and its definition level), where a
+  // narrow table's close at page_bytes. Without the budget a chunk of a wide
+  // table is one page holding the whole row group uncompressed.
+  ParquetWriterOptions options;
+  options.open_page_bytes = 200 * 9216;
+  const std::string wide = WriteIntegers(200, 5000, options);
+  for (size_t column : {size_t{0}, size_t{199}}) {
+    const std::vector<int32_t> pages = PageValues(wide, column);
+    EXPECT_EQ(pages, (std::vector<int32_t>{1024, 1024, 1024, 1024, 904})) << column;
+  }
+  const std::string narrow = WriteIntegers(2, 5000, options);
+  EXPECT_EQ(PageValues(narrow, 1), std::vector<int32_t>{5000});
+}
+
+TEST(ParquetWriterRoundTripTest, OpenPagesOfManyColumnsKeepAMinimumSize) {
+  ParquetWriterOptions options;
+  options.open_page_bytes = 1000;  // far below 4 KiB a column
+  const std::string wide = WriteIntegers(50, 1000, options);
+  // 4 KiB pages: 456 values of 9 bytes reach 4,104 bytes.
+  EXPECT_EQ(PageValues(wide, 7), (std::vector<int32_t>{456, 456, 88}));
+}
+
 }  // namespace
 }  // namespace sluice::parquet
