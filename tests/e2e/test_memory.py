@@ -89,10 +89,8 @@ class HostileInputMemoryTest(SluiceTestCase):
     small compressed files, several workers. Each file must also end loaded or
     quarantined with its reason, never lost.
 
-    The cases marked expectedFailure exceed the bound today (figures and the
-    allocations that make them in docs/benchmarks.md, "Memory on hostile
-    input"); once fixed, unittest reports an unexpected success and the marker
-    goes."""
+    Every case is under the bound (figures, and the allocations that once put
+    five of them over it, in docs/benchmarks.md, "Memory on hostile input")."""
 
     def check_once(self, what, loaded, *extra, quarantined=(), rows=None, sink=None):
         """Runs `sluice once` on the landing folder; checks its exit code, that
