@@ -54,6 +54,8 @@ struct TypedCells;
 enum class TypedKind : uint8_t { kText, kInteger, kFloat, kBoolean };
 
 // Makes the text of a textless cell: exactly the text the reader would have given.
+// A batch keeps a pointer to it: it must outlive every CellText call on the
+// batch (Parquet's belongs to its reader, JSON's is one for the process).
 class TypedText {
  public:
   virtual ~TypedText() = default;

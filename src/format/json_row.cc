@@ -209,10 +209,12 @@ void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextB
   // Typed beside the text: the Validator takes these instead of parsing the text
   // back, which gives the same value (FormatDouble's text reads back exactly).
   if (out.Typed(column) == nullptr) {
-    out.SetTypedPerCell(column, textless ? &cell_text_ : nullptr);
+    out.SetTypedPerCell(column, textless ? &kCellText : nullptr);
   }
   out.SetCellInt(column, kind, typed);
 }
+
+const JsonRowBuilder::CellText JsonRowBuilder::kCellText;
 
 void JsonRowBuilder::CellText::Append(const TypedCells& cells, size_t row, std::string& out) const {
   if (cells.kinds[row] == TypedKind::kText) return;

@@ -83,11 +83,14 @@ class JsonRowBuilder {
   // typed value too (TextBatch::SetTypedPerCell).
   void SetValue(size_t column, simdjson::dom::element value, TextBatch& out);
 
-  // The text of a textless cell, as SetValue would have made it.
+  // The text of a textless cell, as SetValue would have made it. Stateless: one
+  // instance for the process (kCellText in json_row.cc), so a batch's textless
+  // cells keep their text after the reader that read them is gone.
   class CellText final : public TypedText {
    public:
     void Append(const TypedCells& cells, size_t row, std::string& out) const override;
   };
+  static const CellText kCellText;
 
   struct StringHash {
     using is_transparent = void;
@@ -107,7 +110,6 @@ class JsonRowBuilder {
   // returns a new string for each value.
   simdjson::internal::string_builder<> nested_;
   std::vector<bool> textless_;
-  CellText cell_text_;
 };
 
 }  // namespace sluice
