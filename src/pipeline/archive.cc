@@ -1,6 +1,7 @@
 #include "pipeline/archive.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "core/unique_fd.h"
@@ -33,6 +35,74 @@ std::string Candidate(const fs::path& target, int n) {
 }  // namespace
 
 std::string NumberedName(const std::string& target, int n) { return Candidate(target, n); }
+
+namespace {
+
+constexpr std::string_view kRemovingPrefix = ".sluice-removing-";
+constexpr std::string_view kArchivingPrefix = ".sluice-archiving-";
+
+// Reads "<digits>-" at `pos` of `text`, moving `pos` past it.
+std::optional<int64_t> Number(const std::string& text, size_t& pos) {
+  const size_t start = pos;
+  int64_t value = 0;
+  while (pos < text.size() && pos - start < 18 && text[pos] >= '0' && text[pos] <= '9') {
+    value = value * 10 + (text[pos++] - '0');
+  }
+  if (pos == start || pos >= text.size() || text[pos] != '-') return std::nullopt;
+  ++pos;
+  return value;
+}
+
+}  // namespace
+
+std::string PendingName(PendingKind kind, const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string tag =
+      std::string(kind == PendingKind::kRemoving ? kRemovingPrefix : kArchivingPrefix) +
+      std::to_string(getpid()) + "-" + std::to_string(counter++) + "-";
+  const size_t room = NAME_MAX - tag.size();
+  if (name.size() <= room) return tag + name;
+  // Too long to record whole: its start and its extensions, or failing that its end.
+  const size_t dot = name.find('.', 1);
+  const std::string ext = dot == std::string::npos ? "" : name.substr(dot);
+  if (ext.size() <= room / 2) return tag + name.substr(0, room - ext.size()) + ext;
+  return tag + name.substr(name.size() - room);
+}
+
+std::optional<ParsedPending> ParsePendingName(const std::string& entry) {
+  ParsedPending out;
+  size_t pos = 0;
+  if (entry.starts_with(kRemovingPrefix)) {
+    out.kind = PendingKind::kRemoving;
+    pos = kRemovingPrefix.size();
+  } else if (entry.starts_with(kArchivingPrefix)) {
+    out.kind = PendingKind::kArchiving;
+    pos = kArchivingPrefix.size();
+  } else {
+    return std::nullopt;
+  }
+  auto pid = Number(entry, pos);
+  if (!pid || !Number(entry, pos)) return std::nullopt;
+  out.pid = *pid;
+  out.name = entry.substr(pos);
+  if (out.name.empty() || out.name == "." || out.name == "..") return std::nullopt;
+  return out;
+}
+
+Result<std::string> RenameNoClobber(int from_dir, const std::string& from, int to_dir,
+                                    const std::string& name) {
+  for (int n = 0; n < 100000; ++n) {
+    std::string candidate = Candidate(fs::path(name), n);
+    if (renameat2(from_dir, from.c_str(), to_dir, candidate.c_str(), RENAME_NOREPLACE) == 0) {
+      return candidate;
+    }
+    if (errno != EEXIST) {
+      return Status::Unavailable("cannot rename " + from + " to " + candidate + ": " +
+                                 std::strerror(errno));
+    }
+  }
+  return Status::Unavailable("no free name for " + name);
+}
 
 namespace {
 
@@ -92,20 +162,6 @@ bool Exists(int dir, const std::string& name) {
   return fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-// Moves `from` in `from_dir` to `name` in `to_dir`, or to a free name beside it
-// (a file that is not ours goes back where it came from, never over another).
-// Returns false if it had to stay where it is.
-bool PutBack(int from_dir, const std::string& from, int to_dir, const std::string& name) {
-  for (int n = 0; n < 1000; ++n) {
-    std::string candidate = Candidate(fs::path(name), n);
-    if (renameat2(from_dir, from.c_str(), to_dir, candidate.c_str(), RENAME_NOREPLACE) == 0) {
-      return true;
-    }
-    if (errno != EEXIST) return false;
-  }
-  return false;
-}
-
 // Copies the bytes of `file` that were hashed to a new file in `dir` (a free name
 // for `name`), with the original's permissions and mtime, and fsyncs it. Returns
 // its path under `dir_path`.
@@ -151,13 +207,10 @@ Result<std::string> CopyLanded(const LandedFile& file, int dir, const std::strin
 }
 
 // Removes `name` of `parent` if it is still `entry`. It is first renamed to a
-// hidden name (the watcher ignores names starting with '.') and checked there, so
-// a file swapped in meanwhile is put back rather than removed. Returns whether
-// it was removed.
+// pending name and checked there, so a file swapped in meanwhile is put back
+// rather than removed. Returns whether it was removed.
 Result<bool> RemoveEntry(int parent, const std::string& name, const struct stat& entry) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string hidden =
-      ".sluice-removing-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  const std::string hidden = PendingName(PendingKind::kRemoving, name);
   if (renameat2(parent, name.c_str(), parent, hidden.c_str(), RENAME_NOREPLACE) != 0) {
     if (errno == ENOENT) return false;
     return Errno("cannot remove " + name);
@@ -168,7 +221,10 @@ Result<bool> RemoveEntry(int parent, const std::string& name, const struct stat&
     if (unlinkat(parent, hidden.c_str(), 0) != 0) return Errno("cannot remove " + name);
     return true;
   }
-  PutBack(parent, hidden, parent, name);
+  // A file that is not ours goes back where it came from, never over another.
+  auto put_back = RenameNoClobber(parent, hidden, parent, name);
+  // If it cannot, it stays under its pending name, which the next start settles.
+  if (!put_back) return put_back.error();
   return false;
 }
 
@@ -204,18 +260,27 @@ Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& re
 
   Archived out;
   std::optional<struct stat> entry = EntryOf(folder, parent, name, relative, file);
-  for (int n = 0; entry && n < 100000; ++n) {
-    std::string candidate = Candidate(fs::path(name), n);
-    if (renameat2(parent, name.c_str(), target.get(), candidate.c_str(), RENAME_NOREPLACE) == 0) {
+  // A pending name that another process's entry holds is skipped (the counter
+  // makes a clash unlikely; an entry planted under it stays).
+  for (int attempt = 0; entry && attempt < 100; ++attempt) {
+    const std::string pending = PendingName(PendingKind::kArchiving, name);
+    if (renameat2(parent, name.c_str(), target.get(), pending.c_str(), RENAME_NOREPLACE) == 0) {
       struct stat moved {};
-      if (fstatat(target.get(), candidate.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
+      if (fstatat(target.get(), pending.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
           SameEntry(moved, *entry)) {
-        out.final_path = (target_dir / candidate).string();
+        auto final_name = RenameNoClobber(target.get(), pending, target.get(), name);
+        if (!final_name) {
+          return Status::Unavailable("cannot name " + (target_dir / pending).string() + ": " +
+                                     final_name.error().message());
+        }
+        out.final_path = (target_dir / *final_name).string();
         return out;
       }
       // Another file was swapped in between the check and the rename.
-      if (!PutBack(target.get(), candidate, parent, name)) {
-        return Errno("cannot put " + (target_dir / candidate).string() + " back to " + relative);
+      auto put_back = RenameNoClobber(target.get(), pending, parent, name);
+      if (!put_back) {
+        return Status::Unavailable("cannot put " + (target_dir / pending).string() + " back to " +
+                                   relative + ": " + put_back.error().message());
       }
       entry.reset();
       break;

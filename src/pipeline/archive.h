@@ -4,6 +4,8 @@
 // resolved by the kernel with RENAME_NOREPLACE / O_EXCL).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -30,19 +32,51 @@ struct Archived {
 // Moves the landed `file`, found at `relative` below `folder`, to
 // `dir`/`relative` without overwriting (names as MoveNoClobber). The directory
 // entry is renamed relative to descriptors (renameat2, RENAME_NOREPLACE) and
-// only while it still is `file` (or a link inside the folder to it); the moved
-// entry is checked to be the one that was checked. If the path names another
-// file (or another file was swapped in at the last moment), that file stays in
-// the source folder and the bytes of `file` that were hashed are copied to the
-// archive from its descriptor (mode and mtime kept), as they are when `dir` is
-// on another file system. Errors: Unavailable.
+// only while it still is `file` (or a link inside the folder to it): first to a
+// pending name in the archive folder (PendingName, kArchiving), where it is
+// checked to be the entry that was checked, then to its final name there. If the
+// path names another file (or another file was swapped in at the last moment),
+// that file stays in (or goes back to) the source folder and the bytes of `file`
+// that were hashed are copied to the archive from its descriptor (mode and mtime
+// kept), as they are when `dir` is on another file system. A crash between the
+// renames leaves the pending name, which SettleLeftovers resolves. Errors:
+// Unavailable.
 Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& relative,
                                const LandedFile& file, const std::string& dir);
 
 // Removes `relative` below `folder` if it still is `file`; a file that replaced
-// it stays (newcomer). Errors: Unavailable.
+// it stays (newcomer). The entry is first renamed to a pending name beside it
+// (PendingName, kRemoving) and checked there; a crash before its removal or
+// put-back leaves that name, which SettleLeftovers resolves. Errors: Unavailable.
 Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& relative,
                               const LandedFile& file);
+
+// An entry on its way out of the source folder, under a hidden name (the watcher
+// ignores names starting with '.') that records its original base name:
+//   kRemoving:  ".sluice-removing-<pid>-<n>-<name>" beside the original, before
+//               it is removed (DeleteLanded, and ArchiveLanded across file systems)
+//   kArchiving: ".sluice-archiving-<pid>-<n>-<name>" in the archive folder (at the
+//               original's relative folder), before it takes its final name there
+// <n> is a counter of the process. A name too long for NAME_MAX with the prefix is
+// shortened, keeping its start and its extensions ("a.csv.gz"), so a file put back
+// under it still reads as the same format.
+enum class PendingKind { kRemoving, kArchiving };
+std::string PendingName(PendingKind kind, const std::string& name);
+
+struct ParsedPending {
+  PendingKind kind = PendingKind::kRemoving;
+  int64_t pid = 0;
+  std::string name;  // the original base name, as recorded
+};
+// The parts of a PendingName; nullopt for any other name (earlier versions'
+// ".sluice-removing-<pid>-<n>" included).
+std::optional<ParsedPending> ParsePendingName(const std::string& entry);
+
+// Renames `from` in `from_dir` to `name` in `to_dir`, or to the first free name
+// of NumberedName(name, n), never over another entry (RENAME_NOREPLACE). Returns
+// the name it took. Errors: Unavailable (errno of the rename).
+Result<std::string> RenameNoClobber(int from_dir, const std::string& from, int to_dir,
+                                    const std::string& name);
 
 // `target`, or for n > 0 its n-th numbered name ("a.csv.gz" → "a.1.csv.gz"): the
 // names MoveNoClobber and PendingArchive::Publish try, in order.

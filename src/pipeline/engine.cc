@@ -20,6 +20,7 @@
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "pipeline/file_loader.h"
+#include "pipeline/leftovers.h"
 #include "pipeline/scheduler.h"
 #include "pipeline/status_json.h"
 #include "sink/registry.h"
@@ -147,22 +148,33 @@ struct Engine::Impl {
 
   // Records the outcome of a poll of the watcher: a failure (the landing folder
   // missing, a failed scan) is waited out, not fatal; it is logged when it
-  // starts or changes and when it ends, and makes Ready fail meanwhile.
-  void NoteSource(const Status& polled) {
+  // starts or changes and when it ends, and makes Ready fail meanwhile. Returns
+  // true when the folder is back after such a failure.
+  bool NoteSource(const Status& polled) {
     std::lock_guard lock(outage_mu);
     if (polled.ok()) {
-      if (source_down_since_us == 0) return;
+      if (source_down_since_us == 0) return false;
       LogInfo("source_back", {{"down_s", (NowMicros() - source_down_since_us) / 1000000}});
       source_down_since_us = 0;
       source_error.clear();
       GlobalMetrics().SetSourceUp(true);
-      return;
+      return true;
     }
-    if (source_down_since_us != 0 && source_error == polled.message()) return;
+    if (source_down_since_us != 0 && source_error == polled.message()) return false;
     if (source_down_since_us == 0) source_down_since_us = NowMicros();
     source_error = polled.message();
     GlobalMetrics().SetSourceUp(false);
     LogError("source_unavailable", {{"error", source_error}, {"action", "waiting for it"}});
+    return false;
+  }
+
+  // Settles what a stop in the middle of an archive or a removal left
+  // (leftovers.h); `skip_pid`: this process's workers are running. A failure is
+  // logged, not fatal: the files stay under their pending names until the next try.
+  void SettleLeftovers(int64_t skip_pid) {
+    auto settled =
+        sluice::SettleLeftovers(root, {config.processed, config.quarantine}, *ledger, skip_pid);
+    if (!settled) LogError("leftovers_not_settled", {{"error", settled.error().ToString()}});
   }
 
   // Reports a change in the directories the watcher could not put an inotify
@@ -201,7 +213,12 @@ struct Engine::Impl {
   Result<std::vector<std::string>> Poll(DirWatcher& watcher, bool once) {
     auto polled = watcher.Poll(std::chrono::milliseconds(once ? 20 : 200));
     if (!polled && once) return polled.error();
-    NoteSource(polled ? Status::Ok() : polled.error());
+    if (NoteSource(polled ? Status::Ok() : polled.error())) {
+      // The folder may have been replaced or restored meanwhile (as after a
+      // crash), with leftovers in it; what they give back is sighted by a rescan.
+      SettleLeftovers(getpid());
+      watcher.RequestRescan();
+    }
     NoteWatches(watcher);
     if (polled) return polled;
     // Poll waited for a missing folder already; any other failure returns at
@@ -314,6 +331,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& config) {
                                                          std::move(*sink), impl->signals));
   }
   RETURN_IF_ERROR(impl->loaders.front()->Recover(&impl->recovered_quarantined));
+  // After Recover: the ledger then knows every load that committed.
+  impl->SettleLeftovers(0);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
