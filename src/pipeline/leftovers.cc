@@ -63,9 +63,10 @@ Result<std::vector<Found>> FindPending(const SourceFolder& folder, PendingKind k
       if (type == DT_UNKNOWN) {
         struct stat st {};
         if (fstatat(dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG
-                                          : S_ISLNK(st.st_mode) ? DT_LNK
-                                                                : DT_UNKNOWN;
+        type = S_ISDIR(st.st_mode)   ? DT_DIR
+               : S_ISREG(st.st_mode) ? DT_REG
+               : S_ISLNK(st.st_mode) ? DT_LNK
+                                     : DT_UNKNOWN;
       }
       if (name.front() == '.') {
         if (type != DT_REG && type != DT_LNK) continue;
@@ -131,8 +132,8 @@ class Settler {
     if (!known) return Failed(path, known.error());
     if (*known) {
       if (unlinkat(dir->get(), found.entry.c_str(), 0) != 0) {
-        return Failed(path, Status::Unavailable(std::string("cannot remove: ") +
-                                                std::strerror(errno)));
+        return Failed(path,
+                      Status::Unavailable(std::string("cannot remove: ") + std::strerror(errno)));
       }
       ++settled_.removed;
       LogInfo("leftover_settled", {{"file", path}, {"action", "removed"}});
@@ -143,9 +144,8 @@ class Settler {
     auto named = RenameNoClobber(dir->get(), found.entry, dir->get(), found.parsed.name);
     if (!named) return Failed(path, named.error());
     ++settled_.restored;
-    LogInfo("leftover_settled", {{"file", path},
-                                 {"action", "restored"},
-                                 {"to", Where(source_, found.folder, *named)}});
+    LogInfo("leftover_settled",
+            {{"file", path}, {"action", "restored"}, {"to", Where(source_, found.folder, *named)}});
   }
 
   // A ".sluice-archiving-" entry of the archive folder `archive`: its move
@@ -159,9 +159,9 @@ class Settler {
       auto named = RenameNoClobber(dir->get(), found.entry, dir->get(), found.parsed.name);
       if (!named) return Failed(path, named.error());
       ++settled_.archived;
-      LogInfo("leftover_settled", {{"file", path},
-                                   {"action", "archived"},
-                                   {"to", Where(archive, found.folder, *named)}});
+      LogInfo(
+          "leftover_settled",
+          {{"file", path}, {"action", "archived"}, {"to", Where(archive, found.folder, *named)}});
       return;
     }
     // Back into the folder it came from; if that is gone, the source folder's top.
@@ -175,9 +175,8 @@ class Settler {
     auto named = RenameNoClobber(dir->get(), found.entry, back->get(), found.parsed.name);
     if (!named) return Failed(path, named.error());
     ++settled_.restored;
-    LogInfo("leftover_settled", {{"file", path},
-                                 {"action", "restored"},
-                                 {"to", Where(source_, folder, *named)}});
+    LogInfo("leftover_settled",
+            {{"file", path}, {"action", "restored"}, {"to", Where(source_, folder, *named)}});
   }
 
   const LeftoversSettled& settled() const { return settled_; }
@@ -193,8 +192,9 @@ class Settler {
 
   void Failed(const std::string& path, const Status& why) {
     ++settled_.failed;
-    LogError("leftover_not_settled",
-             {{"file", path}, {"error", why.ToString()}, {"action", "tried again at the next start"}});
+    LogError(
+        "leftover_not_settled",
+        {{"file", path}, {"error", why.ToString()}, {"action", "tried again at the next start"}});
   }
 
   const SourceFolder& source_;

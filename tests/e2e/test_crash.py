@@ -128,6 +128,52 @@ class CrashTest(SluiceTestCase):
                          f"seed {seed}: processed/ does not hold each file once")
 
 
+class LeftoverTest(SluiceTestCase):
+    """What a kill between the renames of an archive or a removal leaves under a
+    pending name (.sluice-removing-*, .sluice-archiving-*) is settled at the next
+    start: content the ledger knows is removed or archived, a newcomer is put back
+    and loaded once."""
+
+    def load_orders(self):
+        self.put("orders.csv", csv_text(["id"], [[1], [2]]))
+        self.assertExit(self.once("--after-load", "delete"), 0)
+        self.assertEqual(self.count("orders"), 2)
+
+    def hidden_left(self):
+        return [f for folder in (self.data, self.processed) for f in
+                (os.path.basename(n) for n in os.listdir(folder)) if f.startswith(".sluice-")]
+
+    def test_loaded_content_left_by_a_removal_is_removed(self):
+        self.load_orders()
+        self.put(".sluice-removing-1-0-orders.csv", csv_text(["id"], [[1], [2]]))
+        res = self.once("--after-load", "delete")
+        self.assertExit(res, 0)
+        self.assertIn("action=removed", res.stderr + res.stdout)
+        self.assertEqual(self.count("orders"), 2, "not loaded twice")
+        self.assertEqual(self.data_files(), [])
+
+    def test_a_newcomer_left_by_a_removal_is_loaded_once(self):
+        self.load_orders()
+        self.put(".sluice-removing-1-1-orders.csv", csv_text(["id"], [[3]]))
+        self.assertExit(self.once("--after-load", "delete"), 0)
+        self.assertEqual(self.query("SELECT id FROM orders ORDER BY id"), [(1,), (2,), (3,)])
+        self.assertEqual(self.data_files(), [])
+        self.assertExit(self.once("--after-load", "delete"), 0)
+        self.assertEqual(self.count("orders"), 3)
+
+    def test_a_newcomer_left_in_processed_goes_back_and_is_loaded_once(self):
+        self.load_orders()
+        os.makedirs(os.path.join(self.processed, "sub"))
+        self.put(".sluice-archiving-1-2-orders.csv", csv_text(["id"], [[3]]),
+                 folder=os.path.join(self.processed, "sub"))
+        os.makedirs(os.path.join(self.data, "sub"))
+        self.assertExit(self.once("--recursive", "--table", "orders"), 0)
+        self.assertEqual(self.query("SELECT id FROM orders ORDER BY id"), [(1,), (2,), (3,)])
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.processed_files(), ["sub/orders.csv"])
+        self.assertEqual(self.hidden_left(), [])
+
+
 class ReadAfterCrashTest(SluiceTestCase):
     """The tests read the sink and the ledger between kills: a database left with
     a hot journal by a killed writer must still be readable (a read-only

@@ -218,10 +218,16 @@ class ParquetArchiveCrashTest(SluiceTestCase):
         got = self.query("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM events")
         self.assertEqual(got, [(expected, expected, 1, expected)],
                          f"seed {seed}: rows lost or duplicated")
-        self.assertEqual(self.data_files(), [])
+        # A kill between the removal's rename to .sluice-removing-* and its unlink
+        # left that name in data/ (about one run in ten before the last run settled
+        # such leftovers at its start).
+        self.assertEqual(self.data_files(), [], f"seed {seed}: leftovers in data/")
         self.assertEqual(self.quarantined_files(), [])
         # Exactly one archive per file (a kill before a rename may leave a hidden
-        # temporary file, never a second archive).
+        # temporary file, never a second archive, nor a pending name).
+        self.assertEqual([n for n in self.processed_files()
+                          if os.path.basename(n).startswith(".sluice-")], [],
+                         f"seed {seed}: pending names left in processed/")
         archives = [n for n in self.processed_files() if not os.path.basename(n).startswith(".")]
         want = sorted(n[:-len(".csv")] + ".parquet" for n in per_file)
         self.assertEqual(sorted(archives), want, f"seed {seed}: archives")
