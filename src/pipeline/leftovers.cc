@@ -40,19 +40,25 @@ std::string Join(const std::string& folder, const std::string& name) {
 // there is archived or removed). A subfolder that cannot be read is passed over.
 Result<std::vector<Found>> FindPending(const SourceFolder& folder, PendingKind kind) {
   std::vector<Found> out;
-  // Descriptors each handed to fdopendir (which then owns it) in turn.
-  std::vector<std::pair<int, std::string>> todo;
-  int root = openat(folder.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) {
-    return Status::Unavailable("cannot read " + folder.path() + ": " + std::strerror(errno));
-  }
-  todo.emplace_back(root, "");
+  // Folders still to read, opened one at a time (beneath the folder: a folder
+  // swapped for a link meanwhile is not followed out of it).
+  std::vector<std::string> todo{""};
   while (!todo.empty()) {
-    auto [fd, relative] = std::move(todo.back());
+    const std::string relative = std::move(todo.back());
     todo.pop_back();
-    DIR* dir = fdopendir(fd);
+    auto opened =
+        folder.OpenBeneath(relative.empty() ? "." : relative, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (!opened) {
+      if (relative.empty()) return Status::Unavailable(opened.error().message());
+      continue;
+    }
+    const int fd = fcntl(opened->get(), F_DUPFD_CLOEXEC, 0);
+    DIR* dir = fd < 0 ? nullptr : fdopendir(fd);  // owns `fd` from here on
     if (dir == nullptr) {
-      close(fd);
+      if (fd >= 0) close(fd);
+      if (relative.empty()) {
+        return Status::Unavailable("cannot read " + folder.path() + ": " + std::strerror(errno));
+      }
       continue;
     }
     const size_t depth = relative.empty() ? 0 : std::count(relative.begin(), relative.end(), '/');
@@ -73,8 +79,7 @@ Result<std::vector<Found>> FindPending(const SourceFolder& folder, PendingKind k
         auto parsed = ParsePendingName(name);
         if (parsed && parsed->kind == kind) out.push_back({relative, name, std::move(*parsed)});
       } else if (type == DT_DIR && depth < kMaxDepth) {
-        int sub = openat(dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0) todo.emplace_back(sub, Join(relative, name));
+        todo.push_back(Join(relative, name));
       }
     }
     closedir(dir);

@@ -215,6 +215,7 @@ class ParquetArchiveCrashTest(SluiceTestCase):
         res = self.once("--workers", "2", "--schema", schema, "--max-crashes", "0",
                         "--after-load", "parquet", settle_ms=50, timeout=600)
         self.assertExit(res, 0)
+        log(f"leftovers settled at the last start: {res.stderr.count('leftover_settled')}")
         got = self.query("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM events")
         self.assertEqual(got, [(expected, expected, 1, expected)],
                          f"seed {seed}: rows lost or duplicated")

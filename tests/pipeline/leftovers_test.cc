@@ -151,6 +151,18 @@ TEST_F(LeftoversTest, ALinkLeadingOutsideIsPutBackUnread) {
   EXPECT_EQ(ReadFile(outside), kOrders);
 }
 
+TEST_F(LeftoversTest, ALinkedFolderIsNotEntered) {
+  const std::string outside = dir_ / "elsewhere";
+  fs::create_directories(outside);
+  WriteFile(outside + "/.sluice-removing-999-7-x.csv", kNewcomer);
+  fs::create_directory_symlink(outside, In("linked"));
+  fs::create_directory_symlink(outside, Processed("linked"));
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->restored + settled->removed + settled->archived + settled->failed, 0u);
+  EXPECT_EQ(Entries(outside), std::vector<std::string>{".sluice-removing-999-7-x.csv"});
+}
+
 TEST_F(LeftoversTest, OtherNamesAndRunningWorkersNamesAreLeftAlone) {
   WriteFile(In(".sluice-removing-999-7"), kNewcomer);  // an earlier version's name
   WriteFile(In(".hidden.csv"), kNewcomer);
