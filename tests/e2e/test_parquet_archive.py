@@ -215,7 +215,11 @@ class ParquetArchiveCrashTest(SluiceTestCase):
         res = self.once("--workers", "2", "--schema", schema, "--max-crashes", "0",
                         "--after-load", "parquet", settle_ms=50, timeout=600)
         self.assertExit(res, 0)
-        log(f"leftovers settled at the last start: {res.stderr.count('leftover_settled')}")
+        settled = res.stderr.count("leftover_settled")
+        for r in range(self.ROUNDS):
+            with open(self.path(f"round-{r}.log"), errors="replace") as f:
+                settled += f.read().count("leftover_settled")
+        log(f"leftovers settled at restarts: {settled}")
         got = self.query("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM events")
         self.assertEqual(got, [(expected, expected, 1, expected)],
                          f"seed {seed}: rows lost or duplicated")
