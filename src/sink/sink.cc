@@ -52,6 +52,7 @@ Status Sink::Begin(const TableDef& table, const std::vector<LoadId>& loads, cons
   session_.loads = loads;
   session_.counts.assign(loads.size(), LoadCounts{});
   session_.load = 0;
+  session_.side_load = 0;
   refused_.clear();
   Status status = BeginLoads(session_.table, session_.loads);
   refused_.clear();  // a refused marker is not a row
@@ -92,7 +93,16 @@ Status Sink::WriteSide(const Batch& batch, size_t load) {
     return Status::Internal("WriteSide to load " + std::to_string(load) + " of " +
                             std::to_string(session_.loads.size()));
   }
+  // WriteSideRows takes the rows in the loads' order; a caller out of that order
+  // has lost track of its loads, which sorting here would only hide.
+  if (load < session_.side_load) {
+    return Status::Internal(
+        "WriteSide to load " + std::to_string(load) + " (" + session_.loads[load].id +
+        ") after load " + std::to_string(session_.side_load) + " (" +
+        session_.loads[session_.side_load].id + "): side rows must come in the loads' order");
+  }
   RETURN_IF_ERROR(CheckBatchFitsTable(batch, *session_.side));
+  session_.side_load = load;
   std::vector<Column>& into = session_.side_rows.columns();
   const std::vector<Column>& from = batch.columns();
   for (size_t row = 0; row < batch.rows(); ++row) {
@@ -116,8 +126,6 @@ Result<std::vector<LoadCounts>> Sink::Commit() {
   refused_.clear();
   Status status;
   if (session_.side && session_.side_rows.rows() > 0) {
-    // Rows of load i come before those of load i+1, whatever order WriteSide had.
-    if (!std::is_sorted(session_.side_loads.begin(), session_.side_loads.end())) SortSideRows();
     status = WriteSideRows(session_.side_rows, session_.side_loads);
     KeepRefused(status);
   }
@@ -150,34 +158,13 @@ void Sink::KeepRefused(const Status& status) {
   std::erase_if(refused_, [&](const RefusedRow& row) { return row.load >= session_.loads.size(); });
 }
 
-void Sink::SortSideRows() {
-  const size_t n = session_.side_loads.size();
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return session_.side_loads[a] < session_.side_loads[b];
-  });
-  Batch sorted;
-  sorted.Reset(session_.side->columns);
-  std::vector<size_t> loads;
-  loads.reserve(n);
-  for (size_t i : order) {
-    for (size_t c = 0; c < sorted.columns().size(); ++c) {
-      sorted.columns()[c].AppendFrom(session_.side_rows.columns()[c], i);
-    }
-    sorted.FinishRow(session_.side_rows.Line(i));
-    loads.push_back(session_.side_loads[i]);
-  }
-  session_.side_rows = std::move(sorted);
-  session_.side_loads = std::move(loads);
-}
-
 void Sink::EndSession() {
   session_.open = false;
   session_.failed = false;
   session_.loads.clear();
   session_.counts.clear();
   session_.load = 0;
+  session_.side_load = 0;
   session_.side.reset();
   session_.side_rows = Batch();
   session_.side_loads.clear();

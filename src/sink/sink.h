@@ -107,9 +107,12 @@ class Sink {
   Status Write(const Batch& batch, size_t load);
   // Adds rows of loads[load] to the side table named at Begin. The rows are
   // copied and kept until Commit, which stores them (WriteSideRows) before the
-  // markers. Errors: Internal (no load in progress, no side table, an earlier
-  // Write failed, `load` out of range, `batch` unlike the side table); a refused
-  // call keeps nothing and the loads go on.
+  // markers. Side rows come in the loads' order, as rows do: `load` never
+  // decreases within one Begin…Commit (it may repeat, or skip loads without side
+  // rows). Errors: Internal (no load in progress, no side table, an earlier Write
+  // failed, `load` out of range or below the last WriteSide's, naming both loads,
+  // `batch` unlike the side table); a refused call keeps nothing and the loads go
+  // on.
   Status WriteSide(const Batch& batch, size_t load);
   // Makes the rows of every load and their commit markers visible atomically;
   // returns the counts of each load, in Begin's order. Errors: Internal (no load
@@ -186,15 +189,14 @@ class Sink {
     TableDef table;
     std::vector<LoadId> loads;
     std::vector<LoadCounts> counts;
-    size_t load = 0;  // of the latest Write
+    size_t load = 0;       // of the latest Write
+    size_t side_load = 0;  // of the latest WriteSide
     std::optional<TableDef> side;
     Batch side_rows;                 // strings point into side_strings
     std::vector<size_t> side_loads;  // per side row: its load
     std::deque<std::string> side_strings;
   };
   void EndSession();
-  // Orders the side rows by load (stable), as WriteSideRows receives them.
-  void SortSideRows();
   // Keeps refused_ only for a step that failed with InvalidData.
   void KeepRefused(const Status& status);
 

@@ -424,25 +424,59 @@ TEST(LoadSessionTest, WriteSideRefusalsAreInternalAndKeepNothing) {
   EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "abort"}));
 }
 
-TEST(LoadSessionTest, CommitWritesTheSideRowsOnceBeforeTheCommitSortedByLoad) {
+TEST(LoadSessionTest, CommitWritesTheSideRowsOnceBeforeTheCommitInLoadOrder) {
   StepSink sink;
   const TableDef side = Side();
   ASSERT_TRUE(sink.Begin(Table(), Loads(3), &side).ok());
-  const std::vector<std::string> two_a = {"2a", "2b"}, zero = {"0a"}, two_c = {"2c"},
-                                 one = {"1a", "1b"};
-  ASSERT_TRUE(sink.WriteSide(SideRows(two_a), 2).ok());
+  const std::vector<std::string> zero = {"0a"}, one = {"1a", "1b"}, two_a = {"2a", "2b"},
+                                 two_c = {"2c"};
   ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
   ASSERT_TRUE(sink.WriteSide(SideRows(zero), 0).ok());
-  ASSERT_TRUE(sink.WriteSide(SideRows(two_c), 2).ok());
-  ASSERT_TRUE(sink.Write(Rows(1), 2).ok());
   ASSERT_TRUE(sink.WriteSide(SideRows(one), 1).ok());
+  ASSERT_TRUE(sink.WriteSide(SideRows(two_a), 2).ok());
+  ASSERT_TRUE(sink.Write(Rows(1), 2).ok());
+  ASSERT_TRUE(sink.WriteSide(SideRows(two_c), 2).ok());  // a load's rows may come in parts
   auto counts = sink.Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "write 2", "side 6", "commit"}));
   EXPECT_EQ(sink.side_loads, (std::vector<size_t>{0, 1, 1, 2, 2, 2}));
-  // Within a load, in the order written; each row keeps its line.
+  // In the order written; each row keeps its line.
   EXPECT_EQ(sink.side_rows,
             (std::vector<std::string>{"0a/100", "1a/100", "1b/101", "2a/100", "2b/101", "2c/100"}));
+}
+
+TEST(LoadSessionTest, SideRowsOutOfLoadOrderAreRefusedNamingTheLoads) {
+  StepSink sink;
+  const TableDef side = Side();
+  ASSERT_TRUE(sink.Begin(Table(), Loads(3), &side).ok());
+  const std::vector<std::string> zero = {"0a"}, one = {"1a"}, two = {"2a", "2b"};
+  // A call refused for its batch does not move the order on.
+  EXPECT_EQ(sink.WriteSide(Rows(1), 2).code(), StatusCode::kInternal);
+  ASSERT_TRUE(sink.WriteSide(SideRows(zero), 0).ok());
+  ASSERT_TRUE(sink.WriteSide(SideRows(two), 2).ok());
+  // Loads skipped by a side row stay behind it, whatever Write did meanwhile.
+  ASSERT_TRUE(sink.Write(Rows(1), 0).ok());
+  for (size_t load : {size_t{0}, size_t{1}}) {
+    Status late = sink.WriteSide(SideRows(load == 0 ? zero : one), load);
+    EXPECT_EQ(late.code(), StatusCode::kInternal) << load;
+    EXPECT_NE(late.message().find("load " + std::to_string(load) + " (h" + std::to_string(load) +
+                                  ") after load 2 (h2)"),
+              std::string::npos)
+        << late.message();
+  }
+  // A refused call keeps nothing and the loads go on.
+  ASSERT_TRUE(sink.WriteSide(SideRows(two), 2).ok());
+  ASSERT_TRUE(sink.Commit().has_value());
+  EXPECT_EQ(sink.calls, (Calls{"begin", "write 0", "side 5", "commit"}));
+  EXPECT_EQ(sink.side_loads, (std::vector<size_t>{0, 2, 2, 2, 2}));
+  EXPECT_EQ(sink.side_rows,
+            (std::vector<std::string>{"0a/100", "2a/100", "2b/101", "2a/100", "2b/101"}));
+
+  // The order is the session's: the next one starts again from load 0.
+  ASSERT_TRUE(sink.Begin(Table(), Loads(2), &side).ok());
+  ASSERT_TRUE(sink.WriteSide(SideRows(zero), 0).ok());
+  ASSERT_TRUE(sink.Commit().has_value());
+  EXPECT_EQ(sink.side_rows, (std::vector<std::string>{"0a/100"}));
 }
 
 TEST(LoadSessionTest, SideRowsInLoadOrderAreGivenAsWritten) {
@@ -544,17 +578,18 @@ TEST(LoadSessionTest, SideRowsOutliveTheCallersBatchAndStrings) {
     // Long enough not to live inside the std::string (no small-string storage).
     std::vector<std::string> names = {std::string(40, 'x'), std::string(50, 'y')};
     Batch batch = SideRows(names);
-    ASSERT_TRUE(sink.WriteSide(batch, 1).ok());
+    ASSERT_TRUE(sink.WriteSide(batch, 0).ok());
     for (std::string& name : names) name.assign(name.size(), '#');
   }
   {
     std::vector<std::string> names = {std::string(30, 'z')};
-    ASSERT_TRUE(sink.WriteSide(SideRows(names), 0).ok());  // sorted before the others
+    ASSERT_TRUE(sink.WriteSide(SideRows(names), 1).ok());
+    for (std::string& name : names) name.assign(name.size(), '#');
   }
   ASSERT_TRUE(sink.Commit().has_value());
   EXPECT_EQ(sink.side_rows,
-            (std::vector<std::string>{std::string(30, 'z') + "/100", std::string(40, 'x') + "/100",
-                                      std::string(50, 'y') + "/101"}));
+            (std::vector<std::string>{std::string(40, 'x') + "/100", std::string(50, 'y') + "/101",
+                                      std::string(30, 'z') + "/100"}));
 }
 
 }  // namespace

@@ -82,12 +82,13 @@ TEST_P(SinkContractTest, GroupCommitsTheSideRowsOfEachLoad) {
   const std::vector<LoadId> loads = {NewLoad(), NewLoad(), NewLoad()};
   ASSERT_TRUE(sink_->Begin(def, loads, &side).ok());
   std::vector<std::string> storage;
-  // Side rows in any order of loads; load 1 has rows and no side rows.
-  ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[2], {"x", "y", "z"}, storage), 2).ok());
+  // Each load's side rows after its rows, as the pipeline writes them; load 1
+  // has rows and no side rows.
   ASSERT_TRUE(sink_->Write(Readings(def, {1, 2}, storage), 0).ok());
   ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[0], {"x"}, storage), 0).ok());
   ASSERT_TRUE(sink_->Write(Readings(def, {3}, storage), 1).ok());
   ASSERT_TRUE(sink_->Write(Readings(def, {4, 5, 6}, storage), 2).ok());
+  ASSERT_TRUE(sink_->WriteSide(SideRows(side, loads[2], {"x", "y", "z"}, storage), 2).ok());
   auto counts = sink_->Commit();
   ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
   ASSERT_EQ(counts->size(), 3u);

@@ -17,7 +17,6 @@ namespace sluice {
 namespace {
 
 using ::sluice::testing::OpenSqliteOrFail;
-using ::sluice::testing::TempDir;
 
 constexpr int kSmallKiB = 8 << 10;
 constexpr int kLargeKiB = 64 << 10;
@@ -64,11 +63,7 @@ int CacheKiBDuringLoad(SqliteSink& sink, const TableDef& table, const std::strin
   return kib.has_value() ? *kib : -1;
 }
 
-class SqliteSinkCacheTest : public ::testing::Test {
- protected:
-  TempDir dir_;
-  std::string db_ = dir_ / "db.sqlite";
-};
+class SqliteSinkCacheTest : public ::sluice::testing::SqliteDbTest {};
 
 TEST_F(SqliteSinkCacheTest, LoadsIntoATableWithoutIndexUseTheSmallCache) {
   auto sink = OpenSqliteOrFail(db_);

@@ -16,7 +16,7 @@
 namespace sluice {
 namespace {
 
-using namespace ::sluice::testing;  // NOLINT: TempDir and the Sqlite* readers
+using namespace ::sluice::testing;  // NOLINT: SqliteDbTest and the Sqlite* readers
 
 // Comfortably more than one statement's rows (64) and not a multiple of them.
 constexpr size_t kManyRows = 300;
@@ -71,11 +71,7 @@ std::vector<std::string> ExpectedTypedRow(size_t i) {
   return {std::to_string(i), f, date, time, "s" + std::to_string(i)};
 }
 
-class SqliteSinkChunksTest : public ::testing::Test {
- protected:
-  TempDir dir_;
-  std::string db_ = dir_ / "db.sqlite";
-};
+class SqliteSinkChunksTest : public SqliteDbTest {};
 
 TEST_F(SqliteSinkChunksTest, EveryRowIsStoredWhateverTheBatchSize) {
   auto sink = OpenSqliteOrFail(db_);

@@ -23,7 +23,6 @@
 namespace sluice {
 namespace {
 
-using ::sluice::testing::TempDir;
 using Rows = testing::SqliteRows;
 
 // Read the database through a separate connection, as another process would.
@@ -63,10 +62,10 @@ Result<LoadCounts> Load(Sink& sink, const TableDef& table, const std::string& id
   return counts.front();
 }
 
-class SqliteSinkTest : public ::testing::Test {
+// The database two folders down, which do not exist yet: every sink opened makes them.
+class SqliteSinkTest : public testing::SqliteDbTest {
  protected:
-  TempDir dir_;
-  std::string db_ = dir_ / "out/sub/db.sqlite";
+  SqliteSinkTest() { db_ = dir_ / "out/sub/db.sqlite"; }
 };
 
 TEST_F(SqliteSinkTest, OpenCreatesParentDirectoryAndWal) {

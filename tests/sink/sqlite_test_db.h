@@ -1,6 +1,6 @@
 // Reading an SQLite sink's database in the SQLite sink tests: a connection of
-// its own, as another process would read it, and opening a sink or failing the
-// test.
+// its own, as another process would read it, opening a sink or failing the test,
+// and the fixture that gives each test a folder and a database path of its own.
 //
 // Thread-safety: none needed (each test runs on one thread).
 #pragma once
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sink/sqlite/sqlite_sink.h"
+#include "test_util.h"
 
 namespace sluice::testing {
 
@@ -50,5 +51,13 @@ inline std::unique_ptr<SqliteSink> OpenSqliteOrFail(const std::string& path) {
   EXPECT_TRUE(sink.has_value()) << sink.status().ToString();
   return sink.has_value() ? std::move(*sink) : nullptr;
 }
+
+// A new folder per test, `dir_`, and the path of the test's database in it,
+// `db_`: no file yet (the first sink opened makes it).
+class SqliteDbTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string db_ = dir_ / "db.sqlite";
+};
 
 }  // namespace sluice::testing

@@ -93,7 +93,20 @@ void MysqlConnection::Close() noexcept {
   lost_ = false;
 }
 
+Status MysqlConnection::RefuseWhileLoading(std::string_view context) const {
+  return loading_.load(std::memory_order_acquire) ? Busy(context) : Status::Ok();
+}
+
+Status MysqlConnection::Busy(std::string_view context) const {
+  // Another packet now would land inside the file the server is reading: the
+  // statement and the connection would be garbled, not refused.
+  return Status::Internal("mysql sink " + target_.display + ": " + std::string(context) +
+                          ": the connection is running a LOAD DATA LOCAL statement; nothing "
+                          "else may use it before that ends");
+}
+
 Status MysqlConnection::Connect() {
+  RETURN_IF_ERROR(RefuseWhileLoading("connect"));
   Close();
   conn_ = mysql_init(nullptr);
   if (conn_ == nullptr) return Status::Unavailable("mysql sink: out of memory");
@@ -163,6 +176,7 @@ Status MysqlConnection::Connect() {
 }
 
 Status MysqlConnection::EnsureConnected() {
+  RETURN_IF_ERROR(RefuseWhileLoading("connect"));
   if (up()) return Status::Ok();
   return Connect();
 }
@@ -195,6 +209,7 @@ Status MysqlConnection::Send(const std::string& sql, std::string_view context) {
 }
 
 Status MysqlConnection::Exec(const std::string& sql, std::string_view context) {
+  RETURN_IF_ERROR(RefuseWhileLoading(context));
   RETURN_IF_ERROR(Send(sql, context));
   if (MYSQL_RES* result = mysql_store_result(conn_)) mysql_free_result(result);
   if (mysql_errno(conn_) != 0) return Error(context);
@@ -203,6 +218,7 @@ Status MysqlConnection::Exec(const std::string& sql, std::string_view context) {
 
 Result<std::vector<MysqlConnection::Row>> MysqlConnection::Query(const std::string& sql,
                                                                  std::string_view context) {
+  RETURN_IF_ERROR(RefuseWhileLoading(context));
   RETURN_IF_ERROR(Send(sql, context));
   MYSQL_RES* result = mysql_store_result(conn_);
   std::vector<Row> rows;
@@ -238,17 +254,25 @@ std::string MysqlConnection::Literal(std::string_view value) const {
 
 Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, const InfileRead& read,
                                                 std::string_view context) {
+  // Claimed at once, so that of two loads only one runs.
+  if (loading_.exchange(true, std::memory_order_acq_rel)) return Busy(context);
   infile_ = &read;
+  Status error;
+  uint64_t stored = 0;
   // Never resent: it runs inside the load's transaction.
-  const int failed = mysql_real_query(conn_, sql.data(), sql.size());
-  infile_ = nullptr;
-  if (failed != 0) {
+  if (mysql_real_query(conn_, sql.data(), sql.size()) != 0) {
     // The server (or its configuration, changed since Connect) refuses LOAD DATA
     // LOCAL: the next load on this connection uses INSERT; this one is retried.
     if (OneOf(mysql_errno(conn_), {ER_NOT_ALLOWED_COMMAND, 2068, 3948})) local_infile_ = false;
-    return Error(context);
+    error = Error(context);
+  } else {
+    stored = static_cast<uint64_t>(mysql_affected_rows(conn_));
   }
-  return static_cast<uint64_t>(mysql_affected_rows(conn_));
+  // Released only once the statement's outcome is read off the connection.
+  infile_ = nullptr;
+  loading_.store(false, std::memory_order_release);
+  if (!error.ok()) return error;
+  return stored;
 }
 
 Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, std::string_view data,
@@ -265,6 +289,7 @@ Result<uint64_t> MysqlConnection::LoadDataLocal(const std::string& sql, std::str
 
 Result<uint64_t> MysqlConnection::ExecPrepared(const std::string& sql, MYSQL_BIND* binds,
                                                std::string_view context) {
+  RETURN_IF_ERROR(RefuseWhileLoading(context));
   MYSQL_STMT* stmt = nullptr;
   if (auto it = prepared_.find(sql); it != prepared_.end()) {
     stmt = it->second;
@@ -303,7 +328,7 @@ Result<std::vector<MysqlWarning>> MysqlConnection::Warnings(std::string_view con
 }
 
 void MysqlConnection::RollBack() noexcept {
-  if (up()) mysql_real_query(conn_, "ROLLBACK", 8);
+  if (up() && !loading_.load(std::memory_order_acquire)) mysql_real_query(conn_, "ROLLBACK", 8);
 }
 
 }  // namespace sluice

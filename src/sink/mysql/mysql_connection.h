@@ -9,11 +9,19 @@
 // rows keep the first one that is not a duplicate key), and asks once whether the
 // server accepts LOAD DATA LOCAL (local_infile).
 //
-// Thread-safety: none; one thread at a time per MysqlConnection.
+// While LoadDataLocal runs, the protocol is in the middle of its statement (the
+// server is reading the file): every other call that would use the connection
+// (Connect, EnsureConnected, Exec, Query, Warnings, ExecPrepared, LoadDataLocal
+// itself) is refused with Internal, and RollBack does nothing, whether it comes
+// from the load's read or from another thread.
+//
+// Thread-safety: none; one thread at a time per MysqlConnection, but for that
+// refusal, which holds across threads.
 #pragma once
 
 #include <mysql.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -90,7 +98,8 @@ class MysqlConnection {
   using InfileRead = std::function<int(char* buf, unsigned len)>;
   // Runs `sql`, a LOAD DATA LOCAL INFILE statement, feeding it what `read` gives
   // as the file (from memory, no file is read). Returns the rows the server
-  // stored. May run on another thread than the other calls, never at the same time.
+  // stored. May run on another thread than the other calls, never at the same time:
+  // a call while it runs is refused (see above), this one too.
   Result<uint64_t> LoadDataLocal(const std::string& sql, const InfileRead& read,
                                  std::string_view context);
   // The same, `data` being the whole file.
@@ -105,7 +114,8 @@ class MysqlConnection {
   Result<std::vector<MysqlWarning>> Warnings(std::string_view context);
   unsigned WarningCount() const;
 
-  // Rolls back the open transaction if the connection is up; errors are ignored.
+  // Rolls back the open transaction if the connection is up and runs no LOAD DATA
+  // LOCAL; errors are ignored.
   void RollBack() noexcept;
   // Whether the server accepts LOAD DATA LOCAL on this connection (asked at
   // Connect; cleared when the server refuses it anyway).
@@ -125,6 +135,10 @@ class MysqlConnection {
   bool InTransaction() const;
   // Runs `sql` once; a dead idle connection is replaced and `sql` sent again.
   Status Send(const std::string& sql, std::string_view context);
+  // Busy(context) if LoadDataLocal is running; else Ok.
+  Status RefuseWhileLoading(std::string_view context) const;
+  // Internal, naming `context`: the connection runs a LOAD DATA LOCAL.
+  Status Busy(std::string_view context) const;
 
   const MysqlTarget target_;
   MYSQL* conn_ = nullptr;
@@ -132,6 +146,7 @@ class MysqlConnection {
   bool local_infile_ = false;
   std::string binary_collation_;
   const InfileRead* infile_ = nullptr;                     // what the running LOAD DATA LOCAL reads
+  std::atomic<bool> loading_{false};                       // LoadDataLocal is running
   std::unordered_map<std::string, MYSQL_STMT*> prepared_;  // SQL text to statement
 };
 

@@ -16,12 +16,7 @@ namespace {
 
 using namespace ::sluice::clickhouse_test;  // NOLINT(build/namespaces)
 
-// How many mutations were ever made on `table`, done or not.
-std::string Mutations(const std::string& url, const std::string& table) {
-  return Query(url, "SELECT count() FROM system.mutations WHERE database = " +
-                        QuoteClickHouseString(Database(url)) +
-                        " AND table = " + QuoteClickHouseString(table));
-}
+class ClickHouseMutationsTest : public ClickHouseServerTest {};
 
 // sluice's group path, 50 times: a group of three files whose last one holds a
 // bad row fails after the insert of the others has reached the server (more than
@@ -29,10 +24,7 @@ std::string Mutations(const std::string& url, const std::string& table) {
 // is loaded alone, the good ones commit and the bad one fails before sending.
 // None of these inserts stored a row (each failed long before
 // min_insert_block_size_rows), so there is nothing to delete: no mutation at all.
-TEST(ClickHouseMutationsTest, FiftyGroupsWithABadMemberMakeNoMutation) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseMutationsTest, FiftyGroupsWithABadMemberMakeNoMutation) {
   const TableDef def = Readings(Unique("bad_members"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   constexpr int64_t kBigRows = 20000;  // about 1.5 MiB as Native
@@ -67,10 +59,7 @@ TEST(ClickHouseMutationsTest, FiftyGroupsWithABadMemberMakeNoMutation) {
 // Leftover rows of two loads and a delete mutation for both that is not done yet
 // (made slow on purpose: it sleeps a millisecond a row). Beginning either load
 // waits for that mutation instead of making another.
-TEST(ClickHouseMutationsTest, CleanUpWaitsForAnUnfinishedMutationInsteadOfMakingAnother) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseMutationsTest, CleanUpWaitsForAnUnfinishedMutationInsteadOfMakingAnother) {
   const TableDef def = Readings(Unique("one_mutation"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string x = Unique("x");

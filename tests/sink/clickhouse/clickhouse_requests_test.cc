@@ -37,22 +37,7 @@ void WriteEach(Sink& sink, const TableDef& def, const std::vector<LoadId>& loads
   }
 }
 
-// A sink on the test server and a new table `def` that EnsureTable made.
-class ClickHouseRequestsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    SLUICE_SERVER_OR_SKIP(server, "SLUICE_TEST_CLICKHOUSE_URL");
-    url = server;
-    sink = OpenOrDie(url);
-    ASSERT_NE(sink, nullptr);
-    def = Readings(Unique("t"));
-    ASSERT_TRUE(sink->EnsureTable(def).ok());
-  }
-
-  std::string url;
-  std::unique_ptr<ClickHouseSink> sink;
-  TableDef def;
-};
+class ClickHouseRequestsTest : public ClickHouseTableTest {};
 
 TEST_F(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
   for (int round = 0; round < 2; ++round) {

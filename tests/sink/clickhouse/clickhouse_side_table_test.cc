@@ -27,12 +27,6 @@ using testing::StatsBatch;
 using testing::StatsRow;
 using testing::StatsTable;
 
-std::string Mutations(const std::string& url, const std::string& table) {
-  return Query(url, "SELECT count() FROM system.mutations WHERE database = " +
-                        QuoteClickHouseString(Database(url)) +
-                        " AND table = " + QuoteClickHouseString(table));
-}
-
 // Polls (at most 10 s) until `sql`, a count, answers 0, for a delete that is not
 // awaited; returns the last answer.
 std::string AwaitZero(const std::string& url, const std::string& sql) {
@@ -57,25 +51,12 @@ Status LoadWithSide(Sink& sink, const TableDef& def, const TableDef& side, const
   return status;
 }
 
-// A sink on the test server, and a table `def` with a side table `side` made by
-// EnsureTable, both new.
-class ClickHouseSideTableTest : public ::testing::Test {
+// ClickHouseTableTest and a new side table `side` made by EnsureTable.
+class ClickHouseSideTableTest : public ClickHouseTableTest {
  protected:
-  void SetUp() override {
-    SLUICE_SERVER_OR_SKIP(server, "SLUICE_TEST_CLICKHOUSE_URL");
-    url = server;
-    sink = OpenOrDie(url);
-    ASSERT_NE(sink, nullptr);
-    def = Readings(Unique("main"));
-    side = StatsTable(Unique("stats"));
-    ASSERT_TRUE(sink->EnsureTable(def).ok());
-    ASSERT_TRUE(sink->EnsureTable(side).ok());
-  }
+  ClickHouseSideTableTest() { made_.push_back(&side); }
 
-  std::string url;
-  std::unique_ptr<ClickHouseSink> sink;
-  TableDef def;
-  TableDef side;
+  TableDef side = StatsTable(Unique("stats"));
 };
 
 TEST_F(ClickHouseSideTableTest, SideRowsCommitWithTheRowsAtOneRequestMore) {
@@ -97,14 +78,14 @@ TEST_F(ClickHouseSideTableTest, SideRowsCommitWithTheRowsAtOneRequestMore) {
   std::deque<std::string> strings;
   ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(0, 3), labels), 0).ok());
   ASSERT_TRUE(sink->Write(ReadingsBatch(def, Range(3, 5), labels), 1).ok());
-  // Out of load order: the session sorts them, each row keeps its load.
-  ASSERT_TRUE(sink->WriteSide(StatsBatch(side, {{"/in/b.csv", "id", 2, 3.5}}, strings), 1).ok());
+  // Each side row keeps its load.
   ASSERT_TRUE(sink->WriteSide(StatsBatch(side,
                                          {{"/in/a.csv", "id", 3, 1.0},
                                           {"/in/a.csv", "label", 0, std::nullopt}},
                                          strings),
                               0)
                   .ok());
+  ASSERT_TRUE(sink->WriteSide(StatsBatch(side, {{"/in/b.csv", "id", 2, 3.5}}, strings), 1).ok());
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, side.name)), "0\n")
       << "side rows are stored by Commit only";
   auto counts = sink->Commit();
@@ -171,12 +152,10 @@ TEST_F(ClickHouseSideTableTest, SideRowsOfAnAttemptAreRemovedByTheNextBeginOfIts
 // (no mutation either). The load then commits with a value that fits.
 TEST_F(ClickHouseSideTableTest, SideValueTheTableCannotHoldCommitsNothing) {
   const std::string name = Unique("narrow_stats");
-  Exec(url, "CREATE TABLE " + Table(url, name) +
-                " (_file String, column String, count UInt8, mean Nullable(Float64), "
-                "_sluice_load_id String) ENGINE = MergeTree ORDER BY tuple()");
-  auto described = sink->DescribeTable(name);
-  ASSERT_TRUE(described.has_value() && described->has_value());
-  const TableDef narrow = **described;
+  const TableDef narrow = HandMade(name,
+                                   "(_file String, column String, count UInt8, mean "
+                                   "Nullable(Float64), _sluice_load_id String) ENGINE = MergeTree "
+                                   "ORDER BY tuple()");
 
   const LoadId load{Unique("l"), "/in/l.csv"};
   ASSERT_TRUE(sink->Begin(def, {load}, &narrow).ok());

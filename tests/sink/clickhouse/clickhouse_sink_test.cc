@@ -20,21 +20,13 @@ namespace {
 
 using namespace ::sluice::clickhouse_test;  // NOLINT(build/namespaces)
 
+class ClickHouseSinkTest : public ClickHouseServerTest {};
+
 // ---- against the server ------------------------------------------------------
 
-TEST(ClickHouseSinkTest, CreatesAndDescribesEveryType) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, CreatesAndDescribesEveryType) {
   const std::string name = Unique("types");
-  TableDef def{name,
-               {{"i", ColumnType::kInteger, false},
-                {"f", ColumnType::kFloat, true},
-                {"b", ColumnType::kBoolean, true},
-                {"d", ColumnType::kDate, true},
-                {"ts", ColumnType::kTimestamp, true},
-                {"s", ColumnType::kString, false}},
-               {}};
+  const TableDef def = EveryType(name, /*nullable_string=*/false);
   auto missing = sink->DescribeTable(name);
   ASSERT_TRUE(missing.has_value()) << missing.status().ToString();
   EXPECT_FALSE(missing->has_value());
@@ -50,19 +42,9 @@ TEST(ClickHouseSinkTest, CreatesAndDescribesEveryType) {
             "MergeTree\n");
 }
 
-TEST(ClickHouseSinkTest, CommittedLoadIsVisibleWithItsValues) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, CommittedLoadIsVisibleWithItsValues) {
   const std::string name = Unique("values");
-  TableDef def{name,
-               {{"i", ColumnType::kInteger, false},
-                {"f", ColumnType::kFloat, true},
-                {"b", ColumnType::kBoolean, true},
-                {"d", ColumnType::kDate, true},
-                {"ts", ColumnType::kTimestamp, true},
-                {"s", ColumnType::kString, true}},
-               {}};
+  const TableDef def = EveryType(name, /*nullable_string=*/true);
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   Batch batch;
   batch.Reset(def.columns);
@@ -101,10 +83,7 @@ TEST(ClickHouseSinkTest, CommittedLoadIsVisibleWithItsValues) {
             name + "\t/in/values.csv\t2\n");
 }
 
-TEST(ClickHouseSinkTest, CommittedLoadIdIsAlreadyExists) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, CommittedLoadIdIsAlreadyExists) {
   const TableDef def = Readings(Unique("again"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string id = Unique("load");
@@ -117,10 +96,7 @@ TEST(ClickHouseSinkTest, CommittedLoadIdIsAlreadyExists) {
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "10\n");
 }
 
-TEST(ClickHouseSinkTest, AbortLeavesNothing) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, AbortLeavesNothing) {
   const TableDef def = Readings(Unique("abort"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   std::vector<std::string> labels;
@@ -139,10 +115,7 @@ TEST(ClickHouseSinkTest, AbortLeavesNothing) {
 // max_insert_block_size rows would make several parts), in a process that dies
 // after sending them without committing: the next Begin of the same load id
 // removes those rows, and the load then commits each row exactly once.
-TEST(ClickHouseSinkTest, AbortMidInsertIsRemovedByTheNextBegin) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, AbortMidInsertIsRemovedByTheNextBegin) {
   const TableDef def = Readings(Unique("abort_mid"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string id = Unique("abort-mid");
@@ -162,22 +135,22 @@ TEST(ClickHouseSinkTest, AbortMidInsertIsRemovedByTheNextBegin) {
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "5\n");
 }
 
-TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+TEST_F(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   const TableDef def = Readings(Unique("crash"));
   const std::string id = Unique("crash-load");
-  ASSERT_TRUE(OpenOrDie(url)->EnsureTable(def).ok());
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
   constexpr int64_t kRows = 1500000;  // > max_insert_block_size: at least one part is stored
 
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    auto sink = ClickHouseSink::Open(url);
-    if (!sink.has_value()) _exit(2);
-    if (!(*sink)->Begin(def, {LoadId{id, "f"}}).ok()) _exit(3);
+    auto opened = ClickHouseSink::Open(url);
+    if (!opened.has_value()) _exit(2);
+    if (!(*opened)->Begin(def, {LoadId{id, "f"}}).ok()) _exit(3);
     std::vector<std::string> labels;
     for (int64_t from = 0; from < kRows; from += 100000) {
-      if (!(*sink)->Write(ReadingsBatch(def, Range(from, from + 100000), labels), 0).ok()) _exit(4);
+      if (!(*opened)->Write(ReadingsBatch(def, Range(from, from + 100000), labels), 0).ok())
+        _exit(4);
     }
     _exit(0);  // dies without Commit or Abort (no destructors run)
   }
@@ -191,7 +164,7 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
   const std::string left = Query(url, "SELECT count() FROM " + Table(url, def.name));
   EXPECT_NE(left, "0\n") << "the crashed load sent nothing; the test proves nothing";
 
-  auto sink = OpenOrDie(url);
+  sink = OpenOrDie(url);  // a new connection, as after a restart
   ASSERT_NE(sink, nullptr);
   EXPECT_EQ(*sink->IsCommitted(id), false);
   ASSERT_TRUE(sink->Begin(def, {LoadId{id, "f"}}).ok());
@@ -210,10 +183,7 @@ TEST(ClickHouseSinkTest, CrashedLoadIsRemovedByTheNextBegin) {
 
 // ---- groups of loads ----------------------------------------------------------
 
-TEST(ClickHouseSinkTest, GroupCommitsEveryLoadWithItsCounts) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, GroupCommitsEveryLoadWithItsCounts) {
   const TableDef def = Readings(Unique("group"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::vector<LoadId> loads = {{Unique("g0"), "/in/g0.csv"},
@@ -259,10 +229,7 @@ TEST(ClickHouseSinkTest, GroupCommitsEveryLoadWithItsCounts) {
             loads[2].id + "\n");
 }
 
-TEST(ClickHouseSinkTest, GroupWithACommittedLoadIsAlreadyExists) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, GroupWithACommittedLoadIsAlreadyExists) {
   const TableDef def = Readings(Unique("group_again"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string done = Unique("done");
@@ -288,10 +255,7 @@ TEST(ClickHouseSinkTest, GroupWithACommittedLoadIsAlreadyExists) {
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "12\n");
 }
 
-TEST(ClickHouseSinkTest, AbortedGroupLeavesNothing) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, AbortedGroupLeavesNothing) {
   const TableDef def = Readings(Unique("group_abort"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::vector<LoadId> loads = {{Unique("a0"), "f0"}, {Unique("a1"), "f1"}};
@@ -320,10 +284,9 @@ TEST(ClickHouseSinkTest, AbortedGroupLeavesNothing) {
 // again alone removes its own leftovers (waiting for the dead process's insert
 // if the server still runs it) and leaves those of the others to their own
 // Begin; at the end every load is there exactly once.
-TEST(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+TEST_F(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
   const TableDef def = Readings(Unique("group_crash"));
-  ASSERT_TRUE(OpenOrDie(url)->EnsureTable(def).ok());
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::vector<LoadId> loads = {
       {Unique("c0"), "f0"}, {Unique("c1"), "f1"}, {Unique("c2"), "f2"}};
   // Rows [from, to) of each load; 1.5M in all (> min_insert_block_size_rows), so
@@ -342,11 +305,11 @@ TEST(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    auto sink = ClickHouseSink::Open(url);
-    if (!sink.has_value()) _exit(2);
-    if (!(*sink)->Begin(def, loads).ok()) _exit(3);
+    auto opened = ClickHouseSink::Open(url);
+    if (!opened.has_value()) _exit(2);
+    if (!(*opened)->Begin(def, loads).ok()) _exit(3);
     for (size_t load = 0; load < loads.size(); ++load) {
-      if (!write(**sink, load, load).ok()) _exit(4);
+      if (!write(**opened, load, load).ok()) _exit(4);
     }
     _exit(0);  // dies without Commit or Abort (no destructors run)
   }
@@ -355,7 +318,7 @@ TEST(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
   ASSERT_TRUE(WIFEXITED(wstatus));
   ASSERT_EQ(WEXITSTATUS(wstatus), 0);
 
-  auto sink = OpenOrDie(url);
+  sink = OpenOrDie(url);  // a new connection, as after a restart
   ASSERT_NE(sink, nullptr);
   // At once, while the server may still be storing the dead process's insert.
   Status begun = sink->Begin(def, {loads[0]});
@@ -389,10 +352,7 @@ TEST(ClickHouseSinkTest, CrashedGroupIsCleanedByLaterBeginsOfEachLoad) {
       "1500000\t1500000\t0\t1499999\n");
 }
 
-TEST(ClickHouseSinkTest, KeyedTableIsReplacingMergeTree) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, KeyedTableIsReplacingMergeTree) {
   const TableDef def = Readings(Unique("keyed"), {"id"});
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   EXPECT_EQ(Query(url, "SELECT engine FROM system.tables WHERE database = '" + Database(url) +
@@ -418,10 +378,7 @@ TEST(ClickHouseSinkTest, KeyedTableIsReplacingMergeTree) {
   sink->Abort();
 }
 
-TEST(ClickHouseSinkTest, HostileIdentifiersWork) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, HostileIdentifiersWork) {
   const std::string name = Unique("we`ird\\ta'ble\" x\ty;--é");
   TableDef def{name,
                {{"id`); DROP TABLE x; --", ColumnType::kInteger, false},
@@ -443,9 +400,8 @@ TEST(ClickHouseSinkTest, HostileIdentifiersWork) {
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, name)), "3\n");
 }
 
-TEST(ClickHouseSinkTest, CompressedRequestsLoadTheSameRows) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url + "?compression=gzip");
+TEST_F(ClickHouseSinkTest, CompressedRequestsLoadTheSameRows) {
+  sink = OpenOrDie(url + "?compression=gzip");
   ASSERT_NE(sink, nullptr);
   const TableDef def = Readings(Unique("gzip"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
@@ -453,10 +409,7 @@ TEST(ClickHouseSinkTest, CompressedRequestsLoadTheSameRows) {
   EXPECT_EQ(Query(url, "SELECT count(), sum(id) FROM " + Table(url, def.name)), "1000\t499500\n");
 }
 
-TEST(ClickHouseSinkTest, RefusedDataIsInvalidData) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseSinkTest, RefusedDataIsInvalidData) {
   const TableDef def = Readings(Unique("refused"));
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   // The server's own refusal of malformed input, through the sink's classifier.
@@ -468,22 +421,19 @@ TEST(ClickHouseSinkTest, RefusedDataIsInvalidData) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
 
   // A value the table's own (narrower) type cannot hold.
-  const std::string narrow = Unique("narrow");
-  Query(url, "CREATE TABLE " + Table(url, narrow) +
-                 " (id Int8, label Nullable(String), _sluice_load_id String) ENGINE = MergeTree "
-                 "ORDER BY tuple()");
-  auto described = sink->DescribeTable(narrow);
-  ASSERT_TRUE(described.has_value() && described->has_value());
+  const TableDef narrow = HandMade(
+      Unique("narrow"),
+      "(id Int8, label Nullable(String), _sluice_load_id String) ENGINE = MergeTree ORDER BY "
+      "tuple()");
   std::vector<std::string> labels;
-  ASSERT_TRUE(sink->Begin(**described, {LoadId{Unique("n"), "f"}}).ok());
-  s = sink->Write(ReadingsBatch(**described, {1, 1000}, labels), 0);
+  ASSERT_TRUE(sink->Begin(narrow, {LoadId{Unique("n"), "f"}}).ok());
+  s = sink->Write(ReadingsBatch(narrow, {1, 1000}, labels), 0);
   EXPECT_EQ(s.code(), StatusCode::kInvalidData) << s.ToString();
   EXPECT_NE(s.message().find("line 3"), std::string::npos) << s.message();
   sink->Abort();
 }
 
-TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreRefusals) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+TEST_F(ClickHouseSinkTest, BadCredentialsAndDatabaseAreRefusals) {
   auto endpoint = ParseClickHouseUrl(url);
   ASSERT_TRUE(endpoint.has_value());
   const std::string base = "clickhouse://" + endpoint->user + ":";
@@ -506,15 +456,13 @@ TEST(ClickHouseSinkTest, BadCredentialsAndDatabaseAreRefusals) {
   EXPECT_EQ(down.error().message().find(endpoint->password), std::string::npos);
 }
 
-TEST(ClickHouseSinkTest, OpenSinkDispatchesClickHouseUrls) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenSink(url);
-  ASSERT_TRUE(sink.has_value()) << sink.status().ToString();
-  EXPECT_TRUE((*sink)->Ping().ok());
+TEST_F(ClickHouseSinkTest, OpenSinkDispatchesClickHouseUrls) {
+  auto opened = OpenSink(url);
+  ASSERT_TRUE(opened.has_value()) << opened.status().ToString();
+  EXPECT_TRUE((*opened)->Ping().ok());
 }
 
-TEST(ClickHouseSinkTest, AddColumnsAddsMissingColumnsNullableOnce) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
+TEST_F(ClickHouseSinkTest, AddColumnsAddsMissingColumnsNullableOnce) {
   const std::string name = Unique("evolving");
   ::sluice::testing::CheckAddColumns([&]() -> std::unique_ptr<Sink> { return OpenOrDie(url); },
                                      name, Table(url, name),

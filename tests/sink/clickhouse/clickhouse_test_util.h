@@ -1,6 +1,7 @@
 // Helpers shared by the ClickHouse sink's tests against a real server
 // (SLUICE_TEST_CLICKHOUSE_URL): names no other test process uses, queries as
-// another client would make them, the `readings` table and its batches.
+// another client would make them, the `readings` table and its batches, and the
+// fixtures that open a sink on the server (and make a table) for each test.
 //
 // Thread-safety: none needed (each test runs on one thread).
 #pragma once
@@ -19,6 +20,7 @@
 #include "sink/clickhouse/clickhouse_sql.h"
 #include "sink/sink.h"
 #include "sink/sink_test_rows.h"
+#include "test_util.h"
 
 namespace sluice::clickhouse_test {
 
@@ -64,6 +66,19 @@ inline std::unique_ptr<ClickHouseSink> OpenOrDie(const std::string& url) {
   return sink.has_value() ? std::move(*sink) : nullptr;
 }
 
+// A table of a column of every type: i (not null), then f, b, d, ts, s (nullable,
+// but for s if `nullable_string` is false).
+inline TableDef EveryType(const std::string& name, bool nullable_string) {
+  return {name,
+          {{"i", ColumnType::kInteger, false},
+           {"f", ColumnType::kFloat, true},
+           {"b", ColumnType::kBoolean, true},
+           {"d", ColumnType::kDate, true},
+           {"ts", ColumnType::kTimestamp, true},
+           {"s", ColumnType::kString, nullable_string}},
+          {}};
+}
+
 inline TableDef Readings(const std::string& name, std::vector<std::string> key = {}) {
   return {name,
           {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
@@ -100,10 +115,58 @@ inline void AwaitInsertsOf(const std::string& url, const std::string& id) {
   }
 }
 
+// Count of the mutations (finished or not) of `table`, as text.
+inline std::string Mutations(const std::string& url, const std::string& table) {
+  return Query(url, "SELECT count() FROM system.mutations WHERE database = " +
+                        QuoteClickHouseString(Database(url)) +
+                        " AND table = " + QuoteClickHouseString(table));
+}
+
 // Count of the rows of load `id` in `table`, as text.
 inline std::string RowsOf(const std::string& url, const std::string& table, const std::string& id) {
   return Query(url, "SELECT count() FROM " + Table(url, table) +
                         " WHERE _sluice_load_id = " + QuoteClickHouseString(id));
 }
+
+// A sink on the test server for each test, `sink` (skipped without a server);
+// `url` is the server's.
+class ClickHouseServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SLUICE_SERVER_OR_SKIP(server, "SLUICE_TEST_CLICKHOUSE_URL");
+    url = server;
+    sink = OpenOrDie(url);
+    ASSERT_NE(sink, nullptr);
+  }
+
+  // Makes the table `name` by hand (`definition`: its columns and engine, the SQL
+  // after the name) and returns it as the sink describes it.
+  TableDef HandMade(const std::string& name, const std::string& definition) {
+    Exec(url, "CREATE TABLE " + Table(url, name) + " " + definition);
+    auto described = sink->DescribeTable(name);
+    EXPECT_TRUE(described.has_value() && described->has_value()) << name;
+    return described.has_value() && described->has_value() ? **described : TableDef{};
+  }
+
+  std::string url;
+  std::unique_ptr<ClickHouseSink> sink;
+};
+
+// ClickHouseServerTest and a new table `def` (Readings) that EnsureTable made,
+// with every table a derived fixture adds to `made_` (from its constructor).
+class ClickHouseTableTest : public ClickHouseServerTest {
+ protected:
+  void SetUp() override {
+    ClickHouseServerTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (const TableDef* table : made_) {
+      Status made = sink->EnsureTable(*table);
+      ASSERT_TRUE(made.ok()) << made.ToString();
+    }
+  }
+
+  TableDef def = Readings(Unique("t"));
+  std::vector<const TableDef*> made_ = {&def};
+};
 
 }  // namespace sluice::clickhouse_test

@@ -18,6 +18,8 @@ namespace {
 
 using namespace ::sluice::clickhouse_test;  // NOLINT(build/namespaces)
 
+class ClickHouseVersionsTest : public ClickHouseServerTest {};
+
 // Rows (id, label), row i from line 2 + i.
 Batch LabelledBatch(const TableDef& table,
                     const std::vector<std::pair<int64_t, std::string>>& rows) {
@@ -49,10 +51,7 @@ std::string MergedRows(const std::string& url, const std::string& table, int64_t
                         std::to_string(below) + " ORDER BY id");
 }
 
-TEST(ClickHouseVersionsTest, FirstWrittenRowOfAKeyWinsMerges) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseVersionsTest, FirstWrittenRowOfAKeyWinsMerges) {
   const TableDef def = Readings(Unique("first_wins"), {"id"});
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   EXPECT_EQ(Query(url,
@@ -92,10 +91,7 @@ TEST(ClickHouseVersionsTest, FirstWrittenRowOfAKeyWinsMerges) {
 // They came after a committed load's rows of the same keys, so they lose every
 // merge; the file begun again removes them, and its committed rows still lose to
 // the earlier load's.
-TEST(ClickHouseVersionsTest, CrashedAttemptsRowsNeverBeatCommittedRows) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseVersionsTest, CrashedAttemptsRowsNeverBeatCommittedRows) {
   const TableDef def = Readings(Unique("crash_loses"), {"id"});
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   auto rows_labelled = [](int64_t n, const std::string& label) {
@@ -132,10 +128,7 @@ TEST(ClickHouseVersionsTest, CrashedAttemptsRowsNeverBeatCommittedRows) {
 // the crashed attempt's rows start going at once, not at the file's next Begin,
 // which may never come (the file was replaced) or come after other files' rows
 // of the same keys were written.
-TEST(ClickHouseVersionsTest, RecoveryRemovesACrashedAttemptsRowsWithoutItsNextBegin) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseVersionsTest, RecoveryRemovesACrashedAttemptsRowsWithoutItsNextBegin) {
   const TableDef def = Readings(Unique("discard"), {"id"});
   ASSERT_TRUE(sink->EnsureTable(def).ok());
   const std::string kept = Unique("kept");
@@ -156,28 +149,22 @@ TEST(ClickHouseVersionsTest, RecoveryRemovesACrashedAttemptsRowsWithoutItsNextBe
   EXPECT_EQ(RowsOf(url, def.name, id), "0\n");
   EXPECT_EQ(RowsOf(url, def.name, kept), "1\n");
   // Nothing to remove: no mutation.
-  const std::string mutations = "SELECT count() FROM system.mutations WHERE database = '" +
-                                Database(url) + "' AND table = '" + def.name + "'";
-  const std::string before = Query(url, mutations);
+  const std::string before = Mutations(url, def.name);
   sink->DiscardAttempt(def.name, LoadId{Unique("never_sent"), "/in/never.csv"});
-  EXPECT_EQ(Query(url, mutations), before);
+  EXPECT_EQ(Mutations(url, def.name), before);
 }
 
 // A keyed table made before sluice versioned its rows (ReplacingMergeTree without
 // a version) still loads, under ClickHouse's own rule.
-TEST(ClickHouseVersionsTest, KeyedTableWithoutVersionStillLoads) {
-  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_CLICKHOUSE_URL");
-  auto sink = OpenOrDie(url);
-  ASSERT_NE(sink, nullptr);
+TEST_F(ClickHouseVersionsTest, KeyedTableWithoutVersionStillLoads) {
   const std::string name = Unique("unversioned");
-  Query(url, "CREATE TABLE " + Table(url, name) +
-                 " (id Int64, label Nullable(String), _sluice_load_id String) ENGINE = "
-                 "ReplacingMergeTree ORDER BY id");
-  auto described = sink->DescribeTable(name);
-  ASSERT_TRUE(described.has_value() && described->has_value());
-  EXPECT_EQ((*described)->key, std::vector<std::string>{"id"});
-  ASSERT_TRUE(LoadLabelled(*sink, **described, Unique("u1"), {{1, "one"}, {2, "two"}}).ok());
-  ASSERT_TRUE(LoadLabelled(*sink, **described, Unique("u2"), {{2, "deux"}}).ok());
+  const TableDef described = HandMade(
+      name,
+      "(id Int64, label Nullable(String), _sluice_load_id String) ENGINE = ReplacingMergeTree "
+      "ORDER BY id");
+  EXPECT_EQ(described.key, std::vector<std::string>{"id"});
+  ASSERT_TRUE(LoadLabelled(*sink, described, Unique("u1"), {{1, "one"}, {2, "two"}}).ok());
+  ASSERT_TRUE(LoadLabelled(*sink, described, Unique("u2"), {{2, "deux"}}).ok());
   EXPECT_EQ(MergedRows(url, name, 100), "1\tone\n2\tdeux\n");
 }
 
