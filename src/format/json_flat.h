@@ -27,17 +27,17 @@ namespace sluice {
 enum class FlatKind : uint8_t { kString, kInteger, kDouble, kTrue, kFalse, kNull };
 
 struct FlatField {
-  std::string_view key;     // points into the parsed text
+  std::string_view key;  // points into the parsed text
   FlatKind kind;
   std::string_view string;  // kString: the value's bytes, inside the parsed text
   int64_t integer;          // kInteger
   double number;            // kDouble
 };
 
-// Parses `text` as a flat object into `fields` (cleared first; keys in source
+// Parses `text` as a flat object into `fields` (its only elements; keys in source
 // order, repeats kept). Requires 15 readable bytes after `text` (a StreamBuffer's
-// padding, or SIMDJSON_PADDING, give them): strings are searched 16 bytes a step. Returns false, `fields` then unspecified, if `text` is
-// not in the subset above.
+// padding, or SIMDJSON_PADDING, give them): strings are searched 16 bytes a step. Returns false,
+// `fields` then unspecified, if `text` is not in the subset above.
 bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields);
 
 }  // namespace sluice

@@ -134,8 +134,9 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
     switch (field.kind) {
       case FlatKind::kString:
         // Strings of the flat subset have no escapes: the raw text holds them as they are.
-        out.SetCell(column, Span{static_cast<uint32_t>(raw_.offset + (field.string.data() - raw.data())),
-                                 static_cast<uint32_t>(field.string.size())});
+        out.SetCell(column,
+                    Span{static_cast<uint32_t>(raw_.offset + (field.string.data() - raw.data())),
+                         static_cast<uint32_t>(field.string.size())});
         break;
       case FlatKind::kInteger:
         SetScalar(column, TypedKind::kInteger, field.integer, out);
@@ -155,13 +156,8 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
   return Status::Ok();
 }
 
-size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatch& out) {
-  if (position < position_columns_.size()) {
-    size_t guess = position_columns_[position];
-    if (guess < columns_.size() && columns_[guess] == key) return guess;
-  } else {
-    position_columns_.resize(position + 1);
-  }
+size_t JsonRowBuilder::FindColumn(size_t position, std::string_view key, TextBatch& out) {
+  if (position >= position_columns_.size()) position_columns_.resize(position + 1);
   size_t column;
   if (auto it = index_.find(key); it != index_.end()) {
     column = it->second;

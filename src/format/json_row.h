@@ -77,7 +77,24 @@ class JsonRowBuilder {
  private:
   // The column of `key`, added if new; kTooMany past max_columns_.
   static constexpr size_t kTooMany = static_cast<size_t>(-1);
-  size_t ColumnFor(size_t position, std::string_view key, TextBatch& out);
+  size_t ColumnFor(size_t position, std::string_view key, TextBatch& out) {
+    if (position < position_columns_.size()) {
+      const size_t guess = position_columns_[position];
+      if (guess < columns_.size() && SameKey(columns_[guess], key)) return guess;
+    }
+    return FindColumn(position, key, out);
+  }
+  // ColumnFor when the key is not the one at `position` in the previous object.
+  size_t FindColumn(size_t position, std::string_view key, TextBatch& out);
+  // Keys are short: a byte loop inline is cheaper than a call to memcmp.
+  static bool SameKey(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    if (a.size() > 16) return a == b;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
   // Starts the row of `raw` in `out`, its raw text copied to the arena.
   void StartRow(std::string_view raw, uint64_t line, uint64_t offset, TextBatch& out);
   // Drops the row being built; the error for `key`, one past max_columns.

@@ -3,9 +3,9 @@
 //
 // Each line is parsed on its own, so a bad line
 // costs only itself (a flat object of scalars by ParseFlatObject, json_flat.h;
-// any other line by one reused simdjson parser, which gives the verdict): a line that is not valid JSON, not an object, or longer
-// than max_record_bytes (skipped without being held) is a row error with its line
-// number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
+// any other line by one reused simdjson parser, which gives the verdict): a line that is not valid
+// JSON, not an object, or longer than max_record_bytes (skipped without being held) is a row error
+// with its line number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
 // order mark at the start are skipped. The only stream errors are the
 // InputStream's and more than max_columns distinct keys. (A CSV header too long
 // fails the read; JSON Lines has none, so every line over the limit is only a
@@ -45,10 +45,10 @@ class JsonlReader final : public RecordReader {
   simdjson::dom::parser parser_;
   JsonRowBuilder rows_;
   std::vector<FlatField> fields_;  // of the line being read, reused
-  uint64_t line_ = 1;      // line of the front of the buffer
-  size_t searched_ = 0;    // bytes of that line known to hold no LF
-  bool skipping_ = false;  // the line at the front is too long and already reported
-  Status error_;           // sticky once the stream fails
+  uint64_t line_ = 1;              // line of the front of the buffer
+  size_t searched_ = 0;            // bytes of that line known to hold no LF
+  bool skipping_ = false;          // the line at the front is too long and already reported
+  Status error_;                   // sticky once the stream fails
 };
 
 }  // namespace sluice
