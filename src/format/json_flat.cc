@@ -183,4 +183,40 @@ bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields) {
   return FlatParser(text).Parse(fields);
 }
 
+std::string FlatDifference(const std::vector<FlatField>& fields, simdjson::dom::object object) {
+  size_t i = 0;
+  for (simdjson::dom::key_value_pair field : object) {
+    if (i == fields.size()) return "simdjson has more fields";
+    const FlatField& f = fields[i++];
+    if (field.key != f.key) return "key " + std::string(field.key) + " vs " + std::string(f.key);
+    simdjson::dom::element v = field.value;
+    bool same = false;
+    switch (v.type()) {
+      case simdjson::dom::element_type::STRING:
+        same = f.kind == FlatKind::kString && v.get_string().value_unsafe() == f.string;
+        break;
+      case simdjson::dom::element_type::INT64:
+        same = f.kind == FlatKind::kInteger && v.get_int64().value_unsafe() == f.integer;
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        same =
+            f.kind == FlatKind::kDouble && std::bit_cast<uint64_t>(v.get_double().value_unsafe()) ==
+                                               std::bit_cast<uint64_t>(f.number);
+        break;
+      case simdjson::dom::element_type::BOOL:
+        same = f.kind == (v.get_bool().value_unsafe() ? FlatKind::kTrue : FlatKind::kFalse);
+        break;
+      case simdjson::dom::element_type::NULL_VALUE:
+        same = f.kind == FlatKind::kNull;
+        break;
+      case simdjson::dom::element_type::UINT64:
+      case simdjson::dom::element_type::ARRAY:
+      case simdjson::dom::element_type::OBJECT:
+        break;  // never in the subset
+    }
+    if (!same) return "the value of key " + std::string(f.key) + " differs";
+  }
+  return i == fields.size() ? "" : "simdjson has fewer fields";
+}
+
 }  // namespace sluice

@@ -18,7 +18,10 @@
 // Thread-safety: stateless; any thread.
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,5 +42,10 @@ struct FlatField {
 // padding, or SIMDJSON_PADDING, give them): strings are searched 16 bytes a step. Returns false,
 // `fields` then unspecified, if `text` is not in the subset above.
 bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields);
+
+// What tells `fields` from simdjson's `object` of the same text ("" if nothing):
+// keys and strings as bytes, numbers by kind and value (doubles by their bits).
+// The property tests/format/json_flat_test.cc and fuzz/jsonl_fuzz.cc check.
+std::string FlatDifference(const std::vector<FlatField>& fields, simdjson::dom::object object);
 
 }  // namespace sluice
