@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -149,6 +153,30 @@ TEST(JsonFlatTest, OtherValidLinesAreDeclined) {
        }) {
     std::vector<FlatField> fields;
     EXPECT_FALSE(Flat(line, fields)) << line;
+  }
+}
+
+// Every file of JSONTestSuite: accepted only if simdjson accepts it with the same
+// values (so no n_ file is ever accepted), and the y_ files that are flat objects
+// are accepted, so the fast path is what reads them.
+TEST(JsonFlatTest, JsonTestSuiteVerdictsAreSimdjsons) {
+  const std::string suite =
+      std::string(SLUICE_TEST_DATA_DIR) + "/conformance/jsontestsuite/test_parsing";
+  size_t files = 0;
+  std::vector<std::string> accepted;
+  for (const auto& entry : std::filesystem::directory_iterator(suite)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    ++files;
+    if (CheckLine(bytes.str())) accepted.push_back(entry.path().filename().string());
+  }
+  EXPECT_GT(files, 300u);
+  for (const std::string& name : accepted) EXPECT_NE(name[0], 'n') << name;
+  std::sort(accepted.begin(), accepted.end());
+  for (const char* flat : {"y_object_basic.json", "y_object_duplicated_key.json",
+                           "y_object_duplicated_key_and_value.json", "y_object_empty_key.json"}) {
+    EXPECT_TRUE(std::binary_search(accepted.begin(), accepted.end(), flat)) << flat;
   }
 }
 
