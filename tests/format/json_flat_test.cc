@@ -278,8 +278,9 @@ TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
   }
 }
 
-// Through the readers: JSON Lines (flat lines read without the DOM) and the same
-// objects as one JSON array (read by simdjson) give the same columns and cells.
+// Through the readers: JSON Lines and the same objects as one JSON array (its
+// elements split by JsonReader) give the same columns and cells, flat lines and
+// lines with nested values (read by simdjson) mixed, LF and CRLF.
 TEST(JsonFlatTest, JsonlReadsAsTheSameObjectsInAnArray) {
   std::mt19937 random(5);
   std::string jsonl;
