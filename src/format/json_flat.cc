@@ -112,36 +112,37 @@ class FlatParser {
 
   static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-  // Appends the digits at p_ to `mantissa`; false past 19 digits in all. A byte
-  // at a time: numbers in files are short, and eight-byte steps were slower.
-  bool Digits(uint64_t& mantissa, int& digits) {
-    while (p_ != end_ && IsDigit(*p_)) {
-      if (++digits > 19) return false;
+  // Appends the digits at p_ to `mantissa`, which wraps past 19 digits: the caller
+  // counts them and declines such numbers. A byte at a time: numbers in files are
+  // short, and eight-byte steps (SWAR) were slower.
+  void Digits(uint64_t& mantissa) {
+    while (p_ != end_ && IsDigit(*p_))
       mantissa = mantissa * 10 + static_cast<uint64_t>(*p_++ - '0');
-    }
-    return true;
   }
 
   // A digit after a leading 0 ("01") is left for the caller to refuse.
   bool Number(FlatField& field) {
     const bool negative = Take('-');
-    if (p_ == end_ || !IsDigit(*p_)) return false;
+    const char* first = p_;
     uint64_t mantissa = 0;
-    int digits = 0;
-    if (*p_ == '0') {
+    if (p_ != end_ && *p_ == '0') {
       ++p_;
-      digits = 1;
-    } else if (!Digits(mantissa, digits)) {
-      return false;
+    } else {
+      Digits(mantissa);
     }
+    if (p_ == first) return false;
+    auto digits = p_ - first;
     int exponent = 0;
     bool is_integer = true;
     if (Take('.')) {
       is_integer = false;
-      const int before = digits;
-      if (p_ == end_ || !IsDigit(*p_) || !Digits(mantissa, digits)) return false;
-      exponent = -(digits - before);
+      const char* fraction = p_;
+      Digits(mantissa);
+      if (p_ == fraction) return false;
+      digits += p_ - fraction;
+      exponent = -static_cast<int>(p_ - fraction);
     }
+    if (digits > 19) return false;  // the mantissa may have wrapped
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
       is_integer = false;
