@@ -3,6 +3,8 @@
 #include <bit>
 #include <cstring>
 
+#include "format/byte_search.h"
+
 namespace sluice {
 namespace {
 
@@ -16,15 +18,8 @@ const char* FindStringEnd(const char* p, const char* end) {
     Vector v;
     std::memcpy(&v, p, sizeof v);
     // Signed: bytes of 0x80 and above are negative, below 0x20 too.
-    auto hits = (v == '"') | (v == '\\') | (v < 0x20);
-    uint64_t halves[2];
-    std::memcpy(halves, &hits, sizeof halves);
-    for (int i = 0; i < 2; ++i) {
-      if (halves[i] == 0) continue;
-      int bit = std::endian::native == std::endian::little ? std::countr_zero(halves[i])
-                                                           : std::countl_zero(halves[i]);
-      return p + 8 * i + bit / 8;
-    }
+    const int first = FirstSetByte((v == '"') | (v == '\\') | (v < 0x20));
+    if (first < 16) return p + first;
   }
   return p;
 }
