@@ -6,14 +6,14 @@
 // false), leaving the verdict to simdjson: so it never accepts what simdjson
 // rejects, and what it accepts gives the values simdjson's DOM gives (tested
 // against it in tests/format/json_flat_test.cc and by fuzz/jsonl_fuzz.cc). The
-// subset: one object (JSON whitespace around and between tokens) of at least one
-// member; keys and string values of printable ASCII without escapes (0x20 to 0x7F
-// but '"' and '\'); true, false, null; integers of at most 18 digits (int64) but
-// -0; decimals whose digits, leading zeros included, number at most 19, make a
-// mantissa of at most 2^53 and a power of ten in [-22, 22], whose double one
-// multiplication or division gives correctly rounded (as simdjson's) — but -0.0.
-// Anything else (nested values, escapes, non-ASCII, other numbers, an empty
-// object) goes to simdjson.
+// subset: one object of at least one member, JSON whitespace around and between
+// tokens; keys and string values of ASCII bytes 0x20 to 0x7F without '"' and
+// '\' (so without escapes); true, false, null; integers of at most 18 digits,
+// but -0; decimals of at most 19 digits (leading zeros included) whose mantissa
+// is at most 2^53 and whose power of ten is in [-22, 22], but -0.0: one
+// multiplication or division of two exact doubles then gives the correctly
+// rounded value, as simdjson's. Anything else (nested values, escapes, non-ASCII
+// bytes, other numbers, an empty object) is simdjson's to read.
 //
 // Thread-safety: stateless; any thread.
 #pragma once
@@ -38,9 +38,10 @@ struct FlatField {
 };
 
 // Parses `text` as a flat object into `fields` (its only elements; keys in source
-// order, repeats kept). Requires 15 readable bytes after `text` (a StreamBuffer's
-// padding, or SIMDJSON_PADDING, give them): strings are searched 16 bytes a step. Returns false,
-// `fields` then unspecified, if `text` is not in the subset above.
+// order, repeats kept). Returns false, `fields` then unspecified, if `text` is
+// not in the subset above. Requires 15 readable bytes after `text` (a
+// StreamBuffer's padding or SIMDJSON_PADDING): strings are searched 16 bytes a
+// step.
 bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields);
 
 // What tells `fields` from simdjson's `object` of the same text ("" if nothing):
