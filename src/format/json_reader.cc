@@ -189,6 +189,12 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
     return Status::Ok();
   }
   if (text.empty()) return Error("expected a JSON value");
+  // A flat object of scalars is read without simdjson's DOM (json_flat.h).
+  if (ParseFlatObject(text, fields_)) {
+    RETURN_IF_ERROR(rows_.AddRow(fields_, text, line, offset, out));
+    buf_.Consume(text.size());
+    return Status::Ok();
+  }
   simdjson::dom::element element;
   // The buffer's padding lets simdjson read the element in place.
   if (simdjson::error_code error = parser_.parse(text.data(), text.size(), false).get(element)) {

@@ -5,7 +5,9 @@
 // A huge array is never held whole: a small splitter walks the stream, checks
 // the syntax between the elements itself (whitespace, commas, the brackets,
 // nothing after the document) and hands each element to simdjson, which
-// validates it fully (UTF-8 included). So memory is bounded by the block size
+// validates it fully (UTF-8 included); an element that is a flat object of
+// scalars is read by ParseFlatObject instead (json_flat.h: only what simdjson
+// accepts, with the same values). So memory is bounded by the block size
 // and the largest element.
 //
 // Row errors: an array element that is valid JSON but not an object; an element
@@ -23,6 +25,7 @@
 #include <simdjson.h>
 
 #include <memory>
+#include <vector>
 
 #include "format/json_row.h"
 #include "format/record_reader.h"
@@ -65,6 +68,7 @@ class JsonReader final : public RecordReader {
   ReaderOptions options_;
   simdjson::dom::parser parser_;
   JsonRowBuilder rows_;
+  std::vector<FlatField> fields_;  // of the element being read, reused
   Expect expect_ = Expect::kDocument;
   uint64_t line_ = 1;  // line of the front of the buffer
   Status error_;       // sticky once the stream is unreadable

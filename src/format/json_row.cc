@@ -94,37 +94,70 @@ void JsonRowBuilder::StartBatch(TextBatch& out) {
   }
 }
 
-Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
-                              uint64_t offset, TextBatch& out) {
+void JsonRowBuilder::StartRow(std::string_view raw, uint64_t line, uint64_t offset,
+                              TextBatch& out) {
   raw_ = out.Append(raw);
   shared_end_ = 0;
   out.StartRow(line, offset, raw_);
+}
+
+Status JsonRowBuilder::TooManyKeys(std::string_view key, uint64_t line, TextBatch& out) const {
+  out.DropRow();
+  constexpr size_t kShownKeyBytes = 64;
+  std::string message = "line " + std::to_string(line) + ": more than max_columns (" +
+                        std::to_string(max_columns_) + ") distinct keys; the next is \"" +
+                        std::string(key.substr(0, kShownKeyBytes)) +
+                        (key.size() > kShownKeyBytes ? "...\"" : "\"");
+  return Status::InvalidData(std::move(message));
+}
+
+Status JsonRowBuilder::AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line,
+                              uint64_t offset, TextBatch& out) {
+  StartRow(raw, line, offset, out);
   size_t position = 0;
   for (simdjson::dom::key_value_pair field : object) {
     size_t column = ColumnFor(position++, field.key, out);
-    if (column == kTooMany) {
-      out.DropRow();
-      constexpr size_t kShownKeyBytes = 64;
-      std::string_view key = field.key;
-      std::string message = "line " + std::to_string(line) + ": more than max_columns (" +
-                            std::to_string(max_columns_) + ") distinct keys; the next is \"" +
-                            std::string(key.substr(0, kShownKeyBytes)) +
-                            (key.size() > kShownKeyBytes ? "...\"" : "\"");
-      return Status::InvalidData(std::move(message));
-    }
+    if (column == kTooMany) return TooManyKeys(field.key, line, out);
     SetValue(column, field.value, out);
   }
   out.FinishRow();
   return Status::Ok();
 }
 
-size_t JsonRowBuilder::ColumnFor(size_t position, std::string_view key, TextBatch& out) {
-  if (position < position_columns_.size()) {
-    size_t guess = position_columns_[position];
-    if (guess < columns_.size() && columns_[guess] == key) return guess;
-  } else {
-    position_columns_.resize(position + 1);
+Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_view raw,
+                              uint64_t line, uint64_t offset, TextBatch& out) {
+  StartRow(raw, line, offset, out);
+  size_t position = 0;
+  for (const FlatField& field : fields) {
+    size_t column = ColumnFor(position++, field.key, out);
+    if (column == kTooMany) return TooManyKeys(field.key, line, out);
+    switch (field.kind) {
+      case FlatKind::kString:
+        // Strings of the flat subset have no escapes: the raw text holds them as they are.
+        out.SetCell(column,
+                    Span{static_cast<uint32_t>(raw_.offset + (field.string.data() - raw.data())),
+                         static_cast<uint32_t>(field.string.size())});
+        break;
+      case FlatKind::kInteger:
+        SetScalar(column, TypedKind::kInteger, field.integer, out);
+        break;
+      case FlatKind::kDouble:
+        SetScalar(column, TypedKind::kFloat, std::bit_cast<int64_t>(field.number), out);
+        break;
+      case FlatKind::kTrue:
+      case FlatKind::kFalse:
+        SetScalar(column, TypedKind::kBoolean, field.kind == FlatKind::kTrue ? 1 : 0, out);
+        break;
+      case FlatKind::kNull:
+        break;  // the cell stays null
+    }
   }
+  out.FinishRow();
+  return Status::Ok();
+}
+
+size_t JsonRowBuilder::FindColumn(size_t position, std::string_view key, TextBatch& out) {
+  if (position >= position_columns_.size()) position_columns_.resize(position + 1);
   size_t column;
   if (auto it = index_.find(key); it != index_.end()) {
     column = it->second;
@@ -196,6 +229,10 @@ void JsonRowBuilder::SetValue(size_t column, simdjson::dom::element value, TextB
       out.SetCell(column, out.Append(nested_.str()));
       return;
   }
+  SetScalar(column, kind, typed, out);
+}
+
+void JsonRowBuilder::SetScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out) {
   const bool textless = kind != TypedKind::kText && column < textless_.size() && textless_[column];
   if (textless) {
     out.SetCell(column, out.SpanFrom(out.Mark()));  // empty, not null

@@ -29,6 +29,7 @@
 
 #include "core/status.h"
 #include "core/text_batch.h"
+#include "format/json_flat.h"
 #include "format/stream_buffer.h"
 
 namespace sluice {
@@ -67,11 +68,37 @@ class JsonRowBuilder {
   // dropped).
   Status AddRow(simdjson::dom::object object, std::string_view raw, uint64_t line, uint64_t offset,
                 TextBatch& out);
+  // The same for an object ParseFlatObject read from `raw` (json_flat.h), with
+  // the cells the simdjson object of the same text gives; its string cells point
+  // into the row's raw text instead of being copied.
+  Status AddRow(const std::vector<FlatField>& fields, std::string_view raw, uint64_t line,
+                uint64_t offset, TextBatch& out);
 
  private:
   // The column of `key`, added if new; kTooMany past max_columns_.
   static constexpr size_t kTooMany = static_cast<size_t>(-1);
-  size_t ColumnFor(size_t position, std::string_view key, TextBatch& out);
+  size_t ColumnFor(size_t position, std::string_view key, TextBatch& out) {
+    if (position < position_columns_.size()) {
+      const size_t guess = position_columns_[position];
+      if (guess < columns_.size() && SameKey(columns_[guess], key)) return guess;
+    }
+    return FindColumn(position, key, out);
+  }
+  // ColumnFor when the key is not the one at `position` in the previous object.
+  size_t FindColumn(size_t position, std::string_view key, TextBatch& out);
+  // Keys are short: a byte loop inline is cheaper than a call to memcmp.
+  static bool SameKey(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    if (a.size() > 16) return a == b;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  // Starts the row of `raw` in `out`, its raw text copied to the arena.
+  void StartRow(std::string_view raw, uint64_t line, uint64_t offset, TextBatch& out);
+  // Drops the row being built; the error for `key`, one past max_columns.
+  Status TooManyKeys(std::string_view key, uint64_t line, TextBatch& out) const;
   // The cell of a string value of the row being built: long strings (at least
   // kSharedStringBytes) found verbatim in the row's raw text point into it rather
   // than being stored twice, which halves the batch of a file of long values.
@@ -82,6 +109,9 @@ class JsonRowBuilder {
   // that fits int64, a finite double that is not subnormal, or a boolean, its
   // typed value too (TextBatch::SetTypedPerCell).
   void SetValue(size_t column, simdjson::dom::element value, TextBatch& out);
+  // SetValue's cell for a value of `kind` (kText: a subnormal double, text only)
+  // given as `typed` (a double as its bits).
+  void SetScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out);
 
   // The text of a textless cell, as SetValue would have made it. Stateless: one
   // instance for the process (kCellText in json_row.cc), so a batch's textless

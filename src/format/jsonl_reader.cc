@@ -72,6 +72,8 @@ Status JsonlReader::AddLine(std::string_view line, TextBatch& out, RowErrorSink&
     errors.Report(TooLongRecord(line_, offset, line, options_.max_record_bytes));
     return Status::Ok();
   }
+  // Most lines are flat objects of scalars: read without building simdjson's DOM.
+  if (ParseFlatObject(line, fields_)) return rows_.AddRow(fields_, line, line_, offset, out);
   simdjson::dom::element element;
   // The buffer's padding lets simdjson read the line in place.
   if (simdjson::error_code error = parser_.parse(line.data(), line.size(), false).get(element)) {

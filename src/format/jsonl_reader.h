@@ -1,15 +1,18 @@
 // JsonlReader: the RecordReader for JSON Lines (one object per line, LF or CRLF).
 // Cells follow JsonRowBuilder (json_row.h).
 //
-// Each line is parsed on its own with one reused simdjson parser, so a bad line
-// costs only itself: a line that is not valid JSON, not an object, or longer
-// than max_record_bytes (skipped without being held) is a row error with its line
-// number, and reading goes on. Blank lines (only JSON whitespace) and a UTF-8 byte
-// order mark at the start are skipped. The only stream errors are the
-// InputStream's and more than max_columns distinct keys. (A CSV header too long
-// fails the read; JSON Lines has none, so every line over the limit is only a
-// row error.) The parser is replaced after a line over kLongJsonBytes, so that
-// it does not keep that line's capacity.
+// Each line is parsed on its own, so a bad line costs only itself: a flat object
+// of scalars (most lines) by ParseFlatObject (json_flat.h), which accepts only
+// what simdjson accepts and gives the same values without building simdjson's
+// DOM; any other line by one reused simdjson parser, which gives the verdict. A
+// line that is not valid JSON, not an object, or longer than max_record_bytes
+// (skipped without being held) is a row error with its line number, and reading
+// goes on. Blank lines (only JSON whitespace) and a UTF-8 byte order mark at the
+// start are skipped. The only stream errors are the InputStream's and more than
+// max_columns distinct keys. (A CSV header too long fails the read; JSON Lines
+// has none, so every line over the limit is only a row error.) The parser is
+// replaced after a line over kLongJsonBytes, so that it does not keep that
+// line's capacity.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once
@@ -18,6 +21,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "format/json_row.h"
 #include "format/record_reader.h"
@@ -43,10 +47,11 @@ class JsonlReader final : public RecordReader {
   ReaderOptions options_;
   simdjson::dom::parser parser_;
   JsonRowBuilder rows_;
-  uint64_t line_ = 1;      // line of the front of the buffer
-  size_t searched_ = 0;    // bytes of that line known to hold no LF
-  bool skipping_ = false;  // the line at the front is too long and already reported
-  Status error_;           // sticky once the stream fails
+  std::vector<FlatField> fields_;  // of the line being read, reused
+  uint64_t line_ = 1;              // line of the front of the buffer
+  size_t searched_ = 0;            // bytes of that line known to hold no LF
+  bool skipping_ = false;          // the line at the front is too long and already reported
+  Status error_;                   // sticky once the stream fails
 };
 
 }  // namespace sluice
