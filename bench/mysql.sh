@@ -11,7 +11,10 @@
 #     large file also with a key;
 #   - sluice once again with the server's local_infile off: its INSERT fallback;
 #   - the floor: the server alone copying the 1M rows from one table into an empty
-#     one (INSERT ... SELECT), which no loader can beat.
+#     one (INSERT ... SELECT), which no loader can beat;
+#   - the client's large load again with unique_checks and foreign_key_checks
+#     off in one transaction: InnoDB's bulk insert into an empty table, which
+#     sluice does not use (docs/benchmarks.md says why).
 #
 #   bench/mysql.sh
 #
@@ -133,6 +136,21 @@ measure_client_small() { # session | processes
   elapsed "$t0" "$t1"
 }
 
+# The client's load again, in one transaction with unique_checks and
+# foreign_key_checks off: MariaDB's bulk insert into an empty table (one undo
+# record, indexes built sorted), which sluice does not use (docs/benchmarks.md,
+# "Bulk insert into an empty table"): how it compares on this server.
+measure_client_bulk() {
+  local t0 t1
+  prepare typed
+  t0=$(now)
+  sql --local-infile=1 -D "$DB" -e "SET SESSION unique_checks = 0, foreign_key_checks = 0;
+    START TRANSACTION; $(load_data "$LARGE") COMMIT;"
+  t1=$(now)
+  finish "$ROWS" "mariadb LOAD DATA LOCAL, bulk insert"
+  elapsed "$t0" "$t1"
+}
+
 # The floor under any loader: the server alone inserting the 1M rows, INSERT ...
 # SELECT from a table a LOAD DATA filled (untimed, its pages in the buffer pool)
 # into an empty copy (no client, no parsing, no network). pandas' time over it is
@@ -165,6 +183,7 @@ measure_sluice_insert() { # large | small
 # shellcheck disable=SC2034
 MEASUREMENTS=(
   "client_large|$REPEAT|measure_client_large|mariadb LOAD DATA LOCAL INFILE, 1M rows|$ROWS|"
+  "client_bulk_large|$REPEAT|measure_client_bulk|mariadb LOAD DATA LOCAL INFILE, 1M rows, one transaction, unique_checks and foreign_key_checks off (bulk insert into an empty table)|$ROWS|"
   "server_copy_large|$REPEAT|measure_server_copy|the floor: the server alone, INSERT ... SELECT of the 1M rows into an empty copy|$ROWS|"
   "pandas_large|$SLOW_REPEAT|measure_pandas large|pandas to_sql (multi, chunksize 10000), 1M rows|$ROWS|"
   "sluice_large|$REPEAT|measure_sluice large|sluice once, 1M rows, declared schema|$ROWS|"

@@ -43,6 +43,20 @@ char* PutEscaped(std::string_view text, char* p) {
   return p;
 }
 
+// A timestamp as FormatIsoTimestamp writes it at `p`, less its fraction's
+// trailing zeros (".019" for ".019000"): DATETIME(6) reads the fraction's digits
+// from the left, so the value is the same, in up to 5 bytes fewer for the server
+// to receive and parse. Returns the end.
+char* PutTimestamp(int64_t micros, char* p) {
+  char* end = p + FormatIsoTimestamp(micros, p);
+  // "YYYY-MM-DD HH:MM:SS" is 19 bytes (years 0001..9999, as FindUnfit ensures); a
+  // fraction follows only when it is not zero, so a digit other than 0 stays.
+  if (end - p > 19) {
+    while (end[-1] == '0') --end;
+  }
+  return end;
+}
+
 // The most bytes rows [begin, end) of `column` take, each with its separator.
 size_t MaxBytes(const Column& column, size_t begin, size_t end) {
   const size_t rows = end - begin;
@@ -84,7 +98,7 @@ void AppendValue(const Column& column, size_t row, std::string& out) {
       out.append(buf, FormatIsoDate(column.ints[row], buf));
       break;
     case ColumnType::kTimestamp:
-      out.append(buf, FormatIsoTimestamp(column.ints[row], buf));
+      out.append(buf, PutTimestamp(column.ints[row], buf));
       break;
     case ColumnType::kString:
       out.append(column.strings[row]);
@@ -120,7 +134,7 @@ void AppendRows(const Batch& batch, size_t begin, size_t end, std::string& out) 
             p += FormatIsoDate(column.ints[row], p);
             break;
           case ColumnType::kTimestamp:
-            p += FormatIsoTimestamp(column.ints[row], p);
+            p = PutTimestamp(column.ints[row], p);
             break;
           case ColumnType::kString:
             p = PutEscaped(column.strings[row], p);

@@ -5,8 +5,9 @@
 // \0, so no byte of a value can end a field or a line or read as NULL; integers
 // and booleans in decimal (booleans 0/1); floats in the shortest text that reads
 // back as the same double; dates YYYY-MM-DD and timestamps YYYY-MM-DD
-// HH:MM:SS[.ffffff] in UTC (iso_time.h), which a DATETIME(6) column stores as
-// written under the session's time zone '+00:00'.
+// HH:MM:SS[.f...] in UTC (iso_time.h, the fraction without its trailing zeros),
+// which a DATETIME(6) column stores as written under the session's time zone
+// '+00:00'. No value is quoted: the escapes alone delimit it, the fewest bytes.
 //
 // Values MySQL cannot store (NaN and infinite floats; dates and timestamps
 // outside years 0001..9999) are found by FindUnfit before anything is sent.

@@ -99,11 +99,24 @@ TEST(MysqlLoadData, DatesAndTimestampsAreUtcText) {
   c[0].AppendInt(-1);
   c[1].AppendInt(-1);
   batch.FinishRow(4);
+  // The fraction without its trailing zeros (DATETIME(6) reads ".019" as 19000 µs).
+  c[0].AppendInt(0);
+  c[1].AppendInt(1704153600019000);
+  batch.FinishRow(5);
+  c[0].AppendInt(0);
+  c[1].AppendInt(1704153600100000);
+  batch.FinishRow(6);
+  c[0].AppendInt(0);
+  c[1].AppendInt(1704153610000000);
+  batch.FinishRow(7);
   EXPECT_EQ(Encode(batch),
             "0001-01-01\t0001-01-01 00:00:00\n"
             "2024-01-02\t2024-01-02 00:00:00.000007\n"
             "9999-12-31\t9999-12-31 23:59:59.999999\n"
-            "1969-12-31\t1969-12-31 23:59:59.999999\n");
+            "1969-12-31\t1969-12-31 23:59:59.999999\n"
+            "1970-01-01\t2024-01-02 00:00:00.019\n"
+            "1970-01-01\t2024-01-02 00:00:00.1\n"
+            "1970-01-01\t2024-01-02 00:00:10\n");
 }
 
 TEST(MysqlLoadData, ValuesMysqlCannotStoreAreFoundBeforeSending) {

@@ -4,7 +4,9 @@
 // INSERT fallback); keyed loads count the rows IGNORE skipped; string keys compare
 // byte for byte; the INSERT fallback stores what LOAD DATA stores; names the
 // server refuses are InvalidArgument; a refusal or an Abort while LOAD DATA
-// statements are streamed leaves nothing behind; TLS modes are enforced. (The
+// statements are streamed leaves nothing behind; the first load into an empty
+// table keeps every guarantee; timestamps keep their microseconds; TLS modes are
+// enforced. (The
 // fixture: mysql_sink_fixture.h; a user of its own: mysql_sink_user_test.cc.)
 #include "sink/mysql/mysql_sink.h"
 
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -257,6 +260,107 @@ TEST_P(MysqlSinkTest, KeyedLoadsCountTheRowsIgnoreSkipped) {
                             " ORDER BY v"),
             (Rows{{"[a]", "1"}, {"[b]", "2"}, {"[A]", "5"}, {"[a ]", "6"}, {"[c]", "8"}}));
   EXPECT_EQ(backend_->Query(backend_->MarkerSql(loads[1].id)), (Rows{{"/in/2.csv", "3"}}));
+}
+
+// Timestamps go as text without their fraction's trailing zeros (".019"): the
+// server stores each to the microsecond, in both paths.
+TEST_P(MysqlSinkTest, TimestampFractionsAreStoredToTheMicrosecond) {
+  const TableDef def{UniqueName("fractions"),
+                     {{"id", ColumnType::kInteger, false}, {"at", ColumnType::kTimestamp, true}},
+                     {}};
+  ASSERT_TRUE(sink_->EnsureTable(def).ok());
+  const int64_t base = 1704153600000000;  // 2024-01-02 00:00:00 UTC
+  const int64_t offsets[] = {0, 7, 19000, 100000, 120, 999999, 10000000, -1};
+  Batch batch;
+  batch.Reset(def.columns);
+  for (size_t i = 0; i < std::size(offsets); ++i) {
+    batch.columns()[0].AppendInt(static_cast<int64_t>(i));
+    batch.columns()[1].AppendInt(base + offsets[i]);
+    batch.FinishRow(2 + i);
+  }
+  ASSERT_TRUE(Load(def, batch, {UniqueName("fractions"), "/in/f.csv"}).ok());
+  EXPECT_EQ(backend_->Query("SELECT id, CAST(at AS CHAR) FROM " + backend_->QuoteId(def.name) +
+                            " ORDER BY id"),
+            (Rows{{"0", "2024-01-02 00:00:00.000000"},
+                  {"1", "2024-01-02 00:00:00.000007"},
+                  {"2", "2024-01-02 00:00:00.019000"},
+                  {"3", "2024-01-02 00:00:00.100000"},
+                  {"4", "2024-01-02 00:00:00.000120"},
+                  {"5", "2024-01-02 00:00:00.999999"},
+                  {"6", "2024-01-02 00:00:10.000000"},
+                  {"7", "2024-01-01 23:59:59.999999"}}));
+}
+
+// The first load into an empty table (the case InnoDB's bulk insert is made for,
+// see docs/benchmarks.md) is a load like any other: a bad row rolls all of it
+// back and leaves the table empty, the load without it commits once, its id
+// cannot commit again, and a later load adds to the rows; keyed, the rows the
+// key skips are counted exactly, within a load and against committed rows.
+TEST_P(MysqlSinkTest, LoadsIntoAnEmptyTableKeepEveryGuarantee) {
+  for (const bool keyed : {false, true}) {
+    SCOPED_TRACE(keyed ? "keyed" : "no key");
+    const TableDef def{UniqueName("empty"),
+                       {{"id", ColumnType::kInteger, false}, {"label", ColumnType::kString, true}},
+                       keyed ? std::vector<std::string>{"id"} : std::vector<std::string>{}};
+    ASSERT_TRUE(sink_->EnsureTable(def).ok());
+    const std::string table = backend_->QuoteId(def.name);
+    // A value only the server finds bad: a label longer than the column.
+    backend_->Query("ALTER TABLE " + table + " MODIFY label VARCHAR(8)");
+    // Rows (id, "l<id>") from line 2 on; the label of `bad_id` too long. The
+    // labels must outlive the batches.
+    std::deque<std::string> labels;
+    auto batch_of = [&](const std::vector<int64_t>& ids, int64_t bad_id) {
+      Batch batch;
+      batch.Reset(def.columns);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        batch.columns()[0].AppendInt(ids[i]);
+        labels.push_back(ids[i] == bad_id ? "much too long for the column"
+                                          : "l" + std::to_string(ids[i]));
+        batch.columns()[1].AppendString(labels.back());
+        batch.FinishRow(2 + i);
+      }
+      return batch;
+    };
+    // Two statements' worth, the bad row in the second; keyed, a duplicate.
+    std::vector<int64_t> ids = testing::IdRange(0, 40000);
+    if (keyed) ids.push_back(5);
+    const LoadId load{UniqueName("empty"), "/in/empty.csv"};
+    Batch batch = batch_of(ids, 39000);
+    const Status status = Load(def, batch, load);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidData) << status.ToString();
+    ASSERT_EQ(sink_->refused().size(), 1u);
+    EXPECT_EQ(sink_->refused()[0].line, 2u + 39000);
+    EXPECT_EQ(backend_->Query("SELECT count(*) FROM " + table), (Rows{{"0"}}));
+    EXPECT_EQ(backend_->Query(backend_->MarkerSql(load.id)), (Rows{}));
+    // The load again without the bad row: committed once, every row once.
+    ids.erase(ids.begin() + 39000);
+    batch = batch_of(ids, -1);
+    auto first = [&]() -> Result<std::vector<LoadCounts>> {
+      RETURN_IF_ERROR(sink_->Begin(def, {load}));
+      RETURN_IF_ERROR(sink_->Write(batch, 0));
+      return sink_->Commit();
+    }();
+    ASSERT_TRUE(first.has_value()) << first.status().ToString();
+    EXPECT_EQ((*first)[0].inserted, 39999u);
+    EXPECT_EQ((*first)[0].skipped_by_key, keyed ? 1u : 0u);
+    EXPECT_EQ(Load(def, batch, load).code(), StatusCode::kAlreadyExists);
+    EXPECT_EQ(backend_->Query("SELECT count(*), count(DISTINCT id), sum(label = concat('l', id)) "
+                              "FROM " +
+                              table),
+              (Rows{{"39999", "39999", "39999"}}));
+    EXPECT_EQ(backend_->Query(backend_->MarkerSql(load.id)), (Rows{{"/in/empty.csv", "39999"}}));
+    // A later load into the table, no longer empty: ids 39990..40009, the first
+    // ten of them committed already.
+    const LoadId later{UniqueName("later"), "/in/later.csv"};
+    ASSERT_TRUE(sink_->Begin(def, {later}).ok());
+    ASSERT_TRUE(sink_->Write(batch_of(testing::IdRange(39990, 40010), -1), 0).ok());
+    auto counts = sink_->Commit();
+    ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+    EXPECT_EQ((*counts)[0].inserted, keyed ? 10u : 20u);
+    EXPECT_EQ((*counts)[0].skipped_by_key, keyed ? 10u : 0u);
+    EXPECT_EQ(backend_->Query("SELECT count(*), count(DISTINCT id) FROM " + table),
+              keyed ? (Rows{{"40009", "40009"}}) : (Rows{{"40019", "40009"}}));
+  }
 }
 
 // Many rows, more than one LOAD DATA statement (kMaxChunkRows) and several
