@@ -119,9 +119,13 @@ verify() { # sink expected-rows what
 }
 # One aggregate row per column, each counting every row loaded.
 verify_aggregates() { # sink what
-  local got list="group_concat(\"column\" || '=' || \"count\", ' ')"
-  [ "$1" = sqlite ] || list="string_agg(\"column\" || '=' || \"count\", ' ')"
-  got=$(query "$1" "SELECT $list FROM (SELECT * FROM readings_file_stats ORDER BY \"column\") s")
+  local got each="\"column\" || '=' || \"count\""
+  if [ "$1" = sqlite ]; then
+    got=$(query "$1" "SELECT group_concat($each, ' ')
+      FROM (SELECT * FROM readings_file_stats ORDER BY \"column\")")
+  else
+    got=$(query "$1" "SELECT string_agg($each, ' ' ORDER BY \"column\") FROM readings_file_stats")
+  fi
   [ "$got" = "humidity=$KEPT pressure=$KEPT temperature_k=$KEPT" ] ||
     die "$2: aggregates $got, expected a count of $KEPT per column (work folder $W)"
 }
