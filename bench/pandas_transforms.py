@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """The reference pandas pipeline of bench/transforms.sh: one CSV file of the
-sensor data transformed and loaded into SQLite with its per-file metrics, as
-people write it without sluice.
+sensor data transformed and loaded into SQLite or PostgreSQL with its per-file
+metrics, as people write it without sluice.
 
     bench/pandas_transforms.py DB FILE
+
+DB is the path of a SQLite database or a postgresql:// URL (driven by psycopg2).
 
 Does the work of bench/transforms.sh's sluice configuration: read_csv (NA and the
 empty string as missing), whitespace trimmed and status lower-cased, the derived
@@ -11,8 +13,8 @@ columns temperature_k = temperature + 273.15, day = date(ts) and
 ratio = humidity / pressure, the rows with status 'maintenance' left out; then
 groupby(...).describe() of temperature_k, humidity and pressure for the file, and
 to_sql of the rows (table readings) and of the metrics (table readings_file_stats,
-one row per column: count, min, max, mean, std) into the SQLite database DB in
-one transaction, through SQLAlchemy.
+one row per column: count, min, max, mean, std) into DB in one transaction,
+through SQLAlchemy, with to_sql's default settings (pandas makes both tables).
 """
 
 import os
@@ -43,7 +45,11 @@ def main():
     metrics = metrics[["_file", "column", "count", "min", "max", "mean", "stddev"]]
     metrics["count"] = metrics["count"].astype("int64")
 
-    engine = sqlalchemy.create_engine("sqlite:///" + db)
+    if db.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + db[len("postgresql://"):]
+    else:
+        url = "sqlite:///" + db
+    engine = sqlalchemy.create_engine(url)
     with engine.begin() as connection:
         frame.to_sql("readings", connection, if_exists="append", index=False)
         metrics.to_sql("readings_file_stats", connection, if_exists="append", index=False)

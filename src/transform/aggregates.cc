@@ -129,6 +129,62 @@ void FileAggregator::Accumulator::Add(double value) {
   m2 += delta * (x - mean);
 }
 
+void FileAggregator::Accumulator::AddColumn(const Column& column) {
+  const size_t rows = column.nulls.size();
+  const bool is_float = column.def.type == ColumnType::kFloat;
+  auto value = [&](size_t r) {
+    return is_float ? column.floats[r] : static_cast<double>(column.ints[r]);
+  };
+  size_t r = 0;
+  if (count == 0) {  // the shift is the file's first value
+    while (r < rows && column.IsNull(r)) ++r;
+    if (r == rows) {
+      nulls += rows;
+      return;
+    }
+    shift = min = max = value(r);
+  }
+  // Pass 1: count, sum of the shifted values, min and max. Four partial sums
+  // keep the additions from waiting on each other.
+  const size_t first = r;
+  uint64_t n = 0;
+  double sums[4] = {0, 0, 0, 0};
+  double lo = min, hi = max;
+  for (; r < rows; ++r) {
+    if (column.IsNull(r)) continue;
+    const double v = value(r);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sums[n % 4] += v - shift;
+    ++n;
+  }
+  nulls += rows - n;
+  if (n == 0) return;
+  const double batch_mean = (sums[0] + sums[1] + (sums[2] + sums[3])) / static_cast<double>(n);
+  // Pass 2: the squared deviations from the batch's mean, less the square of
+  // their sum over n (what rounding left in the mean; zero in exact arithmetic).
+  double squares[2] = {0, 0}, deviation = 0;
+  for (size_t i = first, k = 0; i < rows; ++i) {
+    if (column.IsNull(i)) continue;
+    const double d = value(i) - shift - batch_mean;
+    squares[k++ % 2] += d * d;
+    deviation += d;
+  }
+  const double batch_m2 = squares[0] + squares[1] - deviation * deviation / static_cast<double>(n);
+  min = lo;
+  max = hi;
+  if (count == 0) {
+    mean = batch_mean;
+    m2 = batch_m2;
+  } else {
+    const double total = static_cast<double>(count + n);
+    const double delta = batch_mean - mean;
+    mean += delta * (static_cast<double>(n) / total);
+    m2 += batch_m2 + delta * delta * (static_cast<double>(count) * static_cast<double>(n) / total);
+  }
+  count += n;
+}
+
 Result<FileAggregator> FileAggregator::Create(const AggregateSpec& spec, const TableDef& loaded,
                                               size_t max_groups) {
   ASSIGN_OR_RETURN(Resolved resolved, Resolve(spec, loaded));
@@ -211,25 +267,17 @@ Status FileAggregator::Add(const Batch& batch) {
       ASSIGN_OR_RETURN(row_group_[r], GroupOf(batch, r));
     }
   }
-  // A column at a time: the values of one column are contiguous, and without
-  // `by` the accumulator stays in registers.
+  // A column at a time: the values of one column are contiguous.
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& column = batch.columns()[columns_[c]];
+    if (by_.empty()) {
+      groups_[0].accumulators[c].AddColumn(column);
+      continue;
+    }
     const bool is_float = column.def.type == ColumnType::kFloat;
     auto value = [&](size_t r) {
       return is_float ? column.floats[r] : static_cast<double>(column.ints[r]);
     };
-    if (by_.empty()) {
-      Accumulator& acc = groups_[0].accumulators[c];
-      for (size_t r = 0; r < rows; ++r) {
-        if (column.IsNull(r)) {
-          ++acc.nulls;
-        } else {
-          acc.Add(value(r));
-        }
-      }
-      continue;
-    }
     for (size_t r = 0; r < rows; ++r) {
       Accumulator& acc = groups_[row_group_[r]].accumulators[c];
       if (column.IsNull(r)) {

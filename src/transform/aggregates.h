@@ -88,14 +88,19 @@ class FileAggregator {
   const TableDef& table() const { return table_; }
 
  private:
-  // Welford's running mean and sum of squared deviations of one column of one
-  // group, over the values minus `shift` (the first value): the deviations are
-  // then exact for values close together, whatever their magnitude.
+  // The running mean and sum of squared deviations of one column of one group,
+  // over the values minus `shift` (the first value): the deviations are then
+  // exact for values close together, whatever their magnitude.
   struct Accumulator {
     uint64_t count = 0;
     uint64_t nulls = 0;
     double shift = 0, mean = 0, m2 = 0, min = 0, max = 0;
+    // One value (Welford).
     void Add(double value);
+    // Every row of `column` (integer or float): the batch's values are summed up
+    // on their own (corrected two-pass) and merged in (Chan et al.), so there is
+    // no division per value, whose latency chains one value to the next.
+    void AddColumn(const Column& column);
     // Sets count, nulls, min, max, mean and stddev of `row`.
     void Finish(AggregateRow& row) const;
   };

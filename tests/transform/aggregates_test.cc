@@ -134,6 +134,30 @@ TEST(FileAggregatorTest, StableOverManyBatchesOfLargeValues) {
   ExpectClose(rows[0].stddev, 0.002000049708148503);
 }
 
+// Batches whose means lie far apart, some starting with nulls or all null: each
+// batch is summed up on its own and merged in, as one pass over the values would.
+TEST(FileAggregatorTest, BatchesOfDifferentMeansMergeAsOnePass) {
+  FileAggregator aggregator = MakeAggregator({}, Table({{"x", ColumnType::kFloat}}));
+  const std::vector<int> sizes = {3, 1, 500, 7, 3000, 1234};
+  for (size_t b = 0; b < sizes.size(); ++b) {
+    std::vector<std::optional<double>> values;
+    for (int i = 0; i < sizes[b]; ++i) {
+      const bool null = (b == 0 && i < 2) || b == 3 || i % 17 == 5;
+      values.push_back(null ? std::nullopt
+                            : std::optional<double>(1e6 + b * 1000.0 + (i % 13) * 0.01));
+    }
+    ASSERT_TRUE(aggregator.Add(FloatBatch(values)).ok());
+  }
+  const auto rows = aggregator.Rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count, 4456u);
+  EXPECT_EQ(rows[0].nulls, 4745u - 4456u);
+  EXPECT_EQ(rows[0].min, 1000000.02);
+  EXPECT_EQ(rows[0].max, 1005000.12);
+  ExpectClose(rows[0].mean, 1004048.0850314182);
+  ExpectClose(rows[0].stddev, 828.1961293338073);
+}
+
 TEST(FileAggregatorTest, NullsAreCountedAndLeftOut) {
   const auto rows = AggregateFloats({std::nullopt, 2.5, 3.1, std::nullopt, 4.7, 1.2, 9.9, -3.3});
   ASSERT_EQ(rows.size(), 1u);
