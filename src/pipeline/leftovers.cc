@@ -288,6 +288,7 @@ class Settler {
     auto known = dir ? KnownAnywhere(source_, found, ledger_) : Result<bool>(dir.error());
     if (!known) return Failed(path, known.error());
     if (*known) return Remove(*dir, path, found.entry, "removed");
+    // Its format is not known either: one of unknown type is quarantined, never lost.
     PutBack(path, *dir, found.entry, *dir, found.folder,
             "recovered-" + std::to_string(found.pid) + "-" + std::to_string(found.n));
   }
