@@ -219,8 +219,7 @@ class Settler {
                      Walk(source_, {Kind::kRemoving, Kind::kEarlierRemoving}));
     for (const Found& f : found) {
       if (Skipped(f)) continue;
-      if (f.kind == Kind::kRemoving) Removing(f);
-      if (f.kind == Kind::kEarlierRemoving) EarlierRemoving(f);
+      Removing(f);
     }
     return Status::Ok();
   }
@@ -267,30 +266,25 @@ class Settler {
     if (found.kind == Kind::kTemporary) Temporary(archive, found);
   }
 
-  // A ".sluice-removing-" entry of the source folder: removed or put back.
+  // A ".sluice-removing-" entry of the source folder: removed or put back. An
+  // earlier version's ".sluice-removing-<pid>-<n>" records no name: content the
+  // ledger knows at any path is removed, anything else is put back as
+  // "recovered-<pid>-<n>" (its format is not known either: one of unknown type is
+  // quarantined, never lost).
   void Removing(const Found& found) {
+    const bool earlier = found.kind == Kind::kEarlierRemoving;
     const std::string path = Where(source_, found.folder, found.entry);
     auto dir = OpenFolder(source_, found.folder);
-    auto known = dir ? KnownContent(source_, found, ledger_) : Result<bool>(dir.error());
+    auto known = !dir      ? Result<bool>(dir.error())
+                 : earlier ? KnownAnywhere(source_, found, ledger_)
+                           : KnownContent(source_, found, ledger_);
     if (!known) return Failed(path, known.error());
     if (*known) return Remove(*dir, path, found.entry, "removed");
     // A newcomer: back under its name (or a free name beside it), to be sighted
     // as any new file.
-    PutBack(path, *dir, found.entry, *dir, found.folder, BaseOf(found.target));
-  }
-
-  // An earlier version's ".sluice-removing-<pid>-<n>": its name is not known, so
-  // content the ledger knows at any path is removed, and anything else is put back
-  // as "recovered-<pid>-<n>" to be loaded.
-  void EarlierRemoving(const Found& found) {
-    const std::string path = Where(source_, found.folder, found.entry);
-    auto dir = OpenFolder(source_, found.folder);
-    auto known = dir ? KnownAnywhere(source_, found, ledger_) : Result<bool>(dir.error());
-    if (!known) return Failed(path, known.error());
-    if (*known) return Remove(*dir, path, found.entry, "removed");
-    // Its format is not known either: one of unknown type is quarantined, never lost.
     PutBack(path, *dir, found.entry, *dir, found.folder,
-            "recovered-" + std::to_string(found.pid) + "-" + std::to_string(found.n));
+            earlier ? "recovered-" + std::to_string(found.pid) + "-" + std::to_string(found.n)
+                    : BaseOf(found.target));
   }
 
   // A ".sluice-archiving-" entry of the archive folder `archive`: its move
