@@ -203,6 +203,8 @@ class Ledger {
   // Records of any state whose original or current path is `name`, or ends in
   // "/" + `name` (a base name, or a path relative to a folder); most recent first.
   Result<std::vector<FileRecord>> FindByName(const std::string& name);
+  // Records of any state with this content hash; most recent first.
+  Result<std::vector<FileRecord>> FindByHash(const std::string& hash);
   // Moves every quarantined record with this hash to pending (attempts and
   // crashes reset), then, in the same write transaction (other writers, a running
   // sluice among them, wait), calls `move_back` if any record moved: the file goes

@@ -111,6 +111,15 @@ Result<std::vector<FileRecord>> Ledger::FindByName(const std::string& name) {
   return impl_->ReadRecords(query, "find by name");
 }
 
+Result<std::vector<FileRecord>> Ledger::FindByHash(const std::string& hash) {
+  std::lock_guard lock(impl_->mu);
+  ASSIGN_OR_RETURN(
+      SqliteStatement query,
+      impl_->Prepare(SelectRecords(std::string("WHERE hash = ?1") + kRecentOrder), "find by hash"));
+  query.Bind(hash);
+  return impl_->ReadRecords(query, "find by hash");
+}
+
 Result<LedgerReport> Ledger::Report(size_t recent) {
   std::lock_guard lock(impl_->mu);
   LedgerReport report;

@@ -53,6 +53,22 @@ std::optional<int64_t> Number(const std::string& text, size_t& pos) {
   return value;
 }
 
+// `path` with '%' as "%25" and '/' as "%2F": one directory entry's name.
+std::string EncodePath(const std::string& path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == '/') {
+      out += "%2F";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string PendingName(PendingKind kind, const std::string& name) {
@@ -61,12 +77,18 @@ std::string PendingName(PendingKind kind, const std::string& name) {
       std::string(kind == PendingKind::kRemoving ? kRemovingPrefix : kArchivingPrefix) +
       std::to_string(getpid()) + "-" + std::to_string(counter++) + "-";
   const size_t room = NAME_MAX - tag.size();
-  if (name.size() <= room) return tag + name;
+  std::string recorded = name;
+  if (kind == PendingKind::kArchiving) {
+    recorded = EncodePath(name);
+    // Too deep to record: its base name only (put back at the top of the folder).
+    if (recorded.size() > room) recorded = EncodePath(fs::path(name).filename().string());
+  }
+  if (recorded.size() <= room) return tag + recorded;
   // Too long to record whole: its start and its extensions, or failing that its end.
-  const size_t dot = name.find('.', 1);
-  const std::string ext = dot == std::string::npos ? "" : name.substr(dot);
-  if (ext.size() <= room / 2) return tag + name.substr(0, room - ext.size()) + ext;
-  return tag + name.substr(name.size() - room);
+  const size_t dot = recorded.find('.', 1);
+  const std::string ext = dot == std::string::npos ? "" : recorded.substr(dot);
+  if (ext.size() <= room / 2) return tag + recorded.substr(0, room - ext.size()) + ext;
+  return tag + recorded.substr(recorded.size() - room);
 }
 
 std::optional<ParsedPending> ParsePendingName(const std::string& entry) {
@@ -87,6 +109,69 @@ std::optional<ParsedPending> ParsePendingName(const std::string& entry) {
   out.name = entry.substr(pos);
   if (out.name.empty() || out.name == "." || out.name == "..") return std::nullopt;
   return out;
+}
+
+std::optional<std::string> PendingPath(const std::string& recorded) {
+  std::string path;
+  for (size_t i = 0; i < recorded.size(); ++i) {
+    // Any other '%' is itself: a shortened name may have cut an escape.
+    if (recorded.compare(i, 3, "%2F") == 0) {
+      path += '/';
+      i += 2;
+    } else if (recorded.compare(i, 3, "%25") == 0) {
+      path += '%';
+      i += 2;
+    } else {
+      path += recorded[i];
+    }
+  }
+  for (const auto& part : fs::path(path)) {
+    if (part.empty() || part == "." || part == "..") return std::nullopt;
+  }
+  if (path.empty() || path.front() == '/' || path.ends_with('/') ||
+      path.find("//") != std::string::npos) {
+    return std::nullopt;
+  }
+  return path;
+}
+
+std::optional<std::pair<int64_t, int64_t>> ParseEarlierRemovingName(const std::string& entry) {
+  if (!entry.starts_with(kRemovingPrefix)) return std::nullopt;
+  // "<pid>-<n>" to the end: as Number, with the end standing for the last '-'.
+  std::string rest = entry.substr(kRemovingPrefix.size()) + "-";
+  size_t pos = 0;
+  auto pid = Number(rest, pos);
+  if (!pid) return std::nullopt;
+  auto n = Number(rest, pos);
+  if (!n || pos != rest.size()) return std::nullopt;
+  return std::make_pair(*pid, *n);
+}
+
+std::optional<int64_t> ArchiveTemporaryPid(const std::string& entry) {
+  constexpr std::string_view kTemp = ".sluice-tmp-";
+  const size_t at = entry.rfind(kTemp);
+  if (entry.size() < 2 || entry.front() != '.' || at == std::string::npos || at < 2) {
+    return std::nullopt;
+  }
+  std::string rest = entry.substr(at + kTemp.size()) + "-";
+  size_t pos = 0;
+  auto pid = Number(rest, pos);
+  if (!pid || !Number(rest, pos) || pos != rest.size()) return std::nullopt;
+  return pid;
+}
+
+Result<UniqueFd> OpenPendingFolder(int root, bool create) {
+  if (create && mkdirat(root, kPendingFolder, 0755) != 0 && errno != EEXIST) {
+    return Status::Unavailable(std::string("cannot create ") + kPendingFolder + ": " +
+                               std::strerror(errno));
+  }
+  const int fd = openat(root, kPendingFolder, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(std::string(kPendingFolder) + " is absent");
+    return Status::Unavailable(std::string("cannot open ") + kPendingFolder + ": " +
+                               std::strerror(errno));
+  }
+  return UniqueFd(fd);
 }
 
 Result<std::string> RenameNoClobber(int from_dir, const std::string& from, int to_dir,
@@ -255,6 +340,19 @@ Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& re
   int raw = open(target_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (raw < 0) return Errno("cannot open " + target_dir.string());
   UniqueFd target(raw);
+  raw = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (raw < 0) return Errno("cannot open " + dir);
+  UniqueFd root(raw);
+  ASSIGN_OR_RETURN(UniqueFd staging, OpenPendingFolder(root.get(), /*create=*/true));
+  const fs::path staging_dir = fs::path(dir) / kPendingFolder;
+  // A folder of the archive that is another file system (a mount inside it) is
+  // reached by a copy, as another file system is: the second rename could not be.
+  struct stat staging_st {
+  }, target_st{};
+  if (fstat(staging.get(), &staging_st) != 0 || fstat(target.get(), &target_st) != 0) {
+    return Errno("cannot read " + target_dir.string());
+  }
+  const bool same_fs = staging_st.st_dev == target_st.st_dev;
   const int parent = place->parent.get();
   const std::string& name = place->name;
 
@@ -263,28 +361,30 @@ Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& re
   // A pending name that another process's entry holds is skipped (the counter
   // makes a clash unlikely; an entry planted under it stays).
   for (int attempt = 0; entry && attempt < 100; ++attempt) {
-    const std::string pending = PendingName(PendingKind::kArchiving, name);
-    if (renameat2(parent, name.c_str(), target.get(), pending.c_str(), RENAME_NOREPLACE) == 0) {
+    const std::string pending = PendingName(PendingKind::kArchiving, relative);
+    if (same_fs &&
+        renameat2(parent, name.c_str(), staging.get(), pending.c_str(), RENAME_NOREPLACE) == 0) {
       struct stat moved {};
-      if (fstatat(target.get(), pending.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
+      if (fstatat(staging.get(), pending.c_str(), &moved, AT_SYMLINK_NOFOLLOW) == 0 &&
           SameEntry(moved, *entry)) {
-        auto final_name = RenameNoClobber(target.get(), pending, target.get(), name);
+        auto final_name = RenameNoClobber(staging.get(), pending, target.get(), name);
         if (!final_name) {
-          return Status::Unavailable("cannot name " + (target_dir / pending).string() + ": " +
+          return Status::Unavailable("cannot name " + (staging_dir / pending).string() + ": " +
                                      final_name.error().message());
         }
         out.final_path = (target_dir / *final_name).string();
         return out;
       }
       // Another file was swapped in between the check and the rename.
-      auto put_back = RenameNoClobber(target.get(), pending, parent, name);
+      auto put_back = RenameNoClobber(staging.get(), pending, parent, name);
       if (!put_back) {
-        return Status::Unavailable("cannot put " + (target_dir / pending).string() + " back to " +
+        return Status::Unavailable("cannot put " + (staging_dir / pending).string() + " back to " +
                                    relative + ": " + put_back.error().message());
       }
       entry.reset();
       break;
     }
+    if (!same_fs) errno = EXDEV;
     if (errno == EEXIST) continue;
     if (errno == ENOENT) {
       entry.reset();
@@ -383,11 +483,17 @@ Result<PendingArchive> PendingArchive::Create(const std::string& dir, const std:
     return Status::Unavailable("cannot create " + target.parent_path().string() + ": " +
                                ec.message());
   }
-  const std::string temp =
-      (target.parent_path() / ("." + target.filename().string() + ".sluice-tmp-" +
-                               std::to_string(getpid()) + "-" + std::to_string(counter++)))
-          .string();
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  UniqueFd root(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return Errno("cannot open " + dir);
+  ASSIGN_OR_RETURN(UniqueFd staging, OpenPendingFolder(root.get(), /*create=*/true));
+  // Named after its final name, so that a start can tell what it was.
+  std::string name = "." + target.filename().string();
+  const std::string tag =
+      ".sluice-tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  if (name.size() + tag.size() > NAME_MAX) name.resize(NAME_MAX - tag.size());
+  name += tag;
+  const std::string temp = (fs::path(dir) / kPendingFolder / name).string();
+  int fd = openat(staging.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create " + temp);
   return PendingArchive(fd, temp, dir, relative);
 }

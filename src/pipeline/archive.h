@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/status.h"
+#include "core/unique_fd.h"
 #include "source/landed_file.h"
 
 namespace sluice {
@@ -33,12 +35,14 @@ struct Archived {
 // `dir`/`relative` without overwriting (names as MoveNoClobber). The directory
 // entry is renamed relative to descriptors (renameat2, RENAME_NOREPLACE) and
 // only while it still is `file` (or a link inside the folder to it): first to a
-// pending name in the archive folder (PendingName, kArchiving), where it is
+// pending name in the archive folder's kPendingFolder (PendingName, kArchiving,
+// recording `relative`), where it is
 // checked to be the entry that was checked, then to its final name there. If the
 // path names another file (or another file was swapped in at the last moment),
 // that file stays in (or goes back to) the source folder and the bytes of `file`
 // that were hashed are copied to the archive from its descriptor (mode and mtime
-// kept), as they are when `dir` is on another file system. A crash between the
+// kept), as they are when `dir` (or the folder of `relative` in it) is on another
+// file system. A crash between the
 // renames leaves the pending name, which SettleLeftovers resolves. Errors:
 // Unavailable.
 Result<Archived> ArchiveLanded(const SourceFolder& folder, const std::string& relative,
@@ -55,22 +59,49 @@ Result<Archived> DeleteLanded(const SourceFolder& folder, const std::string& rel
 // ignores names starting with '.') that records its original base name:
 //   kRemoving:  ".sluice-removing-<pid>-<n>-<name>" beside the original, before
 //               it is removed (DeleteLanded, and ArchiveLanded across file systems)
-//   kArchiving: ".sluice-archiving-<pid>-<n>-<name>" in the archive folder (at the
-//               original's relative folder), before it takes its final name there
+//   kArchiving: ".sluice-archiving-<pid>-<n>-<path>" in the archive folder's
+//               pending folder (kPendingFolder), before it takes its final name;
+//               `name` is then the path relative to the archive folder, recorded
+//               with '%' as "%25" and '/' as "%2F" (PendingPath reads it back)
 // <n> is a counter of the process. A name too long for NAME_MAX with the prefix is
 // shortened, keeping its start and its extensions ("a.csv.gz"), so a file put back
-// under it still reads as the same format.
+// under it still reads as the same format; a path too long keeps only its
+// (shortened) base name.
 enum class PendingKind { kRemoving, kArchiving };
 std::string PendingName(PendingKind kind, const std::string& name);
 
 struct ParsedPending {
   PendingKind kind = PendingKind::kRemoving;
   int64_t pid = 0;
-  std::string name;  // the original base name, as recorded
+  std::string name;  // as recorded: the original base name, or the encoded path
 };
 // The parts of a PendingName; nullopt for any other name (earlier versions'
-// ".sluice-removing-<pid>-<n>" included).
+// ".sluice-removing-<pid>-<n>" included: ParseEarlierRemovingName).
 std::optional<ParsedPending> ParsePendingName(const std::string& entry);
+
+// The relative path a kArchiving name recorded; nullopt if a part of it is empty,
+// "." or ".." (never a name a move made).
+std::optional<std::string> PendingPath(const std::string& recorded);
+
+// An earlier version's removal name, ".sluice-removing-<pid>-<n>" (no name
+// recorded): {pid, n}; nullopt for any other name.
+std::optional<std::pair<int64_t, int64_t>> ParseEarlierRemovingName(const std::string& entry);
+
+// The hidden folder of an archive folder (processed/, quarantine/) holding what is
+// on its way in: files being archived (kArchiving names) and new archive files
+// being written (PendingArchive). A start finds them by reading this one folder,
+// never by walking the archive; inside the archive folder, it is on its file
+// system, so the renames out of it stay atomic.
+inline constexpr char kPendingFolder[] = ".sluice-pending";
+
+// Opens the pending folder of the archive folder open as `root` (creating it if
+// `create`), never through a link. Errors: NotFound (absent, not `create`),
+// Unavailable.
+Result<UniqueFd> OpenPendingFolder(int root, bool create);
+
+// The process id in the name of a PendingArchive's temporary file
+// (".<name>.sluice-tmp-<pid>-<n>"); nullopt for any other name.
+std::optional<int64_t> ArchiveTemporaryPid(const std::string& entry);
 
 // Renames `from` in `from_dir` to `name` in `to_dir`, or to the first free name
 // of NumberedName(name, n), never over another entry (RENAME_NOREPLACE). Returns
@@ -87,10 +118,11 @@ std::string NumberedName(const std::string& target, int n);
 // ".parquet" ("in/orders.csv.gz" → "in/orders.parquet").
 std::string ParquetArchiveName(const std::string& relative);
 
-// A new archive file being written under a temporary hidden name beside its final
-// name, so that the archive holds the whole file or none of it. Publish() makes
-// it durable and names it; if it is never published, destruction removes it (a
-// crash leaves a hidden ".<name>.sluice-tmp-*" file, never a partial archive).
+// A new archive file being written under a temporary hidden name in the archive
+// folder's pending folder, so that the archive holds the whole file or none of
+// it. Publish() makes it durable and names it; if it is never published,
+// destruction removes it (a crash leaves a ".<name>.sluice-tmp-<pid>-<n>" file in
+// the pending folder, never a partial archive; SettleLeftovers removes it).
 class PendingArchive {
  public:
   // Creates the temporary file for `dir`/`relative` (creating folders). Errors:

@@ -7,11 +7,21 @@
 //   quarantined: its bytes are in the sink, or archived, or quarantined already)
 //   it is removed; otherwise it is a newcomer swapped in, renamed back to <name>
 //   (or a free numbered name beside it) to be sighted and loaded as any file.
-//   In an archive folder (processed/, quarantine/), ".sluice-archiving-...": if
-//   the ledger knows its content, the move is finished (renamed to <name> or a
-//   free numbered name there); otherwise it goes back to the source folder, into
-//   the folder it came from (the archive mirrors the source's folders), or the
-//   source folder itself if that one is gone.
+//   An earlier version's ".sluice-removing-<pid>-<n>" (no name recorded): removed
+//   if the ledger knows its content as finished at any path, otherwise renamed to
+//   "recovered-<pid>-<n>" beside it, to be loaded.
+//   In an archive folder (processed/, quarantine/), ".sluice-archiving-..." in its
+//   pending folder (kPendingFolder, archive.h): if the ledger knows its content at
+//   the path it records, the move is finished (renamed to that path in the
+//   archive, or a free numbered name there); otherwise it goes back to the source
+//   folder, into the folder it came from (the archive mirrors the source's
+//   folders), or the source folder itself if that one is gone. An unpublished
+//   archive file (".<name>.sluice-tmp-<pid>-<n>", PendingArchive) is removed.
+//
+// A start reads the source folder (walked, as its scan does) and the pending
+// folder of each archive folder, never the archive itself (it may hold millions
+// of files): only once per archive folder, until that succeeds, are its folders
+// walked for the names earlier versions left beside the archived files.
 //
 // Only regular files and symlinks under such names are touched; folders are
 // walked without following links and hidden folders are not entered; contents
@@ -35,7 +45,7 @@
 namespace sluice {
 
 struct LeftoversSettled {
-  uint64_t removed = 0;   // content known: the entry was removed
+  uint64_t removed = 0;   // content known, or an unpublished archive file: removed
   uint64_t archived = 0;  // content known: the move into the archive folder was finished
   uint64_t restored = 0;  // a newcomer: back in the source folder
   uint64_t failed = 0;    // could not be settled now (logged); tried at the next start

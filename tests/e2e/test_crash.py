@@ -140,8 +140,10 @@ class LeftoverTest(SluiceTestCase):
         self.assertEqual(self.count("orders"), 2)
 
     def hidden_left(self):
-        return [f for folder in (self.data, self.processed) for f in
-                (os.path.basename(n) for n in os.listdir(folder)) if f.startswith(".sluice-")]
+        pending = os.path.join(self.processed, ".sluice-pending")
+        return [f for folder in (self.data, self.processed, pending) if os.path.isdir(folder)
+                for f in os.listdir(folder)
+                if f.startswith(".sluice-") and f != ".sluice-pending" or ".sluice-tmp-" in f]
 
     def test_loaded_content_left_by_a_removal_is_removed(self):
         self.load_orders()
@@ -163,15 +165,48 @@ class LeftoverTest(SluiceTestCase):
 
     def test_a_newcomer_left_in_processed_goes_back_and_is_loaded_once(self):
         self.load_orders()
-        os.makedirs(os.path.join(self.processed, "sub"))
-        self.put(".sluice-archiving-1-2-orders.csv", csv_text(["id"], [[3]]),
-                 folder=os.path.join(self.processed, "sub"))
+        # In processed/.sluice-pending/, the name records the path (sub/orders.csv).
+        pending = os.path.join(self.processed, ".sluice-pending")
+        os.makedirs(pending, exist_ok=True)
+        self.put(".sluice-archiving-1-2-sub%2Forders.csv", csv_text(["id"], [[3]]),
+                 folder=pending)
         os.makedirs(os.path.join(self.data, "sub"))
         self.assertExit(self.once("--recursive", "--table", "orders"), 0)
         self.assertEqual(self.query("SELECT id FROM orders ORDER BY id"), [(1,), (2,), (3,)])
         self.assertEqual(self.data_files(), [])
         self.assertEqual(self.processed_files(), ["sub/orders.csv"])
         self.assertEqual(self.hidden_left(), [])
+
+    def test_earlier_versions_names_are_settled_at_the_first_start(self):
+        """Names an earlier version left: .sluice-removing-<pid>-<n> (no name), an
+        archive move's pending name and an unpublished Parquet archive beside the
+        archived files. Known content is removed, the rest put back once (a removal
+        name without a name comes back as recovered-<pid>-<n>: no format extension,
+        so it is quarantined as of unknown type, never lost nor loaded twice)."""
+        os.makedirs(os.path.join(self.processed, "sub"))
+        self.put(".sluice-archiving-1-2-orders.csv", csv_text(["id"], [[3]]),
+                 folder=os.path.join(self.processed, "sub"))
+        self.put(".orders.parquet.sluice-tmp-1-3", "PAR1", folder=os.path.join(self.processed, "sub"))
+        self.put(".sluice-removing-1-4", csv_text(["id"], [[4]]))
+        os.makedirs(os.path.join(self.data, "sub"))
+        res = self.once("--recursive", "--table", "orders")
+        self.assertExit(res, 2)  # a file quarantined
+        out = res.stderr + res.stdout
+        self.assertIn("recovered-1-4", out)
+        self.assertIn("removed unpublished archive file", out)
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.hidden_left(), [])
+        self.assertEqual(self.processed_files(), ["sub/orders.csv"])
+        self.assertEqual(self.quarantined_files(), ["recovered-1-4"])
+        self.assertEqual(self.query("SELECT id FROM orders ORDER BY id"), [(3,)])
+        # Content a later start finds under an earlier removal name, already settled.
+        self.put(".sluice-removing-1-5", csv_text(["id"], [[4]]))
+        res = self.once("--recursive", "--table", "orders")
+        self.assertExit(res, 0)
+        self.assertIn("action=removed", res.stderr + res.stdout)
+        self.assertEqual(self.data_files(), [])
+        self.assertEqual(self.quarantined_files(), ["recovered-1-4"])
+        self.assertEqual(self.count("orders"), 1)
 
 
 class ReadAfterCrashTest(SluiceTestCase):

@@ -50,7 +50,8 @@ TEST(ArchiveTest, PendingArchiveAppearsWholeUnderAFreeName) {
   auto pending = PendingArchive::Create(dir / "out", "sub/a.parquet");
   ASSERT_TRUE(pending.has_value()) << pending.error().ToString();
   const std::string temp = pending->temp_path();
-  EXPECT_EQ(fs::path(temp).parent_path(), fs::path(dir / "out/sub"));
+  // In the archive folder's pending folder, where a start finds it without a walk.
+  EXPECT_EQ(fs::path(temp).parent_path(), fs::path(dir / "out") / kPendingFolder);
   EXPECT_EQ(fs::path(temp).filename().string().rfind(".a.parquet.sluice-tmp-", 0), 0u) << temp;
   ASSERT_EQ(write(pending->fd(), "PAR1", 4), 4);
   auto published = pending->Publish();
@@ -71,7 +72,7 @@ TEST(ArchiveTest, UnpublishedPendingArchiveLeavesNothing) {
     EXPECT_TRUE(fs::exists(temp));
   }
   EXPECT_FALSE(fs::exists(temp));
-  EXPECT_TRUE(fs::is_empty(dir.path()));
+  EXPECT_TRUE(fs::is_empty(dir / kPendingFolder));
 }
 
 TEST(ArchiveTest, MoveOfMissingFileFails) {

@@ -20,6 +20,8 @@ namespace sluice::testing {
 namespace {
 
 constexpr char kNewcomer[] = "id,name\n3,c\n";
+// The mark of an archive folder searched once for earlier versions' names.
+constexpr char kSearchedMark[] = "earlier-names-settled";
 
 // The entries of `dir` (not recursive), sorted.
 std::vector<std::string> Entries(const std::string& dir) {
@@ -94,7 +96,8 @@ TEST_F(LeftoversTest, AnArchiveLeftoverOfLoadedContentIsArchived) {
   auto settled = Settle();
   ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
   EXPECT_EQ(settled->archived, 1u);
-  EXPECT_EQ(Entries(config_.processed), (std::vector<std::string>{"orders.1.csv", "orders.csv"}));
+  EXPECT_EQ(Entries(config_.processed),
+            (std::vector<std::string>{kPendingFolder, "orders.1.csv", "orders.csv"}));
   EXPECT_EQ(ReadFile(Processed("orders.1.csv")), kOrders);
   EXPECT_EQ(Entries(config_.source), std::vector<std::string>{});
   EXPECT_EQ(sink_->Rows("orders").size(), 2u);
@@ -164,7 +167,7 @@ TEST_F(LeftoversTest, ALinkedFolderIsNotEntered) {
 }
 
 TEST_F(LeftoversTest, OtherNamesAndRunningWorkersNamesAreLeftAlone) {
-  WriteFile(In(".sluice-removing-999-7"), kNewcomer);  // an earlier version's name
+  WriteFile(In(".sluice-removing-999-7"), kNewcomer);  // an earlier version's, a worker's
   WriteFile(In(".hidden.csv"), kNewcomer);
   WriteFile(In(".sluice-removing-999-8-mine.csv"), kNewcomer);
   fs::create_directories(In(".sluice-removing-999-9-dir.csv"));
@@ -184,7 +187,120 @@ TEST_F(LeftoversTest, DeleteAndArchiveLeaveNoPendingName) {
   config_.defaults.after_load = AfterLoad::kDelete;
   ASSERT_EQ(ProcessOne(Land("b.csv", kNewcomer)).outcome, FileOutcome::kLoaded);
   EXPECT_EQ(Entries(config_.source), std::vector<std::string>{});
-  EXPECT_EQ(Entries(config_.processed), std::vector<std::string>{"a.csv"});
+  EXPECT_EQ(Entries(config_.processed), (std::vector<std::string>{kPendingFolder, "a.csv"}));
+  EXPECT_EQ(Entries(Processed(kPendingFolder)), std::vector<std::string>{});
+}
+
+// A stop between ArchiveLanded's two renames now leaves the entry in the archive
+// folder's pending folder, under a name recording its whole relative path.
+TEST_F(LeftoversTest, APendingFolderLeftoverOfLoadedContentIsArchivedAtItsPath) {
+  fs::create_directories(In("sub"));
+  ASSERT_EQ(ProcessOne(Land("sub/orders.csv", kOrders)).outcome, FileOutcome::kLoaded);
+  WriteFile(Processed(std::string(kPendingFolder) + "/.sluice-archiving-999-2-sub%2Forders.csv"),
+            kOrders);
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->archived, 1u);
+  EXPECT_EQ(Entries(Processed("sub")), (std::vector<std::string>{"orders.1.csv", "orders.csv"}));
+  EXPECT_EQ(ReadFile(Processed("sub/orders.1.csv")), kOrders);
+  EXPECT_EQ(Entries(Processed(kPendingFolder)), std::vector<std::string>{kSearchedMark});
+  EXPECT_EQ(Entries(In("sub")), std::vector<std::string>{});
+}
+
+TEST_F(LeftoversTest, APendingFolderNewcomerGoesBackToItsFolderAndIsLoadedOnce) {
+  LoadOrders();
+  fs::create_directories(In("a%b/c"));
+  WriteFile(Quarantined(std::string(kPendingFolder) + "/.sluice-archiving-999-3-a%25b%2Fc%2Fn.csv"),
+            kNewcomer);
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->restored, 1u);
+  EXPECT_EQ(ReadFile(In("a%b/c/n.csv")), kNewcomer);
+  EXPECT_EQ(ProcessOne(In("a%b/c/n.csv")).outcome, FileOutcome::kLoaded);
+  auto again = Settle();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->restored + again->removed + again->archived + again->failed, 0u);
+}
+
+TEST_F(LeftoversTest, ArchiveLandedRecordsThePathInThePendingName) {
+  const std::string pending = PendingName(PendingKind::kArchiving, "2026/11/a%b.csv");
+  auto parsed = ParsePendingName(pending);
+  ASSERT_TRUE(parsed.has_value()) << pending;
+  EXPECT_EQ(parsed->name.find('/'), std::string::npos) << pending;
+  EXPECT_EQ(PendingPath(parsed->name), "2026/11/a%b.csv");
+  // Too deep to record: the base name, put back at the top.
+  const std::string deep = std::string(300, 'd') + "/x.csv";
+  auto shortened = ParsePendingName(PendingName(PendingKind::kArchiving, deep));
+  ASSERT_TRUE(shortened.has_value());
+  EXPECT_EQ(PendingPath(shortened->name), "x.csv");
+  for (const char* hostile : {"..%2Fx.csv", "%2Fetc%2Fx", "a%2F%2Fb", "a%2F", "a%2F.%2Fb", ".."}) {
+    EXPECT_FALSE(PendingPath(hostile).has_value()) << hostile;
+  }
+}
+
+TEST_F(LeftoversTest, AHostilePendingFolderIsNotFollowed) {
+  const std::string outside = dir_ / "elsewhere";
+  fs::create_directories(outside);
+  WriteFile(outside + "/.sluice-archiving-999-1-x.csv", kNewcomer);
+  fs::create_directories(config_.processed);
+  fs::create_directory_symlink(outside, Processed(kPendingFolder));
+  fs::create_directories(Quarantined(kPendingFolder));
+  WriteFile(Quarantined(std::string(kPendingFolder) + "/.sluice-archiving-999-2-..%2Fy.csv"),
+            kNewcomer);
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->restored + settled->removed + settled->archived, 0u);
+  EXPECT_EQ(Entries(outside), std::vector<std::string>{".sluice-archiving-999-1-x.csv"});
+  EXPECT_EQ(Entries(config_.source), std::vector<std::string>{});
+}
+
+// The archive may hold millions of files: once searched for earlier versions'
+// names, a start reads only its pending folder.
+TEST_F(LeftoversTest, OnceSearchedTheArchiveFoldersAreNotWalkedAgain) {
+  LoadOrders();
+  auto first = Settle();
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_TRUE(fs::is_directory(Processed(std::string(kPendingFolder) + "/" + kSearchedMark)));
+  fs::create_directories(Processed("sub"));
+  WriteFile(Processed("sub/.sluice-archiving-999-2-orders.csv"), kOrders);
+  WriteFile(Processed(std::string(kPendingFolder) + "/.sluice-archiving-999-3-orders.csv"),
+            kOrders);
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->archived, 1u);
+  EXPECT_EQ(ReadFile(Processed("orders.1.csv")), kOrders);
+  EXPECT_EQ(Entries(Processed("sub")),
+            std::vector<std::string>{".sluice-archiving-999-2-orders.csv"});
+}
+
+TEST_F(LeftoversTest, UnpublishedArchiveFilesAreRemoved) {
+  fs::create_directories(Processed(kPendingFolder));
+  fs::create_directories(Processed("sub"));
+  WriteFile(Processed(std::string(kPendingFolder) + "/.orders.parquet.sluice-tmp-999-0"), "PAR1");
+  WriteFile(Processed(std::string(kPendingFolder) + "/.mine.parquet.sluice-tmp-998-0"), "PAR1");
+  // An earlier version wrote them beside the final name.
+  WriteFile(Processed("sub/.orders.parquet.sluice-tmp-999-1"), "PAR1");
+  WriteFile(Processed("sub/orders.parquet"), "PAR1");
+  auto settled = Settle(/*skip_pid=*/998);
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->removed, 2u);
+  EXPECT_EQ(Entries(Processed(kPendingFolder)),
+            (std::vector<std::string>{".mine.parquet.sluice-tmp-998-0", kSearchedMark}));
+  EXPECT_EQ(Entries(Processed("sub")), std::vector<std::string>{"orders.parquet"});
+}
+
+TEST_F(LeftoversTest, AnEarlierVersionsRemovalNameIsRemovedOrPutBack) {
+  LoadOrders();
+  fs::create_directories(In("sub"));
+  WriteFile(In("sub/.sluice-removing-998-1"), kOrders);  // loaded content
+  WriteFile(In(".sluice-removing-998-2"), kNewcomer);    // never loaded
+  auto settled = Settle();
+  ASSERT_TRUE(settled.has_value()) << settled.error().ToString();
+  EXPECT_EQ(settled->removed, 1u);
+  EXPECT_EQ(settled->restored, 1u);
+  EXPECT_EQ(Entries(In("sub")), std::vector<std::string>{});
+  EXPECT_EQ(Entries(config_.source), (std::vector<std::string>{"recovered-998-2", "sub"}));
+  EXPECT_EQ(ReadFile(In("recovered-998-2")), kNewcomer);
 }
 
 TEST(PendingNameTest, RecordsTheOriginalNameAndParsesBack) {

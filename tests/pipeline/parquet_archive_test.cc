@@ -93,7 +93,7 @@ TEST(ParquetArchiveTest, ADroppedArchiveWithQueuedRowsLeavesNothing) {
     }
     for (int b = 0; b < 5; ++b) ASSERT_TRUE((*archive)->Write(batch).ok());
   }
-  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / kPendingFolder));
 }
 
 TEST(ParquetArchiveTest, ABatchOfOtherColumnsIsRefused) {
