@@ -17,6 +17,38 @@ void Column::AppendNull() {
   nulls.push_back(1);
 }
 
+size_t Column::Grow(size_t n) {
+  const size_t first = nulls.size();
+  switch (def.type) {
+    case ColumnType::kFloat:
+      floats.resize(first + n);
+      break;
+    case ColumnType::kString:
+      strings.resize(first + n);
+      break;
+    default:
+      ints.resize(first + n);
+      break;
+  }
+  nulls.resize(first + n, 0);
+  return first;
+}
+
+void Column::SetNull(size_t row) {
+  switch (def.type) {
+    case ColumnType::kFloat:
+      floats[row] = 0;
+      break;
+    case ColumnType::kString:
+      strings[row] = {};
+      break;
+    default:
+      ints[row] = 0;
+      break;
+  }
+  nulls[row] = 1;
+}
+
 void Column::AppendFrom(const Column& from, size_t row) {
   switch (def.type) {
     case ColumnType::kFloat:

@@ -42,6 +42,15 @@ struct Column {
     strings.push_back(v);
     nulls.push_back(0);
   }
+  // Appends `n` rows, each a non-null zero (empty string) of the column's type,
+  // and returns the index of the first: a producer that knows its row count
+  // writes them in place with Set* and SetNull, without a check per value.
+  size_t Grow(size_t n);
+  void SetInt(size_t row, int64_t v) { ints[row] = v; }
+  void SetFloat(size_t row, double v) { floats[row] = v; }
+  void SetString(size_t row, std::string_view v) { strings[row] = v; }
+  // Makes a row of Grow null (its value, if set, back to zero).
+  void SetNull(size_t row);
   // Appends row `row` of `from` (value or null), a column of the same type; a
   // string stays a view of `from`'s bytes.
   void AppendFrom(const Column& from, size_t row);

@@ -2,8 +2,9 @@
 // type inference (so that an inferred schema accepts the sample it came from) and
 // by the expression language's casts from string (so that cast agrees with loading).
 //
-// They run on every cell of every file, so none of them allocates: integers and
-// floats go through std::from_chars, ISO 8601 dates and timestamps are parsed by
+// They run on every cell of every file, so none of them allocates: plain
+// decimals and short integers are read by hand (core/plain_decimal.h), other
+// numbers by std::from_chars, ISO 8601 dates and timestamps are parsed by
 // hand, and only a column's declared strptime format uses the C library (on a
 // stack copy of the cell). Inputs are expected to be trimmed already (TrimBlanks).
 //
@@ -14,6 +15,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/plain_decimal.h"
 
 namespace sluice {
 
@@ -41,51 +44,10 @@ ParseResult ParseInteger(std::string_view text, int64_t* value);
 // Decimal or exponent notation with an optional sign ("1.5", "-.5", "2e-3").
 // Infinity, NaN and hexadecimal floats are invalid; magnitudes beyond double, and
 // nonzero values so small that they would read as zero, are out of range.
-// Inline, for the fast path of plain decimals (PlainDecimal), the usual cell.
+// Inline, for the fast path of plain decimals (core/plain_decimal.h), the usual cell.
 ParseResult ParseFloat(std::string_view text, double* value);
 // ParseFloat without that fast path: from_chars.
 ParseResult ParseFloatChars(std::string_view text, double* value);
-
-// Clinger's fast path for plain decimals ("29.39", "-7", "+1010.234"): with at
-// most 15 significant digits the digits form an integer m < 2^53 and the
-// fraction's length k <= 15, so m and 10^k are both exact doubles and one IEEE
-// division (correctly rounded) gives exactly the double nearest to m / 10^k,
-// the value from_chars gives. False (value untouched) for anything else:
-// exponents, more digits, junk. Requires FLT_EVAL_METHOD 0 (no x87 double rounding).
-inline bool PlainDecimal(std::string_view text, double* value) {
-#if FLT_EVAL_METHOD != 0
-  return false;
-#endif
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  size_t i = 0;
-  const size_t n = text.size();
-  const bool negative = n > 0 && text[0] == '-';
-  if (n > 0 && (text[0] == '-' || text[0] == '+')) ++i;
-  if (n - i > 16) return false;  // 15 digits and a point at most
-  const size_t first = i;
-  uint64_t m = 0;
-  for (; i < n; ++i) {
-    const unsigned d = static_cast<unsigned char>(text[i] - '0');
-    if (d > 9) break;
-    m = m * 10 + d;
-  }
-  size_t digits = i - first;
-  size_t fraction = 0;
-  if (i < n && text[i] == '.') {
-    for (++i; i < n; ++i) {
-      const unsigned d = static_cast<unsigned char>(text[i] - '0');
-      if (d > 9) return false;
-      m = m * 10 + d;
-      ++fraction;
-    }
-    digits += fraction;
-  }
-  if (i != n || digits == 0 || digits > 15) return false;
-  const double v = static_cast<double>(m) / kPow10[fraction];
-  *value = negative ? -v : v;
-  return true;
-}
 
 inline ParseResult ParseFloat(std::string_view text, double* value) {
   return PlainDecimal(text, value) ? ParseResult::kOk : ParseFloatChars(text, value);

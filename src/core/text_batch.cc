@@ -79,6 +79,22 @@ Span TextBatch::Append(std::string_view bytes) {
 
 void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
   for (auto& c : cells_) c.push_back(kNullSpan);
+  PushTypedZeros();
+  lines_.push_back(line);
+  offsets_.push_back(offset);
+  raws_.push_back(raw);
+}
+
+void TextBatch::AddRow(uint64_t line, uint64_t offset, Span raw, const Span* cells) {
+  for (size_t c = 0; c < cells_.size(); ++c) cells_[c].push_back(cells[c]);
+  if (typed_count_ > 0) PushTypedZeros();
+  lines_.push_back(line);
+  offsets_.push_back(offset);
+  raws_.push_back(raw);
+  ++rows_;
+}
+
+void TextBatch::PushTypedZeros() {
   for (size_t t = 0; t < typed_count_; ++t) {
     TypedCells& cells = typed_cells_[t];
     if (cells.per_cell) {
@@ -90,9 +106,6 @@ void TextBatch::StartRow(uint64_t line, uint64_t offset, Span raw) {
       cells.ints.push_back(0);
     }
   }
-  lines_.push_back(line);
-  offsets_.push_back(offset);
-  raws_.push_back(raw);
 }
 
 void TextBatch::AppendRows(size_t n, uint64_t first_line) {

@@ -2,8 +2,8 @@
 // is a span of bytes in one per-batch arena, or null (absent in the record).
 //
 // Readers build rows with StartRow / SetCell / FinishRow (or DropRow for a row
-// that turned out bad). Bytes enter the arena through Append, so a reader can
-// store a record's raw text once and point its unquoted cells into it; only cells
+// that turned out bad), or add a whole row at once (AddRow). Bytes enter the arena through Append,
+// so a reader can store a record's raw text once and point its unquoted cells into it; only cells
 // that need unescaping are stored again. Clear() keeps capacity, so a batch is
 // reused between reads without per-row allocation.
 //
@@ -155,6 +155,9 @@ class TextBatch {
     return column < typed_.size() && typed_[column] >= 0 ? &typed_cells_[typed_[column]] : nullptr;
   }
   void FinishRow() { ++rows_; }
+  // StartRow, SetCell for every column and FinishRow in one: `cells` holds a span
+  // per column (kNullSpan for a null). No row may be in progress.
+  void AddRow(uint64_t line, uint64_t offset, Span raw, const Span* cells);
   // Appends `n` finished rows at once (no row may be in progress), lines
   // `first_line`, `first_line` + 1, ..., offset 0, no raw text, every cell null and
   // every typed value 0: a reader that decodes whole columns (Parquet) then fills
@@ -195,6 +198,9 @@ class TextBatch {
   }
 
  private:
+  // Appends a zero typed value (or kind) for a new row to every typed column.
+  void PushTypedZeros();
+
   std::vector<std::string> columns_;
   std::vector<std::vector<Span>> cells_;  // [column][row]; the last entry may be a row in progress
   std::vector<uint64_t> lines_;

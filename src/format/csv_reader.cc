@@ -141,26 +141,26 @@ void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowError
     return;
   }
   Span raw = out.Append(std::string_view(record, scan.content));
-  out.StartRow(line_, buf_.offset(), raw);
+  cells_.resize(fields_.size());
   for (size_t i = 0; i < fields_.size(); ++i) {
     const CsvField& f = fields_[i];
     switch (f.kind) {
       case CsvField::kPlain:
-        if (f.end > f.begin) out.SetCell(i, Span{raw.offset + f.begin, f.end - f.begin});
+        cells_[i] = f.end > f.begin ? Span{raw.offset + f.begin, f.end - f.begin} : kNullSpan;
         break;
       case CsvField::kQuoted:
-        out.SetCell(i, Span{raw.offset + f.begin + 1, f.end - f.begin - 2});
+        cells_[i] = Span{raw.offset + f.begin + 1, f.end - f.begin - 2};
         break;
       case CsvField::kEscaped: {
         uint32_t mark = out.Mark();
         scanner_->Unescape(std::string_view(record + f.begin, f.end - f.begin),
                            [&out](std::string_view piece) { out.AppendRaw(piece); });
-        out.SetCell(i, out.SpanFrom(mark));
+        cells_[i] = out.SpanFrom(mark);
         break;
       }
     }
   }
-  out.FinishRow();
+  out.AddRow(line_, buf_.offset(), raw, cells_.data());
 }
 
 Status CsvReader::SkipTooLong() {

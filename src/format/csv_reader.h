@@ -58,7 +58,8 @@ class CsvReader final : public RecordReader {
   std::optional<CsvScanner> scanner_;
   std::vector<std::string> columns_;
   std::vector<CsvField> fields_;
-  uint64_t line_ = 1;  // where the record at the front of the buffer starts
+  std::vector<Span> cells_;  // the record's cells for TextBatch::AddRow
+  uint64_t line_ = 1;        // where the record at the front of the buffer starts
   // A too-long record being skipped: where the skip is, and the lines it passed.
   bool skipping_ = false;
   CsvScanner::SkipState skip_state_ = CsvScanner::SkipState::kFieldStart;

@@ -80,11 +80,11 @@ class Validator {
   // float or integer; a per-cell typed column for integer, float and boolean
   // columns) and no rule needs the text (allowed, regex, format). Else null.
   const TypedCells* TypedSource(size_t c, const TextBatch& in) const;
-  // Runs `convert(cell, row)` (parse or take the typed value, check, append;
-  // returns a CellError) on each non-null cell of schema column `c` and handles
-  // NULLs and rejections.
+  // Runs `convert(cell, row)` (parse or take the typed value, check, write it at
+  // `base` + row of `out`, grown for the batch; returns a CellError) on each
+  // non-null cell of schema column `c` and handles NULLs and rejections.
   template <typename ConvertCell>
-  void ConvertRows(size_t c, const TextBatch& in, Column& out, ConvertCell convert);
+  void ConvertRows(size_t c, const TextBatch& in, Column& out, size_t base, ConvertCell convert);
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
   void Reject(const TextBatch& in, size_t row, std::string column, std::string message,
               RowErrorKind kind, std::string hint);

@@ -116,69 +116,6 @@ TEST(ParseFloatTest, ReportsOverflowAsOutOfRange) {
   EXPECT_EQ(ParseFloat("0e-400", &v), ParseResult::kOk);
 }
 
-// The reference ParseFloat's fast path must agree with: from_chars on the
-// whole text (after a '+' sign, which from_chars does not take).
-double FromChars(std::string_view text) {
-  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  EXPECT_TRUE(ec == std::errc() && ptr == text.data() + text.size()) << text;
-  return v;
-}
-
-TEST(ParseFloatTest, PlainDecimalsReadExactlyAsFromChars) {
-  std::mt19937_64 random(17);
-  for (int i = 0; i < 200000; ++i) {
-    // 1 to 17 digits with the point anywhere (or nowhere), some signed: both
-    // sides of the 15-digit fast-path limit.
-    const int digits = 1 + static_cast<int>(random() % 17);
-    std::string text;
-    if (random() % 4 == 0) text += random() % 2 ? '-' : '+';
-    const int point = static_cast<int>(random() % (digits + 2)) - 1;
-    for (int d = 0; d < digits; ++d) {
-      if (d == point) text += '.';
-      text += static_cast<char>('0' + random() % 10);
-    }
-    if (point == digits) text += '.';
-    double v = 0;
-    ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
-    const double expected = FromChars(text);
-    ASSERT_EQ(std::memcmp(&v, &expected, sizeof v), 0) << text;  // same bits, -0 too
-  }
-}
-
-TEST(ParseFloatTest, FastPathEdges) {
-  double v = 0;
-  for (std::string_view text : {"0",
-                                "-0",
-                                "-0.0",
-                                "0.",
-                                "5.",
-                                ".5",
-                                "-.5",
-                                "999999999999999",
-                                "999999999999999.",
-                                "9999999999999999",
-                                "0.000000000000001",
-                                ".000000000000001",
-                                "0.1",
-                                "0.2",
-                                "0.3",
-                                "1.7976931348623157",
-                                "4503599627370497",
-                                "9007199254740993",
-                                "123456789.123456",
-                                "000000000000000000001.5",
-                                "1.100000000000000000000000000000000000001"}) {
-    ASSERT_EQ(ParseFloat(text, &v), ParseResult::kOk) << text;
-    const double expected = FromChars(text);
-    EXPECT_EQ(std::memcmp(&v, &expected, sizeof v), 0) << text;
-  }
-  for (std::string_view bad : {"1..5", ".", "-.", "1.-5", "1.5-", "1 .5", "12345678901234.x"}) {
-    EXPECT_EQ(ParseFloat(bad, &v), ParseResult::kInvalid) << bad;
-  }
-}
-
 TEST(ParseIntegerTest, FastPathAgreesAtEveryLength) {
   int64_t v = 0;
   // 18 digits take the fast path, 19 do not: both sides, with signs.

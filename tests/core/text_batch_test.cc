@@ -1,5 +1,5 @@
 // TextBatch's whole-column rows (AppendRows, MutableCells, RemoveRows), as the
-// Parquet reader fills them.
+// Parquet reader fills them, and whole rows (AddRow), as the CSV reader adds them.
 #include "core/text_batch.h"
 
 #include <gtest/gtest.h>
@@ -86,6 +86,52 @@ TEST(TextBatchTest, MemoryBytesCountsTheCapacityTheNextRowNeeds) {
   const TextBatch batch = SparseRows(1000, 256);
   EXPECT_GE(batch.memory_bytes(), 512 * 1000 * sizeof(Span));
   EXPECT_LT(SparseRows(1000, 255).memory_bytes(), 257 * 1000 * sizeof(Span) + 4096);
+}
+
+// AddRow is StartRow, a SetCell per column and FinishRow: the same rows, typed
+// columns (zero until set) included.
+TEST(TextBatchTest, AddRowGivesTheRowsOfStartRowAndSetCell) {
+  TextBatch added;
+  TextBatch built;
+  for (TextBatch* batch : {&added, &built}) {
+    batch->SetColumns({"a", "b", "c"});
+    batch->SetTyped(2, ColumnType::kFloat);
+  }
+  const std::vector<std::vector<std::string>> rows = {
+      {"1", "", "x"}, {"", "yy", ""}, {"3", "z", "w"}};
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (TextBatch* batch : {&added, &built}) {
+      const Span raw = batch->Append("raw" + std::to_string(r));
+      std::vector<Span> cells;
+      for (const std::string& cell : rows[r]) {
+        cells.push_back(cell.empty() ? kNullSpan : batch->Append(cell));
+      }
+      if (batch == &added) {
+        batch->AddRow(r + 2, r * 10, raw, cells.data());
+      } else {
+        batch->StartRow(r + 2, r * 10, raw);
+        for (size_t c = 0; c < cells.size(); ++c) {
+          if (!cells[c].is_null()) batch->SetCell(c, cells[c]);
+        }
+        batch->FinishRow();
+      }
+    }
+  }
+  ASSERT_EQ(added.rows(), rows.size());
+  ASSERT_EQ(built.rows(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    EXPECT_EQ(added.Line(r), built.Line(r));
+    EXPECT_EQ(added.Offset(r), built.Offset(r));
+    EXPECT_EQ(added.Raw(r), "raw" + std::to_string(r));
+    EXPECT_EQ(added.Typed(2)->floats[r], 0.0);
+    for (size_t c = 0; c < 3; ++c) {
+      EXPECT_EQ(added.IsNull(r, c), rows[r][c].empty()) << r << "," << c;
+      EXPECT_EQ(added.IsNull(r, c), built.IsNull(r, c));
+      EXPECT_EQ(added.Cell(r, c), rows[r][c]);
+      EXPECT_EQ(added.Cell(r, c), built.Cell(r, c));
+    }
+  }
+  ASSERT_EQ(added.Typed(2)->floats.size(), rows.size());
 }
 
 }  // namespace
