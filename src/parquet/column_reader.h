@@ -2,6 +2,8 @@
 // text. Pages are read from the file one at a time (header, then body), checked
 // against their CRC when they carry one, decompressed, and their levels and values
 // decoded on demand, so memory is one page (plus a dictionary) whatever the chunk.
+// A large zstd data page is decompressed as it is read, 1 MiB at a time, so it is
+// held decompressed only (DuckDB writes a chunk of long strings as one page).
 //
 // Supported: data pages v1 and v2, dictionary pages (PLAIN / PLAIN_DICTIONARY),
 // values PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans),
@@ -93,9 +95,14 @@ class ColumnReader {
  private:
   // Cell text of one batch stays below this: spans are 32-bit offsets.
   static constexpr size_t kMaxBatchArena = size_t{1} << 31;
+  // A compressed data page larger than this is read in pieces of this size.
+  static constexpr size_t kPieceBytes = size_t{1} << 20;
 
   Status Fail(std::string_view what, uint64_t offset, std::string_view message) const;
   Status NextPage();
+  // Reads and decompresses the `size` bytes of a data page's body at `body_at` a
+  // piece of kPieceBytes at a time into page_ (raw_ holds the header's read).
+  Status ReadPagePieces(const PageHeader& h, uint64_t body_at, uint64_t size);
   Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
   Status StartValues(int32_t encoding, std::string_view values, uint64_t at, int32_t count);
   Status ReadLevels(size_t n);
