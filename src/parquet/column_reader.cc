@@ -67,6 +67,13 @@ Status ColumnReader::Fail(std::string_view what, uint64_t offset, std::string_vi
                              std::string(message));
 }
 
+void ColumnReader::AdoptBuffers(ColumnReader& previous) {
+  raw_.swap(previous.raw_);
+  page_.swap(previous.page_);
+  indices_buf_.swap(previous.indices_buf_);
+  split_.swap(previous.split_);
+}
+
 Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
   uint64_t start = static_cast<uint64_t>(meta_.data_page_offset);
   if (meta_.dictionary_page_offset && *meta_.dictionary_page_offset > 0 &&
@@ -310,6 +317,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
       dict_floats_.push_back(float_);
     }
   }
+  dict_any_bad_ = std::find(dict_bad_.begin(), dict_bad_.end(), 1) != dict_bad_.end();
   has_dictionary_ = true;
   format_ = format;
   plain_ = {};

@@ -83,6 +83,10 @@ class ColumnReader {
   Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
               int64_t* ints = nullptr, double* floats = nullptr, bool text = true);
 
+  // Takes the page buffers of `previous` (the same leaf's reader of an earlier row
+  // group, done with), so that their memory is reused rather than allocated again.
+  void AdoptBuffers(ColumnReader& previous);
+
   // The type of the column's typed values (ValueText::typed_type).
   ColumnType typed_type() const { return typed_; }
 
@@ -112,6 +116,12 @@ class ColumnReader {
   Status DecodeValues(size_t take, size_t values, TextBatch& batch, Span* cells, size_t first_row,
                       std::vector<BadValue>& bad, int64_t* ints, double* floats);
   Status ArenaFull() const;
+  // DecodeValues without text: typed values only, for dictionary indices `idx`
+  // (no bad entry) or PLAIN numbers at `p` of type T.
+  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
+                       double* floats) const;
+  template <typename T>
+  void PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints, double* floats) const;
   // Decodes the next `n` levels of `stream` into `out`.
   struct LevelStream;
   Status GetLevels(LevelStream& stream, size_t n, int16_t fill, std::vector<int16_t>& out);
@@ -183,6 +193,7 @@ class ColumnReader {
   std::string dict_text_;
   std::vector<uint32_t> dict_offsets_;
   std::vector<uint8_t> dict_bad_;
+  bool dict_any_bad_ = false;             // some entry of dict_bad_ is set
   std::vector<int64_t> dict_ints_;        // typed columns: entry i's value
   std::vector<int64_t> dict_typed_ints_;  // and its representation (ValueText::TypedInt)
   std::vector<double> dict_floats_;
