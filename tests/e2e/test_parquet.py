@@ -117,7 +117,7 @@ class ParquetLoadTest(SluiceTestCase):
         # row groups of 122,880 512-character values, a 63 MiB page each (33 MiB
         # compressed). Held whole in both forms, beside the archive's row group
         # and SQLite's cache, the load took 279 MiB; the page is now decompressed
-        # as it is read and the archive's row group is at most 64 MiB.
+        # as it is read and the archive's row group is at most 32 MiB of pages.
         dst = self.path("data", "long.parquet")
         md5s = ", ".join("md5(i::VARCHAR || '-%d')" % k for k in range(16))
         self.duckdb("COPY (SELECT i AS id, concat(%s) AS payload FROM range(245760) t(i)) "
