@@ -91,10 +91,14 @@ Result<bool> ParquetReader::NextRowGroup() {
     size_t g = next_group_++;
     const parquet::RowGroup& group = md.row_groups[g];
     if (group.num_rows == 0) continue;
+    std::vector<std::unique_ptr<parquet::ColumnReader>> previous = std::move(columns_);
     columns_.clear();
     for (size_t c = 0; c < file_->columns().size(); ++c) {
       auto reader = std::make_unique<parquet::ColumnReader>(
           *input_->random_access(), file_->columns()[c], *group.columns[c].meta, group.num_rows, g);
+      // The last row group's page buffers, already grown and mapped: fresh ones
+      // for every row group cost page faults and zeroing on each page.
+      if (c < previous.size()) reader->AdoptBuffers(*previous[c]);
       RETURN_IF_ERROR(reader->Open(file_->data_end(), file_->chunk_size_excludes_dictionary()));
       columns_.push_back(std::move(reader));
     }

@@ -149,39 +149,11 @@ struct ZstdCctxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 
-Status DecompressZstd(std::string_view in, GrowingOutput& out) {
-  // One context per thread, reused page after page (creating one costs more than
-  // decoding a small page).
+// One context per thread, reused page after page (creating one costs more than
+// decoding a small page). Null if it cannot be made.
+ZSTD_DCtx* ThreadZstdContext() {
   thread_local std::unique_ptr<ZSTD_DCtx, ZstdDctxFree> dctx(ZSTD_createDCtx());
-  if (dctx == nullptr) return Status::Internal("ZSTD: cannot create a context");
-  ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
-  // Streaming, so several frames decode as their concatenation; once the output
-  // holds the declared size, a one-byte probe buffer tells "nothing left but a
-  // checksum" from "more output than the page declares".
-  ZSTD_inBuffer input{in.data(), in.size(), 0};
-  ZSTD_outBuffer output{out.at(0), out.size(), 0};
-  char probe;
-  ZSTD_outBuffer probe_output{&probe, 1, 0};
-  while (true) {
-    if (output.pos == output.size && out.Grow()) {
-      output.dst = out.at(0);
-      output.size = out.size();
-    }
-    ZSTD_outBuffer* target = output.pos < output.size ? &output : &probe_output;
-    const size_t in_before = input.pos;
-    const size_t out_before = target->pos;
-    const size_t rc = ZSTD_decompressStream(dctx.get(), target, &input);
-    if (ZSTD_isError(rc)) return Corrupt(Codec::kZstd, ZSTD_getErrorName(rc));
-    if (probe_output.pos != 0) return Overlong(Codec::kZstd, out.declared());
-    if (rc == 0 && input.pos == input.size) break;  // the last frame ended with the input
-    if (input.pos == in_before && target->pos == out_before) {
-      return Corrupt(Codec::kZstd, "truncated stream");
-    }
-  }
-  if (output.pos != out.declared()) {
-    return SizeMismatch(Codec::kZstd, output.pos, out.declared());
-  }
-  return Status::Ok();
+  return dctx.get();
 }
 
 Status DecompressBrotli(std::string_view in, GrowingOutput& out) {
@@ -351,10 +323,15 @@ Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, st
     return Corrupt(codec, std::to_string(in.size()) + " compressed bytes cannot decode to the " +
                               std::to_string(uncompressed_size) + " bytes the page declares");
   }
-  if (codec == Codec::kGzip || codec == Codec::kZstd || codec == Codec::kBrotli) {
+  if (codec == Codec::kZstd) {
+    PieceDecompressor pieces;
+    RETURN_IF_ERROR(pieces.Start(codec, in.size(), uncompressed_size, out, max_size));
+    RETURN_IF_ERROR(pieces.Feed(in));
+    return pieces.Finish();
+  }
+  if (codec == Codec::kGzip || codec == Codec::kBrotli) {
     GrowingOutput growing(out, uncompressed_size, in.size());
     if (codec == Codec::kGzip) return DecompressGzip(in, growing);
-    if (codec == Codec::kZstd) return DecompressZstd(in, growing);
     return DecompressBrotli(in, growing);
   }
   out.resize(uncompressed_size);
@@ -461,6 +438,68 @@ Status Compress(Codec codec, std::string_view in, std::string& out, int level) {
     default:
       return Status::InvalidArgument(CodecName(codec) + ": cannot compress with this codec");
   }
+}
+
+Status PieceDecompressor::Start(Codec codec, size_t compressed_size, size_t uncompressed_size,
+                                std::string& out, size_t max_size) {
+  if (uncompressed_size > max_size) {
+    return Status::InvalidData(
+        CodecName(codec) + ": the page declares " + std::to_string(uncompressed_size) +
+        " uncompressed bytes, above the limit of " + std::to_string(max_size));
+  }
+  if (!StreamsPieces(codec)) return Status::Internal(CodecName(codec) + ": no piece decoder");
+  ZSTD_DCtx* dctx = ThreadZstdContext();
+  if (dctx == nullptr) return Status::Internal("ZSTD: cannot create a context");
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  out_ = &out;
+  declared_ = uncompressed_size;
+  pos_ = 0;
+  frame_left_ = compressed_size > 0 ? 1 : 0;
+  GrowingOutput sized(out, uncompressed_size, compressed_size);
+  return Status::Ok();
+}
+
+// Streaming, so several frames decode as their concatenation. Once the output
+// holds the declared size, a one-byte probe buffer tells "nothing left but a
+// checksum" from "more output than the page declares". A piece may end anywhere,
+// and a full output may leave decoded bytes inside the context for the next call.
+Result<bool> PieceDecompressor::Step(ZSTD_inBuffer& input) {
+  std::string& out = *out_;
+  if (pos_ == out.size() && out.size() < declared_) {
+    out.resize(std::min(declared_, std::max<size_t>(out.size() * 2, 1)));
+  }
+  char probe;
+  ZSTD_outBuffer output{out.data(), out.size(), pos_};
+  ZSTD_outBuffer probe_output{&probe, 1, 0};
+  ZSTD_outBuffer* target = output.pos < output.size ? &output : &probe_output;
+  const size_t in_before = input.pos;
+  const size_t out_before = target->pos;
+  const size_t rc = ZSTD_decompressStream(ThreadZstdContext(), target, &input);
+  if (ZSTD_isError(rc)) return Corrupt(Codec::kZstd, ZSTD_getErrorName(rc));
+  if (probe_output.pos != 0) return Overlong(Codec::kZstd, declared_);
+  pos_ = output.pos;
+  frame_left_ = rc;
+  return input.pos != in_before || target->pos != out_before;
+}
+
+Status PieceDecompressor::Feed(std::string_view piece) {
+  ZSTD_inBuffer input{piece.data(), piece.size(), 0};
+  while (input.pos < input.size) {
+    ASSIGN_OR_RETURN(bool progress, Step(input));
+    if (!progress) return Corrupt(Codec::kZstd, "truncated stream");
+  }
+  return Status::Ok();
+}
+
+Status PieceDecompressor::Finish() {
+  ZSTD_inBuffer none{nullptr, 0, 0};
+  while (frame_left_ != 0) {
+    ASSIGN_OR_RETURN(bool progress, Step(none));
+    if (!progress) return Corrupt(Codec::kZstd, "truncated stream");
+  }
+  if (pos_ != declared_) return SizeMismatch(Codec::kZstd, pos_, declared_);
+  out_->resize(pos_);
+  return Status::Ok();
 }
 
 }  // namespace sluice::parquet

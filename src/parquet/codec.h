@@ -21,6 +21,9 @@
 
 #include "core/status.h"
 
+struct ZSTD_inBuffer_s;
+typedef struct ZSTD_inBuffer_s ZSTD_inBuffer;
+
 namespace sluice::parquet {
 
 // The values equal parquet.thrift's CompressionCodec.
@@ -57,6 +60,31 @@ Result<Codec> CodecFromThrift(int32_t value);
 // readers do for the files older writers produced.
 Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string& out,
                   size_t max_size = kMaxUncompressedPageSize);
+
+// Decompresses a page whose compressed bytes arrive in pieces, so that a large
+// page need not be held compressed and decompressed at once: Start, Feed each
+// piece in order, then Finish. Same checks and errors as Decompress (the
+// output grows as data decodes, from 16 times the compressed size). Only for
+// codecs with a streaming decoder (StreamsPieces: zstd).
+class PieceDecompressor {
+ public:
+  static bool StreamsPieces(Codec codec) { return codec == Codec::kZstd; }
+  // `compressed_size`: the total of the pieces to come. `out` is replaced.
+  Status Start(Codec codec, size_t compressed_size, size_t uncompressed_size, std::string& out,
+               size_t max_size = kMaxUncompressedPageSize);
+  Status Feed(std::string_view piece);
+  // Checks the stream ended with exactly the declared size; `out` holds the page.
+  Status Finish();
+
+ private:
+  // One call of the decoder; false when it made no progress.
+  Result<bool> Step(ZSTD_inBuffer& input);
+
+  std::string* out_ = nullptr;
+  size_t declared_ = 0;
+  size_t pos_ = 0;         // bytes decoded into *out_
+  size_t frame_left_ = 0;  // ZSTD_decompressStream's hint: 0 once a frame is complete
+};
 
 // Compresses `in` into `out` (its previous contents are replaced). `level` 0
 // means the codec's default (zstd 3, gzip 6, brotli 5); other values are passed

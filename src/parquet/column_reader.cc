@@ -44,6 +44,10 @@ size_t MinPlainBytes(const LeafColumn& leaf) {
   return 1;
 }
 
+bool CrcMatches(uLong crc, int32_t expected) {
+  return static_cast<uint32_t>(crc) == static_cast<uint32_t>(expected);
+}
+
 }  // namespace
 
 ColumnReader::ColumnReader(RandomAccessInput& file, const LeafColumn& leaf,
@@ -61,6 +65,13 @@ Status ColumnReader::Fail(std::string_view what, uint64_t offset, std::string_vi
   if (what != where_) m += " of " + where_;
   return Status::InvalidData(m + " at byte " + std::to_string(offset) + ": " +
                              std::string(message));
+}
+
+void ColumnReader::AdoptBuffers(ColumnReader& previous) {
+  raw_.swap(previous.raw_);
+  page_.swap(previous.page_);
+  indices_buf_.swap(previous.indices_buf_);
+  split_.swap(previous.split_);
 }
 
 Status ColumnReader::Open(uint64_t data_end, bool dictionary_slack) {
@@ -127,22 +138,29 @@ Status ColumnReader::NextPage() {
                       std::to_string(h.uncompressed_page_size) + " uncompressed), more than the " +
                       std::to_string(kMaxPageBytes) + " sluice reads");
     }
-    size_t have = raw_.size() - h.header_size;
-    if (have < size) {
-      raw_.resize(h.header_size + size);
-      ASSIGN_OR_RETURN(size_t got, file_.ReadAt(body_at + have, raw_.data() + h.header_size + have,
-                                                size - have));
-      if (got < size - have) return Fail("page", page_at_, "the file ends inside it");
-    }
-    std::string_view body = std::string_view(raw_).substr(h.header_size, size);
-    pos_ = body_at + size;
-    if (h.crc) {
-      uLong crc =
-          crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
-      if (static_cast<uint32_t>(crc) != static_cast<uint32_t>(*h.crc)) {
+    // A large compressed data page is decompressed as it is read, a piece at a
+    // time, rather than held whole in both forms.
+    const bool in_pieces = static_cast<PageType>(h.type) == PageType::kDataPage &&
+                           PieceDecompressor::StreamsPieces(codec) && size > kPieceBytes;
+    std::string_view body;
+    if (in_pieces) {
+      RETURN_IF_ERROR(ReadPagePieces(h, body_at, size));
+    } else {
+      size_t have = raw_.size() - h.header_size;
+      if (have < size) {
+        raw_.resize(h.header_size + size);
+        ASSIGN_OR_RETURN(size_t got, file_.ReadAt(body_at + have,
+                                                  raw_.data() + h.header_size + have, size - have));
+        if (got < size - have) return Fail("page", page_at_, "the file ends inside it");
+      }
+      body = std::string_view(raw_).substr(h.header_size, size);
+      if (h.crc && !CrcMatches(crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                                     static_cast<uInt>(body.size())),
+                               *h.crc)) {
         return Fail("page", page_at_, "CRC mismatch (the page is corrupt)");
       }
     }
+    pos_ = body_at + size;
     switch (static_cast<PageType>(h.type)) {
       case PageType::kDictionaryPage:
         RETURN_IF_ERROR(ReadDictionary(h, body, page_at_));
@@ -152,7 +170,9 @@ Status ColumnReader::NextPage() {
         const DataPageHeader& d = *h.data_page;
         if (d.num_values < 0) return Fail("page header", page_at_, "negative num_values");
         std::string_view data = body;
-        if (codec != Codec::kUncompressed) {
+        if (in_pieces) {
+          data = page_;
+        } else if (codec != Codec::kUncompressed) {
           Status s = Decompress(codec, body, static_cast<size_t>(h.uncompressed_page_size), page_,
                                 kMaxPageBytes);
           if (!s.ok()) return Fail("page", page_at_, s.message());
@@ -216,6 +236,35 @@ Status ColumnReader::NextPage() {
   }
 }
 
+Status ColumnReader::ReadPagePieces(const PageHeader& h, uint64_t body_at, uint64_t size) {
+  PieceDecompressor pieces;
+  Status decoded = pieces.Start(meta_.codec, size, static_cast<size_t>(h.uncompressed_page_size),
+                                page_, kMaxPageBytes);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // The header's read brought the body's first bytes.
+  size_t have = std::min<size_t>(raw_.size() - h.header_size, size);
+  std::string_view piece(raw_.data() + h.header_size, have);
+  uint64_t done = 0;
+  while (true) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()), static_cast<uInt>(piece.size()));
+    if (decoded.ok()) decoded = pieces.Feed(piece);
+    done += piece.size();
+    // A damaged stream is read on only to tell a CRC mismatch from it.
+    if (done == size || (!decoded.ok() && !h.crc)) break;
+    size_t n = static_cast<size_t>(std::min<uint64_t>(size - done, kPieceBytes));
+    raw_.resize(n);
+    ASSIGN_OR_RETURN(size_t got, file_.ReadAt(body_at + done, raw_.data(), n));
+    if (got < n) return Fail("page", page_at_, "the file ends inside it");
+    piece = std::string_view(raw_.data(), n);
+  }
+  if (h.crc && !CrcMatches(crc, *h.crc)) {
+    return Fail("page", page_at_, "CRC mismatch (the page is corrupt)");
+  }
+  if (decoded.ok()) decoded = pieces.Finish();
+  if (!decoded.ok()) return Fail("page", page_at_, decoded.message());
+  return Status::Ok();
+}
+
 Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at) {
   if (!h.dictionary_page) return Fail("page header", at, "dictionary page without its header");
   if (has_dictionary_) return Fail("page", at, "a second dictionary page");
@@ -268,6 +317,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
       dict_floats_.push_back(float_);
     }
   }
+  dict_any_bad_ = std::find(dict_bad_.begin(), dict_bad_.end(), 1) != dict_bad_.end();
   has_dictionary_ = true;
   format_ = format;
   plain_ = {};

@@ -2,6 +2,8 @@
 // text. Pages are read from the file one at a time (header, then body), checked
 // against their CRC when they carry one, decompressed, and their levels and values
 // decoded on demand, so memory is one page (plus a dictionary) whatever the chunk.
+// A large zstd data page is decompressed as it is read, 1 MiB at a time, so it is
+// held decompressed only (DuckDB writes a chunk of long strings as one page).
 //
 // Supported: data pages v1 and v2, dictionary pages (PLAIN / PLAIN_DICTIONARY),
 // values PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans),
@@ -81,6 +83,10 @@ class ColumnReader {
   Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
               int64_t* ints = nullptr, double* floats = nullptr, bool text = true);
 
+  // Takes the page buffers of `previous` (the same leaf's reader of an earlier row
+  // group, done with), so that their memory is reused rather than allocated again.
+  void AdoptBuffers(ColumnReader& previous);
+
   // The type of the column's typed values (ValueText::typed_type).
   ColumnType typed_type() const { return typed_; }
 
@@ -93,9 +99,14 @@ class ColumnReader {
  private:
   // Cell text of one batch stays below this: spans are 32-bit offsets.
   static constexpr size_t kMaxBatchArena = size_t{1} << 31;
+  // A compressed data page larger than this is read in pieces of this size.
+  static constexpr size_t kPieceBytes = size_t{1} << 20;
 
   Status Fail(std::string_view what, uint64_t offset, std::string_view message) const;
   Status NextPage();
+  // Reads and decompresses the `size` bytes of a data page's body at `body_at` a
+  // piece of kPieceBytes at a time into page_ (raw_ holds the header's read).
+  Status ReadPagePieces(const PageHeader& h, uint64_t body_at, uint64_t size);
   Status ReadDictionary(const PageHeader& h, std::string_view body, uint64_t at);
   Status StartValues(int32_t encoding, std::string_view values, uint64_t at, int32_t count);
   Status ReadLevels(size_t n);
@@ -105,6 +116,12 @@ class ColumnReader {
   Status DecodeValues(size_t take, size_t values, TextBatch& batch, Span* cells, size_t first_row,
                       std::vector<BadValue>& bad, int64_t* ints, double* floats);
   Status ArenaFull() const;
+  // DecodeValues without text: typed values only, for dictionary indices `idx`
+  // (no bad entry) or PLAIN numbers at `p` of type T.
+  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
+                       double* floats) const;
+  template <typename T>
+  void PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints, double* floats) const;
   // Decodes the next `n` levels of `stream` into `out`.
   struct LevelStream;
   Status GetLevels(LevelStream& stream, size_t n, int16_t fill, std::vector<int16_t>& out);
@@ -176,6 +193,7 @@ class ColumnReader {
   std::string dict_text_;
   std::vector<uint32_t> dict_offsets_;
   std::vector<uint8_t> dict_bad_;
+  bool dict_any_bad_ = false;             // some entry of dict_bad_ is set
   std::vector<int64_t> dict_ints_;        // typed columns: entry i's value
   std::vector<int64_t> dict_typed_ints_;  // and its representation (ValueText::TypedInt)
   std::vector<double> dict_floats_;

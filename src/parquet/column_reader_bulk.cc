@@ -4,6 +4,7 @@
 // from the page after one bounds check; every other source goes value by value.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "parquet/column_reader.h"
 
@@ -50,6 +51,10 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     const double* dict_floats = typed_ != ColumnType::kString ? dict_floats_.data() : nullptr;
     if (dict_ints == nullptr) ints = nullptr;
     if (dict_floats == nullptr) floats = nullptr;
+    if (!format_ && !dict_any_bad_) {
+      DictionaryTyped(take, idx, cells, ints, floats);
+      return Status::Ok();
+    }
     const uint32_t* offsets = dict_offsets_.data();
     // A small dictionary's text goes into the batch once per Read and cells point
     // into it; a large one's values are copied one by one (only those used).
@@ -93,6 +98,23 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     }
     const char* p = plain_.data() + plain_pos_;
     plain_pos_ += values * width;
+    if (!format_) {
+      switch (type) {
+        case Type::kInt32:
+          PlainTyped<int32_t>(take, p, cells, ints, floats);
+          break;
+        case Type::kInt64:
+          PlainTyped<int64_t>(take, p, cells, ints, floats);
+          break;
+        case Type::kFloat:
+          PlainTyped<float>(take, p, cells, ints, floats);
+          break;
+        default:
+          PlainTyped<double>(take, p, cells, ints, floats);
+          break;
+      }
+      return Status::Ok();
+    }
     for (size_t i = 0; i < take; ++i) {
       if (levels[i] != max) {
         cells[i] = kNullSpan;
@@ -160,6 +182,49 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     }
   }
   return Status::Ok();
+}
+
+// The loops below are a textless read's hot path (typed values, no text, no
+// bad value possible): no text buffer, no per-value switch or bad-value test.
+void ColumnReader::DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
+                                   double* floats) const {
+  const int16_t max = leaf_.max_def;
+  const int16_t* levels = levels_.data();
+  const int64_t* dict_ints = dict_typed_ints_.data();
+  const double* dict_floats = dict_floats_.data();
+  size_t k = 0;
+  for (size_t i = 0; i < take; ++i) {
+    if (levels[i] != max) {
+      cells[i] = kNullSpan;
+      continue;
+    }
+    cells[i] = Span{0, 0};
+    const uint32_t index = idx[k++];
+    if (ints != nullptr) ints[i] = dict_ints[index];
+    if (floats != nullptr) floats[i] = dict_floats[index];
+  }
+}
+
+template <typename T>
+void ColumnReader::PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints,
+                              double* floats) const {
+  const int16_t max = leaf_.max_def;
+  const int16_t* levels = levels_.data();
+  const bool identity = text_.TypedIntIsValue();
+  for (size_t i = 0; i < take; ++i) {
+    if (levels[i] != max) {
+      cells[i] = kNullSpan;
+      continue;
+    }
+    cells[i] = Span{0, 0};
+    const T v = LoadLE<T>(p);
+    p += sizeof(T);
+    if constexpr (std::is_floating_point_v<T>) {
+      if (floats != nullptr) floats[i] = v;
+    } else {
+      if (ints != nullptr) ints[i] = identity ? int64_t{v} : text_.TypedInt(v);
+    }
+  }
 }
 
 Status ColumnReader::ArenaFull() const {

@@ -226,7 +226,8 @@ Status ColumnChunkWriter::ClosePage() {
     body += plain_;
     plain_pages_ = true;
   }
-  RETURN_IF_ERROR(AppendPage(PageType::kDataPage, body, page_rows_, encoding, pages_));
+  RETURN_IF_ERROR(
+      AppendPage(PageType::kDataPage, body, page_rows_, encoding, pages_.emplace_back()));
 
   if (use_dictionary_ && (dictionary_plain_.size() > options_.dictionary_bytes ||
                           static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_)) {
@@ -270,7 +271,8 @@ Status ColumnChunkWriter::AppendPage(PageType type, std::string_view body, int32
     w.EndStruct();
   }
   w.EndStruct();
-  to += header_;
+  to.reserve(header_.size() + compressed.size());
+  to = header_;
   to += compressed;
   info_.total_uncompressed_size += static_cast<int64_t>(header_.size() + body.size());
   info_.total_compressed_size += static_cast<int64_t>(header_.size() + compressed.size());

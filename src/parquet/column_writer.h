@@ -90,8 +90,8 @@ class ColumnChunkWriter {
 
   // The bytes of a finished chunk, to be written in this order.
   struct ChunkBytes {
-    std::string_view dictionary_page;  // empty when no page is dictionary-encoded
-    std::string_view data_pages;
+    std::string_view dictionary_page;            // empty when no page is dictionary-encoded
+    const std::vector<std::string>& data_pages;  // each a header and its body
   };
 
   // Closes the open page and returns the chunk's bytes and, through `info`, its
@@ -103,6 +103,7 @@ class ColumnChunkWriter {
 
  private:
   Status ClosePage();
+  // Compresses `body` and stores the page (header and body) in `to`.
   Status AppendPage(PageType type, std::string_view body, int32_t num_values, Encoding encoding,
                     std::string& to);
   // `value` (an integer, double or string_view) widens [min, max] of type T.
@@ -133,9 +134,12 @@ class ColumnChunkWriter {
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> dictionary_;
   std::string dictionary_plain_;  // the dictionary page's PLAIN body, in index order
   int64_t chunk_values_ = 0;      // non-null values
-  std::string pages_;             // headers and compressed bodies of the closed data pages
-  std::string dictionary_page_;   // Finish's dictionary page
-  bool finished_ = false;         // pages_ and dictionary_page_ hold a finished chunk
+  // Header and compressed body of each closed data page: a string apiece, so that
+  // holding a row group's pages never copies them into a doubling buffer (which
+  // for a moment takes three times their size).
+  std::vector<std::string> pages_;
+  std::string dictionary_page_;  // Finish's dictionary page
+  bool finished_ = false;        // pages_ and dictionary_page_ hold a finished chunk
   bool plain_pages_ = false;
   ColumnChunkInfo info_;
 

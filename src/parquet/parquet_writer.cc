@@ -193,7 +193,7 @@ Status ParquetWriter::FlushRowGroup() {
       return failed_;
     }
     RETURN_IF_ERROR(Emit(bytes->dictionary_page));
-    RETURN_IF_ERROR(Emit(bytes->data_pages));
+    for (const std::string& page : bytes->data_pages) RETURN_IF_ERROR(Emit(page));
     group.total_uncompressed += info.total_uncompressed_size;
     group.total_compressed += info.total_compressed_size;
     group.columns.push_back(std::move(info));

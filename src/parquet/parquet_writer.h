@@ -74,7 +74,9 @@ struct ParquetWriterOptions {
   Codec codec = Codec::kZstd;
   int compression_level = 0;  // 0: the codec's default
   uint64_t row_group_rows = 1'000'000;
-  uint64_t row_group_bytes = uint64_t{128} << 20;
+  // 32 MiB: its pages are held compressed until the row group is written, beside
+  // a reader's page and batches, within a load's 200 MiB (docs/benchmarks.md).
+  uint64_t row_group_bytes = uint64_t{32} << 20;
   size_t page_bytes = size_t{1} << 20;
   // The open (unfinished, uncompressed) pages of all columns together hold about
   // this much at most: a column's pages close at page_bytes or at open_page_bytes

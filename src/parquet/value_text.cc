@@ -380,6 +380,10 @@ int64_t ValueText::TypedInt(int64_t v) const {
   return kind_ == Kind::kTimestamp ? ToMicros(v, unit_) : v;
 }
 
+bool ValueText::TypedIntIsValue() const {
+  return kind_ != Kind::kTimestamp || unit_ == TimeUnit::kMicros;
+}
+
 void ValueText::TypedText(int64_t i, double f, std::string& out) const {
   if (kind_ == Kind::kTimestamp) {
     AppendTimestampMicros(i, out);

@@ -55,6 +55,8 @@ class ValueText {
   // The representation of an INT32/INT64 value of a typed column: the value, or a
   // timestamp's microseconds (as its text, truncated).
   int64_t TypedInt(int64_t v) const;
+  // TypedInt(v) is v for every v (not a timestamp, or one in microseconds).
+  bool TypedIntIsValue() const;
   // Appends the text of a typed column's value given in its representation
   // (`i`, or `f` for a float column): the text its Parquet value has.
   void TypedText(int64_t i, double f, std::string& out) const;

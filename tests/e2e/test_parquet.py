@@ -112,6 +112,32 @@ class ParquetLoadTest(SluiceTestCase):
         self.assertEqual(rejects[1]["raw"],
                          "800,800,NaN,2026-01-01T00:20:00.000800Z,2002-03-11,true")
 
+    def test_a_file_of_page_sized_column_chunks_loads_and_archives_within_200_mib(self):
+        # DuckDB writes a row group's chunk of long strings as one page: here two
+        # row groups of 122,880 512-character values, a 63 MiB page each (33 MiB
+        # compressed). Held whole in both forms, beside the archive's row group
+        # and SQLite's cache, the load took 279 MiB; the page is now decompressed
+        # as it is read and the archive's row group is at most 32 MiB of pages.
+        dst = self.path("data", "long.parquet")
+        md5s = ", ".join("md5(i::VARCHAR || '-%d')" % k for k in range(16))
+        self.duckdb("COPY (SELECT i AS id, concat(%s) AS payload FROM range(245760) t(i)) "
+                    "TO '%s' (FORMAT parquet, COMPRESSION zstd)" % (md5s, dst))
+        os.utime(dst, (0, 0))
+        code, peak = self.peak_rss_mib("once", *self.paths_args(), "--settle-ms", "0",
+                                       "--after-load", "parquet")
+        print(f"\n2 row groups of one 63 MiB page, into SQLite and the archive: "
+              f"peak RSS {peak:.0f} MiB")
+        self.assertEqual(code, 0)
+        self.assertEqual(self.count("long"), 245760)
+        self.assertEqual(self.query("SELECT length(payload), substr(payload, 1, 32) FROM long "
+                                    "WHERE id = 245759"),
+                         [tuple(r) for r in self.duckdb("SELECT 512, md5('245759-0')")[0]])
+        archived = os.path.join(self.processed, "long.parquet")
+        self.assertTrue(os.path.exists(archived), os.listdir(self.processed))
+        self.assertEqual(self.duckdb("SELECT count(*), count(DISTINCT payload) FROM "
+                                     "read_parquet('%s')" % archived)[0], [["245760", "245760"]])
+        self.assert_peak_below(peak, 200, "a file of page-sized column chunks")
+
     def test_map_without_values_is_quarantined_naming_the_column(self):
         self.land("map_no_value.parquet")
         res = self.once()

@@ -287,6 +287,57 @@ TEST(CodecTest, ZstdConcatenatedFramesAndTrailingBytes) {
   EXPECT_NE(s.message().find("more than"), std::string::npos) << s.message();
 }
 
+// Feeds `in` to a PieceDecompressor in pieces of `piece` bytes.
+Status DecompressInPieces(std::string_view in, size_t piece, size_t declared, std::string& out) {
+  PieceDecompressor d;
+  RETURN_IF_ERROR(d.Start(Codec::kZstd, in.size(), declared, out));
+  for (size_t at = 0; at < in.size(); at += piece) RETURN_IF_ERROR(d.Feed(in.substr(at, piece)));
+  return d.Finish();
+}
+
+TEST(PieceDecompressorTest, AnySplitOfTheStreamDecodesAsTheWhole) {
+  const std::string a = PageText(300000, 3);
+  const std::string b = PageText(5000, 4);
+  // Two frames, so some pieces end at, inside and across a frame's end.
+  const std::string packed = Compressed(Codec::kZstd, a) + Compressed(Codec::kZstd, b);
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{1000}, packed.size()}) {
+    std::string out = "stale";
+    Status s = DecompressInPieces(packed, piece, a.size() + b.size(), out);
+    ASSERT_TRUE(s.ok()) << piece << ": " << s.ToString();
+    EXPECT_TRUE(out == a + b) << piece;
+  }
+}
+
+TEST(PieceDecompressorTest, DamageIsRefusedAsByDecompress) {
+  const std::string a = PageText(200000, 5);
+  const std::string packed = Compressed(Codec::kZstd, a);
+  std::string out;
+  // Truncated: the frame never ends.
+  Status s =
+      DecompressInPieces(std::string_view(packed).substr(0, packed.size() / 2), 100, a.size(), out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+  EXPECT_EQ(s.message(), "ZSTD: truncated stream");
+  // More output than declared.
+  s = DecompressInPieces(packed, 100, a.size() - 1, out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+  EXPECT_NE(s.message().find("more than"), std::string::npos) << s.message();
+  // Less output than declared.
+  s = DecompressInPieces(packed, 100, a.size() + 1, out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+  EXPECT_NE(s.message().find("decodes to " + std::to_string(a.size())), std::string::npos)
+      << s.message();
+  // Garbage.
+  std::string garbage = packed;
+  for (size_t i = 0; i < 64; ++i) garbage[i] = static_cast<char>(0x55);
+  s = DecompressInPieces(garbage, 100, a.size(), out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+  EXPECT_EQ(s.message().rfind("ZSTD: ", 0), 0u) << s.message();
+  // A declared size above the limit is refused before anything is allocated.
+  PieceDecompressor d;
+  s = d.Start(Codec::kZstd, packed.size(), size_t{1} << 30, out, size_t{1} << 20);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidData);
+}
+
 TEST(CodecTest, EmptyPagesMayBeStoredAsNothing) {
   for (Codec codec : kAllCodecs) {
     std::string out = "stale";

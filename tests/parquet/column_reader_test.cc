@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "parquet/codec.h"
 #include "parquet/delta.h"
 #include "parquet/rle.h"
 #include "parquet/string_file.h"
@@ -42,18 +43,20 @@ struct PageSpec {
   std::string body;
   bool crc = false;
   bool corrupt_crc = false;
+  std::string stored;  // the body as stored, when compressed (empty: body itself)
 };
 
 std::string Page(const PageSpec& p) {
+  const std::string& stored = p.stored.empty() ? p.body : p.stored;
   std::string buf;
   ThriftWriter w(&buf);
   w.BeginStruct();
   w.FieldI32(1, p.type);
   w.FieldI32(2, static_cast<int32_t>(p.body.size()));
-  w.FieldI32(3, static_cast<int32_t>(p.body.size()));
+  w.FieldI32(3, static_cast<int32_t>(stored.size()));
   if (p.crc) {
     uint32_t crc = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(p.body.data()), static_cast<uInt>(p.body.size())));
+        crc32(0L, reinterpret_cast<const Bytef*>(stored.data()), static_cast<uInt>(stored.size())));
     w.FieldI32(4, static_cast<int32_t>(crc ^ (p.corrupt_crc ? 1u : 0u)));
   }
   if (p.type == 2) {
@@ -70,7 +73,7 @@ std::string Page(const PageSpec& p) {
     w.EndStruct();
   }
   w.EndStruct();
-  return buf + p.body;
+  return buf + stored;
 }
 
 struct Chunk {
@@ -148,6 +151,73 @@ TEST(ColumnReaderTest, ACrcMismatchNamesThePageAndItsOffset) {
   EXPECT_EQ(
       got.error().message(),
       "page of column chunk 'x' of row group 0 at byte 4: CRC mismatch (the page is corrupt)");
+}
+
+// A zstd page of `n` pseudo-random INT32s (barely compressible, so its body
+// spans several of the reader's 1 MiB pieces), and the values' text.
+struct LargePage {
+  std::string body;
+  std::string stored;
+  Cells cells;
+};
+LargePage LargeZstdPage(size_t n) {
+  LargePage p;
+  uint32_t x = 12345;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 1664525u + 1013904223u;
+    int32_t v = static_cast<int32_t>(x);
+    p.body.append(reinterpret_cast<const char*>(&v), 4);
+    p.cells.push_back(std::to_string(v));
+  }
+  EXPECT_TRUE(Compress(Codec::kZstd, p.body, p.stored, 1).ok());
+  return p;
+}
+
+TEST(ColumnReaderTest, ALargeCompressedPageIsReadInPiecesWithItsCrc) {
+  LargePage big = LargeZstdPage(700000);
+  ASSERT_GT(big.stored.size(), size_t{2} << 20);  // three pieces at least
+  std::string small_stored;
+  const std::string small = I32s({5, 6});
+  ASSERT_TRUE(Compress(Codec::kZstd, small, small_stored, 1).ok());
+  std::string pages =
+      Page({.num_values = 700000, .body = big.body, .crc = true, .stored = big.stored}) +
+      Page({.num_values = 2, .body = small, .crc = true, .stored = small_stored});
+  Chunk c = MakeChunk(pages, false);
+  c.meta.codec = Codec::kZstd;
+  auto got = ReadColumn(c, 700002, 65536);
+  ASSERT_TRUE(got) << got.error().ToString();
+  Cells want = big.cells;
+  want.push_back("5");
+  want.push_back("6");
+  EXPECT_TRUE(*got == want);
+}
+
+TEST(ColumnReaderTest, ALargeCompressedPageWithABadCrcOrStreamIsDamage) {
+  LargePage big = LargeZstdPage(700000);
+  // The CRC is checked over every piece, before the stream's own verdict.
+  Chunk c = MakeChunk(Page({.num_values = 700000,
+                            .body = big.body,
+                            .crc = true,
+                            .corrupt_crc = true,
+                            .stored = big.stored}),
+                      false);
+  c.meta.codec = Codec::kZstd;
+  auto got = ReadColumn(c, 700000, 65536);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(
+      got.error().message(),
+      "page of column chunk 'x' of row group 0 at byte 4: CRC mismatch (the page is corrupt)");
+  // Without a CRC, a stream damaged in its second piece is named by its page.
+  std::string damaged = big.stored;
+  for (size_t i = (size_t{3} << 19); i < (size_t{3} << 19) + 4096; ++i) damaged[i] ^= 0x5a;
+  c = MakeChunk(Page({.num_values = 700000, .body = big.body, .stored = damaged}), false);
+  c.meta.codec = Codec::kZstd;
+  got = ReadColumn(c, 700000, 65536);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(
+      got.error().message().rfind("page of column chunk 'x' of row group 0 at byte 4: ZSTD: ", 0),
+      0u)
+      << got.error().message();
 }
 
 TEST(ColumnReaderTest, FewerValuesThanLevelsIsDamage) {
