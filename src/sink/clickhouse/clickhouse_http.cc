@@ -402,6 +402,20 @@ Status ClickHouseHttp::SendInsert(std::string_view data) {
   return outcome.status();
 }
 
+Status ClickHouseHttp::SendInsert(std::string* data) {
+  // A large body is mostly sent by the time the next piece comes (the socket
+  // takes it), so this spares a copy of nearly every byte.
+  if (inserting_ && !zlib_ && pending_sent_ == pending_.size()) {
+    pending_.swap(*data);
+    pending_sent_ = 0;
+    data->clear();
+    return SendInsert(std::string_view());
+  }
+  Status status = SendInsert(std::string_view(*data));
+  data->clear();
+  return status;
+}
+
 Status ClickHouseHttp::FinishInsert() {
   if (!inserting_) return Status::Internal("FinishInsert without StartInsert");
   Status staged = zlib_ ? Stage({}, true) : Status::Ok();

@@ -68,6 +68,10 @@ class ClickHouseHttp {
   // which means it refused the insert, or the connection failed); the insert is
   // then closed.
   Status SendInsert(std::string_view data);
+  // As SendInsert(*data), and leaves *data empty. When nothing of the body
+  // waits, *data's buffer becomes the body's without a copy and *data gets the
+  // body's spent buffer (its capacity kept for the caller's next bytes).
+  Status SendInsert(std::string* data);
   // Ends the body and waits for the server's answer. The insert is closed.
   Status FinishInsert();
   // Drops the open insert (if any) without ending its body: the connection is
