@@ -63,11 +63,16 @@ class ClickHouseHttp {
   // parameters ("name=value&…", already encoded; may be empty). `context` names
   // the insert in errors. Errors: Internal (an insert is already open; gzip).
   Status StartInsert(std::string_view sql, std::string_view settings, std::string_view context);
-  // Appends `data` to the body of the open insert. Returns once at most a few MiB
-  // of the body wait to be sent. Errors: as Query (the server answered early,
+  // Appends `data` to the body of the open insert and hands libcurl all the
+  // connection takes without waiting. Returns once at most a few MiB of the
+  // body wait to be sent. Errors: as Query (the server answered early,
   // which means it refused the insert, or the connection failed); the insert is
   // then closed.
   Status SendInsert(std::string_view data);
+  // As SendInsert(*data), and leaves *data empty. When nothing of the body
+  // waits, *data's buffer becomes the body's without a copy and *data gets the
+  // body's spent buffer (its capacity kept for the caller's next bytes).
+  Status SendInsert(std::string* data);
   // Ends the body and waits for the server's answer. The insert is closed.
   Status FinishInsert();
   // Drops the open insert (if any) without ending its body: the connection is

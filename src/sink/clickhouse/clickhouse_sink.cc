@@ -304,8 +304,7 @@ Status ClickHouseSink::Send() {
   // String's 8-byte offset and terminating zero for every cell (at most).
   bytes_sent_ += buffer_.size() + (rows_ - rows_sent_) * (plan_.encodings.size() + 2) * 9;
   rows_sent_ = rows_;
-  Status status = http_->SendInsert(buffer_);
-  buffer_.clear();
+  Status status = http_->SendInsert(&buffer_);
   if (!status.ok()) open_ = false;
   return status;
 }

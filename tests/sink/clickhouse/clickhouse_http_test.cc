@@ -1,9 +1,13 @@
-// How clickhouse_http.* classifies the server's refusals and failed requests.
+// How clickhouse_http.* classifies the server's refusals and failed requests,
+// and that a streamed insert's body arrives whole however its pieces are handed
+// over (against a real server: SLUICE_TEST_CLICKHOUSE_URL).
 #include "sink/clickhouse/clickhouse_http.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "sink/clickhouse/clickhouse_test_util.h"
 
 namespace sluice {
 namespace {
@@ -48,6 +52,47 @@ TEST(ClickHouseErrorTest, ClassifiesByCode) {
   EXPECT_EQ(code(0, 503, "", "Service Unavailable"), StatusCode::kUnavailable);
   EXPECT_EQ(code(7 /* CURLE_COULDNT_CONNECT */, 0, "", ""), StatusCode::kUnavailable);
   EXPECT_EQ(code(28 /* CURLE_OPERATION_TIMEDOUT */, 0, "", ""), StatusCode::kTimeout);
+}
+
+using namespace ::sluice::clickhouse_test;  // NOLINT(build/namespaces)
+
+class ClickHouseHttpTest : public ClickHouseServerTest {};
+
+// SendInsert(std::string*) takes the caller's buffer when nothing of the body
+// waits and copies otherwise; pieces of 1 byte to 12 MiB (more than the socket
+// takes at once, so that some find bytes still waiting), cut inside rows, one
+// buffer refilled as the sink does, must arrive as the one body in order.
+TEST_F(ClickHouseHttpTest, PiecesOfAStreamedBodyArriveInOrder) {
+  const std::string name = Unique("body");
+  Exec(url, "CREATE TABLE " + Table(url, name) +
+                " (n UInt64, s String) ENGINE = MergeTree ORDER BY tuple()");
+  std::string body;
+  constexpr uint64_t kRows = 1500000;
+  for (uint64_t n = 0; n < kRows; ++n) {
+    body += std::to_string(n) + "\tv" + std::to_string(n) + "\n";
+  }
+  auto http = ClickHouseHttp::Create(*ParseClickHouseUrl(url));
+  ASSERT_TRUE(http.has_value());
+  ASSERT_TRUE(
+      (*http)->StartInsert("INSERT INTO " + Table(url, name) + " FORMAT TSV", "", "test").ok());
+  std::string piece;
+  size_t at = 0;
+  for (size_t size : {size_t{1}, size_t{5}, size_t{12} << 20, size_t{100}, size_t{3} << 20,
+                      size_t{1} << 20, size_t{7}}) {
+    piece.append(body, at, size);
+    at += std::min(size, body.size() - at);
+    Status sent = (*http)->SendInsert(&piece);
+    ASSERT_TRUE(sent.ok()) << sent.ToString();
+    EXPECT_TRUE(piece.empty());
+  }
+  piece.append(body, at);
+  ASSERT_TRUE((*http)->SendInsert(&piece).ok());
+  Status finished = (*http)->FinishInsert();
+  ASSERT_TRUE(finished.ok()) << finished.ToString();
+  EXPECT_EQ(Query(url, "SELECT count(), sum(n), countIf(s != concat('v', toString(n))) FROM " +
+                           Table(url, name)),
+            std::to_string(kRows) + "\t" + std::to_string(kRows * (kRows - 1) / 2) + "\t0\n");
+  Exec(url, "DROP TABLE " + Table(url, name));
 }
 
 }  // namespace
