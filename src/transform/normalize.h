@@ -12,6 +12,7 @@
 // construction and Apply may run on several threads at once (on different batches).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,9 +51,10 @@ class Normalizer {
   const NormalizeOptions& options() const { return options_; }
 
  private:
-  struct ColumnWork;
   bool IsNullValue(std::string_view value) const;
   NormalizeOptions options_;
+  // Bit n set: a null value is n bytes long (bit 63: 63 or more).
+  uint64_t null_lengths_ = 0;
 };
 
 }  // namespace sluice
