@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -37,9 +38,7 @@ Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) 
   }
 }
 
-bool Normalizer::IsNullValue(std::string_view value) const {
-  // Most cells differ in length from every null value: one bit test rejects them.
-  if ((null_lengths_ >> std::min<size_t>(value.size(), 63) & 1) == 0) return false;
+bool Normalizer::MatchesNullValue(std::string_view value) const {
   // A short list: comparing is cheaper than hashing.
   for (const std::string& v : options_.null_values) {
     if (v.size() == value.size() && v == value) return true;
@@ -51,24 +50,40 @@ void Normalizer::Apply(TextBatch& batch, const std::vector<std::string>& names) 
   if (!options_.any()) return;
   const bool trim = options_.trim;
   const bool nulls = !options_.null_values.empty();
-  std::string scratch;  // reused: a cell changed to another case is built here
-  for (size_t c = 0; c < batch.columns().size() && c < names.size(); ++c) {
+  const size_t rows = batch.rows();
+  // The columns to rewrite, with their per-column steps.
+  struct Step {
+    Span* cells;
     std::optional<LetterCase> letter_case;
-    if (auto it = options_.letter_case.find(names[c]); it != options_.letter_case.end()) {
-      letter_case = it->second;
-    }
     const std::map<std::string, std::string, std::less<>>* map = nullptr;
-    if (auto it = options_.map.find(names[c]); it != options_.map.end()) map = &it->second;
-    if (!trim && !nulls && !letter_case && map == nullptr) continue;
-    // Cells are rewritten in place; the first non-null one is written through
-    // ReplaceCell, which is what makes the column lose its typed values (the text
-    // is the truth), as when every cell went through it.
-    Span* cells = batch.MutableCells(c);
-    size_t first = batch.rows();
-    for (size_t r = 0; r < batch.rows(); ++r) {
-      Span span = cells[r];
+  };
+  std::vector<Step> steps;
+  for (size_t c = 0; c < batch.columns().size() && c < names.size(); ++c) {
+    Step step{batch.MutableCells(c), std::nullopt, nullptr};
+    if (auto it = options_.letter_case.find(names[c]); it != options_.letter_case.end()) {
+      step.letter_case = it->second;
+    }
+    if (auto it = options_.map.find(names[c]); it != options_.map.end()) step.map = &it->second;
+    if (!trim && !nulls && !step.letter_case && step.map == nullptr) continue;
+    // Cells are rewritten in place. A column that has a non-null cell loses its
+    // typed values (the text is the truth), as if each cell went through
+    // ReplaceCell: one call does that.
+    for (size_t r = 0; r < rows; ++r) {
+      if (!step.cells[r].is_null()) {
+        batch.ReplaceCell(r, c, step.cells[r]);
+        break;
+      }
+    }
+    steps.push_back(step);
+  }
+  if (steps.empty()) return;
+  std::string scratch;  // reused: a cell changed to another case is built here
+  // Row by row: a row's cells are next to each other in the arena (a reader's
+  // record), so the bytes are read in the order they lie.
+  for (size_t r = 0; r < rows; ++r) {
+    for (const Step& step : steps) {
+      Span span = step.cells[r];
       if (span.is_null()) continue;
-      if (first == batch.rows()) first = r;
       std::string_view value = batch.View(span);
       // Trimming narrows the span: no bytes are copied. A cell whose ends are not
       // blank (most) costs two compares.
@@ -82,27 +97,29 @@ void Normalizer::Apply(TextBatch& batch, const std::vector<std::string>& names) 
         value = value.substr(front, back - front);
       }
       if (nulls && IsNullValue(value)) {
-        cells[r] = kNullSpan;
+        step.cells[r] = kNullSpan;
         continue;
       }
-      if (letter_case) {
-        if (size_t from = FirstToCase(value, *letter_case); from < value.size()) {
+      if (step.letter_case) {
+        const LetterCase to = *step.letter_case;
+        if (size_t from = FirstToCase(value, to); from < value.size()) {
           scratch.assign(value);
           for (size_t i = from; i < scratch.size(); ++i) {
             char& ch = scratch[i];
-            if (*letter_case == LetterCase::kLower && IsUpper(ch)) ch += 'a' - 'A';
-            if (*letter_case == LetterCase::kUpper && IsLower(ch)) ch -= 'a' - 'A';
+            if (to == LetterCase::kLower && IsUpper(ch)) ch += 'a' - 'A';
+            if (to == LetterCase::kUpper && IsLower(ch)) ch -= 'a' - 'A';
           }
           span = batch.Append(scratch);
           value = batch.View(span);
         }
       }
-      if (map != nullptr) {
-        if (auto it = map->find(value); it != map->end()) span = batch.Append(it->second);
+      if (step.map != nullptr) {
+        if (auto it = step.map->find(value); it != step.map->end()) {
+          span = batch.Append(it->second);
+        }
       }
-      cells[r] = span;
+      step.cells[r] = span;
     }
-    if (first < batch.rows()) batch.ReplaceCell(first, c, cells[first]);
   }
 }
 
