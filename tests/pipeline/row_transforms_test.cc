@@ -98,7 +98,11 @@ Schema InputSchema() {
 
 TablePlan Plan() {
   TablePlan plan;
-  plan.derive = {{"v2", "v * 2"}, {"n", "id + 1"}, {"q", "100 / (id % 5)"}, {"u", "upper(s)"}};
+  plan.derive = {{"v2", "v * 2"},
+                 {"n", "id + 1"},
+                 {"q", "100 / (id % 5)"},
+                 {"u", "upper(s)"},
+                 {"z", "nullif(id % 4, 1)"}};
   plan.filter = "id % 3 <> 0";
   plan.drop = {"s"};
   plan.derive_origin = "rules.yaml:3";
@@ -107,13 +111,15 @@ TablePlan Plan() {
 }
 
 // The load's columns: inputs, derived (n as float), the dropped s and a column
-// neither read nor derived (both NULL).
+// neither read nor derived (both NULL), and z, a CASE that leaves a value under
+// its nulls (the loaded batch has a zero there).
 std::vector<ColumnDef> LoadColumns() {
   return {{"id", ColumnType::kInteger, true}, {"v", ColumnType::kFloat, true},
           {"s", ColumnType::kString, true},   {"d", ColumnType::kDate, true},
           {"ok", ColumnType::kBoolean, true}, {"v2", ColumnType::kFloat, true},
           {"n", ColumnType::kFloat, true},    {"q", ColumnType::kInteger, true},
-          {"u", ColumnType::kString, true},   {"missing", ColumnType::kString, true}};
+          {"u", ColumnType::kString, true},   {"missing", ColumnType::kString, true},
+          {"z", ColumnType::kInteger, true}};
 }
 
 // Every vector of every column (a null's value included) and the lines.
@@ -246,6 +252,7 @@ TEST(RowTransformsTest, LoadedRowsEqualOnesBuiltRowByRowOnVariedBatches) {
         e[8].AppendNull();
       }
       e[9].AppendNull();
+      *g.id % 4 == 1 ? e[10].AppendNull() : e[10].AppendInt(*g.id % 4);
       expected.FinishRow(line);
     }
 
@@ -310,6 +317,68 @@ TEST(RowTransformsTest, AWorkColumnLoadedTwiceIsCopiedIntoBoth) {
   }
   EXPECT_EQ(out.columns()[2].ints, (std::vector<int64_t>{1, 0, 3}));
   EXPECT_EQ(out.lines(), (std::vector<uint64_t>{2, 3, 4}));
+}
+
+TEST(RowTransformsTest, ANullLoadsWithAZeroValueWhateverItsWorkColumnHeld) {
+  // As Column::AppendNull has it, moved or copied, filtered or not.
+  Schema schema;
+  schema.columns.resize(3);
+  const ColumnType types[] = {ColumnType::kInteger, ColumnType::kFloat, ColumnType::kString};
+  const char* names[] = {"i", "f", "s"};
+  for (size_t c = 0; c < 3; ++c) {
+    schema.columns[c].name = names[c];
+    schema.columns[c].type = types[c];
+  }
+  for (const char* filter : {"", "i is null or i <> 2"}) {
+    TablePlan plan;
+    plan.filter = filter;
+    Result<RowTransforms> transforms = RowTransforms::Compile(plan, schema.Defs());
+    ASSERT_TRUE(transforms.has_value());
+    std::vector<ColumnDef> load = schema.Defs();
+    load.push_back({"i2", ColumnType::kFloat, true});  // none: NULL
+    ASSERT_TRUE(transforms->Bind(load, {}).ok());
+    for (bool empty : {true, false}) {
+      Batch work;
+      work.Reset(transforms->work_columns());
+      std::vector<Column>& w = work.columns();
+      w[0].ints = {2, 9, 3};
+      w[1].floats = {2.5, 9.5, 3.5};
+      w[2].strings = {"a", "garbage", "c"};
+      for (Column& c : w) c.nulls = {0, 1, 0};
+      for (uint64_t line : {2, 3, 4}) work.FinishRow(line);
+      Batch out;
+      out.Reset(load);
+      if (!empty) {
+        for (Column& c : out.columns()) c.AppendNull();
+        out.FinishRow(1);
+      }
+      const size_t skip = empty ? 0 : 1;
+      TextBatch text;
+      CollectingErrors errors;
+      StringArena arena;
+      ASSERT_TRUE(transforms->Apply(work, text, out, errors, arena).has_value());
+      const bool filtered = *filter != 0;
+      const std::vector<uint8_t> nulls =
+          filtered ? std::vector<uint8_t>{1, 0} : std::vector<uint8_t>{0, 1, 0};
+      const std::string what = std::string(filter) + (empty ? " empty" : " appended");
+      const std::vector<Column>& o = out.columns();
+      auto tail = [&](const auto& v) { return std::vector(v.begin() + skip, v.end()); };
+      using Ints = std::vector<int64_t>;
+      using Floats = std::vector<double>;
+      using Strings = std::vector<std::string_view>;
+      const Ints ints = filtered ? Ints{0, 3} : Ints{2, 0, 3};
+      const Floats floats = filtered ? Floats{0, 3.5} : Floats{2.5, 0, 3.5};
+      const Strings strings = filtered ? Strings{"", "c"} : Strings{"a", "", "c"};
+      EXPECT_EQ(tail(o[0].ints), ints) << what;
+      EXPECT_EQ(tail(o[1].floats), floats) << what;
+      EXPECT_EQ(tail(o[2].strings), strings) << what;
+      for (size_t c = 0; c < 3; ++c) {
+        EXPECT_EQ(tail(o[c].nulls), nulls) << what;
+      }
+      EXPECT_EQ(o[3].floats.size(), skip + nulls.size()) << what;
+      EXPECT_EQ(out.rows(), skip + nulls.size()) << what;
+    }
+  }
 }
 
 }  // namespace
