@@ -14,23 +14,109 @@ bool IsUnknownColumn(const Status& status) {
   return status.message().find(": unknown column") != std::string::npos;
 }
 
-// Appends the rows of `from` marked in `keep` to `to` (of a type `from` fits).
-void CopyKept(const Column& from, const std::vector<uint8_t>& keep, Column& to) {
-  const bool to_float = to.def.type == ColumnType::kFloat;
-  for (size_t r = 0; r < keep.size(); ++r) {
-    if (!keep[r]) continue;
-    if (from.IsNull(r)) {
-      to.AppendNull();
-    } else if (from.def.type == ColumnType::kString) {
-      to.AppendString(from.strings[r]);
-    } else if (from.def.type == ColumnType::kFloat) {
-      to.AppendFloat(from.floats[r]);
-    } else if (to_float) {
-      to.AppendFloat(static_cast<double>(from.ints[r]));  // integer into float
-    } else {
-      to.AppendInt(from.ints[r]);
-    }
+// The value vector of a column's type: the one that holds a value per row.
+template <typename T>
+std::vector<T>& Values(Column& c);
+template <>
+std::vector<int64_t>& Values(Column& c) {
+  return c.ints;
+}
+template <>
+std::vector<double>& Values(Column& c) {
+  return c.floats;
+}
+template <>
+std::vector<std::string_view>& Values(Column& c) {
+  return c.strings;
+}
+
+// Appends the values of `from` at the rows `kept` (ascending) to `to`, converted
+// to To (integer into float), a null as Column::AppendNull has it (zero or empty:
+// an expression may leave any value under its nulls).
+template <typename From, typename To>
+void AppendKept(const std::vector<From>& from, const std::vector<uint8_t>& nulls,
+                const std::vector<uint32_t>* kept, size_t rows, std::vector<To>& to) {
+  size_t at = to.size();
+  to.resize(at + (kept != nullptr ? kept->size() : rows));
+  To* out = to.data() + at;
+  if (kept == nullptr) {
+    for (size_t r = 0; r < rows; ++r) out[r] = nulls[r] ? To{} : static_cast<To>(from[r]);
+  } else {
+    for (uint32_t r : *kept) *out++ = nulls[r] ? To{} : static_cast<To>(from[r]);
   }
+}
+
+// Moves the kept rows of `from` into an empty `to` of the same type: compacted in
+// place and swapped, so that no row is copied twice; `from` is left empty.
+template <typename T>
+void MoveKept(Column& from, const std::vector<uint32_t>* kept, Column& to) {
+  std::vector<T>& values = Values<T>(from);
+  std::vector<uint8_t>& nulls = from.nulls;
+  if (kept == nullptr) {
+    for (size_t r = 0; r < nulls.size(); ++r) {
+      if (nulls[r]) values[r] = T{};
+    }
+  } else {
+    size_t at = 0;
+    for (uint32_t r : *kept) {
+      values[at] = nulls[r] ? T{} : values[r];
+      nulls[at++] = nulls[r];
+    }
+    values.resize(at);
+    nulls.resize(at);
+  }
+  Values<T>(to).swap(values);
+  to.nulls.swap(nulls);
+  values.clear();
+  nulls.clear();
+}
+
+// Appends the rows of `from` that are kept (all when `kept` is null) to `to`, of
+// a type `from` fits. Column by column, so that each loop is over one vector;
+// with `may_move`, `from` is moved when `to` is empty and of its type (`from` is
+// then empty).
+void CopyKept(Column& from, const std::vector<uint32_t>* kept, bool may_move, Column& to) {
+  const ColumnType type = from.def.type;
+  const size_t rows = from.nulls.size();
+  if (may_move && to.def.type == type && to.nulls.empty()) {
+    if (type == ColumnType::kString) {
+      MoveKept<std::string_view>(from, kept, to);
+    } else if (type == ColumnType::kFloat) {
+      MoveKept<double>(from, kept, to);
+    } else {
+      MoveKept<int64_t>(from, kept, to);
+    }
+    return;
+  }
+  if (type == ColumnType::kString) {
+    AppendKept(from.strings, from.nulls, kept, rows, to.strings);
+  } else if (type == ColumnType::kFloat) {
+    AppendKept(from.floats, from.nulls, kept, rows, to.floats);
+  } else if (to.def.type == ColumnType::kFloat) {
+    AppendKept(from.ints, from.nulls, kept, rows, to.floats);  // integer into float
+  } else {
+    AppendKept(from.ints, from.nulls, kept, rows, to.ints);
+  }
+  std::vector<uint8_t>& nulls = to.nulls;
+  const size_t at = nulls.size();
+  if (kept == nullptr) {
+    nulls.insert(nulls.end(), from.nulls.begin(), from.nulls.end());
+  } else {
+    nulls.resize(at + kept->size());
+    for (size_t i = 0; i < kept->size(); ++i) nulls[at + i] = from.nulls[(*kept)[i]];
+  }
+}
+
+// Appends `n` nulls to `to`, as Column::AppendNull does.
+void AppendNulls(size_t n, Column& to) {
+  if (to.def.type == ColumnType::kFloat) {
+    to.floats.resize(to.floats.size() + n);
+  } else if (to.def.type == ColumnType::kString) {
+    to.strings.resize(to.strings.size() + n);
+  } else {
+    to.ints.resize(to.ints.size() + n);
+  }
+  to.nulls.resize(to.nulls.size() + n, 1);
 }
 
 }  // namespace
@@ -104,6 +190,11 @@ Status RowTransforms::Bind(const std::vector<ColumnDef>& load_data_columns,
     }
     source_.push_back(source);
   }
+  // A work column that loads into one column only may be moved there.
+  movable_.assign(source_.size(), 0);
+  for (size_t c = 0; c < source_.size(); ++c) {
+    movable_[c] = source_[c] >= 0 && std::count(source_.begin(), source_.end(), source_[c]) == 1;
+  }
   return Status::Ok();
 }
 
@@ -169,19 +260,27 @@ Result<RowTransforms::Counts> RowTransforms::Apply(Batch& work, const TextBatch&
       if (filtered_lines != nullptr) filtered_lines->push_back(work.Line(r));
     }
   }
+  // The rows kept, unless all are.
+  std::vector<uint32_t> kept;
+  bool all_kept = true;
+  for (size_t r = 0; r < rows && all_kept; ++r) all_kept = keep[r] != 0;
+  if (!all_kept) {
+    kept.reserve(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      if (keep[r]) kept.push_back(static_cast<uint32_t>(r));
+    }
+  }
+  const std::vector<uint32_t>* which = all_kept ? nullptr : &kept;
+  const size_t kept_rows = all_kept ? rows : kept.size();
   for (size_t c = 0; c < source_.size(); ++c) {
     Column& to = out.columns()[c];
     if (source_[c] >= 0) {
-      CopyKept(work.columns()[source_[c]], keep, to);
+      CopyKept(work.columns()[source_[c]], which, movable_[c] != 0, to);
     } else {
-      for (size_t r = 0; r < rows; ++r) {
-        if (keep[r]) to.AppendNull();
-      }
+      AppendNulls(kept_rows, to);
     }
   }
-  for (size_t r = 0; r < rows; ++r) {
-    if (keep[r]) out.FinishRow(work.Line(r));
-  }
+  for (size_t i = 0; i < kept_rows; ++i) out.FinishRow(work.Line(all_kept ? i : kept[i]));
   return counts;
 }
 

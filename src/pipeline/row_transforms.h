@@ -5,8 +5,9 @@
 // may read the ones before), then the filter; a row where any expression fails is
 // a bad row (RowErrorKind::kTransform, with its line and text) whatever the filter
 // says of it; a row the filter finds false or null is skipped and counted as
-// filtered; the rows kept are copied into the load's columns, where dropped
-// columns are NULL (a table that had such a column before it was dropped keeps it).
+// filtered; the rows kept are copied (or moved, a column at a time) into the
+// load's columns, where dropped columns are NULL (a table that had such a column before it was
+// dropped keeps it).
 //
 // Thread-safety: immutable after Compile and Bind; Apply may run on several
 // threads at once with their own batches and arenas.
@@ -59,7 +60,10 @@ class RowTransforms {
   // subset of `text`'s, in order, found by line for the bad rows' text). Fills
   // the derived columns, reports failures to `errors`, and appends the rows kept
   // to `out`, whose leading columns are the load data columns given to Bind
-  // (later ones, the metadata, are left alone). Derived strings live in `arena`,
+  // (later ones, the metadata, are left alone). A work column is moved rather
+  // than copied into an empty column of `out` of its type, so the columns of
+  // `work` that load are left empty (clear `work` before reusing it).
+  // Derived strings live in `arena`,
   // which the caller clears only when `out` is no longer used. With
   // `filtered_lines`, the lines of the rows the filter skipped are appended to it.
   Result<Counts> Apply(Batch& work, const TextBatch& text, Batch& out, RowErrorSink& errors,
@@ -77,7 +81,8 @@ class RowTransforms {
   std::optional<Expression> filter_;
   std::string derive_origin_;
   std::string filter_origin_;
-  std::vector<int> source_;  // per load data column: index in work_, or -1 (NULL)
+  std::vector<int> source_;       // per load data column: index in work_, or -1 (NULL)
+  std::vector<uint8_t> movable_;  // per load data column: its work column loads only there
 };
 
 // One batch of a load from text to the rows loaded, as a load and `sluice check`

@@ -1,19 +1,27 @@
 #include "transform/normalize.h"
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 namespace sluice {
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
+// ASCII white space: ' ' and '\t' '\n' '\v' '\f' '\r' (9 to 13).
+bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
-bool NeedsCase(std::string_view value, LetterCase to) {
-  for (char c : value) {
-    if (to == LetterCase::kLower ? (c >= 'A' && c <= 'Z') : (c >= 'a' && c <= 'z')) return true;
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+
+// The first letter of `value` that `to` changes, or value.size().
+size_t FirstToCase(std::string_view value, LetterCase to) {
+  size_t i = 0;
+  if (to == LetterCase::kLower) {
+    while (i < value.size() && !IsUpper(value[i])) ++i;
+  } else {
+    while (i < value.size() && !IsLower(value[i])) ++i;
   }
-  return false;
+  return i;
 }
 
 }  // namespace
@@ -24,41 +32,62 @@ std::optional<LetterCase> ParseLetterCase(std::string_view name) {
   return std::nullopt;
 }
 
-// What one column of a batch gets: the per-column steps that name it.
-struct Normalizer::ColumnWork {
-  std::optional<LetterCase> letter_case;
-  const std::map<std::string, std::string, std::less<>>* map = nullptr;
-};
+Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) {
+  for (const std::string& v : options_.null_values) {
+    null_lengths_ |= uint64_t{1} << std::min<size_t>(v.size(), 63);
+  }
+}
 
-Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) {}
-
-bool Normalizer::IsNullValue(std::string_view value) const {
+bool Normalizer::MatchesNullValue(std::string_view value) const {
   // A short list: comparing is cheaper than hashing.
   for (const std::string& v : options_.null_values) {
-    if (v == value) return true;
+    if (v.size() == value.size() && v == value) return true;
   }
   return false;
 }
 
 void Normalizer::Apply(TextBatch& batch, const std::vector<std::string>& names) const {
   if (!options_.any()) return;
-  std::string scratch;
+  const bool trim = options_.trim;
+  const bool nulls = !options_.null_values.empty();
+  const size_t rows = batch.rows();
+  // The columns to rewrite, with their per-column steps.
+  struct Step {
+    Span* cells;
+    std::optional<LetterCase> letter_case;
+    const std::map<std::string, std::string, std::less<>>* map = nullptr;
+  };
+  std::vector<Step> steps;
   for (size_t c = 0; c < batch.columns().size() && c < names.size(); ++c) {
-    ColumnWork work;
+    Step step{batch.MutableCells(c), std::nullopt, nullptr};
     if (auto it = options_.letter_case.find(names[c]); it != options_.letter_case.end()) {
-      work.letter_case = it->second;
+      step.letter_case = it->second;
     }
-    if (auto it = options_.map.find(names[c]); it != options_.map.end()) work.map = &it->second;
-    if (!options_.trim && options_.null_values.empty() && !work.letter_case &&
-        work.map == nullptr) {
-      continue;
+    if (auto it = options_.map.find(names[c]); it != options_.map.end()) step.map = &it->second;
+    if (!trim && !nulls && !step.letter_case && step.map == nullptr) continue;
+    // Cells are rewritten in place. A column that has a non-null cell loses its
+    // typed values (the text is the truth), as if each cell went through
+    // ReplaceCell: one call does that.
+    for (size_t r = 0; r < rows; ++r) {
+      if (!step.cells[r].is_null()) {
+        batch.ReplaceCell(r, c, step.cells[r]);
+        break;
+      }
     }
-    for (size_t r = 0; r < batch.rows(); ++r) {
-      Span span = batch.CellSpan(r, c);
+    steps.push_back(step);
+  }
+  if (steps.empty()) return;
+  std::string scratch;  // reused: a cell changed to another case is built here
+  // Row by row: a row's cells are next to each other in the arena (a reader's
+  // record), so the bytes are read in the order they lie.
+  for (size_t r = 0; r < rows; ++r) {
+    for (const Step& step : steps) {
+      Span span = step.cells[r];
       if (span.is_null()) continue;
       std::string_view value = batch.View(span);
-      if (options_.trim) {
-        // Trimming narrows the span: no bytes are copied.
+      // Trimming narrows the span: no bytes are copied. A cell whose ends are not
+      // blank (most) costs two compares.
+      if (trim && !value.empty() && (IsSpace(value.front()) || IsSpace(value.back()))) {
         size_t front = 0;
         while (front < value.size() && IsSpace(value[front])) ++front;
         size_t back = value.size();
@@ -67,25 +96,29 @@ void Normalizer::Apply(TextBatch& batch, const std::vector<std::string>& names) 
             Span{span.offset + static_cast<uint32_t>(front), static_cast<uint32_t>(back - front)};
         value = value.substr(front, back - front);
       }
-      if (!options_.null_values.empty() && IsNullValue(value)) {
-        batch.ReplaceCell(r, c, kNullSpan);
+      if (nulls && IsNullValue(value)) {
+        step.cells[r] = kNullSpan;
         continue;
       }
-      if (work.letter_case && NeedsCase(value, *work.letter_case)) {
-        scratch.assign(value);
-        for (char& ch : scratch) {
-          if (*work.letter_case == LetterCase::kLower && ch >= 'A' && ch <= 'Z') ch += 'a' - 'A';
-          if (*work.letter_case == LetterCase::kUpper && ch >= 'a' && ch <= 'z') ch -= 'a' - 'A';
+      if (step.letter_case) {
+        const LetterCase to = *step.letter_case;
+        if (size_t from = FirstToCase(value, to); from < value.size()) {
+          scratch.assign(value);
+          for (size_t i = from; i < scratch.size(); ++i) {
+            char& ch = scratch[i];
+            if (to == LetterCase::kLower && IsUpper(ch)) ch += 'a' - 'A';
+            if (to == LetterCase::kUpper && IsLower(ch)) ch -= 'a' - 'A';
+          }
+          span = batch.Append(scratch);
+          value = batch.View(span);
         }
-        span = batch.Append(scratch);
-        value = batch.View(span);
       }
-      if (work.map != nullptr) {
-        if (auto it = work.map->find(value); it != work.map->end()) {
+      if (step.map != nullptr) {
+        if (auto it = step.map->find(value); it != step.map->end()) {
           span = batch.Append(it->second);
         }
       }
-      batch.ReplaceCell(r, c, span);
+      step.cells[r] = span;
     }
   }
 }

@@ -12,9 +12,11 @@
 // construction and Apply may run on several threads at once (on different batches).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -50,9 +52,15 @@ class Normalizer {
   const NormalizeOptions& options() const { return options_; }
 
  private:
-  struct ColumnWork;
-  bool IsNullValue(std::string_view value) const;
+  bool IsNullValue(std::string_view value) const {
+    // Most cells differ in length from every null value: one bit test rejects them.
+    return (null_lengths_ >> (value.size() < 63 ? value.size() : 63) & 1) != 0 &&
+           MatchesNullValue(value);
+  }
+  bool MatchesNullValue(std::string_view value) const;
   NormalizeOptions options_;
+  // Bit n set: a null value is n bytes long (bit 63: 63 or more).
+  uint64_t null_lengths_ = 0;
 };
 
 }  // namespace sluice
