@@ -1,5 +1,7 @@
 #include "core/batch.h"
 
+#include <algorithm>
+
 namespace sluice {
 
 void Column::AppendNull() {
@@ -32,6 +34,11 @@ size_t Column::Grow(size_t n) {
   }
   nulls.resize(first + n, 0);
   return first;
+}
+
+void Column::AppendNulls(size_t n) {
+  const size_t first = Grow(n);
+  std::fill(nulls.begin() + static_cast<std::ptrdiff_t>(first), nulls.end(), 1);
 }
 
 void Column::SetNull(size_t row) {

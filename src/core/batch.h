@@ -30,6 +30,8 @@ struct Column {
   }
   // Appends a null of this column's type (a zero in the value vector keeps rows aligned).
   void AppendNull();
+  // Appends `n` nulls, as `n` AppendNull calls do.
+  void AppendNulls(size_t n);
   void AppendInt(int64_t v) {
     ints.push_back(v);
     nulls.push_back(0);

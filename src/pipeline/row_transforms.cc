@@ -107,18 +107,6 @@ void CopyKept(Column& from, const std::vector<uint32_t>* kept, bool may_move, Co
   }
 }
 
-// Appends `n` nulls to `to`, as Column::AppendNull does.
-void AppendNulls(size_t n, Column& to) {
-  if (to.def.type == ColumnType::kFloat) {
-    to.floats.resize(to.floats.size() + n);
-  } else if (to.def.type == ColumnType::kString) {
-    to.strings.resize(to.strings.size() + n);
-  } else {
-    to.ints.resize(to.ints.size() + n);
-  }
-  to.nulls.resize(to.nulls.size() + n, 1);
-}
-
 }  // namespace
 
 Result<RowTransforms> RowTransforms::Compile(const TablePlan& plan,
@@ -277,7 +265,7 @@ Result<RowTransforms::Counts> RowTransforms::Apply(Batch& work, const TextBatch&
     if (source_[c] >= 0) {
       CopyKept(work.columns()[source_[c]], which, movable_[c] != 0, to);
     } else {
-      AppendNulls(kept_rows, to);
+      to.AppendNulls(kept_rows);
     }
   }
   for (size_t i = 0; i < kept_rows; ++i) out.FinishRow(work.Line(all_kept ? i : kept[i]));

@@ -32,6 +32,22 @@ TEST(ColumnTest, GrowThenSetMatchesAppending) {
   EXPECT_TRUE(grown.strings.empty());
 }
 
+TEST(ColumnTest, AppendNullsMatchesAppendNullOneByOne) {
+  for (ColumnType type : {ColumnType::kInteger, ColumnType::kFloat, ColumnType::kString}) {
+    Column many = Of(type);
+    Column one_by_one = Of(type);
+    many.AppendNull();
+    one_by_one.AppendNull();
+    many.AppendNulls(3);
+    for (int i = 0; i < 3; ++i) one_by_one.AppendNull();
+    EXPECT_EQ(many.nulls, one_by_one.nulls);
+    EXPECT_EQ(many.nulls, std::vector<uint8_t>(4, 1));
+    EXPECT_EQ(many.ints, one_by_one.ints);
+    EXPECT_EQ(many.floats, one_by_one.floats);
+    EXPECT_EQ(many.strings, one_by_one.strings);
+  }
+}
+
 TEST(ColumnTest, GrowFillsOnlyTheTypesVector) {
   Column f = Of(ColumnType::kFloat);
   ASSERT_EQ(f.Grow(2), 0u);
