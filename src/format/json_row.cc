@@ -129,7 +129,9 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
   StartRow(raw, line, offset, out);
   size_t position = 0;
   for (const FlatField& field : fields) {
-    size_t column = ColumnFor(position++, field.key, out);
+    // An expected key is the previous object's at this position, already compared.
+    size_t column =
+        field.expected ? position_columns_[position++] : ColumnFor(position++, field.key, out);
     if (column == kTooMany) return TooManyKeys(field.key, line, out);
     switch (field.kind) {
       case FlatKind::kString:
@@ -169,6 +171,7 @@ size_t JsonRowBuilder::FindColumn(size_t position, std::string_view key, TextBat
     index_.emplace(columns_.back(), column);
   }
   position_columns_[position] = column;
+  keys_.Set(position, key);
   return column;
 }
 

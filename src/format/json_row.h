@@ -70,9 +70,14 @@ class JsonRowBuilder {
                 TextBatch& out);
   // The same for an object ParseFlatObject read from `raw` (json_flat.h), with
   // the cells the simdjson object of the same text gives; its string cells point
-  // into the row's raw text instead of being copied.
+  // into the row's raw text instead of being copied. Fields marked expected must
+  // have been parsed with keys() as they were after the previous AddRow.
   Status AddRow(const std::vector<FlatField>& fields, std::string_view raw, uint64_t line,
                 uint64_t offset, TextBatch& out);
+
+  // The keys by position of the previous object, for ParseFlatObject: a field it
+  // marks expected takes that position's column without a lookup.
+  const FlatKeys& keys() const { return keys_; }
 
  private:
   // The column of `key`, added if new; kTooMany past max_columns_.
@@ -136,6 +141,7 @@ class JsonRowBuilder {
   // The column of the key at each position of the previous object: objects in a
   // file usually repeat their keys in order, so this avoids searching the names.
   std::vector<size_t> position_columns_;
+  FlatKeys keys_;  // the name of each position_columns_ entry
   // Minified nested values are built here; simdjson::minify does the same but
   // returns a new string for each value.
   simdjson::internal::string_builder<> nested_;
