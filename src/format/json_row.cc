@@ -141,14 +141,14 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
                          static_cast<uint32_t>(field.string.size())});
         break;
       case FlatKind::kInteger:
-        SetScalar(column, TypedKind::kInteger, field.integer, out);
+        SetTypedScalar(column, TypedKind::kInteger, field.integer, out);
         break;
       case FlatKind::kDouble:
-        SetScalar(column, TypedKind::kFloat, std::bit_cast<int64_t>(field.number), out);
+        SetTypedScalar(column, TypedKind::kFloat, std::bit_cast<int64_t>(field.number), out);
         break;
       case FlatKind::kTrue:
       case FlatKind::kFalse:
-        SetScalar(column, TypedKind::kBoolean, field.kind == FlatKind::kTrue ? 1 : 0, out);
+        SetTypedScalar(column, TypedKind::kBoolean, field.kind == FlatKind::kTrue ? 1 : 0, out);
         break;
       case FlatKind::kNull:
         break;  // the cell stays null

@@ -117,6 +117,16 @@ class JsonRowBuilder {
   // SetValue's cell for a value of `kind` (kText: a subnormal double, text only)
   // given as `typed` (a double as its bits).
   void SetScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out);
+  // SetScalar for a value of a typed kind (not kText), with the usual case inline:
+  // a column already made textless in this batch.
+  void SetTypedScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out) {
+    if (out.Textless(column)) {
+      out.SetCell(column, out.SpanFrom(out.Mark()));  // empty, not null
+      out.SetCellInt(column, kind, typed);
+      return;
+    }
+    SetScalar(column, kind, typed, out);
+  }
 
   // The text of a textless cell, as SetValue would have made it. Stateless: one
   // instance for the process (kCellText in json_row.cc), so a batch's textless
