@@ -50,7 +50,7 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 
 class StreamBuffer {
  public:
-  static constexpr size_t kPadding = 64;        // at least SIMDJSON_PADDING
+  static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
   // Until a record needs more: 1 MiB and 64 KiB, so that a refill after a partial
   // record of up to 64 KiB still asks for a whole MiB, which a plain file's input
   // (source/file_input.cc) reads straight into this buffer rather than copying it
