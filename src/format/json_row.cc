@@ -171,7 +171,7 @@ size_t JsonRowBuilder::FindColumn(size_t position, std::string_view key, TextBat
     index_.emplace(columns_.back(), column);
   }
   position_columns_[position] = column;
-  keys_.Set(position, key);
+  if (position < kExpectedKeyPositions) keys_.Set(position, key);
   return column;
 }
 

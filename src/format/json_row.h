@@ -151,7 +151,11 @@ class JsonRowBuilder {
   // The column of the key at each position of the previous object: objects in a
   // file usually repeat their keys in order, so this avoids searching the names.
   std::vector<size_t> position_columns_;
-  FlatKeys keys_;  // the name of each position_columns_ entry
+  // The name of each position_columns_ entry, for the first kExpectedKeyPositions
+  // positions: a key costs about 40 bytes there, which a line of a million
+  // repeated keys should not multiply (it reads as before past them).
+  static constexpr size_t kExpectedKeyPositions = 4096;
+  FlatKeys keys_;
   // Minified nested values are built here; simdjson::minify does the same but
   // returns a new string for each value.
   simdjson::internal::string_builder<> nested_;

@@ -433,6 +433,52 @@ TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
   }
 }
 
+// Objects wider than the positions whose keys are expected (4096) read the
+// same: keys past them are found by search, the first ones still expected.
+TEST(JsonFlatTest, WideObjectsReadTheSameAsFromSimdjson) {
+  std::vector<std::string> lines;
+  for (int line = 0; line < 3; ++line) {
+    std::string text = "{";
+    for (int k = 0; k < 5000; ++k) {
+      // The third line swaps two keys past 4096 and two before it.
+      int key = line == 2 && (k == 10 || k == 4500)   ? k + 1
+                : line == 2 && (k == 11 || k == 4501) ? k - 1
+                                                      : k;
+      text +=
+          (k == 0 ? "\"k" : ",\"k") + std::to_string(key) + "\":" + std::to_string(k * 3 + line);
+    }
+    lines.push_back(text + "}");
+  }
+  JsonRowBuilder flat_rows(10000);
+  JsonRowBuilder dom_rows(10000);
+  TextBatch flat;
+  TextBatch dom;
+  flat_rows.StartBatch(flat);
+  dom_rows.StartBatch(dom);
+  simdjson::dom::parser parser;
+  std::vector<FlatField> fields;
+  std::string storage;
+  size_t expected = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view raw = Padded(lines[i], storage);
+    ASSERT_TRUE(ParseFlatObject(raw, fields, &flat_rows.keys()));
+    for (const FlatField& f : fields) expected += f.expected;
+    ASSERT_TRUE(flat_rows.AddRow(fields, raw, i + 1, 0, flat).ok());
+    simdjson::dom::object object;
+    ASSERT_EQ(parser.parse(lines[i]).get_object().get(object), simdjson::SUCCESS);
+    ASSERT_TRUE(dom_rows.AddRow(object, lines[i], i + 1, 0, dom).ok());
+  }
+  EXPECT_EQ(expected, 2 * 4096u - 2);  // lines 2 and 3, but the two swapped keys
+  ASSERT_EQ(flat.columns(), dom.columns());
+  std::string a;
+  std::string b;
+  for (size_t c = 0; c < flat.columns().size(); ++c) {
+    for (size_t r = 0; r < flat.rows(); ++r) {
+      ASSERT_EQ(flat.CellText(r, c, a), dom.CellText(r, c, b)) << r << "," << c;
+    }
+  }
+}
+
 // Through the readers: JSON Lines and the same objects as one JSON array (its
 // elements split by JsonReader) give the same columns and cells, flat lines and
 // lines with nested values (read by simdjson) mixed, LF and CRLF.
