@@ -1,10 +1,10 @@
 // StreamBuffer: the window over an InputStream that the format readers parse in
-// place. It reads into a buffer of about 1 MiB (kCapacity), keeps the unconsumed tail (a partial
-// record) when it reads more, and grows only when one record fills it, in steps
-// of an eighth (so a record of N bytes costs about N, not up to 2N), never past
-// max_record_bytes plus one refill (kCapacity); once the long record is consumed the
-// buffer goes back to kCapacity, so one huge record does not keep its memory for the
-// rest of the stream.
+// place. It reads into a buffer of kCapacity (about 1 MiB), keeps the unconsumed
+// tail (a partial record) when it reads more, and grows only when one record
+// fills it, in steps of an eighth (so a record of N bytes costs about N, not up
+// to 2N), never past max_record_bytes plus one refill (kCapacity); once the long
+// record is consumed the buffer goes back to kCapacity, so one huge record does
+// not keep its memory for the rest of the stream.
 //
 // Two guarantees let readers scan without bounds checks and hand bytes to
 // simdjson without copying: the byte just past the data is always '\n', and at
