@@ -36,6 +36,9 @@ void AppendHeader(std::string& out);
 // boolean values in ints, floats in floats, text in strings), and values that
 // FindUnfit accepts.
 void AppendRows(const Batch& batch, const std::vector<Wire>& wire, std::string& out);
+// The same for rows [begin, end) of `batch`.
+void AppendRows(const Batch& batch, const std::vector<Wire>& wire, size_t begin, size_t end,
+                std::string& out);
 
 // Appends the stream's trailer.
 void AppendTrailer(std::string& out);

@@ -139,8 +139,6 @@ class PostgresSink final : public Sink {
   Status CheckBatch(const Batch& batch, size_t load);
   // Starts the COPY of copy_sql_ and sends the binary COPY header.
   Status StartCopy();
-  // Encodes the rows of `batch` into buffer_ (without header or trailer).
-  void EncodeBatch(const Batch& batch);
   // Ends the open COPY and checks the server took every row sent; a refused row
   // is InvalidData with its load's file and source line.
   Status EndCopy();
@@ -170,7 +168,7 @@ class PostgresSink final : public Sink {
   // to their source: the line of each, and the loads they belong to.
   bool copying_ = false;
   pgcopy::RowMap copy_rows_;
-  std::string buffer_;  // binary COPY data of one batch, reused
+  std::string buffer_;  // binary COPY data being sent, reused
 };
 
 }  // namespace sluice

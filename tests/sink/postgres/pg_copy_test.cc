@@ -94,6 +94,45 @@ TEST(PgCopyTest, EncodesValuesBeforeTheEpochsAndEmptyText) {
             "0000000100");              // bool false
 }
 
+// Rows encoded a range at a time, after bytes already in the buffer, are the
+// bytes of the whole batch encoded at once: texts of every length and NULLs
+// (whose empty strings take no room) in any column.
+TEST(PgCopyTest, RangesOfRowsEncodeAsTheWholeBatchDoes) {
+  Batch batch;
+  batch.Reset(kDefs);
+  auto& c = batch.columns();
+  constexpr int kRows = 37;
+  const std::string text(300, 'x');
+  for (int row = 0; row < kRows; ++row) {
+    for (size_t i = 0; i < c.size(); ++i) {
+      if ((row + static_cast<int>(i)) % 5 == 0) {
+        c[i].AppendNull();
+      } else if (kDefs[i].type == ColumnType::kFloat) {
+        c[i].AppendFloat(row * -0.75);
+      } else if (kDefs[i].type == ColumnType::kString) {
+        c[i].AppendString(std::string_view(text).substr(0, row * 7 % 300));
+      } else if (kDefs[i].type == ColumnType::kBoolean) {
+        c[i].AppendInt(row % 2);
+      } else {
+        c[i].AppendInt(row * 1001 - 9000);
+      }
+    }
+    batch.FinishRow(row + 2);
+  }
+  std::string whole = "prefix";
+  pgcopy::AppendRows(batch, kWires, whole);
+  std::string ranges = "prefix";
+  pgcopy::AppendRows(batch, kWires, 0, 0, ranges);  // nothing
+  EXPECT_EQ(ranges, "prefix");
+  for (size_t begin : {0, 1, 13, 30}) {
+    const size_t end = begin == 0 ? 1 : begin == 1 ? 13 : begin == 13 ? 30 : kRows;
+    pgcopy::AppendRows(batch, kWires, begin, end, ranges);
+  }
+  EXPECT_EQ(Hex(ranges), Hex(whole));
+  // Row 0 (its own range): int8 NULL, then int4 -9000, ..., empty text.
+  EXPECT_EQ(Hex(ranges.substr(6, 2 + 4 + 8)), "0009ffffffff00000004ffffdcd8");
+}
+
 TEST(PgCopyTest, FindsTheFirstValueANarrowColumnCannotHold) {
   Batch batch;
   batch.Reset({{"i4", ColumnType::kInteger, true},
