@@ -240,7 +240,7 @@ void RowMap::Add(size_t load, const std::vector<uint64_t>& lines) {
   for (const uint64_t line : lines) {
     if (runs_.empty() || runs_.back().load != load ||
         runs_.back().line + (rows_ - runs_.back().row) != line) {
-      runs_.push_back({rows_, line, load});
+      runs_.push_back({line, static_cast<uint32_t>(rows_), static_cast<uint32_t>(load)});
     }
     ++rows_;
   }

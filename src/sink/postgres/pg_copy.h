@@ -77,10 +77,11 @@ class RowMap {
   }
 
  private:
+  // 16 bytes: a COPY holds far fewer than 2^32 rows, and a group fewer loads.
   struct Run {
-    uint64_t row;   // its first row
     uint64_t line;  // the line of its first row
-    size_t load;
+    uint32_t row;   // its first row
+    uint32_t load;
   };
   std::vector<Run> runs_;
   uint64_t rows_ = 0;

@@ -26,7 +26,7 @@
 // check of their commit markers, and the table's columns. Writes stream binary
 // COPY: one COPY stays open across batches and, without a key, across the loads
 // of the group; it is ended at Commit, when a keyed load ends, and after 2^20
-// rows or 65536 runs of following lines (a new one follows), and only then does the server report a
+// rows or 2^18 runs of following lines (a new one follows), and only then does the server report a
 // refused row, named by its load's file and source line. With a key, each load's rows are copied
 // into a temporary table (ON COMMIT DROP) and moved when the load ends with INSERT ... SELECT ...
 // ORDER BY <key>, ctid ON CONFLICT DO NOTHING, which counts the load's rows skipped by key and

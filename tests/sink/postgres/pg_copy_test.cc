@@ -149,7 +149,8 @@ TEST(PgCopyTest, EncodesTextsOfEveryShortLength) {
   lengths.push_back(text.size());
   for (size_t n : lengths) {
     // Each text starts at another offset, so no two copies look alike.
-    const std::string_view value = std::string_view(text).substr(n % 7, std::min(n, text.size() - n % 7));
+    const std::string_view value =
+        std::string_view(text).substr(n % 7, std::min(n, text.size() - n % 7));
     batch.columns()[0].AppendString(value);
     batch.FinishRow(n + 2);
     char length[16];

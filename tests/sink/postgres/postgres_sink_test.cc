@@ -362,10 +362,10 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
   const std::string name = Name("big");
   auto sink = OpenOrDie(url);
   ASSERT_NE(sink, nullptr);
-  constexpr int kBatches = 15;
-  // 75000 rows, each line one after a gap (records of two lines): more than
-  // the 65536 runs of lines one COPY keeps.
-  constexpr int kRows = 5000;
+  constexpr int kBatches = 14;
+  // 280,000 rows, each line one after a gap (records of two lines): more than
+  // the 2^18 runs of lines one COPY keeps.
+  constexpr int kRows = 20000;
   for (bool keyed : {false, true}) {
     Drop(url, name);
     TableDef def =
