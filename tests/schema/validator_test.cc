@@ -318,11 +318,30 @@ TEST(ValidatorTest, AllowedShortAndLongLists) {
 // told apart by their bytes.
 TEST(ValidatorTest, AllowedValuesSharingAHash) {
   ColumnSpec status = Col("status", ColumnType::kString);
-  status.rules.allowed = {"abc", "adc", "warn", "maintenance", "ok", "x"};
+  // Up to 16 bytes a value is compared as two masked words, longer ones bytewise.
+  status.rules.allowed = {"abc",
+                          "adc",
+                          "warn",
+                          "maintenance",
+                          "ok",
+                          "x",
+                          "a1234567",
+                          "abcdefghijklmnop",
+                          "abcdefghijklmnopq"};
   OneColumn s(status);
-  EXPECT_EQ(s.Run({{"abc"}, {"adc"}, {"warn"}, {"maintenance"}, {"ok"}, {"x"}}), 0u);
+  EXPECT_EQ(s.Run({{"abc"},
+                   {"adc"},
+                   {"warn"},
+                   {"maintenance"},
+                   {"ok"},
+                   {"x"},
+                   {"a1234567"},
+                   {"abcdefghijklmnop"},
+                   {"abcdefghijklmnopq"}}),
+            0u);
   for (const char* bad : {"aec", "abd", "worn", "wain", "maintenancf", "mxintenance", "o", "ok ",
-                          "y", "xx", "warn\n"}) {
+                          "y", "xx", "warn\n", "a1234557", "abcdefghijklmnxp", "xbcdefghijklmnop",
+                          "abcdefghijklmnoxq", "abcdefghijklmnopp"}) {
     EXPECT_EQ(s.Run({{bad}}), 1u) << bad;
   }
 }
