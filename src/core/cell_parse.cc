@@ -36,22 +36,6 @@ bool Digits(const char* p, int* value) {
   return true;
 }
 
-// "HH:MM:SS" at `p` (8 bytes) as one word: the separators checked, the six
-// digits checked and paired in a few instructions; false for anything else.
-bool TimeOfDay(const char* p, int* hour, int* minute, int* second) {
-  constexpr uint64_t kSeparators = (uint64_t{0xFF} << 16) | (uint64_t{0xFF} << 40);
-  const uint64_t x = plain_decimal::Load8(p);
-  if ((x & kSeparators) != ((uint64_t{':'} << 16) | (uint64_t{':'} << 40))) return false;
-  const uint64_t y = (x & ~kSeparators) | ((uint64_t{'0'} << 16) | (uint64_t{'0'} << 40));
-  if (!plain_decimal::AllDigits(y)) return false;
-  uint64_t v = y - 0x3030303030303030;
-  v = v * 10 + (v >> 8);  // byte i: 10 * digit i + digit i + 1
-  *hour = static_cast<int>(v & 0xFF);
-  *minute = static_cast<int>((v >> 24) & 0xFF);
-  *second = static_cast<int>((v >> 48) & 0xFF);
-  return true;
-}
-
 bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int DaysInMonth(int year, int month) {
@@ -262,11 +246,12 @@ bool ParseIsoTimestamp(std::string_view text, int64_t* micros) {
   int minute = 0;
   int second = 0;
   const char* p = text.data();
+  if (!Digits<2>(p + 11, &hour) || p[13] != ':' || !Digits<2>(p + 14, &minute)) return false;
   size_t pos = 16;
   int64_t fraction_micros = 0;
-  if (text.size() >= 19 && text[16] == ':') {
-    if (!TimeOfDay(p + 11, &hour, &minute, &second)) return false;
-    pos = 19;
+  if (pos < text.size() && text[pos] == ':') {
+    if (text.size() < pos + 3 || !Digits<2>(p + pos + 1, &second)) return false;
+    pos += 3;
     if (pos < text.size() && text[pos] == '.') {
       ++pos;
       int digits = 0;
@@ -278,10 +263,6 @@ bool ParseIsoTimestamp(std::string_view text, int64_t* micros) {
       if (digits == 0 || digits > 9) return false;
       for (int i = digits; i < 6; ++i) fraction_micros *= 10;
     }
-  } else {
-    // "HH:MM", then a zone or nothing; a ':' without two digits after it is bad.
-    if (!Digits<2>(p + 11, &hour) || p[13] != ':' || !Digits<2>(p + 14, &minute)) return false;
-    if (pos < text.size() && text[pos] == ':') return false;
   }
   if (hour > 23 || minute > 59 || second > 59) return false;
   int offset_seconds = 0;

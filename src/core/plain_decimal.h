@@ -96,14 +96,6 @@ inline bool DecimalFraction(uint64_t m, unsigned k, double* value) {
   return n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
 }
 
-// Whether all eight bytes of `x` are ASCII digits: each byte's high nibble is 3,
-// and adding 6 keeps it 3.
-[[gnu::always_inline]] inline bool AllDigits(uint64_t x) {
-  constexpr uint64_t kHighNibbles = 0xF0F0F0F0F0F0F0F0;
-  constexpr uint64_t kZeros = 0x3030303030303030;
-  return (x & kHighNibbles) == kZeros && ((x + 0x0606060606060606) & kHighNibbles) == kZeros;
-}
-
 // The integer m and fraction length of a short cell: `length` (1..8) bytes at
 // `p`, all ASCII digits but for at most one '.' (when `point` is allowed), with at
 // least one digit; false for anything else. Reads p[0..7] whatever `length` is:
@@ -133,7 +125,9 @@ inline bool DecimalFraction(uint64_t m, unsigned k, double* value) {
   // The digits at the top, the last in byte 7, '0's below them (leading zeros).
   const unsigned pad = 8 - digits;
   const uint64_t y = (pad == 0 ? x : x << (8 * pad)) | (kZeros & LowBytes(pad));
-  if (!AllDigits(y)) return false;
+  // Every byte in '0'..'9': its high nibble is 3, and adding 6 keeps it 3.
+  if ((y & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
+  if (((y + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
   // Eight digits to their value, the first byte most significant (fast_float's
   // parse_eight_digits_unrolled): pairs, then quadruples, then the whole.
   uint64_t v = y - kZeros;

@@ -2,14 +2,10 @@
 // how far a cell may be read: plain_decimal::ShortDigits reads 8 bytes at a time)
 // against the same parsers without it, on every short text over an alphabet of
 // digits, points, signs and junk, and on random ones, followed by random bytes:
-// the same result and the same bits. And ParseIsoTimestamp's time of day (one
-// 8-byte word) against the grammar.
+// the same result and the same bits.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstdio>
 #include <cstring>
-#include <optional>
 #include <random>
 #include <string>
 
@@ -105,89 +101,6 @@ TEST(ShortDigitsTest, DecimalsAndFractionLengths) {
   EXPECT_EQ(v, -7.57);
   ASSERT_EQ(ParseFloat(std::string_view(cells.data() + 12, 4), end, &v), ParseResult::kOk);
   EXPECT_TRUE(SameBits(v, -0.0));
-}
-
-// ParseIsoTimestamp's time of day, read as one word, against a parser written
-// from the grammar character by character: HH:MM[:SS[.f{1,9}]] then "", Z, z,
-// ±HH, ±HHMM or ±HH:MM.
-std::optional<int64_t> ReferenceTime(std::string_view t) {
-  auto digit = [&](size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
-  auto two = [&](size_t i) { return (t[i] - '0') * 10 + (t[i + 1] - '0'); };
-  if (!digit(0) || !digit(1) || t.size() < 5 || t[2] != ':' || !digit(3) || !digit(4)) {
-    return std::nullopt;
-  }
-  int64_t seconds = two(0) * 3600 + two(3) * 60;
-  if (two(0) > 23 || two(3) > 59) return std::nullopt;
-  size_t i = 5;
-  int64_t micros = 0;
-  if (i < t.size() && t[i] == ':') {
-    if (!digit(6) || !digit(7) || two(6) > 59) return std::nullopt;
-    seconds += two(6);
-    i = 8;
-    if (i < t.size() && t[i] == '.') {
-      size_t n = 0;
-      for (++i; digit(i); ++i, ++n) {
-        if (n < 6) micros = micros * 10 + (t[i] - '0');
-      }
-      if (n == 0 || n > 9) return std::nullopt;
-      for (; n < 6; ++n) micros *= 10;
-    }
-  }
-  const std::string_view zone = t.substr(i);
-  if (zone == "Z" || zone == "z" || zone.empty()) return seconds * 1000000 + micros;
-  if (zone[0] != '+' && zone[0] != '-') return std::nullopt;
-  const std::string z(zone.substr(1));
-  int h = 0;
-  int m = 0;
-  auto all_digits = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (z.size() == 2 && all_digits(z)) {
-    h = std::stoi(z);
-  } else if (z.size() == 4 && all_digits(z)) {
-    h = std::stoi(z.substr(0, 2));
-    m = std::stoi(z.substr(2));
-  } else if (z.size() == 5 && z[2] == ':' && all_digits(z.substr(0, 2)) &&
-             all_digits(z.substr(3))) {
-    h = std::stoi(z.substr(0, 2));
-    m = std::stoi(z.substr(3));
-  } else {
-    return std::nullopt;
-  }
-  if (h > 23 || m > 59) return std::nullopt;
-  const int64_t offset = (h * 3600 + m * 60) * (zone[0] == '-' ? -1 : 1);
-  return (seconds - offset) * 1000000 + micros;
-}
-
-TEST(ShortDigitsTest, TimestampTimeOfDayAgainstTheGrammar) {
-  const std::string date = "2026-03-01T";
-  const int64_t day = int64_t{20513} * 86400 * 1000000;  // 2026-03-01
-  std::mt19937_64 rng(23);
-  const std::string alphabet = "0123456789:.Z+-";
-  for (int n = 0; n < 600000; ++n) {
-    std::string t;
-    if (n % 3 == 0) {
-      // Mostly well formed, with one byte changed now and then.
-      char buffer[40];
-      std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d.%0*d%s", static_cast<int>(rng() % 26),
-                    static_cast<int>(rng() % 62), static_cast<int>(rng() % 62),
-                    static_cast<int>(1 + rng() % 10), static_cast<int>(rng() % 1000),
-                    n % 2 ? "Z" : "+01:30");
-      t = buffer;
-      if (rng() % 4 == 0) t[rng() % t.size()] = alphabet[rng() % alphabet.size()];
-      if (rng() % 4 == 0) t.resize(rng() % (t.size() + 1));
-    } else {
-      for (size_t i = 3 + rng() % 14; i > 0; --i) t += alphabet[rng() % alphabet.size()];
-      t[2] = rng() % 8 ? ':' : t[2];
-      if (t.size() > 5) t[5] = rng() % 4 ? ':' : t[5];
-    }
-    const std::string text = date + t;
-    int64_t micros = -1;
-    const bool ok = ParseIsoTimestamp(text, &micros);
-    const std::optional<int64_t> want = ReferenceTime(t);
-    ASSERT_EQ(ok, want.has_value()) << text;
-    if (ok) ASSERT_EQ(micros, day + *want) << text;
-  }
 }
 
 }  // namespace
