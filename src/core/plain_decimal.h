@@ -93,7 +93,10 @@ inline bool DecimalFraction(uint64_t m, unsigned k, double* value) {
 
 // Mask of the low `n` bytes, n in 0..8.
 [[gnu::always_inline]] inline uint64_t LowBytes(unsigned n) {
-  return n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+  // Two shifts of 4n bits (each < 64, so defined): 2^(8n) - 1 without a branch,
+  // 0 at n = 0 and all ones at n = 8. Cell lengths vary from row to row, so a
+  // branch here would be mispredicted often.
+  return ((uint64_t{1} << (4 * n)) << (4 * n)) - 1;
 }
 
 // The integer m and fraction length of a short cell: `length` (1..8) bytes at
@@ -124,7 +127,7 @@ inline bool DecimalFraction(uint64_t m, unsigned k, double* value) {
   if (digits == 0) return false;
   // The digits at the top, the last in byte 7, '0's below them (leading zeros).
   const unsigned pad = 8 - digits;
-  const uint64_t y = (pad == 0 ? x : x << (8 * pad)) | (kZeros & LowBytes(pad));
+  const uint64_t y = (x << (8 * pad)) | (kZeros & LowBytes(pad));
   // Every byte in '0'..'9': its high nibble is 3, and adding 6 keeps it 3.
   if ((y & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
   if (((y + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
@@ -213,7 +216,8 @@ inline bool PlainDecimal(std::string_view text, double* value) {
     }
     // m < 10^8 and 10^fraction are exact doubles: one division rounds correctly.
     const double v = static_cast<double>(m) / kPow10[fraction];
-    *value = negative ? -v : v;
+    // v >= 0: the sign bit set without a branch (signs vary from row to row).
+    *value = std::bit_cast<double>(std::bit_cast<uint64_t>(v) | (uint64_t{negative} << 63));
     return true;
   }
   return PlainDecimal(text, value);
