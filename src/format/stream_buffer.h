@@ -51,11 +51,7 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 class StreamBuffer {
  public:
   static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
-  // Until a record needs more: 1 MiB and 64 KiB, so that a refill after a partial
-  // record of up to 64 KiB still asks for a whole MiB, which a plain file's input
-  // (source/file_input.cc) reads straight into this buffer rather than copying it
-  // through its own.
-  static constexpr size_t kCapacity = (1 << 20) + (64 << 10);
+  static constexpr size_t kCapacity = 1 << 20;  // until a record needs more
   // `stop`, when given, is checked by every Fill (see ReaderOptions::stop).
   // `max_record_bytes` bounds the growth: the buffer holds at most that plus one
   // refill (kCapacity), enough for a record of max_record_bytes, its CR and the
