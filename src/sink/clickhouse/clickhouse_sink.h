@@ -151,6 +151,13 @@ class ClickHouseSink final : public Sink {
   // Creates the marker table `sluice_loads` if missing; `where` names the sink in
   // errors.
   Status EnsureMarkerTable(const std::string& where);
+  // Creates the attempts table `sluice_attempts` if missing, with the column that
+  // says earlier attempts were not recorded when `unrecorded_before`.
+  Status EnsureAttemptTable(const std::string& where, bool unrecorded_before);
+  // Inserts a row into sluice_attempts for each of `loads` into `table` (one
+  // block), named by the group's `tag`.
+  Status RecordAttempts(const std::string& table, const std::vector<LoadId>& loads,
+                        const std::string& tag);
   // The server type for a column of `type` (for this server's version).
   std::string TypeName(ColumnType type, bool nullable) const;
   using Columns = std::vector<std::pair<std::string, std::string>>;  // name, server type
@@ -197,6 +204,9 @@ class ClickHouseSink final : public Sink {
   // stores nothing until it has gathered this much.
   uint64_t min_block_rows_ = 0;
   uint64_t min_block_bytes_ = 0;
+  // Every attempt in this database is in sluice_attempts (it was made with the
+  // database's markers): Begin looks for rows only of loads found there.
+  bool attempts_recorded_ = false;
 
   // The loads in progress (the rest is the session's: see Sink).
   bool sent_ = false;            // the insert reached the server, and its rows are ours to delete
