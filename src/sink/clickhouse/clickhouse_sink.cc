@@ -278,7 +278,7 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
 
   const std::string tag = GroupTag(loads);
   // Recorded before any row of theirs is sent, and only once a load.
-  if (!fresh.empty()) RETURN_IF_ERROR(RecordAttempts(table.name, fresh, tag));
+  if (!fresh.empty()) RETURN_IF_ERROR(RecordAttempts(fresh, tag));
   std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
   if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
 
@@ -299,23 +299,17 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
   return Status::Ok();
 }
 
-Status ClickHouseSink::RecordAttempts(const std::string& table, const std::vector<LoadId>& loads,
-                                      const std::string& tag) {
-  const uint32_t now = static_cast<uint32_t>(NowMicros() / 1000000);
+Status ClickHouseSink::RecordAttempts(const std::vector<LoadId>& loads, const std::string& tag) {
   std::string block;
-  native::AppendBlockHeader(block, 3, loads.size());
+  native::AppendBlockHeader(block, 1, loads.size());
   native::AppendColumnHeader(block, "load_id", "String");
   for (const LoadId& load : loads) native::AppendString(block, load.id);
-  native::AppendColumnHeader(block, "table", "String");
-  for (size_t i = 0; i < loads.size(); ++i) native::AppendString(block, table);
-  native::AppendColumnHeader(block, "begun_at", "DateTime");
-  for (size_t i = 0; i < loads.size(); ++i) native::AppendFixed(block, now);
   // Led by the loads' comment like their other inserts: a Begin that finds it
   // still running (its process died) waits for it.
-  return http_->Insert(LoadsComment(loads) + "INSERT INTO " + Qualified(kAttemptTable) +
-                           " (load_id, table, begun_at) FORMAT Native",
-                       "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-attempt"),
-                       block, "record the attempt of " + DescribeLoads(loads));
+  return http_->Insert(
+      LoadsComment(loads) + "INSERT INTO " + Qualified(kAttemptTable) + " (load_id) FORMAT Native",
+      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-attempt"), block,
+      "record the attempt of " + DescribeLoads(loads));
 }
 
 Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {

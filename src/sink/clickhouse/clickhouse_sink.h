@@ -154,10 +154,9 @@ class ClickHouseSink final : public Sink {
   // Creates the attempts table `sluice_attempts` if missing, with the column that
   // says earlier attempts were not recorded when `unrecorded_before`.
   Status EnsureAttemptTable(const std::string& where, bool unrecorded_before);
-  // Inserts a row into sluice_attempts for each of `loads` into `table` (one
-  // block), named by the group's `tag`.
-  Status RecordAttempts(const std::string& table, const std::vector<LoadId>& loads,
-                        const std::string& tag);
+  // Inserts a row into sluice_attempts for each of `loads` (one block), named by
+  // the group's `tag`.
+  Status RecordAttempts(const std::vector<LoadId>& loads, const std::string& tag);
   // The server type for a column of `type` (for this server's version).
   std::string TypeName(ColumnType type, bool nullable) const;
   using Columns = std::vector<std::pair<std::string, std::string>>;  // name, server type

@@ -65,9 +65,10 @@ Status ClickHouseSink::EnsureMarkerTable(const std::string& where) {
 }
 
 Status ClickHouseSink::EnsureAttemptTable(const std::string& where, bool unrecorded_before) {
+  // One column: every group inserts a part of it, and on a file system slow to
+  // create files (many just deleted), each column's two files count.
   return http_
-      ->Query("CREATE TABLE IF NOT EXISTS " + Qualified(kAttemptTable) +
-                  " (load_id String, table String, begun_at DateTime" +
+      ->Query("CREATE TABLE IF NOT EXISTS " + Qualified(kAttemptTable) + " (load_id String" +
                   (unrecorded_before ? std::string(", ") + kUnrecordedColumn + " UInt8" : "") +
                   ") ENGINE = MergeTree ORDER BY load_id",
               where + ": create " + kAttemptTable)

@@ -69,9 +69,8 @@ TEST_F(ClickHouseMutationsTest, CleanUpWaitsForAnUnfinishedMutationInsteadOfMaki
                 QuoteClickHouseString(x) + ", " + QuoteClickHouseString(y) +
                 ") FROM numbers(2000)");
   // Rows are only left by an attempt, and every attempt is recorded first.
-  Exec(url, "INSERT INTO " + Table(url, "sluice_attempts") + " (load_id, table) VALUES (" +
-                QuoteClickHouseString(x) + ", " + QuoteClickHouseString(def.name) + "), (" +
-                QuoteClickHouseString(y) + ", " + QuoteClickHouseString(def.name) + ")");
+  Exec(url, "INSERT INTO " + Table(url, "sluice_attempts") + " (load_id) VALUES (" +
+                QuoteClickHouseString(x) + "), (" + QuoteClickHouseString(y) + ")");
   Exec(url, "ALTER TABLE " + Table(url, def.name) + " DELETE WHERE _sluice_load_id IN (" +
                 QuoteClickHouseString(x) + ", " + QuoteClickHouseString(y) +
                 ") AND sleepEachRow(0.001) = 0");
