@@ -11,6 +11,7 @@ namespace sluice {
 namespace {
 
 using clickhouse::Ids;
+using clickhouse::kAttemptTable;
 using clickhouse::kLoadIdColumn;
 using clickhouse::kMarkerTable;
 using clickhouse::ParseCount;
@@ -60,7 +61,7 @@ std::string ClickHouseCleanup::Qualified(const std::string& table) const {
 
 Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
     const std::string& table, const std::vector<LoadId>& loads, const std::string& side,
-    const std::vector<std::string>& describe) {
+    const std::vector<std::string>& describe, bool by_attempts) {
   const std::string context = "check " + DescribeLoads(loads) + " in \"" + table + "\"";
   const std::string ids = QuotedList(Ids(loads));
   const std::string column = QuoteClickHouseIdentifier(kLoadIdColumn);
@@ -71,9 +72,16 @@ Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
            " WHERE " + column + " IN (" + ids + ") GROUP BY " + column;
   };
   std::string sql = "SELECT 'committed' AS tag, load_id AS a, '' AS b, '' AS c FROM " +
-                    Qualified(kMarkerTable) + " WHERE load_id IN (" + ids + ")" +
-                    rows_in("rows", table);
-  if (!side.empty()) sql += rows_in("side", side);
+                    Qualified(kMarkerTable) + " WHERE load_id IN (" + ids + ")";
+  if (by_attempts) {
+    // sluice_attempts is ordered by load_id: a look-up, where the tables' load
+    // ids have no index and would be read whole.
+    sql += " UNION ALL SELECT 'attempted', load_id, '', '' FROM " + Qualified(kAttemptTable) +
+           " WHERE load_id IN (" + ids + ") GROUP BY load_id";
+  } else {
+    sql += rows_in("rows", table);
+    if (!side.empty()) sql += rows_in("side", side);
+  }
   sql += " UNION ALL SELECT 'running', '', toString(count()), '' FROM system.processes WHERE " +
          RunningInsertsOf(loads);
   if (!describe.empty()) {
@@ -91,6 +99,8 @@ Result<ClickHouseCleanup::LoadState> ClickHouseCleanup::ReadLoadState(
       state.with_rows.push_back(std::move(row[1]));
     } else if (row[0] == "side") {
       state.with_side_rows.push_back(std::move(row[1]));
+    } else if (row[0] == "attempted") {
+      state.attempted.push_back(std::move(row[1]));
     } else if (row[0] == "running") {
       state.running = row[2] != "0";
     } else if (row[0] == "column") {

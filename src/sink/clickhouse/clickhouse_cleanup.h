@@ -27,6 +27,7 @@ class ClickHouseCleanup {
     std::vector<std::string> committed;       // ids with a marker
     std::vector<std::string> with_rows;       // ids with rows in the table
     std::vector<std::string> with_side_rows;  // ids with rows in the side table
+    std::vector<std::string> attempted;       // ids in sluice_attempts (by_attempts only)
     bool running = false;                     // an insert of one of them is running
     // system.columns of the tables ReadLoadState was asked to describe.
     struct Column {
@@ -41,10 +42,13 @@ class ClickHouseCleanup {
   // Which of `loads` are committed, which have rows in `table` and, unless `side`
   // is empty, in the side table `side`, and whether an insert of any of them is
   // running on the server, and the columns of the tables in `describe` (so that
-  // Begin needs no query of its own for them): one query.
+  // Begin needs no query of its own for them): one query. With `by_attempts`,
+  // the tables are not read (a scan of every row's load id): `attempted` says
+  // which loads were begun before, the only ones that can have rows there.
   Result<LoadState> ReadLoadState(const std::string& table, const std::vector<LoadId>& loads,
                                   const std::string& side = "",
-                                  const std::vector<std::string>& describe = {});
+                                  const std::vector<std::string>& describe = {},
+                                  bool by_attempts = false);
   // Stops the inserts of `loads` still running on the server (from a process that
   // died mid-request) and waits until none is left. Errors: Unavailable (still
   // running after the time-out), those of the queries.

@@ -16,9 +16,11 @@
 namespace sluice {
 namespace {
 
+using clickhouse::kAttemptTable;
 using clickhouse::kLoadIdColumn;
 using clickhouse::kMarkerTable;
 using clickhouse::kQueryIdPrefix;
+using clickhouse::kUnrecordedColumn;
 using clickhouse::kVersionColumn;
 using clickhouse::LoadsComment;
 using clickhouse::ParseCount;
@@ -92,14 +94,23 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(std::string_view ur
   ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseHttp> http, ClickHouseHttp::Create(endpoint));
   const std::string where = "clickhouse sink " + endpoint.Redacted();
   std::unique_ptr<ClickHouseSink> sink(new ClickHouseSink(std::move(endpoint), std::move(http)));
+  const std::string database = QuoteClickHouseString(sink->endpoint_.database);
   ASSIGN_OR_RETURN(
       std::string answer,
-      sink->http_->Query("SELECT version(), (SELECT value FROM system.settings WHERE name = "
-                         "'min_insert_block_size_rows'), (SELECT value FROM system.settings "
-                         "WHERE name = 'min_insert_block_size_bytes') FORMAT TabSeparated",
-                         where + ": ask the server version"));
+      sink->http_->Query(
+          "SELECT version(), (SELECT value FROM system.settings WHERE name = "
+          "'min_insert_block_size_rows'), (SELECT value FROM system.settings "
+          "WHERE name = 'min_insert_block_size_bytes'), (SELECT count() FROM system.tables WHERE "
+          "database = " +
+              database + " AND name = " + QuoteClickHouseString(kMarkerTable) +
+              "), (SELECT count() FROM system.columns WHERE database = " + database +
+              " AND table = " + QuoteClickHouseString(kAttemptTable) +
+              "), (SELECT count() FROM system.columns WHERE database = " + database +
+              " AND table = " + QuoteClickHouseString(kAttemptTable) +
+              " AND name = " + QuoteClickHouseString(kUnrecordedColumn) + ") FORMAT TabSeparated",
+          where + ": ask the server version"));
   const auto rows = ParseTsv(answer);
-  if (rows.size() != 1 || rows[0].size() != 3) {
+  if (rows.size() != 1 || rows[0].size() != 6) {
     return Status::Internal(where + ": unexpected answer \"" + answer.substr(0, 100) + "\"");
   }
   // Unparsable (or absent) stays 0: then any row sent may have been stored.
@@ -118,6 +129,14 @@ Result<std::unique_ptr<ClickHouseSink>> ClickHouseSink::Open(std::string_view ur
   if (sink->version_.major == 0) {
     return Status::Internal(where + ": unexpected version \"" + version.substr(0, 50) + "\"");
   }
+  const bool had_markers = rows[0][3] != "0";
+  const bool had_attempts = rows[0][4] != "0";
+  const bool unrecorded = rows[0][5] != "0";
+  // The attempts table comes before the marker table: a database that has
+  // markers and no attempts table was loaded by an older sluice, whose attempts
+  // (crashed ones included) were not recorded.
+  if (!had_attempts) RETURN_IF_ERROR(sink->EnsureAttemptTable(where, had_markers));
+  sink->attempts_recorded_ = had_attempts ? !unrecorded : !had_markers;
   RETURN_IF_ERROR(sink->EnsureMarkerTable(where));
   return sink;
 }
@@ -209,7 +228,7 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
   // group's Begin is one request (the columns are read at the same moment as
   // before, ahead of any insert of the group).
   Result<ClickHouseCleanup::LoadState> read =
-      cleanup_.ReadLoadState(table.name, loads, side_name, names);
+      cleanup_.ReadLoadState(table.name, loads, side_name, names, attempts_recorded_);
   if (!read.has_value()) {
     // A missing table, or one without _sluice_load_id, fails that query; the
     // columns alone say which, with the error the caller is owed.
@@ -225,12 +244,30 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
     // A process that died mid-insert: rows its insert stores after the delete
     // below would stay, and its marker insert may yet commit a load.
     RETURN_IF_ERROR(cleanup_.StopInserts(loads));
-    ASSIGN_OR_RETURN(state, cleanup_.ReadLoadState(table.name, loads, side_name));
+    ASSIGN_OR_RETURN(state,
+                     cleanup_.ReadLoadState(table.name, loads, side_name, {}, attempts_recorded_));
   }
   for (const LoadId& load : loads) {
     if (std::find(state.committed.begin(), state.committed.end(), load.id) !=
         state.committed.end()) {
       return Status::AlreadyExists("load " + load.id + " (" + load.file + ") is already committed");
+    }
+  }
+  std::vector<LoadId> fresh;  // never begun before: nothing of theirs can be stored
+  if (attempts_recorded_) {
+    std::vector<LoadId> begun;
+    for (const LoadId& load : loads) {
+      const bool seen = std::find(state.attempted.begin(), state.attempted.end(), load.id) !=
+                        state.attempted.end();
+      (seen ? begun : fresh).push_back(load);
+    }
+    // Only loads begun before (an attempt that crashed or failed) are looked for
+    // in the tables, which means reading every row's load id.
+    if (!begun.empty()) {
+      ASSIGN_OR_RETURN(ClickHouseCleanup::LoadState found,
+                       cleanup_.ReadLoadState(table.name, begun, side_name));
+      state.with_rows = std::move(found.with_rows);
+      state.with_side_rows = std::move(found.with_side_rows);
     }
   }
   if (!state.with_rows.empty()) RETURN_IF_ERROR(cleanup_.RemoveRows(table.name, state.with_rows));
@@ -240,6 +277,8 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
   }
 
   const std::string tag = GroupTag(loads);
+  // Recorded before any row of theirs is sent, and only once a load.
+  if (!fresh.empty()) RETURN_IF_ERROR(RecordAttempts(fresh, tag));
   std::string settings = "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-rows");
   if (version_.AtLeast(22, 2)) settings += "&insert_deduplication_token=" + http_->Escape(tag);
 
@@ -258,6 +297,19 @@ Status ClickHouseSink::BeginLoads(const TableDef& table, const std::vector<LoadI
   bytes_sent_ = 0;
   open_ = false;
   return Status::Ok();
+}
+
+Status ClickHouseSink::RecordAttempts(const std::vector<LoadId>& loads, const std::string& tag) {
+  std::string block;
+  native::AppendBlockHeader(block, 1, loads.size());
+  native::AppendColumnHeader(block, "load_id", "String");
+  for (const LoadId& load : loads) native::AppendString(block, load.id);
+  // Led by the loads' comment like their other inserts: a Begin that finds it
+  // still running (its process died) waits for it.
+  return http_->Insert(
+      LoadsComment(loads) + "INSERT INTO " + Qualified(kAttemptTable) + " (load_id) FORMAT Native",
+      "query_id=" + http_->Escape(std::string(kQueryIdPrefix) + tag + "-attempt"), block,
+      "record the attempt of " + DescribeLoads(loads));
 }
 
 Status ClickHouseSink::WriteRows(const Batch& batch, size_t load) {

@@ -10,6 +10,11 @@
 //   - every row carries its load's id in the column `_sluice_load_id`;
 //   - the table `sluice_loads` (owned by sluice) holds one row per committed load,
 //     inserted by Commit only after the insert of the loads succeeded;
+//   - the table `sluice_attempts` holds one row per load ever begun, inserted by
+//     its first Begin before any of its rows is sent: only loads found there can
+//     have rows without a marker, so only those are looked for in the table (a
+//     look-up by load id instead of reading every row's; in a database an older
+//     sluice loaded, earlier attempts are unrecorded and every id is looked for);
 //   - Begin returns AlreadyExists if a load id is committed, and otherwise waits
 //     for inserts of those ids still running on the server and removes rows of
 //     them left by an attempt that crashed (a mutation, awaited until a count of
@@ -18,10 +23,11 @@
 //     guarantee. Neither makes a delete mutation for rows that are not there, nor
 //     a second one for a load id while one covering it is not done
 //     (clickhouse_cleanup.h).
-// A group of loads (one Begin…Commit) costs three requests whatever its size:
-// Begin reads, in one query, the table's columns, the markers, the rows and the
-// running inserts of every id; the rows of all loads go into one streamed
-// insert; Commit inserts one marker block. Any load of a group that
+// A group of loads (one Begin…Commit) costs four requests whatever its size:
+// Begin reads, in one query, the table's columns, the markers, the recorded
+// attempts and the running inserts of every id, and records the new attempts
+// (one block); the rows of all loads go into one streamed insert; Commit
+// inserts one marker block. Any load of a group that
 // crashed can be begun again alone: the clean-up is per id.
 //
 // A side table (Begin's `side`: the loads' per-file aggregates) is made
@@ -29,7 +35,7 @@
 // id in `_sluice_load_id` too, Commit inserts them (one Native block, after the
 // rows' insert has ended and before the markers), and Begin's clean-up covers
 // it (its columns and its rows by id ride in Begin's one query). So a group
-// with a side table costs one request more: four. DiscardAttempt knows only the
+// with a side table costs one request more: five. DiscardAttempt knows only the
 // main table: a crashed attempt's side rows stay until the next Begin of its
 // load (docs/clickhouse.md).
 // Between a crash and the next Begin of the same file, readers may see part of an
@@ -151,6 +157,12 @@ class ClickHouseSink final : public Sink {
   // Creates the marker table `sluice_loads` if missing; `where` names the sink in
   // errors.
   Status EnsureMarkerTable(const std::string& where);
+  // Creates the attempts table `sluice_attempts` if missing, with the column that
+  // says earlier attempts were not recorded when `unrecorded_before`.
+  Status EnsureAttemptTable(const std::string& where, bool unrecorded_before);
+  // Inserts a row into sluice_attempts for each of `loads` (one block), named by
+  // the group's `tag`.
+  Status RecordAttempts(const std::vector<LoadId>& loads, const std::string& tag);
   // The server type for a column of `type` (for this server's version).
   std::string TypeName(ColumnType type, bool nullable) const;
   using Columns = std::vector<std::pair<std::string, std::string>>;  // name, server type
@@ -197,6 +209,9 @@ class ClickHouseSink final : public Sink {
   // stores nothing until it has gathered this much.
   uint64_t min_block_rows_ = 0;
   uint64_t min_block_bytes_ = 0;
+  // Every attempt in this database is in sluice_attempts (it was made with the
+  // database's markers): Begin looks for rows only of loads found there.
+  bool attempts_recorded_ = false;
 
   // The loads in progress (the rest is the session's: see Sink).
   bool sent_ = false;            // the insert reached the server, and its rows are ours to delete

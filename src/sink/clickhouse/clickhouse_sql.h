@@ -27,6 +27,12 @@ namespace sluice::clickhouse {
 
 // The commit marker table, one row per committed load.
 inline constexpr char kMarkerTable[] = "sluice_loads";
+// One row per load that an insert was started for (Begin writes it before any
+// row): only these loads can have rows that no marker commits. A table made in a
+// database where sluice_loads already existed has kUnrecordedColumn too: loads
+// begun before it was made are not in it.
+inline constexpr char kAttemptTable[] = "sluice_attempts";
+inline constexpr char kUnrecordedColumn[] = "earlier_attempts_unrecorded";
 // Every row's load id.
 inline constexpr char kLoadIdColumn[] = "_sluice_load_id";
 // A keyed table's ReplacingMergeTree version: the row that was written first has

@@ -14,8 +14,10 @@
 namespace sluice {
 namespace {
 
+using clickhouse::kAttemptTable;
 using clickhouse::kLoadIdColumn;
 using clickhouse::kMarkerTable;
+using clickhouse::kUnrecordedColumn;
 using clickhouse::kVersionColumn;
 using clickhouse::ParseTsv;
 using clickhouse::Unwrap;
@@ -33,7 +35,7 @@ ColumnType TypeFromClickHouse(std::string_view type, bool* nullable) {
 }
 
 Status ValidateTable(const TableDef& table) {
-  if (table.name == kMarkerTable) {
+  if (table.name == kMarkerTable || table.name == kAttemptTable) {
     return Status::InvalidArgument("table name \"" + table.name + "\" is reserved");
   }
   for (const ColumnDef& column : table.columns) {
@@ -59,6 +61,17 @@ Status ClickHouseSink::EnsureMarkerTable(const std::string& where) {
                   " (load_id String, table String, file String, rows UInt64, "
                   "committed_at DateTime) ENGINE = MergeTree ORDER BY load_id",
               where + ": create " + kMarkerTable)
+      .status();
+}
+
+Status ClickHouseSink::EnsureAttemptTable(const std::string& where, bool unrecorded_before) {
+  // One column: every group inserts a part of it, and on a file system slow to
+  // create files (many just deleted), each column's two files count.
+  return http_
+      ->Query("CREATE TABLE IF NOT EXISTS " + Qualified(kAttemptTable) + " (load_id String" +
+                  (unrecorded_before ? std::string(", ") + kUnrecordedColumn + " UInt8" : "") +
+                  ") ENGINE = MergeTree ORDER BY load_id",
+              where + ": create " + kAttemptTable)
       .status();
 }
 

@@ -68,6 +68,9 @@ TEST_F(ClickHouseMutationsTest, CleanUpWaitsForAnUnfinishedMutationInsteadOfMaki
                 " (id, label, _sluice_load_id) SELECT number, 'left', if(number % 2 = 0, " +
                 QuoteClickHouseString(x) + ", " + QuoteClickHouseString(y) +
                 ") FROM numbers(2000)");
+  // Rows are only left by an attempt, and every attempt is recorded first.
+  Exec(url, "INSERT INTO " + Table(url, "sluice_attempts") + " (load_id) VALUES (" +
+                QuoteClickHouseString(x) + "), (" + QuoteClickHouseString(y) + ")");
   Exec(url, "ALTER TABLE " + Table(url, def.name) + " DELETE WHERE _sluice_load_id IN (" +
                 QuoteClickHouseString(x) + ", " + QuoteClickHouseString(y) +
                 ") AND sleepEachRow(0.001) = 0");

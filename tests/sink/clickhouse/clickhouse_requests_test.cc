@@ -1,5 +1,6 @@
 // What a group of loads costs the ClickHouse sink in requests (Begin is one
-// query: the columns and the loads' state together; DescribeTable one), and that the one query
+// query: the columns and the loads' state together, and the record of the
+// attempts; DescribeTable one), how attempts are recorded, and that the one query
 // still gives each failure its own error and leaves exactly-once intact after
 // a crash between the rows' insert and the markers'.
 #include <gtest/gtest.h>
@@ -39,21 +40,75 @@ void WriteEach(Sink& sink, const TableDef& def, const std::vector<LoadId>& loads
 
 class ClickHouseRequestsTest : public ClickHouseTableTest {};
 
-TEST_F(ClickHouseRequestsTest, AGroupCostsThreeRequestsBeginOne) {
+TEST_F(ClickHouseRequestsTest, AGroupCostsFourRequestsBeginTwo) {
   for (int round = 0; round < 2; ++round) {
     const std::vector<LoadId> loads = Group("r" + std::to_string(round) + "_", 16);
     const uint64_t before = sink->requests();
     ASSERT_TRUE(sink->Begin(def, loads).ok());
-    EXPECT_EQ(sink->requests() - before, 1u) << "Begin: one query";
+    EXPECT_EQ(sink->requests() - before, 2u) << "Begin: one query, the attempts' record";
     WriteEach(*sink, def, loads);
-    EXPECT_EQ(sink->requests() - before, 1u) << "small rows wait for Commit";
+    EXPECT_EQ(sink->requests() - before, 2u) << "small rows wait for Commit";
     auto counts = sink->Commit();
     ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
-    // The state query (with the columns), the rows' insert, the markers' insert.
-    EXPECT_EQ(sink->requests() - before, 3u) << "round " << round;
+    // The state query (with the columns), the attempts, the rows, the markers.
+    EXPECT_EQ(sink->requests() - before, 4u) << "round " << round;
     for (const LoadId& load : loads) EXPECT_EQ(RowsOf(url, def.name, load.id), "5\n");
   }
   EXPECT_EQ(Query(url, "SELECT count() FROM " + Table(url, def.name)), "160\n");
+}
+
+// Begin records each load's attempt before any of its rows is sent, once: a
+// group begun again (after an Abort) finds its loads recorded, looks for their
+// rows in the table (a second query) and records nothing more.
+TEST_F(ClickHouseRequestsTest, BeginRecordsEachAttemptOnceBeforeItsRows) {
+  const std::vector<LoadId> loads = Group("a", 3);
+  const std::string recorded = "SELECT count() FROM " + Table(url, "sluice_attempts") +
+                               " WHERE load_id IN (" +
+                               clickhouse::QuotedList(clickhouse::Ids(loads)) + ")";
+  ASSERT_TRUE(sink->Begin(def, loads).ok());
+  EXPECT_EQ(Query(url, recorded), "3\n") << "recorded before any row";
+  WriteEach(*sink, def, loads);
+  sink->Abort();
+  const uint64_t before = sink->requests();
+  ASSERT_TRUE(sink->Begin(def, loads).ok());
+  EXPECT_EQ(sink->requests() - before, 2u) << "the state query, the look for rows";
+  EXPECT_EQ(Query(url, recorded), "3\n");
+  WriteEach(*sink, def, loads);
+  ASSERT_TRUE(sink->Commit().has_value());
+  for (const LoadId& load : loads) EXPECT_EQ(RowsOf(url, def.name, load.id), "5\n");
+}
+
+// A database an older sluice loaded (sluice_loads there, no sluice_attempts):
+// its attempts were not recorded, so a crashed one's rows are found by reading
+// the table, by this sink and by every later one (the attempts table made here
+// says so).
+TEST_F(ClickHouseRequestsTest, DatabaseLoadedBeforeAttemptsWereRecordedIsReadWhole) {
+  const std::string database = Unique("older");
+  Exec(url, "CREATE DATABASE " + QuoteClickHouseIdentifier(database));
+  const std::string older = url.substr(0, url.rfind('/') + 1) + database;
+  Exec(older, "CREATE TABLE " + Table(older, "sluice_loads") +
+                  " (load_id String, table String, file String, rows UInt64, committed_at "
+                  "DateTime) ENGINE = MergeTree ORDER BY load_id");
+  Exec(older, "CREATE TABLE " + Table(older, def.name) +
+                  " (id Int64, label Nullable(String), _sluice_load_id String) ENGINE = "
+                  "MergeTree ORDER BY tuple()");
+  const std::vector<LoadId> loads = Group("o", 2);
+  for (const LoadId& load : loads) {  // a crashed attempt of each, by the older sluice
+    Exec(older, "INSERT INTO " + Table(older, def.name) + " (id, _sluice_load_id) VALUES (1, " +
+                    QuoteClickHouseString(load.id) + ")");
+  }
+  for (const LoadId& load : loads) {
+    auto opened = OpenOrDie(older);  // each as a new process
+    ASSERT_NE(opened, nullptr);
+    const Status begun = opened->Begin(def, {load});
+    ASSERT_TRUE(begun.ok()) << begun.ToString();
+    EXPECT_EQ(RowsOf(older, def.name, load.id), "0\n") << "the older attempt's row is gone";
+    std::vector<std::string> labels;
+    ASSERT_TRUE(opened->Write(ReadingsBatch(def, Range(0, 5), labels), 0).ok());
+    ASSERT_TRUE(opened->Commit().has_value());
+    EXPECT_EQ(RowsOf(older, def.name, load.id), "5\n");
+  }
+  Exec(url, "DROP DATABASE " + QuoteClickHouseIdentifier(database));
 }
 
 // DescribeTable is one query too (the pipeline asks it for every group): the
