@@ -2,7 +2,10 @@
 #include "pipeline/parquet_archive.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "core/exception_status.h"
@@ -65,8 +68,29 @@ ParquetArchive::~ParquetArchive() {
 void ParquetArchive::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // closing, nothing left
+    cv_.wait(lock, [&] { return closing_ || ending_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      if (closing_) return;  // dropped: the file is removed anyway
+      const bool failed = !error_.ok();
+      lock.unlock();
+      // Every row is written (Drain): the last row group, the footer and the sync
+      // run here while the load commits; Finish waits for them before the rename.
+      Status s;
+      if (!failed) {
+        try {
+          s = writer_->Close();
+        } catch (...) {
+          s = ExceptionStatus("writing the Parquet archive");
+        }
+      }
+      if (s.ok() && fsync(pending_.fd()) != 0) {
+        s = Status::Unavailable("cannot sync " + pending_.temp_path() + ": " +
+                                std::strerror(errno));
+      }
+      lock.lock();
+      if (!s.ok() && error_.ok()) error_ = s;
+      return;
+    }
     std::unique_ptr<Owned> owned = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
@@ -95,6 +119,7 @@ Status ParquetArchive::Write(const Batch& batch) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !error_.ok() || queue_.size() < kMaxQueued; });
     if (!error_.ok()) return error_;
+    if (ending_) return Status::Internal("ParquetArchive::Write after Drain");
     if (!free_.empty()) {
       owned = std::move(free_.back());
       free_.pop_back();
@@ -143,6 +168,8 @@ Status ParquetArchive::Write(const Batch& batch) {
 Status ParquetArchive::Drain() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+  ending_ = true;
+  cv_.notify_all();
   return error_;
 }
 
@@ -161,13 +188,8 @@ std::optional<std::string> ParquetArchive::FindArchived(const std::string& proce
 
 Result<std::string> ParquetArchive::Finish() {
   RETURN_IF_ERROR(Drain());
-  {
-    std::lock_guard lock(mu_);
-    closing_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-  RETURN_IF_ERROR(writer_->Close());
+  thread_.join();  // the footer written and the file synced, or error_ says why not
+  RETURN_IF_ERROR(error_);
   return pending_.Publish();
 }
 
