@@ -134,6 +134,26 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
     dictionary_page_.clear();
     finished_ = false;
   }
+  // The type is resolved once per call, not once per value.
+  switch (def_.type) {
+    case ColumnType::kString:
+      return AppendRows<ColumnType::kString>(column, begin, end);
+    case ColumnType::kInteger:
+      return AppendRows<ColumnType::kInteger>(column, begin, end);
+    case ColumnType::kTimestamp:
+      return AppendRows<ColumnType::kTimestamp>(column, begin, end);
+    case ColumnType::kDate:
+      return AppendRows<ColumnType::kDate>(column, begin, end);
+    case ColumnType::kBoolean:
+      return AppendRows<ColumnType::kBoolean>(column, begin, end);
+    case ColumnType::kFloat:
+      return AppendRows<ColumnType::kFloat>(column, begin, end);
+  }
+  return Status::Ok();
+}
+
+template <ColumnType kType>
+Status ColumnChunkWriter::AppendRows(const Column& column, size_t begin, size_t end) {
   for (size_t row = begin; row < end; ++row) {
     if (column.nulls[row] != 0) {
       if (!def_.nullable) {
@@ -145,13 +165,14 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
       ++info_.null_count;
     } else {
       if (def_.nullable) def_levels_.push_back(1);
-      RETURN_IF_ERROR(AppendValue(column, row));
+      RETURN_IF_ERROR(AppendValue<kType>(column, row));
       ++chunk_values_;
     }
     ++page_rows_;
     ++info_.num_values;
     if (open_page_bytes() >= options_.page_bytes ||
-        dictionary_.plain().size() > options_.dictionary_bytes || DictionaryBound()) {
+        dictionary_.plain().size() > options_.dictionary_bytes ||
+        (static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_ && DictionaryBound())) {
       RETURN_IF_ERROR(ClosePage());
     }
   }
@@ -173,60 +194,43 @@ bool ColumnChunkWriter::DictionaryBound() const {
   return dictionary_.size() * 10 > static_cast<size_t>(chunk_values_) + room;
 }
 
+template <ColumnType kType>
 Status ColumnChunkWriter::AppendValue(const Column& column, size_t row) {
   // Statistics of dictionary-encoded values come from the dictionary (Finish,
-  // UndoDictionary); of INT32/INT64 values from ints_ as the page closes.
-  switch (def_.type) {
-    case ColumnType::kString: {
-      const std::string_view value = column.strings[row];
-      if (use_dictionary_) {
-        indices_.push_back(dictionary_.Insert(value));
-        undo_bytes_ += sizeof(uint32_t) + value.size();
-      } else {
-        UpdateStats(value);
-        AppendByteArray(plain_, value);
-      }
-      return Status::Ok();
+  // UndoDictionary); of the values in ints_ as the page closes.
+  if constexpr (kType == ColumnType::kString) {
+    const std::string_view value = column.strings[row];
+    if (use_dictionary_) {
+      indices_.push_back(dictionary_.Insert(value));
+      undo_bytes_ += sizeof(uint32_t) + value.size();
+    } else {
+      UpdateStats(value);
+      AppendByteArray(plain_, value);
     }
-    case ColumnType::kInteger:
-    case ColumnType::kTimestamp:
-      if (use_dictionary_) {
-        indices_.push_back(dictionary_.Insert(static_cast<uint64_t>(column.ints[row])));
-        undo_bytes_ += sizeof(int64_t);
-      } else {
-        ints_.push_back(column.ints[row]);
+  } else if constexpr (kType == ColumnType::kBoolean) {
+    UpdateStats(static_cast<int64_t>(column.ints[row] != 0));
+    plain_.push_back(column.ints[row] != 0 ? 1 : 0);
+  } else {
+    uint64_t bits;
+    if constexpr (kType == ColumnType::kFloat) {
+      bits = std::bit_cast<uint64_t>(column.floats[row]);
+    } else {
+      const int64_t value = column.ints[row];
+      if constexpr (kType == ColumnType::kDate) {
+        if (value < std::numeric_limits<int32_t>::min() ||
+            value > std::numeric_limits<int32_t>::max()) {
+          return Status::InvalidArgument("Parquet column \"" + def_.name + "\": date " +
+                                         std::to_string(value) +
+                                         " days from 1970-01-01 is outside INT32");
+        }
       }
-      return Status::Ok();
-    case ColumnType::kDate: {
-      const int64_t days = column.ints[row];
-      if (days < std::numeric_limits<int32_t>::min() ||
-          days > std::numeric_limits<int32_t>::max()) {
-        return Status::InvalidArgument("Parquet column \"" + def_.name + "\": date " +
-                                       std::to_string(days) +
-                                       " days from 1970-01-01 is outside INT32");
-      }
-      if (use_dictionary_) {
-        indices_.push_back(dictionary_.Insert(static_cast<uint64_t>(days)));
-        undo_bytes_ += sizeof(int64_t);
-      } else {
-        ints_.push_back(days);
-      }
-      return Status::Ok();
+      bits = static_cast<uint64_t>(value);
     }
-    case ColumnType::kBoolean:
-      UpdateStats(static_cast<int64_t>(column.ints[row] != 0));
-      plain_.push_back(column.ints[row] != 0 ? 1 : 0);
-      return Status::Ok();
-    case ColumnType::kFloat: {
-      const double value = column.floats[row];
-      if (use_dictionary_) {
-        indices_.push_back(dictionary_.Insert(std::bit_cast<uint64_t>(value)));
-        undo_bytes_ += sizeof(double);
-      } else {
-        UpdateStats(value);
-        AppendLittleEndian(plain_, value);
-      }
-      return Status::Ok();
+    if (use_dictionary_) {
+      indices_.push_back(dictionary_.Insert(bits));
+      undo_bytes_ += sizeof(uint64_t);
+    } else {
+      ints_.push_back(static_cast<int64_t>(bits));
     }
   }
   return Status::Ok();
@@ -255,10 +259,7 @@ void ColumnChunkWriter::UndoDictionary() {
       case Type::kByteArray:
         AppendByteArray(plain_, dictionary_.string(index));
         break;
-      case Type::kDouble:
-        AppendLittleEndian(plain_, dictionary_.number(index));
-        break;
-      default:
+      default:  // numbers, doubles as their bits
         ints_.push_back(static_cast<int64_t>(dictionary_.number(index)));
         break;
     }
@@ -299,6 +300,12 @@ Status ColumnChunkWriter::ClosePage() {
     indices.Flush(body);
     encoding = Encoding::kRleDictionary;
     dictionary_used_ = true;
+  } else if (!ints_.empty() && physical_ == Type::kDouble) {
+    for (int64_t bits : ints_) UpdateStats(std::bit_cast<double>(bits));
+    const size_t start = body.size();
+    body.resize(start + ints_.size() * sizeof(int64_t));
+    std::memcpy(body.data() + start, ints_.data(), ints_.size() * sizeof(int64_t));
+    plain_pages_ = true;
   } else if (!ints_.empty()) {
     int64_t min = ints_[0], max = ints_[0];
     for (int64_t v : ints_) {

@@ -114,15 +114,18 @@ class ColumnChunkWriter {
   Result<ChunkBytes> Finish(int64_t file_offset, ColumnChunkInfo& info);
 
  private:
+  template <ColumnType kType>
+  Status AppendRows(const Column& column, size_t begin, size_t end);
   // Appends the non-null value of `row` to the open page.
+  template <ColumnType kType>
   Status AppendValue(const Column& column, size_t row);
   Status ClosePage();
   // True when the page-close test of the dictionary (fewer distinct values than a
   // tenth of the chunk's) must fail however the page fills: a high-cardinality
   // column then stops paying for lookups after a few thousand values.
   bool DictionaryBound() const;
-  // The open page's dictionary indices turned into values (PLAIN strings and
-  // doubles, or ints_), for a dictionary dropped before any page used it.
+  // The open page's dictionary indices turned into values (PLAIN strings, or
+  // ints_), for a dictionary dropped before any page used it.
   void UndoDictionary();
   // Widens the statistics by every entry of the dictionary.
   void StatsFromDictionary();
@@ -143,10 +146,11 @@ class ColumnChunkWriter {
 
   // The open page.
   std::vector<uint8_t> def_levels_;  // nullable columns: 1 = value present
-  std::string plain_;                // PLAIN values (booleans: one byte each, packed on close)
-  std::vector<int64_t> ints_;        // INT32/INT64 values, DELTA_BINARY_PACKED on close
-  std::vector<uint32_t> indices_;    // dictionary indices (dictionary mode)
-  size_t undo_bytes_ = 0;            // the PLAIN size of the values in indices_
+  std::string plain_;                // PLAIN strings; booleans one byte each, packed on close
+  // INT32/INT64 values (DELTA_BINARY_PACKED on close) and doubles' bits (PLAIN)
+  std::vector<int64_t> ints_;
+  std::vector<uint32_t> indices_;  // dictionary indices (dictionary mode)
+  size_t undo_bytes_ = 0;          // the PLAIN size of the values in indices_
   int32_t page_rows_ = 0;
 
   // The chunk.
