@@ -1,6 +1,7 @@
 // ParquetArchive: rows queued to its writing thread are copied (strings too), so
-// the caller may reuse a batch as soon as Write returns; Drain and Finish wait for
-// the writing; a dropped archive leaves nothing.
+// the caller may reuse a batch as soon as Write returns; Drain waits for the rows
+// and ends them, Finish for the footer and the sync; a dropped archive leaves
+// nothing.
 #include "pipeline/parquet_archive.h"
 
 #include <gtest/gtest.h>
@@ -94,6 +95,68 @@ TEST(ParquetArchiveTest, ADroppedArchiveWithQueuedRowsLeavesNothing) {
     for (int b = 0; b < 5; ++b) ASSERT_TRUE((*archive)->Write(batch).ok());
   }
   EXPECT_TRUE(std::filesystem::is_empty(dir / kPendingFolder));
+}
+
+// After Drain the thread writes the footer and syncs while the caller goes on
+// (the load commits); nothing is under the final name until Finish, which waits
+// for the thread and renames; no row may be written after Drain.
+TEST(ParquetArchiveTest, DrainEndsTheRowsAndFinishPublishesTheCompletedFile) {
+  TempDir dir;
+  auto archive = ParquetArchive::Start(dir.path(), "in.csv", Columns(), "hash");
+  ASSERT_TRUE(archive);
+  Batch batch;
+  batch.Reset(Columns());
+  for (int r = 0; r < 3000; ++r) {
+    batch.columns()[0].AppendInt(r % 4);  // a dictionary column
+    batch.columns()[1].AppendString(r % 2 == 0 ? "even" : "odd");
+    batch.FinishRow(static_cast<uint64_t>(r + 1));
+  }
+  for (int b = 0; b < 4; ++b) ASSERT_TRUE((*archive)->Write(batch).ok());
+  ASSERT_TRUE((*archive)->Drain().ok());
+  EXPECT_EQ((*archive)->Write(batch).code(), StatusCode::kInternal);
+  EXPECT_FALSE(std::filesystem::exists(dir / "in.parquet"));
+  auto path = (*archive)->Finish();
+  ASSERT_TRUE(path) << path.error().ToString();
+  EXPECT_EQ(*path, dir / "in.parquet");
+  archive->reset();
+  EXPECT_TRUE(std::filesystem::is_empty(dir / kPendingFolder));
+
+  ParquetReader reader(StringInput(ReadFile(*path)), ReaderOptions{});
+  testing::CollectingErrors errors;
+  TextBatch rows;
+  size_t seen = 0;
+  std::string scratch;
+  while (true) {
+    auto n = reader.ReadBatch(rows, errors);
+    ASSERT_TRUE(n) << n.error().ToString();
+    if (*n == 0) break;
+    for (size_t i = 0; i < rows.rows(); ++i, ++seen) {
+      const size_t r = seen % 3000;
+      EXPECT_EQ(rows.CellText(i, 0, scratch), std::to_string(r % 4));
+      EXPECT_EQ(rows.Cell(i, 1), r % 2 == 0 ? "even" : "odd");
+    }
+  }
+  EXPECT_EQ(seen, 12000u);
+  EXPECT_TRUE(errors.errors.empty());
+}
+
+TEST(ParquetArchiveTest, ADroppedArchiveAfterDrainLeavesNothing) {
+  TempDir dir;
+  {
+    auto archive = ParquetArchive::Start(dir.path(), "in.csv", Columns(), "hash");
+    ASSERT_TRUE(archive);
+    Batch batch;
+    batch.Reset(Columns());
+    for (int r = 0; r < 1000; ++r) {
+      batch.columns()[0].AppendInt(r);
+      batch.columns()[1].AppendString("x");
+      batch.FinishRow(static_cast<uint64_t>(r + 1));
+    }
+    ASSERT_TRUE((*archive)->Write(batch).ok());
+    ASSERT_TRUE((*archive)->Drain().ok());
+  }  // dropped while its thread may still be writing the footer or syncing
+  EXPECT_TRUE(std::filesystem::is_empty(dir / kPendingFolder));
+  EXPECT_FALSE(std::filesystem::exists(dir / "in.parquet"));
 }
 
 TEST(ParquetArchiveTest, ABatchOfOtherColumnsIsRefused) {
