@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "format/parquet_reader.h"
 #include "test_util.h"
@@ -26,6 +29,29 @@ std::vector<ColumnDef> Columns() {
   name.name = "name";
   name.type = ColumnType::kString;
   return {id, name};
+}
+
+// The archive's rows as sluice's reader gives them: the id's text and the name
+// (nullopt for NULL).
+std::vector<std::pair<std::string, std::optional<std::string>>> ReadArchive(
+    const std::string& path) {
+  ParquetReader reader(StringInput(ReadFile(path)), ReaderOptions{});
+  testing::CollectingErrors errors;
+  TextBatch rows;
+  std::vector<std::pair<std::string, std::optional<std::string>>> out;
+  std::string scratch;
+  while (true) {
+    auto n = reader.ReadBatch(rows, errors);
+    EXPECT_TRUE(n) << n.error().ToString();
+    if (!n || *n == 0) break;
+    for (size_t i = 0; i < rows.rows(); ++i) {
+      out.emplace_back(
+          std::string(rows.CellText(i, 0, scratch)),
+          rows.IsNull(i, 1) ? std::nullopt : std::optional<std::string>(rows.Cell(i, 1)));
+    }
+  }
+  EXPECT_TRUE(errors.errors.empty());
+  return out;
 }
 
 TEST(ParquetArchiveTest, BatchesAreCopiedSoTheCallerMayReuseThem) {
@@ -55,29 +81,19 @@ TEST(ParquetArchiveTest, BatchesAreCopiedSoTheCallerMayReuseThem) {
   ASSERT_TRUE(path) << path.error().ToString();
   archive->reset();
 
-  ParquetReader reader(StringInput(ReadFile(*path)), ReaderOptions{});
-  testing::CollectingErrors errors;
-  TextBatch rows;
-  size_t seen = 0;
-  while (true) {
-    auto n = reader.ReadBatch(rows, errors);
-    ASSERT_TRUE(n) << n.error().ToString();
-    if (*n == 0) break;
-    std::string scratch;
-    for (size_t i = 0; i < rows.rows(); ++i, ++seen) {
-      const int b = static_cast<int>(seen / 100);
-      const int r = static_cast<int>(seen % 100);
-      EXPECT_EQ(rows.CellText(i, 0, scratch), std::to_string(seen));
-      if (r % 7 == 3) {
-        EXPECT_TRUE(rows.IsNull(i, 1));
-      } else {
-        EXPECT_EQ(rows.Cell(i, 1), std::string(1 + r % 5, static_cast<char>('a' + b % 26)))
-            << "row " << seen;
-      }
+  const auto rows = ReadArchive(*path);
+  ASSERT_EQ(rows.size(), 5000u);
+  for (size_t seen = 0; seen < rows.size(); ++seen) {
+    const int b = static_cast<int>(seen / 100);
+    const int r = static_cast<int>(seen % 100);
+    EXPECT_EQ(rows[seen].first, std::to_string(seen));
+    if (r % 7 == 3) {
+      EXPECT_FALSE(rows[seen].second) << "row " << seen;
+    } else {
+      EXPECT_EQ(rows[seen].second, std::string(1 + r % 5, static_cast<char>('a' + b % 26)))
+          << "row " << seen;
     }
   }
-  EXPECT_EQ(seen, 5000u);
-  EXPECT_TRUE(errors.errors.empty());
 }
 
 TEST(ParquetArchiveTest, ADroppedArchiveWithQueuedRowsLeavesNothing) {
@@ -121,23 +137,13 @@ TEST(ParquetArchiveTest, DrainEndsTheRowsAndFinishPublishesTheCompletedFile) {
   archive->reset();
   EXPECT_TRUE(std::filesystem::is_empty(dir / kPendingFolder));
 
-  ParquetReader reader(StringInput(ReadFile(*path)), ReaderOptions{});
-  testing::CollectingErrors errors;
-  TextBatch rows;
-  size_t seen = 0;
-  std::string scratch;
-  while (true) {
-    auto n = reader.ReadBatch(rows, errors);
-    ASSERT_TRUE(n) << n.error().ToString();
-    if (*n == 0) break;
-    for (size_t i = 0; i < rows.rows(); ++i, ++seen) {
-      const size_t r = seen % 3000;
-      EXPECT_EQ(rows.CellText(i, 0, scratch), std::to_string(r % 4));
-      EXPECT_EQ(rows.Cell(i, 1), r % 2 == 0 ? "even" : "odd");
-    }
+  const auto rows = ReadArchive(*path);
+  ASSERT_EQ(rows.size(), 12000u);
+  for (size_t seen = 0; seen < rows.size(); ++seen) {
+    const size_t r = seen % 3000;
+    EXPECT_EQ(rows[seen].first, std::to_string(r % 4));
+    EXPECT_EQ(rows[seen].second, r % 2 == 0 ? "even" : "odd");
   }
-  EXPECT_EQ(seen, 12000u);
-  EXPECT_TRUE(errors.errors.empty());
 }
 
 TEST(ParquetArchiveTest, ADroppedArchiveAfterDrainLeavesNothing) {
