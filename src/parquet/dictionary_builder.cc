@@ -25,8 +25,11 @@ uint64_t HashBytes(std::string_view s) {
     h = Mix(h ^ word);
   }
   if (i < s.size()) {
+    // The tail a byte at a time: a memcpy of a variable length is a call.
     uint64_t word = 0;
-    std::memcpy(&word, s.data() + i, s.size() - i);
+    for (size_t k = 0; i + k < s.size(); ++k) {
+      word |= uint64_t{static_cast<uint8_t>(s[i + k])} << (8 * k);
+    }
     h = Mix(h ^ word ^ 0xff);
   }
   return Mix(h);

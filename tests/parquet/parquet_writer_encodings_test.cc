@@ -20,6 +20,7 @@
 #include "parquet/metadata.h"
 #include "parquet/parquet_file.h"
 #include "parquet/parquet_writer.h"
+#include "parquet/rle.h"
 #include "parquet/string_file.h"
 
 namespace sluice::parquet {
@@ -201,6 +202,29 @@ TEST(ParquetWriterEncodingsTest, ADictionaryGivenUpOnALaterPageKeepsItsPages) {
   ParquetWriterOptions plain = options;
   plain.dictionary = false;
   EXPECT_EQ(ReadBack(bytes), ReadBack(WriteRows(30'000, 20, plain, 10'000)));
+}
+
+// The writer puts a page's indices as a span: the runs must be those of putting
+// them one at a time (runs of one, of seven, of eight and more, across the
+// 504-value literal blocks).
+TEST(RleEncoderTest, PutOfASpanEncodesAsPutOneByOne) {
+  std::vector<uint32_t> values;
+  uint64_t x = 12345;
+  for (int i = 0; i < 20'000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const int run = (x >> 60) < 12 ? 1 : static_cast<int>((x >> 56) % 20);
+    for (int k = 0; k < run; ++k) values.push_back(static_cast<uint32_t>((x >> 33) % 1000));
+  }
+  for (size_t n :
+       {size_t{0}, size_t{1}, size_t{7}, size_t{503}, size_t{504}, size_t{505}, values.size()}) {
+    RleBitPackedEncoder one(10), span(10);
+    for (size_t i = 0; i < n; ++i) one.Put(values[i]);
+    span.Put(std::span<const uint32_t>(values.data(), n));
+    std::string a, b;
+    one.Flush(a);
+    span.Flush(b);
+    EXPECT_EQ(a, b) << n;
+  }
 }
 
 TEST(DictionaryBuilderTest, NumbersByTheirBitsInOrderOfFirstAppearance) {
