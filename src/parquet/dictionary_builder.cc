@@ -7,7 +7,8 @@ namespace sluice::parquet {
 namespace {
 
 constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ull;  // 2^64 / golden ratio
-constexpr size_t kInitialSlots = 1024;
+// Small: a table of thousands of columns has a dictionary per column.
+constexpr size_t kInitialSlots = 16;
 
 // Multiplies in the bits and folds the high half down, so that slots taken from
 // the low bits depend on every bit of the key (sequential integers spread too).
