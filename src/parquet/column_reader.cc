@@ -324,10 +324,13 @@ Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
 Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
 Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-                          int64_t* ints, double* floats, bool text) {
+                          int64_t* ints, double* floats, bool text,
+                          std::vector<Span>* entries) {
   // Only a typed column goes without text (its values are in `ints` or `floats`).
   format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
   dict_in_arena_ = false;  // a new batch
+  entries_ = typed_ == ColumnType::kString && ints != nullptr ? entries : nullptr;
+  if (typed_ == ColumnType::kString && entries_ == nullptr) ints = nullptr;
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }

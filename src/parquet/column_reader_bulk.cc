@@ -31,6 +31,14 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
   const Type type = static_cast<Type>(*leaf_.element.type);
+  // A string column's `ints` are its cells' dictionary entries (Read).
+  int64_t* entry_of = nullptr;
+  if (typed_ == ColumnType::kString) {
+    entry_of = ints;
+    ints = nullptr;
+    floats = nullptr;
+    if (entry_of != nullptr && source_ != Source::kDictionary) std::fill_n(entry_of, take, -1);
+  }
   if (source_ == Source::kDictionary) {
     indices_buf_.resize(values);
     Result<size_t> got = indices_.Get(indices_buf_.data(), values);
@@ -58,10 +66,13 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     const uint32_t* offsets = dict_offsets_.data();
     // A small dictionary's text goes into the batch once per Read and cells point
     // into it; a large one's values are copied one by one (only those used).
-    if (format_ && !dict_in_arena_ && dict_text_.size() <= kDictInArenaBytes) {
-      if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
-      dict_arena_at_ = batch.Append(dict_text_).offset;
-      dict_in_arena_ = true;
+    bool in_arena = false;
+    if (format_) {
+      ASSIGN_OR_RETURN(in_arena, DictionaryInArena(batch));
+    }
+    if (in_arena && typed_ == ColumnType::kString && !dict_any_bad_) {
+      DictionaryText(take, idx, cells, entry_of);
+      return Status::Ok();
     }
     size_t k = 0;
     for (size_t i = 0; i < take; ++i) {
@@ -81,11 +92,13 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
       const uint32_t size = offsets[index + 1] - from;
       if (!format_) {
         cells[i] = Span{0, 0};
-      } else if (dict_in_arena_) {
+      } else if (in_arena) {
         cells[i] = Span{dict_arena_at_ + from, size};
+        if (entry_of != nullptr) entry_of[i] = entries_at_ + index;
       } else {
         if (batch.arena_bytes() + size > kMaxBatchArena) return ArenaFull();
         cells[i] = batch.Append(std::string_view(dict_text_.data() + from, size));
+        if (entry_of != nullptr) entry_of[i] = -1;
       }
     }
     return Status::Ok();
@@ -182,6 +195,43 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     }
   }
   return Status::Ok();
+}
+
+Result<bool> ColumnReader::DictionaryInArena(TextBatch& batch) {
+  if (dict_in_arena_) return true;
+  if (dict_text_.size() > kDictInArenaBytes) return false;
+  if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
+  dict_arena_at_ = batch.Append(dict_text_).offset;
+  dict_in_arena_ = true;
+  dict_spans_.clear();
+  for (size_t i = 0; i + 1 < dict_offsets_.size(); ++i) {
+    dict_spans_.push_back(dict_bad_[i] ? kNullSpan
+                                       : Span{dict_arena_at_ + dict_offsets_[i],
+                                              dict_offsets_[i + 1] - dict_offsets_[i]});
+  }
+  if (entries_ != nullptr) {
+    entries_at_ = static_cast<int64_t>(entries_->size());
+    entries_->insert(entries_->end(), dict_spans_.begin(), dict_spans_.end());
+  }
+  return true;
+}
+
+void ColumnReader::DictionaryText(size_t take, const uint32_t* idx, Span* cells,
+                                  int64_t* entry_of) const {
+  const int16_t max = leaf_.max_def;
+  const int16_t* levels = levels_.data();
+  const Span* spans = dict_spans_.data();
+  const int64_t at = entries_at_;
+  size_t k = 0;
+  for (size_t i = 0; i < take; ++i) {
+    if (levels[i] != max) {
+      cells[i] = kNullSpan;
+      continue;
+    }
+    const uint32_t index = idx[k++];
+    cells[i] = spans[index];
+    if (entry_of != nullptr) entry_of[i] = at + index;
+  }
 }
 
 // The loops below are a textless read's hot path (typed values, no text, no
