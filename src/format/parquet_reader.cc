@@ -205,8 +205,7 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
       if (typed == ColumnType::kString) entries = &out.MutableEntries(c);
     }
     const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
-    Status read =
-        column.Read(n, out, out.MutableCells(c), bad, ints, floats, !textless, entries);
+    Status read = column.Read(n, out, out.MutableCells(c), bad, ints, floats, !textless, entries);
     if (!read.ok()) {
       out.Clear();  // no half-read rows
       error_ = read;

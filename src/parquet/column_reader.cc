@@ -324,8 +324,7 @@ Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
 Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
 Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-                          int64_t* ints, double* floats, bool text,
-                          std::vector<Span>* entries) {
+                          int64_t* ints, double* floats, bool text, std::vector<Span>* entries) {
   // Only a typed column goes without text (its values are in `ints` or `floats`).
   format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
   dict_in_arena_ = false;  // a new batch

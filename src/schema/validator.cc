@@ -487,7 +487,7 @@ const TypedCells* Validator::DictionarySource(size_t c, const TextBatch& in) con
   if (source < 0 || static_cast<size_t>(source) >= in.columns().size()) return nullptr;
   const TypedCells* typed = in.Typed(static_cast<size_t>(source));
   return typed != nullptr && !typed->per_cell && typed->type == ColumnType::kString ? typed
-                                                                                   : nullptr;
+                                                                                    : nullptr;
 }
 
 template <typename ConvertCell>

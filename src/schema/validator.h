@@ -117,7 +117,7 @@ class Validator {
   // Scratch reused by Convert: per row 0 (good) or 1 + index into pending_.
   std::vector<uint32_t> row_error_;
   std::vector<RowError> pending_;
-  std::string scratch_;  // a textless cell's text (TextBatch::CellText)
+  std::string scratch_;                  // a textless cell's text (TextBatch::CellText)
   std::vector<CellError> entry_errors_;  // per dictionary entry (DictionarySource)
 
   // Dates from 0001-01-01 to 9999-12-31, as days since 1970-01-01: the range in
