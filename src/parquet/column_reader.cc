@@ -343,13 +343,19 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
         static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n - done), page_left_));
     RETURN_IF_ERROR(ReadLevels(take));
     const int16_t max = leaf_.max_def;
-    size_t values = 0;
-    bool out_of_range = false;
+    // Unsigned, a negative level is out of range too; no branch, so the loop
+    // vectorises.
+    const uint16_t umax = static_cast<uint16_t>(max);
+    const int16_t* levels = levels_.data();
+    uint32_t values32 = 0;
+    uint16_t above = 0;
     for (size_t i = 0; i < take; ++i) {
-      const int16_t level = levels_[i];
-      values += level == max;
-      out_of_range |= level < 0 || level > max;
+      const uint16_t level = static_cast<uint16_t>(levels[i]);
+      values32 += level == umax ? 1 : 0;
+      above |= level > umax ? 1 : 0;
     }
+    const size_t values = values32;
+    const bool out_of_range = above != 0;
     if (out_of_range) {
       for (size_t i = 0; i < take; ++i) {
         if (levels_[i] < 0) return Fail("page", page_at_, "negative definition level");

@@ -276,6 +276,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
                                       ? CellError::kInvalidUtf8
                                       : text_rules(value));
         }
+        if (ConvertDictionaryColumn(c, in, out, base, *dict)) return;
         const int64_t* entry_of = dict->ints.data();
         const CellError* entry_errors = entry_errors_.data();
         ConvertRows(c, in, out, base, [&](std::string_view cell, size_t r) INLINE_CELL {

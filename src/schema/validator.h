@@ -96,6 +96,12 @@ class Validator {
                           const TypedCells& typed);
   // The dictionary of string column `c` (TextBatch::SetDictionary), or null.
   const TypedCells* DictionarySource(size_t c, const TextBatch& in) const;
+  // As ConvertTypedColumn, for dictionary column `dict` whose entries' checks are
+  // in entry_errors_: column-wise when every cell is a good entry or null.
+  bool ConvertDictionaryColumn(size_t c, const TextBatch& in, Column& out, size_t base,
+                               const TypedCells& dict);
+  // Makes the rows of `out` from `base` that an earlier column rejected null.
+  void NullRejectedRows(size_t rows, Column& out, size_t base);
   template <typename ConvertCell>
   void ConvertRows(size_t c, const TextBatch& in, Column& out, size_t base, ConvertCell convert);
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
@@ -119,6 +125,7 @@ class Validator {
   std::vector<RowError> pending_;
   std::string scratch_;                  // a textless cell's text (TextBatch::CellText)
   std::vector<CellError> entry_errors_;  // per dictionary entry (DictionarySource)
+  std::vector<uint8_t> good_entries_;    // 1 where entry_errors_ is kNone
 
   // Dates from 0001-01-01 to 9999-12-31, as days since 1970-01-01: the range in
   // which a typed date or timestamp is known to be what its text parses to.

@@ -5,16 +5,33 @@
 // which a typed value is what its text parses to — are tested for the whole column
 // with no branch per row. A column with any cell to reject goes the row-by-row path
 // instead (ConvertRows), which words each rejection; so the values and reasons are
-// those of that path.
+// those of that path. ConvertDictionaryColumn does the same for a dictionary
+// column (TextBatch::SetDictionary) whose cells are all good entries or null.
 //
 // Thread-safety: as Validator.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
+#include "schema/cell_error.h"
 #include "schema/validator.h"
 
 namespace sluice {
+namespace {
+
+// Sets nulls[r] to whether cells[r] is null; false when some is.
+bool NullFlags(const Span* cells, size_t rows, uint8_t* nulls) {
+  uint8_t any = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    const uint8_t null = cells[r].is_null() ? 1 : 0;
+    nulls[r] = null;
+    any |= null;
+  }
+  return any == 0;
+}
+
+}  // namespace
 
 bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, size_t base,
                                    const TypedCells& typed) {
@@ -24,15 +41,8 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
   // blank, which the row-by-row path reads as NULL.
   if (!in.Textless(source)) return false;
   const size_t rows = in.rows();
-  const Span* cells = in.Cells(source);
   uint8_t* nulls = out.nulls.data() + base;
-  uint8_t any_null = 0;
-  for (size_t r = 0; r < rows; ++r) {
-    const uint8_t null = cells[r].is_null() ? 1 : 0;
-    nulls[r] = null;
-    any_null |= null;
-  }
-  if (any_null != 0 && !spec.nullable) return false;
+  if (!NullFlags(in.Cells(source), rows, nulls) && !spec.nullable) return false;
 
   // Every test below is a flag or'ed over the column; null rows pass and get 0.
   bool bad = false;
@@ -42,9 +52,25 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
     case ColumnType::kInteger: {
       const int64_t* from = typed.ints.data();
       int64_t* to = out.ints.data() + base;
+      // The row path compares as doubles. Bounds strictly within ±2^53 are
+      // compared as integers (ceil(min) <= v <= floor(max)), which gives the same
+      // answer for every int64: up to 2^53 the conversion is exact, and beyond it
+      // the double is at least 2^53 in size, beyond the bounds on the same side.
+      constexpr double kExact = 9007199254740992.0;  // 2^53
+      const bool exact_min = std::isinf(min) ? min < 0 : std::abs(min) < kExact;
+      const bool exact_max = std::isinf(max) ? max > 0 : std::abs(max) < kExact;
+      if (exact_min && exact_max) {
+        const int64_t lo = std::isinf(min) ? INT64_MIN : static_cast<int64_t>(std::ceil(min));
+        const int64_t hi = std::isinf(max) ? INT64_MAX : static_cast<int64_t>(std::floor(max));
+        for (size_t r = 0; r < rows; ++r) {
+          const int64_t v = nulls[r] != 0 ? 0 : from[r];
+          bad |= (nulls[r] == 0) & (v < lo || v > hi);
+          to[r] = v;
+        }
+        break;
+      }
       for (size_t r = 0; r < rows; ++r) {
         const int64_t v = nulls[r] != 0 ? 0 : from[r];
-        // As the row path: compared as doubles.
         const double d = static_cast<double>(v);
         bad |= (nulls[r] == 0) & !(d >= min && d <= max);
         to[r] = v;
@@ -94,13 +120,51 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
       return false;
   }
   if (bad) return false;
-  // Rows an earlier column rejected are placeholders, as in ConvertRows.
-  if (!pending_.empty()) {
-    for (size_t r = 0; r < rows; ++r) {
-      if (row_error_[r] != 0) out.SetNull(base + r);
-    }
-  }
+  NullRejectedRows(rows, out, base);
   return true;
+}
+
+bool Validator::ConvertDictionaryColumn(size_t c, const TextBatch& in, Column& out, size_t base,
+                                        const TypedCells& dict) {
+  const size_t rows = in.rows();
+  const Span* cells = in.Cells(static_cast<size_t>(source_of_[c]));
+  uint8_t* nulls = out.nulls.data() + base;
+  if (!NullFlags(cells, rows, nulls) && !schema_.columns[c].nullable) return false;
+  // Entries that are good: a cell of any other entry, or of none, is looked at
+  // row by row.
+  good_entries_.resize(dict.entries.size());
+  for (size_t e = 0; e < dict.entries.size(); ++e) {
+    good_entries_[e] = entry_errors_[e] == CellError::kNone ? 1 : 0;
+  }
+  const uint8_t* good = good_entries_.data();
+  const int64_t* entry_of = dict.ints.data();
+  const size_t entries = dict.entries.size();
+  const std::string_view arena = in.View(Span{0, static_cast<uint32_t>(in.arena_bytes())});
+  std::string_view* to = out.strings.data() + base;
+  bool bad = false;
+  for (size_t r = 0; r < rows; ++r) {
+    if (nulls[r] != 0) {
+      to[r] = {};
+      continue;
+    }
+    const uint64_t entry = static_cast<uint64_t>(entry_of[r]);  // -1: beyond every entry
+    if (entry >= entries || good[entry] == 0) {
+      bad = true;
+      break;
+    }
+    to[r] = std::string_view(arena.data() + cells[r].offset, cells[r].size);
+  }
+  if (bad) return false;
+  NullRejectedRows(rows, out, base);
+  return true;
+}
+
+void Validator::NullRejectedRows(size_t rows, Column& out, size_t base) {
+  // Rows an earlier column rejected are placeholders, as in ConvertRows.
+  if (pending_.empty()) return;
+  for (size_t r = 0; r < rows; ++r) {
+    if (row_error_[r] != 0) out.SetNull(base + r);
+  }
 }
 
 }  // namespace sluice

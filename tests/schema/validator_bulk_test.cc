@@ -209,6 +209,46 @@ TEST(ValidatorBulkTest, ANullInANonNullableTypedColumnRejectsItsRow) {
   table.Check("null in a non-nullable column");
 }
 
+TEST(ValidatorBulkTest, IntegerBoundsAreComparedAsTheRowPathComparesThem) {
+  // Fractional bounds, bounds at and beyond 2^53 (compared as doubles: 2^53 + 1
+  // is 2^53 then), and the extremes of int64.
+  const int64_t two53 = int64_t{1} << 53;
+  const std::vector<std::pair<double, double>> bounds = {{0.5, 10.5},
+                                                         {-10.5, -0.5},
+                                                         {-9007199254740991.0, 9007199254740991.0},
+                                                         {-9007199254740992.0, 9007199254740992.0},
+                                                         {-1e300, 1e300},
+                                                         {1e19, 1e20}};
+  std::vector<Value> values;
+  for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{10}, int64_t{11}, int64_t{-1}, int64_t{-11},
+                    two53 - 1, two53, two53 + 1, -two53 - 1, INT64_MAX, INT64_MIN}) {
+    values.push_back({false, v, 0});
+  }
+  for (const auto& [min, max] : bounds) {
+    ColumnSpec i = Spec("i", ColumnType::kInteger);
+    i.rules.min = min;
+    i.rules.max = max;
+    Schema schema;
+    schema.columns = {i};
+    // One value per batch: a rejection takes the whole column to the row path.
+    for (const Value& v : values) {
+      const std::string what =
+          "[" + std::to_string(min) + ", " + std::to_string(max) + "] " + std::to_string(v.i);
+      ExpectSame(Convert(schema, {{v}}, true), Convert(schema, {{v}}, false), what);
+    }
+    const Converted all = Convert(schema, {values}, true);
+    EXPECT_EQ(all.rejected, Convert(schema, {values}, false).rejected);
+  }
+  ColumnSpec i = Spec("i", ColumnType::kInteger);
+  i.rules.min = 0.5;
+  i.rules.max = 10.5;
+  Schema schema;
+  schema.columns = {i};
+  EXPECT_EQ(Convert(schema, {{{false, 1, 0}}}, true).rejected, 0u);
+  EXPECT_EQ(Convert(schema, {{{false, 0, 0}}}, true).rejected, 1u);
+  EXPECT_EQ(Convert(schema, {{{false, 11, 0}}}, true).rejected, 1u);
+}
+
 // A string column "s" from a dictionary: `entries` are its values, `rows` per row
 // the entry (an index), a text that is no entry (-1 with its text), or null.
 struct DictionaryRun {
@@ -283,6 +323,22 @@ TEST(ValidatorBulkTest, ADictionarysBadEntriesRejectExactlyTheRowsThatUseThem) {
   DictionaryRun bad_plain(status, entries, with_bad, false);
   EXPECT_EQ(bad.errors.errors[0].message, bad_plain.errors.errors[0].message);
   EXPECT_EQ(bad.errors.errors[0].kind, bad_plain.errors.errors[0].kind);
+}
+
+TEST(ValidatorBulkTest, ABadEntryNoRowUsesRejectsNothing) {
+  ColumnSpec status = Spec("status", ColumnType::kString);
+  status.rules.allowed = std::vector<std::string>{"ok", "warn", ""};
+  const std::vector<std::string> entries = {"ok", "\xff", "warn", "nope", ""};
+  const std::vector<DictionaryRun::Row> rows = {
+      {"ok", 0}, {std::nullopt, -1}, {"warn", 2}, {"", 4}, {"ok", 0}};
+  DictionaryRun run(status, entries, rows, true);
+  EXPECT_EQ(run.rejected, 0u);
+  const Column& s = run.out.columns()[0];
+  EXPECT_EQ(s.strings, (std::vector<std::string_view>{"ok", "", "warn", "", "ok"}));
+  EXPECT_EQ(s.nulls, (std::vector<uint8_t>{0, 1, 0, 0, 0}));  // "" is not NULL
+  DictionaryRun plain(status, entries, rows, false);
+  EXPECT_EQ(plain.out.columns()[0].strings, s.strings);
+  EXPECT_EQ(plain.out.columns()[0].nulls, s.nulls);
 }
 
 TEST(ValidatorBulkTest, ADictionaryWithoutRulesStillChecksUtf8PerEntry) {
