@@ -31,6 +31,33 @@ bool NullFlags(const Span* cells, size_t rows, uint8_t* nulls) {
   return any == 0;
 }
 
+// Copies from[0, rows) to `to`, as To (0 for a null row), and tells whether a
+// non-null value compared as Bound is outside [lo, hi] or NaN. A column without
+// nulls has a loop of its own, without the flags, which the compiler vectorises.
+template <typename From, typename To, typename Bound>
+bool CopyOutside(const From* __restrict from, To* __restrict to, const uint8_t* __restrict nulls,
+                 bool any_null, size_t rows, Bound lo, Bound hi) {
+  // 64-bit flags, as wide as the values, so that the loops vectorise.
+  uint64_t outside = 0;
+  if (!any_null) {
+    for (size_t r = 0; r < rows; ++r) {
+      const To v = static_cast<To>(from[r]);
+      const Bound b = static_cast<Bound>(v);
+      outside |= static_cast<uint64_t>(!(b >= lo)) | static_cast<uint64_t>(!(b <= hi));
+      to[r] = v;
+    }
+    return outside != 0;
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    const uint64_t present = nulls[r] == 0 ? 1 : 0;
+    const To v = present != 0 ? static_cast<To>(from[r]) : To{0};
+    const Bound b = static_cast<Bound>(v);
+    outside |= present & (static_cast<uint64_t>(!(b >= lo)) | static_cast<uint64_t>(!(b <= hi)));
+    to[r] = v;
+  }
+  return outside != 0;
+}
+
 }  // namespace
 
 bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, size_t base,
@@ -42,9 +69,9 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
   if (!in.Textless(source)) return false;
   const size_t rows = in.rows();
   uint8_t* nulls = out.nulls.data() + base;
-  if (!NullFlags(in.Cells(source), rows, nulls) && !spec.nullable) return false;
+  const bool any_null = !NullFlags(in.Cells(source), rows, nulls);
+  if (any_null && !spec.nullable) return false;
 
-  // Every test below is a flag or'ed over the column; null rows pass and get 0.
   bool bad = false;
   const double min = spec.rules.min.value_or(-std::numeric_limits<double>::infinity());
   const double max = spec.rules.max.value_or(std::numeric_limits<double>::infinity());
@@ -62,18 +89,9 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
       if (exact_min && exact_max) {
         const int64_t lo = std::isinf(min) ? INT64_MIN : static_cast<int64_t>(std::ceil(min));
         const int64_t hi = std::isinf(max) ? INT64_MAX : static_cast<int64_t>(std::floor(max));
-        for (size_t r = 0; r < rows; ++r) {
-          const int64_t v = nulls[r] != 0 ? 0 : from[r];
-          bad |= (nulls[r] == 0) & (v < lo || v > hi);
-          to[r] = v;
-        }
-        break;
-      }
-      for (size_t r = 0; r < rows; ++r) {
-        const int64_t v = nulls[r] != 0 ? 0 : from[r];
-        const double d = static_cast<double>(v);
-        bad |= (nulls[r] == 0) & !(d >= min && d <= max);
-        to[r] = v;
+        bad = CopyOutside(from, to, nulls, any_null, rows, lo, hi);
+      } else {
+        bad = CopyOutside(from, to, nulls, any_null, rows, min, max);
       }
       break;
     }
@@ -82,18 +100,9 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
       const double lo = std::max(min, std::numeric_limits<double>::lowest());
       const double hi = std::min(max, std::numeric_limits<double>::max());
       double* to = out.floats.data() + base;
-      auto check = [&](auto* from) {
-        for (size_t r = 0; r < rows; ++r) {
-          const double v = nulls[r] != 0 ? 0.0 : static_cast<double>(from[r]);
-          bad |= (nulls[r] == 0) & !(v >= lo && v <= hi);
-          to[r] = v;
-        }
-      };
-      if (typed.type == ColumnType::kFloat) {
-        check(typed.floats.data());
-      } else {
-        check(typed.ints.data());
-      }
+      bad = typed.type == ColumnType::kFloat
+                ? CopyOutside(typed.floats.data(), to, nulls, any_null, rows, lo, hi)
+                : CopyOutside(typed.ints.data(), to, nulls, any_null, rows, lo, hi);
       break;
     }
     case ColumnType::kBoolean: {
@@ -107,13 +116,8 @@ bool Validator::ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, s
       const bool date = spec.type == ColumnType::kDate;
       const int64_t first = date ? kFirstDay : kFirstDay * kMicrosPerDay;
       const int64_t last = date ? kLastDay : (kLastDay + 1) * kMicrosPerDay - 1;
-      const int64_t* from = typed.ints.data();
-      int64_t* to = out.ints.data() + base;
-      for (size_t r = 0; r < rows; ++r) {
-        const int64_t v = nulls[r] != 0 ? 0 : from[r];
-        bad |= (nulls[r] == 0) & (v < first || v > last);
-        to[r] = v;
-      }
+      bad = CopyOutside(typed.ints.data(), out.ints.data() + base, nulls, any_null, rows, first,
+                        last);
       break;
     }
     case ColumnType::kString:
