@@ -128,10 +128,6 @@ class ColumnReader {
   // (no bad entry) or PLAIN numbers at `p` of type T.
   void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
                        double* floats) const;
-  // DecodeValues of a string column whose dictionary (no bad entry) is in the
-  // arena: cells point at their entries, and entry_of (may be null) gets their
-  // index in entries_.
-  void DictionaryText(size_t take, const uint32_t* idx, Span* cells, int64_t* entry_of) const;
   template <typename T>
   void PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints, double* floats) const;
   // Decodes the next `n` levels of `stream` into `out`.
@@ -193,7 +189,6 @@ class ColumnReader {
   static constexpr size_t kDictInArenaBytes = 64 * 1024;
   bool dict_in_arena_ = false;
   uint32_t dict_arena_at_ = 0;
-  std::vector<Span> dict_spans_;  // per entry, its span in the arena (kNullSpan: no text)
   // The Read's dictionary column entries (a string column's; may be null), and
   // the index there of this dictionary's first entry once it is in the arena.
   std::vector<Span>* entries_ = nullptr;

@@ -70,10 +70,6 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     if (format_) {
       ASSIGN_OR_RETURN(in_arena, DictionaryInArena(batch));
     }
-    if (in_arena && typed_ == ColumnType::kString && !dict_any_bad_) {
-      DictionaryText(take, idx, cells, entry_of);
-      return Status::Ok();
-    }
     size_t k = 0;
     for (size_t i = 0; i < take; ++i) {
       if (levels[i] != max) {
@@ -203,35 +199,15 @@ Result<bool> ColumnReader::DictionaryInArena(TextBatch& batch) {
   if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
   dict_arena_at_ = batch.Append(dict_text_).offset;
   dict_in_arena_ = true;
-  dict_spans_.clear();
-  for (size_t i = 0; i + 1 < dict_offsets_.size(); ++i) {
-    dict_spans_.push_back(dict_bad_[i] ? kNullSpan
-                                       : Span{dict_arena_at_ + dict_offsets_[i],
-                                              dict_offsets_[i + 1] - dict_offsets_[i]});
-  }
   if (entries_ != nullptr) {
     entries_at_ = static_cast<int64_t>(entries_->size());
-    entries_->insert(entries_->end(), dict_spans_.begin(), dict_spans_.end());
+    for (size_t i = 0; i + 1 < dict_offsets_.size(); ++i) {
+      entries_->push_back(dict_bad_[i] ? kNullSpan
+                                       : Span{dict_arena_at_ + dict_offsets_[i],
+                                              dict_offsets_[i + 1] - dict_offsets_[i]});
+    }
   }
   return true;
-}
-
-void ColumnReader::DictionaryText(size_t take, const uint32_t* idx, Span* cells,
-                                  int64_t* entry_of) const {
-  const int16_t max = leaf_.max_def;
-  const int16_t* levels = levels_.data();
-  const Span* spans = dict_spans_.data();
-  const int64_t at = entries_at_;
-  size_t k = 0;
-  for (size_t i = 0; i < take; ++i) {
-    if (levels[i] != max) {
-      cells[i] = kNullSpan;
-      continue;
-    }
-    const uint32_t index = idx[k++];
-    cells[i] = spans[index];
-    if (entry_of != nullptr) entry_of[i] = at + index;
-  }
 }
 
 // The loops below are a textless read's hot path (typed values, no text, no
