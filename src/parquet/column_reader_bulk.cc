@@ -218,6 +218,17 @@ void ColumnReader::DictionaryTyped(size_t take, const uint32_t* idx, Span* cells
   const int16_t* levels = levels_.data();
   const int64_t* dict_ints = dict_typed_ints_.data();
   const double* dict_floats = dict_floats_.data();
+  if (std::all_of(levels, levels + take, [max](int16_t l) { return l == max; })) {
+    // No null: a gather per column, without the level test per value.
+    std::fill_n(cells, take, Span{0, 0});
+    if (ints != nullptr) {
+      for (size_t i = 0; i < take; ++i) ints[i] = dict_ints[idx[i]];
+    }
+    if (floats != nullptr) {
+      for (size_t i = 0; i < take; ++i) floats[i] = dict_floats[idx[i]];
+    }
+    return;
+  }
   size_t k = 0;
   for (size_t i = 0; i < take; ++i) {
     if (levels[i] != max) {
@@ -237,6 +248,19 @@ void ColumnReader::PlainTyped(size_t take, const char* p, Span* cells, int64_t* 
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
   const bool identity = text_.TypedIntIsValue();
+  if (std::all_of(levels, levels + take, [max](int16_t l) { return l == max; })) {
+    // No null: the values are contiguous, loaded without the level test.
+    std::fill_n(cells, take, Span{0, 0});
+    for (size_t i = 0; i < take; ++i) {
+      const T v = LoadLE<T>(p + i * sizeof(T));
+      if constexpr (std::is_floating_point_v<T>) {
+        if (floats != nullptr) floats[i] = v;
+      } else {
+        if (ints != nullptr) ints[i] = identity ? int64_t{v} : text_.TypedInt(v);
+      }
+    }
+    return;
+  }
   for (size_t i = 0; i < take; ++i) {
     if (levels[i] != max) {
       cells[i] = kNullSpan;
