@@ -249,6 +249,36 @@ TEST(ValidatorBulkTest, IntegerBoundsAreComparedAsTheRowPathComparesThem) {
   EXPECT_EQ(Convert(schema, {{{false, 11, 0}}}, true).rejected, 1u);
 }
 
+TEST(ValidatorBulkTest, AFloatColumnWithoutNullsHasEachBadValueFoundAtEveryPosition) {
+  // Columns without nulls take a loop of their own, two values at a time: a bad
+  // value in either lane or in the odd tail is found.
+  ColumnSpec f = Spec("f", ColumnType::kFloat);
+  f.rules.min = -1;
+  f.rules.max = 1;
+  Schema schema;
+  schema.columns = {f};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (size_t rows = 1; rows <= 5; ++rows) {
+    for (size_t at = 0; at < rows; ++at) {
+      for (double bad : {nan, inf, -inf, 1.5, -1.0000001}) {
+        std::vector<Value> column;
+        for (size_t r = 0; r < rows; ++r) column.push_back({false, 0, r == at ? bad : 0.25 * r});
+        const std::string what =
+            std::to_string(rows) + " rows, " + std::to_string(bad) + " at " + std::to_string(at);
+        const Converted got = Convert(schema, {column}, true);
+        EXPECT_EQ(got.rejected, 1u) << what;
+        ExpectSame(got, Convert(schema, {column}, false), what);
+      }
+      std::vector<Value> good;
+      for (size_t r = 0; r < rows; ++r) good.push_back({false, 0, r == at ? 1.0 : -1.0});
+      const Converted got = Convert(schema, {good}, true);
+      EXPECT_EQ(got.rejected, 0u);
+      ExpectSame(got, Convert(schema, {good}, false), "bounds");
+    }
+  }
+}
+
 // A string column "s" from a dictionary: `entries` are its values, `rows` per row
 // the entry (an index), a text that is no entry (-1 with its text), or null.
 struct DictionaryRun {
