@@ -126,8 +126,11 @@ class ColumnReader {
   Status ArenaFull() const;
   // DecodeValues without text: typed values only, for dictionary indices `idx`
   // (no bad entry) or PLAIN numbers at `p` of type T.
-  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
-                       double* floats) const;
+  // A string column's dictionary in the arena goes the same way: `spans` are its
+  // entries (else cells get an empty span) and `dict_ints` each entry's value
+  // for `ints` (dict_typed_ints_, or the entry numbers entry_numbers_).
+  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints, double* floats,
+                       const Span* spans, const int64_t* dict_ints) const;
   template <typename T>
   void PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints, double* floats) const;
   // Decodes the next `n` levels of `stream` into `out`.
@@ -193,6 +196,7 @@ class ColumnReader {
   // the index there of this dictionary's first entry once it is in the arena.
   std::vector<Span>* entries_ = nullptr;
   int64_t entries_at_ = 0;
+  std::vector<int64_t> entry_numbers_;  // entries_at_ + i for entry i
   std::vector<int32_t> ints32_;
   std::vector<int64_t> ints64_;
   std::vector<std::string_view> bytes_;

@@ -60,7 +60,7 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     if (dict_ints == nullptr) ints = nullptr;
     if (dict_floats == nullptr) floats = nullptr;
     if (!format_ && !dict_any_bad_) {
-      DictionaryTyped(take, idx, cells, ints, floats);
+      DictionaryTyped(take, idx, cells, ints, floats, nullptr, dict_typed_ints_.data());
       return Status::Ok();
     }
     const uint32_t* offsets = dict_offsets_.data();
@@ -69,6 +69,12 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     bool in_arena = false;
     if (format_) {
       ASSIGN_OR_RETURN(in_arena, DictionaryInArena(batch));
+    }
+    if (in_arena && entry_of != nullptr && !dict_any_bad_) {
+      // Cells are their entries; the typed value is the entry's index.
+      DictionaryTyped(take, idx, cells, entry_of, nullptr, entries_->data() + entries_at_,
+                      entry_numbers_.data());
+      return Status::Ok();
     }
     size_t k = 0;
     for (size_t i = 0; i < take; ++i) {
@@ -201,7 +207,9 @@ Result<bool> ColumnReader::DictionaryInArena(TextBatch& batch) {
   dict_in_arena_ = true;
   if (entries_ != nullptr) {
     entries_at_ = static_cast<int64_t>(entries_->size());
+    entry_numbers_.clear();
     for (size_t i = 0; i + 1 < dict_offsets_.size(); ++i) {
+      entry_numbers_.push_back(entries_at_ + static_cast<int64_t>(i));
       entries_->push_back(dict_bad_[i] ? kNullSpan
                                        : Span{dict_arena_at_ + dict_offsets_[i],
                                               dict_offsets_[i + 1] - dict_offsets_[i]});
@@ -213,14 +221,18 @@ Result<bool> ColumnReader::DictionaryInArena(TextBatch& batch) {
 // The loops below are a textless read's hot path (typed values, no text, no
 // bad value possible): no text buffer, no per-value switch or bad-value test.
 void ColumnReader::DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
-                                   double* floats) const {
+                                   double* floats, const Span* spans,
+                                   const int64_t* dict_ints) const {
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
-  const int64_t* dict_ints = dict_typed_ints_.data();
   const double* dict_floats = dict_floats_.data();
   if (std::all_of(levels, levels + take, [max](int16_t l) { return l == max; })) {
     // No null: a gather per column, without the level test per value.
-    std::fill_n(cells, take, Span{0, 0});
+    if (spans == nullptr) {
+      std::fill_n(cells, take, Span{0, 0});
+    } else {
+      for (size_t i = 0; i < take; ++i) cells[i] = spans[idx[i]];
+    }
     if (ints != nullptr) {
       for (size_t i = 0; i < take; ++i) ints[i] = dict_ints[idx[i]];
     }
@@ -235,8 +247,8 @@ void ColumnReader::DictionaryTyped(size_t take, const uint32_t* idx, Span* cells
       cells[i] = kNullSpan;
       continue;
     }
-    cells[i] = Span{0, 0};
     const uint32_t index = idx[k++];
+    cells[i] = spans == nullptr ? Span{0, 0} : spans[index];
     if (ints != nullptr) ints[i] = dict_ints[index];
     if (floats != nullptr) floats[i] = dict_floats[index];
   }
