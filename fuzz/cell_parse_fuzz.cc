@@ -19,9 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text =
       sluice::TrimBlanks(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
   int64_t i = 0;
-  (void)sluice::ParseInteger(text, &i);
+  const sluice::ParseResult parsed_int = sluice::ParseInteger(text, &i);
   double d = 0;
   const sluice::ParseResult parsed = sluice::ParseFloat(text, &d);
+  // The short-cell paths, which read 8 bytes at a time past the cell (here, into
+  // the input's end and the 8 bytes copied after it), agree with the others.
+  std::string padded(text);
+  padded.append("12.45678", 8);
+  const std::string_view cell(padded.data(), text.size());
+  int64_t short_int = 0;
+  FUZZ_CHECK(sluice::ParseInteger(cell, padded.data() + padded.size(), &short_int) == parsed_int);
+  if (parsed_int == sluice::ParseResult::kOk) FUZZ_CHECK(short_int == i);
+  double short_float = 0;
+  FUZZ_CHECK(sluice::ParseFloat(cell, padded.data() + padded.size(), &short_float) == parsed);
+  if (parsed == sluice::ParseResult::kOk) {
+    FUZZ_CHECK(std::memcmp(&short_float, &d, sizeof d) == 0);
+  }
   // The plain-decimal fast path must agree with from_chars, bit for bit.
   double reference = 0;
   FUZZ_CHECK(sluice::ParseFloatChars(text, &reference) == parsed);

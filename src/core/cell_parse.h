@@ -41,6 +41,32 @@ enum class ParseResult {
 // Optional '+' or '-', then one or more ASCII digits, fitting int64.
 ParseResult ParseInteger(std::string_view text, int64_t* value);
 
+// ParseInteger for a cell whose bytes may be read up to `readable_end` (past the
+// cell's own end): a short cell (up to 8 digits) is then read eight bytes at a
+// time (plain_decimal::ShortDigits). The same result as ParseInteger.
+[[gnu::always_inline]] inline ParseResult ParseInteger(std::string_view text,
+                                                       const char* readable_end, int64_t* value) {
+  const char* p = text.data();
+  size_t n = text.size();
+  const bool sign = n > 0 && (p[0] == '-' || p[0] == '+');
+  if (sign) {
+    ++p;
+    --n;
+  }
+  if (n - 1 < 8 && readable_end - p >= 8) {
+    uint64_t m = 0;
+    unsigned fraction = 0;
+    // Eight digits or fewer are neither out of range nor anything but digits.
+    if (!plain_decimal::ShortDigits(p, static_cast<unsigned>(n), false, &m, &fraction)) {
+      return ParseResult::kInvalid;
+    }
+    const int64_t magnitude = static_cast<int64_t>(m);
+    *value = sign && text[0] == '-' ? -magnitude : magnitude;
+    return ParseResult::kOk;
+  }
+  return ParseInteger(text, value);
+}
+
 // Decimal or exponent notation with an optional sign ("1.5", "-.5", "2e-3").
 // Infinity, NaN and hexadecimal floats are invalid; magnitudes beyond double, and
 // nonzero values so small that they would read as zero, are out of range.
@@ -51,6 +77,12 @@ ParseResult ParseFloatChars(std::string_view text, double* value);
 
 inline ParseResult ParseFloat(std::string_view text, double* value) {
   return PlainDecimal(text, value) ? ParseResult::kOk : ParseFloatChars(text, value);
+}
+// ParseFloat for a cell whose bytes may be read up to `readable_end` (see
+// PlainDecimal's overload): the same result.
+[[gnu::always_inline]] inline ParseResult ParseFloat(std::string_view text,
+                                                     const char* readable_end, double* value) {
+  return PlainDecimal(text, readable_end, value) ? ParseResult::kOk : ParseFloatChars(text, value);
 }
 // The shortest text that ParseFloat reads back as exactly `value` ("5", "0.1",
 // "1e+20"); requires a finite value.

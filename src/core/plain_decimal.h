@@ -20,6 +20,7 @@
 #include <bit>
 #include <cfloat>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace sluice {
@@ -82,6 +83,65 @@ inline bool DecimalFraction(uint64_t m, unsigned k, double* value) {
   return true;
 }
 
+// The eight bytes at `p` as a little-endian integer: byte i is p[i].
+[[gnu::always_inline]] inline uint64_t Load8(const char* p) {
+  uint64_t x;
+  __builtin_memcpy(&x, p, 8);
+  if constexpr (std::endian::native == std::endian::big) x = __builtin_bswap64(x);
+  return x;
+}
+
+// Mask of the low `n` bytes, n in 0..8.
+[[gnu::always_inline]] inline uint64_t LowBytes(unsigned n) {
+  // Two shifts of 4n bits (each < 64, so defined): 2^(8n) - 1 without a branch,
+  // 0 at n = 0 and all ones at n = 8. Cell lengths vary from row to row, so a
+  // branch here would be mispredicted often.
+  return ((uint64_t{1} << (4 * n)) << (4 * n)) - 1;
+}
+
+// The integer m and fraction length of a short cell: `length` (1..8) bytes at
+// `p`, all ASCII digits but for at most one '.' (when `point` is allowed), with at
+// least one digit; false for anything else. Reads p[0..7] whatever `length` is:
+// the caller guarantees 8 readable bytes. Branch-free but for the result: the
+// bytes are checked and converted eight at a time (SWAR), instead of a loop
+// whose exit, at a varying length, is mispredicted about once a cell.
+[[gnu::always_inline]] inline bool ShortDigits(const char* p, unsigned length, bool point,
+                                               uint64_t* m, unsigned* fraction) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHigh = 0x8080808080808080;
+  constexpr uint64_t kZeros = 0x3030303030303030;  // "00000000"
+  uint64_t x = Load8(p) & LowBytes(length);
+  unsigned digits = length;
+  *fraction = 0;
+  // Zero bytes of x ^ "........": the lowest flagged one is exact.
+  const uint64_t d = x ^ 0x2E2E2E2E2E2E2E2E;
+  const uint64_t dots = (d - kOnes) & ~d & kHigh & LowBytes(length);
+  if (point && dots != 0) {
+    const unsigned at = static_cast<unsigned>(std::countr_zero(dots)) / 8;
+    // The bytes after the point move down over it; a second point stays, and
+    // fails the digit check below.
+    x = (x & LowBytes(at)) | ((x >> 8) & ~LowBytes(at));
+    digits = length - 1;
+    *fraction = digits - at;
+  }
+  if (digits == 0) return false;
+  // The digits at the top, the last in byte 7, '0's below them (leading zeros).
+  const unsigned pad = 8 - digits;
+  const uint64_t y = (x << (8 * pad)) | (kZeros & LowBytes(pad));
+  // Every byte in '0'..'9': its high nibble is 3, and adding 6 keeps it 3.
+  if ((y & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
+  if (((y + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) != kZeros) return false;
+  // Eight digits to their value, the first byte most significant (fast_float's
+  // parse_eight_digits_unrolled): pairs, then quadruples, then the whole.
+  uint64_t v = y - kZeros;
+  v = v * 10 + (v >> 8);
+  v = (((v & 0x000000FF000000FF) * (100 + (uint64_t{1000000} << 32))) +
+       (((v >> 16) & 0x000000FF000000FF) * (1 + (uint64_t{10000} << 32)))) >>
+      32;
+  *m = static_cast<uint32_t>(v);
+  return true;
+}
+
 }  // namespace plain_decimal
 
 // The plain decimal `text` as a double, correctly rounded; false (value
@@ -130,6 +190,37 @@ inline bool PlainDecimal(std::string_view text, double* value) {
   }
   *value = negative ? -v : v;
   return true;
+}
+
+// PlainDecimal for a cell whose bytes may be read up to `readable_end`: a
+// plain decimal of at most 8 characters after its sign, with 8 bytes readable
+// from its first digit (any cell but the arena's last few), is read by
+// ShortDigits; anything else as PlainDecimal does. The same result either way.
+[[gnu::always_inline]] inline bool PlainDecimal(std::string_view text, const char* readable_end,
+                                                double* value) {
+#if FLT_EVAL_METHOD != 0
+  return false;
+#endif
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+  const char* p = text.data();
+  size_t n = text.size();
+  const bool sign = n > 0 && (p[0] == '-' || p[0] == '+');
+  const bool negative = sign && p[0] == '-';
+  p += sign ? 1 : 0;
+  n -= sign ? 1 : 0;
+  uint64_t m = 0;
+  unsigned fraction = 0;
+  if (n - 1 < 8 && readable_end - p >= 8) {
+    if (!plain_decimal::ShortDigits(p, static_cast<unsigned>(n), true, &m, &fraction)) {
+      return false;  // not a plain decimal: from_chars decides
+    }
+    // m < 10^8 and 10^fraction are exact doubles: one division rounds correctly.
+    const double v = static_cast<double>(m) / kPow10[fraction];
+    // v >= 0: the sign bit set without a branch (signs vary from row to row).
+    *value = std::bit_cast<double>(std::bit_cast<uint64_t>(v) | (uint64_t{negative} << 63));
+    return true;
+  }
+  return PlainDecimal(text, value);
 }
 
 }  // namespace sluice

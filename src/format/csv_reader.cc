@@ -89,7 +89,22 @@ Status CsvReader::Start() {
 }
 
 Status CsvReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
-  while (out.rows() < options_.batch_rows && out.memory_bytes() < kBatchArenaBytes) {
+  Status status = ReadRun(out, errors);
+  FlushRun(out);
+  return status;
+}
+
+void CsvReader::FlushRun(TextBatch& out) {
+  if (run_begin_ == nullptr) return;
+  out.AppendRaw(std::string_view(run_begin_, run_end_ - run_begin_));
+  run_begin_ = nullptr;
+  run_end_ = nullptr;
+}
+
+Status CsvReader::ReadRun(TextBatch& out, RowErrorSink& errors) {
+  // The arena's bytes include the run not yet copied.
+  while (out.rows() < options_.batch_rows &&
+         out.memory_bytes() + (run_end_ - run_begin_) < kBatchArenaBytes) {
     if (skipping_) {
       RETURN_IF_ERROR(SkipTooLong());
       continue;
@@ -105,6 +120,7 @@ Status CsvReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
         break;
       case CsvScanner::Outcome::kNeedMore:
         // The record fits max_record_bytes plus a CRLF, or it never will.
+        FlushRun(out);  // the buffer's bytes move
         if (buf_.size() <= options_.max_record_bytes + 1) {
           RETURN_IF_ERROR(buf_.Fill());
           break;
@@ -126,11 +142,13 @@ void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowError
   if (scan.content == 0) return;  // a blank line
   const char* record = buf_.data();
   if (scan.content > options_.max_record_bytes) {
+    FlushRun(out);  // the run must not take the long record in
     errors.Report(TooLongRecord(line_, buf_.offset(), std::string_view(record, scan.content),
                                 options_.max_record_bytes));
     return;
   }
   if (fields_.size() != columns_.size()) {
+    FlushRun(out);
     errors.Report(RowError{
         line_, buf_.offset(), "", std::string(record, scan.content),
         "expected " + std::to_string(columns_.size()) + " fields, found " +
@@ -140,7 +158,13 @@ void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowError
         "holding it are quoted"});
     return;
   }
-  Span raw = out.Append(std::string_view(record, scan.content));
+  if (run_begin_ == nullptr) {
+    run_begin_ = record;
+    run_offset_ = out.Mark();
+  }
+  run_end_ = record + scan.length;
+  const Span raw{run_offset_ + static_cast<uint32_t>(record - run_begin_),
+                 static_cast<uint32_t>(scan.content)};
   cells_.resize(fields_.size());
   for (size_t i = 0; i < fields_.size(); ++i) {
     const CsvField& f = fields_[i];
@@ -152,6 +176,7 @@ void CsvReader::AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowError
         cells_[i] = Span{raw.offset + f.begin + 1, f.end - f.begin - 2};
         break;
       case CsvField::kEscaped: {
+        FlushRun(out);  // the unescaped text goes after it
         uint32_t mark = out.Mark();
         scanner_->Unescape(std::string_view(record + f.begin, f.end - f.begin),
                            [&out](std::string_view piece) { out.AppendRaw(piece); });

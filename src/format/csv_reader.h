@@ -15,7 +15,11 @@
 // that is not valid UTF-8, unterminated or too long.
 //
 // Each record's text is stored once in the batch arena and its cells point into
-// it; only fields with doubled quotes are copied again, unescaped.
+// it; only fields with doubled quotes are copied again, unescaped. Consecutive
+// records are copied as one run (one copy per buffer's worth, not one per
+// record): a record's spans are set from where its run will land, and the run is
+// copied before anything else enters the arena, before the buffer moves, and
+// before ReadBatch returns.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once
@@ -42,10 +46,14 @@ class CsvReader final : public RecordReader {
  private:
   // Sniffs the dialect and reads the header or names the columns.
   Status Start();
-  // Reads rows into `out` until it is full or the input ends.
+  // Reads rows into `out` until it is full or the input ends (ReadRun), then
+  // copies the last run.
   Status ReadRows(TextBatch& out, RowErrorSink& errors);
+  Status ReadRun(TextBatch& out, RowErrorSink& errors);
   // Adds the record at the front of the buffer to `out`, or reports it.
   void AddRecord(const CsvScanner::Scan& scan, TextBatch& out, RowErrorSink& errors);
+  // Copies the run of added records (and the blank lines among them) into the arena.
+  void FlushRun(TextBatch& out);
   // Consumes the rest of a too-long record. Sets skipping_ false at its end.
   // Errors: an unterminated quoted field, those of the stream.
   Status SkipTooLong();
@@ -59,7 +67,12 @@ class CsvReader final : public RecordReader {
   std::vector<std::string> columns_;
   std::vector<CsvField> fields_;
   std::vector<Span> cells_;  // the record's cells for TextBatch::AddRow
-  uint64_t line_ = 1;        // where the record at the front of the buffer starts
+  // The run not yet copied: buffer bytes [run_begin_, run_end_) go to the arena
+  // at run_offset_; run_begin_ is null when there is none.
+  const char* run_begin_ = nullptr;
+  const char* run_end_ = nullptr;
+  uint32_t run_offset_ = 0;
+  uint64_t line_ = 1;  // where the record at the front of the buffer starts
   // A too-long record being skipped: where the skip is, and the lines it passed.
   bool skipping_ = false;
   CsvScanner::SkipState skip_state_ = CsvScanner::SkipState::kFieldStart;

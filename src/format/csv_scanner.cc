@@ -11,6 +11,52 @@
 #include "format/byte_search.h"
 
 namespace sluice {
+namespace {
+
+// The bytes that end a plain field: the delimiter, the quote, '\n' and '\r'.
+// Built once per record (the broadcasts stay in registers across its blocks).
+class SpecialBytes {
+ public:
+  SpecialBytes(char delimiter, char quote)
+#if defined(__SSE2__)
+      : delimiter_(_mm_set1_epi8(delimiter)),
+        quote_(_mm_set1_epi8(quote)),
+        lf_(_mm_set1_epi8('\n')),
+        cr_(_mm_set1_epi8('\r'))
+#else
+      : delimiter_(delimiter),
+        quote_(quote)
+#endif
+  {
+  }
+
+  // Bit i set when p[i] is one of them; reads p[0..15].
+  uint32_t In(const char* p) const {
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, delimiter_), _mm_cmpeq_epi8(v, quote_)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, lf_), _mm_cmpeq_epi8(v, cr_)));
+    return static_cast<uint32_t>(_mm_movemask_epi8(hits));
+#else
+    uint32_t hits = 0;
+    for (int i = 0; i < 16; ++i) {
+      const char c = p[i];
+      if (c == delimiter_ || c == quote_ || c == '\n' || c == '\r') hits |= uint32_t{1} << i;
+    }
+    return hits;
+#endif
+  }
+
+ private:
+#if defined(__SSE2__)
+  __m128i delimiter_, quote_, lf_, cr_;
+#else
+  char delimiter_, quote_;
+#endif
+};
+
+}  // namespace
 
 CsvScanner::CsvScanner(char delimiter, char quote) : delimiter_(delimiter), quote_(quote) {}
 
@@ -21,9 +67,10 @@ CsvScanner::Scan CsvScanner::Next(const char* begin, const char* end, bool eof,
   // them, walked bit by bit, so a field costs a few instructions instead of its
   // own search. Ends at the '\n' at `end` at the latest, in a step that reads at
   // most 15 bytes past it.
+  const SpecialBytes specials(delimiter_, quote_);
   const char* field = begin;
   for (const char* block = begin;; block += 16) {
-    for (uint32_t hits = Specials(block); hits != 0; hits &= hits - 1) {
+    for (uint32_t hits = specials.In(block); hits != 0; hits &= hits - 1) {
       const char* p = block + std::countr_zero(hits);
       const char c = *p;
       if (c == delimiter_) {
@@ -37,24 +84,6 @@ CsvScanner::Scan CsvScanner::Next(const char* begin, const char* end, bool eof,
       return EndRecord(begin, field, p, CsvField::kPlain, end, eof, 0, fields);
     }
   }
-}
-
-uint32_t CsvScanner::Specials(const char* p) const {
-#if defined(__SSE2__)
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i hits = _mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(delimiter_)),
-                   _mm_cmpeq_epi8(v, _mm_set1_epi8(quote_))),
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-  return static_cast<uint32_t>(_mm_movemask_epi8(hits));
-#else
-  uint32_t hits = 0;
-  for (int i = 0; i < 16; ++i) {
-    const char c = p[i];
-    if (c == delimiter_ || c == quote_ || c == '\n' || c == '\r') hits |= uint32_t{1} << i;
-  }
-  return hits;
-#endif
 }
 
 CsvScanner::Scan CsvScanner::EndRecord(const char* begin, const char* field, const char* p,

@@ -76,8 +76,6 @@ class CsvScanner {
   // Next for a record that holds a quote: field by field, quoted fields whole.
   Scan NextQuoted(const char* begin, const char* end, bool eof,
                   std::vector<CsvField>& fields) const;
-  // Bit i set when p[i] is the delimiter, the quote, '\n' or '\r'; reads p[0..15].
-  uint32_t Specials(const char* p) const;
   // Adds the last field, [field, p) of `kind`, where the record ends at *p ('\n',
   // '\r' or `end`), and says how the record ends.
   Scan EndRecord(const char* begin, const char* field, const char* p, CsvField::Kind kind,

@@ -1,5 +1,6 @@
 #include "format/json_flat.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -28,30 +29,52 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 constexpr uint64_t kMaxExactMantissa = uint64_t{1} << 53;
 
+// True if the bytes at `p` are `quoted`. Sixteen bytes a step: reads up to 15
+// bytes past the end of both.
+bool SameBytes(const char* p, std::string_view quoted) {
+  using Vector = unsigned char __attribute__((vector_size(16)));
+  for (size_t i = 0; i < quoted.size(); i += sizeof(Vector)) {
+    Vector a;
+    Vector b;
+    std::memcpy(&a, p + i, sizeof a);
+    std::memcpy(&b, quoted.data() + i, sizeof b);
+    if (static_cast<size_t>(FirstSetByte(a != b)) < std::min(sizeof(Vector), quoted.size() - i)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// kLine: the text is a JSON Lines line, which ends at the first LF (ParseFlatLine).
+template <bool kLine>
 class FlatParser {
  public:
-  explicit FlatParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  FlatParser(const char* begin, const char* end, const FlatKeys* keys)
+      : p_(begin), end_(end), keys_(keys) {}
 
-  bool Parse(std::vector<FlatField>& fields) {
+  // The end of the object and the blanks after it (a LF, or end_ when kLine); null
+  // if the text is not a flat object.
+  const char* Parse(std::vector<FlatField>& fields) {
     SkipSpace();
-    if (!Take('{')) return false;
+    if (!Take('{')) return nullptr;
     // Slots are reused from line to line rather than cleared and made again.
     size_t count = 0;
     for (;;) {
       if (count == fields.size()) fields.emplace_back();
       FlatField& field = fields[count++];
       SkipSpace();
-      if (!String(field.key)) return false;
+      if (!Key(count - 1, field)) return nullptr;
       SkipSpace();
-      if (!Take(':')) return false;
+      if (!Take(':')) return nullptr;
       SkipSpace();
-      if (!Value(field)) return false;
+      if (!Value(field)) return nullptr;
       SkipSpace();
       if (Take(',')) continue;
-      if (!Take('}')) return false;
+      if (!Take('}')) return nullptr;
       fields.resize(count);
       SkipSpace();
-      return p_ == end_;
+      if (p_ == end_ || (kLine && *p_ == '\n')) return p_;
+      return nullptr;
     }
   }
 
@@ -62,12 +85,38 @@ class FlatParser {
     return true;
   }
 
+  // JSON whitespace, but LF in a line (it ends the line).
   void SkipSpace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
+    // Compact JSON has no blanks: one comparison in the usual case. (*end_ is
+    // readable: the padding.)
+    if (static_cast<unsigned char>(*p_) > ' ') return;
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || (!kLine && *p_ == '\n'))) {
+      ++p_;
+    }
   }
 
-  bool String(std::string_view& out) {
+  // The key at `position`: first as the expected one, compared with its closing
+  // quote (an expected key is in the subset, so matching bytes are a valid key).
+  bool Key(size_t position, FlatField& field) {
     if (!Take('"')) return false;
+    if (keys_ != nullptr) {
+      const std::string_view quoted = keys_->Quoted(position);
+      if (!quoted.empty() && static_cast<size_t>(end_ - p_) >= quoted.size() &&
+          SameBytes(p_, quoted)) {
+        field.key = std::string_view(p_, quoted.size() - 1);
+        field.expected = true;
+        p_ += quoted.size();
+        return true;
+      }
+    }
+    field.expected = false;
+    return StringBody(field.key);
+  }
+
+  bool String(std::string_view& out) { return Take('"') && StringBody(out); }
+
+  // The rest of a string after its opening quote.
+  bool StringBody(std::string_view& out) {
     const char* begin = p_;
     p_ = FindStringEnd(p_, end_);
     if (p_ >= end_ || *p_ != '"') return false;  // an escape, a control or non-ASCII byte
@@ -171,12 +220,31 @@ class FlatParser {
 
   const char* p_;
   const char* end_;
+  const FlatKeys* keys_;
 };
 
 }  // namespace
 
-bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields) {
-  return FlatParser(text).Parse(fields);
+void FlatKeys::Set(size_t position, std::string_view key) {
+  if (position >= quoted_.size()) quoted_.resize(position + 1);
+  std::string& quoted = quoted_[position];
+  quoted.clear();
+  // The bytes FindStringEnd stops at (a byte loop: `key` has no padding).
+  for (char c : key) {
+    if (c == '"' || c == '\\' || static_cast<signed char>(c) < 0x20) return;
+  }
+  quoted.append(key);
+  quoted.push_back('"');
+  quoted.append(kPadding, '\0');
+}
+
+bool ParseFlatObject(std::string_view text, std::vector<FlatField>& fields, const FlatKeys* keys) {
+  return FlatParser<false>(text.data(), text.data() + text.size(), keys).Parse(fields) != nullptr;
+}
+
+const char* ParseFlatLine(const char* begin, const char* end, std::vector<FlatField>& fields,
+                          const FlatKeys* keys) {
+  return FlatParser<true>(begin, end, keys).Parse(fields);
 }
 
 std::string FlatDifference(const std::vector<FlatField>& fields, simdjson::dom::object object) {

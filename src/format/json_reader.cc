@@ -190,7 +190,7 @@ Status JsonReader::ReadElement(TextBatch& out, RowErrorSink& errors) {
   }
   if (text.empty()) return Error("expected a JSON value");
   // A flat object of scalars is read without simdjson's DOM (json_flat.h).
-  if (ParseFlatObject(text, fields_)) {
+  if (ParseFlatObject(text, fields_, &rows_.keys())) {
     RETURN_IF_ERROR(rows_.AddRow(fields_, text, line, offset, out));
     buf_.Consume(text.size());
     return Status::Ok();

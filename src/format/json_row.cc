@@ -129,7 +129,9 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
   StartRow(raw, line, offset, out);
   size_t position = 0;
   for (const FlatField& field : fields) {
-    size_t column = ColumnFor(position++, field.key, out);
+    // An expected key is the previous object's at this position, already compared.
+    size_t column =
+        field.expected ? position_columns_[position++] : ColumnFor(position++, field.key, out);
     if (column == kTooMany) return TooManyKeys(field.key, line, out);
     switch (field.kind) {
       case FlatKind::kString:
@@ -139,14 +141,14 @@ Status JsonRowBuilder::AddRow(const std::vector<FlatField>& fields, std::string_
                          static_cast<uint32_t>(field.string.size())});
         break;
       case FlatKind::kInteger:
-        SetScalar(column, TypedKind::kInteger, field.integer, out);
+        SetTypedScalar(column, TypedKind::kInteger, field.integer, out);
         break;
       case FlatKind::kDouble:
-        SetScalar(column, TypedKind::kFloat, std::bit_cast<int64_t>(field.number), out);
+        SetTypedScalar(column, TypedKind::kFloat, std::bit_cast<int64_t>(field.number), out);
         break;
       case FlatKind::kTrue:
       case FlatKind::kFalse:
-        SetScalar(column, TypedKind::kBoolean, field.kind == FlatKind::kTrue ? 1 : 0, out);
+        SetTypedScalar(column, TypedKind::kBoolean, field.kind == FlatKind::kTrue ? 1 : 0, out);
         break;
       case FlatKind::kNull:
         break;  // the cell stays null
@@ -169,6 +171,7 @@ size_t JsonRowBuilder::FindColumn(size_t position, std::string_view key, TextBat
     index_.emplace(columns_.back(), column);
   }
   position_columns_[position] = column;
+  if (position < kExpectedKeyPositions) keys_.Set(position, key);
   return column;
 }
 

@@ -70,9 +70,14 @@ class JsonRowBuilder {
                 TextBatch& out);
   // The same for an object ParseFlatObject read from `raw` (json_flat.h), with
   // the cells the simdjson object of the same text gives; its string cells point
-  // into the row's raw text instead of being copied.
+  // into the row's raw text instead of being copied. Fields marked expected must
+  // have been parsed with keys() as they were after the previous AddRow.
   Status AddRow(const std::vector<FlatField>& fields, std::string_view raw, uint64_t line,
                 uint64_t offset, TextBatch& out);
+
+  // The keys by position of the previous object, for ParseFlatObject: a field it
+  // marks expected takes that position's column without a lookup.
+  const FlatKeys& keys() const { return keys_; }
 
  private:
   // The column of `key`, added if new; kTooMany past max_columns_.
@@ -112,6 +117,16 @@ class JsonRowBuilder {
   // SetValue's cell for a value of `kind` (kText: a subnormal double, text only)
   // given as `typed` (a double as its bits).
   void SetScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out);
+  // SetScalar for a value of a typed kind (not kText), with the usual case inline:
+  // a column already made textless in this batch.
+  void SetTypedScalar(size_t column, TypedKind kind, int64_t typed, TextBatch& out) {
+    if (out.Textless(column)) {
+      out.SetCell(column, out.SpanFrom(out.Mark()));  // empty, not null
+      out.SetCellInt(column, kind, typed);
+      return;
+    }
+    SetScalar(column, kind, typed, out);
+  }
 
   // The text of a textless cell, as SetValue would have made it. Stateless: one
   // instance for the process (kCellText in json_row.cc), so a batch's textless
@@ -136,6 +151,11 @@ class JsonRowBuilder {
   // The column of the key at each position of the previous object: objects in a
   // file usually repeat their keys in order, so this avoids searching the names.
   std::vector<size_t> position_columns_;
+  // The name of each position_columns_ entry, for the first kExpectedKeyPositions
+  // positions: a key costs about 40 bytes there, which a line of a million
+  // repeated keys should not multiply (it reads as before past them).
+  static constexpr size_t kExpectedKeyPositions = 4096;
+  FlatKeys keys_;
   // Minified nested values are built here; simdjson::minify does the same but
   // returns a new string for each value.
   simdjson::internal::string_builder<> nested_;

@@ -32,6 +32,11 @@ Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
     const char* begin = buf_.data();
     size_t size = buf_.size();
     if (size == 0 && buf_.eof()) return Status::Ok();
+    if (searched_ == 0 && !skipping_) {
+      bool added = false;
+      RETURN_IF_ERROR(AddFlatLine(begin, size, out, added));
+      if (added) continue;
+    }
     const char* newline =
         static_cast<const char*>(std::memchr(begin + searched_, '\n', size - searched_));
     if (newline == nullptr && !buf_.eof()) {
@@ -61,6 +66,21 @@ Status JsonlReader::ReadRows(TextBatch& out, RowErrorSink& errors) {
     ++line_;
     buf_.Consume(newline == nullptr ? size : length + 1);
   }
+  return Status::Ok();
+}
+
+Status JsonlReader::AddFlatLine(const char* begin, size_t size, TextBatch& out, bool& added) {
+  const char* end = begin + size;
+  const char* stop = ParseFlatLine(begin, end, fields_, &rows_.keys());
+  // Without its LF the line may go on past the buffer, unless the stream ended.
+  if (stop == nullptr || (stop == end && !buf_.eof())) return Status::Ok();
+  std::string_view line(begin, stop - begin);
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  if (line.size() > options_.max_record_bytes) return Status::Ok();  // AddLine reports it
+  RETURN_IF_ERROR(rows_.AddRow(fields_, line, line_, buf_.offset(), out));
+  added = true;
+  ++line_;
+  buf_.Consume(stop == end ? size : stop - begin + 1);
   return Status::Ok();
 }
 

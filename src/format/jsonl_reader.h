@@ -2,9 +2,11 @@
 // Cells follow JsonRowBuilder (json_row.h).
 //
 // Each line is parsed on its own, so a bad line costs only itself: a flat object
-// of scalars (most lines) by ParseFlatObject (json_flat.h), which accepts only
+// of scalars (most lines) by ParseFlatLine (json_flat.h), which accepts only
 // what simdjson accepts and gives the same values without building simdjson's
-// DOM; any other line by one reused simdjson parser, which gives the verdict. A
+// DOM, and finds the line's end as it goes (no separate search for the LF); any
+// other line, found by memchr, by one reused simdjson parser, which gives the
+// verdict. A
 // line that is not valid JSON, not an object, or longer than max_record_bytes
 // (skipped without being held) is a row error with its line number, and reading
 // goes on. Blank lines (only JSON whitespace) and a UTF-8 byte order mark at the
@@ -39,6 +41,10 @@ class JsonlReader final : public RecordReader {
 
  private:
   Status ReadRows(TextBatch& out, RowErrorSink& errors);
+  // Adds the line at the front of the buffer (`size` bytes buffered from `begin`)
+  // to `out` if ParseFlatLine reads it whole, which finds its end too; sets
+  // `added` then. Errors: those of JsonRowBuilder::AddRow.
+  Status AddFlatLine(const char* begin, size_t size, TextBatch& out, bool& added);
   // Adds the line at the front of the buffer (without its LF) to `out`, or reports
   // it. Errors: those of JsonRowBuilder::AddRow.
   Status AddLine(std::string_view line, TextBatch& out, RowErrorSink& errors);

@@ -1,10 +1,10 @@
 // StreamBuffer: the window over an InputStream that the format readers parse in
-// place. It reads into a 1 MiB buffer, keeps the unconsumed tail (a partial
-// record) when it reads more, and grows only when one record fills it, in steps
-// of an eighth (so a record of N bytes costs about N, not up to 2N), never past
-// max_record_bytes plus one 1 MiB refill; once the long record is consumed the
-// buffer goes back to 1 MiB, so one huge record does not keep its memory for the
-// rest of the stream.
+// place. It reads into a buffer of kCapacity (about 1 MiB), keeps the unconsumed
+// tail (a partial record) when it reads more, and grows only when one record
+// fills it, in steps of an eighth (so a record of N bytes costs about N, not up
+// to 2N), never past max_record_bytes plus one refill (kCapacity); once the long
+// record is consumed the buffer goes back to kCapacity, so one huge record does
+// not keep its memory for the rest of the stream.
 //
 // Two guarantees let readers scan without bounds checks and hand bytes to
 // simdjson without copying: the byte just past the data is always '\n', and at
@@ -50,8 +50,12 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 
 class StreamBuffer {
  public:
-  static constexpr size_t kPadding = 64;        // at least SIMDJSON_PADDING
-  static constexpr size_t kCapacity = 1 << 20;  // until a record needs more
+  static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
+  // Until a record needs more: 1 MiB and 64 KiB, so that a refill after a partial
+  // record of up to 64 KiB still asks for a whole MiB, which a plain file's input
+  // (source/file_input.cc) reads straight into this buffer rather than copying it
+  // through its own.
+  static constexpr size_t kCapacity = (1 << 20) + (64 << 10);
   // `stop`, when given, is checked by every Fill (see ReaderOptions::stop).
   // `max_record_bytes` bounds the growth: the buffer holds at most that plus one
   // refill (kCapacity), enough for a record of max_record_bytes, its CR and the

@@ -3,8 +3,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 
@@ -95,10 +97,85 @@ bool IsAllowed(const std::vector<std::string>& allowed, std::string_view cell) {
   return false;
 }
 
-// The allowed and regex rules of a column on a cell's text. `allowed` is sorted.
-CellError CheckText(const std::vector<std::string>& allowed, const RegexRule* regex,
-                    std::string_view cell) {
-  if (!allowed.empty() && !IsAllowed(allowed, cell)) return CellError::kNotAllowed;
+// A column's allowed values, looked up per cell. A short list (up to 16 values,
+// the usual status codes and enums) gets a 64-slot table indexed by a hash of a
+// text's length, first and last byte: the slot names the one value a cell can
+// equal, or that no value can (most wrong cells), so a cell costs one hash and at
+// most one comparison; a slot two values share falls back to the scan. Built per
+// column and batch (a few dozen instructions); `allowed` must outlive it.
+class AllowedTable {
+ public:
+  explicit AllowedTable(const std::vector<std::string>& allowed) : allowed_(allowed) {
+    slots_.fill(kNone);
+    if (allowed.size() > 16) return;
+    for (size_t i = 0; i < allowed.size(); ++i) {
+      int8_t& slot = slots_[Hash(allowed[i])];
+      slot = slot == kNone ? static_cast<int8_t>(i) : kShared;
+      Padded& padded = padded_[i];
+      padded.bytes.fill(0);
+      padded.size = allowed[i].size();
+      if (padded.size <= 16) allowed[i].copy(padded.bytes.data(), padded.size);
+    }
+  }
+
+  // Whether `cell` is allowed; its bytes may be read up to `readable_end`.
+  [[gnu::always_inline]] bool Contains(std::string_view cell, const char* readable_end) const {
+    if (allowed_.size() > 16) return IsAllowed(allowed_, cell);
+    const int8_t slot = slots_[Hash(cell)];
+    if (slot >= 0) {
+      const Padded& value = padded_[static_cast<size_t>(slot)];
+      if (cell.size() != value.size) return false;
+      // Values of up to 16 bytes are compared as two 8-byte words, masked to
+      // the length: no loop whose exit varies with the value.
+      if (value.size <= 16 && readable_end - cell.data() >= 16) {
+        using plain_decimal::Load8;
+        using plain_decimal::LowBytes;
+        const unsigned n = static_cast<unsigned>(value.size);
+        const uint64_t low = (Load8(cell.data()) ^ Load8(value.bytes.data())) & LowBytes(n);
+        const uint64_t high =
+            (Load8(cell.data() + 8) ^ Load8(value.bytes.data() + 8)) & LowBytes(n > 8 ? n - 8 : 0);
+        return (low | high) == 0;
+      }
+      return Equal(allowed_[static_cast<size_t>(slot)], cell);
+    }
+    return slot == kShared && IsAllowed(allowed_, cell);
+  }
+
+ private:
+  static constexpr int8_t kNone = -1;
+  static constexpr int8_t kShared = -2;
+  // A value's bytes, zero-padded to 16 when it is that short.
+  struct Padded {
+    std::array<char, 16> bytes;
+    size_t size;
+  };
+
+  static size_t Hash(std::string_view text) {
+    if (text.empty()) return 0;
+    return (text.size() * 7 + static_cast<unsigned char>(text.front()) * 3 +
+            static_cast<unsigned char>(text.back())) &
+           63;
+  }
+  // Byte by byte: values are short, and a library memcmp call costs more.
+  static bool Equal(const std::string& value, std::string_view cell) {
+    if (value.size() != cell.size()) return false;
+    for (size_t i = 0; i < cell.size(); ++i) {
+      if (value[i] != cell[i]) return false;
+    }
+    return true;
+  }
+
+  const std::vector<std::string>& allowed_;
+  std::array<int8_t, 64> slots_;
+  std::array<Padded, 16> padded_;
+};
+
+// The allowed and regex rules of a column on a cell's text, whose bytes may be
+// read up to `readable_end`.
+[[gnu::always_inline]] inline CellError CheckText(const AllowedTable* allowed,
+                                                  const RegexRule* regex, std::string_view cell,
+                                                  const char* readable_end) {
+  if (allowed != nullptr && !allowed->Contains(cell, readable_end)) return CellError::kNotAllowed;
   if (regex != nullptr && !regex->Matches(cell)) {
     return CellError::kNoMatch;
   }
@@ -244,10 +321,22 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   const double min = spec.rules.min.value_or(-std::numeric_limits<double>::infinity());
   const double max = spec.rules.max.value_or(std::numeric_limits<double>::infinity());
   const char* format = spec.rules.format ? spec.rules.format->c_str() : nullptr;
-  const std::vector<std::string>& allowed = allowed_[c];
+  const AllowedTable allowed_table(allowed_[c]);
+  const AllowedTable* allowed = allowed_[c].empty() ? nullptr : &allowed_table;
   const RegexRule* regex = regexes_[c].get();
-  auto text_rules = [&](std::string_view cell) {
-    return check_text ? CheckText(allowed, regex, cell) : CellError::kNone;
+  // How far a cell's bytes may be read: a cell in the batch's arena up to the
+  // arena's end (the short-number parsers and the allowed check read 8 bytes at
+  // a time, past a short cell's end), other text (a textless cell's, made in
+  // scratch_) to its own end.
+  const std::string_view arena = in.View(Span{0, static_cast<uint32_t>(in.arena_bytes())});
+  auto readable_end = [&](std::string_view cell) INLINE_CELL {
+    const uintptr_t at = reinterpret_cast<uintptr_t>(cell.data());
+    return at - reinterpret_cast<uintptr_t>(arena.data()) < arena.size()
+               ? arena.data() + arena.size()
+               : cell.data() + cell.size();
+  };
+  auto text_rules = [&](std::string_view cell) INLINE_CELL {
+    return check_text ? CheckText(allowed, regex, cell, readable_end(cell)) : CellError::kNone;
   };
 
   // Every row gets its place now (a null or rejected row keeps a zero); cells
@@ -308,7 +397,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
       };
       auto parse = [&](std::string_view cell, size_t r) INLINE_CELL {
         int64_t v = 0;
-        const ParseResult parsed = ParseInteger(cell, &v);
+        const ParseResult parsed = ParseInteger(cell, readable_end(cell), &v);
         if (parsed != ParseResult::kOk) {
           return parsed == ParseResult::kOutOfRange ? CellError::kOutOfRange : CellError::kNotType;
         }
@@ -336,7 +425,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
     case ColumnType::kFloat: {
       auto parse = [&](std::string_view cell, size_t r) INLINE_CELL {
         double v = 0;
-        const ParseResult parsed = ParseFloat(cell, &v);
+        const ParseResult parsed = ParseFloat(cell, readable_end(cell), &v);
         if (parsed != ParseResult::kOk) {
           return parsed == ParseResult::kOutOfRange ? CellError::kOutOfRange : CellError::kNotType;
         }

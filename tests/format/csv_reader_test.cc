@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -127,7 +128,8 @@ TEST(CsvReaderTest, BlankLinesAreSkipped) {
 }
 
 // Unquoted cells point into the record's text, stored once: the arena holds each
-// record once plus the unescaped copies of fields with doubled quotes.
+// record once (consecutive records are copied as one run, with their line
+// breaks) plus the unescaped copies of fields with doubled quotes.
 TEST(CsvReaderTest, RecordTextIsStoredOnce) {
   Result<std::unique_ptr<RecordReader>> reader = OpenReader(
       Format::kCsv, StringInput("a,b,c\nxx,\"yy\",zz\n1,\"q\"\"q\",3\n"), ReaderOptions());
@@ -135,8 +137,67 @@ TEST(CsvReaderTest, RecordTextIsStoredOnce) {
   TextBatch batch;
   CollectingErrors errors;
   ASSERT_EQ(*(*reader)->ReadBatch(batch, errors), 2u);
-  EXPECT_EQ(batch.arena_bytes(), std::string("xx,\"yy\",zz1,\"q\"\"q\",3q\"q").size());
+  EXPECT_EQ(batch.arena_bytes(), std::string("xx,\"yy\",zz\n1,\"q\"\"q\",3\nq\"q").size());
   EXPECT_EQ(batch.Cell(1, 1), "q\"q");
+  EXPECT_EQ(batch.Raw(0), "xx,\"yy\",zz");
+  EXPECT_EQ(batch.Raw(1), "1,\"q\"\"q\",3");
+}
+
+// Records copied in runs keep their cells and raw text whatever breaks a run: a
+// field to unescape, a ragged or too-long record, blank lines, a batch's end, a
+// refill of the buffer. Checked against the rows the test wrote.
+TEST(CsvReaderTest, RunsOfRecordsKeepTheirText) {
+  std::mt19937 rng(17);
+  std::string data = "a,b,c\n";
+  std::vector<Row> rows;
+  std::vector<std::string> raws;
+  std::vector<uint64_t> error_lines;
+  uint64_t line = 2;
+  // Over 1 MiB, so that the buffer's bytes move on refills.
+  for (int i = 0; i < 8000; ++i) {
+    const int kind = static_cast<int>(rng() % 10);
+    const std::string n = std::to_string(rng() % 100000);
+    std::string record;
+    if (kind == 0) {
+      record = n + ",\"x\"\"" + n + "\",";  // escaped, then a null
+      rows.push_back({Cell(n), Cell("x\"" + n), Cell()});
+    } else if (kind == 1) {
+      record = n + "," + n;  // ragged
+      error_lines.push_back(line);
+    } else if (kind == 2) {
+      record = std::string(401 + rng() % 400, 'L');  // longer than max_record_bytes
+      error_lines.push_back(line);
+    } else if (kind == 3) {
+      data += "\n";  // a blank line, then a plain record
+      ++line;
+      record = n + ",\"q\"," + n;
+      rows.push_back({Cell(n), Cell("q"), Cell(n)});
+    } else {
+      const std::string c(rng() % 380, 'c');
+      record = n + ",b" + n + "," + c;
+      rows.push_back({Cell(n), Cell("b" + n), c.empty() ? Cell() : Cell(c)});
+    }
+    if (kind != 1 && kind != 2) raws.push_back(record);
+    data += record + (rng() % 3 == 0 ? "\r\n" : "\n");
+    ++line;
+  }
+  data += "1,2,3";  // the last record has no line break
+  rows.push_back({Cell("1"), Cell("2"), Cell("3")});
+  raws.push_back("1,2,3");
+  ReaderOptions options;
+  options.batch_rows = 37;
+  options.max_record_bytes = 400;
+  for (size_t chunk : {size_t{100}, size_t{4096}, size_t{1} << 20}) {
+    SCOPED_TRACE(chunk);
+    ReadOutcome got = ReadString(Format::kCsv, data, chunk, options);
+    ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+    ASSERT_EQ(got.rows.size(), rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) ASSERT_EQ(got.rows[r], rows[r]) << r;
+    EXPECT_EQ(got.raws, raws);
+    std::vector<uint64_t> lines;
+    for (const RowError& e : got.errors) lines.push_back(e.line);
+    EXPECT_EQ(lines, error_lines);
+  }
 }
 
 TEST(CsvReaderTest, EmptyAndHeaderOnlyInputs) {

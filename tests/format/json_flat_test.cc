@@ -57,10 +57,77 @@ bool SameAsSimdjson(const std::string& text, const std::vector<FlatField>& field
   return why.empty();
 }
 
+// "" if `a` and `b` are the same fields (keys, kinds, values; strings by their
+// bytes, doubles by their bits), else what differs.
+std::string FieldsDiffer(const std::vector<FlatField>& a, const std::vector<FlatField>& b) {
+  if (a.size() != b.size()) return "field counts differ";
+  for (size_t i = 0; i < a.size(); ++i) {
+    const FlatField& x = a[i];
+    const FlatField& y = b[i];
+    const bool same = x.key == y.key && x.kind == y.kind &&
+                      (x.kind != FlatKind::kString || x.string == y.string) &&
+                      (x.kind != FlatKind::kInteger || x.integer == y.integer) &&
+                      (x.kind != FlatKind::kDouble ||
+                       std::bit_cast<uint64_t>(x.number) == std::bit_cast<uint64_t>(y.number));
+    if (!same) return "field " + std::to_string(i) + " differs";
+  }
+  return "";
+}
+
+// The keys of the usual sensor line, as a reader expects them after one such line.
+const FlatKeys& SensorKeys() {
+  static const FlatKeys keys = [] {
+    FlatKeys k;
+    size_t i = 0;
+    for (const char* key : {"sensor_id", "ts", "temperature", "humidity", "pressure", "status"}) {
+      k.Set(i++, key);
+    }
+    return k;
+  }();
+  return keys;
+}
+
+// The other ways of reading `text` must agree with ParseFlatObject alone (verdict
+// and fields): with expected keys, and as a JSON Lines line (ParseFlatLine: up to
+// its first LF, followed by another line or by nothing).
+void CheckOtherWays(const std::string& text, bool accepted, const std::vector<FlatField>& fields) {
+  std::string storage;
+  std::vector<FlatField> other;
+  const std::string_view padded = Padded(text, storage);
+  EXPECT_EQ(ParseFlatObject(padded, other, &SensorKeys()), accepted) << text;
+  if (accepted) EXPECT_EQ(FieldsDiffer(fields, other), "") << text;
+
+  // As a line: its end is the first LF, and what comes after does not matter.
+  const size_t lf = text.find('\n');
+  const std::string line = text.substr(0, lf);
+  std::vector<FlatField> line_fields;
+  std::string line_storage;
+  const bool line_accepted = lf == std::string::npos ? accepted
+                                                     : ParseFlatObject(Padded(line, line_storage),
+                                                                       line_fields, &SensorKeys());
+  if (lf == std::string::npos) line_fields = fields;
+  for (const std::string& after : {std::string(), std::string("\n{\"a\":1}\n")}) {
+    if (lf != std::string::npos && !after.empty()) continue;
+    const std::string all = text + after;
+    std::string all_storage;
+    const std::string_view view = Padded(all, all_storage);
+    const char* end = ParseFlatLine(view.data(), view.data() + view.size(), other, &SensorKeys());
+    if (!line_accepted) {
+      EXPECT_EQ(end, nullptr) << text;
+      continue;
+    }
+    ASSERT_NE(end, nullptr) << text;
+    EXPECT_EQ(static_cast<size_t>(end - view.data()), line.size()) << text;
+    EXPECT_EQ(FieldsDiffer(line_fields, other), "") << text;
+  }
+}
+
 // Accepted ⇒ simdjson gives the same; returns whether it was accepted.
 bool CheckLine(const std::string& text) {
   std::vector<FlatField> fields;
-  if (!Flat(text, fields)) return false;
+  const bool accepted = Flat(text, fields);
+  CheckOtherWays(text, accepted, fields);
+  if (!accepted) return false;
   std::string why;
   EXPECT_TRUE(SameAsSimdjson(text, fields, why)) << text << ": " << why;
   return true;
@@ -226,6 +293,83 @@ TEST(JsonFlatTest, DamagedLinesAreAcceptedOnlyIfValid) {
   }
 }
 
+// Expected keys are a shortcut only: a key that is not the expected one (longer,
+// shorter, another, cut short, outside the subset) is read as without them, and
+// one that is, is marked.
+TEST(JsonFlatTest, ExpectedKeysAreMarkedAndOthersReadAsWithout) {
+  const std::string long_key(40, 'k');
+  FlatKeys keys;
+  keys.Set(0, "id");
+  keys.Set(1, "name");
+  keys.Set(2, "");
+  keys.Set(3, long_key);
+  keys.Set(4, "a\"b");  // never expected: not in the subset
+  keys.Set(5, "back\\");
+  const struct {
+    std::string line;
+    std::vector<bool> expected;  // empty: declined
+  } cases[] = {
+      {R"({"id":1,"name":"x","":2,")" + long_key + R"(":3})", {true, true, true, true}},
+      {R"({ "id" : 1 , "name" :"x"})", {true, true}},
+      {R"({"idx":1,"nam":"x","a":2,")" + long_key + R"(k":3})", {false, false, false, false}},
+      {R"({"name":1,"id":2})", {false, false}},
+      {R"({"id":1,"name":2,"":3,")" + long_key.substr(0, 20) + "j" + long_key.substr(21) +
+           R"(":4})",
+       {true, true, true, false}},
+      {R"({"id":1,"name":2,"":3,"k":4,"a\"b":5})", {}},
+      {R"({"id":1,"name":2,"":3,"k":4,"z":5,"back\\":6})", {}},
+      {R"({"id)", {}},
+      {R"({"id")", {}},
+      {R"({"i)", {}},
+      {R"({"id":1,"name)", {}},
+  };
+  for (const auto& c : cases) {
+    std::string storage;
+    std::vector<FlatField> with;
+    std::vector<FlatField> without;
+    const std::string_view text = Padded(c.line, storage);
+    const bool accepted = ParseFlatObject(text, with, &keys);
+    EXPECT_EQ(ParseFlatObject(text, without), accepted) << c.line;
+    ASSERT_EQ(accepted, !c.expected.empty()) << c.line;
+    if (!accepted) continue;
+    EXPECT_EQ(FieldsDiffer(with, without), "") << c.line;
+    std::vector<bool> marked;
+    for (const FlatField& f : with) marked.push_back(f.expected);
+    EXPECT_EQ(marked, c.expected) << c.line;
+    std::string why;
+    EXPECT_TRUE(SameAsSimdjson(c.line, with, why)) << c.line << ": " << why;
+  }
+}
+
+// ParseFlatLine ends the line at its first LF: blanks (CR included) may come
+// before it, anything after it; a LF inside the object (JSON whitespace
+// elsewhere) ends the line too early, so the line is declined.
+TEST(JsonFlatTest, LinesEndAtTheirFirstLf) {
+  const struct {
+    std::string text;
+    long end;  // of the line, or -1: declined
+  } cases[] = {
+      {"{\"a\":1}\n{\"b\":2}\n", 7},
+      {"{\"a\":1} \t\r\n", 10},
+      {"{\"a\":1}\r\n", 8},
+      {"{\"a\":1}", 7},
+      {"  {\"a\" :\t1 }", 12},
+      {"{\"a\":\n1}\n", -1},
+      {"{\"a\":1\n}\n", -1},
+      {"\n{\"a\":1}\n", -1},
+      {"{\"a\":\"x\ny\"}\n", -1},
+      {"{\"a\":1}x\n", -1},
+      {"{\"a\":1}\n", 7},
+  };
+  for (const auto& c : cases) {
+    std::string storage;
+    std::vector<FlatField> fields;
+    const std::string_view text = Padded(c.text, storage);
+    const char* end = ParseFlatLine(text.data(), text.data() + text.size(), fields, nullptr);
+    EXPECT_EQ(end == nullptr ? -1 : end - text.data(), c.end) << c.text;
+  }
+}
+
 // The same row built from the flat fields and from simdjson's object: the same
 // cells, texts and typed values, textless or not.
 TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
@@ -233,6 +377,10 @@ TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
       R"({"id":1,"name":"a","t":21.5,"ok":true,"n":null})",
       R"({"name":"b","id":-2,"t":0.1,"ok":false,"new":"x"})",
       R"({"id":3,"t":1e3,"t":2.25,"name":""})",
+      R"({"id":4,"t":1e3,"t":2.25,"name":"same keys: all expected"})",
+      R"({"idx":5,"i":6,"t":7,"name":"keys that start as or are cut from the expected ones"})",
+      R"({"id":8,"a\"b":1,"t":9})",
+      R"({"id":10,"a\"b":2,"t":11})",
   };
   for (bool textless : {false, true}) {
     JsonRowBuilder flat_rows(100);
@@ -251,11 +399,18 @@ TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
     for (size_t i = 0; i < lines.size(); ++i) {
       // The fields point into the raw text given with them, as in the readers.
       const std::string_view raw = Padded(lines[i], storage);
-      ASSERT_TRUE(ParseFlatObject(raw, fields)) << lines[i];
-      ASSERT_TRUE(flat_rows.AddRow(fields, raw, i + 1, 0, flat).ok());
       simdjson::dom::object object;
       ASSERT_EQ(parser.parse(lines[i]).get_object().get(object), simdjson::SUCCESS);
       ASSERT_TRUE(dom_rows.AddRow(object, lines[i], i + 1, 0, dom).ok());
+      // Lines with escapes go to simdjson, as in the readers, between flat ones
+      // whose keys are then expected by position.
+      const bool escaped = lines[i].find('\\') != std::string::npos;
+      ASSERT_EQ(ParseFlatObject(raw, fields, &flat_rows.keys()), !escaped) << lines[i];
+      if (escaped) {
+        ASSERT_TRUE(flat_rows.AddRow(object, lines[i], i + 1, 0, flat).ok());
+      } else {
+        ASSERT_TRUE(flat_rows.AddRow(fields, raw, i + 1, 0, flat).ok());
+      }
     }
     ASSERT_EQ(flat.columns(), dom.columns());
     ASSERT_EQ(flat.rows(), dom.rows());
@@ -274,6 +429,52 @@ TEST(JsonFlatTest, RowsAreTheSameAsFromSimdjson) {
           EXPECT_EQ(ft->ints[r], dt->ints[r]) << r << "," << c;
         }
       }
+    }
+  }
+}
+
+// Objects wider than the positions whose keys are expected (4096) read the
+// same: keys past them are found by search, the first ones still expected.
+TEST(JsonFlatTest, WideObjectsReadTheSameAsFromSimdjson) {
+  std::vector<std::string> lines;
+  for (int line = 0; line < 3; ++line) {
+    std::string text = "{";
+    for (int k = 0; k < 5000; ++k) {
+      // The third line swaps two keys past 4096 and two before it.
+      int key = line == 2 && (k == 10 || k == 4500)   ? k + 1
+                : line == 2 && (k == 11 || k == 4501) ? k - 1
+                                                      : k;
+      text +=
+          (k == 0 ? "\"k" : ",\"k") + std::to_string(key) + "\":" + std::to_string(k * 3 + line);
+    }
+    lines.push_back(text + "}");
+  }
+  JsonRowBuilder flat_rows(10000);
+  JsonRowBuilder dom_rows(10000);
+  TextBatch flat;
+  TextBatch dom;
+  flat_rows.StartBatch(flat);
+  dom_rows.StartBatch(dom);
+  simdjson::dom::parser parser;
+  std::vector<FlatField> fields;
+  std::string storage;
+  size_t expected = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view raw = Padded(lines[i], storage);
+    ASSERT_TRUE(ParseFlatObject(raw, fields, &flat_rows.keys()));
+    for (const FlatField& f : fields) expected += f.expected;
+    ASSERT_TRUE(flat_rows.AddRow(fields, raw, i + 1, 0, flat).ok());
+    simdjson::dom::object object;
+    ASSERT_EQ(parser.parse(lines[i]).get_object().get(object), simdjson::SUCCESS);
+    ASSERT_TRUE(dom_rows.AddRow(object, lines[i], i + 1, 0, dom).ok());
+  }
+  EXPECT_EQ(expected, 2 * 4096u - 2);  // lines 2 and 3, but the two swapped keys
+  ASSERT_EQ(flat.columns(), dom.columns());
+  std::string a;
+  std::string b;
+  for (size_t c = 0; c < flat.columns().size(); ++c) {
+    for (size_t r = 0; r < flat.rows(); ++r) {
+      ASSERT_EQ(flat.CellText(r, c, a), dom.CellText(r, c, b)) << r << "," << c;
     }
   }
 }

@@ -313,6 +313,39 @@ TEST(ValidatorTest, AllowedShortAndLongLists) {
   }
 }
 
+// Short lists are looked up by a hash of length, first and last byte: values
+// that share it, and cells that share a value's hash without being it, are
+// told apart by their bytes.
+TEST(ValidatorTest, AllowedValuesSharingAHash) {
+  ColumnSpec status = Col("status", ColumnType::kString);
+  // Up to 16 bytes a value is compared as two masked words, longer ones bytewise.
+  status.rules.allowed = {"abc",
+                          "adc",
+                          "warn",
+                          "maintenance",
+                          "ok",
+                          "x",
+                          "a1234567",
+                          "abcdefghijklmnop",
+                          "abcdefghijklmnopq"};
+  OneColumn s(status);
+  EXPECT_EQ(s.Run({{"abc"},
+                   {"adc"},
+                   {"warn"},
+                   {"maintenance"},
+                   {"ok"},
+                   {"x"},
+                   {"a1234567"},
+                   {"abcdefghijklmnop"},
+                   {"abcdefghijklmnopq"}}),
+            0u);
+  for (const char* bad : {"aec", "abd", "worn", "wain", "maintenancf", "mxintenance", "o", "ok ",
+                          "y", "xx", "warn\n", "a1234557", "abcdefghijklmnxp", "xbcdefghijklmnop",
+                          "abcdefghijklmnoxq", "abcdefghijklmnopp"}) {
+    EXPECT_EQ(s.Run({{bad}}), 1u) << bad;
+  }
+}
+
 TEST(ValidatorTest, RegexMustMatchWholeValue) {
   ColumnSpec code = Col("code", ColumnType::kString);
   code.rules.regex = "[a-z]+";

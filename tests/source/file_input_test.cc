@@ -102,6 +102,28 @@ TEST(FileInputTest, PlainRoundTripAcrossBufferSizes) {
   }
 }
 
+// Reads of 64 KiB or more go straight to the caller's memory once the buffer
+// is empty: mixed with small buffered reads (a StreamBuffer asks for its free
+// space, any size), the bytes come in order, none twice.
+TEST(FileInputTest, PlainMixedReadSizes) {
+  TempDir dir;
+  const std::string data = RandomText(3 << 20);
+  WriteFile(dir / "data.csv", data);
+  auto in = OpenFileInput(dir / "data.csv");
+  ASSERT_TRUE(in.has_value()) << in.error().ToString();
+  const size_t sizes[] = {7, 100000, 65535, 65536, (size_t{1} << 20) - 3, 1, 70000};
+  std::string got;
+  std::vector<char> buffer(1 << 20);
+  for (size_t i = 0;; ++i) {
+    auto n = (*in)->Read(buffer.data(), sizes[i % std::size(sizes)]);
+    ASSERT_TRUE(n.has_value()) << n.error().ToString();
+    if (*n == 0) break;
+    got.append(buffer.data(), *n);
+  }
+  EXPECT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data);
+}
+
 TEST(FileInputTest, EmptyAndTinyFilesArePlain) {
   TempDir dir;
   WriteFile(dir / "empty.csv", "");

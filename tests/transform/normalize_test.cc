@@ -67,6 +67,39 @@ TEST(NormalizerTest, CaseIsPerColumnAndAsciiOnly) {
   EXPECT_EQ(Values(batch, 2), (Column{"Mixed", "X", "y"}));
 }
 
+// The case of a letter at any place of a value of any length (the test of a
+// value for letters to change goes eight or four bytes at a time), next to
+// every byte that is not one: the letters just outside A-Z and a-z ('@', '[',
+// '`', '{') and UTF-8 bytes stay as they are.
+TEST(NormalizerTest, CaseFindsALetterAtAnyPlaceOfAnyLength) {
+  const std::string others = "@[`{0 \xC3\xA9\xC3\x89";  // and é, É in UTF-8
+  for (LetterCase to : {LetterCase::kLower, LetterCase::kUpper}) {
+    const char letter = to == LetterCase::kLower ? 'Q' : 'q';
+    const char changed = to == LetterCase::kLower ? 'q' : 'Q';
+    std::vector<std::vector<Cell>> rows;
+    std::vector<std::string> want;
+    for (size_t n = 0; n <= 20; ++n) {
+      std::string base;
+      for (size_t i = 0; i < n; ++i) base += others[i % others.size()];
+      rows.push_back({base});  // nothing to change
+      want.push_back(base);
+      for (size_t at = 0; at < n; ++at) {
+        std::string value = base;
+        value[at] = letter;
+        rows.push_back({value});
+        value[at] = changed;
+        want.push_back(value);
+      }
+    }
+    TextBatch batch = MakeBatch({"s"}, rows);
+    NormalizeOptions options;
+    options.letter_case = {{"s", to}};
+    Normalizer(options).Apply(batch, {"s"});
+    ASSERT_EQ(batch.rows(), want.size());
+    for (size_t r = 0; r < want.size(); ++r) EXPECT_EQ(batch.Cell(r, 0), want[r]) << "row " << r;
+  }
+}
+
 TEST(NormalizerTest, MapAppliesOnceAfterCase) {
   TextBatch batch = MakeBatch({"status"}, {{"OK"}, {"Ok"}, {"FAIL"}, {"a"}, {"unknown"}});
   NormalizeOptions options;

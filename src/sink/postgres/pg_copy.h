@@ -36,6 +36,9 @@ void AppendHeader(std::string& out);
 // boolean values in ints, floats in floats, text in strings), and values that
 // FindUnfit accepts.
 void AppendRows(const Batch& batch, const std::vector<Wire>& wire, std::string& out);
+// The same for rows [begin, end) of `batch`.
+void AppendRows(const Batch& batch, const std::vector<Wire>& wire, size_t begin, size_t end,
+                std::string& out);
 
 // Appends the stream's trailer.
 void AppendTrailer(std::string& out);
@@ -74,10 +77,11 @@ class RowMap {
   }
 
  private:
+  // 16 bytes: a COPY holds far fewer than 2^32 rows, and a group fewer loads.
   struct Run {
-    uint64_t row;   // its first row
     uint64_t line;  // the line of its first row
-    size_t load;
+    uint32_t row;   // its first row
+    uint32_t load;
   };
   std::vector<Run> runs_;
   uint64_t rows_ = 0;

@@ -26,7 +26,7 @@
 // check of their commit markers, and the table's columns. Writes stream binary
 // COPY: one COPY stays open across batches and, without a key, across the loads
 // of the group; it is ended at Commit, when a keyed load ends, and after 2^20
-// rows or 65536 runs of following lines (a new one follows), and only then does the server report a
+// rows or 2^18 runs of following lines (a new one follows), and only then does the server report a
 // refused row, named by its load's file and source line. With a key, each load's rows are copied
 // into a temporary table (ON COMMIT DROP) and moved when the load ends with INSERT ... SELECT ...
 // ORDER BY <key>, ctid ON CONFLICT DO NOTHING, which counts the load's rows skipped by key and
@@ -139,8 +139,6 @@ class PostgresSink final : public Sink {
   Status CheckBatch(const Batch& batch, size_t load);
   // Starts the COPY of copy_sql_ and sends the binary COPY header.
   Status StartCopy();
-  // Encodes the rows of `batch` into buffer_ (without header or trailer).
-  void EncodeBatch(const Batch& batch);
   // Ends the open COPY and checks the server took every row sent; a refused row
   // is InvalidData with its load's file and source line.
   Status EndCopy();
@@ -170,7 +168,7 @@ class PostgresSink final : public Sink {
   // to their source: the line of each, and the loads they belong to.
   bool copying_ = false;
   pgcopy::RowMap copy_rows_;
-  std::string buffer_;  // binary COPY data of one batch, reused
+  std::string buffer_;  // binary COPY data being sent, reused
 };
 
 }  // namespace sluice

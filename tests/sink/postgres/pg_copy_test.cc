@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,72 @@ TEST(PgCopyTest, EncodesValuesBeforeTheEpochsAndEmptyText) {
             "00000008fffca2fec4c81fff"  // timestamp
             "00000000"                  // empty text: length 0, no bytes
             "0000000100");              // bool false
+}
+
+// Rows encoded a range at a time, after bytes already in the buffer, are the
+// bytes of the whole batch encoded at once: texts of every length and NULLs
+// (whose empty strings take no room) in any column.
+TEST(PgCopyTest, RangesOfRowsEncodeAsTheWholeBatchDoes) {
+  Batch batch;
+  batch.Reset(kDefs);
+  auto& c = batch.columns();
+  constexpr int kRows = 37;
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += static_cast<char>('a' + i % 26);
+  for (int row = 0; row < kRows; ++row) {
+    for (size_t i = 0; i < c.size(); ++i) {
+      if ((row + static_cast<int>(i)) % 5 == 0) {
+        c[i].AppendNull();
+      } else if (kDefs[i].type == ColumnType::kFloat) {
+        c[i].AppendFloat(row * -0.75);
+      } else if (kDefs[i].type == ColumnType::kString) {
+        // Every length up to 18 (each way of copying short texts), then longer.
+        c[i].AppendString(std::string_view(text).substr(0, row < 19 ? row : row * 7 % 300));
+      } else if (kDefs[i].type == ColumnType::kBoolean) {
+        c[i].AppendInt(row % 2);
+      } else {
+        c[i].AppendInt(row * 1001 - 9000);
+      }
+    }
+    batch.FinishRow(row + 2);
+  }
+  std::string whole = "prefix";
+  pgcopy::AppendRows(batch, kWires, whole);
+  std::string ranges = "prefix";
+  pgcopy::AppendRows(batch, kWires, 0, 0, ranges);  // nothing
+  EXPECT_EQ(ranges, "prefix");
+  for (size_t begin : {0, 1, 13, 30}) {
+    const size_t end = begin == 0 ? 1 : begin == 1 ? 13 : begin == 13 ? 30 : kRows;
+    pgcopy::AppendRows(batch, kWires, begin, end, ranges);
+  }
+  EXPECT_EQ(Hex(ranges), Hex(whole));
+  // Row 0 (its own range): int8 NULL, then int4 -9000, ..., empty text.
+  EXPECT_EQ(Hex(ranges.substr(6, 2 + 4 + 8)), "0009ffffffff00000004ffffdcd8");
+}
+
+// Texts of every length a short copy handles (0 to 18 bytes), and a long one,
+// arrive byte for byte after their length.
+TEST(PgCopyTest, EncodesTextsOfEveryShortLength) {
+  Batch batch;
+  batch.Reset({{"t", ColumnType::kString, false}});
+  const std::string text = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+  std::string expected;
+  std::vector<size_t> lengths;
+  for (size_t n = 0; n <= 18; ++n) lengths.push_back(n);
+  lengths.push_back(text.size());
+  for (size_t n : lengths) {
+    // Each text starts at another offset, so no two copies look alike.
+    const std::string_view value =
+        std::string_view(text).substr(n % 7, std::min(n, text.size() - n % 7));
+    batch.columns()[0].AppendString(value);
+    batch.FinishRow(n + 2);
+    char length[16];
+    std::snprintf(length, sizeof(length), "%08zx", value.size());
+    expected += "0001" + std::string(length) + Hex(std::string(value));
+  }
+  std::string out;
+  pgcopy::AppendRows(batch, {Wire::kText}, out);
+  EXPECT_EQ(Hex(out), expected);
 }
 
 TEST(PgCopyTest, FindsTheFirstValueANarrowColumnCannotHold) {

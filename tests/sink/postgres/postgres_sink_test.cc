@@ -362,10 +362,10 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
   const std::string name = Name("big");
   auto sink = OpenOrDie(url);
   ASSERT_NE(sink, nullptr);
-  constexpr int kBatches = 15;
-  // 75000 rows, each line one after a gap (records of two lines): more than
-  // the 65536 runs of lines one COPY keeps.
-  constexpr int kRows = 5000;
+  constexpr int kBatches = 14;
+  // 280,000 rows, each line one after a gap (records of two lines): more than
+  // the 2^18 runs of lines one COPY keeps.
+  constexpr int kRows = 20000;
   for (bool keyed : {false, true}) {
     Drop(url, name);
     TableDef def =
@@ -419,6 +419,50 @@ TEST_F(PostgresSinkTest, LoadOfMoreRowsThanOneCopyLoadsThemAll) {
     EXPECT_NE(s.message().find("bad.csv, line 2142468"), std::string::npos) << s.ToString();
     sink->Abort();
   }
+  Drop(url, name);
+}
+
+// A batch is encoded and sent a slice of rows at a time: every row of a batch
+// of several slices arrives once, with its values, NULLs and texts of any length.
+TEST_F(PostgresSinkTest, RowsOfABatchOfManySlicesArriveWithTheirValues) {
+  SLUICE_SERVER_OR_SKIP(url, "SLUICE_TEST_POSTGRES_URL");
+  const std::string name = Name("slices");
+  auto sink = OpenOrDie(url);
+  ASSERT_NE(sink, nullptr);
+  Drop(url, name);
+  const TableDef def = AllTypes(name);
+  ASSERT_TRUE(sink->EnsureTable(def).ok());
+  Batch batch;
+  batch.Reset(def.columns);
+  constexpr int64_t kRows = 3333;
+  const std::string text(1000, 'y');
+  int64_t id_sum = 0, x2_sum = 0, label_bytes = 0, nulls = 0;
+  for (int64_t id = 0; id < kRows; ++id) {
+    const std::string_view label = std::string_view(text).substr(0, id % 1000);
+    if (id % 97 == 0) {
+      AddNullRow(batch, id, id + 2);
+      ++nulls;
+    } else {
+      AddRow(batch, id, id * 0.5, id % 2 == 0, id, id * 1000000, label, id + 2);
+      x2_sum += id;
+      label_bytes += static_cast<int64_t>(label.size());
+    }
+    id_sum += id;
+  }
+  ASSERT_TRUE(sink->Begin(def, {{LoadId("slices"), "slices.csv"}}).ok());
+  ASSERT_TRUE(sink->Write(batch, 0).ok());
+  auto counts = sink->Commit();
+  ASSERT_TRUE(counts.has_value()) << counts.status().ToString();
+  EXPECT_EQ((*counts)[0].inserted, static_cast<uint64_t>(kRows));
+  EXPECT_EQ(Query(url,
+                  "SELECT count(*), count(DISTINCT id), sum(id), sum(x * 2)::bigint, "
+                  "coalesce(sum(length(label)), 0), count(*) - count(label), "
+                  "sum((day - DATE '1970-01-01') - id), "
+                  "sum(extract(epoch FROM at)::bigint - id) FROM " +
+                      QuoteId(name)),
+            (Rows{{std::to_string(kRows), std::to_string(kRows), std::to_string(id_sum),
+                   std::to_string(x2_sum), std::to_string(label_bytes), std::to_string(nulls), "0",
+                   "0"}}));
   Drop(url, name);
 }
 
