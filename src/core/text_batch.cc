@@ -39,6 +39,7 @@ void TextBatch::SetTyped(size_t column, ColumnType type, const TypedText* text) 
   cells.ints.clear();
   cells.floats.clear();
   cells.kinds.clear();
+  cells.entries.clear();
   typed_[column] = static_cast<int>(typed_count_++);
 }
 

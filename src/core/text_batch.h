@@ -26,6 +26,11 @@
 // lack bytes (their Span is empty, not null): cells without a typed value keep
 // their text, which CellText returns as it is.
 //
+// A string column may instead come from a dictionary (SetDictionary; Parquet's
+// dictionary pages): its distinct values are spans in the arena (`entries`) and
+// each row says which entry its cell is, so that a consumer checks a value once
+// per entry rather than once per cell.
+//
 // Thread-safety: none; one owner at a time.
 #pragma once
 
@@ -67,6 +72,9 @@ class TypedText {
 // A per-cell typed column (per_cell) has a kind per row in `kinds` and its
 // values in `ints` only (a kFloat value as the bits of its double, Float(row)),
 // so that a row costs two appends, whatever its kind.
+// A dictionary column (type kString, not per_cell; TextBatch::SetDictionary) has
+// in `ints` per non-null cell the index into `entries` of the span the cell is
+// (exactly: same offset and size), or -1 for a cell that is no entry.
 struct TypedCells {
   ColumnType type;
   std::vector<int64_t> ints;
@@ -74,6 +82,7 @@ struct TypedCells {
   const TypedText* text = nullptr;  // set when the column is textless
   bool per_cell = false;
   std::vector<TypedKind> kinds;
+  std::vector<Span> entries;  // a dictionary column's values
   double Float(size_t row) const { return std::bit_cast<double>(ints[row]); }
 };
 
@@ -121,9 +130,14 @@ class TextBatch {
   }
 
   // Declares that `column` (with no row yet in this batch) carries typed values of
-  // `type` (not kString); textless when `text` is given (it must outlive the
+  // `type` (not kString: see SetDictionary); textless when `text` is given (it must outlive the
   // batch's rows). Clear() undoes it.
   void SetTyped(size_t column, ColumnType type, const TypedText* text = nullptr);
+  // Declares that string `column` (with no row yet in this batch) is a dictionary
+  // column (see TypedCells), with no entry yet; the reader adds entries
+  // (MutableEntries) and fills each row's index (MutableInts). Clear() undoes it.
+  void SetDictionary(size_t column) { SetTyped(column, ColumnType::kString); }
+  std::vector<Span>& MutableEntries(size_t column) { return typed_cells_[typed_[column]].entries; }
   // The typed value of the row being built; the column must be typed (ints or floats).
   void SetTypedInt(size_t column, int64_t v) { typed_cells_[typed_[column]].ints.back() = v; }
   void SetTypedFloat(size_t column, double v) { typed_cells_[typed_[column]].floats.back() = v; }
@@ -164,6 +178,8 @@ class TextBatch {
   // them through MutableCells / MutableInts / MutableFloats.
   void AppendRows(size_t n, uint64_t first_line);
   Span* MutableCells(size_t column) { return cells_[column].data(); }
+  // The column's cells, row by row (for a column-wise pass over them).
+  const Span* Cells(size_t column) const { return cells_[column].data(); }
   // Removes the finished rows at the indices `rows` (ascending, no repeats); their
   // arena bytes stay until Clear.
   void RemoveRows(const std::vector<size_t>& rows);

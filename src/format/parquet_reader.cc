@@ -175,6 +175,8 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
     if (typed != ColumnType::kString) {
       out.SetTyped(c, typed, textless ? typed_text_[c].get() : nullptr);
+    } else {
+      out.SetDictionary(c);  // string values checked once per dictionary entry
     }
   }
   out.AppendRows(n, row_ + 1);
@@ -195,13 +197,15 @@ Result<ParquetReader::ReadResult> ParquetReader::ReadRows(TextBatch& out, RowErr
     const ColumnType typed = column.typed_type();
     int64_t* ints = nullptr;
     double* floats = nullptr;
+    std::vector<Span>* entries = nullptr;
     if (typed == ColumnType::kFloat) {
       floats = out.MutableFloats(c);
-    } else if (typed != ColumnType::kString) {
+    } else {
       ints = out.MutableInts(c);
+      if (typed == ColumnType::kString) entries = &out.MutableEntries(c);
     }
     const bool textless = typed != ColumnType::kString && c < textless_.size() && textless_[c];
-    Status read = column.Read(n, out, out.MutableCells(c), bad, ints, floats, !textless);
+    Status read = column.Read(n, out, out.MutableCells(c), bad, ints, floats, !textless, entries);
     if (!read.ok()) {
       out.Clear();  // no half-read rows
       error_ = read;

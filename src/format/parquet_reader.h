@@ -21,6 +21,9 @@
 // Columns whose values have a typed form (ValueText::typed_type) also carry it in
 // the batch (TextBatch::SetTyped), so that the Validator need not parse the text;
 // after SetTextless, those columns come without text (made on demand, CellText).
+// String columns are dictionary columns (TextBatch::SetDictionary): the values of
+// a small dictionary page are the batch's entries, so that the Validator checks
+// each once, not each cell.
 //
 // Thread-safety: none; one thread per reader.
 #pragma once

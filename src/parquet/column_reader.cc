@@ -324,10 +324,12 @@ Status ColumnReader::GetLevels(LevelStream& stream, size_t n, int16_t fill,
 Status ColumnReader::ReadLevels(size_t n) { return GetLevels(def_, n, leaf_.max_def, levels_); }
 
 Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-                          int64_t* ints, double* floats, bool text) {
+                          int64_t* ints, double* floats, bool text, std::vector<Span>* entries) {
   // Only a typed column goes without text (its values are in `ints` or `floats`).
   format_ = text || typed_ == ColumnType::kString || (ints == nullptr && floats == nullptr);
   dict_in_arena_ = false;  // a new batch
+  entries_ = typed_ == ColumnType::kString && ints != nullptr ? entries : nullptr;
+  if (typed_ == ColumnType::kString && entries_ == nullptr) ints = nullptr;
   if (static_cast<uint64_t>(n) > static_cast<uint64_t>(rows_left_)) {
     return Status::Internal("read past the row group's rows");
   }
@@ -341,13 +343,19 @@ Status ColumnReader::Read(size_t n, TextBatch& batch, Span* cells, std::vector<B
         static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n - done), page_left_));
     RETURN_IF_ERROR(ReadLevels(take));
     const int16_t max = leaf_.max_def;
-    size_t values = 0;
-    bool out_of_range = false;
+    // Unsigned, a negative level is out of range too; no branch, so the loop
+    // vectorises.
+    const uint16_t umax = static_cast<uint16_t>(max);
+    const int16_t* levels = levels_.data();
+    uint32_t values32 = 0;
+    uint16_t above = 0;
     for (size_t i = 0; i < take; ++i) {
-      const int16_t level = levels_[i];
-      values += level == max;
-      out_of_range |= level < 0 || level > max;
+      const uint16_t level = static_cast<uint16_t>(levels[i]);
+      values32 += level == umax ? 1 : 0;
+      above |= level > umax ? 1 : 0;
     }
+    const size_t values = values32;
+    const bool out_of_range = above != 0;
     if (out_of_range) {
       for (size_t i = 0; i < take; ++i) {
         if (levels_[i] < 0) return Fail("page", page_at_, "negative definition level");

@@ -80,8 +80,13 @@ class ColumnReader {
   // timestamp) or `floats` (float), when given, receive each cell's value
   // (left alone for null and bad cells). Without `text` (only with `ints` or
   // `floats`), non-null cells get an empty span and no text is made.
+  // For a string column, `ints` and `entries`, when given, make the cells a
+  // batch's dictionary column (TextBatch::SetDictionary): a small dictionary's
+  // values are added to `entries` once per Read and each non-null cell's ints[i]
+  // is the index of its entry there, or -1 (values not from such a dictionary).
   Status Read(size_t n, TextBatch& batch, Span* cells, std::vector<BadValue>& bad,
-              int64_t* ints = nullptr, double* floats = nullptr, bool text = true);
+              int64_t* ints = nullptr, double* floats = nullptr, bool text = true,
+              std::vector<Span>* entries = nullptr);
 
   // Takes the page buffers of `previous` (the same leaf's reader of an earlier row
   // group, done with), so that their memory is reused rather than allocated again.
@@ -115,11 +120,17 @@ class ColumnReader {
   // ints / floats (as Read); bad values are reported as row first_row + i.
   Status DecodeValues(size_t take, size_t values, TextBatch& batch, Span* cells, size_t first_row,
                       std::vector<BadValue>& bad, int64_t* ints, double* floats);
+  // Puts a small dictionary's text into `batch` (once per Read) and its entries
+  // into entries_ (when given); false when the dictionary is too large for that.
+  Result<bool> DictionaryInArena(TextBatch& batch);
   Status ArenaFull() const;
   // DecodeValues without text: typed values only, for dictionary indices `idx`
   // (no bad entry) or PLAIN numbers at `p` of type T.
-  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
-                       double* floats) const;
+  // A string column's dictionary in the arena goes the same way: `spans` are its
+  // entries (else cells get an empty span) and `dict_ints` each entry's value
+  // for `ints` (dict_typed_ints_, or the entry numbers entry_numbers_).
+  void DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints, double* floats,
+                       const Span* spans, const int64_t* dict_ints) const;
   template <typename T>
   void PlainTyped(size_t take, const char* p, Span* cells, int64_t* ints, double* floats) const;
   // Decodes the next `n` levels of `stream` into `out`.
@@ -181,6 +192,11 @@ class ColumnReader {
   static constexpr size_t kDictInArenaBytes = 64 * 1024;
   bool dict_in_arena_ = false;
   uint32_t dict_arena_at_ = 0;
+  // The Read's dictionary column entries (a string column's; may be null), and
+  // the index there of this dictionary's first entry once it is in the arena.
+  std::vector<Span>* entries_ = nullptr;
+  int64_t entries_at_ = 0;
+  std::vector<int64_t> entry_numbers_;  // entries_at_ + i for entry i
   std::vector<int32_t> ints32_;
   std::vector<int64_t> ints64_;
   std::vector<std::string_view> bytes_;

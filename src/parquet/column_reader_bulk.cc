@@ -31,6 +31,14 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
   const Type type = static_cast<Type>(*leaf_.element.type);
+  // A string column's `ints` are its cells' dictionary entries (Read).
+  int64_t* entry_of = nullptr;
+  if (typed_ == ColumnType::kString) {
+    entry_of = ints;
+    ints = nullptr;
+    floats = nullptr;
+    if (entry_of != nullptr && source_ != Source::kDictionary) std::fill_n(entry_of, take, -1);
+  }
   if (source_ == Source::kDictionary) {
     indices_buf_.resize(values);
     Result<size_t> got = indices_.Get(indices_buf_.data(), values);
@@ -52,16 +60,21 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
     if (dict_ints == nullptr) ints = nullptr;
     if (dict_floats == nullptr) floats = nullptr;
     if (!format_ && !dict_any_bad_) {
-      DictionaryTyped(take, idx, cells, ints, floats);
+      DictionaryTyped(take, idx, cells, ints, floats, nullptr, dict_typed_ints_.data());
       return Status::Ok();
     }
     const uint32_t* offsets = dict_offsets_.data();
     // A small dictionary's text goes into the batch once per Read and cells point
     // into it; a large one's values are copied one by one (only those used).
-    if (format_ && !dict_in_arena_ && dict_text_.size() <= kDictInArenaBytes) {
-      if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
-      dict_arena_at_ = batch.Append(dict_text_).offset;
-      dict_in_arena_ = true;
+    bool in_arena = false;
+    if (format_) {
+      ASSIGN_OR_RETURN(in_arena, DictionaryInArena(batch));
+    }
+    if (in_arena && entry_of != nullptr && !dict_any_bad_) {
+      // Cells are their entries; the typed value is the entry's index.
+      DictionaryTyped(take, idx, cells, entry_of, nullptr, entries_->data() + entries_at_,
+                      entry_numbers_.data());
+      return Status::Ok();
     }
     size_t k = 0;
     for (size_t i = 0; i < take; ++i) {
@@ -81,11 +94,13 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
       const uint32_t size = offsets[index + 1] - from;
       if (!format_) {
         cells[i] = Span{0, 0};
-      } else if (dict_in_arena_) {
+      } else if (in_arena) {
         cells[i] = Span{dict_arena_at_ + from, size};
+        if (entry_of != nullptr) entry_of[i] = entries_at_ + index;
       } else {
         if (batch.arena_bytes() + size > kMaxBatchArena) return ArenaFull();
         cells[i] = batch.Append(std::string_view(dict_text_.data() + from, size));
+        if (entry_of != nullptr) entry_of[i] = -1;
       }
     }
     return Status::Ok();
@@ -184,22 +199,56 @@ Status ColumnReader::DecodeValues(size_t take, size_t values, TextBatch& batch, 
   return Status::Ok();
 }
 
+Result<bool> ColumnReader::DictionaryInArena(TextBatch& batch) {
+  if (dict_in_arena_) return true;
+  if (dict_text_.size() > kDictInArenaBytes) return false;
+  if (batch.arena_bytes() + dict_text_.size() > kMaxBatchArena) return ArenaFull();
+  dict_arena_at_ = batch.Append(dict_text_).offset;
+  dict_in_arena_ = true;
+  if (entries_ != nullptr) {
+    entries_at_ = static_cast<int64_t>(entries_->size());
+    entry_numbers_.clear();
+    for (size_t i = 0; i + 1 < dict_offsets_.size(); ++i) {
+      entry_numbers_.push_back(entries_at_ + static_cast<int64_t>(i));
+      entries_->push_back(dict_bad_[i] ? kNullSpan
+                                       : Span{dict_arena_at_ + dict_offsets_[i],
+                                              dict_offsets_[i + 1] - dict_offsets_[i]});
+    }
+  }
+  return true;
+}
+
 // The loops below are a textless read's hot path (typed values, no text, no
 // bad value possible): no text buffer, no per-value switch or bad-value test.
 void ColumnReader::DictionaryTyped(size_t take, const uint32_t* idx, Span* cells, int64_t* ints,
-                                   double* floats) const {
+                                   double* floats, const Span* spans,
+                                   const int64_t* dict_ints) const {
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
-  const int64_t* dict_ints = dict_typed_ints_.data();
   const double* dict_floats = dict_floats_.data();
+  if (std::all_of(levels, levels + take, [max](int16_t l) { return l == max; })) {
+    // No null: a gather per column, without the level test per value.
+    if (spans == nullptr) {
+      std::fill_n(cells, take, Span{0, 0});
+    } else {
+      for (size_t i = 0; i < take; ++i) cells[i] = spans[idx[i]];
+    }
+    if (ints != nullptr) {
+      for (size_t i = 0; i < take; ++i) ints[i] = dict_ints[idx[i]];
+    }
+    if (floats != nullptr) {
+      for (size_t i = 0; i < take; ++i) floats[i] = dict_floats[idx[i]];
+    }
+    return;
+  }
   size_t k = 0;
   for (size_t i = 0; i < take; ++i) {
     if (levels[i] != max) {
       cells[i] = kNullSpan;
       continue;
     }
-    cells[i] = Span{0, 0};
     const uint32_t index = idx[k++];
+    cells[i] = spans == nullptr ? Span{0, 0} : spans[index];
     if (ints != nullptr) ints[i] = dict_ints[index];
     if (floats != nullptr) floats[i] = dict_floats[index];
   }
@@ -211,6 +260,19 @@ void ColumnReader::PlainTyped(size_t take, const char* p, Span* cells, int64_t* 
   const int16_t max = leaf_.max_def;
   const int16_t* levels = levels_.data();
   const bool identity = text_.TypedIntIsValue();
+  if (std::all_of(levels, levels + take, [max](int16_t l) { return l == max; })) {
+    // No null: the values are contiguous, loaded without the level test.
+    std::fill_n(cells, take, Span{0, 0});
+    for (size_t i = 0; i < take; ++i) {
+      const T v = LoadLE<T>(p + i * sizeof(T));
+      if constexpr (std::is_floating_point_v<T>) {
+        if (floats != nullptr) floats[i] = v;
+      } else {
+        if (ints != nullptr) ints[i] = identity ? int64_t{v} : text_.TypedInt(v);
+      }
+    }
+    return;
+  }
   for (size_t i = 0; i < take; ++i) {
     if (levels[i] != max) {
       cells[i] = kNullSpan;

@@ -236,6 +236,7 @@ Status ColumnReader::ReadDictionary(const PageHeader& h, std::string_view body, 
   plain_pos_ = 0;
   bool_bit_ = 0;
   dict_text_.clear();
+  dict_in_arena_ = false;  // a new dictionary is not the batch's copy
   dict_offsets_.assign(1, 0);
   dict_bad_.clear();
   dict_ints_.clear();

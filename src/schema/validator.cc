@@ -52,12 +52,6 @@ namespace {
 // ConvertRows' loop, they save a call and its register saves per cell.
 #define INLINE_CELL __attribute__((always_inline))
 
-// Dates from 0001-01-01 to 9999-12-31, as days since 1970-01-01: the range in
-// which a typed date or timestamp is known to be what its text parses to.
-constexpr int64_t kFirstDay = -719162;
-constexpr int64_t kLastDay = 2932896;
-constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
-
 template <typename T>
 void DropRows(std::vector<T>& values, const std::vector<uint32_t>& row_error) {
   // This call's rows are the last row_error.size() entries.
@@ -350,6 +344,7 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   const size_t base = out.Grow(in.rows());
 
   const TypedCells* typed = TypedSource(c, in);
+  if (typed != nullptr && !typed->per_cell && ConvertTypedColumn(c, in, out, base, *typed)) return;
   // A cell's text for the text path, made when the cell is textless (a per-cell
   // typed column's cells without a typed value have their text, trimmed).
   auto text_of = [&](std::string_view cell, size_t r) {
@@ -361,6 +356,31 @@ void Validator::ConvertColumn(size_t c, const TextBatch& in, Column& out, const 
   };
   switch (spec.type) {
     case ColumnType::kString:
+      if (const TypedCells* dict = DictionarySource(c, in); dict != nullptr) {
+        // Each entry's checks once; a cell that is no entry is checked itself.
+        entry_errors_.clear();
+        for (const Span entry : dict->entries) {
+          const std::string_view value = in.View(entry);
+          entry_errors_.push_back(!simdjson::validate_utf8(value.data(), value.size())
+                                      ? CellError::kInvalidUtf8
+                                      : text_rules(value));
+        }
+        if (ConvertDictionaryColumn(c, in, out, base, *dict)) return;
+        const int64_t* entry_of = dict->ints.data();
+        const CellError* entry_errors = entry_errors_.data();
+        ConvertRows(c, in, out, base, [&](std::string_view cell, size_t r) INLINE_CELL {
+          const int64_t entry = entry_of[r];
+          CellError error;
+          if (entry >= 0) {
+            error = entry_errors[entry];
+          } else {
+            error = utf8.Valid(cell) ? text_rules(cell) : CellError::kInvalidUtf8;
+          }
+          if (error == CellError::kNone) out.SetString(base + r, cell);
+          return error;
+        });
+        return;
+      }
       ConvertRows(c, in, out, base, [&](std::string_view cell, size_t r) INLINE_CELL {
         if (!utf8.Valid(cell)) return CellError::kInvalidUtf8;
         const CellError error = text_rules(cell);
@@ -550,6 +570,14 @@ const TypedCells* Validator::TypedSource(size_t c, const TextBatch& in) const {
   const bool usable = typed->type == spec.type ||
                       (spec.type == ColumnType::kFloat && typed->type == ColumnType::kInteger);
   return usable && spec.type != ColumnType::kString ? typed : nullptr;
+}
+
+const TypedCells* Validator::DictionarySource(size_t c, const TextBatch& in) const {
+  const int source = source_of_[c];
+  if (source < 0 || static_cast<size_t>(source) >= in.columns().size()) return nullptr;
+  const TypedCells* typed = in.Typed(static_cast<size_t>(source));
+  return typed != nullptr && !typed->per_cell && typed->type == ColumnType::kString ? typed
+                                                                                    : nullptr;
 }
 
 template <typename ConvertCell>

@@ -19,7 +19,11 @@
 // with rules on the text, parse the text as above. A column typed cell by cell
 // (JSON) does so row by row: a row's typed value when it has one of the column's
 // kind (an integer for integer columns, an integer or float for floats, a boolean
-// for booleans), its text otherwise.
+// for booleans), its text otherwise. A column of typed values (not per cell) is
+// converted column-wise when none of its cells is rejected (else row by row, for
+// the messages). A dictionary column (TextBatch::SetDictionary) has the UTF-8,
+// allowed and regex checks of a string column done once per dictionary entry;
+// a row is rejected only for the entry its cell is.
 //
 // Thread-safety: a Validator is used by one thread; it holds compiled regexes.
 #pragma once
@@ -37,6 +41,8 @@
 #include "schema/schema.h"
 
 namespace sluice {
+
+enum class CellError;  // schema/cell_error.h
 
 class Validator {
  public:
@@ -83,6 +89,19 @@ class Validator {
   // Runs `convert(cell, row)` (parse or take the typed value, check, write it at
   // `base` + row of `out`, grown for the batch; returns a CellError) on each
   // non-null cell of schema column `c` and handles NULLs and rejections.
+  // Converts the typed values `typed` of schema column `c` (TypedSource, not per
+  // cell) column-wise into rows `base`... of `out` (grown) when no cell of them is
+  // rejected; false, with `out`'s rows to be rewritten row by row, otherwise.
+  bool ConvertTypedColumn(size_t c, const TextBatch& in, Column& out, size_t base,
+                          const TypedCells& typed);
+  // The dictionary of string column `c` (TextBatch::SetDictionary), or null.
+  const TypedCells* DictionarySource(size_t c, const TextBatch& in) const;
+  // As ConvertTypedColumn, for dictionary column `dict` whose entries' checks are
+  // in entry_errors_: column-wise when every cell is a good entry or null.
+  bool ConvertDictionaryColumn(size_t c, const TextBatch& in, Column& out, size_t base,
+                               const TypedCells& dict);
+  // Makes the rows of `out` from `base` that an earlier column rejected null.
+  void NullRejectedRows(size_t rows, Column& out, size_t base);
   template <typename ConvertCell>
   void ConvertRows(size_t c, const TextBatch& in, Column& out, size_t base, ConvertCell convert);
   // Marks row `row` bad (the first error of a row wins) and keeps its RowError.
@@ -104,7 +123,15 @@ class Validator {
   // Scratch reused by Convert: per row 0 (good) or 1 + index into pending_.
   std::vector<uint32_t> row_error_;
   std::vector<RowError> pending_;
-  std::string scratch_;  // a textless cell's text (TextBatch::CellText)
+  std::string scratch_;                  // a textless cell's text (TextBatch::CellText)
+  std::vector<CellError> entry_errors_;  // per dictionary entry (DictionarySource)
+  std::vector<uint8_t> good_entries_;    // 1 where entry_errors_ is kNone
+
+  // Dates from 0001-01-01 to 9999-12-31, as days since 1970-01-01: the range in
+  // which a typed date or timestamp is known to be what its text parses to.
+  static constexpr int64_t kFirstDay = -719162;
+  static constexpr int64_t kLastDay = 2932896;
+  static constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
 };
 
 }  // namespace sluice

@@ -469,5 +469,54 @@ TEST(ColumnReaderBulkTest, AStringDictionaryLargerThanTheSharedCopyAndBadValues)
   }
 }
 
+TEST(ColumnReaderBulkTest, AStringDictionaryGivesItsEntriesAndEachCellsIndex) {
+  // A small dictionary (its text in the batch once per read), then a PLAIN page:
+  // cells of the dictionary are its entries, by index; PLAIN cells are no entry.
+  const std::vector<std::string> dict = {"ok", "warn", "fail"};
+  std::string dict_body;
+  for (const std::string& v : dict) {
+    uint32_t n = static_cast<uint32_t>(v.size());
+    dict_body += std::string(reinterpret_cast<const char*>(&n), 4) + v;
+  }
+  uint32_t four = 4;
+  const std::string plain = std::string(reinterpret_cast<const char*>(&four), 4) + "nope";
+  std::string pages = Page({.type = 2, .num_values = 3, .body = dict_body}) +
+                      Page({.num_values = 5,
+                            .encoding = 8,
+                            .body = V1Levels({1, 0, 1, 1, 1}) + DictIndices({2, 0, 2, 1}, 2)}) +
+                      Page({.num_values = 2, .body = V1Levels({1, 0}) + plain});
+  Chunk c = MakeChunk(pages, true, true);
+  c.leaf.element.type = static_cast<int32_t>(Type::kByteArray);
+  c.meta.type = Type::kByteArray;
+  ColumnReader reader(*c.file, c.leaf, c.meta, 7, 0);
+  ASSERT_TRUE(reader.Open(c.file->size() - 8).ok());
+  ASSERT_EQ(reader.typed_type(), ColumnType::kString);
+  TextBatch batch;
+  batch.SetColumns({"x"});
+  std::vector<BadValue> bad;
+  std::vector<Span> cells(7);
+  std::vector<int64_t> ints(7, 99);
+  std::vector<Span> entries;
+  ASSERT_TRUE(reader.Read(3, batch, cells.data(), bad, ints.data(), nullptr, true, &entries).ok());
+  // Each read puts the dictionary into the batch once: entries 0-2, then 3-5.
+  ASSERT_TRUE(
+      reader.Read(4, batch, cells.data() + 3, bad, ints.data() + 3, nullptr, true, &entries).ok());
+  EXPECT_TRUE(bad.empty());
+  ASSERT_EQ(entries.size(), 6u);
+  for (size_t e = 0; e < entries.size(); ++e) EXPECT_EQ(batch.View(entries[e]), dict[e % 3]);
+  const std::vector<int64_t> want_entry = {2, 99, 0, 5, 4, -1, 99};
+  const Cells want = {"fail", std::nullopt, "ok", "fail", "warn", "nope", std::nullopt};
+  for (size_t r = 0; r < 7; ++r) {
+    EXPECT_EQ(cells[r].is_null(), !want[r].has_value()) << r;
+    if (cells[r].is_null()) continue;
+    EXPECT_EQ(batch.View(cells[r]), *want[r]) << r;
+    EXPECT_EQ(ints[r], want_entry[r]) << r;
+    if (ints[r] >= 0) {
+      EXPECT_EQ(cells[r].offset, entries[ints[r]].offset) << r;
+      EXPECT_EQ(cells[r].size, entries[ints[r]].size) << r;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice::parquet
