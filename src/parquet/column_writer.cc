@@ -1,12 +1,16 @@
 // ColumnChunkWriter: see column_writer.h.
 #include "parquet/column_writer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <utility>
+#include <vector>
 
+#include "parquet/delta.h"
 #include "parquet/rle.h"
 #include "parquet/thrift_writer.h"
 
@@ -38,6 +42,7 @@ void AppendByteArray(std::string& out, std::string_view value) {
 struct PageScratch {
   std::string body;
   std::string compressed;
+  std::vector<int32_t> int32s;  // an INT32 page's values, narrowed for the encoder
 };
 thread_local PageScratch page_scratch;
 
@@ -61,16 +66,19 @@ Type PhysicalType(ColumnType type) {
 }
 
 ColumnChunkWriter::ColumnChunkWriter(ColumnDef def, ColumnWriterOptions options)
-    : def_(std::move(def)), options_(options), physical_(PhysicalType(def_.type)) {
+    : def_(std::move(def)),
+      options_(options),
+      physical_(PhysicalType(def_.type)),
+      dictionary_(physical_) {
   ResetChunk();
 }
 
 void ColumnChunkWriter::ResetChunk() {
-  use_dictionary_ = options_.dictionary && def_.type == ColumnType::kString;
+  use_dictionary_ = options_.dictionary && def_.type != ColumnType::kBoolean;
   dictionary_used_ = false;
   plain_pages_ = false;
-  dictionary_.clear();
-  dictionary_plain_.clear();
+  delta_pages_ = false;
+  dictionary_.Clear();
   chunk_values_ = 0;
   info_ = ColumnChunkInfo{};
   has_minmax_ = false;
@@ -81,7 +89,8 @@ void ColumnChunkWriter::ResetChunk() {
 
 uint64_t ColumnChunkWriter::buffered_bytes() const {
   return static_cast<uint64_t>(info_.total_uncompressed_size) + plain_.size() +
-         indices_.size() * sizeof(uint32_t) + def_levels_.size() / 8 + dictionary_plain_.size();
+         ints_.size() * sizeof(int64_t) + indices_.size() * sizeof(uint32_t) +
+         def_levels_.size() / 8 + dictionary_.plain().size();
 }
 
 template <typename V, typename T>
@@ -125,6 +134,26 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
     dictionary_page_.clear();
     finished_ = false;
   }
+  // The type is resolved once per call, not once per value.
+  switch (def_.type) {
+    case ColumnType::kString:
+      return AppendRows<ColumnType::kString>(column, begin, end);
+    case ColumnType::kInteger:
+      return AppendRows<ColumnType::kInteger>(column, begin, end);
+    case ColumnType::kTimestamp:
+      return AppendRows<ColumnType::kTimestamp>(column, begin, end);
+    case ColumnType::kDate:
+      return AppendRows<ColumnType::kDate>(column, begin, end);
+    case ColumnType::kBoolean:
+      return AppendRows<ColumnType::kBoolean>(column, begin, end);
+    case ColumnType::kFloat:
+      return AppendRows<ColumnType::kFloat>(column, begin, end);
+  }
+  return Status::Ok();
+}
+
+template <ColumnType kType>
+Status ColumnChunkWriter::AppendRows(const Column& column, size_t begin, size_t end) {
   for (size_t row = begin; row < end; ++row) {
     if (column.nulls[row] != 0) {
       if (!def_.nullable) {
@@ -136,62 +165,119 @@ Status ColumnChunkWriter::Append(const Column& column, size_t begin, size_t end)
       ++info_.null_count;
     } else {
       if (def_.nullable) def_levels_.push_back(1);
-      switch (def_.type) {
-        case ColumnType::kString: {
-          std::string_view value = column.strings[row];
-          UpdateStats(value);
-          if (use_dictionary_) {
-            auto it = dictionary_.find(value);
-            if (it == dictionary_.end()) {
-              it = dictionary_.emplace(std::string(value), dictionary_.size()).first;
-              AppendByteArray(dictionary_plain_, value);
-            }
-            indices_.push_back(it->second);
-          } else {
-            AppendByteArray(plain_, value);
-          }
-          break;
-        }
-        case ColumnType::kInteger:
-        case ColumnType::kTimestamp:
-          UpdateStats(column.ints[row]);
-          AppendLittleEndian(plain_, column.ints[row]);
-          break;
-        case ColumnType::kDate: {
-          const int64_t days = column.ints[row];
-          if (days < std::numeric_limits<int32_t>::min() ||
-              days > std::numeric_limits<int32_t>::max()) {
-            return Status::InvalidArgument("Parquet column \"" + def_.name + "\": date " +
-                                           std::to_string(days) +
-                                           " days from 1970-01-01 is outside INT32");
-          }
-          UpdateStats(days);
-          AppendLittleEndian(plain_, static_cast<int32_t>(days));
-          break;
-        }
-        case ColumnType::kBoolean:
-          UpdateStats(static_cast<int64_t>(column.ints[row] != 0));
-          plain_.push_back(column.ints[row] != 0 ? 1 : 0);
-          break;
-        case ColumnType::kFloat:
-          UpdateStats(column.floats[row]);
-          AppendLittleEndian(plain_, column.floats[row]);
-          break;
-      }
+      RETURN_IF_ERROR(AppendValue<kType>(column, row));
       ++chunk_values_;
     }
     ++page_rows_;
     ++info_.num_values;
     if (open_page_bytes() >= options_.page_bytes ||
-        dictionary_plain_.size() > options_.dictionary_bytes) {
+        dictionary_.plain().size() > options_.dictionary_bytes ||
+        (static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_ && DictionaryBound())) {
       RETURN_IF_ERROR(ClosePage());
     }
   }
   return Status::Ok();
 }
 
+bool ColumnChunkWriter::DictionaryBound() const {
+  if (!use_dictionary_ || static_cast<int64_t>(dictionary_.size()) * 10 <= chunk_values_) {
+    return false;
+  }
+  // The most values the chunk can hold when this page closes: each further value
+  // takes at least its index (or, before the dictionary's first use, its PLAIN
+  // size) and its level.
+  const size_t per_value =
+      (dictionary_used_ || physical_ == Type::kByteArray ? sizeof(uint32_t) : sizeof(int64_t)) +
+      (def_.nullable ? 1 : 0);
+  const size_t open = open_page_bytes();
+  const size_t room = open < options_.page_bytes ? (options_.page_bytes - open) / per_value : 0;
+  return dictionary_.size() * 10 > static_cast<size_t>(chunk_values_) + room;
+}
+
+template <ColumnType kType>
+Status ColumnChunkWriter::AppendValue(const Column& column, size_t row) {
+  // Statistics of dictionary-encoded values come from the dictionary (Finish,
+  // UndoDictionary); of the values in ints_ as the page closes.
+  if constexpr (kType == ColumnType::kString) {
+    const std::string_view value = column.strings[row];
+    if (use_dictionary_) {
+      indices_.push_back(dictionary_.Insert(value));
+      undo_bytes_ += sizeof(uint32_t) + value.size();
+    } else {
+      UpdateStats(value);
+      AppendByteArray(plain_, value);
+    }
+  } else if constexpr (kType == ColumnType::kBoolean) {
+    UpdateStats(static_cast<int64_t>(column.ints[row] != 0));
+    plain_.push_back(column.ints[row] != 0 ? 1 : 0);
+  } else {
+    uint64_t bits;
+    if constexpr (kType == ColumnType::kFloat) {
+      bits = std::bit_cast<uint64_t>(column.floats[row]);
+    } else {
+      const int64_t value = column.ints[row];
+      if constexpr (kType == ColumnType::kDate) {
+        if (value < std::numeric_limits<int32_t>::min() ||
+            value > std::numeric_limits<int32_t>::max()) {
+          return Status::InvalidArgument("Parquet column \"" + def_.name + "\": date " +
+                                         std::to_string(value) +
+                                         " days from 1970-01-01 is outside INT32");
+        }
+      }
+      bits = static_cast<uint64_t>(value);
+    }
+    if (use_dictionary_) {
+      indices_.push_back(dictionary_.Insert(bits));
+      undo_bytes_ += sizeof(uint64_t);
+    } else {
+      ints_.push_back(static_cast<int64_t>(bits));
+    }
+  }
+  return Status::Ok();
+}
+
+void ColumnChunkWriter::StatsFromDictionary() {
+  for (uint32_t i = 0; i < dictionary_.size(); ++i) {
+    switch (physical_) {
+      case Type::kByteArray:
+        UpdateStats(dictionary_.string(i));
+        break;
+      case Type::kDouble:
+        UpdateStats(std::bit_cast<double>(dictionary_.number(i)));
+        break;
+      default:  // INT32 entries were widened from int32 values, INT64 are as they are
+        UpdateStats(static_cast<int64_t>(dictionary_.number(i)));
+        break;
+    }
+  }
+}
+
+void ColumnChunkWriter::UndoDictionary() {
+  StatsFromDictionary();
+  for (uint32_t index : indices_) {
+    switch (physical_) {
+      case Type::kByteArray:
+        AppendByteArray(plain_, dictionary_.string(index));
+        break;
+      default:  // numbers, doubles as their bits
+        ints_.push_back(static_cast<int64_t>(dictionary_.number(index)));
+        break;
+    }
+  }
+  indices_.clear();
+  undo_bytes_ = 0;
+  dictionary_.Clear();
+}
+
 Status ColumnChunkWriter::ClosePage() {
   if (page_rows_ == 0) return Status::Ok();
+  if (use_dictionary_ && !dictionary_.empty() &&
+      (dictionary_.plain().size() > options_.dictionary_bytes ||
+       static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_)) {
+    use_dictionary_ = false;  // the rest of this chunk goes without
+    // No page needs the dictionary yet: this one is written without it too.
+    if (!dictionary_used_) UndoDictionary();
+  }
   std::string& body = page_scratch.body;
   body.clear();
   if (def_.nullable) {
@@ -206,7 +292,7 @@ Status ColumnChunkWriter::ClosePage() {
   Encoding encoding = Encoding::kPlain;
   // A page of nulls only, before any dictionary entry, is written PLAIN (no
   // values): an empty dictionary page is something readers need not expect.
-  if (use_dictionary_ && !dictionary_.empty()) {
+  if (!indices_.empty()) {
     const int width = std::max(1, BitWidth(dictionary_.size() - 1));
     body.push_back(static_cast<char>(width));
     RleBitPackedEncoder indices(width);
@@ -214,6 +300,30 @@ Status ColumnChunkWriter::ClosePage() {
     indices.Flush(body);
     encoding = Encoding::kRleDictionary;
     dictionary_used_ = true;
+  } else if (!ints_.empty() && physical_ == Type::kDouble) {
+    for (int64_t bits : ints_) UpdateStats(std::bit_cast<double>(bits));
+    const size_t start = body.size();
+    body.resize(start + ints_.size() * sizeof(int64_t));
+    std::memcpy(body.data() + start, ints_.data(), ints_.size() * sizeof(int64_t));
+    plain_pages_ = true;
+  } else if (!ints_.empty()) {
+    int64_t min = ints_[0], max = ints_[0];
+    for (int64_t v : ints_) {
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+    UpdateStats(min);
+    UpdateStats(max);
+    if (physical_ == Type::kInt32) {
+      // Dates, checked against INT32's range as they were appended.
+      std::vector<int32_t>& narrow = page_scratch.int32s;
+      narrow.assign(ints_.begin(), ints_.end());
+      EncodeDeltaBinaryPacked(std::span<const int32_t>(narrow), body);
+    } else {
+      EncodeDeltaBinaryPacked(std::span<const int64_t>(ints_), body);
+    }
+    encoding = Encoding::kDeltaBinaryPacked;
+    delta_pages_ = true;
   } else if (def_.type == ColumnType::kBoolean) {
     // PLAIN booleans: bit-packed, least significant bit first.
     const size_t start = body.size();
@@ -228,14 +338,11 @@ Status ColumnChunkWriter::ClosePage() {
   }
   RETURN_IF_ERROR(
       AppendPage(PageType::kDataPage, body, page_rows_, encoding, pages_.emplace_back()));
-
-  if (use_dictionary_ && (dictionary_plain_.size() > options_.dictionary_bytes ||
-                          static_cast<int64_t>(dictionary_.size()) * 10 > chunk_values_)) {
-    use_dictionary_ = false;  // the rest of this chunk is PLAIN
-  }
   def_levels_.clear();
   plain_.clear();
+  ints_.clear();
   indices_.clear();
+  undo_bytes_ = 0;
   page_rows_ = 0;
   return Status::Ok();
 }
@@ -287,8 +394,9 @@ Result<ColumnChunkWriter::ChunkBytes> ColumnChunkWriter::Finish(int64_t file_off
   }
   RETURN_IF_ERROR(ClosePage());
   if (dictionary_used_) {
+    StatsFromDictionary();
     info_.dictionary_page_offset = file_offset;
-    RETURN_IF_ERROR(AppendPage(PageType::kDictionaryPage, dictionary_plain_,
+    RETURN_IF_ERROR(AppendPage(PageType::kDictionaryPage, dictionary_.plain(),
                                static_cast<int32_t>(dictionary_.size()), Encoding::kPlain,
                                dictionary_page_));
   }
@@ -297,6 +405,7 @@ Result<ColumnChunkWriter::ChunkBytes> ColumnChunkWriter::Finish(int64_t file_off
   if (plain_pages_ || dictionary_used_) info_.encodings.push_back(Encoding::kPlain);
   if (def_.nullable) info_.encodings.push_back(Encoding::kRle);
   if (dictionary_used_) info_.encodings.push_back(Encoding::kRleDictionary);
+  if (delta_pages_) info_.encodings.push_back(Encoding::kDeltaBinaryPacked);
 
   if (has_minmax_ && !no_minmax_) {
     std::string min, max;

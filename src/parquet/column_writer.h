@@ -1,9 +1,17 @@
 // ColumnChunkWriter: encodes the values of one typed column into the pages of a
-// Parquet column chunk (one per row group): data pages v1, PLAIN values, or
-// RLE_DICTIONARY indices and a PLAIN dictionary page for strings while the
-// dictionary stays small; definition levels (RLE, bit width 1) for nullable
-// columns; every page compressed with the file's codec; min/max/null_count
-// statistics of the chunk.
+// Parquet column chunk (one per row group): data pages v1; RLE_DICTIONARY indices
+// and a PLAIN dictionary page for string, integer, timestamp, date and float
+// columns while the dictionary stays small; past that (or without a dictionary)
+// PLAIN values, except integers, timestamps and dates, which are
+// DELTA_BINARY_PACKED (a few bits per value for ordered or clustered numbers,
+// where zstd over PLAIN eight-byte values costs more time for a larger page);
+// definition levels (RLE, bit width 1) for nullable columns; every page
+// compressed with the file's codec; min/max/null_count statistics of the chunk.
+//
+// A dictionary that fails on the chunk's first page (too many distinct values)
+// is dropped and that page written without it, so a high-cardinality column
+// costs one page of lookups and carries no dictionary page. Statistics of
+// dictionary-encoded values are taken from the dictionary's entries, once each.
 //
 // Mapping of sluice column types (core/table.h) to Parquet:
 //   string     BYTE_ARRAY  STRING (UTF8)
@@ -26,13 +34,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/batch.h"
 #include "core/status.h"
 #include "core/table.h"
 #include "parquet/codec.h"
+#include "parquet/dictionary_builder.h"
 #include "parquet/parquet_types.h"
 
 namespace sluice::parquet {
@@ -43,9 +51,10 @@ struct ColumnWriterOptions {
   // A data page is closed once its values and definition levels take this many
   // (uncompressed, as buffered) bytes.
   size_t page_bytes = 1 << 20;
-  // Dictionary encoding of string columns: kept while the dictionary holds at most
-  // `dictionary_bytes` and fewer distinct values than a tenth of the values seen
-  // (checked as each page closes); past that, the chunk's later pages are PLAIN.
+  // Dictionary encoding (every type but boolean): kept while the dictionary holds
+  // at most `dictionary_bytes` and fewer distinct values than a tenth of the values
+  // seen (checked as each page closes); past that, the chunk's later pages are
+  // PLAIN (DELTA_BINARY_PACKED for integers).
   bool dictionary = true;
   size_t dictionary_bytes = 1 << 20;
 };
@@ -84,8 +93,11 @@ class ColumnChunkWriter {
   uint64_t buffered_bytes() const;
   // Bytes the open page holds in memory (values, dictionary indices, definition
   // levels), below page_bytes once Append returns.
+  // Until a page has used the dictionary, its indices count as the PLAIN values
+  // they stand for: such a page may still be written without the dictionary.
   size_t open_page_bytes() const {
-    return plain_.size() + indices_.size() * sizeof(uint32_t) + def_levels_.size();
+    return plain_.size() + ints_.size() * sizeof(int64_t) + def_levels_.size() +
+           (dictionary_used_ ? indices_.size() * sizeof(uint32_t) : undo_bytes_);
   }
 
   // The bytes of a finished chunk, to be written in this order.
@@ -102,7 +114,21 @@ class ColumnChunkWriter {
   Result<ChunkBytes> Finish(int64_t file_offset, ColumnChunkInfo& info);
 
  private:
+  template <ColumnType kType>
+  Status AppendRows(const Column& column, size_t begin, size_t end);
+  // Appends the non-null value of `row` to the open page.
+  template <ColumnType kType>
+  Status AppendValue(const Column& column, size_t row);
   Status ClosePage();
+  // True when the page-close test of the dictionary (fewer distinct values than a
+  // tenth of the chunk's) must fail however the page fills: a high-cardinality
+  // column then stops paying for lookups after a few thousand values.
+  bool DictionaryBound() const;
+  // The open page's dictionary indices turned into values (PLAIN strings, or
+  // ints_), for a dictionary dropped before any page used it.
+  void UndoDictionary();
+  // Widens the statistics by every entry of the dictionary.
+  void StatsFromDictionary();
   // Compresses `body` and stores the page (header and body) in `to`.
   Status AppendPage(PageType type, std::string_view body, int32_t num_values, Encoding encoding,
                     std::string& to);
@@ -120,20 +146,18 @@ class ColumnChunkWriter {
 
   // The open page.
   std::vector<uint8_t> def_levels_;  // nullable columns: 1 = value present
-  std::string plain_;                // PLAIN values (booleans: one byte each, packed on close)
-  std::vector<uint32_t> indices_;    // dictionary indices (dictionary mode)
+  std::string plain_;                // PLAIN strings; booleans one byte each, packed on close
+  // INT32/INT64 values (DELTA_BINARY_PACKED on close) and doubles' bits (PLAIN)
+  std::vector<int64_t> ints_;
+  std::vector<uint32_t> indices_;  // dictionary indices (dictionary mode)
+  size_t undo_bytes_ = 0;          // the PLAIN size of the values in indices_
   int32_t page_rows_ = 0;
 
   // The chunk.
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   bool use_dictionary_ = false;
   bool dictionary_used_ = false;  // some data page of this chunk is dictionary-encoded
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> dictionary_;
-  std::string dictionary_plain_;  // the dictionary page's PLAIN body, in index order
-  int64_t chunk_values_ = 0;      // non-null values
+  DictionaryBuilder dictionary_;
+  int64_t chunk_values_ = 0;  // non-null values
   // Header and compressed body of each closed data page: a string apiece, so that
   // holding a row group's pages never copies them into a doubling buffer (which
   // for a moment takes three times their size).
@@ -141,6 +165,7 @@ class ColumnChunkWriter {
   std::string dictionary_page_;  // Finish's dictionary page
   bool finished_ = false;        // pages_ and dictionary_page_ hold a finished chunk
   bool plain_pages_ = false;
+  bool delta_pages_ = false;
   ColumnChunkInfo info_;
 
   // Statistics of the chunk; doubles and integers are kept typed until Finish.

@@ -209,6 +209,25 @@ void RleBitPackedEncoder::Put(uint32_t value) {
   run_count_ = 1;
 }
 
+void RleBitPackedEncoder::Put(std::span<const uint32_t> values) {
+  constexpr uint64_t kMaxRun = uint64_t{1} << 30;
+  constexpr size_t kMaxLiterals = 504;
+  for (uint32_t value : values) {
+    if (run_count_ > 0 && value == run_value_ && run_count_ < kMaxRun) {
+      ++run_count_;
+    } else if (run_count_ == 1 && literals_.size() + 1 < kMaxLiterals) {
+      // What EndRun does with a run of one that fills no literal block: it
+      // becomes a literal (dictionary indices of many values are mostly these).
+      literals_.push_back(run_value_);
+      run_value_ = value;
+    } else {
+      EndRun();
+      run_value_ = value;
+      run_count_ = 1;
+    }
+  }
+}
+
 void RleBitPackedEncoder::EndRun() {
   if (run_count_ == 0) return;
   // Bit-packed runs hold whole groups of 8: a long run first tops the pending

@@ -93,9 +93,7 @@ class RleBitPackedEncoder {
   // Requires `bit_width` in 0..32 and every value put to fit in it.
   explicit RleBitPackedEncoder(int bit_width);
   void Put(uint32_t value);
-  void Put(std::span<const uint32_t> values) {
-    for (uint32_t v : values) Put(v);
-  }
+  void Put(std::span<const uint32_t> values);
   // Appends the runs of every value put since construction or the last Flush to
   // `out`, and starts afresh.
   void Flush(std::string& out);

@@ -2,7 +2,10 @@
 #include "pipeline/parquet_archive.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "core/exception_status.h"
@@ -41,9 +44,12 @@ Result<std::unique_ptr<ParquetArchive>> ParquetArchive::Start(const std::string&
   std::unique_ptr<ParquetArchive> archive(new ParquetArchive(std::move(pending)));
   parquet::ParquetWriterOptions options;
   options.key_value.emplace_back(kSourceHashKey, source_hash);
-  // ZSTD level 2, not the default 3: on page-sized inputs it compresses about a
-  // third faster and, on the benchmark's sensor rows, smaller (14.2 MB vs 14.4 MB).
-  options.compression_level = 2;
+  // ZSTD level -1, not the default 3: with dictionaries and DELTA pages taking
+  // most columns, zstd's work is the PLAIN pages of high-cardinality floats;
+  // there -1 saves about an eighth of the archive's CPU against level 2 for a
+  // file still smaller than DuckDB's (the benchmark's 1M sensor rows: 12.5 MB,
+  // level 2 11.4 MB, DuckDB 13.3 MB; docs/benchmarks.md).
+  options.compression_level = -1;
   ASSIGN_OR_RETURN(archive->writer_,
                    parquet::ParquetWriter::Open(columns, options, &archive->output_));
   archive->columns_ = columns;
@@ -65,8 +71,29 @@ ParquetArchive::~ParquetArchive() {
 void ParquetArchive::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // closing, nothing left
+    cv_.wait(lock, [&] { return closing_ || ending_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      if (closing_) return;  // dropped: the file is removed anyway
+      const bool failed = !error_.ok();
+      lock.unlock();
+      // Every row is written (Drain): the last row group, the footer and the sync
+      // run here while the load commits; Finish waits for them before the rename.
+      Status s;
+      if (!failed) {
+        try {
+          s = writer_->Close();
+        } catch (...) {
+          s = ExceptionStatus("writing the Parquet archive");
+        }
+      }
+      if (s.ok() && fsync(pending_.fd()) != 0) {
+        s = Status::Unavailable("cannot sync " + pending_.temp_path() + ": " +
+                                std::strerror(errno));
+      }
+      lock.lock();
+      if (!s.ok() && error_.ok()) error_ = s;
+      return;
+    }
     std::unique_ptr<Owned> owned = std::move(queue_.front());
     queue_.pop_front();
     writing_ = true;
@@ -95,6 +122,7 @@ Status ParquetArchive::Write(const Batch& batch) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !error_.ok() || queue_.size() < kMaxQueued; });
     if (!error_.ok()) return error_;
+    if (ending_) return Status::Internal("ParquetArchive::Write after Drain");
     if (!free_.empty()) {
       owned = std::move(free_.back());
       free_.pop_back();
@@ -143,6 +171,8 @@ Status ParquetArchive::Write(const Batch& batch) {
 Status ParquetArchive::Drain() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+  ending_ = true;
+  cv_.notify_all();
   return error_;
 }
 
@@ -161,13 +191,8 @@ std::optional<std::string> ParquetArchive::FindArchived(const std::string& proce
 
 Result<std::string> ParquetArchive::Finish() {
   RETURN_IF_ERROR(Drain());
-  {
-    std::lock_guard lock(mu_);
-    closing_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-  RETURN_IF_ERROR(writer_->Close());
+  thread_.join();  // the footer written and the file synced, or error_ says why not
+  RETURN_IF_ERROR(error_);
   return pending_.Publish();
 }
 

@@ -8,7 +8,10 @@
 // The rows are encoded and compressed on a thread of the archive's own, beside the
 // load: Write copies the batch (its strings too) and returns, at most two batches
 // ahead of the writing; Drain waits for the writing and returns its first error,
-// so that a load ends with its archive's rows written or fails as before.
+// so that a load ends with its archive's rows written or fails as before. After
+// Drain the thread writes the last row group and the footer and syncs the file
+// while the load commits; Finish waits for that, then renames (the original is
+// removed only after Finish, as before).
 //
 // Thread-safety: one owner at a time (the calls below); the thread is internal.
 #pragma once
@@ -59,11 +62,12 @@ class ParquetArchive {
   // batch or an earlier one (then every later call returns it).
   Status Write(const Batch& batch);
 
-  // Waits until every batch queued is written; the first error of any.
+  // Waits until every batch queued is written; the first error of any. No Write
+  // may follow: the thread goes on to write the footer and sync the file.
   Status Drain();
 
-  // Drains, writes the footer, syncs and names the file; returns its path.
-  // Errors: Unavailable.
+  // Drains, waits for the footer and the sync, names the file (PendingArchive::
+  // Publish) and returns its path. Errors: Unavailable, or the writing's error.
   Result<std::string> Finish();
 
  private:
@@ -88,7 +92,8 @@ class ParquetArchive {
   std::deque<std::unique_ptr<Owned>> queue_;  // guarded by mu_
   std::vector<std::unique_ptr<Owned>> free_;  // guarded by mu_; reused copies
   bool writing_ = false;                      // guarded by mu_; the thread holds a batch
-  bool closing_ = false;                      // guarded by mu_
+  bool closing_ = false;                      // guarded by mu_; dropped, stop now
+  bool ending_ = false;                       // guarded by mu_; Drain was called
   Status error_;                              // guarded by mu_; sticky
 };
 

@@ -301,6 +301,51 @@ TEST(ParquetWriterDuckDbFileTest, ZeroRowsIsASchemaWithoutRowGroups) {
   EXPECT_EQ(run.results[2], (Rows{{"0", "0"}}));
 }
 
+// Numbers of few distinct values (integers, floats with -0.0, dates, timestamps)
+// are dictionary-encoded; their statistics come from the dictionary's entries;
+// a column of distinct integers is DELTA_BINARY_PACKED. DuckDB reads back every
+// value, and the statistics, as written.
+TEST(ParquetWriterDuckDbFileTest, NumberDictionariesDeltaAndTheirStatistics) {
+  testing::TempDir dir;
+  const std::string path = dir / "numbers.parquet";
+  std::vector<Row> rows;
+  for (int64_t k = 0; k < 3000; ++k) {
+    Row row;
+    if (k % 5 != 4) {
+      row.s = "s" + std::to_string(k % 3);
+      row.i = (k % 13) * 1000 - 6000;
+      row.f = k % 11 == 0 ? -0.0 : static_cast<double>(k % 11) / 4.0 - 1.0;
+      row.b = k % 2 == 0;
+      row.d = k % 9 - 4;
+      row.t = 1'700'000'000'000'000 + (k % 17) * 1'000'000;
+    }
+    row.required_i = k * 7 - 5000;  // distinct: DELTA_BINARY_PACKED
+    row.required_s = "r" + std::to_string(k % 5);
+    rows.push_back(std::move(row));
+  }
+  WriteFileOf(path, rows, ParquetWriterOptions{}, 1000);
+  const std::string sql = ValuesQuery(path) +
+                          "SELECT path_in_schema, encodings, stats_min_value, stats_max_value, "
+                          "stats_null_count::VARCHAR FROM parquet_metadata('" +
+                          path + "') ORDER BY column_id;\n";
+  DUCKDB_OR_SKIP(run, dir, sql);
+  ASSERT_EQ(run.results.size(), 2u);
+  ExpectValues(run.results[0], rows);
+  const Rows& meta = run.results[1];
+  ASSERT_EQ(meta.size(), 8u);
+  for (size_t c : {0, 1, 2, 4, 5, 7}) {
+    EXPECT_NE(meta[c][1].value_or("").find("RLE_DICTIONARY"), std::string::npos)
+        << meta[c][0].value_or("") << ": " << meta[c][1].value_or("");
+  }
+  EXPECT_NE(meta[6][1].value_or("").find("DELTA_BINARY_PACKED"), std::string::npos)
+      << meta[6][1].value_or("");
+  EXPECT_EQ(meta[1], (std::vector<Cell>{"i", meta[1][1], "-6000", "6000", "600"}));
+  EXPECT_EQ(meta[2][2], Cell("-0.75"));
+  EXPECT_EQ(meta[2][3], Cell("1.5"));
+  EXPECT_EQ(meta[4], (std::vector<Cell>{"d", meta[4][1], "1969-12-28", "1970-01-05", "600"}));
+  EXPECT_EQ(meta[6], (std::vector<Cell>{"ri", meta[6][1], "-5000", "15993", "0"}));
+}
+
 // Dictionary pages for a low-cardinality column, the fall back to PLAIN within a
 // chunk for a column of unique values, and row groups cut by bytes.
 TEST(ParquetWriterDuckDbFileTest, DictionaryFallbackAndRowGroupsBySize) {

@@ -201,6 +201,9 @@ TEST(ParquetWriterRoundTripTest, WideTablesShareTheOpenPageBudget) {
   // table is one page holding the whole row group uncompressed.
   ParquetWriterOptions options;
   options.open_page_bytes = 200 * 9216;
+  // PLAIN and DELTA pages only: a dictionary closes a high-cardinality column's
+  // first page early (parquet_writer_encodings_test.cc).
+  options.dictionary = false;
   const std::string wide = WriteIntegers(200, 5000, options);
   for (size_t column : {size_t{0}, size_t{199}}) {
     const std::vector<int32_t> pages = PageValues(wide, column);
@@ -213,6 +216,7 @@ TEST(ParquetWriterRoundTripTest, WideTablesShareTheOpenPageBudget) {
 TEST(ParquetWriterRoundTripTest, OpenPagesOfManyColumnsKeepAMinimumSize) {
   ParquetWriterOptions options;
   options.open_page_bytes = 1000;  // far below 4 KiB a column
+  options.dictionary = false;
   const std::string wide = WriteIntegers(50, 1000, options);
   // 4 KiB pages: 456 values of 9 bytes reach 4,104 bytes.
   EXPECT_EQ(PageValues(wide, 7), (std::vector<int32_t>{456, 456, 88}));
