@@ -99,7 +99,7 @@ class FileLoader {
   // Groups: files of at most kGroupFileBytes decoded, at most kGroupFiles of them
   // and kGroupBytes decoded in all. Their members are read one at a time.
   static constexpr uint64_t kGroupFileBytes = 1 << 20;
-  static constexpr size_t kGroupFiles = 64;
+  static constexpr size_t kGroupFiles = 256;
   static constexpr uint64_t kGroupBytes = 8 << 20;
 
   // Finishes loads that were in flight when sluice stopped: committed ones are
