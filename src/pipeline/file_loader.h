@@ -97,7 +97,8 @@ class FileLoader {
   std::vector<FileResult> Process(const std::vector<std::string>& paths);
 
   // Groups: files of at most kGroupFileBytes decoded, at most kGroupFiles of them
-  // and kGroupBytes decoded in all. Their members are read one at a time.
+  // (fewer if the sink's MaxGroupLoads says so) and kGroupBytes decoded in all.
+  // Their members are read one at a time.
   static constexpr uint64_t kGroupFileBytes = 1 << 20;
   static constexpr size_t kGroupFiles = 256;
   static constexpr uint64_t kGroupBytes = 8 << 20;

@@ -2,6 +2,7 @@
 // by table and decoded size, and loaded in one sink transaction by the one load
 // path (LoadMembers, file_loader_load.cc); a group that fails hands its files
 // back to be loaded alone.
+#include <algorithm>
 #include <memory>
 
 #include "core/exception_status.h"
@@ -77,7 +78,10 @@ void FileLoader::ProcessSmall(const std::vector<const Sighting*>& files,
       alone.push_back(file);  // its rejects log is discarded with the member
       continue;
     }
-    if (group.size() == kGroupFiles || decoded + member->decoded > kGroupBytes) flush();
+    if (group.size() == std::min(kGroupFiles, sink_->MaxGroupLoads()) ||
+        decoded + member->decoded > kGroupBytes) {
+      flush();
+    }
     if (member->rows_kept) {
       // Rows as read take more room than their bytes (a cell index); past
       // kGroupBytes of them, members are read again when the group loads.

@@ -66,6 +66,11 @@ class Sink {
  public:
   virtual ~Sink() = default;
 
+  // The most loads one group (one BeginLoads) should take: a group costs the
+  // sink a commit and a few requests whatever its size, so larger groups load
+  // small files faster, until a sink's own per-group work grows with the group.
+  virtual size_t MaxGroupLoads() const { return 256; }
+
   // The table as it exists in the database (columns in order, types mapped back),
   // or nullopt if it does not exist.
   virtual Result<std::optional<TableDef>> DescribeTable(std::string_view name) = 0;

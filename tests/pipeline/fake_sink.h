@@ -107,6 +107,13 @@ class FakeSink final : public Sink {
     refuse_one_ = true;
     return *this;
   }
+  // Groups of at most `loads` (MaxGroupLoads), as a sink whose per-group work
+  // grows with the group asks.
+  FakeSink& LimitGroups(size_t loads) {
+    max_group_loads_ = loads;
+    return *this;
+  }
+  size_t MaxGroupLoads() const override { return max_group_loads_; }
 
   // Called first thing in every call (before its fault), e.g. to request a stop
   // or change a file in the middle of a load.
@@ -407,6 +414,7 @@ class FakeSink final : public Sink {
 
   std::vector<Fault> faults_;
   std::vector<RefusedLine> refused_lines_;
+  size_t max_group_loads_ = Sink::MaxGroupLoads();
   bool refuse_one_ = false;
   std::vector<std::string> calls_;
   std::map<FakeCall, int> counts_;

@@ -235,6 +235,26 @@ TEST_F(FileLoaderTest, AGroupLoadsInOneSinkTransactionAndOneLedgerRecord) {
   for (const char* name : {"orders_1.csv", "orders_2.csv", "orders_3.csv"}) ExpectLoaded(name);
 }
 
+TEST_F(FileLoaderTest, GroupsTakeNoMoreLoadsThanTheSinkAsks) {
+  sink_->LimitGroups(2);
+  std::vector<std::string> paths;
+  for (int i = 1; i <= 5; ++i) {
+    paths.push_back(
+        Land("orders_" + std::to_string(i) + ".csv", "id,name\n" + std::to_string(i) + ",x\n"));
+  }
+  for (const FileResult& r : Process(paths)) {
+    EXPECT_EQ(r.outcome, FileOutcome::kLoaded) << r.error.ToString();
+  }
+  // Two groups of two, and the fifth file alone.
+  const std::string log = sink_->CallLog();
+  std::vector<std::string> begins;
+  for (size_t at = log.find("begin("); at != std::string::npos; at = log.find("begin(", at + 1)) {
+    begins.push_back(log.substr(at, log.find(')', at) - at + 1));
+  }
+  EXPECT_EQ(begins, (std::vector<std::string>{"begin(2)", "begin(2)", "begin(1)"})) << log;
+  EXPECT_EQ(sink_->Rows("orders"), (std::vector<std::string>{"1|x", "2|x", "3|x", "4|x", "5|x"}));
+}
+
 TEST_F(FileLoaderTest, AGroupWithABadMemberLoadsTheOthersAndQuarantinesItAlone) {
   std::vector<std::string> paths = {Land("orders_1.csv", "id,name\n1,a\n"),
                                     Land("orders_2.csv", "id,name\n2,b\n"),
