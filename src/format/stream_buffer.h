@@ -50,7 +50,7 @@ RowError TooLongRecord(uint64_t line, uint64_t offset, std::string_view text,
 
 class StreamBuffer {
  public:
-  static constexpr size_t kPadding = 64;  // at least SIMDJSON_PADDING
+  static constexpr size_t kPadding = 64;        // at least SIMDJSON_PADDING
   static constexpr size_t kCapacity = 1 << 20;  // until a record needs more
   // `stop`, when given, is checked by every Fill (see ReaderOptions::stop).
   // `max_record_bytes` bounds the growth: the buffer holds at most that plus one
