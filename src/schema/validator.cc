@@ -131,7 +131,8 @@ class AllowedTable {
         using plain_decimal::Load8;
         using plain_decimal::LowBytes;
         const unsigned n = static_cast<unsigned>(value.size);
-        const uint64_t low = (Load8(cell.data()) ^ Load8(value.bytes.data())) & LowBytes(n);
+        const uint64_t low =
+            (Load8(cell.data()) ^ Load8(value.bytes.data())) & LowBytes(n > 8 ? 8 : n);
         const uint64_t high =
             (Load8(cell.data() + 8) ^ Load8(value.bytes.data() + 8)) & LowBytes(n > 8 ? n - 8 : 0);
         return (low | high) == 0;

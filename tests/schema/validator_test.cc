@@ -341,7 +341,10 @@ TEST(ValidatorTest, AllowedValuesSharingAHash) {
             0u);
   for (const char* bad : {"aec", "abd", "worn", "wain", "maintenancf", "mxintenance", "o", "ok ",
                           "y", "xx", "warn\n", "a1234557", "abcdefghijklmnxp", "xbcdefghijklmnop",
-                          "abcdefghijklmnoxq", "abcdefghijklmnopp"}) {
+                          "abcdefghijklmnoxq", "abcdefghijklmnopp",
+                          // Length, first and last byte of an allowed value of 16
+                          // bytes: only the first word tells them apart.
+                          "aXcdefghijklmnop", "abcdefgXijklmnop"}) {
     EXPECT_EQ(s.Run({{bad}}), 1u) << bad;
   }
 }
